@@ -1,0 +1,260 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { createRapport } from '../rapport.js';
+import { openDatabase } from '../storage/database.js';
+import { migrateToLatest } from '../storage/migrator.js';
+import { systemClock } from '../shared/clock.js';
+import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
+import fs from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { isImportKind, importKinds, type ImportFormat } from '../imports/import-job.js';
+import { runDemo } from '../demo/run-demo.js';
+import { replay } from '../processor/replay.js';
+import { IdentityRulesStore } from '../identity/identity-rules-store.js';
+import { createProgress } from './progress.js';
+
+const USAGE = `rapport <command> [options]
+
+Commands:
+  start                 run the server (ingest, admin API, processor) on PORT (default 4000)
+  migrate               apply pending database migrations and exit
+  keys                  list write keys and admin tokens; keys create-key NAME | create-token NAME
+  import KIND FILE      bulk import: KIND is customers | orders | products | events; FILE is .csv or .ndjson
+  replay                rebuild all derived state (profiles, identities) from the event log
+  demo                  generate a synthetic shop: --customers N --seed S
+  help                  this text
+
+Configuration comes from the environment; see README.md.`;
+
+/** Runs one CLI command; resolves to the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start();
+      case 'migrate':
+        return await migrate();
+      case 'keys':
+        return await keys(rest);
+      case 'import':
+        return await importFile(rest);
+      case 'demo':
+        return await demo(rest);
+      case 'replay':
+        return await replayCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        process.stderr.write(`rapport: unknown command "${command}"\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`rapport: configuration error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function start(): Promise<number> {
+  const config = loadConfig();
+  const rapport = await createRapport(config);
+  const { bootstrap } = rapport;
+  if (bootstrap.created) {
+    rapport.app.log.info({ workspace: bootstrap.workspace.id }, 'created workspace "default"');
+    process.stdout.write(`\nFirst start: workspace "default" created.\n  write key:   ${bootstrap.writeKey ?? '(from RAPPORT_BOOTSTRAP_WRITE_KEY)'}\n  admin token: ${bootstrap.adminToken ?? '(from RAPPORT_BOOTSTRAP_ADMIN_TOKEN)'}  (shown once; stored hashed)\n\n`);
+  }
+  const address = await rapport.app.listen({ port: config.port, host: config.host });
+  process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await rapport.close();
+  return 0;
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  try {
+    const applied = await migrateToLatest(database.db);
+    process.stdout.write(applied.length === 0 ? 'Schema is up to date.\n' : `Applied ${applied.join(', ')}\n`);
+  } finally {
+    await database.close();
+  }
+  return 0;
+}
+
+async function keys(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workspace: { type: 'string', short: 'w' } } });
+  const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const workspaces = new WorkspaceService({ database, clock: systemClock });
+  try {
+    await workspaces.bootstrap({ writeKey: config.bootstrapWriteKey, adminToken: config.bootstrapAdminToken });
+    if ((await workspaces.getWorkspace(workspaceId)) === undefined) {
+      process.stderr.write(`rapport: no workspace "${workspaceId}"\n`);
+      return 2;
+    }
+    const [action, name] = positionals;
+    switch (action) {
+      case undefined:
+      case 'list': {
+        const out: string[] = [`Workspace ${workspaceId}`, 'Write keys:'];
+        for (const key of await workspaces.listWriteKeys(workspaceId)) {
+          out.push(`  ${key.id}  ${key.key}  ${key.name}${key.revokedAt === null ? '' : '  (revoked)'}`);
+        }
+        out.push('Admin tokens (secrets are stored hashed and never shown again):');
+        for (const token of await workspaces.listAdminTokens(workspaceId)) {
+          out.push(`  ${token.id}  ${token.scope}  ${token.name}${token.revokedAt === null ? '' : '  (revoked)'}`);
+        }
+        process.stdout.write(`${out.join('\n')}\n`);
+        return 0;
+      }
+      case 'create-key': {
+        const key = await workspaces.createWriteKey(workspaceId, name ?? 'New source');
+        process.stdout.write(`${key.key}\n`);
+        return 0;
+      }
+      case 'create-token': {
+        const created = await workspaces.createAdminToken(workspaceId, name ?? 'CLI token');
+        process.stdout.write(`${created.plain}\n`);
+        return 0;
+      }
+      case 'revoke-key':
+      case 'revoke-token': {
+        if (name === undefined) {
+          process.stderr.write(`rapport: keys ${action} needs the id (see \`rapport keys\`)\n`);
+          return 2;
+        }
+        if (action === 'revoke-key') await workspaces.revokeWriteKey(workspaceId, name);
+        else await workspaces.revokeAdminToken(workspaceId, name);
+        process.stdout.write(`revoked ${name}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`rapport: unknown keys action "${action}"; use list, create-key NAME, create-token NAME, revoke-key ID, revoke-token ID\n`);
+        return 2;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+/** `import KIND FILE`: format from --format or the extension (.csv, .ndjson, .jsonl, optionally .gz). */
+async function importFile(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { workspace: { type: 'string', short: 'w' }, format: { type: 'string' }, 'default-country': { type: 'string' } },
+  });
+  const [kind, file] = positionals;
+  if (kind === undefined || file === undefined || !isImportKind(kind)) {
+    process.stderr.write(`rapport: usage: rapport import <${importKinds.join('|')}> FILE [--format csv|ndjson] [--workspace W] [--default-country XX]\n`);
+    return 2;
+  }
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`rapport: no such file: ${file}\n`);
+    return 2;
+  }
+  const gzipped = file.endsWith('.gz');
+  const base = gzipped ? file.slice(0, -3) : file;
+  const format: ImportFormat | undefined =
+    values.format === 'csv' || values.format === 'ndjson' ? values.format : base.endsWith('.csv') ? 'csv' : /\.(ndjson|jsonl)$/.test(base) ? 'ndjson' : undefined;
+  if (format === undefined) {
+    process.stderr.write('rapport: cannot tell the format from the file name; pass --format csv or --format ndjson\n');
+    return 2;
+  }
+  const config = loadConfig();
+  const rapport = await createRapport(config, { processor: 'off' });
+  try {
+    const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
+    const totalBytes = fs.statSync(file).size;
+    const raw = fs.createReadStream(file);
+    // The percent follows the bytes read from disk, compressed or not.
+    let read = 0;
+    raw.on('data', (chunk) => {
+      read += chunk.length;
+    });
+    const source: Readable = gzipped ? raw.pipe(createGunzip()) : raw;
+    const bar = createProgress(process.stderr, { label: `import ${kind}`, total: totalBytes, unit: 'bytes' });
+    const job = await rapport.imports.runImport(
+      workspaceId,
+      { kind, format, source, name: file, totalBytes: gzipped ? undefined : totalBytes, defaultCountry: values['default-country'] },
+      { onProgress: (progress) => bar.update(gzipped ? read : progress.bytesDone, `${progress.rowsOk} rows, ${progress.rowsFailed} bad`) },
+    );
+    bar.finish(`${job.rowsOk} rows, ${job.rowsFailed} bad`);
+    for (const error of job.errors.slice(0, 20)) process.stdout.write(`line ${error.line}: ${error.reason}\n`);
+    if (job.rowsFailed > 20) process.stdout.write(`... ${job.rowsFailed - 20} more bad rows (GET /api/v1/imports/${job.id} lists the first 1000)\n`);
+    process.stdout.write(`${job.status}: ${job.rowsOk} rows imported, ${job.rowsFailed} rejected (job ${job.id})\n`);
+    return job.status === 'completed' ? 0 : 1;
+  } finally {
+    await rapport.close();
+  }
+}
+
+/** `demo --customers N --seed S`: a synthetic shop sent through the real ingest path. */
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { customers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' }, days: { type: 'string', default: '90' }, workspace: { type: 'string', short: 'w' } },
+  });
+  const customers = Number(values.customers);
+  const seed = Number(values.seed);
+  const days = Number(values.days);
+  if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(seed) || !Number.isInteger(days) || days < 1) {
+    process.stderr.write('rapport: --customers, --seed and --days must be positive integers\n');
+    return 2;
+  }
+  const config = loadConfig();
+  const rapport = await createRapport(config);
+  try {
+    const bar = createProgress(process.stderr, { label: 'demo', unit: 'events' });
+    const result = await runDemo({
+      ingest: rapport.ingest,
+      catalog: rapport.catalog,
+      workspaceId: values.workspace ?? DEFAULT_WORKSPACE,
+      customers,
+      seed,
+      days,
+      onProgress: (progress) => bar.update(progress.events, `${progress.accepted} accepted`),
+    });
+    bar.finish(`${result.accepted} accepted`);
+    // Leave the shop ready to explore: every event turned into profiles before exiting.
+    await rapport.processor.drain();
+    process.stdout.write(`demo store: ${result.products} products, ${result.events} events (${result.accepted} accepted, ${result.duplicates} already stored, ${result.rejected} rejected)\n`);
+    return result.rejected === 0 ? 0 : 1;
+  } finally {
+    await rapport.close();
+  }
+}
+
+/** `replay`: drop and rebuild every profile, identity and timeline row from the event log. */
+async function replayCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { workspace: { type: 'string', short: 'w' } } });
+  const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
+    const started = Date.now();
+    const rules = new IdentityRulesStore({ database, clock: systemClock });
+    await rules.refresh();
+    const result = await replay(database, workspaceId, { batchSize: config.processorBatchSize, identityRules: rules.rulesFor, onProgress: (done, total) => bar.update(done, `of ${total}`) });
+    bar.finish();
+    process.stdout.write(`replayed ${result.events} log positions into workspace ${workspaceId} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}

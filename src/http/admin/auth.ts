@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RapportError } from '../../shared/errors.js';
+import type { AdminToken, WorkspaceService } from '../../workspaces/workspace-service.js';
+
+export interface AdminAuth {
+  token: AdminToken;
+  /** The workspace this request acts on. */
+  workspaceId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    adminAuth: AdminAuth | null;
+  }
+}
+
+/** Requires `Authorization: Bearer <admin token>` on every route of the scope. */
+export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceService): void {
+  app.decorateRequest('adminAuth', null);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined || !/^bearer /i.test(header)) {
+      throw new RapportError('unauthorized', 'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`)');
+    }
+    const token = await workspaces.authenticateAdmin(header.slice(7).trim());
+    if (token === undefined) throw new RapportError('unauthorized', 'the admin token is not recognized or was revoked');
+    let workspaceId = token.workspaceId;
+    const chosen = request.headers['x-rapport-workspace'];
+    if (typeof chosen === 'string' && chosen !== '' && chosen !== token.workspaceId) {
+      if (token.scope !== 'instance') throw new RapportError('forbidden', 'this token belongs to one workspace; X-Rapport-Workspace needs an instance token');
+      if ((await workspaces.getWorkspace(chosen)) === undefined) throw new RapportError('not_found', `no workspace "${chosen}"`);
+      workspaceId = chosen;
+    }
+    request.adminAuth = { token, workspaceId };
+  });
+}
+
+/** The caller's auth; routes in an admin scope always have it. */
+export function authOf(request: FastifyRequest): AdminAuth {
+  if (request.adminAuth === null) throw new RapportError('unauthorized');
+  return request.adminAuth;
+}

@@ -1,0 +1,63 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EventLogService } from '../../ingest/event-log-service.js';
+import { authOf } from './auth.js';
+
+export const LoggedEvent = Type.Object(
+  {
+    partition: Type.Integer(),
+    seq: Type.Integer(),
+    messageId: Type.String(),
+    type: Type.String(),
+    event: Type.Union([Type.String(), Type.Null()]),
+    userId: Type.Union([Type.String(), Type.Null()]),
+    anonymousId: Type.Union([Type.String(), Type.Null()]),
+    timestamp: Type.Integer(),
+    receivedAt: Type.Integer(),
+    message: Type.Object({}, { additionalProperties: true }),
+  },
+  { $id: 'LoggedEvent' },
+);
+
+/** Read access to the event log and the quarantine of rejected items. */
+export async function eventRoutes(scope: FastifyInstance, log: EventLogService): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Events in the log matching simple filters',
+        querystring: Type.Object({
+          messageId: Type.Optional(Type.String()),
+          userId: Type.Optional(Type.String()),
+          anonymousId: Type.Optional(Type.String()),
+          type: Type.Optional(Type.String()),
+          event: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        }),
+        response: { 200: Type.Object({ events: Type.Array(LoggedEvent) }) },
+      },
+    },
+    async (request) => ({ events: await log.events(authOf(request).workspaceId, request.query) }),
+  );
+
+  app.get(
+    '/events/rejected',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Items dropped at ingest, with the reason (quarantine)',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+        response: {
+          200: Type.Object({
+            rejected: Type.Array(Type.Object({ id: Type.String(), receivedAt: Type.Integer(), sourceId: Type.Union([Type.String(), Type.Null()]), code: Type.String(), message: Type.String(), payload: Type.String() })),
+          }),
+        },
+      },
+    },
+    async (request) => ({ rejected: await log.rejected(authOf(request).workspaceId, request.query.limit) }),
+  );
+}

@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../../identity/identity-rules-store.js';
+import { authOf } from './auth.js';
+
+const TypeRuleOut = Type.Object({ maxPerProfile: Type.Union([Type.Integer(), Type.Null()]), priority: Type.Integer() });
+const RulesResponse = Type.Object({
+  overrides: IdentityRulesInput,
+  effective: Type.Object({
+    types: Type.Record(Type.String(), TypeRuleOut),
+    externalDefault: TypeRuleOut,
+    blockedValues: Type.Array(Type.String()),
+    externalIdTraits: Type.Record(Type.String(), Type.String()),
+    defaultPhoneRegion: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
+/** The workspace's identity-resolution rules: limits, priorities, blocked values, external ids. */
+export async function identityRoutes(scope: FastifyInstance, rules: IdentityRulesStore): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/identity-rules', { schema: { tags: ['profiles'], summary: 'Identity rules in force: the overrides and the effective result', response: { 200: RulesResponse } } }, async (request) => {
+    const { workspaceId } = authOf(request);
+    return { overrides: rules.overridesOf(workspaceId), effective: describeRules(rules.rulesFor(workspaceId)) };
+  });
+
+  app.put(
+    '/identity-rules',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Replace the overrides; they apply to events processed from now on, and to all on `rapport replay`',
+        body: IdentityRulesInput,
+        response: { 200: RulesResponse },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = authOf(request);
+      const effective = await rules.save(workspaceId, request.body);
+      return { overrides: rules.overridesOf(workspaceId), effective: describeRules(effective) };
+    },
+  );
+}

@@ -1,0 +1,125 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ProfileService } from '../../profiles/profile-service.js';
+import { RapportError } from '../../shared/errors.js';
+import { authOf } from './auth.js';
+
+const FreeObject = Type.Object({}, { additionalProperties: true });
+
+export const ProfileSchema = Type.Object(
+  {
+    id: Type.String(),
+    mergedFrom: Type.Array(Type.String(), { description: 'Ids of profiles merged into this one; they resolve here' }),
+    identities: Type.Array(Type.Object({ type: Type.String(), value: Type.String() })),
+    traits: FreeObject,
+    consent: FreeObject,
+    reachable: FreeObject,
+    computed: Type.Object({}, { additionalProperties: true, description: 'Aggregates kept up to date event by event: orders, revenue, AOV, open cart, recently viewed, traffic sources, ...' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Profile' },
+);
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
+
+/** Unified profiles: by id, by identifier, the timeline, and how identity resolution built them. */
+export async function profileRoutes(scope: FastifyInstance, profiles: ProfileService): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/profiles',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Profiles page by page (merged-away profiles are left out)',
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
+        }),
+        response: { 200: Type.Object({ profiles: Type.Array(ProfileSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request) => profiles.listProfiles(authOf(request).workspaceId, request.query),
+  );
+
+  app.get(
+    '/profiles/lookup',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Find the profile owning an identifier (value normalized as ingest does: email case, phone E.164)',
+        querystring: Type.Object({
+          type: Type.String({ minLength: 1, description: 'user_id, anonymous_id, email, phone, or an external id type such as crm_id' }),
+          value: Type.String({ minLength: 1 }),
+        }),
+        response: { 200: ProfileSchema },
+      },
+    },
+    async (request) => {
+      const profile = await profiles.lookupProfile(authOf(request).workspaceId, request.query.type, request.query.value);
+      if (profile === undefined) throw new RapportError('not_found', `no profile has ${request.query.type} "${request.query.value}"`);
+      return profile;
+    },
+  );
+
+  app.get('/profiles/:id', { schema: { tags: ['profiles'], summary: 'A unified profile (merged-away ids resolve to the survivor)', params: IdParams, response: { 200: ProfileSchema } } }, async (request) => {
+    const profile = await profiles.getProfile(authOf(request).workspaceId, request.params.id);
+    if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
+    return profile;
+  });
+
+  app.get(
+    '/profiles/:id/events',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'The profile timeline, newest first, including events of merged profiles',
+        params: IdParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+          cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
+        }),
+        response: { 200: Type.Object({ events: Type.Array(FreeObject), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request) => {
+      const page = await profiles.timeline(authOf(request).workspaceId, request.params.id, request.query);
+      if (page === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
+      return page;
+    },
+  );
+
+  app.get(
+    '/profiles/:id/merges',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Why this profile looks the way it does: each identifier with the message that added it, and every merge',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            profileId: Type.String(),
+            identities: Type.Array(Type.Object({ type: Type.String(), value: Type.String(), addedAt: Type.String(), messageId: Type.Union([Type.String(), Type.Null()]) })),
+            merges: Type.Array(
+              Type.Object({
+                from: Type.String(),
+                into: Type.String(),
+                reason: Type.String(),
+                identifier: Type.Object({ type: Type.String(), value: Type.String() }),
+                messageId: Type.String(),
+                at: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const explanation = await profiles.explainProfile(authOf(request).workspaceId, request.params.id);
+      if (explanation === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
+      return explanation;
+    },
+  );
+}

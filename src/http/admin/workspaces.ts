@@ -1,0 +1,95 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { RapportError } from '../../shared/errors.js';
+import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import { authOf } from './auth.js';
+
+export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer() }, { $id: 'Workspace' });
+export type Workspace = Static<typeof Workspace>;
+
+export const WriteKey = Type.Object(
+  {
+    id: Type.String(),
+    key: Type.String({ description: 'The write key a source sends (Basic auth username or body writeKey)' }),
+    name: Type.String(),
+    createdAt: Type.Integer(),
+    revokedAt: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { $id: 'WriteKey' },
+);
+
+export const AdminToken = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scope: Type.Union([Type.Literal('workspace'), Type.Literal('instance')]),
+    createdAt: Type.Integer(),
+    lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
+    revokedAt: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { $id: 'AdminToken' },
+);
+
+const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.String() });
+
+/** Workspaces, write keys and admin tokens. */
+export async function workspaceRoutes(scope: FastifyInstance, workspaces: WorkspaceService): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/workspaces', { schema: { tags: ['workspaces'], summary: 'Workspaces this token may use', response: { 200: Type.Object({ workspaces: Type.Array(Workspace) }) } } }, async (request) => {
+    const auth = authOf(request);
+    if (auth.token.scope === 'instance') return { workspaces: await workspaces.listWorkspaces() };
+    const own = await workspaces.getWorkspace(auth.token.workspaceId);
+    return { workspaces: own === undefined ? [] : [own] };
+  });
+
+  app.post(
+    '/workspaces',
+    {
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Create a workspace with its first write key and admin token (instance tokens only)',
+        body: Type.Object({ id: Type.String({ minLength: 1, maxLength: 63 }), name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ workspace: Workspace, writeKey: WriteKey, adminToken: Type.Object({ token: AdminToken, secret: Type.String({ description: 'Shown once' }) }) }) },
+      },
+    },
+    async (request, reply) => {
+      if (authOf(request).token.scope !== 'instance') throw new RapportError('forbidden', 'creating workspaces needs an instance admin token');
+      const created = await workspaces.createWorkspace(request.body.id, request.body.name);
+      return reply.status(201).send({ workspace: created.workspace, writeKey: created.writeKey, adminToken: { token: created.adminToken.token, secret: created.adminToken.plain } });
+    },
+  );
+
+  app.get('/write-keys', { schema: { tags: ['keys'], summary: 'Write keys (one per source)', response: { 200: Type.Object({ writeKeys: Type.Array(WriteKey) }) } } }, async (request) => ({
+    writeKeys: await workspaces.listWriteKeys(authOf(request).workspaceId),
+  }));
+
+  app.post('/write-keys', { schema: { tags: ['keys'], summary: 'Create a write key for a new source', body: NameBody, response: { 201: WriteKey } } }, async (request, reply) =>
+    reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, request.body.name)),
+  );
+
+  app.delete('/write-keys/:id', { schema: { tags: ['keys'], summary: 'Revoke a write key', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    await workspaces.revokeWriteKey(authOf(request).workspaceId, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/admin-tokens', { schema: { tags: ['keys'], summary: 'Admin tokens (secrets are never returned)', response: { 200: Type.Object({ adminTokens: Type.Array(AdminToken) }) } } }, async (request) => ({
+    adminTokens: await workspaces.listAdminTokens(authOf(request).workspaceId),
+  }));
+
+  app.post(
+    '/admin-tokens',
+    { schema: { tags: ['keys'], summary: 'Create an admin token for this workspace; the secret is shown once', body: NameBody, response: { 201: Type.Object({ token: AdminToken, secret: Type.String() }) } } },
+    async (request, reply) => {
+      const created = await workspaces.createAdminToken(authOf(request).workspaceId, request.body.name, 'workspace');
+      return reply.status(201).send({ token: created.token, secret: created.plain });
+    },
+  );
+
+  app.delete('/admin-tokens/:id', { schema: { tags: ['keys'], summary: 'Revoke an admin token', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    await workspaces.revokeAdminToken(authOf(request).workspaceId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { RapportError } from '../shared/errors.js';
+import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
+import { registerErrorHandler } from './errors.js';
+import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
+import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Limit on the decoded (decompressed) body, in bytes. */
+    decodedBodyLimit?: number;
+    tooLargeCode?: 'payload_too_large' | 'ingest_too_large';
+    /** The route takes the raw body as a stream (imports). */
+    rawBody?: boolean;
+  }
+}
+
+const DEFAULT_DECODED_LIMIT = 10 * 1024 * 1024;
+
+export type AppDeps = IngestRouteDeps &
+  AdminRouteDeps & {
+    version: string;
+    /** Whether the store answers; /healthz reports 503 when it does not. */
+    health: () => Promise<boolean>;
+  };
+
+/**
+ * Fastify's default validator coerces types and silently drops unknown fields: a body with
+ * `maxPerProfile: 0` became null (unlimited) and a misspelt field vanished. Bodies are
+ * validated strictly here, every problem reported at once; query strings and path parameters
+ * still coerce, since they arrive as text.
+ */
+function registerValidators(app: FastifyInstance): void {
+  const options = { useDefaults: true, allErrors: true, removeAdditional: false, addUsedSchema: false, strict: false } as const;
+  const strict = new Ajv({ ...options, coerceTypes: false });
+  const coercing = new Ajv({ ...options, coerceTypes: 'array' });
+  addFormats.default(strict);
+  addFormats.default(coercing);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+}
+
+/**
+ * Builds the HTTP app: Segment-compatible ingest under /v1, the admin API under /api/v1 with
+ * its OpenAPI document, and /healthz.
+ * @example const app = await buildApp(deps, { logger: false }); await app.listen({ port: 4000 });
+ */
+export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  registerErrorHandler(app);
+  registerValidators(app);
+
+  // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
+  // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, raw, done) => {
+    const config = request.routeOptions.config;
+    try {
+      const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      const encoding = request.headers['content-encoding'];
+      done(null, decodeJsonBody(buffer, encoding, config.decodedBodyLimit ?? DEFAULT_DECODED_LIMIT, config.tooLargeCode ?? 'payload_too_large'));
+    } catch (error) {
+      done(error instanceof Error ? error : new RapportError('invalid_request'), undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Rapport admin API', version: deps.version, description: 'Profiles, catalog, imports, keys and workspaces. Authenticate with `Authorization: Bearer <admin token>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    // The tracking API follows Segment's spec (shared/ingest-spec.md), not this document.
+    hideUntagged: true,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    const database = await deps.health();
+    return reply.status(database ? 200 : 503).send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version });
+  });
+  await app.register(async (scope) => ingestRoutes(scope, deps));
+  await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

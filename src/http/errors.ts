@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { RapportError, type FieldIssue } from '../shared/errors.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: FieldIssue[]; requestId?: string };
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string';
+}
+
+/**
+ * The one place errors become HTTP responses: registry errors keep their code and message,
+ * Fastify's own errors (schema validation, body limits) are mapped to registry codes, and
+ * anything else is logged and answered with a sanitized 500 that names the request id.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request, reply) => {
+    let status: number;
+    let body: ErrorBody;
+    if (error instanceof RapportError) {
+      status = error.status;
+      body = { error: { code: error.code, message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) } };
+    } else if (isFastifyError(error) && error.validation !== undefined) {
+      const issues: FieldIssue[] = error.validation.map((issue) => ({
+        field:
+          `${error.validationContext ?? 'body'}${issue.instancePath.replace(/\//g, '.')}` +
+          (typeof issue.params.missingProperty === 'string' ? `.${issue.params.missingProperty}` : '') +
+          (typeof issue.params.additionalProperty === 'string' ? `.${issue.params.additionalProperty}` : ''),
+        rule: issue.keyword,
+        message: typeof issue.params.additionalProperty === 'string' ? 'is not a known field' : (issue.message ?? 'is invalid'),
+      }));
+      status = 400;
+      body = { error: { code: 'invalid_request', message: issues.map((issue) => `${issue.field} ${issue.message}`).join('; '), issues } };
+    } else if (isFastifyError(error) && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const ingest = request.url.startsWith('/v1/');
+      status = ingest ? 400 : 413;
+      body = { error: { code: ingest ? 'ingest_too_large' : 'payload_too_large', message: 'the request body is too large; split it into smaller requests' } };
+    } else if (isFastifyError(error) && typeof error.statusCode === 'number' && error.statusCode < 500) {
+      status = error.statusCode;
+      body = { error: { code: 'invalid_request', message: error.message } };
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      status = 500;
+      body = { error: { code: 'internal', message: `internal error; the server log has the details under request id ${request.id}`, requestId: String(request.id) } };
+    }
+    void reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json` } });
+  });
+}

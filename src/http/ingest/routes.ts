@@ -1,0 +1,154 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IngestService } from '../../ingest/ingest-service.js';
+import { isJsonObject, type MessageType } from '../../ingest/message.js';
+import type { Clock } from '../../shared/clock.js';
+import { RapportError } from '../../shared/errors.js';
+import type { WorkspaceService, WriteKey } from '../../workspaces/workspace-service.js';
+
+/** Segment's limits: 32 KB for a single call, 500 KB for a batch. */
+export const SINGLE_LIMIT = 32 * 1024;
+export const BATCH_LIMIT = 500 * 1024;
+
+const singlePaths: Array<[string, MessageType, boolean]> = [
+  ['identify', 'identify', false],
+  ['track', 'track', false],
+  ['page', 'page', false],
+  ['screen', 'screen', false],
+  ['group', 'group', false],
+  ['alias', 'alias', false],
+  // analytics-next posts to the first letter of the type.
+  ['i', 'identify', true],
+  ['t', 'track', true],
+  ['p', 'page', true],
+  ['s', 'screen', true],
+  ['g', 'group', true],
+  ['a', 'alias', true],
+];
+const batchPaths: Array<[string, boolean]> = [
+  ['batch', false],
+  ['import', false],
+  ['b', true],
+];
+
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Content-Encoding, X-Retry-Count';
+
+export interface IngestRouteDeps {
+  ingest: IngestService;
+  workspaces: WorkspaceService;
+  clock: Clock;
+}
+
+/** The write key from Basic auth (with or without the colon) or from the body's `writeKey`. */
+export function writeKeyOf(authorization: string | undefined, body: Record<string, unknown>): string | undefined {
+  if (authorization !== undefined && /^basic /i.test(authorization)) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const key = colon === -1 ? decoded : decoded.slice(0, colon);
+    if (key !== '') return key;
+  }
+  return typeof body.writeKey === 'string' && body.writeKey !== '' ? body.writeKey : undefined;
+}
+
+function corsHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const origin = request.headers.origin;
+  void reply.header('Access-Control-Allow-Origin', origin ?? '*');
+  if (origin !== undefined) void reply.header('Vary', 'Origin');
+}
+
+/**
+ * Segment HTTP Tracking API v1 (shared/ingest-spec.md): single calls, batches, the browser
+ * short paths, metrics, the settings document analytics-next loads, and CORS preflight.
+ */
+export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    corsHeaders(request, reply);
+  });
+
+  app.options('/v1/*', async (request, reply) => {
+    const requested = request.headers['access-control-request-headers'];
+    void reply
+      .header('Access-Control-Allow-Methods', 'POST, GET, OPTIONS')
+      .header('Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? `${ALLOWED_HEADERS}, ${requested}` : ALLOWED_HEADERS)
+      .header('Access-Control-Max-Age', '86400')
+      .status(204)
+      .send();
+  });
+
+  async function authenticate(request: FastifyRequest, body: Record<string, unknown>): Promise<WriteKey> {
+    const key = writeKeyOf(request.headers.authorization, body);
+    if (key === undefined) {
+      throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or "writeKey" in the JSON body');
+    }
+    const source = await deps.workspaces.authenticateWriteKey(key);
+    if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+    return source;
+  }
+
+  async function accept(request: FastifyRequest, reply: FastifyReply, pathType: MessageType | undefined, browser: boolean) {
+    const receivedAt = deps.clock.now();
+    const body = request.body;
+    if (!isJsonObject(body)) throw new RapportError('invalid_request', 'the body must be one JSON object');
+    const source = await authenticate(request, body);
+    let items: unknown[];
+    if (pathType === undefined) {
+      if (!Array.isArray(body.batch)) {
+        throw new RapportError('invalid_request', 'a batch body needs "batch": an array of messages', [
+          { field: 'batch', rule: 'type', message: 'must be an array' },
+        ]);
+      }
+      items = body.batch;
+    } else {
+      items = [body];
+    }
+    let outcome;
+    try {
+      outcome = await deps.ingest.ingest(
+        { workspaceId: source.workspaceId, sourceId: source.id, receivedAt, ip: request.ip, fillIp: browser },
+        pathType === undefined ? { items, sentAt: body.sentAt, context: body.context, integrations: body.integrations } : { items, pathType },
+      );
+    } catch (error) {
+      // The store failed (busy, connection lost): nothing was acknowledged, so the client
+      // retries with the same messageIds and dedupe keeps the retry exact.
+      request.log.error({ err: error }, 'ingest append failed');
+      throw new RapportError('unavailable', 'the event store is unavailable; retry with the same messageIds');
+    }
+    return reply.send({
+      success: true,
+      accepted: outcome.accepted,
+      duplicates: outcome.duplicates,
+      ...(outcome.rejected.length > 0 ? { rejected: outcome.rejected } : {}),
+    });
+  }
+
+  for (const [path, type, browser] of singlePaths) {
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: SINGLE_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) =>
+      accept(request, reply, type, browser),
+    );
+  }
+  for (const [path, browser] of batchPaths) {
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) =>
+      accept(request, reply, undefined, browser),
+    );
+  }
+
+  // analytics-next's RemoteMetrics: accepted and ignored.
+  app.post('/v1/m', { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, async (_request, reply) =>
+    reply.send({ success: true }),
+  );
+
+  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
+    const source = await deps.workspaces.authenticateWriteKey(request.params.writeKey);
+    if (source === undefined) throw new RapportError('not_found', 'no source has this write key; check the writeKey passed to AnalyticsBrowser.load');
+    // request.host follows X-Forwarded-Host only when RAPPORT_TRUST_PROXY is set.
+    const host = request.host;
+    // Only Segment.io as integration: any other key makes analytics-next fetch destination
+    // scripts from a CDN. Metrics are off so nothing is posted to api.segment.io.
+    return reply.send({
+      integrations: { 'Segment.io': { apiKey: source.key, apiHost: `${String(host)}/v1`, protocol: request.protocol } },
+      plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },
+      metrics: { sampleRate: 0 },
+      edgeFunction: {},
+      analyticsNextEnabled: true,
+    });
+  });
+}

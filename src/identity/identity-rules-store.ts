@@ -1,0 +1,98 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Clock } from '../shared/clock.js';
+import type { Database } from '../storage/database.js';
+import { loadIdentityRuleOverrides, saveIdentityRuleOverrides } from '../storage/repositories/workspace-settings.js';
+import { defaultIdentityRules, identityRules, type IdentityRules } from './rules.js';
+
+const TypeRule = Type.Object(
+  {
+    maxPerProfile: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10000 }), Type.Null()], { description: 'Most distinct values on one profile; null is unlimited' })),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Higher wins when an event carries several identifiers' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A workspace's overrides of the default identity rules; absent fields keep the defaults. */
+export const IdentityRulesInput = Type.Object(
+  {
+    types: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TypeRule, { description: 'Per identifier type: user_id, anonymous_id, email, phone, or an external type such as crm_id' })),
+    externalDefault: Type.Optional(TypeRule),
+    blockedValues: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, description: 'Added to the built-in junk values (null, anonymous, 0, ...)' })),
+    externalIdTraits: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), { description: 'Trait name → external id type, e.g. {"crm_id": "crm_id"}' })),
+    defaultPhoneRegion: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166 region for numbers without a country code' })),
+  },
+  { additionalProperties: false, $id: 'IdentityRulesInput' },
+);
+export type IdentityRulesInput = Static<typeof IdentityRulesInput>;
+
+/** The rules in force, as plain JSON. */
+export interface EffectiveIdentityRules {
+  types: Record<string, { maxPerProfile: number | null; priority: number }>;
+  externalDefault: { maxPerProfile: number | null; priority: number };
+  blockedValues: string[];
+  externalIdTraits: Record<string, string>;
+  defaultPhoneRegion: string | null;
+}
+
+export function describeRules(rules: IdentityRules): EffectiveIdentityRules {
+  return {
+    types: { ...rules.types },
+    externalDefault: rules.externalDefault,
+    blockedValues: [...rules.blockedValues].sort(),
+    externalIdTraits: { ...rules.externalIdTraits },
+    defaultPhoneRegion: rules.defaultPhoneRegion ?? null,
+  };
+}
+
+/**
+ * Each workspace's identity rules, read from the store and kept in memory so the processor can
+ * ask for them synchronously per batch. Changes apply to events processed afterwards (and to
+ * everything on `rapport replay`); every process refreshes within `refreshMs`.
+ * @example const store = new IdentityRulesStore({ database, clock }); await store.refresh(); store.rulesFor('default');
+ */
+export class IdentityRulesStore {
+  private overrides = new Map<string, IdentityRulesInput>();
+  private rules = new Map<string, IdentityRules>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: { database: Database; clock: Clock; refreshMs?: number }) {}
+
+  /** The rules of a workspace (the defaults when it has no overrides). */
+  readonly rulesFor = (workspaceId: string): IdentityRules => this.rules.get(workspaceId) ?? defaultIdentityRules;
+
+  overridesOf(workspaceId: string): IdentityRulesInput {
+    return this.overrides.get(workspaceId) ?? {};
+  }
+
+  async refresh(): Promise<void> {
+    const stored = await loadIdentityRuleOverrides(this.deps.database.db);
+    const overrides = new Map<string, IdentityRulesInput>();
+    const rules = new Map<string, IdentityRules>();
+    for (const [workspaceId, value] of stored) {
+      // Validated on the way in; a row that no longer validates (edited by hand) keeps the defaults.
+      if (!Value.Check(IdentityRulesInput, value)) continue;
+      overrides.set(workspaceId, value);
+      rules.set(workspaceId, identityRules(value));
+    }
+    this.overrides = overrides;
+    this.rules = rules;
+  }
+
+  async save(workspaceId: string, input: IdentityRulesInput): Promise<IdentityRules> {
+    await saveIdentityRuleOverrides(this.deps.database.db, workspaceId, input, this.deps.clock.now());
+    await this.refresh();
+    return this.rulesFor(workspaceId);
+  }
+
+  start(onError: (error: unknown) => void): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.refresh().catch(onError), this.deps.refreshMs ?? 5000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Database } from '../storage/database.js';
+import {
+  countEvents,
+  findEvents,
+  listRejected,
+  type EventQuery,
+  type LogEntry,
+  type RejectedRow,
+} from '../storage/repositories/event-log.js';
+
+export type { EventQuery, LogEntry, RejectedRow };
+
+/**
+ * Read access to the event log for the admin API, the CLI and tests.
+ * @example const [event] = await log.events('default', { messageId: 'm-1' });
+ */
+export class EventLogService {
+  constructor(private readonly deps: { database: Database }) {}
+
+  events(workspaceId: string, query: EventQuery = {}): Promise<LogEntry[]> {
+    return findEvents(this.deps.database.db, workspaceId, query);
+  }
+
+  count(workspaceId: string): Promise<number> {
+    return countEvents(this.deps.database.db, workspaceId);
+  }
+
+  rejected(workspaceId: string, limit = 100): Promise<RejectedRow[]> {
+    return listRejected(this.deps.database.db, workspaceId, limit);
+  }
+
+}

@@ -1,0 +1,43 @@
+/**
+ * Worker-thread entry: runs the processor beside the HTTP thread so event processing gets a
+ * core of its own. It opens its own connection to the store; SQLite's WAL lets the two
+ * threads read at once and serializes their writes.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { IdentityRulesStore } from '../identity/identity-rules-store.js';
+import { systemClock } from '../shared/clock.js';
+import { openDatabase } from '../storage/database.js';
+import { Processor } from './processor.js';
+import { isThreadSettings } from './thread-settings.js';
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('processor-thread must run as a worker thread');
+  const settings: unknown = workerData;
+  if (!isThreadSettings(settings)) throw new Error('processor-thread: invalid settings');
+  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, sqliteSynchronous: settings.sqliteSynchronous, migrate: false });
+  const logger = settings.logLevel === 'silent' ? undefined : pino({ level: settings.logLevel, base: { thread: 'processor' } });
+  const rules = new IdentityRulesStore({ database, clock: systemClock });
+  await rules.refresh();
+  rules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
+  const processor = new Processor({ database, batchSize: settings.batchSize, lingerMs: settings.lingerMs, logger, identityRules: rules.rulesFor });
+  processor.start();
+  port.on('message', (message: unknown) => {
+    if (message === 'wake') processor.wake();
+    else if (message === 'stop') {
+      void processor
+        .stop()
+        .then(() => rules.stop())
+        .then(() => database.close())
+        .then(() => port.postMessage('stopped'));
+    }
+  });
+  port.postMessage('ready');
+}
+
+main().catch((error: unknown) => {
+  // The host sees the exit and restarts the thread; say why first.
+  process.stderr.write(`processor thread failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,397 @@
+import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { ping, type Database, type Tx } from '../storage/database.js';
+import { quarantine, readHead, readPartition } from '../storage/repositories/event-log.js';
+import { findIdentities, insertIdentities, moveIdentities } from '../storage/repositories/identities.js';
+import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../storage/repositories/profiles.js';
+import { insertProfileEvents, moveProfileEvents } from '../storage/repositories/profiles-timeline.js';
+import {
+  advanceCursor,
+  cursorPositions,
+  oldestUnprocessed,
+  readCursor,
+  type CursorPosition,
+} from '../storage/repositories/processor-state.js';
+import { applyBatch, prepareBatch, type BatchWrites } from './batch.js';
+
+/** What one committed batch changed, for modules downstream (segments, journeys). */
+export interface ProfileChanges {
+  workspaceId: string;
+  partition: number;
+  /** The batch covered events (fromSeq, toSeq]. */
+  fromSeq: number;
+  toSeq: number;
+  /** Surviving profiles whose state changed, sorted. */
+  profileIds: string[];
+  /** Profiles merged away in this batch and their survivors. */
+  merged: { from: string; into: string }[];
+}
+
+/** Called after each batch commits, in commit order per partition. A throwing hook is logged; the batch stays committed. */
+export type CommitHook = (changes: ProfileChanges) => void | Promise<void>;
+
+/** The subset of a pino logger the processor uses. */
+export interface ProcessorLogger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface ProcessorOptions {
+  database: Database;
+  clock?: Clock;
+  /** Events per partition per transaction; default 1000. */
+  batchSize?: number;
+  /** Sleep between polls when idle and not woken; default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Pause after a pass that caught up, so the next one batches more events; default 0 (tests), the server uses 25 ms. */
+  lingerMs?: number;
+  logger?: ProcessorLogger;
+  onCommitted?: CommitHook[];
+  /** Identity rules per workspace; defaults apply to workspaces it does not know. */
+  identityRules?: (workspaceId: string) => IdentityRules;
+  /** Process only this workspace (replay). */
+  workspaceId?: string;
+  /**
+   * Partitions processed at once. SQLite has one connection, so 1; PostgreSQL defaults to 4
+   * (each partition batch holds one pooled connection for its transaction and one for its lock).
+   */
+  concurrency?: number;
+}
+
+export interface ProcessorStatus {
+  /** Appended events not yet processed, over every partition. */
+  lagEvents: number;
+  /** Age of the oldest unprocessed event (0 when caught up). */
+  lagMs: number;
+  cursors: CursorPosition[];
+}
+
+// PostgreSQL errors that a retry of the same batch resolves: unique violation (two workers
+// created one identity), deadlock, serialization failure.
+const retryableCodes = new Set(['23505', '40P01', '40001']);
+const maxAttempts = 5;
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof CursorMoved) return true;
+  if (typeof error !== 'object' || error === null || !('code' in error) || typeof error.code !== 'string') return false;
+  const { code } = error;
+  // better-sqlite3: two processes on one file created the same identity, or the file's lock
+  // was held past the busy timeout. Neither says anything about the events.
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
+  // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57).
+  return retryableCodes.has(code) || /^(08|53|57)/.test(code);
+}
+
+/** Thrown inside a batch transaction to roll it back when the cursor (or, on SQLite, a profile it read) moved under it. */
+class CursorMoved extends Error {
+  override name = 'CursorMoved';
+}
+
+/**
+ * Reads the event log in order per partition and drives identity resolution and profile state.
+ * Each batch commits derived state and the partition cursor in one transaction, so a crash
+ * resumes exactly where it stopped and nothing is applied twice.
+ *
+ * Concurrency: a partition is processed under the named lock `processor:<ws>:<partition>`, so
+ * several workers (PostgreSQL) split partitions between them. Two partitions may touch one
+ * profile at once; on PostgreSQL the batch reads identities and profile rows inside its
+ * transaction and locks the profiles `FOR UPDATE`, so the second writer waits and then works
+ * from the committed state. A merge that happened meanwhile is followed through `merged_into`.
+ * Two workers creating the same identity collide on its primary key, and a deadlock between
+ * lock orders aborts one of them; both roll back and retry the batch.
+ *
+ * @example
+ * const processor = new Processor({ database, batchSize: 1000 });
+ * processor.start();
+ * ingest.onAppend(() => processor.wake());
+ */
+export class Processor {
+  private readonly database: Database;
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly lingerMs: number;
+  private readonly hooks: CommitHook[];
+  private readonly rulesFor: (workspaceId: string) => IdentityRules;
+  private readonly concurrency: number;
+  private running = false;
+  private stopping = false;
+  private woken = false;
+  private loop: Promise<void> | undefined;
+  private wakeSleeper: (() => void) | undefined;
+
+  constructor(private readonly options: ProcessorOptions) {
+    this.database = options.database;
+    this.clock = options.clock ?? systemClock;
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.lingerMs = options.lingerMs ?? 0;
+    this.hooks = [...(options.onCommitted ?? [])];
+    this.rulesFor = options.identityRules ?? (() => defaultIdentityRules);
+    this.concurrency = Math.max(1, options.concurrency ?? (options.database.dialect === 'postgres' ? 4 : 1));
+  }
+
+  /** Adds a hook called after each committed batch. */
+  onCommitted(hook: CommitHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Starts the background loop (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Stops the loop; resolves once the batch in flight has committed. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping = true;
+    this.wakeSleeper?.();
+    await this.loop;
+    this.loop = undefined;
+    this.stopping = false;
+  }
+
+  /** Says new events were appended. Wake-ups that arrive while a batch runs collapse into one more pass. */
+  wake(): void {
+    this.woken = true;
+    this.wakeSleeper?.();
+  }
+
+  /** One pass over every partition with unprocessed events (one batch each); returns events processed. */
+  async runOnce(): Promise<number> {
+    const positions = await cursorPositions(this.database.db, this.options.workspaceId);
+    const pending = positions.filter((position) => position.cursor < position.head);
+    let processed = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let position = pending[next++]; position !== undefined && !this.stopping; position = pending[next++]) {
+        // Await first: `processed += await ...` would read `processed` before the other workers add to it.
+        const count = await this.processPartition(position.workspaceId, position.partition);
+        processed += count;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, pending.length) }, worker));
+    return processed;
+  }
+
+  /** Processes until every partition's cursor has reached the head it had when checked. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const processed = await this.runOnce();
+      if (processed > 0) continue;
+      const positions = await cursorPositions(this.database.db, this.options.workspaceId);
+      if (positions.every((position) => position.cursor >= position.head)) return;
+      // Another worker holds a partition; give it time to commit.
+      await delay(5);
+    }
+  }
+
+  async status(): Promise<ProcessorStatus> {
+    const cursors = await cursorPositions(this.database.db, this.options.workspaceId);
+    const lagEvents = cursors.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0);
+    const oldest = lagEvents === 0 ? undefined : await oldestUnprocessed(this.database.db, cursors);
+    return { lagEvents, lagMs: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest), cursors };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let processed = 0;
+      let failed = false;
+      try {
+        processed = await this.runOnce();
+      } catch (error) {
+        failed = true;
+        this.options.logger?.error({ err: error }, 'processor pass failed; retrying after the poll interval');
+      }
+      if (!this.running) break;
+      if (processed > 0) {
+        // Caught up after a small pass: linger so the next transaction carries many events.
+        // A commit costs about as much as a hundred events' worth of work, so at high rates this
+        // is what keeps the processor ahead; it adds at most lingerMs to a profile's freshness.
+        if (processed < this.batchSize && this.lingerMs > 0) await this.sleep(this.lingerMs, false);
+        continue;
+      }
+      // After a failure, wait out the poll interval even when woken, so a broken store is not hammered.
+      if (this.woken && !failed) {
+        this.woken = false;
+        continue;
+      }
+      await this.sleep(this.pollIntervalMs, true);
+      this.woken = false;
+    }
+  }
+
+  /** Sleeps; `stop()` always cuts it short, a wake-up only when `wakeable`. */
+  private async sleep(ms: number, wakeable: boolean): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeSleeper = () => {
+        if (!wakeable && this.running) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeSleeper = undefined;
+  }
+
+  private async processPartition(workspaceId: string, partition: number): Promise<number> {
+    const done = await this.database.tryWithLock(`processor:${workspaceId}:${partition}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.processBatch(workspaceId, partition, this.batchSize);
+        } catch (error) {
+          if (!isRetryable(error)) return this.isolateFailure(workspaceId, partition, error);
+          if (attempt >= maxAttempts) throw error;
+          // Expected when partitions touch the same person at once: a short line, not a stack.
+          const reason = error instanceof Error ? error.message : String(error);
+          this.options.logger?.warn({ workspaceId, partition, attempt, reason }, 'processor batch conflicted with a concurrent one; retrying');
+        }
+      }
+    });
+    return done ?? 0;
+  }
+
+  /**
+   * A batch failed for a reason a retry does not fix. If the store itself is failing, give up
+   * until the next pass. Otherwise one event breaks processing: walk the batch one event at a
+   * time, and set the event that fails on its own aside (kept in the log, reported with the
+   * quarantine of rejected events, retried by a replay) so it cannot stall the partition.
+   */
+  private async isolateFailure(workspaceId: string, partition: number, error: unknown): Promise<number> {
+    if (!(await ping(this.database))) throw error;
+    let processed = 0;
+    while (processed < this.batchSize) {
+      try {
+        const count = await this.processBatch(workspaceId, partition, 1);
+        if (count === 0) break;
+        processed += count;
+      } catch (single) {
+        if (isRetryable(single) || !(await ping(this.database))) throw single;
+        await this.setAside(workspaceId, partition, single);
+        return processed + 1;
+      }
+    }
+    return processed;
+  }
+
+  private async setAside(workspaceId: string, partition: number, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    await this.database.transaction(async (trx) => {
+      const from = await readCursor(trx, workspaceId, partition);
+      const [entry] = await readPartition(trx, workspaceId, partition, from, 1);
+      if (entry === undefined) return;
+      await quarantine(trx, workspaceId, [
+        {
+          id: `processing-${partition}-${entry.seq}`,
+          receivedAt: entry.receivedAt,
+          sourceId: entry.sourceId,
+          code: 'processing_failed',
+          message: `event ${entry.messageId} (partition ${partition}, seq ${entry.seq}) could not be applied to a profile: ${reason}; it stays in the log and a replay retries it`,
+          payload: JSON.stringify(entry.message),
+        },
+      ]);
+      if (!(await advanceCursor(trx, workspaceId, partition, from, entry.seq, this.clock.now()))) throw new CursorMoved();
+    });
+    this.options.logger?.error({ workspaceId, partition, reason }, 'event set aside: it could not be applied to a profile');
+  }
+
+  private async processBatch(workspaceId: string, partition: number, limit: number): Promise<number> {
+    const { database } = this;
+    const from = await readCursor(database.db, workspaceId, partition);
+    // The head is read before the rows: a sequence number taken by an append whose row was a
+    // duplicate leaves a gap, and when this read reaches the end, the cursor jumps over any
+    // gap up to the head, or it would never catch up.
+    const head = await readHead(database.db, workspaceId, partition);
+    const entries = await readPartition(database.db, workspaceId, partition, from, limit);
+    const to = entries.length < limit ? Math.max(head, entries.at(-1)?.seq ?? from) : (entries.at(-1)?.seq ?? from);
+    if (to <= from) return 0;
+    const rules = this.rulesFor(workspaceId);
+    const { prepared, lookups } = prepareBatch(rules, entries);
+
+    const plan = async (tx: Tx): Promise<{ batch: BatchWrites; loaded: StoredProfile[]; now: number }> => {
+      const owners = lookups.length === 0 ? [] : await findIdentities(tx, this.database.dialect, workspaceId, lookups);
+      const loaded = await this.loadGraphProfiles(tx, workspaceId, owners.map((owner) => owner.profileId));
+      const now = this.clock.now();
+      const batch = applyBatch({ workspaceId, rules, prepared, owners, profiles: loaded, now });
+      // updated_at doubles as the row version the SQLite path checks, so every write must move
+      // it forward even when the clock has not (same millisecond, a test clock).
+      const before = new Map(loaded.map((profile) => [profile.id, profile.updatedAt]));
+      for (const profile of batch.profiles) {
+        const previous = before.get(profile.id);
+        if (previous !== undefined && profile.updatedAt <= previous) profile.updatedAt = previous + 1;
+      }
+      return { batch, loaded, now };
+    };
+    let writes: BatchWrites;
+    if (database.dialect === 'sqlite') {
+      // SQLite has one writer for the whole file: planning inside the write transaction kept
+      // the ingest thread waiting on the lock for the whole computation. Plan first, then
+      // commit only if nothing it read has moved: the cursor (another processor took this
+      // batch) and the version of every profile it loaded (another partition changed one).
+      const { batch, loaded, now } = await plan(database.db);
+      writes = await database.transaction(async (trx) => {
+        const versions = await profileVersions(trx, workspaceId, loaded.map((profile) => profile.id));
+        if (loaded.some((profile) => versions.get(profile.id) !== profile.updatedAt)) throw new CursorMoved();
+        await this.write(trx, workspaceId, batch);
+        if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
+        return batch;
+      });
+    } else {
+      writes = await database.transaction(async (trx) => {
+        const { batch, now } = await plan(trx);
+        await this.write(trx, workspaceId, batch);
+        if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
+        return batch;
+      });
+    }
+
+    const changes: ProfileChanges = {
+      workspaceId,
+      partition,
+      fromSeq: from,
+      toSeq: to,
+      profileIds: writes.changedProfiles,
+      merged: [...writes.moves].map(([fromId, into]) => ({ from: fromId, into })),
+    };
+    for (const hook of this.hooks) {
+      try {
+        await hook(changes);
+      } catch (error) {
+        this.options.logger?.error({ err: error, workspaceId, partition }, 'processor commit hook failed');
+      }
+    }
+    return entries.length;
+  }
+
+  /** The owning profiles plus, transitively, the survivors of any that were merged meanwhile. */
+  private async loadGraphProfiles(trx: Tx, workspaceId: string, ids: string[]): Promise<StoredProfile[]> {
+    const loaded = new Map<string, StoredProfile>();
+    let wanted = [...new Set(ids)];
+    while (wanted.length > 0) {
+      const rows = await loadProfiles(trx, this.database.dialect, workspaceId, wanted, { forUpdate: true });
+      for (const row of rows) loaded.set(row.id, row);
+      wanted = [...new Set(rows.map((row) => row.mergedInto).filter((id): id is string => id !== null && !loaded.has(id)))];
+    }
+    return [...loaded.values()];
+  }
+
+  private async write(trx: Tx, workspaceId: string, batch: BatchWrites): Promise<void> {
+    await upsertProfiles(trx, this.database, workspaceId, batch.profiles);
+    if (batch.moves.size > 0) {
+      const { dialect } = this.database;
+      await redirectMerged(trx, dialect, workspaceId, batch.moves);
+      await moveIdentities(trx, dialect, workspaceId, batch.moves);
+      await moveProfileEvents(trx, dialect, workspaceId, batch.moves);
+      await insertMerges(trx, workspaceId, batch.merges);
+    }
+    await insertIdentities(trx, this.database, workspaceId, batch.addedIdentities);
+    await insertProfileEvents(trx, this.database, workspaceId, batch.profileEvents);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

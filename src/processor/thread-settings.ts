@@ -1,0 +1,22 @@
+/** What the host passes to the processor thread (structured-cloned, so plain data only). */
+export interface ThreadSettings {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  batchSize: number;
+  lingerMs: number;
+  logLevel: string;
+}
+
+export function isThreadSettings(value: unknown): value is ThreadSettings {
+  if (typeof value !== 'object' || value === null) return false;
+  const record: Record<string, unknown> = { ...value };
+  return (
+    (record.databaseUrl === undefined || typeof record.databaseUrl === 'string') &&
+    typeof record.dataDir === 'string' &&
+    (record.sqliteSynchronous === 'NORMAL' || record.sqliteSynchronous === 'FULL') &&
+    typeof record.batchSize === 'number' &&
+    typeof record.lingerMs === 'number' &&
+    typeof record.logLevel === 'string'
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * The error registry: every expected failure has a stable code, an HTTP status and a message
+ * that tells the caller what to fix. Errors know nothing about HTTP; `src/http/errors.ts` is the
+ * one place that turns them into responses.
+ */
+export const errorCodes = {
+  invalid_request: { status: 400, message: 'The request is invalid' },
+  invalid_json: { status: 400, message: 'The body is not valid JSON' },
+  payload_too_large: { status: 413, message: 'The request body is too large' },
+  // Segment answers 400 to an oversized tracking request, and no client retries a 400.
+  ingest_too_large: { status: 400, message: 'The tracking request is too large' },
+  unauthorized: { status: 401, message: 'Missing or invalid credentials' },
+  forbidden: { status: 403, message: 'These credentials may not do this' },
+  not_found: { status: 404, message: 'Not found' },
+  conflict: { status: 409, message: 'Conflicts with the current state' },
+  unsupported_encoding: { status: 415, message: 'Unsupported Content-Encoding' },
+  unavailable: { status: 503, message: 'Temporarily unavailable, retry later' },
+  internal: { status: 500, message: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** One problem with one field, e.g. `{ field: 'batch[3].event', rule: 'required', ... }`. */
+export interface FieldIssue {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class RapportError extends Error {
+  override name = 'RapportError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message ?? errorCodes[code].message);
+    this.status = errorCodes[code].status;
+  }
+}
+
+/** For exhaustive switches: the compiler proves this is unreachable. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

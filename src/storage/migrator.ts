@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { core } from './migrations/0001-core.js';
+import { identityProvenance } from './migrations/0002-identity-provenance.js';
+import { workspaceSettings } from './migrations/0003-workspace-settings.js';
+
+/** Every migration, in order. Names are stable forever: they are the version history. */
+const migrations: Record<string, Migration> = {
+  '0001-core': core,
+  '0002-identity-provenance': identityProvenance,
+  '0003-workspace-settings': workspaceSettings,
+};
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/**
+ * Applies pending migrations; returns the names applied in this call.
+ * @example const applied = await migrateToLatest(db);
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator is schema-agnostic
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(error)}`);
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,334 @@
+import type { Insertable } from 'kysely';
+import type SqliteDatabase from 'better-sqlite3';
+import type { Database, Tx } from '../database.js';
+import type { EventsTable } from '../schema.js';
+import type { TrackingMessage } from '../../ingest/message.js';
+
+/** One event ready to append; `payload` is the JSON of the normalized message. */
+export interface AppendRow {
+  partition: number;
+  messageId: string;
+  type: string;
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  timestamp: number;
+  receivedAt: number;
+  sourceId: string | null;
+  payload: string;
+}
+
+export interface LogEntry {
+  workspaceId: string;
+  partition: number;
+  seq: number;
+  messageId: string;
+  type: string;
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  timestamp: number;
+  receivedAt: number;
+  sourceId: string | null;
+  message: TrackingMessage;
+}
+
+export interface AppendResult {
+  inserted: number;
+  /** messageIds stored by this call (the first occurrence of each). */
+  insertedIds: Set<string>;
+  /** messageIds that were already in the log (a retried batch), in input order. */
+  duplicates: string[];
+}
+
+// 11 bound values a row; SQLite allows 32766 per statement and PostgreSQL 65535.
+const INSERT_CHUNK = 2000;
+
+/**
+ * Appends events to the log inside the caller's transaction. Each partition's head row is
+ * locked while its sequence numbers are taken, so on PostgreSQL a partition's rows commit in
+ * sequence order and a reader at cursor N never later sees a row below N appear. Duplicate
+ * messageIds (per workspace) are skipped, so a retried batch stores nothing twice.
+ * @example await appendEvents(trx, 'default', rows);
+ */
+export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow[]): Promise<AppendResult> {
+  if (rows.length === 0) return { inserted: 0, insertedIds: new Set(), duplicates: [] };
+  // A message repeated inside one batch is a duplicate too; keep the first.
+  const unique = new Map<string, AppendRow>();
+  const duplicates: string[] = [];
+  for (const row of rows) {
+    if (unique.has(row.messageId)) duplicates.push(row.messageId);
+    else unique.set(row.messageId, row);
+  }
+  const byPartition = new Map<number, AppendRow[]>();
+  for (const row of unique.values()) {
+    const list = byPartition.get(row.partition);
+    if (list) list.push(row);
+    else byPartition.set(row.partition, [row]);
+  }
+  // Ascending partition order: two writers never wait on each other's head rows in a cycle.
+  const partitions = [...byPartition.keys()].sort((a, b) => a - b);
+  const values: Insertable<EventsTable>[] = [];
+  for (const partition of partitions) {
+    const list = byPartition.get(partition) ?? [];
+    const head = await advanceHead(trx, workspaceId, partition, list.length);
+    let seq = head - list.length;
+    for (const row of list) {
+      seq += 1;
+      values.push({
+        workspace_id: workspaceId,
+        partition,
+        seq,
+        message_id: row.messageId,
+        type: row.type,
+        event: row.event,
+        user_id: row.userId,
+        anonymous_id: row.anonymousId,
+        timestamp: row.timestamp,
+        received_at: row.receivedAt,
+        source_id: row.sourceId,
+        payload: row.payload,
+      });
+    }
+  }
+  let inserted = 0;
+  const insertedIds = new Set<string>();
+  for (let start = 0; start < values.length; start += INSERT_CHUNK) {
+    const chunk = values.slice(start, start + INSERT_CHUNK);
+    const result = await trx
+      .insertInto('events')
+      .values(chunk)
+      .onConflict((conflict) => conflict.columns(['workspace_id', 'message_id']).doNothing())
+      .returning('message_id')
+      .execute();
+    inserted += result.length;
+    for (const { message_id } of result) insertedIds.add(message_id);
+  }
+  if (inserted < unique.size) {
+    for (const id of unique.keys()) if (!insertedIds.has(id)) duplicates.push(id);
+  }
+  return { inserted, insertedIds, duplicates };
+}
+
+export type EventAppender = (trx: Tx, workspaceId: string, rows: AppendRow[]) => Promise<AppendResult>;
+
+/**
+ * The fastest append the store offers: on SQLite, prepared statements run synchronously on the
+ * raw handle (the transaction holds the connection, so nothing else can interleave), which
+ * measured about twice the rate of the query-builder path; elsewhere `appendEvents`.
+ */
+export function createEventAppender(database: Database): EventAppender {
+  const handle = database.sqlite;
+  return handle === undefined ? appendEvents : sqliteAppender(handle);
+}
+
+function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
+  const advance = handle.prepare<[number, string, number], { head: number }>(
+    'update log_heads set head = head + ? where workspace_id = ? and partition = ? returning head',
+  );
+  const createHead = handle.prepare('insert into log_heads (workspace_id, partition, head) values (?, ?, 0) on conflict do nothing');
+  const insert = handle.prepare(
+    'insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (workspace_id, message_id) do nothing',
+  );
+  return async (_trx, workspaceId, rows) => {
+    const byPartition = new Map<number, AppendRow[]>();
+    for (const row of rows) {
+      const list = byPartition.get(row.partition);
+      if (list) list.push(row);
+      else byPartition.set(row.partition, [row]);
+    }
+    const insertedIds = new Set<string>();
+    const duplicates: string[] = [];
+    for (const [partition, list] of byPartition) {
+      let head = advance.get(list.length, workspaceId, partition)?.head;
+      if (head === undefined) {
+        createHead.run(workspaceId, partition);
+        head = advance.get(list.length, workspaceId, partition)?.head ?? list.length;
+      }
+      let seq = head - list.length;
+      for (const row of list) {
+        seq += 1;
+        const { changes } = insert.run(workspaceId, partition, seq, row.messageId, row.type, row.event, row.userId, row.anonymousId, row.timestamp, row.receivedAt, row.sourceId, row.payload);
+        if (changes > 0) insertedIds.add(row.messageId);
+        else duplicates.push(row.messageId);
+      }
+    }
+    return { inserted: insertedIds.size, insertedIds, duplicates };
+  };
+}
+
+async function advanceHead(trx: Tx, workspaceId: string, partition: number, count: number): Promise<number> {
+  const updated = await trx
+    .updateTable('log_heads')
+    .set((eb) => ({ head: eb('head', '+', count) }))
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .returning('head')
+    .executeTakeFirst();
+  if (updated) return updated.head;
+  // First event of this partition: create its head. A concurrent creator makes the insert a
+  // no-op and the retried update then takes the lock.
+  await trx
+    .insertInto('log_heads')
+    .values({ workspace_id: workspaceId, partition, head: 0 })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'partition']).doNothing())
+    .execute();
+  return advanceHead(trx, workspaceId, partition, count);
+}
+
+function toEntry(row: {
+  workspace_id: string;
+  partition: number;
+  seq: number;
+  message_id: string;
+  type: string;
+  event: string | null;
+  user_id: string | null;
+  anonymous_id: string | null;
+  timestamp: number;
+  received_at: number;
+  source_id: string | null;
+  payload: string;
+}): LogEntry {
+  return {
+    workspaceId: row.workspace_id,
+    partition: row.partition,
+    seq: row.seq,
+    messageId: row.message_id,
+    type: row.type,
+    event: row.event,
+    userId: row.user_id,
+    anonymousId: row.anonymous_id,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    sourceId: row.source_id,
+    message: JSON.parse(row.payload) as TrackingMessage,
+  };
+}
+
+/** Events of one partition after `afterSeq`, in sequence order. */
+export async function readPartition(
+  db: Tx,
+  workspaceId: string,
+  partition: number,
+  afterSeq: number,
+  limit: number,
+): Promise<LogEntry[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
+export interface EventQuery {
+  messageId?: string;
+  userId?: string;
+  anonymousId?: string;
+  type?: string;
+  event?: string;
+  limit?: number;
+}
+
+/** Events matching simple equality filters, in log order (for the API and tests). */
+export async function findEvents(db: Tx, workspaceId: string, query: EventQuery = {}): Promise<LogEntry[]> {
+  let select = db.selectFrom('events').selectAll().where('workspace_id', '=', workspaceId);
+  if (query.messageId !== undefined) select = select.where('message_id', '=', query.messageId);
+  if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+  if (query.anonymousId !== undefined) select = select.where('anonymous_id', '=', query.anonymousId);
+  if (query.type !== undefined) select = select.where('type', '=', query.type);
+  if (query.event !== undefined) select = select.where('event', '=', query.event);
+  const rows = await select.orderBy('partition').orderBy('seq').limit(query.limit ?? 10000).execute();
+  return rows.map(toEntry);
+}
+
+export async function countEvents(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The committed head of a partition. Every row up to it is committed and visible to a read that
+ * starts afterwards: the head moves in the transaction that inserts its rows.
+ */
+export async function readHead(db: Tx, workspaceId: string, partition: number): Promise<number> {
+  const row = await db.selectFrom('log_heads').select('head').where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
+  return row?.head ?? 0;
+}
+
+export interface RejectedRow {
+  id: string;
+  receivedAt: number;
+  sourceId: string | null;
+  code: string;
+  message: string;
+  payload: string;
+}
+
+/** Keeps a rejected item (quarantine) so nothing a client sent is silently lost. */
+export async function quarantine(trx: Tx, workspaceId: string, rows: RejectedRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => ({
+      workspace_id: workspaceId,
+      id: row.id,
+      received_at: row.receivedAt,
+      source_id: row.sourceId,
+      code: row.code,
+      message: row.message,
+      payload: row.payload,
+    }));
+    await trx.insertInto('rejected_events').values(chunk).execute();
+  }
+}
+
+export async function listRejected(db: Tx, workspaceId: string, limit = 100): Promise<RejectedRow[]> {
+  const rows = await db
+    .selectFrom('rejected_events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('received_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    receivedAt: row.received_at,
+    sourceId: row.source_id,
+    code: row.code,
+    message: row.message,
+    payload: row.payload,
+  }));
+}
+
+/**
+ * Retention: deletes events received before `before` that the processor has already applied
+ * (an unprocessed event is never dropped). Derived state (profiles, aggregates) is kept; the
+ * timeline and a later replay see only the events that remain.
+ */
+export async function deleteProcessedEventsBefore(trx: Tx, workspaceId: string, before: number): Promise<number> {
+  const result = await trx
+    .deleteFrom('events')
+    .where('workspace_id', '=', workspaceId)
+    .where('received_at', '<', before)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'seq',
+        '<=',
+        selectFrom('processor_cursors as c')
+          .select('c.seq')
+          .whereRef('c.workspace_id', '=', 'events.workspace_id')
+          .whereRef('c.partition', '=', 'events.partition'),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,157 @@
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { randomId, sha256Hex } from '../shared/ids.js';
+import type { Database } from '../storage/database.js';
+import * as repo from '../storage/repositories/workspaces.js';
+import type { AdminToken, TokenScope, Workspace, WriteKey } from '../storage/repositories/workspaces.js';
+
+export type { AdminToken, TokenScope, Workspace, WriteKey };
+
+export const DEFAULT_WORKSPACE = 'default';
+const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Credentials are checked on every request; a short cache keeps that off the database while
+// a revocation still takes effect within seconds.
+const AUTH_CACHE_MS = 5000;
+
+export interface Bootstrap {
+  /** True when this call created the default workspace (first start). */
+  created: boolean;
+  workspace: Workspace;
+  /** The write key, present when created now or taken from the environment. */
+  writeKey: string | undefined;
+  /** The plain admin token, present only when created now: it is stored hashed. */
+  adminToken: string | undefined;
+}
+
+export interface CreatedToken {
+  token: AdminToken;
+  /** Shown once; only its SHA-256 is stored. */
+  plain: string;
+}
+
+/**
+ * Workspaces, write keys (one per source) and admin tokens (stored hashed).
+ * @example const { writeKey } = await workspaces.bootstrap({});
+ */
+export class WorkspaceService {
+  private readonly writeKeyCache = new Map<string, { value: WriteKey | undefined; until: number }>();
+  private readonly tokenCache = new Map<string, { value: AdminToken | undefined; until: number }>();
+
+  constructor(private readonly deps: { database: Database; clock: Clock }) {}
+
+  /** First start: creates workspace `default` with a write key and an instance admin token. */
+  async bootstrap(options: { writeKey?: string | undefined; adminToken?: string | undefined }): Promise<Bootstrap> {
+    const { db } = this.deps.database;
+    const now = this.deps.clock.now();
+    const created = await repo.insertWorkspace(db, { id: DEFAULT_WORKSPACE, name: 'Default', createdAt: now });
+    const workspace = (await repo.getWorkspace(db, DEFAULT_WORKSPACE)) ?? { id: DEFAULT_WORKSPACE, name: 'Default', createdAt: now };
+    let writeKey: string | undefined;
+    let adminToken: string | undefined;
+    if (options.writeKey !== undefined) {
+      if ((await repo.findWriteKey(db, options.writeKey)) === undefined) {
+        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null });
+      }
+      writeKey = options.writeKey;
+    } else if (created) {
+      writeKey = (await this.createWriteKey(DEFAULT_WORKSPACE, 'Default source')).key;
+    }
+    if (options.adminToken !== undefined) {
+      if ((await repo.findAdminTokenByHash(db, sha256Hex(options.adminToken))) === undefined) {
+        await this.insertToken(DEFAULT_WORKSPACE, 'Bootstrap token', 'instance', options.adminToken);
+      }
+      adminToken = options.adminToken;
+    } else if (created) {
+      adminToken = (await this.createAdminToken(DEFAULT_WORKSPACE, 'Bootstrap token', 'instance')).plain;
+    }
+    return { created, workspace, writeKey, adminToken };
+  }
+
+  async createWorkspace(id: string, name: string): Promise<{ workspace: Workspace; writeKey: WriteKey; adminToken: CreatedToken }> {
+    if (!WORKSPACE_ID.test(id)) {
+      throw new RapportError('invalid_request', 'workspace id must be 1-63 characters of a-z, 0-9, _ or -, starting with a letter or digit', [
+        { field: 'id', rule: 'pattern', message: 'use lower-case letters, digits, _ and -' },
+      ]);
+    }
+    const workspace = { id, name, createdAt: this.deps.clock.now() };
+    if (!(await repo.insertWorkspace(this.deps.database.db, workspace))) {
+      throw new RapportError('conflict', `workspace "${id}" already exists`);
+    }
+    const writeKey = await this.createWriteKey(id, 'Default source');
+    const adminToken = await this.createAdminToken(id, 'Workspace admin', 'workspace');
+    return { workspace, writeKey, adminToken };
+  }
+
+  getWorkspace(id: string): Promise<Workspace | undefined> {
+    return repo.getWorkspace(this.deps.database.db, id);
+  }
+
+  listWorkspaces(): Promise<Workspace[]> {
+    return repo.listWorkspaces(this.deps.database.db);
+  }
+
+  async createWriteKey(workspaceId: string, name: string): Promise<WriteKey> {
+    const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: this.deps.clock.now(), revokedAt: null };
+    await repo.insertWriteKey(this.deps.database.db, key);
+    return key;
+  }
+
+  listWriteKeys(workspaceId: string): Promise<WriteKey[]> {
+    return repo.listWriteKeys(this.deps.database.db, workspaceId);
+  }
+
+  async revokeWriteKey(workspaceId: string, id: string): Promise<void> {
+    if (!(await repo.revokeWriteKey(this.deps.database.db, workspaceId, id, this.deps.clock.now()))) {
+      throw new RapportError('not_found', `no active write key "${id}" in this workspace`);
+    }
+    this.writeKeyCache.clear();
+  }
+
+  async createAdminToken(workspaceId: string, name: string, scope: TokenScope = 'workspace'): Promise<CreatedToken> {
+    const plain = randomId('rpt', 24);
+    const token = await this.insertToken(workspaceId, name, scope, plain);
+    return { token, plain };
+  }
+
+  listAdminTokens(workspaceId: string): Promise<AdminToken[]> {
+    return repo.listAdminTokens(this.deps.database.db, workspaceId);
+  }
+
+  async revokeAdminToken(workspaceId: string, id: string): Promise<void> {
+    if (!(await repo.revokeAdminToken(this.deps.database.db, workspaceId, id, this.deps.clock.now()))) {
+      throw new RapportError('not_found', `no active admin token "${id}" in this workspace`);
+    }
+    this.tokenCache.clear();
+  }
+
+  /** The active write key for `key`, or undefined. */
+  async authenticateWriteKey(key: string): Promise<WriteKey | undefined> {
+    const now = this.deps.clock.now();
+    const cached = this.writeKeyCache.get(key);
+    if (cached !== undefined && cached.until > now) return cached.value;
+    const found = await repo.findWriteKey(this.deps.database.db, key);
+    const value = found !== undefined && found.revokedAt === null ? found : undefined;
+    if (this.writeKeyCache.size > 10000) this.writeKeyCache.clear();
+    this.writeKeyCache.set(key, { value, until: now + AUTH_CACHE_MS });
+    return value;
+  }
+
+  /** The active admin token for a plain bearer token, or undefined. */
+  async authenticateAdmin(plain: string): Promise<AdminToken | undefined> {
+    const now = this.deps.clock.now();
+    const hash = sha256Hex(plain);
+    const cached = this.tokenCache.get(hash);
+    if (cached !== undefined && cached.until > now) return cached.value;
+    const found = await repo.findAdminTokenByHash(this.deps.database.db, hash);
+    const value = found !== undefined && found.revokedAt === null ? found : undefined;
+    if (value !== undefined) await repo.touchAdminToken(this.deps.database.db, value.workspaceId, value.id, now);
+    if (this.tokenCache.size > 10000) this.tokenCache.clear();
+    this.tokenCache.set(hash, { value, until: now + AUTH_CACHE_MS });
+    return value;
+  }
+
+  private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string): Promise<AdminToken> {
+    const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: this.deps.clock.now(), lastUsedAt: null, revokedAt: null };
+    await repo.insertAdminToken(this.deps.database.db, token, sha256Hex(plain));
+    return token;
+  }
+}

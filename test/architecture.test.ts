@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * The dependency rules of ../shared/ARCHITECTURE.md, checked on the source text so a change
+ * that breaks one fails the suite: the environment is read in one file, SQL lives only in
+ * storage, and the pure modules import nothing that does I/O.
+ */
+
+const root = path.resolve(import.meta.dirname, '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const files = sourceFiles(root).map((file) => ({ file: path.relative(root, file).split(path.sep).join('/'), text: fs.readFileSync(file, 'utf8') }));
+
+interface ImportLine {
+  from: string;
+  typeOnly: boolean;
+}
+
+function importsOf(text: string): ImportLine[] {
+  const found: ImportLine[] = [];
+  for (const match of text.matchAll(/^import\s+(type\s+)?([^;]*?)\s+from\s+'([^']+)';/gms)) {
+    const names = match[2] ?? '';
+    // `import { type A, type B } from` is type-only too.
+    const allTypes = /^\{[^}]*\}$/s.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((name) => name.startsWith('type'));
+    found.push({ from: match[3] ?? '', typeOnly: match[1] !== undefined || allTypes });
+  }
+  for (const match of text.matchAll(/await import\('([^']+)'\)/g)) found.push({ from: match[1] ?? '', typeOnly: false });
+  return found;
+}
+
+/** Modules that are pure computation: plain data in, plain data out. */
+const pureModules = [
+  'identity/rules.ts',
+  'identity/resolve.ts',
+  'identity/identifiers.ts',
+  'identity/graph.ts',
+  'profiles/state.ts',
+  'profiles/apply-event.ts',
+  'profiles/traits.ts',
+  'profiles/traffic-source.ts',
+  'profiles/view.ts',
+  'ingest/message.ts',
+  'ingest/normalize.ts',
+  'demo/random.ts',
+];
+const ioPackages = /^(node:(fs|net|http|https|child_process|worker_threads|dgram)|fs|pg|kysely|better-sqlite3|fastify|@fastify\/.*|pino)$/;
+
+describe('architecture rules', () => {
+  it('reads process.env only in src/config', () => {
+    const readers = files.filter(({ text }) => text.includes('process.env')).map(({ file }) => file);
+    expect(readers).toEqual(['config/config.ts']);
+  });
+
+  it('keeps SQL and database drivers inside src/storage', () => {
+    const offenders = files
+      .filter(({ file }) => !file.startsWith('storage/'))
+      .flatMap(({ file, text }) => importsOf(text).filter((line) => !line.typeOnly && /^(kysely|pg|better-sqlite3)$/.test(line.from)).map((line) => `${file} imports ${line.from}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets pure modules import only pure code (types excepted)', () => {
+    const offenders = files
+      .filter(({ file }) => pureModules.includes(file))
+      .flatMap(({ file, text }) =>
+        importsOf(text)
+          .filter((line) => !line.typeOnly && (ioPackages.test(line.from) || /\/(storage|http|cli|processor)\//.test(line.from)))
+          .map((line) => `${file} imports ${line.from}`),
+      );
+    expect(offenders).toEqual([]);
+    expect(files.filter(({ file }) => pureModules.includes(file))).toHaveLength(pureModules.length);
+  });
+
+  it('never writes to the console from domain code', () => {
+    const offenders = files.filter(({ file, text }) => !file.startsWith('cli/') && /\bconsole\.(log|info|warn|error|debug)\(/.test(text)).map(({ file }) => file);
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets nothing below src/http import the HTTP layer backwards (domain modules know no routes)', () => {
+    const offenders = files
+      .filter(({ file }) => !file.startsWith('http/') && file !== 'rapport.ts')
+      .flatMap(({ file, text }) => importsOf(text).filter((line) => /\/http\//.test(line.from) || /^fastify$|^@fastify\//.test(line.from)).map((line) => `${file} imports ${line.from}`));
+    expect(offenders).toEqual([]);
+  });
+});
