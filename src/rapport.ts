@@ -6,6 +6,7 @@ import { ImportService } from './imports/import-service.js';
 import { Processor } from './processor/processor.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './processor/threaded-processor.js';
 import { ProfileService } from './profiles/profile-service.js';
+import { ProfileScores } from './profiles/profile-scores.js';
 import { buildApp } from './http/app.js';
 import { EventLogService } from './ingest/event-log-service.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -27,6 +28,8 @@ export interface Rapport {
   catalog: CatalogService;
   imports: ImportService;
   profiles: ProfileService;
+  /** Scores computed outside the event stream (RFM, predictions), usable in segments and templates. */
+  scores: ProfileScores;
   identityRules: IdentityRulesStore;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
@@ -60,6 +63,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const identityRules = new IdentityRulesStore({ database, clock });
   await identityRules.refresh();
   const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
+  const scores = new ProfileScores({ database, clock });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel });
   let mode = options.processor ?? config.processor;
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
@@ -99,6 +103,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     catalog,
     imports,
     profiles,
+    scores,
     identityRules,
     processor,
     bootstrap,

@@ -5,6 +5,7 @@ import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner, listIdentities } from '../storage/repositories/identities.js';
 import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredProfile } from '../storage/repositories/profiles.js';
+import { readProfileScores, type ScoreValue } from '../storage/repositories/profile-scores.js';
 import { readTimeline, type TimelinePosition } from '../storage/repositories/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
 
@@ -18,6 +19,8 @@ export interface Profile {
   consent: ProfileConsent;
   reachable: Reachability;
   computed: ComputedTraits;
+  /** Scores computed by jobs (RFM group, predicted CLV, churn risk, ...), by key. */
+  scores: Record<string, ScoreValue>;
   /** Time of the profile's first event. */
   createdAt: string;
   updatedAt: string;
@@ -89,9 +92,10 @@ export class ProfileService {
     const stored = await this.survivor(workspaceId, profileId);
     if (stored === undefined) return undefined;
     const { db } = this.deps.database;
-    const [identities, mergedFrom] = await Promise.all([
+    const [identities, mergedFrom, scores] = await Promise.all([
       listIdentities(db, workspaceId, stored.id),
       listMergedFrom(db, workspaceId, stored.id),
+      readProfileScores(db, workspaceId, [stored.id]),
     ]);
     const view = profileView(stored.state);
     return {
@@ -102,6 +106,7 @@ export class ProfileService {
       consent: view.consent,
       reachable: view.reachable,
       computed: view.computed,
+      scores: scores.get(stored.id) ?? {},
       createdAt: new Date(stored.createdAt).toISOString(),
       updatedAt: new Date(stored.updatedAt).toISOString(),
     };

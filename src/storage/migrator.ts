@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { core } from './migrations/0001-core.js';
 import { identityProvenance } from './migrations/0002-identity-provenance.js';
 import { workspaceSettings } from './migrations/0003-workspace-settings.js';
+import { profileScores } from './migrations/0004-profile-scores.js';
 
 /** Every migration, in order. Names are stable forever: they are the version history. */
 const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-identity-provenance': identityProvenance,
   '0003-workspace-settings': workspaceSettings,
+  '0004-profile-scores': profileScores,
 };
 
 export class MigrationError extends Error {

@@ -153,6 +153,17 @@ export interface WorkspaceSettingsTable {
   updated_at: number;
 }
 
+export interface ProfileScoresTable {
+  workspace_id: string;
+  profile_id: string;
+  key: string;
+  /** JSON of a number, string, boolean or null. */
+  value: string;
+  /** What wrote it, e.g. `predictive:bgnbd` or `analytics:rfm`. */
+  source: string;
+  computed_at: number;
+}
+
 export interface Schema {
   workspace_settings: WorkspaceSettingsTable;
   workspaces: WorkspacesTable;
@@ -168,4 +179,5 @@ export interface Schema {
   profile_events: ProfileEventsTable;
   products: ProductsTable;
   import_jobs: ImportJobsTable;
+  profile_scores: ProfileScoresTable;
 }

@@ -16,6 +16,7 @@ export const ProfileSchema = Type.Object(
     consent: FreeObject,
     reachable: FreeObject,
     computed: Type.Object({}, { additionalProperties: true, description: 'Aggregates kept up to date event by event: orders, revenue, AOV, open cart, recently viewed, traffic sources, ...' }),
+    scores: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]), { description: 'Scores computed by jobs (RFM group, predicted CLV, churn risk, propensity, ...), by key.' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
