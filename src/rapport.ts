@@ -1,5 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { LogController, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { AnalyticsService } from './analytics/analytics-service.js';
+import { DuckDbEngine } from './analytics/duckdb/duckdb-engine.js';
+import { lazyEngine } from './analytics/lazy-engine.js';
+import { ReportService } from './analytics/report/report-service.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config/config.js';
 import { ImportService } from './imports/import-service.js';
@@ -7,7 +13,21 @@ import { Processor } from './processor/processor.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './processor/threaded-processor.js';
 import { ProfileService } from './profiles/profile-service.js';
 import { ProfileScores } from './profiles/profile-scores.js';
+import { SegmentBackfiller } from './segments/backfill.js';
+import { SegmentEngine } from './segments/engine.js';
+import { SegmentService } from './segments/segment-service.js';
+import { WebhookDeliverer } from './segments/webhook.js';
+import { RecommendationService } from './recommendations/recommendation-service.js';
+import { ExperimentService } from './experiments/experiment-service.js';
+import { PredictiveService } from './predictive/jobs/predictive-service.js';
+import { ProfileTargeting } from './experiments/profile-targeting.js';
 import { buildApp } from './http/app.js';
+import { createMessaging, type Messaging } from './channels/messaging.js';
+import type { MessageSender } from './channels/sender.js';
+import { createJourneys } from './journeys/journeys.js';
+import type { JourneyService } from './journeys/journey-service.js';
+import { StoreRecordingSender } from './journeys/recording-sender.js';
+import type { Scheduler } from './scheduler/scheduler.js';
 import { EventLogService } from './ingest/event-log-service.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { EventRetention } from './ingest/retention.js';
@@ -31,6 +51,24 @@ export interface Rapport {
   /** Scores computed outside the event stream (RFM, predictions), usable in segments and templates. */
   scores: ProfileScores;
   identityRules: IdentityRulesStore;
+  /** Durable jobs and timers (issue 4): register a kind's handler, then enqueue jobs of that kind. */
+  scheduler: Scheduler;
+  /** Journeys (issue 4): definitions, lifecycle, reports and dry runs. */
+  journeys: JourneyService;
+  /** Funnels, cohorts, RFM, attribution, KPIs and maturity over the DuckDB replica of the log. */
+  analytics: AnalyticsService;
+  /** Scheduled email digests of the analytics. */
+  reports: ReportService;
+  /** Real-time segments and audiences (issue 3). */
+  segments: SegmentService;
+  /** Product recommendations: strategies, rules, training runs and serving. */
+  recommendations: RecommendationService;
+  /** A/B tests: assignment, exposures, results and auto-promotion. */
+  experiments: ExperimentService;
+  /** Predictive models (issue 7): CLV, churn, propensity, next order, stock-out; scores on profiles, reports. */
+  predictive: PredictiveService;
+  /** Channels, templates, coupons, consent and privacy (issue 5); `messaging.channels` is the MessageSender. */
+  messaging: Messaging;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
   bootstrap: Bootstrap;
@@ -45,6 +83,8 @@ export interface RapportOptions {
   processor?: Config['processor'];
   /** false silences the server whatever RAPPORT_LOG_LEVEL says (tests). */
   logger?: false;
+  /** Where journeys send messages; default a recording sender that logs them in the store (table recorded_messages). */
+  sender?: MessageSender;
 }
 
 /**
@@ -65,6 +105,65 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
   const scores = new ProfileScores({ database, clock });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel });
+  // Analytics (issue 6): the DuckDB replica `<dataDir>/analytics.duckdb`, opened on first use.
+  const analyticsFile = path.join(config.dataDir, 'analytics.duckdb');
+  const analyticsEngine = lazyEngine(async () => {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    return DuckDbEngine.open(database, { file: analyticsFile });
+  }, analyticsFile);
+  const analytics = new AnalyticsService({
+    database,
+    engine: analyticsEngine,
+    clock,
+    scores,
+    // Funnel breakdowns by segment read the members page by page (segments is built below).
+    segmentMembers: async (workspaceId, segmentId) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await segments.members(workspaceId, segmentId, { cursor, limit: 1000 });
+        ids.push(...page.members.map((member) => member.profileId));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      return ids;
+    },
+    syncIntervalMs: config.analyticsSyncMs,
+    onError: (error) => logger?.error({ err: error }, 'analytics replica sync failed'),
+  });
+  const reports = new ReportService({ database, analytics, clock, smtpUrl: config.smtpUrl, from: config.smtpFrom, onError: (error) => logger?.error({ err: error }, 'analytics report failed') });
+  const recommendations = new RecommendationService({
+    database,
+    clock,
+    partitions: config.partitions,
+    retrainIntervalMs: config.recsRetrainMinutes * 60_000,
+    onError: (error) => logger?.error({ err: error }, 'recommendations background work failed'),
+  });
+  const experiments = new ExperimentService({ database, clock, ingest, targeting: new ProfileTargeting(database) });
+  const predictive = new PredictiveService({ database, clock, scores });
+  // Segments (issue 3): membership is committed with each processor batch; this engine serves the
+  // API side (backfills, score changes, static lists) and re-checks time windows when they end.
+  const segmentEngine = new SegmentEngine({ database, clock, logger });
+  const segmentBackfiller = new SegmentBackfiller({ database, engine: segmentEngine, logger });
+  const segmentWebhooks = new WebhookDeliverer({ database, clock, logger });
+  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor });
+  segmentEngine.onTransitions(() => segmentWebhooks.wake());
+  scores.subscribe(async (workspaceId, changes) => {
+    await segmentEngine.reevaluateScores(workspaceId, changes);
+  });
+  // Journeys (issue 4): the durable scheduler, the journey engine and its own reader of the event log.
+  // Without a channel sender, messages are only recorded (table recorded_messages): nothing is
+  // rendered, so templates need not exist; with one, a journey must name existing templates.
+  const journeys = createJourneys({
+    database,
+    clock,
+    sender: options.sender ?? new StoreRecordingSender({ database, clock }),
+    ...(options.sender === undefined ? { templates: async () => [] } : {}),
+    ingest,
+    identityRules: identityRules.rulesFor,
+    ...(logger === undefined ? {} : { logger }),
+  });
+  // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
+  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, ...(logger === undefined ? {} : { logger }) });
   let mode = options.processor ?? config.processor;
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
   if (mode === 'thread' && !processorThreadAvailable()) mode = 'inline';
@@ -75,9 +174,9 @@ export async function createRapport(config: Config, options: RapportOptions = {}
           database,
           logger,
         )
-      : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor });
+      : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
   const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, version: VERSION, health: () => ping(database) },
+    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database) },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,
@@ -87,11 +186,22 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     },
   );
   identityRules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
+  ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
+  recommendations.start();
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
   if (mode !== 'off') {
     retention.start((error) => logger?.error({ err: error }, 'event retention sweep failed'));
     ingest.onAppend(() => processor.wake());
     processor.start();
+    ingest.onAppend(() => journeys.consumer.wake());
+    // The daily model refresh is a durable job on the journeys' scheduler (registered before it starts).
+    await predictive.schedule(journeys.scheduler);
+    journeys.start();
+    analytics.start();
+    reports.start();
+    segmentEngine.start();
+    segmentBackfiller.start();
+    segmentWebhooks.start();
   }
   return {
     config,
@@ -105,6 +215,15 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     profiles,
     scores,
     identityRules,
+    messaging,
+    scheduler: journeys.scheduler,
+    journeys: journeys.service,
+    analytics,
+    reports,
+    segments,
+    recommendations,
+    experiments,
+    predictive,
     processor,
     bootstrap,
     app,
@@ -112,6 +231,15 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       retention.stop();
       identityRules.stop();
       await app.close();
+      await journeys.stop();
+      await messaging.stop();
+      await recommendations.stop();
+      await predictive.stop();
+      await reports.stop();
+      await analytics.close();
+      await segmentBackfiller.stop();
+      await segmentWebhooks.stop();
+      await segmentEngine.stop();
       // After the app: no request can append any more; the batch in flight commits first.
       await processor.stop();
       await database.close();

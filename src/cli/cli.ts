@@ -13,6 +13,12 @@ import { runDemo } from '../demo/run-demo.js';
 import { replay } from '../processor/replay.js';
 import { IdentityRulesStore } from '../identity/identity-rules-store.js';
 import { createProgress } from './progress.js';
+import { channelsCommand } from './channels.js';
+import { journeysCommand } from './journeys.js';
+import { recsCommand } from './recs.js';
+import { clvCommand, predictCommand } from './predict.js';
+import { experimentsCommand } from './experiments.js';
+import { segmentsCommand } from './segments.js';
 
 const USAGE = `rapport <command> [options]
 
@@ -23,6 +29,13 @@ Commands:
   import KIND FILE      bulk import: KIND is customers | orders | products | events; FILE is .csv or .ndjson
   replay                rebuild all derived state (profiles, identities) from the event log
   demo                  generate a synthetic shop: --customers N --seed S
+  segments              segments and audiences: list | create NAME --condition JSON | estimate | members ID [--csv] | explain ID PROFILE | ...
+  recs                  recommendations: recs eval --file F --protocol loo|time --strategy S; recs train
+  predict               refit CLV, churn, propensity, next-order and stock-out models now and write profile scores
+  clv fit               fit BG/NBD, Pareto/NBD or Gamma-Gamma on a file: --model M --transactions F | --summary F
+  experiments           A/B tests: list | create --file F | start | stop | promote | results KEY | evaluate | power
+  journeys              journeys: list | create | recipe | activate | pause | report | dry-run ... (journeys help)
+  channels              templates, sends, coupons, suppression, erasure and export: status | starters | preview | send | erase | export ... (channels help)
   help                  this text
 
 Configuration comes from the environment; see README.md.`;
@@ -44,6 +57,20 @@ export async function runCli(argv: string[]): Promise<number> {
         return await demo(rest);
       case 'replay':
         return await replayCommand(rest);
+      case 'segments':
+        return await segmentsCommand(rest);
+      case 'recs':
+        return await recsCommand(rest);
+      case 'predict':
+        return await predictCommand(rest);
+      case 'clv':
+        return await clvCommand(rest);
+      case 'experiments':
+        return await experimentsCommand(rest);
+      case 'journeys':
+        return await journeysCommand(rest);
+      case 'channels':
+        return await channelsCommand(rest);
       case undefined:
       case 'help':
       case '--help':

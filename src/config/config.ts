@@ -32,6 +32,31 @@ export interface Config {
   trustProxy: boolean;
   /** Days of raw events to keep in the log; 0 keeps them forever. */
   eventRetentionDays: number;
+  /** SMTP server for email (`smtp://user:pass@host:587`, `smtps://...`); `RAPPORT_SMTP_URL`. */
+  smtpUrl: string | undefined;
+  /** From header of email Rapport sends (reports); `RAPPORT_SMTP_FROM`. */
+  smtpFrom: string;
+  /** How often the analytics replica copies new events (ms); `RAPPORT_ANALYTICS_SYNC_MS`, 0 = only when asked. */
+  analyticsSyncMs: number;
+  /** Minutes between retrainings of the recommendation models; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
+  recsRetrainMinutes: number;
+  /** Channels (issue 5): public base URL of this server for tracking, unsubscribe and confirmation links; `RAPPORT_PUBLIC_URL`. */
+  publicUrl: string;
+  /** HMAC key of those links; `RAPPORT_LINK_SECRET`, else a random key kept in `<dataDir>/link-secret`. */
+  linkSecret: string | undefined;
+  /** Twilio-compatible SMS API: `RAPPORT_TWILIO_BASE_URL` (default https://api.twilio.com), `_ACCOUNT_SID`, `_AUTH_TOKEN`, and `RAPPORT_SMS_FROM`. */
+  twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | undefined;
+  /** Where the VAPID key pair for web push lives (created on first start); `RAPPORT_VAPID_KEYS_FILE`, default (undefined) `<dataDir>/vapid.json`. */
+  vapidKeysFile: string | undefined;
+  /** Contact sent to push services; `RAPPORT_VAPID_SUBJECT`. */
+  vapidSubject: string;
+  /** Email marketing needs a confirmed (double) opt-in; `RAPPORT_EMAIL_DOUBLE_OPT_IN`. */
+  emailDoubleOptIn: boolean;
+  /** Provider attempts per send and the first backoff; `RAPPORT_SEND_ATTEMPTS`, `RAPPORT_SEND_BACKOFF_MS`. */
+  sendAttempts: number;
+  sendBackoffMs: number;
+  /** Standard Webhooks secret (`whsec_...`) the email provider signs bounce/complaint callbacks with; `RAPPORT_EMAIL_EVENTS_SECRET`. */
+  emailEventsSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +99,41 @@ function processorMode(env: Env): Config['processor'] {
   throw new ConfigError(`RAPPORT_PROCESSOR must be thread, inline or off, got "${env.RAPPORT_PROCESSOR}"`);
 }
 
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.RAPPORT_SMTP_URL?.trim() || undefined;
+  if (raw !== undefined && !/^smtps?:\/\//.test(raw)) throw new ConfigError(`RAPPORT_SMTP_URL must start with smtp:// or smtps://, got "${raw}"`);
+  return raw;
+}
+
+/** Channel settings (issue 5); secrets are never echoed in errors. */
+function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twilio' | 'vapidKeysFile' | 'vapidSubject' | 'emailDoubleOptIn' | 'sendAttempts' | 'sendBackoffMs' | 'emailEventsSecret'> {
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+  const publicUrl = (env.RAPPORT_PUBLIC_URL?.trim() || `http://${env.HOST?.trim() || '127.0.0.1'}:${port}`).replace(/\/$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`RAPPORT_PUBLIC_URL must be an http(s) URL such as https://rapport.shop.com, got "${publicUrl}"`);
+  const linkSecret = env.RAPPORT_LINK_SECRET?.trim() || undefined;
+  if (linkSecret !== undefined && linkSecret.length < 32) throw new ConfigError('RAPPORT_LINK_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
+  const accountSid = env.RAPPORT_TWILIO_ACCOUNT_SID?.trim() || undefined;
+  const authToken = env.RAPPORT_TWILIO_AUTH_TOKEN?.trim() || undefined;
+  const from = env.RAPPORT_SMS_FROM?.trim() || undefined;
+  const configured = [accountSid, authToken, from].filter((value) => value !== undefined).length;
+  if (configured > 0 && configured < 3) throw new ConfigError('SMS needs RAPPORT_TWILIO_ACCOUNT_SID, RAPPORT_TWILIO_AUTH_TOKEN and RAPPORT_SMS_FROM together');
+  const baseUrl = env.RAPPORT_TWILIO_BASE_URL?.trim() || 'https://api.twilio.com';
+  if (!/^https?:\/\//.test(baseUrl)) throw new ConfigError(`RAPPORT_TWILIO_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  const eventsSecret = env.RAPPORT_EMAIL_EVENTS_SECRET?.trim() || undefined;
+  if (eventsSecret !== undefined && !eventsSecret.startsWith('whsec_')) throw new ConfigError('RAPPORT_EMAIL_EVENTS_SECRET must be a Standard Webhooks secret starting with whsec_');
+  return {
+    publicUrl,
+    linkSecret,
+    twilio: accountSid !== undefined && authToken !== undefined && from !== undefined ? { baseUrl, accountSid, authToken, from } : undefined,
+    vapidKeysFile: env.RAPPORT_VAPID_KEYS_FILE?.trim() ? path.resolve(env.RAPPORT_VAPID_KEYS_FILE.trim()) : undefined,
+    vapidSubject: env.RAPPORT_VAPID_SUBJECT?.trim() || 'mailto:admin@localhost',
+    emailDoubleOptIn: flag(env, 'RAPPORT_EMAIL_DOUBLE_OPT_IN', false),
+    sendAttempts: integer(env, 'RAPPORT_SEND_ATTEMPTS', 4, 1, 10),
+    sendBackoffMs: integer(env, 'RAPPORT_SEND_BACKOFF_MS', 500, 0, 60_000),
+    emailEventsSecret: eventsSecret,
+  };
+}
+
 /**
  * Reads and validates configuration from an environment map.
  * @example const config = loadConfig(process.env);
@@ -100,6 +160,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     processorLingerMs: integer(env, 'RAPPORT_PROCESSOR_LINGER_MS', 25, 0, 10000),
     eventRetentionDays: integer(env, 'RAPPORT_EVENT_RETENTION_DAYS', 0, 0, 100000),
     trustProxy: flag(env, 'RAPPORT_TRUST_PROXY', false),
+    smtpUrl: smtpUrl(env),
+    smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',
+    analyticsSyncMs: integer(env, 'RAPPORT_ANALYTICS_SYNC_MS', 5000, 0, 86_400_000),
+    recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
+    ...channelConfig(env),
   };
   return { ...config, ...overrides };
 }

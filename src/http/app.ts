@@ -8,6 +8,9 @@ import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
 import { registerErrorHandler } from './errors.js';
 import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
+import { publicChannelRoutes } from './public/channels.js';
+import { publicRecommendationRoutes } from './public/recommendations.js';
+import { publicExperimentRoutes } from './public/experiments.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -83,6 +86,9 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     return reply.status(database ? 200 : 503).send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version });
   });
   await app.register(async (scope) => ingestRoutes(scope, deps));
+  await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
+  await app.register(async (scope) => publicExperimentRoutes(scope, deps));
+  await app.register(async (scope) => publicChannelRoutes(scope, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

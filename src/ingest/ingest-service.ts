@@ -49,6 +49,9 @@ export interface SystemMessage {
 
 export type AppendListener = (workspaceId: string) => void;
 
+/** Filters rows before they are appended; returns the rows to keep. */
+export type IngestGate = (workspaceId: string, rows: AppendRow[]) => Promise<AppendRow[]>;
+
 /** One request's share of a group commit. */
 interface PendingAppend {
   workspaceId: string;
@@ -72,6 +75,7 @@ export class IngestService {
   private readonly queue: PendingAppend[] = [];
   private flushing = false;
   private readonly append: EventAppender;
+  private gate: IngestGate | undefined;
 
   constructor(private readonly deps: { database: Database; partitions: number; clock: Clock }) {
     this.append = createEventAppender(deps.database);
@@ -80,6 +84,14 @@ export class IngestService {
   /** Called after every commit that appended events (the processor wakes on it). */
   onAppend(listener: AppendListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Sets a gate that may drop valid rows before they are stored (privacy tombstones: events of
+   * an erased person are acknowledged but not kept). Dropped rows still count as accepted.
+   */
+  setGate(gate: IngestGate): void {
+    this.gate = gate;
   }
 
   async ingest(ctx: IngestContext, batch: IngestBatch): Promise<IngestOutcome> {
@@ -115,9 +127,10 @@ export class IngestService {
         rejectedRows.push(this.rejectedRow(ctx, result.problem, item));
       }
     });
-    if (rows.length === 0 && rejectedRows.length === 0) return { accepted: 0, duplicates: 0, rejected };
+    const stored = this.gate === undefined || rows.length === 0 ? rows : await this.gate(ctx.workspaceId, rows);
+    if (stored.length === 0 && rejectedRows.length === 0) return { accepted: rows.length, duplicates: 0, rejected };
     const duplicates = await new Promise<number>((resolve, reject) => {
-      this.queue.push({ workspaceId: ctx.workspaceId, rows, rejected: rejectedRows, resolve, reject });
+      this.queue.push({ workspaceId: ctx.workspaceId, rows: stored, rejected: rejectedRows, resolve, reject });
       if (!this.flushing) void this.flush();
     });
     return { accepted: rows.length, duplicates, rejected };

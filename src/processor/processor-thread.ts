@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { IdentityRulesStore } from '../identity/identity-rules-store.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
+import { SegmentEngine } from '../segments/engine.js';
 import { Processor } from './processor.js';
 import { isThreadSettings } from './thread-settings.js';
 
@@ -21,13 +22,17 @@ async function main(): Promise<void> {
   const rules = new IdentityRulesStore({ database, clock: systemClock });
   await rules.refresh();
   rules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
-  const processor = new Processor({ database, batchSize: settings.batchSize, lingerMs: settings.lingerMs, logger, identityRules: rules.rulesFor });
+  // Segment membership commits with each batch; this thread also re-checks the time windows its batches schedule.
+  const segments = new SegmentEngine({ database, logger });
+  const processor = new Processor({ database, batchSize: settings.batchSize, lingerMs: settings.lingerMs, logger, identityRules: rules.rulesFor, extensions: [segments.extension()] });
   processor.start();
+  segments.start();
   port.on('message', (message: unknown) => {
     if (message === 'wake') processor.wake();
     else if (message === 'stop') {
       void processor
         .stop()
+        .then(() => segments.stop())
         .then(() => rules.stop())
         .then(() => database.close())
         .then(() => port.postMessage('stopped'));

@@ -1,7 +1,7 @@
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
-import { quarantine, readHead, readPartition } from '../storage/repositories/event-log.js';
+import { quarantine, readHead, readPartition, type LogEntry } from '../storage/repositories/event-log.js';
 import { findIdentities, insertIdentities, moveIdentities } from '../storage/repositories/identities.js';
 import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../storage/repositories/profiles.js';
 import { insertProfileEvents, moveProfileEvents } from '../storage/repositories/profiles-timeline.js';
@@ -27,6 +27,28 @@ export interface ProfileChanges {
   merged: { from: string; into: string }[];
 }
 
+/** One batch as an extension sees it, inside the batch's transaction. */
+export interface ExtensionBatch {
+  workspaceId: string;
+  partition: number;
+  entries: readonly LogEntry[];
+  writes: BatchWrites;
+  /** Profiles that existed before this batch (the rest were created by it). */
+  existing: ReadonlySet<string>;
+  /** The processor clock's time for this batch. */
+  now: number;
+}
+
+/**
+ * Derived state written in the batch's own transaction, after identities and profiles and
+ * before the cursor moves (segment membership), so it commits exactly once with the cursor.
+ * May return a callback to run after the commit (a retried batch drops the callbacks of its
+ * rolled-back attempts).
+ */
+export interface BatchExtension {
+  apply(trx: Tx, batch: ExtensionBatch): Promise<(() => void) | undefined>;
+}
+
 /** Called after each batch commits, in commit order per partition. A throwing hook is logged; the batch stays committed. */
 export type CommitHook = (changes: ProfileChanges) => void | Promise<void>;
 
@@ -47,6 +69,8 @@ export interface ProcessorOptions {
   lingerMs?: number;
   logger?: ProcessorLogger;
   onCommitted?: CommitHook[];
+  /** Derived state committed with each batch (segments). */
+  extensions?: BatchExtension[];
   /** Identity rules per workspace; defaults apply to workspaces it does not know. */
   identityRules?: (workspaceId: string) => IdentityRules;
   /** Process only this workspace (replay). */
@@ -115,6 +139,8 @@ export class Processor {
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
   private readonly concurrency: number;
   private running = false;
+  /** Events of the current pass that belonged to a profile (system events such as `Segment Entered` do not). */
+  private attributedInPass = 0;
   private stopping = false;
   private woken = false;
   private loop: Promise<void> | undefined;
@@ -200,6 +226,7 @@ export class Processor {
     while (this.running) {
       let processed = 0;
       let failed = false;
+      this.attributedInPass = 0;
       try {
         processed = await this.runOnce();
       } catch (error) {
@@ -211,7 +238,9 @@ export class Processor {
         // Caught up after a small pass: linger so the next transaction carries many events.
         // A commit costs about as much as a hundred events' worth of work, so at high rates this
         // is what keeps the processor ahead; it adds at most lingerMs to a profile's freshness.
-        if (processed < this.batchSize && this.lingerMs > 0) await this.sleep(this.lingerMs, false);
+        // A pass over system events only (segment transitions, catalog changes) does not linger:
+        // those are written by the previous batch, and lingering on them would delay the next one.
+        if (processed < this.batchSize && this.lingerMs > 0 && this.attributedInPass > 0) await this.sleep(this.lingerMs, false);
         continue;
       }
       // After a failure, wait out the poll interval even when woken, so a broken store is not hammered.
@@ -325,6 +354,14 @@ export class Processor {
       }
       return { batch, loaded, now };
     };
+    const afterCommit: (() => void)[] = [];
+    const extend = async (trx: Tx, batch: BatchWrites, loaded: readonly StoredProfile[], now: number): Promise<void> => {
+      const existing = new Set(loaded.map((profile) => profile.id));
+      for (const extension of this.options.extensions ?? []) {
+        const callback = await extension.apply(trx, { workspaceId, partition, entries, writes: batch, existing, now });
+        if (callback !== undefined) afterCommit.push(callback);
+      }
+    };
     let writes: BatchWrites;
     if (database.dialect === 'sqlite') {
       // SQLite has one writer for the whole file: planning inside the write transaction kept
@@ -336,18 +373,21 @@ export class Processor {
         const versions = await profileVersions(trx, workspaceId, loaded.map((profile) => profile.id));
         if (loaded.some((profile) => versions.get(profile.id) !== profile.updatedAt)) throw new CursorMoved();
         await this.write(trx, workspaceId, batch);
+        await extend(trx, batch, loaded, now);
         if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
         return batch;
       });
     } else {
       writes = await database.transaction(async (trx) => {
-        const { batch, now } = await plan(trx);
+        const { batch, loaded, now } = await plan(trx);
         await this.write(trx, workspaceId, batch);
+        await extend(trx, batch, loaded, now);
         if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
         return batch;
       });
     }
 
+    this.attributedInPass += writes.attributed;
     const changes: ProfileChanges = {
       workspaceId,
       partition,
@@ -356,6 +396,13 @@ export class Processor {
       profileIds: writes.changedProfiles,
       merged: [...writes.moves].map(([fromId, into]) => ({ from: fromId, into })),
     };
+    for (const callback of afterCommit) {
+      try {
+        callback();
+      } catch (error) {
+        this.options.logger?.error({ err: error, workspaceId, partition }, 'processor extension callback failed');
+      }
+    }
     for (const hook of this.hooks) {
       try {
         await hook(changes);

@@ -3,6 +3,13 @@ import { core } from './migrations/0001-core.js';
 import { identityProvenance } from './migrations/0002-identity-provenance.js';
 import { workspaceSettings } from './migrations/0003-workspace-settings.js';
 import { profileScores } from './migrations/0004-profile-scores.js';
+import { segments } from './migrations/0005-segments.js';
+import { schedulerJourneys } from './migrations/0006-scheduler-journeys.js';
+import { channels } from './migrations/0007-channels.js';
+import { analytics } from './migrations/0008-analytics.js';
+import { predictive } from './migrations/0009-predictive.js';
+import { recommendations } from './migrations/0010-recommendations.js';
+import { experiments } from './migrations/0011-experiments.js';
 
 /** Every migration, in order. Names are stable forever: they are the version history. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +17,13 @@ const migrations: Record<string, Migration> = {
   '0002-identity-provenance': identityProvenance,
   '0003-workspace-settings': workspaceSettings,
   '0004-profile-scores': profileScores,
+  '0005-segments': segments,
+  '0006-scheduler-journeys': schedulerJourneys,
+  '0007-channels': channels,
+  '0008-analytics': analytics,
+  '0009-predictive': predictive,
+  '0010-recommendations': recommendations,
+  '0011-experiments': experiments,
 };
 
 export class MigrationError extends Error {

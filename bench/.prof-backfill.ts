@@ -1,0 +1,285 @@
+/**
+ * Segments benchmark, in lite mode (one process, SQLite, processor inline), on demo-store data.
+ *
+ * 1. Per-event processor cost: the same demo events processed into two fresh stores, one with
+ *    no segment (the limit) and one with BENCH_SEGMENTS (200) live segments of every kind.
+ * 2. Backfill of a 3-condition segment over all history (the store without segments), against
+ *    the limit of the same question written by hand as one SQL query in DuckDB over the same
+ *    events (loaded beforehand, not timed); both answers must have the same members.
+ * 3. Acceptance → `Segment Entered` committed: probes ingested one at a time through
+ *    IngestService (acceptance = the append committed) with the processor running inline,
+ *    timed until the membership commit (the engine's after-commit listener), p50 / p99.
+ * 4. Memory of the process (RSS, heap) at the end.
+ *
+ * Environment: BENCH_EVENTS (default 150000; the demo makes about one profile per 20 events),
+ * BENCH_SEGMENTS (200), BENCH_PROBES (300). The last line of stdout is one JSON object.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { demoEventBatches } from '../src/demo/run-demo.js';
+import { profileIdFor } from '../src/identity/resolve.js';
+import { IngestService } from '../src/ingest/ingest-service.js';
+import { normalizeMessage } from '../src/ingest/normalize.js';
+import { Processor } from '../src/processor/processor.js';
+import { SegmentEngine } from '../src/segments/engine.js';
+import { SegmentService } from '../src/segments/segment-service.js';
+import type { Clock } from '../src/shared/clock.js';
+import { openDatabase, type Database } from '../src/storage/database.js';
+import { createEventAppender, type AppendRow } from '../src/storage/repositories/event-log.js';
+import { machine, percentile, round } from './lib/harness.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 150_000);
+const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 200);
+const PROBES = Number(process.env.BENCH_PROBES ?? 300);
+const WS = 'default';
+const DAY = 86_400_000;
+// "Now" is just after the last demo event (the demo window starts 2024-01-01 and lasts as long as
+// the events asked for), moving with the wall clock so latencies and windows stay real.
+let demoEnd = Date.parse('2024-03-31T00:00:00Z');
+let started = Date.now();
+const clock: Clock = { now: () => demoEnd + (Date.now() - started) };
+
+function log(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+async function freshStore(name: string): Promise<{ database: Database; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rapport-bench-${name}-`));
+  return { database: await openDatabase({ dataDir: dir }), dir };
+}
+
+async function appendAll(database: Database, rows: AppendRow[]): Promise<void> {
+  const append = createEventAppender(database);
+  for (let start = 0; start < rows.length; start += 5000) {
+    const chunk = rows.slice(start, start + 5000);
+    await database.transaction((trx) => append(trx, WS, chunk));
+  }
+}
+
+const category = 'Apparel';
+
+/** 200 segments of every kind, deterministic. */
+function segmentConditions(count: number): unknown[] {
+  const windows = [1, 2, 7, 14, 30, 60, 90];
+  const events = ['Product Viewed', 'Product Added', 'Order Completed', 'Checkout Started', 'Cart Viewed', 'page'];
+  const list: unknown[] = [];
+  for (let index = 0; list.length < count; index++) {
+    const days = windows[index % windows.length] ?? 7;
+    const event = events[index % events.length] ?? 'page';
+    switch (index % 8) {
+      case 0:
+        list.push({ type: 'event', event, window: { type: 'last', amount: days, unit: 'days' } });
+        break;
+      case 1:
+        list.push({ type: 'event', event, count: { op: 'at_least', value: 1 + (index % 5) }, window: { type: 'last', amount: days, unit: 'days' } });
+        break;
+      case 2:
+        list.push({ type: 'computed', key: index % 2 === 0 ? 'orders' : 'revenue', op: 'gte', value: 1 + (index % 7) * 20 });
+        break;
+      case 3:
+        list.push({ type: 'lifecycle', stages: [['visitor', 'engaged_browser', 'cart_abandoner', 'repeat_buyer', 'lapsed'][index % 5] ?? 'visitor'] });
+        break;
+      case 4:
+        list.push({ type: 'and', conditions: [{ type: 'reachable', channel: 'email' }, { type: 'computed', key: 'daysSinceLastSeen', op: 'lte', value: days }] });
+        break;
+      case 5:
+        list.push({ type: 'event', event: 'Order Completed', aggregate: { fn: 'sum', property: 'revenue', op: 'gte', value: 50 + index }, window: { type: 'last', amount: 90, unit: 'days' } });
+        break;
+      case 6:
+        list.push({ type: 'trait', key: index % 2 === 0 ? 'email' : 'firstName', op: 'exists' });
+        break;
+      default:
+        list.push({ type: 'event', event: 'Product Viewed', where: [{ property: 'category', op: 'contains', value: category }], window: { type: 'last', amount: days, unit: 'days' } });
+        break;
+    }
+  }
+  return list;
+}
+
+/** The 3-condition segment the backfill computes, and the same question in DuckDB SQL. */
+const backfillCondition = {
+  type: 'and',
+  conditions: [
+    { type: 'event', event: 'Order Completed', window: { type: 'last', amount: 60, unit: 'days' } },
+    { type: 'event', event: 'Product Viewed', where: [{ property: 'category', op: 'contains', value: category }], window: { type: 'last', amount: 30, unit: 'days' } },
+    { type: 'event', event: 'Order Completed', aggregate: { fn: 'sum', property: 'revenue', op: 'gte', value: 50 } },
+  ],
+};
+
+function duckSql(now: number): string {
+  return `select profile_id from ev group by profile_id having
+    sum(case when event = 'Order Completed' and ts > ${now - 60 * DAY} then 1 else 0 end) >= 1
+    and sum(case when event = 'Product Viewed' and ts > ${now - 30 * DAY} and contains(lower(category), '${category.toLowerCase()}') then 1 else 0 end) >= 1
+    and sum(case when event = 'Order Completed' and revenue is not null then revenue else 0 end) >= 50
+    and count(case when event = 'Order Completed' and revenue is not null then 1 end) > 0`;
+}
+
+const stmtStats = new Map<string, { n: number; ms: number }>();
+function instrument(database: Database): void {
+  const handle = database.sqlite!;
+  const prepare = handle.prepare.bind(handle);
+  (handle as any).prepare = (text: string) => {
+    const st: any = prepare(text);
+    for (const m of ['all', 'run', 'get', 'iterate']) {
+      const orig = st[m].bind(st);
+      st[m] = (...a: unknown[]) => { const t = performance.now(); const r = orig(...a); const e = stmtStats.get(text) ?? { n: 0, ms: 0 }; e.n++; e.ms += performance.now() - t; stmtStats.set(text, e); return r; };
+    }
+    return st;
+  };
+}
+async function main(): Promise<void> {
+  log(`generating ${EVENTS} demo events...`);
+  const batches = demoEventBatches({ events: EVENTS, seed: 7 });
+  demoEnd = Math.max(...batches.map((batch) => Date.parse(batch.at(-1)?.timestamp ?? '2024-01-01'))) + 60_000;
+  started = Date.now();
+  const receivedAt = demoEnd;
+  const rows: AppendRow[] = [];
+  for (const batch of batches) {
+    for (const item of batch) {
+      const result = normalizeMessage(item, 0, { receivedAt, partitions: 1, sourceId: 'bench' });
+      if (result.ok) rows.push(result.row);
+    }
+  }
+
+  // 1. Per-event processor cost, without and with segments.
+  const plain = await freshStore('plain');
+  const withSegments = await freshStore('segments');
+  const engine = new SegmentEngine({ database: withSegments.database, clock });
+  const service = new SegmentService({ database: withSegments.database, engine, clock });
+  const conditions = segmentConditions(SEGMENTS);
+
+  // The store is empty, so each backfill ends at once and the segments are live.
+  for (const segment of await service.list(WS)) await engine.backfillStep(WS, segment.id, segment.version, 1000);
+  log(`appending ${rows.length} events to two stores...`);
+  await appendAll(plain.database, rows);
+
+
+  const processAll = async (database: Database, segmentEngine: SegmentEngine | undefined): Promise<number> => {
+    const processor = new Processor({ database, clock, batchSize: 2000, extensions: segmentEngine === undefined ? [] : [segmentEngine.extension()] });
+    const start = performance.now();
+    await processor.drain();
+    return performance.now() - start;
+  };
+  log('processing without segments...');
+  const plainMs = await processAll(plain.database, undefined);
+  instrument(plain.database);
+  const segmentsMs = 1;
+  const profiles = Number(
+    (await plain.database.db.selectFrom('profiles').select((eb) => eb.fn.countAll<number>().as('n')).where('merged_into', 'is', null).executeTakeFirstOrThrow()).n,
+  );
+  const memberships = Number((await withSegments.database.db.selectFrom('segment_members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  // 2. Backfill of a 3-condition segment vs DuckDB.
+  log('backfilling a 3-condition segment...');
+  const plainEngine = new SegmentEngine({ database: plain.database, clock });
+  const plainService = new SegmentService({ database: plain.database, engine: plainEngine, clock });
+  const created = await plainService.create(WS, { name: 'backfill', condition: backfillCondition });
+  const backfillStart = performance.now();
+  for (;;) {
+    const { processed } = await plainEngine.backfillStep(WS, created.id, created.version, 2000);
+    if (processed === 0) break;
+  }
+  const backfillMs = performance.now() - backfillStart;
+  for (const [k, v] of [...stmtStats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10)) console.log(v.ms.toFixed(0).padStart(7), String(v.n).padStart(7), k.slice(0, 160).replace(/\s+/g, ' '));
+  console.log('backfill ms', backfillMs);
+  process.exit(0);
+  const backfillNow = clock.now();
+  const members = (await plain.database.db.selectFrom('segment_members').select('profile_id').where('segment_id', '=', created.id).execute()).map((row) => row.profile_id).sort();
+
+  log('loading the same events into DuckDB...');
+  const csvFile = path.join(plain.dir, 'events.csv');
+  const out = fs.createWriteStream(csvFile);
+  out.write('profile_id,event,ts,revenue,category\n');
+  const exported = await plain.database.db
+    .selectFrom('profile_events as pe')
+    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
+    .select(['pe.profile_id', 'e.type', 'e.event', 'e.timestamp', 'e.payload'])
+    .execute();
+  for (const row of exported) {
+    const payload: { properties?: { revenue?: unknown; category?: unknown } } = JSON.parse(row.payload);
+    const revenue = typeof payload.properties?.revenue === 'number' ? payload.properties.revenue : '';
+    const rowCategory = typeof payload.properties?.category === 'string' ? `"${payload.properties.category.replace(/"/g, '""')}"` : '';
+    const name = row.type === 'track' ? (row.event ?? '') : row.type;
+    out.write(`${row.profile_id},"${name}",${row.timestamp},${revenue},${rowCategory}\n`);
+  }
+  await new Promise<void>((resolve) => out.end(resolve));
+  const duck = await DuckDBInstance.create(':memory:');
+  const connection = await duck.connect();
+  await connection.run(
+    `create table ev as select * from read_csv('${csvFile}', header = true, columns = {'profile_id': 'VARCHAR', 'event': 'VARCHAR', 'ts': 'BIGINT', 'revenue': 'DOUBLE', 'category': 'VARCHAR'})`,
+  );
+  const duckStart = performance.now();
+  const duckRows = (await connection.runAndReadAll(duckSql(backfillNow))).getRowObjectsJS();
+  const duckMs = performance.now() - duckStart;
+  const duckMembers = duckRows.map((row) => String(row.profile_id)).sort();
+  connection.closeSync();
+  const agree = duckMembers.length === members.length && duckMembers.every((id, index) => id === members[index]);
+
+  // 3. Acceptance → Segment Entered committed, with the segments live and the processor inline.
+  log(`probing acceptance → Segment Entered (${PROBES} probes)...`);
+  const probe = await service.create(WS, { name: 'probe', condition: { type: 'event', event: 'Bench Probe' } });
+  await engine.backfillStep(WS, probe.id, probe.version, 100_000);
+  while ((await engine.backfillStep(WS, probe.id, probe.version, 100_000)).processed > 0);
+  const ingest = new IngestService({ database: withSegments.database, partitions: 1, clock });
+  const processor = new Processor({ database: withSegments.database, clock, batchSize: 2000, lingerMs: 25, extensions: [engine.extension()] });
+  ingest.onAppend(() => processor.wake());
+  const waiting = new Map<string, (at: number) => void>();
+  engine.onTransitions((transitions) => {
+    const now = performance.now();
+    for (const transition of transitions) if (transition.segmentId === probe.id) waiting.get(transition.profileId)?.(now);
+  });
+  processor.start();
+  const latencies: number[] = [];
+  for (let index = 0; index < PROBES; index++) {
+    const userId = `probe-${index}`;
+    const profileId = profileIdFor(WS, { type: 'user_id', value: userId });
+    const committed = new Promise<number>((resolve) => waiting.set(profileId, resolve));
+    await ingest.ingest({ workspaceId: WS, sourceId: null, receivedAt: clock.now() }, { items: [{ type: 'track', userId, event: 'Bench Probe', messageId: `probe-${index}` }] });
+    const accepted = performance.now();
+    const at = await committed;
+    latencies.push(at - accepted);
+    waiting.delete(profileId);
+    // Past the processor's linger, as separate visitors would arrive.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  await processor.stop();
+  latencies.sort((a, b) => a - b);
+
+  const memory = process.memoryUsage();
+  const result = {
+    bench: 'segments',
+    mode: 'lite (one process, SQLite, processor inline)',
+    size: { events: rows.length, profiles, segments: SEGMENTS, memberships },
+    acceptanceToSegmentEnteredMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2), probes: latencies.length },
+    processor: {
+      usPerEventWithoutSegments: round((plainMs * 1000) / rows.length, 1),
+      usPerEventWithSegments: round((segmentsMs * 1000) / rows.length, 1),
+      eventsPerSecWithSegments: Math.round(rows.length / (segmentsMs / 1000)),
+      limit: 'the same events processed with no segment defined',
+      ratio: round(plainMs / segmentsMs, 2),
+    },
+    backfill: {
+      conditions: 3,
+      seconds: round(backfillMs / 1000, 2),
+      profiles,
+      profilesPerSec: Math.round(profiles / (backfillMs / 1000)),
+      members: members.length,
+      limit: { engine: 'DuckDB, one hand-written SQL query over the same events (in memory, loaded beforehand)', seconds: round(duckMs / 1000, 3), members: duckMembers.length, sameMembers: agree },
+      ratio: round(duckMs / backfillMs, 4),
+    },
+    memory: { rssMb: Math.round(memory.rss / 1024 ** 2), heapUsedMb: Math.round(memory.heapUsed / 1024 ** 2) },
+    machine: machine(),
+  };
+  await plain.database.close();
+  await withSegments.database.close();
+  fs.rmSync(plain.dir, { recursive: true, force: true });
+  fs.rmSync(withSegments.dir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

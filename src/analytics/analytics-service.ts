@@ -1,0 +1,272 @@
+import type { ProfileScores } from '../profiles/profile-scores.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import type { Database } from '../storage/database.js';
+import { countScored } from '../storage/repositories/analytics-feed.js';
+import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from '../storage/repositories/analytics-settings.js';
+import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
+import { kpiReport, type KpiLine } from './kpi.js';
+import { assessMaturity, type MaturityAssessment } from './maturity.js';
+import type { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery, PeriodQuery, RfmQuery } from './queries.js';
+import type { AttributionResult, AttributionRow, CohortResult, FunnelResult, RfmResult } from './results.js';
+
+export type { AdSpendRow } from '../storage/repositories/analytics-settings.js';
+
+export interface KpiReport {
+  from: string;
+  to: string;
+  previousFrom: string;
+  lines: KpiLine[];
+}
+
+export interface AnalyticsServiceDeps {
+  database: Database;
+  engine: AnalyticsEngine;
+  clock: Clock;
+  scores: Pick<ProfileScores, 'write'>;
+  /** Members of a segment (for funnel breakdowns by segment); absent when segments are not wired. */
+  segmentMembers?: (workspaceId: string, segmentId: string) => Promise<string[]>;
+  /** Background replica sync interval; 0 disables the timer (reads still sync first). */
+  syncIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+const CACHE_ENTRIES = 256;
+const DAY = 86_400_000;
+
+/**
+ * The analyses a shop asks for, over the analytics engine: each call first brings the replica
+ * up to date, then answers from a cache keyed by the replica's version, so a repeated question
+ * costs nothing until new data arrives.
+ * @example const funnel = await analytics.funnel('ws', { steps: [...], from, to });
+ */
+export class AnalyticsService {
+  readonly #cache = new Map<string, { version: number; value: unknown }>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #syncing: Promise<SyncReport> | undefined;
+
+  constructor(private readonly deps: AnalyticsServiceDeps) {}
+
+  get engine(): AnalyticsEngine {
+    return this.deps.engine;
+  }
+
+  start(): void {
+    const interval = this.deps.syncIntervalMs ?? 0;
+    if (interval <= 0 || this.#timer !== undefined) return;
+    this.#timer = setInterval(() => {
+      this.sync().catch((error: unknown) => this.deps.onError?.(error));
+    }, interval);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#syncing?.catch(() => undefined);
+  }
+
+  /** Stops the timer and closes the engine. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.deps.engine.close();
+  }
+
+  /** One replica pass; concurrent callers share it. */
+  sync(): Promise<SyncReport> {
+    if (this.#syncing === undefined) {
+      this.#syncing = this.deps.engine.sync().finally(() => {
+        this.#syncing = undefined;
+      });
+    }
+    return this.#syncing;
+  }
+
+  rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+    this.#cache.clear();
+    return this.deps.engine.rebuild(onProgress);
+  }
+
+  status(): Promise<ReplicaStatus> {
+    return this.deps.engine.status();
+  }
+
+  async #cached<T>(workspaceId: string, analysis: string, params: unknown, compute: () => Promise<T>, isT: (value: unknown) => value is T): Promise<T> {
+    await this.sync();
+    await noteAnalysisRun(this.deps.database.db, workspaceId, analysis, this.deps.clock.now());
+    const key = `${workspaceId}\u0000${analysis}\u0000${JSON.stringify(params)}`;
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && hit.version === this.deps.engine.version && isT(hit.value)) {
+      // Refresh its place: the map's order is least recently used first.
+      this.#cache.delete(key);
+      this.#cache.set(key, hit);
+      return hit.value;
+    }
+    const version = this.deps.engine.version;
+    const value = await compute();
+    this.#cache.set(key, { version, value });
+    while (this.#cache.size > CACHE_ENTRIES) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#cache.delete(oldest);
+    }
+    return value;
+  }
+
+  /** Entries currently cached (for tests and the status API). */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
+  async funnel(workspaceId: string, query: FunnelQuery): Promise<FunnelResult> {
+    return this.#cached(workspaceId, 'funnel', query, async () => this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query)), isObject<FunnelResult>);
+  }
+
+  async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
+    return this.#cached(workspaceId, 'funnel_dropped', query, () => this.deps.engine.droppedProfiles(workspaceId, query), isStringArray);
+  }
+
+  async cohorts(workspaceId: string, query: CohortQuery): Promise<CohortResult> {
+    return this.#cached(workspaceId, 'cohorts', query, () => this.deps.engine.cohorts(workspaceId, query), isObject<CohortResult>);
+  }
+
+  /** RFM as of `asOf` (default now); with `write`, stores the scores on the profiles. */
+  async rfm(workspaceId: string, query: RfmQuery): Promise<RfmResult> {
+    const asOf = query.asOf === undefined ? this.deps.clock.now() : parseInstant(query.asOf, 'asOf');
+    const compareTo = query.compareTo === undefined ? undefined : parseInstant(query.compareTo, 'compareTo');
+    const result = await this.#cached(
+      workspaceId,
+      'rfm',
+      { ...query, asOf, write: undefined },
+      async (): Promise<RfmResult> => {
+        const summary = await this.deps.engine.rfmSummary(workspaceId, asOf);
+        const profiles = await this.deps.engine.rfmProfiles(workspaceId, asOf, query.limit ?? 100);
+        const result: RfmResult = { asOf: new Date(asOf).toISOString(), customers: summary.customers, groups: summary.groups, profiles };
+        if (compareTo !== undefined) result.movement = await this.deps.engine.rfmMovement(workspaceId, asOf, compareTo);
+        return result;
+      },
+      isObject<RfmResult>,
+    );
+    if (query.write === true) await this.writeRfmScores(workspaceId, asOf);
+    return result;
+  }
+
+  /** Stores rfm_recency, rfm_frequency, rfm_monetary and rfm_group on every scored profile. */
+  async writeRfmScores(workspaceId: string, asOf: number): Promise<number> {
+    await this.sync();
+    const rows = await this.deps.engine.rfmProfiles(workspaceId, asOf);
+    const scores = rows.flatMap((row) => [
+      { profileId: row.profileId, key: 'rfm_recency', value: row.r },
+      { profileId: row.profileId, key: 'rfm_frequency', value: row.f },
+      { profileId: row.profileId, key: 'rfm_monetary', value: row.m },
+      { profileId: row.profileId, key: 'rfm_group', value: row.group },
+    ]);
+    await this.deps.scores.write(workspaceId, scores, 'analytics:rfm');
+    return rows.length;
+  }
+
+  async attribution(workspaceId: string, query: AttributionQuery): Promise<AttributionResult> {
+    const raw = await this.#cached(workspaceId, 'attribution', query, () => this.deps.engine.attribution(workspaceId, query), isObject<Awaited<ReturnType<AnalyticsEngine['attribution']>>>);
+    const spend = await this.#spendBy(workspaceId, query.from, query.to, raw.by);
+    const rows: AttributionRow[] = raw.rows.map((row) => {
+      const amount = spend.get(row.key);
+      if (amount === undefined) return row;
+      return { ...row, spend: amount, cpa: row.orders > 0 ? amount / row.orders : null, roas: amount > 0 ? row.revenue / amount : null };
+    });
+    const totals = {
+      orders: rows.reduce((sum, row) => sum + row.orders, 0),
+      revenue: rows.reduce((sum, row) => sum + row.revenue, 0),
+      spend: [...spend.values()].reduce((sum, value) => sum + value, 0),
+    };
+    return { ...raw, rows, totals };
+  }
+
+  /** KPIs of [from, to) against the references and the period of equal length before it. */
+  async kpis(workspaceId: string, query: PeriodQuery): Promise<KpiReport> {
+    const from = parseInstant(query.from, 'from');
+    const to = parseInstant(query.to, 'to');
+    if (!(from < to)) throw new RapportError('invalid_request', `from (${query.from}) must be before to (${query.to})`);
+    const previousFrom = from - (to - from);
+    const figures = await this.#cached(
+      workspaceId,
+      'kpis',
+      { from, to },
+      async () => ({ current: await this.deps.engine.periodFigures(workspaceId, from, to), previous: await this.deps.engine.periodFigures(workspaceId, previousFrom, from) }),
+      isObject<{ current: Awaited<ReturnType<AnalyticsEngine['periodFigures']>>; previous: Awaited<ReturnType<AnalyticsEngine['periodFigures']>> }>,
+    );
+    const spend = { current: await this.#totalSpend(workspaceId, from, to), previous: await this.#totalSpend(workspaceId, previousFrom, from) };
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), lines: kpiReport({ ...figures, spend }) };
+  }
+
+  async maturity(workspaceId: string): Promise<MaturityAssessment> {
+    await this.sync();
+    const signals = await this.deps.engine.maturitySignals(workspaceId);
+    const usage = Object.fromEntries(await readAnalysisUsage(this.deps.database.db, workspaceId));
+    const rfmScored = await countScored(this.deps.database.db, workspaceId, 'rfm_group');
+    const now = this.deps.clock.now();
+    const kpis = await this.kpis(workspaceId, { from: new Date(now - 90 * DAY).toISOString(), to: new Date(now).toISOString() });
+    const ltvToCac = kpis.lines.find((line) => line.key === 'ltv_cac')?.value ?? null;
+    return assessMaturity({ ...signals, usage, rfmScored, ltvToCac });
+  }
+
+  async setAdSpend(workspaceId: string, rows: readonly AdSpendRow[]): Promise<void> {
+    rows.forEach((row, index) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(row.day) || !Number.isFinite(Date.parse(`${row.day}T00:00:00Z`))) {
+        throw new RapportError('invalid_request', `rows[${index}].day must be a date like 2024-05-01, got "${row.day}"`);
+      }
+      if (!Number.isFinite(row.amount) || row.amount < 0) throw new RapportError('invalid_request', `rows[${index}].amount must be a number >= 0`);
+    });
+    const normalized = rows.map((row) => ({ ...row, source: row.source.trim().toLowerCase(), campaign: row.campaign.trim() }));
+    await this.deps.database.transaction((trx) => upsertAdSpend(trx, workspaceId, normalized, this.deps.clock.now()));
+  }
+
+  listAdSpend(workspaceId: string, from: string, to: string): Promise<AdSpendRow[]> {
+    return listAdSpend(this.deps.database.db, workspaceId, dayOf(parseInstant(from, 'from')), dayOf(parseInstant(to, 'to') + DAY - 1));
+  }
+
+  async #totalSpend(workspaceId: string, from: number, to: number): Promise<number> {
+    const rows = await listAdSpend(this.deps.database.db, workspaceId, dayOf(from), dayOf(to - 1 + DAY));
+    return rows.filter((row) => Date.parse(`${row.day}T00:00:00Z`) < to).reduce((sum, row) => sum + row.amount, 0);
+  }
+
+  /** Spend of the period keyed like the attribution rows: by source, campaign, or `paid` for channels. */
+  async #spendBy(workspaceId: string, from: string, to: string, by: AttributionResult['by']): Promise<Map<string, number>> {
+    const end = parseInstant(to, 'to');
+    const rows = (await listAdSpend(this.deps.database.db, workspaceId, dayOf(parseInstant(from, 'from')), dayOf(end - 1 + DAY))).filter((row) => Date.parse(`${row.day}T00:00:00Z`) < end);
+    const spend = new Map<string, number>();
+    for (const row of rows) {
+      const key = by === 'source' ? row.source : by === 'campaign' ? row.campaign || '(none)' : by === 'channel' ? 'paid' : undefined;
+      if (key === undefined) continue;
+      spend.set(key, (spend.get(key) ?? 0) + row.amount);
+    }
+    return spend;
+  }
+
+  async #segments(workspaceId: string, query: FunnelQuery): Promise<SegmentMembers[]> {
+    if (query.breakdown !== 'segment') return [];
+    const ids = query.segmentIds ?? [];
+    if (ids.length === 0) throw new RapportError('invalid_request', 'breakdown=segment needs segmentIds: the segments to compare');
+    const members = this.deps.segmentMembers;
+    if (members === undefined) throw new RapportError('invalid_request', 'segment breakdowns need the segments module, which is not running in this process');
+    return Promise.all(ids.map(async (id) => ({ id, profileIds: await members(workspaceId, id) })));
+  }
+}
+
+function parseInstant(value: string, name: string): number {
+  const parsed = Date.parse(value);
+  if (!Number.isFinite(parsed)) throw new RapportError('invalid_request', `${name} must be an ISO-8601 date-time, got "${value}"`);
+  return parsed;
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+// The cache holds what `compute` returned for the same key; these guards only satisfy the compiler.
+function isObject<T extends object>(value: unknown): value is T {
+  return typeof value === 'object' && value !== null;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}

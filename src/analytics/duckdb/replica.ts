@@ -1,0 +1,340 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
+import type { Database } from '../../storage/database.js';
+import { readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../../storage/repositories/analytics-feed.js';
+import { cursorPositions } from '../../storage/repositories/processor-state.js';
+import { eventFacts } from '../event-facts.js';
+import { count, text, toNumber, type DuckFile } from './connection.js';
+
+/*
+ * The DuckDB replica of the event log: one row per processed event with the columns analyses
+ * group by, plus a small profiles table. It copies events up to the processor's cursor (so every
+ * event has its profile) and commits each page together with its cursor in one DuckDB
+ * transaction: a crash at any point resumes where the last commit stopped, nothing twice.
+ * Merges: profiles changed since the last pass are re-read; a merged-away profile's events are
+ * moved to its survivor, as the processor does in the state store.
+ */
+
+export const replicaSchema = [
+  `create table if not exists events (
+    workspace_id varchar not null, partition integer not null, seq bigint not null, profile_id varchar, ts bigint not null,
+    type varchar not null, event varchar, revenue double, order_id varchar, touch_kind varchar, source varchar, medium varchar,
+    campaign varchar, device varchar, country varchar, msg_channel varchar, msg_campaign varchar, nps double, properties varchar)`,
+  `create table if not exists profiles (
+    workspace_id varchar not null, profile_id varchar not null, merged_into varchar, created_at bigint not null, updated_at bigint not null,
+    has_email boolean not null, has_phone boolean not null, country varchar, primary key (workspace_id, profile_id))`,
+  `create table if not exists replica_cursors (workspace_id varchar not null, partition integer not null, seq bigint not null, primary key (workspace_id, partition))`,
+  `create table if not exists replica_state (id integer primary key, profiles_updated_at bigint not null, version bigint not null)`,
+];
+
+export interface SyncReport {
+  /** Events copied in this pass. */
+  events: number;
+  /** Profiles new or changed since the last pass (merges applied among them). */
+  profiles: number;
+  /** Workspaces whose replica was reset because the processor rebuilt them (`rapport replay`). */
+  reset: string[];
+}
+
+export interface ReplicaStatus {
+  events: number;
+  profiles: number;
+  /** Processed events not yet in the replica. */
+  lag: number;
+  version: number;
+  partitions: { workspaceId: string; partition: number; processed: number; replicated: number }[];
+}
+
+export interface ReplicaOptions {
+  /** Events per DuckDB transaction. */
+  pageSize?: number;
+  /**
+   * Profiles updated up to this long before the newest one seen are read again on the next pass:
+   * a processor transaction that took its clock reading earlier may commit later.
+   */
+  profileOverlapMs?: number;
+}
+
+export class Replica {
+  readonly #pageSize: number;
+  readonly #overlapMs: number;
+  #version = 0;
+
+  constructor(
+    private readonly duck: DuckFile,
+    private readonly database: Database,
+    options: ReplicaOptions = {},
+  ) {
+    this.#pageSize = options.pageSize ?? 5000;
+    this.#overlapMs = options.profileOverlapMs ?? 10_000;
+  }
+
+  async init(): Promise<void> {
+    for (const statement of replicaSchema) await this.duck.run(statement);
+    await this.duck.run('insert into replica_state values (1, 0, 0) on conflict do nothing');
+    const [row] = await this.duck.all('select version from replica_state where id = 1');
+    this.#version = count(row?.version);
+  }
+
+  /** Bumped by every pass that changed the replica: caches compare it. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Copies what the processor has applied since the last pass.
+   * @example const report = await replica.sync();
+   */
+  async sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+    const report: SyncReport = { events: 0, profiles: 0, reset: [] };
+    const positions = await cursorPositions(this.database.db);
+    const replicated = await this.#cursors();
+    const total = positions.reduce((sum, position) => sum + Math.max(0, position.cursor - (replicated.get(key(position.workspaceId, position.partition)) ?? 0)), 0);
+    for (const position of positions) {
+      const at = replicated.get(key(position.workspaceId, position.partition)) ?? 0;
+      if (position.cursor < at && !report.reset.includes(position.workspaceId)) {
+        // The processor started over (replay): profile ids may have changed, start over too.
+        await this.#resetWorkspace(position.workspaceId);
+        report.reset.push(position.workspaceId);
+      }
+    }
+    const after = report.reset.length > 0 ? await this.#cursors() : replicated;
+    for (const position of positions) {
+      let seq = after.get(key(position.workspaceId, position.partition)) ?? 0;
+      while (seq < position.cursor) {
+        const page = await readFeedEvents(this.database.db, position.workspaceId, position.partition, seq, position.cursor, this.#pageSize);
+        const last = page.at(-1);
+        // Sequence gaps (duplicates took numbers) end at the cursor.
+        const to = last === undefined || page.length < this.#pageSize ? position.cursor : last.seq;
+        await this.#appendPage(position.workspaceId, position.partition, page, to);
+        report.events += page.length;
+        seq = to;
+        onProgress?.(report.events, total);
+      }
+    }
+    report.profiles = await this.#syncProfiles();
+    if (report.events > 0 || report.profiles > 0 || report.reset.length > 0) {
+      this.#version += 1;
+      await this.duck.run('update replica_state set version = $1 where id = 1', [this.#version]);
+    }
+    return report;
+  }
+
+  /** Drops everything and copies the whole log again, reporting progress. */
+  async rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+    await this.duck.exclusive(async (connection) => {
+      await connection.run('begin transaction');
+      for (const table of ['events', 'profiles', 'replica_cursors']) await connection.run(`delete from ${table}`);
+      await connection.run('update replica_state set profiles_updated_at = 0 where id = 1');
+      await connection.run('commit');
+    });
+    return this.sync(onProgress);
+  }
+
+  async status(): Promise<ReplicaStatus> {
+    const positions = await cursorPositions(this.database.db);
+    const replicated = await this.#cursors();
+    const [events] = await this.duck.all('select count(*) as n from events');
+    const [profiles] = await this.duck.all('select count(*) as n from profiles where merged_into is null');
+    const partitions = positions.map((position) => ({
+      workspaceId: position.workspaceId,
+      partition: position.partition,
+      processed: position.cursor,
+      replicated: replicated.get(key(position.workspaceId, position.partition)) ?? 0,
+    }));
+    return {
+      events: count(events?.n),
+      profiles: count(profiles?.n),
+      lag: partitions.reduce((sum, p) => sum + Math.max(0, p.processed - p.replicated), 0),
+      version: this.#version,
+      partitions,
+    };
+  }
+
+  async #cursors(): Promise<Map<string, number>> {
+    const rows = await this.duck.all('select workspace_id, partition, seq from replica_cursors');
+    return new Map(rows.map((row) => [key(text(row.workspace_id) ?? '', count(row.partition)), count(row.seq)]));
+  }
+
+  async #resetWorkspace(workspaceId: string): Promise<void> {
+    await this.duck.exclusive(async (connection) => {
+      await connection.run('begin transaction');
+      for (const table of ['events', 'profiles', 'replica_cursors']) await connection.run(`delete from ${table} where workspace_id = $1`, [workspaceId]);
+      await connection.run('update replica_state set profiles_updated_at = 0 where id = 1');
+      await connection.run('commit');
+    });
+  }
+
+  async #appendPage(workspaceId: string, partition: number, page: readonly FeedEvent[], to: number): Promise<void> {
+    await this.duck.exclusive(async (connection) => {
+      await connection.run('begin transaction');
+      try {
+        if (page.length > 0) {
+          const appender = await connection.createAppender('events');
+          for (const row of page) appendEvent(appender, workspaceId, row);
+          appender.flushSync();
+          appender.closeSync();
+        }
+        await connection.run(
+          'insert into replica_cursors values ($1, $2, $3) on conflict (workspace_id, partition) do update set seq = excluded.seq',
+          [workspaceId, partition, to],
+        );
+        await connection.run('commit');
+      } catch (error) {
+        await connection.run('rollback');
+        throw error;
+      }
+    });
+  }
+
+  async #syncProfiles(): Promise<number> {
+    const [state] = await this.duck.all('select profiles_updated_at from replica_state where id = 1');
+    const since = Math.max(0, count(state?.profiles_updated_at) - this.#overlapMs);
+    let afterUpdatedAt = since;
+    let afterId = '';
+    let newest = count(state?.profiles_updated_at);
+    let total = 0;
+    for (;;) {
+      const page = await readChangedProfiles(this.database.db, afterUpdatedAt, afterId, this.#pageSize);
+      if (page.length === 0) break;
+      total += await this.#applyProfiles(page);
+      const last = page[page.length - 1];
+      if (last === undefined) break;
+      afterUpdatedAt = last.updatedAt;
+      afterId = last.id;
+      newest = Math.max(newest, last.updatedAt);
+      if (page.length < this.#pageSize) break;
+    }
+    if (newest > count(state?.profiles_updated_at)) await this.duck.run('update replica_state set profiles_updated_at = $1 where id = 1', [newest]);
+    return total;
+  }
+
+  /** Applies a page of profiles; returns how many were new or changed. */
+  async #applyProfiles(page: readonly FeedProfile[]): Promise<number> {
+    let changedCount = 0;
+    await this.duck.exclusive(async (connection) => {
+      await connection.run('begin transaction');
+      try {
+        await connection.run('create temp table if not exists profile_page as select * from profiles limit 0');
+        await connection.run('delete from profile_page');
+        const appender = await connection.createAppender('profile_page', 'main', 'temp');
+        for (const profile of page) {
+          const facts = profileFacts(profile);
+          appender.appendVarchar(profile.workspaceId);
+          appender.appendVarchar(profile.id);
+          if (profile.mergedInto === null) appender.appendNull();
+          else appender.appendVarchar(profile.mergedInto);
+          appender.appendBigInt(BigInt(profile.createdAt));
+          appender.appendBigInt(BigInt(profile.updatedAt));
+          appender.appendBoolean(facts.hasEmail);
+          appender.appendBoolean(facts.hasPhone);
+          if (facts.country === null) appender.appendNull();
+          else appender.appendVarchar(facts.country);
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+        const [changed] = (
+          await connection.runAndReadAll(
+            `select count(*) as n from profile_page p left join profiles o using (workspace_id, profile_id)
+             where o.profile_id is null or o.updated_at <> p.updated_at or o.merged_into is distinct from p.merged_into`,
+          )
+        ).getRowObjectsJS();
+        changedCount = count(changed?.n);
+        // Events of profiles merged away since the last pass move to their survivor.
+        const [moved] = (
+          await connection.runAndReadAll(
+            `select count(*) as n from profile_page p left join profiles o using (workspace_id, profile_id)
+             where p.merged_into is not null and o.merged_into is distinct from p.merged_into`,
+          )
+        ).getRowObjectsJS();
+        await connection.run(
+          `insert into profiles select * from profile_page on conflict (workspace_id, profile_id) do update set merged_into = excluded.merged_into,
+           created_at = excluded.created_at, updated_at = excluded.updated_at, has_email = excluded.has_email, has_phone = excluded.has_phone, country = excluded.country`,
+        );
+        if (count(moved?.n) > 0) {
+          // Flatten chains (a profile merged into one that is itself merged since), then move events.
+          for (let hop = 0; hop < 8; hop++) {
+            const result = await connection.run(
+              `update profiles set merged_into = s.merged_into from profiles s
+               where s.workspace_id = profiles.workspace_id and s.profile_id = profiles.merged_into and s.merged_into is not null`,
+            );
+            if (toNumber(result.rowsChanged) === 0) break;
+          }
+          await connection.run(
+            `update events set profile_id = p.merged_into from profiles p
+             where p.workspace_id = events.workspace_id and p.profile_id = events.profile_id and p.merged_into is not null`,
+          );
+        }
+        await connection.run('commit');
+      } catch (error) {
+        await connection.run('rollback');
+        throw error;
+      }
+    });
+    return changedCount;
+  }
+}
+
+function key(workspaceId: string, partition: number): string {
+  return `${workspaceId}\u0000${partition}`;
+}
+
+function appendOptional(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+function appendOptionalNumber(appender: DuckDBAppender, value: number | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendDouble(value);
+}
+
+// Narrow adapter: payloads were validated and normalized by ingest before they were appended.
+function isTrackingMessage(value: unknown): value is TrackingMessage {
+  return isJsonObject(value) && isJsonObject(value.context) && typeof value.type === 'string' && typeof value.messageId === 'string';
+}
+
+function parseMessage(payload: string): TrackingMessage | undefined {
+  const value: unknown = JSON.parse(payload);
+  return isTrackingMessage(value) ? value : undefined;
+}
+
+function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEvent): void {
+  const message = parseMessage(row.payload);
+  const facts = message === undefined ? undefined : eventFacts(message);
+  const name = row.event ?? (message !== undefined && typeof message.name === 'string' ? message.name : null);
+  appender.appendVarchar(workspaceId);
+  appender.appendInteger(row.partition);
+  appender.appendBigInt(BigInt(row.seq));
+  appendOptional(appender, row.profileId);
+  appender.appendBigInt(BigInt(row.timestamp));
+  appender.appendVarchar(row.type);
+  appendOptional(appender, name);
+  appendOptionalNumber(appender, facts?.revenue ?? null);
+  appendOptional(appender, facts?.orderId ?? null);
+  appendOptional(appender, facts?.touchKind ?? null);
+  appendOptional(appender, facts?.source ?? null);
+  appendOptional(appender, facts?.medium ?? null);
+  appendOptional(appender, facts?.campaign ?? null);
+  appendOptional(appender, facts?.device ?? null);
+  appendOptional(appender, facts?.country ?? null);
+  appendOptional(appender, facts?.messageChannel ?? null);
+  appendOptional(appender, facts?.messageCampaign ?? null);
+  appendOptionalNumber(appender, facts?.nps ?? null);
+  appender.appendVarchar(facts?.properties ?? '{}');
+  appender.endRow();
+}
+
+function profileFacts(profile: FeedProfile): { hasEmail: boolean; hasPhone: boolean; country: string | null } {
+  const document: unknown = JSON.parse(profile.document);
+  if (!isJsonObject(document)) return { hasEmail: false, hasPhone: false, country: null };
+  const ids = isJsonObject(document.ids) ? document.ids : {};
+  const state = isJsonObject(document.state) ? document.state : {};
+  const traits = isJsonObject(state.traits) ? state.traits : {};
+  const stamped = (name: string): unknown => (isJsonObject(traits[name]) ? traits[name].v : undefined);
+  const address = stamped('address');
+  const country = stamped('country') ?? (isJsonObject(address) ? address.country : undefined);
+  const has = (type: string): boolean => Array.isArray(ids[type]) && ids[type].length > 0;
+  return { hasEmail: has('email'), hasPhone: has('phone'), country: typeof country === 'string' && country.trim() !== '' ? country.trim().toUpperCase() : null };
+}

@@ -1,0 +1,200 @@
+import { Resvg } from '@resvg/resvg-js';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Clock } from '../../shared/clock.js';
+import { RapportError } from '../../shared/errors.js';
+import { randomId } from '../../shared/ids.js';
+import type { Database } from '../../storage/database.js';
+import {
+  claimReportRun,
+  deleteReportSchedule,
+  dueReportSchedules,
+  insertReportSchedule,
+  listReportSchedules,
+  setReportError,
+  type ReportScheduleRow,
+} from '../../storage/repositories/analytics-settings.js';
+import type { AnalyticsService } from '../analytics-service.js';
+import { toCsv } from '../tables.js';
+import { buildDigest, nextRunAt, reportFrequencies, reportPeriod, type Digest, type ReportFrequency } from './digest.js';
+
+export interface ReportSchedule {
+  id: string;
+  frequency: ReportFrequency;
+  recipients: string[];
+  nextRunAt: string;
+  lastRunAt: string | null;
+  lastError: string | null;
+}
+
+export interface ReportServiceDeps {
+  database: Database;
+  analytics: AnalyticsService;
+  clock: Clock;
+  /** `smtp://host:port` (RAPPORT_SMTP_URL); without it schedules can be kept but not sent. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** How often due schedules are checked (default one minute); 0 disables the timer. */
+  checkIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+const emailPattern = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$|^[^\s@<>(),;:"]+@localhost$/;
+
+function isFrequency(value: string): value is ReportFrequency {
+  return reportFrequencies.some((frequency) => frequency === value);
+}
+
+function toSchedule(row: ReportScheduleRow): ReportSchedule {
+  return {
+    id: row.id,
+    frequency: isFrequency(row.frequency) ? row.frequency : 'weekly',
+    recipients: row.recipients,
+    nextRunAt: new Date(row.nextRunAt).toISOString(),
+    lastRunAt: row.lastRunAt === null ? null : new Date(row.lastRunAt).toISOString(),
+    lastError: row.lastError,
+  };
+}
+
+/** The default e-commerce funnel of the digest. */
+const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
+
+/**
+ * Scheduled digests: daily, weekly, monthly and quarterly HTML emails with the KPI report, the
+ * funnel, channels, cohorts and RFM groups, charts rendered to PNG (resvg) and sent inline over
+ * SMTP (nodemailer), every table attached as CSV.
+ * @example await reports.schedule('ws', { frequency: 'weekly', recipients: ['owner@shop.com'] });
+ */
+export class ReportService {
+  #transport: Transporter | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #running: Promise<number> | undefined;
+
+  constructor(private readonly deps: ReportServiceDeps) {}
+
+  start(): void {
+    const interval = this.deps.checkIntervalMs ?? 60_000;
+    if (interval <= 0 || this.#timer !== undefined || this.deps.smtpUrl === undefined) return;
+    this.#timer = setInterval(() => {
+      this.runDue().catch((error: unknown) => this.deps.onError?.(error));
+    }, interval);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+    this.#transport?.close();
+    this.#transport = undefined;
+  }
+
+  async schedule(workspaceId: string, input: { frequency: string; recipients: string[] }): Promise<ReportSchedule> {
+    if (!isFrequency(input.frequency)) throw new RapportError('invalid_request', `frequency must be one of ${reportFrequencies.join(', ')}, got "${input.frequency}"`);
+    if (input.recipients.length === 0) throw new RapportError('invalid_request', 'recipients must list at least one email address');
+    input.recipients.forEach((address, index) => {
+      if (!emailPattern.test(address)) throw new RapportError('invalid_request', `recipients[${index}] is not an email address: "${address}"`);
+    });
+    const now = this.deps.clock.now();
+    const row: ReportScheduleRow = {
+      workspaceId,
+      id: randomId('rpt'),
+      frequency: input.frequency,
+      recipients: input.recipients,
+      nextRunAt: nextRunAt(input.frequency, now),
+      lastRunAt: null,
+      lastError: null,
+      createdAt: now,
+    };
+    await insertReportSchedule(this.deps.database.db, row);
+    return toSchedule(row);
+  }
+
+  async list(workspaceId: string): Promise<ReportSchedule[]> {
+    return (await listReportSchedules(this.deps.database.db, workspaceId)).map(toSchedule);
+  }
+
+  async remove(workspaceId: string, id: string): Promise<void> {
+    if (!(await deleteReportSchedule(this.deps.database.db, workspaceId, id))) throw new RapportError('not_found', `no report schedule ${id}`);
+  }
+
+  /** Builds the digest of the period a run at `runAt` covers (no sending). */
+  async digest(workspaceId: string, frequency: ReportFrequency, runAt: number): Promise<Digest> {
+    const { from, to } = reportPeriod(frequency, runAt);
+    const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const { analytics } = this.deps;
+    const kpis = await analytics.kpis(workspaceId, range);
+    const funnel = await analytics.funnel(workspaceId, { ...range, steps: digestFunnel.map((event) => ({ event })) });
+    const attribution = await analytics.attribution(workspaceId, { ...range, by: 'channel', model: 'last_touch' });
+    const cohorts = await analytics.cohorts(workspaceId, { period: 'month', periods: 12, to: range.to });
+    const rfm = await analytics.rfm(workspaceId, { asOf: range.to, limit: 0 });
+    return buildDigest({ workspaceId, frequency, from, to, kpis: kpis.lines, funnel, attribution, cohorts, rfm: rfm.groups });
+  }
+
+  /** Sends a schedule's digest now (for the period ending at the last boundary) without moving it. */
+  async sendNow(workspaceId: string, id: string): Promise<void> {
+    const schedule = (await listReportSchedules(this.deps.database.db, workspaceId)).find((row) => row.id === id);
+    if (schedule === undefined) throw new RapportError('not_found', `no report schedule ${id}`);
+    await this.#send(schedule, this.deps.clock.now());
+  }
+
+  /** Sends every due digest once; returns how many were sent. */
+  runDue(): Promise<number> {
+    if (this.#running === undefined) {
+      this.#running = this.#runDue().finally(() => {
+        this.#running = undefined;
+      });
+    }
+    return this.#running;
+  }
+
+  async #runDue(): Promise<number> {
+    const now = this.deps.clock.now();
+    let sent = 0;
+    for (const schedule of await dueReportSchedules(this.deps.database.db, now, 100)) {
+      const frequency = isFrequency(schedule.frequency) ? schedule.frequency : 'weekly';
+      // Claim first: two workers never both send; a send that fails is reported, not retried in a loop.
+      if (!(await claimReportRun(this.deps.database.db, schedule.workspaceId, schedule.id, schedule.nextRunAt, nextRunAt(frequency, now), now))) continue;
+      try {
+        await this.#send(schedule, schedule.nextRunAt);
+        await setReportError(this.deps.database.db, schedule.workspaceId, schedule.id, null);
+        sent += 1;
+      } catch (error) {
+        await setReportError(this.deps.database.db, schedule.workspaceId, schedule.id, error instanceof Error ? error.message : String(error));
+        this.deps.onError?.(error);
+      }
+    }
+    return sent;
+  }
+
+  async #send(schedule: ReportScheduleRow, runAt: number): Promise<void> {
+    const transport = this.#transportOrThrow();
+    const frequency = isFrequency(schedule.frequency) ? schedule.frequency : 'weekly';
+    const digest = await this.digest(schedule.workspaceId, frequency, runAt);
+    await transport.sendMail({
+      from: this.deps.from,
+      to: schedule.recipients,
+      subject: digest.subject,
+      text: digest.text,
+      html: digest.html,
+      attachments: [
+        ...digest.charts.map((chart) => ({ filename: chart.name, content: renderPng(chart.svg), contentType: 'image/png', cid: chart.cid })),
+        ...digest.tables.map((table) => ({ filename: `${table.name}.csv`, content: toCsv(table), contentType: 'text/csv' })),
+      ],
+      headers: { 'X-Rapport-Report': `${schedule.id}` },
+    });
+  }
+
+  #transportOrThrow(): Transporter {
+    if (this.deps.smtpUrl === undefined) throw new RapportError('unavailable', 'no SMTP server configured: set RAPPORT_SMTP_URL (smtp://host:port) to send reports');
+    this.#transport ??= nodemailer.createTransport(this.deps.smtpUrl);
+    return this.#transport;
+  }
+}
+
+/**
+ * SVG to PNG with resvg (fonts from the system).
+ * @example renderPng('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>').subarray(1, 4).toString() // 'PNG'
+ */
+export function renderPng(svg: string): Buffer {
+  return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+}

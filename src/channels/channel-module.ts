@@ -1,0 +1,74 @@
+import type { CatalogService } from '../catalog/catalog-service.js';
+import { CouponService } from '../coupons/coupon-service.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { ConsentService } from '../privacy/consent-service.js';
+import { PreferencesService } from '../privacy/preferences-service.js';
+import type { ProfileService } from '../profiles/profile-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Database } from '../storage/database.js';
+import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
+import { TemplateService } from '../templates/template-service.js';
+import { ChannelService, type ChannelSettings } from './channel-service.js';
+import { LinkSigner } from './links.js';
+import { ProfileEvents } from './profile-events.js';
+import type { ChannelProvider } from './provider.js';
+import type { ChannelName } from './sender.js';
+
+export interface ChannelModuleDeps {
+  database: Database;
+  clock: Clock;
+  ingest: Pick<IngestService, 'ingest'>;
+  profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>;
+  catalog: Pick<CatalogService, 'getProduct'>;
+  providers: Partial<Record<ChannelName, ChannelProvider>>;
+  settings: ChannelSettings;
+  /** HMAC key for tracking and unsubscribe links (at least 16 bytes). */
+  linkSecret: Buffer;
+  recommendations?: RecommendationSlotProvider;
+  /** Injected for tests: the uniform draw behind mystery coupons. */
+  uniform?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: { warn(object: object, message: string): void };
+}
+
+/** Everything the channels issue builds, wired once. */
+export interface ChannelModule {
+  templates: TemplateService;
+  coupons: CouponService;
+  consent: ConsentService;
+  events: ProfileEvents;
+  links: LinkSigner;
+  channels: ChannelService;
+  preferences: PreferencesService;
+}
+
+/**
+ * Wires templates, coupons, consent and the sender together (used by the composition root,
+ * the benchmark and tests, so all three run the same graph).
+ * @example const module = createChannelModule({ database, clock, ingest, profiles, catalog, providers, settings, linkSecret });
+ */
+export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
+  const templates = new TemplateService({ database: deps.database, clock: deps.clock });
+  const coupons = new CouponService({ database: deps.database, clock: deps.clock, ...(deps.uniform === undefined ? {} : { uniform: deps.uniform }) });
+  const events = new ProfileEvents({ ingest: deps.ingest, profiles: deps.profiles, clock: deps.clock });
+  const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
+  const links = new LinkSigner(deps.linkSecret);
+  const channels = new ChannelService({
+    database: deps.database,
+    clock: deps.clock,
+    templates,
+    profiles: deps.profiles,
+    catalog: deps.catalog,
+    coupons,
+    consent,
+    events,
+    links,
+    providers: deps.providers,
+    settings: deps.settings,
+    ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  });
+  const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles });
+  return { templates, coupons, consent, events, links, channels, preferences };
+}

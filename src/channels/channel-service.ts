@@ -1,0 +1,611 @@
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { CouponService, IssuedCoupon } from '../coupons/coupon-service.js';
+import { decideConsent, type Purpose } from '../privacy/consent.js';
+import { normalizeAddress, type ConsentService } from '../privacy/consent-service.js';
+import type { Profile, ProfileService } from '../profiles/profile-service.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { randomId, stableId } from '../shared/ids.js';
+import type { Database } from '../storage/database.js';
+import {
+  deletePushSubscription,
+  deleteWebhookDestination,
+  insertWebhookDestination,
+  listPushSubscriptions,
+  listWebhookDestinations,
+  upsertPushSubscription,
+} from '../storage/repositories/channel-endpoints.js';
+import { generateWebhookSecret } from './standard-webhooks.js';
+import { listInbox, markInbox } from '../storage/repositories/inbox.js';
+import { claimMessage, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from '../storage/repositories/messages.js';
+import type { TemplateLookups } from '../templates/liquid-engine.js';
+import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
+import type { RenderedMessage } from '../templates/template.js';
+import type { TemplateService } from '../templates/template-service.js';
+import { addTracking, linkUrls, type LinkSigner } from './links.js';
+import type { ProfileEvents } from './profile-events.js';
+import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
+import type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+
+/** Where a message stands. Later states never move back (an open after a click stays clicked). */
+export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'complained', 'suppressed'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+const rank: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, opened: 3, clicked: 4, failed: 5, bounced: 5, complained: 6, suppressed: 5 };
+
+/** Event names in the log per channel and lifecycle step (Segment's names where one exists). */
+const eventNames: Record<ChannelName, Partial<Record<MessageStatus, string>>> = {
+  email: {
+    sent: 'Email Sent',
+    delivered: 'Email Delivered',
+    opened: 'Email Opened',
+    clicked: 'Email Link Clicked',
+    failed: 'Email Failed',
+    bounced: 'Email Bounced',
+    complained: 'Email Marked as Spam',
+    suppressed: 'Email Suppressed',
+  },
+  sms: { sent: 'SMS Sent', delivered: 'SMS Delivered', clicked: 'SMS Link Clicked', failed: 'SMS Failed', bounced: 'SMS Undelivered', suppressed: 'SMS Suppressed' },
+  push: {
+    sent: 'Push Notification Sent',
+    delivered: 'Push Notification Delivered',
+    opened: 'Push Notification Opened',
+    clicked: 'Push Notification Tapped',
+    failed: 'Push Notification Failed',
+    suppressed: 'Push Notification Suppressed',
+  },
+  webhook: { sent: 'Webhook Sent', delivered: 'Webhook Delivered', failed: 'Webhook Failed', suppressed: 'Webhook Suppressed' },
+  inbox: { sent: 'Inbox Message Sent', opened: 'Inbox Message Read', clicked: 'Inbox Message Clicked', failed: 'Inbox Message Failed', suppressed: 'Inbox Message Suppressed' },
+};
+
+export interface ChannelSettings {
+  /** Public base URL of this server, for tracking, unsubscribe and confirmation links. */
+  publicBaseUrl: string;
+  /** Email marketing needs a confirmed opt-in. */
+  emailDoubleOptIn: boolean;
+  /** Provider attempts for one send and the first backoff (multiplied by 4 each retry). */
+  retry: { attempts: number; baseDelayMs: number };
+  /** Add open pixel and click redirects to email HTML (default true). */
+  trackEmail?: boolean;
+}
+
+export interface ChannelServiceDeps {
+  database: Database;
+  clock: Clock;
+  templates: TemplateService;
+  profiles: Pick<ProfileService, 'getProfile'>;
+  catalog: Pick<CatalogService, 'getProduct'>;
+  coupons: CouponService;
+  consent: ConsentService;
+  events: ProfileEvents;
+  links: LinkSigner;
+  providers: Partial<Record<ChannelName, ChannelProvider>>;
+  settings: ChannelSettings;
+  /** Fills `recommendations` slots in templates (the recommendations module plugs in here). */
+  recommendations?: RecommendationSlotProvider;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: { warn(object: object, message: string): void };
+}
+
+/** A message as the API shows it. */
+export interface MessageView {
+  id: string;
+  profileId: string;
+  channel: string;
+  templateId: string;
+  templateVersion: number | null;
+  purpose: string;
+  status: string;
+  reason: string | null;
+  couponCode: string | null;
+  attempts: number;
+  source: unknown;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  openedAt: string | null;
+  clickedAt: string | null;
+}
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+export function messageView(record: MessageRecord): MessageView {
+  return {
+    id: record.id,
+    profileId: record.profileId,
+    channel: record.channel,
+    templateId: record.templateId,
+    templateVersion: record.templateVersion,
+    purpose: record.purpose,
+    status: record.status,
+    reason: record.reason,
+    couponCode: record.couponCode,
+    attempts: record.attempts,
+    source: record.source === null ? null : (JSON.parse(record.source) as unknown),
+    createdAt: new Date(record.createdAt).toISOString(),
+    sentAt: iso(record.sentAt),
+    deliveredAt: iso(record.deliveredAt),
+    openedAt: iso(record.openedAt),
+    clickedAt: iso(record.clickedAt),
+  };
+}
+
+function resultOf(record: MessageRecord): SendResult {
+  const status = record.status;
+  const mapped = status === 'suppressed' ? 'suppressed' : status === 'failed' ? 'failed' : status === 'queued' ? 'queued' : 'sent';
+  const result: SendResult = { status: mapped, messageId: record.id };
+  if (record.reason !== null) result.reason = record.reason;
+  if (record.couponCode !== null) result.couponCode = record.couponCode;
+  return result;
+}
+
+function isStatus(value: string): value is MessageStatus {
+  return (messageStatuses as readonly string[]).includes(value);
+}
+
+function stringTrait(profile: Profile, name: string): string | undefined {
+  const value = profile.traits[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** Where one send goes: the address, and for push every subscription. */
+interface Destination {
+  address: string;
+  push?: { endpoint: string; p256dh: string; auth: string }[];
+  webhook?: { secret: string; allowPrivate: boolean };
+}
+
+/**
+ * The channels module's `MessageSender`: for each request it claims the message log row
+ * (idempotent on `idempotencyKey`), checks address, consent and suppression at send time,
+ * issues the coupon, renders the published template for the person (locale, profile, event,
+ * cart, catalog lookups, recommendation slots), adds tracking and unsubscribe links, hands
+ * the message to the channel's provider with retries and backoff, and records the lifecycle
+ * on the row and as events in the log.
+ * @example const result = await channels.send({ workspaceId, profileId, channel: 'email', templateId, idempotencyKey: 'journey:j1:r1:n3' });
+ */
+export class ChannelService implements MessageSender {
+  private readonly inflight = new Map<string, Promise<SendResult>>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: ChannelServiceDeps) {
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Which channels have a provider configured. */
+  configuredChannels(): ChannelName[] {
+    return (Object.keys(this.deps.providers) as ChannelName[]).filter((channel) => this.deps.providers[channel] !== undefined);
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const key = `${request.workspaceId}\u0000${request.idempotencyKey}`;
+    const running = this.inflight.get(key);
+    if (running !== undefined) return running;
+    const promise = this.sendOnce(request).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
+  }
+
+  private async sendOnce(request: SendRequest): Promise<SendResult> {
+    const { workspaceId } = request;
+    if (request.idempotencyKey.trim() === '') throw new RapportError('invalid_request', 'idempotencyKey must not be empty');
+    const now = this.deps.clock.now();
+    const purpose: Purpose = request.purpose ?? 'marketing';
+    const { record, created } = await this.deps.database.transaction((trx) =>
+      claimMessage(trx, workspaceId, {
+        id: stableId('msg', workspaceId, request.idempotencyKey),
+        idempotencyKey: request.idempotencyKey,
+        profileId: request.profileId,
+        channel: request.channel,
+        templateId: request.templateId,
+        templateVersion: null,
+        purpose,
+        status: 'queued',
+        reason: null,
+        address: null,
+        couponCode: null,
+        providerId: null,
+        source: request.source === undefined ? null : JSON.stringify(request.source),
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+        sentAt: null,
+        deliveredAt: null,
+        openedAt: null,
+        clickedAt: null,
+      }),
+    );
+    // Same key again: the first call's result. A row still queued with no attempt was claimed
+    // by a call that crashed before sending, so this call carries it on.
+    if (!created && !(record.status === 'queued' && record.attempts === 0)) return resultOf(record);
+
+    const profile = await this.deps.profiles.getProfile(workspaceId, request.profileId);
+    if (profile === undefined) return this.finish(workspaceId, record, undefined, { status: 'suppressed', reason: 'no_profile' });
+
+    const provider = this.deps.providers[request.channel];
+    if (provider === undefined) return this.finish(workspaceId, record, profile, { status: 'failed', reason: `no_provider:${request.channel} (configure it, see README "Channels")` });
+
+    let resolved;
+    try {
+      resolved = await this.deps.templates.resolve(workspaceId, request.templateId);
+    } catch (error) {
+      return this.finish(workspaceId, record, profile, { status: 'failed', reason: `template: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    if (resolved.template.channel !== request.channel) {
+      return this.finish(workspaceId, record, profile, { status: 'failed', reason: `template_channel_mismatch: template ${request.templateId} is for ${resolved.template.channel}` });
+    }
+
+    const destination = await this.destinationOf(workspaceId, request, profile);
+    if (destination === undefined) return this.finish(workspaceId, record, profile, { status: 'suppressed', reason: `no_address:${request.channel}` });
+
+    const decision = await this.checkConsent(workspaceId, profile, request.channel, purpose, destination.address, typeof request.data?.topic === 'string' ? request.data.topic : undefined);
+    if (!decision.allowed) return this.finish(workspaceId, record, profile, { status: 'suppressed', reason: decision.reason, address: destination.address });
+
+    let coupon: IssuedCoupon | undefined;
+    if (request.coupon !== undefined) {
+      try {
+        coupon = await this.deps.coupons.issue(workspaceId, request.coupon.poolId, { profileId: profile.id, messageId: record.id, scores: profile.scores });
+      } catch (error) {
+        return this.finish(workspaceId, record, profile, { status: 'failed', reason: `coupon: ${error instanceof Error ? error.message : String(error)}`, address: destination.address });
+      }
+    }
+
+    let rendered: RenderedMessage;
+    try {
+      rendered = await this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, record.id, request, coupon), this.lookups(workspaceId, profile, request));
+    } catch (error) {
+      return this.finish(workspaceId, record, profile, { status: 'failed', reason: `render_error: ${error instanceof Error ? error.message : String(error)}`, address: destination.address, couponCode: coupon?.code ?? null });
+    }
+    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, rendered, destination);
+    const { outcome, attempts } = await this.deliver(workspaceId, provider, outbound, destination);
+    const base: MessageChanges = { updatedAt: this.deps.clock.now(), address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version, attempts };
+    if (outcome.ok) return this.finish(workspaceId, record, profile, { ...base, status: 'sent', providerId: outcome.providerId, sentAt: this.deps.clock.now() });
+    return this.finish(workspaceId, record, profile, { ...base, status: 'failed', reason: `provider_error: ${outcome.error}` });
+  }
+
+  private async destinationOf(workspaceId: string, request: SendRequest, profile: Profile): Promise<Destination | undefined> {
+    switch (request.channel) {
+      case 'email': {
+        const email = stringTrait(profile, 'email') ?? profile.identities.find((identity) => identity.type === 'email')?.value;
+        return email === undefined || !email.includes('@') ? undefined : { address: email.toLowerCase() };
+      }
+      case 'sms': {
+        const phone = stringTrait(profile, 'phone') ?? profile.identities.find((identity) => identity.type === 'phone')?.value;
+        return phone === undefined || !/^\+[1-9]\d{6,14}$/.test(phone) ? undefined : { address: phone };
+      }
+      case 'push': {
+        const subscriptions = await listPushSubscriptions(this.deps.database.db, workspaceId, [profile.id, ...profile.mergedFrom]);
+        const first = subscriptions[0];
+        if (first === undefined) return undefined;
+        return { address: first.endpoint, push: subscriptions.map((subscription) => ({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth })) };
+      }
+      case 'webhook': {
+        const destinations = await listWebhookDestinations(this.deps.database.db, workspaceId);
+        const wanted = request.data?.destinationId;
+        const destination = typeof wanted === 'string' ? destinations.find((entry) => entry.id === wanted) : destinations[0];
+        return destination === undefined ? undefined : { address: destination.url, webhook: { secret: destination.secret, allowPrivate: destination.allowPrivate } };
+      }
+      case 'inbox':
+        return { address: profile.id };
+    }
+  }
+
+  /** The consent decision for one person, channel and address, as sends make it. */
+  async checkConsent(workspaceId: string, profile: Profile, channel: ChannelName, purpose: Purpose, address: string, topic?: string) {
+    const [ledger, suppression] = await Promise.all([
+      this.deps.consent.ledger(workspaceId, [profile.id, ...profile.mergedFrom]),
+      channel === 'email' || channel === 'sms' ? this.deps.consent.suppression(workspaceId, channel, address) : Promise.resolve(undefined),
+    ]);
+    const profileConsent = channel === 'email' || channel === 'sms' || channel === 'push' ? profile.consent[channel] : undefined;
+    return decideConsent({
+      channel,
+      purpose,
+      topic,
+      profileConsent: profileConsent === undefined ? undefined : { status: profileConsent.status, at: profileConsent.at === null ? null : Date.parse(profileConsent.at) },
+      ledger,
+      suppressedFor: suppression?.reason,
+      emailDoubleOptIn: this.deps.settings.emailDoubleOptIn,
+    });
+  }
+
+  private unsubscribeToken(workspaceId: string, profileId: string, channel: ChannelName, messageId: string): string {
+    return this.deps.links.sign({ k: 'unsubscribe', w: workspaceId, p: profileId, c: channel, m: messageId });
+  }
+
+  private templateData(workspaceId: string, profile: Profile, messageId: string, request: SendRequest, coupon: IssuedCoupon | undefined): Record<string, unknown> {
+    const urls = linkUrls(this.deps.settings.publicBaseUrl);
+    const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, request.channel, messageId));
+    const traits = profile.traits;
+    const data = request.data ?? {};
+    return {
+      ...data,
+      profile: {
+        ...traits,
+        id: profile.id,
+        first_name: traits.firstName,
+        last_name: traits.lastName,
+        traits,
+        computed: profile.computed,
+        scores: profile.scores,
+      },
+      event: data.event ?? null,
+      cart: data.cart ?? profile.computed.openCart,
+      coupon: coupon === undefined ? null : { code: coupon.code, description: coupon.description, offer: coupon.offer, expires_at: coupon.expiresAt },
+      message: { id: messageId, channel: request.channel },
+      unsubscribe_url: unsubscribe,
+      preferences_url: unsubscribe,
+    };
+  }
+
+  private lookups(workspaceId: string, profile: Profile, request: SendRequest): TemplateLookups {
+    // One lookup per product per message, however often the template names it.
+    const seen = new Map<string, Promise<SlotProduct | undefined>>();
+    const product = (id: string): Promise<SlotProduct | undefined> => {
+      let found = seen.get(id);
+      if (found === undefined) {
+        found = this.deps.catalog.getProduct(workspaceId, id).then((entry) =>
+          entry === undefined ? undefined : { id: entry.id, name: entry.name, url: entry.url, image_url: entry.image_url, price: entry.price, currency: entry.currency, category: entry.category, brand: entry.brand },
+        );
+        seen.set(id, found);
+      }
+      return found;
+    };
+    const contextProductIds = [...(profile.computed.openCart?.items.map((item) => item.id) ?? [])];
+    const eventProduct = request.data?.event;
+    if (typeof eventProduct === 'object' && eventProduct !== null) {
+      const productId = Reflect.get(eventProduct, 'product_id');
+      if (typeof productId === 'string') contextProductIds.unshift(productId);
+    }
+    return {
+      product,
+      recommendations: async (slot, limit) => {
+        if (this.deps.recommendations !== undefined) return this.deps.recommendations.recommend({ workspaceId, profileId: profile.id, slot, limit, contextProductIds });
+        // Without a recommendations provider: what the person looked at, most recent first.
+        const viewed = profile.computed.recentlyViewed.filter((item) => !contextProductIds.includes(item.productId)).slice(0, limit);
+        const products = await Promise.all(viewed.map((item) => product(item.productId)));
+        return products.filter((entry): entry is SlotProduct => entry !== undefined);
+      },
+    };
+  }
+
+  private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {
+    const message: OutboundMessage = { messageId, workspaceId, to: destination.address, profileId: profile.id, text: rendered.text };
+    if (rendered.subject !== undefined) message.subject = rendered.subject;
+    if (rendered.title !== undefined) message.title = rendered.title;
+    if (rendered.url !== undefined) message.url = rendered.url;
+    if (destination.webhook !== undefined) message.webhook = destination.webhook;
+    if (channel === 'email') {
+      const urls = linkUrls(this.deps.settings.publicBaseUrl);
+      const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, channel, messageId));
+      // RFC 8058: a mail client may unsubscribe with one POST, no page, no confirmation.
+      message.headers = { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+      if (rendered.html !== undefined) {
+        message.html =
+          this.deps.settings.trackEmail === false
+            ? rendered.html
+            : addTracking(rendered.html, {
+                baseUrl: this.deps.settings.publicBaseUrl,
+                openToken: this.deps.links.sign({ k: 'open', w: workspaceId, m: messageId }),
+                clickToken: (url) => this.deps.links.sign({ k: 'click', w: workspaceId, m: messageId, u: url }),
+              });
+      }
+    }
+    return message;
+  }
+
+  /** Sends with retries and backoff; push goes to every subscription and drops the gone ones. */
+  private async deliver(workspaceId: string, provider: ChannelProvider, message: OutboundMessage, destination: Destination): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
+    if (destination.push !== undefined) {
+      let best: DeliveryOutcome | undefined;
+      let attempts = 0;
+      for (const subscription of destination.push) {
+        const result = await this.withRetries(provider, { ...message, to: subscription.endpoint, push: { p256dh: subscription.p256dh, auth: subscription.auth } });
+        attempts += result.attempts;
+        if (!result.outcome.ok && result.outcome.gone === true) await this.deps.database.transaction((trx) => deletePushSubscription(trx, workspaceId, subscription.endpoint));
+        if (best === undefined || (!best.ok && result.outcome.ok)) best = result.outcome;
+      }
+      return { outcome: best ?? { ok: false, retryable: false, error: 'no subscription' }, attempts };
+    }
+    return this.withRetries(provider, message);
+  }
+
+  private async withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
+    const { attempts: max, baseDelayMs } = this.deps.settings.retry;
+    let outcome: DeliveryOutcome = { ok: false, retryable: false, error: 'not attempted' };
+    for (let attempt = 1; attempt <= max; attempt++) {
+      outcome = await provider.send(message);
+      if (outcome.ok || !outcome.retryable) return { outcome, attempts: attempt };
+      this.deps.logger?.warn({ channel: provider.channel, messageId: message.messageId, attempt, error: outcome.error }, 'send attempt failed');
+      if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
+    }
+    return { outcome, attempts: max };
+  }
+
+  private async finish(workspaceId: string, record: MessageRecord, profile: Profile | undefined, changes: Partial<MessageChanges> & { status: MessageStatus }): Promise<SendResult> {
+    const update: MessageChanges = { ...changes, updatedAt: this.deps.clock.now() };
+    await this.deps.database.transaction((trx) => updateMessage(trx, workspaceId, record.id, update));
+    const next: MessageRecord = { ...record, ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) };
+    if (profile !== undefined) await this.emit(workspaceId, profile, next, changes.status, {});
+    return resultOf(next);
+  }
+
+  private async emit(workspaceId: string, profile: Profile | string, record: MessageRecord, status: MessageStatus, extra: Record<string, unknown>): Promise<void> {
+    const channel = record.channel;
+    if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') return;
+    const name = eventNames[channel][status];
+    if (name === undefined) return;
+    const source = record.source === null ? undefined : (JSON.parse(record.source) as Record<string, unknown>);
+    const properties: Record<string, unknown> = {
+      message_id: record.id,
+      channel,
+      template_id: record.templateId,
+      template_version: record.templateVersion,
+      purpose: record.purpose,
+      ...(source === undefined ? {} : { source_kind: source.kind, source_id: source.id, node_id: source.nodeId, variant: source.variant }),
+      ...(record.reason === null ? {} : { reason: record.reason }),
+      ...(record.couponCode === null ? {} : { coupon: record.couponCode }),
+      ...extra,
+    };
+    const suffix = typeof extra.url === 'string' ? `:${extra.url}` : '';
+    try {
+      await this.deps.events.track(workspaceId, profile, name, properties, `${record.id}:${status}${suffix}`);
+    } catch (error) {
+      // The message row is the record of truth; a lost engagement event must not fail a send.
+      this.deps.logger?.warn({ err: error, messageId: record.id }, 'could not append the message event');
+    }
+  }
+
+  /**
+   * Moves a message along its lifecycle (delivered, opened, clicked, bounced, complained) from
+   * a tracking hit or a provider callback; never backwards. Returns the message, if known.
+   */
+  async advance(workspaceId: string, messageId: string, status: MessageStatus, extra: { url?: string; reason?: string } = {}): Promise<MessageRecord | undefined> {
+    const record = await findMessage(this.deps.database.db, workspaceId, messageId);
+    if (record === undefined) return undefined;
+    const current = isStatus(record.status) ? record.status : 'queued';
+    const now = this.deps.clock.now();
+    const changes: MessageChanges = { updatedAt: now };
+    if (rank[status] > rank[current] || (status === 'clicked' && current === 'clicked')) changes.status = status;
+    if (status === 'delivered' && record.deliveredAt === null) changes.deliveredAt = now;
+    const firstOpen = (status === 'opened' || status === 'clicked') && record.openedAt === null;
+    // A click proves an open (images may be blocked): both are recorded.
+    if (firstOpen) changes.openedAt = now;
+    if (status === 'clicked' && record.clickedAt === null) changes.clickedAt = now;
+    if (extra.reason !== undefined) changes.reason = extra.reason;
+    await this.deps.database.transaction((trx) => updateMessage(trx, workspaceId, messageId, changes));
+    const updated = { ...record, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) };
+    if (status === 'opened' && !firstOpen) return updated;
+    if (status === 'clicked' && firstOpen) await this.emit(workspaceId, record.profileId, updated, 'opened', {});
+    await this.emit(workspaceId, record.profileId, updated, status, extra.url === undefined ? {} : { url: extra.url });
+    return updated;
+  }
+
+  /** A provider callback naming its own id (SMS sid): advances that message. */
+  async advanceByProviderId(workspaceId: string, providerId: string, status: MessageStatus, reason?: string): Promise<MessageRecord | undefined> {
+    const record = await findMessageByProviderId(this.deps.database.db, workspaceId, providerId);
+    if (record === undefined) return undefined;
+    return this.advance(workspaceId, record.id, status, reason === undefined ? {} : { reason });
+  }
+
+  /**
+   * Renders a template for a person without sending (no coupon is issued: a sample code
+   * stands in). `version` previews a draft.
+   */
+  async preview(workspaceId: string, templateId: string, options: { profileId: string; version?: number; data?: Record<string, unknown> }): Promise<RenderedMessage> {
+    const profile = await this.deps.profiles.getProfile(workspaceId, options.profileId);
+    if (profile === undefined) throw new RapportError('not_found', `no profile ${options.profileId}`);
+    const resolved = await this.deps.templates.resolve(workspaceId, templateId, options.version);
+    const request: SendRequest = { workspaceId, profileId: profile.id, channel: resolved.template.channel, templateId, idempotencyKey: 'preview', ...(options.data === undefined ? {} : { data: options.data }) };
+    const sample: IssuedCoupon = { code: 'PREVIEW-CODE', offer: { type: 'percent', value: 10 }, description: '10% off', expiresAt: null };
+    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, 'preview', request, sample), this.lookups(workspaceId, profile, request));
+  }
+
+  /**
+   * Sends a template rendered for a person to a test address (a colleague's inbox or phone),
+   * bypassing consent; logged with source `test`.
+   */
+  async testSend(workspaceId: string, templateId: string, options: { profileId: string; to: string; version?: number; data?: Record<string, unknown> }): Promise<SendResult> {
+    const resolved = await this.deps.templates.resolve(workspaceId, templateId, options.version);
+    const channel = resolved.template.channel;
+    const provider = this.deps.providers[channel];
+    if (provider === undefined) throw new RapportError('conflict', `no ${channel} provider is configured`);
+    if (channel === 'push' || channel === 'inbox') throw new RapportError('invalid_request', `test sends go to an email address, phone number or webhook URL, not to ${channel}`);
+    const rendered = await this.preview(workspaceId, templateId, options);
+    const now = this.deps.clock.now();
+    const id = randomId('msg', 12);
+    const record: MessageRecord = {
+      id,
+      idempotencyKey: `test:${id}`,
+      profileId: options.profileId,
+      channel,
+      templateId,
+      templateVersion: resolved.version,
+      purpose: 'transactional',
+      status: 'queued',
+      reason: null,
+      address: normalizeAddress(channel, options.to),
+      couponCode: null,
+      providerId: null,
+      source: JSON.stringify({ kind: 'test', id: templateId }),
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      sentAt: null,
+      deliveredAt: null,
+      openedAt: null,
+      clickedAt: null,
+    };
+    await this.deps.database.transaction((trx) => claimMessage(trx, workspaceId, record));
+    const message: OutboundMessage = { messageId: id, workspaceId, to: options.to, profileId: options.profileId, text: rendered.text };
+    if (rendered.subject !== undefined) message.subject = `[TEST] ${rendered.subject}`;
+    if (rendered.html !== undefined) message.html = rendered.html;
+    if (channel === 'webhook') {
+      const destination = (await listWebhookDestinations(this.deps.database.db, workspaceId)).find((entry) => entry.url === options.to);
+      if (destination === undefined) throw new RapportError('invalid_request', 'a webhook test send goes to a registered destination URL');
+      message.webhook = { secret: destination.secret, allowPrivate: destination.allowPrivate };
+    }
+    const { outcome, attempts } = await this.withRetries(provider, message);
+    const changes: MessageChanges = outcome.ok
+      ? { status: 'sent', sentAt: this.deps.clock.now(), providerId: outcome.providerId, attempts, updatedAt: this.deps.clock.now() }
+      : { status: 'failed', reason: `provider_error: ${outcome.error}`, attempts, updatedAt: this.deps.clock.now() };
+    await this.deps.database.transaction((trx) => updateMessage(trx, workspaceId, id, changes));
+    return resultOf({ ...record, ...changes, reason: changes.reason ?? null });
+  }
+
+  /** Registers a browser's push subscription for a person (the SDK calls this). */
+  async registerPushSubscription(workspaceId: string, profileId: string, subscription: { endpoint: string; p256dh: string; auth: string }): Promise<void> {
+    await this.deps.database.transaction((trx) => upsertPushSubscription(trx, workspaceId, { ...subscription, profileId, createdAt: this.deps.clock.now() }));
+  }
+
+  /** A person's inbox, newest first, dismissed messages left out. */
+  async inbox(workspaceId: string, profile: Pick<Profile, 'id' | 'mergedFrom'>, limit: number): Promise<{ id: string; title: string; body: string; url: string | null; createdAt: string; read: boolean }[]> {
+    const rows = await listInbox(this.deps.database.db, workspaceId, [profile.id, ...profile.mergedFrom], { limit, includeDismissed: false });
+    return rows.map((row) => ({ id: row.id, title: row.title, body: row.body, url: row.url, createdAt: new Date(row.createdAt).toISOString(), read: row.readAt !== null }));
+  }
+
+  /** Marks an inbox message read (an open of the message) or dismissed; false when unknown or already so. */
+  async markInbox(workspaceId: string, profile: Pick<Profile, 'id' | 'mergedFrom'>, id: string, state: 'read' | 'dismiss'): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const changed = await this.deps.database.transaction((trx) => markInbox(trx, workspaceId, [profile.id, ...profile.mergedFrom], id, state === 'read' ? 'read_at' : 'dismissed_at', now));
+    if (changed && state === 'read') await this.advance(workspaceId, id, 'opened');
+    return changed;
+  }
+
+  /** Webhook destinations, without their secrets. */
+  async webhookDestinations(workspaceId: string): Promise<{ id: string; url: string; allowPrivate: boolean; createdAt: string }[]> {
+    const rows = await listWebhookDestinations(this.deps.database.db, workspaceId);
+    return rows.map((row) => ({ id: row.id, url: row.url, allowPrivate: row.allowPrivate, createdAt: new Date(row.createdAt).toISOString() }));
+  }
+
+  /** Adds a destination; its signing secret is returned here only, for the receiver to verify with. */
+  async addWebhookDestination(workspaceId: string, url: string, allowPrivate: boolean): Promise<{ id: string; url: string; allowPrivate: boolean; secret: string }> {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+    } catch {
+      throw new RapportError('invalid_request', `url must be an http(s) URL, got "${url}"`);
+    }
+    const record = { id: randomId('whk', 10), url, secret: generateWebhookSecret(), allowPrivate, createdAt: this.deps.clock.now() };
+    await this.deps.database.transaction((trx) => insertWebhookDestination(trx, workspaceId, record));
+    return { id: record.id, url, allowPrivate, secret: record.secret };
+  }
+
+  async removeWebhookDestination(workspaceId: string, id: string): Promise<boolean> {
+    return this.deps.database.transaction((trx) => deleteWebhookDestination(trx, workspaceId, id));
+  }
+
+  /** Messages, newest first, of some profiles and/or one status. */
+  async listMessages(workspaceId: string, filter: { profileIds?: string[]; status?: string; limit?: number }): Promise<MessageView[]> {
+    const rows = await listMessages(this.deps.database.db, workspaceId, { ...filter, limit: Math.min(filter.limit ?? 50, 500) });
+    return rows.map(messageView);
+  }
+
+  async getMessage(workspaceId: string, id: string): Promise<MessageRecord | undefined> {
+    return findMessage(this.deps.database.db, workspaceId, id);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inflight.values()]);
+    for (const provider of Object.values(this.deps.providers)) await provider?.close();
+  }
+}

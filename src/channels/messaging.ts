@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { Config } from '../config/config.js';
+import type { IdentityRules } from '../identity/rules.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { registerCoreHandlers } from '../privacy/core-handlers.js';
+import { PrivacyRegistry } from '../privacy/privacy-registry.js';
+import { PrivacyService } from '../privacy/privacy-service.js';
+import type { ProfileService } from '../profiles/profile-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Database } from '../storage/database.js';
+import { createChannelModule, type ChannelModule } from './channel-module.js';
+import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
+import type { ChannelProvider } from './provider.js';
+import { SmtpEmailProvider } from './providers/email-smtp.js';
+import { InboxProvider } from './providers/inbox.js';
+import { TwilioSmsProvider } from './providers/sms-twilio.js';
+import { WebPushProvider } from './providers/web-push.js';
+import { WebhookProvider } from './providers/webhook.js';
+import type { ChannelName } from './sender.js';
+
+/** The channels module as the running server holds it. */
+export interface Messaging extends ChannelModule {
+  privacy: PrivacyService;
+  /** Owners of personal data: other modules register a handler for their tables here. */
+  privacyRegistry: PrivacyRegistry;
+  /** Public VAPID key the SDK subscribes with. */
+  vapidPublicKey: string;
+  /** Secrets the public webhooks verify (never returned by the API). */
+  secrets: { twilioAuthToken: string | undefined; emailEventsSecret: string | undefined };
+  publicUrl: string;
+  /** Profile reads for the routes (coupons issued and consent recorded by profile id). */
+  profiles: Pick<ProfileService, 'getProfile'>;
+  stop(): Promise<void>;
+}
+
+export interface MessagingDeps {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  ingest: IngestService;
+  profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>;
+  catalog: Pick<CatalogService, 'getProduct'>;
+  identityRules: (workspaceId: string) => IdentityRules;
+  logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
+}
+
+/**
+ * Builds the channels module from configuration: a provider per configured channel (SMTP when
+ * `RAPPORT_SMTP_URL` is set, SMS when the Twilio settings are, web push, webhooks and the
+ * inbox always), the privacy service with its ingest gate, and the coupon redemption follower.
+ * @example const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules });
+ */
+export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
+  const { config, database, clock } = deps;
+  const vapid = loadOrCreateVapidKeys(config.vapidKeysFile ?? path.join(config.dataDir, 'vapid.json'));
+  const providers: Partial<Record<ChannelName, ChannelProvider>> = {
+    push: new WebPushProvider({ vapid, subject: config.vapidSubject }),
+    webhook: new WebhookProvider({ clock }),
+    inbox: new InboxProvider({ database, clock }),
+  };
+  if (config.smtpUrl !== undefined) providers.email = new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status` });
+  const module = createChannelModule({
+    database,
+    clock,
+    ingest: deps.ingest,
+    profiles: deps.profiles,
+    catalog: deps.catalog,
+    providers,
+    settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
+    linkSecret: loadOrCreateLinkSecret(config.linkSecret, config.dataDir),
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  });
+  const privacyRegistry = new PrivacyRegistry();
+  registerCoreHandlers(privacyRegistry);
+  const privacy = new PrivacyService({ database, clock, registry: privacyRegistry, identityRules: deps.identityRules });
+  await privacy.refresh();
+  deps.ingest.setGate(privacy.gate);
+  module.coupons.start(5000, (error) => deps.logger?.error({ err: error }, 'coupon redemption follower failed'));
+  return {
+    ...module,
+    privacy,
+    privacyRegistry,
+    vapidPublicKey: vapid.publicKey,
+    secrets: { twilioAuthToken: config.twilio?.authToken, emailEventsSecret: config.emailEventsSecret },
+    publicUrl: config.publicUrl,
+    profiles: deps.profiles,
+    async stop() {
+      await module.coupons.stop();
+      await module.channels.close();
+    },
+  };
+}

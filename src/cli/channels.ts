@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.js';
+import { createRapport } from '../rapport.js';
+import { RapportError } from '../shared/errors.js';
+import { starterTemplates } from '../templates/starters.js';
+
+const USAGE = `rapport channels <action> [options]   (--workspace W, default "default")
+
+  status                               configured channels and the VAPID public key
+  starters                             starter templates; install one with: install-starter KEY
+  install-starter KEY                  create a template from a starter
+  preview TEMPLATE PROFILE             render a template for a profile (nothing is sent)
+  test-send TEMPLATE PROFILE TO        send the rendering to a test address
+  send TEMPLATE PROFILE --channel C --key K [--coupon POOL] [--transactional]
+  messages [--profile P] [--status S]  the message log
+  coupons-generate POOL COUNT          generate unguessable codes into a pool
+  coupons-report                       issued vs redeemed vs revenue per pool
+  suppress CHANNEL ADDRESS REASON      add to the suppression list (bounced|complained|unsubscribed|manual)
+  erase PROFILE --reason R             erase a person (waits for the job; prints rows per table)
+  export PROFILE [--out FILE]          export everything held about a person as JSON`;
+
+/**
+ * `rapport channels ...`: templates, sends, coupons, suppression and privacy requests on the
+ * configured store (the same services the API uses).
+ * @example await channelsCommand(['erase', 'prf_123', '--reason', 'ticket 42']);
+ */
+export async function channelsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      workspace: { type: 'string', short: 'w' },
+      channel: { type: 'string' },
+      key: { type: 'string' },
+      coupon: { type: 'string' },
+      transactional: { type: 'boolean' },
+      profile: { type: 'string' },
+      status: { type: 'string' },
+      reason: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const [action, first, second, third] = positionals;
+  if (action === undefined || action === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return action === undefined ? 2 : 0;
+  }
+  const need = (value: string | undefined, what: string): string => {
+    if (value === undefined || value === '') throw new RapportError('invalid_request', `missing ${what}; see "rapport channels help"`);
+    return value;
+  };
+  const out = (value: unknown): void => {
+    process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+  };
+  if (action === 'starters') {
+    for (const starter of starterTemplates) out(`${starter.key.padEnd(26)} ${starter.channel.padEnd(8)} ${starter.description}`);
+    return 0;
+  }
+  const workspaceId = values.workspace ?? 'default';
+  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
+  const { messaging } = rapport;
+  try {
+    switch (action) {
+      case 'status':
+        out({ configured: messaging.channels.configuredChannels(), vapidPublicKey: messaging.vapidPublicKey, publicUrl: messaging.publicUrl });
+        return 0;
+      case 'install-starter': {
+        const starter = starterTemplates.find((entry) => entry.key === need(first, 'KEY'));
+        if (starter === undefined) throw new RapportError('not_found', `no starter "${first}"; run "rapport channels starters"`);
+        out((await messaging.templates.create(workspaceId, { name: starter.name, channel: starter.channel, source: starter.source })).template);
+        return 0;
+      }
+      case 'preview':
+        out(await messaging.channels.preview(workspaceId, need(first, 'TEMPLATE'), { profileId: need(second, 'PROFILE') }));
+        return 0;
+      case 'test-send':
+        out(await messaging.channels.testSend(workspaceId, need(first, 'TEMPLATE'), { profileId: need(second, 'PROFILE'), to: need(third, 'TO') }));
+        return 0;
+      case 'send': {
+        const channel = need(values.channel, '--channel');
+        if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') throw new RapportError('invalid_request', '--channel must be email, sms, push, webhook or inbox');
+        out(
+          await messaging.channels.send({
+            workspaceId,
+            templateId: need(first, 'TEMPLATE'),
+            profileId: need(second, 'PROFILE'),
+            channel,
+            idempotencyKey: need(values.key, '--key (a unique key: a retry with the same key sends nothing)'),
+            purpose: values.transactional === true ? 'transactional' : 'marketing',
+            ...(values.coupon === undefined ? {} : { coupon: { poolId: values.coupon } }),
+            source: { kind: 'api', id: 'cli' },
+          }),
+        );
+        return 0;
+      }
+      case 'messages':
+        out(await messaging.channels.listMessages(workspaceId, { ...(values.profile === undefined ? {} : { profileIds: [values.profile] }), ...(values.status === undefined ? {} : { status: values.status }) }));
+        return 0;
+      case 'coupons-generate': {
+        const count = Number(need(second, 'COUNT'));
+        out(await messaging.coupons.generateCodes(workspaceId, need(first, 'POOL'), count));
+        return 0;
+      }
+      case 'coupons-report':
+        await messaging.coupons.followRedemptions();
+        out(await messaging.coupons.report(workspaceId));
+        return 0;
+      case 'suppress': {
+        const channel = need(first, 'CHANNEL');
+        const reason = need(third, 'REASON');
+        if (channel !== 'email' && channel !== 'sms') throw new RapportError('invalid_request', 'CHANNEL must be email or sms');
+        if (reason !== 'bounced' && reason !== 'complained' && reason !== 'unsubscribed' && reason !== 'manual') throw new RapportError('invalid_request', 'REASON must be bounced, complained, unsubscribed or manual');
+        await messaging.consent.suppress(workspaceId, channel, need(second, 'ADDRESS'), reason);
+        out('suppressed');
+        return 0;
+      }
+      case 'erase':
+      case 'export': {
+        const profileId = need(first, 'PROFILE');
+        const options = { requestedBy: 'cli', ...(values.reason === undefined ? {} : { reason: values.reason }) };
+        const job = action === 'erase' ? await messaging.privacy.requestErasure(workspaceId, profileId, options) : await messaging.privacy.requestExport(workspaceId, profileId, options);
+        await messaging.privacy.settled(job.id);
+        const done = await messaging.privacy.job(workspaceId, job.id);
+        if (done.status !== 'done') throw new RapportError('conflict', `${action} failed: ${done.error ?? 'unknown error'}`);
+        if (action === 'erase') out(done);
+        else {
+          const document = JSON.stringify(await messaging.privacy.exportDocument(workspaceId, job.id), null, 2);
+          if (values.out === undefined) out(document);
+          else {
+            fs.writeFileSync(values.out, `${document}\n`, { mode: 0o600 });
+            out(`written to ${values.out} (job ${job.id})`);
+          }
+        }
+        return 0;
+      }
+      default:
+        process.stderr.write(`unknown action "${action}"\n${USAGE}\n`);
+        return 2;
+    }
+  } finally {
+    await rapport.close();
+  }
+}

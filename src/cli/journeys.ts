@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.js';
+import { createJourneys } from '../journeys/journeys.js';
+import { recipes } from '../journeys/recipes.js';
+import { StoreRecordingSender } from '../journeys/recording-sender.js';
+import { systemClock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { openDatabase } from '../storage/database.js';
+
+const USAGE = `rapport journeys <action> [options]   (--workspace W, default "default")
+
+  list                               journeys with status and version
+  show ID                            the definition as JSON
+  create FILE                        create a draft from a JSON definition file
+  recipe NAME [--activate]           create a ready journey: ${Object.keys(recipes).join(', ')}
+  activate | pause | resume | archive ID
+  report ID [--window-days N]        entered, in progress, exits, sends, conversions, per node
+  dry-run ID PROFILE [--assume EVENT]...  each step the journey would take for one profile, and when
+  enter ID PROFILE [--key K]         enter one profile (API trigger)
+  dead-jobs                          dead-lettered scheduler jobs with their reasons
+
+A running server picks up changes made here within a second.`;
+
+/**
+ * `rapport journeys ...`: manage journeys on the configured store.
+ * @example await journeysCommand(['report', 'jny_abc']);
+ */
+export async function journeysCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      workspace: { type: 'string', short: 'w' },
+      activate: { type: 'boolean' },
+      'window-days': { type: 'string' },
+      assume: { type: 'string', multiple: true },
+      key: { type: 'string' },
+    },
+  });
+  const [action, first, second] = positionals;
+  if (action === undefined || action === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return action === undefined ? 2 : 0;
+  }
+  const workspaceId = values.workspace ?? 'default';
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const journeys = createJourneys({ database, clock: systemClock, sender: new StoreRecordingSender({ database }) });
+  const { service } = journeys;
+  const out = (value: unknown): void => {
+    process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+  };
+  const need = (value: string | undefined, what: string): string => {
+    if (value === undefined) throw new RapportError('invalid_request', `missing ${what}; see "rapport journeys help"`);
+    return value;
+  };
+  try {
+    switch (action) {
+      case 'list': {
+        const list = await service.list(workspaceId);
+        out(list.length === 0 ? 'No journeys.' : list.map((journey) => `${journey.id}  ${journey.status.padEnd(8)}  v${journey.version}  ${journey.name}`).join('\n'));
+        return 0;
+      }
+      case 'show': {
+        const journey = await service.get(workspaceId, need(first, 'journey id'));
+        if (journey === undefined) throw new RapportError('not_found', `no journey "${first ?? ''}"`);
+        out(journey);
+        return 0;
+      }
+      case 'create': {
+        const file = need(first, 'definition file');
+        const journey = await service.create(workspaceId, JSON.parse(fs.readFileSync(file, 'utf8')));
+        out(`${journey.id}  created (draft)`);
+        return 0;
+      }
+      case 'recipe': {
+        const name = need(first, 'recipe name');
+        const recipe = recipes[name];
+        if (recipe === undefined) throw new RapportError('invalid_request', `no recipe "${name}"; choose one of ${Object.keys(recipes).join(', ')}`);
+        let journey = await service.create(workspaceId, recipe());
+        if (values.activate === true) journey = await service.activate(workspaceId, journey.id);
+        out(`${journey.id}  ${journey.status}  ${journey.name}`);
+        return 0;
+      }
+      case 'activate':
+      case 'pause':
+      case 'resume':
+      case 'archive': {
+        const journey = await service[action](workspaceId, need(first, 'journey id'));
+        out(`${journey.id}  ${journey.status}`);
+        return 0;
+      }
+      case 'report': {
+        const window = values['window-days'];
+        const windowDays = window === undefined ? undefined : Number(window);
+        if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1)) throw new RapportError('invalid_request', `--window-days must be a whole number of days, got "${window ?? ''}"`);
+        out(await service.report(workspaceId, need(first, 'journey id'), windowDays === undefined ? {} : { windowDays }));
+        return 0;
+      }
+      case 'dry-run': {
+        const steps = await service.dryRun(workspaceId, need(first, 'journey id'), need(second, 'profile id'), values.assume === undefined ? {} : { assumeEvents: values.assume });
+        out(steps.map((step) => `${step.at}  ${step.nodeId.padEnd(16)} ${step.type.padEnd(14)} ${step.detail}`).join('\n'));
+        return 0;
+      }
+      case 'enter': {
+        const result = await service.enter(workspaceId, need(first, 'journey id'), { profileId: need(second, 'profile id'), ...(values.key === undefined ? {} : { entryKey: values.key }) });
+        out(result.runIds.length === 0 ? 'Not entered (entry rules).' : `Entered: ${result.runIds.join(', ')}`);
+        return 0;
+      }
+      case 'dead-jobs': {
+        const dead = await journeys.scheduler.deadLetters(workspaceId);
+        out(dead.length === 0 ? 'No dead jobs.' : dead.map((job) => `${job.key}  ${job.kind}  ${job.deadReason ?? ''}`).join('\n'));
+        return 0;
+      }
+      default:
+        process.stderr.write(`rapport journeys: unknown action "${action}"\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof RapportError) {
+      process.stderr.write(`rapport journeys: ${error.message}\n${error.issues.map((issue) => `  ${issue.field}: ${issue.message}\n`).join('')}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { parseCondition, type Condition } from '../segments/condition.js';
+import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
+import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
+import type { Database } from '../storage/database.js';
+import { findIdentityOwner } from '../storage/repositories/identities.js';
+import { loadProfiles } from '../storage/repositories/profiles.js';
+import { readProfileScores } from '../storage/repositories/profile-scores.js';
+import { readTimeline } from '../storage/repositories/profiles-timeline.js';
+import { membershipsOf } from '../storage/repositories/segments.js';
+import type { AssignmentUnit, TargetingEvaluator } from './experiment-service.js';
+
+/** Events read per profile when a targeting condition looks at event history. */
+const HISTORY_LIMIT = 1000;
+
+/**
+ * Experiment targeting by segment condition (src/segments): the unit's profile is found by its
+ * userId, then anonymousId, and the condition evaluated over its state, scores, segment
+ * memberships and (when the condition needs them) its last 1,000 events. A unit without a
+ * profile yet does not match.
+ * @example const targeting = new ProfileTargeting(database); await targeting.matches('default', { anonymousId: 'a1' }, condition, Date.now());
+ */
+export class ProfileTargeting implements TargetingEvaluator {
+  constructor(private readonly database: Pick<Database, 'db' | 'dialect'>) {}
+
+  parse(condition: unknown): Condition {
+    return parseCondition(condition);
+  }
+
+  async matches(workspaceId: string, unit: AssignmentUnit, condition: unknown, now: number): Promise<boolean> {
+    const parsed = parseCondition(condition);
+    const { db, dialect } = this.database;
+    let profileId: string | undefined;
+    if (unit.userId !== undefined && unit.userId !== '') profileId = await findIdentityOwner(db, workspaceId, { type: 'user_id', value: unit.userId });
+    if (profileId === undefined && unit.anonymousId !== undefined && unit.anonymousId !== '') profileId = await findIdentityOwner(db, workspaceId, { type: 'anonymous_id', value: unit.anonymousId });
+    if (profileId === undefined) return false;
+    let [profile] = await loadProfiles(db, dialect, workspaceId, [profileId]);
+    for (let hops = 0; profile?.mergedInto != null && hops < 10; hops++) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+    if (profile === undefined) return false;
+    const specs = eventStatSpecs(parsed);
+    let events: SegmentSubject['events'] = new Map();
+    if (specs.size > 0) {
+      const timeline = await readTimeline(db, workspaceId, profile.id, HISTORY_LIMIT);
+      events = statsFromEvents(specs, timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })), now);
+    }
+    const [scores, memberships] = await Promise.all([readProfileScores(db, workspaceId, [profile.id]), membershipsOf(db, dialect, workspaceId, [profile.id])]);
+    const subject: SegmentSubject = { profileId: profile.id, state: profile.state, scores: scores.get(profile.id) ?? {}, events, memberships: memberships.get(profile.id) ?? new Set() };
+    return evaluateCondition(parsed, subject, now);
+  }
+}

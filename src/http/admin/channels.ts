@@ -1,0 +1,91 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { messageView } from '../../channels/channel-service.js';
+import type { Messaging } from '../../channels/messaging.js';
+import { smsSegments } from '../../channels/sms-segments.js';
+import { RapportError } from '../../shared/errors.js';
+import { authOf } from './auth.js';
+
+const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
+
+/** Sending, the message log, webhook destinations and channel status. Secrets are never returned. */
+export async function channelsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const { channels } = messaging;
+
+  app.get('/channels', { schema: { tags: ['channels'], summary: 'Configured channels and the public VAPID key (no secrets)' } }, async () => ({
+    configured: channels.configuredChannels(),
+    vapidPublicKey: messaging.vapidPublicKey,
+    publicUrl: messaging.publicUrl,
+  }));
+
+  app.post(
+    '/channels/send',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'Send a template to a profile (idempotent on idempotencyKey); consent is checked at send time',
+        body: Type.Object({
+          profileId: Type.String({ minLength: 1 }),
+          channel: Channel,
+          templateId: Type.String({ minLength: 1 }),
+          idempotencyKey: Type.String({ minLength: 1, maxLength: 500 }),
+          purpose: Type.Optional(Type.Union([Type.Literal('marketing'), Type.Literal('transactional')])),
+          couponPoolId: Type.Optional(Type.String({ minLength: 1 })),
+          data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
+      },
+    },
+    async (request) => {
+      const { couponPoolId, ...rest } = request.body;
+      return channels.send({ ...rest, workspaceId: authOf(request).workspaceId, ...(couponPoolId === undefined ? {} : { coupon: { poolId: couponPoolId } }), source: { kind: 'api', id: authOf(request).token.id } });
+    },
+  );
+
+  app.get(
+    '/messages',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'The message log, newest first',
+        querystring: Type.Object({ profileId: Type.Optional(Type.String()), status: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }),
+      },
+    },
+    async (request) => {
+      const { profileId, status, limit } = request.query;
+      return { messages: await channels.listMessages(authOf(request).workspaceId, { ...(profileId === undefined ? {} : { profileIds: [profileId] }), ...(status === undefined ? {} : { status }), ...(limit === undefined ? {} : { limit }) }) };
+    },
+  );
+
+  app.get('/messages/:id', { schema: { tags: ['channels'], summary: 'One message and its lifecycle', params: Type.Object({ id: Type.String() }) } }, async (request) => {
+    const message = await channels.getMessage(authOf(request).workspaceId, request.params.id);
+    if (message === undefined) throw new RapportError('not_found', `no message ${request.params.id}`);
+    return messageView(message);
+  });
+
+  app.post('/channels/sms/segments', { schema: { tags: ['channels'], summary: 'Count SMS segments (GSM-7 or UCS-2) of a text', body: Type.Object({ text: Type.String({ maxLength: 10000 }) }) } }, async (request) =>
+    smsSegments(request.body.text),
+  );
+
+  app.get('/channels/webhooks', { schema: { tags: ['channels'], summary: 'Webhook destinations (secrets are not shown)' } }, async (request) => ({
+    destinations: await channels.webhookDestinations(authOf(request).workspaceId),
+  }));
+
+  app.post(
+    '/channels/webhooks',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'Add a webhook destination; the signing secret is returned once, here',
+        body: Type.Object({ url: Type.String({ pattern: '^https?://', maxLength: 2000 }), allowPrivate: Type.Optional(Type.Boolean({ description: 'Allow loopback and private addresses (off by default: SSRF guard)' })) }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await channels.addWebhookDestination(authOf(request).workspaceId, request.body.url, request.body.allowPrivate === true)),
+  );
+
+  app.delete('/channels/webhooks/:id', { schema: { tags: ['channels'], summary: 'Remove a webhook destination', params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    if (!(await channels.removeWebhookDestination(authOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no webhook destination ${request.params.id}`);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,193 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { JourneyService } from '../../journeys/journey-service.js';
+import { JourneyWorkspaceSettingsSchema } from '../../journeys/workspace-settings.js';
+import { RapportError } from '../../shared/errors.js';
+import { authOf } from './auth.js';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const Status = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]);
+// The definition is validated by the service (it names the bad node), so the route takes any object.
+const DefinitionBody = Type.Object({}, { additionalProperties: true, description: 'A journey definition (see the JourneyDefinition schema in the README)' });
+const JourneyView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Status,
+  version: Type.Integer(),
+  definition: Type.Unknown(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const Issue = Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() });
+const Report = Type.Object({
+  journeyId: Type.String(),
+  version: Type.Integer(),
+  status: Type.String(),
+  entered: Type.Integer(),
+  inProgress: Type.Integer(),
+  completed: Type.Integer(),
+  exited: Type.Record(Type.String(), Type.Integer()),
+  sent: Type.Integer(),
+  conversionWindowDays: Type.Integer(),
+  conversions: Type.Object({
+    goal: Type.Object({ runs: Type.Integer(), revenue: Type.Number() }),
+    order: Type.Object({ runs: Type.Integer(), conversions: Type.Integer(), revenue: Type.Number() }),
+  }),
+  nodes: Type.Array(Type.Object({ nodeId: Type.String(), type: Type.String(), reached: Type.Integer(), inProgress: Type.Integer(), sends: Type.Record(Type.String(), Type.Integer()) })),
+  arms: Type.Array(Type.Object({ nodeId: Type.String(), arm: Type.String(), entered: Type.Integer(), conversions: Type.Integer(), revenue: Type.Number() })),
+});
+const DryRunStep = Type.Object({ at: Type.String(), nodeId: Type.String(), type: Type.String(), detail: Type.String() });
+const Run = Type.Object({
+  id: Type.String(),
+  version: Type.Integer(),
+  profileId: Type.String(),
+  entryKey: Type.String(),
+  status: Type.String(),
+  nodeId: Type.String(),
+  step: Type.Integer(),
+  wakeAt: Type.Union([Type.String(), Type.Null()]),
+  arm: Type.Union([Type.String(), Type.Null()]),
+  enteredAt: Type.String(),
+  exitedAt: Type.Union([Type.String(), Type.Null()]),
+  exitReason: Type.Union([Type.String(), Type.Null()]),
+});
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Journeys: CRUD with validation, lifecycle, entering by API, reports, dry runs and workspace settings. */
+export async function journeysRoutes(scope: FastifyInstance, journeys: JourneyService): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['journeys'];
+
+  app.get('/journeys', { schema: { tags, summary: 'Every journey of the workspace', response: { 200: Type.Object({ journeys: Type.Array(JourneyView) }) } } }, async (request) => ({
+    journeys: await journeys.list(authOf(request).workspaceId),
+  }));
+
+  app.post(
+    '/journeys',
+    { schema: { tags, summary: 'Create a journey (a draft); unreachable nodes, cycles without a wait and missing templates are errors naming the node', body: DefinitionBody, response: { 201: JourneyView } } },
+    async (request, reply) => reply.status(201).send(await journeys.create(authOf(request).workspaceId, request.body)),
+  );
+
+  app.post(
+    '/journeys/validate',
+    { schema: { tags, summary: 'Validate a definition without storing it', body: DefinitionBody, response: { 200: Type.Object({ valid: Type.Boolean(), issues: Type.Array(Issue) }) } } },
+    async (request) => journeys.validate(authOf(request).workspaceId, request.body),
+  );
+
+  app.get(
+    '/journeys/:id',
+    { schema: { tags, summary: 'One journey (its current version, or ?version=N)', params: IdParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }), response: { 200: JourneyView } } },
+    async (request) => {
+      const journey = await journeys.get(authOf(request).workspaceId, request.params.id, request.query.version);
+      if (journey === undefined) throw new RapportError('not_found', `no journey "${request.params.id}"${request.query.version === undefined ? '' : ` with version ${request.query.version}`}`);
+      return journey;
+    },
+  );
+
+  app.put(
+    '/journeys/:id',
+    { schema: { tags, summary: 'Store a new version; running customers finish the version they started unless migrated', params: IdParams, body: DefinitionBody, response: { 200: JourneyView } } },
+    async (request) => journeys.update(authOf(request).workspaceId, request.params.id, request.body),
+  );
+
+  for (const action of ['activate', 'pause', 'resume', 'archive'] as const) {
+    app.post(`/journeys/:id/${action}`, { schema: { tags, summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} the journey`, params: IdParams, response: { 200: JourneyView } } }, async (request) =>
+      journeys[action](authOf(request).workspaceId, request.params.id),
+    );
+  }
+
+  app.post(
+    '/journeys/:id/migrate',
+    {
+      schema: {
+        tags,
+        summary: 'Move customers on an older version to the current one (those on nodes that still exist)',
+        params: IdParams,
+        body: Type.Object({ fromVersion: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ moved: Type.Integer(), toVersion: Type.Integer() }) },
+      },
+    },
+    async (request) => journeys.migrateRuns(authOf(request).workspaceId, request.params.id, request.body.fromVersion),
+  );
+
+  app.post(
+    '/journeys/:id/enter',
+    {
+      schema: {
+        tags,
+        summary: 'Enter one customer (API trigger), named by profile id or by an identifier',
+        params: IdParams,
+        body: Type.Object({
+          profileId: Type.Optional(Type.String({ minLength: 1 })),
+          identifier: Type.Optional(Type.Object({ type: Type.String({ minLength: 1 }), value: Type.String({ minLength: 1 }) })),
+          entryKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
+        response: { 200: Type.Object({ profileId: Type.String(), runIds: Type.Array(Type.String()) }) },
+      },
+    },
+    async (request) => journeys.enter(authOf(request).workspaceId, request.params.id, request.body),
+  );
+
+  app.get(
+    '/journeys/:id/report',
+    { schema: { tags, summary: 'Entered, in progress, exits, sends, conversions and revenue, per journey and per node', params: IdParams, querystring: Type.Object({ windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) }), response: { 200: Report } } },
+    async (request) => journeys.report(authOf(request).workspaceId, request.params.id, request.query.windowDays === undefined ? {} : { windowDays: request.query.windowDays }),
+  );
+
+  app.post(
+    '/journeys/:id/dry-run',
+    {
+      schema: {
+        tags,
+        summary: 'Each step the journey would take for one profile, and when; nothing is sent',
+        params: IdParams,
+        body: Type.Object({
+          profileId: Type.String({ minLength: 1 }),
+          assumeEvents: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          trigger: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
+        response: { 200: Type.Object({ steps: Type.Array(DryRunStep) }) },
+      },
+    },
+    async (request) => {
+      const { profileId, assumeEvents, trigger } = request.body;
+      return { steps: await journeys.dryRun(authOf(request).workspaceId, request.params.id, profileId, { ...(assumeEvents === undefined ? {} : { assumeEvents }), ...(trigger === undefined ? {} : { trigger }) }) };
+    },
+  );
+
+  app.get(
+    '/journeys/:id/runs',
+    { schema: { tags, summary: 'Customers in the journey (first 100 by run id)', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: Type.Object({ runs: Type.Array(Run) }) } } },
+    async (request) => {
+      const runs = await journeys.runs(authOf(request).workspaceId, request.params.id, request.query.limit === undefined ? {} : { limit: request.query.limit });
+      return {
+        runs: runs.map((run) => ({
+          id: run.id,
+          version: run.version,
+          profileId: run.profileId,
+          entryKey: run.entryKey,
+          status: run.status,
+          nodeId: run.nodeId,
+          step: run.step,
+          wakeAt: iso(run.wakeAt),
+          arm: run.arm,
+          enteredAt: new Date(run.enteredAt).toISOString(),
+          exitedAt: iso(run.exitedAt),
+          exitReason: run.exitReason,
+        })),
+      };
+    },
+  );
+
+  app.get('/journey-settings', { schema: { tags, summary: 'Frequency caps, global control group and default time zone', response: { 200: JourneyWorkspaceSettingsSchema } } }, async (request) =>
+    journeys.settings(authOf(request).workspaceId),
+  );
+
+  app.put(
+    '/journey-settings',
+    { schema: { tags, summary: 'Replace the journey settings of the workspace', body: Type.Object({}, { additionalProperties: true }), response: { 200: JourneyWorkspaceSettingsSchema } } },
+    async (request) => journeys.updateSettings(authOf(request).workspaceId, request.body),
+  );
+}

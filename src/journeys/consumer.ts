@@ -1,0 +1,441 @@
+import { Value } from '@sinclair/typebox/value';
+import { BACK_IN_STOCK, PRICE_DROPPED } from '../catalog/catalog-service.js';
+import { extractIdentifiers } from '../identity/identifiers.js';
+import { defaultIdentityRules, identifierKey, type IdentityRules } from '../identity/rules.js';
+import { isJsonObject, type JsonObject } from '../ingest/message.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { Database, Tx } from '../storage/database.js';
+import { readPartition, type LogEntry } from '../storage/repositories/event-log.js';
+import { findIdentities } from '../storage/repositories/identities.js';
+import { findProductsByIds } from '../storage/repositories/products.js';
+import * as activity from '../storage/repositories/journeys-activity.js';
+import * as repo from '../storage/repositories/journeys.js';
+import { cursorPositions } from '../storage/repositories/processor-state.js';
+import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './definition.js';
+import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
+import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';
+import { FANOUT_JOB, scheduleDateTimer } from './triggers.js';
+
+/** Events that show interest in a product, for catalog fan-out. */
+const interestEvents: Readonly<Record<string, activity.InterestKind>> = {
+  'Product Viewed': 'viewed',
+  'Product Added': 'carted',
+  'Product Added to Wishlist': 'wishlisted',
+  'Wishlist Product Added': 'wishlisted',
+};
+const ORDER_COMPLETED = 'Order Completed';
+const SEGMENT_ENTERED = 'Segment Entered';
+const SEGMENT_EXITED = 'Segment Exited';
+
+interface LiveJourney {
+  id: string;
+  version: number;
+  definition: JourneyDefinition;
+}
+
+/** What the active journeys of one workspace listen to. */
+interface WorkspaceIndex {
+  journeys: LiveJourney[];
+  /** Event names that matter at all: anything else is skipped without resolving a profile. */
+  relevant: Set<string>;
+  /** Names that may touch live runs (goals, exit rules, awaited events). */
+  runEvents: Set<string>;
+  interest: boolean;
+  maxConversionDays: number;
+  dateTraits: boolean;
+}
+
+export interface ConsumerOptions {
+  database: Database;
+  engine: JourneyEngine;
+  scheduler: Scheduler;
+  clock?: Clock;
+  identityRules?: (workspaceId: string) => IdentityRules;
+  /** Events per partition per transaction; default 1000. */
+  batchSize?: number;
+  /** Longest sleep while caught up; wake() cuts it short. Default 250 ms. */
+  pollIntervalMs?: number;
+  logger?: { error(details: object, message: string): void };
+}
+
+/**
+ * Journeys' own reader of the event log. It follows each partition with its own cursor, never
+ * ahead of the processor's (so every event's identities exist), and in one transaction per
+ * batch: enters customers into journeys whose trigger matches, resumes runs waiting for the
+ * event, removes runs that reached their goal or an exit rule, records conversions, product
+ * interest and date timers, and moves its cursor. It runs beside the processor, so the
+ * processor's hot path does not wait for journeys.
+ *
+ * @example const consumer = new JourneyConsumer({ database, engine, scheduler }); consumer.start();
+ */
+export class JourneyConsumer {
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly rulesFor: (workspaceId: string) => IdentityRules;
+  private index: Map<string, WorkspaceIndex> | undefined;
+  private indexAt = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.rulesFor = options.identityRules ?? (() => defaultIdentityRules);
+  }
+
+  /** Journeys changed (created, activated, paused): re-read them before the next batch. */
+  invalidate(): void {
+    this.index = undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Processes every event the processor has finished, up to now; returns how many were read. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const read = await this.runOnce();
+      total += read;
+      if (read === 0) return total;
+    }
+  }
+
+  /** One batch per partition that has unread processed events. */
+  async runOnce(): Promise<number> {
+    const positions = await cursorPositions(this.options.database.db);
+    let read = 0;
+    for (const position of positions) {
+      if (position.cursor === 0) continue;
+      const done = await this.options.database.tryWithLock(`journeys:${position.workspaceId}:${position.partition}`, () =>
+        this.processPartition(position.workspaceId, position.partition, position.cursor),
+      );
+      read += done ?? 0;
+    }
+    return read;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let read = 0;
+      try {
+        read = await this.runOnce();
+      } catch (error) {
+        this.options.logger?.error({ err: error }, 'journey event pass failed; retrying');
+      }
+      if (!this.running) break;
+      if (read > 0) continue;
+      if (this.woken) {
+        // The processor may not have caught up yet: look again shortly.
+        this.woken = false;
+        await this.sleep(Math.min(50, this.pollIntervalMs));
+        continue;
+      }
+      await this.sleep(this.pollIntervalMs);
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = undefined;
+  }
+
+  private async workspaceIndex(workspaceId: string): Promise<WorkspaceIndex | undefined> {
+    const now = Date.now();
+    if (this.index === undefined || now - this.indexAt > 5000) {
+      const index = new Map<string, WorkspaceIndex>();
+      for (const journey of await repo.listLiveJourneys(this.options.database.db, ['active', 'paused'])) {
+        const parsed: unknown = JSON.parse(journey.definition);
+        if (!Value.Check(JourneyDefinitionSchema, parsed)) continue;
+        let entry = index.get(journey.workspaceId);
+        if (entry === undefined) {
+          entry = { journeys: [], relevant: new Set(), runEvents: new Set(), interest: false, maxConversionDays: 0, dateTraits: false };
+          index.set(journey.workspaceId, entry);
+        }
+        const definition = parsed;
+        if (journey.status === 'active') entry.journeys.push({ id: journey.id, version: journey.version, definition });
+        const { trigger, settings } = definition;
+        if (trigger.type === 'event') entry.relevant.add(trigger.event);
+        if (trigger.type === 'segment') entry.relevant.add(trigger.on === 'entered' ? SEGMENT_ENTERED : SEGMENT_EXITED);
+        if (trigger.type === 'catalog') {
+          entry.relevant.add(trigger.event);
+          entry.interest = true;
+        }
+        if (trigger.type === 'date' && trigger.source === 'trait') {
+          entry.relevant.add('identify');
+          entry.dateTraits = true;
+        }
+        const runEvents = [
+          ...(settings?.goal === undefined ? [] : [settings.goal.event]),
+          ...(settings?.exitOn ?? []).map((rule) => rule.event),
+          ...definition.nodes.flatMap((node) => (node.type === 'wait_event' ? [node.event] : [])),
+        ];
+        for (const name of runEvents) {
+          entry.runEvents.add(name);
+          entry.relevant.add(name);
+        }
+        entry.relevant.add(ORDER_COMPLETED);
+        entry.maxConversionDays = Math.max(entry.maxConversionDays, settings?.conversionWindowDays ?? 7);
+      }
+      for (const entry of index.values()) if (entry.interest) for (const name of Object.keys(interestEvents)) entry.relevant.add(name);
+      this.index = index;
+      this.indexAt = now;
+    }
+    return this.index.get(workspaceId);
+  }
+
+  private async processPartition(workspaceId: string, partition: number, processed: number): Promise<number> {
+    const { database } = this.options;
+    const from = await activity.readJourneyCursor(database.db, workspaceId, partition);
+    if (from >= processed) return 0;
+    const entries = await readPartition(database.db, workspaceId, partition, from, this.batchSize);
+    const inRange = entries.filter((entry) => entry.seq <= processed);
+    // Gaps (sequence numbers of duplicates) end at the processor's cursor.
+    const to = inRange.length < this.batchSize ? processed : (inRange.at(-1)?.seq ?? processed);
+    const index = await this.workspaceIndex(workspaceId);
+    await database.transaction(async (trx) => {
+      if (index !== undefined) {
+        const relevant = inRange.filter((entry) => index.relevant.has(eventName(entry.message)));
+        if (relevant.length > 0) await this.apply(trx, workspaceId, index, relevant);
+      }
+      if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, from, to, this.clock.now()))) {
+        throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
+      }
+    });
+    return Math.max(1, inRange.length);
+  }
+
+  /** Resolves each event's profile through the identity graph (the processor has linked them all). */
+  private async resolve(trx: Tx, workspaceId: string, entries: readonly LogEntry[]): Promise<Map<LogEntry, string>> {
+    const rules = this.rulesFor(workspaceId);
+    const wanted = new Map<LogEntry, string[]>();
+    const lookups = new Map<string, { type: string; value: string }>();
+    for (const entry of entries) {
+      const explicit = propertiesOf(entry.message).profile_id;
+      if (typeof explicit === 'string' && explicit !== '' && entry.userId === null && entry.anonymousId === null) {
+        wanted.set(entry, [`profile\u0000${explicit}`]);
+        continue;
+      }
+      const ids = extractIdentifiers(rules, entry.message);
+      if (ids === undefined) continue;
+      wanted.set(entry, ids.identifiers.map(identifierKey));
+      for (const identifier of ids.identifiers) lookups.set(identifierKey(identifier), identifier);
+    }
+    const owners = await findIdentities(trx, this.options.database.dialect, workspaceId, [...lookups.values()]);
+    const ownerOf = new Map(owners.map((owner) => [identifierKey(owner), owner.profileId]));
+    const result = new Map<LogEntry, string>();
+    for (const [entry, keys] of wanted) {
+      for (const key of keys) {
+        const owner = key.startsWith('profile\u0000') ? key.slice('profile\u0000'.length) : ownerOf.get(key);
+        if (owner !== undefined) {
+          result.set(entry, owner);
+          break;
+        }
+      }
+    }
+    return result;
+  }
+
+  private async apply(trx: Tx, workspaceId: string, index: WorkspaceIndex, entries: readonly LogEntry[]): Promise<void> {
+    const { engine, scheduler, database } = this.options;
+    const now = this.clock.now();
+    const catalogEntries = entries.filter((entry) => entry.message.type === 'track' && (entry.event === PRICE_DROPPED || entry.event === BACK_IN_STOCK));
+    for (const entry of catalogEntries) {
+      const properties = propertiesOf(entry.message);
+      for (const journey of index.journeys) {
+        const { trigger } = journey.definition;
+        if (trigger.type !== 'catalog' || trigger.event !== entry.event) continue;
+        if (trigger.minDropPercent !== undefined && (typeof properties.drop_percent !== 'number' || properties.drop_percent < trigger.minDropPercent)) continue;
+        const productId = keyValue(properties, 'product_id');
+        if (productId === undefined) continue;
+        await scheduler.enqueue(
+          { workspaceId, kind: FANOUT_JOB, key: `journey-fanout:${journey.id}:${entry.messageId}`, payload: { journeyId: journey.id, productId, messageId: entry.messageId, event: entry.event, properties, at: entry.timestamp, after: '' } },
+          trx,
+        );
+      }
+    }
+    const profiles = await this.resolve(trx, workspaceId, entries.filter((entry) => !catalogEntries.includes(entry)));
+    if (profiles.size === 0) return;
+
+    // Live runs first: an event that completes a goal must not also re-enter the same journey.
+    const runTouching = [...profiles].filter(([entry]) => index.runEvents.has(eventName(entry.message)));
+    if (runTouching.length > 0) {
+      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...new Set(runTouching.map(([, profileId]) => profileId))], { forUpdate: true, dialect: database.dialect });
+      const byProfile = new Map<string, repo.StoredRun[]>();
+      for (const run of runs) {
+        const list = byProfile.get(run.profileId);
+        if (list) list.push(run);
+        else byProfile.set(run.profileId, [run]);
+      }
+      const changed = new Set<repo.StoredRun>();
+      const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
+      for (const [entry, profileId] of runTouching) {
+        const name = eventName(entry.message);
+        const properties = propertiesOf(entry.message);
+        for (const run of byProfile.get(profileId) ?? []) {
+          if (run.status === 'completed' || run.status === 'exited') continue;
+          const definition = await engine.definition(trx, workspaceId, run.journeyId, run.version);
+          if (definition === undefined) continue;
+          const context = JSON.parse(run.context) as RunContext;
+          const goal = definition.settings?.goal;
+          if (goal !== undefined && goal.event === name && matchesFilters(goal.where, properties, now) && sameKey(goal.matchKey, context.trigger.properties, properties)) {
+            exitRun(run, 'goal', now);
+            conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
+            changed.add(run);
+            continue;
+          }
+          const rule = definition.settings?.exitOn?.find((candidate) => candidate.event === name && matchesFilters(candidate.where, properties, now));
+          if (rule !== undefined) {
+            exitRun(run, `rule:${rule.event}`, now);
+            changed.add(run);
+            continue;
+          }
+          if (run.status === 'waiting' && run.waitEvent === name) {
+            const node = nodeById(definition, run.nodeId);
+            if (node?.type !== 'wait_event' || !matchesFilters(node.where, properties, now)) continue;
+            if (run.waitMatch !== null && (node.matchKey === undefined || keyValue(properties, node.matchKey) !== run.waitMatch)) continue;
+            context.resumed = { event: name, messageId: entry.messageId, properties };
+            run.context = JSON.stringify(context);
+            run.status = 'active';
+            run.wakeAt = now;
+            changed.add(run);
+          }
+        }
+      }
+      for (const run of changed) {
+        run.updatedAt = now;
+        await repo.saveRun(trx, workspaceId, run);
+        if (run.status === 'exited') await scheduler.cancel(workspaceId, runJobKey(run.id), trx);
+        else {
+          const priority = (await engine.definition(trx, workspaceId, run.journeyId, run.version))?.settings?.priority ?? 50;
+          await scheduler.schedule({ workspaceId, kind: RUN_JOB, key: runJobKey(run.id), payload: { runId: run.id }, dueAt: now, priority }, trx);
+        }
+      }
+      await activity.insertConversions(trx, workspaceId, conversions);
+    }
+
+    // Orders within the conversion window after entering count for the journey.
+    const orders = [...profiles].filter(([entry]) => eventName(entry.message) === ORDER_COMPLETED);
+    if (orders.length > 0 && index.maxConversionDays > 0) {
+      const earliest = Math.min(...orders.map(([entry]) => entry.timestamp)) - index.maxConversionDays * 86_400_000;
+      const runs = await repo.runsEnteredSince(trx, workspaceId, [...new Set(orders.map(([, profileId]) => profileId))], earliest);
+      const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
+      for (const [entry, profileId] of orders) {
+        for (const run of runs) {
+          if (run.profileId !== profileId || run.enteredAt > entry.timestamp) continue;
+          const definition = await engine.definition(trx, workspaceId, run.journeyId, run.version);
+          const windowMs = (definition?.settings?.conversionWindowDays ?? 7) * 86_400_000;
+          if (entry.timestamp - run.enteredAt > windowMs) continue;
+          conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'order', revenue: revenueOf(propertiesOf(entry.message)), at: entry.timestamp });
+        }
+      }
+      await activity.insertConversions(trx, workspaceId, conversions);
+    }
+
+    // Product interest, for catalog fan-out.
+    if (index.interest) {
+      const rows: { productId: string; profileId: string; kind: activity.InterestKind; at: number }[] = [];
+      for (const [entry, profileId] of profiles) {
+        const kind = interestEvents[eventName(entry.message)];
+        if (kind === undefined) continue;
+        const properties = propertiesOf(entry.message);
+        const productId = keyValue(properties, 'product_id') ?? keyValue(properties, 'id') ?? keyValue(properties, 'sku');
+        if (productId !== undefined) rows.push({ productId, profileId, kind, at: entry.timestamp });
+      }
+      await activity.upsertInterest(trx, workspaceId, rows);
+    }
+
+    // Entries.
+    for (const journey of index.journeys) {
+      const { trigger } = journey.definition;
+      const entrants: Entrant[] = [];
+      for (const [entry, profileId] of profiles) {
+        const name = eventName(entry.message);
+        const properties = propertiesOf(entry.message);
+        if (trigger.type === 'event' && trigger.event === name && matchesFilters(trigger.where, properties, now)) {
+          const enriched = usesReplenishment(journey.definition) ? await replenishment(trx, workspaceId, properties, entry.timestamp) : properties;
+          entrants.push({ profileId, ...entryKeyOf(trigger.entryKey, properties), trigger: triggerOf('event', entry, enriched) });
+        } else if (trigger.type === 'segment' && name === (trigger.on === 'entered' ? SEGMENT_ENTERED : SEGMENT_EXITED) && properties.segment_id === trigger.segmentId) {
+          entrants.push({ profileId, entryKey: entry.messageId, trigger: triggerOf('segment', entry, properties) });
+        } else if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait !== undefined && entry.message.type === 'identify' && trigger.trait in properties) {
+          await scheduleDateTimer(trx, scheduler, workspaceId, journey.id, journey.definition, profileId, properties[trigger.trait], properties.timezone, now);
+        }
+      }
+      if (entrants.length > 0) await engine.enter(workspaceId, journey.id, entrants, trx);
+    }
+  }
+}
+
+function usesReplenishment(definition: JourneyDefinition): boolean {
+  return definition.nodes.some((node) => node.type === 'wait_until' && node.date === 'context.replenish_at');
+}
+
+/**
+ * Adds `replenish_at` to an order's properties: the order time plus the shortest typical
+ * repurchase interval (product attribute `repurchase_days`) among its products; absent when
+ * no product has one.
+ */
+async function replenishment(trx: Tx, workspaceId: string, properties: JsonObject, at: number): Promise<JsonObject> {
+  const products = Array.isArray(properties.products) ? properties.products : [];
+  const ids = products.map((product: unknown) => (isJsonObject(product) ? (keyValue(product, 'product_id') ?? keyValue(product, 'id')) : undefined)).filter((id): id is string => id !== undefined);
+  if (ids.length === 0) return properties;
+  const found = await findProductsByIds(trx, workspaceId, [...new Set(ids)]);
+  let days: number | undefined;
+  for (const product of found.values()) {
+    const value = product.attributes.repurchase_days;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) days = days === undefined ? value : Math.min(days, value);
+  }
+  return days === undefined ? properties : { ...properties, replenish_at: new Date(at + days * 86_400_000).toISOString(), repurchase_days: days };
+}
+
+function entryKeyOf(path: string | undefined, properties: JsonObject): { entryKey?: string } {
+  if (path === undefined) return {};
+  const value = keyValue(properties, path);
+  return value === undefined ? {} : { entryKey: value };
+}
+
+function triggerOf(kind: string, entry: LogEntry, properties: JsonObject): RunContext['trigger'] {
+  return { kind, event: eventName(entry.message), messageId: entry.messageId, properties, at: entry.timestamp };
+}
+
+/** A goal with a match key (cart_id) counts only for the same value as the entry event's. */
+function sameKey(matchKey: string | undefined, entered: JsonObject, event: JsonObject): boolean {
+  if (matchKey === undefined) return true;
+  const expected = keyValue(entered, matchKey);
+  return expected === undefined || keyValue(event, matchKey) === expected;
+}
+
+function exitRun(run: repo.StoredRun, reason: string, now: number): void {
+  run.status = 'exited';
+  run.exitReason = reason;
+  run.exitedAt = now;
+  run.wakeAt = null;
+  run.waitEvent = null;
+  run.waitMatch = null;
+}

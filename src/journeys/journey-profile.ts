@@ -1,0 +1,92 @@
+import type { Condition } from '../segments/condition.js';
+import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
+import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
+import { currentTraits } from '../profiles/view.js';
+import type { Database, Tx } from '../storage/database.js';
+import { loadProfiles } from '../storage/repositories/profiles.js';
+import { readProfileScores } from '../storage/repositories/profile-scores.js';
+import { readTimeline } from '../storage/repositories/profiles-timeline.js';
+import { zoneOr } from './local-time.js';
+
+/** What a journey knows of a customer when it takes a step. */
+export interface JourneyProfile {
+  /** The surviving profile (runs started on a profile that was merged away follow it). */
+  id: string;
+  traits: Record<string, unknown>;
+  /** The customer's IANA zone from the `timezone` trait, when valid. */
+  timeZone: string | undefined;
+  subject: SegmentSubject;
+}
+
+/** Events read per profile when a condition looks at event history. */
+const historyLimit = 1000;
+
+/**
+ * Loads profiles for conditions and local times. Event conditions are evaluated over the last
+ * 1,000 events of the profile's timeline, read only when one of `conditions` needs them.
+ * Segment memberships come from `memberships` (the segments module), when given.
+ */
+export async function loadJourneyProfiles(
+  db: Tx,
+  database: Pick<Database, 'dialect'>,
+  workspaceId: string,
+  ids: readonly string[],
+  options: { conditions?: readonly Condition[]; now: number; memberships?: (workspaceId: string, profileId: string) => Promise<ReadonlySet<string>> },
+): Promise<Map<string, JourneyProfile>> {
+  const result = new Map<string, JourneyProfile>();
+  if (ids.length === 0) return result;
+  let stored = await loadProfiles(db, database.dialect, workspaceId, ids);
+  const byId = new Map(stored.map((profile) => [profile.id, profile]));
+  // Follow merges to the survivor.
+  const survivors = [...new Set(stored.map((profile) => profile.mergedInto).filter((id): id is string => id !== null && !byId.has(id)))];
+  if (survivors.length > 0) {
+    stored = await loadProfiles(db, database.dialect, workspaceId, survivors);
+    for (const profile of stored) byId.set(profile.id, profile);
+  }
+  const resolve = (id: string): string => {
+    let current = id;
+    for (let hops = 0; hops < 10; hops++) {
+      const next = byId.get(current)?.mergedInto;
+      if (next === null || next === undefined) return current;
+      current = next;
+    }
+    return current;
+  };
+  const wanted = [...new Set(ids.map(resolve))].filter((id) => byId.has(id));
+  const scores = await readProfileScores(db, workspaceId, wanted);
+  const specs = new Map<string, ReturnType<typeof eventStatSpecs> extends Map<string, infer V> ? V : never>();
+  for (const condition of options.conditions ?? []) for (const [key, value] of eventStatSpecs(condition)) specs.set(key, value);
+  const built = new Map<string, JourneyProfile>();
+  for (const id of wanted) {
+    const profile = byId.get(id);
+    if (profile === undefined) continue;
+    let events: SegmentSubject['events'] = new Map();
+    if (specs.size > 0) {
+      const timeline = await readTimeline(db, workspaceId, id, historyLimit);
+      events = statsFromEvents(specs, timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })), options.now);
+    }
+    const traits = currentTraits(profile.state);
+    built.set(id, {
+      id,
+      traits,
+      timeZone: zoneOr(traits.timezone ?? traits.timeZone ?? traits.time_zone, '') || undefined,
+      subject: {
+        profileId: id,
+        state: profile.state,
+        scores: scores.get(id) ?? {},
+        events,
+        memberships: options.memberships === undefined ? new Set() : await options.memberships(workspaceId, id),
+      },
+    });
+  }
+  for (const id of ids) {
+    const profile = built.get(resolve(id));
+    if (profile !== undefined) result.set(id, profile);
+  }
+  return result;
+}
+
+/** A condition's verdict for a journey profile at `now` (the segments module's evaluator). */
+export function holds(condition: Condition, profile: JourneyProfile, now: number): boolean {
+  return evaluateCondition(condition, profile.subject, now);
+}

@@ -1,0 +1,100 @@
+import type { ProfileEvents } from '../channels/profile-events.js';
+import type { ChannelName } from '../channels/sender.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { randomId } from '../shared/ids.js';
+import type { Database } from '../storage/database.js';
+import {
+  addSuppression,
+  findSuppression,
+  insertConsentRecord,
+  listConsentRecords,
+  listSuppressions,
+  removeSuppression,
+  type Suppression,
+} from '../storage/repositories/consent.js';
+import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
+
+export const suppressionReasons = ['bounced', 'complained', 'unsubscribed', 'manual'] as const;
+export type SuppressionReason = (typeof suppressionReasons)[number];
+
+export interface ConsentInput {
+  channel: ChannelName;
+  /** `all` (the channel as a whole, the default) or a topic such as `promotions`. */
+  topic?: string;
+  status: ConsentStatus;
+  /** Where the change came from: `unsubscribe_page`, `sms_stop`, `double_opt_in`, `admin`, `form`... */
+  source: string;
+  /** The address the person used (suppressed on unsubscribe). */
+  address?: string | undefined;
+}
+
+/**
+ * Consent per channel and topic with its source and time (an append-only ledger), and the
+ * suppression list. A channel-wide change is also appended to the event log as `Subscribed` /
+ * `Unsubscribed`, so the profile's consent (and segments on it) follow.
+ * @example await consent.record('ws', 'prf_1', { channel: 'email', status: 'unsubscribed', source: 'unsubscribe_page' });
+ */
+export class ConsentService {
+  constructor(private readonly deps: { database: Database; clock: Clock; events: ProfileEvents }) {}
+
+  async record(workspaceId: string, profileId: string, input: ConsentInput): Promise<ConsentChange> {
+    const topic = input.topic ?? 'all';
+    if (!/^[a-z0-9_-]{1,64}$/.test(topic)) throw new RapportError('invalid_request', `topic must be 1-64 lower-case letters, digits, - or _, got "${topic}"`);
+    const change: ConsentChange = { channel: input.channel, topic, status: input.status, source: input.source, at: this.deps.clock.now() };
+    await this.deps.database.transaction(async (trx) => {
+      await insertConsentRecord(trx, workspaceId, { id: randomId('cns', 12), profileId, ...change });
+      const address = input.address === undefined ? undefined : normalizeAddress(input.channel, input.address);
+      if (address !== undefined && topic === 'all') {
+        if (input.status === 'unsubscribed') await addSuppression(trx, workspaceId, { channel: input.channel, address, reason: 'unsubscribed', createdAt: change.at });
+        else if (input.status === 'subscribed') {
+          const existing = await findSuppression(trx, workspaceId, input.channel, address);
+          // Opting in again lifts an unsubscribe, never a bounce or a complaint.
+          if (existing?.reason === 'unsubscribed') await removeSuppression(trx, workspaceId, input.channel, address);
+        }
+      }
+    });
+    if (topic === 'all' && input.status !== 'pending' && (input.channel === 'email' || input.channel === 'sms' || input.channel === 'push')) {
+      await this.deps.events.track(
+        workspaceId,
+        profileId,
+        input.status === 'subscribed' ? 'Subscribed' : 'Unsubscribed',
+        { channel: input.channel, source: input.source },
+        `consent:${profileId}:${input.channel}:${change.at}:${input.status}`,
+      );
+    }
+    return change;
+  }
+
+  /** Every change of one person, oldest first (the audit trail). */
+  async ledger(workspaceId: string, profileIds: readonly string[]): Promise<ConsentChange[]> {
+    const rows = await listConsentRecords(this.deps.database.db, workspaceId, profileIds);
+    return rows.map((row) => ({ channel: row.channel, topic: row.topic, status: row.status === 'subscribed' || row.status === 'pending' ? row.status : 'unsubscribed', source: row.source, at: row.at }));
+  }
+
+  async preferences(workspaceId: string, profileIds: readonly string[]): Promise<Record<string, Record<string, ConsentStatus>>> {
+    return currentPreferences(await this.ledger(workspaceId, profileIds));
+  }
+
+  async suppress(workspaceId: string, channel: ChannelName, address: string, reason: SuppressionReason): Promise<void> {
+    await this.deps.database.transaction((trx) => addSuppression(trx, workspaceId, { channel, address: normalizeAddress(channel, address), reason, createdAt: this.deps.clock.now() }));
+  }
+
+  async unsuppress(workspaceId: string, channel: ChannelName, address: string): Promise<boolean> {
+    return this.deps.database.transaction((trx) => removeSuppression(trx, workspaceId, channel, normalizeAddress(channel, address)));
+  }
+
+  async suppression(workspaceId: string, channel: ChannelName, address: string): Promise<Suppression | undefined> {
+    return findSuppression(this.deps.database.db, workspaceId, channel, normalizeAddress(channel, address));
+  }
+
+  async listSuppressions(workspaceId: string, options: { channel?: ChannelName; limit?: number } = {}): Promise<Suppression[]> {
+    return listSuppressions(this.deps.database.db, workspaceId, { ...(options.channel === undefined ? {} : { channel: options.channel }), limit: Math.min(options.limit ?? 100, 1000) });
+  }
+}
+
+/** Addresses are compared lower-cased (email) and trimmed. */
+export function normalizeAddress(channel: string, address: string): string {
+  const trimmed = address.trim();
+  return channel === 'email' ? trimmed.toLowerCase() : trimmed;
+}

@@ -1,0 +1,40 @@
+import {
+  clearExportResults,
+  detachCoupons,
+  eraseByProfile,
+  eraseEvents,
+  eraseProfiles,
+  eraseSuppressions,
+  exportByProfile,
+  exportCoupons,
+  exportEvents,
+  exportProfiles,
+  exportSuppressions,
+} from '../storage/repositories/personal-data.js';
+import type { PersonalDataHandler, PrivacyRegistry } from './privacy-registry.js';
+
+/**
+ * Handlers for the tables of the core platform (events, identities, profiles and merges,
+ * timeline, scores) and of the channels module (messages, consent ledger, suppressions, push
+ * subscriptions, inbox, coupons, earlier exports). Order matters: the timeline is read to find
+ * the events, so events go first.
+ */
+const handlers: PersonalDataHandler[] = [
+  { name: 'events', erase: eraseEvents, export: exportEvents },
+  { name: 'profile_events', erase: (trx, subject) => eraseByProfile(trx, 'profile_events', subject) },
+  { name: 'identities', erase: (trx, subject) => eraseByProfile(trx, 'identities', subject), export: (db, subject) => exportByProfile(db, 'identities', subject) },
+  { name: 'profile_scores', erase: (trx, subject) => eraseByProfile(trx, 'profile_scores', subject), export: (db, subject) => exportByProfile(db, 'profile_scores', subject) },
+  { name: 'profiles', erase: eraseProfiles, export: exportProfiles },
+  { name: 'messages', erase: (trx, subject) => eraseByProfile(trx, 'messages', subject), export: (db, subject) => exportByProfile(db, 'messages', subject) },
+  { name: 'consent_records', erase: (trx, subject) => eraseByProfile(trx, 'consent_records', subject), export: (db, subject) => exportByProfile(db, 'consent_records', subject) },
+  { name: 'suppressions', erase: eraseSuppressions, export: exportSuppressions },
+  { name: 'push_subscriptions', erase: (trx, subject) => eraseByProfile(trx, 'push_subscriptions', subject), export: (db, subject) => exportByProfile(db, 'push_subscriptions', subject) },
+  { name: 'inbox_messages', erase: (trx, subject) => eraseByProfile(trx, 'inbox_messages', subject), export: (db, subject) => exportByProfile(db, 'inbox_messages', subject) },
+  { name: 'coupons', erase: detachCoupons, export: exportCoupons },
+  { name: 'privacy_exports', erase: clearExportResults },
+];
+
+/** Registers the core and channel tables. @example registerCoreHandlers(registry); */
+export function registerCoreHandlers(registry: PrivacyRegistry): void {
+  for (const handler of handlers) registry.register(handler);
+}

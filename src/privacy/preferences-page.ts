@@ -1,0 +1,99 @@
+/*
+ * The hosted unsubscribe / preferences page: plain server-rendered HTML with forms, so it works
+ * in every mail client's browser without JavaScript. Every value is escaped.
+ */
+
+export interface PreferencesModel {
+  /** Where the forms post (the signed link itself). */
+  action: string;
+  shopName: string;
+  channel: string;
+  /** Masked address, e.g. `a***@example.com`. */
+  address: string | null;
+  subscribed: boolean;
+  topics: { key: string; label: string; subscribed: boolean }[];
+  /** A parting gift offered before unsubscribing (the offer text, e.g. `15% off`). */
+  partingOffer: string | null;
+  /** After an action: what happened. */
+  notice: string | null;
+  /** A coupon code claimed on this page. */
+  couponCode: string | null;
+}
+
+const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+/** `ann@example.com` → `a***@example.com`; phones keep their last 2 digits. */
+export function maskAddress(address: string): string {
+  const at = address.indexOf('@');
+  if (at > 0) return `${address[0]}***${address.slice(at)}`;
+  return address.length > 4 ? `${'*'.repeat(address.length - 2)}${address.slice(-2)}` : '***';
+}
+
+/**
+ * Renders the page.
+ * @example const html = renderPreferencesPage({ action: '/v1/u/abc', shopName: 'Shop', channel: 'email', ... });
+ */
+export function renderPreferencesPage(model: PreferencesModel): string {
+  const e = escapeHtml;
+  const topics = model.topics
+    .map(
+      (topic) =>
+        `<label class="topic"><input type="checkbox" name="topic" value="${e(topic.key)}"${topic.subscribed ? ' checked' : ''}${model.subscribed ? '' : ' disabled'}> ${e(topic.label)}</label>`,
+    )
+    .join('\n        ');
+  const notice = model.notice === null ? '' : `<p class="notice" role="status" id="notice">${e(model.notice)}</p>`;
+  const coupon = model.couponCode === null ? '' : `<p class="coupon">Your code: <strong id="coupon-code">${e(model.couponCode)}</strong></p>`;
+  const gift =
+    model.partingOffer !== null && model.subscribed && model.couponCode === null
+      ? `<section class="gift" id="parting-gift">
+      <h2>Before you go</h2>
+      <p>Stay with us and take <strong>${e(model.partingOffer)}</strong> your next order.</p>
+      <button type="submit" name="action" value="stay" id="stay">Keep me subscribed and give me the code</button>
+    </section>`
+      : '';
+  const body = model.subscribed
+    ? `<form method="post" action="${e(model.action)}" id="preferences">
+    ${gift}
+    <fieldset>
+      <legend>What would you like to hear about?</legend>
+        ${topics}
+      <button type="submit" name="action" value="save_topics" id="save">Save my choices</button>
+    </fieldset>
+    <button type="submit" name="action" value="unsubscribe_all" id="unsubscribe-all" class="secondary">Unsubscribe from all ${e(model.channel)}</button>
+  </form>`
+    : `<form method="post" action="${e(model.action)}" id="preferences">
+    <p id="state">You are unsubscribed from ${e(model.channel)}${model.address === null ? '' : ` at ${e(model.address)}`}.</p>
+    <button type="submit" name="action" value="resubscribe" id="resubscribe">Subscribe again</button>
+  </form>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${e(model.shopName)}: your ${e(model.channel)} preferences</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; color: #1f2933; }
+  h1 { font-size: 1.4rem; } fieldset { border: 1px solid #d9e2ec; border-radius: 8px; margin: 1rem 0; padding: 1rem; }
+  .topic { display: block; margin: .4rem 0; } button { font: inherit; padding: .6rem 1rem; border-radius: 6px; border: 0; background: #2f6fed; color: #fff; cursor: pointer; margin-top: .5rem; }
+  button.secondary { background: #e4e7eb; color: #1f2933; } .gift { background: #fff8e1; border-radius: 8px; padding: 1rem; }
+  .notice { background: #e3f9e5; padding: .6rem 1rem; border-radius: 6px; } .coupon strong { font-size: 1.3rem; letter-spacing: .05em; }
+</style>
+</head>
+<body>
+  <h1>Your ${e(model.channel)} preferences</h1>
+  ${model.address === null ? '' : `<p>For <span id="address">${e(model.address)}</span></p>`}
+  ${notice}
+  ${coupon}
+  ${body}
+</body>
+</html>`;
+}
+
+/** A small page for confirmations and errors. */
+export function renderMessagePage(title: string, text: string): string {
+  const e = escapeHtml;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)}</title>
+<style>body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }</style></head>
+<body><h1>${e(title)}</h1><p id="message">${e(text)}</p></body></html>`;
+}

@@ -1,0 +1,195 @@
+import { extractIdentifiers } from '../identity/identifiers.js';
+import type { IdentityRules } from '../identity/rules.js';
+import { isJsonObject, type TrackingMessage } from '../ingest/message.js';
+import { parseConsent } from '../profiles/traits.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { randomId, sha256Hex } from '../shared/ids.js';
+import type { Database } from '../storage/database.js';
+import type { AppendRow } from '../storage/repositories/event-log.js';
+import {
+  deleteTombstones,
+  findPrivacyJob,
+  findSubject,
+  findTombstones,
+  insertPrivacyJob,
+  insertTombstones,
+  listPrivacyJobs,
+  updatePrivacyJob,
+  workspacesWithTombstones,
+  type PrivacyJobRecord,
+} from '../storage/repositories/personal-data.js';
+import type { PrivacyRegistry } from './privacy-registry.js';
+
+export interface PrivacyJob {
+  id: string;
+  kind: 'erase' | 'export';
+  profileId: string;
+  status: 'running' | 'done' | 'failed';
+  requestedBy: string;
+  reason: string | null;
+  /** Erasure: rows removed per table (no personal data). */
+  erased: Record<string, number> | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+function toJob(record: PrivacyJobRecord): PrivacyJob {
+  const kind = record.kind === 'export' ? 'export' : 'erase';
+  const status = record.status === 'done' || record.status === 'failed' ? record.status : 'running';
+  return {
+    id: record.id,
+    kind,
+    profileId: record.profileId,
+    status,
+    requestedBy: record.requestedBy,
+    reason: record.reason,
+    erased: kind === 'erase' && record.result !== null ? (JSON.parse(record.result) as Record<string, number>) : null,
+    error: record.error,
+    createdAt: new Date(record.createdAt).toISOString(),
+    finishedAt: record.finishedAt === null ? null : new Date(record.finishedAt).toISOString(),
+  };
+}
+
+/** Tombstones hold a hash, never the identifier itself. */
+function tombstoneHash(workspaceId: string, type: string, value: string): string {
+  return sha256Hex(`${workspaceId}\u0000${type}\u0000${value}`);
+}
+
+/** Whether a message is the person opting in again, which lifts a tombstone. */
+function isReconsent(message: TrackingMessage): boolean {
+  if (message.type === 'track') return message.event === 'Subscribed';
+  if (message.type !== 'identify' || !isJsonObject(message.traits)) return false;
+  const traits = message.traits;
+  for (const key of ['email_consent', 'emailConsent', 'sms_consent', 'smsConsent', 'push_consent', 'pushConsent']) {
+    if (parseConsent(traits[key]) === 'subscribed') return true;
+  }
+  const consent = traits.consent;
+  return isJsonObject(consent) && Object.values(consent).some((value) => parseConsent(value) === 'subscribed');
+}
+
+/**
+ * Erasure and export of everything held about a person, as jobs with an audit record. Erasure
+ * walks every registered owner of personal data in one transaction and leaves tombstones
+ * (hashes of the identifiers) so that events carrying them are not turned back into a
+ * profile, until the person consents again.
+ * @example const job = await privacy.requestErasure('ws', 'prf_1', { requestedBy: 'admin:ops', reason: 'GDPR art. 17 request #42' });
+ */
+export class PrivacyService {
+  private readonly running = new Map<string, Promise<void>>();
+  private tombstoned = new Set<string>();
+
+  constructor(private readonly deps: { database: Database; clock: Clock; registry: PrivacyRegistry; identityRules: (workspaceId: string) => IdentityRules }) {}
+
+  /** Loads which workspaces have tombstones (call once at start). */
+  async refresh(): Promise<void> {
+    this.tombstoned = new Set(await workspacesWithTombstones(this.deps.database.db));
+  }
+
+  async requestErasure(workspaceId: string, profileId: string, options: { requestedBy: string; reason?: string }): Promise<PrivacyJob> {
+    return this.start(workspaceId, 'erase', profileId, options);
+  }
+
+  async requestExport(workspaceId: string, profileId: string, options: { requestedBy: string; reason?: string }): Promise<PrivacyJob> {
+    return this.start(workspaceId, 'export', profileId, options);
+  }
+
+  /** Resolves when a job started by this process has finished. */
+  async settled(jobId: string): Promise<void> {
+    await this.running.get(jobId);
+  }
+
+  async job(workspaceId: string, id: string): Promise<PrivacyJob> {
+    const record = await findPrivacyJob(this.deps.database.db, workspaceId, id);
+    if (record === undefined) throw new RapportError('not_found', `no privacy job ${id}`);
+    return toJob(record);
+  }
+
+  async jobs(workspaceId: string, limit = 50): Promise<PrivacyJob[]> {
+    return (await listPrivacyJobs(this.deps.database.db, workspaceId, Math.min(limit, 500))).map(toJob);
+  }
+
+  /** The document an export job produced. */
+  async exportDocument(workspaceId: string, id: string): Promise<unknown> {
+    const record = await findPrivacyJob(this.deps.database.db, workspaceId, id);
+    if (record === undefined || record.kind !== 'export') throw new RapportError('not_found', `no export job ${id}`);
+    if (record.status !== 'done') throw new RapportError('conflict', `export ${id} is ${record.status}; fetch it when done`);
+    if (record.result === null) throw new RapportError('not_found', `export ${id} was removed by a later erasure of the same person`);
+    return JSON.parse(record.result) as unknown;
+  }
+
+  private async start(workspaceId: string, kind: 'erase' | 'export', profileId: string, options: { requestedBy: string; reason?: string }): Promise<PrivacyJob> {
+    const record: PrivacyJobRecord = {
+      id: randomId('prv', 12),
+      kind,
+      profileId,
+      status: 'running',
+      requestedBy: options.requestedBy,
+      reason: options.reason ?? null,
+      result: null,
+      error: null,
+      createdAt: this.deps.clock.now(),
+      finishedAt: null,
+    };
+    await this.deps.database.transaction((trx) => insertPrivacyJob(trx, workspaceId, record));
+    const run = (kind === 'erase' ? this.erase(workspaceId, record) : this.export(workspaceId, record)).catch(async (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.deps.database.transaction((trx) => updatePrivacyJob(trx, workspaceId, record.id, { status: 'failed', error: message, finishedAt: this.deps.clock.now() }));
+    });
+    this.running.set(record.id, run.finally(() => this.running.delete(record.id)));
+    return toJob(record);
+  }
+
+  private async erase(workspaceId: string, job: PrivacyJobRecord): Promise<void> {
+    await this.deps.database.transaction(async (trx) => {
+      const subject = await findSubject(trx, workspaceId, job.profileId);
+      if (subject === undefined) throw new RapportError('not_found', `no profile ${job.profileId}`);
+      const hashes = subject.identifiers.map((identifier) => tombstoneHash(workspaceId, identifier.type, identifier.value));
+      await insertTombstones(trx, workspaceId, hashes, job.id, this.deps.clock.now());
+      const erased: Record<string, number> = { tombstones: hashes.length };
+      for (const handler of this.deps.registry.list()) erased[handler.name] = await handler.erase(trx, subject);
+      await updatePrivacyJob(trx, workspaceId, job.id, { status: 'done', result: JSON.stringify(erased), finishedAt: this.deps.clock.now() });
+    });
+    this.tombstoned.add(workspaceId);
+  }
+
+  private async export(workspaceId: string, job: PrivacyJobRecord): Promise<void> {
+    const { db } = this.deps.database;
+    const subject = await findSubject(db, workspaceId, job.profileId);
+    if (subject === undefined) throw new RapportError('not_found', `no profile ${job.profileId}`);
+    const document: Record<string, unknown> = { profileId: job.profileId, exportedAt: new Date(this.deps.clock.now()).toISOString(), profileIds: subject.profileIds };
+    for (const handler of this.deps.registry.list()) {
+      if (handler.export !== undefined) document[handler.name] = await handler.export(db, subject);
+    }
+    await this.deps.database.transaction((trx) => updatePrivacyJob(trx, workspaceId, job.id, { status: 'done', result: JSON.stringify(document), finishedAt: this.deps.clock.now() }));
+  }
+
+  /**
+   * The ingest gate: drops events whose identifiers were erased, unless the event is the person
+   * opting in again (then the tombstones of its identifiers are lifted and it is kept).
+   */
+  readonly gate = async (workspaceId: string, rows: AppendRow[]): Promise<AppendRow[]> => {
+    if (!this.tombstoned.has(workspaceId)) return rows;
+    const rules = this.deps.identityRules(workspaceId);
+    const parsed = rows.map((row) => {
+      const message = JSON.parse(row.payload) as TrackingMessage;
+      const identifiers = extractIdentifiers(rules, message)?.identifiers ?? [];
+      return { row, message, hashes: identifiers.map((identifier) => tombstoneHash(workspaceId, identifier.type, identifier.value)) };
+    });
+    const found = await findTombstones(this.deps.database.db, workspaceId, [...new Set(parsed.flatMap((entry) => entry.hashes))]);
+    if (found.size === 0) return rows;
+    const kept: AppendRow[] = [];
+    const lifted: string[] = [];
+    for (const entry of parsed) {
+      const hit = entry.hashes.filter((hash) => found.has(hash));
+      if (hit.length === 0) kept.push(entry.row);
+      else if (isReconsent(entry.message)) {
+        lifted.push(...hit);
+        kept.push(entry.row);
+      }
+    }
+    if (lifted.length > 0) await this.deps.database.transaction((trx) => deleteTombstones(trx, workspaceId, [...new Set(lifted)]));
+    return kept;
+  };
+}

@@ -1,0 +1,471 @@
+import { randomBytes } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { randomId } from '../shared/ids.js';
+import type { Database } from '../storage/database.js';
+import { findIdentityOwner } from '../storage/repositories/identities.js';
+import { findProductsByIds } from '../storage/repositories/products.js';
+import { loadProfiles } from '../storage/repositories/profiles.js';
+import { readProfileScores } from '../storage/repositories/profile-scores.js';
+import * as repo from '../storage/repositories/recommendations.js';
+import type { ProfileState } from '../profiles/state.js';
+import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
+import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
+import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
+
+/*
+ * Serving and training of recommendations for every workspace: models trained from the event
+ * log and the catalog (a job with progress and a report), held in memory, kept current between
+ * trainings by tailing the log (trending and best-sellers), and the business rules stored per
+ * workspace and strategy.
+ */
+
+const PAGE = 5000;
+/** Timeline rows read per request to find a visitor's recent product events. */
+const RECENT_SCAN = 200;
+const MAX_LIMIT = 100;
+
+export interface RecommendationServiceDeps {
+  database: Database;
+  clock: Clock;
+  /** Event-log partitions (the live tail reads each). */
+  partitions: number;
+  /** Retrain every workspace that has models this often (ms); 0 disables the schedule. */
+  retrainIntervalMs?: number;
+  train?: Omit<TrainOptions, 'now' | 'onProgress'>;
+  onError?: (error: unknown) => void;
+}
+
+/** One recommendation slot, as the API, the SDK route and templates ask for it. */
+export interface RecommendationSlot {
+  strategy: StrategyName;
+  profileId?: string | undefined;
+  product?: string | undefined;
+  limit?: number | undefined;
+  /** best-sellers: `gender:female`, `country:fr`, `category:Shoes`, `rfm_group:champions`. */
+  group?: string | undefined;
+  /** Rules for this request, over the stored ones. */
+  rules?: BusinessRules | undefined;
+}
+
+export interface RecommendedProduct {
+  id: string;
+  name: string | null;
+  url: string | null;
+  image_url: string | null;
+  price: number | null;
+  currency: string | null;
+  category: string | null;
+  brand: string | null;
+  /** The strategy that produced this item (the requested one or a fallback). */
+  strategy: StrategyName;
+  score: number;
+  pinned: boolean;
+}
+
+export interface RecommendationResult {
+  /** Put it on click and purchase events (`properties.recommendation_id`) to attribute them. */
+  recommendation_id: string;
+  strategy: StrategyName;
+  profile_id: string | null;
+  items: RecommendedProduct[];
+  training_id: string | null;
+  trained_at: string | null;
+}
+
+/** What the template layer calls to fill a recommendation slot. */
+export type RecommendationProvider = (workspaceId: string, slot: RecommendationSlot) => Promise<RecommendationResult>;
+
+export interface Training {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  stage: string;
+  /** 0..1 */
+  progress: number;
+  trigger: string;
+  report: (ModelReport & { events: number }) | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface Loaded {
+  models: RecommendationModels;
+  trainingId: string;
+  trainedAt: number;
+  /** Live-tail cursor per partition. */
+  cursors: number[];
+}
+
+/**
+ * A recommendation id names its strategy, so an event carrying it is attributed without a lookup.
+ * @example strategyOfRecommendationId('rec.for-you.x1y2') // 'for-you'
+ */
+export function strategyOfRecommendationId(id: string): StrategyName | undefined {
+  const [prefix, strategy] = id.split('.');
+  return prefix === 'rec' && strategy !== undefined && isStrategyName(strategy) ? strategy : undefined;
+}
+
+function toTraining(row: repo.TrainingRow): Training {
+  let report: Training['report'] = null;
+  if (row.status === 'succeeded') {
+    const parsed: unknown = JSON.parse(row.report);
+    // Narrow adapter: this service is the only writer of the column.
+    report = typeof parsed === 'object' && parsed !== null ? (parsed as Training['report']) : null;
+  }
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: row.id,
+    status: row.status,
+    stage: row.stage,
+    progress: row.progress,
+    trigger: row.trigger,
+    report,
+    error: row.error,
+    created_at: new Date(row.createdAt).toISOString(),
+    started_at: iso(row.startedAt),
+    finished_at: iso(row.finishedAt),
+  };
+}
+
+/**
+ * @example
+ * const recs = new RecommendationService({ database, clock, partitions: 1 });
+ * await recs.train('default');
+ * const result = await recs.recommend('default', { strategy: 'also-bought', product: 'p1', limit: 8 });
+ */
+export class RecommendationService {
+  private readonly loaded = new Map<string, Loaded>();
+  private readonly training = new Map<string, Promise<Training>>();
+  private readonly rulesCache = new Map<string, Map<string, BusinessRules>>();
+  private readonly tailing = new Map<string, Promise<void>>();
+  private readonly wakeAgain = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: RecommendationServiceDeps) {}
+
+  /** Starts the retraining schedule. */
+  start(): void {
+    const interval = this.deps.retrainIntervalMs ?? 0;
+    if (interval <= 0 || this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      for (const workspaceId of this.loaded.keys()) this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
+    }, interval);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.training.values(), ...this.tailing.values()]);
+  }
+
+  /**
+   * The live tail: new product events since the last look update trending and best-sellers. A
+   * wake during a pass queues one more pass after it, so no append is left unseen.
+   */
+  wake(workspaceId: string): void {
+    if (!this.loaded.has(workspaceId) || this.wakeAgain.has(workspaceId)) return;
+    this.wakeAgain.add(workspaceId);
+    this.catchUp(workspaceId).catch((error: unknown) => this.deps.onError?.(error));
+  }
+
+  /**
+   * Reads every product event appended since the models were trained or last caught up; returns
+   * how many interactions it folded in. Passes of one workspace run one after another, so no
+   * event is counted twice.
+   */
+  catchUp(workspaceId: string): Promise<number> {
+    const previous = this.tailing.get(workspaceId) ?? Promise.resolve();
+    const run = previous.then(() => {
+      this.wakeAgain.delete(workspaceId);
+      return this.tailPass(workspaceId);
+    });
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tailing.set(workspaceId, settled);
+    void settled.then(() => {
+      if (this.tailing.get(workspaceId) === settled) this.tailing.delete(workspaceId);
+    });
+    return run;
+  }
+
+  private async tailPass(workspaceId: string): Promise<number> {
+    const loaded = this.loaded.get(workspaceId);
+    if (loaded === undefined) return 0;
+    let observed = 0;
+    for (let partition = 0; partition < loaded.cursors.length; partition++) {
+      for (;;) {
+        const after = loaded.cursors[partition] ?? 0;
+        const page = await repo.readProductEventsAfter(this.deps.database.db, workspaceId, partition, after, PAGE);
+        for (const row of page.rows) {
+          for (const interaction of interactionsOf('', row.event, propertiesOfPayload(row.payload), row.timestamp)) {
+            observe(loaded.models, interaction);
+            observed++;
+          }
+        }
+        loaded.cursors[partition] = page.lastSeq;
+        if (page.lastSeq === after) break;
+      }
+    }
+    return observed;
+  }
+
+  /** Queues a training run and returns it at once; it runs in the background. */
+  async startTraining(workspaceId: string, trigger = 'api'): Promise<Training> {
+    const running = this.training.get(workspaceId);
+    if (running !== undefined) {
+      const [latest] = await repo.listTrainings(this.deps.database.db, workspaceId, 1);
+      if (latest !== undefined) return toTraining(latest);
+    }
+    const row: repo.TrainingRow = {
+      id: randomId('rtr'),
+      status: 'queued',
+      stage: 'queued',
+      progress: 0,
+      trigger,
+      report: '{}',
+      error: null,
+      createdAt: this.deps.clock.now(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    await repo.insertTraining(this.deps.database.db, workspaceId, row);
+    const run = this.runTraining(workspaceId, row).finally(() => this.training.delete(workspaceId));
+    this.training.set(workspaceId, run);
+    run.catch(() => undefined);
+    return toTraining(row);
+  }
+
+  /** Trains and waits for the result (CLI, first request of a workspace). */
+  async train(workspaceId: string, trigger = 'api', onProgress?: (stage: string, progress: number) => void): Promise<Training> {
+    const running = this.training.get(workspaceId);
+    if (running !== undefined) return running;
+    const row: repo.TrainingRow = {
+      id: randomId('rtr'),
+      status: 'queued',
+      stage: 'queued',
+      progress: 0,
+      trigger,
+      report: '{}',
+      error: null,
+      createdAt: this.deps.clock.now(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    await repo.insertTraining(this.deps.database.db, workspaceId, row);
+    const run = this.runTraining(workspaceId, row, onProgress).finally(() => this.training.delete(workspaceId));
+    this.training.set(workspaceId, run);
+    return run;
+  }
+
+  async getTraining(workspaceId: string, id: string): Promise<Training | undefined> {
+    const row = await repo.findTraining(this.deps.database.db, workspaceId, id);
+    return row === undefined ? undefined : toTraining(row);
+  }
+
+  async listTrainings(workspaceId: string, limit = 20): Promise<Training[]> {
+    return (await repo.listTrainings(this.deps.database.db, workspaceId, Math.min(Math.max(1, limit), 100))).map(toTraining);
+  }
+
+  private async runTraining(workspaceId: string, row: repo.TrainingRow, onProgress?: (stage: string, progress: number) => void): Promise<Training> {
+    const { db } = this.deps.database;
+    const started = this.deps.clock.now();
+    let lastWrite = 0;
+    const progress = async (stage: string, value: number, force = false) => {
+      onProgress?.(stage, value);
+      const now = this.deps.clock.now();
+      if (!force && now - lastWrite < 500) return;
+      lastWrite = now;
+      await repo.updateTraining(db, workspaceId, row.id, { status: 'running', stage, progress: Math.round(value * 1000) / 1000 });
+    };
+    try {
+      await repo.updateTraining(db, workspaceId, row.id, { status: 'running', stage: 'catalog', startedAt: started });
+      // Cursors first: events after them reach the models through the live tail, never twice.
+      const heads: number[] = [];
+      for (let partition = 0; partition < this.deps.partitions; partition++) heads.push(await repo.processedUpTo(db, workspaceId, partition));
+      const catalog: CatalogItem[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await repo.readCatalogPage(db, workspaceId, after, PAGE);
+        for (const product of page) catalog.push(catalogItem(product, parseAttributes(product.attributes)));
+        if (page.length < PAGE) break;
+        after = page.at(-1)?.id;
+      }
+      await progress('events', 0.05, true);
+      const interactions: Interaction[] = [];
+      let events = 0;
+      const groupsByProfile = new Map<string, string[]>();
+      for (let after: repo.TimelineKey | undefined; ; ) {
+        const page = await repo.readProductEventPage(db, workspaceId, after, PAGE);
+        const newProfiles = [...new Set(page.rows.map((event) => event.profileId))].filter((id) => !groupsByProfile.has(id));
+        if (newProfiles.length > 0) {
+          const [states, scores] = await Promise.all([
+            loadProfiles(db, this.deps.database.dialect, workspaceId, newProfiles),
+            readProfileScores(db, workspaceId, newProfiles),
+          ]);
+          const stateOf = new Map(states.map((profile) => [profile.id, profile.state]));
+          for (const id of newProfiles) groupsByProfile.set(id, profileGroups(stateOf.get(id), scores.get(id) ?? {}));
+        }
+        for (const event of page.rows) {
+          if (event.seq > (heads[event.partition] ?? Number.POSITIVE_INFINITY)) continue;
+          events++;
+          interactions.push(...interactionsOf(event.profileId, event.event, propertiesOfPayload(event.payload), event.timestamp, groupsByProfile.get(event.profileId)));
+        }
+        if (page.last === undefined) break;
+        after = page.last;
+        await progress('events', 0.05 + Math.min(0.4, events / 1e7));
+      }
+      await progress('models', 0.5, true);
+      const stages = ['for-you', 'also-bought', 'viewed-together'];
+      const models = trainModels(catalog, interactions, {
+        ...this.deps.train,
+        now: this.deps.clock.now(),
+        onProgress: (stage, done, total) => {
+          const index = Math.max(0, stages.indexOf(stage));
+          onProgress?.(stage, 0.5 + (0.5 * (index + done / Math.max(1, total))) / stages.length);
+        },
+      });
+      const finished = this.deps.clock.now();
+      const report = { ...models.report, events };
+      this.loaded.set(workspaceId, { models, trainingId: row.id, trainedAt: finished, cursors: heads });
+      await repo.updateTraining(db, workspaceId, row.id, { status: 'succeeded', stage: 'done', progress: 1, report: JSON.stringify(report), finishedAt: finished });
+      onProgress?.('done', 1);
+      // Catch up on what arrived while training.
+      await this.catchUp(workspaceId);
+      return toTraining({ ...row, status: 'succeeded', stage: 'done', progress: 1, report: JSON.stringify(report), startedAt: started, finishedAt: finished });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await repo.updateTraining(db, workspaceId, row.id, { status: 'failed', stage: 'failed', error: message, finishedAt: this.deps.clock.now() }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stored rules by strategy ('*' applies to every strategy). */
+  async getRules(workspaceId: string): Promise<Record<string, BusinessRules>> {
+    return Object.fromEntries(await this.rulesOf(workspaceId));
+  }
+
+  async putRules(workspaceId: string, strategy: string, rules: unknown): Promise<BusinessRules> {
+    if (strategy !== '*' && !isStrategyName(strategy)) throw new RapportError('invalid_request', `unknown strategy "${strategy}"; use a strategy name or "*" for all`);
+    if (!Value.Check(BusinessRules, rules)) {
+      const issues = [...Value.Errors(BusinessRules, rules)].slice(0, 10).map((issue) => ({ field: `body${issue.path.replace(/\//g, '.')}`, rule: 'schema', message: issue.message }));
+      throw new RapportError('invalid_request', 'the rules do not match the BusinessRules schema', issues);
+    }
+    if (rules.priceMin !== undefined && rules.priceMax !== undefined && rules.priceMin > rules.priceMax) {
+      throw new RapportError('invalid_request', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
+    }
+    await repo.writeRules(this.deps.database.db, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now());
+    this.rulesCache.delete(workspaceId);
+    return rules;
+  }
+
+  async deleteRules(workspaceId: string, strategy: string): Promise<boolean> {
+    const deleted = await repo.deleteRules(this.deps.database.db, workspaceId, strategy);
+    this.rulesCache.delete(workspaceId);
+    return deleted;
+  }
+
+  private async rulesOf(workspaceId: string): Promise<Map<string, BusinessRules>> {
+    let rules = this.rulesCache.get(workspaceId);
+    if (rules === undefined) {
+      rules = new Map();
+      for (const [strategy, text] of await repo.readRules(this.deps.database.db, workspaceId)) {
+        const value: unknown = JSON.parse(text);
+        if (Value.Check(BusinessRules, value)) rules.set(strategy, value);
+      }
+      this.rulesCache.set(workspaceId, rules);
+    }
+    return rules;
+  }
+
+  /** The profile an identifier (user id, anonymous id) points to, for the SDK route. */
+  async profileFor(workspaceId: string, identifier: { userId?: string | undefined; anonymousId?: string | undefined }): Promise<string | undefined> {
+    const { db } = this.deps.database;
+    if (identifier.userId !== undefined) {
+      const owner = await findIdentityOwner(db, workspaceId, { type: 'user_id', value: identifier.userId });
+      if (owner !== undefined) return owner;
+    }
+    if (identifier.anonymousId !== undefined) return findIdentityOwner(db, workspaceId, { type: 'anonymous_id', value: identifier.anonymousId });
+    return undefined;
+  }
+
+  /**
+   * Recommends products for one slot. A workspace without models trains on its first request.
+   * Unknown profiles and products are cold starts: the fallback chain fills the list.
+   */
+  async recommend(workspaceId: string, slot: RecommendationSlot): Promise<RecommendationResult> {
+    const limit = slot.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new RapportError('invalid_request', `limit must be an integer from 1 to ${MAX_LIMIT}`, [{ field: 'limit', rule: 'range', message: `1..${MAX_LIMIT}` }]);
+    }
+    let loaded = this.loaded.get(workspaceId);
+    if (loaded === undefined) {
+      await this.train(workspaceId, 'first-request');
+      loaded = this.loaded.get(workspaceId);
+      if (loaded === undefined) throw new RapportError('unavailable', 'the recommendation models could not be trained; see GET /api/v1/recommendations/trainings');
+    }
+    const stored = await this.rulesOf(workspaceId);
+    const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
+    const { db, dialect } = this.deps.database;
+    let state: ProfileState | undefined;
+    let profileId: string | null = null;
+    let recent: Interaction[] = [];
+    let groups: string[] = [];
+    if (slot.profileId !== undefined) {
+      let [profile] = await loadProfiles(db, dialect, workspaceId, [slot.profileId]);
+      if (profile?.mergedInto != null) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+      if (profile !== undefined) {
+        profileId = profile.id;
+        state = profile.state;
+        const [events, scores] = await Promise.all([repo.readRecentProductEvents(db, workspaceId, profile.id, RECENT_SCAN), readProfileScores(db, workspaceId, [profile.id])]);
+        recent = events.flatMap((event) => interactionsOf(profile.id, event.event, propertiesOfPayload(event.payload), event.timestamp));
+        groups = profileGroups(state, scores.get(profile.id) ?? {});
+      }
+    }
+    const now = this.deps.clock.now();
+    const items = recommend(loaded.models, {
+      strategy: slot.strategy,
+      product: slot.product,
+      group: slot.group,
+      limit,
+      visitor: visitorContext(state, recent, groups),
+      rules,
+      now,
+    });
+    const products = await findProductsByIds(db, workspaceId, items.map((item) => item.id));
+    return {
+      recommendation_id: `rec.${slot.strategy}.${randomBytes(9).toString('base64url')}`,
+      strategy: slot.strategy,
+      profile_id: profileId,
+      items: items.flatMap((item) => {
+        const product = products.get(item.id);
+        if (product === undefined) return [];
+        return [{ id: item.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand, strategy: item.strategy, score: Math.round(item.score * 1e6) / 1e6, pinned: item.pinned }];
+      }),
+      training_id: loaded.trainingId,
+      trained_at: new Date(loaded.trainedAt).toISOString(),
+    };
+  }
+
+  /**
+   * The interface for the template layer: `{% recommendations strategy: "for-you", limit: 4 %}`
+   * resolves through this function.
+   * @example const provider = recs.provider(); const result = await provider('default', { strategy: 'trending', limit: 4 });
+   */
+  provider(): RecommendationProvider {
+    return (workspaceId, slot) => this.recommend(workspaceId, slot);
+  }
+}
+
+function parseAttributes(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
+  } catch {
+    return {};
+  }
+}

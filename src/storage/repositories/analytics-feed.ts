@@ -1,0 +1,101 @@
+import type { Tx } from '../database.js';
+
+/*
+ * What the analytics replica reads from the state store: processed events with the profile that
+ * owns each one now, and profiles changed since its last pass (a merge moves events).
+ */
+
+export interface FeedEvent {
+  partition: number;
+  seq: number;
+  /** null when processing set the event aside (it has no profile). */
+  profileId: string | null;
+  type: string;
+  event: string | null;
+  timestamp: number;
+  payload: string;
+}
+
+/**
+ * Events of one partition in (afterSeq, upToSeq], in sequence order, each with its profile.
+ * Call with `upToSeq` at most the processor's cursor: only processed events have a profile.
+ * @example const page = await readFeedEvents(db, 'ws', 0, 0, 5000, 2000);
+ */
+export async function readFeedEvents(db: Tx, workspaceId: string, partition: number, afterSeq: number, upToSeq: number, limit: number): Promise<FeedEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['partition', 'seq', 'type', 'event', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  const last = rows.at(-1);
+  if (last === undefined) return [];
+  // A second range read instead of a join: SQLite would join through the primary key
+  // (workspace, profile, ...) and scan a workspace's whole timeline for every event.
+  const owners = await db
+    .selectFrom('profile_events')
+    .select(['seq', 'profile_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', last.seq)
+    .execute();
+  const ownerOf = new Map(owners.map((row) => [Number(row.seq), row.profile_id]));
+  return rows.map((row) => ({
+    partition: row.partition,
+    seq: row.seq,
+    profileId: ownerOf.get(Number(row.seq)) ?? null,
+    type: row.type,
+    event: row.event,
+    timestamp: row.timestamp,
+    payload: row.payload,
+  }));
+}
+
+export interface FeedProfile {
+  workspaceId: string;
+  id: string;
+  mergedInto: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The stored `{ ids, state }` document. */
+  document: string;
+}
+
+/**
+ * Profiles with `updated_at` after (afterUpdatedAt, afterId), oldest first (keyset pagination).
+ * @example const page = await readChangedProfiles(db, 0, '', 1000);
+ */
+export async function readChangedProfiles(db: Tx, afterUpdatedAt: number, afterId: string, limit: number): Promise<FeedProfile[]> {
+  const rows = await db
+    .selectFrom('profiles')
+    .select(['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'])
+    .where((eb) => eb.or([eb('updated_at', '>', afterUpdatedAt), eb.and([eb('updated_at', '=', afterUpdatedAt), eb('id', '>', afterId)])]))
+    .orderBy('updated_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    workspaceId: row.workspace_id,
+    id: row.id,
+    mergedInto: row.merged_into,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    document: row.state,
+  }));
+}
+
+/** Number of profiles that carry a score key (the maturity assessment asks whether RFM is in use). */
+export async function countScored(db: Tx, workspaceId: string, key: string): Promise<number> {
+  const row = await db
+    .selectFrom('profile_scores')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,216 @@
+import type { Tx } from '../database.js';
+
+/** An experiment as stored; `definition` is the validated definition's JSON. */
+export interface ExperimentRecord {
+  workspaceId: string;
+  id: string;
+  key: string;
+  name: string;
+  status: string;
+  definition: string;
+  winner: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  stoppedAt: number | null;
+}
+
+type Row = {
+  workspace_id: string;
+  id: string;
+  key: string;
+  name: string;
+  status: string;
+  definition: string;
+  winner: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  stopped_at: number | null;
+};
+
+function toRecord(row: Row): ExperimentRecord {
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    status: row.status,
+    definition: row.definition,
+    winner: row.winner,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    stoppedAt: row.stopped_at === null ? null : Number(row.stopped_at),
+  };
+}
+
+/** @example await insertExperiment(trx, record); */
+export async function insertExperiment(db: Tx, record: ExperimentRecord): Promise<void> {
+  await db
+    .insertInto('experiments')
+    .values({
+      workspace_id: record.workspaceId,
+      id: record.id,
+      key: record.key,
+      name: record.name,
+      status: record.status,
+      definition: record.definition,
+      winner: record.winner,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      started_at: record.startedAt,
+      stopped_at: record.stoppedAt,
+    })
+    .execute();
+}
+
+/** Replaces the mutable fields of an experiment. */
+export async function updateExperiment(db: Tx, record: ExperimentRecord): Promise<void> {
+  await db
+    .updateTable('experiments')
+    .set({
+      name: record.name,
+      status: record.status,
+      definition: record.definition,
+      winner: record.winner,
+      updated_at: record.updatedAt,
+      started_at: record.startedAt,
+      stopped_at: record.stoppedAt,
+    })
+    .where('workspace_id', '=', record.workspaceId)
+    .where('id', '=', record.id)
+    .execute();
+}
+
+/** By id or by key. */
+export async function findExperiment(db: Tx, workspaceId: string, idOrKey: string): Promise<ExperimentRecord | undefined> {
+  const row = await db
+    .selectFrom('experiments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('id', '=', idOrKey), eb('key', '=', idOrKey)]))
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/** Every experiment of a workspace (optionally of some statuses), oldest first. */
+export async function listExperiments(db: Tx, workspaceId: string, statuses?: readonly string[]): Promise<ExperimentRecord[]> {
+  let query = db.selectFrom('experiments').selectAll().where('workspace_id', '=', workspaceId);
+  if (statuses !== undefined && statuses.length > 0) query = query.where('status', 'in', [...statuses]);
+  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  return rows.map(toRecord);
+}
+
+export interface ExposureRow {
+  experimentId: string;
+  unitId: string;
+  variant: string;
+  exposedAt: number;
+}
+
+/** The stored variant of a unit in each of the given experiments, by experiment id. */
+export async function findExposures(db: Tx, workspaceId: string, unitId: string, experimentIds: readonly string[]): Promise<Map<string, ExposureRow>> {
+  const result = new Map<string, ExposureRow>();
+  if (experimentIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('experiment_exposures')
+    .select(['experiment_id', 'unit_id', 'variant', 'exposed_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('unit_id', '=', unitId)
+    .where('experiment_id', 'in', [...experimentIds])
+    .execute();
+  for (const row of rows) result.set(row.experiment_id, { experimentId: row.experiment_id, unitId: row.unit_id, variant: row.variant, exposedAt: Number(row.exposed_at) });
+  return result;
+}
+
+const CHUNK = 2000;
+
+/**
+ * Records first exposures; a unit already exposed keeps its row (and variant). Returns the rows
+ * that were new, so the caller logs exactly one exposure event per unit.
+ */
+export async function insertExposures(db: Tx, workspaceId: string, rows: readonly ExposureRow[]): Promise<ExposureRow[]> {
+  const inserted: ExposureRow[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
+    const result = await db
+      .insertInto('experiment_exposures')
+      .values(chunk.map((row) => ({ workspace_id: workspaceId, experiment_id: row.experimentId, unit_id: row.unitId, variant: row.variant, exposed_at: row.exposedAt })))
+      .onConflict((conflict) => conflict.columns(['workspace_id', 'experiment_id', 'unit_id']).doNothing())
+      .returning(['experiment_id', 'unit_id', 'variant', 'exposed_at'])
+      .execute();
+    for (const row of result) inserted.push({ experimentId: row.experiment_id, unitId: row.unit_id, variant: row.variant, exposedAt: Number(row.exposed_at) });
+  }
+  return inserted;
+}
+
+/** Exposed units per variant. */
+export async function countExposures(db: Tx, workspaceId: string, experimentId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('experiment_exposures')
+    .select((eb) => ['variant', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('experiment_id', '=', experimentId)
+    .groupBy('variant')
+    .execute();
+  return new Map(rows.map((row) => [row.variant, Number(row.n)]));
+}
+
+/** One page of an experiment's exposures in unit order, after `afterUnit`. */
+export async function readExposures(db: Tx, workspaceId: string, experimentId: string, afterUnit: string | null, limit: number): Promise<ExposureRow[]> {
+  let query = db
+    .selectFrom('experiment_exposures')
+    .select(['experiment_id', 'unit_id', 'variant', 'exposed_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('experiment_id', '=', experimentId);
+  if (afterUnit !== null) query = query.where('unit_id', '>', afterUnit);
+  const rows = await query.orderBy('unit_id').limit(limit).execute();
+  return rows.map((row) => ({ experimentId: row.experiment_id, unitId: row.unit_id, variant: row.variant, exposedAt: Number(row.exposed_at) }));
+}
+
+/** An event as a metric scan needs it. */
+export interface MetricEventRow {
+  partition: number;
+  seq: number;
+  event: string;
+  userId: string | null;
+  anonymousId: string | null;
+  timestamp: number;
+  /** The stored message JSON (properties are read from it). */
+  payload: string;
+}
+
+/**
+ * One page of a workspace's events with the given names in [from, to), in (timestamp,
+ * partition, seq) order after `after`; served by the events (workspace, event, timestamp) index.
+ */
+export async function readMetricEvents(
+  db: Tx,
+  workspaceId: string,
+  events: readonly string[],
+  from: number,
+  to: number,
+  after: { timestamp: number; partition: number; seq: number } | null,
+  limit: number,
+): Promise<MetricEventRow[]> {
+  if (events.length === 0) return [];
+  let query = db
+    .selectFrom('events')
+    .select(['partition', 'seq', 'event', 'user_id', 'anonymous_id', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', 'in', [...events])
+    .where('timestamp', '>=', from)
+    .where('timestamp', '<', to);
+  if (after !== null) query = query.where((eb) => eb(eb.refTuple('timestamp', 'partition', 'seq'), '>', eb.tuple(after.timestamp, after.partition, after.seq)));
+  const rows = await query.orderBy('timestamp').orderBy('partition').orderBy('seq').limit(limit).execute();
+  return rows.map((row) => ({
+    partition: row.partition,
+    seq: Number(row.seq),
+    event: row.event ?? '',
+    userId: row.user_id,
+    anonymousId: row.anonymous_id,
+    timestamp: Number(row.timestamp),
+    payload: row.payload,
+  }));
+}

@@ -1,0 +1,241 @@
+import type { Tx } from '../database.js';
+
+/*
+ * Storage of the recommendation module: training runs, business rules, and the reads that
+ * feed the models (catalog rows, product events per profile, the live tail of the log).
+ */
+
+/** Events that carry product interactions (Segment e-commerce v2). */
+export const productEvents = ['Product Viewed', 'Product Clicked', 'Product Added', 'Order Completed'] as const;
+
+export interface TrainingRow {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  stage: string;
+  progress: number;
+  trigger: string;
+  report: string;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+function isStatus(value: string): value is TrainingRow['status'] {
+  return value === 'queued' || value === 'running' || value === 'succeeded' || value === 'failed';
+}
+
+export async function insertTraining(db: Tx, workspaceId: string, row: TrainingRow): Promise<void> {
+  await db
+    .insertInto('recommendation_trainings')
+    .values({
+      workspace_id: workspaceId,
+      id: row.id,
+      status: row.status,
+      stage: row.stage,
+      progress: row.progress,
+      trigger: row.trigger,
+      report: row.report,
+      error: row.error,
+      created_at: row.createdAt,
+      started_at: row.startedAt,
+      finished_at: row.finishedAt,
+    })
+    .execute();
+}
+
+export async function updateTraining(
+  db: Tx,
+  workspaceId: string,
+  id: string,
+  patch: Partial<Pick<TrainingRow, 'status' | 'stage' | 'progress' | 'report' | 'error' | 'startedAt' | 'finishedAt'>>,
+): Promise<void> {
+  await db
+    .updateTable('recommendation_trainings')
+    .set({
+      ...(patch.status === undefined ? {} : { status: patch.status }),
+      ...(patch.stage === undefined ? {} : { stage: patch.stage }),
+      ...(patch.progress === undefined ? {} : { progress: patch.progress }),
+      ...(patch.report === undefined ? {} : { report: patch.report }),
+      ...(patch.error === undefined ? {} : { error: patch.error }),
+      ...(patch.startedAt === undefined ? {} : { started_at: patch.startedAt }),
+      ...(patch.finishedAt === undefined ? {} : { finished_at: patch.finishedAt }),
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+function toTraining(row: {
+  id: string;
+  status: string;
+  stage: string;
+  progress: number;
+  trigger: string;
+  report: string;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}): TrainingRow {
+  return {
+    id: row.id,
+    status: isStatus(row.status) ? row.status : 'failed',
+    stage: row.stage,
+    progress: Number(row.progress),
+    trigger: row.trigger,
+    report: row.report,
+    error: row.error,
+    createdAt: Number(row.created_at),
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+  };
+}
+
+export async function findTraining(db: Tx, workspaceId: string, id: string): Promise<TrainingRow | undefined> {
+  const row = await db.selectFrom('recommendation_trainings').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toTraining(row);
+}
+
+/** Newest first. */
+export async function listTrainings(db: Tx, workspaceId: string, limit: number): Promise<TrainingRow[]> {
+  const rows = await db.selectFrom('recommendation_trainings').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toTraining);
+}
+
+/** Rules JSON by strategy ('*' = defaults of every strategy). */
+export async function readRules(db: Tx, workspaceId: string): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('recommendation_rules').select(['strategy', 'rules']).where('workspace_id', '=', workspaceId).execute();
+  return new Map(rows.map((row) => [row.strategy, row.rules]));
+}
+
+export async function writeRules(db: Tx, workspaceId: string, strategy: string, rules: string, now: number): Promise<void> {
+  await db
+    .insertInto('recommendation_rules')
+    .values({ workspace_id: workspaceId, strategy, rules, updated_at: now })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'strategy']).doUpdateSet({ rules, updated_at: now }))
+    .execute();
+}
+
+export async function deleteRules(db: Tx, workspaceId: string, strategy: string): Promise<boolean> {
+  const result = await db.deleteFrom('recommendation_rules').where('workspace_id', '=', workspaceId).where('strategy', '=', strategy).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export interface CatalogRow {
+  id: string;
+  category: string | null;
+  brand: string | null;
+  price: number | null;
+  inventory: number | null;
+  attributes: string;
+  createdAt: number;
+}
+
+/** A page of the catalog in id order, after `afterId`. */
+export async function readCatalogPage(db: Tx, workspaceId: string, afterId: string | undefined, limit: number): Promise<CatalogRow[]> {
+  let query = db.selectFrom('products').select(['id', 'category', 'brand', 'price', 'inventory', 'attributes', 'created_at']).where('workspace_id', '=', workspaceId);
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    category: row.category,
+    brand: row.brand,
+    price: row.price === null ? null : Number(row.price),
+    inventory: row.inventory === null ? null : Number(row.inventory),
+    attributes: row.attributes,
+    createdAt: Number(row.created_at),
+  }));
+}
+
+export interface ProductEventRow {
+  profileId: string;
+  timestamp: number;
+  partition: number;
+  seq: number;
+  event: string;
+  payload: string;
+}
+
+export interface TimelineKey {
+  profileId: string;
+  timestamp: number;
+  partition: number;
+  seq: number;
+}
+
+/**
+ * A page of product events over every profile's timeline, in (profile, time) order, after
+ * `after` (keyset pagination over the timeline's primary key).
+ */
+export async function readProductEventPage(db: Tx, workspaceId: string, after: TimelineKey | undefined, limit: number): Promise<{ rows: ProductEventRow[]; last: TimelineKey | undefined }> {
+  let query = db
+    .selectFrom('profile_events as pe')
+    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
+    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.payload'])
+    .where('pe.workspace_id', '=', workspaceId);
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq'), '>', eb.tuple(after.profileId, after.timestamp, after.partition, after.seq)),
+    );
+  }
+  const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').limit(limit).execute();
+  const lastRow = rows.at(-1);
+  const wanted = new Set<string>(productEvents);
+  return {
+    rows: rows
+      .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
+      .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: row.payload })),
+    last: lastRow === undefined ? undefined : { profileId: lastRow.profile_id, timestamp: Number(lastRow.timestamp), partition: lastRow.partition, seq: Number(lastRow.seq) },
+  };
+}
+
+/** The newest product events of one profile (scanning at most `scan` timeline rows), newest first. */
+export async function readRecentProductEvents(db: Tx, workspaceId: string, profileId: string, scan: number): Promise<ProductEventRow[]> {
+  const rows = await db
+    .selectFrom('profile_events as pe')
+    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
+    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.payload'])
+    .where('pe.workspace_id', '=', workspaceId)
+    .where('pe.profile_id', '=', profileId)
+    .orderBy('pe.timestamp', 'desc')
+    .orderBy('pe.partition', 'desc')
+    .orderBy('pe.seq', 'desc')
+    .limit(scan)
+    .execute();
+  const wanted = new Set<string>(productEvents);
+  return rows
+    .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
+    .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: row.payload }));
+}
+
+/** Product events of one partition after `afterSeq` (the live tail), with the last seq read. */
+export async function readProductEventsAfter(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<{ rows: { seq: number; event: string; timestamp: number; payload: string }[]; lastSeq: number }> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['seq', 'type', 'event', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  const wanted = new Set<string>(productEvents);
+  const last = rows.at(-1);
+  return {
+    rows: rows
+      .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
+      .map((row) => ({ seq: Number(row.seq), event: row.event ?? '', timestamp: Number(row.timestamp), payload: row.payload })),
+    lastSeq: last === undefined ? afterSeq : Number(last.seq),
+  };
+}
+
+/**
+ * The processor's cursor of a partition: every event up to it is in the profiles' timelines
+ * (committed in one transaction with the cursor), so training reads up to it and the live tail
+ * starts after it, and no event is missed or counted twice.
+ */
+export async function processedUpTo(db: Tx, workspaceId: string, partition: number): Promise<number> {
+  const row = await db.selectFrom('processor_cursors').select('seq').where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
+  return row === undefined ? 0 : Number(row.seq);
+}

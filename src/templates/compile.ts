@@ -1,0 +1,139 @@
+import mjml2html from 'mjml';
+import { RapportError, type FieldIssue } from '../shared/errors.js';
+import { LiquidSyntaxError, parseLiquid, type OutputKind, type ParsedLiquid } from './liquid-engine.js';
+import type { CompiledContent, Template, TemplateContent, TemplateSource } from './template.js';
+
+type Channel = Template['channel'];
+
+/** Fields each channel needs in every locale. */
+const requiredFields: Record<Channel, (keyof TemplateContent)[]> = {
+  email: ['subject', 'body'],
+  sms: ['body'],
+  push: ['title', 'body'],
+  inbox: ['title', 'body'],
+  webhook: ['body'],
+};
+
+/** One locale, parsed and ready to render. */
+export interface ParsedContent {
+  subject: ParsedLiquid | undefined;
+  html: ParsedLiquid | undefined;
+  text: ParsedLiquid | undefined;
+  title: ParsedLiquid | undefined;
+  url: ParsedLiquid | undefined;
+}
+
+function localesOf(source: TemplateSource): [string, TemplateContent][] {
+  return [['default', source.default], ...Object.entries(source.locales ?? {})];
+}
+
+async function compileMjml(body: string, field: string, issues: FieldIssue[]): Promise<string | undefined> {
+  let result: { html: string; errors: { line: number; message: string }[] };
+  try {
+    result = await mjml2html(body, { validationLevel: 'soft', keepComments: false });
+  } catch (error) {
+    issues.push({ field, rule: 'mjml_syntax', message: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
+  for (const problem of result.errors) issues.push({ field, rule: 'mjml_syntax', message: `line ${problem.line}: ${problem.message}` });
+  return result.errors.length > 0 ? undefined : result.html;
+}
+
+/**
+ * Validates a template version and compiles its MJML to HTML once (Liquid tags stay in place
+ * and are rendered per send). Every problem is reported at once with its field, line and
+ * column, as a `RapportError('invalid_request')` whose issues an editor can point at.
+ * @example const compiled = await compileSource('email', { default: { subject: 'Hi', body: '<mjml>...</mjml>', format: 'mjml' } });
+ */
+export async function compileSource(channel: Channel, source: TemplateSource): Promise<Record<string, CompiledContent>> {
+  const issues: FieldIssue[] = [];
+  const compiled: Record<string, CompiledContent> = {};
+  for (const [locale, content] of localesOf(source)) {
+    const at = locale === 'default' ? 'default' : `locales.${locale}`;
+    for (const field of requiredFields[channel]) {
+      const value = content[field];
+      if (typeof value !== 'string' || value.trim() === '') issues.push({ field: `${at}.${field}`, rule: 'required', message: `a ${channel} template needs ${field}` });
+    }
+    let html: string | undefined;
+    if (channel === 'email') {
+      html = (content.format ?? (content.body.trimStart().startsWith('<mjml') ? 'mjml' : 'html')) === 'mjml' ? await compileMjml(content.body, `${at}.body`, issues) : content.body;
+    }
+    const entry: CompiledContent = {
+      subject: content.subject,
+      html,
+      text: channel === 'email' ? content.text : content.body,
+      title: content.title,
+      url: content.url,
+    };
+    // Liquid is checked on what will be rendered (the compiled HTML keeps the author's lines
+    // only for the source, so the source is checked too, for positions the author recognizes).
+    const checks: [string, string | undefined, OutputKind][] = [
+      [`${at}.subject`, content.subject, 'text'],
+      [`${at}.body`, content.body, channel === 'email' ? 'html' : 'text'],
+      [`${at}.text`, content.text, 'text'],
+      [`${at}.title`, content.title, 'text'],
+      [`${at}.url`, content.url, 'text'],
+    ];
+    for (const [field, value, kind] of checks) {
+      if (value === undefined) continue;
+      try {
+        parseLiquid(value, kind);
+      } catch (error) {
+        if (!(error instanceof LiquidSyntaxError)) throw error;
+        issues.push({ field, rule: 'liquid_syntax', message: error.message });
+      }
+    }
+    if (html !== undefined && html !== content.body) {
+      try {
+        parseLiquid(html, 'html');
+      } catch (error) {
+        if (!(error instanceof LiquidSyntaxError)) throw error;
+        issues.push({ field: `${at}.body`, rule: 'liquid_syntax', message: `after MJML compilation, ${error.message}` });
+      }
+    }
+    compiled[locale] = entry;
+  }
+  if (issues.length > 0) throw new RapportError('invalid_request', `the template has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
+  return compiled;
+}
+
+/**
+ * Parses one compiled locale for rendering (done once per version and cached by the caller).
+ * @example const parsed = parseCompiled(version.compiled.default);
+ */
+export function parseCompiled(content: CompiledContent): ParsedContent {
+  const parse = (value: string | undefined, kind: OutputKind) => (value === undefined ? undefined : parseLiquid(value, kind));
+  return {
+    subject: parse(content.subject, 'text'),
+    html: parse(content.html, 'html'),
+    text: parse(content.text, 'text'),
+    title: parse(content.title, 'text'),
+    url: parse(content.url, 'text'),
+  };
+}
+
+/**
+ * The plain-text part of an HTML email when the author wrote none: block ends become line
+ * breaks, links keep their address, tags and styles go.
+ * @example htmlToText('<p>Hi <a href="https://x.co">there</a></p>') // 'Hi there (https://x.co)'
+ */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(style|head|script|title)[^>]*>[\s\S]*?<\/\1>/gi, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, label: string) => `${label} (${href})`)
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|tr|h[1-6]|li|table)>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .split('\n')
+    .map((line) => line.replace(/[ \t]+/g, ' ').trim())
+    .filter((line, index, lines) => line !== '' || (index > 0 && lines[index - 1] !== ''))
+    .join('\n')
+    .trim();
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { createRapport, type Rapport } from '../../src/rapport.js';
+import { tempDir } from '../helpers/databases.js';
+
+const T0 = Date.parse('2024-05-01T10:00:00.000Z');
+const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+const steps = [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed' }];
+
+describe('analytics API', () => {
+  let rapport: Rapport;
+  let dir: string;
+  const admin = { authorization: 'Bearer ADM' };
+
+  beforeAll(async () => {
+    dir = tempDir();
+    rapport = await createRapport(
+      loadConfig({ RAPPORT_DATA_DIR: dir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_ANALYTICS_SYNC_MS: '0' }),
+    );
+    const batch = [
+      { type: 'track', userId: 'u1', event: 'Product Viewed', properties: { product_id: 'p1' }, timestamp: at(0) },
+      { type: 'track', userId: 'u1', event: 'Product Added', properties: { product_id: 'p1' }, timestamp: at(2) },
+      { type: 'track', userId: 'u1', event: 'Order Completed', properties: { order_id: 'o1', revenue: 150 }, timestamp: at(5) },
+      { type: 'track', userId: 'u2', event: 'Product Viewed', properties: { product_id: 'p2' }, timestamp: at(1) },
+    ];
+    const response = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}` }, payload: { batch } });
+    expect(response.statusCode).toBe(200);
+    for (let i = 0; i < 200 && (await rapport.processor.status()).lagEvents > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  afterAll(async () => {
+    await rapport.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a funnel as JSON and as CSV', async () => {
+    const body = { steps, from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' };
+    const json = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: body });
+    expect(json.statusCode).toBe(200);
+    expect(json.json().steps.map((step: { profiles: number }) => step.profiles)).toEqual([2, 1, 1]);
+    const csv = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels?format=csv', headers: admin, payload: body });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.split('\r\n').slice(0, 2)).toEqual(['breakdown,step,label,profiles,conversion_from_previous,conversion_from_first,drop_off,median_seconds', 'all,1,Product Viewed,2,,,0,']);
+  });
+
+  it('rejects bad parameters with a message that says what to fix', async () => {
+    const oneStep = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'x' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+    expect(oneStep.statusCode).toBe(400);
+    const backwards = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps, from: '2024-05-02T00:00:00Z', to: '2024-05-01T00:00:00Z' } });
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().error.message).toContain('must be before');
+    const table = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/cohorts?format=csv&table=nope', headers: admin, payload: {} });
+    expect(table.statusCode).toBe(400);
+    expect(table.json().error.message).toContain('cohorts, cohort_periods');
+  });
+
+  it('serves cohorts, RFM, attribution, KPIs and maturity, and documents them', async () => {
+    const cohorts = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/cohorts', headers: admin, payload: {} });
+    expect(cohorts.json().cohorts).toEqual([{ cohort: '2024-05', size: 1, repeatCustomers: 0, revenue: 150, periods: [{ offset: 0, customers: 1, rate: 1, events: 1, revenue: 150 }] }]);
+    const rfm = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/rfm', headers: admin, payload: { asOf: '2024-06-01T00:00:00Z', write: true } });
+    expect(rfm.json().customers).toBe(1);
+    const attribution = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/attribution', headers: admin, payload: { from: '2024-05-01T00:00:00Z', to: '2024-06-01T00:00:00Z' } });
+    expect(attribution.json().rows).toMatchObject([{ key: 'direct', orders: 1, revenue: 150 }]);
+    const kpis = await rapport.app.inject({ method: 'GET', url: '/api/v1/analytics/kpis?from=2024-05-01T00:00:00Z&to=2024-06-01T00:00:00Z', headers: admin });
+    expect(kpis.json().lines.find((line: { key: string }) => line.key === 'aov')).toMatchObject({ value: 150, status: 'good' });
+    const maturity = await rapport.app.inject({ method: 'GET', url: '/api/v1/analytics/maturity', headers: admin });
+    expect(maturity.json().stage).toBe('Egg');
+    const spend = await rapport.app.inject({ method: 'PUT', url: '/api/v1/analytics/ad-spend', headers: admin, payload: { rows: [{ source: 'google', day: '2024-05-01', amount: 30 }] } });
+    expect(spend.statusCode).toBe(204);
+    const status = await rapport.app.inject({ method: 'GET', url: '/api/v1/analytics/status', headers: admin });
+    expect(status.json()).toMatchObject({ events: 4, lag: 0 });
+    const openapi = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/analytics/funnels', '/api/v1/analytics/rfm', '/api/v1/analytics/kpis', '/api/v1/analytics/reports']));
+  });
+
+  it('refuses to send reports without SMTP configured, naming the setting', async () => {
+    const created = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/reports', headers: admin, payload: { frequency: 'weekly', recipients: ['owner@shop.example'] } });
+    expect(created.statusCode).toBe(201);
+    const send = await rapport.app.inject({ method: 'POST', url: `/api/v1/analytics/reports/${created.json().id}/send`, headers: admin });
+    expect(send.statusCode).toBe(503);
+    expect(send.json().error.message).toContain('RAPPORT_SMTP_URL');
+  });
+});

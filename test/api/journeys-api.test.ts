@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { startTestRapport, WORKSPACE, type TestRapport } from '../helpers/server.js';
+
+const admin = { authorization: 'Bearer ADM' };
+
+const definition = {
+  name: 'API journey',
+  trigger: { type: 'api' },
+  start: 'wait',
+  nodes: [
+    { id: 'wait', type: 'wait', duration: { amount: 1, unit: 'hours' }, next: 'mail' },
+    { id: 'mail', type: 'send', channel: 'email', templateId: 'hello', next: 'end' },
+    { id: 'end', type: 'exit' },
+  ],
+};
+
+describe.each(dialects)('journeys API on %s', (dialect) => {
+  let test: TestRapport;
+  beforeAll(async () => {
+    test = await startTestRapport(dialect);
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+
+  it('creates, validates, activates, enters, reports and dry-runs', async () => {
+    const { app } = test.rapport;
+    const invalid = await app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: { ...definition, nodes: [...definition.nodes, { id: 'lost', type: 'exit' }] } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json()).toMatchObject({ error: { code: 'invalid_request', issues: [{ field: 'nodes[3]', rule: 'unreachable', message: 'node "lost" cannot be reached from the start node "wait"' }] } });
+    const validation = await app.inject({ method: 'POST', url: '/api/v1/journeys/validate', headers: admin, payload: { ...definition, start: 'nope' } });
+    expect(validation.json()).toEqual({ valid: false, issues: [{ field: 'start', rule: 'node', message: 'start names node "nope", which does not exist' }] });
+
+    const created = await app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: definition });
+    expect(created.statusCode).toBe(201);
+    const id: string = created.json().id;
+    expect(created.json()).toMatchObject({ status: 'draft', version: 1, definition: { name: 'API journey' } });
+    expect((await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/activate`, headers: admin })).json()).toMatchObject({ status: 'active' });
+
+    const ingest = await app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: `Basic ${Buffer.from('WK_TEST:').toString('base64')}` }, payload: { userId: 'ann', traits: { email: 'ann@example.com', timezone: 'Europe/Paris' } } });
+    expect(ingest.statusCode).toBe(200);
+    await test.rapport.processor.drain();
+    const entered = await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/enter`, headers: admin, payload: { identifier: { type: 'user_id', value: 'ann' }, properties: { source: 'test' } } });
+    expect(entered.statusCode).toBe(200);
+    const profileId: string = entered.json().profileId;
+    expect(entered.json().runIds).toHaveLength(1);
+    const again = await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/enter`, headers: admin, payload: { profileId } });
+    expect(again.json().runIds).toEqual([]);
+
+    const runs = await app.inject({ method: 'GET', url: `/api/v1/journeys/${id}/runs`, headers: admin });
+    expect(runs.json().runs).toMatchObject([{ profileId, status: 'active', nodeId: 'wait' }]);
+    const report = await app.inject({ method: 'GET', url: `/api/v1/journeys/${id}/report?windowDays=3`, headers: admin });
+    expect(report.json()).toMatchObject({ journeyId: id, entered: 1, inProgress: 1, sent: 0, conversionWindowDays: 3 });
+
+    const dry = await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/dry-run`, headers: admin, payload: { profileId } });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json().steps.map((step: { nodeId: string }) => step.nodeId)).toEqual(['wait', 'mail', 'end']);
+
+    const paused = await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/pause`, headers: admin });
+    expect(paused.json()).toMatchObject({ status: 'paused' });
+    const updated = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: admin, payload: { ...definition, name: 'API journey v2' } });
+    expect(updated.json()).toMatchObject({ version: 2, name: 'API journey v2' });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/journeys/${id}?version=1`, headers: admin })).json()).toMatchObject({ version: 1, definition: { name: 'API journey' } });
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/journeys/jny_nope', headers: admin });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('keeps workspace settings and refuses bad ones by field', async () => {
+    const { app } = test.rapport;
+    const put = await app.inject({ method: 'PUT', url: '/api/v1/journey-settings', headers: admin, payload: { frequencyCaps: { email: { perDay: 2, perWeek: 5 } }, globalControlPercent: 5, defaultTimeZone: 'Europe/Paris' } });
+    expect(put.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/journey-settings', headers: admin })).json()).toEqual({ frequencyCaps: { email: { perDay: 2, perWeek: 5 } }, globalControlPercent: 5, defaultTimeZone: 'Europe/Paris' });
+    const bad = await app.inject({ method: 'PUT', url: '/api/v1/journey-settings', headers: admin, payload: { defaultTimeZone: 'Mars/Base' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('Mars/Base');
+  });
+
+  it('documents the routes in OpenAPI', async () => {
+    const spec = (await test.rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/journeys', '/api/v1/journeys/{id}/report', '/api/v1/journeys/{id}/dry-run']));
+    expect(WORKSPACE).toBe('default');
+  });
+});
