@@ -4,7 +4,7 @@
  * connections, against the limit measured in the same run: raw nodemailer sends of the same
  * prerendered message over the same pool. Sizes: BENCH_CHANNELS_PROFILES (default 200),
  * BENCH_CHANNELS_RENDERS (5000), BENCH_CHANNELS_SENDS (2000), BENCH_CHANNELS_CONCURRENCY (32),
- * BENCH_CHANNELS_POOL (5 SMTP connections). The SMTP server runs in its own process. The last
+ * BENCH_CHANNELS_POOL (5 SMTP connections), BENCH_CHANNELS_WARMUP (300 untimed sends per path). The SMTP server runs in its own process. The last
  * line is one JSON object.
  */
 import nodemailer from 'nodemailer';
@@ -31,6 +31,7 @@ const RENDERS = env('BENCH_CHANNELS_RENDERS', 5000);
 const SENDS = env('BENCH_CHANNELS_SENDS', 2000);
 const CONCURRENCY = env('BENCH_CHANNELS_CONCURRENCY', 32);
 const POOL = env('BENCH_CHANNELS_POOL', 5);
+const WARMUP = env('BENCH_CHANNELS_WARMUP', 300);
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
 async function runConcurrent(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<number> {
@@ -110,23 +111,31 @@ async function main(): Promise<void> {
       recommendations: async () => [],
     };
     let renderedBytes = 0;
-    started = performance.now();
-    for (let i = 0; i < RENDERS; i++) {
+    const renderOne = async (i: number) => {
       const profile = profiles[i % profiles.length];
-      if (profile === undefined) continue;
+      if (profile === undefined) return 0;
       const rendered = await shop.templates.render(
         resolved,
         typeof profile.traits.locale === 'string' ? profile.traits.locale : undefined,
         { profile: { ...profile.traits, first_name: profile.traits.firstName, computed: profile.computed }, cart: profile.computed.openCart, coupon: { code: `CART-${i}`, description: '10% off' }, unsubscribe_url: 'https://r.example/u/x' },
         lookups,
       );
-      renderedBytes += (rendered.html?.length ?? 0) + rendered.text.length;
-    }
+      return (rendered.html?.length ?? 0) + rendered.text.length;
+    };
+    for (let i = 0; i < Math.min(WARMUP, RENDERS); i++) await renderOne(i);
+    started = performance.now();
+    for (let i = 0; i < RENDERS; i++) renderedBytes += await renderOne(i);
     const renderSeconds = (performance.now() - started) / 1000;
     const rendersPerSecond = RENDERS / renderSeconds;
 
     // Full path: claim the log row, consent, render, tracking links, pooled SMTP, lifecycle event.
     process.stderr.write(`sending ${SENDS} messages through Rapport (${CONCURRENCY} concurrent, pool ${POOL})...\n`);
+    // Every measured path first runs WARMUP untimed sends (JIT, pooled connections, caches):
+    // measured cold, whichever path ran first looked up to 6x slower.
+    await runConcurrent(WARMUP, CONCURRENCY, async (index) => {
+      const profile = profiles[index % profiles.length];
+      if (profile !== undefined) await shop.channels.send({ workspaceId: 'ws', profileId: profile.id, channel: 'email', templateId: template.id, idempotencyKey: `warmup:${index}` });
+    });
     const statuses = new Map<string, number>();
     const sendSeconds = await runConcurrent(SENDS, CONCURRENCY, async (index) => {
       const profile = profiles[index % profiles.length];
@@ -136,18 +145,25 @@ async function main(): Promise<void> {
     });
     const sent = statuses.get('sent') ?? 0;
     const rapportSendsPerSecond = sent / sendSeconds;
-    const receivedByRapport = await sink.received();
+    const receivedByRapport = (await sink.received()) - WARMUP;
 
     // The limit: raw nodemailer over the same pool, the same prerendered message, same concurrency.
     const sample = await shop.channels.preview('ws', template.id, { profileId: profiles[0]?.id ?? '' });
     const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: Number(new URL(sink.url).port), secure: false, maxConnections: POOL, maxMessages: Number.POSITIVE_INFINITY, logger: false });
+    const raw = (index: number) => transport.sendMail({ from: 'Shop <news@shop.example>', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+    await runConcurrent(WARMUP, CONCURRENCY, async (index) => {
+      await raw(index);
+    });
     const rawSeconds = await runConcurrent(SENDS, CONCURRENCY, async (index) => {
-      await transport.sendMail({ from: 'Shop <news@shop.example>', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+      await raw(index);
     });
     transport.close();
     const rawSendsPerSecond = SENDS / rawSeconds;
 
     // Provider alone (Rapport's pooled SMTP provider, prerendered): isolates the store and render cost.
+    await runConcurrent(WARMUP, CONCURRENCY, async (index) => {
+      await provider.send({ messageId: `w${index}`, workspaceId: 'ws', profileId: 'x', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+    });
     const providerSeconds = await runConcurrent(SENDS, CONCURRENCY, async (index) => {
       const outcome = await provider.send({ messageId: `p${index}`, workspaceId: 'ws', profileId: 'x', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
       if (!outcome.ok) throw new Error(outcome.error);
@@ -157,7 +173,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'channels',
       machine: machine(),
-      size: { profiles: PROFILES, renders: RENDERS, sends: SENDS, concurrency: CONCURRENCY, smtpPool: POOL, template: 'cart_reminder (MJML + Liquid, 2 locales, catalog lookups)' },
+      size: { profiles: PROFILES, renders: RENDERS, sends: SENDS, warmupPerPath: WARMUP, concurrency: CONCURRENCY, smtpPool: POOL, template: 'cart_reminder (MJML + Liquid, 2 locales, catalog lookups)' },
       render: {
         rendersPerSecond: Math.round(rendersPerSecond),
         meanRenderMs: Number(((renderSeconds * 1000) / RENDERS).toFixed(3)),

@@ -11,14 +11,16 @@
  *    timed until the membership commit (the engine's after-commit listener), p50 / p99.
  * 4. Memory of the process (RSS, heap) at the end.
  *
- * Environment: BENCH_EVENTS (default 150000; the demo makes about one profile per 20 events),
+ * Environment: BENCH_EVENTS (default 100000, up to 20M: events are generated and appended in
+ * chunks; the demo makes about one profile per 24 events),
  * BENCH_SEGMENTS (200), BENCH_PROBES (300). The last line of stdout is one JSON object.
  */
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { demoEventBatches } from '../src/demo/run-demo.js';
+import { generateDemoStore } from '../src/demo/generator.js';
 import { profileIdFor } from '../src/identity/resolve.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { normalizeMessage } from '../src/ingest/normalize.js';
@@ -30,7 +32,7 @@ import { openDatabase, type Database } from '../src/storage/database.js';
 import { createEventAppender, type AppendRow } from '../src/storage/repositories/event-log.js';
 import { machine, percentile, round } from './lib/harness.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 150_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 200);
 const PROBES = Number(process.env.BENCH_PROBES ?? 300);
 const WS = 'default';
@@ -117,19 +119,6 @@ function duckSql(now: number): string {
 }
 
 async function main(): Promise<void> {
-  log(`generating ${EVENTS} demo events...`);
-  const batches = demoEventBatches({ events: EVENTS, seed: 7 });
-  demoEnd = Math.max(...batches.map((batch) => Date.parse(batch.at(-1)?.timestamp ?? '2024-01-01'))) + 60_000;
-  started = Date.now();
-  const receivedAt = demoEnd;
-  const rows: AppendRow[] = [];
-  for (const batch of batches) {
-    for (const item of batch) {
-      const result = normalizeMessage(item, 0, { receivedAt, partitions: 1, sourceId: 'bench' });
-      if (result.ok) rows.push(result.row);
-    }
-  }
-
   // 1. Per-event processor cost, without and with segments.
   const plain = await freshStore('plain');
   const withSegments = await freshStore('segments');
@@ -139,9 +128,33 @@ async function main(): Promise<void> {
   for (const [index, condition] of conditions.entries()) await service.create(WS, { name: `bench ${index}`, condition });
   // The store is empty, so each backfill ends at once and the segments are live.
   for (const segment of await service.list(WS)) await engine.backfillStep(WS, segment.id, segment.version, 1000);
-  log(`appending ${rows.length} events to two stores...`);
-  await appendAll(plain.database, rows);
-  await appendAll(withSegments.database, rows);
+
+  // Demo events are generated and appended to both stores in chunks, so 20M events fit in memory.
+  log(`generating and appending ${EVENTS} demo events to two stores...`);
+  let appended = 0;
+  let latest = 0;
+  let chunk: AppendRow[] = [];
+  const flush = async () => {
+    await appendAll(plain.database, chunk);
+    await appendAll(withSegments.database, chunk);
+    chunk = [];
+  };
+  for (let round = 0; appended < EVENTS; round++) {
+    const store = generateDemoStore({ customers: Math.max(20, Math.ceil((EVENTS - appended) / 60)), seed: 7 + round * 7919, days: 90 });
+    for (const message of store.messagesSync()) {
+      const time = Date.parse(message.timestamp);
+      const result = normalizeMessage(message, 0, { receivedAt: time, partitions: 1, sourceId: 'bench' });
+      if (!result.ok) continue;
+      chunk.push(result.row);
+      appended += 1;
+      if (time > latest) latest = time;
+      if (chunk.length >= 5000) await flush();
+      if (appended >= EVENTS) break;
+    }
+  }
+  await flush();
+  demoEnd = latest + 60_000;
+  started = Date.now();
 
   const processAll = async (database: Database, segmentEngine: SegmentEngine | undefined): Promise<number> => {
     const processor = new Processor({ database, clock, batchSize: 2000, extensions: segmentEngine === undefined ? [] : [segmentEngine.extension()] });
@@ -176,17 +189,17 @@ async function main(): Promise<void> {
   const csvFile = path.join(plain.dir, 'events.csv');
   const out = fs.createWriteStream(csvFile);
   out.write('profile_id,event,ts,revenue,category\n');
-  const exported = await plain.database.db
+  const exported = plain.database.db
     .selectFrom('profile_events as pe')
     .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
     .select(['pe.profile_id', 'e.type', 'e.event', 'e.timestamp', 'e.payload'])
-    .execute();
-  for (const row of exported) {
+    .stream(10_000);
+  for await (const row of exported) {
     const payload: { properties?: { revenue?: unknown; category?: unknown } } = JSON.parse(row.payload);
     const revenue = typeof payload.properties?.revenue === 'number' ? payload.properties.revenue : '';
     const rowCategory = typeof payload.properties?.category === 'string' ? `"${payload.properties.category.replace(/"/g, '""')}"` : '';
     const name = row.type === 'track' ? (row.event ?? '') : row.type;
-    out.write(`${row.profile_id},"${name}",${row.timestamp},${revenue},${rowCategory}\n`);
+    if (!out.write(`${row.profile_id},"${name}",${row.timestamp},${revenue},${rowCategory}\n`)) await once(out, 'drain');
   }
   await new Promise<void>((resolve) => out.end(resolve));
   const duck = await DuckDBInstance.create(':memory:');
@@ -235,12 +248,12 @@ async function main(): Promise<void> {
   const result = {
     bench: 'segments',
     mode: 'lite (one process, SQLite, processor inline)',
-    size: { events: rows.length, profiles, segments: SEGMENTS, memberships },
+    size: { events: appended, profiles, segments: SEGMENTS, memberships },
     acceptanceToSegmentEnteredMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2), probes: latencies.length },
     processor: {
-      usPerEventWithoutSegments: round((plainMs * 1000) / rows.length, 1),
-      usPerEventWithSegments: round((segmentsMs * 1000) / rows.length, 1),
-      eventsPerSecWithSegments: Math.round(rows.length / (segmentsMs / 1000)),
+      usPerEventWithoutSegments: round((plainMs * 1000) / appended, 1),
+      usPerEventWithSegments: round((segmentsMs * 1000) / appended, 1),
+      eventsPerSecWithSegments: Math.round(appended / (segmentsMs / 1000)),
       limit: 'the same events processed with no segment defined',
       ratio: round(plainMs / segmentsMs, 2),
     },

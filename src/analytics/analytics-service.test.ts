@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -45,12 +46,13 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
   let analytics: AnalyticsService;
   let reports: ReportService;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  const duckDir = tempDir('rapport-duck-');
   const clock = manualClock(Date.parse('2024-06-03T07:00:00Z'));
 
   beforeAll(async () => {
     store = await createTestStore(dialect);
     await loadMessages(store.database, fixtureEvents());
-    engine = await DuckDbEngine.open(store.database, { file: duckFile(tempDir('rapport-duck-')) });
+    engine = await DuckDbEngine.open(store.database, { file: duckFile(duckDir) });
     const scores = new ProfileScores({ database: store.database, clock });
     analytics = new AnalyticsService({ database: store.database, engine, clock, scores });
     smtp = await startSmtp();
@@ -61,6 +63,7 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     await smtp.close();
     await engine.close();
     await store.drop();
+    fs.rmSync(duckDir, { recursive: true, force: true });
   });
 
   it('caches results until new events reach the replica', async () => {

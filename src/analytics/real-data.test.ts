@@ -139,17 +139,19 @@ describe.each(dialects)('cohorts and RFM on real data (%s log)', (dialect) => {
     let store: TestStore;
     let engine: DuckDbEngine;
     let purchases: Purchase[];
+    const duckDir = tempDir('rapport-duck-');
 
     beforeAll(async () => {
       purchases = dataset.load();
       store = await createTestStore(dialect);
       await loadMessages(store.database, toMessages(purchases, dataset.name), ws);
-      engine = await DuckDbEngine.open(store.database, { file: duckFile(tempDir('rapport-duck-')) });
+      engine = await DuckDbEngine.open(store.database, { file: duckFile(duckDir) });
       await engine.sync();
     }, 240_000);
     afterAll(async () => {
       await engine?.close();
       await store?.drop();
+      fs.rmSync(duckDir, { recursive: true, force: true });
     });
 
     it('has every order and customer of the raw file', async () => {

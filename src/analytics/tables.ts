@@ -19,6 +19,10 @@ function stepRows(key: string, steps: readonly FunnelStepResult[]): Cell[][] {
   return steps.map((step) => [key, step.step, step.label, step.profiles, step.conversionFromPrevious, step.conversionFromFirst, step.dropOff, step.medianSeconds]);
 }
 
+/**
+ * The funnel as tables: steps (per breakdown value) and time-to-convert buckets.
+ * @example funnelTables(result)[0].name // 'funnel'
+ */
 export function funnelTables(result: FunnelResult): Table[] {
   const columns = ['breakdown', 'step', 'label', 'profiles', 'conversion_from_previous', 'conversion_from_first', 'drop_off', 'median_seconds'];
   const rows = [...stepRows('all', result.steps), ...(result.breakdown ?? []).flatMap((row) => stepRows(row.key, row.steps))];
@@ -29,6 +33,10 @@ export function funnelTables(result: FunnelResult): Table[] {
   ];
 }
 
+/**
+ * Cohorts as tables: one row per cohort, and one per cohort and period offset.
+ * @example cohortTables(result).map((table) => table.name) // ['cohorts', 'cohort_periods']
+ */
 export function cohortTables(result: CohortResult): Table[] {
   return [
     { name: 'cohorts', columns: ['cohort', 'size', 'repeat_customers', 'revenue'], rows: result.cohorts.map((row) => [row.cohort, row.size, row.repeatCustomers, row.revenue]) },
@@ -40,6 +48,10 @@ export function cohortTables(result: CohortResult): Table[] {
   ];
 }
 
+/**
+ * RFM as tables: groups, scored profiles, and movement when asked for.
+ * @example rfmTables(result)[0].name // 'rfm_groups'
+ */
 export function rfmTables(result: RfmResult): Table[] {
   const tables: Table[] = [
     {
@@ -59,6 +71,10 @@ export function rfmTables(result: RfmResult): Table[] {
   return tables;
 }
 
+/**
+ * Attribution as one table, keyed by what it was grouped by.
+ * @example attributionTables(result)[0].columns[0] // 'channel'
+ */
 export function attributionTables(result: AttributionResult): Table[] {
   return [
     {
@@ -69,6 +85,10 @@ export function attributionTables(result: AttributionResult): Table[] {
   ];
 }
 
+/**
+ * The KPI report as one table.
+ * @example kpiTables(lines)[0].rows.length // 11
+ */
 export function kpiTables(lines: readonly KpiLine[]): Table[] {
   return [
     {
@@ -79,6 +99,10 @@ export function kpiTables(lines: readonly KpiLine[]): Table[] {
   ];
 }
 
+/**
+ * The maturity criteria as one table, with the action for each unmet one.
+ * @example maturityTables(assessment)[0].name // 'maturity'
+ */
 export function maturityTables(assessment: MaturityAssessment): Table[] {
   return [
     {

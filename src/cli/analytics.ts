@@ -93,7 +93,24 @@ export async function analyticsCommand(args: string[]): Promise<number> {
   const workspace = values.workspace ?? DEFAULT_WORKSPACE;
   const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
   try {
-    const { analytics } = rapport;
+    return await dispatch(rapport.analytics, workspace, command, tableArg, values);
+  } catch (error) {
+    // Bad parameters and a replica held by the server are the user's to fix: say what, no stack.
+    process.stderr.write(`rapport analytics: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await rapport.close();
+  }
+}
+
+async function dispatch(
+  analytics: AnalyticsService,
+  workspace: string,
+  command: string,
+  tableArg: string | undefined,
+  values: { params?: string | undefined; csv?: boolean | undefined; table?: string | undefined; out?: string | undefined },
+): Promise<number> {
+  {
     if (command === 'status') {
       process.stdout.write(`${JSON.stringify(await analytics.status(), null, 2)}\n`);
       return 0;
@@ -124,7 +141,5 @@ export async function analyticsCommand(args: string[]): Promise<number> {
     if (values.out !== undefined) fs.writeFileSync(values.out, output);
     else process.stdout.write(output);
     return 0;
-  } finally {
-    await rapport.close();
   }
 }

@@ -19,6 +19,7 @@ import { recsCommand } from './recs.js';
 import { clvCommand, predictCommand } from './predict.js';
 import { experimentsCommand } from './experiments.js';
 import { segmentsCommand } from './segments.js';
+import { analyticsCommand } from './analytics.js';
 
 const USAGE = `rapport <command> [options]
 
@@ -36,6 +37,7 @@ Commands:
   experiments           A/B tests: list | create --file F | start | stop | promote | results KEY | evaluate | power
   journeys              journeys: list | create | recipe | activate | pause | report | dry-run ... (journeys help)
   channels              templates, sends, coupons, suppression, erasure and export: status | starters | preview | send | erase | export ... (channels help)
+  analytics             analytics replica and analyses: status | sync | rebuild | funnel | cohorts | rfm | attribution | kpis | maturity (analytics help)
   help                  this text
 
 Configuration comes from the environment; see README.md.`;
@@ -69,6 +71,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await experimentsCommand(rest);
       case 'journeys':
         return await journeysCommand(rest);
+      case 'analytics':
+        return await analyticsCommand(rest);
       case 'channels':
         return await channelsCommand(rest);
       case undefined:

@@ -55,6 +55,19 @@ describe('rapport clv fit', () => {
     expect(Math.abs(Number(pareto.last.s) / 0.6061 - 1)).toBeLessThan(0.01);
   });
 
+  it('fits MBG/NBD on the lifetimes summary and BG/BB on the donations patterns', async () => {
+    const mbg = await run(['fit', '--model', 'mbgnbd', '--summary', `${CDNOW}/cdnow_customers_summary.csv`]);
+    expect(mbg.code).toBe(0);
+    expect(Math.abs(Number(mbg.last.r) - 0.525)).toBeLessThan(5e-4);
+    expect(Math.abs(Number(mbg.last.b) - 1.614)).toBeLessThan(5e-4);
+    const bgbb = await run(['fit', '--model', 'bgbb', '--summary', '/work/shared/data/donations-bgbb/donations_rf_matrix.csv']);
+    expect(bgbb.code).toBe(0);
+    expect(bgbb.last).toMatchObject({ model: 'bgbb', customers: 11_104, converged: true });
+    expect(Math.abs(Number(bgbb.last.loglik) + 33225.58)).toBeLessThan(5e-3);
+    expect(Math.abs(Number(bgbb.last.alpha) / 1.204 - 1)).toBeLessThan(0.01);
+    expect((await run(['fit', '--model', 'bgbb', '--transactions', `${CDNOW}/cdnow_sample_elog.csv`])).stderr).toMatch(/bgbb is fitted on a --summary FILE/);
+  });
+
   it('explains bad input and too little data', async () => {
     expect((await run(['fit', '--model', 'nope', '--summary', 'x.csv'])).stderr).toMatch(/--model must be one of bgnbd, pareto, gammagamma/);
     expect((await run(['fit', '--model', 'bgnbd'])).code).toBe(2);

@@ -6,7 +6,9 @@ import { fitBgNbd } from '../predictive/bgnbd.js';
 import type { FitOutcome } from '../predictive/fit.js';
 import { fitGammaGamma } from '../predictive/gamma-gamma.js';
 import { fitParetoNbd } from '../predictive/pareto-nbd.js';
-import { parseDate, summariesFromRecords, transactionsFromRecords, type CsvRecord } from '../predictive/records.js';
+import { bgbbRowsFromRecords, parseDate, summariesFromRecords, transactionsFromRecords, type CsvRecord } from '../predictive/records.js';
+import { fitBgBb } from '../predictive/bgbb.js';
+import { fitMbgNbd } from '../predictive/mbgnbd.js';
 import { summarize, toColumns, type CustomerSummary, type PeriodUnit } from '../predictive/summary.js';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
@@ -15,14 +17,15 @@ import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import type { RefreshPhase } from '../predictive/jobs/predictive-service.js';
 import { createProgress, type Progress } from './progress.js';
 
-const CLV_USAGE = `usage: rapport clv fit --model bgnbd|pareto|gammagamma (--transactions FILE | --summary FILE)
+const CLV_USAGE = `usage: rapport clv fit --model bgnbd|pareto|gammagamma|mbgnbd|bgbb (--transactions FILE | --summary FILE)
          [--period week|day] [--calibration-end YYYY-MM-DD]
          [--customer-column NAME] [--date-column NAME] [--amount-column NAME]
   --transactions  CSV (or .csv.gz) of orders: customer id, date, amount (several orders on one day count as one)
-  --summary       CSV with x, t_x, T (lifetimes: frequency, recency, T) and optionally monetary (zbar, m_x)
+  --summary       CSV with x, t_x, T (lifetimes: frequency, recency, T) and optionally monetary (zbar, m_x);
+                  for bgbb (discrete opportunities): x, t_x, n and a weight (frequency, recency, periods, weights)
 Prints one final JSON line with the fitted parameters and the log-likelihood.`;
 
-const MODELS = ['bgnbd', 'pareto', 'gammagamma'] as const;
+const MODELS = ['bgnbd', 'pareto', 'gammagamma', 'mbgnbd', 'bgbb'] as const;
 type ModelName = (typeof MODELS)[number];
 
 function isModel(value: string | undefined): value is ModelName {
@@ -58,6 +61,7 @@ export async function clvCommand(args: string[]): Promise<number> {
   if (positionals[0] !== 'fit') return usage('the only subcommand is "fit"');
   if (!isModel(values.model)) return usage(`--model must be one of ${MODELS.join(', ')}`);
   if ((values.transactions === undefined) === (values.summary === undefined)) return usage('give exactly one of --transactions FILE or --summary FILE');
+  if (values.model === 'bgbb' && values.summary === undefined) return usage('bgbb is fitted on a --summary FILE of (x, t_x, n, weight) patterns');
   if (values.period !== 'week' && values.period !== 'day') return usage('--period must be week or day');
   const period: PeriodUnit = values.period;
   const file = values.transactions ?? values.summary ?? '';
@@ -80,6 +84,11 @@ export async function clvCommand(args: string[]): Promise<number> {
   }
   let rows: CustomerSummary[];
   let source: Record<string, unknown>;
+  if (values.model === 'bgbb') {
+    const patterns = bgbbRowsFromRecords(records);
+    if (patterns.issues.length > 0) return badLines(file, patterns.issues);
+    return report('bgbb', fitBgBb(patterns.rows), {}, started);
+  }
   if (values.transactions !== undefined) {
     const { transactions, issues } = transactionsFromRecords(records, { customer: values['customer-column'], date: values['date-column'], amount: values['amount-column'] });
     if (issues.length > 0) return badLines(file, issues);
@@ -94,7 +103,12 @@ export async function clvCommand(args: string[]): Promise<number> {
   }
   const data = toColumns(rows);
   const model = values.model;
-  const outcome: FitOutcome<object> = model === 'bgnbd' ? fitBgNbd(data) : model === 'pareto' ? fitParetoNbd(data) : fitGammaGamma(data);
+  const outcome: FitOutcome<object> = model === 'bgnbd' ? fitBgNbd(data) : model === 'pareto' ? fitParetoNbd(data) : model === 'mbgnbd' ? fitMbgNbd(data) : fitGammaGamma(data);
+  return report(model, outcome, source, started);
+}
+
+/** Prints the outcome of a fit: one JSON line on stdout (problems also on stderr); returns the exit code. */
+function report(model: ModelName, outcome: FitOutcome<object>, source: Record<string, unknown>, started: number): number {
   const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
   if (outcome.status !== 'fitted') {
     process.stderr.write(`rapport clv: ${outcome.message}${outcome.status === 'invalid-data' && outcome.row >= 0 ? ` (customer row ${outcome.row + 1})` : ''}\n`);

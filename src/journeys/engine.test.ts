@@ -7,6 +7,7 @@ import { ProfileService } from '../profiles/profile-service.js';
 import { RapportError } from '../shared/errors.js';
 import { listMembers } from '../storage/repositories/journeys-activity.js';
 import { stepsOfRun } from '../storage/repositories/journeys.js';
+import { insertMembers } from '../storage/repositories/segments.js';
 import type { JourneyDefinition } from './definition.js';
 import { createJourneys } from './journeys.js';
 import { pickArm } from './engine.js';
@@ -130,6 +131,29 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('splits on segment membership as the segments module keeps it', async () => {
+    h = await journeyHarness(dialect, T0);
+    await start({
+      name: 'members',
+      trigger: { type: 'event', event: 'Go' },
+      start: 'vip',
+      nodes: [
+        { id: 'vip', type: 'condition', condition: { type: 'segment', segmentId: 'seg_vip' }, yes: 'gold', no: 'plain' },
+        send('gold', 'vip-offer', 'end'),
+        send('plain', 'standard-offer', 'end'),
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    await h.identify('ann', { email: 'ann@example.com' });
+    await h.identify('bob', { email: 'bob@example.com' });
+    const ann = await h.profileOf('ann');
+    await h.store.database.transaction((trx) => insertMembers(trx, h.store.database, WS, [{ segmentId: 'seg_vip', profileId: ann, enteredAt: T0 }]));
+    await h.track('ann', 'Go');
+    await h.track('bob', 'Go');
+    expect(h.sends(ann)).toEqual([`vip-offer@${iso(T0)}`]);
+    expect(h.sends(await h.profileOf('bob'))).toEqual([`standard-offer@${iso(T0)}`]);
   });
 
   it('A/B/n split with a holdout arm: a stable arm per customer, holdout leaves', async () => {

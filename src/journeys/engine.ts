@@ -57,7 +57,6 @@ export interface EngineDeps {
   profiles?: ProfileUpdater;
   /** For webhook nodes; default the global fetch. */
   fetch?: typeof fetch;
-  memberships?: (workspaceId: string, profileId: string) => Promise<ReadonlySet<string>>;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -248,7 +247,6 @@ export class JourneyEngine {
         const profiles = await loadJourneyProfiles(trx, this.deps.database, workspaceId, live.map((run) => run.profileId), {
           conditions,
           now,
-          ...(this.deps.memberships === undefined ? {} : { memberships: this.deps.memberships }),
         });
         const steps: repo.StepRecord[] = [];
         const sends: activity.SendRecord[] = [];

@@ -1,4 +1,4 @@
-import type { Condition } from '../segments/condition.js';
+import { referencedSegments, type Condition } from '../segments/condition.js';
 import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
 import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
 import { currentTraits } from '../profiles/view.js';
@@ -6,6 +6,7 @@ import type { Database, Tx } from '../storage/database.js';
 import { loadProfiles } from '../storage/repositories/profiles.js';
 import { readProfileScores } from '../storage/repositories/profile-scores.js';
 import { readTimeline } from '../storage/repositories/profiles-timeline.js';
+import { membershipsOf } from '../storage/repositories/segments.js';
 import { zoneOr } from './local-time.js';
 
 /** What a journey knows of a customer when it takes a step. */
@@ -23,15 +24,15 @@ const historyLimit = 1000;
 
 /**
  * Loads profiles for conditions and local times. Event conditions are evaluated over the last
- * 1,000 events of the profile's timeline, read only when one of `conditions` needs them.
- * Segment memberships come from `memberships` (the segments module), when given.
+ * 1,000 events of the profile's timeline, read only when one of `conditions` needs them;
+ * segment memberships likewise.
  */
 export async function loadJourneyProfiles(
   db: Tx,
   database: Pick<Database, 'dialect'>,
   workspaceId: string,
   ids: readonly string[],
-  options: { conditions?: readonly Condition[]; now: number; memberships?: (workspaceId: string, profileId: string) => Promise<ReadonlySet<string>> },
+  options: { conditions?: readonly Condition[]; now: number },
 ): Promise<Map<string, JourneyProfile>> {
   const result = new Map<string, JourneyProfile>();
   if (ids.length === 0) return result;
@@ -54,6 +55,9 @@ export async function loadJourneyProfiles(
   };
   const wanted = [...new Set(ids.map(resolve))].filter((id) => byId.has(id));
   const scores = await readProfileScores(db, workspaceId, wanted);
+  // Segment memberships (kept by the segments module), read only when a condition names a segment.
+  const needsMemberships = (options.conditions ?? []).some((condition) => referencedSegments(condition).length > 0);
+  const memberships = needsMemberships ? await membershipsOf(db, database.dialect, workspaceId, wanted) : new Map<string, Set<string>>();
   const specs = new Map<string, ReturnType<typeof eventStatSpecs> extends Map<string, infer V> ? V : never>();
   for (const condition of options.conditions ?? []) for (const [key, value] of eventStatSpecs(condition)) specs.set(key, value);
   const built = new Map<string, JourneyProfile>();
@@ -75,7 +79,7 @@ export async function loadJourneyProfiles(
         state: profile.state,
         scores: scores.get(id) ?? {},
         events,
-        memberships: options.memberships === undefined ? new Set() : await options.memberships(workspaceId, id),
+        memberships: memberships.get(id) ?? new Set(),
       },
     });
   }

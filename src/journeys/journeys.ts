@@ -21,7 +21,6 @@ export interface JourneysOptions {
   templates?: TemplateCheck;
   /** An existing scheduler to share (other modules' jobs); default a new one. */
   scheduler?: Scheduler;
-  memberships?: (workspaceId: string, profileId: string) => Promise<ReadonlySet<string>>;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -50,7 +49,6 @@ export function createJourneys(options: JourneysOptions): Journeys {
     sender: options.sender,
     clock,
     ...(options.ingest === undefined ? {} : { profiles: new IngestProfileUpdater({ database: options.database, ingest: options.ingest, clock }) }),
-    ...(options.memberships === undefined ? {} : { memberships: options.memberships }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   engine.register();

@@ -3,6 +3,7 @@
  * amount) or ready-made (x, t_x, T, monetary) summaries. Column names are matched against the
  * spellings of the common tools (lifetimes, BTYD, shop exports) unless given explicitly.
  */
+import type { BgBbRow } from './bgbb.js';
 import type { CustomerSummary, Transaction } from './summary.js';
 
 export type CsvRecord = Record<string, string | undefined>;
@@ -113,6 +114,30 @@ export function summariesFromRecords(records: readonly CsvRecord[]): { rows: Cus
       row.monetary = m;
     }
     rows.push(row);
+    return undefined;
+  });
+  return { rows, issues };
+}
+
+/**
+ * BG/BB patterns (x, t_x, n, weight) from CSV records with lifetimes or BTYD column names
+ * (frequency/x, recency/t.x, periods/n.cal, weights/custs; weight 1 when absent).
+ * @example bgbbRowsFromRecords([{ frequency: '2', recency: '4', periods: '6', weights: '100' }])
+ */
+export function bgbbRowsFromRecords(records: readonly CsvRecord[]): { rows: BgBbRow[]; issues: RecordIssue[] } {
+  const header = Object.keys(records[0] ?? {});
+  const x = pick(header, undefined, ['x', 'frequency'], 'x (purchase opportunities taken)');
+  const tx = pick(header, undefined, ['t_x', 'tx', 't.x', 'recency'], 't_x (last opportunity taken)');
+  const n = pick(header, undefined, ['n', 'n_cal', 'n.cal', 'periods'], 'n (opportunities)');
+  for (const found of [x, tx, n]) if (typeof found !== 'string') return { rows: [], issues: [found] };
+  const weightColumn = pick(header, undefined, ['weight', 'weights', 'custs', 'customers', 'count'], 'weight');
+  const rows: BgBbRow[] = [];
+  const issues: RecordIssue[] = [];
+  records.forEach((record, index) => {
+    const values = [x, tx, n].map((column) => Number(record[String(column)]));
+    const weight = typeof weightColumn === 'string' ? Number(record[weightColumn]) : 1;
+    if (!values.every(Number.isFinite) || !Number.isFinite(weight)) return issues.push({ line: index + 1, message: 'x, t_x, n and the weight must be numbers' });
+    rows.push({ x: values[0] ?? 0, tx: values[1] ?? 0, n: values[2] ?? 0, weight });
     return undefined;
   });
   return { rows, issues };

@@ -10,6 +10,7 @@ import { loadProfiles } from '../storage/repositories/profiles.js';
 import { readProfileScores } from '../storage/repositories/profile-scores.js';
 import * as repo from '../storage/repositories/recommendations.js';
 import type { ProfileState } from '../profiles/state.js';
+import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/recommendation-slot.js';
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
 import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
 import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
@@ -459,6 +460,53 @@ export class RecommendationService {
   provider(): RecommendationProvider {
     return (workspaceId, slot) => this.recommend(workspaceId, slot);
   }
+
+  /**
+   * The provider the template layer's slot seam takes (`src/templates/recommendation-slot.ts`):
+   * a slot named after a strategy (`for_you`, `also-bought`, `best_sellers`, ...) or an alias
+   * (`similar`, `cart_complements`, `picks`, `continue_shopping`) is filled by that strategy,
+   * for the profile, with the first context product as the anchor.
+   * @example channels({ ..., recommendations: recs.slotProvider() })
+   */
+  slotProvider(): RecommendationSlotProvider {
+    return {
+      recommend: async (request: SlotRequest): Promise<SlotProduct[]> => {
+        const result = await this.recommend(request.workspaceId, {
+          strategy: strategyForSlot(request.slot),
+          profileId: request.profileId,
+          product: request.contextProductIds[0],
+          limit: Math.min(MAX_LIMIT, Math.max(1, Math.floor(request.limit))),
+        });
+        return result.items.map((item) => ({ id: item.id, name: item.name ?? item.id, url: item.url, image_url: item.image_url, price: item.price, currency: item.currency, category: item.category, brand: item.brand }));
+      },
+    };
+  }
+}
+
+const slotAliases: Readonly<Record<string, StrategyName>> = {
+  similar: 'also-bought',
+  goes_with: 'complementary',
+  complements: 'complementary',
+  cart_complements: 'complementary',
+  complete_the_look: 'complementary',
+  continue_shopping: 'recently-viewed',
+  picks: 'for-you',
+  email_picks: 'for-you',
+  default: 'for-you',
+  sale: 'highest-discount',
+  new: 'new-arrivals',
+};
+
+/**
+ * The strategy a template slot name asks for; unknown names get "for you" (its fallback chain
+ * fills cold starts).
+ * @example strategyForSlot('best_sellers') // 'best-sellers'
+ */
+export function strategyForSlot(slot: string): StrategyName {
+  const name = slot.trim().toLowerCase();
+  const dashed = name.replace(/_/g, '-');
+  if (isStrategyName(dashed)) return dashed;
+  return slotAliases[name.replace(/-/g, '_')] ?? 'for-you';
 }
 
 function parseAttributes(text: string): Record<string, unknown> {

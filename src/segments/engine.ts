@@ -508,7 +508,8 @@ export class SegmentEngine {
     // A backfill of a condition that reads only events, scores and memberships skips the states.
     const evaluated = only !== undefined ? segments.set.closeOverDependents([only.id]) : undefined;
     const profiles =
-      evaluated !== undefined && !evaluated.some((segment) => segment.needsState)
+      // (Webhook payloads carry the email, which is in the state.)
+      evaluated !== undefined && !evaluated.some((segment) => segment.needsState || segments.destinations.has(segment.id))
         ? (await lockProfiles(trx, this.#database.dialect, workspaceId, profileIds)).map((row) => ({ id: row.id, mergedInto: row.mergedInto, state: emptyState() }))
         : await loadProfiles(trx, this.#database.dialect, workspaceId, profileIds, { forUpdate: true });
     if (clearDue) await clearDueUpTo(trx, this.#database.dialect, workspaceId, profileIds, now);

@@ -118,6 +118,14 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     expect(own.json().items[0].id).toBe('jacket');
   });
 
+  it('fills template slots through the slot provider', async () => {
+    const profile = await rapport.profiles.lookupProfile('default', 'user_id', 'u7');
+    const products = await rapport.recommendations.slotProvider().recommend({ workspaceId: 'default', profileId: profile?.id ?? '', slot: 'similar', limit: 2, contextProductIds: ['jacket'] });
+    expect(products.map((product) => product.id).sort()).toEqual(['gloves', 'hat']);
+    expect(products[0]).toMatchObject({ currency: null, brand: 'North' });
+    expect(typeof products[0]?.name).toBe('string');
+  });
+
   it('stores business rules per strategy and applies them', async () => {
     const put = await rapport.app.inject({ method: 'PUT', url: '/api/v1/recommendations/rules/also-bought', headers: admin, payload: { excludeBrands: ['North'], fallback: ['highest-discount'] } });
     expect(put.statusCode).toBe(200);

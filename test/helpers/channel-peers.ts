@@ -28,12 +28,13 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
 }
 
 /** An SMTP server on 127.0.0.1 that accepts any mail (optionally with a login) and parses it. */
-export async function startSmtpPeer(options: { user?: string; password?: string; rejectRecipient?: string; parse?: boolean } = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: { user?: string; password?: string; rejectRecipient?: string; parse?: boolean; starttls?: boolean } = {}): Promise<SmtpPeer> {
   const mails: ParsedMail[] = [];
   let received = 0;
   const server = new SMTPServer({
     secure: false,
-    disabledCommands: options.user === undefined ? ['AUTH', 'STARTTLS'] : ['STARTTLS'],
+    // With `starttls`, smtp-server upgrades with its built-in self-signed test certificate.
+    disabledCommands: [...(options.user === undefined ? ['AUTH'] : []), ...(options.starttls === true ? [] : ['STARTTLS'])],
     authOptional: options.user === undefined,
     allowInsecureAuth: true,
     logger: false,
@@ -50,7 +51,7 @@ export async function startSmtpPeer(options: { user?: string; password?: string;
         callback(error);
       } else callback();
     },
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       if (options.parse === false) {
         stream.on('data', () => undefined);
         stream.on('end', () => {
@@ -61,6 +62,8 @@ export async function startSmtpPeer(options: { user?: string; password?: string;
       }
       simpleParser(stream)
         .then((mail) => {
+          // Record whether the session was upgraded to TLS, for the TLS test.
+          mail.headers.set('x-peer-secure', String(session.secure));
           mails.push(mail);
           received += 1;
           callback();

@@ -11,6 +11,10 @@ import { Params } from './filters.js';
 
 const hour = 3_600_000;
 
+/**
+ * The attribution question as one DuckDB query with its parameters.
+ * @example const { text, params } = attributionSql('ws', { from, to, by: 'message' });
+ */
 export function attributionSql(workspaceId: string, query: AttributionQuery): { text: string; params: Params } {
   const params = new Params();
   const ws = params.add(workspaceId);

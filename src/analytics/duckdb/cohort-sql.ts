@@ -15,6 +15,10 @@ export interface CohortSql {
   params: Params;
 }
 
+/**
+ * The cohort question as one DuckDB query with its parameters.
+ * @example const { text, params } = cohortSql('ws', { period: 'month' }); await duck.all(text, params.values);
+ */
 export function cohortSql(workspaceId: string, query: CohortQuery): CohortSql {
   const params = new Params();
   const ws = params.add(workspaceId);
@@ -54,7 +58,10 @@ export function cohortSql(workspaceId: string, query: CohortQuery): CohortSql {
   return { text, params };
 }
 
-/** Assembles the rows of `cohortSql` into one row per cohort. */
+/**
+ * Assembles the rows of `cohortSql` into one row per cohort.
+ * @example cohortResult(query, rows).cohorts[0]?.size
+ */
 export function cohortResult(query: CohortQuery, rows: readonly DuckRow[]): CohortResult {
   const period = query.period ?? 'month';
   const byCohort = new Map<string, CohortRow>();

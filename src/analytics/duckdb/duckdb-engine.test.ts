@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, tempDir, type TestStore } from '../../../test/helpers/databases.js';
 import { DuckDbEngine } from './duckdb-engine.js';
@@ -30,6 +31,7 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
   afterAll(async () => {
     await engine.close();
     await store.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('counts a loose funnel with conversion, drop-off and time to convert', async () => {

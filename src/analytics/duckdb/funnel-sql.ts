@@ -70,7 +70,7 @@ function funnelCtes(workspaceId: string, query: FunnelQuery, hasSegments: boolea
   // Profiles that never got past step k-1 drop out of f_k; bring them back for the counts.
   const joins = Array.from({ length: n - 1 }, (_, i) => `left join f${i + 2} using (profile_id)`).join(' ');
   const times = Array.from({ length: n }, (_, i) => `f${i + 1}.t${i + 1}`).join(', ');
-  const bkey = breakdownSql(query, ws, windowMs);
+  const bkey = breakdownSql(query);
   ctes.push(`base as (select f1.profile_id, f1.device, f1.country, ${times} from f1 ${joins})`);
   if (query.breakdown === 'source' || query.breakdown === 'medium' || query.breakdown === 'campaign' || query.breakdown === 'channel') {
     ctes.push(`touches as (select profile_id, ts, touch_kind, source, medium, campaign from events where workspace_id = ${ws} and profile_id is not null and touch_kind is not null and touch_kind <> 'direct')`);
@@ -88,9 +88,7 @@ function funnelCtes(workspaceId: string, query: FunnelQuery, hasSegments: boolea
   return { ctes: `with ${ctes.join(',\n')}`, params, n };
 }
 
-function breakdownSql(query: FunnelQuery, ws: string, windowMs: string): string {
-  void ws;
-  void windowMs;
+function breakdownSql(query: FunnelQuery): string {
   switch (query.breakdown) {
     case undefined:
     case 'segment':
@@ -115,7 +113,10 @@ function breakdownSql(query: FunnelQuery, ws: string, windowMs: string): string 
   }
 }
 
-/** SQL of the per-breakdown step counts, medians and time buckets. */
+/**
+ * SQL of the per-breakdown step counts, medians and time buckets.
+ * @example const { text, params } = funnelSummarySql('ws', query, false);
+ */
 export function funnelSummarySql(workspaceId: string, query: FunnelQuery, hasSegments: boolean): FunnelSql {
   const { ctes, params, n } = funnelCtes(workspaceId, query, hasSegments);
   const from = (k: number): number => ((query.order ?? 'loose') === 'any' ? 1 : k - 1);
@@ -138,7 +139,10 @@ export function funnelSummarySql(workspaceId: string, query: FunnelQuery, hasSeg
   return { text: `${ctes}\nselect ${columns.join(', ')} from final group by ${sets} order by is_total desc, c1 desc, bkey`, params };
 }
 
-/** SQL of the ids of profiles who reached `step - 1` but not `step`. */
+/**
+ * SQL of the ids of profiles who reached `step - 1` but not `step`.
+ * @example const { text, params } = funnelDroppedSql('ws', query, 2, 1000);
+ */
 export function funnelDroppedSql(workspaceId: string, query: FunnelQuery, step: number, limit: number): FunnelSql {
   const { ctes, params } = funnelCtes(workspaceId, query, false);
   return { text: `${ctes}\nselect profile_id from final where t${step - 1} is not null and t${step} is null order by profile_id limit ${params.add(limit)}`, params };

@@ -12,6 +12,10 @@ import { Params } from './filters.js';
 
 const sessionGap = 1_800_000;
 
+/**
+ * Sessions of [from, to) per traffic kind: count, converted, bounced, seconds.
+ * @example const { text, params } = sessionFiguresSql('ws', from, to);
+ */
 export function sessionFiguresSql(workspaceId: string, from: number, to: number): { text: string; params: Params } {
   const params = new Params();
   const ws = params.add(workspaceId);
@@ -34,6 +38,10 @@ export function sessionFiguresSql(workspaceId: string, from: number, to: number)
   };
 }
 
+/**
+ * Orders, customers (new and returning), revenue to date per customer and NPS answers of [from, to).
+ * @example const { text, params } = orderFiguresSql('ws', from, to);
+ */
 export function orderFiguresSql(workspaceId: string, from: number, to: number): { text: string; params: Params } {
   const params = new Params();
   const ws = params.add(workspaceId);
@@ -59,6 +67,10 @@ export function orderFiguresSql(workspaceId: string, from: number, to: number): 
   };
 }
 
+/**
+ * Combines the rows of the two queries above.
+ * @example periodFigures(sessionRows, orderRow).sessions
+ */
 export function periodFigures(sessions: readonly DuckRow[], orders: DuckRow | undefined): PeriodFigures {
   const trafficByKind: Record<string, number> = {};
   let total = 0;
@@ -96,6 +108,10 @@ export function periodFigures(sessions: readonly DuckRow[], orders: DuckRow | un
 export const behaviourEvents = ['Product Viewed', 'Product List Viewed', 'Product Clicked', 'Product Added', 'Cart Viewed', 'Checkout Started', 'Products Searched'];
 export const personalizationEvents = ['Recommendation Viewed', 'Recommendation Clicked', 'Onsite Campaign Viewed', 'Onsite Campaign Clicked', 'Experiment Viewed', 'Coupon Applied'];
 
+/**
+ * What the workspace tracks, for the maturity assessment.
+ * @example const { text, params } = signalsSql('ws');
+ */
 export function signalsSql(workspaceId: string): { text: string; params: Params } {
   const params = new Params();
   const ws = params.add(workspaceId);
@@ -116,6 +132,10 @@ export function signalsSql(workspaceId: string): { text: string; params: Params 
   };
 }
 
+/**
+ * Typed signals from the row of `signalsSql`.
+ * @example maturitySignals(row).channels // ['email', 'web']
+ */
 export function maturitySignals(row: DuckRow | undefined): MaturitySignals {
   const profiles = count(row?.profiles);
   const channels: string[] = [];

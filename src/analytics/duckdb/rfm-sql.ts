@@ -12,7 +12,10 @@ import { Params } from './filters.js';
 
 const gridLiteral = `[${rfmGrid.map((row) => `[${row.map((group) => `'${group}'`).join(', ')}]`).join(', ')}]`;
 
-/** CTE `scored(profile_id, last_ts, orders, revenue, recency_days, r, f, m, grp)` as of `asOf`. */
+/**
+ * CTE `scored(profile_id, last_ts, orders, revenue, recency_days, r, f, m, grp)` as of `asOf`.
+ * @example `with ${rfmCte(params, 'ws', Date.now())} select grp, count(*) from scored group by grp`
+ */
 export function rfmCte(params: Params, workspaceId: string, asOf: number, name = 'scored'): string {
   const ws = params.add(workspaceId);
   const at = params.add(asOf);
@@ -29,6 +32,10 @@ export function rfmCte(params: Params, workspaceId: string, asOf: number, name =
     ${name} as (select *, ${gridLiteral}[r][((f + m) // 2)::integer] as grp from ${name}_s)`;
 }
 
+/**
+ * Customers, revenue and averages per RFM group.
+ * @example const { text, params } = rfmSummarySql('ws', Date.now());
+ */
 export function rfmSummarySql(workspaceId: string, asOf: number): { text: string; params: Params } {
   const params = new Params();
   const cte = rfmCte(params, workspaceId, asOf);
@@ -40,6 +47,10 @@ export function rfmSummarySql(workspaceId: string, asOf: number): { text: string
   };
 }
 
+/**
+ * Scored customers by profile id, the first `limit` (all without).
+ * @example const { text, params } = rfmRowsSql('ws', Date.now(), 100);
+ */
 export function rfmRowsSql(workspaceId: string, asOf: number, limit: number | undefined): { text: string; params: Params } {
   const params = new Params();
   const cte = rfmCte(params, workspaceId, asOf);
@@ -47,6 +58,10 @@ export function rfmRowsSql(workspaceId: string, asOf: number, limit: number | un
   return { text: `with ${cte} select profile_id, recency_days, orders, revenue, r, f, m, grp from scored order by profile_id${tail}`, params };
 }
 
+/**
+ * Customers per (group at `compareTo`, group at `asOf`); `none` when not yet a customer.
+ * @example const { text, params } = rfmMovementSql('ws', now, now - 30 * 86_400_000);
+ */
 export function rfmMovementSql(workspaceId: string, asOf: number, compareTo: number): { text: string; params: Params } {
   const params = new Params();
   const now = rfmCte(params, workspaceId, asOf, 'now_s');
@@ -63,6 +78,10 @@ function isGroup(value: string | null): value is RfmGroup {
   return rfmGroups.some((group) => group === value);
 }
 
+/**
+ * One summary per named group (zero rows for groups nobody is in).
+ * @example rfmGroupSummaries(rows).groups.length // 11
+ */
 export function rfmGroupSummaries(rows: readonly DuckRow[]): { customers: number; groups: RfmGroupSummary[] } {
   const customers = rows.reduce((sum, row) => sum + count(row.profiles), 0);
   const byGroup = new Map(rows.map((row) => [text(row.grp), row]));
@@ -82,6 +101,10 @@ export function rfmGroupSummaries(rows: readonly DuckRow[]): { customers: number
   return { customers, groups };
 }
 
+/**
+ * Typed rows of `rfmRowsSql`.
+ * @example rfmProfileRows(rows)[0]?.group
+ */
 export function rfmProfileRows(rows: readonly DuckRow[]): RfmProfileRow[] {
   return rows.flatMap((row) => {
     const group = text(row.grp);

@@ -158,3 +158,23 @@ describe.each(Object.keys(setups))('provider contract: %s', (name) => {
     }
   });
 });
+
+describe('SMTP over STARTTLS', () => {
+  it('upgrades to TLS when required, accepting a self-signed certificate only when told to', async () => {
+    const peer = await startSmtpPeer({ starttls: true, user: 'shop', password: 's3cret' });
+    const strict = new SmtpEmailProvider({ url: peer.url, from: 'shop@shop.example', requireTls: true });
+    const relaxed = new SmtpEmailProvider({ url: peer.url, from: 'shop@shop.example', requireTls: true, allowSelfSigned: true });
+    try {
+      const refused = await strict.send(base('msg_tls_1', 'ann@example.com'));
+      expect(refused).toMatchObject({ ok: false });
+      if (!refused.ok) expect(refused.error).toMatch(/certificate/i);
+      expect(await relaxed.send(base('msg_tls_2', 'ann@example.com'))).toMatchObject({ ok: true });
+      const [mail] = await peer.waitFor(1);
+      expect(mail?.headers.get('x-peer-secure')).toBe('true');
+    } finally {
+      await strict.close();
+      await relaxed.close();
+      await peer.close();
+    }
+  });
+});

@@ -141,11 +141,12 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
       await messaging.preferences.oneClick(request.params['*']);
       return reply.status(200).header('content-type', 'text/plain; charset=utf-8').send('unsubscribed');
     }
-    const action = field(body, 'action');
     const actions: PreferenceAction[] = ['unsubscribe_all', 'save_topics', 'stay', 'resubscribe'];
-    if (action === undefined || !actions.some((known) => known === action)) return html(reply, 400, renderMessagePage('Unknown choice', 'Please use the buttons on the page.'));
+    const wanted = field(body, 'action');
+    const action = actions.find((known) => known === wanted);
+    if (action === undefined) return html(reply, 400, renderMessagePage('Unknown choice', 'Please use the buttons on the page.'));
     try {
-      const outcome = await messaging.preferences.act(request.params['*'], action as PreferenceAction, fields(body, 'topic'));
+      const outcome = await messaging.preferences.act(request.params['*'], action, fields(body, 'topic'));
       return html(reply, 200, await messaging.preferences.page(request.params['*'], `/v1/u/${request.params['*']}`, outcome));
     } catch (error) {
       if (error instanceof RapportError && error.code === 'not_found') return html(reply, 404, renderMessagePage('Link not valid', error.message));

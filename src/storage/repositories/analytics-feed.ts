@@ -89,7 +89,10 @@ export async function readChangedProfiles(db: Tx, afterUpdatedAt: number, afterI
   }));
 }
 
-/** Number of profiles that carry a score key (the maturity assessment asks whether RFM is in use). */
+/**
+ * Number of profiles that carry a score key (the maturity assessment asks whether RFM is in use).
+ * @example await countScored(db, 'ws', 'rfm_group');
+ */
 export async function countScored(db: Tx, workspaceId: string, key: string): Promise<number> {
   const row = await db
     .selectFrom('profile_scores')

@@ -25,7 +25,10 @@ export async function upsertAdSpend(db: Tx, workspaceId: string, rows: readonly 
     .execute();
 }
 
-/** Spend rows with `fromDay <= day < toDay` (YYYY-MM-DD strings compare in date order). */
+/**
+ * Spend rows with `fromDay <= day < toDay` (YYYY-MM-DD strings compare in date order).
+ * @example await listAdSpend(db, 'ws', '2024-05-01', '2024-06-01');
+ */
 export async function listAdSpend(db: Tx, workspaceId: string, fromDay: string, toDay: string): Promise<AdSpendRow[]> {
   const rows = await db
     .selectFrom('analytics_ad_spend')
@@ -74,6 +77,10 @@ function toSchedule(row: {
   };
 }
 
+/**
+ * Stores a new digest schedule.
+ * @example await insertReportSchedule(db, schedule);
+ */
 export async function insertReportSchedule(db: Tx, schedule: ReportScheduleRow): Promise<void> {
   await db
     .insertInto('analytics_report_schedules')
@@ -90,17 +97,28 @@ export async function insertReportSchedule(db: Tx, schedule: ReportScheduleRow):
     .execute();
 }
 
+/**
+ * A workspace's digest schedules, oldest first.
+ * @example await listReportSchedules(db, 'ws');
+ */
 export async function listReportSchedules(db: Tx, workspaceId: string): Promise<ReportScheduleRow[]> {
   const rows = await db.selectFrom('analytics_report_schedules').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
   return rows.map(toSchedule);
 }
 
+/**
+ * Removes a schedule; false when there was none.
+ * @example await deleteReportSchedule(db, 'ws', 'rpt_1');
+ */
 export async function deleteReportSchedule(db: Tx, workspaceId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('analytics_report_schedules').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
-/** Schedules of every workspace due at `now`, soonest first. */
+/**
+ * Schedules of every workspace due at `now`, soonest first.
+ * @example await dueReportSchedules(db, Date.now(), 100);
+ */
 export async function dueReportSchedules(db: Tx, now: number, limit: number): Promise<ReportScheduleRow[]> {
   const rows = await db.selectFrom('analytics_report_schedules').selectAll().where('next_run_at', '<=', now).orderBy('next_run_at').limit(limit).execute();
   return rows.map(toSchedule);
@@ -109,6 +127,7 @@ export async function dueReportSchedules(db: Tx, now: number, limit: number): Pr
 /**
  * Moves a schedule on after a run, only if nobody else did (`expectedNextRunAt` unchanged), so two
  * workers never both send one digest. Returns whether this caller claimed the run.
+ * @example if (await claimReportRun(db, 'ws', id, due, next, now)) await send();
  */
 export async function claimReportRun(db: Tx, workspaceId: string, id: string, expectedNextRunAt: number, nextRunAt: number, now: number): Promise<boolean> {
   const result = await db
@@ -121,11 +140,18 @@ export async function claimReportRun(db: Tx, workspaceId: string, id: string, ex
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Records the last send error of a schedule (null after a success).
+ * @example await setReportError(db, 'ws', id, null);
+ */
 export async function setReportError(db: Tx, workspaceId: string, id: string, error: string | null): Promise<void> {
   await db.updateTable('analytics_report_schedules').set({ last_error: error }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 
-/** Counts one run of an analysis (the maturity assessment reads which analyses a shop uses). */
+/**
+ * Counts one run of an analysis (the maturity assessment reads which analyses a shop uses).
+ * @example await noteAnalysisRun(db, 'ws', 'funnel', Date.now());
+ */
 export async function noteAnalysisRun(db: Tx, workspaceId: string, analysis: string, now: number): Promise<void> {
   await db
     .insertInto('analytics_usage')
@@ -134,6 +160,10 @@ export async function noteAnalysisRun(db: Tx, workspaceId: string, analysis: str
     .execute();
 }
 
+/**
+ * Runs per analysis of a workspace.
+ * @example (await readAnalysisUsage(db, 'ws')).get('funnel')
+ */
 export async function readAnalysisUsage(db: Tx, workspaceId: string): Promise<Map<string, number>> {
   const rows = await db.selectFrom('analytics_usage').select(['analysis', 'runs']).where('workspace_id', '=', workspaceId).execute();
   return new Map(rows.map((row) => [row.analysis, Number(row.runs)]));

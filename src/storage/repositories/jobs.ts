@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { inList } from './processor-bulk.js';
 import type { Dialect, Tx } from '../database.js';
 import type { JobsTable } from '../schema.js';
 
@@ -317,11 +318,11 @@ export async function finishJobs(
       const keys = chunk.map((job) => job.key);
       // Primary-key lookups (a row-value IN over VALUES is a scan on SQLite); locked on PostgreSQL
       // so no upsert slips in between the version check and the delete.
-      let current = db.selectFrom('jobs').select(['key', 'version']).where('workspace_id', '=', workspaceId).where('key', 'in', keys).where('lease_owner', '=', owner);
+      let current = db.selectFrom('jobs').select(['key', 'version']).where('workspace_id', '=', workspaceId).where(inList(dialect, 'key', keys)).where('lease_owner', '=', owner);
       if (dialect === 'postgres') current = current.forUpdate();
       const versions = new Map((await current.execute()).map((row) => [row.key, row.version]));
       const finished = chunk.filter((job) => versions.get(job.key) === job.version).map((job) => job.key);
-      if (finished.length > 0) await db.deleteFrom('jobs').where('workspace_id', '=', workspaceId).where('key', 'in', finished).execute();
+      if (finished.length > 0) await db.deleteFrom('jobs').where('workspace_id', '=', workspaceId).where(inList(dialect, 'key', finished)).execute();
       const kept = new Set(finished);
       for (const job of chunk) if (!kept.has(job.key)) untouched.push(job);
     }
@@ -330,7 +331,15 @@ export async function finishJobs(
   // (a cached prepared statement) is far cheaper there. PostgreSQL joins on the key.
   const plain = again.filter((job) => job.payload === undefined || dialect === 'sqlite');
   if (dialect === 'sqlite') {
-    for (const job of plain) await rescheduleJob(db, job, owner, job.dueAt, job.payload, now);
+    for (const job of plain) {
+      const result = await db.executeQuery(
+        CompiledQuery.raw(
+          'update jobs set due_at = ?, attempts = 0, lease_owner = null, lease_until = null, last_error = null, updated_at = ?, payload = coalesce(?, payload) where workspace_id = ? and key = ? and version = ? and lease_owner = ?',
+          [job.dueAt, now, job.payload ?? null, job.workspaceId, job.key, job.version, owner],
+        ),
+      );
+      if (Number(result.numAffectedRows ?? 0) === 0) untouched.push(job);
+    }
     for (const job of untouched) await releaseLease(db, job, owner);
     return;
   }
