@@ -11,7 +11,8 @@
  * durable, one prepared UPDATE of a state row per step plus the recording sender's call, 500
  * steps per transaction, with no scheduler, no step log and no definitions.
  *
- * Environment: BENCH_CUSTOMERS (default 20000, up to 1000000), BENCH_SPREAD_S (10), BENCH_WAIT_S (5).
+ * Environment: BENCH_CUSTOMERS (default 20000, up to 1000000), BENCH_SPREAD_S (10), BENCH_WAIT_S (5),
+ * BENCH_BATCH (jobs per scheduler claim, 500).
  * The last line of stdout is one JSON object.
  */
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ import { machine, percentile, progress, round } from './lib/harness.js';
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 20_000);
 const SPREAD_S = Number(process.env.BENCH_SPREAD_S ?? 10);
 const WAIT_S = Number(process.env.BENCH_WAIT_S ?? 5);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const WS = 'bench';
 const STEPS_PER_RUN = 7; // wait, send, wait, send, wait, send, exit
 
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler({
     database,
     clock: systemClock,
+    batchSize: BATCH,
     onBatch: (kind, _jobs, ms) => {
       if (kind === 'journey.run') busyMs += ms;
     },
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
     customers: CUSTOMERS,
     spreadSeconds: SPREAD_S,
     waitSeconds: WAIT_S,
+    batch: BATCH,
     entered,
     sends: sender.sent.length,
     senderCalls: sender.calls,

@@ -80,6 +80,13 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     expect(fresh.steps.map((step) => step.profiles)).toEqual([6, 3, 2, 2]);
   });
 
+  it('stores the profiles who dropped at a step as a score segments can target', async () => {
+    const ids = await analytics.droppedProfiles(ws, { ...may, steps, step: 3, saveAs: 'checkout_dropouts' });
+    expect(ids).toHaveLength(1);
+    const stored = await readProfileScores(store.database.db, ws, ids);
+    expect(stored.get(ids[0] ?? '')).toMatchObject({ funnel_checkout_dropouts: 3 });
+  });
+
   it('writes RFM scores on the profiles', async () => {
     const result = await analytics.rfm(ws, { asOf: '2024-08-01T00:00:00Z', write: true, limit: 10 });
     expect(result.customers).toBe(3);
@@ -152,7 +159,8 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
       expect(image.content.length).toBeGreaterThan(1000);
     }
     expect(typeof mail?.html === 'string' ? mail.html : '').toContain('cid:funnel@rapport');
-    expect((mail?.attachments ?? []).some((attachment) => attachment.filename === 'kpis.csv')).toBe(true);
+    const csvFiles = (mail?.attachments ?? []).filter((attachment) => attachment.contentType.startsWith('text/csv')).map((attachment) => attachment.filename).sort();
+    expect(csvFiles).toEqual(['attribution.csv', 'cohort_periods.csv', 'cohorts.csv', 'funnel.csv', 'funnel_time_to_convert.csv', 'kpis.csv', 'rfm_groups.csv']);
     const [listed] = await reports.list(ws);
     expect(listed).toMatchObject({ nextRunAt: '2024-08-01T06:00:00.000Z', lastRunAt: '2024-07-01T06:00:30.000Z', lastError: null });
   });

@@ -122,8 +122,14 @@ export class AnalyticsService {
     return this.#cached(workspaceId, 'funnel', query, async () => this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query)), isObject<FunnelResult>);
   }
 
+  /** Profiles who dropped at `query.step`; with `saveAs`, also stored as a score segments can use. */
   async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
-    return this.#cached(workspaceId, 'funnel_dropped', query, () => this.deps.engine.droppedProfiles(workspaceId, query), isStringArray);
+    const { saveAs, ...question } = query;
+    const ids = await this.#cached(workspaceId, 'funnel_dropped', question, () => this.deps.engine.droppedProfiles(workspaceId, question), isStringArray);
+    if (saveAs !== undefined && ids.length > 0) {
+      await this.deps.scores.write(workspaceId, ids.map((profileId) => ({ profileId, key: `funnel_${saveAs}`, value: query.step })), 'analytics:funnel');
+    }
+    return ids;
   }
 
   async cohorts(workspaceId: string, query: CohortQuery): Promise<CohortResult> {

@@ -55,6 +55,12 @@ export const DroppedQuery = Type.Intersect([
   Type.Object({
     step: Type.Integer({ minimum: 2, description: 'Profiles who reached step-1 but not this step (1-based)' }),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1000 })),
+    saveAs: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]{1,40}$',
+        description: 'Also store the score funnel_<saveAs> = step on each listed profile (source analytics:funnel), so a segment can target them',
+      }),
+    ),
   }),
 ]);
 export type DroppedQuery = Static<typeof DroppedQuery>;

@@ -22,8 +22,8 @@ export interface ChannelModuleDeps {
   catalog: Pick<CatalogService, 'getProduct'>;
   providers: Partial<Record<ChannelName, ChannelProvider>>;
   settings: ChannelSettings;
-  /** HMAC key for tracking and unsubscribe links (at least 16 bytes). */
-  linkSecret: Buffer;
+  /** HMAC key for tracking and unsubscribe links (at least 16 bytes), or a function reading it on first use. */
+  linkSecret: Buffer | (() => Buffer);
   recommendations?: RecommendationSlotProvider;
   /** Injected for tests: the uniform draw behind mystery coupons. */
   uniform?: () => number;

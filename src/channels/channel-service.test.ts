@@ -152,6 +152,20 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     expect(await shop.channels.getMessage('ws', result.messageId)).toMatchObject({ status: 'failed', attempts: 3 });
   });
 
+  it('test-sends a draft rendered for a person to a colleague, bypassing consent, logged as a test', async () => {
+    const { template } = await shop.templates.create('ws', { name: 'Promo', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>v1</p>' } } });
+    await shop.templates.saveVersion('ws', template.id, { source: { default: { subject: 'Draft for {{ profile.first_name }}', body: '<p>v2 {{ coupon.code }}</p>' } }, publish: false });
+    const ann = await profileOf('ann');
+    await shop.track([{ type: 'track', userId: 'ann', event: 'Unsubscribed', properties: { channel: 'email' } }]);
+    const result = await shop.channels.testSend('ws', template.id, { profileId: ann.id, to: 'marketer@shop.example', version: 2 });
+    expect(result.status).toBe('sent');
+    const [mail] = await smtp.waitFor(1);
+    expect(mail?.subject).toBe('[TEST] Draft for Ann');
+    expect(mail?.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : '').toBe('marketer@shop.example');
+    expect(mail?.text).toContain('v2 PREVIEW-CODE');
+    expect(await shop.channels.getMessage('ws', result.messageId)).toMatchObject({ status: 'sent', purpose: 'transactional', source: JSON.stringify({ kind: 'test', id: template.id }) });
+  });
+
   it('rejects a template with a syntax error at save, naming field, line and column', async () => {
     const save = shop.templates.create('ws', { name: 'Broken', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name ', body: '<p>ok</p>\n<p>{% if cart %}open</p>', format: 'html' } } });
     await expect(save).rejects.toBeInstanceOf(RapportError);

@@ -27,6 +27,9 @@ import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
 import type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
 
+const PRODUCT_TTL_MS = 2000;
+const PRODUCT_CACHE_LIMIT = 10_000;
+
 /** Where a message stands. Later states never move back (an open after a click stays clicked). */
 export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'complained', 'suppressed'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
@@ -166,6 +169,7 @@ interface Destination {
  */
 export class ChannelService implements MessageSender {
   private readonly inflight = new Map<string, Promise<SendResult>>();
+  private readonly products = new Map<string, { value: Promise<SlotProduct | undefined>; at: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: ChannelServiceDeps) {
@@ -338,18 +342,7 @@ export class ChannelService implements MessageSender {
   }
 
   private lookups(workspaceId: string, profile: Profile, request: SendRequest): TemplateLookups {
-    // One lookup per product per message, however often the template names it.
-    const seen = new Map<string, Promise<SlotProduct | undefined>>();
-    const product = (id: string): Promise<SlotProduct | undefined> => {
-      let found = seen.get(id);
-      if (found === undefined) {
-        found = this.deps.catalog.getProduct(workspaceId, id).then((entry) =>
-          entry === undefined ? undefined : { id: entry.id, name: entry.name, url: entry.url, image_url: entry.image_url, price: entry.price, currency: entry.currency, category: entry.category, brand: entry.brand },
-        );
-        seen.set(id, found);
-      }
-      return found;
-    };
+    const product = (id: string): Promise<SlotProduct | undefined> => this.product(workspaceId, id);
     const contextProductIds = [...(profile.computed.openCart?.items.map((item) => item.id) ?? [])];
     const eventProduct = request.data?.event;
     if (typeof eventProduct === 'object' && eventProduct !== null) {
@@ -366,6 +359,25 @@ export class ChannelService implements MessageSender {
         return products.filter((entry): entry is SlotProduct => entry !== undefined);
       },
     };
+  }
+
+  /**
+   * A catalog product for templates. Sends of one campaign name the same few products again
+   * and again, so lookups are shared for PRODUCT_TTL_MS (a price change shows within that).
+   */
+  private product(workspaceId: string, id: string): Promise<SlotProduct | undefined> {
+    const key = `${workspaceId}\u0000${id}`;
+    const now = this.deps.clock.now();
+    const cached = this.products.get(key);
+    if (cached !== undefined && now - cached.at < PRODUCT_TTL_MS && now >= cached.at) return cached.value;
+    const value = this.deps.catalog.getProduct(workspaceId, id).then((entry) =>
+      entry === undefined ? undefined : { id: entry.id, name: entry.name, url: entry.url, image_url: entry.image_url, price: entry.price, currency: entry.currency, category: entry.category, brand: entry.brand },
+    );
+    if (this.products.size >= PRODUCT_CACHE_LIMIT) this.products.clear();
+    this.products.set(key, { value, at: now });
+    // A failed lookup is not kept.
+    value.catch(() => this.products.delete(key));
+    return value;
   }
 
   private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {

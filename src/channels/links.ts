@@ -28,8 +28,16 @@ function isPayload(value: unknown): value is LinkPayload {
  * @example const links = new LinkSigner(secret); const token = links.sign({ k: 'open', w: 'ws', m: 'msg_1' });
  */
 export class LinkSigner {
-  constructor(private readonly secret: Buffer) {
+  private key: Buffer | undefined;
+
+  /** `secret` may be a function: the key is then read (or created) on first use only. */
+  constructor(private readonly secret: Buffer | (() => Buffer)) {
+    if (Buffer.isBuffer(secret)) this.key = LinkSigner.checked(secret);
+  }
+
+  private static checked(secret: Buffer): Buffer {
     if (secret.length < 16) throw new Error('the link secret must be at least 16 bytes');
+    return secret;
   }
 
   sign(payload: LinkPayload): string {
@@ -55,7 +63,8 @@ export class LinkSigner {
 
   private mac(body: string): string {
     // 128 bits of HMAC-SHA256: plenty against forgery, short enough for links.
-    return createHmac('sha256', this.secret).update(body).digest().subarray(0, 16).toString('base64url');
+    if (this.key === undefined) this.key = LinkSigner.checked(typeof this.secret === 'function' ? this.secret() : this.secret);
+    return createHmac('sha256', this.key).update(body).digest().subarray(0, 16).toString('base64url');
   }
 }
 

@@ -15,7 +15,7 @@ import type { ChannelProvider } from './provider.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
 import { InboxProvider } from './providers/inbox.js';
 import { TwilioSmsProvider } from './providers/sms-twilio.js';
-import { WebPushProvider } from './providers/web-push.js';
+import { WebPushProvider, type VapidKeys } from './providers/web-push.js';
 import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
 
@@ -24,8 +24,8 @@ export interface Messaging extends ChannelModule {
   privacy: PrivacyService;
   /** Owners of personal data: other modules register a handler for their tables here. */
   privacyRegistry: PrivacyRegistry;
-  /** Public VAPID key the SDK subscribes with. */
-  vapidPublicKey: string;
+  /** Public VAPID key the SDK subscribes with (creates the key pair on first call). */
+  vapidPublicKey(): string;
   /** Secrets the public webhooks verify (never returned by the API). */
   secrets: { twilioAuthToken: string | undefined; emailEventsSecret: string | undefined };
   publicUrl: string;
@@ -53,7 +53,11 @@ export interface MessagingDeps {
  */
 export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
   const { config, database, clock } = deps;
-  const vapid = loadOrCreateVapidKeys(config.vapidKeysFile ?? path.join(config.dataDir, 'vapid.json'));
+  // Key files are read, or created, on first use: a server that never sends writes none.
+  let vapidKeys: VapidKeys | undefined;
+  const vapid = (): VapidKeys => (vapidKeys ??= loadOrCreateVapidKeys(config.vapidKeysFile ?? path.join(config.dataDir, 'vapid.json')));
+  let linkKey: Buffer | undefined;
+  const linkSecret = (): Buffer => (linkKey ??= loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
   const providers: Partial<Record<ChannelName, ChannelProvider>> = {
     push: new WebPushProvider({ vapid, subject: config.vapidSubject }),
     webhook: new WebhookProvider({ clock }),
@@ -69,7 +73,7 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     catalog: deps.catalog,
     providers,
     settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
-    linkSecret: loadOrCreateLinkSecret(config.linkSecret, config.dataDir),
+    linkSecret,
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   const privacyRegistry = new PrivacyRegistry();
@@ -77,16 +81,20 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
   const privacy = new PrivacyService({ database, clock, registry: privacyRegistry, identityRules: deps.identityRules });
   await privacy.refresh();
   deps.ingest.setGate(privacy.gate);
+  // Another server may erase someone: learn of new tombstoned workspaces within 10 s.
+  const tombstoneRefresh = setInterval(() => void privacy.refresh().catch((error: unknown) => deps.logger?.error({ err: error }, 'tombstone refresh failed')), 10_000);
+  tombstoneRefresh.unref();
   module.coupons.start(5000, (error) => deps.logger?.error({ err: error }, 'coupon redemption follower failed'));
   return {
     ...module,
     privacy,
     privacyRegistry,
-    vapidPublicKey: vapid.publicKey,
+    vapidPublicKey: () => vapid().publicKey,
     secrets: { twilioAuthToken: config.twilio?.authToken, emailEventsSecret: config.emailEventsSecret },
     publicUrl: config.publicUrl,
     profiles: deps.profiles,
     async stop() {
+      clearInterval(tombstoneRefresh);
       await module.coupons.stop();
       await module.channels.close();
     },

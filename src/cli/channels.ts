@@ -63,7 +63,7 @@ export async function channelsCommand(args: string[]): Promise<number> {
   try {
     switch (action) {
       case 'status':
-        out({ configured: messaging.channels.configuredChannels(), vapidPublicKey: messaging.vapidPublicKey, publicUrl: messaging.publicUrl });
+        out({ configured: messaging.channels.configuredChannels(), vapidPublicKey: messaging.vapidPublicKey(), publicUrl: messaging.publicUrl });
         return 0;
       case 'install-starter': {
         const starter = starterTemplates.find((entry) => entry.key === need(first, 'KEY'));

@@ -46,7 +46,9 @@ export async function journeysCommand(args: string[]): Promise<number> {
   const workspaceId = values.workspace ?? 'default';
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const journeys = createJourneys({ database, clock: systemClock, sender: new StoreRecordingSender({ database }) });
+  // As the server does without a channel sender: messages are recorded, not rendered, so
+  // templates need not exist (see createRapport).
+  const journeys = createJourneys({ database, clock: systemClock, sender: new StoreRecordingSender({ database }), templates: async () => [] });
   const { service } = journeys;
   const out = (value: unknown): void => {
     process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);

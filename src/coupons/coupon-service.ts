@@ -115,15 +115,17 @@ function explainRule(rule: unknown): string {
     const first = Value.Errors(schema, offer).First();
     return `rule${path}${first?.path ?? ''}: ${first?.message ?? 'invalid'}`;
   };
-  const value = rule as Record<string, unknown>;
+  const get = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined);
+  const list = (key: string): unknown[] => {
+    const value = get(rule, key);
+    return Array.isArray(value) ? value : [];
+  };
   const offers: [string, unknown][] =
     kind === 'fixed'
-      ? [['/offer', value.offer]]
+      ? [['/offer', get(rule, 'offer')]]
       : kind === 'tiers'
-        ? [['/fallback', value.fallback], ...(Array.isArray(value.tiers) ? value.tiers.map((tier: unknown, index): [string, unknown] => [`/tiers/${index}/offer`, typeof tier === 'object' && tier !== null ? Reflect.get(tier, 'offer') : undefined]) : [])]
-        : Array.isArray(value.draws)
-          ? value.draws.map((draw: unknown, index): [string, unknown] => [`/draws/${index}/offer`, typeof draw === 'object' && draw !== null ? Reflect.get(draw, 'offer') : undefined])
-          : [];
+        ? [['/fallback', get(rule, 'fallback')], ...list('tiers').map((tier, index): [string, unknown] => [`/tiers/${index}/offer`, get(tier, 'offer')])]
+        : list('draws').map((draw, index): [string, unknown] => [`/draws/${index}/offer`, get(draw, 'offer')]);
   for (const [path, offer] of offers) {
     const problem = offerError(path, offer);
     if (problem !== undefined) return problem;

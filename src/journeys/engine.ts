@@ -223,6 +223,7 @@ export class JourneyEngine {
     const result = new Map<string, number | undefined | Error>();
     let work = [...new Set(runIds)];
     let outcomes = new Map<string, EffectOutcome>();
+    const profiles = new Map<string, JourneyProfile | undefined>();
     for (let round = 0; work.length > 0 && round < maxHops; round++) {
       const effects = new Map<string, Effect>();
       await this.deps.database.transaction(async (trx) => {
@@ -244,10 +245,12 @@ export class JourneyEngine {
           }
         }
         const live = [...runs.values()].filter((run) => run.status === 'active' || run.status === 'waiting' || outcomes.has(run.id));
-        const profiles = await loadJourneyProfiles(trx, this.deps.database, workspaceId, live.map((run) => run.profileId), {
-          conditions,
-          now,
-        });
+        // Profiles are read once per call: later rounds (after a send) reuse them.
+        const missing = [...new Set(live.map((run) => run.profileId))].filter((id) => !profiles.has(id));
+        if (missing.length > 0) {
+          const loaded = await loadJourneyProfiles(trx, this.deps.database, workspaceId, missing, { conditions, now });
+          for (const id of missing) profiles.set(id, loaded.get(id));
+        }
         const steps: repo.StepRecord[] = [];
         const sends: activity.SendRecord[] = [];
         const touched: repo.StoredRun[] = [];

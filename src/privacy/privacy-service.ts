@@ -78,13 +78,14 @@ function isReconsent(message: TrackingMessage): boolean {
  */
 export class PrivacyService {
   private readonly running = new Map<string, Promise<void>>();
-  private tombstoned = new Set<string>();
+  private readonly tombstoned = new Set<string>();
 
   constructor(private readonly deps: { database: Database; clock: Clock; registry: PrivacyRegistry; identityRules: (workspaceId: string) => IdentityRules }) {}
 
-  /** Loads which workspaces have tombstones (call once at start). */
+  /** Loads which workspaces have tombstones (at start, then periodically for erasures made by other servers). */
   async refresh(): Promise<void> {
-    this.tombstoned = new Set(await workspacesWithTombstones(this.deps.database.db));
+    // Union: a workspace this process just erased in stays gated even if the read raced it.
+    for (const workspaceId of await workspacesWithTombstones(this.deps.database.db)) this.tombstoned.add(workspaceId);
   }
 
   async requestErasure(workspaceId: string, profileId: string, options: { requestedBy: string; reason?: string }): Promise<PrivacyJob> {

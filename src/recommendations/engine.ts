@@ -92,7 +92,10 @@ export interface RecommendationModels {
 
 const kindWeight: Record<InteractionKind, number> = { view: 1, cart: 3, purchase: 5 };
 
-/** Category path parts: `A > B > C` → [`A`, `A > B`, `A > B > C`]. */
+/**
+ * Category path parts, shortest first.
+ * @example categoryLevels('A > B > C') // ['A', 'A > B', 'A > B > C']
+ */
 export function categoryLevels(category: string | null): string[] {
   if (category === null) return [];
   const parts = category.split(CATEGORY_SEPARATOR);

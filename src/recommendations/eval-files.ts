@@ -19,7 +19,10 @@ export interface ReadOptions {
   columns?: Partial<Record<keyof CsvColumns, string>>;
 }
 
-/** The format a file name implies: .csv → csv, .json → baskets, anything else → sequences. */
+/**
+ * The format a file name implies: .csv → csv, .json → baskets, anything else → sequences.
+ * @example formatOf('tafeng_history.json.gz') // 'baskets'
+ */
 export function formatOf(file: string): InteractionFormat {
   const name = file.toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.csv')) return 'csv';

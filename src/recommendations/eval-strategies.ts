@@ -12,6 +12,7 @@ import { scoreSequentialKnn, trainSequentialKnn, type SequentialKnnOptions } fro
 export const evalStrategyNames = ['pop', 'poprec-s3rec', 'trending', 'repeat', 'also-bought', 'also-bought-lift', 'for-you', 'for-you-repeat', 'ease-1000', 'ease-2000'] as const;
 export type EvalStrategyName = (typeof evalStrategyNames)[number];
 
+/** @example isEvalStrategyName('ease-1000') // true */
 export function isEvalStrategyName(value: string): value is EvalStrategyName {
   return evalStrategyNames.some((name) => name === value);
 }

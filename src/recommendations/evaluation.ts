@@ -90,7 +90,10 @@ interface Split {
   cases: TestCase[];
 }
 
-/** Splits by the protocol. Exposed for tests and for strategies that need the same split. */
+/**
+ * Splits by the protocol. Exposed for tests and for strategies that need the same split.
+ * @example const { training, cases } = splitDataset(dataset, { protocol: 'loo' });
+ */
 export function splitDataset(dataset: InteractionDataset, options: EvalOptions): Split {
   const numItems = dataset.items.length;
   const sequences: Int32Array[] = [];

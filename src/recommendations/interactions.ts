@@ -48,7 +48,10 @@ export function interactionsOf(profile: string, event: string, properties: unkno
   return result;
 }
 
-/** The `properties` of a stored event payload (JSON text of the normalized message). */
+/**
+ * The `properties` of a stored event payload (JSON text of the normalized message).
+ * @example propertiesOfPayload('{"properties":{"product_id":"p1"}}') // { product_id: 'p1' }
+ */
 export function propertiesOfPayload(payload: string): unknown {
   try {
     const message: unknown = JSON.parse(payload);

@@ -204,6 +204,10 @@ export class RecommendationService {
         const after = loaded.cursors[partition] ?? 0;
         const page = await repo.readProductEventsAfter(this.deps.database.db, workspaceId, partition, after, PAGE);
         for (const row of page.rows) {
+          if (row.event === 'Back In Stock' || row.event === 'Price Dropped') {
+            applyCatalogEvent(loaded.models, row.event, propertiesOfPayload(row.payload));
+            continue;
+          }
           for (const interaction of interactionsOf('', row.event, propertiesOfPayload(row.payload), row.timestamp)) {
             observe(loaded.models, interaction);
             observed++;
@@ -428,25 +432,36 @@ export class RecommendationService {
       }
     }
     const now = this.deps.clock.now();
+    // A few spare items: stock is checked again against the live catalog below.
     const items = recommend(loaded.models, {
       strategy: slot.strategy,
       product: slot.product,
       group: slot.group,
-      limit,
+      limit: limit + 5,
       visitor: visitorContext(state, recent, groups),
       rules,
       now,
     });
     const products = await findProductsByIds(db, workspaceId, items.map((item) => item.id));
+    const result: RecommendedProduct[] = [];
+    for (const item of items) {
+      const product = products.get(item.id);
+      if (product === undefined) continue;
+      if (rules.inStockOnly !== false && product.inventory !== null && product.inventory <= 0) {
+        // Sold out since training: the model learns it now, so later requests skip it up front.
+        const index = loaded.models.index.get(item.id);
+        const known = index === undefined ? undefined : loaded.models.items[index];
+        if (known !== undefined) known.inventory = product.inventory;
+        continue;
+      }
+      if (result.length >= limit) break;
+      result.push({ id: item.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand, strategy: item.strategy, score: Math.round(item.score * 1e6) / 1e6, pinned: item.pinned });
+    }
     return {
       recommendation_id: `rec.${slot.strategy}.${randomBytes(9).toString('base64url')}`,
       strategy: slot.strategy,
       profile_id: profileId,
-      items: items.flatMap((item) => {
-        const product = products.get(item.id);
-        if (product === undefined) return [];
-        return [{ id: item.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand, strategy: item.strategy, score: Math.round(item.score * 1e6) / 1e6, pinned: item.pinned }];
-      }),
+      items: result,
       training_id: loaded.trainingId,
       trained_at: new Date(loaded.trainedAt).toISOString(),
     };
@@ -507,6 +522,22 @@ export function strategyForSlot(slot: string): StrategyName {
   const dashed = name.replace(/_/g, '-');
   if (isStrategyName(dashed)) return dashed;
   return slotAliases[name.replace(/-/g, '_')] ?? 'for-you';
+}
+
+/** A restock or a price drop between trainings, applied to the served catalog snapshot. */
+function applyCatalogEvent(models: RecommendationModels, event: 'Back In Stock' | 'Price Dropped', properties: unknown): void {
+  if (typeof properties !== 'object' || properties === null) return;
+  const id: unknown = Reflect.get(properties, 'product_id');
+  const index = typeof id === 'string' ? models.index.get(id) : undefined;
+  const item = index === undefined ? undefined : models.items[index];
+  if (item === undefined) return;
+  if (event === 'Back In Stock') {
+    const inventory: unknown = Reflect.get(properties, 'inventory');
+    item.inventory = typeof inventory === 'number' && inventory > 0 ? inventory : 1;
+  } else {
+    const price: unknown = Reflect.get(properties, 'price');
+    if (typeof price === 'number' && price >= 0) item.price = price;
+  }
 }
 
 function parseAttributes(text: string): Record<string, unknown> {

@@ -19,6 +19,7 @@ export const strategyNames = [
 export const StrategyName = Type.Union(strategyNames.map((name) => Type.Literal(name)));
 export type StrategyName = Static<typeof StrategyName>;
 
+/** @example isStrategyName('for-you') // true */
 export function isStrategyName(value: string): value is StrategyName {
   return strategyNames.some((name) => name === value);
 }

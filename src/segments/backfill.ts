@@ -1,5 +1,5 @@
-import type { Database } from '../storage/database.js';
-import { backfillingSegments } from '../storage/repositories/segments.js';
+import { ping, type Database } from '../storage/database.js';
+import { backfillingSegments, getSegment, recordBackfill } from '../storage/repositories/segments.js';
 import type { SegmentEngine } from './engine.js';
 
 export interface BackfillerOptions {
@@ -45,15 +45,34 @@ export class SegmentBackfiller {
     this.#wakeSleeper?.();
   }
 
+  readonly #failures = new Map<string, number>();
+
   /** Backfills every pending segment to the end (tests, CLI). Returns profiles processed. */
   async drain(): Promise<number> {
     let total = 0;
-    for (const segment of await backfillingSegments(this.#options.database.db)) {
-      for (;;) {
-        const { processed } = await this.#options.engine.backfillStep(segment.workspaceId, segment.id, segment.version, this.#options.chunk ?? 500);
-        if (processed === 0) break;
-        total += processed;
-        if (this.#running) await new Promise<void>((resolve) => setImmediate(resolve));
+    const { database } = this.#options;
+    for (const segment of await backfillingSegments(database.db)) {
+      const key = `${segment.workspaceId}\u0000${segment.id}@${segment.version}`;
+      try {
+        for (;;) {
+          const { processed } = await this.#options.engine.backfillStep(segment.workspaceId, segment.id, segment.version, this.#options.chunk ?? 500);
+          if (processed === 0) break;
+          total += processed;
+          if (this.#running) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        this.#failures.delete(key);
+      } catch (error) {
+        // A store that is down is retried forever; a segment that fails three times in a row
+        // while the store answers is marked failed with the reason, for the API to show.
+        if (!(await ping(database))) throw error;
+        const failures = (this.#failures.get(key) ?? 0) + 1;
+        this.#failures.set(key, failures);
+        if (failures < 3) throw error;
+        const record = await getSegment(database.db, segment.workspaceId, segment.id);
+        const message = error instanceof Error ? error.message : String(error);
+        await recordBackfill(database.db, segment.workspaceId, segment.id, segment.version, { cursor: record?.backfillCursor ?? '', done: record?.backfillDone ?? 0, status: 'failed', error: message });
+        this.#options.logger?.error({ err: error, segment: segment.id }, 'segment backfill failed three times; marked failed');
+        this.#failures.delete(key);
       }
     }
     return total;

@@ -389,6 +389,9 @@ function semanticIssues(node: LeafCondition, path: string): FieldIssue[] {
       if (node.performed === false && (node.count !== undefined || node.aggregate !== undefined || (node.occurrence ?? 'any') !== 'any')) {
         issues.push(issue(at('performed'), 'combination', 'performed: false means no matching event in the window; drop count, aggregate and occurrence (or use count exactly 0)'));
       }
+      if (window?.type === 'older_than' && (node.aggregate?.fn === 'min' || node.aggregate?.fn === 'max')) {
+        issues.push(issue(at('aggregate.fn'), 'combination', 'min / max over an older_than window are not kept; use sum or avg, or a last / between window'));
+      }
       if ((node.occurrence ?? 'any') !== 'any' && (node.count !== undefined || node.aggregate !== undefined)) {
         issues.push(issue(at('occurrence'), 'combination', 'first / last time test one occurrence; drop count and aggregate'));
       }

@@ -5,7 +5,7 @@ import { emptyState, type ProfileState } from '../profiles/state.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
-import { appendEvents, type AppendRow } from '../storage/repositories/event-log.js';
+import { createEventAppender, type AppendRow, type EventAppender } from '../storage/repositories/event-log.js';
 import { readProfileScores } from '../storage/repositories/profile-scores.js';
 import { loadProfiles } from '../storage/repositories/profiles.js';
 import {
@@ -158,6 +158,8 @@ export class SegmentEngine {
   readonly #clock: Clock;
   readonly #logger: ProcessorLogger | undefined;
   readonly #duePollMs: number;
+  /** Prepared statements on SQLite: a batch may append thousands of transition events. */
+  readonly #append: EventAppender;
   readonly #workspaces = new Map<string, WorkspaceSegments>();
   readonly #listeners: TransitionListener[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -170,6 +172,7 @@ export class SegmentEngine {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
     this.#duePollMs = options.duePollMs ?? 1000;
+    this.#append = createEventAppender(options.database);
   }
 
   /** Called after each commit that changed membership (webhooks, journeys, tests). */
@@ -433,7 +436,7 @@ export class SegmentEngine {
         }),
       };
     });
-    await appendEvents(trx, workspaceId, rows);
+    await this.#append(trx, workspaceId, rows);
     const deliveries: DeliveryRow[] = [];
     for (const transition of transitions) {
       if (!segments.destinations.has(transition.segmentId)) continue;
@@ -534,7 +537,7 @@ export class SegmentEngine {
       if (record === undefined || record.version !== version || record.status !== 'backfilling') return { processed: 0, transitions: [] };
       const ids = await profileIdsAfter(trx, dialect, workspaceId, record.backfillCursor, limit);
       if (ids.length === 0) {
-        await recordBackfill(trx, workspaceId, segmentId, version, { cursor: record.backfillCursor, done: record.backfillDone, status: 'live', finishedAt: now, now });
+        await recordBackfill(trx, workspaceId, segmentId, version, { cursor: record.backfillCursor, done: record.backfillDone, status: 'live', finishedAt: now });
         return { processed: 0, transitions: [] };
       }
       const segments = await this.segments(trx, workspaceId);
@@ -542,7 +545,7 @@ export class SegmentEngine {
       if (segment === undefined) return { processed: 0, transitions: [] };
       const transitions = await this.reevaluateIn(trx, workspaceId, segments, ids, new Set([segmentId]), now, segment, new Set(segment.specs.keys()));
       const cursor = ids[ids.length - 1] ?? record.backfillCursor;
-      await recordBackfill(trx, workspaceId, segmentId, version, { cursor, done: record.backfillDone + ids.length, total: Math.max(record.backfillTotal, record.backfillDone + ids.length), now });
+      await recordBackfill(trx, workspaceId, segmentId, version, { cursor, done: record.backfillDone + ids.length, total: Math.max(record.backfillTotal, record.backfillDone + ids.length) });
       return { processed: ids.length, transitions };
     });
     this.afterCommit(outcome.transitions)?.();

@@ -212,13 +212,22 @@ function windowFigures(node: EventCondition, subject: SegmentSubject, now: numbe
     return { count: found.count, sum: found.sum, values: found.values, min: found.min, max: found.max };
   }
   const edge = now - durationMs(window.amount, window.unit);
+  const recent = found.recent;
+  const first = firstAfter(recent, edge);
+  // Counting needs no walk: the occurrences are sorted by time.
+  if (node.aggregate === undefined) {
+    const inside = recent.length - first;
+    return window.type === 'last' ? { count: inside, sum: 0, values: 0, min: null, max: null } : { count: found.count - inside, sum: 0, values: 0, min: null, max: null };
+  }
   let count = 0;
   let sum = 0;
   let values = 0;
   let min: number | null = null;
   let max: number | null = null;
-  for (const [t, s, n, lo, hi] of found.recent) {
-    if (t <= edge) continue;
+  for (let index = first; index < recent.length; index++) {
+    const occurrence = recent[index];
+    if (occurrence === undefined) continue;
+    const [, s, n, lo, hi] = occurrence;
     count += 1;
     sum += s;
     values += n;
@@ -230,6 +239,18 @@ function windowFigures(node: EventCondition, subject: SegmentSubject, now: numbe
   if (window.type === 'last') return { count, sum, values, min, max };
   // older_than: everything ever, minus the occurrences still inside the recent window.
   return { count: found.count - count, sum: found.sum - sum, values: found.values - values, min: found.min, max: found.max };
+}
+
+/** Index of the first occurrence later than `edge` in a time-sorted list (its length when none). */
+function firstAfter(recent: readonly (readonly [number, ...number[]])[], edge: number): number {
+  let low = 0;
+  let high = recent.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((recent[middle]?.[0] ?? 0) > edge) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 function inWindow(node: EventCondition, t: number | null, now: number): boolean {
@@ -475,12 +496,11 @@ function leafNextChange(node: LeafCondition, subject: SegmentSubject, now: numbe
       const found = stat(subject, statSpecOf(node).key);
       if (found === undefined) return undefined;
       if ((node.occurrence ?? 'any') !== 'any') return after(now, found.first === null ? null : found.first + d, found.last === null ? null : found.last + d);
-      let best: number | undefined;
-      for (const [t] of found.recent) {
-        // An occurrence leaves a `last` window (and enters an `older_than` one) at t + d; a future-dated one enters at t.
-        best = earliest(best, after(now, t, t + d));
-      }
-      return best;
+      // The oldest occurrence still inside leaves a `last` window (and enters an `older_than`
+      // one) at t + d; a future-dated occurrence enters at t. The list is sorted by time.
+      const inside = found.recent[firstAfter(found.recent, now - d)];
+      const future = found.recent[firstAfter(found.recent, now)];
+      return after(now, inside === undefined ? undefined : inside[0] + d, future?.[0]);
     }
     case 'preferred_channel':
     case 'reachable':

@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
-import { createTestStore, dialects, type TestStore } from '../helpers/databases.js';
+import { createTestStore, dialects, tempDir, type TestStore } from '../helpers/databases.js';
 
 const DAY = 86_400_000;
 const start = Date.UTC(2026, 9, 1, 12);
@@ -37,12 +38,15 @@ function view(userId: string, id: string, t: number) {
 describe.each(dialects)('recommendations API (%s)', (dialect) => {
   let store: TestStore;
   let rapport: Rapport;
+  let filesDir: string;
   const clock = manualClock(start);
 
   beforeAll(async () => {
     store = await createTestStore(dialect);
     const env = { RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RECS_RETRAIN_MINUTES: '0' };
-    const config = loadConfig(store.databaseUrl === undefined ? { ...env, RAPPORT_DATA_DIR: store.dataDir } : { ...env, RAPPORT_DATABASE_URL: store.databaseUrl });
+    // On PostgreSQL too, files other modules keep (DuckDB replica, keys) go to a temporary directory.
+    filesDir = tempDir();
+    const config = loadConfig(store.databaseUrl === undefined ? { ...env, RAPPORT_DATA_DIR: store.dataDir } : { ...env, RAPPORT_DATABASE_URL: store.databaseUrl, RAPPORT_DATA_DIR: filesDir });
     rapport = await createRapport(config, { processor: 'inline', clock, logger: false });
     const upsert = await rapport.catalog.upsertProducts('default', products);
     expect(upsert.errors).toEqual([]);
@@ -68,6 +72,7 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
   afterAll(async () => {
     await rapport.close();
     await store.drop();
+    fs.rmSync(filesDir, { recursive: true, force: true });
   });
 
   it('trains as a background job with progress and a model report', async () => {
@@ -162,6 +167,18 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     expect(query.statusCode).toBe(200);
     expect((await rapport.app.inject({ method: 'GET', url: '/v1/recommendations?strategy=trending' })).statusCode).toBe(401);
     expect((await rapport.app.inject({ method: 'GET', url: '/v1/recommendations?strategy=trending&writeKey=nope' })).statusCode).toBe(401);
+  });
+
+  it('checks stock against the live catalog: a product sold out after training is not served', async () => {
+    const gloves = products.find((product) => product.id === 'gloves');
+    await rapport.catalog.upsertProducts('default', [{ ...gloves, inventory: 0 }]);
+    const result = await rapport.recommendations.recommend('default', { strategy: 'also-bought', product: 'jacket', limit: 5, rules: { fallback: [] } });
+    expect(result.items.map((item) => item.id)).toEqual(['hat']);
+    // The restock appends Back In Stock; the live tail puts the product back without retraining.
+    await rapport.catalog.upsertProducts('default', [{ ...gloves, inventory: 5 }]);
+    await rapport.recommendations.catchUp('default');
+    const restocked = await rapport.recommendations.recommend('default', { strategy: 'also-bought', product: 'jacket', limit: 5, rules: { fallback: [] } });
+    expect(restocked.items.map((item) => item.id).sort()).toEqual(['gloves', 'hat']);
   });
 
   it('updates trending live from new events, without retraining', async () => {

@@ -60,6 +60,15 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
     expect(tenMinutes.steps.map((step) => step.profiles)).toEqual([5, 1, 1, 0]);
   });
 
+  it('names the bad parameter of a funnel', async () => {
+    await expect(engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op: 'gt', value: 'ten' }] }, ...funnel.steps.slice(1)] })).rejects.toThrow(
+      'steps[0].where[0].value must be a number for op "gt"',
+    );
+    await expect(engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op: 'eq' }] }, ...funnel.steps.slice(1)] })).rejects.toThrow('steps[0].where[0].value is required');
+    await expect(engine.funnel(ws, { ...funnel, from: 'yesterday' })).rejects.toThrow('from is not a valid date-time');
+    await expect(engine.funnel(ws, { ...funnel, breakdown: 'segment' })).rejects.toThrow(/segmentIds/);
+  });
+
   it('breaks a funnel down by channel, source, device, visitor kind and month', async () => {
     const byChannel = await engine.funnel(ws, { ...funnel, breakdown: 'channel' });
     expect(byChannel.steps.map((step) => step.profiles)).toEqual([5, 3, 2, 2]);
@@ -188,5 +197,23 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
     const rebuilt = await engine.rebuild();
     expect(rebuilt.events).toBe(27);
     expect((await engine.funnel(ws, funnel)).steps.map((step) => step.profiles)).toEqual([5, 4, 2, 2]);
+  });
+});
+
+describe('DuckDB replica passes', () => {
+  it('never interleave: a rebuild during syncs copies every event once', async () => {
+    const store = await createTestStore('sqlite');
+    const dir = tempDir('rapport-duck-');
+    try {
+      await loadMessages(store.database, fixtureEvents());
+      const engine = await DuckDbEngine.open(store.database, { file: duckFile(dir), pageSize: 5 });
+      const reports = await Promise.all([engine.sync(), engine.rebuild(), engine.sync(), engine.rebuild()]);
+      expect(reports.map((report) => report.events)).toEqual([24, 24, 0, 24]);
+      expect((await engine.status()).events).toBe(24);
+      await engine.close();
+    } finally {
+      await store.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

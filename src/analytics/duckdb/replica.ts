@@ -59,6 +59,8 @@ export class Replica {
   readonly #pageSize: number;
   readonly #overlapMs: number;
   #version = 0;
+  // Passes never overlap: a rebuild during a sync would otherwise let the sync append after it.
+  #serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly duck: DuckFile,
@@ -85,7 +87,17 @@ export class Replica {
    * Copies what the processor has applied since the last pass.
    * @example const report = await replica.sync();
    */
-  async sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+  sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+    return this.#exclusive(() => this.#sync(onProgress));
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#serial.then(fn);
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  async #sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
     const report: SyncReport = { events: 0, profiles: 0, reset: [] };
     const positions = await cursorPositions(this.database.db);
     const replicated = await this.#cursors();
@@ -121,14 +133,16 @@ export class Replica {
   }
 
   /** Drops everything and copies the whole log again, reporting progress. */
-  async rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
-    await this.duck.exclusive(async (connection) => {
-      await connection.run('begin transaction');
-      for (const table of ['events', 'profiles', 'replica_cursors']) await connection.run(`delete from ${table}`);
-      await connection.run('update replica_state set profiles_updated_at = 0 where id = 1');
-      await connection.run('commit');
+  rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
+    return this.#exclusive(async () => {
+      await this.duck.exclusive(async (connection) => {
+        await connection.run('begin transaction');
+        for (const table of ['events', 'profiles', 'replica_cursors']) await connection.run(`delete from ${table}`);
+        await connection.run('update replica_state set profiles_updated_at = 0 where id = 1');
+        await connection.run('commit');
+      });
+      return this.#sync(onProgress);
     });
-    return this.sync(onProgress);
   }
 
   async status(): Promise<ReplicaStatus> {
@@ -295,9 +309,14 @@ function isTrackingMessage(value: unknown): value is TrackingMessage {
   return isJsonObject(value) && isJsonObject(value.context) && typeof value.type === 'string' && typeof value.messageId === 'string';
 }
 
+/** An unreadable payload still counts as an event (type, name, time), just without its columns. */
 function parseMessage(payload: string): TrackingMessage | undefined {
-  const value: unknown = JSON.parse(payload);
-  return isTrackingMessage(value) ? value : undefined;
+  try {
+    const value: unknown = JSON.parse(payload);
+    return isTrackingMessage(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEvent): void {
@@ -327,7 +346,12 @@ function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEve
 }
 
 function profileFacts(profile: FeedProfile): { hasEmail: boolean; hasPhone: boolean; country: string | null } {
-  const document: unknown = JSON.parse(profile.document);
+  let document: unknown;
+  try {
+    document = JSON.parse(profile.document);
+  } catch {
+    document = undefined;
+  }
   if (!isJsonObject(document)) return { hasEmail: false, hasPhone: false, country: null };
   const ids = isJsonObject(document.ids) ? document.ids : {};
   const state = isJsonObject(document.state) ? document.state : {};

@@ -2,7 +2,7 @@ import type { KpiLine } from '../kpi.js';
 import type { AttributionResult, CohortResult, FunnelResult, RfmGroupSummary } from '../results.js';
 import { barChart, lineChart } from './charts.js';
 import type { Cell, Table } from '../tables.js';
-import { kpiTables } from '../tables.js';
+import { attributionTables, cohortTables, funnelTables, kpiTables } from '../tables.js';
 
 /*
  * The emailed digest, pure: which period a run covers, when the next run is due, and the HTML
@@ -175,5 +175,11 @@ ${htmlTable(['channel', 'orders', 'revenue', 'ad spend', 'ROAS'], attributionRow
 <p style="color:#777;font-size:12px">Sent by Rapport. The attached CSV files hold every table.</p>
 </body></html>`;
   const text = [subject, '', ...data.kpis.map((line) => `${line.label}: ${formatValue(line, line.value)} (previous ${formatValue(line, line.previous)}; reference ${line.reference})`)].join('\n');
-  return { subject, html, text, charts, tables: kpiTables(data.kpis) };
+  const rfmTable: Table = {
+    name: 'rfm_groups',
+    columns: ['group', 'profiles', 'share', 'revenue'],
+    rows: data.rfm.map((group): Cell[] => [group.group, group.profiles, group.share, group.revenue]),
+  };
+  const tables = [...kpiTables(data.kpis), ...funnelTables(data.funnel), ...attributionTables(data.attribution), ...cohortTables(data.cohorts), rfmTable];
+  return { subject, html, text, charts, tables };
 }

@@ -7,7 +7,8 @@ export interface VapidKeys {
 }
 
 export interface WebPushOptions {
-  vapid: VapidKeys;
+  /** The key pair, or a function that loads (or creates) it on first send. */
+  vapid: VapidKeys | (() => VapidKeys);
   /** `mailto:` or `https:` contact sent to push services (RFC 8292). */
   subject: string;
   /** Seconds the push service keeps an undelivered message (default 1 day). */
@@ -39,8 +40,9 @@ export class WebPushProvider implements ChannelProvider {
     const payload = JSON.stringify({ title: message.title ?? '', body: message.text, url: message.url ?? null, messageId: message.messageId });
     let details: ReturnType<typeof webpush.generateRequestDetails>;
     try {
+      const vapid = typeof this.options.vapid === 'function' ? this.options.vapid() : this.options.vapid;
       details = webpush.generateRequestDetails({ endpoint: message.to, keys: message.push }, payload, {
-        vapidDetails: { subject: this.options.subject, publicKey: this.options.vapid.publicKey, privateKey: this.options.vapid.privateKey },
+        vapidDetails: { subject: this.options.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
         TTL: this.options.ttl ?? 86_400,
         contentEncoding: 'aes128gcm',
       });

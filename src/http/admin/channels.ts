@@ -16,7 +16,7 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
 
   app.get('/channels', { schema: { tags: ['channels'], summary: 'Configured channels and the public VAPID key (no secrets)' } }, async () => ({
     configured: channels.configuredChannels(),
-    vapidPublicKey: messaging.vapidPublicKey,
+    vapidPublicKey: messaging.vapidPublicKey(),
     publicUrl: messaging.publicUrl,
   }));
 

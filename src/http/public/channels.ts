@@ -168,7 +168,7 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
 
   app.get('/v1/push/vapid-public-key', { schema: { tags: ['channels'], summary: 'The VAPID public key the SDK subscribes with', security: [] } }, async (request, reply) => {
     cors(request, reply);
-    return { publicKey: messaging.vapidPublicKey };
+    return { publicKey: messaging.vapidPublicKey() };
   });
 
   app.post(

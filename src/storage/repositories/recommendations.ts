@@ -7,6 +7,8 @@ import type { Tx } from '../database.js';
 
 /** Events that carry product interactions (Segment e-commerce v2). */
 export const productEvents = ['Product Viewed', 'Product Clicked', 'Product Added', 'Order Completed'] as const;
+/** Catalog events the live tail also follows (stock and price changes between trainings). */
+export const catalogEvents = ['Back In Stock', 'Price Dropped'] as const;
 
 export interface TrainingRow {
   id: string;
@@ -220,7 +222,7 @@ export async function readProductEventsAfter(db: Tx, workspaceId: string, partit
     .orderBy('seq')
     .limit(limit)
     .execute();
-  const wanted = new Set<string>(productEvents);
+  const wanted = new Set<string>([...productEvents, ...catalogEvents]);
   const last = rows.at(-1);
   return {
     rows: rows

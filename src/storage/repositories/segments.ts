@@ -158,7 +158,7 @@ export async function recordBackfill(
   workspaceId: string,
   id: string,
   version: number,
-  progress: { cursor: string; done: number; total?: number; status?: SegmentRecord['status']; error?: string | null; finishedAt?: number | null; now: number },
+  progress: { cursor: string; done: number; total?: number; status?: SegmentRecord['status']; error?: string | null; finishedAt?: number | null },
 ): Promise<boolean> {
   const result = await db
     .updateTable('segments')

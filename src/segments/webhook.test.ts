@@ -1,0 +1,73 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { manualClock } from '../shared/clock.js';
+import { SegmentEngine } from './engine.js';
+import { SegmentService } from './segment-service.js';
+import { parseDestination, WebhookDeliverer } from './webhook.js';
+
+const ws = 'w1';
+const T0 = Date.parse('2026-04-01T08:00:00.000Z');
+
+describe.each(dialects)('segment webhooks (%s)', (dialect) => {
+  let store: TestStore;
+  let server: http.Server;
+  let url: string;
+  let answers: number[];
+  let received: string[];
+
+  beforeEach(async () => {
+    store = await createTestStore(dialect);
+    answers = [];
+    received = [];
+    server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(body);
+        response.writeHead(answers.shift() ?? 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/audience`;
+  });
+
+  afterEach(async () => {
+    server.close();
+    await store.drop();
+  });
+
+  it('retries a refused delivery with backoff until the receiver accepts it', async () => {
+    const clock = manualClock(T0);
+    const engine = new SegmentEngine({ database: store.database, clock });
+    const service = new SegmentService({ database: store.database, engine, clock });
+    await store.database.db
+      .insertInto('profiles')
+      .values({ workspace_id: ws, id: 'prf_a', merged_into: null, created_at: T0, updated_at: T0, state: JSON.stringify({ ids: {}, state: { v: 1, traits: { email: { v: 'a@example.com', t: T0 } }, consent: {}, categoryPreferences: {}, firstSeen: null, lastSeen: null, events: 0, pageViews: 0, screenViews: 0, sessions: 0, activeAt: null, orders: 0, revenue: 0, firstOrderAt: null, lastOrderAt: null, refunds: 0, refundAmount: 0, cancellations: 0, cart: null, viewed: [], categories: {}, engagement: {}, devices: {}, firstTouch: null, lastTouch: null } }) })
+      .execute();
+    const list = await service.createStatic(ws, { name: 'list', destination: { url, allowPrivate: true } });
+    // A secret was generated for the destination.
+    const stored = await store.database.db.selectFrom('segments').select('destination').where('id', '=', list.id).executeTakeFirstOrThrow();
+    expect(parseDestination(stored.destination ?? '')?.secret).toMatch(/^whsec_/);
+    await engine.setStaticMembers(ws, list.id, ['prf_a'], 'add');
+
+    const deliverer = new WebhookDeliverer({ database: store.database, clock });
+    answers.push(500);
+    expect(await deliverer.deliverDue()).toBe(0);
+    expect(received).toHaveLength(1);
+    // Not due again before the backoff.
+    clock.advance(5_000);
+    expect(await deliverer.deliverDue()).toBe(0);
+    expect(received).toHaveLength(1);
+    clock.advance(5_000);
+    expect(await deliverer.deliverDue()).toBe(1);
+    expect(received).toHaveLength(2);
+    expect(JSON.parse(received[1] ?? '{}')).toMatchObject({ type: 'segment.entered', data: { profileId: 'prf_a', email: 'a@example.com', segmentId: list.id } });
+    expect((await service.get(ws, list.id)).destination).toMatchObject({ delivered: 1, pending: 0 });
+    // Delivered once: nothing more is sent.
+    clock.advance(3_600_000);
+    expect(await deliverer.deliverDue()).toBe(0);
+    expect(received).toHaveLength(2);
+  });
+});
