@@ -357,9 +357,17 @@ async function main(): Promise<void> {
         rssGrowthMb: Math.round(rssMb(server.child.pid) - rssBefore),
         rssMb: Math.round(rssMb(server.child.pid)),
       };
+      // Warm up, then wait until the server is idle (other modules' start-up work on a large
+      // store, such as segment backfills, would otherwise land in the first measured run).
       process.stderr.write('warming up...\n');
-      const warm = requestPaths(400);
+      const warm = requestPaths(2000);
       for (let i = 0; i < warm.length; i += 20) await Promise.all(warm.slice(i, i + 20).map((pathname) => request({ port: server.port, method: 'GET', path: pathname, headers })));
+      const settleUntil = performance.now() + 120_000;
+      for (let fast = 0, i = 0; fast < 100 && performance.now() < settleUntil; i++) {
+        const began = performance.now();
+        await request({ port: server.port, method: 'GET', path: warm[i % warm.length] ?? '/', headers });
+        fast = performance.now() - began < 10 ? fast + 1 : 0;
+      }
       for (const rate of RATES) {
         process.stderr.write(`serving at ${rate} requests/s for ${SECONDS} s...\n`);
         serving.push(await load(server.port, requestPaths(rate * SECONDS), headers, rate));

@@ -10,7 +10,7 @@ function writePrivate(file: string, content: string): void {
 }
 
 /**
- * The VAPID key pair for web push, generated on first start and kept in a file readable only
+ * The VAPID key pair for web push, generated on first use and kept in a file readable only
  * by its owner (the private key never leaves it: the API shows only the public key).
  * @example const vapid = loadOrCreateVapidKeys('./data/vapid.json');
  */

@@ -46,7 +46,7 @@ export interface Config {
   linkSecret: string | undefined;
   /** Twilio-compatible SMS API: `RAPPORT_TWILIO_BASE_URL` (default https://api.twilio.com), `_ACCOUNT_SID`, `_AUTH_TOKEN`, and `RAPPORT_SMS_FROM`. */
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | undefined;
-  /** Where the VAPID key pair for web push lives (created on first start); `RAPPORT_VAPID_KEYS_FILE`, default (undefined) `<dataDir>/vapid.json`. */
+  /** Where the VAPID key pair for web push lives (created on first use); `RAPPORT_VAPID_KEYS_FILE`, default (undefined) `<dataDir>/vapid.json`. */
   vapidKeysFile: string | undefined;
   /** Contact sent to push services; `RAPPORT_VAPID_SUBJECT`. */
   vapidSubject: string;
