@@ -101,7 +101,7 @@ function processorMode(env: Env): Config['processor'] {
 
 function smtpUrl(env: Env): string | undefined {
   const raw = env.RAPPORT_SMTP_URL?.trim() || undefined;
-  if (raw !== undefined && !/^smtps?:\/\//.test(raw)) throw new ConfigError(`RAPPORT_SMTP_URL must start with smtp:// or smtps://, got "${raw}"`);
+  if (raw !== undefined && !/^smtps?:\/\//.test(raw)) throw new ConfigError(`RAPPORT_SMTP_URL must start with smtp:// or smtps://, got "${raw.replace(/\/\/[^@/]*@/, '//***@')}"`);
   return raw;
 }
 

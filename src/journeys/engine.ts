@@ -735,6 +735,7 @@ function definitionConditionsOf(definition: JourneyDefinition): Condition[] {
 /**
  * The arm of an A/B/n split for a profile: a stable hash of (journey, node, profile) over the
  * weights, so a re-run or a restart picks the same arm. Undefined: the holdout.
+ * @example pickArm(node, 'prf_1', 'jny_1')?.name // 'a', every time
  */
 export function pickArm(node: Extract<JourneyNode, { type: 'ab' }>, profileId: string, journeyId: string): { name: string; next: string } | undefined {
   const total = node.arms.reduce((sum, arm) => sum + arm.weight, 0) + (node.holdout ?? 0);

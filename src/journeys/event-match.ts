@@ -18,7 +18,10 @@ export function eventName(message: TrackingMessage): string {
   return eventNameOf(message);
 }
 
-/** A property as a string key (cart ids, order ids); undefined when absent or not scalar. */
+/**
+ * A property as a string key (cart ids, order ids); undefined when absent or not scalar.
+ * @example keyValue({ cart: { id: 7 } }, 'cart.id') // '7'
+ */
 export function keyValue(properties: JsonObject, path: string): string | undefined {
   const value = pathValue(properties, path);
   if (typeof value === 'string' && value !== '') return value;
@@ -38,7 +41,10 @@ export function matchesFilters(filters: readonly PropertyFilter[] | undefined, p
   });
 }
 
-/** Revenue an order-like event carries (`revenue`, else `total`, else `value`); 0 when none. */
+/**
+ * Revenue an order-like event carries (`revenue`, else `total`, else `value`); 0 when none.
+ * @example revenueOf({ total: '42.5' }) // 42.5
+ */
 export function revenueOf(properties: JsonObject): number {
   for (const key of ['revenue', 'total', 'value']) {
     const value = properties[key];

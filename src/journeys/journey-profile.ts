@@ -26,6 +26,7 @@ const historyLimit = 1000;
  * Loads profiles for conditions and local times. Event conditions are evaluated over the last
  * 1,000 events of the profile's timeline, read only when one of `conditions` needs them;
  * segment memberships likewise.
+ * @example const profiles = await loadJourneyProfiles(db, database, 'default', ['prf_1'], { now: Date.now() });
  */
 export async function loadJourneyProfiles(
   db: Tx,
@@ -90,7 +91,10 @@ export async function loadJourneyProfiles(
   return result;
 }
 
-/** A condition's verdict for a journey profile at `now` (the segments module's evaluator). */
+/**
+ * A condition's verdict for a journey profile at `now` (the segments module's evaluator).
+ * @example holds({ type: 'computed', key: 'orders', op: 'gte', value: 1 }, profile, Date.now())
+ */
 export function holds(condition: Condition, profile: JourneyProfile, now: number): boolean {
   return evaluateCondition(condition, profile.subject, now);
 }

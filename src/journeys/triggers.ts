@@ -70,6 +70,7 @@ function dateValue(definition: JourneyDefinition, traits: Record<string, unknown
 /**
  * Sets (or moves) one customer's timer for a date trigger to the next occurrence of their date
  * at the trigger's local time, in their zone.
+ * @example await scheduleDateTimer(trx, scheduler, 'default', journeyId, definition, profileId, '1990-03-15', 'Europe/Paris', Date.now());
  */
 export async function scheduleDateTimer(
   trx: Tx,
@@ -239,7 +240,10 @@ export class JourneyTriggers {
   }
 }
 
-/** The first occurrence of a schedule at or after `from`; undefined when it has ended. */
+/**
+ * The first occurrence of a schedule at or after `from`; undefined when it has ended.
+ * @example nextOccurrence({ at: '2026-01-01T10:00:00Z', every: { amount: 1, unit: 'days' } }, Date.UTC(2026, 0, 3)) === Date.UTC(2026, 0, 3, 10)
+ */
 export function nextOccurrence(trigger: { at: string; every?: Duration | undefined; until?: string | undefined }, from: number): number | undefined {
   const first = Date.parse(trigger.at);
   if (!Number.isFinite(first)) return undefined;

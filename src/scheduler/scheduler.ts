@@ -396,7 +396,10 @@ export class Scheduler {
   }
 }
 
-/** Exponential backoff with ±20% jitter, so a burst of failures does not retry in lockstep. */
+/**
+ * Exponential backoff with ±20% jitter, so a burst of failures does not retry in lockstep.
+ * @example backoff(3, { backoffMs: 1000, maxBackoffMs: 3_600_000 }) // about 4000
+ */
 export function backoff(attempt: number, options: { backoffMs: number; maxBackoffMs: number }, random: () => number = Math.random): number {
   const base = Math.min(options.maxBackoffMs, options.backoffMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
