@@ -13,6 +13,7 @@
  * 3. Limit, same run, same client and rate: a bare Node HTTP server answering each request
  *    with a lookup in a precomputed in-memory table of JSON results.
  *
+ * BENCH_TRAINING_ONLY=1 stops after part 1.
  * The data are synthetic (Zipf popularity, items clustered by category so neighbours exist).
  * The last line of stdout is one JSON object.
  */
@@ -322,6 +323,10 @@ async function main(): Promise<void> {
     return;
   }
   const training = await benchTraining();
+  if (process.env.BENCH_TRAINING_ONLY === '1') {
+    console.log(JSON.stringify({ bench: 'recs', machine: machine(), training, loadAverage: os.loadavg().map((value) => round(value, 1)) }));
+    return;
+  }
   globalThis.gc?.();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-recs-'));
   try {

@@ -163,7 +163,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     ...(logger === undefined ? {} : { logger }),
   });
   // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
-  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, ...(logger === undefined ? {} : { logger }) });
+  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), ...(logger === undefined ? {} : { logger }) });
   let mode = options.processor ?? config.processor;
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
   if (mode === 'thread' && !processorThreadAvailable()) mode = 'inline';

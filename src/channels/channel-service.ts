@@ -344,11 +344,7 @@ export class ChannelService implements MessageSender {
   private lookups(workspaceId: string, profile: Profile, request: SendRequest): TemplateLookups {
     const product = (id: string): Promise<SlotProduct | undefined> => this.product(workspaceId, id);
     const contextProductIds = [...(profile.computed.openCart?.items.map((item) => item.id) ?? [])];
-    const eventProduct = request.data?.event;
-    if (typeof eventProduct === 'object' && eventProduct !== null) {
-      const productId = Reflect.get(eventProduct, 'product_id');
-      if (typeof productId === 'string') contextProductIds.unshift(productId);
-    }
+    contextProductIds.unshift(...eventProductIds(request.data?.event));
     return {
       product,
       recommendations: async (slot, limit) => {
@@ -621,4 +617,26 @@ export class ChannelService implements MessageSender {
     await Promise.allSettled([...this.inflight.values()]);
     for (const provider of Object.values(this.deps.providers)) await provider?.close();
   }
+}
+
+/**
+ * The products a triggering event is about, first ones first: `product_id` on the event or its
+ * `properties`, then each `properties.products[].product_id` (Segment e-commerce v2 shapes).
+ */
+function eventProductIds(event: unknown): string[] {
+  if (typeof event !== 'object' || event === null) return [];
+  const ids: string[] = [];
+  const properties: unknown = Reflect.get(event, 'properties');
+  for (const holder of [event, properties]) {
+    if (typeof holder !== 'object' || holder === null) continue;
+    const productId: unknown = Reflect.get(holder, 'product_id');
+    if (typeof productId === 'string' && productId !== '') ids.push(productId);
+    const products: unknown = Reflect.get(holder, 'products');
+    if (!Array.isArray(products)) continue;
+    for (const item of products) {
+      const id: unknown = typeof item === 'object' && item !== null ? Reflect.get(item, 'product_id') : undefined;
+      if (typeof id === 'string' && id !== '') ids.push(id);
+    }
+  }
+  return [...new Set(ids)];
 }

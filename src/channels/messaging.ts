@@ -10,6 +10,7 @@ import type { ProfileService } from '../profiles/profile-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { createChannelModule, type ChannelModule } from './channel-module.js';
+import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
 import type { ChannelProvider } from './provider.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
@@ -42,6 +43,8 @@ export interface MessagingDeps {
   profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>;
   catalog: Pick<CatalogService, 'getProduct'>;
   identityRules: (workspaceId: string) => IdentityRules;
+  /** Fills the templates' recommendation slots (the recommendations module's slot provider). */
+  recommendations?: RecommendationSlotProvider;
   logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
 }
 
@@ -74,6 +77,7 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     providers,
     settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
     linkSecret,
+    ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   const privacyRegistry = new PrivacyRegistry();

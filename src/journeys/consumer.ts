@@ -9,6 +9,7 @@ import type { Database, Tx } from '../storage/database.js';
 import { readPartition, type LogEntry } from '../storage/repositories/event-log.js';
 import { findIdentities } from '../storage/repositories/identities.js';
 import { findProductsByIds } from '../storage/repositories/products.js';
+import { listMergedFrom } from '../storage/repositories/profiles.js';
 import * as activity from '../storage/repositories/journeys-activity.js';
 import * as repo from '../storage/repositories/journeys.js';
 import { cursorPositions } from '../storage/repositories/processor-state.js';
@@ -286,12 +287,14 @@ export class JourneyConsumer {
     // Live runs first: an event that completes a goal must not also re-enter the same journey.
     const runTouching = [...profiles].filter(([entry]) => index.runEvents.has(eventName(entry.message)));
     if (runTouching.length > 0) {
-      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...new Set(runTouching.map(([, profileId]) => profileId))], { forUpdate: true, dialect: database.dialect });
+      const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
+      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true, dialect: database.dialect });
       const byProfile = new Map<string, repo.StoredRun[]>();
       for (const run of runs) {
-        const list = byProfile.get(run.profileId);
+        const survivor = survivorOf.get(run.profileId) ?? run.profileId;
+        const list = byProfile.get(survivor);
         if (list) list.push(run);
-        else byProfile.set(run.profileId, [run]);
+        else byProfile.set(survivor, [run]);
       }
       const changed = new Set<repo.StoredRun>();
       const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
@@ -344,11 +347,12 @@ export class JourneyConsumer {
     const orders = [...profiles].filter(([entry]) => eventName(entry.message) === ORDER_COMPLETED);
     if (orders.length > 0 && index.maxConversionDays > 0) {
       const earliest = Math.min(...orders.map(([entry]) => entry.timestamp)) - index.maxConversionDays * 86_400_000;
-      const runs = await repo.runsEnteredSince(trx, workspaceId, [...new Set(orders.map(([, profileId]) => profileId))], earliest);
+      const survivorOf = await withMergedAway(trx, workspaceId, orders.map(([, profileId]) => profileId));
+      const runs = await repo.runsEnteredSince(trx, workspaceId, [...survivorOf.keys()], earliest);
       const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
       for (const [entry, profileId] of orders) {
         for (const run of runs) {
-          if (run.profileId !== profileId || run.enteredAt > entry.timestamp) continue;
+          if ((survivorOf.get(run.profileId) ?? run.profileId) !== profileId || run.enteredAt > entry.timestamp) continue;
           const definition = await engine.definition(trx, workspaceId, run.journeyId, run.version);
           const windowMs = (definition?.settings?.conversionWindowDays ?? 7) * 86_400_000;
           if (entry.timestamp - run.enteredAt > windowMs) continue;
@@ -412,6 +416,19 @@ async function replenishment(trx: Tx, workspaceId: string, properties: JsonObjec
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) days = days === undefined ? value : Math.min(days, value);
   }
   return days === undefined ? properties : { ...properties, replenish_at: new Date(at + days * 86_400_000).toISOString(), repurchase_days: days };
+}
+
+/**
+ * The profiles and every profile merged into them, each mapped to its survivor: a run started
+ * before a merge keeps the merged-away id, and its goal arrives under the survivor's.
+ */
+async function withMergedAway(trx: Tx, workspaceId: string, survivors: readonly string[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  for (const survivor of new Set(survivors)) {
+    result.set(survivor, survivor);
+    for (const alias of await listMergedFrom(trx, workspaceId, survivor)) result.set(alias, survivor);
+  }
+  return result;
 }
 
 function entryKeyOf(path: string | undefined, properties: JsonObject): { entryKey?: string } {

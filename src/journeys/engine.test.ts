@@ -156,6 +156,30 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
     expect(h.sends(await h.profileOf('bob'))).toEqual([`standard-offer@${iso(T0)}`]);
   });
 
+  it('reaches the goal of a run started before the customer’s profile was merged', async () => {
+    h = await journeyHarness(dialect, T0);
+    const id = await start({
+      name: 'merge',
+      trigger: { type: 'event', event: 'Product Added', entryKey: 'cart_id' },
+      start: 'w',
+      nodes: [{ id: 'w', type: 'wait', duration: { amount: 1, unit: 'hours' }, next: 's' }, send('s', 'late', 'end'), { id: 'end', type: 'exit' }],
+      settings: { entry: { mode: 'once_per_key' }, goal: { event: 'Order Completed', matchKey: 'cart_id' } },
+    });
+    await h.identify('zed', { email: 'zed@example.com' });
+    // An anonymous visitor fills a cart, then logs in: the two profiles merge.
+    await h.track('', 'Product Added', { cart_id: 'c9' }, { userId: undefined, anonymousId: 'anon-9' });
+    await h.track('zed', 'Logged In', {}, { anonymousId: 'anon-9' });
+    await h.track('zed', 'Order Completed', { cart_id: 'c9', order_id: 'o9', revenue: 12 });
+    await h.advance(2 * HOUR);
+    expect(h.sends()).toEqual([]);
+    // The run still names the profile that was merged away.
+    const [run] = await h.journeys.service.runs(WS, id);
+    expect(run?.profileId).not.toBe(await h.profileOf('zed'));
+    const report = await h.journeys.service.report(WS, id);
+    expect(report.exited).toEqual({ goal: 1 });
+    expect(report.conversions.goal).toEqual({ runs: 1, revenue: 12 });
+  });
+
   it('A/B/n split with a holdout arm: a stable arm per customer, holdout leaves', async () => {
     h = await journeyHarness(dialect, T0);
     const definition: JourneyDefinition = {

@@ -27,11 +27,16 @@ describe.each(dialects)('recipes end to end on %s', (dialect) => {
     const id = await start(recipes.abandonedCart());
     await h.identify('ann', { email: 'ann@example.com' });
     await h.identify('bob', { email: 'bob@example.com' });
+    await h.identify('cat', { email: 'cat@example.com' });
     await h.track('ann', 'Product Added', { cart_id: 'c1', product_id: 'p1', price: 20 });
     await h.track('bob', 'Product Added', { cart_id: 'c2', product_id: 'p2', price: 30 });
+    await h.track('cat', 'Product Added', { cart_id: 'c3', product_id: 'p2', price: 30 });
     // A second add to the same cart does not start a second run.
     await h.track('ann', 'Product Added', { cart_id: 'c1', product_id: 'p3', price: 5 });
-    await h.advance(2 * HOUR);
+    // Cat keeps shopping: the hour restarts from her last add.
+    await h.advance(30 * 60_000);
+    await h.track('cat', 'Product Added', { cart_id: 'c3', product_id: 'p4', price: 8 });
+    await h.advance(90 * 60_000);
     // Bob buys his cart between the reminder and the coupon.
     await h.track('bob', 'Order Completed', { cart_id: 'c2', order_id: 'o1', revenue: 30 });
     await h.advance(3 * DAY);
@@ -39,12 +44,13 @@ describe.each(dialects)('recipes end to end on %s', (dialect) => {
     const bob = await h.profileOf('bob');
     expect(h.sends(ann)).toEqual([`cart-reminder@${iso(T0 + HOUR)}`, `cart-coupon@${iso(T0 + DAY)}`, `cart-flash-sale@${iso(T0 + 2 * DAY)}`]);
     expect(h.sends(bob)).toEqual([`cart-reminder@${iso(T0 + HOUR)}`]);
+    expect(h.sends(await h.profileOf('cat'))[0]).toBe(`cart-reminder@${iso(T0 + 90 * 60_000)}`);
     expect(h.sender.sent.find((request) => request.templateId === 'cart-coupon')?.coupon).toEqual({ poolId: 'cart-10-off' });
     const report = await h.journeys.service.report('ws1', id);
-    expect(report).toMatchObject({ entered: 2, completed: 1, inProgress: 0, exited: { goal: 1 }, sent: 4 });
+    expect(report).toMatchObject({ entered: 3, completed: 2, inProgress: 0, exited: { goal: 1 }, sent: 7 });
     expect(report.conversions.goal).toEqual({ runs: 1, revenue: 30 });
-    expect(report.nodes.find((node) => node.nodeId === 'reminder')).toMatchObject({ reached: 2, sends: { sent: 2 } });
-    expect(report.nodes.find((node) => node.nodeId === 'coupon')).toMatchObject({ reached: 1, sends: { sent: 1 } });
+    expect(report.nodes.find((node) => node.nodeId === 'reminder')).toMatchObject({ reached: 3, sends: { sent: 3 } });
+    expect(report.nodes.find((node) => node.nodeId === 'coupon')).toMatchObject({ reached: 2, sends: { sent: 2 } });
   });
 
   it('browse abandonment: a nudge two hours after a view, unless the customer added to cart', async () => {

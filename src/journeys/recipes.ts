@@ -21,14 +21,18 @@ function coupon(options: RecipeOptions, role: string, fallback: string): { poolI
   return { poolId: options.coupons?.[role] ?? fallback };
 }
 
-/** Cart left behind: a reminder after 1 h, a coupon after 24 h, a "flash sale" scarcity message after 48 h; buying the cart ends it. */
+/**
+ * Cart left behind: a reminder 1 h after the last add to the cart, a coupon a day later, a
+ * "flash sale" scarcity message a day after that; buying the cart ends it.
+ */
 export function abandonedCart(options: RecipeOptions = {}): JourneyDefinition {
   return {
     name: 'Abandoned cart',
     trigger: { type: 'event', event: 'Product Added', entryKey: 'cart_id' },
     start: 'wait-1h',
     nodes: [
-      { id: 'wait-1h', type: 'wait', duration: { amount: 1, unit: 'hours' }, next: 'reminder' },
+      // Another add to the same cart restarts the hour (a loop through a wait is allowed).
+      { id: 'wait-1h', type: 'wait_event', event: 'Product Added', matchKey: 'cart_id', timeout: { amount: 1, unit: 'hours' }, next: 'wait-1h', timeoutNext: 'reminder' },
       { id: 'reminder', type: 'send', channel: 'email', templateId: template(options, 'reminder', 'cart-reminder'), next: 'wait-24h' },
       { id: 'wait-24h', type: 'wait', duration: { amount: 23, unit: 'hours' }, next: 'coupon' },
       { id: 'coupon', type: 'send', channel: 'email', templateId: template(options, 'coupon', 'cart-coupon'), coupon: coupon(options, 'coupon', 'cart-10-off'), next: 'wait-48h' },

@@ -99,7 +99,7 @@ describe('Amazon Beauty, S3-Rec leave-one-out full ranking', () => {
     const clean = evaluate(beauty, evalStrategy('pop'), { protocol: 'loo', ks: [10] });
     expect(Math.abs((clean.metrics['hr@10'] ?? -1) - 0.0115)).toBeLessThanOrEqual(0.00005);
     expect(Math.abs((clean.metrics['ndcg@10'] ?? -1) - 0.0055)).toBeLessThanOrEqual(0.00005);
-  }, 60_000);
+  }, 120_000);
 
   it('for-you beats SASRec (HR@10 0.0605, NDCG@10 0.0318) on a systematic sample of every 5th user', async () => {
     const beauty = await readInteractionFiles([beautyFile]);
@@ -114,7 +114,7 @@ describe('Amazon Beauty, S3-Rec leave-one-out full ranking', () => {
     expect(forYou.metrics['ndcg@10']).toBeGreaterThan(0.0318);
     expect(forYou.metrics['hr@10']).toBeGreaterThan(4 * (pop.metrics['hr@10'] ?? 0));
     expect(forYou.metrics['coverage@10']).toBeGreaterThan(0.3);
-  }, 60_000);
+  }, 120_000);
 
   it('trained on a reduced dataset (first 6,000 users only), for-you still beats popularity', async () => {
     const beauty = await readInteractionFiles([beautyFile]);
@@ -124,7 +124,7 @@ describe('Amazon Beauty, S3-Rec leave-one-out full ranking', () => {
     // Less data, fewer co-occurrences, the hardest users: measured HR@10 0.0282 against popularity's 0.0148.
     expect(forYou.metrics['hr@10']).toBeGreaterThan(0.025);
     expect(forYou.metrics['hr@10']).toBeGreaterThan(1.5 * (pop.metrics['hr@10'] ?? 0));
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('Ta-Feng next basket', () => {
@@ -135,5 +135,5 @@ describe('Ta-Feng next basket', () => {
     expect(Math.abs((result.metrics['recall@10'] ?? -1) - 0.0803)).toBeLessThanOrEqual(0.00005);
     expect(Math.abs((result.metrics['ndcg@10'] ?? -1) - 0.0875)).toBeLessThanOrEqual(0.00005);
     expect(Math.abs((result.metrics['hr@10'] ?? -1) - 0.2489)).toBeLessThanOrEqual(0.00005);
-  }, 60_000);
+  }, 120_000);
 });

@@ -131,6 +131,31 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     expect(typeof products[0]?.name).toBe('string');
   });
 
+  it('fills a template slot with the trained model when a message is rendered', async () => {
+    const profile = await rapport.profiles.lookupProfile('default', 'user_id', 'u7');
+    const created = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/templates',
+      headers: admin,
+      payload: {
+        name: 'goes with',
+        channel: 'sms',
+        publish: true,
+        source: { default: { body: "{% assign picks = 'similar' | recommendations: 2 %}{% for p in picks %}[{{ p.id }}]{% endfor %}" } },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const preview = await rapport.app.inject({
+      method: 'POST',
+      url: `/api/v1/templates/${created.json().id}/preview`,
+      headers: admin,
+      payload: { profileId: profile?.id ?? '', data: { event: { event: 'Product Viewed', properties: { product_id: 'jacket' } } } },
+    });
+    expect(preview.statusCode).toBe(200);
+    // The model's also-bought neighbours of the jacket, not the recently-viewed default.
+    expect(preview.json().text.match(/\[([^\]]+)\]/g)?.sort()).toEqual(['[gloves]', '[hat]']);
+  });
+
   it('stores business rules per strategy and applies them', async () => {
     const put = await rapport.app.inject({ method: 'PUT', url: '/api/v1/recommendations/rules/also-bought', headers: admin, payload: { excludeBrands: ['North'], fallback: ['highest-discount'] } });
     expect(put.statusCode).toBe(200);
@@ -146,6 +171,11 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     expect(unknown.statusCode).toBe(400);
     expect((await rapport.app.inject({ method: 'DELETE', url: '/api/v1/recommendations/rules/also-bought', headers: admin })).statusCode).toBe(204);
     expect((await rapport.app.inject({ method: 'DELETE', url: '/api/v1/recommendations/rules/also-bought', headers: admin })).statusCode).toBe(404);
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const document = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/recommendations', '/api/v1/recommendations/trainings', '/api/v1/recommendations/rules/{strategy}', '/v1/recommendations']));
   });
 
   it('rejects a bad strategy or limit with a message naming the field', async () => {

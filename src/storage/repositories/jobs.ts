@@ -250,12 +250,16 @@ async function releaseLease(db: Tx, job: Pick<JobRow, 'workspaceId' | 'key'>, ow
  */
 export async function nextDueAt(db: Tx, kinds: readonly string[]): Promise<number | undefined> {
   if (kinds.length === 0) return undefined;
+  // ORDER BY + LIMIT walks the (status, due_at) index and stops at the first match; min() with
+  // the extra filters made SQLite read every pending job.
   const free = await db
     .selectFrom('jobs')
-    .select((eb) => eb.fn.min<number | null>('due_at').as('at'))
+    .select('due_at as at')
     .where('status', '=', 'pending')
     .where('lease_owner', 'is', null)
     .where('kind', 'in', kinds)
+    .orderBy('due_at')
+    .limit(1)
     .executeTakeFirst();
   // Only pending jobs hold leases (a finished or dead job's lease is cleared), and min() over
   // the lease index reads one entry.
