@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { AnalyticsService } from './analytics/analytics-service.js';
 import { DuckDbEngine } from './analytics/duckdb/duckdb-engine.js';
 import { lazyEngine } from './analytics/lazy-engine.js';
+import { analyticsPrivacyHandler } from './analytics/privacy.js';
 import { ReportService } from './analytics/report/report-service.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config/config.js';
@@ -16,9 +17,11 @@ import { ProfileScores } from './profiles/profile-scores.js';
 import { SegmentBackfiller } from './segments/backfill.js';
 import { SegmentEngine } from './segments/engine.js';
 import { SegmentService } from './segments/segment-service.js';
+import { segmentPrivacyHandlers } from './segments/privacy.js';
 import { WebhookDeliverer } from './segments/webhook.js';
 import { RecommendationService } from './recommendations/recommendation-service.js';
 import { ExperimentService } from './experiments/experiment-service.js';
+import { experimentPrivacyHandler } from './experiments/privacy.js';
 import { PredictiveService } from './predictive/jobs/predictive-service.js';
 import { ProfileTargeting } from './experiments/profile-targeting.js';
 import { buildApp } from './http/app.js';
@@ -83,7 +86,7 @@ export interface RapportOptions {
   processor?: Config['processor'];
   /** false silences the server whatever RAPPORT_LOG_LEVEL says (tests). */
   logger?: false;
-  /** Where journeys send messages; default a recording sender that logs them in the store (table recorded_messages). */
+  /** Where journeys send messages; default the channels module (or the recording sender with RAPPORT_JOURNEY_DELIVERY=record). */
   sender?: MessageSender;
 }
 
@@ -150,20 +153,25 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   scores.subscribe(async (workspaceId, changes) => {
     await segmentEngine.reevaluateScores(workspaceId, changes);
   });
-  // Journeys (issue 4): the durable scheduler, the journey engine and its own reader of the event log.
-  // Without a channel sender, messages are only recorded (table recorded_messages): nothing is
-  // rendered, so templates need not exist; with one, a journey must name existing templates.
+  // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
+  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), ...(logger === undefined ? {} : { logger }) });
+  // Journeys: the durable scheduler, the journey engine and its own reader of the event log. They
+  // send through the channels module (templates must exist), or, with RAPPORT_JOURNEY_DELIVERY=record,
+  // only record what they would send (table recorded_messages; nothing rendered, no template needed).
+  const recordOnly = options.sender === undefined && config.journeyDelivery === 'record';
   const journeys = createJourneys({
     database,
     clock,
-    sender: options.sender ?? new StoreRecordingSender({ database, clock }),
-    ...(options.sender === undefined ? { templates: async () => [] } : {}),
+    sender: options.sender ?? (recordOnly ? new StoreRecordingSender({ database, clock }) : messaging.channels),
+    ...(recordOnly ? { templates: async () => [] } : {}),
     ingest,
     identityRules: identityRules.rulesFor,
     ...(logger === undefined ? {} : { logger }),
   });
-  // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
-  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), ...(logger === undefined ? {} : { logger }) });
+  // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.
+  for (const handler of segmentPrivacyHandlers(database.dialect)) messaging.privacyRegistry.register(handler);
+  messaging.privacyRegistry.register(experimentPrivacyHandler());
+  messaging.privacyRegistry.register(analyticsPrivacyHandler(analyticsEngine));
   let mode = options.processor ?? config.processor;
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
   if (mode === 'thread' && !processorThreadAvailable()) mode = 'inline';

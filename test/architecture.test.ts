@@ -42,6 +42,7 @@ const pureModules = [
   'channels/sms-segments.ts',
   'coupons/offer.ts',
   'privacy/consent.ts',
+  'privacy/mentions.ts',
   'privacy/preferences-page.ts',
   'identity/rules.ts',
   'identity/resolve.ts',

@@ -17,6 +17,8 @@ export type RawAttribution = Omit<AttributionResult, 'totals'>;
 export interface AnalyticsEngine {
   /** Copies what the processor applied since the last pass. */
   sync(): Promise<SyncReport>;
+  /** Removes erased profiles' rows from the replica (the privacy service calls it); returns rows removed. */
+  eraseProfiles(workspaceId: string, profileIds: readonly string[]): Promise<number>;
   /** Drops the replica and copies the whole log again. */
   rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport>;
   status(): Promise<ReplicaStatus>;

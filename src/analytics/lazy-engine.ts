@@ -34,6 +34,7 @@ export function lazyEngine(open: () => Promise<AnalyticsEngine>, where: string):
     },
     sync: async () => (await get()).sync(),
     rebuild: async (onProgress) => (await get()).rebuild(onProgress),
+    eraseProfiles: async (workspaceId, profileIds) => (await get()).eraseProfiles(workspaceId, profileIds),
     status: async () => (await get()).status(),
     funnel: async (workspaceId, query, segments) => (await get()).funnel(workspaceId, query, segments),
     droppedProfiles: async (workspaceId, query) => (await get()).droppedProfiles(workspaceId, query),

@@ -17,11 +17,12 @@ import {
 } from '../storage/repositories/channel-endpoints.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
 import { listInbox, markInbox } from '../storage/repositories/inbox.js';
-import { claimMessage, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from '../storage/repositories/messages.js';
+import { claimMessage, claimMessages, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from '../storage/repositories/messages.js';
 import type { TemplateLookups } from '../templates/liquid-engine.js';
 import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
 import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
+import { GroupCommit } from './group-commit.js';
 import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
@@ -171,9 +172,40 @@ export class ChannelService implements MessageSender {
   private readonly inflight = new Map<string, Promise<SendResult>>();
   private readonly products = new Map<string, { value: Promise<SlotProduct | undefined>; at: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Message log claims of concurrent sends, one transaction per group (before any side effect). */
+  private readonly claims: GroupCommit<{ workspaceId: string; record: MessageRecord }, { record: MessageRecord; created: boolean }>;
+  /** Message log outcomes (sent, failed, suppressed) of concurrent sends, one transaction per group. */
+  private readonly outcomes: GroupCommit<{ workspaceId: string; id: string; changes: MessageChanges }, undefined>;
 
   constructor(private readonly deps: ChannelServiceDeps) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.claims = new GroupCommit(
+      (items) =>
+        deps.database.transaction(async (trx) => {
+          const results = new Map<MessageRecord, { record: MessageRecord; created: boolean }>();
+          for (const workspaceId of new Set(items.map((item) => item.workspaceId))) {
+            const records = items.filter((item) => item.workspaceId === workspaceId).map((item) => item.record);
+            const claimed = await claimMessages(trx, workspaceId, records);
+            records.forEach((record, index) => {
+              const outcome = claimed[index];
+              if (outcome !== undefined) results.set(record, outcome);
+            });
+          }
+          return items.map((item) => {
+            const outcome = results.get(item.record);
+            if (outcome === undefined) throw new Error(`message ${item.record.idempotencyKey} was not claimed`);
+            return outcome;
+          });
+        }),
+      // 21 values bound per row: 200 rows stay far below both stores' parameter limits.
+      200,
+    );
+    this.outcomes = new GroupCommit((items) =>
+      deps.database.transaction(async (trx) => {
+        for (const item of items) await updateMessage(trx, item.workspaceId, item.id, item.changes);
+        return items.map(() => undefined);
+      }),
+    );
   }
 
   /** Which channels have a provider configured. */
@@ -196,8 +228,10 @@ export class ChannelService implements MessageSender {
     if (request.idempotencyKey.trim() === '') throw new RapportError('invalid_request', 'idempotencyKey must not be empty');
     const now = this.deps.clock.now();
     const purpose: Purpose = request.purpose ?? 'marketing';
-    // Single statements commit on their own: no explicit transaction (two fewer round trips per send).
-    const { record, created } = await claimMessage(this.deps.database.db, workspaceId, {
+    // The claim commits (grouped with the claims of concurrent sends) before anything is sent.
+    const { record, created } = await this.claims.submit({
+      workspaceId,
+      record: {
         id: stableId('msg', workspaceId, request.idempotencyKey),
         idempotencyKey: request.idempotencyKey,
         profileId: request.profileId,
@@ -218,7 +252,8 @@ export class ChannelService implements MessageSender {
         deliveredAt: null,
         openedAt: null,
         clickedAt: null,
-      });
+      },
+    });
     // Same key again: the first call's result. A row still queued with no attempt was claimed
     // by a call that crashed before sending, so this call carries it on.
     if (!created && !(record.status === 'queued' && record.attempts === 0)) return resultOf(record);
@@ -431,7 +466,7 @@ export class ChannelService implements MessageSender {
 
   private async finish(workspaceId: string, record: MessageRecord, profile: Profile | undefined, changes: Partial<MessageChanges> & { status: MessageStatus }): Promise<SendResult> {
     const update: MessageChanges = { ...changes, updatedAt: this.deps.clock.now() };
-    await updateMessage(this.deps.database.db, workspaceId, record.id, update);
+    await this.outcomes.submit({ workspaceId, id: record.id, changes: update });
     const next: MessageRecord = { ...record, ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) };
     if (profile !== undefined) await this.emit(workspaceId, profile, next, changes.status, {});
     return resultOf(next);

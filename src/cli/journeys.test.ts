@@ -13,6 +13,7 @@ describe('rapport journeys', () => {
     dir = tempDir();
     process.env.RAPPORT_DATA_DIR = dir;
     process.env.RAPPORT_LOG_LEVEL = 'silent';
+    process.env.RAPPORT_JOURNEY_DELIVERY = 'record';
     delete process.env.RAPPORT_DATABASE_URL;
     out = '';
     err = '';

@@ -46,9 +46,15 @@ export async function journeysCommand(args: string[]): Promise<number> {
   const workspaceId = values.workspace ?? 'default';
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  // As the server does without a channel sender: messages are recorded, not rendered, so
-  // templates need not exist (see createRapport).
-  const journeys = createJourneys({ database, clock: systemClock, sender: new StoreRecordingSender({ database }), templates: async () => [] });
+  // The CLI only changes definitions and enqueues runs; the server's scheduler executes the steps
+  // with its sender. Templates are checked as the server will use them: they must exist unless
+  // journeys only record (RAPPORT_JOURNEY_DELIVERY=record, see createRapport).
+  const journeys = createJourneys({
+    database,
+    clock: systemClock,
+    sender: new StoreRecordingSender({ database }),
+    ...(config.journeyDelivery === 'record' ? { templates: async () => [] } : {}),
+  });
   const { service } = journeys;
   const out = (value: unknown): void => {
     process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);

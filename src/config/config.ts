@@ -40,6 +40,8 @@ export interface Config {
   analyticsSyncMs: number;
   /** Minutes between retrainings of the recommendation models; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
   recsRetrainMinutes: number;
+  /** Where journeys deliver: `channels` (render and send for real) or `record` (store what would be sent, a dry run); `RAPPORT_JOURNEY_DELIVERY`. */
+  journeyDelivery: 'channels' | 'record';
   /** Channels (issue 5): public base URL of this server for tracking, unsubscribe and confirmation links; `RAPPORT_PUBLIC_URL`. */
   publicUrl: string;
   /** HMAC key of those links; `RAPPORT_LINK_SECRET`, else a random key kept in `<dataDir>/link-secret`. */
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',
     analyticsSyncMs: integer(env, 'RAPPORT_ANALYTICS_SYNC_MS', 5000, 0, 86_400_000),
     recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
+    journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),
     ...channelConfig(env),
   };
   return { ...config, ...overrides };

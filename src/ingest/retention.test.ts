@@ -36,4 +36,20 @@ describe.each(dialects)('event retention (%s)', (dialect) => {
     expect((await findEvents(database.db, 'w')).map((event) => event.messageId).sort()).toEqual(['new-1', 'old-unprocessed']);
     expect(await new EventRetention({ database, clock, days: 0 }).runOnce()).toBe(0);
   });
+
+  it('keeps processed events the journeys consumer has not read yet', async () => {
+    const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const { database } = store;
+    await insertWorkspace(database.db, { id: 'w', name: 'W', createdAt: clock.now() });
+    const ingest = new IngestService({ database, partitions: 1, clock });
+    const order = (id: string) => ({ type: 'track', userId: 'u', event: 'Order Completed', messageId: id, properties: { revenue: 5 } });
+    await ingest.ingest({ workspaceId: 'w', sourceId: null, receivedAt: clock.now() }, { items: [order('a'), order('b'), order('c')] });
+    await new Processor({ database, clock }).drain();
+    const [first] = await findEvents(database.db, 'w');
+    // Journeys have read only the first event of the partition.
+    await database.db.insertInto('journey_cursors').values({ workspace_id: 'w', partition: first?.partition ?? 0, seq: first?.seq ?? 0, updated_at: clock.now() }).execute();
+    clock.advance(40 * DAY);
+    expect(await new EventRetention({ database, clock, days: 30 }).runOnce()).toBe(1);
+    expect((await findEvents(database.db, 'w')).map((event) => event.messageId).sort()).toEqual(['b', 'c']);
+  });
 });

@@ -11,7 +11,13 @@ export type { Subject } from '../storage/repositories/personal-data.js';
 export interface PersonalDataHandler {
   /** Shown in the audit record, e.g. `events`, `messages`, `segments.membership`. */
   name: string;
-  erase(trx: Tx, subject: Subject): Promise<number>;
+  erase?(trx: Tx, subject: Subject): Promise<number>;
+  /**
+   * For stores outside the state store (the analytics replica): runs once the erasure has
+   * committed, so no copy made from the state store can bring the rows back afterwards.
+   * Returns how many rows it removed there.
+   */
+  eraseAfterCommit?(subject: Subject): Promise<number>;
   /** What the export holds for this owner (plain JSON); omitted when there is nothing to show. */
   export?(db: Tx, subject: Subject): Promise<unknown>;
 }

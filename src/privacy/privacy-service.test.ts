@@ -1,8 +1,19 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChannelShop, type ChannelShop } from '../../test/helpers/channel-shop.js';
 import { startSmtpPeer, type SmtpPeer } from '../../test/helpers/channel-peers.js';
-import { dialects } from '../../test/helpers/databases.js';
+import { dialects, tempDir } from '../../test/helpers/databases.js';
+import { DuckDbEngine } from '../analytics/duckdb/duckdb-engine.js';
+import { analyticsPrivacyHandler } from '../analytics/privacy.js';
+import { ExperimentService } from '../experiments/experiment-service.js';
+import { PredictiveService } from '../predictive/jobs/predictive-service.js';
+import { experimentPrivacyHandler } from '../experiments/privacy.js';
+import { SegmentBackfiller } from '../segments/backfill.js';
+import { SegmentEngine } from '../segments/engine.js';
+import { segmentPrivacyHandlers } from '../segments/privacy.js';
+import { SegmentService } from '../segments/segment-service.js';
 import { SmtpEmailProvider } from '../channels/providers/email-smtp.js';
 import { InboxProvider } from '../channels/providers/inbox.js';
 import { defaultIdentityRules } from '../identity/rules.js';
@@ -28,25 +39,68 @@ async function everyRow(database: Database): Promise<Map<string, string[]>> {
   return result;
 }
 
+/** Every row of every table of the DuckDB analytics replica, as text. */
+async function everyReplicaRow(replica: DuckDbEngine): Promise<Map<string, string[]>> {
+  const tables = await replica.file.all(`select table_name from information_schema.tables where table_schema = 'main'`);
+  const result = new Map<string, string[]>();
+  for (const { table_name: table } of tables) {
+    const rows = await replica.file.all(`select * from ${String(table)}`);
+    result.set(String(table), rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))));
+  }
+  return result;
+}
+
+function leaksIn(tables: Map<string, string[]>, values: readonly string[]): string[] {
+  return [...tables.entries()].flatMap(([table, rows]) => rows.filter((row) => values.some((value) => row.includes(value))).map((row) => `${table}: ${row}`));
+}
+
 describe.each(dialects)('PrivacyService (%s)', (dialect) => {
   let shop: ChannelShop;
   let smtp: SmtpPeer;
   let privacy: PrivacyService;
+  let segmentEngine: SegmentEngine;
+  let segments: SegmentService;
+  let backfiller: SegmentBackfiller;
+  let experiments: ExperimentService;
+  let replica: DuckDbEngine;
+  let duckDir: string;
   const clock = manualClock(Date.parse('2025-04-01T09:00:00Z'));
 
   beforeEach(async () => {
     smtp = await startSmtpPeer();
+    let engine: SegmentEngine | undefined;
     shop = await createChannelShop(dialect, {
       clock,
       providers: (database) => ({ email: new SmtpEmailProvider({ url: smtp.url, from: 'shop@shop.example' }), inbox: new InboxProvider({ database, clock }) }),
+      // Segment membership is committed with each processor batch, as in the server.
+      extensions: (database) => {
+        engine = new SegmentEngine({ database, clock });
+        return [engine.extension()];
+      },
     });
+    if (engine === undefined) throw new Error('segment engine not built');
+    segmentEngine = engine;
+    const { database } = shop.store;
+    segments = new SegmentService({ database, engine: segmentEngine, clock });
+    backfiller = new SegmentBackfiller({ database, engine: segmentEngine });
+    experiments = new ExperimentService({ database, clock, ingest: shop.ingest });
+    duckDir = tempDir('rapport-privacy-duck-');
+    replica = await DuckDbEngine.open(database, { file: path.join(duckDir, 'analytics.duckdb'), threads: 1 });
+    // The same owners as src/rapport.ts registers.
     const registry = new PrivacyRegistry();
     registerCoreHandlers(registry);
+    for (const handler of segmentPrivacyHandlers(shop.store.database.dialect)) registry.register(handler);
+    registry.register(experimentPrivacyHandler());
+    registry.register(analyticsPrivacyHandler(replica));
     privacy = new PrivacyService({ database: shop.store.database, clock, registry, identityRules: () => defaultIdentityRules });
     shop.ingest.setGate(privacy.gate);
   });
 
   afterEach(async () => {
+    await backfiller.stop();
+    await segmentEngine.stop();
+    await replica.close();
+    fs.rmSync(duckDir, { recursive: true, force: true });
     await shop.close();
     await smtp.close();
   });
@@ -73,19 +127,62 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await shop.consent.suppress('ws', 'email', 'ann.secret@example.com', 'complained');
     await shop.store.database.transaction((trx) => upsertPushSubscription(trx, 'ws', { endpoint: 'https://push.example/ann-device', profileId: ann.id, p256dh: 'k', auth: 'a', createdAt: clock.now() }));
     await new ProfileScores({ database: shop.store.database, clock }).write('ws', [{ profileId: ann.id, key: 'predicted_clv', value: 321 }], 'test');
+    // Segments: a live segment of buyers with a webhook (a delivery that carries her email, a
+    // due time when the 30-day window ends, a Segment Entered event in the log), and a static list.
+    const buyers = await segments.create('ws', {
+      name: 'Recent buyers',
+      condition: { type: 'event', event: 'Order Completed', window: { type: 'last', amount: 30, unit: 'days' } },
+      destination: { url: 'http://127.0.0.1:9/audience' },
+    });
+    await backfiller.drain();
+    const vip = await segments.createStatic('ws', { name: 'VIP list' });
+    expect(await segments.uploadList('ws', vip.id, 'email\nann.secret@example.com\nzoe@example.com\n', 'add')).toMatchObject({ matched: 2 });
+    // Experiments: one by user id, one by anonymous id (the default unit).
+    const metrics = [{ id: 'purchase', kind: 'conversion', event: 'Order Completed', windowHours: 24 }];
+    const variants = [{ key: 'control', weight: 0.5 }, { key: 'bar', weight: 0.5 }];
+    await experiments.create('ws', { key: 'hello-bar', name: 'Hello bar', unit: 'userId', variants, metrics });
+    await experiments.create('ws', { key: 'free-shipping', name: 'Free shipping', variants, metrics });
+    for (const key of ['hello-bar', 'free-shipping']) await experiments.start('ws', key);
+    await experiments.assign('ws', { userId: 'ann-42', anonymousId: 'anon-ann-7' });
+    await experiments.assign('ws', { userId: 'zoe-1', anonymousId: 'anon-zoe' });
+    // The quarantine: items rejected at ingest, never resolved to a profile.
+    const rejected = await shop.ingest.ingest({ workspaceId: 'ws', sourceId: null, receivedAt: clock.now() }, {
+      items: [
+        { type: 'purchase', userId: ' Ann-42 ', traits: { email: 'ANN.Secret@Example.com', first_name: 'Annabel', phone: '(415) 555-0199' } },
+        { type: 'purchase', userId: 'zoe-1', traits: { first_name: 'Zoe' } },
+      ],
+    });
+    expect(rejected.rejected).toHaveLength(2);
     await shop.settle();
+    // Predictive: a refresh writes scores (core erases those) and a report of aggregates only.
+    const scores = new ProfileScores({ database: shop.store.database, clock });
+    expect((await new PredictiveService({ database: shop.store.database, clock, scores }).refresh('ws', { trigger: 'api' })).status).toBe('completed');
+    await replica.sync();
 
     const exportJob = await privacy.requestExport('ws', ann.id, { requestedBy: 'admin:dpo', reason: 'access request #7' });
     await privacy.settled(exportJob.id);
     const document = (await privacy.exportDocument('ws', exportJob.id)) as Record<string, unknown[]>;
     const text = JSON.stringify(document);
     for (const value of ['ann.secret@example.com', 'ord-ann-1', 'anon-ann-7', 'https://push.example/ann-device', 'Hello Annabel', 'promotions', 'predicted_clv']) expect(text).toContain(value);
+    expect(JSON.stringify(document.segment_members)).toContain('Recent buyers');
+    expect(JSON.stringify(document.segment_members)).toContain('VIP list');
+    expect(document.experiment_exposures?.map((row) => (row as { experimentKey: string }).experimentKey).sort()).toEqual(['free-shipping', 'hello-bar']);
+    expect(document.rejected_events).toHaveLength(1);
+    expect(JSON.stringify(document.rejected_events)).toContain('Annabel');
     expect(document.events?.length).toBeGreaterThanOrEqual(4);
     expect(text).not.toContain('zoe@example.com');
 
     const personal = ['ann-42', 'anon-ann-7', 'ann.secret@example.com', '+14155550199', 'Annabel', 'ann-device', ...(ann.mergedFrom.length > 0 ? ann.mergedFrom : []), ann.id];
     const before = await everyRow(shop.store.database);
     expect([...before.values()].flat().some((row) => row.includes('ann.secret@example.com'))).toBe(true);
+    // Every module holds something of hers before the erasure.
+    for (const table of ['segment_members', 'segment_history', 'segment_due', 'segment_deliveries', 'experiment_exposures', 'rejected_events']) {
+      expect(leaksIn(new Map([[table, before.get(table) ?? []]]), personal), table).not.toEqual([]);
+    }
+    expect(before.get('segment_members')?.filter((row) => row.includes(ann.id))).toHaveLength(2);
+    expect(before.get('predictive_reports')).toHaveLength(1);
+    expect(before.get('events')?.some((row) => row.includes('Segment Entered') && row.includes(ann.id))).toBe(true);
+    expect(leaksIn(await everyReplicaRow(replica), [ann.id])).not.toEqual([]);
 
     const job = await privacy.requestErasure('ws', ann.id, { requestedBy: 'admin:dpo', reason: 'erasure request #8' });
     expect(job.status).toBe('running');
@@ -95,9 +192,23 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(done.erased?.events).toBeGreaterThanOrEqual(4);
     expect(done.erased?.identities).toBe(4);
 
+    expect(done.erased).toMatchObject({ segment_members: 2, segment_history: 2, segment_due: 1, segment_deliveries: 1, segment_events: 2, experiment_exposures: 2, rejected_events: 1 });
+    expect(done.erased?.analytics_replica).toBeGreaterThanOrEqual(6);
+
     const after = await everyRow(shop.store.database);
-    const leaks = [...after.entries()].flatMap(([table, rows]) => rows.filter((row) => personal.some((value) => row.includes(value))).map((row) => `${table}: ${row}`));
-    expect(leaks).toEqual([]);
+    expect(leaksIn(after, personal)).toEqual([]);
+    // Nor in the analytics replica, now or after more passes: the log no longer has her to copy.
+    expect(leaksIn(await everyReplicaRow(replica), personal)).toEqual([]);
+    await replica.sync();
+    expect(leaksIn(await everyReplicaRow(replica), personal)).toEqual([]);
+    await replica.rebuild();
+    const rebuilt = await everyReplicaRow(replica);
+    expect(leaksIn(rebuilt, personal)).toEqual([]);
+    // Zoe's share of every module is untouched.
+    expect(leaksIn(rebuilt, [zoe.id])).not.toEqual([]);
+    expect((await segments.members('ws', vip.id)).members.map((member) => member.profileId)).toEqual([zoe.id]);
+    expect(after.get('experiment_exposures')).toHaveLength(2);
+    expect(after.get('rejected_events')).toHaveLength(1);
     // Zoe is untouched; the coupon report still counts Ann's code, without her.
     expect(await shop.profiles.lookupProfile('ws', 'user_id', 'zoe-1')).toBeDefined();
     expect(after.get('messages')?.length).toBe(2);
@@ -112,6 +223,23 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await shop.track([{ type: 'identify', userId: 'ann-42', traits: { email: 'ann.secret@example.com', email_consent: true } }]);
     const back = await shop.profiles.lookupProfile('ws', 'user_id', 'ann-42');
     expect(back?.consent.email.status).toBe('subscribed');
+
+    // An erasure made by another process (which does not hold the replica) is applied by the
+    // replica's next pass: it sees the count of erasures move and drops what the store lost.
+    await replica.sync();
+    expect(leaksIn(await everyReplicaRow(replica), [zoe.id])).not.toEqual([]);
+    const elsewhere = new PrivacyRegistry();
+    registerCoreHandlers(elsewhere);
+    for (const handler of segmentPrivacyHandlers(shop.store.database.dialect)) elsewhere.register(handler);
+    elsewhere.register(experimentPrivacyHandler());
+    const otherProcess = new PrivacyService({ database: shop.store.database, clock, registry: elsewhere, identityRules: () => defaultIdentityRules });
+    const zoeJob = await otherProcess.requestErasure('ws', zoe.id, { requestedBy: 'admin:dpo' });
+    await otherProcess.settled(zoeJob.id);
+    expect(await otherProcess.job('ws', zoeJob.id)).toMatchObject({ status: 'done' });
+    expect(leaksIn(await everyReplicaRow(replica), [zoe.id])).not.toEqual([]);
+    await replica.sync();
+    expect(leaksIn(await everyReplicaRow(replica), [zoe.id, 'zoe-1', 'zoe@example.com'])).toEqual([]);
+    expect(leaksIn(await everyRow(shop.store.database), [zoe.id, 'zoe-1', 'zoe@example.com', 'anon-zoe'])).toEqual([]);
   });
 
   it('fails an erasure of an unknown profile with the reason in the audit record', async () => {

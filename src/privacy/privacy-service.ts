@@ -143,16 +143,30 @@ export class PrivacyService {
   }
 
   private async erase(workspaceId: string, job: PrivacyJobRecord): Promise<void> {
-    await this.deps.database.transaction(async (trx) => {
+    const { subject, erased } = await this.deps.database.transaction(async (trx) => {
       const subject = await findSubject(trx, workspaceId, job.profileId);
       if (subject === undefined) throw new RapportError('not_found', `no profile ${job.profileId}`);
       const hashes = subject.identifiers.map((identifier) => tombstoneHash(workspaceId, identifier.type, identifier.value));
       await insertTombstones(trx, workspaceId, hashes, job.id, this.deps.clock.now());
       const erased: Record<string, number> = { tombstones: hashes.length };
-      for (const handler of this.deps.registry.list()) erased[handler.name] = await handler.erase(trx, subject);
+      for (const handler of this.deps.registry.list()) if (handler.erase !== undefined) erased[handler.name] = await handler.erase(trx, subject);
       await updatePrivacyJob(trx, workspaceId, job.id, { status: 'done', result: JSON.stringify(erased), finishedAt: this.deps.clock.now() });
+      return { subject, erased };
     });
     this.tombstoned.add(workspaceId);
+    // Stores outside the transaction: after the commit, so nothing copies the person back from the state store.
+    const outside = this.deps.registry.list().filter((handler) => handler.eraseAfterCommit !== undefined);
+    if (outside.length === 0) return;
+    const failures: string[] = [];
+    for (const handler of outside) {
+      try {
+        erased[handler.name] = (erased[handler.name] ?? 0) + (await handler.eraseAfterCommit?.(subject) ?? 0);
+      } catch (error) {
+        failures.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const error = failures.length === 0 ? null : `erased from the state store, but not from ${failures.join('; ')}`;
+    await this.deps.database.transaction((trx) => updatePrivacyJob(trx, workspaceId, job.id, { status: error === null ? 'done' : 'failed', result: JSON.stringify(erased), error, finishedAt: this.deps.clock.now() }));
   }
 
   private async export(workspaceId: string, job: PrivacyJobRecord): Promise<void> {

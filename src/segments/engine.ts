@@ -134,6 +134,29 @@ function traitKeysOf(message: TrackingMessage): string[] {
   return keys;
 }
 
+/**
+ * The event names whose timeline a rebuild reads, and those of them whose properties it needs:
+ * a backfill rebuilds only its segment's stats, so it reads only the events those ask about
+ * (not every event any live segment counts), and parses properties only where a filter or an
+ * aggregate reads them.
+ */
+function timelineQuestion(
+  specsByEvent: ReadonlyMap<string, readonly { spec: EventStatSpec }[]>,
+  rebuild: readonly Pick<ProfileWork, 'recompute'>[],
+): [names: string[], options: { propertiesOf: string[] }] {
+  const names = new Set<string>();
+  const withProperties = new Set<string>();
+  const asked = [...new Set(rebuild.map((item) => item.recompute))];
+  for (const [name, list] of specsByEvent) {
+    for (const { spec } of list) {
+      if (!asked.some((recompute) => recompute === 'all' || (recompute !== undefined && recompute.has(spec.key)))) continue;
+      names.add(name);
+      if (spec.where.length > 0 || spec.property !== undefined) withProperties.add(name);
+    }
+  }
+  return [[...names], { propertiesOf: [...withProperties] }];
+}
+
 function decodeStats(text: string | undefined): Map<string, EventStat> {
   const stats = new Map<string, EventStat>();
   if (text === undefined) return stats;
@@ -309,7 +332,7 @@ export class SegmentEngine {
     const timelines =
       rebuild.length === 0
         ? new Map<string, { timestamp: number; message: TrackingMessage }[]>()
-        : await eventsOfProfiles(trx, dialect, workspaceId, rebuild.map((item) => item.profileId), [...set.specsByEvent.keys()]);
+        : await eventsOfProfiles(trx, dialect, workspaceId, rebuild.map((item) => item.profileId), ...timelineQuestion(set.specsByEvent, rebuild));
 
     const transitions: Transition[] = [];
     const statRows: { profileId: string; stats: string }[] = [];

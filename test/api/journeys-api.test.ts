@@ -18,7 +18,8 @@ const definition = {
 describe.each(dialects)('journeys API on %s', (dialect) => {
   let test: TestRapport;
   beforeAll(async () => {
-    test = await startTestRapport(dialect);
+    // Journey mechanics, not delivery: record what would be sent (recipes name templates that need not exist).
+    test = await startTestRapport(dialect, { RAPPORT_JOURNEY_DELIVERY: 'record' });
   });
   afterAll(async () => {
     await test.stop();

@@ -54,7 +54,7 @@ describe('kill -9 during a journey send storm', () => {
   it(`sends every due message exactly once across ${KILLS} kills`, async () => {
     const port = await freePort();
     const start = async () => {
-      const server = await spawnServer({ dataDir, port });
+      const server = await spawnServer({ dataDir, port, env: { RAPPORT_JOURNEY_DELIVERY: 'record' } });
       servers.push(server);
       return server;
     };

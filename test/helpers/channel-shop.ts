@@ -5,7 +5,7 @@ import type { ChannelSettings } from '../../src/channels/channel-service.js';
 import type { ChannelProvider } from '../../src/channels/provider.js';
 import type { ChannelName } from '../../src/channels/sender.js';
 import { IngestService } from '../../src/ingest/ingest-service.js';
-import { Processor } from '../../src/processor/processor.js';
+import { Processor, type BatchExtension } from '../../src/processor/processor.js';
 import { ProfileService } from '../../src/profiles/profile-service.js';
 import type { Clock } from '../../src/shared/clock.js';
 import type { Database, Dialect } from '../../src/storage/database.js';
@@ -27,12 +27,19 @@ export interface ChannelShop extends ChannelModule {
 
 export async function createChannelShop(
   dialect: Dialect,
-  options: { clock: Clock; providers: Partial<Record<ChannelName, ChannelProvider>> | ((database: Database) => Partial<Record<ChannelName, ChannelProvider>>); settings?: Partial<ChannelSettings>; uniform?: () => number },
+  options: {
+    clock: Clock;
+    providers: Partial<Record<ChannelName, ChannelProvider>> | ((database: Database) => Partial<Record<ChannelName, ChannelProvider>>);
+    settings?: Partial<ChannelSettings>;
+    uniform?: () => number;
+    /** Processor extensions (e.g. the segment engine's), built on the store. */
+    extensions?: (database: Database) => BatchExtension[];
+  },
 ): Promise<ChannelShop> {
   const store = await createTestStore(dialect);
   const { database } = store;
   const ingest = new IngestService({ database, partitions: 2, clock: options.clock });
-  const processor = new Processor({ database, clock: options.clock, batchSize: 1000 });
+  const processor = new Processor({ database, clock: options.clock, batchSize: 1000, ...(options.extensions === undefined ? {} : { extensions: options.extensions(database) }) });
   const profiles = new ProfileService({ database });
   const catalog = new CatalogService({ database, events: ingest, clock: options.clock });
   const module = createChannelModule({

@@ -21,17 +21,18 @@ export interface TestRapport {
 
 /**
  * Builds Rapport on a fresh store (temp SQLite dir or new PostgreSQL database) with the
- * write key WK_TEST and the admin token ADM. It does not listen: use `app.inject()`, or
+ * write key WK_TEST and the admin token ADM, plus `extraEnv` settings. It does not listen: use `app.inject()`, or
  * `listen()` for real HTTP on loopback.
  * @example const { rapport, stop } = await startTestRapport('sqlite');
  */
-export async function startTestRapport(dialect: Dialect): Promise<TestRapport> {
+export async function startTestRapport(dialect: Dialect, extraEnv: Record<string, string> = {}): Promise<TestRapport> {
   const store = await createTestStore(dialect);
   const env: Record<string, string> = {
     RAPPORT_DATA_DIR: dialect === 'sqlite' ? store.dataDir : tempDir(),
     RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY,
     RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
     RAPPORT_LOG_LEVEL: 'silent',
+    ...extraEnv,
   };
   if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
   // The processor (if wired) is not what these tests are about; keep the run deterministic.

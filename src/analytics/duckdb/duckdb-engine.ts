@@ -52,6 +52,10 @@ export class DuckDbEngine implements AnalyticsEngine {
     return this.replica.rebuild(onProgress);
   }
 
+  eraseProfiles(workspaceId: string, profileIds: readonly string[]): Promise<number> {
+    return this.replica.eraseProfiles(workspaceId, profileIds);
+  }
+
   status(): Promise<ReplicaStatus> {
     return this.replica.status();
   }

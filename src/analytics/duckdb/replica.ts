@@ -1,7 +1,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
 import type { Database } from '../../storage/database.js';
-import { readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../../storage/repositories/analytics-feed.js';
+import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../../storage/repositories/analytics-feed.js';
 import { cursorPositions } from '../../storage/repositories/processor-state.js';
 import { eventFacts } from '../event-facts.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
@@ -13,6 +13,10 @@ import { count, text, toNumber, type DuckFile } from './connection.js';
  * transaction: a crash at any point resumes where the last commit stopped, nothing twice.
  * Merges: profiles changed since the last pass are re-read; a merged-away profile's events are
  * moved to its survivor, as the processor does in the state store.
+ * Erasures: an erased person's rows are gone from the log, so no pass copies them again; the
+ * privacy service removes those already copied (`eraseProfiles`), and a pass that sees the
+ * count of erasures move (one made by another process) drops every profile the state store no
+ * longer has, with its events.
  */
 
 export const replicaSchema = [
@@ -73,7 +77,9 @@ export class Replica {
 
   async init(): Promise<void> {
     for (const statement of replicaSchema) await this.duck.run(statement);
-    await this.duck.run('insert into replica_state values (1, 0, 0) on conflict do nothing');
+    // Erasures seen by the last reconciliation (added after the first release: files may lack it).
+    await this.duck.run('alter table replica_state add column if not exists erasures bigint default 0');
+    await this.duck.run('insert into replica_state (id, profiles_updated_at, version, erasures) values (1, 0, 0, 0) on conflict do nothing');
     const [row] = await this.duck.all('select version from replica_state where id = 1');
     this.#version = count(row?.version);
   }
@@ -99,6 +105,7 @@ export class Replica {
 
   async #sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
     const report: SyncReport = { events: 0, profiles: 0, reset: [] };
+    const pruned = await this.#pruneErased();
     const positions = await cursorPositions(this.database.db);
     const replicated = await this.#cursors();
     const total = positions.reduce((sum, position) => sum + Math.max(0, position.cursor - (replicated.get(key(position.workspaceId, position.partition)) ?? 0)), 0);
@@ -125,11 +132,86 @@ export class Replica {
       }
     }
     report.profiles = await this.#syncProfiles();
-    if (report.events > 0 || report.profiles > 0 || report.reset.length > 0) {
-      this.#version += 1;
-      await this.duck.run('update replica_state set version = $1 where id = 1', [this.#version]);
-    }
+    if (report.events > 0 || report.profiles > 0 || report.reset.length > 0 || pruned > 0) await this.#bump();
     return report;
+  }
+
+  async #bump(): Promise<void> {
+    this.#version += 1;
+    await this.duck.run('update replica_state set version = $1 where id = 1', [this.#version]);
+  }
+
+  /**
+   * Removes erased profiles: their profile rows, their events, and system events whose
+   * properties name them (segment transitions). Serialized with the passes, so a pass that read
+   * the state store before the erasure committed has appended by then. Returns rows removed.
+   * @example await replica.eraseProfiles('ws', ['prf_1', 'prf_2']);
+   */
+  eraseProfiles(workspaceId: string, profileIds: readonly string[]): Promise<number> {
+    return this.#exclusive(async () => {
+      const removed = await this.#deleteProfiles(workspaceId, profileIds);
+      if (removed > 0) await this.#bump();
+      return removed;
+    });
+  }
+
+  /**
+   * When the state store counts erasures this replica has not reconciled (made by another
+   * process, or one whose own removal failed), drops the profiles the state store no longer has.
+   */
+  async #pruneErased(): Promise<number> {
+    const erasures = await countErasures(this.database.db);
+    const [state] = await this.duck.all('select erasures from replica_state where id = 1');
+    if (count(state?.erasures) === erasures) return 0;
+    const rows = await this.duck.all(
+      `select workspace_id, profile_id from profiles union select distinct workspace_id, profile_id from events where profile_id is not null order by workspace_id`,
+    );
+    const byWorkspace = new Map<string, string[]>();
+    for (const row of rows) {
+      const workspaceId = text(row.workspace_id) ?? '';
+      const profileId = text(row.profile_id) ?? '';
+      const list = byWorkspace.get(workspaceId);
+      if (list === undefined) byWorkspace.set(workspaceId, [profileId]);
+      else list.push(profileId);
+    }
+    let removed = 0;
+    for (const [workspaceId, ids] of byWorkspace) {
+      const kept = await existingProfileIds(this.database.db, workspaceId, ids);
+      removed += await this.#deleteProfiles(workspaceId, ids.filter((id) => !kept.has(id)));
+    }
+    await this.duck.run('update replica_state set erasures = $1 where id = 1', [erasures]);
+    return removed;
+  }
+
+  async #deleteProfiles(workspaceId: string, profileIds: readonly string[]): Promise<number> {
+    if (profileIds.length === 0) return 0;
+    return this.duck.exclusive(async (connection) => {
+      await connection.run('begin transaction');
+      try {
+        await connection.run('create temp table if not exists erased_profiles (profile_id varchar)');
+        await connection.run('delete from erased_profiles');
+        const appender = await connection.createAppender('erased_profiles', 'main', 'temp');
+        for (const id of profileIds) {
+          appender.appendVarchar(id);
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+        const events = await connection.run('delete from events where workspace_id = $1 and profile_id in (select profile_id from erased_profiles)', [workspaceId]);
+        const named = await connection.run(
+          `delete from events where workspace_id = $1 and profile_id is null
+           and exists (select 1 from erased_profiles x where contains(events.properties, '"profile_id":"' || x.profile_id || '"'))`,
+          [workspaceId],
+        );
+        const profiles = await connection.run('delete from profiles where workspace_id = $1 and profile_id in (select profile_id from erased_profiles)', [workspaceId]);
+        await connection.run('delete from erased_profiles');
+        await connection.run('commit');
+        return count(events.rowsChanged) + count(named.rowsChanged) + count(profiles.rowsChanged);
+      } catch (error) {
+        await connection.run('rollback');
+        throw error;
+      }
+    });
   }
 
   /** Drops everything and copies the whole log again, reporting progress. */
@@ -266,6 +348,8 @@ export class Replica {
           `insert into profiles select * from profile_page on conflict (workspace_id, profile_id) do update set merged_into = excluded.merged_into,
            created_at = excluded.created_at, updated_at = excluded.updated_at, has_email = excluded.has_email, has_phone = excluded.has_phone, country = excluded.country`,
         );
+        // The page is a scratch copy: emptied, so it holds no one's row between passes (an erasure would miss it).
+        await connection.run('delete from profile_page');
         if (count(moved?.n) > 0) {
           // Flatten chains (a profile merged into one that is itself merged since), then move events.
           for (let hop = 0; hop < 8; hop++) {

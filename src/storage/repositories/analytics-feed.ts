@@ -102,3 +102,32 @@ export async function countScored(db: Tx, workspaceId: string, key: string): Pro
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Erasures done so far (all workspaces): when the count moves, the replica looks for profiles
+ * it holds that the state store no longer has (an erasure made by another process).
+ * @example const erasures = await countErasures(db);
+ */
+export async function countErasures(db: Tx): Promise<number> {
+  const row = await db
+    .selectFrom('privacy_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', 'erase')
+    .where('status', 'in', ['done', 'failed'])
+    .where('result', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Which of these profile ids (any number) exist in the state store.
+ * @example const kept = await existingProfileIds(db, 'ws', ids);
+ */
+export async function existingProfileIds(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(start, start + 500)).execute();
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}

@@ -329,6 +329,18 @@ export async function deleteProcessedEventsBefore(trx: Tx, workspaceId: string, 
           .whereRef('c.partition', '=', 'events.partition'),
       ),
     )
+    // Journeys read the log with their own cursor, behind the processor: keep what they have not read.
+    .where(({ eb, selectFrom, not, exists }) =>
+      not(
+        exists(
+          selectFrom('journey_cursors as j')
+            .select('j.seq')
+            .whereRef('j.workspace_id', '=', 'events.workspace_id')
+            .whereRef('j.partition', '=', 'events.partition')
+            .where('j.seq', '<', eb.ref('events.seq')),
+        ),
+      ),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -214,3 +214,39 @@ export async function readMetricEvents(
     payload: row.payload,
   }));
 }
+
+// ---- privacy: one person's units (erasure and export) ----
+
+/**
+ * Deletes the stored assignments (first exposures) of these units, the person's user and
+ * anonymous ids; returns how many.
+ * @example await deleteExposuresOfUnits(trx, 'ws', ['ann-42', 'anon-7']);
+ */
+export async function deleteExposuresOfUnits(db: Tx, workspaceId: string, unitIds: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (let start = 0; start < unitIds.length; start += CHUNK) {
+    const result = await db.deleteFrom('experiment_exposures').where('workspace_id', '=', workspaceId).where('unit_id', 'in', unitIds.slice(start, start + CHUNK)).executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+  }
+  return deleted;
+}
+
+/**
+ * The stored assignments of these units with the experiment's key and name, for an export.
+ * @example const rows = await exposuresOfUnits(db, 'ws', ['ann-42']);
+ */
+export async function exposuresOfUnits(db: Tx, workspaceId: string, unitIds: readonly string[]): Promise<{ experimentKey: string | null; experimentName: string | null; unitId: string; variant: string; exposedAt: string }[]> {
+  const result: { experimentKey: string | null; experimentName: string | null; unitId: string; variant: string; exposedAt: string }[] = [];
+  for (let start = 0; start < unitIds.length; start += CHUNK) {
+    const rows = await db
+      .selectFrom('experiment_exposures as x')
+      .leftJoin('experiments as e', (join) => join.onRef('e.workspace_id', '=', 'x.workspace_id').onRef('e.id', '=', 'x.experiment_id'))
+      .select(['e.key', 'e.name', 'x.unit_id', 'x.variant', 'x.exposed_at'])
+      .where('x.workspace_id', '=', workspaceId)
+      .where('x.unit_id', 'in', unitIds.slice(start, start + CHUNK))
+      .orderBy('x.exposed_at')
+      .execute();
+    for (const row of rows) result.push({ experimentKey: row.key, experimentName: row.name, unitId: row.unit_id, variant: row.variant, exposedAt: new Date(Number(row.exposed_at)).toISOString() });
+  }
+  return result;
+}

@@ -89,6 +89,62 @@ export async function claimMessage(db: Tx, workspaceId: string, record: MessageR
   return { record: existing, created: false };
 }
 
+/**
+ * Claims several messages with one multi-row insert (ON CONFLICT DO NOTHING ... RETURNING),
+ * then reads back the rows whose idempotency key already existed. Outcomes are in input order.
+ * Callers keep a batch small (each row binds 21 values).
+ * @example const outcomes = await claimMessages(trx, 'ws', [first, second]);
+ */
+export async function claimMessages(db: Tx, workspaceId: string, records: readonly MessageRecord[]): Promise<{ record: MessageRecord; created: boolean }[]> {
+  if (records.length === 0) return [];
+  const inserted = await db
+    .insertInto('messages')
+    .values(records.map((record) => toRow(workspaceId, record)))
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .returning('idempotency_key')
+    .execute();
+  const created = new Set(inserted.map((row) => row.idempotency_key));
+  const missing = records.filter((record) => !created.has(record.idempotencyKey)).map((record) => record.idempotencyKey);
+  const existing = new Map<string, MessageRecord>();
+  if (missing.length > 0) {
+    const rows = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('idempotency_key', 'in', missing).execute();
+    for (const row of rows) existing.set(row.idempotency_key, toRecord(row));
+  }
+  return records.map((record) => {
+    // Two records with one key in a batch: the first inserted it, the second finds it.
+    if (created.delete(record.idempotencyKey)) return { record, created: true };
+    const found = existing.get(record.idempotencyKey) ?? records.find((other) => other !== record && other.idempotencyKey === record.idempotencyKey);
+    if (found === undefined) throw new Error(`message ${record.idempotencyKey} vanished`);
+    return { record: found, created: false };
+  });
+}
+
+function toRow(workspaceId: string, record: MessageRecord): MessagesTable {
+  return {
+    workspace_id: workspaceId,
+    id: record.id,
+    idempotency_key: record.idempotencyKey,
+    profile_id: record.profileId,
+    channel: record.channel,
+    template_id: record.templateId,
+    template_version: record.templateVersion,
+    purpose: record.purpose,
+    status: record.status,
+    reason: record.reason,
+    address: record.address,
+    coupon_code: record.couponCode,
+    provider_id: record.providerId,
+    source: record.source,
+    attempts: record.attempts,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    sent_at: record.sentAt,
+    delivered_at: record.deliveredAt,
+    opened_at: record.openedAt,
+    clicked_at: record.clickedAt,
+  };
+}
+
 export async function findMessageByKey(db: Tx, workspaceId: string, idempotencyKey: string): Promise<MessageRecord | undefined> {
   const row = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
   return row === undefined ? undefined : toRecord(row);

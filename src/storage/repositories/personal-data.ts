@@ -307,3 +307,39 @@ export async function workspacesWithTombstones(db: Tx): Promise<string[]> {
   const rows = await db.selectFrom('privacy_tombstones').select('workspace_id').distinct().execute();
   return rows.map((row) => row.workspace_id);
 }
+
+export interface RejectedEventRow {
+  id: string;
+  receivedAt: number;
+  code: string;
+  message: string;
+  payload: string;
+}
+
+/**
+ * One page of a workspace's quarantined (rejected) events, by id after `afterId`: the privacy
+ * handler reads them all to find the person's, since a rejected payload was never resolved to
+ * any profile.
+ * @example const page = await readRejectedPage(db, 'ws', '', 1000);
+ */
+export async function readRejectedPage(db: Tx, workspaceId: string, afterId: string, limit: number): Promise<RejectedEventRow[]> {
+  const rows = await db
+    .selectFrom('rejected_events')
+    .select(['id', 'received_at', 'code', 'message', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ id: row.id, receivedAt: Number(row.received_at), code: row.code, message: row.message, payload: row.payload }));
+}
+
+/** Deletes quarantined events by id. @example await deleteRejected(trx, 'ws', ['rej_1']); */
+export async function deleteRejected(db: Tx, workspaceId: string, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const chunk of chunks(ids)) {
+    const result = await db.deleteFrom('rejected_events').where('workspace_id', '=', workspaceId).where('id', 'in', chunk).executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+  }
+  return deleted;
+}
