@@ -28,8 +28,10 @@ import { buildApp } from './http/app.js';
 import { createMessaging, type Messaging } from './channels/messaging.js';
 import type { MessageSender } from './channels/sender.js';
 import { createJourneys } from './journeys/journeys.js';
+import { journeyPrivacyHandlers } from './journeys/privacy.js';
 import type { JourneyService } from './journeys/journey-service.js';
 import { StoreRecordingSender } from './journeys/recording-sender.js';
+import { schedulerPrivacyHandler } from './scheduler/privacy.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import { EventLogService } from './ingest/event-log-service.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -163,7 +165,8 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     database,
     clock,
     sender: options.sender ?? (recordOnly ? new StoreRecordingSender({ database, clock }) : messaging.channels),
-    ...(recordOnly ? { templates: async () => [] } : {}),
+    // Real delivery: installing a recipe creates its templates (from the starters) and coupon pools.
+    ...(recordOnly ? { templates: async () => [] } : { recipeSupplies: { templates: messaging.templates, coupons: messaging.coupons } }),
     ingest,
     identityRules: identityRules.rulesFor,
     ...(logger === undefined ? {} : { logger }),
@@ -171,6 +174,9 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.
   for (const handler of segmentPrivacyHandlers(database.dialect)) messaging.privacyRegistry.register(handler);
   messaging.privacyRegistry.register(experimentPrivacyHandler());
+  for (const handler of journeyPrivacyHandlers()) messaging.privacyRegistry.register(handler);
+  // After journeys (which move their scan cursors off the person): jobs still naming them go.
+  messaging.privacyRegistry.register(schedulerPrivacyHandler());
   messaging.privacyRegistry.register(analyticsPrivacyHandler(analyticsEngine));
   let mode = options.processor ?? config.processor;
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.

@@ -50,4 +50,20 @@ describe('rapport journeys', () => {
     expect(await journeysCommand(['dry-run', id ?? '', 'prf_nobody'])).toBe(1);
     expect(err).toContain('no profile "prf_nobody"');
   });
+
+  it('with real delivery, a recipe installs its templates and coupon pools first', async () => {
+    delete process.env.RAPPORT_JOURNEY_DELIVERY;
+    expect(await journeysCommand(['recipe', 'birthday', '--activate'])).toBe(0);
+    expect(out).toMatch(/^jny_\S+\s+active\s+Birthday$/m);
+    expect(out).toMatch(/^ {2}template {4}greeting {5}birthday {2}\(created\)$/m);
+    expect(out).toMatch(/^ {2}coupon pool gift {9}birthday-gift {2}\(created\)$/m);
+    out = '';
+    // Installed again: the same template and pool, not new ones.
+    expect(await journeysCommand(['recipe', 'birthday'])).toBe(0);
+    expect(out).not.toContain('(created)');
+    expect(await journeysCommand(['recipe', 'birthday', '--template', 'greeting'])).toBe(1);
+    expect(err).toContain('--template takes ROLE=ID (e.g. --template reminder=my-template), got "greeting"');
+    expect(await journeysCommand(['recipe', 'birthday', '--coupon', 'gift=none'])).toBe(1);
+    expect(err).toContain('coupons.gift: no coupon pool "none"');
+  });
 });

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
+import { CouponService } from '../coupons/coupon-service.js';
 import { createJourneys } from '../journeys/journeys.js';
 import { recipes } from '../journeys/recipes.js';
 import { StoreRecordingSender } from '../journeys/recording-sender.js';
 import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { openDatabase } from '../storage/database.js';
+import { TemplateService } from '../templates/template-service.js';
 
 const USAGE = `rapport journeys <action> [options]   (--workspace W, default "default")
 
@@ -14,6 +16,9 @@ const USAGE = `rapport journeys <action> [options]   (--workspace W, default "de
   show ID                            the definition as JSON
   create FILE                        create a draft from a JSON definition file
   recipe NAME [--activate]           create a ready journey: ${Object.keys(recipes).join(', ')}
+         [--template ROLE=ID]... [--coupon ROLE=ID]... [--start-at ISO] [--currency EUR]
+                                     with real delivery, creates the templates (from the starters)
+                                     and coupon pools it needs unless they exist or are given
   activate | pause | resume | archive ID
   report ID [--window-days N]        entered, in progress, exits, sends, conversions, per node
   dry-run ID PROFILE [--assume EVENT]...  each step the journey would take for one profile, and when
@@ -21,6 +26,17 @@ const USAGE = `rapport journeys <action> [options]   (--workspace W, default "de
   dead-jobs                          dead-lettered scheduler jobs with their reasons
 
 A running server picks up changes made here within a second.`;
+
+/** `ROLE=ID` pairs of --template / --coupon. */
+function roleIds(pairs: string[], flag: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw new RapportError('invalid_request', `${flag} takes ROLE=ID (e.g. ${flag} reminder=my-template), got "${pair}"`);
+    result[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return result;
+}
 
 /**
  * `rapport journeys ...`: manage journeys on the configured store.
@@ -36,6 +52,10 @@ export async function journeysCommand(args: string[]): Promise<number> {
       'window-days': { type: 'string' },
       assume: { type: 'string', multiple: true },
       key: { type: 'string' },
+      template: { type: 'string', multiple: true },
+      coupon: { type: 'string', multiple: true },
+      'start-at': { type: 'string' },
+      currency: { type: 'string' },
     },
   });
   const [action, first, second] = positionals;
@@ -53,7 +73,9 @@ export async function journeysCommand(args: string[]): Promise<number> {
     database,
     clock: systemClock,
     sender: new StoreRecordingSender({ database }),
-    ...(config.journeyDelivery === 'record' ? { templates: async () => [] } : {}),
+    ...(config.journeyDelivery === 'record'
+      ? { templates: async () => [] }
+      : { recipeSupplies: { templates: new TemplateService({ database, clock: systemClock }), coupons: new CouponService({ database, clock: systemClock }) } }),
   });
   const { service } = journeys;
   const out = (value: unknown): void => {
@@ -83,12 +105,17 @@ export async function journeysCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'recipe': {
-        const name = need(first, 'recipe name');
-        const recipe = recipes[name];
-        if (recipe === undefined) throw new RapportError('invalid_request', `no recipe "${name}"; choose one of ${Object.keys(recipes).join(', ')}`);
-        let journey = await service.create(workspaceId, recipe());
-        if (values.activate === true) journey = await service.activate(workspaceId, journey.id);
+        const { journey, templates, coupons } = await service.installRecipe(workspaceId, need(first, 'recipe name'), {
+          ...(values.template === undefined ? {} : { templates: roleIds(values.template, '--template') }),
+          ...(values.coupon === undefined ? {} : { coupons: roleIds(values.coupon, '--coupon') }),
+          ...(values['start-at'] === undefined ? {} : { startAt: values['start-at'] }),
+          ...(values.currency === undefined ? {} : { currency: values.currency }),
+          activate: values.activate === true,
+        });
         out(`${journey.id}  ${journey.status}  ${journey.name}`);
+        for (const supply of [...templates.map((entry) => ({ ...entry, kind: 'template' })), ...coupons.map((entry) => ({ ...entry, kind: 'coupon pool' }))]) {
+          out(`  ${supply.kind.padEnd(11)} ${supply.role.padEnd(12)} ${supply.id}${supply.created ? '  (created)' : ''}`);
+        }
         return 0;
       }
       case 'activate':

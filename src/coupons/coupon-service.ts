@@ -167,14 +167,15 @@ export class CouponService {
 
   constructor(private readonly deps: { database: Database; clock: Clock; uniform?: () => number }) {}
 
-  async createPool(workspaceId: string, input: PoolInput): Promise<CouponPool> {
+  /** Creates a pool; `id` names it (journey recipes use readable ids such as `cart-10-off`). */
+  async createPool(workspaceId: string, input: PoolInput, id: string = randomId('cpl', 10)): Promise<CouponPool> {
     if (!Value.Check(OfferRuleSchema, input.rule)) throw new RapportError('invalid_request', explainRule(input.rule));
     const prefix = input.prefix ?? '';
     if (!/^[A-Za-z0-9_-]{0,20}$/.test(prefix)) throw new RapportError('invalid_request', 'prefix may hold up to 20 letters, digits, - and _');
     const expiresAt = input.expiresAt === undefined || input.expiresAt === null ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && Number.isNaN(expiresAt)) throw new RapportError('invalid_request', `expiresAt must be an ISO time, got "${input.expiresAt}"`);
     const record: CouponPoolRecord = {
-      id: randomId('cpl', 10),
+      id,
       name: input.name,
       prefix,
       offer: JSON.stringify({ mode: input.mode ?? 'generated', rule: input.rule, partingGift: input.partingGift === true }),
@@ -182,7 +183,10 @@ export class CouponService {
       expiresAt,
       createdAt: this.deps.clock.now(),
     };
-    await this.deps.database.transaction((trx) => insertCouponPool(trx, workspaceId, record));
+    await this.deps.database.transaction(async (trx) => {
+      if ((await findCouponPool(trx, workspaceId, id)) !== undefined) throw new RapportError('conflict', `coupon pool ${id} already exists`);
+      await insertCouponPool(trx, workspaceId, record);
+    });
     return toPool(record);
   }
 

@@ -12,6 +12,7 @@ import * as repo from '../storage/repositories/journeys.js';
 import { graphIssues, parseDefinition, type JourneyDefinition, type TemplateCheck } from './definition.js';
 import { RUN_JOB, runJobKey, type DryRunStep, type JourneyEngine } from './engine.js';
 import type { JourneyTriggers } from './triggers.js';
+import { prepareRecipe, type InstallRecipeOptions, type InstalledSupply, type RecipeSupplies } from './recipe-installer.js';
 import { parseWorkspaceSettings, type JourneyWorkspaceSettings } from './workspace-settings.js';
 
 export interface Journey {
@@ -51,6 +52,8 @@ export interface JourneyServiceDeps {
   identityRules?: (workspaceId: string) => IdentityRules;
   /** Called after a journey changes, so the event consumer re-reads its triggers. */
   onChange?: () => void;
+  /** Templates and coupon pools recipes install when journeys really send; absent when they only record. */
+  recipeSupplies?: RecipeSupplies;
 }
 
 /**
@@ -80,6 +83,20 @@ export class JourneyService {
     if ((await repo.findJourney(this.deps.database.db, workspaceId, id)) !== undefined) throw new RapportError('conflict', `journey "${id}" already exists`);
     await this.deps.database.transaction((trx) => repo.insertJourney(trx, workspaceId, { id, name: definition.name, status: 'draft', version: 1, createdAt: now, updatedAt: now }, JSON.stringify(definition)));
     return this.mustGet(workspaceId, id);
+  }
+
+  /**
+   * Creates a journey from a ready recipe. When journeys really send, the templates (from the
+   * starters) and coupon pools it needs are created first unless the workspace has them, so
+   * the journey can send at once; `templates` / `coupons` overrides name existing ones instead.
+   * @example const { journey, templates } = await journeys.installRecipe('default', 'abandoned-cart', { activate: true });
+   */
+  async installRecipe(workspaceId: string, name: string, options: InstallRecipeOptions & { activate?: boolean } = {}): Promise<{ journey: Journey; templates: InstalledSupply[]; coupons: InstalledSupply[] }> {
+    const { activate, ...rest } = options;
+    const prepared = await prepareRecipe(workspaceId, name, rest, this.deps.recipeSupplies);
+    let journey = await this.create(workspaceId, prepared.definition);
+    if (activate === true) journey = await this.activate(workspaceId, journey.id);
+    return { journey, templates: prepared.templates, coupons: prepared.coupons };
   }
 
   /**

@@ -8,6 +8,7 @@ import { JourneyConsumer } from './consumer.js';
 import type { TemplateCheck } from './definition.js';
 import { JourneyEngine } from './engine.js';
 import { JourneyService } from './journey-service.js';
+import type { RecipeSupplies } from './recipe-installer.js';
 import { IngestProfileUpdater } from './profile-updater.js';
 import { JourneyTriggers } from './triggers.js';
 
@@ -19,6 +20,8 @@ export interface JourneysOptions {
   ingest?: Pick<IngestService, 'ingest'>;
   identityRules?: (workspaceId: string) => IdentityRules;
   templates?: TemplateCheck;
+  /** What recipes install when journeys really send (templates, coupon pools); omit when they only record. */
+  recipeSupplies?: RecipeSupplies;
   /** An existing scheduler to share (other modules' jobs); default a new one. */
   scheduler?: Scheduler;
   logger?: { error(details: object, message: string): void };
@@ -70,6 +73,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     clock,
     ...(options.templates === undefined ? {} : { templates: options.templates }),
     ...(options.identityRules === undefined ? {} : { identityRules: options.identityRules }),
+    ...(options.recipeSupplies === undefined ? {} : { recipeSupplies: options.recipeSupplies }),
     onChange: () => consumer.invalidate(),
   });
   return {

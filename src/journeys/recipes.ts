@@ -1,3 +1,4 @@
+import type { OfferRule } from '../coupons/offer.js';
 import type { JourneyDefinition } from './definition.js';
 
 /*
@@ -11,6 +12,8 @@ export interface RecipeOptions {
   templates?: Record<string, string>;
   /** Coupon pool ids by role. */
   coupons?: Record<string, string>;
+  /** Scheduled recipes (win-back, re-engagement gift, 12 days): the first run, an ISO time. */
+  startAt?: string;
 }
 
 function template(options: RecipeOptions, role: string, fallback: string): string {
@@ -169,7 +172,7 @@ export function postPurchase(options: RecipeOptions = {}): JourneyDefinition {
 }
 
 /** Every day: customers whose last order was 90+ days ago get a come-back offer, then a last call a week later. */
-export function winBack(options: RecipeOptions & { startAt?: string } = {}): JourneyDefinition {
+export function winBack(options: RecipeOptions = {}): JourneyDefinition {
   return {
     name: 'Win-back',
     trigger: {
@@ -190,7 +193,7 @@ export function winBack(options: RecipeOptions & { startAt?: string } = {}): Jou
 }
 
 /** Weekly: subscribers not seen for 60+ days get a gift; half of them (A/B) also get an SMS if still away. */
-export function reEngagementGift(options: RecipeOptions & { startAt?: string } = {}): JourneyDefinition {
+export function reEngagementGift(options: RecipeOptions = {}): JourneyDefinition {
   return {
     name: 'Re-engagement gift',
     trigger: {
@@ -212,7 +215,7 @@ export function reEngagementGift(options: RecipeOptions & { startAt?: string } =
 }
 
 /** "12 days": one message a day for twelve days from `startAt`, each revealing a mystery discount. */
-export function twelveDays(options: RecipeOptions & { startAt?: string } = {}): JourneyDefinition {
+export function twelveDays(options: RecipeOptions = {}): JourneyDefinition {
   const nodes: JourneyDefinition['nodes'] = [];
   for (let day = 1; day <= 12; day++) {
     nodes.push({
@@ -250,4 +253,79 @@ export const recipes: Readonly<Record<string, (options?: RecipeOptions) => Journ
   'win-back': winBack,
   're-engagement-gift': reEngagementGift,
   'twelve-days': twelveDays,
+};
+
+/** A template a recipe sends by default: its id, and the starter (src/templates/starters.ts) that creates it. */
+export interface RecipeTemplateNeed {
+  id: string;
+  starter: string;
+}
+
+/** A coupon pool a recipe issues from by default, with the settings it is created with when missing. */
+export interface RecipeCouponNeed {
+  id: string;
+  name: string;
+  prefix: string;
+  rule: OfferRule;
+  /** Each personal code expires this many days after it is issued. */
+  expiresAfterDays: number;
+}
+
+/** What a recipe needs to really send, by role (the keys of `RecipeOptions.templates` / `.coupons`). */
+export interface RecipeNeeds {
+  templates: Record<string, RecipeTemplateNeed>;
+  coupons: Record<string, RecipeCouponNeed>;
+}
+
+const percent = (value: number): OfferRule => ({ kind: 'fixed', offer: { type: 'percent', value } });
+
+/** The twelve days draw from the same weighted set: mostly modest, now and then generous. */
+const mysteryRule: OfferRule = {
+  kind: 'mystery',
+  draws: [
+    { weight: 45, offer: { type: 'percent', value: 10 } },
+    { weight: 25, offer: { type: 'percent', value: 15 } },
+    { weight: 15, offer: { type: 'free_shipping' } },
+    { weight: 10, offer: { type: 'percent', value: 20 } },
+    { weight: 5, offer: { type: 'percent', value: 30 } },
+  ],
+};
+
+const twelveDayPools: Record<string, RecipeCouponNeed> = {};
+for (let day = 1; day <= 12; day++) twelveDayPools[`day-${day}`] = { id: `mystery-day-${day}`, name: `12 days: mystery discount, day ${day}`, prefix: `DAY${day}-`, rule: mysteryRule, expiresAfterDays: 1 };
+
+/**
+ * The templates and coupon pools each recipe uses unless told otherwise. Installing a recipe
+ * with real delivery creates the missing ones (see recipe-installer.ts); the ids match the
+ * defaults of the recipe functions above (checked by recipes.test.ts).
+ */
+export const recipeNeeds: Readonly<Record<string, RecipeNeeds>> = {
+  'abandoned-cart': {
+    templates: { reminder: { id: 'cart-reminder', starter: 'cart_reminder' }, coupon: { id: 'cart-coupon', starter: 'cart_coupon' }, scarcity: { id: 'cart-flash-sale', starter: 'cart_flash_sale' } },
+    coupons: { coupon: { id: 'cart-10-off', name: 'Abandoned cart: 10% off', prefix: 'CART-', rule: percent(10), expiresAfterDays: 7 } },
+  },
+  'browse-abandonment': { templates: { nudge: { id: 'browse-nudge', starter: 'browse_nudge' } }, coupons: {} },
+  'welcome-series': {
+    templates: { welcome: { id: 'welcome-1', starter: 'welcome' }, incentive: { id: 'welcome-incentive', starter: 'welcome_incentive' }, bestsellers: { id: 'welcome-bestsellers', starter: 'welcome_bestsellers' } },
+    coupons: { incentive: { id: 'welcome-10', name: 'Welcome: 10% off the first order', prefix: 'HELLO-', rule: percent(10), expiresAfterDays: 14 } },
+  },
+  birthday: {
+    templates: { greeting: { id: 'birthday', starter: 'birthday' } },
+    coupons: { gift: { id: 'birthday-gift', name: 'Birthday gift: 15% off', prefix: 'BDAY-', rule: percent(15), expiresAfterDays: 30 } },
+  },
+  anniversary: { templates: { thanks: { id: 'anniversary', starter: 'anniversary' } }, coupons: {} },
+  'price-drop': { templates: { alert: { id: 'price-drop', starter: 'price_drop' } }, coupons: {} },
+  'back-in-stock': { templates: { alert: { id: 'back-in-stock', starter: 'back_in_stock' }, push: { id: 'back-in-stock-push', starter: 'back_in_stock_push' } }, coupons: {} },
+  replenishment: { templates: { reminder: { id: 'replenish', starter: 'replenishment' } }, coupons: {} },
+  'post-purchase': { templates: { checkin: { id: 'post-purchase-checkin', starter: 'post_purchase_checkin' }, review: { id: 'review-request', starter: 'review_request' } }, coupons: {} },
+  'win-back': {
+    templates: { offer: { id: 'win-back-offer', starter: 'win_back' }, 'last-call': { id: 'win-back-last-call', starter: 'win_back_last_call' } },
+    coupons: { offer: { id: 'win-back-15', name: 'Win-back: 15% off', prefix: 'BACK-', rule: percent(15), expiresAfterDays: 14 } },
+  },
+  're-engagement-gift': {
+    templates: { gift: { id: 're-engagement-gift', starter: 're_engagement_gift' }, sms: { id: 're-engagement-sms', starter: 're_engagement_sms' } },
+    // A fixed amount needs a currency: the installer replaces USD with the shop's (`currency`).
+    coupons: { gift: { id: 'gift-card-5', name: 'Re-engagement gift: 5 off', prefix: 'GIFT-', rule: { kind: 'fixed', offer: { type: 'fixed', value: 5, currency: 'USD' } }, expiresAfterDays: 14 } },
+  },
+  'twelve-days': { templates: { day: { id: 'twelve-days', starter: 'twelve_days' } }, coupons: twelveDayPools },
 };

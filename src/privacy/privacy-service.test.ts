@@ -10,6 +10,10 @@ import { analyticsPrivacyHandler } from '../analytics/privacy.js';
 import { ExperimentService } from '../experiments/experiment-service.js';
 import { PredictiveService } from '../predictive/jobs/predictive-service.js';
 import { experimentPrivacyHandler } from '../experiments/privacy.js';
+import { createJourneys, type Journeys } from '../journeys/journeys.js';
+import { journeyPrivacyHandlers } from '../journeys/privacy.js';
+import { StoreRecordingSender } from '../journeys/recording-sender.js';
+import { schedulerPrivacyHandler } from '../scheduler/privacy.js';
 import { SegmentBackfiller } from '../segments/backfill.js';
 import { SegmentEngine } from '../segments/engine.js';
 import { segmentPrivacyHandlers } from '../segments/privacy.js';
@@ -62,6 +66,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
   let segments: SegmentService;
   let backfiller: SegmentBackfiller;
   let experiments: ExperimentService;
+  let journeys: Journeys;
   let replica: DuckDbEngine;
   let duckDir: string;
   const clock = manualClock(Date.parse('2025-04-01T09:00:00Z'));
@@ -84,6 +89,8 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     segments = new SegmentService({ database, engine: segmentEngine, clock });
     backfiller = new SegmentBackfiller({ database, engine: segmentEngine });
     experiments = new ExperimentService({ database, clock, ingest: shop.ingest });
+    // Journeys send through the channels, as in the server (the scheduler is driven by hand).
+    journeys = createJourneys({ database, clock, sender: shop.channels, ingest: shop.ingest });
     duckDir = tempDir('rapport-privacy-duck-');
     replica = await DuckDbEngine.open(database, { file: path.join(duckDir, 'analytics.duckdb'), threads: 1 });
     // The same owners as src/rapport.ts registers.
@@ -91,6 +98,8 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     registerCoreHandlers(registry);
     for (const handler of segmentPrivacyHandlers(shop.store.database.dialect)) registry.register(handler);
     registry.register(experimentPrivacyHandler());
+    for (const handler of journeyPrivacyHandlers()) registry.register(handler);
+    registry.register(schedulerPrivacyHandler());
     registry.register(analyticsPrivacyHandler(replica));
     privacy = new PrivacyService({ database: shop.store.database, clock, registry, identityRules: () => defaultIdentityRules });
     shop.ingest.setGate(privacy.gate);
@@ -105,17 +114,57 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await smtp.close();
   });
 
+  /** Processes the log, lets journeys read it, and runs the jobs due now, until quiet. */
+  async function settleJourneys(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      await shop.settle();
+      const read = await journeys.consumer.drain();
+      const ran = await journeys.scheduler.runDue();
+      if (read === 0 && ran === 0) return;
+    }
+    throw new Error('journeys did not settle');
+  }
+
   it('exports everything held about a person, then erases it so nothing is left anywhere, and keeps them from coming back', async () => {
+    // Journeys she will be in: a cart journey (an email, a list, then waiting for her order), a
+    // birthday journey (a timer keyed on her), a price-drop alert (it records what she carted).
+    const cartMail = await shop.templates.create('ws', { name: 'Cart', channel: 'email', source: { default: { subject: 'Your {{ event.name }}, {{ profile.first_name }}', body: '<p>Still yours</p>' } } });
+    const templateId = cartMail.template.id;
+    const journeyDefinitions = [
+      {
+        name: 'Cart',
+        trigger: { type: 'event', event: 'Product Added', entryKey: 'cart_id' },
+        start: 'mail',
+        nodes: [
+          { id: 'mail', type: 'send', channel: 'email', templateId, next: 'tag' },
+          { id: 'tag', type: 'list', action: 'add', listId: 'carters', next: 'wait' },
+          { id: 'wait', type: 'wait_event', event: 'Order Completed', matchKey: 'cart_id', timeout: { amount: 2, unit: 'days' }, next: 'done', timeoutNext: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      },
+      { name: 'Birthday', trigger: { type: 'date', source: 'trait', trait: 'birthday', at: '09:00' }, start: 'greet', nodes: [{ id: 'greet', type: 'send', channel: 'email', templateId, next: 'done' }, { id: 'done', type: 'exit' }] },
+      { name: 'Price drop', trigger: { type: 'catalog', event: 'Price Dropped', interest: ['viewed', 'carted'], withinDays: 30 }, start: 'alert', nodes: [{ id: 'alert', type: 'send', channel: 'email', templateId, next: 'done' }, { id: 'done', type: 'exit' }] },
+    ];
+    for (const definition of journeyDefinitions) await journeys.service.activate('ws', (await journeys.service.create('ws', definition)).id);
     // Ann: a visitor who signed up, bought with a coupon, got an email and an inbox message.
     await shop.track([
       { type: 'page', anonymousId: 'anon-ann-7', name: 'Home' },
-      { type: 'identify', anonymousId: 'anon-ann-7', userId: 'ann-42', traits: { email: 'ann.secret@example.com', first_name: 'Annabel', phone: '+14155550199' } },
+      { type: 'identify', anonymousId: 'anon-ann-7', userId: 'ann-42', traits: { email: 'ann.secret@example.com', first_name: 'Annabel', phone: '+14155550199', birthday: '1990-07-15' } },
       { type: 'track', userId: 'ann-42', event: 'Order Completed', properties: { order_id: 'ord-ann-1', revenue: 80, coupon: 'SPRING' } },
+      { type: 'track', userId: 'ann-42', event: 'Product Added', properties: { cart_id: 'cart-ann', product_id: 'p-boots', name: 'Trail Boots', price: 95 } },
       { type: 'identify', userId: 'zoe-1', traits: { email: 'zoe@example.com', first_name: 'Zoe' } },
     ]);
     const ann = await shop.profiles.lookupProfile('ws', 'user_id', 'ann-42');
     const zoe = await shop.profiles.lookupProfile('ws', 'user_id', 'zoe-1');
     if (ann === undefined || zoe === undefined) throw new Error('profiles missing');
+    await settleJourneys();
+    // The cart mail reached her; her run now waits for her order, with a timer.
+    expect(smtp.mails.map((mail) => mail.subject)).toEqual(['Your Trail Boots, Annabel']);
+    const [cartRun] = await journeys.service.runs('ws', (await journeys.service.list('ws')).find((journey) => journey.name === 'Cart')?.id ?? '');
+    expect(cartRun).toMatchObject({ profileId: ann.id, status: 'waiting', nodeId: 'wait' });
+    // What the recording delivery keeps for a dry run, and a broadcast scan paused on her id.
+    await new StoreRecordingSender({ database: shop.store.database, clock }).send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId, idempotencyKey: 'dry-ann' });
+    await journeys.scheduler.schedule({ workspaceId: 'ws', kind: 'journey.audience', key: 'journey-audience:paused', payload: { journeyId: 'jny_x', occurrence: 0, after: ann.id }, dueAt: clock.now() + 86_400_000 });
     const { template } = await shop.templates.create('ws', { name: 'Hi', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>Hi</p>' } } });
     const inbox = await shop.templates.create('ws', { name: 'Inbox', channel: 'inbox', source: { default: { title: 'Hello {{ profile.first_name }}', body: 'x' } } });
     const pool = await shop.coupons.createPool('ws', { name: 'P', prefix: 'P-', rule: { kind: 'fixed', offer: { type: 'free_shipping' } } });
@@ -166,6 +215,9 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     for (const value of ['ann.secret@example.com', 'ord-ann-1', 'anon-ann-7', 'https://push.example/ann-device', 'Hello Annabel', 'promotions', 'predicted_clv']) expect(text).toContain(value);
     expect(JSON.stringify(document.segment_members)).toContain('Recent buyers');
     expect(JSON.stringify(document.segment_members)).toContain('VIP list');
+    expect(JSON.stringify(document.journey_runs)).toContain('cart-ann');
+    expect(JSON.stringify(document.journey_runs)).toContain('carters');
+    expect(JSON.stringify(document.scheduler_jobs)).toContain('journey.date');
     expect(document.experiment_exposures?.map((row) => (row as { experimentKey: string }).experimentKey).sort()).toEqual(['free-shipping', 'hello-bar']);
     expect(document.rejected_events).toHaveLength(1);
     expect(JSON.stringify(document.rejected_events)).toContain('Annabel');
@@ -176,7 +228,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     const before = await everyRow(shop.store.database);
     expect([...before.values()].flat().some((row) => row.includes('ann.secret@example.com'))).toBe(true);
     // Every module holds something of hers before the erasure.
-    for (const table of ['segment_members', 'segment_history', 'segment_due', 'segment_deliveries', 'experiment_exposures', 'rejected_events']) {
+    for (const table of ['segment_members', 'segment_history', 'segment_due', 'segment_deliveries', 'experiment_exposures', 'rejected_events', 'journey_runs', 'journey_entries', 'journey_sends', 'list_members', 'product_interest', 'recorded_messages', 'jobs']) {
       expect(leaksIn(new Map([[table, before.get(table) ?? []]]), personal), table).not.toEqual([]);
     }
     expect(before.get('segment_members')?.filter((row) => row.includes(ann.id))).toHaveLength(2);
@@ -194,9 +246,21 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
 
     expect(done.erased).toMatchObject({ segment_members: 2, segment_history: 2, segment_due: 1, segment_deliveries: 1, segment_events: 2, experiment_exposures: 2, rejected_events: 1 });
     expect(done.erased?.analytics_replica).toBeGreaterThanOrEqual(6);
+    // Journeys: her run with its steps and timer, entry, send, list, interest, dry-run record; her birthday timer; the paused scan moved off her.
+    expect(done.erased).toMatchObject({ journey_entries: 1, journey_sends: 1, journey_list_members: 1, journey_product_interest: 1, journey_recorded_messages: 1, journey_scan_cursors: 1, scheduler_jobs: 1 });
+    expect(done.erased?.journey_runs).toBeGreaterThanOrEqual(1 + 1 + 3);
 
     const after = await everyRow(shop.store.database);
     expect(leaksIn(after, personal)).toEqual([]);
+    // Steps and run timers name the run, not the person: they are gone with it.
+    expect(before.get('journey_steps')?.length).toBeGreaterThan(0);
+    expect(after.get('journey_steps')).toEqual([]);
+    expect(after.get('jobs')?.filter((row) => row.includes('journey-run:'))).toEqual([]);
+    // The paused scan survives, resuming where it was without her id.
+    const paused = after.get('jobs')?.map((row) => JSON.parse(row) as { key: string; payload: string }).find((row) => row.key === 'journey-audience:paused');
+    const resumeAt = (JSON.parse(paused?.payload ?? '{}') as { after?: string }).after;
+    const remaining = (after.get('profiles') ?? []).map((row) => (JSON.parse(row) as { id: string }).id);
+    expect(resumeAt === '' || remaining.includes(resumeAt ?? 'missing')).toBe(true);
     // Nor in the analytics replica, now or after more passes: the log no longer has her to copy.
     expect(leaksIn(await everyReplicaRow(replica), personal)).toEqual([]);
     await replica.sync();

@@ -43,7 +43,8 @@ const productRows = `        <mj-text>{% for item in cart.items limit: 4 %}{% as
 
 const couponBlock = `        {% if coupon %}<mj-text align="center" font-size="18px"><strong>{{ coupon.description }}</strong> with code <span style="font-family:monospace;font-size:20px;letter-spacing:2px">{{ coupon.code }}</span>{% if coupon.expires_at %}<br /><span style="font-size:13px;color:#7b8794">Valid until {{ coupon.expires_at | date: "%B %e" }}</span>{% endif %}</mj-text>{% endif %}`;
 
-const picks = `        {% assign picks = 'email_picks' | recommendations: 3 %}{% if picks.size > 0 %}<mj-text><strong>Picked for you</strong></mj-text><mj-text>{% for pick in picks %}<p style="margin:0 0 6px"><a href="{{ pick.url }}">{{ pick.name }}</a>{% if pick.price %} &middot; {{ pick.price | money: pick.currency }}{% endif %}</p>{% endfor %}</mj-text>{% endif %}`;
+// Liquid between MJML components is dropped by the MJML compiler: it lives inside mj-text.
+const picks = `        <mj-text>{% assign picks = 'email_picks' | recommendations: 3 %}{% if picks.size > 0 %}<p style="margin:0 0 8px"><strong>Picked for you</strong></p>{% for pick in picks %}<p style="margin:0 0 6px"><a href="{{ pick.url }}">{{ pick.name }}</a>{% if pick.price %} &middot; {{ pick.price | money: pick.currency }}{% endif %}</p>{% endfor %}{% endif %}</mj-text>`;
 
 export const starterTemplates: StarterTemplate[] = [
   {
@@ -102,8 +103,7 @@ ${picks}`),
         format: 'mjml',
         subject: 'Good news: {{ event.name | default: "something you liked" }} is now {{ event.price | money: event.currency }}',
         body: layout(`        <mj-text font-size="22px"><strong>The price just dropped</strong></mj-text>
-        {% assign product = event.product_id | product %}
-        {% if product.image_url %}<mj-image src="{{ product.image_url }}" alt="{{ product.name }}" width="280px" />{% endif %}
+        <mj-text align="center">{% assign product = event.product_id | product %}{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
         <mj-text><strong>{{ product.name | default: event.name }}</strong><br />Now {{ event.price | money: event.currency }}{% if event.previous_price %}, was <s>{{ event.previous_price | money: event.currency }}</s>{% endif %}</mj-text>
         <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">See it now</mj-button>`),
       },
@@ -118,9 +118,8 @@ ${picks}`),
       default: {
         format: 'mjml',
         subject: "It's back: {{ event.name | default: 'the item you wanted' }}",
-        body: layout(`        {% assign product = event.product_id | product %}
-        <mj-text font-size="22px"><strong>{{ product.name | default: event.name | default: "Your item" }} is back in stock</strong></mj-text>
-        {% if product.image_url %}<mj-image src="{{ product.image_url }}" alt="{{ product.name }}" width="280px" />{% endif %}
+        body: layout(`        <mj-text font-size="22px">{% assign product = event.product_id | product %}<strong>{{ product.name | default: event.name | default: "Your item" }} is back in stock</strong></mj-text>
+        <mj-text align="center">{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
         <mj-text>Popular items go fast: this one sold out before.</mj-text>
         <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">Get it before it's gone</mj-button>`),
       },
@@ -215,6 +214,230 @@ ${picks}`),
         body: layout(`        <mj-text font-size="22px"><strong>One more step</strong></mj-text>
         <mj-text>Tap the button to confirm you want our emails. If you did not sign up, ignore this message.</mj-text>
         <mj-button href="{{ confirm_url }}">Yes, subscribe me</mj-button>`),
+      },
+    },
+  },
+  // --- starters for the journey recipes (src/journeys/recipes.ts); in journeys `event` holds the trigger's properties ---
+  {
+    key: 'cart_coupon',
+    name: 'Cart coupon',
+    channel: 'email',
+    description: 'Abandoned cart, second message: the cart with a personal code',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: '{% if coupon %}{{ coupon.description }} on your cart{% else %}Your cart is still here{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
+        body: layout(`        <mj-text font-size="22px"><strong>A little push{% if profile.first_name %}, {{ profile.first_name }}{% endif %}</strong></mj-text>
+        <mj-text>Your cart is saved. Here is something to make the decision easier.</mj-text>
+${productRows}
+${couponBlock}
+        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Use my code</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'cart_flash_sale',
+    name: 'Cart: last chance',
+    channel: 'email',
+    description: 'Abandoned cart, last message: scarcity, items may sell out',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Last chance: {% if cart.items.size > 0 %}{{ cart.items.first.name | default: "your cart" }}{% else %}your cart{% endif %} may sell out',
+        body: layout(`        <mj-text font-size="22px"><strong>Going, going...</strong></mj-text>
+        <mj-text>Items in carts are not reserved, and these are popular. We would hate for you to miss them.</mj-text>
+${productRows}
+        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Check out now</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'browse_nudge',
+    name: 'Browse nudge',
+    channel: 'email',
+    description: 'Browse abandonment: the product they looked at, and similar picks',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: '{% assign product = event.product_id | product %}Still thinking about {{ product.name | default: event.name | default: "it" }}?',
+        body: layout(`        <mj-text font-size="22px">{% assign product = event.product_id | product %}<strong>Caught your eye?</strong></mj-text>
+        <mj-text align="center">{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
+        <mj-text><strong>{{ product.name | default: event.name | default: "The item you viewed" }}</strong>{% if product.price %} &middot; {{ product.price | money: product.currency }}{% endif %}</mj-text>
+        <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">Take another look</mj-button>
+${picks}`),
+      },
+    },
+  },
+  {
+    key: 'welcome',
+    name: 'Welcome',
+    channel: 'email',
+    description: 'Welcome series, first message: hello and what to expect',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!',
+        body: layout(`        <mj-text font-size="24px"><strong>Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!</strong></mj-text>
+        <mj-text>Thanks for joining us. Expect first looks at new arrivals, tips on getting the most from what you buy, and the occasional member-only offer. No more than a couple of emails a week.</mj-text>
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Have a look around</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'welcome_incentive',
+    name: 'Welcome: first order offer',
+    channel: 'email',
+    description: 'Welcome series: a personal code for the first order',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: '{% if coupon %}{{ coupon.description }} your first order{% else %}A welcome gift{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
+        body: layout(`        <mj-text font-size="22px"><strong>A welcome gift</strong></mj-text>
+        <mj-text>Ready for your first order? This code is yours alone and works once.</mj-text>
+${couponBlock}
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Start shopping</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'welcome_bestsellers',
+    name: 'Welcome: best sellers',
+    channel: 'email',
+    description: 'Welcome series, last message: what other customers love',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: "Our customers' favourites{% if profile.first_name %}, picked for {{ profile.first_name }}{% endif %}",
+        body: layout(`        <mj-text font-size="22px"><strong>The ones people come back for</strong></mj-text>
+        <mj-text>Not sure where to start? {% assign picks = 'email_picks' | recommendations: 4 %}{% if picks.size > 0 %}These are the pieces we think you will love:{% else %}Our best sellers are the pieces customers buy again and again.{% endif %}</mj-text>
+        <mj-text>{% for pick in picks %}<p style="margin:0 0 6px"><a href="{{ pick.url }}">{{ pick.name }}</a>{% if pick.price %} &middot; {{ pick.price | money: pick.currency }}{% endif %}</p>{% endfor %}</mj-text>
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">See all best sellers</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'anniversary',
+    name: 'Customer anniversary',
+    channel: 'email',
+    description: 'A year since the first order: a thank-you',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'One year together{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
+        body: layout(`        <mj-text font-size="22px" align="center"><strong>Happy anniversary!</strong></mj-text>
+        <mj-text align="center">A year ago you placed your first order with us{% if profile.computed.orders > 1 %}, and {{ profile.computed.orders }} orders later you are still here{% endif %}. Thank you for being part of the story.</mj-text>
+${couponBlock}
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">See what's new</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'replenishment',
+    name: 'Replenishment reminder',
+    channel: 'email',
+    description: 'Time to reorder what usually runs out about now',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Running low{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?',
+        body: layout(`        <mj-text font-size="22px"><strong>Time for a top-up?</strong></mj-text>
+        <mj-text>Based on your last order, you may be running out soon. Reorder in a click:</mj-text>
+        <mj-text>{% for item in event.products limit: 4 %}{% assign product = item.product_id | product %}<p style="margin:0 0 8px"><a href="{{ product.url | default: shop_url | default: 'https://example.com' }}"><strong>{{ item.name | default: product.name | default: "Your item" }}</strong></a></p>{% endfor %}</mj-text>
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Reorder</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'post_purchase_checkin',
+    name: 'Post-purchase check-in',
+    channel: 'email',
+    description: 'A few days after an order: did it arrive, can we help',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Did your order arrive safely{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?',
+        body: layout(`        <mj-text font-size="22px"><strong>Just checking in</strong></mj-text>
+        <mj-text>Your order{% if event.order_id %} {{ event.order_id }}{% endif %} should be with you by now. If anything is missing, damaged or not quite right, reply to this email and we will sort it out.</mj-text>
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Visit the shop</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'review_request',
+    name: 'Review request',
+    channel: 'email',
+    description: 'A week after the check-in: ask for a review of what they bought',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'How are you getting on with {% if event.products.size > 0 %}{{ event.products.first.name | default: "your order" }}{% else %}your order{% endif %}?',
+        body: layout(`        <mj-text font-size="22px"><strong>Tell us what you think</strong></mj-text>
+        <mj-text>A short review helps other shoppers choose, and helps us make things better. It takes a minute.</mj-text>
+        <mj-text>{% for item in event.products limit: 3 %}<p style="margin:0 0 6px">{{ item.name | default: "Your item" }}</p>{% endfor %}</mj-text>
+        <mj-button href="{{ review_url | default: shop_url | default: 'https://example.com' }}">Write a review</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 'win_back_last_call',
+    name: 'Win-back: last call',
+    channel: 'email',
+    description: 'A week after the win-back offer: a reminder before it ends',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Last call{% if profile.first_name %}, {{ profile.first_name }}{% endif %}: your offer ends soon',
+        body: layout(`        <mj-text font-size="22px"><strong>Before we let you go</strong></mj-text>
+        <mj-text>The code we sent you last week is about to expire. If now is not the time, no hard feelings: you can choose what you hear from us below.</mj-text>
+${picks}
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Come back and see</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 're_engagement_gift',
+    name: 'Re-engagement gift',
+    channel: 'email',
+    description: 'Dormant subscribers: a gift to come back',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'A gift for you{% if profile.first_name %}, {{ profile.first_name }}{% endif %}, because it has been a while',
+        body: layout(`        <mj-text font-size="22px"><strong>We saved you something</strong></mj-text>
+        <mj-text>We have not seen you in a while, so here is a gift with no strings attached.</mj-text>
+${couponBlock}
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Claim my gift</mj-button>`),
+      },
+    },
+  },
+  {
+    key: 're_engagement_sms',
+    name: 'Re-engagement (SMS)',
+    channel: 'sms',
+    description: 'Short follow-up text to the re-engagement gift',
+    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your gift is still waiting for you. {{ shop_url | default: "" }} Reply STOP to opt out' } },
+  },
+  {
+    key: 'back_in_stock_push',
+    name: 'Back in stock (push)',
+    channel: 'push',
+    description: 'Web push a day after the back-in-stock email',
+    source: { default: { title: 'Back in stock', body: '{% assign product = event.product_id | product %}{{ product.name | default: event.name | default: "The item you wanted" }} is available again. Popular items go fast.', url: '{% assign product = event.product_id | product %}{{ product.url | default: shop_url | default: "/" }}' } },
+  },
+  {
+    key: 'twelve_days',
+    name: '12 days: mystery discount',
+    channel: 'email',
+    description: 'One of twelve daily emails, each revealing a mystery discount',
+    source: {
+      default: {
+        format: 'mjml',
+        subject: 'Day {{ day | default: 1 }} of 12: {% if coupon %}you got {{ coupon.description }}{% else %}your surprise is inside{% endif %}',
+        body: layout(`        <mj-text font-size="14px" align="center" color="#7b8794">DAY {{ day | default: 1 }} OF 12</mj-text>
+        <mj-text font-size="24px" align="center"><strong>Today's mystery discount{% if coupon %}: {{ coupon.description }}{% endif %}</strong></mj-text>
+        <mj-text align="center">Every day a new surprise. Today's code is yours alone, so make it count before tomorrow's arrives.</mj-text>
+${couponBlock}
+        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Unwrap today's deal</mj-button>`),
       },
     },
   },

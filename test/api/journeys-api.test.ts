@@ -77,6 +77,19 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     expect(bad.json().error.message).toContain('Mars/Base');
   });
 
+  it('installs a recipe by API; recording delivery creates no templates or coupon pools', async () => {
+    const { app } = test.rapport;
+    const listed = await app.inject({ method: 'GET', url: '/api/v1/journeys/recipes', headers: admin });
+    expect(listed.json().recipes.find((recipe: { name: string }) => recipe.name === 'abandoned-cart')).toMatchObject({ templates: { reminder: { id: 'cart-reminder', starter: 'cart_reminder' } }, coupons: { coupon: { id: 'cart-10-off' } } });
+    const installed = await app.inject({ method: 'POST', url: '/api/v1/journeys/recipes/abandoned-cart', headers: admin, payload: { templates: { reminder: 'my-reminder' } } });
+    expect(installed.statusCode).toBe(201);
+    expect(installed.json()).toMatchObject({ journey: { status: 'draft', name: 'Abandoned cart' }, templates: [{ role: 'reminder', id: 'my-reminder', created: false }, { role: 'coupon', id: 'cart-coupon', created: false }, { role: 'scarcity', id: 'cart-flash-sale', created: false }] });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/templates', headers: admin })).json()).toEqual({ templates: [] });
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/journeys/recipes/nope', headers: admin, payload: {} });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('no recipe "nope"; choose one of abandoned-cart');
+  });
+
   it('documents the routes in OpenAPI', async () => {
     const spec = (await test.rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/journeys', '/api/v1/journeys/{id}/report', '/api/v1/journeys/{id}/dry-run']));

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { JourneyService } from '../../journeys/journey-service.js';
 import { JourneyWorkspaceSettingsSchema } from '../../journeys/workspace-settings.js';
+import { recipeNeeds, recipes } from '../../journeys/recipes.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
@@ -52,6 +53,8 @@ const Run = Type.Object({
   exitedAt: Type.Union([Type.String(), Type.Null()]),
   exitReason: Type.Union([Type.String(), Type.Null()]),
 });
+const RoleIds = Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.String({ minLength: 1, maxLength: 200 }));
+const Supply = Type.Object({ role: Type.String(), id: Type.String(), created: Type.Boolean() });
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** Journeys: CRUD with validation, lifecycle, entering by API, reports, dry runs and workspace settings. */
@@ -67,6 +70,35 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
     '/journeys',
     { schema: { tags, summary: 'Create a journey (a draft); unreachable nodes, cycles without a wait and missing templates are errors naming the node', body: DefinitionBody, response: { 201: JourneyView } } },
     async (request, reply) => reply.status(201).send(await journeys.create(authOf(request).workspaceId, request.body)),
+  );
+
+  app.get('/journeys/recipes', { schema: { tags, summary: 'Ready recipes, with the templates (starters) and coupon pools each installs by default' } }, async () => ({
+    recipes: Object.keys(recipes).map((name) => ({ name, templates: recipeNeeds[name]?.templates ?? {}, coupons: recipeNeeds[name]?.coupons ?? {} })),
+  }));
+
+  app.post(
+    '/journeys/recipes/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Create a journey from a recipe; with real delivery its missing templates and coupon pools are created first (record-only delivery creates none)',
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+        body: Type.Optional(
+          Type.Object(
+            {
+              templates: Type.Optional(RoleIds),
+              coupons: Type.Optional(RoleIds),
+              startAt: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+              currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3 })),
+              activate: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 201: Type.Object({ journey: JourneyView, templates: Type.Array(Supply), coupons: Type.Array(Supply) }) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await journeys.installRecipe(authOf(request).workspaceId, request.params.name, request.body ?? {})),
   );
 
   app.post(
