@@ -9,6 +9,7 @@
  */
 import nodemailer from 'nodemailer';
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SmtpEmailProvider } from '../src/channels/providers/email-smtp.js';
@@ -33,10 +34,14 @@ const CONCURRENCY = env('BENCH_CHANNELS_CONCURRENCY', 32);
 const POOL = env('BENCH_CHANNELS_POOL', 5);
 const WARMUP = env('BENCH_CHANNELS_WARMUP', 300);
 
-/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
+/** CPU milliseconds this process spent per item in the last `runConcurrent` (less noisy than rates on a shared machine). */
+let lastCpuMsPerItem = 0;
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; returns seconds. */
 async function runConcurrent(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -45,6 +50,8 @@ async function runConcurrent(count: number, concurrency: number, task: (index: n
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
+  lastCpuMsPerItem = (used.user + used.system) / 1000 / count;
   return (performance.now() - started) / 1000;
 }
 
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
       const result = await shop.channels.send({ workspaceId: 'ws', profileId: profile.id, channel: 'email', templateId: template.id, idempotencyKey: `bench:${index}` });
       statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
     });
+    const rapportCpuMs = lastCpuMsPerItem;
     const sent = statuses.get('sent') ?? 0;
     const rapportSendsPerSecond = sent / sendSeconds;
     const receivedByRapport = (await sink.received()) - WARMUP;
@@ -157,6 +165,7 @@ async function main(): Promise<void> {
     const rawSeconds = await runConcurrent(SENDS, CONCURRENCY, async (index) => {
       await raw(index);
     });
+    const rawCpuMs = lastCpuMsPerItem;
     transport.close();
     const rawSendsPerSecond = SENDS / rawSeconds;
 
@@ -168,6 +177,7 @@ async function main(): Promise<void> {
       const outcome = await provider.send({ messageId: `p${index}`, workspaceId: 'ws', profileId: 'x', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
       if (!outcome.ok) throw new Error(outcome.error);
     });
+    const providerCpuMs = lastCpuMsPerItem;
     const providerSendsPerSecond = SENDS / providerSeconds;
 
     const result = {
@@ -186,10 +196,14 @@ async function main(): Promise<void> {
         statuses: Object.fromEntries(statuses),
         receivedBySmtpServer: receivedByRapport,
         providerOnlySendsPerSecond: Math.round(providerSendsPerSecond),
+        // CPU of this process per send (the SMTP server runs in its own process): the load of
+        // other work on a shared machine moves rates far more than it moves these.
+        cpuMsPerSend: { rapport: Number(rapportCpuMs.toFixed(3)), providerOnly: Number(providerCpuMs.toFixed(3)), rawNodemailer: Number(rawCpuMs.toFixed(3)) },
         target: 500,
       },
       limit: { rawNodemailerPooledSendsPerSecond: Math.round(rawSendsPerSecond), what: 'raw nodemailer sendMail of the same prerendered message, same pool and concurrency, same SMTP server' },
       ratio: Number((rapportSendsPerSecond / rawSendsPerSecond).toFixed(2)),
+      loadAverage1m: Number(os.loadavg()[0]?.toFixed(2)),
     };
     console.log(JSON.stringify(result));
   } finally {

@@ -96,6 +96,24 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     expect(sent?.type === 'track' ? sent.properties : undefined).toMatchObject({ message_id: result.messageId, template_id: template.id, source_kind: 'journey', source_id: 'j1', coupon: result.couponCode });
   });
 
+  it('claims concurrent sends in shared commits: each key is sent once, a key already claimed never again', async () => {
+    const { template } = await shop.templates.create('ws', { name: 'Hello', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>Hello {{ profile.first_name }}</p>', format: 'html' } } });
+    const ann = await profileOf('ann');
+    const send = (key: string) => shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: key });
+    const first = await Promise.all(Array.from({ length: 10 }, (_, index) => send(`burst:${index}`)));
+    expect(first.map((result) => result.status)).toEqual(Array.from({ length: 10 }, () => 'sent'));
+    await smtp.waitFor(10);
+    // Old and new keys in one burst: one multi-row claim meets conflicts and new rows together.
+    const second = await Promise.all(Array.from({ length: 15 }, (_, index) => send(`burst:${index}`)));
+    expect(second.slice(0, 10)).toEqual(first);
+    expect(second.slice(10).map((result) => result.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    await smtp.waitFor(15);
+    expect(smtp.mails).toHaveLength(15);
+    const rows = await shop.channels.listMessages('ws', { profileIds: [ann.id], limit: 100 });
+    expect(rows).toHaveLength(15);
+    expect(rows.every((row) => row.status === 'sent' && row.attempts === 1 && row.sentAt !== null)).toBe(true);
+  });
+
   it('records opens and clicks on the message and as engagement events of the person', async () => {
     const { template } = await shop.templates.create('ws', { name: 'News', channel: 'email', source: { default: { subject: 'News', body: '<p><a href="https://shop.example/new">New in</a></p>', format: 'html' } } });
     const ann = await profileOf('ann');

@@ -152,6 +152,10 @@ function stringTrait(profile: Profile, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/** One write to the message log, as the group commit carries it. */
+type LogWrite = { kind: 'claim'; workspaceId: string; record: MessageRecord } | { kind: 'outcome'; workspaceId: string; id: string; changes: MessageChanges };
+type Claimed = { record: MessageRecord; created: boolean };
+
 /** Where one send goes: the address, and for push every subscription. */
 interface Destination {
   address: string;
@@ -172,40 +176,44 @@ export class ChannelService implements MessageSender {
   private readonly inflight = new Map<string, Promise<SendResult>>();
   private readonly products = new Map<string, { value: Promise<SlotProduct | undefined>; at: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Message log claims of concurrent sends, one transaction per group (before any side effect). */
-  private readonly claims: GroupCommit<{ workspaceId: string; record: MessageRecord }, { record: MessageRecord; created: boolean }>;
-  /** Message log outcomes (sent, failed, suppressed) of concurrent sends, one transaction per group. */
-  private readonly outcomes: GroupCommit<{ workspaceId: string; id: string; changes: MessageChanges }, undefined>;
+  /**
+   * The message log's writes (claims before any side effect, outcomes after) of concurrent
+   * sends, one transaction per group: claims and outcomes share it, so they share a commit.
+   */
+  private readonly log: GroupCommit<LogWrite, Claimed | undefined>;
 
   constructor(private readonly deps: ChannelServiceDeps) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.claims = new GroupCommit(
-      (items) =>
+    this.log = new GroupCommit(
+      (writes) =>
         deps.database.transaction(async (trx) => {
-          const results = new Map<MessageRecord, { record: MessageRecord; created: boolean }>();
-          for (const workspaceId of new Set(items.map((item) => item.workspaceId))) {
-            const records = items.filter((item) => item.workspaceId === workspaceId).map((item) => item.record);
-            const claimed = await claimMessages(trx, workspaceId, records);
+          const claimed = new Map<MessageRecord, Claimed>();
+          const claims = writes.filter((write): write is Extract<LogWrite, { kind: 'claim' }> => write.kind === 'claim');
+          for (const workspaceId of new Set(claims.map((write) => write.workspaceId))) {
+            const records = claims.filter((write) => write.workspaceId === workspaceId).map((write) => write.record);
+            const outcomes = await claimMessages(trx, workspaceId, records);
             records.forEach((record, index) => {
-              const outcome = claimed[index];
-              if (outcome !== undefined) results.set(record, outcome);
+              const outcome = outcomes[index];
+              if (outcome !== undefined) claimed.set(record, outcome);
             });
           }
-          return items.map((item) => {
-            const outcome = results.get(item.record);
-            if (outcome === undefined) throw new Error(`message ${item.record.idempotencyKey} was not claimed`);
+          for (const write of writes) if (write.kind === 'outcome') await updateMessage(trx, write.workspaceId, write.id, write.changes);
+          return writes.map((write) => {
+            if (write.kind === 'outcome') return undefined;
+            const outcome = claimed.get(write.record);
+            if (outcome === undefined) throw new Error(`message ${write.record.idempotencyKey} was not claimed`);
             return outcome;
           });
         }),
-      // 21 values bound per row: 200 rows stay far below both stores' parameter limits.
+      // A claim binds 21 values: 200 rows stay far below both stores' parameter limits.
       200,
     );
-    this.outcomes = new GroupCommit((items) =>
-      deps.database.transaction(async (trx) => {
-        for (const item of items) await updateMessage(trx, item.workspaceId, item.id, item.changes);
-        return items.map(() => undefined);
-      }),
-    );
+  }
+
+  private async claim(workspaceId: string, record: MessageRecord): Promise<Claimed> {
+    const outcome = await this.log.submit({ kind: 'claim', workspaceId, record });
+    if (outcome === undefined) throw new Error(`message ${record.idempotencyKey} was not claimed`);
+    return outcome;
   }
 
   /** Which channels have a provider configured. */
@@ -229,30 +237,27 @@ export class ChannelService implements MessageSender {
     const now = this.deps.clock.now();
     const purpose: Purpose = request.purpose ?? 'marketing';
     // The claim commits (grouped with the claims of concurrent sends) before anything is sent.
-    const { record, created } = await this.claims.submit({
-      workspaceId,
-      record: {
-        id: stableId('msg', workspaceId, request.idempotencyKey),
-        idempotencyKey: request.idempotencyKey,
-        profileId: request.profileId,
-        channel: request.channel,
-        templateId: request.templateId,
-        templateVersion: null,
-        purpose,
-        status: 'queued',
-        reason: null,
-        address: null,
-        couponCode: null,
-        providerId: null,
-        source: request.source === undefined ? null : JSON.stringify(request.source),
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-        sentAt: null,
-        deliveredAt: null,
-        openedAt: null,
-        clickedAt: null,
-      },
+    const { record, created } = await this.claim(workspaceId, {
+      id: stableId('msg', workspaceId, request.idempotencyKey),
+      idempotencyKey: request.idempotencyKey,
+      profileId: request.profileId,
+      channel: request.channel,
+      templateId: request.templateId,
+      templateVersion: null,
+      purpose,
+      status: 'queued',
+      reason: null,
+      address: null,
+      couponCode: null,
+      providerId: null,
+      source: request.source === undefined ? null : JSON.stringify(request.source),
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      sentAt: null,
+      deliveredAt: null,
+      openedAt: null,
+      clickedAt: null,
     });
     // Same key again: the first call's result. A row still queued with no attempt was claimed
     // by a call that crashed before sending, so this call carries it on.
@@ -466,7 +471,7 @@ export class ChannelService implements MessageSender {
 
   private async finish(workspaceId: string, record: MessageRecord, profile: Profile | undefined, changes: Partial<MessageChanges> & { status: MessageStatus }): Promise<SendResult> {
     const update: MessageChanges = { ...changes, updatedAt: this.deps.clock.now() };
-    await this.outcomes.submit({ workspaceId, id: record.id, changes: update });
+    await this.log.submit({ kind: 'outcome', workspaceId, id: record.id, changes: update });
     const next: MessageRecord = { ...record, ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) };
     if (profile !== undefined) await this.emit(workspaceId, profile, next, changes.status, {});
     return resultOf(next);
