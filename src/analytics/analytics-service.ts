@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ProfileScores } from '../profiles/profile-scores.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
@@ -28,6 +29,15 @@ export interface AnalyticsServiceDeps {
   segmentMembers?: (workspaceId: string, segmentId: string) => Promise<string[]>;
   /** Background replica sync interval; 0 disables the timer (reads still sync first). */
   syncIntervalMs?: number;
+  /**
+   * While this thread is busy (more than `busyUtilization` of the last interval spent working,
+   * e.g. an ingest burst) background passes are put off, but never for longer than this. A pass
+   * costs about as much per event whenever it runs, and fewer, larger passes read each changed
+   * profile once instead of once per interval. Default 60 s; reads still sync first.
+   */
+  maxSyncDeferMs?: number;
+  /** Event-loop utilization (0..1) above which this thread counts as busy. Default 0.5. */
+  busyUtilization?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -54,7 +64,16 @@ export class AnalyticsService {
   start(): void {
     const interval = this.deps.syncIntervalMs ?? 0;
     if (interval <= 0 || this.#timer !== undefined) return;
+    const maxDefer = this.deps.maxSyncDeferMs ?? 60_000;
+    const busyAbove = this.deps.busyUtilization ?? 0.5;
+    let lastPass = Date.now();
+    let usage = performance.eventLoopUtilization();
     this.#timer = setInterval(() => {
+      const now = Date.now();
+      const since = performance.eventLoopUtilization(usage);
+      usage = performance.eventLoopUtilization();
+      if (since.utilization > busyAbove && now - lastPass < maxDefer) return;
+      lastPass = now;
       this.sync().catch((error: unknown) => this.deps.onError?.(error));
     }, interval);
     this.#timer.unref();

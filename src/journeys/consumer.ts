@@ -6,7 +6,7 @@ import { isJsonObject, type JsonObject } from '../ingest/message.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database, Tx } from '../storage/database.js';
-import { readPartition, type LogEntry } from '../storage/repositories/event-log.js';
+import { readPartitionNamed, type LogEntry } from '../storage/repositories/event-log.js';
 import { findIdentities } from '../storage/repositories/identities.js';
 import { findProductsByIds } from '../storage/repositories/products.js';
 import { listMergedFrom } from '../storage/repositories/profiles.js';
@@ -57,6 +57,13 @@ export interface ConsumerOptions {
   batchSize?: number;
   /** Longest sleep while caught up; wake() cuts it short. Default 250 ms. */
   pollIntervalMs?: number;
+  /**
+   * Shortest time between two passes, however often wake() is called: appends arrive many times
+   * a second, and one pass per append would read the log in slivers. Default 100 ms.
+   */
+  minPassIntervalMs?: number;
+  /** How often the stored cursor is moved past events no journey listens to. Default 1000 ms. */
+  cursorFlushMs?: number;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -77,15 +84,29 @@ export class JourneyConsumer {
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
   private index: Map<string, WorkspaceIndex> | undefined;
   private indexAt = 0;
+  private readonly minPassIntervalMs: number;
+  private readonly cursorFlushMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** Whether wake() may cut the current sleep short (not during the gap between two passes). */
+  private wakeable = true;
   private woken = false;
+  /** Whether the last pass stopped at a full batch somewhere (more is waiting). */
+  private backlog = false;
+  /**
+   * Per partition, how far this worker has read past the stored cursor without finding an
+   * event any journey listens to; the stored cursor catches up every `cursorFlushMs` and on
+   * stop. Reading such a range again (after a restart) finds nothing to do, so nothing is lost.
+   */
+  private readonly scanned = new Map<string, { seq: number; flushedAt: number }>();
 
   constructor(private readonly options: ConsumerOptions) {
     this.clock = options.clock ?? systemClock;
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.minPassIntervalMs = options.minPassIntervalMs ?? 100;
+    this.cursorFlushMs = options.cursorFlushMs ?? 1000;
     this.rulesFor = options.identityRules ?? (() => defaultIdentityRules);
   }
 
@@ -105,11 +126,13 @@ export class JourneyConsumer {
     this.wakeUp?.();
     await this.loop;
     this.loop = undefined;
+    await this.flushScanned(true).catch((error: unknown) => this.options.logger?.error({ err: error }, 'journey cursor flush failed'));
   }
 
+  /** New events were appended: a pass follows soon (at most one per `minPassIntervalMs`). */
   wake(): void {
     this.woken = true;
-    this.wakeUp?.();
+    if (this.wakeable) this.wakeUp?.();
   }
 
   /** Processes every event the processor has finished, up to now; returns how many were read. */
@@ -122,10 +145,14 @@ export class JourneyConsumer {
     }
   }
 
-  /** One batch per partition that has unread processed events. */
+  /**
+   * One batch per partition that has unread processed events; returns how many log positions
+   * it moved past (0 when caught up).
+   */
   async runOnce(): Promise<number> {
     const positions = await cursorPositions(this.options.database.db);
     let read = 0;
+    this.backlog = false;
     for (const position of positions) {
       if (position.cursor === 0) continue;
       const done = await this.options.database.tryWithLock(`journeys:${position.workspaceId}:${position.partition}`, () =>
@@ -133,30 +160,31 @@ export class JourneyConsumer {
       );
       read += done ?? 0;
     }
+    await this.flushScanned(false);
     return read;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let read = 0;
+      const started = Date.now();
+      this.woken = false;
       try {
-        read = await this.runOnce();
+        await this.runOnce();
       } catch (error) {
         this.options.logger?.error({ err: error }, 'journey event pass failed; retrying');
       }
       if (!this.running) break;
-      if (read > 0) continue;
-      if (this.woken) {
-        // The processor may not have caught up yet: look again shortly.
-        this.woken = false;
-        await this.sleep(Math.min(50, this.pollIntervalMs));
-        continue;
-      }
-      await this.sleep(this.pollIntervalMs);
+      if (this.backlog) continue;
+      // Caught up: sleep until woken (or the poll interval), then let the appends of the next
+      // `minPassIntervalMs` gather so that one pass reads them all.
+      if (!this.woken) await this.sleep(this.pollIntervalMs, true);
+      const gap = this.minPassIntervalMs - (Date.now() - started);
+      if (gap > 0 && this.running) await this.sleep(gap, false);
     }
   }
 
-  private async sleep(ms: number): Promise<void> {
+  private async sleep(ms: number, wakeable: boolean): Promise<void> {
+    this.wakeable = wakeable;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wakeUp = () => {
@@ -165,6 +193,25 @@ export class JourneyConsumer {
       };
     });
     this.wakeUp = undefined;
+    this.wakeable = true;
+  }
+
+  /** Moves stored cursors past the ranges read without finding anything (all of them when `force`). */
+  private async flushScanned(force: boolean): Promise<void> {
+    const now = Date.now();
+    for (const [key, entry] of this.scanned) {
+      if (!force && now - entry.flushedAt < this.cursorFlushMs) continue;
+      const [workspaceId = '', partitionText = '0'] = key.split('\u0000');
+      const partition = Number(partitionText);
+      entry.flushedAt = now;
+      await this.options.database.tryWithLock(`journeys:${workspaceId}:${partition}`, async () => {
+        const { database } = this.options;
+        const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
+        if (stored >= entry.seq) return;
+        // Another worker may have moved it meanwhile: then its position stands.
+        await database.transaction((trx) => activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, this.clock.now()));
+      });
+    }
   }
 
   private async workspaceIndex(workspaceId: string): Promise<WorkspaceIndex | undefined> {
@@ -213,23 +260,31 @@ export class JourneyConsumer {
 
   private async processPartition(workspaceId: string, partition: number, processed: number): Promise<number> {
     const { database } = this.options;
-    const from = await activity.readJourneyCursor(database.db, workspaceId, partition);
+    const key = `${workspaceId}\u0000${partition}`;
+    const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
+    const scanned = this.scanned.get(key);
+    const from = Math.max(stored, scanned?.seq ?? 0);
     if (from >= processed) return 0;
-    const entries = await readPartition(database.db, workspaceId, partition, from, this.batchSize);
-    const inRange = entries.filter((entry) => entry.seq <= processed);
-    // Gaps (sequence numbers of duplicates) end at the processor's cursor.
-    const to = inRange.length < this.batchSize ? processed : (inRange.at(-1)?.seq ?? processed);
     const index = await this.workspaceIndex(workspaceId);
-    await database.transaction(async (trx) => {
-      if (index !== undefined) {
-        const relevant = inRange.filter((entry) => index.relevant.has(eventName(entry.message)));
-        if (relevant.length > 0) await this.apply(trx, workspaceId, index, relevant);
-      }
-      if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, from, to, this.clock.now()))) {
-        throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
-      }
-    });
-    return Math.max(1, inRange.length);
+    // Only the events some journey listens to are read; a workspace without journeys reads none.
+    const relevant = index === undefined || index.relevant.size === 0 ? [] : await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...index.relevant], this.batchSize);
+    // Gaps (sequence numbers of duplicates, events nobody listens to) end at the processor's cursor.
+    const full = relevant.length >= this.batchSize;
+    const to = full ? (relevant.at(-1)?.seq ?? processed) : processed;
+    if (full) this.backlog = true;
+    if (index !== undefined && relevant.length > 0) {
+      await database.transaction(async (trx) => {
+        await this.apply(trx, workspaceId, index, relevant);
+        if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, to, this.clock.now()))) {
+          throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
+        }
+      });
+      this.scanned.set(key, { seq: to, flushedAt: Date.now() });
+    } else {
+      // Nothing to apply: remember the position; the stored cursor follows now and then.
+      this.scanned.set(key, { seq: to, flushedAt: scanned?.flushedAt ?? 0 });
+    }
+    return to - from;
   }
 
   /** Resolves each event's profile through the identity graph (the processor has linked them all). */

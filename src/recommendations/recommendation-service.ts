@@ -23,6 +23,8 @@ import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
  */
 
 const PAGE = 5000;
+/** How long the live tail lets appends gather before a pass (trending stays this fresh). */
+const TAIL_GATHER_MS = 200;
 /** Timeline rows read per request to find a visitor's recent product events. */
 const RECENT_SCAN = 200;
 const MAX_LIMIT = 100;
@@ -143,6 +145,8 @@ export class RecommendationService {
   private readonly rulesCache = new Map<string, Map<string, BusinessRules>>();
   private readonly tailing = new Map<string, Promise<void>>();
   private readonly wakeAgain = new Set<string>();
+  /** Timers of live-tail passes waiting for appends to gather. */
+  private readonly gathering = new Set<NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
@@ -160,6 +164,9 @@ export class RecommendationService {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    for (const timer of this.gathering) clearTimeout(timer);
+    this.gathering.clear();
+    this.wakeAgain.clear();
     await Promise.allSettled([...this.training.values(), ...this.tailing.values()]);
   }
 
@@ -170,7 +177,13 @@ export class RecommendationService {
   wake(workspaceId: string): void {
     if (!this.loaded.has(workspaceId) || this.wakeAgain.has(workspaceId)) return;
     this.wakeAgain.add(workspaceId);
-    this.catchUp(workspaceId).catch((error: unknown) => this.deps.onError?.(error));
+    // Appends arrive many times a second: let them gather for a moment so one pass reads them all.
+    const timer = setTimeout(() => {
+      this.gathering.delete(timer);
+      this.catchUp(workspaceId).catch((error: unknown) => this.deps.onError?.(error));
+    }, TAIL_GATHER_MS);
+    timer.unref();
+    this.gathering.add(timer);
   }
 
   /**

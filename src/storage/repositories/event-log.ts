@@ -227,6 +227,38 @@ export async function readPartition(
   return rows.map(toEntry);
 }
 
+/**
+ * Events of one partition in (afterSeq, upToSeq] whose name is in `names`, where a track event's
+ * name is its `event` and any other message's name is its type (`identify`, `page`...). The
+ * other events are skipped inside the store, so their payloads are never read or parsed.
+ * @example await readPartitionNamed(db, 'ws', 0, 100, 5000, ['Order Completed', 'identify'], 1000)
+ */
+export async function readPartitionNamed(
+  db: Tx,
+  workspaceId: string,
+  partition: number,
+  afterSeq: number,
+  upToSeq: number,
+  names: readonly string[],
+  limit: number,
+): Promise<LogEntry[]> {
+  const trackNames = names.filter((name) => name !== '');
+  const typeNames = names.filter((name) => name !== 'track' && name !== '');
+  if (trackNames.length === 0 || afterSeq >= upToSeq) return [];
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .where((eb) => eb.or([eb.and([eb('type', '=', 'track'), eb('event', 'in', trackNames)]), ...(typeNames.length === 0 ? [] : [eb('type', 'in', typeNames)])]))
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
 export interface EventQuery {
   messageId?: string;
   userId?: string;

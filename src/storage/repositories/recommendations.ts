@@ -213,22 +213,27 @@ export async function readRecentProductEvents(db: Tx, workspaceId: string, profi
 
 /** Product events of one partition after `afterSeq` (the live tail), with the last seq read. */
 export async function readProductEventsAfter(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<{ rows: { seq: number; event: string; timestamp: number; payload: string }[]; lastSeq: number }> {
+  // Other events are skipped inside the store (their payloads are never read); the cursor still
+  // moves past them, up to the partition's last event as of this read.
+  const head = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
+  const upTo = head?.seq === null || head?.seq === undefined ? afterSeq : Number(head.seq);
+  if (upTo <= afterSeq) return { rows: [], lastSeq: afterSeq };
   const rows = await db
     .selectFrom('events')
-    .select(['seq', 'type', 'event', 'timestamp', 'payload'])
+    .select(['seq', 'event', 'timestamp', 'payload'])
     .where('workspace_id', '=', workspaceId)
     .where('partition', '=', partition)
     .where('seq', '>', afterSeq)
+    .where('seq', '<=', upTo)
+    .where('type', '=', 'track')
+    .where('event', 'in', [...productEvents, ...catalogEvents])
     .orderBy('seq')
     .limit(limit)
     .execute();
-  const wanted = new Set<string>([...productEvents, ...catalogEvents]);
   const last = rows.at(-1);
   return {
-    rows: rows
-      .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
-      .map((row) => ({ seq: Number(row.seq), event: row.event ?? '', timestamp: Number(row.timestamp), payload: row.payload })),
-    lastSeq: last === undefined ? afterSeq : Number(last.seq),
+    rows: rows.map((row) => ({ seq: Number(row.seq), event: row.event ?? '', timestamp: Number(row.timestamp), payload: row.payload })),
+    lastSeq: rows.length < limit || last === undefined ? upTo : Number(last.seq),
   };
 }
 
