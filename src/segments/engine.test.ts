@@ -232,6 +232,47 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
     expect(events.map((event) => event.profileId).sort()).toEqual(await members(segment.id));
   });
 
+  it('backfills among live segments reading only its own events, with the stats live folding builds', async () => {
+    // Live segments on other events: a backfill must not need (nor parse) their events.
+    await createLive({ type: 'event', event: 'page', where: [{ property: 'path', op: 'starts_with', value: '/sale' }] }, 'pages');
+    await createLive({ type: 'event', event: 'Product Added', count: { op: 'at_least', value: 2 } }, 'adders');
+    const condition = {
+      type: 'and',
+      conditions: [
+        { type: 'event', event: 'Order Completed', window: { type: 'last', amount: 10, unit: 'days' } },
+        { type: 'event', event: 'Product Viewed', where: [{ property: 'category', op: 'contains', value: 'Apparel' }], window: { type: 'last', amount: 5, unit: 'days' } },
+        { type: 'event', event: 'Order Completed', aggregate: { fn: 'sum', property: 'revenue', op: 'gte', value: 50 } },
+        { type: 'event', event: 'Cart Viewed', performed: false },
+      ],
+    };
+    // The same condition live from the start: its stats are folded event by event.
+    const live = await createLive(condition, 'live from the start');
+    const events: Fields[] = [];
+    for (let index = 0; index < 30; index++) {
+      const userId = `b${index}`;
+      events.push({ at: T0 - (index % 12) * DAY, event: 'Order Completed', userId, properties: { revenue: 10 + index * 3 } });
+      events.push({ at: T0 - (index % 7) * DAY - HOUR, event: 'Product Viewed', userId, properties: { category: index % 3 === 0 ? 'Shoes' : 'Apparel > Shirts' } });
+      events.push({ at: T0 - 2 * DAY, type: 'page', userId, properties: { path: index % 2 === 0 ? '/sale/x' : '/home' } });
+      events.push({ at: T0 - 3 * DAY, event: 'Product Added', userId, properties: { sku: `s${index}` } });
+      if (index % 5 === 0) events.push({ at: T0 - DAY, event: 'Cart Viewed', userId, properties: { value: index } });
+      if (index % 4 === 0) events.push({ at: T0 - 20 * DAY, event: 'Order Completed', userId, properties: { revenue: 40 } });
+    }
+    await ingest(events);
+    const statsBefore = await store.database.db.selectFrom('segment_profile_state').select(['profile_id', 'stats']).where('workspace_id', '=', ws).orderBy('profile_id').execute();
+
+    const backfilled = await createLive(condition, 'backfilled');
+    const expected = await members(live);
+    expect(expected.length).toBeGreaterThan(3);
+    expect(expected.length).toBeLessThan(30);
+    expect(await members(backfilled)).toEqual(expected);
+    const truth = await service.estimate(ws, condition, { scan: 1000, sampleSize: 100 });
+    expect([...truth.sample].sort()).toEqual(expected);
+    // The rebuilt stats of the condition's events equal the ones live folding built.
+    const statsAfter = await store.database.db.selectFrom('segment_profile_state').select(['profile_id', 'stats']).where('workspace_id', '=', ws).orderBy('profile_id').execute();
+    const parse = (rows: { profile_id: string; stats: string }[]) => rows.map((row) => [row.profile_id, JSON.parse(row.stats)]);
+    expect(parse(statsAfter)).toEqual(parse(statsBefore));
+  });
+
   it('re-evaluates on score changes, merges and edits, and explains', async () => {
     const id = await createLive({ type: 'and', conditions: [{ type: 'score', key: 'churn_risk', op: 'gte', value: 0.5 }, { type: 'computed', key: 'orders', op: 'gte', value: 2 }] });
     await ingest([

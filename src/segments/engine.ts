@@ -378,7 +378,10 @@ export class SegmentEngine {
           pruneRecent(stat, now, horizon);
           record[key] = stat;
         }
-        statRows.push({ profileId: item.profileId, stats: JSON.stringify(record) });
+        const text = JSON.stringify(record);
+        // A rebuild that finds what live folding already stored (a backfill among live segments
+        // asking about the same events) writes nothing.
+        if (text !== storedStats.get(item.profileId)) statRows.push({ profileId: item.profileId, stats: text });
       }
 
       const members = memberships.get(item.profileId) ?? new Set<string>();

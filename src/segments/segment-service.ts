@@ -316,7 +316,9 @@ export class SegmentService {
     const profiles = await loadProfiles(this.db, dialect, workspaceId, profileIds);
     const specs = eventStatSpecs(condition);
     const names = [...new Set([...specs.values()].map((entry) => entry.spec.event))];
-    const timelines = names.length === 0 ? new Map() : await eventsOfProfiles(this.db, dialect, workspaceId, profileIds, names);
+    // Properties are parsed only for the events a filter or an aggregate reads.
+    const propertiesOf = [...new Set([...specs.values()].filter((entry) => entry.spec.where.length > 0 || entry.spec.property !== undefined).map((entry) => entry.spec.event))];
+    const timelines = names.length === 0 ? new Map() : await eventsOfProfiles(this.db, dialect, workspaceId, profileIds, names, { propertiesOf });
     const memberships = referencedSegments(condition).length === 0 ? new Map<string, Set<string>>() : await membershipsOf(this.db, dialect, workspaceId, profileIds);
     const scores = await readProfileScores(this.db, workspaceId, [...profileIds]);
     return profiles

@@ -83,7 +83,7 @@ export async function startSmtpPeer(options: { user?: string; password?: string;
     get received() {
       return received;
     },
-    async waitFor(count, timeoutMs = 5000) {
+    async waitFor(count, timeoutMs = 15_000) {
       await waitUntil(() => received >= count, timeoutMs, `${count} mails`);
       return mails;
     },
@@ -113,7 +113,7 @@ async function startHttpPeer(handle: (request: HttpRequestRecord) => { status: n
     url: '',
     requests,
     status: undefined,
-    async waitFor(count, timeoutMs = 5000) {
+    async waitFor(count, timeoutMs = 15_000) {
       await waitUntil(() => requests.length >= count, timeoutMs, `${count} requests`);
       return requests;
     },

@@ -480,15 +480,16 @@ export async function eventsOfProfiles(
   const propertiesPath = dialect === 'sqlite' ? sql<string | null>`json_extract(e.payload, '$.properties')` : sql<string | null>`(e.payload::jsonb -> 'properties')::text`;
   const wantedTracks = withProperties?.filter((name) => !['page', 'screen', 'identify'].includes(name)) ?? [];
   const wantedTypes = withProperties?.filter((name) => ['page', 'screen'].includes(name)) ?? [];
+  const everyName = names !== undefined && withProperties !== undefined && names.every((name) => name === 'identify' || withProperties.includes(name));
   const properties =
-    withProperties === undefined
+    withProperties === undefined || everyName
       ? propertiesPath
       : wantedTracks.length === 0 && wantedTypes.length === 0
         ? sql<string | null>`null`
         : sql<string | null>`case when ${sql.join(
             [
-              ...(wantedTracks.length > 0 ? [sql`(e.type = 'track' and ${inList(dialect, 'e.event', wantedTracks)})`] : []),
-              ...(wantedTypes.length > 0 ? [inList(dialect, 'e.type', wantedTypes)] : []),
+              ...(wantedTracks.length > 0 ? [sql`(e.type = 'track' and e.event in (${sql.join(wantedTracks)}))`] : []),
+              ...(wantedTypes.length > 0 ? [sql`e.type in (${sql.join(wantedTypes)})`] : []),
             ],
             sql` or `,
           )} then ${propertiesPath} end`;
@@ -504,7 +505,7 @@ export async function eventsOfProfiles(
       .innerJoin('events as e', (join) =>
         join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'),
       )
-      .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.type', 'e.event', 'e.message_id', properties.as('properties'), traits.as('traits')])
+      .select(['pe.profile_id', 'pe.timestamp', 'e.type', 'e.event', 'e.message_id', properties.as('properties'), traits.as('traits')])
       .where('pe.workspace_id', '=', workspaceId)
       .where(inList(dialect, 'pe.profile_id', profileIds.slice(start, start + IN_CHUNK)));
     if (tracks !== undefined && types !== undefined) {
@@ -516,9 +517,7 @@ export async function eventsOfProfiles(
         ]),
       );
     }
-    // Ordered here rather than by the database: a sort of rows carrying payload text costs more than the read.
-    const rows = await query.execute();
-    const positions = new Map<TrackingMessage, [number, number]>();
+    const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').execute();
     for (const row of rows) {
       if (!(messageTypes as readonly string[]).includes(row.type)) throw new Error(`an event of profile ${row.profile_id} has an unknown type ${row.type}`);
       const parsedProperties: unknown = row.properties === null ? undefined : JSON.parse(row.properties);
@@ -536,19 +535,10 @@ export async function eventsOfProfiles(
         ...(isJsonObject(parsedProperties) ? { properties: parsedProperties } : {}),
         ...(isJsonObject(parsedTraits) ? { traits: parsedTraits } : {}),
       };
-      positions.set(message, [Number(row.partition), Number(row.seq)]);
       const list = result.get(row.profile_id);
       const entry = { timestamp, message };
       if (list === undefined) result.set(row.profile_id, [entry]);
       else list.push(entry);
-    }
-    for (const id of new Set(rows.map((row) => row.profile_id))) {
-      result.get(id)?.sort((a, b) => {
-        if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
-        const [ap, as] = positions.get(a.message) ?? [0, 0];
-        const [bp, bs] = positions.get(b.message) ?? [0, 0];
-        return ap !== bp ? ap - bp : as - bs;
-      });
     }
   }
   return result;
