@@ -4,10 +4,10 @@
  * drop out with probability p ~ Beta(a, b). Everything is computed in log-space so customers
  * with many purchases neither overflow nor underflow.
  */
-import { insufficient, optimizerReport, type FitOutcome } from './fit.js';
+import { checkSummary, optimizerReport, type FitOutcome } from './fit.js';
 import { lbfgs, type LbfgsOptions } from './optimize.js';
 import { digamma, logAddExp, logBeta, logGamma, logHyp2f1 } from './special.js';
-import { validateSummary, type SummaryColumns } from './summary.js';
+import type { SummaryColumns } from './summary.js';
 
 export interface BgNbdParams {
   r: number;
@@ -141,21 +141,9 @@ export interface FitOptions {
  * @example const fit = fitBgNbd(toColumns(rows)); if (fit.status === 'fitted') fit.params.r;
  */
 export function fitBgNbd(data: SummaryColumns, options: FitOptions = {}): FitOutcome<BgNbdParams> {
-  const issue = validateSummary(data);
-  if (issue) return { status: 'invalid-data', ...issue };
-  const n = data.x.length;
-  let repeaters = 0;
-  let meanT = 0;
-  let meanX = 0;
-  for (let i = 0; i < n; i += 1) {
-    if ((data.x[i] ?? 0) > 0) repeaters += 1;
-    meanT += (data.T[i] ?? 0) / n;
-    meanX += (data.x[i] ?? 0) / n;
-  }
-  const minCustomers = options.minCustomers ?? 30;
-  const minRepeaters = options.minRepeaters ?? 10;
-  if (n < minCustomers) return insufficient(minCustomers, n, 'customers');
-  if (repeaters < minRepeaters) return insufficient(minRepeaters, repeaters, 'customers with a repeat purchase');
+  const checked = checkSummary(data, options);
+  if ('status' in checked) return checked;
+  const { n, meanT, meanX } = checked;
   const prepared = prepare(data);
   // Start near the data's scale so day- and week-based inputs converge alike.
   const start = options.start ?? { r: 1, alpha: Math.max(1e-3, meanT / (1 + meanX)), a: 1, b: 1 };

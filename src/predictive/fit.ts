@@ -1,4 +1,5 @@
 import type { OptimizeResult, OptimizerStatus } from './optimize.js';
+import { validateSummary, type SummaryColumns } from './summary.js';
 
 /** What the optimizer did, kept on every model report. */
 export interface OptimizerReport {
@@ -53,4 +54,36 @@ export function insufficient(needs: number, has: number, what: string): Insuffic
  */
 export function optimizerReport(method: OptimizerReport['method'], result: OptimizeResult): OptimizerReport {
   return { method, status: result.status, converged: result.status === 'converged', iterations: result.iterations, evaluations: result.evaluations, gradientNorm: result.gradientNorm };
+}
+
+/** What the count-model fits need to know about a summary before they start. */
+export interface SummaryStats {
+  n: number;
+  /** Mean age T and mean repeat count x: the data's scale, for starting points. */
+  meanT: number;
+  meanX: number;
+}
+
+/**
+ * Checks a summary is valid and large enough for a BG/NBD-family fit: returns its scale, or
+ * the outcome that explains why there is no fit ("not enough history: needs X, has Y").
+ * @example const checked = checkSummary(data, options); if ('status' in checked) return checked;
+ */
+export function checkSummary(data: SummaryColumns, options: { minCustomers?: number; minRepeaters?: number }): SummaryStats | InsufficientData | InvalidData {
+  const issue = validateSummary(data);
+  if (issue) return { status: 'invalid-data', ...issue };
+  const n = data.x.length;
+  let repeaters = 0;
+  let meanT = 0;
+  let meanX = 0;
+  for (let i = 0; i < n; i += 1) {
+    if ((data.x[i] ?? 0) > 0) repeaters += 1;
+    meanT += (data.T[i] ?? 0) / n;
+    meanX += (data.x[i] ?? 0) / n;
+  }
+  const minCustomers = options.minCustomers ?? 30;
+  const minRepeaters = options.minRepeaters ?? 10;
+  if (n < minCustomers) return insufficient(minCustomers, n, 'customers');
+  if (repeaters < minRepeaters) return insufficient(minRepeaters, repeaters, 'customers with a repeat purchase');
+  return { n, meanT, meanX };
 }

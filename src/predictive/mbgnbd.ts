@@ -4,10 +4,10 @@
  * alive. L = Γ(r+x)α^r/Γ(r) · [B(a, b+x+1)/B(a,b) (α+T)^{−(r+x)} + B(a+1, b+x)/B(a,b) (α+t_x)^{−(r+x)}].
  */
 import type { BgNbdParams } from './bgnbd.js';
-import { insufficient, optimizerReport, type FitOutcome } from './fit.js';
+import { checkSummary, optimizerReport, type FitOutcome } from './fit.js';
 import { lbfgs } from './optimize.js';
 import { digamma, logAddExp, logBeta, logGamma } from './special.js';
-import { validateSummary, type SummaryColumns } from './summary.js';
+import type { SummaryColumns } from './summary.js';
 
 /** Log-likelihood and, when given, its gradient in (ln r, ln α, ln a, ln b). */
 function evaluate({ r, alpha, a, b }: BgNbdParams, data: SummaryColumns, gradient?: number[]): number {
@@ -73,21 +73,9 @@ export function mbgnbdLogLikelihoodGradient(params: BgNbdParams, data: SummaryCo
  * @example const fit = fitMbgNbd(toColumns(rows)); // CDNOW: r 0.525, α 6.183, a 0.891, b 1.614
  */
 export function fitMbgNbd(data: SummaryColumns, options: { minCustomers?: number; minRepeaters?: number } = {}): FitOutcome<BgNbdParams> {
-  const issue = validateSummary(data);
-  if (issue) return { status: 'invalid-data', ...issue };
-  const n = data.x.length;
-  let repeaters = 0;
-  let meanT = 0;
-  let meanX = 0;
-  for (let i = 0; i < n; i += 1) {
-    if ((data.x[i] ?? 0) > 0) repeaters += 1;
-    meanT += (data.T[i] ?? 0) / n;
-    meanX += (data.x[i] ?? 0) / n;
-  }
-  const minCustomers = options.minCustomers ?? 30;
-  const minRepeaters = options.minRepeaters ?? 10;
-  if (n < minCustomers) return insufficient(minCustomers, n, 'customers');
-  if (repeaters < minRepeaters) return insufficient(minRepeaters, repeaters, 'customers with a repeat purchase');
+  const checked = checkSummary(data, options);
+  if ('status' in checked) return checked;
+  const { n, meanT, meanX } = checked;
   const result = lbfgs(
     (theta, gradient) => {
       const params = { r: Math.exp(theta[0] ?? 0), alpha: Math.exp(theta[1] ?? 0), a: Math.exp(theta[2] ?? 0), b: Math.exp(theta[3] ?? 0) };

@@ -5,10 +5,10 @@
  * eq. (22): the 2F1 argument is always taken as |α−β| / (max(α,β) + t) < 1, and the difference of
  * the two hypergeometric terms is formed in log-space.
  */
-import { insufficient, optimizerReport, type FitOutcome } from './fit.js';
+import { checkSummary, optimizerReport, type FitOutcome } from './fit.js';
 import { lbfgs, nelderMead, type LbfgsOptions } from './optimize.js';
 import { digamma, logAddExp, logGamma, logHyp2f1, logSubExp } from './special.js';
-import { validateSummary, type SummaryColumns } from './summary.js';
+import type { SummaryColumns } from './summary.js';
 
 export interface ParetoNbdParams {
   r: number;
@@ -192,21 +192,9 @@ export interface ParetoFitOptions {
  * @example const fit = fitParetoNbd(toColumns(rows));
  */
 export function fitParetoNbd(data: SummaryColumns, options: ParetoFitOptions = {}): FitOutcome<ParetoNbdParams> {
-  const issue = validateSummary(data);
-  if (issue) return { status: 'invalid-data', ...issue };
-  const n = data.x.length;
-  let repeaters = 0;
-  let meanT = 0;
-  let meanX = 0;
-  for (let i = 0; i < n; i += 1) {
-    if ((data.x[i] ?? 0) > 0) repeaters += 1;
-    meanT += (data.T[i] ?? 0) / n;
-    meanX += (data.x[i] ?? 0) / n;
-  }
-  const minCustomers = options.minCustomers ?? 30;
-  const minRepeaters = options.minRepeaters ?? 10;
-  if (n < minCustomers) return insufficient(minCustomers, n, 'customers');
-  if (repeaters < minRepeaters) return insufficient(minRepeaters, repeaters, 'customers with a repeat purchase');
+  const checked = checkSummary(data, options);
+  if ('status' in checked) return checked;
+  const { n, meanT, meanX } = checked;
   const scale = Math.max(1e-3, meanT / (1 + meanX));
   const start = options.start ?? { r: 1, alpha: scale, s: 1, beta: scale };
   const theta0 = [Math.log(start.r), Math.log(start.alpha), Math.log(start.s), Math.log(start.beta)];

@@ -96,7 +96,8 @@ export function currentTraits(state: ProfileState): Record<string, unknown> {
   return traits;
 }
 
-function argmax<K extends string>(keys: readonly K[], counts: Partial<Record<K, number>>): K | null {
+/** The key with the highest count (the first on ties), or null when every count is zero. */
+export function argmax<K extends string>(keys: readonly K[], counts: Partial<Record<K, number>>): K | null {
   let best: K | null = null;
   let bestCount = 0;
   for (const key of keys) {

@@ -2,6 +2,8 @@ import { normalizeEmail } from '../identity/identifiers.js';
 import { isJsonObject } from '../ingest/message.js';
 import { deviceTypes, engagementChannels, type ProfileState } from '../profiles/state.js';
 import { assertNever } from '../shared/errors.js';
+import { fnv1a } from '../shared/ids.js';
+import { argmax } from '../profiles/view.js';
 import type { ComputedKey, Condition, EventCondition, LeafCondition, LifecycleStage } from './condition.js';
 import { checkoutStartedSpec, statSpecOf, type EventStat } from './event-stats.js';
 import { compare, DAY_MS, durationMs, nextFlip, testValue } from './values.js';
@@ -160,29 +162,6 @@ export function lifecycleStage(subject: SegmentSubject, now: number): LifecycleS
   }
   if (state.sessions >= rules.engagedSessions || state.viewed.length >= rules.engagedProductViews) return 'engaged_browser';
   return 'visitor';
-}
-
-function argmax<K extends string>(keys: readonly K[], counts: Partial<Record<K, number>>): K | null {
-  let best: K | null = null;
-  let bestCount = 0;
-  for (const key of keys) {
-    const count = counts[key] ?? 0;
-    if (count > bestCount) {
-      best = key;
-      bestCount = count;
-    }
-  }
-  return best;
-}
-
-/** FNV-1a, 32 bits: a stable, well-spread hash for buckets (not for security). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** The profile's bucket 0-99 for a salt: stable across runs and machines. @example randomBucket('p1', 'holdout') // 42 */

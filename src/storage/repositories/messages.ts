@@ -58,29 +58,7 @@ function toRecord(row: MessagesTable): MessageRecord {
 export async function claimMessage(db: Tx, workspaceId: string, record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
   const result = await db
     .insertInto('messages')
-    .values({
-      workspace_id: workspaceId,
-      id: record.id,
-      idempotency_key: record.idempotencyKey,
-      profile_id: record.profileId,
-      channel: record.channel,
-      template_id: record.templateId,
-      template_version: record.templateVersion,
-      purpose: record.purpose,
-      status: record.status,
-      reason: record.reason,
-      address: record.address,
-      coupon_code: record.couponCode,
-      provider_id: record.providerId,
-      source: record.source,
-      attempts: record.attempts,
-      created_at: record.createdAt,
-      updated_at: record.updatedAt,
-      sent_at: record.sentAt,
-      delivered_at: record.deliveredAt,
-      opened_at: record.openedAt,
-      clicked_at: record.clickedAt,
-    })
+    .values(toRow(workspaceId, record))
     .onConflict((conflict) => conflict.columns(['workspace_id', 'idempotency_key']).doNothing())
     .executeTakeFirst();
   if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return { record, created: true };
