@@ -20,7 +20,8 @@ const MAX_PARAMETERS = 30_000;
 
 const statements = new WeakMap<SqliteDatabase.Database, Map<string, SqliteDatabase.Statement>>();
 
-function prepared(handle: SqliteDatabase.Database, text: string): SqliteDatabase.Statement {
+/** A prepared statement for `text` on this SQLite handle, prepared once per handle. */
+export function prepared(handle: SqliteDatabase.Database, text: string): SqliteDatabase.Statement {
   let cache = statements.get(handle);
   if (cache === undefined) {
     cache = new Map();

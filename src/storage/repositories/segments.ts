@@ -1,8 +1,7 @@
-import type SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import type { Dialect, Tx } from '../database.js';
-import { bulkInsert, inList, type BulkTarget } from './processor-bulk.js';
+import { bulkInsert, inList, prepared, type BulkTarget } from './processor-bulk.js';
 
 /*
  * Segment definitions and everything derived from them: membership (one row per member),
@@ -187,21 +186,6 @@ export interface MemberRow {
 
 const IN_CHUNK = 2000;
 
-const statements = new WeakMap<SqliteDatabase.Database, Map<string, SqliteDatabase.Statement>>();
-
-function prepared(handle: SqliteDatabase.Database, text: string): SqliteDatabase.Statement {
-  let cache = statements.get(handle);
-  if (cache === undefined) {
-    cache = new Map();
-    statements.set(handle, cache);
-  }
-  let statement = cache.get(text);
-  if (statement === undefined) {
-    statement = handle.prepare(text);
-    cache.set(text, statement);
-  }
-  return statement;
-}
 
 /**
  * Deletes rows by a composite text key inside the caller's transaction: on SQLite one cached
