@@ -8,6 +8,7 @@ import type { TrackingMessage } from '../ingest/message.js';
 import { DuckDbEngine } from './duckdb/duckdb-engine.js';
 import { scoreRfm, type RfmInput } from './rfm.js';
 import { duckFile, loadMessages } from './test/fixture.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
 /*
  * Cohorts and RFM on real purchase data (../shared/data): the raw file goes through the real log
@@ -15,7 +16,7 @@ import { duckFile, loadMessages } from './test/fixture.js';
  * the same raw file with plain loops.
  */
 
-const dataDir = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+const dataDir = sharedData();
 const DAY = 86_400_000;
 
 interface Purchase {

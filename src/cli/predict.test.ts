@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clvCommand } from './predict.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
-const CDNOW = '/work/shared/data/cdnow';
+const CDNOW = sharedData('cdnow');
 
 /** Runs `rapport clv ...` in-process; returns the exit code, stdout and stderr text. */
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; last: Record<string, unknown> }> {
@@ -60,7 +61,7 @@ describe('rapport clv fit', () => {
     expect(mbg.code).toBe(0);
     expect(Math.abs(Number(mbg.last.r) - 0.525)).toBeLessThan(5e-4);
     expect(Math.abs(Number(mbg.last.b) - 1.614)).toBeLessThan(5e-4);
-    const bgbb = await run(['fit', '--model', 'bgbb', '--summary', '/work/shared/data/donations-bgbb/donations_rf_matrix.csv']);
+    const bgbb = await run(['fit', '--model', 'bgbb', '--summary', sharedData('donations-bgbb', 'donations_rf_matrix.csv')]);
     expect(bgbb.code).toBe(0);
     expect(bgbb.last).toMatchObject({ model: 'bgbb', customers: 11_104, converged: true });
     expect(Math.abs(Number(bgbb.last.loglik) + 33225.58)).toBeLessThan(5e-3);

@@ -7,12 +7,13 @@ import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood } from 
 import { fitMbgNbd, mbgnbdLogLikelihood, mbgnbdLogLikelihoodGradient, mbgnbdPAlive } from './mbgnbd.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdLogLikelihoodGradient, paretoNbdPAlive, type ParetoNbdParams } from './pareto-nbd.js';
 import { summarize, toColumns, type CustomerSummary, type Transaction } from './summary.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
 /*
  * Every CDNOW value of ../shared/data/REFERENCE-NUMBERS.md section 1.1-1.3, checked to its printed
  * precision. Tolerances: `digits(v)` = half a unit of the last printed digit.
  */
-const DATA = '/work/shared/data/cdnow';
+const DATA = sharedData('cdnow');
 const reference = JSON.parse(fs.readFileSync(`${DATA}/reference-values.json`, 'utf8')) as {
   bgnbd: { pmf_btyd: { t30_n11_to_20: number[] } };
 };

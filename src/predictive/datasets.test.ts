@@ -6,6 +6,7 @@ import { averageIntervalNextOrder, fitGapModel, predictNextOrder, type ProductPu
 import { trainPropensity, type CustomerHistory } from './propensity.js';
 import { trainRepurchase } from './repurchase.js';
 import { croston, forecastDemand } from './stockout.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
 /*
  * Propensity, next order, repurchase and demand forecasts on real retail data with a time split,
@@ -19,7 +20,7 @@ import { croston, forecastDemand } from './stockout.js';
  * index is the clock, one basket = one "day").
  */
 const DAY_MS = 86_400_000;
-const journey = parse(zlib.gunzipSync(fs.readFileSync('/work/shared/data/completejourney-sample/transactions_sample.csv.gz')).toString('utf8'), { columns: true }) as Record<string, string>[];
+const journey = parse(zlib.gunzipSync(fs.readFileSync(sharedData('completejourney-sample', 'transactions_sample.csv.gz'))).toString('utf8'), { columns: true }) as Record<string, string>[];
 
 const baskets = new Map<string, { household: string; at: number; amount: number }>();
 for (const line of journey) {
@@ -99,8 +100,8 @@ describe('next order date on Complete Journey', () => {
 
 describe('repurchase (replenishment) on Ta-Feng next baskets', () => {
   it('beats recency-only and average-interval by ≥ 0.05 AUC on the future basket', () => {
-    const history = JSON.parse(zlib.gunzipSync(fs.readFileSync('/work/shared/data/tafeng-nbr/tafeng_history.json.gz')).toString('utf8')) as Record<string, number[][]>;
-    const future = JSON.parse(zlib.gunzipSync(fs.readFileSync('/work/shared/data/tafeng-nbr/tafeng_future.json.gz')).toString('utf8')) as Record<string, number[][]>;
+    const history = JSON.parse(zlib.gunzipSync(fs.readFileSync(sharedData('tafeng-nbr', 'tafeng_history.json.gz'))).toString('utf8')) as Record<string, number[][]>;
+    const future = JSON.parse(zlib.gunzipSync(fs.readFileSync(sharedData('tafeng-nbr', 'tafeng_future.json.gz'))).toString('utf8')) as Record<string, number[][]>;
     const purchases: ProductPurchase[] = [];
     const real = (basket: number[]) => !(basket.length === 1 && basket[0] === -1);
     for (const [user, list] of Object.entries(history)) {

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bgbbConditionalExpected, bgbbExpected, bgbbLogLikelihood, bgbbLogLikelihoodGradient, bgbbPAlive, bgbbPmf, fitBgBb, type BgBbRow } from './bgbb.js';
 import { fitSbg, sbgLogLikelihood, sbgRetention, sbgSurvival } from './sbg.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
 /*
  * REFERENCE-NUMBERS.md sections 1.4 (BG/BB on the donations data) and 1.5 (sBG on the
  * Regular / High End cohorts), to their printed precision unless a tolerance is stated.
  */
-const DATA = '/work/shared/data';
+const DATA = sharedData();
 const rows: (BgBbRow & { xStar: number })[] = fs
   .readFileSync(`${DATA}/donations-bgbb/btyd_donations_rf_matrix_with_holdout.csv`, 'utf8')
   .trim()

@@ -4,8 +4,9 @@ import { readInteractionFiles } from './eval-files.js';
 import { evalStrategy } from './eval-strategies.js';
 import { evaluate, splitDataset, type EvalOptions, type EvalStrategy } from './evaluation.js';
 import { addBasketJson, addCsvRecord, addSequenceLine, csvColumns, parseTime } from './formats.js';
+import { sharedData } from '../../test/helpers/shared-data.js';
 
-const data = '/work/shared/data';
+const data = sharedData();
 const beautyFile = `${data}/amazon-s3rec/Beauty.txt.gz`;
 
 function dataset(lines: string[]): InteractionDataset {
