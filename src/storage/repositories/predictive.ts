@@ -1,4 +1,7 @@
 import type { Tx } from '../database.js';
+import { readTimelinePage, type TimelineKey } from './profiles-timeline.js';
+
+export type { TimelineKey } from './profiles-timeline.js';
 
 /*
  * What the predictive models read (orders and behaviour resolved to profiles, tracked
@@ -17,38 +20,20 @@ export interface BehaviourRow {
   payload: string;
 }
 
-export interface TimelineKey {
-  profileId: string;
-  timestamp: number;
-  partition: number;
-  seq: number;
-}
-
 /**
  * A page of behaviour events over every profile's timeline in (profile, time) order, after
- * `after` (keyset pagination on the timeline's primary key), so a profile's events arrive
- * together and in order. `scanned` counts timeline rows read, for progress.
+ * `after`, so a profile's events arrive together and in order; `last` moves past every row
+ * read, kept or not.
  * @example let page = await readBehaviourPage(db, 'ws', undefined, 5000);
  */
 export async function readBehaviourPage(db: Tx, workspaceId: string, after: TimelineKey | undefined, limit: number): Promise<{ rows: BehaviourRow[]; last: TimelineKey | undefined }> {
-  let query = db
-    .selectFrom('profile_events as pe')
-    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
-    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.type', 'e.event', 'e.payload'])
-    .where('pe.workspace_id', '=', workspaceId);
-  if (after !== undefined) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq'), '>', eb.tuple(after.profileId, after.timestamp, after.partition, after.seq)),
-    );
-  }
-  const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').limit(limit).execute();
+  const page = await readTimelinePage(db, workspaceId, after, limit);
   const wanted = new Set<string>(BEHAVIOUR_EVENTS);
-  const lastRow = rows.at(-1);
   return {
-    rows: rows
+    rows: page.rows
       .filter((row) => row.type === 'page' || row.type === 'screen' || (row.type === 'track' && row.event !== null && wanted.has(row.event)))
-      .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), type: row.type, event: row.event, payload: row.payload })),
-    last: lastRow === undefined ? undefined : { profileId: lastRow.profile_id, timestamp: Number(lastRow.timestamp), partition: lastRow.partition, seq: Number(lastRow.seq) },
+      .map((row) => ({ profileId: row.profileId, timestamp: row.timestamp, type: row.type, event: row.event, payload: row.payload })),
+    last: page.last,
   };
 }
 

@@ -109,3 +109,42 @@ export async function countProfileEvents(db: Tx, workspaceId: string, profileId:
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** A place in the walk over every profile's timeline, in (profile, time) order. */
+export interface TimelineKey {
+  profileId: string;
+  timestamp: number;
+  partition: number;
+  seq: number;
+}
+
+/** One event of that walk with its raw stored message. */
+export interface TimelineEventRow extends TimelineKey {
+  type: string;
+  event: string | null;
+  /** The stored message JSON, parsed only by callers that need it. */
+  payload: string;
+}
+
+/**
+ * A page of every profile's timeline in (profile, time) order after `after` (keyset pagination
+ * on the timeline's primary key), so a profile's events arrive together and in order; for
+ * model training. `last` is where the next page starts (undefined at the end).
+ * @example let page = await readTimelinePage(db, 'ws', undefined, 5000);
+ */
+export async function readTimelinePage(db: Tx, workspaceId: string, after: TimelineKey | undefined, limit: number): Promise<{ rows: TimelineEventRow[]; last: TimelineKey | undefined }> {
+  let query = db
+    .selectFrom('profile_events as pe')
+    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
+    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.type', 'e.event', 'e.payload'])
+    .where('pe.workspace_id', '=', workspaceId);
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq'), '>', eb.tuple(after.profileId, after.timestamp, after.partition, after.seq)),
+    );
+  }
+  const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').limit(limit).execute();
+  const events = rows.map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), type: row.type, event: row.event, payload: row.payload }));
+  const lastRow = events.at(-1);
+  return { rows: events, last: lastRow === undefined ? undefined : { profileId: lastRow.profileId, timestamp: lastRow.timestamp, partition: lastRow.partition, seq: lastRow.seq } };
+}
