@@ -5,7 +5,6 @@ import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../storage/repositories/identities.js';
-import { findProductsByIds } from '../storage/repositories/products.js';
 import { loadProfiles } from '../storage/repositories/profiles.js';
 import { readProfileScores } from '../storage/repositories/profile-scores.js';
 import * as repo from '../storage/repositories/recommendations.js';
@@ -98,8 +97,26 @@ interface Loaded {
   models: RecommendationModels;
   trainingId: string;
   trainedAt: number;
+  /** `trainedAt` as ISO text, as every answer carries it. */
+  trainedAtIso: string;
   /** Live-tail cursor per partition. */
   cursors: number[];
+}
+
+/** Random bytes drawn in blocks: one call into the CSPRNG per 512 recommendation ids, not per id. */
+const ID_BYTES = 9;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/** 12 random base64url characters (72 bits) for a recommendation id. */
+function randomSuffix(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 512);
+    idOffset = 0;
+  }
+  const suffix = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return suffix;
 }
 
 /**
@@ -349,7 +366,7 @@ export class RecommendationService {
       });
       const finished = this.deps.clock.now();
       const report = { ...models.report, events };
-      this.loaded.set(workspaceId, { models, trainingId: row.id, trainedAt: finished, cursors: heads });
+      this.loaded.set(workspaceId, { models, trainingId: row.id, trainedAt: finished, trainedAtIso: new Date(finished).toISOString(), cursors: heads });
       await repo.updateTraining(db, workspaceId, row.id, { status: 'succeeded', stage: 'done', progress: 1, report: JSON.stringify(report), finishedAt: finished });
       onProgress?.('done', 1);
       // Catch up on what arrived while training.
@@ -455,7 +472,7 @@ export class RecommendationService {
       rules,
       now,
     });
-    const products = await findProductsByIds(db, workspaceId, items.map((item) => item.id));
+    const products = await repo.readServingProducts(db, workspaceId, items.map((item) => item.id));
     const result: RecommendedProduct[] = [];
     for (const item of items) {
       const product = products.get(item.id);
@@ -471,12 +488,12 @@ export class RecommendationService {
       result.push({ id: item.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand, strategy: item.strategy, score: Math.round(item.score * 1e6) / 1e6, pinned: item.pinned });
     }
     return {
-      recommendation_id: `rec.${slot.strategy}.${randomBytes(9).toString('base64url')}`,
+      recommendation_id: `rec.${slot.strategy}.${randomSuffix()}`,
       strategy: slot.strategy,
       profile_id: profileId,
       items: result,
       training_id: loaded.trainingId,
-      trained_at: new Date(loaded.trainedAt).toISOString(),
+      trained_at: loaded.trainedAtIso,
     };
   }
 
