@@ -1,4 +1,5 @@
 import type { Tx } from '../database.js';
+import type { ExperimentsTable } from '../schema.js';
 
 /** An experiment as stored; `definition` is the validated definition's JSON. */
 export interface ExperimentRecord {
@@ -15,19 +16,7 @@ export interface ExperimentRecord {
   stoppedAt: number | null;
 }
 
-type Row = {
-  workspace_id: string;
-  id: string;
-  key: string;
-  name: string;
-  status: string;
-  definition: string;
-  winner: string | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  stopped_at: number | null;
-};
+type Row = ExperimentsTable;
 
 function toRecord(row: Row): ExperimentRecord {
   return {

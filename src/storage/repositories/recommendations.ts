@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../database.js';
+import type { RecommendationTrainingsTable } from '../schema.js';
 import { readTimelinePage, type TimelineKey } from './profiles-timeline.js';
 
 export type { TimelineKey } from './profiles-timeline.js';
@@ -72,18 +73,7 @@ export async function updateTraining(
     .execute();
 }
 
-function toTraining(row: {
-  id: string;
-  status: string;
-  stage: string;
-  progress: number;
-  trigger: string;
-  report: string;
-  error: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}): TrainingRow {
+function toTraining(row: Omit<RecommendationTrainingsTable, 'workspace_id'>): TrainingRow {
   return {
     id: row.id,
     status: isStatus(row.status) ? row.status : 'failed',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import type { Dialect, Tx } from '../database.js';
+import type { SegmentsTable } from '../schema.js';
 import { bulkInsert, inList, prepared, type BulkTarget } from './processor-bulk.js';
 
 /*
@@ -30,24 +31,7 @@ export interface SegmentRecord {
   updatedAt: number;
 }
 
-type Row = {
-  id: string;
-  name: string;
-  description: string;
-  kind: string;
-  condition: string | null;
-  version: number;
-  status: string;
-  backfill_cursor: string;
-  backfill_total: number;
-  backfill_done: number;
-  backfill_error: string | null;
-  backfill_started_at: number | null;
-  backfill_finished_at: number | null;
-  destination: string | null;
-  created_at: number;
-  updated_at: number;
-};
+type Row = Omit<SegmentsTable, 'workspace_id'>;
 
 function toRecord(row: Row): SegmentRecord {
   return {
