@@ -257,21 +257,7 @@ export class RecommendationService {
       const [latest] = await repo.listTrainings(this.deps.database.db, workspaceId, 1);
       if (latest !== undefined) return toTraining(latest);
     }
-    const row: repo.TrainingRow = {
-      id: randomId('rtr'),
-      status: 'queued',
-      stage: 'queued',
-      progress: 0,
-      trigger,
-      report: '{}',
-      error: null,
-      createdAt: this.deps.clock.now(),
-      startedAt: null,
-      finishedAt: null,
-    };
-    await repo.insertTraining(this.deps.database.db, workspaceId, row);
-    const run = this.runTraining(workspaceId, row).finally(() => this.training.delete(workspaceId));
-    this.training.set(workspaceId, run);
+    const { row, run } = await this.launchTraining(workspaceId, trigger);
     run.catch(() => undefined);
     return toTraining(row);
   }
@@ -280,6 +266,11 @@ export class RecommendationService {
   async train(workspaceId: string, trigger = 'api', onProgress?: (stage: string, progress: number) => void): Promise<Training> {
     const running = this.training.get(workspaceId);
     if (running !== undefined) return running;
+    return (await this.launchTraining(workspaceId, trigger, onProgress)).run;
+  }
+
+  /** Records a queued training run and starts it; the workspace's run in flight until it settles. */
+  private async launchTraining(workspaceId: string, trigger: string, onProgress?: (stage: string, progress: number) => void): Promise<{ row: repo.TrainingRow; run: Promise<Training> }> {
     const row: repo.TrainingRow = {
       id: randomId('rtr'),
       status: 'queued',
@@ -295,7 +286,7 @@ export class RecommendationService {
     await repo.insertTraining(this.deps.database.db, workspaceId, row);
     const run = this.runTraining(workspaceId, row, onProgress).finally(() => this.training.delete(workspaceId));
     this.training.set(workspaceId, run);
-    return run;
+    return { row, run };
   }
 
   async getTraining(workspaceId: string, id: string): Promise<Training | undefined> {
