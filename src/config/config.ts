@@ -59,6 +59,23 @@ export interface Config {
   sendBackoffMs: number;
   /** Standard Webhooks secret (`whsec_...`) the email provider signs bounce/complaint callbacks with; `RAPPORT_EMAIL_EVENTS_SECRET`. */
   emailEventsSecret: string | undefined;
+  /** Token-bucket rate limits (issue 12), see docs/ingest-limits.md; a rate of 0 turns one off. */
+  rateLimits: RateLimits;
+}
+
+/** One token bucket: `perSecond` requests refill each second, up to `burst` at once; perSecond 0 = no limit. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RateLimits {
+  /** Every tracking request (/v1/*) per client address; `RAPPORT_RATE_INGEST_IP`, `RAPPORT_RATE_INGEST_IP_BURST`. */
+  ingestPerIp: RateLimit;
+  /** Authenticated tracking requests per write key; `RAPPORT_RATE_INGEST_KEY`, `RAPPORT_RATE_INGEST_KEY_BURST`. */
+  ingestPerWriteKey: RateLimit;
+  /** Admin API requests per admin token; `RAPPORT_RATE_ADMIN_TOKEN`, `RAPPORT_RATE_ADMIN_TOKEN_BURST`. */
+  adminPerToken: RateLimit;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +153,21 @@ function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twi
   };
 }
 
+function rateLimit(env: Env, name: string, perSecond: number, burst: number): RateLimit {
+  const rate = integer(env, name, perSecond, 0, 1_000_000);
+  return { perSecond: rate, burst: integer(env, `${name}_BURST`, Math.max(burst, rate), 1, 10_000_000) };
+}
+
+// Generous defaults: above Segment's recommended 1,000 requests/s per workspace and above what
+// the benchmarks send from one address; operators and tests set tighter ones.
+function rateLimitConfig(env: Env): RateLimits {
+  return {
+    ingestPerIp: rateLimit(env, 'RAPPORT_RATE_INGEST_IP', 5000, 20_000),
+    ingestPerWriteKey: rateLimit(env, 'RAPPORT_RATE_INGEST_KEY', 5000, 20_000),
+    adminPerToken: rateLimit(env, 'RAPPORT_RATE_ADMIN_TOKEN', 200, 2000),
+  };
+}
+
 /**
  * Reads and validates configuration from an environment map.
  * @example const config = loadConfig(process.env);
@@ -168,6 +200,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
     journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),
     ...channelConfig(env),
+    rateLimits: rateLimitConfig(env),
   };
   return { ...config, ...overrides };
 }
