@@ -3,6 +3,7 @@ import type SqliteDatabase from 'better-sqlite3';
 import type { Database, Tx } from '../database.js';
 import type { EventsTable } from '../schema.js';
 import type { TrackingMessage } from '../../ingest/message.js';
+import { sliceYielder } from '../../shared/yield-slices.js';
 
 /** One event ready to append; `payload` is the JSON of the normalized message. */
 export interface AppendRow {
@@ -43,6 +44,9 @@ export interface AppendResult {
 
 // 11 bound values a row; SQLite allows 32766 per statement and PostgreSQL 65535.
 const INSERT_CHUNK = 2000;
+// Building and sending one statement is synchronous work on the event loop (~25 µs a row):
+// 500 rows keep each turn short, and the round trip between statements lets other requests in.
+const APPEND_CHUNK = 500;
 
 /**
  * Appends events to the log inside the caller's transaction. Each partition's head row is
@@ -93,8 +97,8 @@ export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow
   }
   let inserted = 0;
   const insertedIds = new Set<string>();
-  for (let start = 0; start < values.length; start += INSERT_CHUNK) {
-    const chunk = values.slice(start, start + INSERT_CHUNK);
+  for (let start = 0; start < values.length; start += APPEND_CHUNK) {
+    const chunk = values.slice(start, start + APPEND_CHUNK);
     const result = await trx
       .insertInto('events')
       .values(chunk)
@@ -140,6 +144,7 @@ function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
     }
     const insertedIds = new Set<string>();
     const duplicates: string[] = [];
+    const slice = sliceYielder();
     for (const [partition, list] of byPartition) {
       let head = advance.get(list.length, workspaceId, partition)?.head;
       if (head === undefined) {
@@ -148,6 +153,9 @@ function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
       }
       let seq = head - list.length;
       for (const row of list) {
+        // Thousands of synchronous inserts would hold the event loop; the transaction keeps the
+        // connection meanwhile, so nothing else writes between slices.
+        await slice();
         seq += 1;
         const { changes } = insert.run(workspaceId, partition, seq, row.messageId, row.type, row.event, row.userId, row.anonymousId, row.timestamp, row.receivedAt, row.sourceId, row.payload);
         if (changes > 0) insertedIds.add(row.messageId);
