@@ -25,6 +25,8 @@ import { experimentPrivacyHandler } from './experiments/privacy.js';
 import { PredictiveService } from './predictive/jobs/predictive-service.js';
 import { ProfileTargeting } from './experiments/profile-targeting.js';
 import { buildApp } from './http/app.js';
+import { serverLogOptions } from './http/log-redaction.js';
+import { privateDir, restrictFiles } from './storage/private-files.js';
 import { createMessaging, type Messaging } from './channels/messaging.js';
 import type { MessageSender } from './channels/sender.js';
 import { createJourneys } from './journeys/journeys.js';
@@ -109,12 +111,15 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   await identityRules.refresh();
   const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
   const scores = new ProfileScores({ database, clock });
-  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel });
+  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
   // Analytics (issue 6): the DuckDB replica `<dataDir>/analytics.duckdb`, opened on first use.
   const analyticsFile = path.join(config.dataDir, 'analytics.duckdb');
   const analyticsEngine = lazyEngine(async () => {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    return DuckDbEngine.open(database, { file: analyticsFile });
+    privateDir(config.dataDir);
+    const engine = await DuckDbEngine.open(database, { file: analyticsFile });
+    // DuckDB creates its files with the umask's mode; the 0700 directory already keeps them private.
+    restrictFiles(analyticsFile, `${analyticsFile}.wal`);
+    return engine;
   }, analyticsFile);
   const analytics = new AnalyticsService({
     database,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Schema } from './schema.js';
 import { migrateToLatest } from './migrator.js';
 import { fnv1a } from '../shared/ids.js';
+import { privateDir, privateFile, restrictFiles } from './private-files.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -55,10 +56,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openSqlite(options: DatabaseOptions): Database {
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  privateDir(options.dataDir);
   const file = path.join(options.dataDir, 'rapport.db');
+  // SQLite creates the -wal and -shm files with the database file's mode, so 0600 here covers them.
+  privateFile(file);
   const handle = new SqliteDatabase(file);
   handle.pragma('journal_mode = WAL');
+  restrictFiles(`${file}-wal`, `${file}-shm`);
   handle.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   handle.pragma('busy_timeout = 10000');
   handle.pragma('cache_size = -65536');
