@@ -119,7 +119,8 @@ export class IngestService {
         continue;
       }
       // Validation and normalization of a big batch run in slices, so the event loop keeps serving.
-      await slice();
+      const pause = slice();
+      if (pause !== undefined) await pause;
       const result = normalizeMessage(item, single ? undefined : index, {
         receivedAt: ctx.receivedAt,
         partitions: this.deps.partitions,

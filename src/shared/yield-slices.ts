@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
  * the one event-loop thread; call the returned function between items and it gives the loop a
  * turn (setImmediate) once `budgetMs` of work has passed, so /healthz and other requests are
  * never held up longer than about that. Cheap when nothing is due: one clock read.
- * @example const slice = sliceYielder(); for (const item of items) { await slice(); work(item); }
+ * Returns undefined when no turn is due, so the caller awaits (and pays a microtask) only then.
+ * @example const slice = sliceYielder(); for (const item of items) { const pause = slice(); if (pause) await pause; work(item); }
  */
 export function sliceYielder(budgetMs = 10): () => Promise<void> | undefined {
   let since = performance.now();

@@ -155,7 +155,8 @@ function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
       for (const row of list) {
         // Thousands of synchronous inserts would hold the event loop; the transaction keeps the
         // connection meanwhile, so nothing else writes between slices.
-        await slice();
+        const pause = slice();
+        if (pause !== undefined) await pause;
         seq += 1;
         const { changes } = insert.run(workspaceId, partition, seq, row.messageId, row.type, row.event, row.userId, row.anonymousId, row.timestamp, row.receivedAt, row.sourceId, row.payload);
         if (changes > 0) insertedIds.add(row.messageId);
