@@ -58,6 +58,8 @@ export interface DemoStore {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
+/** Live sessions run this many times faster than browsing in the history (8-90 s between pages there). */
+const LIVE_PACE = 4;
 
 type Source = 'organic' | 'paid' | 'email' | 'social' | 'direct' | 'referral';
 type Device = 'mobile' | 'desktop' | 'tablet';
@@ -487,8 +489,12 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     const out: Pending[] = [];
     let order = 0;
     runSession(visitor, time, undefined, undefined, (at, message) => out.push({ time: at, seq: order++, message }), `live-${runId}`);
-    // A refund days later is not part of a live session.
-    return out.sort(byTime).filter((entry) => entry.time - time < HOUR).map((entry) => entry.message);
+    // A refund days later is not part of a live session; the rest plays at LIVE_PACE times the
+    // history's speed, so a newcomer sees carts and orders within a minute or two.
+    return out
+      .sort(byTime)
+      .filter((entry) => entry.time - time < HOUR)
+      .map((entry) => ({ ...entry.message, timestamp: new Date(time + Math.round((entry.time - time) / LIVE_PACE)).toISOString() }));
   }
 
   return {
