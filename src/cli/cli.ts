@@ -45,8 +45,8 @@ const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
 /** `rapport help [COMMAND [ACTION]]`, `rapport COMMAND [ACTION] --help`. */
 function help(args: readonly string[]): number {
   const [name, action] = args.filter((arg) => arg !== '--help' && arg !== '-h');
-  if (name === undefined || name === 'help' || !isCommandName(name)) {
-    if (name !== undefined && name !== 'help') {
+  if (name === undefined || !isCommandName(name)) {
+    if (name !== undefined) {
       process.stderr.write(`rapport: unknown command "${name}"; the commands are ${Object.keys(commandHelp).join(', ')}\n\n${renderOverview(commandHelp)}`);
       return 2;
     }

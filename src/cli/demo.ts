@@ -5,8 +5,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
 import { generateDemoStore, type DemoStore } from '../demo/generator.js';
 import { runLive, type LiveStatus } from '../demo/live.js';
-import { loadHistory, waitForProcessor } from '../demo/load-history.js';
-import { installStarterSetup } from '../demo/starter-setup.js';
+import { populateDemo } from '../demo/populate.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
@@ -103,38 +102,41 @@ async function credentialsFrom(workspaces: WorkspaceService, workspaceId: string
   return { credentials: { writeKey: key.key, adminToken: token.plain }, tokenId: token.token.id };
 }
 
-/** History (unless this seed's shop is there already), processing, then the starter setup. */
+/** History, processing and the starter setup, with progress on the terminal. */
 async function populate(api: DemoApi, store: DemoStore, options: DemoArgs): Promise<void> {
   const out = (text: string) => process.stdout.write(`${text}\n`);
-  const first = store.products[0];
-  const loaded = first !== undefined && (await api.request('GET', `/api/v1/catalog/products/${encodeURIComponent(first.id)}`)).status === 200;
-  if (loaded) {
-    out(`The demo shop (seed ${options.seed}) is already loaded: its history is not sent again.`);
-  } else {
-    const window = `${new Date(store.window.start).toISOString().slice(0, 10)} to ${new Date(store.window.end).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    out(`Sending ${options.days} days of history (${window}) for ${options.customers} customers...`);
-    const bar = createProgress(process.stderr, { label: 'demo history', unit: 'events' });
-    const result = await loadHistory(api, store, { onProgress: (progress) => bar.update(progress.events, `${progress.accepted} accepted`) });
-    bar.finish(`${result.accepted} accepted, ${result.rejected} rejected`);
-    out(`  ${result.products} products, ${result.events} events (${result.accepted} new, ${result.duplicates} already stored, ${result.rejected} rejected)`);
-  }
-  // The server turns events into profiles while they arrive; wait for the rest.
+  let history: Progress | undefined;
   let processing: { bar: Progress; total: number } | undefined;
-  await waitForProcessor(api, (_percent, lag) => {
-    if (lag === 0) return;
-    processing ??= { bar: createProgress(process.stderr, { label: 'profiles', total: lag, unit: 'events' }), total: lag };
-    processing.bar.update(Math.max(0, processing.total - lag), `${lag} to go`);
+  const result = await populateDemo(api, store, {
+    bare: options.bare,
+    onStage: (stage) => {
+      if (stage === 'history-skipped') out(`The demo shop (seed ${options.seed}) is already loaded: its history is not sent again.`);
+      if (stage === 'history') {
+        const window = `${new Date(store.window.start).toISOString().slice(0, 10)} to ${new Date(store.window.end).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+        out(`Sending ${options.days} days of history (${window}) for ${options.customers} customers...`);
+        history = createProgress(process.stderr, { label: 'demo history', unit: 'events' });
+      }
+    },
+    onHistoryProgress: (progress) => history?.update(progress.events, `${progress.accepted} accepted`),
+    // The server turns events into profiles while they arrive; the rest is waited for.
+    onProcessing: (lag) => {
+      if (lag === 0) return;
+      processing ??= { bar: createProgress(process.stderr, { label: 'profiles', total: lag, unit: 'events' }), total: lag };
+      processing.bar.update(Math.max(0, processing.total - lag), `${lag} to go`);
+    },
   });
+  if (result.history !== undefined) {
+    const h = result.history;
+    history?.finish(`${h.accepted} accepted, ${h.rejected} rejected`);
+    out(`  ${h.products} products, ${h.events} events (${h.accepted} new, ${h.duplicates} already stored, ${h.rejected} rejected)`);
+  }
   processing?.bar.finish();
   if (options.bare) {
     out('--bare: no starter segments, journeys or A/B test installed.');
     return;
   }
-  // Journeys read the log on their own cursor; give it a moment to pass the history, so
-  // months-old carts do not start today's journeys.
-  await new Promise((resolve) => setTimeout(resolve, 2000));
   out('Starter setup:');
-  for (const item of await installStarterSetup(api, { now: Date.now() })) {
+  for (const item of result.starter) {
     out(`  ${item.kind.padEnd(10)} ${item.name.padEnd(40)} ${item.skipped ?? (item.created ? `created ${item.id}` : `already there ${item.id}`)}`);
   }
 }

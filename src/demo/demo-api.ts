@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { RapportError } from '../shared/errors.js';
 
 /** Which credential a request carries: the source's write key, an admin token, or none. */
@@ -60,11 +59,16 @@ export function httpDemoApi(baseUrl: string, credentials: DemoCredentials): Demo
   };
 }
 
+/** What the in-process transport needs of an app: Fastify's `inject` (the demo knows no HTTP framework). */
+export interface InjectableApp {
+  inject(options: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+}
+
 /**
  * A DemoApi that injects requests into an app of this process (no socket).
  * @example const api = injectDemoApi(rapport.app, { writeKey, adminToken });
  */
-export function injectDemoApi(app: FastifyInstance, credentials: DemoCredentials): DemoApi {
+export function injectDemoApi(app: InjectableApp, credentials: DemoCredentials): DemoApi {
   return {
     async request(method, path, options = {}) {
       const response = await app.inject({

@@ -52,7 +52,7 @@ export interface DemoStore {
    * session's messages, timestamped from `time` on. Ids start with `live-<seed>-<runId>` so
    * they never collide with the history or another live run.
    */
-  liveSession(time: number, runId: string): DemoMessage[];
+  liveSession(time: number, runId: string, pace?: number): DemoMessage[];
 }
 
 const DAY = 86_400_000;
@@ -466,7 +466,7 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
   const liveVisitors = new Map<number, Visitor>();
   let newcomers = 0;
   const historyVisitors = options.customers + Math.round(options.customers * (options.anonymousPerCustomer ?? 2.5));
-  function liveSession(time: number, runId: string): DemoMessage[] {
+  function liveSession(time: number, runId: string, pace = LIVE_PACE): DemoMessage[] {
     const roll = liveRandom.next();
     let visitor: Visitor | undefined;
     if (roll < 0.55 && options.customers > 0) {
@@ -489,12 +489,12 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     const out: Pending[] = [];
     let order = 0;
     runSession(visitor, time, undefined, undefined, (at, message) => out.push({ time: at, seq: order++, message }), `live-${runId}`);
-    // A refund days later is not part of a live session; the rest plays at LIVE_PACE times the
-    // history's speed, so a newcomer sees carts and orders within a minute or two.
+    // A refund days later is not part of a live session; the rest plays `pace` times faster than the
+    // history (default LIVE_PACE), so a newcomer sees carts and orders within a minute or two.
     return out
       .sort(byTime)
       .filter((entry) => entry.time - time < HOUR)
-      .map((entry) => ({ ...entry.message, timestamp: new Date(time + Math.round((entry.time - time) / LIVE_PACE)).toISOString() }));
+      .map((entry) => ({ ...entry.message, timestamp: new Date(time + Math.round((entry.time - time) / pace)).toISOString() }));
   }
 
   return {

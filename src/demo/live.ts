@@ -31,6 +31,8 @@ export interface LiveOptions {
   runId: string;
   /** New sessions per minute (default 40). */
   sessionsPerMinute?: number;
+  /** How many times faster than the history's browsing sessions play (default the generator's). */
+  pace?: number;
   /** Seconds between catalog changes (default 20). */
   catalogEverySeconds?: number;
   /** Signs open-pixel and click links, as the server does in the emails it sends; without it no opens or clicks. */
@@ -95,7 +97,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
   const seenMessages = new Set<string>();
 
   const startSession = (now: number) => {
-    const messages = store.liveSession(now, options.runId);
+    const messages = store.liveSession(now, options.runId, options.pace);
     const first = messages[0];
     if (first === undefined) return;
     status.sessions += 1;
