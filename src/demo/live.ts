@@ -124,7 +124,11 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
     const batch = pending;
     pending = [];
     const body = await call('sending events to /v1/batch', () => api.request('POST', '/v1/batch', { auth: 'write', body: { batch } }));
-    if (body === undefined) return;
+    if (body === undefined) {
+      // As a Segment client does: the same messages again next time; ingest dedupes on messageId.
+      if (!signal.aborted) pending = [...batch, ...pending];
+      return;
+    }
     status.events += batch.length;
     for (const message of batch) {
       if (message.event === 'Order Completed') status.orders += 1;
