@@ -148,8 +148,16 @@ async function measureFootprint(databaseUrl: string | undefined, dataDir: string
     const beforeCompaction = used();
     const compactionStarted = performance.now();
     const pass = await new EventCompaction({ database: store, clock: systemClock, afterMinutes: 0 }).runOnce({ reclaim: true });
+    // Where the bytes go: the largest tables and indexes, per event.
+    const byTable = Object.fromEntries(
+      handle
+        .prepare<[], { name: string; bytes: number }>('select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc limit 8')
+        .all()
+        .map((row) => [row.name, Math.round(row.bytes / events)]),
+    );
     return {
       events,
+      byTable,
       jsonPayloadBytesPerEvent: Math.round(jsonBytes),
       bytesPerEventBeforeCompaction: beforeCompaction,
       bytesPerEvent: used(),

@@ -48,7 +48,7 @@ const dictionaries = new Map<number, Buffer>([
         '{"context":{"device":{"type":"desktop"},"userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36","locale":"en-GB",',
         '"campaign":{"source":"newsletter","medium":"email","name":"","content":""},"page":{"path":"/collections/","url":"https://","title":"","referrer":"https://www.google.com/","search":""}},',
         '"properties":{"query":""}},"properties":{"product_id":"","sku":"","name":"","brand":"","category":"","price":,"url":"https://","image_url":"https://"},',
-        '{"context":{"device":{"type":"mobile"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1","locale":"en-US","page":{"path":"/products/","url":"https://","title":"","referrer":"https://","search":""}},"properties":{"path":"/products/","title":""},"$originalIsTimestamp":true}',
+        '{"context":{"device":{"type":"mobile"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1","locale":"en-US","page":{"path":"/products/","url":"https://","title":"","referrer":"https://","search":""}},"properties":{"path":"/products/","title":""},"originalTimestamp":0}',
       ].join(''),
       'utf8',
     ),
@@ -74,8 +74,8 @@ const STRIPPED = 0x80;
 
 /**
  * The compact stored form of a payload's JSON text. Fields the row's columns already hold
- * (type, messageId, userId, anonymousId, the event name, timestamp, receivedAt, and an
- * originalTimestamp equal to timestamp) are left out when putting them back gives the same
+ * (type, messageId, userId, anonymousId, the event name, timestamp, receivedAt; originalTimestamp
+ * and sentAt become offsets from them) are left out when putting them back gives the same
  * message; otherwise the whole text is kept.
  * @example const bytes = compressPayload(row.payload, row);
  */
@@ -116,7 +116,6 @@ export function payloadText(stored: StoredPayload, columns?: PayloadColumns): st
   return restore(text, columns);
 }
 
-const ORIGINAL_EQUALS_TIMESTAMP = '$originalIsTimestamp';
 
 function nameKey(type: string): 'event' | 'name' | undefined {
   if (type === 'track') return 'event';
@@ -129,7 +128,6 @@ function strip(json: string, columns: PayloadColumns): string | undefined {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   // A null-prototype copy: payload keys are user input.
   const message: Record<string, unknown> = Object.assign(Object.create(null), parsed);
-  if (ORIGINAL_EQUALS_TIMESTAMP in message) return undefined;
   const rest: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(message)) rest[key] = value;
   delete rest.type;
@@ -140,13 +138,17 @@ function strip(json: string, columns: PayloadColumns): string | undefined {
   delete rest.receivedAt;
   const key = nameKey(columns.type);
   if (key !== undefined) delete rest[key];
-  if (message.originalTimestamp !== undefined && message.originalTimestamp === message.timestamp) {
-    delete rest.originalTimestamp;
-    rest[ORIGINAL_EQUALS_TIMESTAMP] = true;
-  }
+  // originalTimestamp and sentAt stay in their places as milliseconds before timestamp / receivedAt.
+  if (typeof message.originalTimestamp === 'string') rest.originalTimestamp = columns.timestamp - Date.parse(message.originalTimestamp);
+  if (typeof message.sentAt === 'string') rest.sentAt = columns.received_at - Date.parse(message.sentAt);
   const stripped = JSON.stringify(rest);
   // Only when putting the columns back gives the very same text.
-  return restore(stripped, columns) === json ? stripped : undefined;
+  try {
+    return restore(stripped, columns) === json ? stripped : undefined;
+  } catch {
+    // e.g. an offset that lands outside the dates JavaScript can write: keep the whole text.
+    return undefined;
+  }
 }
 
 /** Puts the columns back in the order ingest writes a message, so the text comes back identical. */
@@ -165,8 +167,11 @@ function restore(text: string, columns: PayloadColumns): string {
   if (columns.anonymous_id !== null) message.anonymousId = columns.anonymous_id;
   const key = nameKey(columns.type);
   if (key !== undefined && columns.event !== null) message[key] = columns.event;
-  for (const [field, value] of rest) if (field !== 'context' && field !== ORIGINAL_EQUALS_TIMESTAMP) message[field] = value;
-  if (rest.get(ORIGINAL_EQUALS_TIMESTAMP) === true) message.originalTimestamp = timestamp;
+  for (const [field, value] of rest) {
+    if (field === 'originalTimestamp' && typeof value === 'number') message.originalTimestamp = new Date(columns.timestamp - value).toISOString();
+    else if (field === 'sentAt' && typeof value === 'number') message.sentAt = new Date(columns.received_at - value).toISOString();
+    else if (field !== 'context') message[field] = value;
+  }
   return JSON.stringify(message);
 }
 
