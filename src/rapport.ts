@@ -38,6 +38,7 @@ import type { Scheduler } from './scheduler/scheduler.js';
 import { EventLogService } from './ingest/event-log-service.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { EventRetention } from './ingest/retention.js';
+import { EventCompaction } from './ingest/compaction.js';
 import { IdentityRulesStore } from './identity/identity-rules-store.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
@@ -78,6 +79,8 @@ export interface Rapport {
   messaging: Messaging;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
+  /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
+  compaction: EventCompaction;
   bootstrap: Bootstrap;
   app: FastifyInstance;
   /** Stops background work and closes the store. */
@@ -208,8 +211,10 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
   recommendations.start();
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
+  const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
   if (mode !== 'off') {
     retention.start((error) => logger?.error({ err: error }, 'event retention sweep failed'));
+    compaction.start((error) => logger?.error({ err: error }, 'event payload compaction failed'));
     ingest.onAppend(() => processor.wake());
     processor.start();
     ingest.onAppend(() => journeys.consumer.wake());
@@ -244,10 +249,12 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     experiments,
     predictive,
     processor,
+    compaction,
     bootstrap,
     app,
     async close() {
       retention.stop();
+      await compaction.stop();
       identityRules.stop();
       await app.close();
       await journeys.stop();

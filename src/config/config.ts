@@ -32,6 +32,8 @@ export interface Config {
   trustProxy: boolean;
   /** Days of raw events to keep in the log; 0 keeps them forever. */
   eventRetentionDays: number;
+  /** Minutes after which processed event payloads are stored compacted (SQLite); 0 turns it off. */
+  eventCompactAfterMinutes: number;
   /** SMTP server for email (`smtp://user:pass@host:587`, `smtps://...`); `RAPPORT_SMTP_URL`. */
   smtpUrl: string | undefined;
   /** From header of email Rapport sends (reports); `RAPPORT_SMTP_FROM`. */
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     processorBatchSize: integer(env, 'RAPPORT_PROCESSOR_BATCH', 2000, 1, 100000),
     processorLingerMs: integer(env, 'RAPPORT_PROCESSOR_LINGER_MS', 25, 0, 10000),
     eventRetentionDays: integer(env, 'RAPPORT_EVENT_RETENTION_DAYS', 0, 0, 100000),
+    eventCompactAfterMinutes: integer(env, 'RAPPORT_EVENT_COMPACT_AFTER_MINUTES', 10, 0, 525_600),
     trustProxy: flag(env, 'RAPPORT_TRUST_PROXY', false),
     smtpUrl: smtpUrl(env),
     smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',

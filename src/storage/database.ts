@@ -7,6 +7,7 @@ import type { Schema } from './schema.js';
 import { migrateToLatest } from './migrator.js';
 import { fnv1a } from '../shared/ids.js';
 import { privateDir, privateFile, restrictFiles } from './private-files.js';
+import { PAYLOAD_JSON_FUNCTION, payloadText } from './payload-codec.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -69,6 +70,8 @@ function openSqlite(options: DatabaseOptions): Database {
   // Checkpoints fsync; one per 40 MB of WAL instead of per 4 MB measured 35% more inserts/s.
   handle.pragma('wal_autocheckpoint = 10000');
   handle.pragma('temp_store = MEMORY');
+  // SQL that reads inside payloads (json_extract) reads compacted ones through this.
+  handle.function(PAYLOAD_JSON_FUNCTION, { deterministic: true }, (value: unknown) => (typeof value === 'string' || value instanceof Uint8Array ? payloadText(value) : null));
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   const locks = new Set<string>();
   return {
