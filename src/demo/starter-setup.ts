@@ -124,7 +124,8 @@ export async function installStarterSetup(api: DemoApi, options: { now: number }
       items.push({ kind: 'journey', name: recipeName(recipe), id: idOf(existing), created: false });
       continue;
     }
-    const body = { activate: true, ...(recipe === 'win-back' ? { startAt: nextTenOClock(options.now) } : {}) };
+    // Demo pace: waits of a minute and no quiet hours, so the newcomer sees the journeys send.
+    const body = { activate: true, pace: 'demo', ...(recipe === 'win-back' ? { startAt: nextTenOClock(options.now) } : {}) };
     const installed = expectStatus(await api.request('POST', `/api/v1/journeys/recipes/${recipe}`, { body }), [201], `installing the ${recipe} journey`);
     items.push({ kind: 'journey', name: recipeName(recipe), id: idOf(field(installed, 'journey')), created: true });
   }

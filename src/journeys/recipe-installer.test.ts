@@ -29,6 +29,27 @@ describe('recipe needs', () => {
   });
 });
 
+describe('demo pace', () => {
+  it('makes every wait and timeout a minute and drops quiet hours and send windows, nothing else', async () => {
+    for (const name of ['abandoned-cart', 'price-drop', 'welcome-series']) {
+      const real = (await prepareRecipe('ws', name)).definition;
+      const demo = (await prepareRecipe('ws', name, { pace: 'demo' })).definition;
+      expect(demo.trigger).toEqual(real.trigger);
+      expect(demo.settings?.quietHours).toBeUndefined();
+      expect(demo.settings?.sendWindow).toBeUndefined();
+      expect(demo.settings?.goal).toEqual(real.settings?.goal);
+      expect(demo.nodes.map((node) => node.id)).toEqual(real.nodes.map((node) => node.id));
+      for (const node of demo.nodes) {
+        if (node.type === 'wait') expect(node.duration).toEqual({ amount: 1, unit: 'minutes' });
+        if (node.type === 'wait_event') expect(node.timeout).toEqual({ amount: 1, unit: 'minutes' });
+      }
+    }
+    // The real pace keeps the recipe as written.
+    const real = (await prepareRecipe('ws', 'price-drop')).definition;
+    expect(real.settings?.quietHours).toEqual({ start: '21:00', end: '08:00' });
+  });
+});
+
 describe.each(dialects)('installing recipes on %s', (dialect) => {
   let store: TestStore;
   let templates: TemplateService;

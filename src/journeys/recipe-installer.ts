@@ -4,7 +4,7 @@ import { RapportError } from '../shared/errors.js';
 import { starterTemplates } from '../templates/starters.js';
 import type { TemplateService } from '../templates/template-service.js';
 import type { JourneyDefinition } from './definition.js';
-import { recipeNeeds, recipes, type RecipeOptions } from './recipes.js';
+import { atDemoPace, recipeNeeds, recipes, type RecipeOptions } from './recipes.js';
 
 /**
  * What installing a recipe with real delivery creates: templates from the starters and coupon
@@ -131,6 +131,7 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
     couponIds[role] = id;
     coupons.push({ role, id, created });
   }
-  const definition = build({ ...options, templates: templateIds, coupons: couponIds });
+  const built = build({ ...options, templates: templateIds, coupons: couponIds });
+  const definition = options.pace === 'demo' ? atDemoPace(built) : built;
   return { definition, templates, coupons };
 }

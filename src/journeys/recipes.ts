@@ -14,6 +14,31 @@ export interface RecipeOptions {
   coupons?: Record<string, string>;
   /** Scheduled recipes (win-back, re-engagement gift, 12 days): the first run, an ISO time. */
   startAt?: string;
+  /**
+   * `demo`: every wait lasts one minute and there are no quiet hours or send windows, so a
+   * journey plays out while someone watches (the demo shop). `real` (the default) as written.
+   */
+  pace?: 'real' | 'demo';
+}
+
+const ONE_MINUTE = { amount: 1, unit: 'minutes' } as const;
+
+/**
+ * The definition at demo pace (see `RecipeOptions.pace`): waits and event timeouts of one
+ * minute, no quiet hours, no send window. Everything else (triggers, goals, coupons) is as is.
+ * @example const quick = atDemoPace(abandonedCart());
+ */
+export function atDemoPace(definition: JourneyDefinition): JourneyDefinition {
+  const { quietHours: _quiet, sendWindow: _window, ...settings } = definition.settings ?? {};
+  return {
+    ...definition,
+    settings,
+    nodes: definition.nodes.map((node) => {
+      if (node.type === 'wait') return { ...node, duration: ONE_MINUTE };
+      if (node.type === 'wait_event') return { ...node, timeout: ONE_MINUTE };
+      return node;
+    }),
+  };
 }
 
 function template(options: RecipeOptions, role: string, fallback: string): string {

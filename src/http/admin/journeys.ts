@@ -91,6 +91,7 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
               startAt: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
               currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3 })),
               activate: Type.Optional(Type.Boolean()),
+              pace: Type.Optional(Type.Union([Type.Literal('real'), Type.Literal('demo')], { description: '`demo`: every wait lasts a minute, no quiet hours or send window (for watching a journey play out)' })),
             },
             { additionalProperties: false },
           ),
