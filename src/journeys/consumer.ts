@@ -17,6 +17,7 @@ import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './def
 import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
 import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';
 import { FANOUT_JOB, scheduleDateTimer } from './triggers.js';
+import { ownValue } from '../shared/own.js';
 
 /** Events that show interest in a product, for catalog fan-out. */
 const interestEvents: Readonly<Record<string, activity.InterestKind>> = {
@@ -421,7 +422,7 @@ export class JourneyConsumer {
     if (index.interest) {
       const rows: { productId: string; profileId: string; kind: activity.InterestKind; at: number }[] = [];
       for (const [entry, profileId] of profiles) {
-        const kind = interestEvents[eventName(entry.message)];
+        const kind = ownValue(interestEvents, eventName(entry.message));
         if (kind === undefined) continue;
         const properties = propertiesOf(entry.message);
         const productId = keyValue(properties, 'product_id') ?? keyValue(properties, 'id') ?? keyValue(properties, 'sku');
