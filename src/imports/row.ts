@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { setOwn } from '../shared/own.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -136,7 +137,7 @@ export class Row {
     const rest: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(this.fields)) {
       if (this.used.has(name) || value === undefined || value === null || value === '') continue;
-      rest[name] = typeof value === 'string' ? inferText(value) : value;
+      setOwn(rest, name, typeof value === 'string' ? inferText(value) : value);
     }
     return rest;
   }
