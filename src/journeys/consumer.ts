@@ -498,8 +498,8 @@ export class JourneyConsumer {
           entrants.push({ profileId, ...entryKeyOf(trigger.entryKey, properties), trigger: triggerOf('event', entry, enriched) });
         } else if (trigger.type === 'segment' && name === (trigger.on === 'entered' ? SEGMENT_ENTERED : SEGMENT_EXITED) && properties.segment_id === trigger.segmentId) {
           entrants.push({ profileId, entryKey: entry.messageId, trigger: triggerOf('segment', entry, properties) });
-        } else if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait !== undefined && entry.message.type === 'identify' && trigger.trait in properties) {
-          await scheduleDateTimer(trx, scheduler, workspaceId, journey.id, journey.definition, profileId, properties[trigger.trait], properties.timezone, now);
+        } else if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait !== undefined && entry.message.type === 'identify' && Object.hasOwn(properties, trigger.trait)) {
+          await scheduleDateTimer(trx, scheduler, workspaceId, journey.id, journey.definition, profileId, ownValue(properties, trigger.trait), properties.timezone, now);
         }
       }
       if (entrants.length > 0) await engine.enter(workspaceId, journey.id, entrants, trx);
