@@ -11,6 +11,7 @@ import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
 import { publicChannelRoutes } from './public/channels.js';
 import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
+import { registerNulGuard } from './nul-guard.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -55,6 +56,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, ...options }).withTypeProvider<TypeBoxTypeProvider>();
   registerErrorHandler(app);
   registerValidators(app);
+  registerNulGuard(app);
 
   // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
   // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.
