@@ -57,5 +57,10 @@ describe.each(dialects)('NUL characters in ids, queries and admin bodies (%s)', 
     expect(segment.json().error.message).toContain('body.name contains a NUL');
     const pool = await rapport.app.inject({ method: 'GET', url: '/api/v1/coupons/codes/A%00B', headers: { authorization: 'Bearer ADM' } });
     expect(pool.statusCode).toBe(400);
+    // Found by the same fuzzing: `1e400` coerces to Infinity, which passed as an integer.
+    for (const version of ['1e400', '99999999999']) {
+      const response = await rapport.app.inject({ method: 'GET', url: `/api/v1/templates/t1/versions/${version}`, headers: { authorization: 'Bearer ADM' } });
+      expect(response.statusCode, version).toBe(400);
+    }
   });
 });
