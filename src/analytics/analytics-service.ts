@@ -94,9 +94,15 @@ export class AnalyticsService {
   /** One replica pass; concurrent callers share it. */
   sync(): Promise<SyncReport> {
     if (this.#syncing === undefined) {
-      this.#syncing = this.deps.engine.sync().finally(() => {
-        this.#syncing = undefined;
-      });
+      this.#syncing = this.deps.engine
+        .sync()
+        .then((report) => {
+          for (const failure of report.failed) this.deps.onError?.(new Error(`replica partition ${failure.workspaceId}/${failure.partition} not copied: ${failure.reason}`));
+          return report;
+        })
+        .finally(() => {
+          this.#syncing = undefined;
+        });
     }
     return this.#syncing;
   }

@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
 import { deviceTypeOf } from '../profiles/apply-event.js';
 import { touchPointOf } from '../profiles/traffic-source.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * The columns the analytics replica keeps for one logged event: what funnels, cohorts, RFM,
@@ -97,7 +98,7 @@ export function eventFacts(message: TrackingMessage): EventFacts {
   const properties = isJsonObject(message.properties) ? message.properties : {};
   const isOrder = message.type === 'track' && message.event === orderEvent;
   const touch = touchPointOf(message.context);
-  const channel = message.type === 'track' && message.event !== undefined ? messageTouchEvents[message.event] : undefined;
+  const channel = message.type === 'track' && message.event !== undefined ? ownValue(messageTouchEvents, message.event) : undefined;
   const survey = message.type === 'track' && message.event !== undefined && surveyEvents.includes(message.event);
   const answer = survey ? (num(properties.nps) ?? num(properties.score)) : null;
   return {

@@ -9,7 +9,7 @@ const IsoDate = Type.String({ format: 'date-time', description: 'ISO-8601 instan
 
 export const PropertyFilter = Type.Object(
   {
-    property: Type.String({ pattern: '^[A-Za-z0-9_$][A-Za-z0-9_$.-]{0,99}$', description: 'Event property name; dots reach into objects (address.city)' }),
+    property: Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$', description: 'Event property name; dots reach into objects (address.city); no empty parts (`$..a`, `a.`)' }),
     op: Type.Union([Type.Literal('eq'), Type.Literal('neq'), Type.Literal('gt'), Type.Literal('gte'), Type.Literal('lt'), Type.Literal('lte'), Type.Literal('contains'), Type.Literal('exists')]),
     value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   },

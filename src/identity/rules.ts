@@ -4,6 +4,8 @@
  * any part of them.
  */
 
+import { ownValue, setOwn } from '../shared/own.js';
+
 /** Built-in identifier types; any other string is a custom external id type (`crm_id`, `pos_card`). */
 export type BuiltInIdentifierType = 'user_id' | 'anonymous_id' | 'email' | 'phone';
 
@@ -96,8 +98,8 @@ export const defaultIdentityRules: IdentityRules = {
 export function identityRules(input: IdentityRulesInput = {}): IdentityRules {
   const types: Record<string, IdentifierTypeRule> = { ...defaultIdentityRules.types };
   for (const [type, override] of Object.entries(input.types ?? {})) {
-    const base = types[type] ?? defaultIdentityRules.externalDefault;
-    types[type] = { ...base, ...override };
+    const base = ownValue(types, type) ?? defaultIdentityRules.externalDefault;
+    setOwn(types, type, { ...base, ...override });
   }
   const blocked = new Set(defaultIdentityRules.blockedValues);
   for (const value of input.blockedValues ?? []) blocked.add(value.trim().toLowerCase());
@@ -111,7 +113,7 @@ export function identityRules(input: IdentityRulesInput = {}): IdentityRules {
 }
 
 export function ruleOf(rules: IdentityRules, type: string): IdentifierTypeRule {
-  return rules.types[type] ?? rules.externalDefault;
+  return ownValue(rules.types, type) ?? rules.externalDefault;
 }
 
 /** Deterministic order: priority descending, then type, then value. */

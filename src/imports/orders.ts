@@ -1,5 +1,6 @@
 import { readIdentity, type Mapped, type MapOptions } from './customers.js';
 import { importMessageId, Row } from './row.js';
+import { ownValue } from '../shared/own.js';
 
 /** What an order row records. */
 export type OrderAction = 'completed' | 'refunded' | 'cancelled';
@@ -95,7 +96,7 @@ export class OrderGrouper {
     if (orderId === undefined) return [...this.flush(), { line, rows: 1, result: { ok: false, reason: 'needs order_id' }, before: [] }];
     const transaction = row.text(...TRANSACTION_TYPE);
     const status = (transaction ?? row.text(...FINAL_STATUS) ?? '').toLowerCase().replace(/[\s-]+/g, '_');
-    const action = ACTIONS[status];
+    const action = ownValue(ACTIONS, status);
     if (action === undefined) {
       return [
         ...this.flush(),

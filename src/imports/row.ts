@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { ownValue, setOwn } from '../shared/own.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -23,9 +24,9 @@ export class Row {
   /** The first present value among `names`; '' and null count as absent. */
   value(...names: string[]): { name: string; value: unknown } | undefined {
     for (const name of names) {
-      if (!(name in this.fields)) continue;
+      if (!Object.hasOwn(this.fields, name)) continue;
       this.used.add(name);
-      const value = this.fields[name];
+      const value = ownValue(this.fields, name);
       if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) continue;
       return { name, value };
     }
@@ -136,7 +137,7 @@ export class Row {
     const rest: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(this.fields)) {
       if (this.used.has(name) || value === undefined || value === null || value === '') continue;
-      rest[name] = typeof value === 'string' ? inferText(value) : value;
+      setOwn(rest, name, typeof value === 'string' ? inferText(value) : value);
     }
     return rest;
   }

@@ -5,8 +5,8 @@ import { defaultIdentityRules, identifierKey, type IdentityRules } from '../iden
 import { isJsonObject, type JsonObject } from '../ingest/message.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { Database, Tx } from '../storage/database.js';
-import { readPartitionNamed, type LogEntry } from '../storage/repositories/event-log.js';
+import { ping, type Database, type Tx } from '../storage/database.js';
+import { quarantine, readPartitionNamed, type LogEntry } from '../storage/repositories/event-log.js';
 import { findIdentities } from '../storage/repositories/identities.js';
 import { findProductsByIds } from '../storage/repositories/products.js';
 import { listMergedFrom } from '../storage/repositories/profiles.js';
@@ -17,6 +17,7 @@ import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './def
 import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
 import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';
 import { FANOUT_JOB, scheduleDateTimer } from './triggers.js';
+import { ownValue } from '../shared/own.js';
 
 /** Events that show interest in a product, for catalog fan-out. */
 const interestEvents: Readonly<Record<string, activity.InterestKind>> = {
@@ -156,7 +157,9 @@ export class JourneyConsumer {
     for (const position of positions) {
       if (position.cursor === 0) continue;
       const done = await this.options.database.tryWithLock(`journeys:${position.workspaceId}:${position.partition}`, () =>
-        this.processPartition(position.workspaceId, position.partition, position.cursor),
+        this.processPartition(position.workspaceId, position.partition, position.cursor).catch((error: unknown) =>
+          this.isolateFailure(position.workspaceId, position.partition, position.cursor, error),
+        ),
       );
       read += done ?? 0;
     }
@@ -258,7 +261,60 @@ export class JourneyConsumer {
     return this.index.get(workspaceId);
   }
 
-  private async processPartition(workspaceId: string, partition: number, processed: number): Promise<number> {
+  /**
+   * A batch failed. If the store itself is failing, give up until the next pass. Otherwise walk
+   * the batch one event at a time and set aside the event that fails on its own twice (kept in
+   * the log, listed with the quarantine), so it stalls neither this partition nor the others.
+   */
+  private async isolateFailure(workspaceId: string, partition: number, processed: number, error: unknown): Promise<number> {
+    if (!(await ping(this.options.database))) throw error;
+    let moved = 0;
+    while (moved < this.batchSize) {
+      let read: number;
+      try {
+        // A second try first: a conflict with another transaction says nothing about the event.
+        read = await this.processPartition(workspaceId, partition, processed, 1).catch(() => this.processPartition(workspaceId, partition, processed, 1));
+      } catch (single) {
+        if (!(await ping(this.options.database))) throw single;
+        return moved + (await this.setAside(workspaceId, partition, processed, single));
+      }
+      if (read === 0) break;
+      moved += read;
+    }
+    return moved;
+  }
+
+  /** Records the next event journeys listen to as set aside, with the reason, and moves the cursor past it. */
+  private async setAside(workspaceId: string, partition: number, processed: number, error: unknown): Promise<number> {
+    const { database } = this.options;
+    const reason = error instanceof Error ? error.message : String(error);
+    const key = `${workspaceId}\u0000${partition}`;
+    const index = await this.workspaceIndex(workspaceId);
+    const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
+    const from = Math.max(stored, this.scanned.get(key)?.seq ?? 0);
+    const [entry] = await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...(index?.relevant ?? [])], 1);
+    if (entry === undefined) return 0;
+    await database.transaction(async (trx) => {
+      await quarantine(trx, workspaceId, [
+        {
+          id: `journeys-${partition}-${entry.seq}`,
+          receivedAt: entry.receivedAt,
+          sourceId: entry.sourceId,
+          code: 'journey_failed',
+          message: `event ${entry.messageId} (partition ${partition}, seq ${entry.seq}) could not be applied to journeys: ${reason}; it stays in the log and no journey acts on it`,
+          payload: payloadText(entry.message),
+        },
+      ]);
+      if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, this.clock.now()))) {
+        throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
+      }
+    });
+    this.scanned.set(key, { seq: entry.seq, flushedAt: Date.now() });
+    this.options.logger?.error({ workspaceId, partition, seq: entry.seq, reason }, 'event set aside: journeys could not apply it');
+    return entry.seq - from;
+  }
+
+  private async processPartition(workspaceId: string, partition: number, processed: number, limit = this.batchSize): Promise<number> {
     const { database } = this.options;
     const key = `${workspaceId}\u0000${partition}`;
     const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
@@ -267,9 +323,9 @@ export class JourneyConsumer {
     if (from >= processed) return 0;
     const index = await this.workspaceIndex(workspaceId);
     // Only the events some journey listens to are read; a workspace without journeys reads none.
-    const relevant = index === undefined || index.relevant.size === 0 ? [] : await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...index.relevant], this.batchSize);
+    const relevant = index === undefined || index.relevant.size === 0 ? [] : await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...index.relevant], limit);
     // Gaps (sequence numbers of duplicates, events nobody listens to) end at the processor's cursor.
-    const full = relevant.length >= this.batchSize;
+    const full = relevant.length >= limit;
     const to = full ? (relevant.at(-1)?.seq ?? processed) : processed;
     if (full) this.backlog = true;
     if (index !== undefined && relevant.length > 0) {
@@ -421,7 +477,7 @@ export class JourneyConsumer {
     if (index.interest) {
       const rows: { productId: string; profileId: string; kind: activity.InterestKind; at: number }[] = [];
       for (const [entry, profileId] of profiles) {
-        const kind = interestEvents[eventName(entry.message)];
+        const kind = ownValue(interestEvents, eventName(entry.message));
         if (kind === undefined) continue;
         const properties = propertiesOf(entry.message);
         const productId = keyValue(properties, 'product_id') ?? keyValue(properties, 'id') ?? keyValue(properties, 'sku');
@@ -442,8 +498,8 @@ export class JourneyConsumer {
           entrants.push({ profileId, ...entryKeyOf(trigger.entryKey, properties), trigger: triggerOf('event', entry, enriched) });
         } else if (trigger.type === 'segment' && name === (trigger.on === 'entered' ? SEGMENT_ENTERED : SEGMENT_EXITED) && properties.segment_id === trigger.segmentId) {
           entrants.push({ profileId, entryKey: entry.messageId, trigger: triggerOf('segment', entry, properties) });
-        } else if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait !== undefined && entry.message.type === 'identify' && trigger.trait in properties) {
-          await scheduleDateTimer(trx, scheduler, workspaceId, journey.id, journey.definition, profileId, properties[trigger.trait], properties.timezone, now);
+        } else if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait !== undefined && entry.message.type === 'identify' && Object.hasOwn(properties, trigger.trait)) {
+          await scheduleDateTimer(trx, scheduler, workspaceId, journey.id, journey.definition, profileId, ownValue(properties, trigger.trait), properties.timezone, now);
         }
       }
       if (entrants.length > 0) await engine.enter(workspaceId, journey.id, entrants, trx);
@@ -510,4 +566,13 @@ function exitRun(run: repo.StoredRun, reason: string, now: number): void {
   run.wakeAt = null;
   run.waitEvent = null;
   run.waitMatch = null;
+}
+
+/** The message as JSON for the quarantine; the event that failed may be the one that cannot be serialized. */
+function payloadText(message: LogEntry['message']): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    return JSON.stringify({ unserializable: error instanceof Error ? error.message : String(error), note: 'the event stays in the log as it was sent' });
+  }
 }

@@ -16,6 +16,7 @@ import { pathValue } from '../segments/event-stats.js';
 import { holds, loadJourneyProfiles, type JourneyProfile } from './journey-profile.js';
 import { nextInWindow, nextLocalTime, quietUntil, zoneOr } from './local-time.js';
 import { inGlobalControl, parseWorkspaceSettings, type JourneyWorkspaceSettings } from './workspace-settings.js';
+import { ownValue } from '../shared/own.js';
 
 /** What a run carries from its entry: the trigger and its properties (cart id, product, ...). */
 export interface RunContext {
@@ -665,7 +666,7 @@ export class JourneyEngine {
     if (node.date !== undefined) {
       let value: unknown = node.date;
       if (node.date.startsWith('context.')) value = pathValue(context.trigger.properties, node.date.slice('context.'.length));
-      else if (node.date.startsWith('trait.')) value = profile?.traits[node.date.slice('trait.'.length)];
+      else if (node.date.startsWith('trait.')) value = profile === undefined ? undefined : ownValue(profile.traits, node.date.slice('trait.'.length));
       const date = toTime(value);
       if (date === undefined) return undefined;
       at = Math.max(at, date);

@@ -325,6 +325,7 @@ export class JourneyService {
 
   /** A run with its steps (for support: "what happened to this customer"). */
   async runs(workspaceId: string, id: string, options: { status?: repo.RunStatus[]; limit?: number } = {}): Promise<repo.StoredRun[]> {
+    await this.stored(workspaceId, id);
     return repo.runsOfJourney(this.deps.database.db, workspaceId, id, options.status ?? ['active', 'waiting', 'paused', 'completed', 'exited'], '', options.limit ?? 100);
   }
 

@@ -5,6 +5,7 @@ import { starterTemplates } from '../templates/starters.js';
 import type { TemplateService } from '../templates/template-service.js';
 import type { JourneyDefinition } from './definition.js';
 import { atDemoPace, recipeNeeds, recipes, type RecipeOptions } from './recipes.js';
+import { ownValue } from '../shared/own.js';
 
 /**
  * What installing a recipe with real delivery creates: templates from the starters and coupon
@@ -61,8 +62,8 @@ function withCurrency(rule: OfferRule, currency: string): OfferRule {
  * @example const { definition, templates } = await prepareRecipe('ws', 'abandoned-cart', {}, { templates, coupons });
  */
 export async function prepareRecipe(workspaceId: string, name: string, options: InstallRecipeOptions = {}, supplies?: RecipeSupplies): Promise<PreparedRecipe> {
-  const build = recipes[name];
-  const needs = recipeNeeds[name];
+  const build = ownValue(recipes, name);
+  const needs = ownValue(recipeNeeds, name);
   if (build === undefined || needs === undefined) throw new RapportError('invalid_request', `no recipe "${name}"; choose one of ${Object.keys(recipes).join(', ')}`);
   const currency = options.currency ?? 'USD';
   if (!/^[A-Z]{3}$/.test(currency)) throw new RapportError('invalid_request', `currency must be an ISO 4217 code such as EUR or USD, got "${currency}"`);

@@ -11,6 +11,7 @@ import { durationToMs, type Duration, type JourneyDefinition } from './definitio
 import type { Entrant, JourneyEngine } from './engine.js';
 import { holds, loadJourneyProfiles } from './journey-profile.js';
 import { localParts, nextAnniversary, zoneOr } from './local-time.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * Entry triggers that are not one event: date traits (a timer per customer at the next
@@ -62,7 +63,7 @@ interface AudiencePayload {
 function dateValue(definition: JourneyDefinition, traits: Record<string, unknown>, state: { firstSeen: number | null; firstOrderAt: number | null }): unknown {
   const { trigger } = definition;
   if (trigger.type !== 'date') return undefined;
-  if (trigger.source === 'trait') return trigger.trait === undefined ? undefined : traits[trigger.trait];
+  if (trigger.source === 'trait') return trigger.trait === undefined ? undefined : ownValue(traits, trigger.trait);
   const time = trigger.source === 'first_seen' ? state.firstSeen : state.firstOrderAt;
   return time === null ? undefined : new Date(time).toISOString();
 }

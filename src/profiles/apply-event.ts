@@ -18,6 +18,7 @@ import {
   type EngagementChannel,
   type ProfileState,
 } from './state.js';
+import { ownValue, setOwn } from '../shared/own.js';
 
 /** What `applyEvent` reads from a log entry (a `LogEntry` fits). */
 export interface ProfileEvent {
@@ -111,8 +112,8 @@ function setConsent(state: ProfileState, channel: ConsentChannel, status: 'subsc
 function applyTraits(state: ProfileState, raw: JsonObject, t: number, options: ApplyOptions): void {
   const { traits, consent } = normalizeTraits(raw, options.defaultPhoneRegion);
   for (const [key, v] of Object.entries(traits)) {
-    const current = state.traits[key];
-    state.traits[key] = current === undefined ? { v, t } : later(current, { v, t });
+    const current = ownValue(state.traits, key);
+    setOwn(state.traits, key, current === undefined ? { v, t } : later(current, { v, t }));
   }
   for (const [channel, status] of Object.entries(consent)) {
     if (channel === 'email' || channel === 'sms' || channel === 'push') setConsent(state, channel, status, t, 'traits');
@@ -263,7 +264,7 @@ export function applyEvent(state: ProfileState, event: ProfileEvent, options: Ap
       return state;
     case 'track': {
       const name = message.event ?? '';
-      const engagement = engagementEvents[name];
+      const engagement = ownValue(engagementEvents, name);
       if (engagement !== undefined) {
         state.engagement[engagement] = (state.engagement[engagement] ?? 0) + 1;
         return state;

@@ -6,6 +6,8 @@
  * `mergeStates` is therefore commutative.
  */
 
+import { ownValue, setOwn } from '../shared/own.js';
+
 /** A value with the event time that set it. */
 export interface Stamped<T> {
   v: T;
@@ -176,15 +178,15 @@ function earlierOrNull<T>(a: Stamped<T> | null, b: Stamped<T> | null): Stamped<T
 function mergeStampedRecords<T>(a: Record<string, Stamped<T>>, b: Record<string, Stamped<T>>): Record<string, Stamped<T>> {
   const result: Record<string, Stamped<T>> = { ...a };
   for (const [key, value] of Object.entries(b)) {
-    const existing = result[key];
-    result[key] = existing === undefined ? value : later(existing, value);
+    const existing = ownValue(result, key);
+    setOwn(result, key, existing === undefined ? value : later(existing, value));
   }
   return sortKeys(result);
 }
 
 function sumRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const result: Record<string, number> = { ...a };
-  for (const [key, value] of Object.entries(b)) result[key] = (result[key] ?? 0) + value;
+  for (const [key, value] of Object.entries(b)) setOwn(result, key, (ownValue(result, key) ?? 0) + value);
   return sortKeys(result);
 }
 
@@ -203,7 +205,7 @@ export function sortKeys<V>(record: Record<string, V>): Record<string, V> {
   const sorted: Record<string, V> = {};
   for (const key of Object.keys(record).sort()) {
     const value = record[key];
-    if (value !== undefined) sorted[key] = value;
+    if (value !== undefined) setOwn(sorted, key, value);
   }
   return sorted;
 }

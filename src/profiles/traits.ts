@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from '../ingest/message.js';
 import { normalizePhone } from '../identity/identifiers.js';
 import type { ConsentChannel } from './state.js';
+import { ownValue, setOwn } from '../shared/own.js';
 
 /** Segment reserved traits that may arrive in snake_case, with their canonical name. */
 const reservedAliases: Readonly<Record<string, string>> = {
@@ -82,13 +83,13 @@ export function normalizeTimestamp(value: unknown): unknown {
 export function normalizeGender(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim().toLowerCase();
-  return genders[text] ?? text;
+  return ownValue(genders, text) ?? text;
 }
 
 function normalizeAddress(value: unknown): unknown {
   if (!isJsonObject(value)) return value;
   const address: JsonObject = {};
-  for (const [key, field] of Object.entries(value)) address[addressAliases[key] ?? key] = field;
+  for (const [key, field] of Object.entries(value)) setOwn(address, ownValue(addressAliases, key) ?? key, field);
   return address;
 }
 
@@ -111,13 +112,13 @@ export function normalizeTraits(raw: JsonObject, defaultPhoneRegion?: string): N
       }
       continue;
     }
-    const channel = consentTraits[rawKey];
+    const channel = ownValue(consentTraits, rawKey);
     if (channel !== undefined) {
       const status = parseConsent(rawValue);
       if (status !== undefined) consent[channel] = status;
       continue;
     }
-    const key = reservedAliases[rawKey] ?? rawKey;
+    const key = ownValue(reservedAliases, rawKey) ?? rawKey;
     let value: unknown = rawValue;
     switch (key) {
       case 'email':
@@ -142,8 +143,8 @@ export function normalizeTraits(raw: JsonObject, defaultPhoneRegion?: string): N
         break;
     }
     // A camelCase trait beats its snake_case twin in the same payload.
-    if (key !== rawKey && key in raw) continue;
-    traits[key] = value;
+    if (key !== rawKey && Object.hasOwn(raw, key)) continue;
+    setOwn(traits, key, value);
   }
   return { traits, consent };
 }

@@ -9,6 +9,7 @@ import {
   type ProfileState,
   type TouchPoint,
 } from './state.js';
+import { setOwn } from '../shared/own.js';
 
 export interface ChannelConsent {
   status: 'subscribed' | 'unsubscribed' | 'unknown';
@@ -87,7 +88,7 @@ export function currentTraits(state: ProfileState): Record<string, unknown> {
   const traits: Record<string, unknown> = {};
   for (const key of Object.keys(state.traits).sort()) {
     const value = state.traits[key]?.v;
-    if (value !== null && value !== undefined) traits[key] = value;
+    if (value !== null && value !== undefined) setOwn(traits, key, value);
   }
   if (traits.name === undefined) {
     const parts = [traits.firstName, traits.lastName].filter((part): part is string => typeof part === 'string' && part.trim() !== '');

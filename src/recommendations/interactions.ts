@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from '../ingest/message.js';
 import { currentTraits } from '../profiles/view.js';
 import type { ProfileState } from '../profiles/state.js';
 import type { CatalogItem, Interaction, InteractionKind, VisitorContext } from './engine.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * From stored events and profiles to the plain data the models take. Pure: the service reads
@@ -30,7 +31,7 @@ function productIdOf(properties: JsonObject): string | null {
  * @example interactionsOf('prf_1', 'Product Viewed', { product_id: 'p1' }, 1000) // [{ profile: 'prf_1', item: 'p1', kind: 'view', t: 1000 }]
  */
 export function interactionsOf(profile: string, event: string, properties: unknown, t: number, groups?: readonly string[]): Interaction[] {
-  const kind = kinds[event];
+  const kind = ownValue(kinds, event);
   if (kind === undefined || !isJsonObject(properties)) return [];
   const extra = groups === undefined ? {} : { groups };
   if (kind !== 'purchase') {

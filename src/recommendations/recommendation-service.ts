@@ -13,6 +13,7 @@ import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../te
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
 import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
 import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * Serving and training of recommendations for every workspace: models trained from the event
@@ -542,7 +543,7 @@ export function strategyForSlot(slot: string): StrategyName {
   const name = slot.trim().toLowerCase();
   const dashed = name.replace(/_/g, '-');
   if (isStrategyName(dashed)) return dashed;
-  return slotAliases[name.replace(/-/g, '_')] ?? 'for-you';
+  return ownValue(slotAliases, name.replace(/-/g, '_')) ?? 'for-you';
 }
 
 /** A restock or a price drop between trainings, applied to the served catalog snapshot. */

@@ -1,6 +1,7 @@
 import { RapportError } from '../shared/errors.js';
 import { walkCondition, type Condition } from './condition.js';
 import { eventStatSpecs, type EventStatSpec } from './event-stats.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * Compiling segments for incremental evaluation: each condition becomes the list of stats it
@@ -60,7 +61,7 @@ export function compileSegment(definition: SegmentDefinition): CompiledSegment {
     switch (node.type) {
       case 'trait': {
         const top = node.key.split('.')[0] ?? node.key;
-        for (const key of traitReaders[top] ?? [top]) compiled.traitKeys.add(key);
+        for (const key of ownValue(traitReaders, top) ?? [top]) compiled.traitKeys.add(key);
         if (['date_within_last', 'date_within_next', 'date_older_than', 'anniversary'].includes(node.op)) compiled.timeDependent = true;
         break;
       }

@@ -7,6 +7,7 @@ import { argmax } from '../profiles/view.js';
 import type { ComputedKey, Condition, EventCondition, LeafCondition, LifecycleStage } from './condition.js';
 import { checkoutStartedSpec, statSpecOf, type EventStat } from './event-stats.js';
 import { compare, DAY_MS, durationMs, nextFlip, testValue } from './values.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * Pure evaluation of a condition over a snapshot of one profile: no I/O, no clock (the caller
@@ -47,7 +48,7 @@ export const lifecycleRules = {
 } as const;
 
 function traitOf(state: ProfileState, key: string): unknown {
-  const direct = state.traits[key];
+  const direct = ownValue(state.traits, key);
   if (direct !== undefined) return direct.v;
   if (key === 'name') {
     const parts = [state.traits.firstName?.v, state.traits.lastName?.v].filter((part): part is string => typeof part === 'string' && part.trim() !== '');
@@ -55,10 +56,10 @@ function traitOf(state: ProfileState, key: string): unknown {
   }
   const dot = key.indexOf('.');
   if (dot < 0) return undefined;
-  let current: unknown = state.traits[key.slice(0, dot)]?.v;
+  let current: unknown = ownValue(state.traits, key.slice(0, dot))?.v;
   for (const part of key.slice(dot + 1).split('.')) {
     if (!isJsonObject(current)) return undefined;
-    current = current[part];
+    current = ownValue(current, part);
   }
   return current;
 }

@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/m
 import type { Condition, EventCondition, PropertyFilter } from './condition.js';
 import { walkCondition } from './condition.js';
 import { durationMs, testValue } from './values.js';
+import { ownValue } from '../shared/own.js';
 
 /*
  * The minimal per-profile state event conditions need. Conditions compile to "stat specs": an
@@ -114,11 +115,11 @@ function propertiesOf(message: TrackingMessage): JsonObject {
 
 /** A dotted property of an object (`a.b`); undefined when absent. */
 export function pathValue(object: JsonObject, path: string): unknown {
-  if (path in object) return object[path];
+  if (Object.hasOwn(object, path)) return object[path];
   let current: unknown = object;
   for (const part of path.split('.')) {
     if (!isJsonObject(current)) return undefined;
-    current = current[part];
+    current = ownValue(current, part);
   }
   return current;
 }

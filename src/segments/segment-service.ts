@@ -374,6 +374,8 @@ export class SegmentService {
 
   /** The segments a profile is in now, and its entries and exits, newest first. */
   async profileMemberships(workspaceId: string, profileId: string): Promise<{ segments: { segmentId: string; name: string; enteredAt: string }[]; history: { segmentId: string; kind: 'entered' | 'exited'; at: string }[] }> {
+    const [profile] = await loadProfiles(this.db, this.#deps.database.dialect, workspaceId, [profileId]);
+    if (profile === undefined) throw new RapportError('not_found', `profile ${profileId} does not exist in this workspace`);
     const [rows, history, records] = await Promise.all([segmentsOfProfile(this.db, workspaceId, profileId), historyOf(this.db, workspaceId, { profileId }, 500), listSegments(this.db, workspaceId)]);
     const names = new Map(records.map((record) => [record.id, record.name]));
     return {

@@ -2,6 +2,7 @@ import mjml2html from 'mjml';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { LiquidSyntaxError, parseLiquid, type OutputKind, type ParsedLiquid } from './liquid-engine.js';
 import type { CompiledContent, Template, TemplateContent, TemplateSource } from './template.js';
+import { setOwn } from '../shared/own.js';
 
 type Channel = Template['channel'];
 
@@ -91,7 +92,7 @@ export async function compileSource(channel: Channel, source: TemplateSource): P
         issues.push({ field: `${at}.body`, rule: 'liquid_syntax', message: `after MJML compilation, ${error.message}` });
       }
     }
-    compiled[locale] = entry;
+    setOwn(compiled, locale, entry);
   }
   if (issues.length > 0) throw new RapportError('invalid_request', `the template has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
   return compiled;

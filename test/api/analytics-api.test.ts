@@ -52,6 +52,14 @@ describe('analytics API', () => {
     const table = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/cohorts?format=csv&table=nope', headers: admin, payload: {} });
     expect(table.statusCode).toBe(400);
     expect(table.json().error.message).toContain('cohorts, cohort_periods');
+    // A property is a name with dotted parts, never JSON path syntax: `$..a` was answered 500.
+    for (const property of ['$..a', 'a.', '.a', 'a..b']) {
+      const path = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'Product Viewed', where: [{ property, op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+      expect(path.statusCode, property).toBe(400);
+      expect(path.json().error.message).toContain('property');
+    }
+    const odd = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'Product Viewed', where: [{ property: '$price', op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+    expect(odd.statusCode).toBe(200);
   });
 
   it('serves cohorts, RFM, attribution, KPIs and maturity, and documents them', async () => {

@@ -1,9 +1,9 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
 import type { Database } from '../../storage/database.js';
-import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../../storage/repositories/analytics-feed.js';
+import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, setAsideFeedEvents, type FeedEvent, type FeedProfile, type SetAsideFeedEvent } from '../../storage/repositories/analytics-feed.js';
 import { cursorPositions } from '../../storage/repositories/processor-state.js';
-import { eventFacts } from '../event-facts.js';
+import { eventFacts, type EventFacts } from '../event-facts.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
 
 /*
@@ -38,6 +38,13 @@ export interface SyncReport {
   profiles: number;
   /** Workspaces whose replica was reset because the processor rebuilt them (`rapport replay`). */
   reset: string[];
+  /** Events that could not be copied: left out and recorded with the reason (`GET /events/rejected`). */
+  setAside: number;
+  /**
+   * Partitions this pass could not copy (the replica store failed on them); the others were
+   * copied all the same, and the next pass tries these again.
+   */
+  failed: { workspaceId: string; partition: number; reason: string }[];
 }
 
 export interface ReplicaStatus {
@@ -104,7 +111,7 @@ export class Replica {
   }
 
   async #sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
-    const report: SyncReport = { events: 0, profiles: 0, reset: [] };
+    const report: SyncReport = { events: 0, profiles: 0, reset: [], setAside: 0, failed: [] };
     const pruned = await this.#pruneErased();
     const positions = await cursorPositions(this.database.db);
     const replicated = await this.#cursors();
@@ -120,15 +127,20 @@ export class Replica {
     const after = report.reset.length > 0 ? await this.#cursors() : replicated;
     for (const position of positions) {
       let seq = after.get(key(position.workspaceId, position.partition)) ?? 0;
-      while (seq < position.cursor) {
-        const page = await readFeedEvents(this.database.db, position.workspaceId, position.partition, seq, position.cursor, this.#pageSize);
-        const last = page.at(-1);
-        // Sequence gaps (duplicates took numbers) end at the cursor.
-        const to = last === undefined || page.length < this.#pageSize ? position.cursor : last.seq;
-        await this.#appendPage(position.workspaceId, position.partition, page, to);
-        report.events += page.length;
-        seq = to;
-        onProgress?.(report.events, total);
+      try {
+        while (seq < position.cursor) {
+          const page = await readFeedEvents(this.database.db, position.workspaceId, position.partition, seq, position.cursor, this.#pageSize);
+          const last = page.at(-1);
+          // Sequence gaps (duplicates took numbers) end at the cursor.
+          const to = last === undefined || page.length < this.#pageSize ? position.cursor : last.seq;
+          report.setAside += await this.#appendPageOrIsolate(position.workspaceId, position.partition, page, seq, to);
+          report.events += page.length;
+          seq = to;
+          onProgress?.(report.events, total);
+        }
+      } catch (error) {
+        // One workspace's partition never holds up the others; the next pass retries it.
+        report.failed.push({ workspaceId: position.workspaceId, partition: position.partition, reason: error instanceof Error ? error.message : String(error) });
       }
     }
     report.profiles = await this.#syncProfiles();
@@ -261,13 +273,62 @@ export class Replica {
     });
   }
 
-  async #appendPage(workspaceId: string, partition: number, page: readonly FeedEvent[], to: number): Promise<void> {
+  /**
+   * Appends a page; when the replica store refuses it while still answering, appends its events
+   * one by one and sets aside each one it refuses, as the processor does. Returns events set aside.
+   */
+  async #appendPageOrIsolate(workspaceId: string, partition: number, page: readonly FeedEvent[], from: number, to: number): Promise<number> {
+    try {
+      return await this.#appendPage(workspaceId, partition, page, to);
+    } catch (error) {
+      if (!(await this.#answers())) throw error;
+    }
+    let setAside = 0;
+    let at = from;
+    for (const row of page) {
+      try {
+        setAside += await this.#appendPage(workspaceId, partition, [row], row.seq);
+      } catch (error) {
+        if (!(await this.#answers())) throw error;
+        await setAsideFeedEvents(this.database.db, workspaceId, [setAsideRecord(row, error)]);
+        await this.#appendPage(workspaceId, partition, [], row.seq);
+        setAside += 1;
+      }
+      at = row.seq;
+    }
+    if (at < to) await this.#appendPage(workspaceId, partition, [], to);
+    return setAside;
+  }
+
+  async #answers(): Promise<boolean> {
+    try {
+      await this.duck.all('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Returns how many of the page's events were set aside because their columns could not be extracted. */
+  async #appendPage(workspaceId: string, partition: number, page: readonly FeedEvent[], to: number): Promise<number> {
+    // Extraction runs first, outside the appender: an event it throws on is set aside, never half-appended.
+    const rows: { row: FeedEvent; prepared: PreparedEvent }[] = [];
+    const setAside: SetAsideFeedEvent[] = [];
+    for (const row of page) {
+      try {
+        rows.push({ row, prepared: prepareEvent(row) });
+      } catch (error) {
+        setAside.push(setAsideRecord(row, error));
+      }
+    }
+    // Recorded before the page commits: a crash in between records it again, which is a no-op.
+    await setAsideFeedEvents(this.database.db, workspaceId, setAside);
     await this.duck.exclusive(async (connection) => {
       await connection.run('begin transaction');
       try {
-        if (page.length > 0) {
+        if (rows.length > 0) {
           const appender = await connection.createAppender('events');
-          for (const row of page) appendEvent(appender, workspaceId, row);
+          for (const { row, prepared } of rows) appendEvent(appender, workspaceId, row, prepared);
           appender.flushSync();
           appender.closeSync();
         }
@@ -281,6 +342,7 @@ export class Replica {
         throw error;
       }
     });
+    return setAside.length;
   }
 
   async #syncProfiles(): Promise<number> {
@@ -403,10 +465,31 @@ function parseMessage(payload: string): TrackingMessage | undefined {
   }
 }
 
-function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEvent): void {
+interface PreparedEvent {
+  name: string | null;
+  facts: EventFacts | undefined;
+}
+
+/** The columns of one event; throws on a payload it cannot read (the caller sets the event aside). */
+function prepareEvent(row: FeedEvent): PreparedEvent {
   const message = parseMessage(row.payload);
   const facts = message === undefined ? undefined : eventFacts(message);
   const name = row.event ?? (message !== undefined && typeof message.name === 'string' ? message.name : null);
+  return { name, facts };
+}
+
+function setAsideRecord(row: FeedEvent, error: unknown): SetAsideFeedEvent {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    id: `replica-${row.partition}-${row.seq}`,
+    receivedAt: row.receivedAt,
+    code: 'replica_failed',
+    message: `event at partition ${row.partition}, seq ${row.seq} could not be copied to the analytics replica: ${reason}; it stays in the log and analyses leave it out (\`rapport analytics rebuild\` tries it again)`,
+    payload: row.payload,
+  };
+}
+
+function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEvent, { name, facts }: PreparedEvent): void {
   appender.appendVarchar(workspaceId);
   appender.appendInteger(row.partition);
   appender.appendBigInt(BigInt(row.seq));

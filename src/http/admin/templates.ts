@@ -89,13 +89,13 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
 
   app.get(
     '/templates/:id/versions/:version',
-    { schema: { tags: ['templates'], summary: 'One version: source and compiled HTML', params: Type.Object({ id: Type.String(), version: Type.Integer({ minimum: 1 }) }) } },
+    { schema: { tags: ['templates'], summary: 'One version: source and compiled HTML', params: Type.Object({ id: Type.String(), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) } },
     async (request) => templates.version(authOf(request).workspaceId, request.params.id, request.params.version),
   );
 
   app.post(
     '/templates/:id/publish',
-    { schema: { tags: ['templates'], summary: 'Publish a version: sends use it from now on', params: IdParams, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }), response: { 200: TemplateSchema } } },
+    { schema: { tags: ['templates'], summary: 'Publish a version: sends use it from now on', params: IdParams, body: Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }), response: { 200: TemplateSchema } } },
     async (request) => templates.publish(authOf(request).workspaceId, request.params.id, request.body.version),
   );
 
@@ -106,7 +106,7 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
 
   const PreviewBody = Type.Object({
     profileId: Type.String({ minLength: 1 }),
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   });
 

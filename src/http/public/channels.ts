@@ -10,6 +10,7 @@ import type { ProfileService } from '../../profiles/profile-service.js';
 import { RapportError } from '../../shared/errors.js';
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import { writeKeyOf } from '../ingest/routes.js';
+import { ownValue, setOwn } from '../../shared/own.js';
 
 export interface PublicChannelDeps {
   messaging: Messaging;
@@ -24,8 +25,8 @@ const FORM_LIMIT = 64 * 1024;
 function parseForm(text: string): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(text)) {
-    const existing = result[key];
-    result[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    const existing = ownValue(result, key);
+    setOwn(result, key, existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]);
   }
   return result;
 }

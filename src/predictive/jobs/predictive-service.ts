@@ -20,6 +20,7 @@ import {
 import { listWorkspaces } from '../../storage/repositories/workspaces.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
 import type { ActivityKind } from '../propensity.js';
+import { ownValue } from '../../shared/own.js';
 
 /** A stored model report as the API shows it. */
 export interface PredictiveReportView {
@@ -206,7 +207,7 @@ export class PredictiveService {
         current.orders.push(parseOrder(safeJson(row.payload), row.timestamp));
         return;
       }
-      const kind = row.event === null ? undefined : ACTIVITY[row.event];
+      const kind = row.event === null ? undefined : ownValue(ACTIVITY, row.event);
       if (kind !== undefined) current.activity.push({ at: row.timestamp, kind });
     };
     for (;;) {
