@@ -1,4 +1,4 @@
-import { Liquid, LiquidError, Tag, toValueSync, type Template as LiquidTemplate } from 'liquidjs';
+import { Context, Liquid, LiquidError, Tag, toValueSync, type Template as LiquidTemplate } from 'liquidjs';
 import { RapportError } from '../shared/errors.js';
 import type { SlotProduct } from './recommendation-slot.js';
 import { RenderLimitError, RenderMeter, defaultRenderLimits, meterRenders } from './render-budget.js';
@@ -96,7 +96,7 @@ function createEngine(escapeHtml: boolean): Liquid {
     // Render time and output are metered per message (render-budget.ts); these are liquidjs's
     // own backstops: a wall-clock deadline, allocations by filters and ranges, source size.
     renderLimit: 10_000,
-    memoryLimit: 1_000_000,
+    memoryLimit: 2_000_000,
     parseLimit: 4_000_000,
   });
   meterRenders(engine, meterOf);
@@ -203,7 +203,16 @@ export async function renderLiquid(parsed: ParsedLiquid, data: Record<string, un
   const engine = parsed.kind === 'html' ? htmlEngine : textEngine;
   const meter = options.meter ?? new RenderMeter(defaultRenderLimits);
   try {
-    const output: unknown = await withSnippets(options.snippets ?? noSnippets, () => engine.render(parsed.templates, data, { globals: { [LOOKUPS]: lookups, [METER]: meter } }));
+    const context = new Context(data, engine.options, { globals: { [LOOKUPS]: lookups, [METER]: meter } }, { liquid: engine });
+    // liquidjs counts allocations against a total; the meter also refuses any single one too
+    // large to build between two checkpoints.
+    const limiter = context.memoryLimit;
+    const use = limiter.use.bind(limiter);
+    limiter.use = (count: number) => {
+      meter.allocate(count);
+      use(count);
+    };
+    const output: unknown = await withSnippets(options.snippets ?? noSnippets, () => engine.render(parsed.templates, context));
     return typeof output === 'string' ? output : String(output);
   } catch (error) {
     throw renderProblem(error);

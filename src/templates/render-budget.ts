@@ -7,24 +7,51 @@ export interface RenderLimits {
   timeMs: number;
   /** Characters written, over every field and every `capture`. */
   outputChars: number;
+  /**
+   * Largest single allocation by a filter or range (elements or characters): one such step
+   * runs without a checkpoint, so its size bounds how long it holds the loop.
+   */
+  allocation: number;
   /** Longest stretch a render runs before letting other work in (a macrotask turn). */
   sliceMs: number;
 }
 
-export const defaultRenderLimits: RenderLimits = { timeMs: 1000, outputChars: 2_000_000, sliceMs: 10 };
+export const defaultRenderLimits: RenderLimits = { timeMs: 1000, outputChars: 2_000_000, allocation: 50_000, sliceMs: 10 };
 
 /** Raised when a render passes one of its `RenderLimits`. */
 export class RenderLimitError extends Error {
   override name = 'RenderLimitError';
   constructor(
-    readonly limit: 'time' | 'output',
+    readonly limit: 'time' | 'output' | 'allocation',
     message: string,
   ) {
     super(message);
   }
 }
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/*
+ * Renders waiting for their next slice, served one per macrotask turn: were each to schedule
+ * its own setImmediate, every waiting render would run its slice in the same turn and the
+ * loop would be held for all of them together before it polls for I/O again.
+ */
+const waiting: (() => void)[] = [];
+let pumping = false;
+
+function pump(): void {
+  waiting.shift()?.();
+  if (waiting.length > 0) setImmediate(pump);
+  else pumping = false;
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!pumping) {
+      pumping = true;
+      setImmediate(pump);
+    }
+  });
+}
 
 /**
  * Meters one render: time in slices, output written. The engine calls `checkpoint` between
@@ -37,19 +64,37 @@ export class RenderMeter {
   private usedMs = 0;
   private sliceStart = performance.now();
   private written = 0;
+  private started = false;
 
   constructor(readonly limits: RenderLimits) {}
 
   checkpoint(): Promise<void> | undefined {
+    // A render starting waits its turn like one resuming: renders started in one macrotask
+    // (a batch of sends) do not all run their first slice in it.
+    if (!this.started) {
+      this.started = true;
+      return this.pause();
+    }
     const slice = performance.now() - this.sliceStart;
     if (this.usedMs + slice > this.limits.timeMs) {
       throw new RenderLimitError('time', `rendering took more than ${this.limits.timeMs} ms; make loops smaller (fewer items, no nested ranges)`);
     }
     if (slice < this.limits.sliceMs) return undefined;
     this.usedMs += slice;
+    return this.pause();
+  }
+
+  private pause(): Promise<void> {
     return turn().then(() => {
       this.sliceStart = performance.now();
     });
+  }
+
+  /** One allocation by a filter or range (liquidjs's memory limit counts the total). */
+  allocate(size: number): void {
+    if (size > this.limits.allocation) {
+      throw new RenderLimitError('allocation', `a range, list or text of ${size} items is larger than the ${this.limits.allocation} one step may build; use smaller ranges and lists`);
+    }
   }
 
   write(chars: number): void {

@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FS, LiquidOptions, Template as LiquidTemplate } from 'liquidjs';
 
-/** A snippet name: lower-case letters, digits, `_` and `-`, so no path or prototype key fits. */
-export const SNIPPET_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
+/**
+ * A snippet name: lower-case letters, digits, `_` and `-`, so no path fits; `constructor` and
+ * `prototype` are reserved so a name can never be mistaken for an object's own machinery.
+ */
+export const SNIPPET_NAME_PATTERN = '^(?!(?:constructor|prototype)$)[a-z0-9][a-z0-9_-]{0,63}$';
 const snippetName = new RegExp(SNIPPET_NAME_PATTERN);
 
 /** @example isSnippetName('product-card') // true; isSnippetName('../.env') // false */

@@ -47,12 +47,7 @@ describe.each(dialects)('snippets (%s)', (dialect) => {
 
   it('refuses bad names, syntax errors with line and column, missing includes and include loops', async () => {
     const snippets = templates.snippets;
-    for (const name of ['constructor', '__proto__', '../.env', 'Footer', '', 'a'.repeat(65)]) {
-      if (name === 'constructor') {
-        // A fine name: lower-case letters. It must work like any other, not hit a prototype.
-        expect((await snippets.save('ws', name, { source: 'c' })).snippet.version).toBe(1);
-        continue;
-      }
+    for (const name of ['constructor', 'prototype', '__proto__', '../.env', 'Footer', '', 'a'.repeat(65)]) {
       const error = await refusal(snippets.save('ws', name, { source: 'x' }));
       expect(error.issues[0]?.field).toBe('name');
     }
