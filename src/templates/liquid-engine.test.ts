@@ -103,7 +103,7 @@ describe('render limits', () => {
     expect((await failure('{{ (1..100000000) | join }}')).code).toBe('template_render_limit');
     // One step (a range, a sort) runs between two checkpoints: its size is bounded on its own.
     const oneStep = await failure('{% for i in (1..60000) %}{% break %}{% endfor %}');
-    expect(oneStep.message).toMatch(/^a range, list or text of 60000 items is larger than the 50000 one step may build/);
+    expect(oneStep.message).toMatch(/^a range, list or text of 60000 items is larger than the 20000 one step may build/);
     expect((await failure('{% capture x %}ab{% endcapture %}{% for i in (1..40) %}{% capture x %}{{ x }}{{ x }}{% endcapture %}{% endfor %}')).code).toBe('template_render_limit');
     const output = await failure('{% for i in (1..5000) %}0123456789{% endfor %}', { meter: new RenderMeter({ ...defaultRenderLimits, outputChars: 10_000 }) });
     expect(output.code).toBe('template_render_limit');

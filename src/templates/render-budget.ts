@@ -16,7 +16,7 @@ export interface RenderLimits {
   sliceMs: number;
 }
 
-export const defaultRenderLimits: RenderLimits = { timeMs: 1000, outputChars: 2_000_000, allocation: 50_000, sliceMs: 10 };
+export const defaultRenderLimits: RenderLimits = { timeMs: 1000, outputChars: 2_000_000, allocation: 20_000, sliceMs: 5 };
 
 /** Raised when a render passes one of its `RenderLimits`. */
 export class RenderLimitError extends Error {

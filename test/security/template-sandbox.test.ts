@@ -139,6 +139,21 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
     }
   });
 
+  it('fails a send past the render limits for good, with the limit as its reason', async () => {
+    const created = await call('POST', '/api/v1/templates', {
+      name: 'heavy inbox',
+      channel: 'inbox',
+      source: { default: { title: 'Hi', body: '{% for i in (1..20000) %}{% for j in (1..20000) %}{{ j }}{% endfor %}{% endfor %}' } },
+    });
+    expect(created.status).toBe(201);
+    const request = { workspaceId: 'default', profileId: String(profiles.get('default')), channel: 'inbox' as const, templateId: String(created.body.id), idempotencyKey: 'heavy-1', purpose: 'transactional' as const };
+    const result = await server.rapport.messaging.channels.send(request);
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/^render_error: rendering took more than 1000 ms/);
+    // The same key again is the same, final answer: nothing is rendered or sent a second time.
+    expect(await server.rapport.messaging.channels.send(request)).toEqual(result);
+  });
+
   it('keeps snippets per workspace: CRUD, versions, restore, and no way to reach another workspace', async () => {
     const badNames = ['constructor', '__proto__', '..%2F.env', 'Footer', '.env'];
     for (const name of badNames) {
@@ -193,30 +208,39 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
   });
 
   it('keeps the event loop free while four worst-case previews run', async () => {
-    const body = '{% for i in (1..50000) %}{% for j in (1..50000) %}{{ i | plus: j | append: "x" }}{% endfor %}{% endfor %}';
+    const body = '{% for i in (1..20000) %}{% for j in (1..20000) %}{{ i | plus: j | append: "x" }}{% endfor %}{% endfor %}';
     const created = await call('POST', '/api/v1/templates', { name: 'worst', channel: 'sms', source: { default: { body } } });
     const id = String(created.body.id);
     await preview('default', id);
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
-    let health = 0;
-    let running = true;
-    const probe = (async () => {
-      while (running) {
-        expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
-        health += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    const replies = await Promise.all([preview('default', id), preview('default', id), preview('default', id), preview('default', id)]);
-    running = false;
-    await probe;
-    delay.disable();
-    for (const reply of replies) expect(errorOf(reply).code).toBe('template_render_limit');
-    const maxMs = delay.max / 1e6;
-    console.info(`template-sandbox (${dialect}): event-loop delay during 4 worst-case previews: max ${maxMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; /healthz answered ${health} times`);
-    // Before slicing, each preview held the loop for its whole 2 s render limit.
-    expect(maxMs).toBeLessThan(200);
-    expect(health).toBeGreaterThan(10);
+    // The loop's delay while /healthz is polled, during `work`: on a shared machine the
+    // scheduler alone delays it, so the same probe runs first with nothing else to measure that.
+    const measure = async <T>(work: () => Promise<T>) => {
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      let health = 0;
+      let running = true;
+      const probe = (async () => {
+        while (running) {
+          expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
+          health += 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const result = await work();
+      running = false;
+      await probe;
+      delay.disable();
+      return { result, health, maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
+    };
+    const idle = await measure(() => new Promise<void>((resolve) => setTimeout(resolve, 1500)));
+    const busy = await measure(() => Promise.all([preview('default', id), preview('default', id), preview('default', id), preview('default', id)]));
+    for (const reply of busy.result) expect(errorOf(reply).code).toBe('template_render_limit');
+    console.info(
+      `template-sandbox (${dialect}): event-loop delay during 4 worst-case previews: max ${busy.maxMs.toFixed(1)} ms, p99 ${busy.p99Ms.toFixed(1)} ms, /healthz answered ${busy.health} times; ` +
+        `same probe with nothing rendering: max ${idle.maxMs.toFixed(1)} ms, p99 ${idle.p99Ms.toFixed(1)} ms`,
+    );
+    // Before slicing, each preview held the loop for its whole render limit (1 s and more).
+    expect(busy.maxMs).toBeLessThan(200 + idle.maxMs);
+    expect(busy.health).toBeGreaterThan(10);
   });
 });
