@@ -129,6 +129,9 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
         body: Type.Object({ ...PreviewBody.properties, to: Type.String({ minLength: 3, maxLength: 2000 }) }),
       },
     },
-    async (request) => channels.testSend(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => {
+      const workspaceId = authOf(request).workspaceId;
+      return templates.admitPreview(workspaceId, () => channels.testSend(workspaceId, request.params.id, request.body));
+    },
   );
 }
