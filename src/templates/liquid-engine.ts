@@ -145,8 +145,7 @@ function problemOf(error: unknown): SyntaxProblem {
   if (error instanceof LiquidError) {
     const [line, column] = error.token.getPosition();
     // The message repeats the position and a source excerpt after a comma: keep the first clause.
-    const message = (error.message.split(', line:')[0] ?? error.message).trim();
-    return { line: line ?? 1, column: column ?? 1, message };
+    return { line: line ?? 1, column: column ?? 1, message: firstClause(error.message) };
   }
   return { line: 1, column: 1, message: error instanceof Error ? error.message : String(error) };
 }

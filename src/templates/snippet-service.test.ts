@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
+import { SnippetService } from './snippet-service.js';
 import { TemplateService } from './template-service.js';
 
 const lookups = { product: async () => undefined, recommendations: async () => [] };
@@ -43,6 +44,15 @@ describe.each(dialects)('snippets (%s)', (dialect) => {
     expect(await snippets.list('ws')).toEqual([expect.objectContaining({ name: 'footer', version: 3 })]);
     expect((await refusal(snippets.create('ws', 'footer', { source: 'x' }))).code).toBe('conflict');
     expect((await refusal(snippets.version('ws', 'footer', 9))).code).toBe('not_found');
+  });
+
+  it('holds at most maxSnippets per workspace, and saving an existing one stays possible', async () => {
+    const snippets = new SnippetService({ database: store.database, clock, templatesUsing: async () => [], maxSnippets: 2 });
+    await snippets.save('ws', 'a', { source: 'a' });
+    await snippets.save('ws', 'b', { source: 'b' });
+    expect((await refusal(snippets.save('ws', 'c', { source: 'c' }))).message).toMatch(/has 2 snippets, the most it may hold/);
+    expect((await snippets.save('ws', 'b', { source: 'b2' })).snippet.version).toBe(2);
+    expect((await snippets.save('other', 'c', { source: 'c' })).created).toBe(true);
   });
 
   it('refuses bad names, syntax errors with line and column, missing includes and include loops', async () => {

@@ -25,7 +25,7 @@ export interface SnippetServiceDeps {
   clock: Clock;
   /** Which templates include a snippet (the template service answers). */
   templatesUsing: SnippetUsers;
-  /** Most snippets one workspace may hold (default 500). */
+  /** Most snippets one workspace may hold (default 200: with 50,000 characters each, a workspace's set stays under 10 MB in memory). */
   maxSnippets?: number;
 }
 
@@ -105,7 +105,7 @@ export class SnippetService {
     const existing = await this.current(workspaceId, true);
     this.check(existing, name, input.source);
     const before = await findSnippet(this.deps.database.db, workspaceId, name);
-    const max = this.deps.maxSnippets ?? 500;
+    const max = this.deps.maxSnippets ?? 200;
     if (before === undefined && existing.names().length >= max) {
       throw new RapportError('conflict', `this workspace has ${max} snippets, the most it may hold; delete unused ones first`);
     }

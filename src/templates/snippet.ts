@@ -7,7 +7,7 @@ export const SnippetNameSchema = Type.String({ pattern: SNIPPET_NAME_PATTERN, de
 /** What a save sends: the Liquid source and an optional note for the editor. */
 export const SnippetInputSchema = Type.Object(
   {
-    source: Type.String({ maxLength: 100_000 }),
+    source: Type.String({ maxLength: 50_000 }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
