@@ -17,6 +17,11 @@ export const errorCodes = {
   rate_limited: { status: 429, message: 'Too many requests, retry after the time in Retry-After' },
   unavailable: { status: 503, message: 'Temporarily unavailable, retry later' },
   internal: { status: 500, message: 'Internal error' },
+  // A template that renders past its limits (time, output size, memory) or fails while
+  // rendering: the author's to fix, never a server fault.
+  template_render_limit: { status: 422, message: 'The template exceeds a render limit' },
+  template_render_error: { status: 422, message: 'The template failed to render' },
+  template_render_busy: { status: 429, message: 'Too many renders are waiting for this workspace' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

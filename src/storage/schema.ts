@@ -195,6 +195,26 @@ export interface TemplateVersionsTable {
   created_at: number;
 }
 
+// --- issue 12: snippets (reusable Liquid blocks), versioned ---
+export interface SnippetsTable {
+  workspace_id: string;
+  name: string;
+  description: string;
+  current_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SnippetVersionsTable {
+  workspace_id: string;
+  name: string;
+  version: number;
+  source: string;
+  description: string;
+  restored_from: number | null;
+  created_at: number;
+}
+
 export interface MessagesTable {
   workspace_id: string;
   id: string;
@@ -672,4 +692,6 @@ export interface Schema {
   analytics_usage: AnalyticsUsageTable;
   experiments: ExperimentsTable;
   experiment_exposures: ExperimentExposuresTable;
+  snippets: SnippetsTable;
+  snippet_versions: SnippetVersionsTable;
 }

@@ -1,6 +1,7 @@
 import mjml2html from 'mjml';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
-import { LiquidSyntaxError, parseLiquid, type OutputKind, type ParsedLiquid } from './liquid-engine.js';
+import { LiquidSyntaxError, parseLiquid, snippetReferences, type OutputKind, type ParsedLiquid } from './liquid-engine.js';
+import { SNIPPET_NAME_PATTERN, isSnippetName } from './snippet-fs.js';
 import type { CompiledContent, Template, TemplateContent, TemplateSource } from './template.js';
 import { setOwn } from '../shared/own.js';
 
@@ -28,6 +29,46 @@ function localesOf(source: TemplateSource): [string, TemplateContent][] {
   return [['default', source.default], ...Object.entries(source.locales ?? {})];
 }
 
+/**
+ * What is wrong with the snippets a piece of Liquid includes: a computed name, a name that is
+ * no snippet name (`.env`, `../x`), or a snippet the workspace does not have.
+ * @example snippetIssues(parseLiquid("{% render 'nav' %}", 'html'), new Set(), 'default.body') // one snippet_missing issue
+ */
+export function snippetIssues(parsed: ParsedLiquid, snippets: ReadonlySet<string>, field: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const reference of snippetReferences(parsed)) {
+    const at = `line ${reference.line}, column ${reference.column}`;
+    if (reference.name === undefined) {
+      issues.push({ field, rule: 'snippet_name', message: `${at}: ${reference.tag} needs a quoted snippet name, e.g. {% ${reference.tag} 'footer' %}` });
+    } else if (!isSnippetName(reference.name)) {
+      issues.push({ field, rule: 'snippet_name', message: `${at}: ${reference.tag} can only name a snippet of this workspace (names match ${SNIPPET_NAME_PATTERN}); files are never read` });
+    } else if (!snippets.has(reference.name)) {
+      issues.push({ field, rule: 'snippet_missing', message: `${at}: snippet "${reference.name}" does not exist; create it with PUT /api/v1/snippets/${reference.name}` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * The snippet names a template source includes, over every locale and field (unparseable
+ * fields are skipped: they were refused at save).
+ * @example sourceSnippetNames({ default: { body: "{% render 'footer' %}" } }) // Set { 'footer' }
+ */
+export function sourceSnippetNames(source: TemplateSource): Set<string> {
+  const names = new Set<string>();
+  for (const [, content] of localesOf(source)) {
+    for (const value of [content.subject, content.body, content.text, content.title, content.url]) {
+      if (value === undefined || !value.includes('{%')) continue;
+      try {
+        for (const reference of snippetReferences(parseLiquid(value, 'text'))) if (reference.name !== undefined) names.add(reference.name);
+      } catch (error) {
+        if (!(error instanceof LiquidSyntaxError)) throw error;
+      }
+    }
+  }
+  return names;
+}
+
 async function compileMjml(body: string, field: string, issues: FieldIssue[]): Promise<string | undefined> {
   let result: { html: string; errors: { line: number; message: string }[] };
   try {
@@ -44,9 +85,10 @@ async function compileMjml(body: string, field: string, issues: FieldIssue[]): P
  * Validates a template version and compiles its MJML to HTML once (Liquid tags stay in place
  * and are rendered per send). Every problem is reported at once with its field, line and
  * column, as a `RapportError('invalid_request')` whose issues an editor can point at.
+ * `snippets` names the workspace's snippets (none by default): including any other name is one of the problems.
  * @example const compiled = await compileSource('email', { default: { subject: 'Hi', body: '<mjml>...</mjml>', format: 'mjml' } });
  */
-export async function compileSource(channel: Channel, source: TemplateSource): Promise<Record<string, CompiledContent>> {
+export async function compileSource(channel: Channel, source: TemplateSource, snippets: ReadonlySet<string> = new Set()): Promise<Record<string, CompiledContent>> {
   const issues: FieldIssue[] = [];
   const compiled: Record<string, CompiledContent> = {};
   for (const [locale, content] of localesOf(source)) {
@@ -78,7 +120,7 @@ export async function compileSource(channel: Channel, source: TemplateSource): P
     for (const [field, value, kind] of checks) {
       if (value === undefined) continue;
       try {
-        parseLiquid(value, kind);
+        issues.push(...snippetIssues(parseLiquid(value, kind), snippets, field));
       } catch (error) {
         if (!(error instanceof LiquidSyntaxError)) throw error;
         issues.push({ field, rule: 'liquid_syntax', message: error.message });

@@ -13,8 +13,12 @@ import {
   updateTemplate,
   type TemplateRecord,
 } from '../storage/repositories/templates.js';
-import { compileSource, htmlToText, parseCompiled, type ParsedContent } from './compile.js';
-import { renderLiquid, type TemplateLookups } from './liquid-engine.js';
+import { compileSource, htmlToText, parseCompiled, sourceSnippetNames, type ParsedContent } from './compile.js';
+import { renderLiquid, snippetReferences, type TemplateLookups } from './liquid-engine.js';
+import { RenderMeter, defaultRenderLimits, type RenderLimits } from './render-budget.js';
+import { RenderQueue } from './render-queue.js';
+import { noSnippets } from './snippet-fs.js';
+import { SnippetService } from './snippet-service.js';
 import { TemplateSourceSchema, type CompiledContent, type RenderedMessage, type Template, type TemplateSource, type TemplateVersion } from './template.js';
 
 export interface TemplateInput {
@@ -30,6 +34,9 @@ export interface ResolvedTemplate {
   template: Template;
   version: number;
   locales: Map<string, ParsedContent>;
+  workspaceId: string;
+  /** Whether any field includes a snippet (renders without one skip reading them). */
+  includesSnippets: boolean;
 }
 
 const CACHE_LIMIT = 500;
@@ -87,11 +94,20 @@ export class TemplateService {
   private readonly cache = new Map<string, ResolvedTemplate>();
   private readonly records = new Map<string, { record: TemplateRecord; at: number }>();
 
-  constructor(private readonly deps: { database: Database; clock: Clock }) {}
+  /** The workspace's snippets: the only files templates can include. */
+  readonly snippets: SnippetService;
+  private readonly queue: RenderQueue;
+  private readonly limits: RenderLimits;
+
+  constructor(private readonly deps: { database: Database; clock: Clock; renderQueue?: RenderQueue; renderLimits?: RenderLimits }) {
+    this.snippets = new SnippetService({ database: deps.database, clock: deps.clock, templatesUsing: (workspaceId, name) => this.templatesUsing(workspaceId, name) });
+    this.queue = deps.renderQueue ?? new RenderQueue();
+    this.limits = deps.renderLimits ?? defaultRenderLimits;
+  }
 
   async create(workspaceId: string, input: TemplateInput, id: string = randomId('tpl', 12)): Promise<{ template: Template; version: TemplateVersion }> {
     if (!channels.has(input.channel)) throw new RapportError('invalid_request', `channel must be one of ${[...channels].join(', ')}`);
-    const compiled = await compileSource(input.channel, input.source);
+    const compiled = await compileSource(input.channel, input.source, await this.snippets.names(workspaceId));
     const now = this.deps.clock.now();
     const record: TemplateRecord = { id, name: input.name, channel: input.channel, publishedVersion: input.publish === false ? null : 1, latestVersion: 1, createdAt: now, updatedAt: now };
     const version = { templateId: id, version: 1, content: JSON.stringify(input.source), compiled: JSON.stringify(compiled), createdAt: now };
@@ -106,7 +122,7 @@ export class TemplateService {
   async saveVersion(workspaceId: string, id: string, input: { source: TemplateSource; name?: string; publish?: boolean }): Promise<{ template: Template; version: TemplateVersion }> {
     const existing = await findTemplate(this.deps.database.db, workspaceId, id);
     if (existing === undefined) throw new RapportError('not_found', `no template ${id}`);
-    const compiled = await compileSource(toTemplate(existing).channel, input.source);
+    const compiled = await compileSource(toTemplate(existing).channel, input.source, await this.snippets.names(workspaceId));
     this.records.delete(`${workspaceId}\u0000${id}`);
     const now = this.deps.clock.now();
     const number = await this.deps.database.transaction(async (trx) => {
@@ -167,7 +183,8 @@ export class TemplateService {
     if (stored === undefined) throw new RapportError('not_found', `template ${id} has no version ${number}`);
     const locales = new Map<string, ParsedContent>();
     for (const [locale, content] of Object.entries(parseCompiledMap(stored.compiled))) locales.set(locale, parseCompiled(content));
-    const resolved = { template: toTemplate(record), version: number, locales };
+    const includesSnippets = [...locales.values()].some((content) => Object.values(content).some((part) => part !== undefined && snippetReferences(part).length > 0));
+    const resolved = { template: toTemplate(record), version: number, locales, workspaceId, includesSnippets };
     if (this.cache.size >= CACHE_LIMIT) {
       const oldest = this.cache.keys().next();
       if (oldest.done !== true) this.cache.delete(oldest.value);
@@ -193,15 +210,50 @@ export class TemplateService {
   }
 
   /**
+   * Runs a preview unless too many of the workspace's previews are in flight (429
+   * `template_render_busy`): sends wait their turn, editors are told to retry.
+   * @example const rendered = await templates.admitPreview('ws', () => channels.preview('ws', id, options));
+   */
+  async admitPreview<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+    return this.queue.admitPreview(workspaceId, work);
+  }
+
+  /**
+   * Templates whose latest or published version includes the snippet `name` (a snippet in use
+   * cannot be deleted).
+   */
+  async templatesUsing(workspaceId: string, name: string): Promise<{ id: string; name: string }[]> {
+    const users: { id: string; name: string }[] = [];
+    for (const record of await listTemplates(this.deps.database.db, workspaceId)) {
+      const numbers = new Set([record.latestVersion, ...(record.publishedVersion === null ? [] : [record.publishedVersion])]);
+      for (const number of numbers) {
+        const stored = await findTemplateVersion(this.deps.database.db, workspaceId, record.id, number);
+        if (stored !== undefined && sourceSnippetNames(parseSource(stored.content)).has(name)) {
+          users.push({ id: record.id, name: record.name });
+          break;
+        }
+      }
+    }
+    return users;
+  }
+
+  /**
    * Renders a resolved template for one person: picks the locale variant, renders every field.
+   * Renders of one workspace wait their turn (see RenderQueue) and the fields of one message
+   * share one meter, so a template past its limits fails with `template_render_limit` (422)
+   * instead of stalling the server.
    * @example const message = await templates.render(resolved, 'fr-FR', { profile, coupon }, lookups);
    */
   async render(resolved: ResolvedTemplate, locale: string | undefined, data: Record<string, unknown>, lookups: TemplateLookups): Promise<RenderedMessage> {
     const chosen = pickLocale(resolved.locales.keys(), locale);
     const parsed = resolved.locales.get(chosen) ?? resolved.locales.get('default');
     if (parsed === undefined) throw new Error(`template ${resolved.template.id} v${resolved.version} has no default locale`);
-    const render = async (part: ParsedContent[keyof ParsedContent]) => (part === undefined ? undefined : renderLiquid(part, data, lookups));
-    const [subject, html, text, title, url] = await Promise.all([render(parsed.subject), render(parsed.html), render(parsed.text), render(parsed.title), render(parsed.url)]);
+    const [subject, html, text, title, url] = await this.queue.run(resolved.workspaceId, async () => {
+      const snippets = resolved.includesSnippets ? await this.snippets.current(resolved.workspaceId) : noSnippets;
+      const meter = new RenderMeter(this.limits);
+      const render = async (part: ParsedContent[keyof ParsedContent]) => (part === undefined ? undefined : renderLiquid(part, data, lookups, { snippets, meter }));
+      return Promise.all([render(parsed.subject), render(parsed.html), render(parsed.text), render(parsed.title), render(parsed.url)]);
+    });
     const result: RenderedMessage = { text: text ?? (html === undefined ? '' : htmlToText(html)), locale: chosen };
     if (subject !== undefined) result.subject = subject.trim();
     if (html !== undefined) result.html = html;

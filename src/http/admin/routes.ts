@@ -23,6 +23,7 @@ import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
 import { privacyRoutes } from './privacy.js';
 import { templatesRoutes } from './templates.js';
+import { snippetsRoutes } from './snippets.js';
 import { catalogRoutes } from './catalog.js';
 import { eventRoutes } from './events.js';
 import { identityRoutes } from './identity.js';
@@ -79,6 +80,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await predictiveRoutes(app, deps.predictive);
   await channelsRoutes(app, deps.messaging);
   await templatesRoutes(app, deps.messaging);
+  await snippetsRoutes(app, deps.messaging);
   await couponsRoutes(app, deps.messaging);
   await privacyRoutes(app, deps.messaging);
   // Own scope: import uploads take the body as a stream instead of parsed JSON.

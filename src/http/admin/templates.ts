@@ -113,7 +113,10 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
   app.post(
     '/templates/:id/preview',
     { schema: { tags: ['templates'], summary: 'Render for a chosen profile without sending (a sample coupon code stands in)', params: IdParams, body: PreviewBody, response: { 200: RenderedSchema } } },
-    async (request) => channels.preview(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => {
+      const workspaceId = authOf(request).workspaceId;
+      return templates.admitPreview(workspaceId, () => channels.preview(workspaceId, request.params.id, request.body));
+    },
   );
 
   app.post(
@@ -126,6 +129,9 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
         body: Type.Object({ ...PreviewBody.properties, to: Type.String({ minLength: 3, maxLength: 2000 }) }),
       },
     },
-    async (request) => channels.testSend(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => {
+      const workspaceId = authOf(request).workspaceId;
+      return templates.admitPreview(workspaceId, () => channels.testSend(workspaceId, request.params.id, request.body));
+    },
   );
 }

@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Messaging } from '../../channels/messaging.js';
+import { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from '../../templates/snippet.js';
+import { authOf } from './auth.js';
+
+const NameParams = Type.Object({ name: SnippetNameSchema });
+const VersionParams = Type.Object({ name: SnippetNameSchema, version: Type.Integer({ minimum: 1 }) });
+
+/** Snippets: reusable named Liquid blocks templates include; every save is a version. */
+export async function snippetsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const snippets = messaging.templates.snippets;
+
+  app.get('/snippets', { schema: { tags: ['snippets'], summary: 'Snippets of the workspace (current versions, no sources)', response: { 200: Type.Object({ snippets: Type.Array(SnippetSchema) }) } } }, async (request) => ({
+    snippets: await snippets.list(authOf(request).workspaceId),
+  }));
+
+  app.post(
+    '/snippets',
+    {
+      schema: {
+        tags: ['snippets'],
+        summary: 'Create a snippet; Liquid errors are rejected with line and column, included snippets must exist',
+        body: Type.Object({ name: SnippetNameSchema, ...SnippetInputSchema.properties }, { additionalProperties: false }),
+        response: { 201: SnippetDetailSchema },
+      },
+    },
+    async (request, reply) => {
+      const { name, ...input } = request.body;
+      return reply.status(201).send(await snippets.create(authOf(request).workspaceId, name, input));
+    },
+  );
+
+  app.get('/snippets/:name', { schema: { tags: ['snippets'], summary: 'A snippet with the source of its current version', params: NameParams, response: { 200: SnippetDetailSchema } } }, async (request) =>
+    snippets.get(authOf(request).workspaceId, request.params.name),
+  );
+
+  app.put(
+    '/snippets/:name',
+    {
+      schema: {
+        tags: ['snippets'],
+        summary: 'Save a new version (creates the snippet on its first save); templates render it from now on',
+        params: NameParams,
+        body: SnippetInputSchema,
+        response: { 200: SnippetDetailSchema, 201: SnippetDetailSchema },
+      },
+    },
+    async (request, reply) => {
+      const { snippet, created } = await snippets.save(authOf(request).workspaceId, request.params.name, request.body);
+      return reply.status(created ? 201 : 200).send(snippet);
+    },
+  );
+
+  app.get(
+    '/snippets/:name/versions',
+    { schema: { tags: ['snippets'], summary: 'Versions of a snippet, newest first', params: NameParams, response: { 200: Type.Object({ versions: Type.Array(SnippetVersionSummarySchema) }) } } },
+    async (request) => ({ versions: await snippets.versions(authOf(request).workspaceId, request.params.name) }),
+  );
+
+  app.get('/snippets/:name/versions/:version', { schema: { tags: ['snippets'], summary: 'One version with its source', params: VersionParams, response: { 200: SnippetVersionSchema } } }, async (request) =>
+    snippets.version(authOf(request).workspaceId, request.params.name, request.params.version),
+  );
+
+  app.post(
+    '/snippets/:name/versions/:version/restore',
+    { schema: { tags: ['snippets'], summary: 'Make an old version current again (saved as a new version)', params: VersionParams, response: { 200: SnippetDetailSchema } } },
+    async (request) => snippets.restore(authOf(request).workspaceId, request.params.name, request.params.version),
+  );
+
+  app.delete('/snippets/:name', { schema: { tags: ['snippets'], summary: 'Delete a snippet and its versions; 409 while templates or snippets include it', params: NameParams } }, async (request, reply) => {
+    await snippets.delete(authOf(request).workspaceId, request.params.name);
+    return reply.status(204).send();
+  });
+}
