@@ -7,15 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import {
-  deletePushSubscription,
-  deleteWebhookDestination,
-  insertWebhookDestination,
-  listPushSubscriptions,
-  listWebhookDestinations,
-  upsertPushSubscription,
-} from '../storage/repositories/channel-endpoints.js';
-import { generateWebhookSecret } from './standard-webhooks.js';
+import { deletePushSubscription, listPushSubscriptions, upsertPushSubscription } from '../storage/repositories/channel-endpoints.js';
 import { listInbox, markInbox } from '../storage/repositories/inbox.js';
 import { claimMessage, claimMessages, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from '../storage/repositories/messages.js';
 import type { TemplateLookups } from '../templates/liquid-engine.js';
@@ -27,6 +19,7 @@ import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
 import type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+import type { WebhookDestinations, WebhookDestinationView } from './webhook-destinations.js';
 
 const PRODUCT_TTL_MS = 2000;
 const PRODUCT_CACHE_LIMIT = 10_000;
@@ -85,6 +78,8 @@ export interface ChannelServiceDeps {
   links: LinkSigner;
   providers: Partial<Record<ChannelName, ChannelProvider>>;
   settings: ChannelSettings;
+  /** Webhook destinations, their secrets sealed at rest. */
+  webhooks: WebhookDestinations;
   /** Fills `recommendations` slots in templates (the recommendations module plugs in here). */
   recommendations?: RecommendationSlotProvider;
   sleep?: (ms: number) => Promise<void>;
@@ -160,7 +155,7 @@ type Claimed = { record: MessageRecord; created: boolean };
 interface Destination {
   address: string;
   push?: { endpoint: string; p256dh: string; auth: string }[];
-  webhook?: { secret: string; allowPrivate: boolean };
+  webhook?: { secret: string };
 }
 
 /**
@@ -324,10 +319,9 @@ export class ChannelService implements MessageSender {
         return { address: first.endpoint, push: subscriptions.map((subscription) => ({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth })) };
       }
       case 'webhook': {
-        const destinations = await listWebhookDestinations(this.deps.database.db, workspaceId);
         const wanted = request.data?.destinationId;
-        const destination = typeof wanted === 'string' ? destinations.find((entry) => entry.id === wanted) : destinations[0];
-        return destination === undefined ? undefined : { address: destination.url, webhook: { secret: destination.secret, allowPrivate: destination.allowPrivate } };
+        const destination = await this.deps.webhooks.resolve(workspaceId, typeof wanted === 'string' ? wanted : undefined);
+        return destination === undefined ? undefined : { address: destination.url, webhook: { secret: destination.secret } };
       }
       case 'inbox':
         return { address: profile.id };
@@ -589,9 +583,9 @@ export class ChannelService implements MessageSender {
     if (rendered.subject !== undefined) message.subject = `[TEST] ${rendered.subject}`;
     if (rendered.html !== undefined) message.html = rendered.html;
     if (channel === 'webhook') {
-      const destination = (await listWebhookDestinations(this.deps.database.db, workspaceId)).find((entry) => entry.url === options.to);
+      const destination = await this.deps.webhooks.byUrl(workspaceId, options.to);
       if (destination === undefined) throw new RapportError('invalid_request', 'a webhook test send goes to a registered destination URL');
-      message.webhook = { secret: destination.secret, allowPrivate: destination.allowPrivate };
+      message.webhook = { secret: destination.secret };
     }
     const { outcome, attempts } = await this.withRetries(provider, message);
     const changes: MessageChanges = outcome.ok
@@ -620,27 +614,18 @@ export class ChannelService implements MessageSender {
     return changed;
   }
 
-  /** Webhook destinations, without their secrets. */
-  async webhookDestinations(workspaceId: string): Promise<{ id: string; url: string; allowPrivate: boolean; createdAt: string }[]> {
-    const rows = await listWebhookDestinations(this.deps.database.db, workspaceId);
-    return rows.map((row) => ({ id: row.id, url: row.url, allowPrivate: row.allowPrivate, createdAt: new Date(row.createdAt).toISOString() }));
+  /** Webhook destinations, without their secrets and with URL credentials masked. */
+  async webhookDestinations(workspaceId: string): Promise<WebhookDestinationView[]> {
+    return this.deps.webhooks.list(workspaceId);
   }
 
   /** Adds a destination; its signing secret is returned here only, for the receiver to verify with. */
-  async addWebhookDestination(workspaceId: string, url: string, allowPrivate: boolean): Promise<{ id: string; url: string; allowPrivate: boolean; secret: string }> {
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    } catch {
-      throw new RapportError('invalid_request', `url must be an http(s) URL, got "${url}"`);
-    }
-    const record = { id: randomId('whk', 10), url, secret: generateWebhookSecret(), allowPrivate, createdAt: this.deps.clock.now() };
-    await this.deps.database.transaction((trx) => insertWebhookDestination(trx, workspaceId, record));
-    return { id: record.id, url, allowPrivate, secret: record.secret };
+  async addWebhookDestination(workspaceId: string, url: string): Promise<WebhookDestinationView & { secret: string }> {
+    return this.deps.webhooks.add(workspaceId, url);
   }
 
   async removeWebhookDestination(workspaceId: string, id: string): Promise<boolean> {
-    return this.deps.database.transaction((trx) => deleteWebhookDestination(trx, workspaceId, id));
+    return this.deps.webhooks.remove(workspaceId, id);
   }
 
   /** Messages, newest first, of some profiles and/or one status. */
