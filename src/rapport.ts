@@ -162,6 +162,10 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   });
   // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
   const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), outbound, secrets, ...(logger === undefined ? {} : { logger }) });
+  // Secrets written before sealing, or sealed under a rotated-out key, move to the current key.
+  for (const pass of [await messaging.webhooks.reseal(), await segments.resealDestinations()]) {
+    if (pass.unreadable.length > 0) logger?.error({ destinations: pass.unreadable }, 'destination secrets sealed with a key this server does not hold: add it to RAPPORT_SECRET_KEYS_OLD');
+  }
   // Journeys: the durable scheduler, the journey engine and its own reader of the event log. They
   // send through the channels module (templates must exist), or, with RAPPORT_JOURNEY_DELIVERY=record,
   // only record what they would send (table recorded_messages; nothing rendered, no template needed).

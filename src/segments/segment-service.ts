@@ -29,6 +29,8 @@ import {
   profileIdsAfter,
   segmentsOfProfile,
   updateSegment,
+  allDestinations,
+  setDestination,
   type SegmentRecord,
 } from '../storage/repositories/segments.js';
 import { assertNoCycle } from './compile.js';
@@ -36,7 +38,7 @@ import { parseCondition, referencedSegments, type Condition } from './condition.
 import type { SegmentEngine, Transition } from './engine.js';
 import { evaluateCondition, explainCondition, type ConditionExplanation, type SegmentSubject } from './evaluate.js';
 import { eventStatSpecs, statsFromEvents } from './event-stats.js';
-import { parseDestination, sealDestination, shownUrl, type WebhookDestination } from './webhook.js';
+import { parseDestination, resealDestination, sealDestination, shownUrl, type WebhookDestination } from './webhook.js';
 
 /** A segment as the API shows it. */
 export interface Segment {
@@ -204,6 +206,26 @@ export class SegmentService {
   /** The segment as answered to the request that set its destination: the secret shown this once. */
   private withSecret(segment: Segment, sealed: { secret?: string }): Segment {
     return segment.destination === null || sealed.secret === undefined ? segment : { ...segment, destination: { ...segment.destination, secret: sealed.secret } };
+  }
+
+  /**
+   * Seals plaintext destination secrets (rows from before sealing) and re-seals values under an
+   * old key after a rotation; returns how many changed and which would not open.
+   */
+  async resealDestinations(): Promise<{ resealed: number; unreadable: string[] }> {
+    let resealed = 0;
+    const unreadable: string[] = [];
+    for (const row of await allDestinations(this.db)) {
+      try {
+        const text = resealDestination(this.#deps.secrets, row.workspaceId, row.destination);
+        if (text === undefined) continue;
+        await setDestination(this.db, row.workspaceId, row.id, text);
+        resealed += 1;
+      } catch {
+        unreadable.push(`${row.workspaceId}/${row.id}`);
+      }
+    }
+    return { resealed, unreadable };
   }
 
   /** Creates a live segment; its backfill starts in the background. */
