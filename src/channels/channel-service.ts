@@ -20,6 +20,7 @@ import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
 import type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
 import type { WebhookDestinations, WebhookDestinationView } from './webhook-destinations.js';
+import { maskCredentials } from './outbound/url.js';
 
 const PRODUCT_TTL_MS = 2000;
 const PRODUCT_CACHE_LIMIT = 10_000;
@@ -155,7 +156,8 @@ type Claimed = { record: MessageRecord; created: boolean };
 interface Destination {
   address: string;
   push?: { endpoint: string; p256dh: string; auth: string }[];
-  webhook?: { secret: string };
+  /** Webhook: the URL in the clear (the address logged is masked) and the signing secret. */
+  webhook?: { url: string; secret: string };
 }
 
 /**
@@ -321,7 +323,8 @@ export class ChannelService implements MessageSender {
       case 'webhook': {
         const wanted = request.data?.destinationId;
         const destination = await this.deps.webhooks.resolve(workspaceId, typeof wanted === 'string' ? wanted : undefined);
-        return destination === undefined ? undefined : { address: destination.url, webhook: { secret: destination.secret } };
+        // The message log keeps the URL with its credentials masked; only the request carries them.
+        return destination === undefined ? undefined : { address: maskCredentials(destination.url), webhook: { url: destination.url, secret: destination.secret } };
       }
       case 'inbox':
         return { address: profile.id };
@@ -411,11 +414,11 @@ export class ChannelService implements MessageSender {
   }
 
   private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {
-    const message: OutboundMessage = { messageId, workspaceId, to: destination.address, profileId: profile.id, text: rendered.text };
+    const message: OutboundMessage = { messageId, workspaceId, to: destination.webhook?.url ?? destination.address, profileId: profile.id, text: rendered.text };
     if (rendered.subject !== undefined) message.subject = rendered.subject;
     if (rendered.title !== undefined) message.title = rendered.title;
     if (rendered.url !== undefined) message.url = rendered.url;
-    if (destination.webhook !== undefined) message.webhook = destination.webhook;
+    if (destination.webhook !== undefined) message.webhook = { secret: destination.webhook.secret };
     if (channel === 'email') {
       const urls = linkUrls(this.deps.settings.publicBaseUrl);
       const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, channel, messageId));
@@ -566,7 +569,7 @@ export class ChannelService implements MessageSender {
       purpose: 'transactional',
       status: 'queued',
       reason: null,
-      address: normalizeAddress(channel, options.to),
+      address: channel === 'webhook' ? maskCredentials(options.to) : normalizeAddress(channel, options.to),
       couponCode: null,
       providerId: null,
       source: JSON.stringify({ kind: 'test', id: templateId }),

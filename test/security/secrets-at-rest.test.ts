@@ -127,6 +127,9 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     expect(delivery?.headers.authorization).toBe(`Basic ${Buffer.from('old:pass').toString('base64')}`);
     const signature = { id: String(delivery?.headers['webhook-id']), timestamp: String(delivery?.headers['webhook-timestamp']), signature: String(delivery?.headers['webhook-signature']) };
     expect(verifyWebhook(LEGACY_SECRET, signature, delivery?.body ?? '', Date.now() / 1000)).toBe(true);
+    // The message log records where it went with the credentials masked.
+    const logged = await rapport?.database.db.selectFrom('messages').select('address').where('channel', '=', 'webhook').execute();
+    expect(logged?.map((row) => row.address)).toEqual([`http://***:***@127.0.0.1:${port}/legacy`]);
 
     // The legacy segment destination syncs too, signed with its old secret.
     const upload = await rapport?.app.inject({ method: 'POST', url: `/api/v1/segments/${segment?.id ?? ''}/members`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, payload: `profile_id\n${profileId}\n` });
