@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
-import type { SecretBox } from '../shared/secret-box.js';
+import { SecretKeyError, type SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import {
   allWebhookDestinations,
@@ -11,7 +11,7 @@ import {
   updateWebhookDestinationSecrets,
   type WebhookDestinationRecord,
 } from '../storage/repositories/channel-endpoints.js';
-import { hasCredentials, maskCredentials } from './outbound/url.js';
+import { hasCredentials, maskCredentials, shownUrl } from './outbound/url.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
 
 /** A destination as the API shows it: credentials in the URL masked, no secret. */
@@ -40,14 +40,20 @@ const contextOf = (workspaceId: string): string => `webhook_destinations\u0000${
 export class WebhookDestinations {
   constructor(private readonly deps: { database: Database; clock: Clock; secrets: SecretBox }) {}
 
+  /** Opens a row for delivery; a value sealed under a key the server lacks is an outage the operator fixes (503), not a bug. */
   #open(workspaceId: string, record: WebhookDestinationRecord): OpenWebhookDestination {
     const context = contextOf(workspaceId);
-    return { id: record.id, url: this.deps.secrets.open(record.url, context), secret: this.deps.secrets.open(record.secret, context) };
+    try {
+      return { id: record.id, url: this.deps.secrets.open(record.url, context), secret: this.deps.secrets.open(record.secret, context) };
+    } catch (error) {
+      if (error instanceof SecretKeyError) throw new RapportError('unavailable', `webhook destination ${record.id}: ${error.message}`);
+      throw error;
+    }
   }
 
   async list(workspaceId: string): Promise<WebhookDestinationView[]> {
     const rows = await listWebhookDestinations(this.deps.database.db, workspaceId);
-    return rows.map((row) => ({ id: row.id, url: maskCredentials(this.deps.secrets.open(row.url, contextOf(workspaceId))), createdAt: new Date(row.createdAt).toISOString() }));
+    return rows.map((row) => ({ id: row.id, url: shownUrl(row.url, (value) => this.deps.secrets.open(value, contextOf(workspaceId))), createdAt: new Date(row.createdAt).toISOString() }));
   }
 
   /** Adds a destination; its signing secret is returned here only, for the receiver to verify with. */

@@ -38,7 +38,7 @@ import { parseCondition, referencedSegments, type Condition } from './condition.
 import type { SegmentEngine, Transition } from './engine.js';
 import { evaluateCondition, explainCondition, type ConditionExplanation, type SegmentSubject } from './evaluate.js';
 import { eventStatSpecs, statsFromEvents } from './event-stats.js';
-import { parseDestination, resealDestination, sealDestination, shownUrl, type WebhookDestination } from './webhook.js';
+import { parseDestination, resealDestination, sealDestination, shownDestinationUrl, type WebhookDestination } from './webhook.js';
 
 /** A segment as the API shows it. */
 export interface Segment {
@@ -136,7 +136,7 @@ export class SegmentService {
       backfill: { percent, done: record.backfillDone, total, startedAt: iso(record.backfillStartedAt), finishedAt: iso(record.backfillFinishedAt), error: record.backfillError },
       members: members ?? (await countMembers(this.db, workspaceId, [record.id])).get(record.id) ?? 0,
       dependsOn: condition === null ? [] : referencedSegments(condition),
-      destination: destination === undefined ? null : { url: shownUrl(this.#deps.secrets, workspaceId, destination), delivered: counts?.delivered ?? 0, pending: counts?.pending ?? 0 },
+      destination: destination === undefined ? null : { url: shownDestinationUrl(this.#deps.secrets, workspaceId, destination), delivered: counts?.delivered ?? 0, pending: counts?.pending ?? 0 },
       createdAt: new Date(record.createdAt).toISOString(),
       updatedAt: new Date(record.updatedAt).toISOString(),
     };

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { backoffMs, describeResult, OutboundHttp } from '../channels/outbound/outbound-http.js';
-import { hasCredentials, maskCredentials } from '../channels/outbound/url.js';
+import { hasCredentials, shownUrl } from '../channels/outbound/url.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
@@ -57,12 +57,8 @@ export function openDestination(secrets: SecretBox, workspaceId: string, stored:
 }
 
 /** The URL as the API shows it: credentials masked (and never opened when its key is missing). */
-export function shownUrl(secrets: SecretBox, workspaceId: string, stored: StoredDestination): string {
-  try {
-    return maskCredentials(secrets.open(stored.url, contextOf(workspaceId)));
-  } catch {
-    return 'sealed with a key this server does not hold';
-  }
+export function shownDestinationUrl(secrets: SecretBox, workspaceId: string, stored: StoredDestination): string {
+  return shownUrl(stored.url, (value) => secrets.open(value, contextOf(workspaceId)));
 }
 
 /** The stored text re-sealed under the current key, or undefined when nothing changes. */

@@ -138,4 +138,17 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     const syncSignature = { id: String(synced.headers['webhook-id']), timestamp: String(synced.headers['webhook-timestamp']), signature: String(synced.headers['webhook-signature']) };
     expect(verifyWebhook(LEGACY_SECRET, syncSignature, synced.body, Date.now() / 1000)).toBe(true);
   });
+
+  it('with the key lost, listings still answer and sends say which key is missing', async () => {
+    await start({ RAPPORT_SECRET_KEY: randomBytes(32).toString('hex') });
+    const listed = await call<{ destinations: { id: string; url: string }[] }>('GET', '/api/v1/channels/webhooks');
+    expect(listed.status).toBe(200);
+    expect(listed.body.destinations.find((entry) => entry.id === 'whk_legacy')?.url).toBe('sealed with a key this server does not hold');
+    expect((await call('GET', '/api/v1/segments')).status).toBe(200);
+    const profileId = (await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=cy')).body.id;
+    const templateId = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'hook 2', channel: 'webhook', source: { default: { body: '{"a":1}' } } })).body.id;
+    const sent = await call<{ error: { code: string; message: string } }>('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'lost-1', data: { destinationId: 'whk_legacy' } });
+    expect(sent.status).toBe(503);
+    expect(sent.body.error.message).toContain(`sealed with key ${new SecretBox(parseSecretKey(keyB)).keyId}`);
+  });
 });

@@ -20,3 +20,16 @@ export function hasCredentials(url: string): boolean {
     return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
   }
 }
+
+/**
+ * A stored URL (sealed when it carries credentials) as people see it: opened and masked, or a
+ * note when the key that sealed it is missing (a listing must not fail over one row).
+ * @example shownUrl(stored, (value) => secrets.open(value, context))
+ */
+export function shownUrl(stored: string, open: (value: string) => string): string {
+  try {
+    return maskCredentials(open(stored));
+  } catch {
+    return 'sealed with a key this server does not hold';
+  }
+}
