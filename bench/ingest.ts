@@ -14,6 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { sql } from 'kysely';
+import { EventCompaction } from '../src/ingest/compaction.js';
+import { systemClock } from '../src/shared/clock.js';
+import { countEvents } from '../src/storage/repositories/event-log.js';
 import { demoEventBatches } from '../src/demo/run-demo.js';
 import { normalizeMessage } from '../src/ingest/normalize.js';
 import { openDatabase } from '../src/storage/database.js';
@@ -122,6 +126,48 @@ async function rawInsertRate(batches: unknown[][], dir: string): Promise<number>
   return rows.reduce((sum, batch) => sum + batch.length, 0) / seconds;
 }
 
+/**
+ * Bytes the state store takes per event (pages in use, indexes included), as ingest left it and,
+ * on SQLite, after the payload compaction a running server does ten minutes later.
+ */
+async function measureFootprint(databaseUrl: string | undefined, dataDir: string): Promise<Record<string, unknown>> {
+  const store = await openDatabase({ databaseUrl, dataDir });
+  try {
+    const events = await countEvents(store.db, 'default');
+    const handle = store.sqlite;
+    if (handle === undefined) {
+      const { rows } = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(store.db);
+      return { events, bytesPerEvent: Math.round(Number(rows[0]?.bytes ?? 0) / events), compacted: false };
+    }
+    const used = () => {
+      const pageSize = Number(handle.pragma('page_size', { simple: true }));
+      const pages = Number(handle.pragma('page_count', { simple: true })) - Number(handle.pragma('freelist_count', { simple: true }));
+      return Math.round((pages * pageSize) / events);
+    };
+    const jsonBytes = handle.prepare<[], { n: number }>('select avg(length(payload)) as n from events').get()?.n ?? 0;
+    const beforeCompaction = used();
+    const compactionStarted = performance.now();
+    const pass = await new EventCompaction({ database: store, clock: systemClock, afterMinutes: 0 }).runOnce({ reclaim: true });
+    // Where the bytes go: the largest tables and indexes, per event.
+    const byTable = Object.fromEntries(
+      handle
+        .prepare<[], { name: string; bytes: number }>('select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc limit 8')
+        .all()
+        .map((row) => [row.name, Math.round(row.bytes / events)]),
+    );
+    return {
+      events,
+      byTable,
+      jsonPayloadBytesPerEvent: Math.round(jsonBytes),
+      bytesPerEventBeforeCompaction: beforeCompaction,
+      bytesPerEvent: used(),
+      compaction: { events: pass.compacted, seconds: round((performance.now() - compactionStarted) / 1000, 2), payloadBytesPerEvent: Math.round(pass.bytesAfter / Math.max(1, pass.compacted)) },
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-'));
   process.stderr.write(`generating ${EVENTS} demo events...\n`);
@@ -168,6 +214,7 @@ async function main(): Promise<void> {
     }
     const totalSeconds = (performance.now() - started) / 1000;
     await server.stop();
+    const footprint = await measureFootprint(serverDb?.url, path.join(root, 'server'));
 
     process.stderr.write('measuring the raw insert limit...\n');
     let limit: number;
@@ -202,7 +249,8 @@ async function main(): Promise<void> {
             : 'one multi-row INSERT of the same rows per 100-row transaction, one connection, no HTTP, no processing',
       },
       ratioToLimit: round(processedPerSec / limit, 3),
-      target: { eventsPerSec: 100_000, fallsShortBelow: 50_000 },
+      footprint,
+      target: { eventsPerSec: 100_000, fallsShortBelow: 50_000, stateStoreBytesPerEvent: 600 },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -33,6 +33,7 @@ import { SecretBox } from '../src/shared/secret-box.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { createEventAppender, type AppendRow } from '../src/storage/repositories/event-log.js';
 import { machine, percentile, round } from './lib/harness.js';
+import { payloadText } from '../src/storage/payload-codec.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 200);
@@ -202,10 +203,10 @@ async function main(): Promise<void> {
   const exported = plain.database.db
     .selectFrom('profile_events as pe')
     .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
-    .select(['pe.profile_id', 'e.type', 'e.event', 'e.timestamp', 'e.payload'])
+    .select(['pe.profile_id', 'e.type', 'e.event', 'e.timestamp', 'e.message_id', 'e.user_id', 'e.anonymous_id', 'e.received_at', 'e.payload'])
     .stream(10_000);
   for await (const row of exported) {
-    const payload: { properties?: { revenue?: unknown; category?: unknown } } = JSON.parse(row.payload);
+    const payload: { properties?: { revenue?: unknown; category?: unknown } } = JSON.parse(payloadText(row.payload, row));
     const revenue = typeof payload.properties?.revenue === 'number' ? payload.properties.revenue : '';
     const rowCategory = typeof payload.properties?.category === 'string' ? `"${payload.properties.category.replace(/"/g, '""')}"` : '';
     const name = row.type === 'track' ? (row.event ?? '') : row.type;

@@ -25,6 +25,8 @@ import { experimentPrivacyHandler } from './experiments/privacy.js';
 import { PredictiveService } from './predictive/jobs/predictive-service.js';
 import { ProfileTargeting } from './experiments/profile-targeting.js';
 import { buildApp } from './http/app.js';
+import { serverLogOptions } from './http/log-redaction.js';
+import { privateDir, restrictFiles } from './storage/private-files.js';
 import { createMessaging, type Messaging } from './channels/messaging.js';
 import { loadOrCreateSecretBox } from './channels/key-files.js';
 import { OutboundHttp } from './channels/outbound/outbound-http.js';
@@ -38,6 +40,7 @@ import type { Scheduler } from './scheduler/scheduler.js';
 import { EventLogService } from './ingest/event-log-service.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { EventRetention } from './ingest/retention.js';
+import { EventCompaction } from './ingest/compaction.js';
 import { IdentityRulesStore } from './identity/identity-rules-store.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
@@ -78,6 +81,8 @@ export interface Rapport {
   messaging: Messaging;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
+  /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
+  compaction: EventCompaction;
   bootstrap: Bootstrap;
   app: FastifyInstance;
   /** Stops background work and closes the store. */
@@ -111,15 +116,18 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   await identityRules.refresh();
   const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
   const scores = new ProfileScores({ database, clock });
-  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel });
+  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
   // Every outbound HTTP call goes through one guarded path; secrets at rest are sealed under the operator's key (docs/outbound.md).
   const outbound = new OutboundHttp({ allow: config.outboundAllow });
   const secrets = loadOrCreateSecretBox(config.secretKey, config.secretKeysOld, config.dataDir);
   // Analytics (issue 6): the DuckDB replica `<dataDir>/analytics.duckdb`, opened on first use.
   const analyticsFile = path.join(config.dataDir, 'analytics.duckdb');
   const analyticsEngine = lazyEngine(async () => {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    return DuckDbEngine.open(database, { file: analyticsFile });
+    privateDir(config.dataDir);
+    const engine = await DuckDbEngine.open(database, { file: analyticsFile });
+    // DuckDB creates its files with the umask's mode; the 0700 directory already keeps them private.
+    restrictFiles(analyticsFile, `${analyticsFile}.wal`);
+    return engine;
   }, analyticsFile);
   const analytics = new AnalyticsService({
     database,
@@ -200,7 +208,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
         )
       : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
   const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database) },
+    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,
@@ -213,8 +221,10 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
   recommendations.start();
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
+  const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
   if (mode !== 'off') {
     retention.start((error) => logger?.error({ err: error }, 'event retention sweep failed'));
+    compaction.start((error) => logger?.error({ err: error }, 'event payload compaction failed'));
     ingest.onAppend(() => processor.wake());
     processor.start();
     ingest.onAppend(() => journeys.consumer.wake());
@@ -249,10 +259,12 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     experiments,
     predictive,
     processor,
+    compaction,
     bootstrap,
     app,
     async close() {
       retention.stop();
+      await compaction.stop();
       identityRules.stop();
       await app.close();
       await journeys.stop();

@@ -23,6 +23,9 @@ function isPayload(value: unknown): value is LinkPayload {
   return false;
 }
 
+/** `<base64url JSON>.<22 base64url characters of MAC>`, nothing else. */
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/;
+
 /**
  * Signs and verifies link tokens with one secret.
  * @example const links = new LinkSigner(secret); const token = links.sign({ k: 'open', w: 'ws', m: 'msg_1' });
@@ -45,17 +48,25 @@ export class LinkSigner {
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The payload of a valid token; undefined for a forged, truncated or foreign token. */
+  /**
+   * The payload of a valid token; undefined for a forged, truncated or foreign token, and for
+   * any spelling but the one `sign` produces: base64url decoders skip junk and padding, so
+   * `<token>.`, `<token>==` or `<token>x` would otherwise verify as the same link.
+   */
   verify(token: string): LinkPayload | undefined {
+    if (!TOKEN_FORMAT.test(token)) return undefined;
     const dot = token.indexOf('.');
-    if (dot <= 0) return undefined;
     const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.mac(body), 'base64url');
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.mac(body));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const json = Buffer.from(body, 'base64url');
+    // Canonical body: re-encoding gives the same text (no stray trailing bits or characters).
+    if (json.toString('base64url') !== body) return undefined;
     try {
-      const payload: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-      return isPayload(payload) ? payload : undefined;
+      const payload: unknown = JSON.parse(json.toString('utf8'));
+      // The exact JSON `sign` writes for it: no extra fields, whitespace or duplicate keys.
+      return isPayload(payload) && JSON.stringify(payload) === json.toString('utf8') ? payload : undefined;
     } catch {
       return undefined;
     }

@@ -9,18 +9,9 @@ import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress, type Progress } from './progress.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport analytics <command> [--workspace W]
-
-  status                       the replica: events copied, lag behind the processor
-  sync                         copy what the processor applied since the last pass
-  rebuild                      drop the replica and copy the whole event log again (progress bar)
-  funnel|cohorts|rfm|attribution|kpis|maturity --params JSON [--csv [TABLE]] [--out FILE]
-                               run an analysis (parameters as in the API); JSON, or one table as CSV
-  rfm --params '{"write":true}' also stores rfm_recency, rfm_frequency, rfm_monetary, rfm_group on profiles
-
-The replica file is <RAPPORT_DATA_DIR>/analytics.duckdb; one process opens it at a time, so run
-these with the server stopped, or use the API (/api/v1/analytics/...) of the running server.`;
+const USAGE = helpText('analytics');
 
 function parsed<T extends TSchema>(schema: T, text: string | undefined, name: string): unknown {
   let value: unknown = {};

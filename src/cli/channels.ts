@@ -4,21 +4,9 @@ import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
 import { starterTemplates } from '../templates/starters.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport channels <action> [options]   (--workspace W, default "default")
-
-  status                               configured channels and the VAPID public key
-  starters                             starter templates; install one with: install-starter KEY
-  install-starter KEY                  create a template from a starter
-  preview TEMPLATE PROFILE             render a template for a profile (nothing is sent)
-  test-send TEMPLATE PROFILE TO        send the rendering to a test address
-  send TEMPLATE PROFILE --channel C --key K [--coupon POOL] [--transactional]
-  messages [--profile P] [--status S]  the message log
-  coupons-generate POOL COUNT          generate unguessable codes into a pool
-  coupons-report                       issued vs redeemed vs revenue per pool
-  suppress CHANNEL ADDRESS REASON      add to the suppression list (bounced|complained|unsubscribed|manual)
-  erase PROFILE --reason R             erase a person (waits for the job; prints rows per table)
-  export PROFILE [--out FILE]          export everything held about a person as JSON`;
+const USAGE = helpText('channels');
 
 /**
  * `rapport channels ...`: templates, sends, coupons, suppression and privacy requests on the

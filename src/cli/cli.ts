@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { isImportKind, importKinds, type ImportFormat } from '../imports/import-job.js';
-import { runDemo } from '../demo/run-demo.js';
 import { replay } from '../processor/replay.js';
 import { IdentityRulesStore } from '../identity/identity-rules-store.js';
 import { createProgress } from './progress.js';
@@ -20,71 +19,52 @@ import { clvCommand, predictCommand } from './predict.js';
 import { experimentsCommand } from './experiments.js';
 import { segmentsCommand } from './segments.js';
 import { analyticsCommand } from './analytics.js';
+import { demoCommand } from './demo.js';
+import { commandHelp, isCommandName, type CommandName } from './command-help.js';
+import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
 
-const USAGE = `rapport <command> [options]
+/** What runs each command; typed by the help table, so every command has help and vice versa. */
+const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
+  start: () => start(),
+  migrate: () => migrate(),
+  keys,
+  import: importFile,
+  demo: demoCommand,
+  replay: replayCommand,
+  segments: segmentsCommand,
+  recs: recsCommand,
+  predict: predictCommand,
+  clv: clvCommand,
+  experiments: experimentsCommand,
+  journeys: journeysCommand,
+  analytics: analyticsCommand,
+  channels: channelsCommand,
+  help: async (args) => help(args),
+};
 
-Commands:
-  start                 run the server (ingest, admin API, processor) on PORT (default 4000)
-  migrate               apply pending database migrations and exit
-  keys                  list write keys and admin tokens; keys create-key NAME | create-token NAME
-  import KIND FILE      bulk import: KIND is customers | orders | products | events; FILE is .csv or .ndjson
-  replay                rebuild all derived state (profiles, identities) from the event log
-  demo                  generate a synthetic shop: --customers N --seed S
-  segments              segments and audiences: list | create NAME --condition JSON | estimate | members ID [--csv] | explain ID PROFILE | ...
-  recs                  recommendations: recs eval --file F --protocol loo|time --strategy S; recs train
-  predict               refit CLV, churn, propensity, next-order and stock-out models now and write profile scores
-  clv fit               fit BG/NBD, Pareto/NBD or Gamma-Gamma on a file: --model M --transactions F | --summary F
-  experiments           A/B tests: list | create --file F | start | stop | promote | results KEY | evaluate | power
-  journeys              journeys: list | create | recipe | activate | pause | report | dry-run ... (journeys help)
-  channels              templates, sends, coupons, suppression, erasure and export: status | starters | preview | send | erase | export ... (channels help)
-  analytics             analytics replica and analyses: status | sync | rebuild | funnel | cohorts | rfm | attribution | kpis | maturity (analytics help)
-  help                  this text
-
-Configuration comes from the environment; see README.md.`;
+/** `rapport help [COMMAND [ACTION]]`, `rapport COMMAND [ACTION] --help`. */
+function help(args: readonly string[]): number {
+  const [name, action] = args.filter((arg) => arg !== '--help' && arg !== '-h');
+  if (name === undefined || !isCommandName(name)) {
+    if (name !== undefined) {
+      process.stderr.write(`rapport: unknown command "${name}"; the commands are ${Object.keys(commandHelp).join(', ')}\n\n${renderOverview(commandHelp)}`);
+      return 2;
+    }
+    process.stdout.write(renderOverview(commandHelp));
+    return 0;
+  }
+  process.stdout.write(renderCommandHelp(name, commandHelp[name], action));
+  return 0;
+}
 
 /** Runs one CLI command; resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'start':
-        return await start();
-      case 'migrate':
-        return await migrate();
-      case 'keys':
-        return await keys(rest);
-      case 'import':
-        return await importFile(rest);
-      case 'demo':
-        return await demo(rest);
-      case 'replay':
-        return await replayCommand(rest);
-      case 'segments':
-        return await segmentsCommand(rest);
-      case 'recs':
-        return await recsCommand(rest);
-      case 'predict':
-        return await predictCommand(rest);
-      case 'clv':
-        return await clvCommand(rest);
-      case 'experiments':
-        return await experimentsCommand(rest);
-      case 'journeys':
-        return await journeysCommand(rest);
-      case 'analytics':
-        return await analyticsCommand(rest);
-      case 'channels':
-        return await channelsCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      default:
-        process.stderr.write(`rapport: unknown command "${command}"\n\n${USAGE}\n`);
-        return 2;
-    }
+    if (command === undefined || command === '--help' || command === '-h') return help([]);
+    if (!isCommandName(command)) return help([command]);
+    if (wantsHelp(rest)) return help([command, ...rest.filter((arg) => !arg.startsWith('-'))]);
+    return await runners[command](rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`rapport: configuration error: ${error.message}\n`);
@@ -229,42 +209,6 @@ async function importFile(args: string[]): Promise<number> {
     if (job.rowsFailed > 20) process.stdout.write(`... ${job.rowsFailed - 20} more bad rows (GET /api/v1/imports/${job.id} lists the first 1000)\n`);
     process.stdout.write(`${job.status}: ${job.rowsOk} rows imported, ${job.rowsFailed} rejected (job ${job.id})\n`);
     return job.status === 'completed' ? 0 : 1;
-  } finally {
-    await rapport.close();
-  }
-}
-
-/** `demo --customers N --seed S`: a synthetic shop sent through the real ingest path. */
-async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { customers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' }, days: { type: 'string', default: '90' }, workspace: { type: 'string', short: 'w' } },
-  });
-  const customers = Number(values.customers);
-  const seed = Number(values.seed);
-  const days = Number(values.days);
-  if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(seed) || !Number.isInteger(days) || days < 1) {
-    process.stderr.write('rapport: --customers, --seed and --days must be positive integers\n');
-    return 2;
-  }
-  const config = loadConfig();
-  const rapport = await createRapport(config);
-  try {
-    const bar = createProgress(process.stderr, { label: 'demo', unit: 'events' });
-    const result = await runDemo({
-      ingest: rapport.ingest,
-      catalog: rapport.catalog,
-      workspaceId: values.workspace ?? DEFAULT_WORKSPACE,
-      customers,
-      seed,
-      days,
-      onProgress: (progress) => bar.update(progress.events, `${progress.accepted} accepted`),
-    });
-    bar.finish(`${result.accepted} accepted`);
-    // Leave the shop ready to explore: every event turned into profiles before exiting.
-    await rapport.processor.drain();
-    process.stdout.write(`demo store: ${result.products} products, ${result.events} events (${result.accepted} accepted, ${result.duplicates} already stored, ${result.rejected} rejected)\n`);
-    return result.rejected === 0 ? 0 : 1;
   } finally {
     await rapport.close();
   }

@@ -6,19 +6,9 @@ import { RapportError } from '../shared/errors.js';
 import { minimumDetectableEffect, sampleSizePerVariant } from '../experiments/stats/power.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress } from './progress.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport experiments <command> [options] [--workspace W]
-
-  list                           experiments with status and winner
-  create --file F.json           create a draft from a definition (see README, "Experiments")
-  start KEY | stop KEY           start or stop assigning units
-  promote KEY VARIANT            complete the experiment and roll VARIANT out to everyone
-  results KEY                    results, warnings and verdict as one JSON line (auto-promotes when the rule is met)
-  evaluate                       rebalance running bandits and read every running experiment's results
-                                 (run it on a schedule for auto-promotion)
-  power --baseline P [--effect E] [--units N] [--alpha A] [--power B]
-                                 units per variant to detect a relative effect E on a rate P, or the
-                                 smallest detectable effect with N units per variant`;
+const USAGE = helpText('experiments');
 
 /**
  * `rapport experiments ...`: manage experiments and read results from the command line.

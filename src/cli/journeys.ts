@@ -9,23 +9,9 @@ import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { openDatabase } from '../storage/database.js';
 import { TemplateService } from '../templates/template-service.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport journeys <action> [options]   (--workspace W, default "default")
-
-  list                               journeys with status and version
-  show ID                            the definition as JSON
-  create FILE                        create a draft from a JSON definition file
-  recipe NAME [--activate]           create a ready journey: ${Object.keys(recipes).join(', ')}
-         [--template ROLE=ID]... [--coupon ROLE=ID]... [--start-at ISO] [--currency EUR]
-                                     with real delivery, creates the templates (from the starters)
-                                     and coupon pools it needs unless they exist or are given
-  activate | pause | resume | archive ID
-  report ID [--window-days N]        entered, in progress, exits, sends, conversions, per node
-  dry-run ID PROFILE [--assume EVENT]...  each step the journey would take for one profile, and when
-  enter ID PROFILE [--key K]         enter one profile (API trigger)
-  dead-jobs                          dead-lettered scheduler jobs with their reasons
-
-A running server picks up changes made here within a second.`;
+const USAGE = helpText('journeys');
 
 /** `ROLE=ID` pairs of --template / --coupon. */
 function roleIds(pairs: string[], flag: string): Record<string, string> {

@@ -16,14 +16,9 @@ import { RapportError } from '../shared/errors.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import type { RefreshPhase } from '../predictive/jobs/predictive-service.js';
 import { createProgress, type Progress } from './progress.js';
+import { helpText } from './command-help.js';
 
-const CLV_USAGE = `usage: rapport clv fit --model bgnbd|pareto|gammagamma|mbgnbd|bgbb (--transactions FILE | --summary FILE)
-         [--period week|day] [--calibration-end YYYY-MM-DD]
-         [--customer-column NAME] [--date-column NAME] [--amount-column NAME]
-  --transactions  CSV (or .csv.gz) of orders: customer id, date, amount (several orders on one day count as one)
-  --summary       CSV with x, t_x, T (lifetimes: frequency, recency, T) and optionally monetary (zbar, m_x);
-                  for bgbb (discrete opportunities): x, t_x, n and a weight (frequency, recency, periods, weights)
-Prints one final JSON line with the fitted parameters and the log-likelihood.`;
+const CLV_USAGE = helpText('clv', 'fit');
 
 const MODELS = ['bgnbd', 'pareto', 'gammagamma', 'mbgnbd', 'bgbb'] as const;
 type ModelName = (typeof MODELS)[number];

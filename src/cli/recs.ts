@@ -7,16 +7,9 @@ import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress } from './progress.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport recs <eval|train> [options]
-
-  eval --file F [--file F2] --protocol loo|time --strategy S [--k 10] [--k 20]
-       [--format sequences|csv|baskets] [--mask-history true|false] [--fit-on train|history]
-       [--target test|validation] [--train-share 0.8] [--user-col C --item-col C --time-col C]
-       strategies: ${evalStrategyNames.join(', ')}
-       prints the metrics as one final JSON line
-  train [--workspace W]
-       trains every strategy of the workspace from its event log and catalog and prints the model report`;
+const USAGE = helpText('recs');
 
 /**
  * `rapport recs eval` (offline evaluation of a strategy on an interaction file) and

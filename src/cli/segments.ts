@@ -6,21 +6,9 @@ import type { Segment } from '../segments/segment-service.js';
 import { RapportError } from '../shared/errors.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress } from './progress.js';
+import { helpText } from './command-help.js';
 
-const USAGE = `rapport segments <action> [options]   (--workspace W, default "default")
-
-  list                                 every segment with members and status
-  show ID                              one segment as JSON
-  create NAME --condition JSON|@FILE   create a live segment and backfill it (progress bar)
-  edit ID [--name N] [--condition JSON|@FILE]
-  estimate --condition JSON|@FILE      size and a sample before saving
-  retargeting DAYS                     audience: visited in the last DAYS days
-  static NAME                          create an empty static list
-  upload ID FILE.csv [--replace]       members of a static list from CSV (profile_id, user_id, email, phone...)
-  members ID [--csv]                   list members (or stream them as CSV)
-  explain ID PROFILE_ID                why a profile is (not) in a segment, condition by condition
-  delete ID                            refused while other segments use it
-  backfill                             run pending backfills to the end`;
+const USAGE = helpText('segments');
 
 function readCondition(value: string | undefined): unknown {
   if (value === undefined) throw new RapportError('invalid_request', 'pass --condition with JSON or @file.json');

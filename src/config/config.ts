@@ -34,6 +34,8 @@ export interface Config {
   trustProxy: boolean;
   /** Days of raw events to keep in the log; 0 keeps them forever. */
   eventRetentionDays: number;
+  /** Minutes after which processed event payloads are stored compacted (SQLite); 0 turns it off. */
+  eventCompactAfterMinutes: number;
   /** SMTP server for email (`smtp://user:pass@host:587`, `smtps://...`); `RAPPORT_SMTP_URL`. */
   smtpUrl: string | undefined;
   /** From header of email Rapport sends (reports); `RAPPORT_SMTP_FROM`. */
@@ -67,6 +69,23 @@ export interface Config {
   secretKey: string | undefined;
   /** Earlier keys, still opening values sealed before a rotation; `RAPPORT_SECRET_KEYS_OLD` (comma-separated). */
   secretKeysOld: string[];
+  /** Token-bucket rate limits (issue 12), see docs/ingest-limits.md; a rate of 0 turns one off. */
+  rateLimits: RateLimits;
+}
+
+/** One token bucket: `perSecond` requests refill each second, up to `burst` at once; perSecond 0 = no limit. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RateLimits {
+  /** Every tracking request (/v1/*) per client address; `RAPPORT_RATE_INGEST_IP`, `RAPPORT_RATE_INGEST_IP_BURST`. */
+  ingestPerIp: RateLimit;
+  /** Authenticated tracking requests per write key; `RAPPORT_RATE_INGEST_KEY`, `RAPPORT_RATE_INGEST_KEY_BURST`. */
+  ingestPerWriteKey: RateLimit;
+  /** Admin API requests per admin token; `RAPPORT_RATE_ADMIN_TOKEN`, `RAPPORT_RATE_ADMIN_TOKEN_BURST`. */
+  adminPerToken: RateLimit;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +181,21 @@ function outboundConfig(env: Env): Pick<Config, 'outboundAllow' | 'secretKey' | 
   return { outboundAllow, secretKey, secretKeysOld };
 }
 
+function rateLimit(env: Env, name: string, perSecond: number, burst: number): RateLimit {
+  const rate = integer(env, name, perSecond, 0, 1_000_000);
+  return { perSecond: rate, burst: integer(env, `${name}_BURST`, Math.max(burst, rate), 1, 10_000_000) };
+}
+
+// Generous defaults: above Segment's recommended 1,000 requests/s per workspace and above what
+// the benchmarks send from one address; operators and tests set tighter ones.
+function rateLimitConfig(env: Env): RateLimits {
+  return {
+    ingestPerIp: rateLimit(env, 'RAPPORT_RATE_INGEST_IP', 5000, 20_000),
+    ingestPerWriteKey: rateLimit(env, 'RAPPORT_RATE_INGEST_KEY', 5000, 20_000),
+    adminPerToken: rateLimit(env, 'RAPPORT_RATE_ADMIN_TOKEN', 200, 2000),
+  };
+}
+
 /**
  * Reads and validates configuration from an environment map.
  * @example const config = loadConfig(process.env);
@@ -187,6 +221,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     processorBatchSize: integer(env, 'RAPPORT_PROCESSOR_BATCH', 2000, 1, 100000),
     processorLingerMs: integer(env, 'RAPPORT_PROCESSOR_LINGER_MS', 25, 0, 10000),
     eventRetentionDays: integer(env, 'RAPPORT_EVENT_RETENTION_DAYS', 0, 0, 100000),
+    eventCompactAfterMinutes: integer(env, 'RAPPORT_EVENT_COMPACT_AFTER_MINUTES', 10, 0, 525_600),
     trustProxy: flag(env, 'RAPPORT_TRUST_PROXY', false),
     smtpUrl: smtpUrl(env),
     smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',
@@ -195,6 +230,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),
     ...channelConfig(env),
     ...outboundConfig(env),
+    rateLimits: rateLimitConfig(env),
   };
   return { ...config, ...overrides };
 }

@@ -59,6 +59,46 @@ describe('generateDemoStore', () => {
     expect((messages.at(-1)?.timestamp ?? '') < '2024-04-30T00:00:00.000Z').toBe(true);
   });
 
+  it('ends at the given end, within a minute, and spans the given days (default 180)', () => {
+    const end = Date.parse('2026-12-07T05:20:00Z');
+    for (const days of [undefined, 30]) {
+      const generated = [...generateDemoStore({ customers: 120, seed: 3, end, ...(days === undefined ? {} : { days }) }).messagesSync()];
+      const times = generated.map((message) => Date.parse(message.timestamp));
+      const last = Math.max(...times);
+      const first = Math.min(...times);
+      expect(last).toBeLessThan(end);
+      expect(end - last).toBeLessThan(60_000);
+      const span = (days ?? 180) * 86_400_000;
+      expect(first).toBeGreaterThanOrEqual(end - span);
+      // Traffic starts in the first days of the window, not weeks later.
+      expect(first - (end - span)).toBeLessThan(3 * 86_400_000);
+    }
+    const again = (when: number) => digest([...generateDemoStore({ customers: 60, seed: 3, end: when, days: 20 }).messagesSync()]);
+    expect(again(end)).toBe(again(end));
+    expect(again(end)).not.toBe(again(end + 3_600_000));
+  });
+
+  it('leaves shoppers on the site at the end, some with carts from the last hour', () => {
+    const end = Date.parse('2026-12-07T05:20:00Z');
+    const generated = [...generateDemoStore({ customers: 600, seed: 5, end, days: 30 }).messagesSync()];
+    const lastHourCarts = generated.filter((message) => message.event === 'Product Added' && end - Date.parse(message.timestamp) < 3_600_000);
+    expect(lastHourCarts.length).toBeGreaterThan(0);
+  });
+
+  it('live sessions continue the shop with new ids: known customers return, newcomers sign up', () => {
+    const store = generateDemoStore({ customers: 80, seed: 3, end: Date.parse('2026-12-07T05:20:00Z'), days: 20 });
+    const history = new Set([...store.messagesSync()].map((message) => message.messageId));
+    const start = Date.parse('2026-12-07T05:21:00Z');
+    const live = Array.from({ length: 300 }, (_, i) => store.liveSession(start + i * 2000, 'r1')).flat();
+    expect(live.every((message) => message.messageId.startsWith('live-r1-') && !history.has(message.messageId))).toBe(true);
+    expect(new Set(live.map((message) => message.messageId)).size).toBe(live.length);
+    expect(live.every((message) => Date.parse(message.timestamp) >= start && Date.parse(message.timestamp) < start + 600 * 1000 + 3_600_000)).toBe(true);
+    const users = new Set(live.map((message) => message.userId).filter((id) => id !== undefined));
+    expect([...users].some((id) => /^cus_3_0000[0-7]\d$/.test(id))).toBe(true);
+    const events = new Set(live.map((message) => message.event));
+    for (const name of ['Product Viewed', 'Product Added', 'Order Completed', 'Signed Up', 'Email Captured']) expect(events).toContain(name);
+  });
+
   it('builds a valid catalog with departments, brands and some sold-out products', () => {
     const { products } = generateDemoStore(options);
     expect(products.length).toBeGreaterThanOrEqual(200);

@@ -22,9 +22,14 @@ export interface DemoOptions {
   /** Registered customers (people who identify at some point); anonymous visitors come on top. */
   customers: number;
   seed?: number;
-  /** Length of the simulated window (default 90). */
+  /** Length of the simulated window in days (default 180). */
   days?: number;
-  /** First day of the window (default 2024-01-01). */
+  /**
+   * When the history ends (default: now). With the same seed and end the output is identical;
+   * sessions in progress at the end (some with fresh carts) make the shop look alive right now.
+   */
+  end?: Date | number | string;
+  /** First moment of the window instead of `end` (the window then ends `days` later). */
   start?: Date | number | string;
   /** Catalog size (default: 200 plus one per 50 customers, at most 500). */
   products?: number;
@@ -39,11 +44,22 @@ export interface DemoStore {
   messages(): AsyncGenerator<DemoMessage>;
   /** The same sequence, synchronously (benchmarks that pre-generate). */
   messagesSync(): Generator<DemoMessage>;
+  /** First and last moment of the window (ms). */
+  window: { start: number; end: number };
+  /**
+   * Sessions after the window, for `rapport demo --live`: each call draws one visitor (a known
+   * customer coming back, a new anonymous visitor, or a newcomer who signs up) and returns that
+   * session's messages, timestamped from `time` on. Ids start with `live-<seed>-<runId>` so
+   * they never collide with the history or another live run.
+   */
+  liveSession(time: number, runId: string, pace?: number): DemoMessage[];
 }
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
+/** Live sessions run this many times faster than browsing in the history (8-90 s between pages there). */
+const LIVE_PACE = 4;
 
 type Source = 'organic' | 'paid' | 'email' | 'social' | 'direct' | 'referral';
 type Device = 'mobile' | 'desktop' | 'tablet';
@@ -104,7 +120,7 @@ interface Visitor {
 }
 
 type Scheduled =
-  | { time: number; seq: number; kind: 'visit'; visitor: Visitor; source?: Source; campaign?: string }
+  | { time: number; seq: number; kind: 'visit'; visitor: Visitor; source?: Source; campaign?: string; extra?: boolean }
   | { time: number; seq: number; kind: 'campaign'; number: number };
 
 interface Pending {
@@ -126,8 +142,7 @@ const byTime = <T extends { time: number; seq: number }>(a: T, b: T) => a.time -
  */
 export function generateDemoStore(options: DemoOptions): DemoStore {
   const seed = options.seed ?? 1;
-  const start = startOf(options.start);
-  const end = start + (options.days ?? 90) * DAY;
+  const { start, end } = windowOf(options);
   const productCount = options.products ?? Math.min(500, 200 + Math.floor(options.customers / 50));
   const products = generateCatalog(Random.derive(seed, 'catalog'), productCount, options.currency ?? 'USD');
   const currency = options.currency ?? 'USD';
@@ -153,7 +168,19 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
       const visitor = createVisitor(index, index < options.customers);
       visitors.push(visitor);
       const first = visitor.person === undefined ? start + visitor.random.next() * (end - start) : start + visitor.random.exponential(visitor.gapDays * DAY);
-      schedule.push({ time: atHour(visitor.random, first), seq: seq++, kind: 'visit', visitor });
+      let time = atHour(visitor.random, first);
+      // The hour of day may fall before a window that does not start at midnight.
+      if (time < start) time += DAY;
+      schedule.push({ time, seq: seq++, kind: 'visit', visitor });
+    }
+    // Shoppers on the site when the window ends: the first lands half a minute before the end,
+    // the others within the last 70 minutes, so fresh carts are waiting to be abandoned.
+    const onSite = new Random(seed ^ 0x5eed);
+    const inFlight = Math.max(3, Math.round(options.customers / 150));
+    for (let i = 0; i < inFlight && options.customers > 0; i++) {
+      const visitor = visitors[onSite.int(0, options.customers - 1)];
+      const time = end - (i === 0 ? 30_000 : onSite.int(2, 70) * MINUTE);
+      if (visitor !== undefined && time > start) schedule.push({ time, seq: seq++, kind: 'visit', visitor, extra: true });
     }
     // Weekly newsletter on Tuesdays-ish: every 7 days from day 1, at 09:00 UTC.
     for (let number = 0, time = start + DAY + 9 * HOUR; time < end; number++, time += 7 * DAY) {
@@ -174,10 +201,10 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
         continue;
       }
       const { visitor } = next;
-      if (next.time > visitor.churnAt && next.source !== 'email') continue;
+      if (next.time > visitor.churnAt && next.source !== 'email' && next.extra !== true) continue;
       const sessionEnd = runSession(visitor, next.time, next.source, next.campaign, emit);
-      // Email-triggered visits are extra; the visitor's own rhythm continues from the regular ones.
-      if (next.source === 'email' && next.campaign !== undefined) continue;
+      // Email-triggered and end-of-window visits are extra; the visitor's own rhythm continues from the regular ones.
+      if ((next.source === 'email' && next.campaign !== undefined) || next.extra === true) continue;
       if (visitor.person === undefined && visitor.random.chance(visitor.leaveProbability)) continue;
       const earliest = sessionEnd + HOUR;
       let nextVisit = atHour(visitor.random, Math.max(earliest, next.time + visitor.random.exponential(visitor.gapDays * DAY)));
@@ -248,13 +275,14 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     forcedSource: Source | undefined,
     campaignName: string | undefined,
     emit: (time: number, message: DemoMessage) => void,
+    idPrefix = 'demo',
   ): number {
     const { random } = visitor;
     const sessionNo = visitor.sessions++;
     const device = visitor.devices.length > 1 && random.chance(0.4) ? visitor.devices[1] : visitor.devices[0];
     if (device === undefined) throw new Error('visitor without a device');
     const source = forcedSource ?? random.weighted(SOURCES);
-    const prefix = `demo-${seed}-v${visitor.index}-s${sessionNo}`;
+    const prefix = `${idPrefix}-${seed}-v${visitor.index}-s${sessionNo}`;
     let counter = 0;
     let time = startTime;
     const campaign = campaignContext(random, source, campaignName, visitor.department);
@@ -293,6 +321,8 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
       if (reason === 'signup') visitor.signupAt = Math.min(visitor.signupAt, time);
       send({ type: 'identify', traits: traitsOf(person, visitor.signupAt, visitor.emailConsent) });
       if (reason === 'signup') send({ type: 'track', event: 'Signed Up', properties: { method: 'email' } });
+      // The welcome series starts from a captured email (newsletter box or account form).
+      if (reason === 'signup' && visitor.emailConsent) send({ type: 'track', event: 'Email Captured', properties: { email: person.email, form: 'signup' } });
     };
 
     // Landing page.
@@ -324,7 +354,7 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
 
     const viewedCount = Math.min(8, 1 + Math.floor(random.exponential(1.6)));
     const cart: Array<{ product: DemoProduct; quantity: number }> = [];
-    const cartId = `cart-${seed}-${visitor.index}-${sessionNo}`;
+    const cartId = `cart-${prefix}`;
     const intent = visitor.person === undefined ? 0.1 : 0.22;
     for (let i = 0; i < viewedCount; i++) {
       if (i > 0 && random.chance(0.25)) department = random.pick(departments);
@@ -352,7 +382,7 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     // Most carts are abandoned; anonymous-only visitors never get past checkout.
     if (!random.chance(0.5)) return time;
     const subtotalBefore = round(cart.reduce((sum, { product, quantity }) => sum + product.price * quantity, 0));
-    const orderId = `ord-${seed}-${visitor.index}-${sessionNo}`;
+    const orderId = `ord-${prefix}`;
     send(
       { type: 'track', event: 'Checkout Started', properties: { order_id: orderId, cart_id: cartId, value: subtotalBefore, revenue: subtotalBefore, currency, products: cartProducts } },
       { path: '/checkout', title: 'Checkout' },
@@ -366,7 +396,7 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     const tax = round(revenue * 0.08);
     const shipping = revenue >= 75 ? 0 : 6.95;
     const order: Record<string, unknown> = {
-      checkout_id: `chk-${seed}-${visitor.index}-${sessionNo}`,
+      checkout_id: `chk-${prefix}`,
       order_id: orderId,
       affiliation: 'Rapport Demo Shop',
       subtotal: revenue,
@@ -430,9 +460,48 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     }
   }
 
+  // Live visitors: known customers keep their index (and userId); newcomers are numbered after
+  // everyone the history simulated, so their ids are new.
+  const liveRandom = new Random(seed ^ 0x11fe);
+  const liveVisitors = new Map<number, Visitor>();
+  let newcomers = 0;
+  const historyVisitors = options.customers + Math.round(options.customers * (options.anonymousPerCustomer ?? 2.5));
+  function liveSession(time: number, runId: string, pace = LIVE_PACE): DemoMessage[] {
+    const roll = liveRandom.next();
+    let visitor: Visitor | undefined;
+    if (roll < 0.55 && options.customers > 0) {
+      const index = liveRandom.int(0, options.customers - 1);
+      visitor = liveVisitors.get(index);
+      if (visitor === undefined) {
+        visitor = createVisitor(index, true);
+        // A known customer: the account exists, so the session logs in rather than signs up.
+        visitor.signedUp = true;
+        visitor.signupAt = Math.min(visitor.signupAt, time);
+        liveVisitors.set(index, visitor);
+      }
+    } else {
+      const index = historyVisitors + newcomers++;
+      visitor = createVisitor(index, roll > 0.8);
+      // A newcomer who registers does it in this session.
+      if (visitor.person !== undefined) visitor.signupAt = time;
+      liveVisitors.set(index, visitor);
+    }
+    const out: Pending[] = [];
+    let order = 0;
+    runSession(visitor, time, undefined, undefined, (at, message) => out.push({ time: at, seq: order++, message }), `live-${runId}`);
+    // A refund days later is not part of a live session; the rest plays `pace` times faster than the
+    // history (default LIVE_PACE), so a newcomer sees carts and orders within a minute or two.
+    return out
+      .sort(byTime)
+      .filter((entry) => entry.time - time < HOUR)
+      .map((entry) => ({ ...entry.message, timestamp: new Date(time + Math.round((entry.time - time) / pace)).toISOString() }));
+  }
+
   return {
     products,
     messagesSync,
+    window: { start, end },
+    liveSession,
     async *messages() {
       yield* messagesSync();
     },
@@ -526,9 +595,19 @@ function atHour(random: Random, time: number): number {
   return day + random.weighted(HOURS) * HOUR + random.int(0, 59) * MINUTE + random.int(0, 59) * 1000;
 }
 
-function startOf(start: Date | number | string | undefined): number {
-  if (start === undefined) return Date.parse('2024-01-01T00:00:00Z');
-  const ms = start instanceof Date ? start.getTime() : typeof start === 'number' ? start : Date.parse(start);
-  if (Number.isNaN(ms)) throw new Error(`invalid demo start ${String(start)}`);
+/** The simulated window: `days` (default 180) ending at `end` (default now), or starting at `start`. */
+function windowOf(options: DemoOptions): { start: number; end: number } {
+  const length = (options.days ?? 180) * DAY;
+  if (options.start !== undefined && options.end === undefined) {
+    const start = instant(options.start, 'start');
+    return { start, end: start + length };
+  }
+  const end = options.end === undefined ? Date.now() : instant(options.end, 'end');
+  return { start: end - length, end };
+}
+
+function instant(value: Date | number | string, name: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (Number.isNaN(ms)) throw new Error(`invalid demo ${name} ${String(value)}`);
   return ms;
 }

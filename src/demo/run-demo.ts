@@ -86,7 +86,8 @@ export function demoEventBatches(options: { events: number; seed?: number; batch
   // Each round is a separate store (its own seed, so its own ids); one round is almost always enough.
   for (let round = 0; produced < options.events; round++) {
     const seed = (options.seed ?? 1) + round * 7919;
-    const store = generateDemoStore({ customers: Math.max(20, Math.ceil((options.events - produced) / 60)), seed, days: options.days ?? 90 });
+    // A fixed window keeps the batches identical from run to run.
+    const store = generateDemoStore({ customers: Math.max(20, Math.ceil((options.events - produced) / 60)), seed, days: options.days ?? 90, start: '2024-01-01T00:00:00Z' });
     for (const message of store.messagesSync()) {
       batch.push(message);
       produced += 1;

@@ -10,6 +10,15 @@ function isFastifyError(error: unknown): error is FastifyError {
 }
 
 /**
+ * PostgreSQL refuses U+0000 in text (22021) and in jsonb escapes (22P05) where SQLite stores it:
+ * that is the client's input, not a server fault, on whichever store.
+ */
+function isNulRefusal(error: unknown): boolean {
+  if (!(error instanceof Error) || !('code' in error)) return false;
+  return (error.code === '22021' && error.message.includes('0x00')) || error.code === '22P05';
+}
+
+/**
  * The one place errors become HTTP responses: registry errors keep their code and message,
  * Fastify's own errors (schema validation, body limits) are mapped to registry codes, and
  * anything else is logged and answered with a sanitized 500 that names the request id.
@@ -39,6 +48,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else if (isFastifyError(error) && typeof error.statusCode === 'number' && error.statusCode < 500) {
       status = error.statusCode;
       body = { error: { code: 'invalid_request', message: error.message } };
+    } else if (isNulRefusal(error)) {
+      status = 400;
+      body = { error: { code: 'invalid_request', message: 'a value in this request contains a NUL byte (U+0000), which cannot be stored; remove it' } };
     } else {
       request.log.error({ err: error }, 'unhandled error');
       status = 500;

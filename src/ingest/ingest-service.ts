@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
+import { sliceYielder } from '../shared/yield-slices.js';
 import type { Database, Tx } from '../storage/database.js';
 import { appendEvents, createEventAppender, quarantine, type AppendRow, type EventAppender, type RejectedRow } from '../storage/repositories/event-log.js';
 import type { MessageType } from './message.js';
@@ -99,7 +100,9 @@ export class IngestService {
     const rejected: ItemRejection[] = [];
     const rejectedRows: RejectedRow[] = [];
     const single = batch.pathType !== undefined;
-    batch.items.forEach((item, index) => {
+    const slice = sliceYielder();
+    for (let index = 0; index < batch.items.length; index += 1) {
+      const item = batch.items[index];
       if (index >= MAX_BATCH_ITEMS) {
         const problem: ItemProblem = {
           code: 'batch_too_many',
@@ -107,9 +110,17 @@ export class IngestService {
           message: `a batch may hold at most ${MAX_BATCH_ITEMS} messages; send the rest in another request`,
         };
         rejected.push({ index, ...problem });
-        rejectedRows.push(this.rejectedRow(ctx, problem, item));
-        return;
+        // One quarantine row for the whole overflow: a copy per item would let one request
+        // write thousands of rows it was never allowed to send.
+        if (index === MAX_BATCH_ITEMS) {
+          const overflow = batch.items.length - MAX_BATCH_ITEMS;
+          rejectedRows.push(this.rejectedRow(ctx, { ...problem, message: `${overflow} messages past the first ${MAX_BATCH_ITEMS} were dropped` }, { overflow }));
+        }
+        continue;
       }
+      // Validation and normalization of a big batch run in slices, so the event loop keeps serving.
+      const pause = slice();
+      if (pause !== undefined) await pause;
       const result = normalizeMessage(item, single ? undefined : index, {
         receivedAt: ctx.receivedAt,
         partitions: this.deps.partitions,
@@ -126,7 +137,7 @@ export class IngestService {
         rejected.push({ index, ...result.problem });
         rejectedRows.push(this.rejectedRow(ctx, result.problem, item));
       }
-    });
+    }
     const stored = this.gate === undefined || rows.length === 0 ? rows : await this.gate(ctx.workspaceId, rows);
     if (stored.length === 0 && rejectedRows.length === 0) return { accepted: rows.length, duplicates: 0, rejected };
     const duplicates = await new Promise<number>((resolve, reject) => {
@@ -244,7 +255,13 @@ export class IngestService {
   }
 
   private rejectedRow(ctx: IngestContext, problem: ItemProblem, item: unknown): RejectedRow {
-    let payload = JSON.stringify(item) ?? 'null';
+    let payload: string;
+    try {
+      payload = JSON.stringify(item) ?? 'null';
+    } catch {
+      // Too deep to serialize (the reason it was rejected): keep the reason, not the item.
+      payload = JSON.stringify({ unserializable: problem.code });
+    }
     if (payload.length > MAX_QUARANTINE_PAYLOAD) payload = payload.slice(0, MAX_QUARANTINE_PAYLOAD);
     return {
       id: randomId('rej', 12),

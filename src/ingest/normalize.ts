@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fnv1a } from '../shared/ids.js';
 import type { AppendRow } from '../storage/repositories/event-log.js';
+import { checkJsonLimits, type JsonProblem } from './json-limits.js';
 import { isJsonObject, messageTypes, type JsonObject, type MessageType, type TrackingMessage } from './message.js';
 
 /** Segment's per-message limit (32 KB), measured on the stored JSON. */
@@ -25,7 +26,8 @@ export interface ItemProblem {
     | 'invalid_timestamp'
     | 'invalid_message_id'
     | 'message_too_large'
-    | 'batch_too_many';
+    | 'batch_too_many'
+    | JsonProblem['code'];
   field: string;
   message: string;
 }
@@ -86,15 +88,20 @@ function readId(value: unknown): IdResult {
 
 type TimeResult = { ok: true; value: number | undefined } | { ok: false };
 
+/** Event times must fall in years 1970-9999: `1e19` or `+275760-09-13` cannot be an ISO-8601 date-time we store. */
+export const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function inRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= LATEST_TIME;
+}
+
 function readTime(value: unknown): TimeResult {
   if (value === undefined || value === null || value === '') return { ok: true, value: undefined };
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? { ok: false } : { ok: true, value: ms };
-  }
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return { ok: true, value: value.getTime() };
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return { ok: true, value };
-  return { ok: false };
+  let ms = Number.NaN;
+  if (typeof value === 'string') ms = value.length <= 64 ? Date.parse(value) : Number.NaN;
+  else if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'number' && value > 0) ms = value;
+  return inRange(ms) ? { ok: true, value: ms } : { ok: false };
 }
 
 /** Partition of an event: a hash of its first identifier, so one identity's events stay in order. */
@@ -190,11 +197,11 @@ export function normalizeMessage(raw: unknown, index: number | undefined, ctx: N
   message.messageId = messageId;
 
   const explicit = readTime(raw.timestamp);
-  if (!explicit.ok) return fail('invalid_timestamp', `${at}timestamp`, 'timestamp must be an ISO-8601 date-time');
+  if (!explicit.ok) return fail('invalid_timestamp', `${at}timestamp`, 'timestamp must be an ISO-8601 date-time in years 1970-9999');
   const original = readTime(raw.originalTimestamp);
-  if (!original.ok) return fail('invalid_timestamp', `${at}originalTimestamp`, 'originalTimestamp must be an ISO-8601 date-time');
+  if (!original.ok) return fail('invalid_timestamp', `${at}originalTimestamp`, 'originalTimestamp must be an ISO-8601 date-time in years 1970-9999');
   const sentAt = readTime(raw.sentAt ?? ctx.batchSentAt);
-  if (!sentAt.ok) return fail('invalid_timestamp', `${at}sentAt`, 'sentAt must be an ISO-8601 date-time');
+  if (!sentAt.ok) return fail('invalid_timestamp', `${at}sentAt`, 'sentAt must be an ISO-8601 date-time in years 1970-9999');
 
   let eventTime: number;
   if (explicit.value !== undefined && original.value !== undefined) {
@@ -207,12 +214,17 @@ export function normalizeMessage(raw: unknown, index: number | undefined, ctx: N
     else if (sentAt.value === undefined) eventTime = originalTime;
     else eventTime = ctx.receivedAt - (sentAt.value - originalTime);
   }
+  // The skew rule can push a valid pair of times out of range (sentAt in year 9999).
+  if (!inRange(eventTime)) return fail('invalid_timestamp', `${at}sentAt`, 'sentAt and timestamp are so far apart that the corrected event time is not a date in years 1970-9999');
   const originalTime = original.value ?? explicit.value;
   if (originalTime !== undefined) message.originalTimestamp = new Date(originalTime).toISOString();
   if (sentAt.value !== undefined) message.sentAt = new Date(sentAt.value).toISOString();
   message.timestamp = new Date(eventTime).toISOString();
   message.receivedAt = new Date(ctx.receivedAt).toISOString();
 
+  // Before the first recursion into client data: depth, sizes and unstorable characters.
+  const shape = checkJsonLimits(message, at.slice(0, -1));
+  if (shape !== undefined) return { ok: false, problem: shape };
   const payload = JSON.stringify(message);
   // JSON is mostly ASCII; only when the character count is close do we pay for the byte count.
   if (payload.length > MAX_MESSAGE_BYTES / 4 && Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) {

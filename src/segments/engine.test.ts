@@ -16,6 +16,7 @@ import { SegmentEngine } from './engine.js';
 import { evaluateCondition } from './evaluate.js';
 import { SegmentService } from './segment-service.js';
 import { WebhookDeliverer } from './webhook.js';
+import { payloadColumns, payloadText } from '../storage/payload-codec.js';
 
 const ws = 'w1';
 const DAY = 86_400_000;
@@ -80,10 +81,10 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
   }
 
   async function logged(segmentId: string): Promise<{ event: string; profileId: string; at: number }[]> {
-    const rows = await store.database.db.selectFrom('events').select(['event', 'payload', 'timestamp']).where('workspace_id', '=', ws).where('event', 'in', ['Segment Entered', 'Segment Exited']).orderBy('seq').execute();
+    const rows = await store.database.db.selectFrom('events').select([...payloadColumns]).where('workspace_id', '=', ws).where('event', 'in', ['Segment Entered', 'Segment Exited']).orderBy('seq').execute();
     return rows
       .map((row) => {
-        const payload: { properties: { segment_id: string; profile_id: string } } = JSON.parse(row.payload);
+        const payload: { properties: { segment_id: string; profile_id: string } } = JSON.parse(payloadText(row.payload, row));
         return { event: row.event ?? '', segmentId: payload.properties.segment_id, profileId: payload.properties.profile_id, at: Number(row.timestamp) };
       })
       .filter((row) => row.segmentId === segmentId)

@@ -14,6 +14,7 @@ export const errorCodes = {
   not_found: { status: 404, message: 'Not found' },
   conflict: { status: 409, message: 'Conflicts with the current state' },
   unsupported_encoding: { status: 415, message: 'Unsupported Content-Encoding' },
+  rate_limited: { status: 429, message: 'Too many requests, retry after the time in Retry-After' },
   unavailable: { status: 503, message: 'Temporarily unavailable, retry later' },
   internal: { status: 500, message: 'Internal error' },
 } as const;

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+import type { StoredPayload } from './payload-codec.js';
 
 
 /*
@@ -51,7 +53,8 @@ export interface EventsTable {
   timestamp: number;
   received_at: number;
   source_id: string | null;
-  payload: string;
+  /** JSON text when new; compacted bytes later (see payload-codec.ts): read it with `payloadText`. */
+  payload: ColumnType<StoredPayload, string, StoredPayload>;
 }
 
 export interface RejectedEventsTable {
@@ -62,6 +65,13 @@ export interface RejectedEventsTable {
   code: string;
   message: string;
   payload: string;
+}
+
+/** How far payload compaction has reached in each partition (payloads at or before `seq` are compact). */
+export interface EventCompactionTable {
+  workspace_id: string;
+  partition: number;
+  seq: number;
 }
 
 export interface ProcessorCursorsTable {
@@ -606,6 +616,7 @@ export interface PredictiveReportsTable {
 }
 
 export interface Schema {
+  event_compaction: EventCompactionTable;
   recommendation_trainings: RecommendationTrainingsTable;
   recommendation_rules: RecommendationRulesTable;
   workspace_settings: WorkspaceSettingsTable;

@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.js';
+import { BoundedCache } from '../shared/bounded-cache.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
@@ -12,6 +13,14 @@ const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 // Credentials are checked on every request; a short cache keeps that off the database while
 // a revocation still takes effect within seconds.
 const AUTH_CACHE_MS = 5000;
+/**
+ * Longest write key or admin token looked up at all. Issued ones are under 40 characters;
+ * anything longer is refused before it reaches the cache or the database (issue 12: unique
+ * 400 KB keys once filled the cache until the process died).
+ */
+export const MAX_CREDENTIAL_LENGTH = 256;
+/** Bounds of each credential cache: unknown keys are cached too, so the bound is what an attacker meets. */
+const AUTH_CACHE_LIMITS = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 };
 
 export interface Bootstrap {
   /** True when this call created the default workspace (first start). */
@@ -34,8 +43,8 @@ export interface CreatedToken {
  * @example const { writeKey } = await workspaces.bootstrap({});
  */
 export class WorkspaceService {
-  private readonly writeKeyCache = new Map<string, { value: WriteKey | undefined; until: number }>();
-  private readonly tokenCache = new Map<string, { value: AdminToken | undefined; until: number }>();
+  private readonly writeKeyCache = new BoundedCache<string, { value: WriteKey | undefined; until: number }>(AUTH_CACHE_LIMITS);
+  private readonly tokenCache = new BoundedCache<string, { value: AdminToken | undefined; until: number }>(AUTH_CACHE_LIMITS);
 
   constructor(private readonly deps: { database: Database; clock: Clock }) {}
 
@@ -125,18 +134,19 @@ export class WorkspaceService {
 
   /** The active write key for `key`, or undefined. */
   async authenticateWriteKey(key: string): Promise<WriteKey | undefined> {
+    if (key.length > MAX_CREDENTIAL_LENGTH) return undefined;
     const now = this.deps.clock.now();
     const cached = this.writeKeyCache.get(key);
     if (cached !== undefined && cached.until > now) return cached.value;
     const found = await repo.findWriteKey(this.deps.database.db, key);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
-    if (this.writeKeyCache.size > 10000) this.writeKeyCache.clear();
     this.writeKeyCache.set(key, { value, until: now + AUTH_CACHE_MS });
     return value;
   }
 
   /** The active admin token for a plain bearer token, or undefined. */
   async authenticateAdmin(plain: string): Promise<AdminToken | undefined> {
+    if (plain.length > MAX_CREDENTIAL_LENGTH) return undefined;
     const now = this.deps.clock.now();
     const hash = sha256Hex(plain);
     const cached = this.tokenCache.get(hash);
@@ -144,9 +154,13 @@ export class WorkspaceService {
     const found = await repo.findAdminTokenByHash(this.deps.database.db, hash);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
     if (value !== undefined) await repo.touchAdminToken(this.deps.database.db, value.workspaceId, value.id, now);
-    if (this.tokenCache.size > 10000) this.tokenCache.clear();
     this.tokenCache.set(hash, { value, until: now + AUTH_CACHE_MS });
     return value;
+  }
+
+  /** Entries and estimated bytes of the credential caches (the unauthenticated-memory test reads them). */
+  credentialCacheSize(): { entries: number; bytes: number } {
+    return { entries: this.writeKeyCache.size + this.tokenCache.size, bytes: this.writeKeyCache.byteSize + this.tokenCache.byteSize };
   }
 
   private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string): Promise<AdminToken> {

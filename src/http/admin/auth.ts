@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RapportError } from '../../shared/errors.js';
-import type { AdminToken, WorkspaceService } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/workspace-service.js';
 
 export interface AdminAuth {
   token: AdminToken;
@@ -22,7 +22,9 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
     if (header === undefined || !/^bearer /i.test(header)) {
       throw new RapportError('unauthorized', 'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`)');
     }
-    const token = await workspaces.authenticateAdmin(header.slice(7).trim());
+    const plain = header.slice(7).trim();
+    if (plain.length > MAX_CREDENTIAL_LENGTH) throw new RapportError('unauthorized', `an admin token is at most ${MAX_CREDENTIAL_LENGTH} characters`);
+    const token = await workspaces.authenticateAdmin(plain);
     if (token === undefined) throw new RapportError('unauthorized', 'the admin token is not recognized or was revoked');
     let workspaceId = token.workspaceId;
     const chosen = request.headers['x-rapport-workspace'];

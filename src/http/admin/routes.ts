@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { RateLimits } from '../../config/config.js';
+import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsService } from '../../analytics/analytics-service.js';
 import type { ReportService } from '../../analytics/report/report-service.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
@@ -16,6 +18,7 @@ import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import { analyticsRoutes } from './analytics.js';
 import { registerAdminAuth } from './auth.js';
+import { RateLimiter } from '../rate-limit.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
 import { privacyRoutes } from './privacy.js';
@@ -50,11 +53,18 @@ export interface AdminRouteDeps {
   predictive: PredictiveService;
   /** Channels, templates, coupons, consent and privacy (issue 5). */
   messaging: Messaging;
+  rateLimits: RateLimits;
+  clock: Clock;
 }
 
 /** The admin API under /api/v1; every route needs an admin token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   registerAdminAuth(app, deps.workspaces);
+  // After authentication (hooks run in order): counted per token, whichever workspace it acts on.
+  const perToken = new RateLimiter('admin API per token', deps.rateLimits.adminPerToken, () => deps.clock.now());
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.adminAuth !== null) perToken.enforce(request.adminAuth.token.id, reply);
+  });
   await workspaceRoutes(app, deps.workspaces);
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);

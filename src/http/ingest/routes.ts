@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimits } from '../../config/config.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { isJsonObject, type MessageType } from '../../ingest/message.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService, WriteKey } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/workspace-service.js';
+import { RateLimiter } from '../rate-limit.js';
 
 /** Segment's limits: 32 KB for a single call, 500 KB for a batch. */
 export const SINGLE_LIMIT = 32 * 1024;
@@ -36,6 +38,7 @@ export interface IngestRouteDeps {
   ingest: IngestService;
   workspaces: WorkspaceService;
   clock: Clock;
+  rateLimits: RateLimits;
 }
 
 /** The write key from Basic auth (with or without the colon) or from the body's `writeKey`. */
@@ -60,8 +63,13 @@ function corsHeaders(request: FastifyRequest, reply: FastifyReply): void {
  * short paths, metrics, the settings document analytics-next loads, and CORS preflight.
  */
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  const now = () => deps.clock.now();
+  const perIp = new RateLimiter('ingest per IP', deps.rateLimits.ingestPerIp, now);
+  const perWriteKey = new RateLimiter('ingest per write key', deps.rateLimits.ingestPerWriteKey, now);
   app.addHook('onRequest', async (request, reply) => {
     corsHeaders(request, reply);
+    // Before the body is read: a limited client costs no decompression, parsing or lookup.
+    perIp.enforce(request.ip, reply);
   });
 
   app.options('/v1/*', async (request, reply) => {
@@ -74,13 +82,17 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       .send();
   });
 
-  async function authenticate(request: FastifyRequest, body: Record<string, unknown>): Promise<WriteKey> {
+  async function authenticate(request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>): Promise<WriteKey> {
     const key = writeKeyOf(request.headers.authorization, body);
     if (key === undefined) {
       throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or "writeKey" in the JSON body');
     }
+    if (key.length > MAX_CREDENTIAL_LENGTH) {
+      throw new RapportError('unauthorized', `a write key is at most ${MAX_CREDENTIAL_LENGTH} characters; check the key of this source`);
+    }
     const source = await deps.workspaces.authenticateWriteKey(key);
     if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+    perWriteKey.enforce(source.id, reply);
     return source;
   }
 
@@ -88,7 +100,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     const receivedAt = deps.clock.now();
     const body = request.body;
     if (!isJsonObject(body)) throw new RapportError('invalid_request', 'the body must be one JSON object');
-    const source = await authenticate(request, body);
+    const source = await authenticate(request, reply, body);
     let items: unknown[];
     if (pathType === undefined) {
       if (!Array.isArray(body.batch)) {
@@ -137,7 +149,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   );
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
-    const source = await deps.workspaces.authenticateWriteKey(request.params.writeKey);
+    const key = request.params.writeKey;
+    const source = key.length > MAX_CREDENTIAL_LENGTH ? undefined : await deps.workspaces.authenticateWriteKey(key);
     if (source === undefined) throw new RapportError('not_found', 'no source has this write key; check the writeKey passed to AnalyticsBrowser.load');
     // request.host follows X-Forwarded-Host only when RAPPORT_TRUST_PROXY is set.
     const host = request.host;

@@ -1,4 +1,5 @@
 import type { Tx } from '../database.js';
+import { payloadColumns, payloadText } from '../payload-codec.js';
 
 /*
  * What the analytics replica reads from the state store: processed events with the profile that
@@ -24,7 +25,7 @@ export interface FeedEvent {
 export async function readFeedEvents(db: Tx, workspaceId: string, partition: number, afterSeq: number, upToSeq: number, limit: number): Promise<FeedEvent[]> {
   const rows = await db
     .selectFrom('events')
-    .select(['partition', 'seq', 'type', 'event', 'timestamp', 'payload'])
+    .select(['partition', 'seq', ...payloadColumns])
     .where('workspace_id', '=', workspaceId)
     .where('partition', '=', partition)
     .where('seq', '>', afterSeq)
@@ -52,7 +53,7 @@ export async function readFeedEvents(db: Tx, workspaceId: string, partition: num
     type: row.type,
     event: row.event,
     timestamp: row.timestamp,
-    payload: row.payload,
+    payload: payloadText(row.payload, row),
   }));
 }
 

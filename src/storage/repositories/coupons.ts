@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { payloadColumns, payloadText } from '../payload-codec.js';
 import type { Tx } from '../database.js';
 
 export interface CouponPoolRecord {
@@ -222,7 +223,7 @@ export async function writeCouponCursor(db: Tx, workspaceId: string, partition: 
 export async function readCouponEvents(db: Tx, workspaceId: string, partition: number, after: number, limit: number): Promise<{ seq: number; payload: string }[]> {
   const rows = await db
     .selectFrom('events')
-    .select(['seq', 'payload'])
+    .select(['seq', ...payloadColumns])
     .where('workspace_id', '=', workspaceId)
     .where('partition', '=', partition)
     .where('seq', '>', after)
@@ -230,7 +231,7 @@ export async function readCouponEvents(db: Tx, workspaceId: string, partition: n
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ seq: Number(row.seq), payload: row.payload }));
+  return rows.map((row) => ({ seq: Number(row.seq), payload: payloadText(row.payload, row) }));
 }
 
 /** The partitions a workspace's log has (from its heads) and each head. */

@@ -1,8 +1,10 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import type { Database, Tx } from '../database.js';
 import type { EventsTable } from '../schema.js';
 import type { TrackingMessage } from '../../ingest/message.js';
+import { sliceYielder } from '../../shared/yield-slices.js';
+import { compressPayload, payloadText, type StoredPayload } from '../payload-codec.js';
 
 /** One event ready to append; `payload` is the JSON of the normalized message. */
 export interface AppendRow {
@@ -43,6 +45,9 @@ export interface AppendResult {
 
 // 11 bound values a row; SQLite allows 32766 per statement and PostgreSQL 65535.
 const INSERT_CHUNK = 2000;
+// Building and sending one statement is synchronous work on the event loop (~25 µs a row):
+// 500 rows keep each turn short, and the round trip between statements lets other requests in.
+const APPEND_CHUNK = 500;
 
 /**
  * Appends events to the log inside the caller's transaction. Each partition's head row is
@@ -93,8 +98,8 @@ export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow
   }
   let inserted = 0;
   const insertedIds = new Set<string>();
-  for (let start = 0; start < values.length; start += INSERT_CHUNK) {
-    const chunk = values.slice(start, start + INSERT_CHUNK);
+  for (let start = 0; start < values.length; start += APPEND_CHUNK) {
+    const chunk = values.slice(start, start + APPEND_CHUNK);
     const result = await trx
       .insertInto('events')
       .values(chunk)
@@ -140,6 +145,7 @@ function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
     }
     const insertedIds = new Set<string>();
     const duplicates: string[] = [];
+    const slice = sliceYielder();
     for (const [partition, list] of byPartition) {
       let head = advance.get(list.length, workspaceId, partition)?.head;
       if (head === undefined) {
@@ -148,6 +154,10 @@ function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
       }
       let seq = head - list.length;
       for (const row of list) {
+        // Thousands of synchronous inserts would hold the event loop; the transaction keeps the
+        // connection meanwhile, so nothing else writes between slices.
+        const pause = slice();
+        if (pause !== undefined) await pause;
         seq += 1;
         const { changes } = insert.run(workspaceId, partition, seq, row.messageId, row.type, row.event, row.userId, row.anonymousId, row.timestamp, row.receivedAt, row.sourceId, row.payload);
         if (changes > 0) insertedIds.add(row.messageId);
@@ -189,7 +199,7 @@ function toEntry(row: {
   timestamp: number;
   received_at: number;
   source_id: string | null;
-  payload: string;
+  payload: StoredPayload;
 }): LogEntry {
   return {
     workspaceId: row.workspace_id,
@@ -203,7 +213,7 @@ function toEntry(row: {
     timestamp: row.timestamp,
     receivedAt: row.received_at,
     sourceId: row.source_id,
-    message: JSON.parse(row.payload) as TrackingMessage,
+    message: JSON.parse(payloadText(row.payload, row)) as TrackingMessage,
   };
 }
 
@@ -375,4 +385,93 @@ export async function deleteProcessedEventsBefore(trx: Tx, workspaceId: string, 
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface CompactionPass {
+  /** Payloads rewritten in compact form. */
+  compacted: number;
+  /** Their JSON text bytes before, and stored bytes after. */
+  bytesBefore: number;
+  bytesAfter: number;
+  /** True when a partition still has events to compact (call again). */
+  more: boolean;
+}
+
+/**
+ * Rewrites, in one transaction, up to `limit` payloads per partition in compact form (see
+ * payload-codec.ts): only events the processor has applied and that were received before
+ * `before`, so the hot readers (processor, analytics replica) keep reading plain JSON. SQLite
+ * only: PostgreSQL keeps JSON text (its `jsonb` readers and TOAST stay as they are).
+ * @example while ((await compactEventPayloads(database, Date.now() - 600_000)).more);
+ */
+export async function compactEventPayloads(database: Database, before: number, limit = 500): Promise<CompactionPass> {
+  const handle = database.sqlite;
+  const pass: CompactionPass = { compacted: 0, bytesBefore: 0, bytesAfter: 0, more: false };
+  if (handle === undefined) return pass;
+  await database.transaction(async () => {
+    const partitions = handle
+      .prepare<[], { workspace_id: string; partition: number; cursor: number; compacted: number | null }>(
+        `select c.workspace_id, c.partition, c.seq as cursor, k.seq as compacted from processor_cursors c
+         left join event_compaction k on k.workspace_id = c.workspace_id and k.partition = c.partition
+         where c.seq > coalesce(k.seq, 0)`,
+      )
+      .all();
+    const read = handle.prepare<[string, number, number, number, number], PayloadRow>(
+      `select seq, type, message_id, user_id, anonymous_id, event, timestamp, received_at, source_id, payload from events
+       where workspace_id = ? and partition = ? and seq > ? and seq <= ? order by seq limit ?`,
+    );
+    // Replaced, not updated: a row shrunk in place leaves its page as sparse as before (SQLite
+    // rebalances pages on delete, not on update), while a new row goes to the table's end and
+    // the old pages empty out onto the free list for later inserts.
+    const write = handle.prepare(
+      'insert or replace into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const mark = handle.prepare<[string, number, number]>(
+      'insert into event_compaction (workspace_id, partition, seq) values (?, ?, ?) on conflict (workspace_id, partition) do update set seq = excluded.seq',
+    );
+    for (const { workspace_id: workspaceId, partition, cursor, compacted } of partitions) {
+      const rows = read.all(workspaceId, partition, compacted ?? 0, cursor, limit);
+      let reached: number | undefined;
+      for (const row of rows) {
+        // Log order follows receive order closely; stop at the first event that is still new.
+        if (row.received_at >= before) break;
+        if (typeof row.payload === 'string') {
+          const stored = compressPayload(row.payload, row);
+          if (stored.length < Buffer.byteLength(row.payload)) {
+            write.run(workspaceId, partition, row.seq, row.message_id, row.type, row.event, row.user_id, row.anonymous_id, row.timestamp, row.received_at, row.source_id, stored);
+            pass.compacted += 1;
+            pass.bytesBefore += Buffer.byteLength(row.payload);
+            pass.bytesAfter += stored.length;
+          }
+        }
+        reached = row.seq;
+      }
+      if (reached !== undefined) mark.run(workspaceId, partition, reached);
+      if (reached !== undefined && rows.length === limit && reached === rows.at(-1)?.seq) pass.more = true;
+    }
+  });
+  return pass;
+}
+
+interface PayloadRow {
+  seq: number;
+  type: string;
+  message_id: string;
+  user_id: string | null;
+  anonymous_id: string | null;
+  event: string | null;
+  timestamp: number;
+  received_at: number;
+  source_id: string | null;
+  payload: StoredPayload;
+}
+
+/**
+ * SQLite: rewrites the store file without its free pages (VACUUM), so a store that just shrank
+ * also takes less disk. It blocks the store while it runs: for one-off moments (after a demo or
+ * an import), not for a running server, whose free pages are reused by new events.
+ */
+export async function reclaimFreePages(database: Database): Promise<void> {
+  if (database.sqlite === undefined) return;
+  await sql`vacuum`.execute(database.db);
 }

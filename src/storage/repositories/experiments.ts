@@ -1,4 +1,5 @@
 import type { Tx } from '../database.js';
+import { payloadColumns, payloadText } from '../payload-codec.js';
 import type { ExperimentsTable } from '../schema.js';
 
 /** An experiment as stored; `definition` is the validated definition's JSON. */
@@ -172,7 +173,7 @@ export interface MetricEventRow {
 
 /**
  * One page of a workspace's events with the given names in [from, to), in (timestamp,
- * partition, seq) order after `after`; served by the events (workspace, event, timestamp) index.
+ * partition, seq) order after `after`; served by the track events' (workspace, event, timestamp) index.
  */
 export async function readMetricEvents(
   db: Tx,
@@ -186,8 +187,9 @@ export async function readMetricEvents(
   if (events.length === 0) return [];
   let query = db
     .selectFrom('events')
-    .select(['partition', 'seq', 'event', 'user_id', 'anonymous_id', 'timestamp', 'payload'])
+    .select(['partition', 'seq', ...payloadColumns])
     .where('workspace_id', '=', workspaceId)
+    .where('type', '=', 'track')
     .where('event', 'in', [...events])
     .where('timestamp', '>=', from)
     .where('timestamp', '<', to);
@@ -200,7 +202,7 @@ export async function readMetricEvents(
     userId: row.user_id,
     anonymousId: row.anonymous_id,
     timestamp: Number(row.timestamp),
-    payload: row.payload,
+    payload: payloadText(row.payload, row),
   }));
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { payloadColumns, payloadText, type StoredPayload } from '../payload-codec.js';
 import { sha256Hex } from '../../shared/ids.js';
 import type { Tx } from '../database.js';
 
@@ -66,12 +67,12 @@ export async function exportEvents(db: Tx, subject: Subject): Promise<unknown[]>
     for (const partition of new Set(chunk.map((position) => position.partition))) {
       const rows = await db
         .selectFrom('events')
-        .select(['partition', 'seq', 'payload', 'timestamp'])
+        .select(['partition', 'seq', ...payloadColumns])
         .where('workspace_id', '=', subject.workspaceId)
         .where('partition', '=', partition)
         .where('seq', 'in', chunk.filter((position) => position.partition === partition).map((position) => position.seq))
         .execute();
-      payloads.push(...rows.map((row) => ({ seq: Number(row.seq), partition: row.partition, payload: row.payload, timestamp: Number(row.timestamp) })));
+      payloads.push(...rows.map((row) => ({ seq: Number(row.seq), partition: row.partition, payload: payloadText(row.payload, row), timestamp: Number(row.timestamp) })));
     }
   }
   payloads.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.seq - b.seq);

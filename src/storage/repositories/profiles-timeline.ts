@@ -1,4 +1,5 @@
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
+import { payloadColumns, payloadText, type StoredPayload } from '../payload-codec.js';
 import type { Dialect, Tx } from '../database.js';
 import { bulkInsert, inList, type BulkTarget } from './processor-bulk.js';
 import { groupBySurvivor } from './identities.js';
@@ -76,7 +77,7 @@ export async function readTimeline(
     .innerJoin('events as e', (join) =>
       join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'),
     )
-    .select(['pe.timestamp', 'pe.partition', 'pe.seq', 'e.payload'])
+    .select(['pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.message_id', 'e.user_id', 'e.anonymous_id', 'e.received_at', 'e.timestamp as event_timestamp', 'e.payload'])
     .where('pe.workspace_id', '=', workspaceId)
     .where('pe.profile_id', '=', profileId);
   if (before !== undefined) {
@@ -93,7 +94,7 @@ export async function readTimeline(
   const rows = await query.orderBy('pe.timestamp', 'desc').orderBy('pe.partition', 'desc').orderBy('pe.seq', 'desc').limit(limit).execute();
   const entries: TimelineEntry[] = [];
   for (const row of rows) {
-    const message: unknown = JSON.parse(row.payload);
+    const message: unknown = JSON.parse(payloadText(row.payload, { ...row, timestamp: row.event_timestamp }));
     if (!isTrackingMessage(message)) throw new Error(`event ${row.partition}/${row.seq} has an unreadable payload`);
     entries.push({ timestamp: row.timestamp, partition: row.partition, seq: row.seq, message });
   }
@@ -136,7 +137,7 @@ export async function readTimelinePage(db: Tx, workspaceId: string, after: Timel
   let query = db
     .selectFrom('profile_events as pe')
     .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
-    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.type', 'e.event', 'e.payload'])
+    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.message_id', 'e.user_id', 'e.anonymous_id', 'e.received_at', 'e.timestamp as event_timestamp', 'e.payload'])
     .where('pe.workspace_id', '=', workspaceId);
   if (after !== undefined) {
     query = query.where((eb) =>
@@ -144,7 +145,7 @@ export async function readTimelinePage(db: Tx, workspaceId: string, after: Timel
     );
   }
   const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').limit(limit).execute();
-  const events = rows.map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), type: row.type, event: row.event, payload: row.payload }));
+  const events = rows.map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), type: row.type, event: row.event, payload: payloadText(row.payload, { ...row, timestamp: row.event_timestamp }) }));
   const lastRow = events.at(-1);
   return { rows: events, last: lastRow === undefined ? undefined : { profileId: lastRow.profileId, timestamp: lastRow.timestamp, partition: lastRow.partition, seq: lastRow.seq } };
 }

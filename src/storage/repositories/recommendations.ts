@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { payloadColumns, payloadText, type StoredPayload } from '../payload-codec.js';
 import type { Tx } from '../database.js';
 import type { RecommendationTrainingsTable } from '../schema.js';
 import { readTimelinePage, type TimelineKey } from './profiles-timeline.js';
@@ -171,8 +172,8 @@ export async function readProductEventPage(db: Tx, workspaceId: string, after: T
 /** The newest product events of one profile (scanning at most `scan` timeline rows), newest first. */
 export async function readRecentProductEvents(db: Tx, workspaceId: string, profileId: string, scan: number): Promise<ProductEventRow[]> {
   // Read on every request with a profile: a plain SQL template compiles in a fraction of the builder's time.
-  const { rows } = await sql<{ profile_id: string; timestamp: number | string; partition: number; seq: number | string; event: string | null; type: string; payload: string }>`
-    select pe.profile_id, pe.timestamp, pe.partition, pe.seq, e.event, e.type, e.payload
+  const { rows } = await sql<{ profile_id: string; timestamp: number | string; partition: number; seq: number | string; event: string | null; type: string; message_id: string; user_id: string | null; anonymous_id: string | null; event_timestamp: number | string; received_at: number | string; payload: StoredPayload }>`
+    select pe.profile_id, pe.timestamp, pe.partition, pe.seq, e.event, e.type, e.message_id, e.user_id, e.anonymous_id, e.timestamp as event_timestamp, e.received_at, e.payload
     from profile_events pe
     inner join events e on e.workspace_id = pe.workspace_id and e.partition = pe.partition and e.seq = pe.seq
     where pe.workspace_id = ${workspaceId} and pe.profile_id = ${profileId}
@@ -181,7 +182,7 @@ export async function readRecentProductEvents(db: Tx, workspaceId: string, profi
   const wanted = new Set<string>(productEvents);
   return rows
     .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
-    .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: row.payload }));
+    .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: payloadText(row.payload, { ...row, timestamp: Number(row.event_timestamp), received_at: Number(row.received_at) }) }));
 }
 
 /** The catalog fields a recommendation answer shows, and the live stock it is filtered by. */
@@ -225,7 +226,7 @@ export async function readProductEventsAfter(db: Tx, workspaceId: string, partit
   if (upTo <= afterSeq) return { rows: [], lastSeq: afterSeq };
   const rows = await db
     .selectFrom('events')
-    .select(['seq', 'event', 'timestamp', 'payload'])
+    .select(['seq', ...payloadColumns])
     .where('workspace_id', '=', workspaceId)
     .where('partition', '=', partition)
     .where('seq', '>', afterSeq)
@@ -237,7 +238,7 @@ export async function readProductEventsAfter(db: Tx, workspaceId: string, partit
     .execute();
   const last = rows.at(-1);
   return {
-    rows: rows.map((row) => ({ seq: Number(row.seq), event: row.event ?? '', timestamp: Number(row.timestamp), payload: row.payload })),
+    rows: rows.map((row) => ({ seq: Number(row.seq), event: row.event ?? '', timestamp: Number(row.timestamp), payload: payloadText(row.payload, row) })),
     lastSeq: rows.length < limit || last === undefined ? upTo : Number(last.seq),
   };
 }

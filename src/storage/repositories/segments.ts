@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PAYLOAD_JSON_FUNCTION } from '../payload-codec.js';
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import type { Dialect, Tx } from '../database.js';
 import type { SegmentsTable } from '../schema.js';
@@ -445,7 +446,9 @@ export async function eventsOfProfiles(
   const types = names?.filter((name) => ['page', 'screen', 'identify'].includes(name));
   // Parsing payloads is most of the cost: only the events whose properties a condition reads carry them.
   const withProperties = options.propertiesOf;
-  const propertiesPath = dialect === 'sqlite' ? sql<string | null>`json_extract(e.payload, '$.properties')` : sql<string | null>`(e.payload::jsonb -> 'properties')::text`;
+  // Compacted payloads (bytes, SQLite only) are read through the payload_json function.
+  const payloadJson = sql`case when typeof(e.payload) = 'text' then e.payload else ${sql.raw(PAYLOAD_JSON_FUNCTION)}(e.payload) end`;
+  const propertiesPath = dialect === 'sqlite' ? sql<string | null>`json_extract(${payloadJson}, '$.properties')` : sql<string | null>`(e.payload::jsonb -> 'properties')::text`;
   const wantedTracks = withProperties?.filter((name) => !['page', 'screen', 'identify'].includes(name)) ?? [];
   const wantedTypes = withProperties?.filter((name) => ['page', 'screen'].includes(name)) ?? [];
   const everyName = names !== undefined && withProperties !== undefined && names.every((name) => name === 'identify' || withProperties.includes(name));
@@ -465,7 +468,7 @@ export async function eventsOfProfiles(
     withProperties !== undefined && !withProperties.includes('identify')
       ? sql<string | null>`null`
       : dialect === 'sqlite'
-        ? sql<string | null>`case when e.type = 'identify' then json_extract(e.payload, '$.traits') end`
+        ? sql<string | null>`case when e.type = 'identify' then json_extract(${payloadJson}, '$.traits') end`
         : sql<string | null>`case when e.type = 'identify' then (e.payload::jsonb -> 'traits')::text end`;
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     let query = db

@@ -1,0 +1,96 @@
+import { RapportError } from '../shared/errors.js';
+
+/** Which credential a request carries: the source's write key, an admin token, or none. */
+export type DemoAuth = 'write' | 'admin' | 'none';
+
+export interface DemoResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The demo talks to Rapport only as a client would: the Segment-compatible ingest API with a
+ * write key, the admin API with a token, the public pixel and redirect links. One function, two
+ * transports: HTTP to a running server, or `inject` into an app in this process.
+ */
+export interface DemoApi {
+  request(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, options?: { auth?: DemoAuth; body?: unknown }): Promise<DemoResponse>;
+}
+
+export interface DemoCredentials {
+  writeKey: string;
+  adminToken: string;
+}
+
+function headers(credentials: DemoCredentials, auth: DemoAuth, body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body !== undefined) out['content-type'] = 'application/json';
+  if (auth === 'write') out.authorization = `Basic ${Buffer.from(`${credentials.writeKey}:`).toString('base64')}`;
+  if (auth === 'admin') out.authorization = `Bearer ${credentials.adminToken}`;
+  return out;
+}
+
+function parse(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A DemoApi over HTTP (fetch) to `baseUrl`.
+ * @example const api = httpDemoApi('http://127.0.0.1:4000', { writeKey, adminToken });
+ */
+export function httpDemoApi(baseUrl: string, credentials: DemoCredentials): DemoApi {
+  const base = baseUrl.replace(/\/$/, '');
+  return {
+    async request(method, path, options = {}) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: headers(credentials, options.auth ?? 'admin', options.body),
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(60_000),
+      });
+      return { status: response.status, body: parse(await response.text()) };
+    },
+  };
+}
+
+/** What the in-process transport needs of an app: Fastify's `inject` (the demo knows no HTTP framework). */
+export interface InjectableApp {
+  inject(options: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+}
+
+/**
+ * A DemoApi that injects requests into an app of this process (no socket).
+ * @example const api = injectDemoApi(rapport.app, { writeKey, adminToken });
+ */
+export function injectDemoApi(app: InjectableApp, credentials: DemoCredentials): DemoApi {
+  return {
+    async request(method, path, options = {}) {
+      const response = await app.inject({
+        method,
+        url: path,
+        headers: headers(credentials, options.auth ?? 'admin', options.body),
+        ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+      });
+      return { status: response.statusCode, body: parse(response.body) };
+    },
+  };
+}
+
+/** A field of a JSON object answer, or undefined. */
+export function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Reflect.get(value, key) : undefined;
+}
+
+/** The answer's body when the status is one of `ok`; otherwise an error naming the call and the server's message. */
+export function expectStatus(response: DemoResponse, ok: readonly number[], what: string): unknown {
+  if (ok.includes(response.status)) return response.body;
+  const message = field(response.body, 'message') ?? field(field(response.body, 'error'), 'message') ?? JSON.stringify(response.body);
+  const code = response.status === 401 ? 'unauthorized' : response.status >= 500 ? 'unavailable' : 'invalid_request';
+  throw new RapportError(code, `${what} failed (HTTP ${response.status}): ${String(message)}`);
+}
