@@ -29,6 +29,7 @@ import { Processor } from '../src/processor/processor.js';
 import { SegmentEngine } from '../src/segments/engine.js';
 import { SegmentService } from '../src/segments/segment-service.js';
 import type { Clock } from '../src/shared/clock.js';
+import { SecretBox } from '../src/shared/secret-box.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { createEventAppender, type AppendRow } from '../src/storage/repositories/event-log.js';
 import { machine, percentile, round } from './lib/harness.js';
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   const plain = await freshStore('plain');
   const withSegments = await freshStore('segments');
   const engine = new SegmentEngine({ database: withSegments.database, clock });
-  const service = new SegmentService({ database: withSegments.database, engine, clock });
+  const service = new SegmentService({ database: withSegments.database, engine, clock, secrets: SecretBox.ephemeral() });
   const conditions = segmentConditions(SEGMENTS);
   for (const [index, condition] of conditions.entries()) await service.create(WS, { name: `bench ${index}`, condition });
   // The store is empty, so each backfill ends at once and the segments are live.
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
   // 2. Backfill of a 3-condition segment vs DuckDB.
   log('backfilling a 3-condition segment...');
   const plainEngine = new SegmentEngine({ database: plain.database, clock });
-  const plainService = new SegmentService({ database: plain.database, engine: plainEngine, clock });
+  const plainService = new SegmentService({ database: plain.database, engine: plainEngine, clock, secrets: SecretBox.ephemeral() });
   const created = await plainService.create(WS, { name: 'backfill', condition: backfillCondition });
   const backfillStart = performance.now();
   for (;;) {

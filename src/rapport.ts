@@ -28,6 +28,8 @@ import { buildApp } from './http/app.js';
 import { serverLogOptions } from './http/log-redaction.js';
 import { privateDir, restrictFiles } from './storage/private-files.js';
 import { createMessaging, type Messaging } from './channels/messaging.js';
+import { loadOrCreateSecretBox } from './channels/key-files.js';
+import { OutboundHttp } from './channels/outbound/outbound-http.js';
 import type { MessageSender } from './channels/sender.js';
 import { createJourneys } from './journeys/journeys.js';
 import { journeyPrivacyHandlers } from './journeys/privacy.js';
@@ -115,6 +117,9 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
   const scores = new ProfileScores({ database, clock });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
+  // Every outbound HTTP call goes through one guarded path; secrets at rest are sealed under the operator's key (docs/outbound.md).
+  const outbound = new OutboundHttp({ allow: config.outboundAllow });
+  const secrets = loadOrCreateSecretBox(config.secretKey, config.secretKeysOld, config.dataDir);
   // Analytics (issue 6): the DuckDB replica `<dataDir>/analytics.duckdb`, opened on first use.
   const analyticsFile = path.join(config.dataDir, 'analytics.duckdb');
   const analyticsEngine = lazyEngine(async () => {
@@ -157,14 +162,18 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   // API side (backfills, score changes, static lists) and re-checks time windows when they end.
   const segmentEngine = new SegmentEngine({ database, clock, logger });
   const segmentBackfiller = new SegmentBackfiller({ database, engine: segmentEngine, logger });
-  const segmentWebhooks = new WebhookDeliverer({ database, clock, logger });
-  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor });
+  const segmentWebhooks = new WebhookDeliverer({ database, clock, logger, secrets, outbound });
+  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor, secrets });
   segmentEngine.onTransitions(() => segmentWebhooks.wake());
   scores.subscribe(async (workspaceId, changes) => {
     await segmentEngine.reevaluateScores(workspaceId, changes);
   });
   // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
-  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), ...(logger === undefined ? {} : { logger }) });
+  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), outbound, secrets, ...(logger === undefined ? {} : { logger }) });
+  // Secrets written before sealing, or sealed under a rotated-out key, move to the current key.
+  for (const pass of [await messaging.webhooks.reseal(), await segments.resealDestinations()]) {
+    if (pass.unreadable.length > 0) logger?.error({ destinations: pass.unreadable }, 'destination secrets sealed with a key this server does not hold: add it to RAPPORT_SECRET_KEYS_OLD');
+  }
   // Journeys: the durable scheduler, the journey engine and its own reader of the event log. They
   // send through the channels module (templates must exist), or, with RAPPORT_JOURNEY_DELIVERY=record,
   // only record what they would send (table recorded_messages; nothing rendered, no template needed).
@@ -177,6 +186,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     ...(recordOnly ? { templates: async () => [] } : { recipeSupplies: { templates: messaging.templates, coupons: messaging.coupons } }),
     ingest,
     identityRules: identityRules.rulesFor,
+    outbound,
     ...(logger === undefined ? {} : { logger }),
   });
   // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.

@@ -40,6 +40,8 @@ function importsOf(text: string): ImportLine[] {
 /** Modules that are pure computation: plain data in, plain data out. */
 const pureModules = [
   'channels/sms-segments.ts',
+  'channels/outbound/address.ts',
+  'channels/outbound/url.ts',
   'coupons/offer.ts',
   'privacy/consent.ts',
   'privacy/mentions.ts',
@@ -147,6 +149,16 @@ describe('architecture rules', () => {
 
   it('never writes to the console from domain code', () => {
     const offenders = files.filter(({ file, text }) => !file.startsWith('cli/') && /\bconsole\.(log|info|warn|error|debug)\(/.test(text)).map(({ file }) => file);
+    expect(offenders).toEqual([]);
+  });
+
+  it('sends every outbound HTTP request through the one guarded path in src/channels/outbound', () => {
+    // The CLI and the demo are operator tools calling the Rapport API they were pointed at, not URLs a workspace supplies.
+    const operatorTools = ['cli/', 'demo/'];
+    const offenders = files
+      .filter(({ file }) => !file.startsWith('channels/outbound/') && !operatorTools.some((folder) => file.startsWith(folder)))
+      .filter(({ text }) => /\bfetch\(|\bundici\b|\bhttps?\.(request|get)\(|from 'node:https?'|from 'https?'/.test(text))
+      .map(({ file }) => file);
     expect(offenders).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { ConsentService } from '../privacy/consent-service.js';
 import { PreferencesService } from '../privacy/preferences-service.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { Clock } from '../shared/clock.js';
+import { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { TemplateService } from '../templates/template-service.js';
@@ -13,6 +14,7 @@ import { LinkSigner } from './links.js';
 import { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider } from './provider.js';
 import type { ChannelName } from './sender.js';
+import { WebhookDestinations } from './webhook-destinations.js';
 
 export interface ChannelModuleDeps {
   database: Database;
@@ -29,6 +31,8 @@ export interface ChannelModuleDeps {
   uniform?: () => number;
   sleep?: (ms: number) => Promise<void>;
   logger?: { warn(object: object, message: string): void };
+  /** Seals webhook secrets at rest; default a key held in memory only (tests, benchmarks). */
+  secrets?: SecretBox;
 }
 
 /** Everything the channels issue builds, wired once. */
@@ -40,6 +44,7 @@ export interface ChannelModule {
   links: LinkSigner;
   channels: ChannelService;
   preferences: PreferencesService;
+  webhooks: WebhookDestinations;
 }
 
 /**
@@ -53,6 +58,7 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
   const events = new ProfileEvents({ ingest: deps.ingest, profiles: deps.profiles, clock: deps.clock });
   const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
   const links = new LinkSigner(deps.linkSecret);
+  const webhooks = new WebhookDestinations({ database: deps.database, clock: deps.clock, secrets: deps.secrets ?? SecretBox.ephemeral() });
   const channels = new ChannelService({
     database: deps.database,
     clock: deps.clock,
@@ -65,10 +71,11 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
     links,
     providers: deps.providers,
     settings: deps.settings,
+    webhooks,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles });
-  return { templates, coupons, consent, events, links, channels, preferences };
+  return { templates, coupons, consent, events, links, channels, preferences, webhooks };
 }

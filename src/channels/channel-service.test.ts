@@ -6,6 +6,7 @@ import { manualClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { InboxProvider } from './providers/inbox.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
+import { OutboundHttp } from './outbound/outbound-http.js';
 import { TwilioSmsProvider } from './providers/sms-twilio.js';
 
 const cartMjml = `<mjml>
@@ -33,7 +34,8 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
       clock,
       providers: {
         email: new SmtpEmailProvider({ url: smtp.url, from: 'Shop <news@shop.example>' }),
-        sms: new TwilioSmsProvider({ baseUrl: twilio.url, accountSid: 'AC1', authToken: 'tok', from: '+15005550006' }),
+        // The provider's test double listens on loopback, which the operator's allow list opens.
+        sms: new TwilioSmsProvider({ baseUrl: twilio.url, accountSid: 'AC1', authToken: 'tok', from: '+15005550006', outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) }),
       },
     });
     await shop.track([

@@ -7,15 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import {
-  deletePushSubscription,
-  deleteWebhookDestination,
-  insertWebhookDestination,
-  listPushSubscriptions,
-  listWebhookDestinations,
-  upsertPushSubscription,
-} from '../storage/repositories/channel-endpoints.js';
-import { generateWebhookSecret } from './standard-webhooks.js';
+import { deletePushSubscription, listPushSubscriptions, upsertPushSubscription } from '../storage/repositories/channel-endpoints.js';
 import { listInbox, markInbox } from '../storage/repositories/inbox.js';
 import { claimMessage, claimMessages, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from '../storage/repositories/messages.js';
 import type { TemplateLookups } from '../templates/liquid-engine.js';
@@ -27,6 +19,8 @@ import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
 import type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+import type { WebhookDestinations, WebhookDestinationView } from './webhook-destinations.js';
+import { maskCredentials } from './outbound/url.js';
 
 const PRODUCT_TTL_MS = 2000;
 const PRODUCT_CACHE_LIMIT = 10_000;
@@ -85,6 +79,8 @@ export interface ChannelServiceDeps {
   links: LinkSigner;
   providers: Partial<Record<ChannelName, ChannelProvider>>;
   settings: ChannelSettings;
+  /** Webhook destinations, their secrets sealed at rest. */
+  webhooks: WebhookDestinations;
   /** Fills `recommendations` slots in templates (the recommendations module plugs in here). */
   recommendations?: RecommendationSlotProvider;
   sleep?: (ms: number) => Promise<void>;
@@ -160,7 +156,8 @@ type Claimed = { record: MessageRecord; created: boolean };
 interface Destination {
   address: string;
   push?: { endpoint: string; p256dh: string; auth: string }[];
-  webhook?: { secret: string; allowPrivate: boolean };
+  /** Webhook: the URL in the clear (the address logged is masked) and the signing secret. */
+  webhook?: { url: string; secret: string };
 }
 
 /**
@@ -324,10 +321,10 @@ export class ChannelService implements MessageSender {
         return { address: first.endpoint, push: subscriptions.map((subscription) => ({ endpoint: subscription.endpoint, p256dh: subscription.p256dh, auth: subscription.auth })) };
       }
       case 'webhook': {
-        const destinations = await listWebhookDestinations(this.deps.database.db, workspaceId);
         const wanted = request.data?.destinationId;
-        const destination = typeof wanted === 'string' ? destinations.find((entry) => entry.id === wanted) : destinations[0];
-        return destination === undefined ? undefined : { address: destination.url, webhook: { secret: destination.secret, allowPrivate: destination.allowPrivate } };
+        const destination = await this.deps.webhooks.resolve(workspaceId, typeof wanted === 'string' ? wanted : undefined);
+        // The message log keeps the URL with its credentials masked; only the request carries them.
+        return destination === undefined ? undefined : { address: maskCredentials(destination.url), webhook: { url: destination.url, secret: destination.secret } };
       }
       case 'inbox':
         return { address: profile.id };
@@ -417,11 +414,11 @@ export class ChannelService implements MessageSender {
   }
 
   private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {
-    const message: OutboundMessage = { messageId, workspaceId, to: destination.address, profileId: profile.id, text: rendered.text };
+    const message: OutboundMessage = { messageId, workspaceId, to: destination.webhook?.url ?? destination.address, profileId: profile.id, text: rendered.text };
     if (rendered.subject !== undefined) message.subject = rendered.subject;
     if (rendered.title !== undefined) message.title = rendered.title;
     if (rendered.url !== undefined) message.url = rendered.url;
-    if (destination.webhook !== undefined) message.webhook = destination.webhook;
+    if (destination.webhook !== undefined) message.webhook = { secret: destination.webhook.secret };
     if (channel === 'email') {
       const urls = linkUrls(this.deps.settings.publicBaseUrl);
       const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, channel, messageId));
@@ -572,7 +569,7 @@ export class ChannelService implements MessageSender {
       purpose: 'transactional',
       status: 'queued',
       reason: null,
-      address: normalizeAddress(channel, options.to),
+      address: channel === 'webhook' ? maskCredentials(options.to) : normalizeAddress(channel, options.to),
       couponCode: null,
       providerId: null,
       source: JSON.stringify({ kind: 'test', id: templateId }),
@@ -589,9 +586,9 @@ export class ChannelService implements MessageSender {
     if (rendered.subject !== undefined) message.subject = `[TEST] ${rendered.subject}`;
     if (rendered.html !== undefined) message.html = rendered.html;
     if (channel === 'webhook') {
-      const destination = (await listWebhookDestinations(this.deps.database.db, workspaceId)).find((entry) => entry.url === options.to);
+      const destination = await this.deps.webhooks.byUrl(workspaceId, options.to);
       if (destination === undefined) throw new RapportError('invalid_request', 'a webhook test send goes to a registered destination URL');
-      message.webhook = { secret: destination.secret, allowPrivate: destination.allowPrivate };
+      message.webhook = { secret: destination.secret };
     }
     const { outcome, attempts } = await this.withRetries(provider, message);
     const changes: MessageChanges = outcome.ok
@@ -620,27 +617,18 @@ export class ChannelService implements MessageSender {
     return changed;
   }
 
-  /** Webhook destinations, without their secrets. */
-  async webhookDestinations(workspaceId: string): Promise<{ id: string; url: string; allowPrivate: boolean; createdAt: string }[]> {
-    const rows = await listWebhookDestinations(this.deps.database.db, workspaceId);
-    return rows.map((row) => ({ id: row.id, url: row.url, allowPrivate: row.allowPrivate, createdAt: new Date(row.createdAt).toISOString() }));
+  /** Webhook destinations, without their secrets and with URL credentials masked. */
+  async webhookDestinations(workspaceId: string): Promise<WebhookDestinationView[]> {
+    return this.deps.webhooks.list(workspaceId);
   }
 
   /** Adds a destination; its signing secret is returned here only, for the receiver to verify with. */
-  async addWebhookDestination(workspaceId: string, url: string, allowPrivate: boolean): Promise<{ id: string; url: string; allowPrivate: boolean; secret: string }> {
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    } catch {
-      throw new RapportError('invalid_request', `url must be an http(s) URL, got "${url}"`);
-    }
-    const record = { id: randomId('whk', 10), url, secret: generateWebhookSecret(), allowPrivate, createdAt: this.deps.clock.now() };
-    await this.deps.database.transaction((trx) => insertWebhookDestination(trx, workspaceId, record));
-    return { id: record.id, url, allowPrivate, secret: record.secret };
+  async addWebhookDestination(workspaceId: string, url: string): Promise<WebhookDestinationView & { secret: string }> {
+    return this.deps.webhooks.add(workspaceId, url);
   }
 
   async removeWebhookDestination(workspaceId: string, id: string): Promise<boolean> {
-    return this.deps.database.transaction((trx) => deleteWebhookDestination(trx, workspaceId, id));
+    return this.deps.webhooks.remove(workspaceId, id);
   }
 
   /** Messages, newest first, of some profiles and/or one status. */

@@ -8,10 +8,12 @@ import { PrivacyRegistry } from '../privacy/privacy-registry.js';
 import { PrivacyService } from '../privacy/privacy-service.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { Clock } from '../shared/clock.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import { createChannelModule, type ChannelModule } from './channel-module.js';
 import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
+import type { OutboundHttp } from './outbound/outbound-http.js';
 import type { ChannelProvider } from './provider.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
 import { InboxProvider } from './providers/inbox.js';
@@ -46,6 +48,10 @@ export interface MessagingDeps {
   /** Fills the templates' recommendation slots (the recommendations module's slot provider). */
   recommendations?: RecommendationSlotProvider;
   logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
+  /** The one guarded outbound HTTP path (built from the operator's allow list). */
+  outbound: OutboundHttp;
+  /** Seals secrets at rest under the operator's key. */
+  secrets: SecretBox;
 }
 
 /**
@@ -62,12 +68,12 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
   let linkKey: Buffer | undefined;
   const linkSecret = (): Buffer => (linkKey ??= loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
   const providers: Partial<Record<ChannelName, ChannelProvider>> = {
-    push: new WebPushProvider({ vapid, subject: config.vapidSubject }),
-    webhook: new WebhookProvider({ clock }),
+    push: new WebPushProvider({ vapid, subject: config.vapidSubject, outbound: deps.outbound }),
+    webhook: new WebhookProvider({ clock, outbound: deps.outbound }),
     inbox: new InboxProvider({ database, clock }),
   };
   if (config.smtpUrl !== undefined) providers.email = new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
-  if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status` });
+  if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status`, outbound: deps.outbound });
   const module = createChannelModule({
     database,
     clock,
@@ -77,6 +83,7 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     providers,
     settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
     linkSecret,
+    secrets: deps.secrets,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });

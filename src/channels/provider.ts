@@ -17,8 +17,8 @@ export interface OutboundMessage {
   headers?: Record<string, string>;
   /** Web push: the subscription's keys. */
   push?: { p256dh: string; auth: string };
-  /** Webhook: the destination's signing secret and whether private addresses are allowed. */
-  webhook?: { secret: string; allowPrivate: boolean };
+  /** Webhook: the destination's signing secret (private addresses are the operator's call, not the destination's). */
+  webhook?: { secret: string };
 }
 
 /**

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseRange } from '../channels/outbound/address.js';
+import { parseSecretKey } from '../shared/secret-box.js';
 
 /** Typed, validated configuration. This file is the only place that reads `process.env`. */
 export interface Config {
@@ -61,6 +63,12 @@ export interface Config {
   sendBackoffMs: number;
   /** Standard Webhooks secret (`whsec_...`) the email provider signs bounce/complaint callbacks with; `RAPPORT_EMAIL_EVENTS_SECRET`. */
   emailEventsSecret: string | undefined;
+  /** Ranges outbound calls may reach though not public (loopback, private, ...): `RAPPORT_OUTBOUND_ALLOW=127.0.0.1/32,10.0.0.0/8`; only the operator sets this. */
+  outboundAllow: string[];
+  /** Key sealing secrets at rest (64 hex or base64 of 32 bytes); `RAPPORT_SECRET_KEY`, else a key kept in `<dataDir>/secret-key`. */
+  secretKey: string | undefined;
+  /** Earlier keys, still opening values sealed before a rotation; `RAPPORT_SECRET_KEYS_OLD` (comma-separated). */
+  secretKeysOld: string[];
   /** Token-bucket rate limits (issue 12), see docs/ingest-limits.md; a rate of 0 turns one off. */
   rateLimits: RateLimits;
 }
@@ -155,6 +163,24 @@ function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twi
   };
 }
 
+/** The outbound path's allow list and the keys sealing secrets at rest (docs/outbound.md). */
+function outboundConfig(env: Env): Pick<Config, 'outboundAllow' | 'secretKey' | 'secretKeysOld'> {
+  const list = (name: string): string[] => (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const outboundAllow = list('RAPPORT_OUTBOUND_ALLOW');
+  for (const entry of outboundAllow) if (parseRange(entry) === undefined) throw new ConfigError(`RAPPORT_OUTBOUND_ALLOW entries are IP ranges such as 10.0.0.0/8 or 127.0.0.1/32, got "${entry}"`);
+  const secretKey = env.RAPPORT_SECRET_KEY?.trim() || undefined;
+  const secretKeysOld = list('RAPPORT_SECRET_KEYS_OLD');
+  const keys = [...(secretKey === undefined ? [] : [{ name: 'RAPPORT_SECRET_KEY', key: secretKey }]), ...secretKeysOld.map((key) => ({ name: 'RAPPORT_SECRET_KEYS_OLD', key }))];
+  for (const { name, key } of keys) {
+    try {
+      parseSecretKey(key);
+    } catch {
+      throw new ConfigError(`${name} must hold 32-byte keys written as 64 hex characters or base64 (openssl rand -hex 32)`);
+    }
+  }
+  return { outboundAllow, secretKey, secretKeysOld };
+}
+
 function rateLimit(env: Env, name: string, perSecond: number, burst: number): RateLimit {
   const rate = integer(env, name, perSecond, 0, 1_000_000);
   return { perSecond: rate, burst: integer(env, `${name}_BURST`, Math.max(burst, rate), 1, 10_000_000) };
@@ -203,6 +229,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
     journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),
     ...channelConfig(env),
+    ...outboundConfig(env),
     rateLimits: rateLimitConfig(env),
   };
   return { ...config, ...overrides };

@@ -1,4 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
+import { describeResult, OutboundHttp, retryable } from '../channels/outbound/outbound-http.js';
+import { maskCredentials } from '../channels/outbound/url.js';
 import type { MessageSender, SendRequest } from '../channels/sender.js';
 import type { JsonObject } from '../ingest/message.js';
 import type { Scheduler, Job, BatchOutcome } from '../scheduler/scheduler.js';
@@ -56,8 +58,8 @@ export interface EngineDeps {
   sender: MessageSender;
   clock?: Clock;
   profiles?: ProfileUpdater;
-  /** For webhook nodes; default the global fetch. */
-  fetch?: typeof fetch;
+  /** For webhook nodes: the guarded outbound path; default one with no operator allow list. */
+  outbound?: OutboundHttp;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -97,10 +99,12 @@ interface Loaded {
  */
 export class JourneyEngine {
   private readonly clock: Clock;
+  private readonly outbound: OutboundHttp;
   private readonly definitions = new Map<string, JourneyDefinition>();
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.outbound = deps.outbound ?? new OutboundHttp();
   }
 
   /** Registers the run handler with the scheduler. */
@@ -306,17 +310,13 @@ export class JourneyEngine {
         return { status: sent.status, detail: { messageId: sent.messageId, ...(sent.reason === undefined ? {} : { reason: sent.reason }), ...(sent.couponCode === undefined ? {} : { couponCode: sent.couponCode }) } };
       }
       case 'webhook': {
-        const doFetch = this.deps.fetch ?? fetch;
-        const response = await doFetch(effect.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': effect.key, ...effect.headers },
-          body: JSON.stringify(effect.body),
-          signal: AbortSignal.timeout(10_000),
-        });
-        await response.arrayBuffer();
-        // 4xx other than 408/429 will not get better by retrying: record and move on.
-        if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(`webhook ${effect.url} answered ${response.status}`);
-        return { status: response.ok ? 'sent' : 'failed', detail: { httpStatus: response.status } };
+        // The journey's own headers first: they may not replace the idempotency key or the type.
+        const result = await this.outbound.request({ url: effect.url, headers: { ...effect.headers, 'content-type': 'application/json', 'idempotency-key': effect.key }, body: JSON.stringify(effect.body) });
+        // A refused destination or a 4xx other than 408/429 will not get better by retrying: record and move on.
+        if (retryable(result)) throw new Error(`webhook ${maskCredentials(effect.url)}: ${describeResult(result)}`);
+        if (result.kind === 'refused') return { status: 'failed', detail: { reason: result.reason } };
+        const status = result.kind === 'response' ? result.status : 0;
+        return { status: status >= 200 && status < 300 ? 'sent' : 'failed', detail: { httpStatus: status } };
       }
       case 'update_profile': {
         if (this.deps.profiles === undefined) throw new Error('update_profile needs a profile updater; none is wired');

@@ -1,3 +1,4 @@
+import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import type { MessageSender } from '../channels/sender.js';
 import type { IdentityRules } from '../identity/rules.js';
 import type { IngestService } from '../ingest/ingest-service.js';
@@ -25,6 +26,8 @@ export interface JourneysOptions {
   /** An existing scheduler to share (other modules' jobs); default a new one. */
   scheduler?: Scheduler;
   logger?: { error(details: object, message: string): void };
+  /** The guarded outbound path for webhook nodes; default one with no operator allow list. */
+  outbound?: OutboundHttp;
 }
 
 /** The journeys module, wired: scheduler handlers, engine, triggers, event consumer and service. */
@@ -51,6 +54,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     scheduler,
     sender: options.sender,
     clock,
+    ...(options.outbound === undefined ? {} : { outbound: options.outbound }),
     ...(options.ingest === undefined ? {} : { profiles: new IngestProfileUpdater({ database: options.database, ingest: options.ingest, clock }) }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

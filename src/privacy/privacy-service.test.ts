@@ -25,6 +25,7 @@ import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
 import { upsertPushSubscription } from '../storage/repositories/channel-endpoints.js';
 import type { Database } from '../storage/database.js';
+import { SecretBox } from '../shared/secret-box.js';
 import { registerCoreHandlers } from './core-handlers.js';
 import { PrivacyRegistry } from './privacy-registry.js';
 import { PrivacyService } from './privacy-service.js';
@@ -86,7 +87,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     if (engine === undefined) throw new Error('segment engine not built');
     segmentEngine = engine;
     const { database } = shop.store;
-    segments = new SegmentService({ database, engine: segmentEngine, clock });
+    segments = new SegmentService({ database, engine: segmentEngine, clock, secrets: SecretBox.ephemeral() });
     backfiller = new SegmentBackfiller({ database, engine: segmentEngine });
     experiments = new ExperimentService({ database, clock, ingest: shop.ingest });
     // Journeys send through the channels, as in the server (the scheduler is driven by hand).

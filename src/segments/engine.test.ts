@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { verifyWebhook } from '../channels/standard-webhooks.js';
+import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import type { TrackingMessage } from '../ingest/message.js';
 import { Processor } from '../processor/processor.js';
 import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
+import { SecretBox } from '../shared/secret-box.js';
 import { RapportError } from '../shared/errors.js';
 import { appendEvents } from '../storage/repositories/event-log.js';
 import { SegmentBackfiller } from './backfill.js';
@@ -37,6 +39,7 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
   let engine: SegmentEngine;
   let processor: Processor;
   let service: SegmentService;
+  const secrets = SecretBox.ephemeral();
   let backfiller: SegmentBackfiller;
   let scores: ProfileScores;
 
@@ -100,7 +103,7 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
     engine = new SegmentEngine({ database: store.database, clock });
     processor = new Processor({ database: store.database, clock, extensions: [engine.extension()] });
     backfiller = new SegmentBackfiller({ database: store.database, engine, chunk: 7 });
-    service = new SegmentService({ database: store.database, engine, clock });
+    service = new SegmentService({ database: store.database, engine, clock, secrets });
     scores = new ProfileScores({ database: store.database, clock });
     scores.subscribe(async (workspaceId, changes) => {
       await engine.reevaluate(workspaceId, [...new Set(changes.map((change) => change.profileId))]);
@@ -354,11 +357,12 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       expect(lines[0]).toBe('profile_id,entered_at,user_id,email,phone');
       expect(lines.slice(1).map((line) => line.split(',')[3]).sort()).toEqual(['one@example.com', 'two@example.com']);
 
-      // Private destinations are refused unless allowed.
-      const deliverer = new WebhookDeliverer({ database: store.database, clock });
-      expect(await deliverer.deliverDue()).toBe(0);
+      // Private destinations are refused unless the operator allows their range.
+      const guarded = new WebhookDeliverer({ database: store.database, clock, secrets });
+      expect(await guarded.deliverDue()).toBe(0);
       expect(received).toHaveLength(0);
-      await service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } });
+      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
+      const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
       clock.advance(60 * 60_000);
       expect(await deliverer.deliverDue()).toBe(2);
       expect(received).toHaveLength(2);

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
+import { operatorOnly } from '../channels/outbound/operator-only.js';
 import { generateWebhookSecret } from '../channels/standard-webhooks.js';
 import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import { readRecords } from '../imports/readers.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../storage/repositories/identities.js';
@@ -27,6 +29,8 @@ import {
   profileIdsAfter,
   segmentsOfProfile,
   updateSegment,
+  allDestinations,
+  setDestination,
   type SegmentRecord,
 } from '../storage/repositories/segments.js';
 import { assertNoCycle } from './compile.js';
@@ -34,7 +38,7 @@ import { parseCondition, referencedSegments, type Condition } from './condition.
 import type { SegmentEngine, Transition } from './engine.js';
 import { evaluateCondition, explainCondition, type ConditionExplanation, type SegmentSubject } from './evaluate.js';
 import { eventStatSpecs, statsFromEvents } from './event-stats.js';
-import { parseDestination, type WebhookDestination } from './webhook.js';
+import { parseDestination, resealDestination, sealDestination, shownDestinationUrl, type WebhookDestination } from './webhook.js';
 
 /** A segment as the API shows it. */
 export interface Segment {
@@ -49,7 +53,8 @@ export interface Segment {
   members: number;
   /** Segments its condition reads. */
   dependsOn: string[];
-  destination: { url: string; allowPrivate: boolean; delivered: number; pending: number } | null;
+  /** The webhook synced on entries and exits: URL credentials masked; `secret` only in the answer that set it. */
+  destination: { url: string; delivered: number; pending: number; secret?: string } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,6 +84,8 @@ export interface SegmentServiceDeps {
   /** Called when a backfill should start (a create or an edit of the condition). */
   onBackfillNeeded?: () => void;
   identityRules?: (workspaceId: string) => IdentityRules;
+  /** Seals destination secrets at rest (the same box the webhook deliverer opens with). */
+  secrets: SecretBox;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -129,7 +136,7 @@ export class SegmentService {
       backfill: { percent, done: record.backfillDone, total, startedAt: iso(record.backfillStartedAt), finishedAt: iso(record.backfillFinishedAt), error: record.backfillError },
       members: members ?? (await countMembers(this.db, workspaceId, [record.id])).get(record.id) ?? 0,
       dependsOn: condition === null ? [] : referencedSegments(condition),
-      destination: destination === undefined ? null : { url: destination.url, allowPrivate: destination.allowPrivate === true, delivered: counts?.delivered ?? 0, pending: counts?.pending ?? 0 },
+      destination: destination === undefined ? null : { url: shownDestinationUrl(this.#deps.secrets, workspaceId, destination), delivered: counts?.delivered ?? 0, pending: counts?.pending ?? 0 },
       createdAt: new Date(record.createdAt).toISOString(),
       updatedAt: new Date(record.updatedAt).toISOString(),
     };
@@ -187,10 +194,38 @@ export class SegmentService {
     return condition;
   }
 
-  private destinationText(destination: WebhookDestination | null | undefined): string | null {
-    if (destination === null || destination === undefined) return null;
+  /** The destination as stored (secret and URL credentials sealed) and the secret in the clear, to show once. */
+  private destinationText(workspaceId: string, destination: WebhookDestination | null | undefined): { text: string | null; secret?: string } {
+    if (destination === null || destination === undefined) return { text: null };
     if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('invalid_request', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
-    return JSON.stringify({ ...destination, secret: destination.secret ?? generateWebhookSecret() });
+    if (destination.allowPrivate === true) throw operatorOnly('destination.allowPrivate');
+    const secret = destination.secret ?? generateWebhookSecret();
+    return { text: sealDestination(this.#deps.secrets, workspaceId, { url: destination.url, secret }), secret };
+  }
+
+  /** The segment as answered to the request that set its destination: the secret shown this once. */
+  private withSecret(segment: Segment, sealed: { secret?: string }): Segment {
+    return segment.destination === null || sealed.secret === undefined ? segment : { ...segment, destination: { ...segment.destination, secret: sealed.secret } };
+  }
+
+  /**
+   * Seals plaintext destination secrets (rows from before sealing) and re-seals values under an
+   * old key after a rotation; returns how many changed and which would not open.
+   */
+  async resealDestinations(): Promise<{ resealed: number; unreadable: string[] }> {
+    let resealed = 0;
+    const unreadable: string[] = [];
+    for (const row of await allDestinations(this.db)) {
+      try {
+        const text = resealDestination(this.#deps.secrets, row.workspaceId, row.destination);
+        if (text === undefined) continue;
+        await setDestination(this.db, row.workspaceId, row.id, text);
+        resealed += 1;
+      } catch {
+        unreadable.push(`${row.workspaceId}/${row.id}`);
+      }
+    }
+    return { resealed, unreadable };
   }
 
   /** Creates a live segment; its backfill starts in the background. */
@@ -198,6 +233,7 @@ export class SegmentService {
     const id = randomId('seg', 9);
     const name = this.checkName(input.name);
     const condition = await this.checkCondition(workspaceId, id, input.condition);
+    const sealed = this.destinationText(workspaceId, input.destination);
     const now = this.#clock.now();
     const total = await countLiveProfiles(this.db, workspaceId);
     const record: SegmentRecord = {
@@ -214,17 +250,18 @@ export class SegmentService {
       backfillError: null,
       backfillStartedAt: now,
       backfillFinishedAt: null,
-      destination: this.destinationText(input.destination),
+      destination: sealed.text,
       createdAt: now,
       updatedAt: now,
     };
     await insertSegment(this.db, workspaceId, record);
     this.#deps.onBackfillNeeded?.();
-    return this.toSegment(workspaceId, record, 0);
+    return this.withSecret(await this.toSegment(workspaceId, record, 0), sealed);
   }
 
   /** A static list: members come from CSV uploads, not a condition. */
   async createStatic(workspaceId: string, input: { name: string; description?: string | undefined; destination?: WebhookDestination | null | undefined }): Promise<Segment> {
+    const sealed = this.destinationText(workspaceId, input.destination);
     const now = this.#clock.now();
     const record: SegmentRecord = {
       id: randomId('seg', 9),
@@ -240,12 +277,12 @@ export class SegmentService {
       backfillError: null,
       backfillStartedAt: null,
       backfillFinishedAt: now,
-      destination: this.destinationText(input.destination),
+      destination: sealed.text,
       createdAt: now,
       updatedAt: now,
     };
     await insertSegment(this.db, workspaceId, record);
-    return this.toSegment(workspaceId, record, 0);
+    return this.withSecret(await this.toSegment(workspaceId, record, 0), sealed);
   }
 
   /**
@@ -273,7 +310,8 @@ export class SegmentService {
     const next: SegmentRecord = { ...record, updatedAt: now };
     if (patch.name !== undefined) next.name = this.checkName(patch.name);
     if (patch.description !== undefined) next.description = patch.description;
-    if (patch.destination !== undefined) next.destination = this.destinationText(patch.destination);
+    const sealed: { text?: string | null; secret?: string } = patch.destination === undefined ? {} : this.destinationText(workspaceId, patch.destination);
+    if (patch.destination !== undefined) next.destination = sealed.text ?? null;
     if (patch.condition !== undefined) {
       if (record.kind === 'static') throw new RapportError('invalid_request', 'a static list has no condition; upload its members instead', [{ field: 'condition', rule: 'static', message: 'static lists take CSV uploads' }]);
       const condition = await this.checkCondition(workspaceId, id, patch.condition);
@@ -294,7 +332,7 @@ export class SegmentService {
     }
     await updateSegment(this.db, workspaceId, next);
     if (next.version !== record.version) this.#deps.onBackfillNeeded?.();
-    return this.toSegment(workspaceId, next);
+    return this.withSecret(await this.toSegment(workspaceId, next), sealed);
   }
 
   /** Deletes a segment; refused (409, with their ids) while other segments read it. */

@@ -2,7 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { OutboundHttp } from '../channels/outbound/outbound-http.js';
+import { verifyWebhook } from '../channels/standard-webhooks.js';
 import { manualClock } from '../shared/clock.js';
+import { SecretBox } from '../shared/secret-box.js';
 import { SegmentEngine } from './engine.js';
 import { SegmentService } from './segment-service.js';
 import { parseDestination, WebhookDeliverer } from './webhook.js';
@@ -16,16 +19,19 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
   let url: string;
   let answers: number[];
   let received: string[];
+  let signatures: { id: string; timestamp: string; signature: string }[];
 
   beforeEach(async () => {
     store = await createTestStore(dialect);
     answers = [];
     received = [];
+    signatures = [];
     server = http.createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
         received.push(body);
+        signatures.push({ id: String(request.headers['webhook-id']), timestamp: String(request.headers['webhook-timestamp']), signature: String(request.headers['webhook-signature']) });
         response.writeHead(answers.shift() ?? 204).end();
       });
     });
@@ -41,18 +47,23 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
   it('retries a refused delivery with backoff until the receiver accepts it', async () => {
     const clock = manualClock(T0);
     const engine = new SegmentEngine({ database: store.database, clock });
-    const service = new SegmentService({ database: store.database, engine, clock });
+    const secrets = SecretBox.ephemeral();
+    const service = new SegmentService({ database: store.database, engine, clock, secrets });
     await store.database.db
       .insertInto('profiles')
       .values({ workspace_id: ws, id: 'prf_a', merged_into: null, created_at: T0, updated_at: T0, state: JSON.stringify({ ids: {}, state: { v: 1, traits: { email: { v: 'a@example.com', t: T0 } }, consent: {}, categoryPreferences: {}, firstSeen: null, lastSeen: null, events: 0, pageViews: 0, screenViews: 0, sessions: 0, activeAt: null, orders: 0, revenue: 0, firstOrderAt: null, lastOrderAt: null, refunds: 0, refundAmount: 0, cancellations: 0, cart: null, viewed: [], categories: {}, engagement: {}, devices: {}, firstTouch: null, lastTouch: null } }) })
       .execute();
-    const list = await service.createStatic(ws, { name: 'list', destination: { url, allowPrivate: true } });
-    // A secret was generated for the destination.
+    const list = await service.createStatic(ws, { name: 'list', destination: { url } });
+    // A secret was generated for the destination, shown in this answer only and sealed at rest.
+    expect(list.destination?.secret).toMatch(/^whsec_/);
+    expect((await service.get(ws, list.id)).destination).not.toHaveProperty('secret');
     const stored = await store.database.db.selectFrom('segments').select('destination').where('id', '=', list.id).executeTakeFirstOrThrow();
-    expect(parseDestination(stored.destination ?? '')?.secret).toMatch(/^whsec_/);
+    expect(stored.destination).not.toContain('whsec_');
+    expect(parseDestination(stored.destination ?? '')?.secret).toMatch(/^rsec1\./);
     await engine.setStaticMembers(ws, list.id, ['prf_a'], 'add');
 
-    const deliverer = new WebhookDeliverer({ database: store.database, clock });
+    // Loopback is reached only because the operator allows it (the workspace cannot).
+    const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
     answers.push(500);
     expect(await deliverer.deliverDue()).toBe(0);
     expect(received).toHaveLength(1);
@@ -63,6 +74,7 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     clock.advance(5_000);
     expect(await deliverer.deliverDue()).toBe(1);
     expect(received).toHaveLength(2);
+    expect(verifyWebhook(list.destination?.secret ?? '', signatures[1] ?? { id: '', timestamp: '', signature: '' }, received[1] ?? '', clock.now() / 1000)).toBe(true);
     expect(JSON.parse(received[1] ?? '{}')).toMatchObject({ type: 'segment.entered', data: { profileId: 'prf_a', email: 'a@example.com', segmentId: list.id } });
     expect((await service.get(ws, list.id)).destination).toMatchObject({ delivered: 1, pending: 0 });
     // Delivered once: nothing more is sent.

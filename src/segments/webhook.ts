@@ -1,44 +1,85 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { privateDestination } from '../channels/address-guard.js';
-import { signWebhook } from '../channels/standard-webhooks.js';
+import { backoffMs, describeResult, OutboundHttp } from '../channels/outbound/outbound-http.js';
+import { hasCredentials, shownUrl } from '../channels/outbound/url.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import { finishDelivery, getSegment, pendingDeliveries } from '../storage/repositories/segments.js';
 
 /*
  * Audience sync to a webhook: every entry and exit of a segment with a destination is queued
  * in an outbox row written in the same commit as the membership change, then POSTed, signed
- * per Standard Webhooks (HMAC-SHA256), and retried with backoff until it is accepted. The
- * full webhook channel (journeys) lives in src/channels; this is the small audience-sync part.
+ * per Standard Webhooks (HMAC-SHA256) through the one guarded outbound path, and retried with
+ * backoff until it is accepted. The destination's secret (and URL credentials) are sealed at
+ * rest under the operator's key. The full webhook channel (journeys) lives in src/channels;
+ * this is the small audience-sync part.
  */
 
 export const WebhookDestinationSchema = Type.Object(
   {
     url: Type.String({ minLength: 8, maxLength: 2000, description: 'http(s) URL that receives segment.entered / segment.exited' }),
     secret: Type.Optional(Type.String({ minLength: 8, description: 'whsec_... signing secret; generated when omitted' })),
-    allowPrivate: Type.Optional(Type.Boolean({ description: 'Allow private and loopback addresses (off by default, against SSRF)' })),
+    allowPrivate: Type.Optional(Type.Boolean({ description: 'Accepted only as false: private ranges are opened by the server operator (RAPPORT_OUTBOUND_ALLOW), never by a workspace' })),
   },
   { additionalProperties: false, $id: 'WebhookDestination' },
 );
 export type WebhookDestination = Static<typeof WebhookDestinationSchema>;
 
+/** A destination as stored: URL (sealed when it carries credentials) and sealed secret; `allowPrivate` of old rows is ignored. */
+const StoredDestinationSchema = Type.Object({ url: Type.String(), secret: Type.Optional(Type.String()) });
+type StoredDestination = Static<typeof StoredDestinationSchema>;
+
 /** The stored destination, or undefined when the text is not one (never throws). */
-export function parseDestination(text: string): WebhookDestination | undefined {
+export function parseDestination(text: string): StoredDestination | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return Value.Check(WebhookDestinationSchema, value) ? value : undefined;
+  return Value.Check(StoredDestinationSchema, value) ? value : undefined;
+}
+
+const contextOf = (workspaceId: string): string => `segment_destination\u0000${workspaceId}`;
+
+/** The JSON stored for a destination: its URL sealed when it carries credentials, its secret sealed. */
+export function sealDestination(secrets: SecretBox, workspaceId: string, destination: { url: string; secret: string | undefined }): string {
+  const context = contextOf(workspaceId);
+  const url = hasCredentials(destination.url) ? secrets.seal(destination.url, context) : destination.url;
+  return JSON.stringify(destination.secret === undefined ? { url } : { url, secret: secrets.seal(destination.secret, context) });
+}
+
+/** A stored destination opened for delivery (throws SecretKeyError when its key is missing). */
+export function openDestination(secrets: SecretBox, workspaceId: string, stored: StoredDestination): { url: string; secret: string | undefined } {
+  const context = contextOf(workspaceId);
+  return { url: secrets.open(stored.url, context), secret: stored.secret === undefined ? undefined : secrets.open(stored.secret, context) };
+}
+
+/** The URL as the API shows it: credentials masked (and never opened when its key is missing). */
+export function shownDestinationUrl(secrets: SecretBox, workspaceId: string, stored: StoredDestination): string {
+  return shownUrl(stored.url, (value) => secrets.open(value, contextOf(workspaceId)));
+}
+
+/** The stored text re-sealed under the current key, or undefined when nothing changes. */
+export function resealDestination(secrets: SecretBox, workspaceId: string, text: string): string | undefined {
+  const stored = parseDestination(text);
+  if (stored === undefined) return undefined;
+  const open = openDestination(secrets, workspaceId, stored);
+  const current = (value: string): boolean => secrets.isCurrent(value);
+  if ((!hasCredentials(open.url) || current(stored.url)) && (stored.secret === undefined || current(stored.secret)) && !('allowPrivate' in stored)) return undefined;
+  return sealDestination(secrets, workspaceId, open);
 }
 
 const maxAttempts = 10;
-const backoffMs = (attempt: number): number => Math.min(60 * 60_000, 5_000 * 2 ** attempt);
+const retryDelay = (attempt: number): number => backoffMs(attempt, 10_000, 60 * 60_000);
 
 export interface DelivererOptions {
   database: Database;
+  /** Opens the destinations' sealed secrets (the same box the segment service seals with). */
+  secrets: SecretBox;
+  /** The guarded outbound path; default one with no operator allow list. */
+  outbound?: OutboundHttp;
   clock?: Clock;
   /** Poll interval when idle; default 1000 ms. */
   pollMs?: number;
@@ -54,6 +95,7 @@ export interface DelivererOptions {
 export class WebhookDeliverer {
   readonly #options: DelivererOptions;
   readonly #clock: Clock;
+  readonly #outbound: OutboundHttp;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
@@ -61,6 +103,7 @@ export class WebhookDeliverer {
   constructor(options: DelivererOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#outbound = options.outbound ?? new OutboundHttp();
   }
 
   start(): void {
@@ -97,44 +140,47 @@ export class WebhookDeliverer {
     const { database } = this.#options;
     const rows = await pendingDeliveries(database.db, this.#clock.now(), limit);
     let delivered = 0;
-    const destinations = new Map<string, WebhookDestination | undefined>();
+    const destinations = new Map<string, { url: string; secret: string | undefined } | string>();
     for (const row of rows) {
       const key = `${row.workspaceId}\u0000${row.segmentId}`;
-      if (!destinations.has(key)) {
-        const segment = await getSegment(database.db, row.workspaceId, row.segmentId);
-        destinations.set(key, segment?.destination === null || segment === undefined ? undefined : parseDestination(segment.destination));
-      }
-      const destination = destinations.get(key);
+      if (!destinations.has(key)) destinations.set(key, await this.destination(row.workspaceId, row.segmentId));
+      const destination = destinations.get(key) ?? 'the segment no longer has a webhook destination';
       const now = this.#clock.now();
-      const error = destination === undefined ? 'the segment no longer has a webhook destination' : await this.send(destination, row.id, row.payload, now);
+      const error = typeof destination === 'string' ? destination : await this.send(destination, row.id, row.payload, now);
       const attempts = row.attempts + 1;
       if (error === undefined) {
         await finishDelivery(database.db, row.workspaceId, row.id, { deliveredAt: now });
         delivered += 1;
       } else {
         // Past the last attempt the row stays undelivered with its error, for the API to show.
-        const next = attempts >= maxAttempts || destination === undefined ? Number.MAX_SAFE_INTEGER : now + backoffMs(attempts);
+        const next = attempts >= maxAttempts || typeof destination === 'string' ? Number.MAX_SAFE_INTEGER : now + retryDelay(attempts);
         await finishDelivery(database.db, row.workspaceId, row.id, { error, nextAttemptAt: next, attempts });
       }
     }
     return delivered;
   }
 
-  /** One POST; the reason it failed, or undefined when the receiver answered 2xx. */
-  private async send(destination: WebhookDestination, id: string, body: string, now: number): Promise<string | undefined> {
-    if (destination.allowPrivate !== true) {
-      const blocked = await privateDestination(destination.url);
-      if (blocked !== undefined) return blocked;
-    }
-    const timestamp = Math.floor(now / 1000);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'user-agent': 'rapport-segments' };
-    if (destination.secret !== undefined) headers['webhook-signature'] = signWebhook(destination.secret, id, timestamp, body);
+  /** The segment's destination opened for delivery, or why there is none to deliver to. */
+  private async destination(workspaceId: string, segmentId: string): Promise<{ url: string; secret: string | undefined } | string> {
+    const segment = await getSegment(this.#options.database.db, workspaceId, segmentId);
+    const stored = segment?.destination === null || segment === undefined ? undefined : parseDestination(segment.destination);
+    if (stored === undefined) return 'the segment no longer has a webhook destination';
     try {
-      const response = await fetch(destination.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000), redirect: 'manual' });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? undefined : `the receiver answered ${response.status}`;
+      return openDestination(this.#options.secrets, workspaceId, stored);
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
+  }
+
+  /** One POST; the reason it failed, or undefined when the receiver answered 2xx. */
+  private async send(destination: { url: string; secret: string | undefined }, id: string, body: string, now: number): Promise<string | undefined> {
+    const result = await this.#outbound.request({
+      url: destination.url,
+      headers: { 'content-type': 'application/json', 'user-agent': 'rapport-segments' },
+      body,
+      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      ...(destination.secret === undefined ? {} : { sign: { secret: destination.secret, id, timestampSeconds: Math.floor(now / 1000) } }),
+    });
+    return result.kind === 'response' && result.status >= 200 && result.status < 300 ? undefined : describeResult(result);
   }
 }

@@ -56,6 +56,8 @@ describe('channels API', () => {
         RAPPORT_EMAIL_EVENTS_SECRET: EVENTS_SECRET,
         RAPPORT_SEND_ATTEMPTS: '2',
         RAPPORT_SEND_BACKOFF_MS: '1',
+        // The peers listen on 127.0.0.1: the operator opens that address only.
+        RAPPORT_OUTBOUND_ALLOW: '127.0.0.1/32',
       }),
       { processor: 'inline' },
     );
@@ -88,16 +90,19 @@ describe('channels API', () => {
     expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'push', templateId, idempotencyKey: 'push-3' })).body).toMatchObject({ status: 'suppressed', reason: 'no_address:push' });
   });
 
-  it('signs webhooks and refuses private destinations unless allowed', async () => {
-    const closed = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url: 'http://127.0.0.1:9/hook' });
+  it('signs webhooks and refuses private destinations the operator did not allow', async () => {
+    const optIn = await call<{ error: { issues: { field: string }[] } }>('POST', '/api/v1/channels/webhooks', { url: 'http://127.0.0.2:9/hook', allowPrivate: true });
+    expect(optIn.status).toBe(400);
+    expect(optIn.body.error.issues).toEqual([expect.objectContaining({ field: 'allowPrivate', rule: 'operator' })]);
+    const closed = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url: 'http://127.0.0.2:9/hook' });
     const templateId = await template('webhook', { default: { body: '{"event":"cart_reminder","email":{{ profile.email | json }},"name":{{ profile.first_name | json }}}' } });
     const blocked = await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'webhook', templateId, idempotencyKey: 'wh-1', data: { destinationId: closed.body.id } });
-    expect(blocked.body).toMatchObject({ status: 'failed', reason: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address/) });
+    expect(blocked.body).toMatchObject({ status: 'failed', reason: expect.stringMatching(/127\.0\.0\.2 is a loopback address; only the server operator can allow it/) });
 
     // A receiver holding another secret must see the signature fail.
     const peer = await startWebhookPeer(EVENTS_SECRET);
     try {
-      const relay = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url: `${peer.url}/hook`, allowPrivate: true });
+      const relay = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url: `${peer.url}/hook` });
       expect(relay.body.secret).toMatch(/^whsec_/);
       const listed = JSON.stringify((await call('GET', '/api/v1/channels/webhooks')).body);
       expect(listed).not.toContain('whsec_');
@@ -115,7 +120,7 @@ describe('channels API', () => {
     const closedPeer = await startWebhookPeer(EVENTS_SECRET);
     const url = `${closedPeer.url}/hook`;
     await closedPeer.close();
-    const destination = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url, allowPrivate: true });
+    const destination = await call<{ id: string; secret: string }>('POST', '/api/v1/channels/webhooks', { url });
     const port = Number(new URL(url).port);
     const { default: http } = await import('node:http');
     const bodies: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];

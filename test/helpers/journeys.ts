@@ -9,6 +9,7 @@ import type { Dialect } from '../../src/storage/database.js';
 import { findIdentityOwner } from '../../src/storage/repositories/identities.js';
 import { nextDueAt } from '../../src/storage/repositories/jobs.js';
 import { createTestStore, type TestStore } from './databases.js';
+import { OutboundHttp } from '../../src/channels/outbound/outbound-http.js';
 
 export const WS = 'ws1';
 
@@ -40,6 +41,9 @@ export interface JourneyHarness {
 
 let messageSeq = 0;
 
+/** Webhook nodes call receivers on this machine, so the harness allows loopback as an operator would (RAPPORT_OUTBOUND_ALLOW). */
+const loopbackAllowed = new OutboundHttp({ allow: ['127.0.0.1/32'] });
+
 export async function journeyHarness(dialect: Dialect, start: number, options: { sender?: MessageSender } = {}): Promise<JourneyHarness> {
   const store = await createTestStore(dialect);
   const clock = manualClock(start);
@@ -55,7 +59,7 @@ export async function journeyHarness(dialect: Dialect, start: number, options: {
       return (options.sender ?? sender).send(request);
     },
   };
-  const journeys = createJourneys({ database, sender: recording, clock, ingest, templates: async () => [] });
+  const journeys = createJourneys({ database, sender: recording, clock, ingest, templates: async () => [], outbound: loopbackAllowed });
   const settle = async (): Promise<void> => {
     for (let round = 0; round < 50; round++) {
       await processor.drain();

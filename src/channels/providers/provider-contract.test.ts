@@ -3,6 +3,7 @@ import { listInbox } from '../../storage/repositories/inbox.js';
 import { systemClock } from '../../shared/clock.js';
 import { createTestStore, type TestStore } from '../../../test/helpers/databases.js';
 import { startPushPeer, startSmtpPeer, startTwilioPeer, startWebhookPeer } from '../../../test/helpers/channel-peers.js';
+import { OutboundHttp } from '../outbound/outbound-http.js';
 import type { ChannelProvider, OutboundMessage } from '../provider.js';
 import { generateWebhookSecret } from '../standard-webhooks.js';
 import { SmtpEmailProvider } from './email-smtp.js';
@@ -34,6 +35,9 @@ function base(id: string, to: string): OutboundMessage {
   return { messageId: id, workspaceId: 'ws', to, profileId: 'prf_1', subject: 'Your cart', title: 'Your cart', text: `Hello Ann, message ${id} ✓`, html: `<p>Hello Ann, message ${id} ✓</p>`, url: 'https://shop.example/cart' };
 }
 
+// The peers listen on loopback, which only the operator's allow list opens.
+const loopbackAllowed = new OutboundHttp({ allow: ['127.0.0.1/32'] });
+
 const setups: Record<string, () => Promise<ContractSetup>> = {
   async email() {
     const peer = await startSmtpPeer({ user: 'shop', password: 's3cret' });
@@ -58,7 +62,7 @@ const setups: Record<string, () => Promise<ContractSetup>> = {
   },
   async sms() {
     const peer = await startTwilioPeer('AC123', 'token-xyz');
-    const provider = new TwilioSmsProvider({ baseUrl: peer.url, accountSid: 'AC123', authToken: 'token-xyz', from: '+15005550006', timeoutMs: 2000 });
+    const provider = new TwilioSmsProvider({ baseUrl: peer.url, accountSid: 'AC123', authToken: 'token-xyz', from: '+15005550006', timeoutMs: 2000, outbound: loopbackAllowed });
     return {
       provider,
       message: (id) => base(id, '+14155550100'),
@@ -71,7 +75,7 @@ const setups: Record<string, () => Promise<ContractSetup>> = {
   },
   async push() {
     const peer = await startPushPeer();
-    const provider = new WebPushProvider({ vapid: generateVapidKeys(), subject: 'mailto:ops@shop.example', timeoutMs: 2000 });
+    const provider = new WebPushProvider({ vapid: generateVapidKeys(), subject: 'mailto:ops@shop.example', timeoutMs: 2000, outbound: loopbackAllowed });
     const subscription = peer.subscription('/push/device-1');
     return {
       provider,
@@ -90,10 +94,10 @@ const setups: Record<string, () => Promise<ContractSetup>> = {
   async webhook() {
     const secret = generateWebhookSecret();
     const peer = await startWebhookPeer(secret);
-    const provider = new WebhookProvider({ clock: systemClock, timeoutMs: 2000 });
+    const provider = new WebhookProvider({ clock: systemClock, timeoutMs: 2000, outbound: loopbackAllowed });
     return {
       provider,
-      message: (id) => ({ ...base(id, `${peer.url}/hooks/rapport`), text: JSON.stringify({ text: `Hello Ann, message ${id} ✓` }), webhook: { secret, allowPrivate: true } }),
+      message: (id) => ({ ...base(id, `${peer.url}/hooks/rapport`), text: JSON.stringify({ text: `Hello Ann, message ${id} ✓` }), webhook: { secret } }),
       async delivered() {
         return peer.verified().map((entry) => {
           expect(entry.valid).toBe(true);

@@ -1,4 +1,5 @@
 import webpush from 'web-push';
+import { describeResult, OutboundHttp, retryable } from '../outbound/outbound-http.js';
 import { describeError, type ChannelProvider, type DeliveryOutcome, type OutboundMessage } from '../provider.js';
 
 export interface VapidKeys {
@@ -14,6 +15,8 @@ export interface WebPushOptions {
   /** Seconds the push service keeps an undelivered message (default 1 day). */
   ttl?: number;
   timeoutMs?: number;
+  /** The guarded outbound path (a subscription endpoint is written by a browser, so it is untrusted). */
+  outbound?: OutboundHttp;
 }
 
 /**
@@ -26,14 +29,19 @@ export function generateVapidKeys(): VapidKeys {
 
 /**
  * Web push: payloads encrypted per RFC 8291 (aes128gcm) and signed with VAPID (RFC 8292) by
- * the `web-push` library; the request itself goes out with fetch, so timeouts and errors are ours.
+ * the `web-push` library; the request itself goes out through the guarded outbound path: an
+ * endpoint registered with the public write key must not make the server call its own network.
  * A 404 or 410 answer means the subscription is gone.
  * @example const push = new WebPushProvider({ vapid, subject: 'mailto:ops@shop.com' });
  */
 export class WebPushProvider implements ChannelProvider {
   readonly channel = 'push' as const;
 
-  constructor(private readonly options: WebPushOptions) {}
+  readonly #outbound: OutboundHttp;
+
+  constructor(private readonly options: WebPushOptions) {
+    this.#outbound = options.outbound ?? new OutboundHttp();
+  }
 
   async send(message: OutboundMessage): Promise<DeliveryOutcome> {
     if (message.push === undefined) return { ok: false, retryable: false, error: 'no push subscription keys' };
@@ -49,22 +57,19 @@ export class WebPushProvider implements ChannelProvider {
     } catch (error) {
       return { ok: false, retryable: false, error: describeError(error) };
     }
-    try {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(details.headers)) headers[name] = String(value);
-      const response = await fetch(details.endpoint, {
-        method: details.method,
-        headers,
-        ...(details.body === null ? {} : { body: new Uint8Array(details.body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-      await response.arrayBuffer();
-      if (response.status === 404 || response.status === 410) return { ok: false, retryable: false, gone: true, error: `subscription gone (${response.status})` };
-      if (!response.ok) return { ok: false, retryable: response.status === 429 || response.status >= 500, error: `push service answered ${response.status}` };
-      return { ok: true, providerId: response.headers.get('location') };
-    } catch (error) {
-      return { ok: false, retryable: true, error: describeError(error) };
-    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(details.headers)) headers[name] = String(value);
+    const result = await this.#outbound.request({
+      url: details.endpoint,
+      method: details.method,
+      headers,
+      ...(details.body === null ? {} : { body: new Uint8Array(details.body) }),
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+    });
+    if (result.kind !== 'response') return { ok: false, retryable: retryable(result), error: describeResult(result) };
+    if (result.status === 404 || result.status === 410) return { ok: false, retryable: false, gone: true, error: `subscription gone (${result.status})` };
+    if (result.status < 200 || result.status >= 300) return { ok: false, retryable: retryable(result), error: `push service answered ${result.status}` };
+    return { ok: true, providerId: result.headers.location ?? null };
   }
 
   async close(): Promise<void> {}

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { messageView } from '../../channels/channel-service.js';
 import type { Messaging } from '../../channels/messaging.js';
+import { operatorOnly } from '../../channels/outbound/operator-only.js';
 import { smsSegments } from '../../channels/sms-segments.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
@@ -78,10 +79,13 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
       schema: {
         tags: ['channels'],
         summary: 'Add a webhook destination; the signing secret is returned once, here',
-        body: Type.Object({ url: Type.String({ pattern: '^https?://', maxLength: 2000 }), allowPrivate: Type.Optional(Type.Boolean({ description: 'Allow loopback and private addresses (off by default: SSRF guard)' })) }),
+        body: Type.Object({ url: Type.String({ pattern: '^https?://', maxLength: 2000 }), allowPrivate: Type.Optional(Type.Boolean({ description: 'Accepted only as false: private ranges are opened by the server operator (RAPPORT_OUTBOUND_ALLOW), never by a workspace' })) }),
       },
     },
-    async (request, reply) => reply.status(201).send(await channels.addWebhookDestination(authOf(request).workspaceId, request.body.url, request.body.allowPrivate === true)),
+    async (request, reply) => {
+      if (request.body.allowPrivate === true) throw operatorOnly('allowPrivate');
+      return reply.status(201).send(await channels.addWebhookDestination(authOf(request).workspaceId, request.body.url));
+    },
   );
 
   app.delete('/channels/webhooks/:id', { schema: { tags: ['channels'], summary: 'Remove a webhook destination', params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {

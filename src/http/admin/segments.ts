@@ -31,7 +31,15 @@ const SegmentSchema = Type.Object(
     }),
     members: Type.Integer(),
     dependsOn: Type.Array(Type.String()),
-    destination: Type.Union([Type.Object({ url: Type.String(), allowPrivate: Type.Boolean(), delivered: Type.Integer(), pending: Type.Integer() }), Type.Null()]),
+    destination: Type.Union([
+      Type.Object({
+        url: Type.String({ description: 'Credentials in the URL are masked' }),
+        delivered: Type.Integer(),
+        pending: Type.Integer(),
+        secret: Type.Optional(Type.String({ description: 'The signing secret, shown only in the answer that set the destination' })),
+      }),
+      Type.Null(),
+    ]),
     createdAt: Type.String(),
     updatedAt: Type.String(),
   },

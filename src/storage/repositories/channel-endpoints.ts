@@ -30,22 +30,35 @@ export async function deletePushSubscription(db: Tx, workspaceId: string, endpoi
 
 export interface WebhookDestinationRecord {
   id: string;
+  /** The URL, sealed when it carries credentials. */
   url: string;
+  /** The sealed signing secret (plaintext in rows written before secrets were sealed). */
   secret: string;
-  allowPrivate: boolean;
   createdAt: number;
 }
 
 export async function insertWebhookDestination(db: Tx, workspaceId: string, record: WebhookDestinationRecord): Promise<void> {
+  // allow_private is no longer read: only the operator's allow list opens private ranges.
   await db
     .insertInto('webhook_destinations')
-    .values({ workspace_id: workspaceId, id: record.id, url: record.url, secret: record.secret, allow_private: record.allowPrivate ? 1 : 0, created_at: record.createdAt })
+    .values({ workspace_id: workspaceId, id: record.id, url: record.url, secret: record.secret, allow_private: 0, created_at: record.createdAt })
     .execute();
 }
 
 export async function listWebhookDestinations(db: Tx, workspaceId: string): Promise<WebhookDestinationRecord[]> {
   const rows = await db.selectFrom('webhook_destinations').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
-  return rows.map((row) => ({ id: row.id, url: row.url, secret: row.secret, allowPrivate: row.allow_private === 1, createdAt: row.created_at }));
+  return rows.map((row) => ({ id: row.id, url: row.url, secret: row.secret, createdAt: row.created_at }));
+}
+
+/** Every destination of every workspace (the re-seal pass after a key rotation). */
+export async function allWebhookDestinations(db: Tx): Promise<(WebhookDestinationRecord & { workspaceId: string })[]> {
+  const rows = await db.selectFrom('webhook_destinations').selectAll().orderBy('workspace_id').orderBy('id').execute();
+  return rows.map((row) => ({ workspaceId: row.workspace_id, id: row.id, url: row.url, secret: row.secret, createdAt: row.created_at }));
+}
+
+/** Rewrites a destination's stored URL and secret (re-sealed under a new key). */
+export async function updateWebhookDestinationSecrets(db: Tx, workspaceId: string, id: string, stored: { url: string; secret: string }): Promise<void> {
+  await db.updateTable('webhook_destinations').set({ url: stored.url, secret: stored.secret }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 
 export async function deleteWebhookDestination(db: Tx, workspaceId: string, id: string): Promise<boolean> {

@@ -639,3 +639,14 @@ export async function backfillingSegments(db: Tx): Promise<{ workspaceId: string
   const rows = await db.selectFrom('segments').select(['workspace_id', 'id', 'version']).where('status', '=', 'backfilling').orderBy('updated_at').execute();
   return rows.map((row) => ({ workspaceId: row.workspace_id, id: row.id, version: Number(row.version) }));
 }
+
+/** Every segment with a webhook destination, of every workspace (the re-seal pass after a key rotation). */
+export async function allDestinations(db: Tx): Promise<{ workspaceId: string; id: string; destination: string }[]> {
+  const rows = await db.selectFrom('segments').select(['workspace_id', 'id', 'destination']).where('destination', 'is not', null).orderBy('workspace_id').orderBy('id').execute();
+  return rows.flatMap((row) => (row.destination === null ? [] : [{ workspaceId: row.workspace_id, id: row.id, destination: row.destination }]));
+}
+
+/** Rewrites a segment's stored destination (re-sealed), leaving its version and timestamps alone. */
+export async function setDestination(db: Tx, workspaceId: string, id: string, destination: string): Promise<void> {
+  await db.updateTable('segments').set({ destination }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+}
