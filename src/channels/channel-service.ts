@@ -294,13 +294,12 @@ export class ChannelService implements MessageSender {
       }
     }
 
-    let rendered: RenderedMessage;
-    try {
-      rendered = await this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, record.id, request, coupon), this.lookups(workspaceId, profile, request));
-    } catch (error) {
-      return this.finish(workspaceId, record, profile, { status: 'failed', reason: `render_error: ${error instanceof Error ? error.message : String(error)}`, address: destination.address, couponCode: coupon?.code ?? null });
+    const data = this.templateData(workspaceId, profile, record.id, request, coupon);
+    const render = await this.renderWithRetries((lookups) => this.deps.templates.render(resolved, stringTrait(profile, 'locale'), data, lookups), this.lookups(workspaceId, profile, request));
+    if (!render.ok) {
+      return this.finish(workspaceId, record, profile, { status: 'failed', reason: render.reason, attempts: render.attempts, address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version });
     }
-    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, rendered, destination);
+    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, render.rendered, destination);
     const { outcome, attempts } = await this.deliver(workspaceId, provider, outbound, destination);
     const base: MessageChanges = { updatedAt: this.deps.clock.now(), address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version, attempts };
     if (outcome.ok) return this.finish(workspaceId, record, profile, { ...base, status: 'sent', providerId: outcome.providerId, sentAt: this.deps.clock.now() });
@@ -455,6 +454,38 @@ export class ChannelService implements MessageSender {
       return { outcome: best ?? { ok: false, retryable: false, error: 'no subscription' }, attempts };
     }
     return this.withRetries(provider, message);
+  }
+
+  /**
+   * Renders with the same attempts and backoff as provider sends when a failure is transient: a
+   * lookup (catalog, recommendations) that threw. Anything else the template itself caused
+   * (its render or memory limit, a runtime error) fails the same way every time, so it fails at
+   * once with a reason that says so.
+   */
+  private async renderWithRetries(
+    render: (lookups: TemplateLookups) => Promise<RenderedMessage>,
+    lookups: TemplateLookups,
+  ): Promise<{ ok: true; rendered: RenderedMessage } | { ok: false; reason: string; attempts: number }> {
+    const { attempts: max, baseDelayMs } = this.deps.settings.retry;
+    let lastError = '';
+    for (let attempt = 1; attempt <= Math.max(1, max); attempt++) {
+      let lookupFailed = false;
+      const watch = <T>(lookup: Promise<T>): Promise<T> =>
+        lookup.catch((error: unknown) => {
+          lookupFailed = true;
+          throw error;
+        });
+      const watched: TemplateLookups = { product: (id) => watch(lookups.product(id)), recommendations: (slot, limit) => watch(lookups.recommendations(slot, limit)) };
+      try {
+        return { ok: true, rendered: await render(watched) };
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        if (!lookupFailed) return { ok: false, reason: permanentRenderReason(lastError), attempts: attempt };
+        this.deps.logger?.warn({ attempt, error: lastError }, 'render attempt failed on a lookup');
+        if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
+      }
+    }
+    return { ok: false, reason: `render_error: a lookup failed on each of ${Math.max(1, max)} attempts (transient; last error: ${lastError})`, attempts: Math.max(1, max) };
   }
 
   private async withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
@@ -657,6 +688,15 @@ export class ChannelService implements MessageSender {
     await Promise.allSettled([...this.inflight.values()]);
     for (const provider of Object.values(this.deps.providers)) await provider?.close();
   }
+}
+
+/**
+ * Why a render failed for good, in words that say what to change in the template.
+ * @example permanentRenderReason('memory alloc limit exceeded, line:1, col:1') // 'render_limit: ...'
+ */
+export function permanentRenderReason(message: string): string {
+  if (/limit exceeded/i.test(message)) return `render_limit: the template exceeded its render time or memory limit (${message}); permanent, not retried: shorten its loops or lookups`;
+  return `render_error: ${message} (permanent, not retried: fix the template)`;
 }
 
 /**
