@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { TemplateService } from '../templates/template-service.js';
+import { BrandService } from '../workspaces/brand.js';
 import { ChannelService, type ChannelSettings } from './channel-service.js';
 import { LinkSigner } from './links.js';
 import { ProfileEvents } from './profile-events.js';
@@ -40,6 +41,8 @@ export interface ChannelModule {
   links: LinkSigner;
   channels: ChannelService;
   preferences: PreferencesService;
+  /** The workspace brand every template, hosted page and report uses. */
+  brands: BrandService;
 }
 
 /**
@@ -53,6 +56,7 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
   const events = new ProfileEvents({ ingest: deps.ingest, profiles: deps.profiles, clock: deps.clock });
   const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
   const links = new LinkSigner(deps.linkSecret);
+  const brands = new BrandService({ database: deps.database, clock: deps.clock });
   const channels = new ChannelService({
     database: deps.database,
     clock: deps.clock,
@@ -65,10 +69,11 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
     links,
     providers: deps.providers,
     settings: deps.settings,
+    brands,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
-  const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles });
-  return { templates, coupons, consent, events, links, channels, preferences };
+  const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles, brands });
+  return { templates, coupons, consent, events, links, channels, preferences, brands };
 }

@@ -22,6 +22,7 @@ import type { TemplateLookups } from '../templates/liquid-engine.js';
 import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
 import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
+import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/brand.js';
 import { GroupCommit } from './group-commit.js';
 import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
@@ -87,6 +88,8 @@ export interface ChannelServiceDeps {
   settings: ChannelSettings;
   /** Fills `recommendations` slots in templates (the recommendations module plugs in here). */
   recommendations?: RecommendationSlotProvider;
+  /** The workspace brand templates render with (shop name, URLs, colours, sender). */
+  brands?: Pick<BrandService, 'get'>;
   sleep?: (ms: number) => Promise<void>;
   logger?: { warn(object: object, message: string): void };
 }
@@ -294,12 +297,13 @@ export class ChannelService implements MessageSender {
       }
     }
 
-    const data = this.templateData(workspaceId, profile, record.id, request, coupon);
+    const brand = await this.brandOf(workspaceId);
+    const data = this.templateData(workspaceId, profile, record.id, request, coupon, brand);
     const render = await this.renderWithRetries((lookups) => this.deps.templates.render(resolved, stringTrait(profile, 'locale'), data, lookups), this.lookups(workspaceId, profile, request));
     if (!render.ok) {
       return this.finish(workspaceId, record, profile, { status: 'failed', reason: render.reason, attempts: render.attempts, address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version });
     }
-    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, render.rendered, destination);
+    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, render.rendered, destination, brand);
     const { outcome, attempts } = await this.deliver(workspaceId, provider, outbound, destination);
     const base: MessageChanges = { updatedAt: this.deps.clock.now(), address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version, attempts };
     if (outcome.ok) return this.finish(workspaceId, record, profile, { ...base, status: 'sent', providerId: outcome.providerId, sentAt: this.deps.clock.now() });
@@ -355,13 +359,27 @@ export class ChannelService implements MessageSender {
     return this.deps.links.sign({ k: 'unsubscribe', w: workspaceId, p: profileId, c: channel, m: messageId });
   }
 
-  private templateData(workspaceId: string, profile: Profile, messageId: string, request: SendRequest, coupon: IssuedCoupon | undefined): Record<string, unknown> {
+  /** The workspace brand, or the defaults of an unnamed shop when no brand service is wired. */
+  private async brandOf(workspaceId: string): Promise<BrandView> {
+    if (this.deps.brands !== undefined) return this.deps.brands.get(workspaceId);
+    return unbranded(workspaceId);
+  }
+
+  private templateData(workspaceId: string, profile: Profile, messageId: string, request: SendRequest, coupon: IssuedCoupon | undefined, brand: BrandView): Record<string, unknown> {
     const urls = linkUrls(this.deps.settings.publicBaseUrl);
     const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, request.channel, messageId));
     const traits = profile.traits;
     const data = request.data ?? {};
+    const event: unknown = data.event ?? null;
+    const eventField = (key: string): unknown => (typeof event === 'object' && event !== null ? Reflect.get(event, key) : undefined);
+    const explicitCartUrl = typeof data.cart_url === 'string' && data.cart_url !== '' ? data.cart_url : undefined;
+    const explicitShopUrl = typeof data.shop_url === 'string' && data.shop_url !== '' ? data.shop_url : undefined;
     return {
       ...data,
+      brand: brandContext(brand),
+      shop_url: explicitShopUrl ?? brand.shopUrl,
+      // A cart link restores the cart: the cart event's own URL, else the brand's pattern.
+      cart_url: explicitCartUrl ?? cartUrl(brand, { cartUrl: eventField('cart_url'), cartId: eventField('cart_id') ?? profile.computed.openCart?.id }),
       profile: {
         ...traits,
         id: profile.id,
@@ -415,8 +433,10 @@ export class ChannelService implements MessageSender {
     return value;
   }
 
-  private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {
+  private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination, brand: BrandView): OutboundMessage {
     const message: OutboundMessage = { messageId, workspaceId, to: destination.address, profileId: profile.id, text: rendered.text };
+    const from = channel === 'email' ? fromHeader(brand) : undefined;
+    if (from !== undefined) message.from = from;
     if (rendered.subject !== undefined) message.subject = rendered.subject;
     if (rendered.title !== undefined) message.title = rendered.title;
     if (rendered.url !== undefined) message.url = rendered.url;
@@ -577,7 +597,8 @@ export class ChannelService implements MessageSender {
     const resolved = await this.deps.templates.resolve(workspaceId, templateId, options.version);
     const request: SendRequest = { workspaceId, profileId: profile.id, channel: resolved.template.channel, templateId, idempotencyKey: 'preview', ...(options.data === undefined ? {} : { data: options.data }) };
     const sample: IssuedCoupon = { code: 'PREVIEW-CODE', offer: { type: 'percent', value: 10 }, description: '10% off', expiresAt: null };
-    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, 'preview', request, sample), this.lookups(workspaceId, profile, request));
+    const brand = await this.brandOf(workspaceId);
+    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, 'preview', request, sample, brand), this.lookups(workspaceId, profile, request));
   }
 
   /**

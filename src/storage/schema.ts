@@ -605,6 +605,27 @@ export interface PredictiveReportsTable {
   error: string | null;
 }
 
+export interface OutboxMessagesTable {
+  workspace_id: string;
+  id: string;
+  profile_id: string;
+  to_address: string;
+  from_address: string;
+  subject: string;
+  html: string | null;
+  text: string;
+  /** JSON object of header name to value. */
+  headers: string;
+  created_at: number;
+}
+
+export interface WorkspaceBrandTable {
+  workspace_id: string;
+  /** JSON of the Brand schema. */
+  brand: string;
+  updated_at: number;
+}
+
 export interface Schema {
   recommendation_trainings: RecommendationTrainingsTable;
   recommendation_rules: RecommendationRulesTable;
@@ -661,4 +682,6 @@ export interface Schema {
   analytics_usage: AnalyticsUsageTable;
   experiments: ExperimentsTable;
   experiment_exposures: ExperimentExposuresTable;
+  outbox_messages: OutboxMessagesTable;
+  workspace_brand: WorkspaceBrandTable;
 }

@@ -19,6 +19,7 @@ import { registerAdminAuth } from './auth.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
 import { privacyRoutes } from './privacy.js';
+import { outboxRoutes } from './outbox.js';
 import { templatesRoutes } from './templates.js';
 import { catalogRoutes } from './catalog.js';
 import { eventRoutes } from './events.js';
@@ -71,6 +72,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await templatesRoutes(app, deps.messaging);
   await couponsRoutes(app, deps.messaging);
   await privacyRoutes(app, deps.messaging);
+  await outboxRoutes(app, deps.messaging);
   // Own scope: import uploads take the body as a stream instead of parsed JSON.
   await app.register(async (scope) => importRoutes(scope, deps.imports));
 }
