@@ -126,7 +126,8 @@ export function htmlToText(html: string): string {
     // The preview line shown by inboxes next to the subject (MJML's mj-preview) is not content.
     .replace(/<div[^>]*style="[^"]*display:\s*none[^"]*"[^>]*>[\s\S]*?<\/div>/gi, '')
     .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, label: string) => {
-      const words = label.replace(/<[^>]+>/g, '').trim();
+      // A linked logo reads as its alt text.
+      const words = label.replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, ' $1 ').replace(/<[^>]+>/g, '').trim();
       const url = decodeEntities(href);
       return words === '' || decodeEntities(words) === url ? url : `${words} (${url})`;
     })

@@ -59,7 +59,7 @@ function layout(inner: string, options: LayoutOptions = {}): string {
       <mj-text font-size="16px" line-height="24px" color="#1f2933" padding="8px 24px" css-class="rp-text" />
     </mj-attributes>
     <mj-style>
-      .rp-body { background-color: {{ brand.colors.background | default: '#f5f7fa' }}; }
+      body, .rp-body { background-color: {{ brand.colors.background | default: '#f5f7fa' }} !important; }
       .rp-text div { color: {{ brand.colors.text | default: '#1f2933' }} !important; }
       .rp-text a { color: {{ brand.colors.primary | default: '#2f6fed' }}; }
       .rp-footer div, .rp-footer a { color: #7b8794 !important; }
@@ -92,17 +92,29 @@ const productRows = when(
   `        <mj-text>{% for item in cart.items limit: 4 %}{% assign product = item.id | product %}{% assign label = item.name | default: product.name | default: "Your item" %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 12px"><tr>{% if product.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top"><img src="{{ product.image_url }}" alt="{{ label }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" /></td>{% endif %}<td style="vertical-align:top"><strong>{{ label }}</strong><br />× {{ item.qty | default: 1 }}{% if item.price %} · {{ item.price | money: product.currency }}{% endif %}</td></tr></table>{% endfor %}</mj-text>`,
 );
 
+/** Words of the coupon block per language. */
+interface CouponWords {
+  withCode: string;
+  yourCode: string;
+  validUntil: string;
+  dateFormat: string;
+}
+const english: CouponWords = { withCode: 'with code', yourCode: 'Your code:', validUntil: 'Valid until', dateFormat: '%B %e' };
+
 /** The personal code, its offer and expiry; gone without a coupon. */
-const couponBlock = when(
-  'coupon.code',
-  `        <mj-text align="center" font-size="18px" padding="12px 24px"><div style="border:2px dashed {{ brand.colors.primary | default: '#2f6fed' }};border-radius:8px;padding:12px">{% if coupon.description %}<strong>{{ coupon.description }}</strong> with code{% else %}Your code:{% endif %}<br /><span style="font-family:Menlo,Consolas,monospace;font-size:22px;letter-spacing:2px">{{ coupon.code }}</span>{% if coupon.expires_at %}<br /><span style="font-size:13px;color:#7b8794">Valid until {{ coupon.expires_at | date: "%B %e" }}</span>{% endif %}</div></mj-text>`,
-);
+function couponOf(words: CouponWords): string {
+  return when(
+    'coupon.code',
+    `        <mj-text align="center" font-size="18px" padding="12px 24px"><div style="border:2px dashed {{ brand.colors.primary | default: '#2f6fed' }};border-radius:8px;padding:12px">{% if coupon.description %}<strong>{{ coupon.description }}</strong> ${words.withCode}{% else %}${words.yourCode}{% endif %}<br /><span style="font-family:Menlo,Consolas,monospace;font-size:22px;letter-spacing:2px">{{ coupon.code }}</span>{% if coupon.expires_at %}<br /><span style="font-size:13px;color:#7b8794">${words.validUntil} {{ coupon.expires_at | date: "${words.dateFormat}" }}</span>{% endif %}</div></mj-text>`,
+  );
+}
+const couponBlock = couponOf(english);
 
 /** Recommended products with pictures; gone when the slot returns nothing. */
 function picks(count: number, title = 'Picked for you'): string {
   return `        <mj-raw>{% assign picks = 'email_picks' | recommendations: ${count} %}{% if picks.size > 0 %}</mj-raw>
         <mj-text padding="16px 24px 4px"><strong>${title}</strong></mj-text>
-        <mj-text>{% for pick in picks %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 10px"><tr>{% if pick.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top">{% if pick.url %}<a href="{{ pick.url }}">{% endif %}<img src="{{ pick.image_url }}" alt="{{ pick.name }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" />{% if pick.url %}</a>{% endif %}</td>{% endif %}<td style="vertical-align:top">{% if pick.url %}<a href="{{ pick.url }}">{{ pick.name }}</a>{% else %}{{ pick.name }}{% endif %}{% if pick.price %}<br />{{ pick.price | money: pick.currency }}{% endif %}</td></tr></table>{% endfor %}</mj-text>
+        <mj-text>{% for pick in picks %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 10px"><tr>{% if pick.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top"><img src="{{ pick.image_url }}" alt="{{ pick.name }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" /></td>{% endif %}<td style="vertical-align:top">{% if pick.url %}<a href="{{ pick.url }}">{{ pick.name }}</a>{% else %}{{ pick.name }}{% endif %}{% if pick.price %}<br />{{ pick.price | money: pick.currency }}{% endif %}</td></tr></table>{% endfor %}</mj-text>
         <mj-raw>{% endif %}</mj-raw>`;
 }
 
@@ -140,7 +152,7 @@ ${picks(3)}`),
             `${heading('Vous hésitez encore{% if profile.first_name %}, {{ profile.first_name }}{% endif %} ?')}
 ${para('Vous avez laissé ces articles dans votre panier. Nous les avons gardés pour vous.')}
 ${productRows}
-${couponBlock}
+${couponOf({ withCode: 'avec le code', yourCode: 'Votre code :', validUntil: 'Valable jusqu’au', dateFormat: '%d/%m/%Y' })}
 ${button('cart_url', 'Retourner au panier')}`,
             { lang: 'fr', footer: 'Vous recevez ce message parce que vous êtes client de {{ brand.name | default: "notre boutique" }}.', unsubscribe: 'Se désabonner ou choisir ce que vous recevez' },
           ),
