@@ -299,7 +299,7 @@ ${picks(3, 'Goes well with your order')}`),
     source: {
       default: {
         format: 'mjml',
-        subject: 'Please confirm your subscription{% if brand.name %} to {{ brand.name }}{% endif %}',
+        subject: 'Please confirm your subscription',
         body: layout(`${heading('One more step')}
 ${para('Tap the button to confirm you want our emails. If you did not sign up, ignore this message.')}
 ${button('confirm_url', 'Yes, subscribe me')}`),
@@ -366,7 +366,7 @@ ${picks(3, 'You may also like')}`),
     source: {
       default: {
         format: 'mjml',
-        subject: 'Welcome{% if brand.name %} to {{ brand.name }}{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!',
+        subject: 'Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!',
         body: layout(`${heading('Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!')}
 ${para('Thanks for joining us. Expect first looks at new arrivals, tips on getting the most from what you buy, and the occasional member-only offer. No more than a couple of emails a week.')}
 ${button('shop_url', 'Have a look around')}`),
