@@ -107,10 +107,10 @@ function brandMark(model: Pick<PreferencesModel, 'shopName' | 'shopUrl' | 'logoU
   return model.shopUrl === null ? mark : `<a class="shop" href="${e(model.shopUrl)}">${mark}</a>`;
 }
 
-/** A small page for confirmations and errors. */
-export function renderMessagePage(title: string, text: string): string {
+/** A small page for confirmations and errors, with the shop's mark when the workspace is known. */
+export function renderMessagePage(title: string, text: string, brand?: Pick<PreferencesModel, 'shopName' | 'shopUrl' | 'logoUrl'>): string {
   const e = escapeHtml;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)}</title>
-<style>body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }</style></head>
-<body><h1>${e(title)}</h1><p id="message">${e(text)}</p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(brand === undefined ? title : `${brand.shopName}: ${title}`)}</title>
+<style>body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; } header img { height: 40px; width: auto; max-width: 220px; } .shop { font-size: 1.2rem; font-weight: 700; color: #1f2933; text-decoration: none; }</style></head>
+<body>${brand === undefined ? '' : `<header id="brand">${brandMark(brand)}</header>`}<h1>${e(title)}</h1><p id="message">${e(text)}</p></body></html>`;
 }

@@ -129,14 +129,15 @@ export class PreferencesService {
   }
 
   /** Confirms a double opt-in link. */
-  async confirm(token: string): Promise<{ channel: string }> {
+  async confirm(token: string): Promise<{ channel: string; shop: { shopName: string; shopUrl: string | null; logoUrl: string | null } }> {
     const payload = this.deps.links.verify(token);
     if (payload?.k !== 'confirm') throw new RapportError('not_found', 'this confirmation link is not valid; sign up again to get a new one');
     const profile = await this.deps.profiles.getProfile(payload.w, payload.p);
     if (profile === undefined) throw new RapportError('not_found', 'we hold no data about you any more');
     const channel = channelOf(payload.c);
     await this.deps.consent.record(payload.w, profile.id, { channel, status: 'subscribed', source: 'double_opt_in', address: addressOf(profile, channel) ?? undefined });
-    return { channel };
+    const brand = await this.deps.brands.get(payload.w);
+    return { channel, shop: { shopName: brand.shopName, shopUrl: brand.shopUrl, logoUrl: brand.logoUrl } };
   }
 
   /**

@@ -85,7 +85,9 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
   const send = async (key: string) => {
     const response = await inject('POST', '/api/v1/channels/send', { profileId: ann, channel: 'email', templateId: 'cart-reminder', idempotencyKey: key });
     expect(response.statusCode).toBe(200);
-    return response.json<{ status: string; messageId: string }>();
+    const result = response.json<{ status: string; messageId: string; reason?: string }>();
+    expect(result).toMatchObject({ status: 'sent' });
+    return result;
   };
 
   it('rejects a brand with a non-http URL or a colour that is not hex, naming the field', async () => {
@@ -131,6 +133,27 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
     expect(page.body).toContain('<title>Alpine Outfitters: your email preferences</title>');
     expect(page.body).toContain('12 Glacier Road');
     expect(page.body).not.toContain('Our shop');
+  });
+
+  it('runs a double opt-in through the outbox to a branded confirmation page', async () => {
+    const starter = starterTemplates.find((entry) => entry.key === 'double_opt_in');
+    if (starter === undefined) throw new Error('no double_opt_in starter');
+    await rapport.messaging.templates.create('default', { name: starter.name, channel: starter.channel, source: starter.source }, 'confirm');
+    const started = await inject('POST', `/api/v1/profiles/${ann}/double-opt-in`, { templateId: 'confirm' });
+    expect(started.json()).toMatchObject({ status: 'sent' });
+    const { messageId } = started.json<{ messageId: string }>();
+    const one = (await inject('GET', `/api/v1/outbox/${messageId}`)).json<{ text: string }>();
+    const confirm = /https:\/\/rapport\.shop\.test(\/v1\/confirm\/\S+?)\)/.exec(one.text)?.[1];
+    expect(confirm).toBeDefined();
+    // The person confirms a minute later (the consent ledger orders its records by time).
+    clock.advance(60_000);
+    const page = await rapport.app.inject({ method: 'GET', url: confirm ?? '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<title>Alpine Outfitters: Subscription confirmed</title>');
+    expect(page.body).toContain('alt="Alpine Outfitters"');
+    // The confirmation reaches the profile through the event log: later sends see it.
+    await rapport.processor.drain();
+    expect((await rapport.profiles.getProfile('default', ann))?.consent.email.status).toBe('subscribed');
   });
 
   it('restores the cart from the cart event or the brand pattern', async () => {
