@@ -638,6 +638,8 @@ export class ChannelService implements MessageSender {
     };
     await this.deps.database.transaction((trx) => claimMessage(trx, workspaceId, record));
     const message: OutboundMessage = { messageId: id, workspaceId, to: options.to, profileId: options.profileId, text: rendered.text };
+    const from = channel === 'email' ? fromHeader(await this.brandOf(workspaceId)) : undefined;
+    if (from !== undefined) message.from = from;
     if (rendered.subject !== undefined) message.subject = `[TEST] ${rendered.subject}`;
     if (rendered.html !== undefined) message.html = rendered.html;
     if (channel === 'webhook') {

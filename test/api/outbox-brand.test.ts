@@ -156,6 +156,13 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
     expect((await rapport.profiles.getProfile('default', ann))?.consent.email.status).toBe('subscribed');
   });
 
+  it('test sends to a colleague come from the brand sender too', async () => {
+    const result = await rapport.messaging.channels.testSend('default', 'cart-reminder', { profileId: ann, to: 'colleague@alpine.example' });
+    expect(result.status).toBe('sent');
+    const list = (await inject('GET', '/api/v1/outbox?to=colleague@alpine.example')).json<OutboxList>();
+    expect(list.messages.map((message) => [message.from, message.subject])).toEqual([['"Alpine Outfitters" <hello@alpine.example>', '[TEST] Ann, your cart is waiting']]);
+  });
+
   it('restores the cart from the cart event or the brand pattern', async () => {
     const result = await send('k-cart');
     const one = (await inject('GET', `/api/v1/outbox/${result.messageId}`)).json<{ text: string }>();
