@@ -23,7 +23,9 @@ import type { RecommendationSlotProvider, SlotProduct } from '../templates/recom
 import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
 import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/brand.js';
+import { performance } from 'node:perf_hooks';
 import { GroupCommit } from './group-commit.js';
+import { StallWatch } from './stall-watch.js';
 import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
@@ -179,6 +181,8 @@ export class ChannelService implements MessageSender {
   private readonly inflight = new Map<string, Promise<SendResult>>();
   private readonly products = new Map<string, { value: Promise<SlotProduct | undefined>; at: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Stalls of the event loop, which make a render hit its time limit through no fault of the template. */
+  private readonly stalls = new StallWatch(500);
   /**
    * The message log's writes (claims before any side effect, outcomes after) of concurrent
    * sends, one transaction per group: claims and outcomes share it, so they share a commit.
@@ -478,18 +482,21 @@ export class ChannelService implements MessageSender {
 
   /**
    * Renders with the same attempts and backoff as provider sends when a failure is transient: a
-   * lookup (catalog, recommendations) that threw. Anything else the template itself caused
-   * (its render or memory limit, a runtime error) fails the same way every time, so it fails at
-   * once with a reason that says so.
+   * lookup (catalog, recommendations) that threw, or a render time limit hit while the event
+   * loop stood still (the server was busy, not the template slow). Anything else the template
+   * itself caused (its render or memory limit, a runtime error) fails the same way every time,
+   * so it fails at once with a reason that says so.
    */
   private async renderWithRetries(
     render: (lookups: TemplateLookups) => Promise<RenderedMessage>,
     lookups: TemplateLookups,
   ): Promise<{ ok: true; rendered: RenderedMessage } | { ok: false; reason: string; attempts: number }> {
     const { attempts: max, baseDelayMs } = this.deps.settings.retry;
+    this.stalls.start();
     let lastError = '';
     for (let attempt = 1; attempt <= Math.max(1, max); attempt++) {
       let lookupFailed = false;
+      const started = performance.now();
       const watch = <T>(lookup: Promise<T>): Promise<T> =>
         lookup.catch((error: unknown) => {
           lookupFailed = true;
@@ -500,12 +507,13 @@ export class ChannelService implements MessageSender {
         return { ok: true, rendered: await render(watched) };
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
-        if (!lookupFailed) return { ok: false, reason: permanentRenderReason(lastError), attempts: attempt };
-        this.deps.logger?.warn({ attempt, error: lastError }, 'render attempt failed on a lookup');
+        const stalled = /render limit exceeded/i.test(lastError) && this.stalls.stalledSince(started);
+        if (!lookupFailed && !stalled) return { ok: false, reason: permanentRenderReason(lastError), attempts: attempt };
+        this.deps.logger?.warn({ attempt, error: lastError }, stalled ? 'render hit its time limit while the server was busy' : 'render attempt failed on a lookup');
         if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
       }
     }
-    return { ok: false, reason: `render_error: a lookup failed on each of ${Math.max(1, max)} attempts (transient; last error: ${lastError})`, attempts: Math.max(1, max) };
+    return { ok: false, reason: `render_error: a lookup failed or the server was busy on each of ${Math.max(1, max)} attempts (transient; last error: ${lastError})`, attempts: Math.max(1, max) };
   }
 
   private async withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
@@ -709,6 +717,7 @@ export class ChannelService implements MessageSender {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.inflight.values()]);
+    this.stalls.stop();
     for (const provider of Object.values(this.deps.providers)) await provider?.close();
   }
 }
