@@ -266,7 +266,7 @@ export class RecommendationService {
     return toTraining(row);
   }
 
-  /** Trains and waits for the result (CLI, first request of a workspace). */
+  /** Trains and waits for the result (CLI, server start); joins a run already in flight. */
   async train(workspaceId: string, trigger = 'api', onProgress?: (stage: string, progress: number) => void): Promise<Training> {
     const running = this.training.get(workspaceId);
     if (running !== undefined) return running;

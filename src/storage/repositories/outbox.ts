@@ -17,8 +17,8 @@ type Row = { id: string; profile_id: string; to_address: string; from_address: s
 
 function toRecord(row: Row): OutboxRecord {
   const parsed: unknown = JSON.parse(row.headers);
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (typeof parsed === 'object' && parsed !== null) for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') headers[name] = value;
+  // fromEntries defines own properties, so a header named `__proto__` stays a plain key.
+  const headers: Record<string, string> = typeof parsed === 'object' && parsed !== null ? Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
   return { id: row.id, profileId: row.profile_id, to: row.to_address, from: row.from_address, subject: row.subject, html: row.html, text: row.text, headers, createdAt: Number(row.created_at) };
 }
 
