@@ -236,6 +236,8 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     segmentEngine.start();
     segmentBackfiller.start();
     segmentWebhooks.start();
+    // Models train in the background at start (never inside a request or a send's render).
+    void workspaces.listWorkspaces().then((list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)), (error: unknown) => logger?.error({ err: error }, 'recommendations start-up training failed'));
   }
   return {
     config,

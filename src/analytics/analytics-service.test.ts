@@ -151,7 +151,7 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     expect(await reports.runDue()).toBe(1);
     expect(await reports.runDue()).toBe(0);
     const mail = smtp.mails.at(-1);
-    expect(mail?.subject).toBe('Rapport monthly report for w1: 2024-06-01 – 2024-06-30');
+    expect(mail?.subject).toBe('w1: monthly report, 2024-06-01 – 2024-06-30');
     const images = (mail?.attachments ?? []).filter((attachment) => attachment.contentType === 'image/png');
     expect(images.map((image) => image.cid).sort()).toEqual(['channels@rapport', 'cohorts@rapport', 'funnel@rapport', 'rfm@rapport']);
     for (const image of images) {

@@ -9,6 +9,7 @@ import { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { TemplateService } from '../templates/template-service.js';
+import { BrandService } from '../workspaces/brand.js';
 import { ChannelService, type ChannelSettings } from './channel-service.js';
 import { LinkSigner } from './links.js';
 import { ProfileEvents } from './profile-events.js';
@@ -45,6 +46,8 @@ export interface ChannelModule {
   channels: ChannelService;
   preferences: PreferencesService;
   webhooks: WebhookDestinations;
+  /** The workspace brand every template, hosted page and report uses. */
+  brands: BrandService;
 }
 
 /**
@@ -59,6 +62,7 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
   const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
   const links = new LinkSigner(deps.linkSecret);
   const webhooks = new WebhookDestinations({ database: deps.database, clock: deps.clock, secrets: deps.secrets ?? SecretBox.ephemeral() });
+  const brands = new BrandService({ database: deps.database, clock: deps.clock });
   const channels = new ChannelService({
     database: deps.database,
     clock: deps.clock,
@@ -72,10 +76,11 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
     providers: deps.providers,
     settings: deps.settings,
     webhooks,
+    brands,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
-  const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles });
-  return { templates, coupons, consent, events, links, channels, preferences, webhooks };
+  const preferences = new PreferencesService({ links, consent, coupons, channels, profiles: deps.profiles, brands });
+  return { templates, coupons, consent, events, links, channels, preferences, webhooks, brands };
 }

@@ -14,7 +14,10 @@ import type { TemplateLookups } from '../templates/liquid-engine.js';
 import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
 import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
+import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/brand.js';
+import { performance } from 'node:perf_hooks';
 import { GroupCommit } from './group-commit.js';
+import { StallWatch } from './stall-watch.js';
 import { addTracking, linkUrls, type LinkSigner } from './links.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from './provider.js';
@@ -83,6 +86,8 @@ export interface ChannelServiceDeps {
   webhooks: WebhookDestinations;
   /** Fills `recommendations` slots in templates (the recommendations module plugs in here). */
   recommendations?: RecommendationSlotProvider;
+  /** The workspace brand templates render with (shop name, URLs, colours, sender). */
+  brands?: Pick<BrandService, 'get'>;
   sleep?: (ms: number) => Promise<void>;
   logger?: { warn(object: object, message: string): void };
 }
@@ -173,6 +178,8 @@ export class ChannelService implements MessageSender {
   private readonly inflight = new Map<string, Promise<SendResult>>();
   private readonly products = new Map<string, { value: Promise<SlotProduct | undefined>; at: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Stalls of the event loop, which make a render hit its time limit through no fault of the template. */
+  private readonly stalls = new StallWatch(500);
   /**
    * The message log's writes (claims before any side effect, outcomes after) of concurrent
    * sends, one transaction per group: claims and outcomes share it, so they share a commit.
@@ -291,13 +298,13 @@ export class ChannelService implements MessageSender {
       }
     }
 
-    let rendered: RenderedMessage;
-    try {
-      rendered = await this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, record.id, request, coupon), this.lookups(workspaceId, profile, request));
-    } catch (error) {
-      return this.finish(workspaceId, record, profile, { status: 'failed', reason: `render_error: ${error instanceof Error ? error.message : String(error)}`, address: destination.address, couponCode: coupon?.code ?? null });
+    const brand = await this.brandOf(workspaceId);
+    const data = this.templateData(workspaceId, profile, record.id, request, coupon, brand);
+    const render = await this.renderWithRetries((lookups) => this.deps.templates.render(resolved, stringTrait(profile, 'locale'), data, lookups), this.lookups(workspaceId, profile, request));
+    if (!render.ok) {
+      return this.finish(workspaceId, record, profile, { status: 'failed', reason: render.reason, attempts: render.attempts, address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version });
     }
-    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, rendered, destination);
+    const outbound = this.outbound(workspaceId, profile, record.id, request.channel, render.rendered, destination, brand);
     const { outcome, attempts } = await this.deliver(workspaceId, provider, outbound, destination);
     const base: MessageChanges = { updatedAt: this.deps.clock.now(), address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version, attempts };
     if (outcome.ok) return this.finish(workspaceId, record, profile, { ...base, status: 'sent', providerId: outcome.providerId, sentAt: this.deps.clock.now() });
@@ -353,13 +360,27 @@ export class ChannelService implements MessageSender {
     return this.deps.links.sign({ k: 'unsubscribe', w: workspaceId, p: profileId, c: channel, m: messageId });
   }
 
-  private templateData(workspaceId: string, profile: Profile, messageId: string, request: SendRequest, coupon: IssuedCoupon | undefined): Record<string, unknown> {
+  /** The workspace brand, or the defaults of an unnamed shop when no brand service is wired. */
+  private async brandOf(workspaceId: string): Promise<BrandView> {
+    if (this.deps.brands !== undefined) return this.deps.brands.get(workspaceId);
+    return unbranded(workspaceId);
+  }
+
+  private templateData(workspaceId: string, profile: Profile, messageId: string, request: SendRequest, coupon: IssuedCoupon | undefined, brand: BrandView): Record<string, unknown> {
     const urls = linkUrls(this.deps.settings.publicBaseUrl);
     const unsubscribe = urls.unsubscribe(this.unsubscribeToken(workspaceId, profile.id, request.channel, messageId));
     const traits = profile.traits;
     const data = request.data ?? {};
+    const event: unknown = data.event ?? null;
+    const eventField = (key: string): unknown => (typeof event === 'object' && event !== null ? Reflect.get(event, key) : undefined);
+    const explicitCartUrl = typeof data.cart_url === 'string' && data.cart_url !== '' ? data.cart_url : undefined;
+    const explicitShopUrl = typeof data.shop_url === 'string' && data.shop_url !== '' ? data.shop_url : undefined;
     return {
       ...data,
+      brand: brandContext(brand),
+      shop_url: explicitShopUrl ?? brand.shopUrl,
+      // A cart link restores the cart: the cart event's own URL, else the brand's pattern.
+      cart_url: explicitCartUrl ?? cartUrl(brand, { cartUrl: eventField('cart_url'), cartId: eventField('cart_id') ?? profile.computed.openCart?.id }),
       profile: {
         ...traits,
         id: profile.id,
@@ -413,8 +434,10 @@ export class ChannelService implements MessageSender {
     return value;
   }
 
-  private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination): OutboundMessage {
+  private outbound(workspaceId: string, profile: Profile, messageId: string, channel: ChannelName, rendered: RenderedMessage, destination: Destination, brand: BrandView): OutboundMessage {
     const message: OutboundMessage = { messageId, workspaceId, to: destination.webhook?.url ?? destination.address, profileId: profile.id, text: rendered.text };
+    const from = channel === 'email' ? fromHeader(brand) : undefined;
+    if (from !== undefined) message.from = from;
     if (rendered.subject !== undefined) message.subject = rendered.subject;
     if (rendered.title !== undefined) message.title = rendered.title;
     if (rendered.url !== undefined) message.url = rendered.url;
@@ -452,6 +475,42 @@ export class ChannelService implements MessageSender {
       return { outcome: best ?? { ok: false, retryable: false, error: 'no subscription' }, attempts };
     }
     return this.withRetries(provider, message);
+  }
+
+  /**
+   * Renders with the same attempts and backoff as provider sends when a failure is transient: a
+   * lookup (catalog, recommendations) that threw, or a render time limit hit while the event
+   * loop stood still (the server was busy, not the template slow). Anything else the template
+   * itself caused (its render or memory limit, a runtime error) fails the same way every time,
+   * so it fails at once with a reason that says so.
+   */
+  private async renderWithRetries(
+    render: (lookups: TemplateLookups) => Promise<RenderedMessage>,
+    lookups: TemplateLookups,
+  ): Promise<{ ok: true; rendered: RenderedMessage } | { ok: false; reason: string; attempts: number }> {
+    const { attempts: max, baseDelayMs } = this.deps.settings.retry;
+    this.stalls.start();
+    let lastError = '';
+    for (let attempt = 1; attempt <= Math.max(1, max); attempt++) {
+      let lookupFailed = false;
+      const started = performance.now();
+      const watch = <T>(lookup: Promise<T>): Promise<T> =>
+        lookup.catch((error: unknown) => {
+          lookupFailed = true;
+          throw error;
+        });
+      const watched: TemplateLookups = { product: (id) => watch(lookups.product(id)), recommendations: (slot, limit) => watch(lookups.recommendations(slot, limit)) };
+      try {
+        return { ok: true, rendered: await render(watched) };
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        const stalled = /render limit exceeded/i.test(lastError) && this.stalls.stalledSince(started);
+        if (!lookupFailed && !stalled) return { ok: false, reason: permanentRenderReason(lastError), attempts: attempt };
+        this.deps.logger?.warn({ attempt, error: lastError }, stalled ? 'render hit its time limit while the server was busy' : 'render attempt failed on a lookup');
+        if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
+      }
+    }
+    return { ok: false, reason: `render_error: a lookup failed or the server was busy on each of ${Math.max(1, max)} attempts (transient; last error: ${lastError})`, attempts: Math.max(1, max) };
   }
 
   private async withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
@@ -543,7 +602,8 @@ export class ChannelService implements MessageSender {
     const resolved = await this.deps.templates.resolve(workspaceId, templateId, options.version);
     const request: SendRequest = { workspaceId, profileId: profile.id, channel: resolved.template.channel, templateId, idempotencyKey: 'preview', ...(options.data === undefined ? {} : { data: options.data }) };
     const sample: IssuedCoupon = { code: 'PREVIEW-CODE', offer: { type: 'percent', value: 10 }, description: '10% off', expiresAt: null };
-    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, 'preview', request, sample), this.lookups(workspaceId, profile, request));
+    const brand = await this.brandOf(workspaceId);
+    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), this.templateData(workspaceId, profile, 'preview', request, sample, brand), this.lookups(workspaceId, profile, request));
   }
 
   /**
@@ -583,6 +643,8 @@ export class ChannelService implements MessageSender {
     };
     await this.deps.database.transaction((trx) => claimMessage(trx, workspaceId, record));
     const message: OutboundMessage = { messageId: id, workspaceId, to: options.to, profileId: options.profileId, text: rendered.text };
+    const from = channel === 'email' ? fromHeader(await this.brandOf(workspaceId)) : undefined;
+    if (from !== undefined) message.from = from;
     if (rendered.subject !== undefined) message.subject = `[TEST] ${rendered.subject}`;
     if (rendered.html !== undefined) message.html = rendered.html;
     if (channel === 'webhook') {
@@ -643,8 +705,18 @@ export class ChannelService implements MessageSender {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.inflight.values()]);
+    this.stalls.stop();
     for (const provider of Object.values(this.deps.providers)) await provider?.close();
   }
+}
+
+/**
+ * Why a render failed for good, in words that say what to change in the template.
+ * @example permanentRenderReason('memory alloc limit exceeded, line:1, col:1') // 'render_limit: ...'
+ */
+export function permanentRenderReason(message: string): string {
+  if (/limit exceeded/i.test(message)) return `render_limit: the template exceeded its render time or memory limit (${message}); permanent, not retried: shorten its loops or lookups`;
+  return `render_error: ${message} (permanent, not retried: fix the template)`;
 }
 
 /**

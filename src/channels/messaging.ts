@@ -15,6 +15,7 @@ import type { RecommendationSlotProvider } from '../templates/recommendation-slo
 import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
 import type { OutboundHttp } from './outbound/outbound-http.js';
 import type { ChannelProvider } from './provider.js';
+import { EmailOutbox } from './providers/email-outbox.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
 import { InboxProvider } from './providers/inbox.js';
 import { TwilioSmsProvider } from './providers/sms-twilio.js';
@@ -32,6 +33,9 @@ export interface Messaging extends ChannelModule {
   /** Secrets the public webhooks verify (never returned by the API). */
   secrets: { twilioAuthToken: string | undefined; emailEventsSecret: string | undefined };
   publicUrl: string;
+  /** The built-in email outbox, and whether email goes there or to the configured SMTP server. */
+  outbox: EmailOutbox;
+  emailDelivery: 'smtp' | 'outbox';
   /** Profile reads for the routes (coupons issued and consent recorded by profile id). */
   profiles: Pick<ProfileService, 'getProfile'>;
   stop(): Promise<void>;
@@ -56,7 +60,7 @@ export interface MessagingDeps {
 
 /**
  * Builds the channels module from configuration: a provider per configured channel (SMTP when
- * `RAPPORT_SMTP_URL` is set, SMS when the Twilio settings are, web push, webhooks and the
+ * `RAPPORT_SMTP_URL` is set, else the built-in outbox; SMS when the Twilio settings are, web push, webhooks and the
  * inbox always), the privacy service with its ingest gate, and the coupon redemption follower.
  * @example const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules });
  */
@@ -72,7 +76,9 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     webhook: new WebhookProvider({ clock, outbound: deps.outbound }),
     inbox: new InboxProvider({ database, clock }),
   };
-  if (config.smtpUrl !== undefined) providers.email = new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  // Without SMTP, email is kept in the built-in outbox (readable at GET /api/v1/outbox).
+  const outbox = new EmailOutbox({ database, clock, from: config.smtpFrom, keep: config.outboxKeep, days: config.outboxDays });
+  providers.email = config.smtpUrl === undefined ? outbox : new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
   if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status`, outbound: deps.outbound });
   const module = createChannelModule({
     database,
@@ -89,6 +95,7 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
   });
   const privacyRegistry = new PrivacyRegistry();
   registerCoreHandlers(privacyRegistry);
+  privacyRegistry.register(outbox.privacyHandler());
   const privacy = new PrivacyService({ database, clock, registry: privacyRegistry, identityRules: deps.identityRules });
   await privacy.refresh();
   deps.ingest.setGate(privacy.gate);
@@ -103,6 +110,8 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     vapidPublicKey: () => vapid().publicKey,
     secrets: { twilioAuthToken: config.twilio?.authToken, emailEventsSecret: config.emailEventsSecret },
     publicUrl: config.publicUrl,
+    outbox,
+    emailDelivery: config.smtpUrl === undefined ? 'outbox' : 'smtp',
     profiles: deps.profiles,
     async stop() {
       clearInterval(tombstoneRefresh);

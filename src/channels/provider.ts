@@ -8,6 +8,8 @@ export interface OutboundMessage {
   /** Email address, E.164 phone, push endpoint, webhook URL or profile id (inbox). */
   to: string;
   profileId: string;
+  /** Email: the From header the workspace brand asks for (else the provider's configured one). */
+  from?: string;
   subject?: string;
   html?: string;
   text: string;

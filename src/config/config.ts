@@ -40,6 +40,9 @@ export interface Config {
   smtpUrl: string | undefined;
   /** From header of email Rapport sends (reports); `RAPPORT_SMTP_FROM`. */
   smtpFrom: string;
+  /** Without SMTP, email goes to the built-in outbox: messages kept per workspace (`RAPPORT_OUTBOX_KEEP`, default 1000) and days kept (`RAPPORT_OUTBOX_DAYS`, default 14). */
+  outboxKeep: number;
+  outboxDays: number;
   /** How often the analytics replica copies new events (ms); `RAPPORT_ANALYTICS_SYNC_MS`, 0 = only when asked. */
   analyticsSyncMs: number;
   /** Minutes between retrainings of the recommendation models; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
@@ -225,6 +228,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: flag(env, 'RAPPORT_TRUST_PROXY', false),
     smtpUrl: smtpUrl(env),
     smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',
+    outboxKeep: integer(env, 'RAPPORT_OUTBOX_KEEP', 1000, 1, 1_000_000),
+    outboxDays: integer(env, 'RAPPORT_OUTBOX_DAYS', 14, 1, 3650),
     analyticsSyncMs: integer(env, 'RAPPORT_ANALYTICS_SYNC_MS', 5000, 0, 86_400_000),
     recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
     journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),

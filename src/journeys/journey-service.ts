@@ -272,18 +272,21 @@ export class JourneyService {
     const definition = await this.definitionOf(workspaceId, journey);
     const db = this.deps.database.db;
     const windowDays = options.windowDays ?? definition.settings?.conversionWindowDays ?? 7;
-    const [counts, nodes, sends, conversions, atNodes] = await Promise.all([
+    const [counts, nodes, sends, credited, measured, atNodes] = await Promise.all([
       activity.runCounts(db, workspaceId, id),
       activity.nodeCounts(db, workspaceId, id),
       activity.sendCounts(db, workspaceId, id),
+      // The journey is credited only for conversions after one of its messages went out...
+      activity.conversionTotals(db, workspaceId, id, windowDays * 86_400_000, { delivered: true }),
+      // ...while arms compare every entrant (a holdout arm gets no message by design).
       activity.conversionTotals(db, workspaceId, id, windowDays * 86_400_000),
       activity.runsAtNodes(db, workspaceId, id),
     ]);
     const sum = (record: Record<string, number>): number => Object.values(record).reduce((total, n) => total + n, 0);
     const exited: Record<string, number> = {};
     for (const [reason, n] of Object.entries(counts.byExitReason)) if (reason !== 'completed') exited[reason] = n;
-    const goal = conversions.filter((row) => row.kind === 'goal');
-    const order = conversions.filter((row) => row.kind === 'order');
+    const goal = credited.filter((row) => row.kind === 'goal');
+    const order = credited.filter((row) => row.kind === 'order');
     const nodeRows = definition.nodes.map((node) => {
       const nodeSends: Record<string, number> = {};
       for (const row of sends) if (row.nodeId === node.id) nodeSends[row.status] = (nodeSends[row.status] ?? 0) + row.n;
@@ -297,7 +300,7 @@ export class JourneyService {
     });
     const arms = Object.entries(counts.byArm).map(([key, entered]) => {
       const [nodeId = '', arm = ''] = key.split(':');
-      const rows = order.filter((row) => row.arm === key);
+      const rows = measured.filter((row) => row.kind === 'order' && row.arm === key);
       return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: rows.reduce((total, row) => total + row.revenue, 0) };
     });
     return {

@@ -7,6 +7,11 @@ export interface PreferencesModel {
   /** Where the forms post (the signed link itself). */
   action: string;
   shopName: string;
+  /** The workspace brand: the shop's site, logo, button colour and postal address. */
+  shopUrl: string | null;
+  logoUrl: string | null;
+  primaryColor: string;
+  postalAddress: string | null;
   channel: string;
   /** Masked address, e.g. `a***@example.com`. */
   address: string | null;
@@ -74,26 +79,38 @@ export function renderPreferencesPage(model: PreferencesModel): string {
 <title>${e(model.shopName)}: your ${e(model.channel)} preferences</title>
 <style>
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; color: #1f2933; }
+  header { margin-bottom: 1.5rem; } header img { height: 40px; width: auto; max-width: 220px; } .shop { font-size: 1.2rem; font-weight: 700; color: #1f2933; text-decoration: none; }
+  footer { margin-top: 2rem; font-size: .85rem; color: #7b8794; } footer a { color: #7b8794; }
   h1 { font-size: 1.4rem; } fieldset { border: 1px solid #d9e2ec; border-radius: 8px; margin: 1rem 0; padding: 1rem; }
   .topic { display: block; margin: .4rem 0; } button { font: inherit; padding: .6rem 1rem; border-radius: 6px; border: 0; background: #2f6fed; color: #fff; cursor: pointer; margin-top: .5rem; }
+  button { background: ${e(model.primaryColor)}; }
   button.secondary { background: #e4e7eb; color: #1f2933; } .gift { background: #fff8e1; border-radius: 8px; padding: 1rem; }
   .notice { background: #e3f9e5; padding: .6rem 1rem; border-radius: 6px; } .coupon strong { font-size: 1.3rem; letter-spacing: .05em; }
 </style>
 </head>
 <body>
+  <header id="brand">${brandMark(model)}</header>
   <h1>Your ${e(model.channel)} preferences</h1>
   ${model.address === null ? '' : `<p>For <span id="address">${e(model.address)}</span></p>`}
   ${notice}
   ${coupon}
   ${body}
+  <footer>${model.shopUrl === null ? e(model.shopName) : `<a href="${e(model.shopUrl)}">${e(model.shopName)}</a>`}${model.postalAddress === null ? '' : ` · <span id="postal-address">${e(model.postalAddress)}</span>`}</footer>
 </body>
 </html>`;
 }
 
-/** A small page for confirmations and errors. */
-export function renderMessagePage(title: string, text: string): string {
+/** The shop's logo (with its name as alt text) or name, linking to the shop when it has a URL. */
+function brandMark(model: Pick<PreferencesModel, 'shopName' | 'shopUrl' | 'logoUrl'>): string {
   const e = escapeHtml;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(title)}</title>
-<style>body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }</style></head>
-<body><h1>${e(title)}</h1><p id="message">${e(text)}</p></body></html>`;
+  const mark = model.logoUrl === null ? `<span class="shop">${e(model.shopName)}</span>` : `<img src="${e(model.logoUrl)}" alt="${e(model.shopName)}">`;
+  return model.shopUrl === null ? mark : `<a class="shop" href="${e(model.shopUrl)}">${mark}</a>`;
+}
+
+/** A small page for confirmations and errors, with the shop's mark when the workspace is known. */
+export function renderMessagePage(title: string, text: string, brand?: Pick<PreferencesModel, 'shopName' | 'shopUrl' | 'logoUrl'>): string {
+  const e = escapeHtml;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(brand === undefined ? title : `${brand.shopName}: ${title}`)}</title>
+<style>body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; } header img { height: 40px; width: auto; max-width: 220px; } .shop { font-size: 1.2rem; font-weight: 700; color: #1f2933; text-decoration: none; }</style></head>
+<body>${brand === undefined ? '' : `<header id="brand">${brandMark(brand)}</header>`}<h1>${e(title)}</h1><p id="message">${e(text)}</p></body></html>`;
 }

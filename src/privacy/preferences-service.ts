@@ -7,6 +7,7 @@ import { describeOffer } from '../coupons/offer.js';
 import type { Profile, ProfileService } from '../profiles/profile-service.js';
 import { RapportError } from '../shared/errors.js';
 import type { ConsentService } from './consent-service.js';
+import type { BrandService } from '../workspaces/brand.js';
 import { maskAddress, renderPreferencesPage, type PreferencesModel } from './preferences-page.js';
 
 /** Topics every preference page offers (more appear once someone has a choice recorded for them). */
@@ -37,7 +38,7 @@ function addressOf(profile: Profile, channel: ChannelName): string | null {
  * @example const html = await preferences.page(token);
  */
 export class PreferencesService {
-  constructor(private readonly deps: { links: LinkSigner; consent: ConsentService; coupons: CouponService; channels: ChannelService; profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>; shopName?: string }) {}
+  constructor(private readonly deps: { links: LinkSigner; consent: ConsentService; coupons: CouponService; channels: ChannelService; profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>; brands: Pick<BrandService, 'get'> }) {}
 
   /** The verified link, or a not_found error for a forged or damaged one. */
   verifyUnsubscribe(token: string): UnsubscribeLink {
@@ -66,9 +67,14 @@ export class PreferencesService {
     const topics = [...keys].map((key) => ({ key, label: defaultTopics.find((topic) => topic.key === key)?.label ?? key.replace(/_/g, ' '), subscribed: preferences[key] !== 'unsubscribed' }));
     const parting = await this.deps.coupons.partingPool(link.w);
     const partingOffer = parting === undefined ? null : parting.rule.kind === 'fixed' ? describeOffer(parting.rule.offer) : 'a surprise discount';
+    const brand = await this.deps.brands.get(link.w);
     const model: PreferencesModel = {
       action,
-      shopName: this.deps.shopName ?? 'Our shop',
+      shopName: brand.shopName,
+      shopUrl: brand.shopUrl,
+      logoUrl: brand.logoUrl,
+      primaryColor: brand.colors.primary,
+      postalAddress: brand.postalAddress,
       channel,
       address: address === null ? null : maskAddress(address),
       subscribed,
@@ -123,14 +129,15 @@ export class PreferencesService {
   }
 
   /** Confirms a double opt-in link. */
-  async confirm(token: string): Promise<{ channel: string }> {
+  async confirm(token: string): Promise<{ channel: string; shop: { shopName: string; shopUrl: string | null; logoUrl: string | null } }> {
     const payload = this.deps.links.verify(token);
     if (payload?.k !== 'confirm') throw new RapportError('not_found', 'this confirmation link is not valid; sign up again to get a new one');
     const profile = await this.deps.profiles.getProfile(payload.w, payload.p);
     if (profile === undefined) throw new RapportError('not_found', 'we hold no data about you any more');
     const channel = channelOf(payload.c);
     await this.deps.consent.record(payload.w, profile.id, { channel, status: 'subscribed', source: 'double_opt_in', address: addressOf(profile, channel) ?? undefined });
-    return { channel };
+    const brand = await this.deps.brands.get(payload.w);
+    return { channel, shop: { shopName: brand.shopName, shopUrl: brand.shopUrl, logoUrl: brand.logoUrl } };
   }
 
   /**

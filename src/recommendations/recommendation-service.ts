@@ -166,6 +166,8 @@ export class RecommendationService {
   /** Timers of live-tail passes waiting for appends to gather. */
   private readonly gathering = new Set<NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
+  private startup: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
 
@@ -180,8 +182,10 @@ export class RecommendationService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    await this.startup;
     for (const timer of this.gathering) clearTimeout(timer);
     this.gathering.clear();
     this.wakeAgain.clear();
@@ -263,7 +267,7 @@ export class RecommendationService {
     return toTraining(row);
   }
 
-  /** Trains and waits for the result (CLI, first request of a workspace). */
+  /** Trains and waits for the result (CLI, server start); joins a run already in flight. */
   async train(workspaceId: string, trigger = 'api', onProgress?: (stage: string, progress: number) => void): Promise<Training> {
     const running = this.training.get(workspaceId);
     if (running !== undefined) return running;
@@ -421,20 +425,20 @@ export class RecommendationService {
   }
 
   /**
-   * Recommends products for one slot. A workspace without models trains on its first request.
-   * Unknown profiles and products are cold starts: the fallback chain fills the list.
+   * Recommends products for one slot. A workspace without models starts a training in the
+   * background and gets the newest in-stock products meanwhile (strategy of each item
+   * `new-arrivals`, `training_id` null). Unknown profiles and products are cold starts: the
+   * fallback chain fills the list.
    */
   async recommend(workspaceId: string, slot: RecommendationSlot): Promise<RecommendationResult> {
     const limit = slot.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new RapportError('invalid_request', `limit must be an integer from 1 to ${MAX_LIMIT}`, [{ field: 'limit', rule: 'range', message: `1..${MAX_LIMIT}` }]);
     }
-    let loaded = this.loaded.get(workspaceId);
-    if (loaded === undefined) {
-      await this.train(workspaceId, 'first-request');
-      loaded = this.loaded.get(workspaceId);
-      if (loaded === undefined) throw new RapportError('unavailable', 'the recommendation models could not be trained; see GET /api/v1/recommendations/trainings');
-    }
+    const loaded = this.loaded.get(workspaceId);
+    // Never wait on a training here (a send renders through this within its render limit): start
+    // one in the background and serve the newest in-stock products until a model exists.
+    if (loaded === undefined) return this.untrained(workspaceId, slot, limit);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
     const { db, dialect } = this.deps.database;
@@ -487,6 +491,39 @@ export class RecommendationService {
       training_id: loaded.trainingId,
       trained_at: loaded.trainedAtIso,
     };
+  }
+
+  /** The answer before any model exists: the newest in-stock products, while a training starts. */
+  private async untrained(workspaceId: string, slot: RecommendationSlot, limit: number): Promise<RecommendationResult> {
+    if (!this.training.has(workspaceId)) this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
+    const exclude = slot.product === undefined ? [] : [slot.product];
+    const products = await repo.readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
+    return {
+      recommendation_id: `rec.new-arrivals.${randomSuffix()}`,
+      strategy: slot.strategy,
+      profile_id: slot.profileId ?? null,
+      items: products.map((product, rank) => ({ ...product, strategy: 'new-arrivals', score: Math.round((1 / (rank + 1)) * 1e6) / 1e6, pinned: false })),
+      training_id: null,
+      trained_at: null,
+    };
+  }
+
+  /**
+   * Trains each workspace once, one after another, in the background (server start); requests
+   * are served meanwhile. Nothing happens when the retraining schedule is off.
+   * @example recs.trainAtStart(['default']);
+   */
+  trainAtStart(workspaceIds: readonly string[]): Promise<void> {
+    if ((this.deps.retrainIntervalMs ?? 0) <= 0) return Promise.resolve();
+    const run = (async () => {
+      for (const workspaceId of workspaceIds) {
+        if (this.stopped) return;
+        if (this.loaded.has(workspaceId)) continue;
+        await this.train(workspaceId, 'start').catch((error: unknown) => this.deps.onError?.(error));
+      }
+    })();
+    this.startup = run;
+    return run;
   }
 
   /**

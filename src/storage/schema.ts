@@ -635,6 +635,27 @@ export interface PredictiveReportsTable {
   error: string | null;
 }
 
+export interface OutboxMessagesTable {
+  workspace_id: string;
+  id: string;
+  profile_id: string;
+  to_address: string;
+  from_address: string;
+  subject: string;
+  html: string | null;
+  text: string;
+  /** JSON object of header name to value. */
+  headers: string;
+  created_at: number;
+}
+
+export interface WorkspaceBrandTable {
+  workspace_id: string;
+  /** JSON of the Brand schema. */
+  brand: string;
+  updated_at: number;
+}
+
 export interface Schema {
   event_compaction: EventCompactionTable;
   recommendation_trainings: RecommendationTrainingsTable;
@@ -694,4 +715,6 @@ export interface Schema {
   experiment_exposures: ExperimentExposuresTable;
   snippets: SnippetsTable;
   snippet_versions: SnippetVersionsTable;
+  outbox_messages: OutboxMessagesTable;
+  workspace_brand: WorkspaceBrandTable;
 }

@@ -2,6 +2,7 @@ import mjml2html from 'mjml';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { LiquidSyntaxError, parseLiquid, snippetReferences, type OutputKind, type ParsedLiquid } from './liquid-engine.js';
 import { SNIPPET_NAME_PATTERN, isSnippetName } from './snippet-fs.js';
+import { decodeEntities } from './entities.js';
 import type { CompiledContent, Template, TemplateContent, TemplateSource } from './template.js';
 import { setOwn } from '../shared/own.js';
 
@@ -157,25 +158,29 @@ export function parseCompiled(content: CompiledContent): ParsedContent {
 
 /**
  * The plain-text part of an HTML email when the author wrote none: block ends become line
- * breaks, links keep their address, tags and styles go.
+ * breaks, links keep their address, hidden preview text, images, tags and styles go, and
+ * character references are decoded (no `&times;` or `&nbsp;` left for the reader).
  * @example htmlToText('<p>Hi <a href="https://x.co">there</a></p>') // 'Hi there (https://x.co)'
  */
 export function htmlToText(html: string): string {
-  return html
+  const text = html
     .replace(/<(style|head|script|title)[^>]*>[\s\S]*?<\/\1>/gi, '')
     .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, label: string) => `${label} (${href})`)
+    // The preview line shown by inboxes next to the subject (MJML's mj-preview) is not content.
+    .replace(/<div[^>]*style="[^"]*display:\s*none[^"]*"[^>]*>[\s\S]*?<\/div>/gi, '')
+    .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, label: string) => {
+      // A linked logo reads as its alt text.
+      const words = label.replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, ' $1 ').replace(/<[^>]+>/g, '').trim();
+      const url = decodeEntities(href);
+      return words === '' || decodeEntities(words) === url ? url : `${words} (${url})`;
+    })
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(p|div|tr|h[1-6]|li|table)>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
+    .replace(/<\/td>/gi, ' ')
+    .replace(/<[^>]+>/g, '');
+  return decodeEntities(text)
     .split('\n')
-    .map((line) => line.replace(/[ \t]+/g, ' ').trim())
+    .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())
     .filter((line, index, lines) => line !== '' || (index > 0 && lines[index - 1] !== ''))
     .join('\n')
     .trim();

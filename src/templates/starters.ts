@@ -14,37 +14,118 @@ export interface StarterTemplate {
   source: TemplateSource;
 }
 
-function layout(inner: string, footer = 'You receive this because you shop with us.'): string {
-  return `<mjml>
+/*
+ * Liquid between MJML components is dropped by the MJML compiler, so a block that must vanish
+ * when its data is missing is wrapped in `mj-raw` tags holding the `if`: the whole row goes.
+ * MJML checks colour attributes at save, so brand colours reach the HTML through inline styles
+ * inside `mj-text` and one `mj-style` block, never through MJML attributes.
+ */
+
+/** A block shown only when the Liquid condition holds. */
+function when(condition: string, block: string): string {
+  return `        <mj-raw>{% if ${condition} %}</mj-raw>\n${block}\n        <mj-raw>{% endif %}</mj-raw>`;
+}
+
+/** A button to a Liquid URL expression (filters allowed); the row vanishes when the URL is missing. */
+function button(href: string, label: string): string {
+  return `        <mj-raw>{% assign button_url = ${href} %}{% if button_url %}</mj-raw>
+        <mj-text align="center" padding="16px 24px"><a href="{{ button_url }}" style="display:inline-block;background-color:{{ brand.colors.primary | default: '#2f6fed' }};color:#ffffff;font-size:16px;font-weight:bold;line-height:20px;padding:12px 28px;border-radius:6px;text-decoration:none">${label}</a></mj-text>
+        <mj-raw>{% endif %}</mj-raw>`;
+}
+
+function heading(text: string, align: 'left' | 'center' = 'left'): string {
+  return `        <mj-text font-size="22px" line-height="30px" align="${align}" padding="8px 24px"><strong>${text}</strong></mj-text>`;
+}
+
+function para(text: string, align: 'left' | 'center' = 'left'): string {
+  return `        <mj-text align="${align}">${text}</mj-text>`;
+}
+
+interface LayoutOptions {
+  lang?: string;
+  dir?: 'ltr' | 'rtl';
+  /** Why the person receives this (before the brand's address and the unsubscribe link). */
+  footer?: string;
+  unsubscribe?: string;
+}
+
+function layout(inner: string, options: LayoutOptions = {}): string {
+  const footer = options.footer ?? 'You receive this because you shop with {{ brand.name | default: "us" }}.';
+  const unsubscribe = options.unsubscribe ?? 'Unsubscribe or choose what you receive';
+  return `<mjml lang="${options.lang ?? 'en'}" dir="${options.dir ?? 'ltr'}">
   <mj-head>
     <mj-attributes>
       <mj-all font-family="Helvetica, Arial, sans-serif" />
-      <mj-text font-size="16px" line-height="24px" color="#1f2933" />
-      <mj-button background-color="#2f6fed" color="#ffffff" border-radius="6px" font-size="16px" inner-padding="12px 24px" />
+      <mj-text font-size="16px" line-height="24px" color="#1f2933" padding="8px 24px" css-class="rp-text" />
     </mj-attributes>
-    <mj-preview>{{ preview | default: "" }}</mj-preview>
+    <mj-style>
+      body, .rp-body { background-color: {{ brand.colors.background | default: '#f5f7fa' }} !important; }
+      .rp-text div { color: {{ brand.colors.text | default: '#1f2933' }} !important; }
+      .rp-text a { color: {{ brand.colors.primary | default: '#2f6fed' }}; }
+      .rp-footer div, .rp-footer a { color: #7b8794 !important; }
+    </mj-style>
+    <mj-preview>{{ preview | default: brand.name }}</mj-preview>
   </mj-head>
-  <mj-body background-color="#f5f7fa">
-    <mj-section background-color="#ffffff" padding="24px">
+  <mj-body background-color="#f5f7fa" css-class="rp-body">
+    <mj-section padding="20px 0 8px">
+      <mj-column>
+        <mj-text align="center" padding="0 24px">{% if brand.url %}<a href="{{ brand.url }}" style="text-decoration:none">{% endif %}{% if brand.logo_url %}<img src="{{ brand.logo_url }}" alt="{{ brand.name | default: 'Our shop' }}" height="40" style="height:40px;width:auto;max-width:220px;border:0;display:inline-block" />{% else %}<span style="font-size:20px;font-weight:bold;letter-spacing:.5px">{{ brand.name | default: "Our shop" }}</span>{% endif %}{% if brand.url %}</a>{% endif %}</mj-text>
+      </mj-column>
+    </mj-section>
+    <mj-section background-color="#ffffff" padding="20px 0" border-radius="8px">
       <mj-column>
 ${inner}
       </mj-column>
     </mj-section>
-    <mj-section padding="12px">
+    <mj-section padding="12px 0 24px">
       <mj-column>
-        <mj-text font-size="12px" color="#7b8794" align="center">${footer}<br /><a href="{{ unsubscribe_url }}" style="color:#7b8794">Unsubscribe or choose what you receive</a></mj-text>
+        <mj-text font-size="12px" line-height="18px" color="#7b8794" align="center" css-class="rp-footer">${footer}{% if brand.postal_address %}<br />{{ brand.name }}, {{ brand.postal_address }}{% endif %}{% if unsubscribe_url %}<br /><a href="{{ unsubscribe_url }}" style="color:#7b8794">${unsubscribe}</a>{% endif %}</mj-text>
       </mj-column>
     </mj-section>
   </mj-body>
 </mjml>`;
 }
 
-const productRows = `        <mj-text>{% for item in cart.items limit: 4 %}{% assign product = item.id | product %}<p style="margin:0 0 8px"><strong>{{ item.name | default: product.name | default: "Your item" }}</strong> &times; {{ item.qty }}{% if item.price %} &middot; {{ item.price | money: product.currency }}{% endif %}</p>{% endfor %}</mj-text>`;
+/** The cart's items with their picture, name, quantity and price; gone when the cart is empty. */
+const productRows = when(
+  'cart.items.size > 0',
+  `        <mj-text>{% for item in cart.items limit: 4 %}{% assign product = item.id | product %}{% assign label = item.name | default: product.name | default: "Your item" %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 12px"><tr>{% if product.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top"><img src="{{ product.image_url }}" alt="{{ label }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" /></td>{% endif %}<td style="vertical-align:top"><strong>{{ label }}</strong><br />× {{ item.qty | default: 1 }}{% if item.price %} · {{ item.price | money: product.currency }}{% endif %}</td></tr></table>{% endfor %}</mj-text>`,
+);
 
-const couponBlock = `        {% if coupon %}<mj-text align="center" font-size="18px"><strong>{{ coupon.description }}</strong> with code <span style="font-family:monospace;font-size:20px;letter-spacing:2px">{{ coupon.code }}</span>{% if coupon.expires_at %}<br /><span style="font-size:13px;color:#7b8794">Valid until {{ coupon.expires_at | date: "%B %e" }}</span>{% endif %}</mj-text>{% endif %}`;
+/** Words of the coupon block per language. */
+interface CouponWords {
+  withCode: string;
+  yourCode: string;
+  validUntil: string;
+  dateFormat: string;
+}
+const english: CouponWords = { withCode: 'with code', yourCode: 'Your code:', validUntil: 'Valid until', dateFormat: '%B %e' };
 
-// Liquid between MJML components is dropped by the MJML compiler: it lives inside mj-text.
-const picks = `        <mj-text>{% assign picks = 'email_picks' | recommendations: 3 %}{% if picks.size > 0 %}<p style="margin:0 0 8px"><strong>Picked for you</strong></p>{% for pick in picks %}<p style="margin:0 0 6px"><a href="{{ pick.url }}">{{ pick.name }}</a>{% if pick.price %} &middot; {{ pick.price | money: pick.currency }}{% endif %}</p>{% endfor %}{% endif %}</mj-text>`;
+/** The personal code, its offer and expiry; gone without a coupon. */
+function couponOf(words: CouponWords): string {
+  return when(
+    'coupon.code',
+    `        <mj-text align="center" font-size="18px" padding="12px 24px"><div style="border:2px dashed {{ brand.colors.primary | default: '#2f6fed' }};border-radius:8px;padding:12px">{% if coupon.description %}<strong>{{ coupon.description }}</strong> ${words.withCode}{% else %}${words.yourCode}{% endif %}<br /><span style="font-family:Menlo,Consolas,monospace;font-size:22px;letter-spacing:2px">{{ coupon.code }}</span>{% if coupon.expires_at %}<br /><span style="font-size:13px;color:#7b8794">${words.validUntil} {{ coupon.expires_at | date: "${words.dateFormat}" }}</span>{% endif %}</div></mj-text>`,
+  );
+}
+const couponBlock = couponOf(english);
+
+/** Recommended products with pictures; gone when the slot returns nothing. */
+function picks(count: number, title = 'Picked for you'): string {
+  return `        <mj-raw>{% assign picks = 'email_picks' | recommendations: ${count} %}{% if picks.size > 0 %}</mj-raw>
+        <mj-text padding="16px 24px 4px"><strong>${title}</strong></mj-text>
+        <mj-text>{% for pick in picks %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 10px"><tr>{% if pick.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top"><img src="{{ pick.image_url }}" alt="{{ pick.name }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" /></td>{% endif %}<td style="vertical-align:top">{% if pick.url %}<a href="{{ pick.url }}">{{ pick.name }}</a>{% else %}{{ pick.name }}{% endif %}{% if pick.price %}<br />{{ pick.price | money: pick.currency }}{% endif %}</td></tr></table>{% endfor %}</mj-text>
+        <mj-raw>{% endif %}</mj-raw>`;
+}
+
+/** The event's product as a picture with its name as alt text; gone when the catalog has no image. */
+const productHero = when(
+  'product.image_url',
+  `        <mj-text align="center"><img src="{{ product.image_url }}" alt="{{ product.name | default: event.name }}" width="280" style="width:280px;max-width:100%;height:auto;border-radius:8px;border:0" /></mj-text>`,
+);
+
+/** Assigns `product` from the event's product id (a Liquid-only row, so later blocks can test it). */
+const eventProduct = `        <mj-raw>{% assign product = event.product_id | product %}</mj-raw>`;
 
 export const starterTemplates: StarterTemplate[] = [
   {
@@ -56,22 +137,25 @@ export const starterTemplates: StarterTemplate[] = [
       default: {
         format: 'mjml',
         subject: '{{ profile.first_name | default: "Hi" }}, your cart is waiting',
-        body: layout(`        <mj-text font-size="22px"><strong>Still thinking it over, {{ profile.first_name | default: "friend" }}?</strong></mj-text>
-        <mj-text>You left these in your cart. We kept them for you.</mj-text>
+        body: layout(`${heading('Still thinking it over{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?')}
+${para('You left these in your cart. We kept them for you.')}
 ${productRows}
 ${couponBlock}
-        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Back to my cart</mj-button>
-${picks}`),
+${button('cart_url', 'Back to my cart')}
+${picks(3)}`),
       },
       locales: {
         fr: {
           format: 'mjml',
           subject: '{{ profile.first_name | default: "Bonjour" }}, votre panier vous attend',
-          body: layout(`        <mj-text font-size="22px"><strong>Vous hésitez encore, {{ profile.first_name | default: "" }} ?</strong></mj-text>
-        <mj-text>Vous avez laissé ces articles dans votre panier. Nous les avons gardés pour vous.</mj-text>
+          body: layout(
+            `${heading('Vous hésitez encore{% if profile.first_name %}, {{ profile.first_name }}{% endif %} ?')}
+${para('Vous avez laissé ces articles dans votre panier. Nous les avons gardés pour vous.')}
 ${productRows}
-${couponBlock}
-        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Retourner au panier</mj-button>`, 'Vous recevez ce message parce que vous êtes client.'),
+${couponOf({ withCode: 'avec le code', yourCode: 'Votre code :', validUntil: 'Valable jusqu’au', dateFormat: '%d/%m/%Y' })}
+${button('cart_url', 'Retourner au panier')}`,
+            { lang: 'fr', footer: 'Vous recevez ce message parce que vous êtes client de {{ brand.name | default: "notre boutique" }}.', unsubscribe: 'Se désabonner ou choisir ce que vous recevez' },
+          ),
         },
       },
     },
@@ -84,12 +168,12 @@ ${couponBlock}
     source: {
       default: {
         format: 'mjml',
-        subject: '{{ profile.first_name | default: "A gift" }}{% if profile.first_name %}, a gift{% endif %}: {{ coupon.description | default: "a little something" }} for you',
-        body: layout(`        <mj-text font-size="22px"><strong>A little thank you{% if profile.first_name %}, {{ profile.first_name }}{% endif %}</strong></mj-text>
-        <mj-text>Here is a code just for you. It works once, on anything in the shop.</mj-text>
+        subject: '{% if profile.first_name %}{{ profile.first_name }}, a{% else %}A{% endif %} gift: {{ coupon.description | default: "a little something" }} for you',
+        body: layout(`${heading('A little thank you{% if profile.first_name %}, {{ profile.first_name }}{% endif %}')}
+${para('Here is a code just for you. It works once, on anything in the shop.')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Start shopping</mj-button>
-${picks}`),
+${button('shop_url', 'Start shopping')}
+${picks(3)}`),
       },
     },
   },
@@ -101,11 +185,12 @@ ${picks}`),
     source: {
       default: {
         format: 'mjml',
-        subject: 'Good news: {{ event.name | default: "something you liked" }} is now {{ event.price | money: event.currency }}',
-        body: layout(`        <mj-text font-size="22px"><strong>The price just dropped</strong></mj-text>
-        <mj-text align="center">{% assign product = event.product_id | product %}{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
-        <mj-text><strong>{{ product.name | default: event.name }}</strong><br />Now {{ event.price | money: event.currency }}{% if event.previous_price %}, was <s>{{ event.previous_price | money: event.currency }}</s>{% endif %}</mj-text>
-        <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">See it now</mj-button>`),
+        subject: 'Good news: {{ event.name | default: "something you liked" }}{% if event.price %} is now {{ event.price | money: event.currency }}{% else %} costs less now{% endif %}',
+        body: layout(`${eventProduct}
+${heading('The price just dropped')}
+${productHero}
+${para('<strong>{{ product.name | default: event.name | default: "The item you liked" }}</strong>{% if event.price %}<br />Now {{ event.price | money: event.currency }}{% if event.previous_price %}, was <s>{{ event.previous_price | money: event.currency }}</s>{% endif %}{% endif %}')}
+${button('product.url | default: shop_url', 'See it now')}`),
       },
     },
   },
@@ -118,10 +203,11 @@ ${picks}`),
       default: {
         format: 'mjml',
         subject: "It's back: {{ event.name | default: 'the item you wanted' }}",
-        body: layout(`        <mj-text font-size="22px">{% assign product = event.product_id | product %}<strong>{{ product.name | default: event.name | default: "Your item" }} is back in stock</strong></mj-text>
-        <mj-text align="center">{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
-        <mj-text>Popular items go fast: this one sold out before.</mj-text>
-        <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">Get it before it's gone</mj-button>`),
+        body: layout(`${eventProduct}
+${heading('{{ product.name | default: event.name | default: "Your item" }} is back in stock')}
+${productHero}
+${para('Popular items go fast: this one sold out before.')}
+${button('product.url | default: shop_url', "Get it before it's gone")}`),
       },
     },
   },
@@ -134,10 +220,10 @@ ${picks}`),
       default: {
         format: 'mjml',
         subject: 'Happy birthday{% if profile.first_name %}, {{ profile.first_name }}{% endif %}! 🎂',
-        body: layout(`        <mj-text font-size="24px" align="center"><strong>Happy birthday{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!</strong></mj-text>
-        <mj-text align="center">To celebrate, a present from all of us.</mj-text>
+        body: layout(`${heading('Happy birthday{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!', 'center')}
+${para('To celebrate, a present from all of us.', 'center')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Treat yourself</mj-button>`),
+${button('shop_url', 'Treat yourself')}`),
       },
     },
   },
@@ -150,11 +236,11 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'We miss you{% if profile.first_name %}, {{ profile.first_name }}{% endif %}: a surprise is waiting',
-        body: layout(`        <mj-text font-size="22px"><strong>It's been a while</strong></mj-text>
-        <mj-text>{% if profile.computed.orders > 0 %}Thank you for your {{ profile.computed.orders }} order{% if profile.computed.orders > 1 %}s{% endif %} so far. {% endif %}We have new things we think you'll love, and a surprise for your next order.</mj-text>
+        body: layout(`${heading("It's been a while")}
+${para("{% if profile.computed.orders > 0 %}Thank you for your {{ profile.computed.orders }} order{% if profile.computed.orders > 1 %}s{% endif %} so far. {% endif %}We have new things we think you'll love, and a surprise for your next order.")}
 ${couponBlock}
-${picks}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">See what's new</mj-button>`),
+${picks(3, 'New since your last visit')}
+${button('shop_url', "See what's new")}`),
       },
     },
   },
@@ -167,10 +253,13 @@ ${picks}
       default: {
         format: 'mjml',
         subject: 'How is your order{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?',
-        body: layout(`        <mj-text font-size="22px"><strong>Thank you for your order</strong></mj-text>
-        <mj-text>We hope you love it. How likely are you to recommend us to a friend?</mj-text>
-        <mj-text align="center">{% for score in (0..10) %}<a href="{{ review_url | default: shop_url | default: 'https://example.com' }}?nps={{ score }}" style="display:inline-block;padding:6px 8px;margin:2px;border:1px solid #d9e2ec;border-radius:4px;text-decoration:none">{{ score }}</a>{% endfor %}</mj-text>
-${picks}`),
+        body: layout(`${heading('Thank you for your order')}
+${para('We hope you love it.{% assign survey = review_url | default: shop_url %}{% if survey %} How likely are you to recommend us to a friend?{% endif %}')}
+${when(
+  'survey',
+  `        <mj-text align="center">{% for score in (0..10) %}<a href="{{ survey }}?nps={{ score }}" style="display:inline-block;min-width:14px;padding:6px 8px;margin:2px;border:1px solid #d9e2ec;border-radius:4px;text-decoration:none">{{ score }}</a>{% endfor %}</mj-text>`,
+)}
+${picks(3, 'Goes well with your order')}`),
       },
     },
   },
@@ -179,7 +268,7 @@ ${picks}`),
     name: 'Cart reminder (SMS)',
     channel: 'sms',
     description: 'Short cart reminder, fits one GSM-7 segment with a code',
-    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your cart is waiting{% if coupon %}: {{ coupon.description }} with {{ coupon.code }}{% endif %}. {{ cart_url | default: shop_url }} Reply STOP to opt out' } },
+    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your cart is waiting{% if coupon %}: {{ coupon.description }} with {{ coupon.code }}{% endif %}.{% assign link = cart_url | default: shop_url %}{% if link %} {{ link }}{% endif %} Reply STOP to opt out' } },
   },
   {
     key: 'cart_reminder_push',
@@ -211,9 +300,9 @@ ${picks}`),
       default: {
         format: 'mjml',
         subject: 'Please confirm your subscription',
-        body: layout(`        <mj-text font-size="22px"><strong>One more step</strong></mj-text>
-        <mj-text>Tap the button to confirm you want our emails. If you did not sign up, ignore this message.</mj-text>
-        <mj-button href="{{ confirm_url }}">Yes, subscribe me</mj-button>`),
+        body: layout(`${heading('One more step')}
+${para('Tap the button to confirm you want our emails. If you did not sign up, ignore this message.')}
+${button('confirm_url', 'Yes, subscribe me')}`),
       },
     },
   },
@@ -226,12 +315,12 @@ ${picks}`),
     source: {
       default: {
         format: 'mjml',
-        subject: '{% if coupon %}{{ coupon.description }} on your cart{% else %}Your cart is still here{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
-        body: layout(`        <mj-text font-size="22px"><strong>A little push{% if profile.first_name %}, {{ profile.first_name }}{% endif %}</strong></mj-text>
-        <mj-text>Your cart is saved. Here is something to make the decision easier.</mj-text>
+        subject: '{% if coupon.description %}{{ coupon.description }} on your cart{% else %}Your cart is still here{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
+        body: layout(`${heading('A little push{% if profile.first_name %}, {{ profile.first_name }}{% endif %}')}
+${para('Your cart is saved.{% if coupon.code %} Here is something to make the decision easier.{% endif %}')}
 ${productRows}
 ${couponBlock}
-        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Use my code</mj-button>`),
+${button('cart_url', '{% if coupon.code %}Use my code{% else %}Back to my cart{% endif %}')}`),
       },
     },
   },
@@ -244,10 +333,10 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'Last chance: {% if cart.items.size > 0 %}{{ cart.items.first.name | default: "your cart" }}{% else %}your cart{% endif %} may sell out',
-        body: layout(`        <mj-text font-size="22px"><strong>Going, going...</strong></mj-text>
-        <mj-text>Items in carts are not reserved, and these are popular. We would hate for you to miss them.</mj-text>
+        body: layout(`${heading('Going, going...')}
+${para('Items in carts are not reserved, and these are popular. We would hate for you to miss them.')}
 ${productRows}
-        <mj-button href="{{ cart_url | default: shop_url | default: 'https://example.com/cart' }}">Check out now</mj-button>`),
+${button('cart_url', 'Check out now')}`),
       },
     },
   },
@@ -260,11 +349,12 @@ ${productRows}
       default: {
         format: 'mjml',
         subject: '{% assign product = event.product_id | product %}Still thinking about {{ product.name | default: event.name | default: "it" }}?',
-        body: layout(`        <mj-text font-size="22px">{% assign product = event.product_id | product %}<strong>Caught your eye?</strong></mj-text>
-        <mj-text align="center">{% if product.image_url %}<img src="{{ product.image_url }}" alt="{{ product.name }}" width="280" style="max-width:100%;height:auto" />{% endif %}</mj-text>
-        <mj-text><strong>{{ product.name | default: event.name | default: "The item you viewed" }}</strong>{% if product.price %} &middot; {{ product.price | money: product.currency }}{% endif %}</mj-text>
-        <mj-button href="{{ product.url | default: shop_url | default: 'https://example.com' }}">Take another look</mj-button>
-${picks}`),
+        body: layout(`${eventProduct}
+${heading('Caught your eye?')}
+${productHero}
+${para('<strong>{{ product.name | default: event.name | default: "The item you viewed" }}</strong>{% if product.price %} · {{ product.price | money: product.currency }}{% endif %}')}
+${button('product.url | default: shop_url', 'Take another look')}
+${picks(3, 'You may also like')}`),
       },
     },
   },
@@ -277,9 +367,9 @@ ${picks}`),
       default: {
         format: 'mjml',
         subject: 'Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!',
-        body: layout(`        <mj-text font-size="24px"><strong>Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!</strong></mj-text>
-        <mj-text>Thanks for joining us. Expect first looks at new arrivals, tips on getting the most from what you buy, and the occasional member-only offer. No more than a couple of emails a week.</mj-text>
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Have a look around</mj-button>`),
+        body: layout(`${heading('Welcome{% if profile.first_name %}, {{ profile.first_name }}{% endif %}!')}
+${para('Thanks for joining us. Expect first looks at new arrivals, tips on getting the most from what you buy, and the occasional member-only offer. No more than a couple of emails a week.')}
+${button('shop_url', 'Have a look around')}`),
       },
     },
   },
@@ -291,11 +381,11 @@ ${picks}`),
     source: {
       default: {
         format: 'mjml',
-        subject: '{% if coupon %}{{ coupon.description }} your first order{% else %}A welcome gift{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
-        body: layout(`        <mj-text font-size="22px"><strong>A welcome gift</strong></mj-text>
-        <mj-text>Ready for your first order? This code is yours alone and works once.</mj-text>
+        subject: '{% if coupon.description %}{{ coupon.description }} your first order{% else %}A welcome gift{% endif %}{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
+        body: layout(`${heading('A welcome gift')}
+${para('Ready for your first order?{% if coupon.code %} This code is yours alone and works once.{% endif %}')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Start shopping</mj-button>`),
+${button('shop_url', 'Start shopping')}`),
       },
     },
   },
@@ -308,10 +398,10 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: "Our customers' favourites{% if profile.first_name %}, picked for {{ profile.first_name }}{% endif %}",
-        body: layout(`        <mj-text font-size="22px"><strong>The ones people come back for</strong></mj-text>
-        <mj-text>Not sure where to start? {% assign picks = 'email_picks' | recommendations: 4 %}{% if picks.size > 0 %}These are the pieces we think you will love:{% else %}Our best sellers are the pieces customers buy again and again.{% endif %}</mj-text>
-        <mj-text>{% for pick in picks %}<p style="margin:0 0 6px"><a href="{{ pick.url }}">{{ pick.name }}</a>{% if pick.price %} &middot; {{ pick.price | money: pick.currency }}{% endif %}</p>{% endfor %}</mj-text>
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">See all best sellers</mj-button>`),
+        body: layout(`${heading('The ones people come back for')}
+${para('Not sure where to start? Our best sellers are the pieces customers buy again and again.')}
+${picks(4, 'We think you will love these')}
+${button('shop_url', 'See all best sellers')}`),
       },
     },
   },
@@ -324,10 +414,10 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'One year together{% if profile.first_name %}, {{ profile.first_name }}{% endif %}',
-        body: layout(`        <mj-text font-size="22px" align="center"><strong>Happy anniversary!</strong></mj-text>
-        <mj-text align="center">A year ago you placed your first order with us{% if profile.computed.orders > 1 %}, and {{ profile.computed.orders }} orders later you are still here{% endif %}. Thank you for being part of the story.</mj-text>
+        body: layout(`${heading('Happy anniversary!', 'center')}
+${para('A year ago you placed your first order with us{% if profile.computed.orders > 1 %}, and {{ profile.computed.orders }} orders later you are still here{% endif %}. Thank you for being part of the story.', 'center')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">See what's new</mj-button>`),
+${button('shop_url', "See what's new")}`),
       },
     },
   },
@@ -340,10 +430,13 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'Running low{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?',
-        body: layout(`        <mj-text font-size="22px"><strong>Time for a top-up?</strong></mj-text>
-        <mj-text>Based on your last order, you may be running out soon. Reorder in a click:</mj-text>
-        <mj-text>{% for item in event.products limit: 4 %}{% assign product = item.product_id | product %}<p style="margin:0 0 8px"><a href="{{ product.url | default: shop_url | default: 'https://example.com' }}"><strong>{{ item.name | default: product.name | default: "Your item" }}</strong></a></p>{% endfor %}</mj-text>
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Reorder</mj-button>`),
+        body: layout(`${heading('Time for a top-up?')}
+${para('Based on your last order, you may be running out soon.{% if event.products.size > 0 %} Reorder in a click:{% endif %}')}
+${when(
+  'event.products.size > 0',
+  `        <mj-text>{% for item in event.products limit: 4 %}{% assign product = item.product_id | product %}{% assign label = item.name | default: product.name | default: "Your item" %}<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 10px"><tr>{% if product.image_url %}<td width="76" style="width:76px;padding:0 12px 0 0;vertical-align:top"><img src="{{ product.image_url }}" alt="{{ label }}" width="64" height="64" style="display:block;width:64px;height:64px;border-radius:6px;border:0;object-fit:cover" /></td>{% endif %}<td style="vertical-align:top">{% if product.url %}<a href="{{ product.url }}"><strong>{{ label }}</strong></a>{% else %}<strong>{{ label }}</strong>{% endif %}</td></tr></table>{% endfor %}</mj-text>`,
+)}
+${button('shop_url', 'Reorder')}`),
       },
     },
   },
@@ -356,9 +449,9 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'Did your order arrive safely{% if profile.first_name %}, {{ profile.first_name }}{% endif %}?',
-        body: layout(`        <mj-text font-size="22px"><strong>Just checking in</strong></mj-text>
-        <mj-text>Your order{% if event.order_id %} {{ event.order_id }}{% endif %} should be with you by now. If anything is missing, damaged or not quite right, reply to this email and we will sort it out.</mj-text>
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Visit the shop</mj-button>`),
+        body: layout(`${heading('Just checking in')}
+${para('Your order{% if event.order_id %} {{ event.order_id }}{% endif %} should be with you by now. If anything is missing, damaged or not quite right, reply to this email and we will sort it out.')}
+${button('shop_url', 'Visit the shop')}`),
       },
     },
   },
@@ -371,10 +464,10 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'How are you getting on with {% if event.products.size > 0 %}{{ event.products.first.name | default: "your order" }}{% else %}your order{% endif %}?',
-        body: layout(`        <mj-text font-size="22px"><strong>Tell us what you think</strong></mj-text>
-        <mj-text>A short review helps other shoppers choose, and helps us make things better. It takes a minute.</mj-text>
-        <mj-text>{% for item in event.products limit: 3 %}<p style="margin:0 0 6px">{{ item.name | default: "Your item" }}</p>{% endfor %}</mj-text>
-        <mj-button href="{{ review_url | default: shop_url | default: 'https://example.com' }}">Write a review</mj-button>`),
+        body: layout(`${heading('Tell us what you think')}
+${para('A short review helps other shoppers choose, and helps us make things better. It takes a minute.')}
+${when('event.products.size > 0', `        <mj-text>{% for item in event.products limit: 3 %}<strong>{{ item.name | default: "Your item" }}</strong><br />{% endfor %}</mj-text>`)}
+${button('review_url | default: shop_url', 'Write a review')}`),
       },
     },
   },
@@ -387,10 +480,10 @@ ${couponBlock}
       default: {
         format: 'mjml',
         subject: 'Last call{% if profile.first_name %}, {{ profile.first_name }}{% endif %}: your offer ends soon',
-        body: layout(`        <mj-text font-size="22px"><strong>Before we let you go</strong></mj-text>
-        <mj-text>The code we sent you last week is about to expire. If now is not the time, no hard feelings: you can choose what you hear from us below.</mj-text>
-${picks}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Come back and see</mj-button>`),
+        body: layout(`${heading('Before we let you go')}
+${para('The code we sent you last week is about to expire. If now is not the time, no hard feelings: you can choose what you hear from us below.')}
+${picks(3, 'Still here for you')}
+${button('shop_url', 'Come back and see')}`),
       },
     },
   },
@@ -403,10 +496,10 @@ ${picks}
       default: {
         format: 'mjml',
         subject: 'A gift for you{% if profile.first_name %}, {{ profile.first_name }}{% endif %}, because it has been a while',
-        body: layout(`        <mj-text font-size="22px"><strong>We saved you something</strong></mj-text>
-        <mj-text>We have not seen you in a while, so here is a gift with no strings attached.</mj-text>
+        body: layout(`${heading('We saved you something')}
+${para('We have not seen you in a while, so here is a gift with no strings attached.')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Claim my gift</mj-button>`),
+${button('shop_url', 'Claim my gift')}`),
       },
     },
   },
@@ -415,7 +508,7 @@ ${couponBlock}
     name: 'Re-engagement (SMS)',
     channel: 'sms',
     description: 'Short follow-up text to the re-engagement gift',
-    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your gift is still waiting for you. {{ shop_url | default: "" }} Reply STOP to opt out' } },
+    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your gift is still waiting for you.{% if shop_url %} {{ shop_url }}{% endif %} Reply STOP to opt out' } },
   },
   {
     key: 'back_in_stock_push',
@@ -432,12 +525,12 @@ ${couponBlock}
     source: {
       default: {
         format: 'mjml',
-        subject: 'Day {{ day | default: 1 }} of 12: {% if coupon %}you got {{ coupon.description }}{% else %}your surprise is inside{% endif %}',
+        subject: 'Day {{ day | default: 1 }} of 12: {% if coupon.description %}you got {{ coupon.description }}{% else %}your surprise is inside{% endif %}',
         body: layout(`        <mj-text font-size="14px" align="center" color="#7b8794">DAY {{ day | default: 1 }} OF 12</mj-text>
-        <mj-text font-size="24px" align="center"><strong>Today's mystery discount{% if coupon %}: {{ coupon.description }}{% endif %}</strong></mj-text>
-        <mj-text align="center">Every day a new surprise. Today's code is yours alone, so make it count before tomorrow's arrives.</mj-text>
+${heading("Today's mystery discount{% if coupon.description %}: {{ coupon.description }}{% endif %}", 'center')}
+${para("Every day a new surprise. Today's code is yours alone, so make it count before tomorrow's arrives.", 'center')}
 ${couponBlock}
-        <mj-button href="{{ shop_url | default: 'https://example.com' }}">Unwrap today's deal</mj-button>`),
+${button('shop_url', "Unwrap today's deal")}`),
       },
     },
   },

@@ -8,6 +8,7 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { Processor, type BatchExtension } from '../../src/processor/processor.js';
 import { ProfileService } from '../../src/profiles/profile-service.js';
 import type { Clock } from '../../src/shared/clock.js';
+import type { RecommendationSlotProvider } from '../../src/templates/recommendation-slot.js';
 import type { Database, Dialect } from '../../src/storage/database.js';
 import { createTestStore, type TestStore } from './databases.js';
 
@@ -34,6 +35,8 @@ export async function createChannelShop(
     uniform?: () => number;
     /** Processor extensions (e.g. the segment engine's), built on the store. */
     extensions?: (database: Database) => BatchExtension[];
+    /** Fills templates' recommendation slots (a fault injector in retry tests). */
+    recommendations?: RecommendationSlotProvider;
   },
 ): Promise<ChannelShop> {
   const store = await createTestStore(dialect);
@@ -53,6 +56,7 @@ export async function createChannelShop(
     linkSecret: randomBytes(32),
     sleep: async () => undefined,
     ...(options.uniform === undefined ? {} : { uniform: options.uniform }),
+    ...(options.recommendations === undefined ? {} : { recommendations: options.recommendations }),
   });
   return {
     ...module,

@@ -71,6 +71,8 @@ export function nextRunAt(frequency: ReportFrequency, after: number): number {
 
 export interface DigestData {
   workspaceId: string;
+  /** The workspace brand: the report is the shop's, not the workspace id's. */
+  shop: { name: string; url: string | null; logoUrl: string | null; primaryColor: string };
   frequency: ReportFrequency;
   from: number;
   to: number;
@@ -128,7 +130,7 @@ const statusMark: Record<string, string> = { good: '✔ good', watch: '• watch
  */
 export function buildDigest(data: DigestData): Digest {
   const period = `${day(data.from)} – ${day(data.to - 1)}`;
-  const subject = `Rapport ${data.frequency} report for ${data.workspaceId}: ${period}`;
+  const subject = `${data.shop.name}: ${data.frequency} report, ${period}`;
   const charts: Digest['charts'] = [
     {
       cid: 'funnel@rapport',
@@ -163,8 +165,11 @@ export function buildDigest(data: DigestData): Digest {
   ];
   const kpiRows = data.kpis.map((line): Cell[] => [line.label, formatValue(line, line.value), formatValue(line, line.previous), line.reference, statusMark[line.status] ?? line.status]);
   const attributionRows = data.attribution.rows.map((row): Cell[] => [row.key, row.orders, `$${row.revenue.toFixed(2)}`, row.spend === null ? null : `$${row.spend.toFixed(2)}`, row.roas === null ? null : `${(row.roas * 100).toFixed(0)}%`]);
+  const shopName = escapeHtml(data.shop.name);
+  const mark = data.shop.logoUrl === null ? shopName : `<img src="${escapeHtml(data.shop.logoUrl)}" alt="${shopName}" height="40" style="height:40px;width:auto">`;
   const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">
-<h2>${escapeHtml(subject)}</h2>
+<p style="border-bottom:3px solid ${escapeHtml(data.shop.primaryColor)};padding-bottom:8px;font-size:18px;font-weight:bold">${data.shop.url === null ? mark : `<a href="${escapeHtml(data.shop.url)}" style="color:#222;text-decoration:none">${mark}</a>`}</p>
+<h2>${escapeHtml(`${data.frequency[0]?.toUpperCase() ?? ''}${data.frequency.slice(1)} report, ${period}`)}</h2>
 <h3>Key figures</h3>
 ${htmlTable(['measure', 'this period', 'previous period', 'reference', 'status'], kpiRows)}
 <h3>Funnel</h3><img src="cid:funnel@rapport" alt="Purchase funnel" width="600">

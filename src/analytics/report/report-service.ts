@@ -15,6 +15,7 @@ import {
 } from '../../storage/repositories/analytics-settings.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import { toCsv } from '../tables.js';
+import { BrandService } from '../../workspaces/brand.js';
 import { buildDigest, nextRunAt, reportFrequencies, reportPeriod, type Digest, type ReportFrequency } from './digest.js';
 
 export interface ReportSchedule {
@@ -69,7 +70,11 @@ export class ReportService {
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | undefined;
 
-  constructor(private readonly deps: ReportServiceDeps) {}
+  readonly #brands: BrandService;
+
+  constructor(private readonly deps: ReportServiceDeps) {
+    this.#brands = new BrandService({ database: deps.database, clock: deps.clock });
+  }
 
   start(): void {
     const interval = this.deps.checkIntervalMs ?? 60_000;
@@ -127,7 +132,9 @@ export class ReportService {
     const attribution = await analytics.attribution(workspaceId, { ...range, by: 'channel', model: 'last_touch' });
     const cohorts = await analytics.cohorts(workspaceId, { period: 'month', periods: 12, to: range.to });
     const rfm = await analytics.rfm(workspaceId, { asOf: range.to, limit: 0 });
-    return buildDigest({ workspaceId, frequency, from, to, kpis: kpis.lines, funnel, attribution, cohorts, rfm: rfm.groups });
+    const brand = await this.#brands.get(workspaceId);
+    const shop = { name: brand.shopName, url: brand.shopUrl, logoUrl: brand.logoUrl, primaryColor: brand.colors.primary };
+    return buildDigest({ workspaceId, shop, frequency, from, to, kpis: kpis.lines, funnel, attribution, cohorts, rfm: rfm.groups });
   }
 
   /** Sends a schedule's digest now (for the period ending at the last boundary) without moving it. */

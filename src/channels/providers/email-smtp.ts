@@ -55,7 +55,7 @@ export class SmtpEmailProvider implements ChannelProvider {
   async send(message: OutboundMessage): Promise<DeliveryOutcome> {
     try {
       const info = await this.transport.sendMail({
-        from: this.options.from,
+        from: message.from ?? this.options.from,
         to: message.to,
         subject: message.subject ?? '',
         text: message.text,

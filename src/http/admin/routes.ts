@@ -22,6 +22,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
 import { privacyRoutes } from './privacy.js';
+import { outboxRoutes } from './outbox.js';
 import { templatesRoutes } from './templates.js';
 import { snippetsRoutes } from './snippets.js';
 import { catalogRoutes } from './catalog.js';
@@ -83,6 +84,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await snippetsRoutes(app, deps.messaging);
   await couponsRoutes(app, deps.messaging);
   await privacyRoutes(app, deps.messaging);
+  await outboxRoutes(app, deps.messaging);
   // Own scope: import uploads take the body as a stream instead of parsed JSON.
   await app.register(async (scope) => importRoutes(scope, deps.imports));
 }

@@ -157,8 +157,8 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
 
   app.get('/v1/confirm/*', { schema: { hide: true, params: TokenParams } }, async (request, reply) => {
     try {
-      const { channel } = await messaging.preferences.confirm(request.params['*']);
-      return html(reply, 200, renderMessagePage('Subscription confirmed', `Thank you: your ${channel} subscription is confirmed.`));
+      const { channel, shop } = await messaging.preferences.confirm(request.params['*']);
+      return html(reply, 200, renderMessagePage('Subscription confirmed', `Thank you: your ${channel} subscription is confirmed.`, shop));
     } catch (error) {
       if (error instanceof RapportError && error.code === 'not_found') return html(reply, 404, renderMessagePage('Link not valid', error.message));
       throw error;

@@ -249,8 +249,18 @@ export async function sendCounts(db: Tx, workspaceId: string, journeyId: string)
   return rows.map((row) => ({ nodeId: row.node_id, status: row.status, n: Number(row.n) }));
 }
 
-/** Conversions per kind and arm, counting each run once per kind, with their revenue. */
-export async function conversionTotals(db: Tx, workspaceId: string, journeyId: string, windowMs?: number): Promise<{ kind: string; arm: string | null; runs: number; conversions: number; revenue: number }[]> {
+/**
+ * Conversions per kind and arm, counting each run once per kind, with their revenue. With
+ * `delivered`, only conversions after the run had a message actually go out (a send the
+ * channels reported sent), so a journey is never credited for an email that failed.
+ */
+export async function conversionTotals(
+  db: Tx,
+  workspaceId: string,
+  journeyId: string,
+  windowMs?: number,
+  options: { delivered?: boolean } = {},
+): Promise<{ kind: string; arm: string | null; runs: number; conversions: number; revenue: number }[]> {
   let query = db
     .selectFrom('journey_conversions as c')
     .innerJoin('journey_runs as r', (join) => join.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.id', '=', 'c.run_id'))
@@ -264,6 +274,19 @@ export async function conversionTotals(db: Tx, workspaceId: string, journeyId: s
     .where('c.workspace_id', '=', workspaceId)
     .where('c.journey_id', '=', journeyId);
   if (windowMs !== undefined) query = query.where((eb) => eb(eb('c.at', '-', eb.ref('r.entered_at')), '<=', windowMs));
+  if (options.delivered === true) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('journey_sends as s')
+          .select('s.run_id')
+          .whereRef('s.workspace_id', '=', 'c.workspace_id')
+          .whereRef('s.run_id', '=', 'c.run_id')
+          .where('s.status', '=', 'sent')
+          .whereRef('s.sent_at', '<=', 'c.at'),
+      ),
+    );
+  }
   const rows = await query.groupBy(['c.kind', 'r.arm']).execute();
   return rows.map((row) => ({ kind: row.kind, arm: row.arm, runs: Number(row.runs), conversions: Number(row.n), revenue: Number(row.revenue ?? 0) }));
 }

@@ -217,6 +217,21 @@ export async function readServingProducts(db: Tx, workspaceId: string, ids: read
   return found;
 }
 
+/**
+ * The newest in-stock products (the answer before any model is trained), newest first.
+ * @example const newest = await readNewestProducts(db, 'default', 4, ['p1']);
+ */
+export async function readNewestProducts(db: Tx, workspaceId: string, limit: number, exclude: readonly string[]): Promise<Omit<ServingProduct, 'inventory'>[]> {
+  let query = db
+    .selectFrom('products')
+    .select(['id', 'name', 'url', 'image_url', 'price', 'currency', 'category', 'brand'])
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('inventory', 'is', null), eb('inventory', '>', 0)]));
+  if (exclude.length > 0) query = query.where('id', 'not in', [...exclude]);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ ...row, price: row.price === null ? null : Number(row.price) }));
+}
+
 /** Product events of one partition after `afterSeq` (the live tail), with the last seq read. */
 export async function readProductEventsAfter(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<{ rows: { seq: number; event: string; timestamp: number; payload: string }[]; lastSeq: number }> {
   // Other events are skipped inside the store (their payloads are never read); the cursor still

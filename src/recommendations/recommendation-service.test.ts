@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CatalogService } from '../catalog/catalog-service.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import { manualClock } from '../shared/clock.js';
+import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { RecommendationService } from './recommendation-service.js';
+
+/*
+ * Serving never waits on a training (issue 13, item 3): the first email of a shop rendered a
+ * recommendation slot that trained the models inside the render and hit the render limit.
+ */
+
+const T0 = Date.UTC(2026, 10, 2, 12);
+
+describe.each(dialects)('recommendations before any model (%s)', (dialect) => {
+  let store: TestStore;
+  const clock = manualClock(T0);
+
+  beforeEach(async () => {
+    store = await createTestStore(dialect);
+    const catalog = new CatalogService({ database: store.database, events: new IngestService({ database: store.database, partitions: 1, clock }), clock });
+    const products = [
+      { id: 'old', name: 'Old Coat', price: 90, inventory: 3 },
+      { id: 'sold-out', name: 'Sold-out Hat', price: 20, inventory: 0 },
+    ];
+    expect((await catalog.upsertProducts('ws', products)).errors).toEqual([]);
+    clock.advance(60_000);
+    expect((await catalog.upsertProducts('ws', [{ id: 'new', name: 'New Scarf', price: 15, image_url: 'https://shop.example/i/new.jpg' }])).errors).toEqual([]);
+  });
+
+  afterEach(async () => {
+    await store.drop();
+  });
+
+  it('answers at once with the newest in-stock products and trains in the background', async () => {
+    const recs = new RecommendationService({ database: store.database, clock, partitions: 1 });
+    const first = await recs.recommend('ws', { strategy: 'for-you', limit: 3 });
+    expect(first.training_id).toBeNull();
+    expect(first.items.map((item) => [item.id, item.strategy])).toEqual([
+      ['new', 'new-arrivals'],
+      ['old', 'new-arrivals'],
+    ]);
+    expect(first.items[0]?.image_url).toBe('https://shop.example/i/new.jpg');
+    // The request started a training rather than running one: it is on record and still settling.
+    const [training] = await recs.listTrainings('ws');
+    expect(training?.trigger).toBe('first-request');
+    const done = await recs.train('ws');
+    expect(done.id).toBe(training?.id);
+    expect(done.status).toBe('succeeded');
+    const later = await recs.recommend('ws', { strategy: 'new-arrivals', limit: 3, product: 'new' });
+    expect(later.training_id).toBe(done.id);
+    await recs.stop();
+  });
+
+  it('the slot provider of templates never trains inside the call', async () => {
+    const recs = new RecommendationService({ database: store.database, clock, partitions: 1 });
+    const picks = await recs.slotProvider().recommend({ workspaceId: 'ws', profileId: 'prf_x', slot: 'cart_complements', limit: 2, contextProductIds: ['new'] });
+    expect(picks.map((pick) => pick.id)).toEqual(['old']);
+    await recs.stop();
+  });
+
+  it('trains every workspace at start in the background when the schedule is on, and not when it is off', async () => {
+    const off = new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 0 });
+    await off.trainAtStart(['ws']);
+    expect(await off.listTrainings('ws')).toEqual([]);
+    await off.stop();
+    const on = new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 3_600_000 });
+    await on.trainAtStart(['ws']);
+    const [training] = await on.listTrainings('ws');
+    expect([training?.trigger, training?.status]).toEqual(['start', 'succeeded']);
+    expect((await on.recommend('ws', { strategy: 'new-arrivals', limit: 1 })).training_id).toBe(training?.id);
+    await on.stop();
+  });
+});
