@@ -14,6 +14,7 @@ export const errorCodes = {
   not_found: { status: 404, message: 'Not found' },
   conflict: { status: 409, message: 'Conflicts with the current state' },
   unsupported_encoding: { status: 415, message: 'Unsupported Content-Encoding' },
+  too_busy: { status: 429, message: 'Too many heavy requests for this workspace; retry after Retry-After seconds' },
   unavailable: { status: 503, message: 'Temporarily unavailable, retry later' },
   internal: { status: 500, message: 'Internal error' },
 } as const;

@@ -10,6 +10,7 @@ import { analytics } from './migrations/0008-analytics.js';
 import { predictive } from './migrations/0009-predictive.js';
 import { recommendations } from './migrations/0010-recommendations.js';
 import { experiments } from './migrations/0011-experiments.js';
+import { credentialScopesAudit } from './migrations/0013-credential-scopes-audit.js';
 
 /** Every migration, in order. Names are stable forever: they are the version history. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-predictive': predictive,
   '0010-recommendations': recommendations,
   '0011-experiments': experiments,
+  '0013-credential-scopes-audit': credentialScopesAudit,
 };
 
 export class MigrationError extends Error {

@@ -15,6 +15,9 @@ import type { PredictiveService } from '../../predictive/jobs/predictive-service
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import { analyticsRoutes } from './analytics.js';
+import { auditRoutes, registerAuditLog } from './access.js';
+import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
+import { WorkspaceGate } from '../../shared/workspace-gate.js';
 import { registerAdminAuth } from './auth.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
@@ -55,7 +58,10 @@ export interface AdminRouteDeps {
 /** The admin API under /api/v1; every route needs an admin token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   registerAdminAuth(app, deps.workspaces);
+  registerAuditLog(app, deps.workspaces);
+  registerAnalysisLimit(app, new WorkspaceGate(ANALYSIS_LIMITS));
   await workspaceRoutes(app, deps.workspaces);
+  await auditRoutes(app, deps.workspaces);
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);
