@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { createRapport, type Rapport } from '../../src/rapport.js';
+import type { Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
-import { createTestStore, dialects, tempDir, type TestStore } from '../helpers/databases.js';
-import { basicAuth } from '../helpers/server.js';
+import { dialects } from '../helpers/databases.js';
+import { ADMIN_TOKEN, basicAuth, startTestRapport, type TestRapport } from '../helpers/server.js';
 
 /*
  * Scoped and expiring credentials, and the audit log of admin changes. Time moves by hand, so
@@ -13,24 +12,14 @@ describe.each(dialects)('token scopes, expiry and the audit log (%s)', (dialect)
   const T0 = Date.parse('2026-01-01T00:00:00Z');
   const clock = manualClock(T0);
   let rapport: Rapport;
-  let store: TestStore;
-  const full = { authorization: 'Bearer ADM' };
+  let server: TestRapport;
+  const full = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
   beforeAll(async () => {
-    store = await createTestStore(dialect);
-    const env: Record<string, string> = {
-      RAPPORT_DATA_DIR: dialect === 'sqlite' ? store.dataDir : tempDir(),
-      RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK',
-      RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM',
-      RAPPORT_LOG_LEVEL: 'silent',
-    };
-    if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
-    rapport = await createRapport(loadConfig(env, { processor: 'off' }), { clock });
+    server = await startTestRapport(dialect, {}, { rapport: { clock } });
+    rapport = server.rapport;
   });
-  afterAll(async () => {
-    await rapport.close();
-    await store.drop();
-  });
+  afterAll(async () => server.stop());
 
   async function createToken(body: Record<string, unknown>): Promise<{ id: string; secret: string; scopes: string[] }> {
     const response = await rapport.app.inject({ method: 'POST', url: '/api/v1/admin-tokens', headers: full, payload: body });
