@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-hostile-'));
   let server: ServerProcess | undefined;
   try {
-    server = await startServer({ RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN, RAPPORT_LOG_LEVEL: 'error' });
+    server = await startServer({ RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN, RAPPORT_LOG_LEVEL: 'error' }, { startupMs: 120_000 });
     const { port, child } = server;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
@@ -310,4 +310,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // The bench reports rather than crashes: a server that never came up is a figure too.
+  process.stdout.write(`${JSON.stringify({ bench: 'hostile', machine: machine(), error: error instanceof Error ? error.message : String(error) })}\n`);
+  process.exitCode = 1;
+}
