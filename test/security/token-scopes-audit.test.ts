@@ -43,7 +43,7 @@ describe.each(dialects)('token scopes, expiry and the audit log (%s)', (dialect)
     const query = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers, payload: { steps: [{ event: 'a' }, { event: 'b' }], from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' } });
     expect(query.statusCode, query.body).toBe(200);
     for (const change of [
-      { method: 'POST' as const, url: '/api/v1/segments', payload: { name: 'x', condition: { type: 'trait', trait: 'plan', op: 'eq', value: 'pro' } } },
+      { method: 'POST' as const, url: '/api/v1/segments', payload: { name: 'x', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'pro' } } },
       { method: 'DELETE' as const, url: '/api/v1/segments/seg_nope' },
       { method: 'PUT' as const, url: '/api/v1/identity-rules', payload: {} },
       { method: 'POST' as const, url: '/api/v1/analytics/rfm', payload: {} },
