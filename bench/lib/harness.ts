@@ -24,7 +24,7 @@ export interface ServerProcess {
 }
 
 /** Starts `node dist/cli/main.js start` and waits until /healthz answers. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, options: { startupMs?: number } = {}): Promise<ServerProcess> {
   const entry = path.resolve('dist/cli/main.js');
   if (!fs.existsSync(entry)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
   const port = await freePort();
@@ -33,7 +33,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', RAPPORT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.startupMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
     try {
@@ -42,7 +42,11 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('server did not answer /healthz within 30 s');
+    if (Date.now() > deadline) {
+      // Not left running on a data dir the caller is about to remove.
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer /healthz within ${(options.startupMs ?? 30_000) / 1000} s`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

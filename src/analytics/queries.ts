@@ -50,9 +50,11 @@ export const FunnelQuery = Type.Object(
 );
 export type FunnelQuery = Static<typeof FunnelQuery>;
 
-export const DroppedQuery = Type.Intersect([
-  FunnelQuery,
-  Type.Object({
+// One object, not an intersection: FunnelQuery refuses unknown fields, so intersecting it
+// refused `step` itself and every call answered 400.
+export const DroppedQuery = Type.Object(
+  {
+    ...FunnelQuery.properties,
     step: Type.Integer({ minimum: 2, description: 'Profiles who reached step-1 but not this step (1-based)' }),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1000 })),
     saveAs: Type.Optional(
@@ -61,8 +63,9 @@ export const DroppedQuery = Type.Intersect([
         description: 'Also store the score funnel_<saveAs> = step on each listed profile (source analytics:funnel), so a segment can target them',
       }),
     ),
-  }),
-]);
+  },
+  { additionalProperties: false },
+);
 export type DroppedQuery = Static<typeof DroppedQuery>;
 
 export const CohortQuery = Type.Object(

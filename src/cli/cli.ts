@@ -4,7 +4,7 @@ import { createRapport } from '../rapport.js';
 import { openDatabase } from '../storage/database.js';
 import { migrateToLatest } from '../storage/migrator.js';
 import { systemClock } from '../shared/clock.js';
-import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
+import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } from '../workspaces/workspace-service.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -105,9 +105,37 @@ async function migrate(): Promise<number> {
   return 0;
 }
 
+/** `30d`, `12h` or an ISO-8601 instant; null when it is none of them. */
+function parseExpiry(text: string, now: number): number | null {
+  const relative = /^(\d{1,5})([dh])$/.exec(text);
+  if (relative !== null) return now + Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000);
+  const parsed = Date.parse(text);
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+function parseScopes(text: string): AccessScope[] | null {
+  const names = text.split(',').map((name) => name.trim());
+  const scopes = ACCESS_SCOPES.filter((scope) => names.includes(scope));
+  return scopes.length === names.length && scopes.length > 0 ? scopes : null;
+}
+
+function expiryNote(expiresAt: number | null): string {
+  return expiresAt === null ? '' : `  (expires ${new Date(expiresAt).toISOString()})`;
+}
+
 async function keys(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workspace: { type: 'string', short: 'w' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { workspace: { type: 'string', short: 'w' }, scopes: { type: 'string' }, expires: { type: 'string' } },
+  });
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
+  const expiresAt = values.expires === undefined ? undefined : parseExpiry(values.expires, Date.now());
+  const scopes = values.scopes === undefined ? undefined : parseScopes(values.scopes);
+  if (expiresAt === null || scopes === null) {
+    process.stderr.write('rapport: --expires takes 30d, 12h or an ISO-8601 instant; --scopes takes a comma list of read, write, admin\n');
+    return 2;
+  }
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const workspaces = new WorkspaceService({ database, clock: systemClock });
@@ -123,22 +151,22 @@ async function keys(args: string[]): Promise<number> {
       case 'list': {
         const out: string[] = [`Workspace ${workspaceId}`, 'Write keys:'];
         for (const key of await workspaces.listWriteKeys(workspaceId)) {
-          out.push(`  ${key.id}  ${key.key}  ${key.name}${key.revokedAt === null ? '' : '  (revoked)'}`);
+          out.push(`  ${key.id}  ${key.key}  ${key.name}${key.revokedAt === null ? '' : '  (revoked)'}${expiryNote(key.expiresAt)}`);
         }
         out.push('Admin tokens (secrets are stored hashed and never shown again):');
         for (const token of await workspaces.listAdminTokens(workspaceId)) {
-          out.push(`  ${token.id}  ${token.scope}  ${token.name}${token.revokedAt === null ? '' : '  (revoked)'}`);
+          out.push(`  ${token.id}  ${token.scope}  [${token.scopes.join(',')}]  ${token.name}${token.revokedAt === null ? '' : '  (revoked)'}${expiryNote(token.expiresAt)}`);
         }
         process.stdout.write(`${out.join('\n')}\n`);
         return 0;
       }
       case 'create-key': {
-        const key = await workspaces.createWriteKey(workspaceId, name ?? 'New source');
+        const key = await workspaces.createWriteKey(workspaceId, name ?? 'New source', { expiresAt });
         process.stdout.write(`${key.key}\n`);
         return 0;
       }
       case 'create-token': {
-        const created = await workspaces.createAdminToken(workspaceId, name ?? 'CLI token');
+        const created = await workspaces.createAdminToken(workspaceId, name ?? 'CLI token', 'workspace', { scopes, expiresAt });
         process.stdout.write(`${created.plain}\n`);
         return 0;
       }

@@ -27,7 +27,11 @@ export const commandHelp = {
   keys: {
     summary: 'list write keys and admin tokens; create or revoke them',
     args: '[<action>] [options]',
-    options: [workspace],
+    options: [
+      ['--scopes read,write,admin', 'create-token: what the token may do (default all three; read cannot change anything)'],
+      ['--expires 30d|12h|ISO-8601', 'create-token, create-key: when the credential stops working (default never)'],
+      workspace,
+    ],
     actions: {
       list: { summary: 'write keys (shown) and admin tokens (stored hashed, never shown again)', example: 'keys list' },
       'create-key': { args: 'NAME', summary: 'create a write key for a new source and print it', example: 'keys create-key "Storefront"' },
@@ -35,7 +39,7 @@ export const commandHelp = {
       'revoke-key': { args: 'ID', summary: 'revoke a write key by its id', example: 'keys revoke-key src_1a2b3c4d' },
       'revoke-token': { args: 'ID', summary: 'revoke an admin token by its id', example: 'keys revoke-token tok_1a2b3c4d' },
     },
-    examples: ['keys', 'keys create-token "Dashboard"'],
+    examples: ['keys', 'keys create-token "Dashboard"', 'keys create-token "Reporting" --scopes read --expires 90d'],
   },
   import: {
     summary: 'bulk import customers, orders, products or events from CSV or NDJSON (optionally .gz)',

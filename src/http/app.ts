@@ -6,6 +6,7 @@ import addFormats from 'ajv-formats';
 import { RapportError } from '../shared/errors.js';
 import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
 import { registerErrorHandler } from './errors.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
 import { publicChannelRoutes } from './public/channels.js';
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   registerErrorHandler(app);
   registerValidators(app);
   registerNulGuard(app);
+  registerSecurityHeaders(app);
 
   // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
   // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.

@@ -11,6 +11,7 @@ import { predictive } from './migrations/0009-predictive.js';
 import { recommendations } from './migrations/0010-recommendations.js';
 import { experiments } from './migrations/0011-experiments.js';
 import { snippets } from './migrations/0012-snippets.js';
+import { credentialScopesAudit } from './migrations/0013-credential-scopes-audit.js';
 import { outboxBrand } from './migrations/0015-outbox-brand.js';
 import { compactLog } from './migrations/0020-compact-log.js';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-recommendations': recommendations,
   '0011-experiments': experiments,
   '0012-snippets': snippets,
+  '0013-credential-scopes-audit': credentialScopesAudit,
   '0015-outbox-brand': outboxBrand,
   '0020-compact-log': compactLog,
 };

@@ -21,6 +21,8 @@ export interface WriteKeysTable {
   name: string;
   created_at: number;
   revoked_at: number | null;
+  /** Migration 0013: NULL means the key never expires. */
+  expires_at: number | null;
 }
 
 export interface AdminTokensTable {
@@ -33,6 +35,9 @@ export interface AdminTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Migration 0013: JSON array of TokenPermission; NULL means all of them. */
+  scopes: string | null;
+  expires_at: number | null;
 }
 
 export interface LogHeadsTable {
@@ -717,4 +722,20 @@ export interface Schema {
   snippet_versions: SnippetVersionsTable;
   outbox_messages: OutboxMessagesTable;
   workspace_brand: WorkspaceBrandTable;
+  audit_log: AuditLogTable;
+}
+
+// --- issue 12: audit log of admin changes ---
+export interface AuditLogTable {
+  workspace_id: string;
+  id: string;
+  at: number;
+  token_id: string;
+  method: string;
+  /** The route pattern (`/api/v1/segments/:id`), never the raw URL with its query. */
+  route: string;
+  /** JSON object of the route's path parameters. */
+  resource_ids: string;
+  status: number;
+  ip: string;
 }

@@ -2,11 +2,14 @@ import type { Clock } from '../shared/clock.js';
 import { BoundedCache } from '../shared/bounded-cache.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
+import { AuditLog } from './audit-log.js';
 import type { Database } from '../storage/database.js';
 import * as repo from '../storage/repositories/workspaces.js';
-import type { AdminToken, TokenScope, Workspace, WriteKey } from '../storage/repositories/workspaces.js';
+import { ACCESS_SCOPES } from '../storage/repositories/workspaces.js';
+import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey } from '../storage/repositories/workspaces.js';
 
-export type { AdminToken, TokenScope, Workspace, WriteKey };
+export type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey };
+export { ACCESS_SCOPES } from '../storage/repositories/workspaces.js';
 
 export const DEFAULT_WORKSPACE = 'default';
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -32,6 +35,21 @@ export interface Bootstrap {
   adminToken: string | undefined;
 }
 
+/** Limits of a new credential; omitted fields mean every scope and no expiry. */
+export interface CredentialLimits {
+  scopes?: AccessScope[] | undefined;
+  /** Instant (ms) after which the credential is refused. */
+  expiresAt?: number | undefined;
+}
+
+/** Refuses an expired credential with a message that says what happened and what to do. */
+function unexpired<T extends { id: string; expiresAt: number | null }>(credential: T | undefined, what: string, now: number): T | undefined {
+  if (credential !== undefined && credential.expiresAt !== null && credential.expiresAt <= now) {
+    throw new RapportError('unauthorized', `the ${what} ${credential.id} expired at ${new Date(credential.expiresAt).toISOString()}; create a new one`);
+  }
+  return credential;
+}
+
 export interface CreatedToken {
   token: AdminToken;
   /** Shown once; only its SHA-256 is stored. */
@@ -46,7 +64,12 @@ export class WorkspaceService {
   private readonly writeKeyCache = new BoundedCache<string, { value: WriteKey | undefined; until: number }>(AUTH_CACHE_LIMITS);
   private readonly tokenCache = new BoundedCache<string, { value: AdminToken | undefined; until: number }>(AUTH_CACHE_LIMITS);
 
-  constructor(private readonly deps: { database: Database; clock: Clock }) {}
+  /** Admin changes in each workspace (who, what, when, from where). */
+  readonly audit: AuditLog;
+
+  constructor(private readonly deps: { database: Database; clock: Clock }) {
+    this.audit = new AuditLog(deps);
+  }
 
   /** First start: creates workspace `default` with a write key and an instance admin token. */
   async bootstrap(options: { writeKey?: string | undefined; adminToken?: string | undefined }): Promise<Bootstrap> {
@@ -58,7 +81,7 @@ export class WorkspaceService {
     let adminToken: string | undefined;
     if (options.writeKey !== undefined) {
       if ((await repo.findWriteKey(db, options.writeKey)) === undefined) {
-        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null });
+        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null, expiresAt: null });
       }
       writeKey = options.writeKey;
     } else if (created) {
@@ -98,8 +121,10 @@ export class WorkspaceService {
     return repo.listWorkspaces(this.deps.database.db);
   }
 
-  async createWriteKey(workspaceId: string, name: string): Promise<WriteKey> {
-    const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: this.deps.clock.now(), revokedAt: null };
+  async createWriteKey(workspaceId: string, name: string, limits: Pick<CredentialLimits, 'expiresAt'> = {}): Promise<WriteKey> {
+    const now = this.deps.clock.now();
+    const expiresAt = this.#expiry(limits.expiresAt, now);
+    const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: now, revokedAt: null, expiresAt };
     await repo.insertWriteKey(this.deps.database.db, key);
     return key;
   }
@@ -115,9 +140,9 @@ export class WorkspaceService {
     this.writeKeyCache.clear();
   }
 
-  async createAdminToken(workspaceId: string, name: string, scope: TokenScope = 'workspace'): Promise<CreatedToken> {
+  async createAdminToken(workspaceId: string, name: string, scope: TokenScope = 'workspace', limits: CredentialLimits = {}): Promise<CreatedToken> {
     const plain = randomId('rpt', 24);
-    const token = await this.insertToken(workspaceId, name, scope, plain);
+    const token = await this.insertToken(workspaceId, name, scope, plain, limits);
     return { token, plain };
   }
 
@@ -137,11 +162,11 @@ export class WorkspaceService {
     if (key.length > MAX_CREDENTIAL_LENGTH) return undefined;
     const now = this.deps.clock.now();
     const cached = this.writeKeyCache.get(key);
-    if (cached !== undefined && cached.until > now) return cached.value;
+    if (cached !== undefined && cached.until > now) return unexpired(cached.value, 'write key', now);
     const found = await repo.findWriteKey(this.deps.database.db, key);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
     this.writeKeyCache.set(key, { value, until: now + AUTH_CACHE_MS });
-    return value;
+    return unexpired(value, 'write key', now);
   }
 
   /** The active admin token for a plain bearer token, or undefined. */
@@ -150,12 +175,12 @@ export class WorkspaceService {
     const now = this.deps.clock.now();
     const hash = sha256Hex(plain);
     const cached = this.tokenCache.get(hash);
-    if (cached !== undefined && cached.until > now) return cached.value;
+    if (cached !== undefined && cached.until > now) return unexpired(cached.value, 'admin token', now);
     const found = await repo.findAdminTokenByHash(this.deps.database.db, hash);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
     if (value !== undefined) await repo.touchAdminToken(this.deps.database.db, value.workspaceId, value.id, now);
     this.tokenCache.set(hash, { value, until: now + AUTH_CACHE_MS });
-    return value;
+    return unexpired(value, 'admin token', now);
   }
 
   /** Entries and estimated bytes of the credential caches (the unauthenticated-memory test reads them). */
@@ -163,8 +188,20 @@ export class WorkspaceService {
     return { entries: this.writeKeyCache.size + this.tokenCache.size, bytes: this.writeKeyCache.byteSize + this.tokenCache.byteSize };
   }
 
-  private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string): Promise<AdminToken> {
-    const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: this.deps.clock.now(), lastUsedAt: null, revokedAt: null };
+  #expiry(expiresAt: number | undefined, now: number): number | null {
+    if (expiresAt === undefined) return null;
+    if (!(expiresAt > now)) {
+      throw new RapportError('invalid_request', `expiresAt must be in the future (now is ${new Date(now).toISOString()})`, [{ field: 'expiresAt', rule: 'future', message: 'must be after now' }]);
+    }
+    return expiresAt;
+  }
+
+  private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string, limits: CredentialLimits = {}): Promise<AdminToken> {
+    const now = this.deps.clock.now();
+    const scopes = limits.scopes === undefined ? [...ACCESS_SCOPES] : ACCESS_SCOPES.filter((known) => limits.scopes?.includes(known));
+    if (scopes.length === 0) throw new RapportError('invalid_request', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
+    const expiresAt = this.#expiry(limits.expiresAt, now);
+    const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: now, lastUsedAt: null, revokedAt: null, scopes, expiresAt };
     await repo.insertAdminToken(this.deps.database.db, token, sha256Hex(plain));
     return token;
   }

@@ -100,8 +100,14 @@ describe('unsubscribe and preferences pages (headless Chromium)', () => {
     expect(mail?.html).toContain(link);
 
     const page = await browser.newPage();
+    // The page's Content-Security-Policy must leave it working: its styles apply, nothing is refused.
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refused.push(message.text());
+    });
     await page.goto(link ?? '');
     expect(await page.title()).toContain('email preferences');
+    expect(await page.$eval('#stay', (button) => getComputedStyle(button).backgroundColor)).toBe('rgb(47, 111, 237)');
     expect(await page.textContent('#address')).toBe('a***@example.com');
     expect(await page.textContent('#parting-gift')).toContain('15% off');
 
@@ -121,6 +127,7 @@ describe('unsubscribe and preferences pages (headless Chromium)', () => {
     // Then leave altogether.
     await Promise.all([page.waitForNavigation(), page.click('#unsubscribe-all')]);
     expect(await page.textContent('#state')).toContain('You are unsubscribed from email');
+    expect(refused).toEqual([]);
     await page.close();
 
     const consent = await api<{ preferences: { email: Record<string, string> }; changes: { source: string }[] }>('GET', `/api/v1/profiles/${ann}/consent`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { createRapport, type Rapport, type RapportOptions } from '../../src/rapport.js';
 import type { Dialect } from '../../src/storage/database.js';
 import { createTestStore, tempDir, type TestStore } from './databases.js';
@@ -25,7 +25,11 @@ export interface TestRapport {
  * `listen()` for real HTTP on loopback.
  * @example const { rapport, stop } = await startTestRapport('sqlite');
  */
-export async function startTestRapport(dialect: Dialect, extraEnv: Record<string, string> = {}, options: RapportOptions = {}): Promise<TestRapport> {
+export async function startTestRapport(
+  dialect: Dialect,
+  extraEnv: Record<string, string> = {},
+  options: { overrides?: Partial<Config>; rapport?: RapportOptions } = {},
+): Promise<TestRapport> {
   const store = await createTestStore(dialect);
   const env: Record<string, string> = {
     RAPPORT_DATA_DIR: dialect === 'sqlite' ? store.dataDir : tempDir(),
@@ -36,7 +40,7 @@ export async function startTestRapport(dialect: Dialect, extraEnv: Record<string
   };
   if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
   // The processor (if wired) is not what these tests are about; keep the run deterministic.
-  const rapport = await createRapport(loadConfig(env, { processor: 'off' }), options);
+  const rapport = await createRapport(loadConfig(env, { processor: 'off', ...options.overrides }), options.rapport);
   return {
     rapport,
     store,

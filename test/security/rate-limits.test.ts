@@ -38,7 +38,7 @@ describe.each(dialects)('rate limits answer 429 with Retry-After (%s)', (dialect
       RAPPORT_RATE_INGEST_KEY_BURST: '3',
       RAPPORT_RATE_ADMIN_TOKEN: '1',
       RAPPORT_RATE_ADMIN_TOKEN_BURST: '3',
-    }, { clock });
+    }, { rapport: { clock } });
     const { workspaces } = env.rapport;
     otherKey = (await workspaces.createWriteKey('default', 'second source')).key;
     otherToken = (await workspaces.createAdminToken('default', 'second token', 'workspace')).plain;

@@ -57,7 +57,10 @@ export interface ReplicaStatus {
 }
 
 export interface ReplicaOptions {
-  /** Events per DuckDB transaction. */
+  /**
+   * Events (and profiles) per page, each read and appended in one synchronous stretch; the pass
+   * yields to the event loop between pages so requests are served while it copies.
+   */
   pageSize?: number;
   /**
    * Profiles updated up to this long before the newest one seen are read again on the next pass:
@@ -78,7 +81,7 @@ export class Replica {
     private readonly database: Database,
     options: ReplicaOptions = {},
   ) {
-    this.#pageSize = options.pageSize ?? 5000;
+    this.#pageSize = options.pageSize ?? 1000;
     this.#overlapMs = options.profileOverlapMs ?? 10_000;
   }
 
@@ -137,6 +140,7 @@ export class Replica {
           report.events += page.length;
           seq = to;
           onProgress?.(report.events, total);
+          await turn();
         }
       } catch (error) {
         // One workspace's partition never holds up the others; the next pass retries it.
@@ -362,6 +366,7 @@ export class Replica {
       afterId = last.id;
       newest = Math.max(newest, last.updatedAt);
       if (page.length < this.#pageSize) break;
+      await turn();
     }
     if (newest > count(state?.profiles_updated_at)) await this.duck.run('update replica_state set profiles_updated_at = $1 where id = 1', [newest]);
     return total;
@@ -434,6 +439,11 @@ export class Replica {
     });
     return changedCount;
   }
+}
+
+/** Lets queued I/O (other requests, /healthz) run between pages of a long pass. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function key(workspaceId: string, partition: number): string {

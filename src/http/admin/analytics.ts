@@ -49,38 +49,38 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
 
   app.post('/analytics/rebuild', { schema: { tags, summary: 'Drop the analytics replica and copy the whole event log again' } }, async () => analytics.rebuild());
 
-  app.post('/analytics/funnels', { schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelQuery } }, async (request, reply) => {
+  app.post('/analytics/funnels', { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelQuery } }, async (request, reply) => {
     const result = await analytics.funnel(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => funnelTables(result));
   });
 
   app.post(
     '/analytics/funnels/dropped',
-    { schema: { tags, summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)', body: DroppedQuery, response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) } } },
+    { config: { analysis: true }, schema: { tags, summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)', body: DroppedQuery, response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) } } },
     async (request) => ({ profileIds: await analytics.droppedProfiles(authOf(request).workspaceId, request.body) }),
   );
 
-  app.post('/analytics/cohorts', { schema: { tags, summary: 'Cohorts by first purchase, signup or first visit; retention by purchases or a chosen event', querystring: CsvQuery, body: CohortQuery } }, async (request, reply) => {
+  app.post('/analytics/cohorts', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Cohorts by first purchase, signup or first visit; retention by purchases or a chosen event', querystring: CsvQuery, body: CohortQuery } }, async (request, reply) => {
     const result = await analytics.cohorts(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => cohortTables(result));
   });
 
-  app.post('/analytics/rfm', { schema: { tags, summary: 'RFM scores and groups; write=true stores them on profiles; compareTo reports movement', querystring: CsvQuery, body: RfmQuery } }, async (request, reply) => {
+  app.post('/analytics/rfm', { config: { analysis: true }, schema: { tags, summary: 'RFM scores and groups; write=true stores them on profiles; compareTo reports movement', querystring: CsvQuery, body: RfmQuery } }, async (request, reply) => {
     const result = await analytics.rfm(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => rfmTables(result));
   });
 
-  app.post('/analytics/attribution', { schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionQuery } }, async (request, reply) => {
+  app.post('/analytics/attribution', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionQuery } }, async (request, reply) => {
     const result = await analytics.attribution(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => attributionTables(result));
   });
 
-  app.get('/analytics/kpis', { schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodQuery, CsvQuery]) } }, async (request, reply) => {
+  app.get('/analytics/kpis', { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodQuery, CsvQuery]) } }, async (request, reply) => {
     const result = await analytics.kpis(authOf(request).workspaceId, { from: request.query.from, to: request.query.to });
     return respond(reply, request.query, result, () => kpiTables(result.lines));
   });
 
-  app.get('/analytics/maturity', { schema: { tags, summary: 'Digital maturity stage (Egg, Caterpillar, Imago, Nirvana) and next steps', querystring: CsvQuery } }, async (request, reply) => {
+  app.get('/analytics/maturity', { config: { analysis: true }, schema: { tags, summary: 'Digital maturity stage (Egg, Caterpillar, Imago, Nirvana) and next steps', querystring: CsvQuery } }, async (request, reply) => {
     const result = await analytics.maturity(authOf(request).workspaceId);
     return respond(reply, request.query, result, () => maturityTables(result));
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RapportError } from '../../shared/errors.js';
 import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireScope } from './access.js';
 
 export interface AdminAuth {
   token: AdminToken;
@@ -34,6 +35,7 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
       workspaceId = chosen;
     }
     request.adminAuth = { token, workspaceId };
+    requireScope(request, token);
   });
 }
 

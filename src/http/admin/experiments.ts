@@ -123,7 +123,7 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
 
   app.get(
     '/experiments/:id/results',
-    { schema: { tags, summary: 'Results per variant and metric, with warnings and a verdict (auto-promotes when the rule is met)', params: IdParams, response: { 200: ResultsSchema } } },
+    { config: { analysis: true }, schema: { tags, summary: 'Results per variant and metric, with warnings and a verdict (auto-promotes when the rule is met)', params: IdParams, response: { 200: ResultsSchema } } },
     async (request) => experiments.results(authOf(request).workspaceId, request.params.id),
   );
 
@@ -155,6 +155,7 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
   app.post(
     '/experiments/power',
     {
+      config: { reads: true },
       schema: {
         tags,
         summary: 'Power calculator: units per variant for an effect, or the smallest effect detectable with given units',

@@ -17,6 +17,9 @@ import type { PredictiveService } from '../../predictive/jobs/predictive-service
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import { analyticsRoutes } from './analytics.js';
+import { auditRoutes, registerAuditLog } from './access.js';
+import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
+import { WorkspaceGate } from '../../shared/workspace-gate.js';
 import { registerAdminAuth } from './auth.js';
 import { RateLimiter } from '../rate-limit.js';
 import { channelsRoutes } from './channels.js';
@@ -67,7 +70,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   app.addHook('onRequest', async (request, reply) => {
     if (request.adminAuth !== null) perToken.enforce(request.adminAuth.token.id, reply);
   });
+  registerAuditLog(app, deps.workspaces);
+  registerAnalysisLimit(app, new WorkspaceGate(ANALYSIS_LIMITS));
   await workspaceRoutes(app, deps.workspaces);
+  await auditRoutes(app, deps.workspaces);
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);

@@ -5,6 +5,8 @@ import { RapportError } from '../../shared/errors.js';
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import { authOf } from './auth.js';
 
+const AccessScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
+
 export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer() }, { $id: 'Workspace' });
 export type Workspace = Static<typeof Workspace>;
 
@@ -15,6 +17,7 @@ export const WriteKey = Type.Object(
     name: Type.String(),
     createdAt: Type.Integer(),
     revokedAt: Type.Union([Type.Integer(), Type.Null()]),
+    expiresAt: Type.Union([Type.Integer(), Type.Null()], { description: 'After this instant (ms) the key is refused; null: never' }),
   },
   { $id: 'WriteKey' },
 );
@@ -27,11 +30,27 @@ export const AdminToken = Type.Object(
     createdAt: Type.Integer(),
     lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
     revokedAt: Type.Union([Type.Integer(), Type.Null()]),
+    scopes: Type.Array(AccessScopeSchema, { description: 'read: GET routes; write: also changes; admin: also keys, tokens and the audit log' }),
+    expiresAt: Type.Union([Type.Integer(), Type.Null()], { description: 'After this instant (ms) the token is refused; null: never' }),
   },
   { $id: 'AdminToken' },
 );
 
-const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const ExpiresAt = Type.Optional(Type.String({ format: 'date-time', description: 'When the credential stops working (ISO-8601); omit for never' }));
+const WriteKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), expiresAt: ExpiresAt }, { additionalProperties: false });
+const AdminTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    scopes: Type.Optional(Type.Array(AccessScopeSchema, { minItems: 1, uniqueItems: true, description: 'Default: every scope' })),
+    expiresAt: ExpiresAt,
+  },
+  { additionalProperties: false },
+);
+
+function instant(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}
+
 const IdParams = Type.Object({ id: Type.String() });
 
 /** Workspaces, write keys and admin tokens. */
@@ -66,8 +85,8 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     writeKeys: await workspaces.listWriteKeys(authOf(request).workspaceId),
   }));
 
-  app.post('/write-keys', { schema: { tags: ['keys'], summary: 'Create a write key for a new source', body: NameBody, response: { 201: WriteKey } } }, async (request, reply) =>
-    reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, request.body.name)),
+  app.post('/write-keys', { schema: { tags: ['keys'], summary: 'Create a write key for a new source, optionally expiring', body: WriteKeyBody, response: { 201: WriteKey } } }, async (request, reply) =>
+    reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, request.body.name, { expiresAt: instant(request.body.expiresAt) })),
   );
 
   app.delete('/write-keys/:id', { schema: { tags: ['keys'], summary: 'Revoke a write key', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
@@ -81,9 +100,17 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
 
   app.post(
     '/admin-tokens',
-    { schema: { tags: ['keys'], summary: 'Create an admin token for this workspace; the secret is shown once', body: NameBody, response: { 201: Type.Object({ token: AdminToken, secret: Type.String() }) } } },
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Create an admin token for this workspace, optionally limited to scopes and expiring; the secret is shown once',
+        body: AdminTokenBody,
+        response: { 201: Type.Object({ token: AdminToken, secret: Type.String() }) },
+      },
+    },
     async (request, reply) => {
-      const created = await workspaces.createAdminToken(authOf(request).workspaceId, request.body.name, 'workspace');
+      const { name, scopes, expiresAt } = request.body;
+      const created = await workspaces.createAdminToken(authOf(request).workspaceId, name, 'workspace', { scopes, expiresAt: instant(expiresAt) });
       return reply.status(201).send({ token: created.token, secret: created.plain });
     },
   );

@@ -13,6 +13,8 @@ export interface WriteKey {
   name: string;
   createdAt: number;
   revokedAt: number | null;
+  /** After this instant the key is refused; null: never. */
+  expiresAt: number | null;
 }
 
 export type TokenScope = 'workspace' | 'instance';
@@ -25,6 +27,20 @@ export interface AdminToken {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** What the token may do; every scope for tokens made before scopes existed. */
+  scopes: AccessScope[];
+  /** After this instant the token is refused; null: never. */
+  expiresAt: number | null;
+}
+
+/** `read`: GET routes; `write`: also changes; `admin`: also credentials, workspaces and the audit log. */
+export type AccessScope = 'read' | 'write' | 'admin';
+export const ACCESS_SCOPES: readonly AccessScope[] = ['read', 'write', 'admin'];
+
+function toScopes(value: string | null): AccessScope[] {
+  if (value === null) return [...ACCESS_SCOPES];
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? ACCESS_SCOPES.filter((scope) => parsed.includes(scope)) : [];
 }
 
 function toScope(value: string): TokenScope {
@@ -60,12 +76,13 @@ export async function insertWriteKey(db: Tx, key: WriteKey): Promise<void> {
       name: key.name,
       created_at: key.createdAt,
       revoked_at: key.revokedAt,
+      expires_at: key.expiresAt,
     })
     .execute();
 }
 
-function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null }): WriteKey {
-  return { workspaceId: row.workspace_id, id: row.id, key: row.key, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at };
+function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null; expires_at: number | null }): WriteKey {
+  return { workspaceId: row.workspace_id, id: row.id, key: row.key, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at };
 }
 
 export async function findWriteKey(db: Tx, key: string): Promise<WriteKey | undefined> {
@@ -101,6 +118,8 @@ export async function insertAdminToken(db: Tx, token: AdminToken, tokenHash: str
       created_at: token.createdAt,
       last_used_at: token.lastUsedAt,
       revoked_at: token.revokedAt,
+      scopes: token.scopes.length === ACCESS_SCOPES.length ? null : JSON.stringify(token.scopes),
+      expires_at: token.expiresAt,
     })
     .execute();
 }
@@ -113,6 +132,8 @@ function toAdminToken(row: {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  scopes: string | null;
+  expires_at: number | null;
 }): AdminToken {
   return {
     workspaceId: row.workspace_id,
@@ -122,13 +143,15 @@ function toAdminToken(row: {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    scopes: toScopes(row.scopes),
+    expiresAt: row.expires_at,
   };
 }
 
 export async function findAdminTokenByHash(db: Tx, tokenHash: string): Promise<AdminToken | undefined> {
   const row = await db
     .selectFrom('admin_tokens')
-    .select(['workspace_id', 'id', 'name', 'scope', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['workspace_id', 'id', 'name', 'scope', 'created_at', 'last_used_at', 'revoked_at', 'scopes', 'expires_at'])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
   return row && toAdminToken(row);
@@ -137,7 +160,7 @@ export async function findAdminTokenByHash(db: Tx, tokenHash: string): Promise<A
 export async function listAdminTokens(db: Tx, workspaceId: string): Promise<AdminToken[]> {
   const rows = await db
     .selectFrom('admin_tokens')
-    .select(['workspace_id', 'id', 'name', 'scope', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['workspace_id', 'id', 'name', 'scope', 'created_at', 'last_used_at', 'revoked_at', 'scopes', 'expires_at'])
     .where('workspace_id', '=', workspaceId)
     .orderBy('created_at')
     .execute();
