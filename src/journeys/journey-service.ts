@@ -7,6 +7,7 @@ import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../storage/repositories/identities.js';
+import { loadProfiles } from '../storage/repositories/profiles.js';
 import * as activity from '../storage/repositories/journeys-activity.js';
 import * as repo from '../storage/repositories/journeys.js';
 import { graphIssues, parseDefinition, type JourneyDefinition, type TemplateCheck } from './definition.js';
@@ -262,6 +263,12 @@ export class JourneyService {
       if (profileId === undefined) throw new RapportError('not_found', `no profile has ${input.identifier.type} "${input.identifier.value}"`);
     }
     if (profileId === undefined) throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
+    else if (input.profileId !== undefined) {
+      // A run for a profile that does not exist would wait and send to nobody; a merged id enters its survivor.
+      const [profile] = await loadProfiles(this.deps.database.db, this.deps.database.dialect, workspaceId, [profileId]);
+      if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"; look profiles up with GET /api/v1/profiles or enter by identifier {type, value}`);
+      profileId = profile.mergedInto ?? profile.id;
+    }
     const runIds = await this.deps.engine.enter(workspaceId, id, [{ profileId, ...(input.entryKey === undefined ? {} : { entryKey: input.entryKey }), trigger: { kind: 'api', properties: input.properties ?? {}, at: this.clock.now() } }]);
     return { runIds, profileId };
   }
