@@ -8,7 +8,7 @@ import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type Ad
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
 import { assessMaturity, type MaturityAssessment } from './maturity.js';
-import type { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery, PeriodQuery, RfmQuery } from './queries.js';
+import { DEFAULT_PERIOD_DAYS, type AnalysisPeriod, type AttributionRequest, type CohortQuery, type DroppedRequest, type FunnelQuery, type FunnelRequest, type PeriodRequest, type RfmQuery } from './queries.js';
 import type { AttributionResult, AttributionRow, CohortResult, FunnelResult, RfmResult } from './results.js';
 
 export type { AdSpendRow } from '../storage/repositories/analytics-settings.js';
@@ -17,6 +17,8 @@ export interface KpiReport {
   from: string;
   to: string;
   previousFrom: string;
+  /** The period compared with [previousFrom, from), and whether the request named it or the default (the last 30 days) filled it in. */
+  period: AnalysisPeriod;
   lines: KpiLine[];
 }
 
@@ -137,12 +139,14 @@ export class AnalyticsService {
     return this.#cache.size;
   }
 
-  async funnel(workspaceId: string, query: FunnelQuery): Promise<FunnelResult> {
-    return this.#cached(workspaceId, 'funnel', query, async () => this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query)), isObject<FunnelResult>);
+  async funnel(workspaceId: string, request: FunnelRequest): Promise<FunnelResult> {
+    const { query, period } = this.#withPeriod(request);
+    return this.#cached(workspaceId, 'funnel', query, async () => ({ period, ...(await this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query))) }), isObject<FunnelResult>);
   }
 
   /** Profiles who dropped at `query.step`; with `saveAs`, also stored as a score segments can use. */
-  async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
+  async droppedProfiles(workspaceId: string, request: DroppedRequest): Promise<string[]> {
+    const { query } = this.#withPeriod(request);
     const { saveAs, ...question } = query;
     const ids = await this.#cached(workspaceId, 'funnel_dropped', question, () => this.deps.engine.droppedProfiles(workspaceId, question), isStringArray);
     if (saveAs !== undefined && ids.length > 0) {
@@ -190,7 +194,8 @@ export class AnalyticsService {
     return rows.length;
   }
 
-  async attribution(workspaceId: string, query: AttributionQuery): Promise<AttributionResult> {
+  async attribution(workspaceId: string, request: AttributionRequest): Promise<AttributionResult> {
+    const { query, period } = this.#withPeriod(request);
     const raw = await this.#cached(workspaceId, 'attribution', query, () => this.deps.engine.attribution(workspaceId, query), isObject<Awaited<ReturnType<AnalyticsEngine['attribution']>>>);
     const spend = await this.#spendBy(workspaceId, query.from, query.to, raw.by);
     const rows: AttributionRow[] = raw.rows.map((row) => {
@@ -203,11 +208,12 @@ export class AnalyticsService {
       revenue: rows.reduce((sum, row) => sum + row.revenue, 0),
       spend: [...spend.values()].reduce((sum, value) => sum + value, 0),
     };
-    return { ...raw, rows, totals };
+    return { period, ...raw, rows, totals };
   }
 
   /** KPIs of [from, to) against the references and the period of equal length before it. */
-  async kpis(workspaceId: string, query: PeriodQuery): Promise<KpiReport> {
+  async kpis(workspaceId: string, request: PeriodRequest): Promise<KpiReport> {
+    const { query, period } = this.#withPeriod(request);
     const from = parseInstant(query.from, 'from');
     const to = parseInstant(query.to, 'to');
     if (!(from < to)) throw new RapportError('invalid_request', `from (${query.from}) must be before to (${query.to})`);
@@ -220,7 +226,7 @@ export class AnalyticsService {
       isObject<{ current: Awaited<ReturnType<AnalyticsEngine['periodFigures']>>; previous: Awaited<ReturnType<AnalyticsEngine['periodFigures']>> }>,
     );
     const spend = { current: await this.#totalSpend(workspaceId, from, to), previous: await this.#totalSpend(workspaceId, previousFrom, from) };
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), lines: kpiReport({ ...figures, spend }) };
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), period, lines: kpiReport({ ...figures, spend }) };
   }
 
   async maturity(workspaceId: string): Promise<MaturityAssessment> {
@@ -245,7 +251,8 @@ export class AnalyticsService {
     await this.deps.database.transaction((trx) => upsertAdSpend(trx, workspaceId, normalized, this.deps.clock.now()));
   }
 
-  listAdSpend(workspaceId: string, from: string, to: string): Promise<AdSpendRow[]> {
+  listAdSpend(workspaceId: string, request: PeriodRequest): Promise<AdSpendRow[]> {
+    const { from, to } = this.#withPeriod(request).query;
     return listAdSpend(this.deps.database.db, workspaceId, dayOf(parseInstant(from, 'from')), dayOf(parseInstant(to, 'to') + DAY - 1));
   }
 
@@ -265,6 +272,13 @@ export class AnalyticsService {
       spend.set(key, (spend.get(key) ?? 0) + row.amount);
     }
     return spend;
+  }
+
+  /** Fills in a period the request left out: `to` now, `from` 30 days before `to`. */
+  #withPeriod<Q extends { from?: string | undefined; to?: string | undefined }>(request: Q): { query: Q & { from: string; to: string }; period: AnalysisPeriod } {
+    const to = request.to ?? new Date(this.deps.clock.now()).toISOString();
+    const from = request.from ?? new Date(parseInstant(to, 'to') - DEFAULT_PERIOD_DAYS * DAY).toISOString();
+    return { query: { ...request, from, to }, period: { from, to, source: request.from === undefined || request.to === undefined ? 'default' : 'requested' } };
   }
 
   async #segments(workspaceId: string, query: FunnelQuery): Promise<SegmentMembers[]> {
