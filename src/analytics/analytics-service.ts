@@ -4,6 +4,8 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { countScored } from '../storage/repositories/analytics-feed.js';
+import { roundMoney, sumMoney } from '../shared/money.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from '../storage/repositories/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
@@ -156,7 +158,12 @@ export class AnalyticsService {
   }
 
   async cohorts(workspaceId: string, query: CohortQuery): Promise<CohortResult> {
-    return this.#cached(workspaceId, 'cohorts', query, () => this.deps.engine.cohorts(workspaceId, query), isObject<CohortResult>);
+    const result = await this.#cached(workspaceId, 'cohorts', query, () => this.deps.engine.cohorts(workspaceId, query), isObject<CohortResult>);
+    const currency = await this.#currency(workspaceId);
+    return {
+      ...result,
+      cohorts: result.cohorts.map((row) => ({ ...row, revenue: roundMoney(row.revenue, currency), periods: row.periods.map((period) => ({ ...period, revenue: roundMoney(period.revenue, currency) })) })),
+    };
   }
 
   /** RFM as of `asOf` (default now); with `write`, stores the scores on the profiles. */
@@ -177,7 +184,12 @@ export class AnalyticsService {
       isObject<RfmResult>,
     );
     if (query.write === true) await this.writeRfmScores(workspaceId, asOf);
-    return result;
+    const currency = await this.#currency(workspaceId);
+    return {
+      ...result,
+      groups: result.groups.map((group) => ({ ...group, revenue: roundMoney(group.revenue, currency), avgRevenue: roundMoney(group.avgRevenue, currency) })),
+      profiles: result.profiles.map((row) => ({ ...row, revenue: roundMoney(row.revenue, currency) })),
+    };
   }
 
   /** Stores rfm_recency, rfm_frequency, rfm_monetary and rfm_group on every scored profile. */
@@ -198,15 +210,17 @@ export class AnalyticsService {
     const { query, period } = this.#withPeriod(request);
     const raw = await this.#cached(workspaceId, 'attribution', query, () => this.deps.engine.attribution(workspaceId, query), isObject<Awaited<ReturnType<AnalyticsEngine['attribution']>>>);
     const spend = await this.#spendBy(workspaceId, query.from, query.to, raw.by);
+    const currency = await this.#currency(workspaceId);
     const rows: AttributionRow[] = raw.rows.map((row) => {
       const amount = spend.get(row.key);
-      if (amount === undefined) return row;
-      return { ...row, spend: amount, cpa: row.orders > 0 ? amount / row.orders : null, roas: amount > 0 ? row.revenue / amount : null };
+      const revenue = roundMoney(row.revenue, currency);
+      if (amount === undefined) return { ...row, revenue };
+      return { ...row, revenue, spend: roundMoney(amount, currency), cpa: row.orders > 0 ? roundMoney(amount / row.orders, currency) : null, roas: amount > 0 ? row.revenue / amount : null };
     });
     const totals = {
       orders: rows.reduce((sum, row) => sum + row.orders, 0),
-      revenue: rows.reduce((sum, row) => sum + row.revenue, 0),
-      spend: [...spend.values()].reduce((sum, value) => sum + value, 0),
+      revenue: sumMoney(rows.map((row) => row.revenue), currency),
+      spend: sumMoney(spend.values(), currency),
     };
     return { period, ...raw, rows, totals };
   }
@@ -226,7 +240,11 @@ export class AnalyticsService {
       isObject<{ current: Awaited<ReturnType<AnalyticsEngine['periodFigures']>>; previous: Awaited<ReturnType<AnalyticsEngine['periodFigures']>> }>,
     );
     const spend = { current: await this.#totalSpend(workspaceId, from, to), previous: await this.#totalSpend(workspaceId, previousFrom, from) };
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), period, lines: kpiReport({ ...figures, spend }) };
+    const currency = await this.#currency(workspaceId);
+    const lines = kpiReport({ ...figures, spend }).map((line) =>
+      line.unit === 'currency' ? { ...line, value: roundMoney(line.value, currency), previous: roundMoney(line.previous, currency), change: roundMoney(line.change, currency) } : line,
+    );
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), period, lines };
   }
 
   async maturity(workspaceId: string): Promise<MaturityAssessment> {
@@ -272,6 +290,11 @@ export class AnalyticsService {
       spend.set(key, (spend.get(key) ?? 0) + row.amount);
     }
     return spend;
+  }
+
+  /** The currency money is rounded to on output: the catalog's (USD for an empty catalog). */
+  async #currency(workspaceId: string): Promise<string> {
+    return (await readShopCurrency(this.deps.database.db, workspaceId)) ?? 'USD';
   }
 
   /** Fills in a period the request left out: `to` now, `from` 30 days before `to`. */
