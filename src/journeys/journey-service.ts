@@ -8,6 +8,8 @@ import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../storage/repositories/identities.js';
 import { loadProfiles } from '../storage/repositories/profiles.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { sumMoney } from '../shared/money.js';
 import * as activity from '../storage/repositories/journeys-activity.js';
 import * as repo from '../storage/repositories/journeys.js';
 import { graphIssues, parseDefinition, type JourneyDefinition, type TemplateCheck } from './definition.js';
@@ -302,10 +304,12 @@ export class JourneyService {
         sends: nodeSends,
       };
     });
+    // Money is added in minor units of the shop's currency and leaves rounded to its digits.
+    const currency = (await readShopCurrency(db, workspaceId)) ?? 'USD';
     const arms = Object.entries(counts.byArm).map(([key, entered]) => {
       const [nodeId = '', arm = ''] = key.split(':');
       const rows = order.filter((row) => row.arm === key);
-      return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: rows.reduce((total, row) => total + row.revenue, 0) };
+      return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(rows.map((row) => row.revenue), currency) };
     });
     return {
       journeyId: id,
@@ -318,8 +322,8 @@ export class JourneyService {
       sent: sends.filter((row) => row.status === 'sent' || row.status === 'queued').reduce((total, row) => total + row.n, 0),
       conversionWindowDays: windowDays,
       conversions: {
-        goal: { runs: goal.reduce((total, row) => total + row.runs, 0), revenue: goal.reduce((total, row) => total + row.revenue, 0) },
-        order: { runs: order.reduce((total, row) => total + row.runs, 0), conversions: order.reduce((total, row) => total + row.conversions, 0), revenue: order.reduce((total, row) => total + row.revenue, 0) },
+        goal: { runs: goal.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(goal.map((row) => row.revenue), currency) },
+        order: { runs: order.reduce((total, row) => total + row.runs, 0), conversions: order.reduce((total, row) => total + row.conversions, 0), revenue: sumMoney(order.map((row) => row.revenue), currency) },
       },
       nodes: nodeRows,
       arms,
