@@ -6,6 +6,7 @@ import type { Database } from '../storage/database.js';
 import { countScored } from '../storage/repositories/analytics-feed.js';
 import { roundMoney, sumMoney } from '../shared/money.js';
 import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { readWorkspaceActivity } from '../storage/repositories/workspace-activity.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from '../storage/repositories/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
@@ -255,7 +256,8 @@ export class AnalyticsService {
     const now = this.deps.clock.now();
     const kpis = await this.kpis(workspaceId, { from: new Date(now - 90 * DAY).toISOString(), to: new Date(now).toISOString() });
     const ltvToCac = kpis.lines.find((line) => line.key === 'ltv_cac')?.value ?? null;
-    return assessMaturity({ ...signals, usage, rfmScored, ltvToCac });
+    const activity = await readWorkspaceActivity(this.deps.database.db, workspaceId);
+    return assessMaturity({ ...signals, usage, rfmScored, ltvToCac, activity });
   }
 
   async setAdSpend(workspaceId: string, rows: readonly AdSpendRow[]): Promise<void> {
