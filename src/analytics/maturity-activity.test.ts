@@ -1,38 +1,25 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, tempDir, type TestStore } from '../../test/helpers/databases.js';
-import { ProfileScores } from '../profiles/profile-scores.js';
+import { dialects } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
-import { AnalyticsService } from './analytics-service.js';
-import { DuckDbEngine } from './duckdb/duckdb-engine.js';
-import { duckFile, fixtureEvents, loadMessages, ws } from './test/fixture.js';
+import { fixtureEvents, loadMessages, ws } from './test/fixture.js';
+import { openAnalytics, type AnalyticsUnderTest } from './test/service-under-test.js';
 
 const NOW = Date.parse('2024-06-03T07:00:00Z');
 
 describe.each(dialects)('maturity reads what the shop sends and runs (%s)', (dialect) => {
-  let store: TestStore;
-  let engine: DuckDbEngine;
-  let analytics: AnalyticsService;
-  const duckDir = tempDir('rapport-duck-');
-  const clock = manualClock(NOW);
-
+  let test: AnalyticsUnderTest;
   beforeAll(async () => {
-    store = await createTestStore(dialect);
-    await loadMessages(store.database, fixtureEvents());
-    engine = await DuckDbEngine.open(store.database, { file: duckFile(duckDir) });
-    analytics = new AnalyticsService({ database: store.database, engine, clock, scores: new ProfileScores({ database: store.database, clock }) });
+    test = await openAnalytics(dialect, manualClock(NOW), (store) => loadMessages(store.database, fixtureEvents()));
   });
   afterAll(async () => {
-    await engine.close();
-    await store.drop();
-    fs.rmSync(duckDir, { recursive: true, force: true });
+    await test.close();
   });
 
-  const personalization = async () => (await analytics.maturity(ws)).criteria.find((criterion) => criterion.key === 'personalization');
+  const personalization = async () => (await test.analytics.maturity(ws)).criteria.find((criterion) => criterion.key === 'personalization');
 
   it('counts personalization met once emails with recommendations went out, and says what showed it', async () => {
     expect(await personalization()).toMatchObject({ met: false });
-    const { db } = store.database;
+    const { db } = test.store.database;
     const content = JSON.stringify({ subject: 'Your cart', html: "{% assign picks = 'cart_complements' | recommendations: 3 %}{% for p in picks %}{{ p.name }}{% endfor %}" });
     await db.insertInto('template_versions').values({ workspace_id: ws, template_id: 'cart', version: 1, content, compiled: content, created_at: NOW }).execute();
     const message = { workspace_id: ws, profile_id: 'prf_1', channel: 'email', template_id: 'cart', template_version: 1, purpose: 'marketing', reason: null, address: 'a@example.com', coupon_code: null, provider_id: null, source: null, attempts: 1, created_at: NOW, updated_at: NOW, delivered_at: null, opened_at: null, clicked_at: null };

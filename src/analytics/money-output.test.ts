@@ -1,13 +1,11 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, tempDir, type TestStore } from '../../test/helpers/databases.js';
+import { dialects } from '../../test/helpers/databases.js';
 import type { TrackingMessage } from '../ingest/message.js';
-import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
 import { upsertProducts } from '../storage/repositories/products.js';
-import { AnalyticsService } from './analytics-service.js';
-import { DuckDbEngine } from './duckdb/duckdb-engine.js';
-import { duckFile, loadMessages } from './test/fixture.js';
+import type { AnalyticsService } from './analytics-service.js';
+import { loadMessages } from './test/fixture.js';
+import { openAnalytics, type AnalyticsUnderTest } from './test/service-under-test.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
 const DAY = 86_400_000;
@@ -32,28 +30,22 @@ function expectTidy(value: unknown, decimals: number): void {
 }
 
 describe.each(dialects)('money in analytics answers is rounded per currency (%s)', (dialect) => {
-  let store: TestStore;
-  let engine: DuckDbEngine;
+  let test: AnalyticsUnderTest;
   let analytics: AnalyticsService;
-  const duckDir = tempDir('rapport-duck-');
-  const clock = manualClock(Date.parse('2024-06-03T07:00:00Z'));
-
   beforeAll(async () => {
-    store = await createTestStore(dialect);
-    await loadMessages(store.database, orders('usd'), 'usd');
-    await loadMessages(store.database, orders('jpy'), 'jpy');
-    const product = (currency: string) => ({ id: 'p', sku: null, name: 'P', url: null, image_url: null, category: null, brand: null, price: 10, currency, inventory: 1, attributes: {}, createdAt: T0, updatedAt: T0 });
-    await store.database.transaction(async (trx) => {
-      await upsertProducts(trx, 'usd', [product('USD')]);
-      await upsertProducts(trx, 'jpy', [product('JPY')]);
+    test = await openAnalytics(dialect, manualClock(Date.parse('2024-06-03T07:00:00Z')), async (store) => {
+      await loadMessages(store.database, orders('usd'), 'usd');
+      await loadMessages(store.database, orders('jpy'), 'jpy');
+      const product = (currency: string) => ({ id: 'p', sku: null, name: 'P', url: null, image_url: null, category: null, brand: null, price: 10, currency, inventory: 1, attributes: {}, createdAt: T0, updatedAt: T0 });
+      await store.database.transaction(async (trx) => {
+        await upsertProducts(trx, 'usd', [product('USD')]);
+        await upsertProducts(trx, 'jpy', [product('JPY')]);
+      });
     });
-    engine = await DuckDbEngine.open(store.database, { file: duckFile(duckDir) });
-    analytics = new AnalyticsService({ database: store.database, engine, clock, scores: new ProfileScores({ database: store.database, clock }) });
+    analytics = test.analytics;
   });
   afterAll(async () => {
-    await engine.close();
-    await store.drop();
-    fs.rmSync(duckDir, { recursive: true, force: true });
+    await test.close();
   });
 
   it('sums in cents and rounds to 2 decimals in USD', async () => {
