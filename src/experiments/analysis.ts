@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/errors.js';
+import { roundMoney } from '../shared/money.js';
 import type { ExperimentDefinition, MetricDefinition } from './definition.js';
 import { betaChanceToBeat, gaussianEffectTest } from './stats/bayesian.js';
 import { benjaminiHochberg, holm } from './stats/corrections.js';
@@ -328,12 +329,14 @@ export interface MetricResultView extends Omit<MetricResult, 'variants'> {
  * adds the other methods' numbers under `otherMethods`.
  * @example viewResults(analyseExperiment(input), 'configured').metrics[0].variants[1].comparison.says
  */
-export function viewResults(definition: ExperimentDefinition, results: ExperimentResults, methods: 'configured' | 'all'): Omit<ExperimentResults, 'metrics'> & { metrics: MetricResultView[] } {
+export function viewResults(definition: ExperimentDefinition, results: ExperimentResults, methods: 'configured' | 'all', currency = 'USD'): Omit<ExperimentResults, 'metrics'> & { metrics: MetricResultView[] } {
   const method = definition.analysis.method;
   const bayesian = (comparison: Comparison): MethodNumbers => ({ method: 'bayesian', chanceToWin: comparison.chanceToWin, risk: comparison.risk });
   const metrics = results.metrics.map((metric) => ({
     ...metric,
-    variants: metric.variants.map((variant) => {
+    variants: metric.variants.map((shown) => {
+      // Revenue per unit is money: shown in the shop currency's digits (the comparison keeps full precision).
+      const variant = metric.kind === 'revenue' ? { ...shown, value: roundMoney(shown.value, currency) } : shown;
       const comparison = variant.comparison;
       if (comparison === null || !comparison.ok) return { ...variant, comparison };
       const numbers: MethodNumbers = method === 'bayesian' ? bayesian(comparison) : { method, pValue: comparison.pValue, adjustedPValue: comparison.adjustedPValue };

@@ -11,6 +11,7 @@ import type { MetricSource } from './metric-source.js';
 import { StateStoreMetricSource } from './state-store-metrics.js';
 import { thompsonWeights } from './stats/bandit.js';
 import { fnv1a32 } from './hash.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
 
 /** The event logged once per exposed unit (Segment's spec name for it). */
 export const EXPOSURE_EVENT = 'Experiment Viewed';
@@ -238,7 +239,8 @@ export class ExperimentService {
       status = updated.status;
       winner = updated.winner;
     }
-    return { ...viewResults(definition, results, options.methods ?? 'configured'), experimentId: record.id, status, winner, computedAt: new Date(now).toISOString(), promoted };
+    const currency = (await readShopCurrency(this.deps.database.db, workspaceId)) ?? 'USD';
+    return { ...viewResults(definition, results, options.methods ?? 'configured', currency), experimentId: record.id, status, winner, computedAt: new Date(now).toISOString(), promoted };
   }
 
   /**
