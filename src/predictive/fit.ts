@@ -116,7 +116,7 @@ export interface LogBounds {
   upper: number;
 }
 
-export const DEFAULT_LOG_BOUNDS: LogBounds = { lower: 1e-8, upper: 1e8 };
+export const DEFAULT_LOG_BOUNDS: LogBounds = { lower: 1e-7, upper: 1e7 };
 
 /**
  * The unbounded coordinate φ of a parameter value (clamped just inside the bounds).
