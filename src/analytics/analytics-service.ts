@@ -4,11 +4,14 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { countScored } from '../storage/repositories/analytics-feed.js';
+import { roundMoney, sumMoney } from '../shared/money.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { readWorkspaceActivity } from '../storage/repositories/workspace-activity.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from '../storage/repositories/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
 import { assessMaturity, type MaturityAssessment } from './maturity.js';
-import type { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery, PeriodQuery, RfmQuery } from './queries.js';
+import { DEFAULT_PERIOD_DAYS, type AnalysisPeriod, type AttributionRequest, type CohortQuery, type DroppedRequest, type FunnelQuery, type FunnelRequest, type PeriodRequest, type RfmQuery } from './queries.js';
 import type { AttributionResult, AttributionRow, CohortResult, FunnelResult, RfmResult } from './results.js';
 
 export type { AdSpendRow } from '../storage/repositories/analytics-settings.js';
@@ -17,6 +20,8 @@ export interface KpiReport {
   from: string;
   to: string;
   previousFrom: string;
+  /** The period compared with [previousFrom, from), and whether the request named it or the default (the last 30 days) filled it in. */
+  period: AnalysisPeriod;
   lines: KpiLine[];
 }
 
@@ -145,12 +150,14 @@ export class AnalyticsService {
     return this.#cache.size;
   }
 
-  async funnel(workspaceId: string, query: FunnelQuery): Promise<FunnelResult> {
-    return this.#cached(workspaceId, 'funnel', query, async () => this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query)), isObject<FunnelResult>);
+  async funnel(workspaceId: string, request: FunnelRequest): Promise<FunnelResult> {
+    const { query, period } = this.#withPeriod(request);
+    return this.#cached(workspaceId, 'funnel', query, async () => ({ period, ...(await this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query))) }), isObject<FunnelResult>);
   }
 
   /** Profiles who dropped at `query.step`; with `saveAs`, also stored as a score segments can use. */
-  async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
+  async droppedProfiles(workspaceId: string, request: DroppedRequest): Promise<string[]> {
+    const { query } = this.#withPeriod(request);
     const { saveAs, ...question } = query;
     const ids = await this.#cached(workspaceId, 'funnel_dropped', question, () => this.deps.engine.droppedProfiles(workspaceId, question), isStringArray);
     if (saveAs !== undefined && ids.length > 0) {
@@ -160,7 +167,12 @@ export class AnalyticsService {
   }
 
   async cohorts(workspaceId: string, query: CohortQuery): Promise<CohortResult> {
-    return this.#cached(workspaceId, 'cohorts', query, () => this.deps.engine.cohorts(workspaceId, query), isObject<CohortResult>);
+    const result = await this.#cached(workspaceId, 'cohorts', query, () => this.deps.engine.cohorts(workspaceId, query), isObject<CohortResult>);
+    const currency = await this.#currency(workspaceId);
+    return {
+      ...result,
+      cohorts: result.cohorts.map((row) => ({ ...row, revenue: roundMoney(row.revenue, currency), periods: row.periods.map((period) => ({ ...period, revenue: roundMoney(period.revenue, currency) })) })),
+    };
   }
 
   /** RFM as of `asOf` (default now); with `write`, stores the scores on the profiles. */
@@ -181,7 +193,12 @@ export class AnalyticsService {
       isObject<RfmResult>,
     );
     if (query.write === true) await this.writeRfmScores(workspaceId, asOf);
-    return result;
+    const currency = await this.#currency(workspaceId);
+    return {
+      ...result,
+      groups: result.groups.map((group) => ({ ...group, revenue: roundMoney(group.revenue, currency), avgRevenue: roundMoney(group.avgRevenue, currency) })),
+      profiles: result.profiles.map((row) => ({ ...row, revenue: roundMoney(row.revenue, currency) })),
+    };
   }
 
   /** Stores rfm_recency, rfm_frequency, rfm_monetary and rfm_group on every scored profile. */
@@ -209,24 +226,28 @@ export class AnalyticsService {
     }
   }
 
-  async attribution(workspaceId: string, query: AttributionQuery): Promise<AttributionResult> {
+  async attribution(workspaceId: string, request: AttributionRequest): Promise<AttributionResult> {
+    const { query, period } = this.#withPeriod(request);
     const raw = await this.#cached(workspaceId, 'attribution', query, () => this.deps.engine.attribution(workspaceId, query), isObject<Awaited<ReturnType<AnalyticsEngine['attribution']>>>);
     const spend = await this.#spendBy(workspaceId, query.from, query.to, raw.by);
+    const currency = await this.#currency(workspaceId);
     const rows: AttributionRow[] = raw.rows.map((row) => {
       const amount = spend.get(row.key);
-      if (amount === undefined) return row;
-      return { ...row, spend: amount, cpa: row.orders > 0 ? amount / row.orders : null, roas: amount > 0 ? row.revenue / amount : null };
+      const revenue = roundMoney(row.revenue, currency);
+      if (amount === undefined) return { ...row, revenue };
+      return { ...row, revenue, spend: roundMoney(amount, currency), cpa: row.orders > 0 ? roundMoney(amount / row.orders, currency) : null, roas: amount > 0 ? row.revenue / amount : null };
     });
     const totals = {
       orders: rows.reduce((sum, row) => sum + row.orders, 0),
-      revenue: rows.reduce((sum, row) => sum + row.revenue, 0),
-      spend: [...spend.values()].reduce((sum, value) => sum + value, 0),
+      revenue: sumMoney(rows.map((row) => row.revenue), currency),
+      spend: sumMoney(spend.values(), currency),
     };
-    return { ...raw, rows, totals };
+    return { period, ...raw, rows, totals };
   }
 
   /** KPIs of [from, to) against the references and the period of equal length before it. */
-  async kpis(workspaceId: string, query: PeriodQuery): Promise<KpiReport> {
+  async kpis(workspaceId: string, request: PeriodRequest): Promise<KpiReport> {
+    const { query, period } = this.#withPeriod(request);
     const from = parseInstant(query.from, 'from');
     const to = parseInstant(query.to, 'to');
     if (!(from < to)) throw new RapportError('invalid_request', `from (${query.from}) must be before to (${query.to})`);
@@ -239,7 +260,11 @@ export class AnalyticsService {
       isObject<{ current: Awaited<ReturnType<AnalyticsEngine['periodFigures']>>; previous: Awaited<ReturnType<AnalyticsEngine['periodFigures']>> }>,
     );
     const spend = { current: await this.#totalSpend(workspaceId, from, to), previous: await this.#totalSpend(workspaceId, previousFrom, from) };
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), lines: kpiReport({ ...figures, spend }) };
+    const currency = await this.#currency(workspaceId);
+    const lines = kpiReport({ ...figures, spend }).map((line) =>
+      line.unit === 'currency' ? { ...line, value: roundMoney(line.value, currency), previous: roundMoney(line.previous, currency), change: roundMoney(line.change, currency) } : line,
+    );
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), previousFrom: new Date(previousFrom).toISOString(), period, lines };
   }
 
   async maturity(workspaceId: string): Promise<MaturityAssessment> {
@@ -250,7 +275,8 @@ export class AnalyticsService {
     const now = this.deps.clock.now();
     const kpis = await this.kpis(workspaceId, { from: new Date(now - 90 * DAY).toISOString(), to: new Date(now).toISOString() });
     const ltvToCac = kpis.lines.find((line) => line.key === 'ltv_cac')?.value ?? null;
-    return assessMaturity({ ...signals, usage, rfmScored, ltvToCac });
+    const activity = await readWorkspaceActivity(this.deps.database.db, workspaceId);
+    return assessMaturity({ ...signals, usage, rfmScored, ltvToCac, activity });
   }
 
   async setAdSpend(workspaceId: string, rows: readonly AdSpendRow[]): Promise<void> {
@@ -264,7 +290,8 @@ export class AnalyticsService {
     await this.deps.database.transaction((trx) => upsertAdSpend(trx, workspaceId, normalized, this.deps.clock.now()));
   }
 
-  listAdSpend(workspaceId: string, from: string, to: string): Promise<AdSpendRow[]> {
+  listAdSpend(workspaceId: string, request: PeriodRequest): Promise<AdSpendRow[]> {
+    const { from, to } = this.#withPeriod(request).query;
     return listAdSpend(this.deps.database.db, workspaceId, dayOf(parseInstant(from, 'from')), dayOf(parseInstant(to, 'to') + DAY - 1));
   }
 
@@ -284,6 +311,18 @@ export class AnalyticsService {
       spend.set(key, (spend.get(key) ?? 0) + row.amount);
     }
     return spend;
+  }
+
+  /** The currency money is rounded to on output: the catalog's (USD for an empty catalog). */
+  async #currency(workspaceId: string): Promise<string> {
+    return (await readShopCurrency(this.deps.database.db, workspaceId)) ?? 'USD';
+  }
+
+  /** Fills in a period the request left out: `to` now, `from` 30 days before `to`. */
+  #withPeriod<Q extends { from?: string | undefined; to?: string | undefined }>(request: Q): { query: Q & { from: string; to: string }; period: AnalysisPeriod } {
+    const to = request.to ?? new Date(this.deps.clock.now()).toISOString();
+    const from = request.from ?? new Date(parseInstant(to, 'to') - DEFAULT_PERIOD_DAYS * DAY).toISOString();
+    return { query: { ...request, from, to }, period: { from, to, source: request.from === undefined || request.to === undefined ? 'default' : 'requested' } };
   }
 
   async #segments(workspaceId: string, query: FunnelQuery): Promise<SegmentMembers[]> {

@@ -1,3 +1,4 @@
+import type { WorkspaceActivity } from '../storage/repositories/workspace-activity.js';
 import type { MaturitySignals } from './results.js';
 
 /*
@@ -16,6 +17,8 @@ export interface MaturityInput extends MaturitySignals {
   rfmScored: number;
   /** LTV : CAC of the last 90 days, null without ad spend. */
   ltvToCac: number | null;
+  /** What the workspace does from the state store: sends with recommendations, live journeys, segments, experiments. */
+  activity?: WorkspaceActivity;
 }
 
 export interface MaturityCriterion {
@@ -23,6 +26,8 @@ export interface MaturityCriterion {
   key: string;
   label: string;
   met: boolean;
+  /** What showed it met, in numbers (e.g. "120 messages with recommendations sent, 2 journeys live"). */
+  evidence?: string;
   /** What to do when it is not met. */
   action: string;
 }
@@ -38,6 +43,15 @@ export interface MaturityAssessment {
 
 function criteria(input: MaturityInput): MaturityCriterion[] {
   const used = (analysis: string): boolean => (input.usage[analysis] ?? 0) > 0;
+  // Personalization shows in tracked events (recommendation and on-site clicks) and in what the shop sends and runs.
+  const activity = input.activity ?? { recommendationSends: 0, liveJourneys: 0, segments: 0, experiments: 0 };
+  const personalization = [
+    [input.personalizationEvents, 'personalization events tracked'],
+    [activity.recommendationSends, 'messages with recommendations sent'],
+    [activity.liveJourneys, 'journeys live'],
+    [activity.experiments, 'experiments run'],
+  ] as const;
+  const personalizationEvidence = personalization.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
   return [
     { stage: 'Egg', key: 'first_party_data', label: 'First-party identity captured (email or phone on profiles)', met: input.identifiedShare > 0, action: 'Capture emails and phone numbers: an email-capture popup (A/B test "$10 off" against "10% off") and identify calls at sign-up and checkout.' },
     { stage: 'Egg', key: 'transactions', label: 'Transactions tracked (Order Completed)', met: input.orders > 0, action: 'Send Order Completed events (or import POS and web orders with `rapport import orders`).' },
@@ -46,7 +60,7 @@ function criteria(input: MaturityInput): MaturityCriterion[] {
     { stage: 'Caterpillar', key: 'two_channels', label: 'Customers reached on two or more channels', met: input.channels.length >= 2, action: 'Add a second channel (email or SMS) for cart abandoners and flash sales.' },
     { stage: 'Imago', key: 'rfm', label: 'RFM groups computed and stored on profiles', met: input.rfmScored > 0, action: 'Score RFM (write=true) and segment on rfm_group: reward Champions, win back At Risk and Cannot Lose Them.' },
     { stage: 'Imago', key: 'cohorts', label: 'Cohort analysis in use', met: used('cohorts'), action: 'Follow repeat purchases by first-purchase month to time replenishment reminders.' },
-    { stage: 'Imago', key: 'personalization', label: 'Personalization in use (recommendations, on-site campaigns, experiments)', met: input.personalizationEvents > 0, action: 'Show personalized recommendations and on-site banners by traffic source and journey stage.' },
+    { stage: 'Imago', key: 'personalization', label: 'Personalization in use (recommendations, on-site campaigns, experiments)', met: personalizationEvidence.length > 0, ...(personalizationEvidence.length > 0 ? { evidence: personalizationEvidence.join(', ') } : {}), action: 'Show personalized recommendations and on-site banners by traffic source and journey stage.' },
     { stage: 'Imago', key: 'omnichannel', label: 'Omnichannel: three or more channels', met: input.channels.length >= 3, action: 'Join web, app, email, SMS and push in one journey so each customer gets one conversation.' },
     { stage: 'Nirvana', key: 'ltv_cac', label: 'LTV well above CAC (3 or more)', met: input.ltvToCac !== null && input.ltvToCac >= 3, action: 'Raise LTV (loyalty, recommendations, win-back) and cut CAC (enter ad spend to measure it) until LTV is at least three times CAC.' },
   ];

@@ -111,3 +111,29 @@ export type AttributionQuery = Static<typeof AttributionQuery>;
 
 export const PeriodQuery = Type.Object({ from: IsoDate, to: IsoDate }, { additionalProperties: false });
 export type PeriodQuery = Static<typeof PeriodQuery>;
+
+/** Days an analysis covers when the request names no period: the last 30 days ending now (KPIs compare them with the 30 before). */
+export const DEFAULT_PERIOD_DAYS = 30;
+
+const OptionalFrom = Type.Optional(Type.String({ format: 'date-time', description: `ISO-8601 instant; default: ${DEFAULT_PERIOD_DAYS} days before \`to\`` }));
+const OptionalTo = Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 instant; default: now' }));
+
+/*
+ * The same questions as they may be asked over HTTP: the period may be left out. The service fills
+ * it in (see AnalysisPeriod) and the answer states the period it used.
+ */
+export const PeriodRequest = Type.Object({ from: OptionalFrom, to: OptionalTo }, { additionalProperties: false });
+export type PeriodRequest = Static<typeof PeriodRequest>;
+export const FunnelRequest = Type.Composite([Type.Omit(FunnelQuery, ['from', 'to']), PeriodRequest], { additionalProperties: false });
+export type FunnelRequest = Static<typeof FunnelRequest>;
+export const DroppedRequest = Type.Composite([Type.Omit(DroppedQuery, ['from', 'to']), PeriodRequest], { additionalProperties: false });
+export type DroppedRequest = Static<typeof DroppedRequest>;
+export const AttributionRequest = Type.Composite([Type.Omit(AttributionQuery, ['from', 'to']), PeriodRequest], { additionalProperties: false });
+export type AttributionRequest = Static<typeof AttributionRequest>;
+
+/** The period an answer covers, and whether the request named it or the default filled it in. */
+export interface AnalysisPeriod {
+  from: string;
+  to: string;
+  source: 'requested' | 'default';
+}

@@ -1,3 +1,4 @@
+import type { AnalysisPeriod } from './queries.js';
 import type { RfmGroup } from './rfm.js';
 
 /* What each analysis returns: plain data, the same from every engine. */
@@ -23,6 +24,8 @@ export interface FunnelStepResult {
 }
 
 export interface FunnelResult {
+  /** The period the funnel covers (set by the service; the default when the request named none). */
+  period?: AnalysisPeriod;
   order: 'loose' | 'strict' | 'any';
   windowHours: number;
   steps: FunnelStepResult[];
@@ -103,6 +106,7 @@ export interface AttributionRow {
 }
 
 export interface AttributionResult {
+  period?: AnalysisPeriod;
   model: 'first_touch' | 'last_touch';
   by: 'channel' | 'source' | 'campaign' | 'message';
   rows: AttributionRow[];

@@ -191,6 +191,10 @@ export async function predictCommand(args: string[]): Promise<number> {
     out(`stock-out: ${report.stockout.tracked} tracked products, ${report.stockout.restock.length} to restock now`);
     out(`scores: ${report.scores.written} written (${report.scores.keys.join(', ')})`);
     out(JSON.stringify({ report: view.id, status: view.status, seconds: view.seconds, customers: report.data.customers, bgnbd: bgnbd.status === 'fitted' ? { ...bgnbd.params, loglik: bgnbd.logLikelihood, converged: bgnbd.optimizer.converged } : bgnbd.status, scores: report.scores.written }));
+    if (view.status === 'failed') {
+      process.stderr.write(`rapport predict: the refresh failed: ${view.error ?? 'no reason recorded'}\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     if (error instanceof RapportError) {

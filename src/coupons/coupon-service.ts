@@ -22,6 +22,8 @@ import {
   type CouponPoolRecord,
 } from '../storage/repositories/coupons.js';
 import { chooseOffer, describeOffer, generateCode, OfferRuleSchema, OfferSchema, type Offer, type OfferRule, type ScoreValue } from './offer.js';
+import { roundMoney } from '../shared/money.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
 
 export interface CouponPool {
   id: string;
@@ -279,13 +281,13 @@ export class CouponService {
   }
 
   async report(workspaceId: string): Promise<CouponReport[]> {
-    const [pools, rows] = await Promise.all([this.listPools(workspaceId), couponReport(this.deps.database.db, workspaceId)]);
+    const [pools, rows, currency] = await Promise.all([this.listPools(workspaceId), couponReport(this.deps.database.db, workspaceId), readShopCurrency(this.deps.database.db, workspaceId)]);
     const byPool = new Map(rows.map((row) => [row.poolId, row]));
     return pools.map((pool) => {
       const row = byPool.get(pool.id);
       const issued = row?.issued ?? 0;
       const redeemed = row?.redeemed ?? 0;
-      return { poolId: pool.id, name: pool.name, codes: row?.codes ?? 0, issued, redeemed, redemptionRate: issued === 0 ? null : redeemed / issued, revenue: Math.round((row?.revenue ?? 0) * 100) / 100 };
+      return { poolId: pool.id, name: pool.name, codes: row?.codes ?? 0, issued, redeemed, redemptionRate: issued === 0 ? null : redeemed / issued, revenue: roundMoney(row?.revenue ?? 0, currency ?? 'USD') };
     });
   }
 

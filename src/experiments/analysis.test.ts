@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyseExperiment, type VariantMetricData } from './analysis.js';
+import { analyseExperiment, viewResults, type VariantMetricData } from './analysis.js';
 import { parseExperiment } from './definition.js';
 import { seededRandom } from './stats/random.js';
 
@@ -83,6 +83,32 @@ describe('analyseExperiment', () => {
     expect(b.comparison.adjustedPValue).toBeCloseTo(Math.min(1, 2 * (small ?? 1)), 12);
     expect(c.comparison.adjustedPValue).toBeCloseTo(Math.max(large ?? 1, 2 * (small ?? 1)), 12);
     expect(results.warnings.find((warning) => warning.code === 'underpowered')?.message).toMatch(/^underpowered: with 3300 units per variant the smallest effect on Purchase rate this can detect \(80% power\) is 20\.7%; detecting 5\.0% needs about 56512 units per variant$/);
+  });
+
+  it('shows each comparison in the numbers of the method that made the verdict, never a chance to win beside a p-value', () => {
+    // Few units, a big relative lift: the Beta-Beta chance to win is near 1 while Welch says p ≈ 0.3 ("no detectable difference").
+    const frequentist = definition({ analysis: { method: 'frequentist', minUnitsPerVariant: 10 } });
+    const input = { definition: frequentist, units: [40, 40], metrics: new Map([['purchase', [rate(40, 1), rate(40, 4)]], ['refunds', [rate(40, 1), rate(40, 1)]]]) };
+    const results = analyseExperiment(input);
+    expect(results.verdict.status).toBe('no_difference_yet');
+    const view = viewResults(frequentist, results, 'configured');
+    const comparison = view.metrics[0]?.variants[1]?.comparison;
+    if (comparison == null || !comparison.ok) throw new Error('no comparison');
+    expect(comparison.numbers.method).toBe('frequentist');
+    expect(JSON.stringify(view.metrics)).not.toMatch(/chanceToWin|"risk"/);
+    expect(comparison.says).toMatch(/^treatment raises Purchase rate by 300\.0% \(95% CI .* p = 0\.\d+\) compared with control; could still be chance: no detectable difference yet$/);
+    const all = viewResults(frequentist, results, 'all').metrics[0]?.variants[1]?.comparison;
+    if (all == null || !all.ok) throw new Error('no comparison');
+    expect(all.otherMethods?.[0]?.method).toBe('bayesian');
+
+    const bayesian = definition({ analysis: { method: 'bayesian', minUnitsPerVariant: 10 } });
+    const bayesView = viewResults(bayesian, analyseExperiment({ ...input, definition: bayesian }), 'configured');
+    const bayesComparison = bayesView.metrics[0]?.variants[1]?.comparison;
+    if (bayesComparison == null || !bayesComparison.ok) throw new Error('no comparison');
+    expect(bayesComparison.numbers).toEqual({ method: 'bayesian', chanceToWin: expect.any(Number), risk: expect.any(Array) });
+    // The sample-ratio check keeps its own p-value; no comparison carries one.
+    expect(JSON.stringify(bayesView.metrics)).not.toMatch(/pValue/);
+    expect(bayesComparison.says).toMatch(/chance to beat control\) compared with control/);
   });
 
   it('uses the exact Beta-Beta chance to win under the Bayesian method and promotes by chance-to-win', () => {

@@ -1,4 +1,5 @@
 import { assertNever } from '../shared/errors.js';
+import { roundMoney } from '../shared/money.js';
 import type { ExperimentDefinition, MetricDefinition } from './definition.js';
 import { betaChanceToBeat, gaussianEffectTest } from './stats/bayesian.js';
 import { benjaminiHochberg, holm } from './stats/corrections.js';
@@ -276,14 +277,7 @@ function decide(definition: ExperimentDefinition, primary: MetricResult | undefi
   }
   const better = comparisons.filter((entry) => entry.comparison.direction === 'better').sort((x, y) => Math.abs(y.comparison.estimate) - Math.abs(x.comparison.estimate));
   const control = definition.variants[0]?.key ?? 'control';
-  const describe = (variant: string, comparison: Comparison) => {
-    const verb = comparison.estimate >= 0 ? 'raises' : 'lowers';
-    const certainty =
-      definition.analysis.method === 'bayesian'
-        ? `${formatPercent(comparison.chanceToWin)} chance to beat ${control}`
-        : `p = ${formatP(comparison.adjustedPValue ?? comparison.pValue ?? 1)}${definition.analysis.method === 'sequential' ? ', always-valid' : ''}`;
-    return `${variant} ${verb} ${primary.name} by ${formatEffect(Math.abs(comparison.estimate), definition.analysis.difference)} (${formatInterval(comparison.ci, definition.analysis)}, ${certainty}) compared with ${control}`;
-  };
+  const describe = (variant: string, comparison: Comparison) => describeComparison(definition, primary.name, variant, comparison);
   const top = better[0];
   if (top !== undefined) {
     if (guardrail !== undefined) return { status: 'guardrail_failed', variant: top.variant, text: `${describe(top.variant, top.comparison)}, but ${guardrail.message}; do not ship it as is.` };
@@ -293,6 +287,79 @@ function decide(definition: ExperimentDefinition, primary: MetricResult | undefi
   if (worse !== undefined) return { status: 'loser', variant: worse.variant, text: `${describe(worse.variant, worse.comparison)}; keep ${control}.` };
   const summary = comparisons.map((entry) => `${entry.variant} ${formatSigned(entry.comparison.estimate, definition.analysis.difference)} (${formatInterval(entry.comparison.ci, definition.analysis)})`).join('; ');
   return { status: 'no_difference_yet', variant: null, text: `No detectable difference on ${primary.name} yet${summary === '' ? '' : `: ${summary}`}.` };
+}
+
+/** One comparison in the words of the experiment's own method: the effect, its interval, and that method's certainty. */
+function describeComparison(definition: ExperimentDefinition, metricName: string, variant: string, comparison: Comparison): string {
+  const control = definition.variants[0]?.key ?? 'control';
+  const verb = comparison.estimate >= 0 ? 'raises' : 'lowers';
+  const certainty =
+    definition.analysis.method === 'bayesian'
+      ? `${formatPercent(comparison.chanceToWin)} chance to beat ${control}`
+      : `p = ${formatP(comparison.adjustedPValue ?? comparison.pValue ?? 1)}${definition.analysis.method === 'sequential' ? ', always-valid' : ''}`;
+  return `${variant} ${verb} ${metricName} by ${formatEffect(Math.abs(comparison.estimate), definition.analysis.difference)} (${formatInterval(comparison.ci, definition.analysis)}, ${certainty}) compared with ${control}`;
+}
+
+/** What each method says about a comparison; a result shows its own method's and, on request, the others'. */
+export type MethodNumbers = { method: 'bayesian'; chanceToWin: number; risk: [number, number] } | { method: 'frequentist' | 'sequential'; pValue: number | null; adjustedPValue: number | null };
+
+/** A comparison as a reader sees it: the numbers of the method that made the verdict, and a sentence. */
+export interface ComparisonView {
+  ok: true;
+  estimate: number;
+  ci: [number, number];
+  standardError: number;
+  significant: boolean;
+  direction: 'better' | 'worse' | 'none';
+  /** e.g. "bar raises Purchase rate by 12.0% (95% CI +3.1% to +20.9%, p = 0.004) compared with control; a real difference at the 5% level". */
+  says: string;
+  /** The experiment's method and its numbers (p-values, or chance to win and risk). */
+  numbers: MethodNumbers;
+  /** Only with methods=all: what the other methods computed; they did not make the verdict. */
+  otherMethods?: MethodNumbers[];
+}
+
+export interface MetricResultView extends Omit<MetricResult, 'variants'> {
+  variants: Array<Omit<VariantResult, 'comparison'> & { comparison: ComparisonView | NotEnoughData | null }>;
+}
+
+/**
+ * Results as they are shown: each comparison carries only the numbers of the experiment's method
+ * (a frequentist p-value never sits beside a Bayesian chance to win) plus a sentence; `all`
+ * adds the other methods' numbers under `otherMethods`.
+ * @example viewResults(analyseExperiment(input), 'configured').metrics[0].variants[1].comparison.says
+ */
+export function viewResults(definition: ExperimentDefinition, results: ExperimentResults, methods: 'configured' | 'all', currency = 'USD'): Omit<ExperimentResults, 'metrics'> & { metrics: MetricResultView[] } {
+  const method = definition.analysis.method;
+  const bayesian = (comparison: Comparison): MethodNumbers => ({ method: 'bayesian', chanceToWin: comparison.chanceToWin, risk: comparison.risk });
+  const metrics = results.metrics.map((metric) => ({
+    ...metric,
+    variants: metric.variants.map((shown) => {
+      // Revenue per unit is money: shown in the shop currency's digits (the comparison keeps full precision).
+      const variant = metric.kind === 'revenue' ? { ...shown, value: roundMoney(shown.value, currency) } : shown;
+      const comparison = variant.comparison;
+      if (comparison === null || !comparison.ok) return { ...variant, comparison };
+      const numbers: MethodNumbers = method === 'bayesian' ? bayesian(comparison) : { method, pValue: comparison.pValue, adjustedPValue: comparison.adjustedPValue };
+      const verdictWords = comparison.significant
+        ? `a real difference at ${Math.round((1 - definition.analysis.alpha) * 100)}% confidence`
+        : method === 'bayesian'
+          ? 'not certain enough yet to call'
+          : 'could still be chance: no detectable difference yet';
+      const view: ComparisonView = {
+        ok: true,
+        estimate: comparison.estimate,
+        ci: comparison.ci,
+        standardError: comparison.standardError,
+        significant: comparison.significant,
+        direction: comparison.direction,
+        says: `${describeComparison(definition, metric.name, variant.variant, comparison)}; ${verdictWords}`,
+        numbers,
+      };
+      if (methods === 'all') view.otherMethods = method === 'bayesian' ? (comparison.pValue === null ? [] : [{ method: 'frequentist', pValue: comparison.pValue, adjustedPValue: comparison.adjustedPValue }]) : [bayesian(comparison)];
+      return { ...variant, comparison: view };
+    }),
+  }));
+  return { ...results, metrics };
 }
 
 function promotion(definition: ExperimentDefinition, primary: MetricResult | undefined, warnings: ResultWarning[], units: readonly number[]): string | null {

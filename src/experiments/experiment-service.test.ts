@@ -122,14 +122,23 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
     const metric = (id: string) => results.metrics.find((entry) => entry.metric === id);
     const purchase = metric('purchase');
     expect(purchase?.variants.map((variant) => variant.value)).toEqual([expected.control.buyers / expected.control.units, expected.bar.buyers / expected.bar.units]);
-    expect(metric('revenue')?.variants[1]?.value).toBeCloseTo(expected.bar.revenue / expected.bar.units, 10);
+    // Revenue per visitor is money: shown to the cent.
+    expect(metric('revenue')?.variants[1]?.value).toBe(Math.round((expected.bar.revenue / expected.bar.units) * 100) / 100);
     expect(metric('aov')?.variants[0]?.value).toBeCloseTo(expected.control.revenue / expected.control.orders, 10);
     expect(metric('big-orders')?.variants[1]?.value).toBeCloseTo(expected.bar.big / expected.bar.units, 10);
     const comparison = purchase?.variants[1]?.comparison;
     if (comparison == null || !comparison.ok) throw new Error('no comparison');
     expect(comparison.significant).toBe(true);
     expect(comparison.direction).toBe('better');
-    expect(comparison.chanceToWin).toBeGreaterThan(0.999);
+    // The experiment is frequentist: its p-value made the verdict, and no Bayesian chance to win stands beside it.
+    expect(comparison.numbers).toEqual({ method: 'frequentist', pValue: expect.any(Number), adjustedPValue: expect.any(Number) });
+    expect(JSON.stringify(results)).not.toMatch(/chanceToWin|"risk"/);
+    expect(comparison.says).toBe('bar raises Purchase rate by 248.3% (95% CI +119.4% to +377.2%, p = 0.00017) compared with control; a real difference at 95% confidence');
+    const all = await experiments.results('w', 'hello-bar', { methods: 'all' });
+    const allComparison = all.metrics.find((entry) => entry.metric === 'purchase')?.variants[1]?.comparison;
+    if (allComparison == null || !allComparison.ok) throw new Error('no comparison');
+    expect(allComparison.otherMethods).toEqual([{ method: 'bayesian', chanceToWin: expect.any(Number), risk: expect.any(Array) }]);
+    expect(allComparison.otherMethods?.[0]).toMatchObject({ chanceToWin: expect.closeTo(1, 2) });
     expect(results.verdict.status).toBe('winner');
     expect(results.verdict.text).toBe('bar raises Purchase rate by 248.3% (95% CI +119.4% to +377.2%, p = 0.00017) compared with control.');
     // Refunds never happened: zero variance is reported, not NaN.

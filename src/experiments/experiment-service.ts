@@ -4,13 +4,14 @@ import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import * as repo from '../storage/repositories/experiments.js';
-import { analyseExperiment, type ExperimentResults } from './analysis.js';
+import { analyseExperiment, viewResults, type ExperimentResults, type MetricResultView } from './analysis.js';
 import { assignVariant, inHoldoutGroup, type AssignableExperiment, type Assignment, type ExperimentStatus } from './assign.js';
 import { layersOverlap, parseExperiment, type ExperimentDefinition } from './definition.js';
 import type { MetricSource } from './metric-source.js';
 import { StateStoreMetricSource } from './state-store-metrics.js';
 import { thompsonWeights } from './stats/bandit.js';
 import { fnv1a32 } from './hash.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
 
 /** The event logged once per exposed unit (Segment's spec name for it). */
 export const EXPOSURE_EVENT = 'Experiment Viewed';
@@ -60,7 +61,9 @@ export interface ExperimentServiceDeps {
   targeting?: TargetingEvaluator;
 }
 
-export interface ExperimentResultsView extends ExperimentResults {
+export interface ExperimentResultsView extends Omit<ExperimentResults, 'metrics'> {
+  /** Per metric and variant; each comparison shows the numbers of the experiment's method (see `viewResults`). */
+  metrics: MetricResultView[];
   experimentId: string;
   status: ExperimentStatus;
   winner: string | null;
@@ -220,7 +223,8 @@ export class ExperimentService {
    * Results of an experiment; when it is running and its auto-promotion rule is met, the winner
    * is promoted in the same call.
    */
-  async results(workspaceId: string, idOrKey: string): Promise<ExperimentResultsView> {
+  /** Results in the experiment's own method; `methods: 'all'` adds the other methods' numbers, which did not make the verdict. */
+  async results(workspaceId: string, idOrKey: string, options: { methods?: 'configured' | 'all' } = {}): Promise<ExperimentResultsView> {
     const record = await this.record(workspaceId, idOrKey);
     const definition = definitionOf(record);
     const now = this.deps.clock.now();
@@ -235,7 +239,8 @@ export class ExperimentService {
       status = updated.status;
       winner = updated.winner;
     }
-    return { ...results, experimentId: record.id, status, winner, computedAt: new Date(now).toISOString(), promoted };
+    const currency = (await readShopCurrency(this.deps.database.db, workspaceId)) ?? 'USD';
+    return { ...viewResults(definition, results, options.methods ?? 'configured', currency), experimentId: record.id, status, winner, computedAt: new Date(now).toISOString(), promoted };
   }
 
   /**

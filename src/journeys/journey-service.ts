@@ -7,6 +7,9 @@ import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../storage/repositories/identities.js';
+import { loadProfiles } from '../storage/repositories/profiles.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { sumMoney } from '../shared/money.js';
 import * as activity from '../storage/repositories/journeys-activity.js';
 import * as repo from '../storage/repositories/journeys.js';
 import { graphIssues, parseDefinition, type JourneyDefinition, type TemplateCheck } from './definition.js';
@@ -262,6 +265,12 @@ export class JourneyService {
       if (profileId === undefined) throw new RapportError('not_found', `no profile has ${input.identifier.type} "${input.identifier.value}"`);
     }
     if (profileId === undefined) throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
+    else if (input.profileId !== undefined) {
+      // A run for a profile that does not exist would wait and send to nobody; a merged id enters its survivor.
+      const [profile] = await loadProfiles(this.deps.database.db, this.deps.database.dialect, workspaceId, [profileId]);
+      if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"; look profiles up with GET /api/v1/profiles or enter by identifier {type, value}`);
+      profileId = profile.mergedInto ?? profile.id;
+    }
     const runIds = await this.deps.engine.enter(workspaceId, id, [{ profileId, ...(input.entryKey === undefined ? {} : { entryKey: input.entryKey }), trigger: { kind: 'api', properties: input.properties ?? {}, at: this.clock.now() } }]);
     return { runIds, profileId };
   }
@@ -298,10 +307,12 @@ export class JourneyService {
         sends: nodeSends,
       };
     });
+    // Money is added in minor units of the shop's currency and leaves rounded to its digits.
+    const currency = (await readShopCurrency(db, workspaceId)) ?? 'USD';
     const arms = Object.entries(counts.byArm).map(([key, entered]) => {
       const [nodeId = '', arm = ''] = key.split(':');
       const rows = measured.filter((row) => row.kind === 'order' && row.arm === key);
-      return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: rows.reduce((total, row) => total + row.revenue, 0) };
+      return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(rows.map((row) => row.revenue), currency) };
     });
     return {
       journeyId: id,
@@ -314,8 +325,8 @@ export class JourneyService {
       sent: sends.filter((row) => row.status === 'sent' || row.status === 'queued').reduce((total, row) => total + row.n, 0),
       conversionWindowDays: windowDays,
       conversions: {
-        goal: { runs: goal.reduce((total, row) => total + row.runs, 0), revenue: goal.reduce((total, row) => total + row.revenue, 0) },
-        order: { runs: order.reduce((total, row) => total + row.runs, 0), conversions: order.reduce((total, row) => total + row.conversions, 0), revenue: order.reduce((total, row) => total + row.revenue, 0) },
+        goal: { runs: goal.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(goal.map((row) => row.revenue), currency) },
+        order: { runs: order.reduce((total, row) => total + row.runs, 0), conversions: order.reduce((total, row) => total + row.conversions, 0), revenue: sumMoney(order.map((row) => row.revenue), currency) },
       },
       nodes: nodeRows,
       arms,

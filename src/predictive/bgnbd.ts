@@ -4,8 +4,8 @@
  * drop out with probability p ~ Beta(a, b). Everything is computed in log-space so customers
  * with many purchases neither overflow nor underflow.
  */
-import { checkSummary, optimizerReport, type FitOutcome } from './fit.js';
-import { lbfgs, type LbfgsOptions } from './optimize.js';
+import { checkSummary, DEFAULT_LOG_BOUNDS, fromBounded, optimizerReport, outOfRange, toBounded, type FitOutcome, type Fitted } from './fit.js';
+import { lbfgs, type LbfgsOptions, type OptimizeResult } from './optimize.js';
 import { digamma, logAddExp, logBeta, logGamma, logHyp2f1 } from './special.js';
 import type { SummaryColumns } from './summary.js';
 
@@ -137,32 +137,69 @@ export interface FitOptions {
 }
 
 /**
- * Maximum-likelihood BG/NBD fit with L-BFGS on log-parameters and the analytic gradient.
- * @example const fit = fitBgNbd(toColumns(rows)); if (fit.status === 'fitted') fit.params.r;
+ * Maximum-likelihood BG/NBD fit with L-BFGS on bounded log-parameters and the analytic gradient.
+ * Robust to the data's scale: time is rescaled so the oldest customer is 10 units old (α is
+ * converted back; the likelihood changes by the constant Σx·ln(scale), added back too), several
+ * starting points are tried and the best converged one is kept, and parameters running to a
+ * bound are reported in `degenerate` instead of overflowing (see `fitProblem`).
+ * @example const fit = fitBgNbd(toColumns(rows)); if (fit.status === 'fitted' && fitProblem('BG/NBD', fit) === null) fit.params.r;
  */
 export function fitBgNbd(data: SummaryColumns, options: FitOptions = {}): FitOutcome<BgNbdParams> {
   const checked = checkSummary(data, options);
   if ('status' in checked) return checked;
   const { n, meanT, meanX } = checked;
-  const prepared = prepare(data);
-  // Start near the data's scale so day- and week-based inputs converge alike.
-  const start = options.start ?? { r: 1, alpha: Math.max(1e-3, meanT / (1 + meanX)), a: 1, b: 1 };
-  const result = lbfgs(
-    (theta, gradient) => {
-      const params = fromLog(theta);
-      const value = -evaluate(prepared, params, gradient) / n;
-      for (let k = 0; k < 4; k += 1) gradient[k] = -(gradient[k] ?? 0) / n;
-      return value;
-    },
-    [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)],
-    { maxIterations: 1000, ...options.optimizer },
-  );
-  const params = fromLog(result.x);
-  return { status: 'fitted', params, logLikelihood: -result.value * n, customers: n, optimizer: optimizerReport('lbfgs', result) };
-}
-
-function fromLog(theta: readonly number[]): BgNbdParams {
-  return { r: Math.exp(theta[0] ?? 0), alpha: Math.exp(theta[1] ?? 0), a: Math.exp(theta[2] ?? 0), b: Math.exp(theta[3] ?? 0) };
+  let maxT = 0;
+  let totalX = 0;
+  for (let i = 0; i < n; i += 1) {
+    maxT = Math.max(maxT, data.T[i] ?? 0);
+    totalX += data.x[i] ?? 0;
+  }
+  const scale = maxT > 0 ? maxT / 10 : 1;
+  const scaled: SummaryColumns = { x: data.x, tx: data.tx.map((value) => value / scale), T: data.T.map((value) => value / scale), monetary: data.monetary };
+  const prepared = prepare(scaled);
+  const bounds = DEFAULT_LOG_BOUNDS;
+  const m = meanT / scale;
+  const starts: BgNbdParams[] = options.start
+    ? [{ ...options.start, alpha: options.start.alpha / scale }]
+    : [
+        { r: 1, alpha: Math.max(1e-3, m / (1 + meanX)), a: 1, b: 1 },
+        { r: 0.5, alpha: Math.max(1e-3, m), a: 0.5, b: 2 },
+        { r: 0.2, alpha: Math.max(1e-3, m / 5), a: 2, b: 8 },
+      ];
+  const objective = (phi: readonly number[], gradient: number[]) => {
+    const mapped = phi.map((value) => fromBounded(value, bounds));
+    const params = { r: mapped[0]?.value ?? 1, alpha: mapped[1]?.value ?? 1, a: mapped[2]?.value ?? 1, b: mapped[3]?.value ?? 1 };
+    const value = -evaluate(prepared, params, gradient) / n;
+    for (let k = 0; k < 4; k += 1) gradient[k] = (-(gradient[k] ?? 0) / n) * (mapped[k]?.dLogDPhi ?? 1);
+    return value;
+  };
+  let best: { result: OptimizeResult; params: BgNbdParams; degenerate: string | undefined } | undefined;
+  let tried = 0;
+  for (const start of starts) {
+    tried += 1;
+    const result = lbfgs(objective, [start.r, start.alpha, start.a, start.b].map((value) => toBounded(value, bounds)), { maxIterations: 1000, ...options.optimizer });
+    const [r, alpha, a, b] = result.x.map((value) => fromBounded(value, bounds).value);
+    const params = { r: r ?? Number.NaN, alpha: alpha ?? Number.NaN, a: a ?? Number.NaN, b: b ?? Number.NaN };
+    // r and α (in the scaled unit) near zero or huge mean the fit ran off; a and b may grow large together (a nearly
+    // constant drop-out probability is a proper limit), so only their runs to the hard bounds count.
+    const degenerate = outOfRange({ r: params.r, alpha: params.alpha }, 1e-4, 1e4) ?? outOfRange({ a: params.a, b: params.b }, 1e-6, 1e6);
+    const candidate = { result, params, degenerate };
+    const sound = (c: typeof candidate) => c.result.status === 'converged' && c.degenerate === undefined && Number.isFinite(c.result.value);
+    if (best !== undefined && sound(best) && sound(candidate) && Math.abs(best.result.value - result.value) <= 1e-9 * Math.max(1, Math.abs(result.value))) break;
+    if (best === undefined || (sound(candidate) && !sound(best)) || (sound(candidate) === sound(best) && result.value < best.result.value)) best = candidate;
+  }
+  if (best === undefined) throw new Error('fitBgNbd: no starting point');
+  const params = { ...best.params, alpha: best.params.alpha * scale };
+  const fitted: Fitted<BgNbdParams> = {
+    status: 'fitted',
+    params,
+    logLikelihood: -best.result.value * n - totalX * Math.log(scale),
+    customers: n,
+    optimizer: optimizerReport('lbfgs', best.result),
+    starts: tried,
+  };
+  if (best.degenerate !== undefined) fitted.degenerate = best.degenerate.startsWith('alpha') ? `${best.degenerate}, measured in tenths of the longest customer history` : best.degenerate;
+  return fitted;
 }
 
 /**

@@ -45,16 +45,20 @@ export function customerLifetimeValue(expectedPurchases: (t: number) => number, 
   return value;
 }
 
-/** Tiers customers by predicted CLV: top 10% 'high', next 40% 'medium', rest 'low' (ties share a tier). */
+/**
+ * Tiers customers by predicted CLV among those with a positive value: the top 10% of them
+ * 'high', the next 40% 'medium', the rest 'low'; a CLV of zero (or less) is always 'low', so a
+ * tier never contradicts its value (ties share a tier; a higher value never gets a lower tier).
+ */
 export type ClvTier = 'high' | 'medium' | 'low';
 
 /**
- * Assigns CLV tiers by rank.
- * @example clvTiers([5, 1, 9]) // ['medium', 'low', 'high']
+ * Assigns CLV tiers by rank among positive values.
+ * @example clvTiers([5, 1, 9, 0]) // ['medium', 'low', 'high', 'low']
  */
 export function clvTiers(values: readonly number[]): ClvTier[] {
-  const sorted = [...values].sort((p, q) => q - p);
-  const high = sorted[Math.max(0, Math.ceil(sorted.length * 0.1) - 1)] ?? Number.POSITIVE_INFINITY;
-  const medium = sorted[Math.max(0, Math.ceil(sorted.length * 0.5) - 1)] ?? Number.POSITIVE_INFINITY;
-  return values.map((value) => (value >= high ? 'high' : value >= medium ? 'medium' : 'low'));
+  const positive = values.filter((value) => value > 0).sort((p, q) => q - p);
+  const high = positive[Math.max(0, Math.ceil(positive.length * 0.1) - 1)] ?? Number.POSITIVE_INFINITY;
+  const medium = positive[Math.max(0, Math.ceil(positive.length * 0.5) - 1)] ?? Number.POSITIVE_INFINITY;
+  return values.map((value) => (!(value > 0) ? 'low' : value >= high ? 'high' : value >= medium ? 'medium' : 'low'));
 }

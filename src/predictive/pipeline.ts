@@ -5,7 +5,7 @@
  */
 import { bgnbdConditionalExpected, fitBgNbd, type BgNbdParams } from './bgnbd.js';
 import { clvTiers, type CalendarStep, type ClvTier } from './clv.js';
-import { insufficient, type FitOutcome, type InsufficientData } from './fit.js';
+import { fitProblem, insufficient, type FitOutcome, type InsufficientData } from './fit.js';
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import { fitGapModel, predictNextOrder, replenishment, type GapModel, type ProductInterval, type ProductPurchase } from './next-order.js';
 import { trainPropensity, type ActivityKind, type CustomerHistory, type HoldoutReport } from './propensity.js';
@@ -50,6 +50,8 @@ export interface PipelineOptions {
   demandDays?: number;
   leadTimeDays?: number;
   coverDays?: number;
+  /** Iteration budget of each BG/NBD start (default 1000); a fit that needs more fails the refresh. */
+  fitMaxIterations?: number;
 }
 
 export interface PipelineInput {
@@ -108,11 +110,13 @@ export interface PredictiveReport {
   stockout: { tracked: number; restock: StockForecast[]; soonest: StockForecast[] };
   seconds: Record<string, number>;
   scores: { written: number; keys: string[] };
+  /** Why this refresh wrote no scores at all (a fit that did not converge or is degenerate); null when it could write them. */
+  failure: string | null;
 }
 
 export interface PipelineResult {
   report: PredictiveReport;
-  /** Score rows grouped by the source they are written under. */
+  /** Score rows grouped by the source they are written under; empty when `report.failure` is set. */
   scores: { source: string; rows: ScoreOutput[] }[];
 }
 
@@ -159,12 +163,16 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
   for (const profile of buyers) for (const order of profile.orders) transactions.push({ customerId: profile.profileId, at: order.at, amount: order.amount });
   const summary = summarize(transactions, { unit: 'day', calibrationEnd: now });
   const data = toColumns(summary);
-  const bgnbd = timed('bgnbd', () => fitBgNbd(data));
-  const gammaGamma: FitOutcome<GammaGammaParams> | Skipped = bgnbd.status === 'fitted' ? timed('gammaGamma', () => fitGammaGamma(data)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
+  const bgnbd = timed('bgnbd', () => fitBgNbd(data, options.fitMaxIterations === undefined ? {} : { optimizer: { maxIterations: options.fitMaxIterations } }));
+  // A fit that did not converge or ran to degenerate parameters fails the whole refresh: no scores are written and the previous ones stay.
+  let failure = bgnbd.status === 'fitted' ? fitProblem('BG/NBD', bgnbd) : null;
+  const gammaGamma: FitOutcome<GammaGammaParams> | Skipped =
+    bgnbd.status !== 'fitted' ? { status: 'skipped', reason: 'BG/NBD was not fitted' } : failure !== null ? { status: 'skipped', reason: failure } : timed('gammaGamma', () => fitGammaGamma(data));
+  if (failure === null && gammaGamma.status === 'fitted') failure = fitProblem('Gamma-Gamma', gammaGamma);
   const horizon = { steps: options.clvSteps ?? 12, step: options.clvStep ?? 'month', discountRatePerStep: options.discountRatePerStep ?? 0.01 };
   let meanPredictedClv: number | null = null;
   let tiers: Record<ClvTier, number> | null = null;
-  if (bgnbd.status === 'fitted') {
+  if (bgnbd.status === 'fitted' && failure === null) {
     const spend = gammaGamma.status === 'fitted' ? gammaGamma.params : null;
     const scores = timed('scoreClv', () =>
       scoreCustomers(bgnbd.params, spend, data, { unit: 'day', clvSteps: horizon.steps, clvStep: horizon.step, discountRatePerStep: horizon.discountRatePerStep }, (done) =>
@@ -172,14 +180,15 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
       ),
     );
     const rows: ScoreOutput[] = [];
-    const clvValues = scores.clv ? Array.from(scores.clv) : null;
+    // Tiers are drawn from the values as written, so a 0.00 CLV is never 'high'.
+    const clvValues = scores.clv ? Array.from(scores.clv, (value) => round(value, 2)) : null;
     const tierList = clvValues ? clvTiers(clvValues) : null;
     summary.forEach((customer, i) => {
       rows.push({ profileId: customer.customerId, key: 'p_alive', value: round(scores.pAlive[i] ?? 0, 4) });
       rows.push({ profileId: customer.customerId, key: 'churn_risk', value: round(scores.churnRisk[i] ?? 0, 4) });
       rows.push({ profileId: customer.customerId, key: 'expected_orders_90d', value: round(bgnbdConditionalExpected(bgnbd.params, 90, customer.x, customer.tx, customer.T), 4) });
       if (clvValues && tierList) {
-        rows.push({ profileId: customer.customerId, key: 'predicted_clv', value: round(clvValues[i] ?? 0, 2) });
+        rows.push({ profileId: customer.customerId, key: 'predicted_clv', value: clvValues[i] ?? 0 });
         rows.push({ profileId: customer.customerId, key: 'clv_tier', value: tierList[i] ?? 'low' });
       }
     });
@@ -190,7 +199,7 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
     }
     scoreRows.push({ source: 'predictive:clv', rows });
   }
-  const holdout: PredictiveReport['clv']['holdout'] = bgnbd.status === 'fitted' ? timed('clvHoldout', () => clvHoldout(transactions, now)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
+  const holdout: PredictiveReport['clv']['holdout'] = bgnbd.status === 'fitted' && failure === null ? timed('clvHoldout', () => clvHoldout(transactions, now)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
   onProgress?.('clv', 1);
 
   // 2. Propensity to order in the next 7 and 30 days.
@@ -277,6 +286,7 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
   );
   onProgress?.('stock-out', 1);
 
+  if (failure !== null) scoreRows.length = 0;
   const written = scoreRows.reduce((sum, group) => sum + group.rows.length, 0);
   const keys = [...new Set(scoreRows.flatMap((group) => group.rows.map((row) => row.key)))].sort();
   const report: PredictiveReport = {
@@ -298,6 +308,7 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
     stockout: { tracked: forecasts.length, restock: forecasts.filter((row) => row.restockNow).slice(0, 100), soonest: forecasts.slice(0, 20) },
     seconds,
     scores: { written, keys },
+    failure: failure === null ? null : `${failure}; no scores were written and the previous scores stay`,
   };
   return { report, scores: scoreRows };
 }
@@ -307,7 +318,7 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
  * compares its conditional forecast for those days with the repeat orders that happened.
  * @example clvHoldout(transactions, Date.now())
  */
-export function clvHoldout(transactions: readonly Transaction[], now: number): ClvHoldout | InsufficientData {
+export function clvHoldout(transactions: readonly Transaction[], now: number): ClvHoldout | InsufficientData | Skipped {
   let first = Number.POSITIVE_INFINITY;
   for (const t of transactions) first = Math.min(first, t.at);
   const spanDays = Number.isFinite(first) ? Math.floor((now - first) / DAY_MS) : 0;
@@ -317,6 +328,8 @@ export function clvHoldout(transactions: readonly Transaction[], now: number): C
   const calibration = summarize(transactions, { unit: 'day', calibrationEnd: cut });
   const fit = fitBgNbd(toColumns(calibration));
   if (fit.status !== 'fitted') return fit.status === 'insufficient-data' ? fit : insufficient(30, calibration.length, 'customers before the hold-out period');
+  const problem = fitProblem('BG/NBD without the held-out days', fit);
+  if (problem !== null) return { status: 'skipped', reason: problem };
   const later = new Map<string, Set<number>>();
   for (const t of transactions) {
     if (t.at <= cut || t.at > now) continue;

@@ -8,6 +8,7 @@ import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredPr
 import { readProfileScores, type ScoreValue } from '../storage/repositories/profile-scores.js';
 import { readTimeline, type TimelinePosition } from '../storage/repositories/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
+import { readShopCurrency } from '../storage/repositories/shop-currency.js';
 
 /** A unified profile as the API returns it. */
 export interface Profile {
@@ -92,12 +93,13 @@ export class ProfileService {
     const stored = await this.survivor(workspaceId, profileId);
     if (stored === undefined) return undefined;
     const { db } = this.deps.database;
-    const [identities, mergedFrom, scores] = await Promise.all([
+    const [identities, mergedFrom, scores, currency] = await Promise.all([
       listIdentities(db, workspaceId, stored.id),
       listMergedFrom(db, workspaceId, stored.id),
       readProfileScores(db, workspaceId, [stored.id]),
+      readShopCurrency(db, workspaceId),
     ]);
-    const view = profileView(stored.state);
+    const view = profileView(stored.state, currency);
     return {
       id: stored.id,
       mergedFrom,

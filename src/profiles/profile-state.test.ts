@@ -117,6 +117,13 @@ describe('e-commerce aggregates', () => {
     track('Product Removed', { cart_id: 'c2', product_id: 'p4', quantity: 1 }, T0 + 66 * MIN),
   ];
 
+  it('rounds money aggregates to the shop currency: KWD keeps 3 decimals, JPY none, USD 2', () => {
+    const orders = [0.1, 0.2, 1234.4555].map((revenue, i) => track('Order Completed', { order_id: `m${i}`, revenue }, T0 + i * MIN));
+    expect(profileView(fold(orders), 'KWD').computed).toMatchObject({ revenue: 1234.756, averageOrderValue: 411.585 });
+    expect(profileView(fold(orders), 'JPY').computed).toMatchObject({ revenue: 1235, averageOrderValue: 412 });
+    expect(profileView(fold(orders)).computed).toMatchObject({ revenue: 1234.76, averageOrderValue: 411.59 });
+  });
+
   it('counts orders, revenue (revenue ?? total ?? products), AOV, refunds and cancellations', () => {
     const { computed } = profileView(fold(events));
     expect(computed.orders).toBe(3);

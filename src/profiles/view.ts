@@ -1,4 +1,5 @@
 import { normalizeEmail } from '../identity/identifiers.js';
+import { roundMoney } from '../shared/money.js';
 import {
   deviceTypes,
   engagementChannels,
@@ -81,7 +82,6 @@ export interface ProfileView {
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-const money = (value: number): number => Math.round(value * 100) / 100;
 
 /** Current trait values; `name` is filled from first and last name when absent. Null values are cleared traits. */
 export function currentTraits(state: ProfileState): Record<string, unknown> {
@@ -121,7 +121,8 @@ function consentOf(state: ProfileState, channel: ConsentChannel): ChannelConsent
  * aggregates (average order value, open cart value, top categories, preferred channel...).
  * @example const { reachable, computed } = profileView(state);
  */
-export function profileView(state: ProfileState): ProfileView {
+export function profileView(state: ProfileState, currency = 'USD'): ProfileView {
+  const money = (value: number): number => roundMoney(value, currency);
   const traits = currentTraits(state);
   const consent: ProfileConsent = {
     email: consentOf(state, 'email'),

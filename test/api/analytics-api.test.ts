@@ -81,6 +81,31 @@ describe('analytics API', () => {
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/analytics/funnels', '/api/v1/analytics/rfm', '/api/v1/analytics/kpis', '/api/v1/analytics/reports']));
   });
 
+  it('answers KPIs, funnels, attribution and ad spend without a period: the last 30 days ending now, stated in the answer', async () => {
+    const before = Date.now();
+    const kpis = await rapport.app.inject({ method: 'GET', url: '/api/v1/analytics/kpis', headers: admin });
+    const after = Date.now();
+    expect(kpis.statusCode, kpis.body).toBe(200);
+    const report = kpis.json();
+    expect(report.period.source).toBe('default');
+    const to = Date.parse(report.to);
+    expect(to).toBeGreaterThanOrEqual(before);
+    expect(to).toBeLessThanOrEqual(after);
+    expect(to - Date.parse(report.from)).toBe(30 * 86_400_000);
+    expect(Date.parse(report.from) - Date.parse(report.previousFrom)).toBe(30 * 86_400_000);
+    const funnel = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps } });
+    expect(funnel.statusCode, funnel.body).toBe(200);
+    expect(funnel.json().period).toMatchObject({ source: 'default' });
+    expect(Date.parse(funnel.json().period.to) - Date.parse(funnel.json().period.from)).toBe(30 * 86_400_000);
+    const stated = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps, from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+    expect(stated.json().period).toEqual({ from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z', source: 'requested' });
+    const attribution = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/attribution', headers: admin, payload: {} });
+    expect(attribution.statusCode, attribution.body).toBe(200);
+    expect(attribution.json().period.source).toBe('default');
+    const spend = await rapport.app.inject({ method: 'GET', url: '/api/v1/analytics/ad-spend', headers: admin });
+    expect(spend.statusCode, spend.body).toBe(200);
+  });
+
   it('refuses to send reports without SMTP configured, naming the setting', async () => {
     const created = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/reports', headers: admin, payload: { frequency: 'weekly', recipients: ['owner@shop.example'] } });
     expect(created.statusCode).toBe(201);

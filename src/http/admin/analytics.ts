@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AnalyticsService } from '../../analytics/analytics-service.js';
-import { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery, PeriodQuery, RfmQuery } from '../../analytics/queries.js';
+import { AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery } from '../../analytics/queries.js';
 import type { ReportService } from '../../analytics/report/report-service.js';
 import { reportFrequencies } from '../../analytics/report/digest.js';
 import { attributionTables, cohortTables, funnelTables, kpiTables, maturityTables, rfmTables, toCsv, type Table } from '../../analytics/tables.js';
@@ -49,14 +49,14 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
 
   app.post('/analytics/rebuild', { schema: { tags, summary: 'Drop the analytics replica and copy the whole event log again' } }, async () => analytics.rebuild());
 
-  app.post('/analytics/funnels', { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelQuery } }, async (request, reply) => {
+  app.post('/analytics/funnels', { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelRequest } }, async (request, reply) => {
     const result = await analytics.funnel(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => funnelTables(result));
   });
 
   app.post(
     '/analytics/funnels/dropped',
-    { config: { analysis: true }, schema: { tags, summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)', body: DroppedQuery, response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) } } },
+    { config: { analysis: true }, schema: { tags, summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)', body: DroppedRequest, response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) } } },
     async (request) => ({ profileIds: await analytics.droppedProfiles(authOf(request).workspaceId, request.body) }),
   );
 
@@ -70,12 +70,12 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
     return respond(reply, request.query, result, () => rfmTables(result));
   });
 
-  app.post('/analytics/attribution', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionQuery } }, async (request, reply) => {
+  app.post('/analytics/attribution', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionRequest } }, async (request, reply) => {
     const result = await analytics.attribution(authOf(request).workspaceId, request.body);
     return respond(reply, request.query, result, () => attributionTables(result));
   });
 
-  app.get('/analytics/kpis', { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodQuery, CsvQuery]) } }, async (request, reply) => {
+  app.get('/analytics/kpis', { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodRequest, CsvQuery]) } }, async (request, reply) => {
     const result = await analytics.kpis(authOf(request).workspaceId, { from: request.query.from, to: request.query.to });
     return respond(reply, request.query, result, () => kpiTables(result.lines));
   });
@@ -94,8 +94,8 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
     },
   );
 
-  app.get('/analytics/ad-spend', { schema: { tags, summary: 'Ad spend entered for a period', querystring: PeriodQuery } }, async (request) => ({
-    rows: await analytics.listAdSpend(authOf(request).workspaceId, request.query.from, request.query.to),
+  app.get('/analytics/ad-spend', { schema: { tags, summary: 'Ad spend entered for a period (default the last 30 days)', querystring: PeriodRequest } }, async (request) => ({
+    rows: await analytics.listAdSpend(authOf(request).workspaceId, request.query),
   }));
 
   app.get('/analytics/reports', { schema: { tags, summary: 'Scheduled email digests' } }, async (request) => ({ schedules: await reports.list(authOf(request).workspaceId) }));

@@ -47,7 +47,8 @@ const ResultsSchema = Type.Object(
     units: Type.Array(Type.Object({ variant: Type.String(), units: Type.Integer(), expectedShare: Type.Number(), observedShare: Type.Number() })),
     srm: Type.Object({ chiSquare: Type.Number(), pValue: Type.Number(), mismatch: Type.Boolean() }),
     metrics: Type.Array(FreeObject, {
-      description: 'Per metric: per variant units, value and the comparison with control (estimate, ci — null for an unbounded one-sided end —, pValue, adjustedPValue, chanceToWin, risk, significant, direction) or {ok: false, reason, message}',
+      description:
+        "Per metric: per variant units, value and the comparison with control (estimate, ci — null for an unbounded one-sided end —, significant, direction, says: the result in words, numbers: the experiment's method with its p-values or chance to win and risk; otherMethods only with methods=all) or {ok: false, reason, message}",
     }),
     warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), metric: Type.Optional(Type.String()), variant: Type.Optional(Type.String()) })),
     verdict: Type.Object({ status: Type.String(), variant: Type.Union([Type.String(), Type.Null()]), text: Type.String() }),
@@ -123,8 +124,17 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
 
   app.get(
     '/experiments/:id/results',
-    { config: { analysis: true }, schema: { tags, summary: 'Results per variant and metric, with warnings and a verdict (auto-promotes when the rule is met)', params: IdParams, response: { 200: ResultsSchema } } },
-    async (request) => experiments.results(authOf(request).workspaceId, request.params.id),
+    {
+      config: { analysis: true },
+      schema: {
+        tags,
+        summary: 'Results per variant and metric, with warnings and a verdict (auto-promotes when the rule is met)',
+        params: IdParams,
+        querystring: Type.Object({ methods: Type.Optional(Type.Union([Type.Literal('configured'), Type.Literal('all')], { default: 'configured', description: "configured: only the numbers of the experiment's method, which made the verdict; all: also the other methods' numbers (otherMethods)" })) }),
+        response: { 200: ResultsSchema },
+      },
+    },
+    async (request) => experiments.results(authOf(request).workspaceId, request.params.id, { methods: request.query.methods ?? 'configured' }),
   );
 
   app.post(

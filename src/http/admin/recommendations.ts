@@ -76,7 +76,10 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
     },
     async (request) => {
       const { strategy, profile, product, limit, group } = request.query;
-      return recommendations.recommend(authOf(request).workspaceId, { strategy, profileId: profile, product, limit, group });
+      const result = await recommendations.recommend(authOf(request).workspaceId, { strategy, profileId: profile, product, limit, group });
+      // The service serves anonymous slots for unknown visitors; a caller naming a profile means that one.
+      if (profile !== undefined && result.profile_id === null) throw new RapportError('not_found', `no profile "${profile}"; omit profile for recommendations without personalization`);
+      return result;
     },
   );
 

@@ -105,6 +105,49 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
     expect(report.scores.written).toBe(0);
   });
 
+  it('fails a refresh whose fit does not converge, writes no scores and keeps the previous ones', async () => {
+    const ingest = new IngestService({ database: store.database, partitions: 2, clock });
+    const events = shopEvents(300, 4, NOW);
+    for (let start = 0; start < events.length; start += 500) await ingest.ingest({ workspaceId: 'w', sourceId: null, receivedAt: NOW }, { items: events.slice(start, start + 500) });
+    await new Processor({ database: store.database, clock, batchSize: 1000 }).drain();
+    const scores = new ProfileScores({ database: store.database, clock });
+    const good = await new PredictiveService({ database: store.database, clock, scores }).refresh('w', { trigger: 'cli' });
+    expect(good.status).toBe('completed');
+    const profileRows = await store.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', 'w').execute();
+    const ids = profileRows.map((row) => row.profile_id);
+    const before = await scores.read('w', ids);
+    expect(before.size).toBe(300);
+
+    // A minute later, so the two reports sort by time on every dialect.
+    const starved = new PredictiveService({ database: store.database, clock: manualClock(NOW + 60_000), scores, options: { fitMaxIterations: 1 } });
+    const failed = await starved.refresh('w', { trigger: 'cli' });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toBe(
+      `BG/NBD fit did not converge (optimizer stopped with "max-iterations" after 1 iterations); no scores were written and the previous scores stay: profiles keep the scores of refresh ${good.id} (${good.startedAt})`,
+    );
+    expect(failed.report?.scores.written).toBe(0);
+    expect(failed.report?.clv.bgnbd.status).toBe('fitted');
+    expect(await scores.read('w', ids)).toEqual(before);
+    const [latest] = await starved.reports('w');
+    expect(latest).toMatchObject({ id: failed.id, status: 'failed' });
+  });
+
+  it('fails a refresh whose fit is degenerate before any refresh succeeded, and says profiles have no scores yet', async () => {
+    const ingest = new IngestService({ database: store.database, partitions: 1, clock });
+    const items: Record<string, unknown>[] = [];
+    // Repeat buyers on a regular beat up to yesterday and one-time buyers: nothing says anyone drops out.
+    for (let c = 0; c < 40; c += 1) for (let k = 0; k <= 5 + (c % 3); k += 1) items.push({ type: 'track', userId: `r${c}`, event: 'Order Completed', messageId: `r${c}-${k}`, timestamp: new Date(NOW - (1 + (100 + c) * (1 - k / (5 + (c % 3)))) * DAY_MS).toISOString(), properties: { total: 20 } });
+    for (let c = 0; c < 40; c += 1) items.push({ type: 'track', userId: `o${c}`, event: 'Order Completed', messageId: `o${c}`, timestamp: new Date(NOW - (2 + c) * DAY_MS).toISOString(), properties: { total: 20 } });
+    await ingest.ingest({ workspaceId: 'w', sourceId: null, receivedAt: NOW }, { items });
+    await new Processor({ database: store.database, clock, batchSize: 1000 }).drain();
+    const scores = new ProfileScores({ database: store.database, clock });
+    const view = await new PredictiveService({ database: store.database, clock, scores }).refresh('w', { trigger: 'api' });
+    expect(view.status).toBe('failed');
+    expect(view.error).toMatch(/^BG\/NBD fit is degenerate: \w+ = \S+ is (near zero|huge) .*; no scores were written and the previous scores stay: no earlier refresh succeeded, so profiles have no predictive scores yet$/);
+    const profileRows = await store.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', 'w').execute();
+    expect((await scores.read('w', profileRows.map((row) => row.profile_id))).size).toBe(0);
+  });
+
   it('refreshes each workspace from a durable scheduled job and reschedules it', async () => {
     const jobClock = manualClock(NOW);
     await insertWorkspace(store.database.db, { id: 'w', name: 'w', createdAt: NOW });

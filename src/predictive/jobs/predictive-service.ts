@@ -119,6 +119,15 @@ export class PredictiveService {
         const { report, scores } = runPipeline({ profiles, inventory, now: startedAt, options: this.#deps.options }, (phase, fraction) =>
           options.onProgress?.({ phase, done: Math.round(fraction * 100), total: 100 }),
         );
+        if (report.failure !== null) {
+          // Nothing is written: the profiles keep the scores of the last refresh that succeeded.
+          const previous = (await listPredictiveReports(database.db, workspaceId, 50)).find((row) => row.status === 'completed');
+          const kept = previous === undefined ? 'no earlier refresh succeeded, so profiles have no predictive scores yet' : `profiles keep the scores of refresh ${previous.id} (${new Date(previous.startedAt).toISOString()})`;
+          await finishPredictiveReport(database.db, workspaceId, id, { status: 'failed', finishedAt: clock.now(), report: JSON.stringify(report), error: `${report.failure}: ${kept}` });
+          const failed = await findPredictiveReport(database.db, workspaceId, id);
+          if (failed === undefined) throw new Error(`predictive report ${id} vanished`);
+          return toView(failed);
+        }
         const total = scores.reduce((sum, group) => sum + group.rows.length, 0);
         let done = 0;
         for (const group of scores) {
@@ -233,7 +242,7 @@ function safeJson(text: string): unknown {
 
 function toView(row: PredictiveReportRow): PredictiveReportView {
   let report: PredictiveReport | null = null;
-  if (row.status === 'completed') report = parseReport(row.report);
+  if (row.status !== 'running') report = parseReport(row.report);
   return {
     id: row.id,
     status: row.status,
