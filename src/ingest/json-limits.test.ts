@@ -13,6 +13,10 @@ describe('checkJsonLimits', () => {
     expect(checkJsonLimits({ properties: { items: [{ sku: 'a', price: 1.5 }], note: 'x\u0000y', ok: true, none: null } }, 'batch[0]')).toBeUndefined();
   });
 
+  it('takes an undefined property as absent, as JSON does (system events built in-process)', () => {
+    expect(checkJsonLimits({ properties: { coupon: undefined, message_id: 'msg_1' } }, 'batch[0]')).toBeUndefined();
+  });
+
   it('refuses nesting past the limit, however deep, without recursing', () => {
     expect(checkJsonLimits({ properties: nested(JSON_LIMITS.maxDepth - 2) }, '')).toBeUndefined();
     expect(checkJsonLimits({ properties: nested(JSON_LIMITS.maxDepth) }, 'batch[2]')).toMatchObject({ code: 'value_too_deep', field: expect.stringMatching(/^batch\[2\]\.properties(\.a)+$/) });

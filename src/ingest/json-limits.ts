@@ -55,6 +55,8 @@ export function checkJsonLimits(value: unknown, root: string): JsonProblem | und
     const { value: current, depth } = visit;
     // Strings need no walk: the 32 KB message limit, checked on the serialized message, bounds them.
     if (current === null || typeof current === 'boolean' || typeof current === 'string') continue;
+    // In-process callers (system events) may leave a property undefined: JSON drops it, so may we.
+    if (current === undefined) continue;
     if (typeof current === 'number') {
       // JSON has no NaN or Infinity; 1e400 parses to Infinity and would be stored as null.
       if (!Number.isFinite(current)) return { code: 'invalid_value', field: pathOf(visit, root), message: 'numbers must be finite (JSON has no NaN or Infinity; 1e400 overflows)' };
