@@ -41,7 +41,8 @@ describe.each(dialects)('large batches do not block the event loop (%s)', (diale
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ accepted: Math.min(count, MAX_BATCH_ITEMS) });
     console.info(`[${dialect}] ${count}-item batch: event loop blocked at most ${(delay.max / MS).toFixed(1)} ms (p99 ${(delay.percentile(99) / MS).toFixed(1)} ms)`);
-    // Generous against a shared CI machine; unsliced, a 10,000-item batch blocked ~1.8 s.
-    expect(delay.max / MS).toBeLessThan(250);
+    // Generous against a shared CI machine (234 ms seen at load 25 on 2 cores); unsliced, a
+    // 10,000-item batch blocked ~1.8 s.
+    expect(delay.max / MS).toBeLessThan(400);
   });
 });
