@@ -5,7 +5,7 @@ import { RapportError } from '../shared/errors.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress, type Progress } from './progress.js';
 import { helpText } from './command-help.js';
-import { resolvePeriod } from './dates.js';
+import { parseCliDate, resolvePeriod } from './dates.js';
 import { connectPlatform, type CliPlatform } from './platform.js';
 
 const USAGE = helpText('analytics');
@@ -14,9 +14,9 @@ const USAGE = helpText('analytics');
 export const DEFAULT_FUNNEL_STEPS = ['Product Viewed', 'Product Added', 'Order Completed'] as const;
 
 /** Each analysis: its API call, and whether it takes a period (from/to) in the body or the query. */
-const analyses: Readonly<Record<string, { method: 'GET' | 'POST'; path: string; period: 'body' | 'query' | 'none' }>> = {
+const analyses: Readonly<Record<string, { method: 'GET' | 'POST'; path: string; period: 'body' | 'query' | 'optional' | 'none' }>> = {
   funnel: { method: 'POST', path: '/api/v1/analytics/funnels', period: 'body' },
-  cohorts: { method: 'POST', path: '/api/v1/analytics/cohorts', period: 'none' },
+  cohorts: { method: 'POST', path: '/api/v1/analytics/cohorts', period: 'optional' },
   rfm: { method: 'POST', path: '/api/v1/analytics/rfm', period: 'none' },
   attribution: { method: 'POST', path: '/api/v1/analytics/attribution', period: 'body' },
   kpis: { method: 'GET', path: '/api/v1/analytics/kpis', period: 'query' },
@@ -68,12 +68,23 @@ export function analysisBody(command: string, options: AnalyticsOptions, now: nu
       body.set('steps', DEFAULT_FUNNEL_STEPS.map((event) => ({ event })));
     }
   }
+  const text = (key: string): string | undefined => {
+    const value = body.get(key);
+    if (value !== undefined && typeof value !== 'string') invalid(`--params: ${key} must be a date string such as "2026-11-01" or "30d"`);
+    return value;
+  };
+  // Other instants in --params (rfm's asOf and compareTo, cohorts' bounds) read the same forms.
+  for (const key of ['asOf', 'compareTo', ...(analysis?.period === 'optional' ? ['from', 'to'] : [])]) {
+    const value = key === 'from' ? (options.from ?? text(key)) : key === 'to' ? (options.to ?? text(key)) : text(key);
+    if (value === undefined) continue;
+    try {
+      body.set(key, parseCliDate(value, key, now));
+    } catch (error) {
+      invalid(error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (analysis?.period === 'optional') return body;
   if (analysis !== undefined && analysis.period !== 'none') {
-    const text = (key: string): string | undefined => {
-      const value = body.get(key);
-      if (value !== undefined && typeof value !== 'string') invalid(`--params: ${key} must be a date string such as "2026-11-01" or "30d"`);
-      return value;
-    };
     try {
       const period = resolvePeriod({ from: options.from ?? text('from'), to: options.to ?? text('to'), period: options.period }, now);
       body.set('from', period.from);

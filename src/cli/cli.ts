@@ -1,15 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
-import { migrateToLatest } from '../storage/migrator.js';
 import { systemClock } from '../shared/clock.js';
 import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { isImportKind, importKinds, type ImportFormat } from '../imports/import-job.js';
-import { replay } from '../processor/replay.js';
-import { IdentityRulesStore } from '../identity/identity-rules-store.js';
+import type { ImportFormat } from '../imports/import-job.js';
 import { createProgress } from './progress.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
@@ -124,6 +121,7 @@ async function migrate(): Promise<number> {
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
+    const { migrateToLatest } = await import('../storage/migrator.js');
     const applied = await migrateToLatest(database.db);
     process.stdout.write(applied.length === 0 ? 'Schema is up to date.\n' : `Applied ${applied.join(', ')}\n`);
   } finally {
@@ -197,6 +195,7 @@ async function importFile(args: string[]): Promise<number> {
     options: { workspace: { type: 'string', short: 'w' }, format: { type: 'string' }, 'default-country': { type: 'string' } },
   });
   const [kind, file] = positionals;
+  const { isImportKind, importKinds } = await import('../imports/import-job.js');
   if (kind === undefined || file === undefined || !isImportKind(kind)) {
     process.stderr.write(`rapport: usage: rapport import <${importKinds.join('|')}> FILE [--format csv|ndjson] [--workspace W] [--default-country XX]\n`);
     return 2;
@@ -214,7 +213,7 @@ async function importFile(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const rapport = await createRapport(config, { processor: 'off' });
+  const rapport = await createRapport(config, { processor: 'off', background: false });
   try {
     const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
     const totalBytes = fs.statSync(file).size;
@@ -250,6 +249,8 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
     const started = Date.now();
+    const { IdentityRulesStore } = await import('../identity/identity-rules-store.js');
+    const { replay } = await import('../processor/replay.js');
     const rules = new IdentityRulesStore({ database, clock: systemClock });
     await rules.refresh();
     const result = await replay(database, workspaceId, { batchSize: config.processorBatchSize, identityRules: rules.rulesFor, onProgress: (done, total) => bar.update(done, `of ${total}`) });

@@ -24,7 +24,7 @@ export async function experimentsCommand(args: string[]): Promise<number> {
     }
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { workspace: { type: 'string', short: 'w' }, file: { type: 'string' } } });
     const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
-    const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
+    const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
     try {
       const experiments = rapport.experiments;
       const key = () => positionals[0] ?? invalid('name the experiment (its key or id)');
