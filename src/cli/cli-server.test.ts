@@ -117,6 +117,10 @@ describe.each(dialects)('the CLI while a server runs (%s)', (dialect) => {
     const apiKpis: unknown = (await rapport.app.inject({ method: 'GET', url: `/api/v1/analytics/kpis?from=${from}T00:00:00.000Z&to=${new Date(Date.parse(to) + 86_400_000).toISOString()}`, headers: admin })).json();
     expect(JSON.parse(kpis.stdout)).toEqual(apiKpis);
 
+    const replay = await rapportCli(['replay'], env, filesDir);
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain('stop it first');
+
     const bad = await rapportCli(['analytics', 'kpis', '--from', '2026-13-01'], env, filesDir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--from: "2026-13-01" is not a date; use a date such as 2026-11-01, .*7d.*last-month/);

@@ -10,7 +10,7 @@ import type { ImportFormat } from '../imports/import-job.js';
 import { createProgress } from './progress.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
-import { missingStoreMessage } from './platform.js';
+import { missingStoreMessage, serverAnswers, serverUrl } from './platform.js';
 
 // Each command's module is loaded when it runs: a command served by a running server must not
 // pay for loading the whole platform.
@@ -245,6 +245,11 @@ async function replayCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string', short: 'w' } } });
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
   const config = loadConfig();
+  // Replay rewrites what the server's processor writes: never both at once.
+  if (await serverAnswers(serverUrl(config))) {
+    process.stderr.write(`rapport replay: a Rapport server answers at ${serverUrl(config)}; stop it first (replay rebuilds the profiles its processor writes), then run replay and start it again.\n`);
+    return 2;
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
