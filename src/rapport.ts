@@ -97,6 +97,8 @@ export interface RapportOptions {
   logger?: false;
   /** Where journeys send messages; default the channels module (or the recording sender with RAPPORT_JOURNEY_DELIVERY=record). */
   sender?: MessageSender;
+  /** false: no timers or background passes at all (identity rules refresh, retraining); CLI commands served in-process. */
+  background?: false;
 }
 
 /**
@@ -217,9 +219,9 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     },
   );
-  identityRules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
-  ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
-  recommendations.start();
+  if (options.background !== false) identityRules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
+  if (options.background !== false) ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
+  if (options.background !== false) recommendations.start();
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
   const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
   if (mode !== 'off') {

@@ -46,7 +46,7 @@ export async function channelsCommand(args: string[]): Promise<number> {
     return 0;
   }
   const workspaceId = values.workspace ?? 'default';
-  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
+  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
   const { messaging } = rapport;
   try {
     switch (action) {

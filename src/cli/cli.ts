@@ -1,27 +1,20 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { createRapport } from '../rapport.js';
+import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
-import { migrateToLatest } from '../storage/migrator.js';
 import { systemClock } from '../shared/clock.js';
 import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } from '../workspaces/workspace-service.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { isImportKind, importKinds, type ImportFormat } from '../imports/import-job.js';
-import { replay } from '../processor/replay.js';
-import { IdentityRulesStore } from '../identity/identity-rules-store.js';
+import type { ImportFormat } from '../imports/import-job.js';
 import { createProgress } from './progress.js';
-import { channelsCommand } from './channels.js';
-import { journeysCommand } from './journeys.js';
-import { recsCommand } from './recs.js';
-import { clvCommand, predictCommand } from './predict.js';
-import { experimentsCommand } from './experiments.js';
-import { segmentsCommand } from './segments.js';
-import { analyticsCommand } from './analytics.js';
-import { demoCommand } from './demo.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
+import { missingStoreMessage, serverAnswers, serverUrl } from './platform.js';
+
+// Each command's module is loaded when it runs: a command served by a running server must not
+// pay for loading the whole platform.
+const createRapport: typeof import('../rapport.js').createRapport = async (...args) => (await import('../rapport.js')).createRapport(...args);
 
 /** What runs each command; typed by the help table, so every command has help and vice versa. */
 const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
@@ -29,16 +22,16 @@ const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
   migrate: () => migrate(),
   keys,
   import: importFile,
-  demo: demoCommand,
+  demo: async (args) => (await import('./demo.js')).demoCommand(args),
   replay: replayCommand,
-  segments: segmentsCommand,
-  recs: recsCommand,
-  predict: predictCommand,
-  clv: clvCommand,
-  experiments: experimentsCommand,
-  journeys: journeysCommand,
-  analytics: analyticsCommand,
-  channels: channelsCommand,
+  segments: async (args) => (await import('./segments.js')).segmentsCommand(args),
+  recs: async (args) => (await import('./recs.js')).recsCommand(args),
+  predict: async (args) => (await import('./predict.js')).predictCommand(args),
+  clv: async (args) => (await import('./predict.js')).clvCommand(args),
+  experiments: async (args) => (await import('./experiments.js')).experimentsCommand(args),
+  journeys: async (args) => (await import('./journeys.js')).journeysCommand(args),
+  analytics: async (args) => (await import('./analytics.js')).analyticsCommand(args),
+  channels: async (args) => (await import('./channels.js')).channelsCommand(args),
   help: async (args) => help(args),
 };
 
@@ -57,6 +50,28 @@ function help(args: readonly string[]): number {
   return 0;
 }
 
+/** Takes `--data-dir DIR` (any command) out of the arguments: it stands for RAPPORT_DATA_DIR. */
+function takeDataDir(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    if (arg === '--') {
+      out.push(...args.slice(index));
+      break;
+    }
+    const inline = arg.startsWith('--data-dir=') ? arg.slice('--data-dir='.length) : undefined;
+    const next = arg === '--data-dir' ? args[index + 1] : undefined;
+    if (arg === '--data-dir' && (next === undefined || next.startsWith('-'))) throw new ConfigError('--data-dir needs a directory, e.g. --data-dir /var/lib/rapport');
+    if (inline === undefined && next === undefined) {
+      out.push(arg);
+      continue;
+    }
+    useDataDir(inline ?? next ?? '');
+    if (next !== undefined) index += 1;
+  }
+  return out;
+}
+
 /** Runs one CLI command; resolves to the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -64,7 +79,16 @@ export async function runCli(argv: string[]): Promise<number> {
     if (command === undefined || command === '--help' || command === '-h') return help([]);
     if (!isCommandName(command)) return help([command]);
     if (wantsHelp(rest)) return help([command, ...rest.filter((arg) => !arg.startsWith('-'))]);
-    return await runners[command](rest);
+    const args = takeDataDir(rest);
+    // Commands that create a store on purpose; the others refuse to start an empty one by mistake.
+    if (command !== 'start' && command !== 'demo' && command !== 'migrate' && command !== 'help') {
+      const refusal = missingStoreMessage(loadConfig(), storeLocationChosen(), command);
+      if (refusal !== undefined) {
+        process.stderr.write(refusal);
+        return 2;
+      }
+    }
+    return await runners[command](args);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`rapport: configuration error: ${error.message}\n`);
@@ -97,6 +121,7 @@ async function migrate(): Promise<number> {
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
   try {
+    const { migrateToLatest } = await import('../storage/migrator.js');
     const applied = await migrateToLatest(database.db);
     process.stdout.write(applied.length === 0 ? 'Schema is up to date.\n' : `Applied ${applied.join(', ')}\n`);
   } finally {
@@ -198,6 +223,7 @@ async function importFile(args: string[]): Promise<number> {
     options: { workspace: { type: 'string', short: 'w' }, format: { type: 'string' }, 'default-country': { type: 'string' } },
   });
   const [kind, file] = positionals;
+  const { isImportKind, importKinds } = await import('../imports/import-job.js');
   if (kind === undefined || file === undefined || !isImportKind(kind)) {
     process.stderr.write(`rapport: usage: rapport import <${importKinds.join('|')}> FILE [--format csv|ndjson] [--workspace W] [--default-country XX]\n`);
     return 2;
@@ -215,7 +241,7 @@ async function importFile(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const rapport = await createRapport(config, { processor: 'off' });
+  const rapport = await createRapport(config, { processor: 'off', background: false });
   try {
     const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
     const totalBytes = fs.statSync(file).size;
@@ -247,10 +273,17 @@ async function replayCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string', short: 'w' } } });
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
   const config = loadConfig();
+  // Replay rewrites what the server's processor writes: never both at once.
+  if (await serverAnswers(serverUrl(config))) {
+    process.stderr.write(`rapport replay: a Rapport server answers at ${serverUrl(config)}; stop it first (replay rebuilds the profiles its processor writes), then run replay and start it again.\n`);
+    return 2;
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
     const started = Date.now();
+    const { IdentityRulesStore } = await import('../identity/identity-rules-store.js');
+    const { replay } = await import('../processor/replay.js');
     const rules = new IdentityRulesStore({ database, clock: systemClock });
     await rules.refresh();
     const result = await replay(database, workspaceId, { batchSize: config.processorBatchSize, identityRules: rules.rulesFor, onProgress: (done, total) => bar.update(done, `of ${total}`) });

@@ -5,6 +5,8 @@ import { renderCommandHelp, type CommandHelp, type OptionHelp } from './help.js'
 const workspace: OptionHelp = ['-w, --workspace W', 'the workspace (default "default")'];
 const analyticsParams: readonly OptionHelp[] = [
   ['--params JSON', 'the analysis parameters, as in the API (/api/v1/analytics/...)'],
+  ['--from DATE, --to DATE', 'the period (default the last 30 days): 2026-11-01, 2026-11-01T18:00:00Z, 7d, 24h, today, yesterday, last-week, this-month, last-month'],
+  ['--period P', 'instead of --from/--to: 7d, 24h, today, yesterday, this-week, last-week, this-month, last-month'],
   ['--csv [TABLE]', 'print one result table as CSV instead of JSON (the first unless TABLE or --table names one)'],
   ['--table NAME', 'which table --csv prints'],
   ['--out FILE', 'write to FILE instead of standard output'],
@@ -282,17 +284,17 @@ export const commandHelp = {
   analytics: {
     summary: 'analytics replica and analyses: status, sync, rebuild, funnel, cohorts, rfm, attribution, kpis, maturity',
     args: '<action> [options]',
-    details: 'The replica file is <RAPPORT_DATA_DIR>/analytics.duckdb; one process opens it at a time, so run these with the\nserver stopped, or use the API (/api/v1/analytics/...) of the running server.',
+    details: 'With a server running, every action goes through its API (the server owns the replica <RAPPORT_DATA_DIR>/analytics.duckdb);\nwithout one, the replica is opened in this process. Periods default to the last 30 days (see docs/cli.md).',
     options: [workspace],
     actions: {
       status: { summary: 'the replica: events copied, lag behind the processor', example: 'analytics status' },
       sync: { summary: 'copy what the processor applied since the last pass', example: 'analytics sync' },
       rebuild: { summary: 'drop the replica and copy the whole event log again (progress bar)', example: 'analytics rebuild' },
       funnel: {
-        args: '--params JSON [--csv [TABLE]] [--out FILE]',
-        summary: 'a funnel: per-step conversion, drop-off, time to convert',
-        options: analyticsParams,
-        example: `analytics funnel --params '{"steps":[{"event":"Product Viewed"},{"event":"Order Completed"}],"from":"2026-11-01T00:00:00Z","to":"2026-12-01T00:00:00Z"}'`,
+        args: '[--steps A,B,C] [--from DATE] [--to DATE] [--params JSON] [--csv [TABLE]] [--out FILE]',
+        summary: 'a funnel: per-step conversion, drop-off, time to convert (default steps Product Viewed, Product Added, Order Completed)',
+        options: [['--steps A,B,C', 'the event names of the steps, 2 to 10, separated by commas'], ...analyticsParams],
+        example: `analytics funnel --steps "Product Viewed,Order Completed" --from last-month`,
       },
       cohorts: { args: '--params JSON [--csv [TABLE]] [--out FILE]', summary: 'cohorts by first purchase, signup or first visit', options: analyticsParams, example: `analytics cohorts --params '{}' --csv` },
       rfm: {
@@ -301,12 +303,12 @@ export const commandHelp = {
         options: analyticsParams,
         example: `analytics rfm --params '{"write":true}'`,
       },
-      attribution: { args: '--params JSON [--csv [TABLE]] [--out FILE]', summary: 'orders, revenue and conversion per channel, source or campaign', options: analyticsParams, example: `analytics attribution --params '{"from":"2026-11-01T00:00:00Z","to":"2026-12-01T00:00:00Z"}'` },
+      attribution: { args: '--params JSON [--csv [TABLE]] [--out FILE]', summary: 'orders, revenue and conversion per channel, source or campaign', options: analyticsParams, example: 'analytics attribution --from 2026-11-01 --to 2026-11-30' },
       kpis: {
-        args: '--params JSON [--csv [TABLE]] [--out FILE]',
-        summary: 'KPI report for a period against the reference values',
+        args: '[--from DATE] [--to DATE] [--period P] [--csv [TABLE]] [--out FILE]',
+        summary: 'KPI report for a period (default the last 30 days) against the reference values',
         options: analyticsParams,
-        example: `analytics kpis --params '{"from":"2026-11-01T00:00:00Z","to":"2026-12-01T00:00:00Z"}'`,
+        example: 'analytics kpis --period last-month',
       },
       maturity: { args: '[--csv [TABLE]] [--out FILE]', summary: 'digital maturity stage and next steps', options: analyticsParams, example: 'analytics maturity' },
     },

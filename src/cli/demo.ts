@@ -13,6 +13,7 @@ import { openDatabase } from '../storage/database.js';
 import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
 import { helpText } from './command-help.js';
 import { createProgress, type Progress } from './progress.js';
+import { serverAnswers, serverUrl, temporaryAdminToken } from './platform.js';
 
 /** The write key the demo sends with: a source of its own, so its events are told apart. */
 const DEMO_SOURCE = 'Demo shop';
@@ -78,28 +79,13 @@ function parseDemoArgs(args: string[], now: number): DemoArgs {
   };
 }
 
-/** Where the configured server listens (a wildcard bind is reached on loopback). */
-export function serverUrl(config: Pick<Config, 'host' | 'port'>): string {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
-}
-
-async function serverAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
-
 /** The demo source's write key (created once) and a temporary admin token, from the shared store. */
 async function credentialsFrom(workspaces: WorkspaceService, workspaceId: string): Promise<{ credentials: DemoCredentials; tokenId: string }> {
   if ((await workspaces.getWorkspace(workspaceId)) === undefined) invalid(`no workspace "${workspaceId}"; leave out --workspace to use "${DEFAULT_WORKSPACE}"`);
   const keys = await workspaces.listWriteKeys(workspaceId);
   const key = keys.find((entry) => entry.name === DEMO_SOURCE && entry.revokedAt === null) ?? (await workspaces.createWriteKey(workspaceId, DEMO_SOURCE));
-  const token = await workspaces.createAdminToken(workspaceId, 'rapport demo (revoked when the demo ends)');
-  return { credentials: { writeKey: key.key, adminToken: token.plain }, tokenId: token.token.id };
+  const { adminToken, tokenId } = await temporaryAdminToken(workspaces, workspaceId, 'rapport demo');
+  return { credentials: { writeKey: key.key, adminToken }, tokenId };
 }
 
 /** History, processing and the starter setup, with progress on the terminal. */

@@ -24,15 +24,18 @@ export async function experimentsCommand(args: string[]): Promise<number> {
     }
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { workspace: { type: 'string', short: 'w' }, file: { type: 'string' } } });
     const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
-    const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
+    const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
     try {
       const experiments = rapport.experiments;
       const key = () => positionals[0] ?? invalid('name the experiment (its key or id)');
       const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
       switch (action) {
-        case 'list':
-          for (const experiment of await experiments.list(workspaceId)) process.stdout.write(`${experiment.key}\t${experiment.status}\t${experiment.winner ?? '-'}\t${experiment.name}\n`);
+        case 'list': {
+          const list = await experiments.list(workspaceId);
+          if (list.length === 0) process.stdout.write('No experiments yet. Create one with: rapport experiments create --file experiment.json (see rapport experiments create --help)\n');
+          for (const experiment of list) process.stdout.write(`${experiment.key}\t${experiment.status}\t${experiment.winner ?? '-'}\t${experiment.name}\n`);
           return 0;
+        }
         case 'create': {
           if (values.file === undefined) invalid('give the definition with --file F.json');
           const input: unknown = JSON.parse(fs.readFileSync(values.file, 'utf8'));

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './cli.js';
 
+// `rapport segments list | head`: a reader that leaves early is no error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

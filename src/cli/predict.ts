@@ -151,7 +151,7 @@ export async function predictCommand(args: string[]): Promise<number> {
     return 2;
   }
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
-  const rapport = await createRapport(loadConfig(), { processor: 'off' });
+  const rapport = await createRapport(loadConfig(), { processor: 'off', background: false });
   try {
     let bar: Progress | undefined;
     let phase: RefreshPhase | undefined;

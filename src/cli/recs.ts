@@ -113,7 +113,7 @@ async function evalCommand(args: string[]): Promise<number> {
 
 async function trainCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string', short: 'w' } } });
-  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
+  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
   try {
     const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
     if ((await rapport.workspaces.getWorkspace(workspaceId)) === undefined) invalid(`no workspace "${workspaceId}"`);

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
-import { createRapport, type Rapport } from '../rapport.js';
+import { field } from '../demo/demo-api.js';
+import type { Rapport } from '../rapport.js';
 import type { Segment } from '../segments/segment-service.js';
 import { RapportError } from '../shared/errors.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';
+import { connectPlatform, type CliPlatform } from './platform.js';
 
 const USAGE = helpText('segments');
 
@@ -25,7 +27,18 @@ function line(segment: Segment): string {
   return `${segment.id}  ${segment.kind.padEnd(7)}  ${String(segment.members).padStart(8)} members  ${status.padEnd(16)}  ${segment.name}`;
 }
 
-/** Runs every pending backfill in the foreground with a progress bar. */
+/** A segment as the API answers it (a narrow adapter: the server's response schema guarantees the shape). */
+function asSegment(body: unknown): Segment {
+  if (typeof body !== 'object' || body === null || !('id' in body) || !('kind' in body)) throw new RapportError('unavailable', `unexpected answer: ${JSON.stringify(body)}`);
+  return body as Segment;
+}
+
+function listOf(body: unknown, key: string): unknown[] {
+  const value = field(body, key);
+  return Array.isArray(value) ? value : [];
+}
+
+/** Runs every pending backfill in the foreground with a progress bar (in-process: no server backfills). */
 async function backfill(rapport: Rapport, workspaceId: string): Promise<void> {
   for (const segment of await rapport.segments.list(workspaceId)) {
     if (segment.status !== 'backfilling') continue;
@@ -42,8 +55,11 @@ async function backfill(rapport: Rapport, workspaceId: string): Promise<void> {
   }
 }
 
+const EMPTY_LIST = 'No segments yet. Create one with: rapport segments create "Bought twice" --condition \'{"type":"computed","key":"orders","op":"gte","value":2}\'';
+
 /**
- * `rapport segments ...`: manage segments from the command line.
+ * `rapport segments ...`: manage segments from the command line, through the running server's
+ * API when one answers, else in this process (see platform.ts).
  * @example await segmentsCommand(['list']);
  */
 export async function segmentsCommand(args: string[]): Promise<number> {
@@ -58,77 +74,89 @@ export async function segmentsCommand(args: string[]): Promise<number> {
     return 0;
   }
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
-  const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false });
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const need = (value: string | undefined, what: string): string => {
     if (value === undefined) throw new RapportError('invalid_request', `segments ${action} needs ${what}`);
     return value;
   };
+  let platform: CliPlatform | undefined;
   try {
-    const { segments } = rapport;
+    platform = await connectPlatform(loadConfig(), workspaceId, 'rapport segments');
+    const { call, rapport } = platform;
+    const id = (value: string | undefined) => encodeURIComponent(need(value, 'an ID'));
+    /** The segment's line; in-process, after running the backfill the server would run. */
+    const settled = async (body: unknown): Promise<string> => {
+      const segment = asSegment(body);
+      if (rapport === undefined) return line(segment);
+      await backfill(rapport, workspaceId);
+      return line(asSegment(await call('GET', `/api/v1/segments/${encodeURIComponent(segment.id)}`, 'reading the segment')));
+    };
     switch (action) {
-      case 'list':
-        for (const segment of await segments.list(workspaceId)) out(line(segment));
-        return 0;
-      case 'show':
-        out(JSON.stringify(await segments.get(workspaceId, need(first, 'an ID')), null, 2));
-        return 0;
-      case 'create': {
-        const created = await segments.create(workspaceId, { name: need(first, 'a NAME'), condition: readCondition(values.condition) });
-        await backfill(rapport, workspaceId);
-        out(line(await segments.get(workspaceId, created.id)));
+      case 'list': {
+        const segments = listOf(await call('GET', '/api/v1/segments', 'listing segments'), 'segments').map(asSegment);
+        if (segments.length === 0) out(EMPTY_LIST);
+        for (const segment of segments) out(line(segment));
         return 0;
       }
+      case 'show':
+        out(JSON.stringify(await call('GET', `/api/v1/segments/${id(first)}`, 'reading the segment'), null, 2));
+        return 0;
+      case 'create':
+        out(await settled(await call('POST', '/api/v1/segments', 'creating the segment', { body: { name: need(first, 'a NAME'), condition: readCondition(values.condition) } })));
+        return 0;
       case 'edit': {
-        const edited = await segments.update(workspaceId, need(first, 'an ID'), { name: values.name, condition: values.condition === undefined ? undefined : readCondition(values.condition) });
-        await backfill(rapport, workspaceId);
-        out(line(await segments.get(workspaceId, edited.id)));
+        const body = { ...(values.name === undefined ? {} : { name: values.name }), ...(values.condition === undefined ? {} : { condition: readCondition(values.condition) }) };
+        out(await settled(await call('PATCH', `/api/v1/segments/${id(first)}`, 'editing the segment', { body })));
         return 0;
       }
       case 'estimate':
-        out(JSON.stringify(await segments.estimate(workspaceId, readCondition(values.condition)), null, 2));
+        out(JSON.stringify(await call('POST', '/api/v1/segments/estimate', 'estimating the condition', { body: { condition: readCondition(values.condition) } }), null, 2));
         return 0;
       case 'retargeting': {
         const days = Number(need(first, 'DAYS'));
-        const created = await segments.createRetargeting(workspaceId, { days });
-        await backfill(rapport, workspaceId);
-        out(line(await segments.get(workspaceId, created.id)));
+        if (!Number.isInteger(days) || days < 1) throw new RapportError('invalid_request', `DAYS must be a whole number of days from 1 to 3650, got "${first ?? ''}"`);
+        out(await settled(await call('POST', '/api/v1/segments/retargeting', 'creating the audience', { body: { days } })));
         return 0;
       }
       case 'static':
-        out(line(await segments.createStatic(workspaceId, { name: need(first, 'a NAME') })));
+        out(line(asSegment(await call('POST', '/api/v1/segments/static', 'creating the list', { body: { name: need(first, 'a NAME') } }))));
         return 0;
       case 'upload': {
         const file = need(second, 'a FILE');
         if (!fs.existsSync(file)) throw new RapportError('invalid_request', `no such file: ${file}`);
-        const result = await segments.uploadList(workspaceId, need(first, 'an ID'), fs.createReadStream(file), values.replace === true ? 'replace' : 'add');
-        out(`${result.rows} rows, ${result.matched} profiles matched, ${result.entered} entered, ${result.exited} exited`);
-        for (const miss of result.unmatched.slice(0, 20)) out(`  line ${miss.line}: ${miss.reason}`);
+        const result = await call('POST', `/api/v1/segments/${id(first)}/members${values.replace === true ? '?mode=replace' : ''}`, 'uploading the list', { csv: fs.readFileSync(file, 'utf8') });
+        out(`${String(field(result, 'rows'))} rows, ${String(field(result, 'matched'))} profiles matched, ${String(field(result, 'entered'))} entered, ${String(field(result, 'exited'))} exited`);
+        for (const miss of listOf(result, 'unmatched').slice(0, 20)) out(`  line ${String(field(miss, 'line'))}: ${String(field(miss, 'reason'))}`);
         return 0;
       }
       case 'members': {
-        const id = need(first, 'an ID');
+        const segmentId = id(first);
         if (values.csv === true) {
-          for await (const chunk of segments.exportCsv(workspaceId, id)) process.stdout.write(chunk);
+          process.stdout.write(String(await call('GET', `/api/v1/segments/${segmentId}/members.csv`, 'exporting the members')));
           return 0;
         }
         let cursor: string | undefined;
+        let count = 0;
         do {
-          const page = await segments.members(workspaceId, id, { cursor, limit: 1000 });
-          for (const member of page.members) out(`${member.profileId}  ${member.enteredAt}`);
-          cursor = page.nextCursor ?? undefined;
+          const page = await call('GET', `/api/v1/segments/${segmentId}/members?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, 'listing the members');
+          for (const member of listOf(page, 'members')) out(`${String(field(member, 'profileId'))}  ${String(field(member, 'enteredAt'))}`);
+          count += listOf(page, 'members').length;
+          const next = field(page, 'nextCursor');
+          cursor = typeof next === 'string' ? next : undefined;
         } while (cursor !== undefined);
+        if (count === 0) out(`No members in ${first ?? ''} yet.`);
         return 0;
       }
       case 'explain':
-        out(JSON.stringify(await segments.explain(workspaceId, need(first, 'an ID'), need(second, 'a PROFILE_ID')), null, 2));
+        out(JSON.stringify(await call('GET', `/api/v1/segments/${id(first)}/explain/${encodeURIComponent(need(second, 'a PROFILE_ID'))}`, 'explaining the membership'), null, 2));
         return 0;
       case 'delete':
-        await segments.delete(workspaceId, need(first, 'an ID'));
+        await call('DELETE', `/api/v1/segments/${id(first)}`, 'deleting the segment');
         out(`deleted ${first ?? ''}`);
         return 0;
       case 'backfill':
-        await backfill(rapport, workspaceId);
+        if (rapport === undefined) out(`The server at ${platform.url} backfills in the background; "rapport segments list" shows the progress.`);
+        else await backfill(rapport, workspaceId);
         return 0;
       default:
         process.stderr.write(`rapport: unknown segments action "${action}"\n\n${USAGE}\n`);
@@ -140,6 +168,6 @@ export async function segmentsCommand(args: string[]): Promise<number> {
     for (const issue of error.issues) process.stderr.write(`  ${issue.field}: ${issue.message}\n`);
     return 2;
   } finally {
-    await rapport.close();
+    await platform?.close();
   }
 }

@@ -244,3 +244,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 export function testDatabaseUrl(env: Env = process.env): string | undefined {
   return env.RAPPORT_TEST_DATABASE_URL?.trim() || undefined;
 }
+
+/** Whether the store was named (RAPPORT_DATA_DIR or RAPPORT_DATABASE_URL) rather than defaulted to ./data. */
+export function storeLocationChosen(env: Env = process.env): boolean {
+  return Boolean(env.RAPPORT_DATA_DIR?.trim() || env.RAPPORT_DATABASE_URL?.trim());
+}
+
+/** The CLI's `--data-dir DIR`: what every later `loadConfig()` of this process reads as RAPPORT_DATA_DIR. */
+export function useDataDir(dir: string, env: Env = process.env): void {
+  env.RAPPORT_DATA_DIR = path.resolve(dir);
+}

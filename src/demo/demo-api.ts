@@ -8,13 +8,15 @@ export interface DemoResponse {
   body: unknown;
 }
 
+export type DemoMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /**
  * The demo talks to Rapport only as a client would: the Segment-compatible ingest API with a
  * write key, the admin API with a token, the public pixel and redirect links. One function, two
  * transports: HTTP to a running server, or `inject` into an app in this process.
  */
 export interface DemoApi {
-  request(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, options?: { auth?: DemoAuth; body?: unknown }): Promise<DemoResponse>;
+  request(method: DemoMethod, path: string, options?: { auth?: DemoAuth; body?: unknown; csv?: string }): Promise<DemoResponse>;
 }
 
 export interface DemoCredentials {
@@ -22,9 +24,10 @@ export interface DemoCredentials {
   adminToken: string;
 }
 
-function headers(credentials: DemoCredentials, auth: DemoAuth, body: unknown): Record<string, string> {
+function headers(credentials: DemoCredentials, auth: DemoAuth, body: unknown, csv?: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (body !== undefined) out['content-type'] = 'application/json';
+  if (csv !== undefined) out['content-type'] = 'text/csv';
   if (auth === 'write') out.authorization = `Basic ${Buffer.from(`${credentials.writeKey}:`).toString('base64')}`;
   if (auth === 'admin') out.authorization = `Bearer ${credentials.adminToken}`;
   return out;
@@ -49,8 +52,9 @@ export function httpDemoApi(baseUrl: string, credentials: DemoCredentials): Demo
     async request(method, path, options = {}) {
       const response = await fetch(`${base}${path}`, {
         method,
-        headers: headers(credentials, options.auth ?? 'admin', options.body),
+        headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.csv === undefined ? {} : { body: options.csv }),
         redirect: 'manual',
         signal: AbortSignal.timeout(60_000),
       });
@@ -61,7 +65,7 @@ export function httpDemoApi(baseUrl: string, credentials: DemoCredentials): Demo
 
 /** What the in-process transport needs of an app: Fastify's `inject` (the demo knows no HTTP framework). */
 export interface InjectableApp {
-  inject(options: { method: 'GET' | 'POST' | 'PUT' | 'PATCH'; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+  inject(options: { method: DemoMethod; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
 }
 
 /**
@@ -74,8 +78,9 @@ export function injectDemoApi(app: InjectableApp, credentials: DemoCredentials):
       const response = await app.inject({
         method,
         url: path,
-        headers: headers(credentials, options.auth ?? 'admin', options.body),
+        headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
         ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+        ...(options.csv === undefined ? {} : { payload: options.csv }),
       });
       return { status: response.statusCode, body: parse(response.body) };
     },

@@ -18,6 +18,31 @@ function isNulRefusal(error: unknown): boolean {
   return (error.code === '22021' && error.message.includes('0x00')) || error.code === '22P05';
 }
 
+type AjvIssue = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * Ajv reports a value outside a union of literals as one "must be equal to constant" per choice
+ * plus "must match a schema in anyOf": this folds them into one issue listing the allowed values.
+ */
+export function collapseChoices(issues: readonly AjvIssue[]): AjvIssue[] {
+  const allowed = new Map<string, string[]>();
+  for (const issue of issues) {
+    const values = issue.keyword === 'const' ? [issue.params.allowedValue] : issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues) ? issue.params.allowedValues : [];
+    for (const value of values) allowed.set(issue.instancePath, [...(allowed.get(issue.instancePath) ?? []), JSON.stringify(value)]);
+  }
+  const out: AjvIssue[] = [];
+  for (const issue of issues) {
+    const choices = allowed.get(issue.instancePath);
+    // The union above the choices ("must match a schema in anyOf") says nothing more.
+    if (issue.keyword === 'anyOf' && [...allowed.keys()].some((path) => path.startsWith(`${issue.instancePath}/`))) continue;
+    if (choices === undefined) out.push(issue);
+    else if (!out.some((kept) => kept.instancePath === issue.instancePath && kept.keyword === 'enum')) {
+      out.push({ ...issue, keyword: 'enum', params: { allowedValues: [...new Set(choices)] }, message: `must be one of ${[...new Set(choices)].join(', ')}` });
+    }
+  }
+  return out;
+}
+
 /**
  * The one place errors become HTTP responses: registry errors keep their code and message,
  * Fastify's own errors (schema validation, body limits) are mapped to registry codes, and
@@ -31,7 +56,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       status = error.status;
       body = { error: { code: error.code, message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) } };
     } else if (isFastifyError(error) && error.validation !== undefined) {
-      const issues: FieldIssue[] = error.validation.map((issue) => ({
+      const issues: FieldIssue[] = collapseChoices(error.validation).map((issue) => ({
         field:
           `${error.validationContext ?? 'body'}${issue.instancePath.replace(/\//g, '.')}` +
           (typeof issue.params.missingProperty === 'string' ? `.${issue.params.missingProperty}` : '') +
