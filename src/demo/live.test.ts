@@ -52,6 +52,7 @@ describe.each(dialects)('the demo against a server (%s)', (dialect) => {
     const populated = await populateDemo(api, demo, { settleMs: 300 });
     expect(populated.history?.rejected).toBe(0);
     expect(populated.starter.filter((item) => item.kind === 'journey').map((item) => item.created)).toEqual(starterRecipes.map(() => true));
+    expect(populated.starter.find((item) => item.kind === 'brand')).toMatchObject({ name: 'Rapport Demo Shop', created: true });
 
     const liveStart = Date.now();
     const controller = new AbortController();

@@ -3,7 +3,7 @@ import { expectStatus, field, type DemoApi } from './demo-api.js';
 
 /** One thing the starter setup installs, and whether this run created it or found it. */
 export interface StarterItem {
-  kind: 'segment' | 'journey' | 'experiment' | 'scores';
+  kind: 'brand' | 'segment' | 'journey' | 'experiment' | 'scores';
   name: string;
   id: string;
   created: boolean;
@@ -82,15 +82,33 @@ function nextTenOClock(now: number): string {
   return day.toISOString();
 }
 
+/** The demo shop's brand (the generator's catalog lives at demo.rapport.shop). */
+const DEMO_BRAND = {
+  shopName: 'Rapport Demo Shop',
+  shopUrl: 'https://demo.rapport.shop',
+  colors: { primary: '#2f6fed', text: '#1f2933', background: '#f5f7fa' },
+  postalAddress: 'Rapport Demo Shop, 1 Market Street, 1000 Brussels, Belgium',
+  senderName: 'Rapport Demo Shop',
+  senderEmail: 'hello@demo.rapport.shop',
+};
+
 /**
  * Installs the demo's starter setup through the admin API, idempotently (found by name or key,
- * never created twice): segments, RFM scores and a Champions segment, the abandoned-cart,
+ * never created twice): the shop's brand, segments, RFM scores and a Champions segment, the abandoned-cart,
  * welcome, price-drop and win-back journeys (active, with their templates and coupon pools),
  * and a running A/B test.
  * @example const items = await installStarterSetup(api, { now: Date.now() });
  */
 export async function installStarterSetup(api: DemoApi, options: { now: number }): Promise<StarterItem[]> {
   const items: StarterItem[] = [];
+  // The shop's brand first: every email, page and report of the demo carries it.
+  const brand = expectStatus(await api.request('GET', '/api/v1/settings/brand'), [200], 'reading the brand');
+  if (field(brand, 'shopUrl') === null) {
+    expectStatus(await api.request('PUT', '/api/v1/settings/brand', { body: DEMO_BRAND }), [200], 'setting the demo brand');
+    items.push({ kind: 'brand', name: DEMO_BRAND.shopName, id: 'brand', created: true });
+  } else {
+    items.push({ kind: 'brand', name: String(field(brand, 'shopName')), id: 'brand', created: false });
+  }
   const segments = list(expectStatus(await api.request('GET', '/api/v1/segments'), [200], 'listing segments'), 'segments');
   const segmentNamed = (name: string) => segments.find((segment) => field(segment, 'name') === name);
   const addSegment = async (name: string, condition: unknown) => {

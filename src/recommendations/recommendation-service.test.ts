@@ -71,4 +71,26 @@ describe.each(dialects)('recommendations before any model (%s)', (dialect) => {
     expect((await on.recommend('ws', { strategy: 'new-arrivals', limit: 1 })).training_id).toBe(training?.id);
     await on.stop();
   });
+
+  it('a model trained before the shop had a catalog does not hide the catalog, and is retrained once there is one', async () => {
+    const recs = new RecommendationService({ database: store.database, clock, partitions: 1 });
+    // The first start trains on an empty workspace (another workspace id: no products there).
+    const empty = await recs.train('empty-shop');
+    expect(empty.status).toBe('succeeded');
+    const none = await recs.recommend('empty-shop', { strategy: 'for-you', limit: 3 });
+    expect(none.items).toEqual([]);
+    // No catalog yet: the empty model is not retrained on every request.
+    expect(await recs.listTrainings('empty-shop')).toHaveLength(1);
+    // The demo (or an import) fills the catalog afterwards: serving falls back to it at once.
+    const catalog = new CatalogService({ database: store.database, events: new IngestService({ database: store.database, partitions: 1, clock }), clock });
+    expect((await catalog.upsertProducts('empty-shop', [{ id: 'p1', name: 'Linen Shirt', price: 40, inventory: 5 }])).errors).toEqual([]);
+    const filled = await recs.recommend('empty-shop', { strategy: 'for-you', limit: 3 });
+    expect(filled.items.map((item) => [item.id, item.strategy])).toEqual([['p1', 'new-arrivals']]);
+    const trainings = await recs.listTrainings('empty-shop');
+    expect(trainings.map((training) => training.trigger)).toContain('first-request');
+    const retrained = await recs.train('empty-shop');
+    expect(retrained.status).toBe('succeeded');
+    expect((await recs.recommend('empty-shop', { strategy: 'new-arrivals', limit: 3 })).training_id).toBe(retrained.id);
+    await recs.stop();
+  });
 });

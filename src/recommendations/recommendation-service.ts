@@ -438,7 +438,8 @@ export class RecommendationService {
     const loaded = this.loaded.get(workspaceId);
     // Never wait on a training here (a send renders through this within its render limit): start
     // one in the background and serve the newest in-stock products until a model exists.
-    if (loaded === undefined) return this.untrained(workspaceId, slot, limit);
+    // A model trained before the shop had a catalog (at the first start) knows no product.
+    if (loaded === undefined || loaded.models.report.products === 0) return this.untrained(workspaceId, slot, limit, loaded !== undefined);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
     const { db, dialect } = this.deps.database;
@@ -493,11 +494,15 @@ export class RecommendationService {
     };
   }
 
-  /** The answer before any model exists: the newest in-stock products, while a training starts. */
-  private async untrained(workspaceId: string, slot: RecommendationSlot, limit: number): Promise<RecommendationResult> {
-    if (!this.training.has(workspaceId)) this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
+  /**
+   * The answer before a useful model exists: the newest in-stock products, while a training
+   * starts. `emptyModel`: the model there was trained on no catalog, so it is retrained only
+   * once the catalog has products (not on every request of a shop that has none yet).
+   */
+  private async untrained(workspaceId: string, slot: RecommendationSlot, limit: number, emptyModel = false): Promise<RecommendationResult> {
     const exclude = slot.product === undefined ? [] : [slot.product];
     const products = await repo.readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
+    if (!this.training.has(workspaceId) && (!emptyModel || products.length > 0)) this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
     return {
       recommendation_id: `rec.new-arrivals.${randomSuffix()}`,
       strategy: slot.strategy,
