@@ -504,8 +504,9 @@ export class ChannelService implements MessageSender {
         return { ok: true, rendered: await render(watched) };
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
-        const stalled = /render limit exceeded/i.test(lastError) && this.stalls.stalledSince(started);
-        if (!lookupFailed && !stalled) return { ok: false, reason: permanentRenderReason(lastError), attempts: attempt };
+        const overLimit = error instanceof RapportError && error.code === 'template_render_limit';
+        const stalled = overLimit && this.stalls.stalledSince(started);
+        if (!lookupFailed && !stalled) return { ok: false, reason: permanentRenderReason(lastError, overLimit), attempts: attempt };
         this.deps.logger?.warn({ attempt, error: lastError }, stalled ? 'render hit its time limit while the server was busy' : 'render attempt failed on a lookup');
         if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
       }
@@ -712,10 +713,11 @@ export class ChannelService implements MessageSender {
 
 /**
  * Why a render failed for good, in words that say what to change in the template.
- * @example permanentRenderReason('memory alloc limit exceeded, line:1, col:1') // 'render_limit: ...'
+ * `overLimit`: the render failed with `template_render_limit` (time, output or allocation).
+ * @example permanentRenderReason('rendering took more than 1000 ms', true) // 'render_limit: ...'
  */
-export function permanentRenderReason(message: string): string {
-  if (/limit exceeded/i.test(message)) return `render_limit: the template exceeded its render time or memory limit (${message}); permanent, not retried: shorten its loops or lookups`;
+export function permanentRenderReason(message: string, overLimit: boolean): string {
+  if (overLimit) return `render_limit: the template exceeded its render time or memory limit (${message}); permanent, not retried: shorten its loops or lookups`;
   return `render_error: ${message} (permanent, not retried: fix the template)`;
 }
 

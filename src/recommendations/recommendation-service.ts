@@ -448,8 +448,7 @@ export class RecommendationService {
     let recent: Interaction[] = [];
     let groups: string[] = [];
     if (slot.profileId !== undefined) {
-      let [profile] = await loadProfiles(db, dialect, workspaceId, [slot.profileId]);
-      if (profile?.mergedInto != null) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+      const profile = await this.profileOf(workspaceId, slot.profileId);
       if (profile !== undefined) {
         profileId = profile.id;
         state = profile.state;
@@ -494,19 +493,31 @@ export class RecommendationService {
     };
   }
 
+  /** The profile a recommendation is for, followed to its survivor when it was merged away. */
+  private async profileOf(workspaceId: string, id: string): Promise<Awaited<ReturnType<typeof loadProfiles>>[number] | undefined> {
+    const { db, dialect } = this.deps.database;
+    let [profile] = await loadProfiles(db, dialect, workspaceId, [id]);
+    if (profile?.mergedInto != null) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+    return profile;
+  }
+
   /**
    * The answer before a useful model exists: the newest in-stock products, while a training
    * starts. `emptyModel`: the model there was trained on no catalog, so it is retrained only
    * once the catalog has products (not on every request of a shop that has none yet).
    */
   private async untrained(workspaceId: string, slot: RecommendationSlot, limit: number, emptyModel = false): Promise<RecommendationResult> {
+    const train = () => this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
+    // Started before the read below, so the training is on record as soon as this answers.
+    if (!emptyModel && !this.training.has(workspaceId)) void train();
     const exclude = slot.product === undefined ? [] : [slot.product];
     const products = await repo.readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
-    if (!this.training.has(workspaceId) && (!emptyModel || products.length > 0)) this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
+    if (emptyModel && products.length > 0 && !this.training.has(workspaceId)) void train();
     return {
       recommendation_id: `rec.new-arrivals.${randomSuffix()}`,
       strategy: slot.strategy,
-      profile_id: slot.profileId ?? null,
+      // Null for an unknown profile, as a trained answer says (the route answers 404 on it).
+      profile_id: slot.profileId === undefined ? null : ((await this.profileOf(workspaceId, slot.profileId))?.id ?? null),
       items: products.map((product, rank) => ({ ...product, strategy: 'new-arrivals', score: Math.round((1 / (rank + 1)) * 1e6) / 1e6, pinned: false })),
       training_id: null,
       trained_at: null,

@@ -159,6 +159,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       ['/api/v1/experiments/', owned.experimentId],
       ['/api/v1/predictive/reports/', 'pred_alpha'],
       ['/api/v1/messages/', owned.messageId],
+      ['/api/v1/outbox/', owned.messageId],
       ['/api/v1/channels/webhooks/', owned.webhookId],
       ['/api/v1/templates/', owned.templateId],
       ['/api/v1/coupons/pools/', owned.poolId],
