@@ -118,7 +118,7 @@ describe('interactive API reference page (headless Chromium)', () => {
     expect((await fetch(`${base}/api/v1/segments`)).status).toBe(401);
   });
 
-  it('renders the document with no request leaving the server', async () => {
+  it('renders the document and the Condition schema of POST /segments with no request leaving the server', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const foreign: string[] = [];
@@ -133,6 +133,16 @@ describe('interactive API reference page (headless Chromium)', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'reference.png') });
     expect(await page.locator('.opblock-tag').first().textContent()).toContain('recommendations');
+    // Swagger UI renders only the operations near the viewport; a deep link opens one.
+    const linked = await context.newPage();
+    linked.on('pageerror', (error) => errors.push(error.message));
+    await linked.goto(`${base}/api/v1/docs#/segments/post_api_v1_segments`);
+    const operation = linked.locator('#operations-segments-post_api_v1_segments');
+    await operation.locator('.body-param, .opblock-section-request-body').first().waitFor({ timeout: 20_000 });
+    expect(await operation.innerText()).toContain('"conditions"');
+    await operation.locator('.opblock-section-request-body').getByText('Schema', { exact: true }).click();
+    await expect.poll(async () => operation.innerText()).toContain('Condition');
+    await linked.screenshot({ path: path.join(ARTIFACTS, 'segments-post.png') });
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
