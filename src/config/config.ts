@@ -97,7 +97,75 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * One environment setting: how `loadConfig` reads it and how docs/configuration.md describes it
+ * (`npm run docs:config` writes that page from this table). Adding a setting is one entry here
+ * plus the line in `loadConfig` that reads it.
+ */
+export type Setting =
+  | { env: string; type: 'integer'; default: number; min: number; max: number; description: string; defaultText?: string }
+  | { env: string; type: 'choice'; values: readonly string[]; default: string; description: string }
+  | { env: string; type: 'boolean'; default: boolean; description: string }
+  | { env: string; type: 'text'; default: string | undefined; description: string; defaultText?: string; secret?: boolean };
+
+interface IntegerSetting {
+  env: string;
+  default: number;
+  min: number;
+  max: number;
+}
+
+export const settings = {
+  port: { env: 'PORT', type: 'integer', default: 4000, min: 0, max: 65535, description: 'HTTP port' },
+  host: { env: 'HOST', type: 'text', default: '127.0.0.1', description: 'Interface to bind (`0.0.0.0` to serve other machines)' },
+  dataDir: { env: 'RAPPORT_DATA_DIR', type: 'text', default: './data', description: 'Where the embedded SQLite store (`rapport.db`) and its side files live' },
+  databaseUrl: { env: 'RAPPORT_DATABASE_URL', type: 'text', default: undefined, description: '`postgres://...` or `postgresql://...`: use PostgreSQL instead of SQLite', secret: true },
+  bootstrapWriteKey: { env: 'RAPPORT_BOOTSTRAP_WRITE_KEY', type: 'text', default: undefined, defaultText: '(random)', description: 'Write key created for workspace `default` on first start', secret: true },
+  bootstrapAdminToken: { env: 'RAPPORT_BOOTSTRAP_ADMIN_TOKEN', type: 'text', default: undefined, defaultText: '(random)', description: 'Admin token created for workspace `default` on first start', secret: true },
+  logLevel: { env: 'RAPPORT_LOG_LEVEL', type: 'choice', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: '`debug` also logs every request' },
+  partitions: { env: 'RAPPORT_PARTITIONS', type: 'integer', default: 1, min: 1, max: 1024, defaultText: '`1` on SQLite, `8` on PostgreSQL', description: "Event-log partitions (hash of the event's first identifier); workers split them on PostgreSQL" },
+  sqliteSynchronous: { env: 'RAPPORT_SQLITE_SYNCHRONOUS', type: 'choice', values: ['NORMAL', 'FULL'], default: 'NORMAL', description: '`NORMAL` survives a process crash; `FULL` also a power cut, slower' },
+  processor: { env: 'RAPPORT_PROCESSOR', type: 'choice', values: ['thread', 'inline', 'off'], default: 'thread', description: 'Where the event processor runs: `thread` (a worker thread, its own core; also `1`/`true`/`on`/`yes`), `inline` (the HTTP thread), `off` (API-only replicas; also `0`/`false`/`no`)' },
+  processorBatchSize: { env: 'RAPPORT_PROCESSOR_BATCH', type: 'integer', default: 2000, min: 1, max: 100000, description: 'Events per processor transaction' },
+  processorLingerMs: { env: 'RAPPORT_PROCESSOR_LINGER_MS', type: 'integer', default: 25, min: 0, max: 10000, description: 'Pause after a pass that caught up, so the next transaction carries more events' },
+  eventRetentionDays: { env: 'RAPPORT_EVENT_RETENTION_DAYS', type: 'integer', default: 0, min: 0, max: 100000, description: 'Days of raw events to keep in the log; `0` keeps them forever' },
+  eventCompactAfterMinutes: { env: 'RAPPORT_EVENT_COMPACT_AFTER_MINUTES', type: 'integer', default: 10, min: 0, max: 525_600, description: 'Minutes after which processed event payloads are stored compacted (SQLite); `0` turns it off' },
+  trustProxy: { env: 'RAPPORT_TRUST_PROXY', type: 'boolean', default: false, description: 'Trust `X-Forwarded-*` headers (client IP, host) from a proxy or load balancer in front' },
+  smtpUrl: { env: 'RAPPORT_SMTP_URL', type: 'text', default: undefined, description: '`smtp://user:pass@host:587` or `smtps://...`: email provider (journeys, reports); email is off without it', secret: true },
+  smtpFrom: { env: 'RAPPORT_SMTP_FROM', type: 'text', default: 'Rapport <reports@localhost>', description: 'From header of email Rapport sends (reports)' },
+  analyticsSyncMs: { env: 'RAPPORT_ANALYTICS_SYNC_MS', type: 'integer', default: 5000, min: 0, max: 86_400_000, description: 'How often the DuckDB replica follows the event log (ms); `0`: only when an analysis asks' },
+  recsRetrainMinutes: { env: 'RAPPORT_RECS_RETRAIN_MINUTES', type: 'integer', default: 360, min: 0, max: 525_600, description: 'Minutes between retrainings of the recommendation models; `0`: only on demand' },
+  journeyDelivery: { env: 'RAPPORT_JOURNEY_DELIVERY', type: 'choice', values: ['channels', 'record'], default: 'channels', description: '`channels`: journeys render and send; `record`: they only record what they would send (dry run)' },
+  publicUrl: { env: 'RAPPORT_PUBLIC_URL', type: 'text', default: undefined, defaultText: '`http://HOST:PORT`', description: 'The address customers reach Rapport at: tracking links, unsubscribe pages, callbacks' },
+  linkSecret: { env: 'RAPPORT_LINK_SECRET', type: 'text', default: undefined, defaultText: '(random, kept in `<data dir>/link-secret`)', description: 'HMAC key of tracking, unsubscribe and confirmation links; at least 32 characters', secret: true },
+  twilioBaseUrl: { env: 'RAPPORT_TWILIO_BASE_URL', type: 'text', default: 'https://api.twilio.com', description: 'Base URL of the Twilio-compatible SMS API' },
+  twilioAccountSid: { env: 'RAPPORT_TWILIO_ACCOUNT_SID', type: 'text', default: undefined, description: 'SMS account; SMS is on when this, the auth token and `RAPPORT_SMS_FROM` are all set', secret: true },
+  twilioAuthToken: { env: 'RAPPORT_TWILIO_AUTH_TOKEN', type: 'text', default: undefined, description: 'SMS auth token', secret: true },
+  smsFrom: { env: 'RAPPORT_SMS_FROM', type: 'text', default: undefined, description: 'Sender number of SMS' },
+  vapidKeysFile: { env: 'RAPPORT_VAPID_KEYS_FILE', type: 'text', default: undefined, defaultText: '`<data dir>/vapid.json`', description: 'Where the web-push VAPID key pair lives (created on first use)' },
+  vapidSubject: { env: 'RAPPORT_VAPID_SUBJECT', type: 'text', default: 'mailto:admin@localhost', description: 'Contact sent to push services' },
+  emailDoubleOptIn: { env: 'RAPPORT_EMAIL_DOUBLE_OPT_IN', type: 'boolean', default: false, description: 'Email marketing needs a confirmed (double) opt-in' },
+  sendAttempts: { env: 'RAPPORT_SEND_ATTEMPTS', type: 'integer', default: 4, min: 1, max: 10, description: 'Provider attempts per send before it is recorded as failed' },
+  sendBackoffMs: { env: 'RAPPORT_SEND_BACKOFF_MS', type: 'integer', default: 500, min: 0, max: 60_000, description: 'First backoff between send attempts (ms), doubled each time' },
+  emailEventsSecret: { env: 'RAPPORT_EMAIL_EVENTS_SECRET', type: 'text', default: undefined, description: 'Standard Webhooks secret (`whsec_...`) the email provider signs bounce/complaint callbacks with', secret: true },
+  // Generous rate-limit defaults: above Segment's recommended 1,000 requests/s per workspace and
+  // above what the benchmarks send from one address; operators and tests set tighter ones.
+  rateIngestIp: { env: 'RAPPORT_RATE_INGEST_IP', type: 'integer', default: 5000, min: 0, max: 1_000_000, description: 'Tracking requests (/v1/*) per second per client address; `0` = no limit (see docs/ingest-limits.md)' },
+  rateIngestIpBurst: { env: 'RAPPORT_RATE_INGEST_IP_BURST', type: 'integer', default: 20_000, min: 1, max: 10_000_000, defaultText: '`20000`, or the rate if larger', description: 'Burst of that bucket' },
+  rateIngestKey: { env: 'RAPPORT_RATE_INGEST_KEY', type: 'integer', default: 5000, min: 0, max: 1_000_000, description: 'Authenticated tracking requests per second per write key; `0` = no limit' },
+  rateIngestKeyBurst: { env: 'RAPPORT_RATE_INGEST_KEY_BURST', type: 'integer', default: 20_000, min: 1, max: 10_000_000, defaultText: '`20000`, or the rate if larger', description: 'Burst of that bucket' },
+  rateAdminToken: { env: 'RAPPORT_RATE_ADMIN_TOKEN', type: 'integer', default: 200, min: 0, max: 1_000_000, description: 'Admin API requests per second per admin token; `0` = no limit' },
+  rateAdminTokenBurst: { env: 'RAPPORT_RATE_ADMIN_TOKEN_BURST', type: 'integer', default: 2000, min: 1, max: 10_000_000, defaultText: '`2000`, or the rate if larger', description: 'Burst of that bucket' },
+  outboxKeep: { env: 'RAPPORT_OUTBOX_KEEP', type: 'integer', default: 1000, min: 1, max: 1_000_000, description: 'Built-in email outbox (no SMTP): messages kept per workspace' },
+  outboxDays: { env: 'RAPPORT_OUTBOX_DAYS', type: 'integer', default: 14, min: 1, max: 3650, description: 'Built-in email outbox: days a message is kept' },
+  outboundAllow: { env: 'RAPPORT_OUTBOUND_ALLOW', type: 'text', default: undefined, description: 'Comma-separated IP ranges outbound calls (webhooks, push, SMS, segment sync) may reach although private, e.g. `10.0.0.0/8` (docs/outbound.md); the operator\'s choice, never a workspace\'s' },
+  secretKey: { env: 'RAPPORT_SECRET_KEY', type: 'text', default: undefined, defaultText: '(random, kept in `<data dir>/secret-key`)', description: '32-byte key (64 hex characters or base64) sealing destination secrets at rest', secret: true },
+  secretKeysOld: { env: 'RAPPORT_SECRET_KEYS_OLD', type: 'text', default: undefined, description: 'Comma-separated earlier keys, still opening values sealed before a rotation', secret: true },
+  testDatabaseUrl: { env: 'RAPPORT_TEST_DATABASE_URL', type: 'text', default: undefined, description: 'Tests only: a PostgreSQL server to run the dialect suites on', secret: true },
+} as const satisfies Record<string, Setting>;
+
+function integer(env: Env, setting: IntegerSetting, fallback: number = setting.default): number {
+  const { env: name, min, max } = setting;
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -107,61 +175,70 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(env: Env, setting: { env: string; values: readonly T[]; default: T }): T {
+  const { env: name, values: allowed } = setting;
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return setting.default;
   const match = allowed.find((option) => option === raw.trim().toUpperCase() || option === raw.trim().toLowerCase());
   if (match === undefined) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return match;
 }
 
-function flag(env: Env, name: string, fallback: boolean): boolean {
+function flag(env: Env, setting: { env: string; default: boolean }): boolean {
+  const name = setting.env;
   const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return setting.default;
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'off', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+/** A text setting, trimmed; empty counts as unset. */
+function text<D extends string | undefined>(env: Env, setting: { env: string; default: D }): string | D {
+  return env[setting.env]?.trim() || setting.default;
+}
+
 function processorMode(env: Env): Config['processor'] {
-  const raw = env.RAPPORT_PROCESSOR?.trim().toLowerCase();
+  const name = settings.processor.env;
+  const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '' || ['thread', '1', 'true', 'on', 'yes'].includes(raw)) return 'thread';
   if (raw === 'inline') return 'inline';
   if (['off', '0', 'false', 'no'].includes(raw)) return 'off';
-  throw new ConfigError(`RAPPORT_PROCESSOR must be thread, inline or off, got "${env.RAPPORT_PROCESSOR}"`);
+  throw new ConfigError(`${name} must be thread, inline or off, got "${env[name]}"`);
 }
 
 function smtpUrl(env: Env): string | undefined {
-  const raw = env.RAPPORT_SMTP_URL?.trim() || undefined;
-  if (raw !== undefined && !/^smtps?:\/\//.test(raw)) throw new ConfigError(`RAPPORT_SMTP_URL must start with smtp:// or smtps://, got "${raw.replace(/\/\/[^@/]*@/, '//***@')}"`);
+  const raw = text(env, settings.smtpUrl);
+  if (raw !== undefined && !/^smtps?:\/\//.test(raw)) throw new ConfigError(`${settings.smtpUrl.env} must start with smtp:// or smtps://, got "${raw.replace(/\/\/[^@/]*@/, '//***@')}"`);
   return raw;
 }
 
 /** Channel settings (issue 5); secrets are never echoed in errors. */
 function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twilio' | 'vapidKeysFile' | 'vapidSubject' | 'emailDoubleOptIn' | 'sendAttempts' | 'sendBackoffMs' | 'emailEventsSecret'> {
-  const port = integer(env, 'PORT', 4000, 0, 65535);
-  const publicUrl = (env.RAPPORT_PUBLIC_URL?.trim() || `http://${env.HOST?.trim() || '127.0.0.1'}:${port}`).replace(/\/$/, '');
+  const port = integer(env, settings.port);
+  const publicUrl = (text(env, settings.publicUrl) ?? `http://${text(env, settings.host)}:${port}`).replace(/\/$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`RAPPORT_PUBLIC_URL must be an http(s) URL such as https://rapport.shop.com, got "${publicUrl}"`);
-  const linkSecret = env.RAPPORT_LINK_SECRET?.trim() || undefined;
+  const linkSecret = text(env, settings.linkSecret);
   if (linkSecret !== undefined && linkSecret.length < 32) throw new ConfigError('RAPPORT_LINK_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)');
-  const accountSid = env.RAPPORT_TWILIO_ACCOUNT_SID?.trim() || undefined;
-  const authToken = env.RAPPORT_TWILIO_AUTH_TOKEN?.trim() || undefined;
-  const from = env.RAPPORT_SMS_FROM?.trim() || undefined;
+  const accountSid = text(env, settings.twilioAccountSid);
+  const authToken = text(env, settings.twilioAuthToken);
+  const from = text(env, settings.smsFrom);
   const configured = [accountSid, authToken, from].filter((value) => value !== undefined).length;
   if (configured > 0 && configured < 3) throw new ConfigError('SMS needs RAPPORT_TWILIO_ACCOUNT_SID, RAPPORT_TWILIO_AUTH_TOKEN and RAPPORT_SMS_FROM together');
-  const baseUrl = env.RAPPORT_TWILIO_BASE_URL?.trim() || 'https://api.twilio.com';
+  const baseUrl = text(env, settings.twilioBaseUrl);
   if (!/^https?:\/\//.test(baseUrl)) throw new ConfigError(`RAPPORT_TWILIO_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
-  const eventsSecret = env.RAPPORT_EMAIL_EVENTS_SECRET?.trim() || undefined;
+  const eventsSecret = text(env, settings.emailEventsSecret);
   if (eventsSecret !== undefined && !eventsSecret.startsWith('whsec_')) throw new ConfigError('RAPPORT_EMAIL_EVENTS_SECRET must be a Standard Webhooks secret starting with whsec_');
+  const vapidKeysFile = text(env, settings.vapidKeysFile);
   return {
     publicUrl,
     linkSecret,
     twilio: accountSid !== undefined && authToken !== undefined && from !== undefined ? { baseUrl, accountSid, authToken, from } : undefined,
-    vapidKeysFile: env.RAPPORT_VAPID_KEYS_FILE?.trim() ? path.resolve(env.RAPPORT_VAPID_KEYS_FILE.trim()) : undefined,
-    vapidSubject: env.RAPPORT_VAPID_SUBJECT?.trim() || 'mailto:admin@localhost',
-    emailDoubleOptIn: flag(env, 'RAPPORT_EMAIL_DOUBLE_OPT_IN', false),
-    sendAttempts: integer(env, 'RAPPORT_SEND_ATTEMPTS', 4, 1, 10),
-    sendBackoffMs: integer(env, 'RAPPORT_SEND_BACKOFF_MS', 500, 0, 60_000),
+    vapidKeysFile: vapidKeysFile !== undefined ? path.resolve(vapidKeysFile) : undefined,
+    vapidSubject: text(env, settings.vapidSubject),
+    emailDoubleOptIn: flag(env, settings.emailDoubleOptIn),
+    sendAttempts: integer(env, settings.sendAttempts),
+    sendBackoffMs: integer(env, settings.sendBackoffMs),
     emailEventsSecret: eventsSecret,
   };
 }
@@ -169,10 +246,10 @@ function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twi
 /** The outbound path's allow list and the keys sealing secrets at rest (docs/outbound.md). */
 function outboundConfig(env: Env): Pick<Config, 'outboundAllow' | 'secretKey' | 'secretKeysOld'> {
   const list = (name: string): string[] => (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  const outboundAllow = list('RAPPORT_OUTBOUND_ALLOW');
+  const outboundAllow = list(settings.outboundAllow.env);
   for (const entry of outboundAllow) if (parseRange(entry) === undefined) throw new ConfigError(`RAPPORT_OUTBOUND_ALLOW entries are IP ranges such as 10.0.0.0/8 or 127.0.0.1/32, got "${entry}"`);
-  const secretKey = env.RAPPORT_SECRET_KEY?.trim() || undefined;
-  const secretKeysOld = list('RAPPORT_SECRET_KEYS_OLD');
+  const secretKey = text(env, settings.secretKey);
+  const secretKeysOld = list(settings.secretKeysOld.env);
   const keys = [...(secretKey === undefined ? [] : [{ name: 'RAPPORT_SECRET_KEY', key: secretKey }]), ...secretKeysOld.map((key) => ({ name: 'RAPPORT_SECRET_KEYS_OLD', key }))];
   for (const { name, key } of keys) {
     try {
@@ -184,18 +261,16 @@ function outboundConfig(env: Env): Pick<Config, 'outboundAllow' | 'secretKey' | 
   return { outboundAllow, secretKey, secretKeysOld };
 }
 
-function rateLimit(env: Env, name: string, perSecond: number, burst: number): RateLimit {
-  const rate = integer(env, name, perSecond, 0, 1_000_000);
-  return { perSecond: rate, burst: integer(env, `${name}_BURST`, Math.max(burst, rate), 1, 10_000_000) };
+function rateLimit(env: Env, rate: IntegerSetting, burst: IntegerSetting): RateLimit {
+  const perSecond = integer(env, rate);
+  return { perSecond, burst: integer(env, burst, Math.max(burst.default, perSecond)) };
 }
 
-// Generous defaults: above Segment's recommended 1,000 requests/s per workspace and above what
-// the benchmarks send from one address; operators and tests set tighter ones.
 function rateLimitConfig(env: Env): RateLimits {
   return {
-    ingestPerIp: rateLimit(env, 'RAPPORT_RATE_INGEST_IP', 5000, 20_000),
-    ingestPerWriteKey: rateLimit(env, 'RAPPORT_RATE_INGEST_KEY', 5000, 20_000),
-    adminPerToken: rateLimit(env, 'RAPPORT_RATE_ADMIN_TOKEN', 200, 2000),
+    ingestPerIp: rateLimit(env, settings.rateIngestIp, settings.rateIngestIpBurst),
+    ingestPerWriteKey: rateLimit(env, settings.rateIngestKey, settings.rateIngestKeyBurst),
+    adminPerToken: rateLimit(env, settings.rateAdminToken, settings.rateAdminTokenBurst),
   };
 }
 
@@ -204,35 +279,35 @@ function rateLimitConfig(env: Env): RateLimits {
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
-  const databaseUrl = env.RAPPORT_DATABASE_URL?.trim() || undefined;
+  const databaseUrl = text(env, settings.databaseUrl);
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`RAPPORT_DATABASE_URL must start with postgres:// or postgresql://, got "${databaseUrl}"`);
   }
   const config: Config = {
-    port: integer(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST?.trim() || '127.0.0.1',
-    dataDir: path.resolve(env.RAPPORT_DATA_DIR?.trim() || './data'),
+    port: integer(env, settings.port),
+    host: text(env, settings.host),
+    dataDir: path.resolve(text(env, settings.dataDir)),
     databaseUrl,
-    bootstrapWriteKey: env.RAPPORT_BOOTSTRAP_WRITE_KEY?.trim() || undefined,
-    bootstrapAdminToken: env.RAPPORT_BOOTSTRAP_ADMIN_TOKEN?.trim() || undefined,
-    logLevel: oneOf(env, 'RAPPORT_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    bootstrapWriteKey: text(env, settings.bootstrapWriteKey),
+    bootstrapAdminToken: text(env, settings.bootstrapAdminToken),
+    logLevel: oneOf(env, settings.logLevel),
     // One process owns a SQLite store, so partitions only add commits there; PostgreSQL
     // workers split partitions between them.
-    partitions: integer(env, 'RAPPORT_PARTITIONS', databaseUrl === undefined ? 1 : 8, 1, 1024),
-    sqliteSynchronous: oneOf(env, 'RAPPORT_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    partitions: integer(env, settings.partitions, databaseUrl === undefined ? 1 : 8),
+    sqliteSynchronous: oneOf(env, settings.sqliteSynchronous),
     processor: processorMode(env),
-    processorBatchSize: integer(env, 'RAPPORT_PROCESSOR_BATCH', 2000, 1, 100000),
-    processorLingerMs: integer(env, 'RAPPORT_PROCESSOR_LINGER_MS', 25, 0, 10000),
-    eventRetentionDays: integer(env, 'RAPPORT_EVENT_RETENTION_DAYS', 0, 0, 100000),
-    eventCompactAfterMinutes: integer(env, 'RAPPORT_EVENT_COMPACT_AFTER_MINUTES', 10, 0, 525_600),
-    trustProxy: flag(env, 'RAPPORT_TRUST_PROXY', false),
+    processorBatchSize: integer(env, settings.processorBatchSize),
+    processorLingerMs: integer(env, settings.processorLingerMs),
+    eventRetentionDays: integer(env, settings.eventRetentionDays),
+    eventCompactAfterMinutes: integer(env, settings.eventCompactAfterMinutes),
+    trustProxy: flag(env, settings.trustProxy),
     smtpUrl: smtpUrl(env),
-    smtpFrom: env.RAPPORT_SMTP_FROM?.trim() || 'Rapport <reports@localhost>',
-    outboxKeep: integer(env, 'RAPPORT_OUTBOX_KEEP', 1000, 1, 1_000_000),
-    outboxDays: integer(env, 'RAPPORT_OUTBOX_DAYS', 14, 1, 3650),
-    analyticsSyncMs: integer(env, 'RAPPORT_ANALYTICS_SYNC_MS', 5000, 0, 86_400_000),
-    recsRetrainMinutes: integer(env, 'RAPPORT_RECS_RETRAIN_MINUTES', 360, 0, 525_600),
-    journeyDelivery: oneOf(env, 'RAPPORT_JOURNEY_DELIVERY', ['channels', 'record'] as const, 'channels'),
+    smtpFrom: text(env, settings.smtpFrom),
+    outboxKeep: integer(env, settings.outboxKeep),
+    outboxDays: integer(env, settings.outboxDays),
+    analyticsSyncMs: integer(env, settings.analyticsSyncMs),
+    recsRetrainMinutes: integer(env, settings.recsRetrainMinutes),
+    journeyDelivery: oneOf(env, settings.journeyDelivery),
     ...channelConfig(env),
     ...outboundConfig(env),
     rateLimits: rateLimitConfig(env),
@@ -242,7 +317,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
 /** The PostgreSQL URL for the dialect test runs, if any (tests read it through here too). */
 export function testDatabaseUrl(env: Env = process.env): string | undefined {
-  return env.RAPPORT_TEST_DATABASE_URL?.trim() || undefined;
+  return text(env, settings.testDatabaseUrl);
 }
 
 /** Whether the store was named (RAPPORT_DATA_DIR or RAPPORT_DATABASE_URL) rather than defaulted to ./data. */

@@ -7,6 +7,7 @@ import { RapportError } from '../shared/errors.js';
 import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
 import { registerErrorHandler } from './errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { apiReferenceRoutes, documentRoute, nameSchemaComponents } from './openapi.js';
 import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
 import { publicChannelRoutes } from './public/channels.js';
@@ -83,6 +84,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     },
     // The tracking API follows Segment's spec (shared/ingest-spec.md), not this document.
     hideUntagged: true,
+    transform: documentRoute,
+    transformObject: (document) => ('openapiObject' in document ? nameSchemaComponents(document.openapiObject) : document.swaggerObject),
   });
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
@@ -95,5 +98,6 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await apiReferenceRoutes(app);
   return app;
 }

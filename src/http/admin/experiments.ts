@@ -5,6 +5,7 @@ import { ExperimentInputSchema } from '../../experiments/definition.js';
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import { minimumDetectableEffect, power, sampleSizePerVariant } from '../../experiments/stats/power.js';
 import { RapportError } from '../../shared/errors.js';
+import { documentedAs } from '../openapi.js';
 import { authOf } from './auth.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
@@ -17,7 +18,7 @@ export const ExperimentSchema = Type.Object(
     name: Type.String(),
     status: Status,
     winner: Type.Union([Type.String(), Type.Null()]),
-    definition: Type.Object({}, { additionalProperties: true, description: 'The validated definition, defaults filled in' }),
+    definition: documentedAs(Type.Object({}, { additionalProperties: true, description: 'The validated definition, defaults filled in' }), ExperimentInputSchema),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

@@ -2,21 +2,26 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { JourneyService } from '../../journeys/journey-service.js';
+import { JourneyDefinitionSchema } from '../../journeys/definition.js';
 import { JourneyWorkspaceSettingsSchema } from '../../journeys/workspace-settings.js';
 import { recipeNeeds, recipes } from '../../journeys/recipes.js';
 import { RapportError } from '../../shared/errors.js';
+import { documentedAs } from '../openapi.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]);
 // The definition is validated by the service (it names the bad node), so the route takes any object.
-const DefinitionBody = Type.Object({}, { additionalProperties: true, description: 'A journey definition (see the JourneyDefinition schema in the README)' });
+const DefinitionBody = documentedAs(
+  Type.Object({}, { additionalProperties: true, description: 'A journey definition (docs/journeys-language.md); an invalid one is answered 400 naming each bad node' }),
+  JourneyDefinitionSchema,
+);
 const JourneyView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   status: Status,
   version: Type.Integer(),
-  definition: Type.Unknown(),
+  definition: documentedAs(Type.Unknown(), JourneyDefinitionSchema),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

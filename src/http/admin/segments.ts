@@ -2,15 +2,19 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { conditionTypes } from '../../segments/condition.js';
+import { ConditionSchema, conditionTypes } from '../../segments/condition.js';
 import type { SegmentService } from '../../segments/segment-service.js';
 import { WebhookDestinationSchema } from '../../segments/webhook.js';
 import { RapportError } from '../../shared/errors.js';
+import { documentedAs } from '../openapi.js';
 import { authOf } from './auth.js';
 
-const ConditionBody = Type.Unknown({
-  description: `A condition tree. Node types: ${conditionTypes.join(', ')}. An invalid tree is answered 400 with the path of each bad node in issues[].field (e.g. conditions[1].window.unit).`,
-});
+const ConditionBody = documentedAs(
+  Type.Unknown({
+    description: `A condition tree (docs/conditions.md). Node types: ${conditionTypes.join(', ')}. An invalid tree is answered 400 with the path of each bad node in issues[].field (e.g. conditions[1].window.unit).`,
+  }),
+  ConditionSchema,
+);
 
 const SegmentSchema = Type.Object(
   {
@@ -18,7 +22,7 @@ const SegmentSchema = Type.Object(
     name: Type.String(),
     description: Type.String(),
     kind: Type.Union([Type.Literal('dynamic'), Type.Literal('static')]),
-    condition: Type.Unknown(),
+    condition: documentedAs(Type.Unknown(), Type.Union([ConditionSchema, Type.Null()], { description: 'null for a static list' })),
     version: Type.Integer(),
     status: Type.Union([Type.Literal('backfilling'), Type.Literal('live'), Type.Literal('failed')]),
     backfill: Type.Object({
