@@ -271,7 +271,7 @@ export class ChannelService implements MessageSender {
     if (profile === undefined) return this.finish(workspaceId, record, undefined, { status: 'suppressed', reason: 'no_profile' });
 
     const provider = this.deps.providers[request.channel];
-    if (provider === undefined) return this.finish(workspaceId, record, profile, { status: 'failed', reason: `no_provider:${request.channel} (configure it, see README "Channels")` });
+    if (provider === undefined) return this.finish(workspaceId, record, profile, { status: 'failed', reason: `no_provider:${request.channel} (configure it, see docs/modules/channels.md)` });
 
     let resolved;
     try {

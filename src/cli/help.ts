@@ -52,7 +52,7 @@ export function renderOverview(commands: Readonly<Record<string, CommandHelp>>):
   const lines = ['Usage: rapport <command> [options]', '', 'Commands:'];
   lines.push(...column(Object.entries(commands).map(([name, help]) => [name, help.summary])));
   lines.push('', 'Run "rapport <command> --help" for its options and examples, "rapport <command> <action> --help" for one action.');
-  lines.push('Configuration comes from the environment (RAPPORT_DATA_DIR, RAPPORT_DATABASE_URL, PORT, ...); see README.md.');
+  lines.push('Configuration comes from the environment (RAPPORT_DATA_DIR, RAPPORT_DATABASE_URL, PORT, ...); see docs/configuration.md.');
   lines.push('Every command takes --data-dir DIR (instead of RAPPORT_DATA_DIR). With a server running, commands go through its API (docs/cli.md).');
   return `${lines.join('\n')}\n`;
 }

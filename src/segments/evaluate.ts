@@ -34,7 +34,7 @@ export interface SegmentSubject {
   memberships: ReadonlySet<string>;
 }
 
-/** Lifecycle thresholds (documented in the README's segments section). */
+/** Lifecycle thresholds (documented in docs/modules/segments.md). */
 export const lifecycleRules = {
   /** A cart or checkout untouched this long, with no order since, is abandoned. */
   abandonedAfterMs: 60 * 60 * 1000,
