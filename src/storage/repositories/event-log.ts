@@ -4,7 +4,7 @@ import type { Database, Tx } from '../database.js';
 import type { EventsTable } from '../schema.js';
 import type { TrackingMessage } from '../../ingest/message.js';
 import { sliceYielder } from '../../shared/yield-slices.js';
-import { compressPayload, payloadText, type StoredPayload } from '../payload-codec.js';
+import { compressPayload, payloadText, type PayloadColumns, type StoredPayload } from '../payload-codec.js';
 
 /** One event ready to append; `payload` is the JSON of the normalized message. */
 export interface AppendRow {
@@ -453,15 +453,8 @@ export async function compactEventPayloads(database: Database, before: number, l
   return pass;
 }
 
-interface PayloadRow {
+interface PayloadRow extends PayloadColumns {
   seq: number;
-  type: string;
-  message_id: string;
-  user_id: string | null;
-  anonymous_id: string | null;
-  event: string | null;
-  timestamp: number;
-  received_at: number;
   source_id: string | null;
   payload: StoredPayload;
 }
