@@ -149,7 +149,7 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
     const request = { workspaceId: 'default', profileId: String(profiles.get('default')), channel: 'inbox' as const, templateId: String(created.body.id), idempotencyKey: 'heavy-1', purpose: 'transactional' as const };
     const result = await server.rapport.messaging.channels.send(request);
     expect(result.status).toBe('failed');
-    expect(result.reason).toMatch(/^render_error: rendering took more than 1000 ms/);
+    expect(result.reason).toMatch(/^render_limit: .*rendering took more than 1000 ms.*permanent, not retried/);
     // The same key again is the same, final answer: nothing is rendered or sent a second time.
     expect(await server.rapport.messaging.channels.send(request)).toEqual(result);
   });
