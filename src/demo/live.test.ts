@@ -53,6 +53,7 @@ describe.each(dialects)('the demo against a server (%s)', (dialect) => {
     expect(populated.history?.rejected).toBe(0);
     expect(populated.starter.filter((item) => item.kind === 'journey').map((item) => item.created)).toEqual(starterRecipes.map(() => true));
     expect(populated.starter.find((item) => item.kind === 'brand')).toMatchObject({ name: 'Rapport Demo Shop', created: true });
+    expect(populated.starter.find((item) => item.name.startsWith('Predictions'))).toMatchObject({ kind: 'scores', created: true, id: expect.stringMatching(/^pred_/) });
 
     const liveStart = Date.now();
     const controller = new AbortController();

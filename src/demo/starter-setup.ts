@@ -94,7 +94,8 @@ const DEMO_BRAND = {
 
 /**
  * Installs the demo's starter setup through the admin API, idempotently (found by name or key,
- * never created twice): the shop's brand, segments, RFM scores and a Champions segment, the abandoned-cart,
+ * never created twice): the shop's brand, segments, RFM scores and a Champions segment, a
+ * predictions refresh, the abandoned-cart,
  * welcome, price-drop and win-back journeys (active, with their templates and coupon pools),
  * and a running A/B test.
  * @example const items = await installStarterSetup(api, { now: Date.now() });
@@ -131,6 +132,12 @@ export async function installStarterSetup(api: DemoApi, options: { now: number }
     const reason = `RFM scores could not be computed (HTTP ${rfm.status}); run "rapport analytics rfm --params '{\"write\":true}'" later`;
     items.push({ kind: 'segment', name: CHAMPIONS.name, id: '', created: false, skipped: reason });
   }
+
+  // Predictions (CLV, churn, propensity, next order) refit in the background on the server; a
+  // fit that does not converge writes nothing and says why in its report.
+  const refresh = await api.request('POST', '/api/v1/predictive/refresh');
+  if (refresh.status === 202) items.push({ kind: 'scores', name: 'Predictions (refitting; see /predictive/reports/latest)', id: String(field(refresh.body, 'id')), created: true });
+  else items.push({ kind: 'scores', name: 'Predictions', id: '', created: false, skipped: `not started (HTTP ${refresh.status}); run "rapport predict" later` });
 
   const journeys = list(expectStatus(await api.request('GET', '/api/v1/journeys'), [200], 'listing journeys'), 'journeys');
   const recipeList = list(expectStatus(await api.request('GET', '/api/v1/journeys/recipes'), [200], 'listing recipes'), 'recipes');
