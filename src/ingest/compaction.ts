@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { compactEventPayloads, reclaimFreePages } from '../storage/repositories/event-log.js';
@@ -45,7 +46,7 @@ export class EventCompaction {
         if (reclaim) await reclaimFreePages(this.deps.database);
         return totals;
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await setImmediate();
     }
   }
 
