@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { ProfileScores } from '../profiles/profile-scores.js';
 import type { Clock } from '../shared/clock.js';
@@ -222,7 +221,7 @@ export class AnalyticsService {
    */
   async #writeScores(workspaceId: string, rows: Parameters<ProfileScores['write']>[1], source: string): Promise<void> {
     for (let start = 0; start < rows.length; start += SCORE_SLICE) {
-      if (start > 0) await setImmediate();
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       await this.deps.scores.write(workspaceId, rows.slice(start, start + SCORE_SLICE), source);
     }
   }

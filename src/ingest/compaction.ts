@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { compactEventPayloads, reclaimFreePages } from '../storage/repositories/event-log.js';
@@ -46,7 +45,7 @@ export class EventCompaction {
         if (reclaim) await reclaimFreePages(this.deps.database);
         return totals;
       }
-      await setImmediate();
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

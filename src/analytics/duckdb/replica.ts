@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
 import type { Database } from '../../storage/database.js';
@@ -141,7 +140,7 @@ export class Replica {
           report.events += page.length;
           seq = to;
           onProgress?.(report.events, total);
-          await setImmediate();
+          await turn();
         }
       } catch (error) {
         // One workspace's partition never holds up the others; the next pass retries it.
@@ -367,7 +366,7 @@ export class Replica {
       afterId = last.id;
       newest = Math.max(newest, last.updatedAt);
       if (page.length < this.#pageSize) break;
-      await setImmediate();
+      await turn();
     }
     if (newest > count(state?.profiles_updated_at)) await this.duck.run('update replica_state set profiles_updated_at = $1 where id = 1', [newest]);
     return total;
@@ -443,6 +442,9 @@ export class Replica {
 }
 
 /** Lets queued I/O (other requests, /healthz) run between pages of a long pass. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function key(workspaceId: string, partition: number): string {
   return `${workspaceId}\u0000${partition}`;
