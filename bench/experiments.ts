@@ -29,7 +29,7 @@ import { seededRandom } from '../src/experiments/stats/random.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { manualClock } from '../src/shared/clock.js';
 import { openDatabase } from '../src/storage/database.js';
-import { insertExposures, listExperiments, type ExposureRow } from '../src/storage/repositories/experiments.js';
+import { insertExposures, listExperiments, type ExposureRow } from '../src/experiments/store/experiments.js';
 import { machine, progress, round } from './lib/harness.js';
 
 const ASSIGNMENTS = Number(process.env.BENCH_ASSIGNMENTS ?? 2_000_000);

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { EventCompaction } from '../src/ingest/compaction.js';
 import { systemClock } from '../src/shared/clock.js';
-import { countEvents } from '../src/storage/repositories/event-log.js';
+import { countEvents } from '../src/log/store/event-log.js';
 import { demoEventBatches } from '../src/demo/run-demo.js';
 import { normalizeMessage } from '../src/ingest/normalize.js';
 import { openDatabase } from '../src/storage/database.js';

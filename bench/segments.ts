@@ -31,7 +31,7 @@ import { SegmentService } from '../src/segments/segment-service.js';
 import type { Clock } from '../src/shared/clock.js';
 import { SecretBox } from '../src/shared/secret-box.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
-import { createEventAppender, type AppendRow } from '../src/storage/repositories/event-log.js';
+import { createEventAppender, type AppendRow } from '../src/log/store/event-log.js';
 import { machine, percentile, round } from './lib/harness.js';
 import { payloadText } from '../src/storage/payload-codec.js';
 

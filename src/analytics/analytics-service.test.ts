@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, tempDir, type TestStore } from '../../test/helpers/databases.js';
 import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
-import { readProfileScores } from '../storage/repositories/profile-scores.js';
+import { readProfileScores } from '../profiles/store/profile-scores.js';
 import { AnalyticsService } from './analytics-service.js';
 import { DuckDbEngine } from './duckdb/duckdb-engine.js';
 import { ReportService } from './report/report-service.js';

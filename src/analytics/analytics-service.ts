@@ -3,18 +3,18 @@ import type { ProfileScores } from '../profiles/profile-scores.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { countScored } from '../storage/repositories/analytics-feed.js';
+import { countScored } from './store/analytics-feed.js';
 import { roundMoney, sumMoney } from '../shared/money.js';
-import { readShopCurrency } from '../storage/repositories/shop-currency.js';
-import { readWorkspaceActivity } from '../storage/repositories/workspace-activity.js';
-import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from '../storage/repositories/analytics-settings.js';
+import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readWorkspaceActivity } from './store/workspace-activity.js';
+import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from './store/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
 import { assessMaturity, type MaturityAssessment } from './maturity.js';
 import { DEFAULT_PERIOD_DAYS, type AnalysisPeriod, type AttributionRequest, type CohortQuery, type DroppedRequest, type FunnelQuery, type FunnelRequest, type PeriodRequest, type RfmQuery } from './queries.js';
 import type { AttributionResult, AttributionRow, CohortResult, FunnelResult, RfmResult } from './results.js';
 
-export type { AdSpendRow } from '../storage/repositories/analytics-settings.js';
+export type { AdSpendRow } from './store/analytics-settings.js';
 
 export interface KpiReport {
   from: string;

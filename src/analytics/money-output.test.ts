@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/helpers/databases.js';
 import type { TrackingMessage } from '../ingest/message.js';
 import { manualClock } from '../shared/clock.js';
-import { upsertProducts } from '../storage/repositories/products.js';
+import { upsertProducts } from '../catalog/store/products.js';
 import type { AnalyticsService } from './analytics-service.js';
 import { loadMessages } from './test/fixture.js';
 import { openAnalytics, type AnalyticsUnderTest } from './test/service-under-test.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { manualClock } from '../shared/clock.js';
-import { findEvents } from '../storage/repositories/event-log.js';
+import { findEvents } from '../log/store/event-log.js';
 import { BACK_IN_STOCK, CatalogService, PRICE_DROPPED } from './catalog-service.js';
 import { normalizeCategory, validateProduct } from './product.js';
 

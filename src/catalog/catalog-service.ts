@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import type { IngestService, SystemMessage } from '../ingest/ingest-service.js';
-import * as repo from '../storage/repositories/products.js';
-import type { StoredProduct } from '../storage/repositories/products.js';
+import * as repo from './store/products.js';
+import type { StoredProduct } from './store/products.js';
 import {
   validateProduct,
   type Product,

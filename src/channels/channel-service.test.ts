@@ -209,7 +209,7 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
       expect(await inboxShop.channels.preview('ws', template.id, { profileId: cy?.id ?? '', version: 2 })).toMatchObject({ title: 'Draft for Cy' });
       const sent = await inboxShop.channels.send({ workspaceId: 'ws', profileId: cy?.id ?? '', channel: 'inbox', templateId: template.id, idempotencyKey: 'i1' });
       expect(sent.status).toBe('sent');
-      const { listInbox } = await import('../storage/repositories/inbox.js');
+      const { listInbox } = await import('./store/inbox.js');
       expect(await listInbox(inboxShop.store.database.db, 'ws', [cy?.id ?? ''], { limit: 10, includeDismissed: false })).toMatchObject([{ id: sent.messageId, title: 'For you, Cy', body: 'No code' }]);
     } finally {
       await inboxShop.close();

@@ -10,7 +10,7 @@ import {
   listWebhookDestinations,
   updateWebhookDestinationSecrets,
   type WebhookDestinationRecord,
-} from '../storage/repositories/channel-endpoints.js';
+} from './store/channel-endpoints.js';
 import { hasCredentials, maskCredentials, shownUrl } from './outbound/url.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
 

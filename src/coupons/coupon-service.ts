@@ -20,10 +20,10 @@ import {
   workspacesWithPools,
   writeCouponCursor,
   type CouponPoolRecord,
-} from '../storage/repositories/coupons.js';
+} from './store/coupons.js';
 import { chooseOffer, describeOffer, generateCode, OfferRuleSchema, OfferSchema, type Offer, type OfferRule, type ScoreValue } from './offer.js';
 import { roundMoney } from '../shared/money.js';
-import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { readShopCurrency } from '../catalog/store/shop-currency.js';
 
 export interface CouponPool {
   id: string;

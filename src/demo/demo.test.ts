@@ -7,7 +7,7 @@ import { IngestService } from '../ingest/ingest-service.js';
 import { isJsonObject } from '../ingest/message.js';
 import { normalizeMessage } from '../ingest/normalize.js';
 import { systemClock } from '../shared/clock.js';
-import { countEvents } from '../storage/repositories/event-log.js';
+import { countEvents } from '../log/store/event-log.js';
 import { generateDemoStore, type DemoMessage } from './generator.js';
 import { MinHeap } from './heap.js';
 import { Random } from './random.js';

@@ -3,7 +3,7 @@ import { createTestStore, dialects, type TestStore } from '../../test/helpers/da
 import { IngestService } from '../ingest/ingest-service.js';
 import { manualClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
-import { findEvents } from '../storage/repositories/event-log.js';
+import { findEvents } from '../log/store/event-log.js';
 import { EXPOSURE_EVENT, ExperimentService } from './experiment-service.js';
 
 const HOUR = 3600_000;

@@ -3,7 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import * as repo from '../storage/repositories/experiments.js';
+import * as repo from './store/experiments.js';
 import { analyseExperiment, viewResults, type ExperimentResults, type MetricResultView } from './analysis.js';
 import { assignVariant, inHoldoutGroup, type AssignableExperiment, type Assignment, type ExperimentStatus } from './assign.js';
 import { layersOverlap, parseExperiment, type ExperimentDefinition } from './definition.js';
@@ -11,7 +11,7 @@ import type { MetricSource } from './metric-source.js';
 import { StateStoreMetricSource } from './state-store-metrics.js';
 import { thompsonWeights } from './stats/bandit.js';
 import { fnv1a32 } from './hash.js';
-import { readShopCurrency } from '../storage/repositories/shop-currency.js';
+import { readShopCurrency } from '../catalog/store/shop-currency.js';
 
 /** The event logged once per exposed unit (Segment's spec name for it). */
 export const EXPOSURE_EVENT = 'Experiment Viewed';

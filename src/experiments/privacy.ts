@@ -1,5 +1,5 @@
 import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
-import { deleteExposuresOfUnits, exposuresOfUnits } from '../storage/repositories/experiments.js';
+import { deleteExposuresOfUnits, exposuresOfUnits } from './store/experiments.js';
 
 /** The person's experiment units: assignment hashes their user id or anonymous id. */
 function unitsOf(subject: Subject): string[] {

@@ -1,5 +1,5 @@
 import type { Database } from '../storage/database.js';
-import { readExposures, readMetricEvents } from '../storage/repositories/experiments.js';
+import { readExposures, readMetricEvents } from './store/experiments.js';
 import type { VariantMetricData } from './analysis.js';
 import type { MetricDefinition, MetricPart } from './definition.js';
 import { metricParts, numeric, passesFilter, propertyAt, windowMs, type MetricAggregates, type MetricRequest, type MetricSource } from './metric-source.js';

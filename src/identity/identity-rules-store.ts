@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { loadIdentityRuleOverrides, saveIdentityRuleOverrides } from '../storage/repositories/workspace-settings.js';
+import { loadIdentityRuleOverrides, saveIdentityRuleOverrides } from './store/workspace-settings.js';
 import { defaultIdentityRules, identityRules, type IdentityRules } from './rules.js';
 
 const TypeRule = Type.Object(

@@ -7,7 +7,7 @@ import { createTestStore, tempDir, type TestStore } from '../../test/helpers/dat
 import { CatalogService } from '../catalog/catalog-service.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { systemClock } from '../shared/clock.js';
-import { countEvents } from '../storage/repositories/event-log.js';
+import { countEvents } from '../log/store/event-log.js';
 import { ImportService } from './import-service.js';
 
 // Streaming is a property of the import code, not of the dialect: one dialect keeps this fast.

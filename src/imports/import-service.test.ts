@@ -6,7 +6,7 @@ import { createTestStore, dialects, tempDir, type TestStore } from '../../test/h
 import { CatalogService } from '../catalog/catalog-service.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { manualClock } from '../shared/clock.js';
-import { countEvents, findEvents } from '../storage/repositories/event-log.js';
+import { countEvents, findEvents } from '../log/store/event-log.js';
 import { ImportService, type ImportProgress, type ImportRequest } from './import-service.js';
 import type { ImportFormat, ImportKind } from './import-job.js';
 

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findImportJob, insertImportJob, listImportJobs, updateImportJob } from '../storage/repositories/import-jobs.js';
+import { findImportJob, insertImportJob, listImportJobs, updateImportJob } from './store/import-jobs.js';
 import { mapCustomer, type MapOptions } from './customers.js';
 import { mapEventLine } from './events.js';
 import { importPercent, MAX_KEPT_ROW_ERRORS, type ImportFormat, type ImportJob, type ImportKind, type ImportStatus, type RowError } from './import-job.js';

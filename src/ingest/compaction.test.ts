@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestRapport, WORKSPACE, type TestRapport } from '../../test/helpers/server.js';
 import { compressPayload, payloadText, type PayloadColumns } from '../storage/payload-codec.js';
-import { readFeedEvents } from '../storage/repositories/analytics-feed.js';
-import { readCouponEvents } from '../storage/repositories/coupons.js';
-import { findEvents, readPartition } from '../storage/repositories/event-log.js';
-import { readMetricEvents } from '../storage/repositories/experiments.js';
-import { exportEvents, findSubject } from '../storage/repositories/personal-data.js';
-import { readTimeline, readTimelinePage } from '../storage/repositories/profiles-timeline.js';
-import { readProductEventPage, readRecentProductEvents } from '../storage/repositories/recommendations.js';
-import { eventsOfProfiles } from '../storage/repositories/segments.js';
+import { readFeedEvents } from '../analytics/store/analytics-feed.js';
+import { readCouponEvents } from '../coupons/store/coupons.js';
+import { findEvents, readPartition } from '../log/store/event-log.js';
+import { readMetricEvents } from '../experiments/store/experiments.js';
+import { exportEvents, findSubject } from '../privacy/store/personal-data.js';
+import { readTimeline, readTimelinePage } from '../profiles/store/profiles-timeline.js';
+import { readProductEventPage, readRecentProductEvents } from '../recommendations/store/recommendations.js';
+import { eventsOfProfiles } from '../segments/store/segments.js';
 
 describe('payload codec', () => {
   const columnsOf = (message: Record<string, unknown>): PayloadColumns => ({

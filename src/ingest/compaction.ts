@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { compactEventPayloads, reclaimFreePages } from '../storage/repositories/event-log.js';
+import { compactEventPayloads, reclaimFreePages } from '../log/store/event-log.js';
 
 const MINUTE_MS = 60_000;
 

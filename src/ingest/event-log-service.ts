@@ -6,7 +6,7 @@ import {
   type EventQuery,
   type LogEntry,
   type RejectedRow,
-} from '../storage/repositories/event-log.js';
+} from '../log/store/event-log.js';
 
 export type { EventQuery, LogEntry, RejectedRow };
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, refuseInserts, type TestStore } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
-import { findEvents } from '../storage/repositories/event-log.js';
+import { findEvents } from '../log/store/event-log.js';
 import { IngestService } from './ingest-service.js';
 
 describe.each(dialects)('group commit (%s)', (dialect) => {

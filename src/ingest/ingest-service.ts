@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import { sliceYielder } from '../shared/yield-slices.js';
 import type { Database, Tx } from '../storage/database.js';
-import { appendEvents, createEventAppender, quarantine, type AppendRow, type EventAppender, type RejectedRow } from '../storage/repositories/event-log.js';
+import { appendEvents, createEventAppender, quarantine, type AppendRow, type EventAppender, type RejectedRow } from '../log/store/event-log.js';
 import type { MessageType } from './message.js';
 import { normalizeMessage, partitionOf, type ItemProblem } from './normalize.js';
 

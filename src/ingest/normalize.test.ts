@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES, normalizeMessage, type ItemProblem, type NormalizeContext, type NormalizeResult } from './normalize.js';
 import type { TrackingMessage } from './message.js';
-import type { AppendRow } from '../storage/repositories/event-log.js';
+import type { AppendRow } from '../log/store/event-log.js';
 
 const RECEIVED = Date.parse('2024-05-01T12:00:00.000Z');
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fnv1a } from '../shared/ids.js';
-import type { AppendRow } from '../storage/repositories/event-log.js';
+import type { AppendRow } from '../log/store/event-log.js';
 import { checkJsonLimits, type JsonProblem } from './json-limits.js';
 import { isJsonObject, messageTypes, type JsonObject, type MessageType, type TrackingMessage } from './message.js';
 

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { Processor } from '../processor/processor.js';
 import { manualClock } from '../shared/clock.js';
-import { findEvents } from '../storage/repositories/event-log.js';
-import { insertWorkspace } from '../storage/repositories/workspaces.js';
+import { findEvents } from '../log/store/event-log.js';
+import { insertWorkspace } from '../workspaces/store/workspaces.js';
 import { IngestService } from './ingest-service.js';
 import { EventRetention } from './retention.js';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { deleteProcessedEventsBefore } from '../storage/repositories/event-log.js';
-import { listWorkspaces } from '../storage/repositories/workspaces.js';
+import { deleteProcessedEventsBefore } from '../log/store/event-log.js';
+import { listWorkspaces } from '../workspaces/store/workspaces.js';
 
 const DAY_MS = 86_400_000;
 

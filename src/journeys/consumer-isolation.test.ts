@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/helpers/databases.js';
 import { journeyHarness, WS, type JourneyHarness } from '../../test/helpers/journeys.js';
 import { Processor } from '../processor/processor.js';
-import { appendEvents, listRejected } from '../storage/repositories/event-log.js';
+import { appendEvents, listRejected } from '../log/store/event-log.js';
 
 /*
  * Issue 12 item 2: a consumer that meets an event it cannot handle sets it aside with the

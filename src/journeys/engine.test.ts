@@ -5,9 +5,9 @@ import { journeyHarness, WS, type JourneyHarness } from '../../test/helpers/jour
 import type { MessageSender, SendRequest } from '../channels/sender.js';
 import { ProfileService } from '../profiles/profile-service.js';
 import { RapportError } from '../shared/errors.js';
-import { listMembers } from '../storage/repositories/journeys-activity.js';
-import { stepsOfRun } from '../storage/repositories/journeys.js';
-import { insertMembers } from '../storage/repositories/segments.js';
+import { listMembers } from './store/journeys-activity.js';
+import { stepsOfRun } from './store/journeys.js';
+import { insertMembers } from '../segments/store/segments.js';
 import type { JourneyDefinition } from './definition.js';
 import { createJourneys } from './journeys.js';
 import { pickArm } from './engine.js';

@@ -3,10 +3,10 @@ import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
 import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
 import { currentTraits } from '../profiles/view.js';
 import type { Database, Tx } from '../storage/database.js';
-import { loadProfiles } from '../storage/repositories/profiles.js';
-import { readProfileScores } from '../storage/repositories/profile-scores.js';
-import { readTimeline } from '../storage/repositories/profiles-timeline.js';
-import { membershipsOf } from '../storage/repositories/segments.js';
+import { loadProfiles } from '../profiles/store/profiles.js';
+import { readProfileScores } from '../profiles/store/profile-scores.js';
+import { readTimeline } from '../profiles/store/profiles-timeline.js';
+import { membershipsOf } from '../segments/store/segments.js';
 import { zoneOr } from './local-time.js';
 
 /** What a journey knows of a customer when it takes a step. */

@@ -1,6 +1,6 @@
 import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
 import type { Tx } from '../storage/database.js';
-import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../storage/repositories/jobs-personal-data.js';
+import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/store/jobs-personal-data.js';
 import {
   deleteJourneyRowsOfProfiles,
   deleteJourneyRowsOfRuns,
@@ -8,7 +8,7 @@ import {
   profileIdBefore,
   runIdsOfProfiles,
   type JourneyProfileTable,
-} from '../storage/repositories/journey-personal-data.js';
+} from './store/journey-personal-data.js';
 import { runJobKey } from './engine.js';
 
 const byProfile = (name: string, table: JourneyProfileTable): PersonalDataHandler => ({

@@ -2,7 +2,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { JsonObject } from '../ingest/message.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { listIdentities } from '../storage/repositories/identities.js';
+import { listIdentities } from '../identity/store/identities.js';
 import type { ProfileUpdater } from './engine.js';
 
 /**

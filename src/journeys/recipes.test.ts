@@ -89,7 +89,7 @@ describe.each(dialects)('recipes end to end on %s', (dialect) => {
     const morning = Date.UTC(2026, 2, 3, 8, 0);
     expect(h.sends(await h.profileOf('ann'))).toEqual([`welcome-1@${iso(morning)}`, `welcome-incentive@${iso(morning + 2 * DAY)}`, `welcome-bestsellers@${iso(morning + 7 * DAY)}`]);
     expect(h.sends(await h.profileOf('bob'))).toEqual([`welcome-1@${iso(morning)}`]);
-    const { listMembers } = await import('../storage/repositories/journeys-activity.js');
+    const { listMembers } = await import('./store/journeys-activity.js');
     expect((await listMembers(h.store.database.db, 'ws1', 'newsletter')).sort()).toEqual([await h.profileOf('ann'), await h.profileOf('bob')].sort());
   });
 

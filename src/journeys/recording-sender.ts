@@ -2,7 +2,7 @@ import type { MessageSender, SendRequest, SendResult } from '../channels/sender.
 import { systemClock, type Clock } from '../shared/clock.js';
 import { stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { listRecordedMessages, recordMessage, type RecordedMessage } from '../storage/repositories/journeys-activity.js';
+import { listRecordedMessages, recordMessage, type RecordedMessage } from './store/journeys-activity.js';
 
 /**
  * A MessageSender that delivers nothing and remembers every request, idempotent on

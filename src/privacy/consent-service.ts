@@ -12,7 +12,7 @@ import {
   listSuppressions,
   removeSuppression,
   type Suppression,
-} from '../storage/repositories/consent.js';
+} from './store/consent.js';
 import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
 
 export const suppressionReasons = ['bounced', 'complained', 'unsubscribed', 'manual'] as const;

@@ -14,7 +14,7 @@ import {
   readRejectedPage,
   type RejectedEventRow,
   type Subject,
-} from '../storage/repositories/personal-data.js';
+} from './store/personal-data.js';
 import type { Tx } from '../storage/database.js';
 import { mentions, needlesOf } from './mentions.js';
 import type { PersonalDataHandler, PrivacyRegistry } from './privacy-registry.js';

@@ -1,4 +1,4 @@
-import type { Subject } from '../storage/repositories/personal-data.js';
+import type { Subject } from './store/personal-data.js';
 
 /** What identifies the person in raw text: identifier values and profile ids, lower-cased, and phone digits. */
 export interface Needles {

@@ -1,7 +1,7 @@
 import type { Tx } from '../storage/database.js';
-import type { Subject } from '../storage/repositories/personal-data.js';
+import type { Subject } from './store/personal-data.js';
 
-export type { Subject } from '../storage/repositories/personal-data.js';
+export type { Subject } from './store/personal-data.js';
 
 /**
  * One owner of personal data: each module registers a handler for its own tables, so an

@@ -23,7 +23,7 @@ import { InboxProvider } from '../channels/providers/inbox.js';
 import { defaultIdentityRules } from '../identity/rules.js';
 import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
-import { upsertPushSubscription } from '../storage/repositories/channel-endpoints.js';
+import { upsertPushSubscription } from '../channels/store/channel-endpoints.js';
 import type { Database } from '../storage/database.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { registerCoreHandlers } from './core-handlers.js';

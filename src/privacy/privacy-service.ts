@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import type { AppendRow } from '../storage/repositories/event-log.js';
+import type { AppendRow } from '../log/store/event-log.js';
 import {
   deleteTombstones,
   findPrivacyJob,
@@ -18,7 +18,7 @@ import {
   updatePrivacyJob,
   workspacesWithTombstones,
   type PrivacyJobRecord,
-} from '../storage/repositories/personal-data.js';
+} from './store/personal-data.js';
 import type { PrivacyRegistry } from './privacy-registry.js';
 
 export interface PrivacyJob {

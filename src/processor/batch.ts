@@ -4,10 +4,10 @@ import { resolveIdentity, resolvePreviousId } from '../identity/resolve.js';
 import { identifierKey, type Identifier, type IdentityRules } from '../identity/rules.js';
 import { applyEvent } from '../profiles/apply-event.js';
 import { emptyState, mergeStates, type ProfileState } from '../profiles/state.js';
-import type { LogEntry } from '../storage/repositories/event-log.js';
-import type { IdentityOwner, IdentityRecord } from '../storage/repositories/identities.js';
-import type { MergeRow, StoredProfile } from '../storage/repositories/profiles.js';
-import type { ProfileEventRow } from '../storage/repositories/profiles-timeline.js';
+import type { LogEntry } from '../log/store/event-log.js';
+import type { IdentityOwner, IdentityRecord } from '../identity/store/identities.js';
+import type { MergeRow, StoredProfile } from '../profiles/store/profiles.js';
+import type { ProfileEventRow } from '../profiles/store/profiles-timeline.js';
 import { stableId } from '../shared/ids.js';
 
 /** A log entry with the identifiers it carries (undefined: a system event that belongs to no profile). */

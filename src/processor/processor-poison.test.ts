@@ -4,7 +4,7 @@ import { profileIdFor } from '../identity/resolve.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { ProfileService } from '../profiles/profile-service.js';
 import { manualClock } from '../shared/clock.js';
-import { listRejected } from '../storage/repositories/event-log.js';
+import { listRejected } from '../log/store/event-log.js';
 import { Processor } from './processor.js';
 
 describe.each(dialects)('processor with an event it cannot apply (%s)', (dialect) => {

@@ -6,7 +6,7 @@ import type { TrackingMessage } from '../ingest/message.js';
 import { ProfileService } from '../profiles/profile-service.js';
 import { manualClock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { appendEvents } from '../storage/repositories/event-log.js';
+import { appendEvents } from '../log/store/event-log.js';
 import { Processor, type ProfileChanges } from './processor.js';
 import { replay } from './replay.js';
 

@@ -1,17 +1,17 @@
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
-import { quarantine, readHead, readPartition, type LogEntry } from '../storage/repositories/event-log.js';
-import { findIdentities, insertIdentities, moveIdentities } from '../storage/repositories/identities.js';
-import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../storage/repositories/profiles.js';
-import { insertProfileEvents, moveProfileEvents } from '../storage/repositories/profiles-timeline.js';
+import { quarantine, readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
+import { findIdentities, insertIdentities, moveIdentities } from '../identity/store/identities.js';
+import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../profiles/store/profiles.js';
+import { insertProfileEvents, moveProfileEvents } from '../profiles/store/profiles-timeline.js';
 import {
   advanceCursor,
   cursorPositions,
   oldestUnprocessed,
   readCursor,
   type CursorPosition,
-} from '../storage/repositories/processor-state.js';
+} from './store/processor-state.js';
 import { applyBatch, prepareBatch, type BatchWrites } from './batch.js';
 
 /** What one committed batch changed, for modules downstream (segments, journeys). */

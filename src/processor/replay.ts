@@ -1,7 +1,7 @@
 import type { IdentityRules } from '../identity/rules.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { cursorPositions, deleteDerivedState } from '../storage/repositories/processor-state.js';
+import { cursorPositions, deleteDerivedState } from './store/processor-state.js';
 import { Processor, type ProcessorLogger } from './processor.js';
 
 export interface ReplayOptions {

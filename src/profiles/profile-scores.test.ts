@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
-import { deleteProfileScores, readScoreByKey } from '../storage/repositories/profile-scores.js';
+import { deleteProfileScores, readScoreByKey } from './store/profile-scores.js';
 import { ProfileScores, type ScoreChange } from './profile-scores.js';
 
 describe.each(dialects)('profile scores (%s)', (dialect) => {

@@ -1,8 +1,8 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { readProfileScores, scoreId, upsertProfileScores, type ScoreRow, type ScoreValue } from '../storage/repositories/profile-scores.js';
+import { readProfileScores, scoreId, upsertProfileScores, type ScoreRow, type ScoreValue } from './store/profile-scores.js';
 
-export type { ScoreRow, ScoreValue } from '../storage/repositories/profile-scores.js';
+export type { ScoreRow, ScoreValue } from './store/profile-scores.js';
 
 /** One score whose value changed in a write. `previous` is undefined when the profile had none. */
 export interface ScoreChange {

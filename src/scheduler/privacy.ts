@@ -1,6 +1,6 @@
 import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
 import type { Tx } from '../storage/database.js';
-import { deleteJobsWithKeys, jobsWithPayloadContaining } from '../storage/repositories/jobs-personal-data.js';
+import { deleteJobsWithKeys, jobsWithPayloadContaining } from './store/jobs-personal-data.js';
 
 async function jobsNaming(db: Tx, subject: Subject): Promise<{ key: string; kind: string; payload: string; dueAt: number; status: string }[]> {
   const found = new Map<string, { key: string; kind: string; payload: string; dueAt: number; status: string }>();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { manualClock, systemClock } from '../shared/clock.js';
-import { claimDueJobs } from '../storage/repositories/jobs.js';
+import { claimDueJobs } from './store/jobs.js';
 import { backoff, Scheduler, type Job } from './scheduler.js';
 
 const WS = 'ws1';

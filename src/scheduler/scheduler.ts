@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
-import * as repo from '../storage/repositories/jobs.js';
+import * as repo from './store/jobs.js';
 
 /** A job as a handler sees it. */
 export interface Job<P = unknown> {

@@ -1,5 +1,5 @@
 import { ping, type Database } from '../storage/database.js';
-import { backfillingSegments, getSegment, recordBackfill } from '../storage/repositories/segments.js';
+import { backfillingSegments, getSegment, recordBackfill } from './store/segments.js';
 import type { SegmentEngine } from './engine.js';
 
 export interface BackfillerOptions {

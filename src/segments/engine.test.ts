@@ -10,7 +10,7 @@ import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { RapportError } from '../shared/errors.js';
-import { appendEvents } from '../storage/repositories/event-log.js';
+import { appendEvents } from '../log/store/event-log.js';
 import { SegmentBackfiller } from './backfill.js';
 import { SegmentEngine } from './engine.js';
 import { evaluateCondition } from './evaluate.js';

@@ -5,9 +5,9 @@ import { emptyState, type ProfileState } from '../profiles/state.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
-import { createEventAppender, type AppendRow, type EventAppender } from '../storage/repositories/event-log.js';
-import { readProfileScores } from '../storage/repositories/profile-scores.js';
-import { loadProfiles } from '../storage/repositories/profiles.js';
+import { createEventAppender, type AppendRow, type EventAppender } from '../log/store/event-log.js';
+import { readProfileScores } from '../profiles/store/profile-scores.js';
+import { loadProfiles } from '../profiles/store/profiles.js';
 import {
   deleteDue,
   deleteMembers,
@@ -34,7 +34,7 @@ import {
   type DeliveryRow,
   type DueRow,
   type HistoryRow,
-} from '../storage/repositories/segments.js';
+} from './store/segments.js';
 import { compileSegment, SegmentSet, type CompiledSegment } from './compile.js';
 import { parseCondition } from './condition.js';
 import { evaluateCondition, nextChangeAt, type SegmentSubject } from './evaluate.js';

@@ -7,7 +7,7 @@ import {
   moveBackfillCursorsOff,
   segmentRowsOfProfiles,
   type SegmentProfileTable,
-} from '../storage/repositories/segment-personal-data.js';
+} from './store/segment-personal-data.js';
 
 /** The events the engine appends to the log for each transition (src/segments/engine.ts). */
 const TRANSITION_EVENTS = ['Segment Entered', 'Segment Exited'];

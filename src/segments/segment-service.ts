@@ -9,9 +9,9 @@ import { RapportError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../storage/repositories/identities.js';
-import { readProfileScores } from '../storage/repositories/profile-scores.js';
-import { loadProfiles } from '../storage/repositories/profiles.js';
+import { findIdentityOwner } from '../identity/store/identities.js';
+import { readProfileScores } from '../profiles/store/profile-scores.js';
+import { loadProfiles } from '../profiles/store/profiles.js';
 import {
   countLiveProfiles,
   countMembers,
@@ -32,7 +32,7 @@ import {
   allDestinations,
   setDestination,
   type SegmentRecord,
-} from '../storage/repositories/segments.js';
+} from './store/segments.js';
 import { assertNoCycle } from './compile.js';
 import { parseCondition, referencedSegments, type Condition } from './condition.js';
 import type { SegmentEngine, Transition } from './engine.js';

@@ -5,7 +5,7 @@ import { hasCredentials, shownUrl } from '../channels/outbound/url.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
-import { finishDelivery, getSegment, pendingDeliveries } from '../storage/repositories/segments.js';
+import { finishDelivery, getSegment, pendingDeliveries } from './store/segments.js';
 
 /*
  * Audience sync to a webhook: every entry and exit of a segment with a destination is queued

@@ -1,19 +1,19 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { core } from './migrations/0001-core.js';
-import { identityProvenance } from './migrations/0002-identity-provenance.js';
-import { workspaceSettings } from './migrations/0003-workspace-settings.js';
-import { profileScores } from './migrations/0004-profile-scores.js';
-import { segments } from './migrations/0005-segments.js';
+import { identityProvenance } from '../identity/store/migrations/0002-identity-provenance.js';
+import { workspaceSettings } from '../identity/store/migrations/0003-workspace-settings.js';
+import { profileScores } from '../profiles/store/migrations/0004-profile-scores.js';
+import { segments } from '../segments/store/migrations/0005-segments.js';
 import { schedulerJourneys } from './migrations/0006-scheduler-journeys.js';
 import { channels } from './migrations/0007-channels.js';
-import { analytics } from './migrations/0008-analytics.js';
-import { predictive } from './migrations/0009-predictive.js';
-import { recommendations } from './migrations/0010-recommendations.js';
-import { experiments } from './migrations/0011-experiments.js';
-import { snippets } from './migrations/0012-snippets.js';
-import { credentialScopesAudit } from './migrations/0013-credential-scopes-audit.js';
+import { analytics } from '../analytics/store/migrations/0008-analytics.js';
+import { predictive } from '../predictive/store/migrations/0009-predictive.js';
+import { recommendations } from '../recommendations/store/migrations/0010-recommendations.js';
+import { experiments } from '../experiments/store/migrations/0011-experiments.js';
+import { snippets } from '../templates/store/migrations/0012-snippets.js';
+import { credentialScopesAudit } from '../workspaces/store/migrations/0013-credential-scopes-audit.js';
 import { outboxBrand } from './migrations/0015-outbox-brand.js';
-import { compactLog } from './migrations/0020-compact-log.js';
+import { compactLog } from '../log/store/migrations/0020-compact-log.js';
 
 /** Every migration, in order. Names are stable forever: they are the version history. */
 const migrations: Record<string, Migration> = {

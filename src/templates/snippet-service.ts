@@ -11,7 +11,7 @@ import {
   listSnippets,
   type SnippetRecord,
   type SnippetVersionRecord,
-} from '../storage/repositories/snippets.js';
+} from './store/snippets.js';
 import { snippetIssues } from './compile.js';
 import { LiquidSyntaxError, parseLiquid, snippetReferences } from './liquid-engine.js';
 import { SNIPPET_NAME_PATTERN, SnippetSet, isSnippetName } from './snippet-fs.js';

@@ -12,7 +12,7 @@ import {
   listTemplates,
   updateTemplate,
   type TemplateRecord,
-} from '../storage/repositories/templates.js';
+} from './store/templates.js';
 import { compileSource, htmlToText, parseCompiled, sourceSnippetNames, type ParsedContent } from './compile.js';
 import { renderLiquid, snippetReferences, type TemplateLookups } from './liquid-engine.js';
 import { RenderMeter, defaultRenderLimits, type RenderLimits } from './render-budget.js';

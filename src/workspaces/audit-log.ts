@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { insertAuditEntry, listAuditEntries, type AuditEntry } from '../storage/repositories/audit-log.js';
+import { insertAuditEntry, listAuditEntries, type AuditEntry } from './store/audit-log.js';
 
 export type { AuditEntry };
 

@@ -3,8 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { readBrand, writeBrand } from '../storage/repositories/brand.js';
-import { getWorkspace } from '../storage/repositories/workspaces.js';
+import { readBrand, writeBrand } from './store/brand.js';
+import { getWorkspace } from './store/workspaces.js';
 
 /*
  * The workspace brand: what every starter template, hosted page (unsubscribe, preferences) and

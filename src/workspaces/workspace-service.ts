@@ -4,12 +4,12 @@ import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
 import { AuditLog } from './audit-log.js';
 import type { Database } from '../storage/database.js';
-import * as repo from '../storage/repositories/workspaces.js';
-import { ACCESS_SCOPES } from '../storage/repositories/workspaces.js';
-import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey } from '../storage/repositories/workspaces.js';
+import * as repo from './store/workspaces.js';
+import { ACCESS_SCOPES } from './store/workspaces.js';
+import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey } from './store/workspaces.js';
 
 export type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey };
-export { ACCESS_SCOPES } from '../storage/repositories/workspaces.js';
+export { ACCESS_SCOPES } from './store/workspaces.js';
 
 export const DEFAULT_WORKSPACE = 'default';
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;

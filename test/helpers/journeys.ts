@@ -6,8 +6,8 @@ import { RecordingSender } from '../../src/journeys/recording-sender.js';
 import { Processor } from '../../src/processor/processor.js';
 import { manualClock } from '../../src/shared/clock.js';
 import type { Dialect } from '../../src/storage/database.js';
-import { findIdentityOwner } from '../../src/storage/repositories/identities.js';
-import { nextDueAt } from '../../src/storage/repositories/jobs.js';
+import { findIdentityOwner } from '../../src/identity/store/identities.js';
+import { nextDueAt } from '../../src/scheduler/store/jobs.js';
 import { createTestStore, type TestStore } from './databases.js';
 import { OutboundHttp } from '../../src/channels/outbound/outbound-http.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertTemplate } from '../../src/storage/repositories/templates.js';
+import { insertTemplate } from '../../src/templates/store/templates.js';
 import { dialects, tempDir } from '../helpers/databases.js';
 import { ADMIN_TOKEN, WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../helpers/server.js';
 

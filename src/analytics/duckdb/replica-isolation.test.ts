@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, tempDir, type TestStore } from '../../../test/helpers/databases.js';
 import { Processor } from '../../processor/processor.js';
 import { manualClock } from '../../shared/clock.js';
-import { appendEvents, listRejected } from '../../storage/repositories/event-log.js';
+import { appendEvents, listRejected } from '../../log/store/event-log.js';
 import type { Database } from '../../storage/database.js';
 import { duckFile, T0, HOUR, MIN } from '../test/fixture.js';
 import { DuckDbEngine } from './duckdb-engine.js';

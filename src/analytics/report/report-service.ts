@@ -12,7 +12,7 @@ import {
   listReportSchedules,
   setReportError,
   type ReportScheduleRow,
-} from '../../storage/repositories/analytics-settings.js';
+} from '../store/analytics-settings.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import { toCsv } from '../tables.js';
 import { BrandService } from '../../workspaces/brand.js';

@@ -3,7 +3,7 @@ import type { TrackingMessage } from '../../ingest/message.js';
 import { Processor } from '../../processor/processor.js';
 import { manualClock } from '../../shared/clock.js';
 import type { Database } from '../../storage/database.js';
-import { appendEvents } from '../../storage/repositories/event-log.js';
+import { appendEvents } from '../../log/store/event-log.js';
 
 /*
  * A small shop whose every figure is worked out by hand in the tests (analytics.test.ts):

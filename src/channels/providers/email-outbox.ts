@@ -1,10 +1,10 @@
 import type { PersonalDataHandler, Subject } from '../../privacy/privacy-registry.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../../storage/database.js';
-import { deleteOutboxOf, findOutboxMessage, insertOutboxMessage, listOutboxMessages, outboxOf, pruneOutbox, type OutboxRecord } from '../../storage/repositories/outbox.js';
+import { deleteOutboxOf, findOutboxMessage, insertOutboxMessage, listOutboxMessages, outboxOf, pruneOutbox, type OutboxRecord } from '../store/outbox.js';
 import { describeError, type ChannelProvider, type DeliveryOutcome, type OutboundMessage } from '../provider.js';
 
-export type { OutboxRecord } from '../../storage/repositories/outbox.js';
+export type { OutboxRecord } from '../store/outbox.js';
 
 export interface OutboxOptions {
   database: Database;

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../../storage/database.js';
-import { insertInboxMessage } from '../../storage/repositories/inbox.js';
+import { insertInboxMessage } from '../store/inbox.js';
 import { describeError, type ChannelProvider, type DeliveryOutcome, type OutboundMessage } from '../provider.js';
 
 /**

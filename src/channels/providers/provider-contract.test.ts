@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listInbox } from '../../storage/repositories/inbox.js';
+import { listInbox } from '../store/inbox.js';
 import { systemClock } from '../../shared/clock.js';
 import { createTestStore, type TestStore } from '../../../test/helpers/databases.js';
 import { startPushPeer, startSmtpPeer, startTwilioPeer, startWebhookPeer } from '../../../test/helpers/channel-peers.js';

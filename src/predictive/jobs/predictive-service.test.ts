@@ -9,9 +9,9 @@ import { parseCondition } from '../../segments/condition.js';
 import { evaluateCondition } from '../../segments/evaluate.js';
 import { manualClock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
-import { upsertProducts } from '../../storage/repositories/products.js';
+import { upsertProducts } from '../../catalog/store/products.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
-import { insertWorkspace } from '../../storage/repositories/workspaces.js';
+import { insertWorkspace } from '../../workspaces/store/workspaces.js';
 import { PredictiveService, REFRESH_JOB, type RefreshProgress } from './predictive-service.js';
 
 const DAY_MS = 86_400_000;

@@ -16,8 +16,8 @@ import {
   type BehaviourRow,
   type PredictiveReportRow,
   type TimelineKey,
-} from '../../storage/repositories/predictive.js';
-import { listWorkspaces } from '../../storage/repositories/workspaces.js';
+} from '../store/predictive.js';
+import { listWorkspaces } from '../../workspaces/store/workspaces.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
 import type { ActivityKind } from '../propensity.js';
 import { ownValue } from '../../shared/own.js';

@@ -1,0 +1,159 @@
+import type { Tx } from '../../storage/database.js';
+import { payloadColumns, payloadText } from '../../storage/payload-codec.js';
+
+/*
+ * What the analytics replica reads from the state store: processed events with the profile that
+ * owns each one now, and profiles changed since its last pass (a merge moves events).
+ */
+
+export interface FeedEvent {
+  partition: number;
+  seq: number;
+  /** null when processing set the event aside (it has no profile). */
+  profileId: string | null;
+  type: string;
+  event: string | null;
+  timestamp: number;
+  receivedAt: number;
+  payload: string;
+}
+
+/**
+ * Events of one partition in (afterSeq, upToSeq], in sequence order, each with its profile.
+ * Call with `upToSeq` at most the processor's cursor: only processed events have a profile.
+ * @example const page = await readFeedEvents(db, 'ws', 0, 0, 5000, 2000);
+ */
+export async function readFeedEvents(db: Tx, workspaceId: string, partition: number, afterSeq: number, upToSeq: number, limit: number): Promise<FeedEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['partition', 'seq', ...payloadColumns])
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  const last = rows.at(-1);
+  if (last === undefined) return [];
+  // A second range read instead of a join: SQLite would join through the primary key
+  // (workspace, profile, ...) and scan a workspace's whole timeline for every event.
+  const owners = await db
+    .selectFrom('profile_events')
+    .select(['seq', 'profile_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', last.seq)
+    .execute();
+  const ownerOf = new Map(owners.map((row) => [Number(row.seq), row.profile_id]));
+  return rows.map((row) => ({
+    partition: row.partition,
+    seq: row.seq,
+    profileId: ownerOf.get(Number(row.seq)) ?? null,
+    type: row.type,
+    event: row.event,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    payload: payloadText(row.payload, row),
+  }));
+}
+
+export interface FeedProfile {
+  workspaceId: string;
+  id: string;
+  mergedInto: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The stored `{ ids, state }` document. */
+  document: string;
+}
+
+/**
+ * Profiles with `updated_at` after (afterUpdatedAt, afterId), oldest first (keyset pagination).
+ * @example const page = await readChangedProfiles(db, 0, '', 1000);
+ */
+export async function readChangedProfiles(db: Tx, afterUpdatedAt: number, afterId: string, limit: number): Promise<FeedProfile[]> {
+  const rows = await db
+    .selectFrom('profiles')
+    .select(['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'])
+    .where((eb) => eb.or([eb('updated_at', '>', afterUpdatedAt), eb.and([eb('updated_at', '=', afterUpdatedAt), eb('id', '>', afterId)])]))
+    .orderBy('updated_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    workspaceId: row.workspace_id,
+    id: row.id,
+    mergedInto: row.merged_into,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    document: row.state,
+  }));
+}
+
+/**
+ * Number of profiles that carry a score key (the maturity assessment asks whether RFM is in use).
+ * @example await countScored(db, 'ws', 'rfm_group');
+ */
+export async function countScored(db: Tx, workspaceId: string, key: string): Promise<number> {
+  const row = await db
+    .selectFrom('profile_scores')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Erasures done so far (all workspaces): when the count moves, the replica looks for profiles
+ * it holds that the state store no longer has (an erasure made by another process).
+ * @example const erasures = await countErasures(db);
+ */
+export async function countErasures(db: Tx): Promise<number> {
+  const row = await db
+    .selectFrom('privacy_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', 'erase')
+    .where('status', 'in', ['done', 'failed'])
+    .where('result', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Which of these profile ids (any number) exist in the state store.
+ * @example const kept = await existingProfileIds(db, 'ws', ids);
+ */
+export async function existingProfileIds(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(start, start + 500)).execute();
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}
+
+/** An event the replica could not copy, kept with the reason beside the ingest quarantine. */
+export interface SetAsideFeedEvent {
+  id: string;
+  receivedAt: number;
+  code: string;
+  message: string;
+  payload: string;
+}
+
+/**
+ * Records events the replica set aside, once each: a rebuild meeting the same event again keeps
+ * the first record instead of failing on the duplicate.
+ * @example await setAsideFeedEvents(db, 'ws', [{ id: 'replica-0-12', receivedAt: 0, code: 'replica_failed', message: '...', payload: '{}' }]);
+ */
+export async function setAsideFeedEvents(db: Tx, workspaceId: string, events: readonly SetAsideFeedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('rejected_events')
+    .values(events.map((event) => ({ workspace_id: workspaceId, id: event.id, received_at: event.receivedAt, source_id: null, code: event.code, message: event.message, payload: event.payload })))
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'id']).doNothing())
+    .execute();
+}

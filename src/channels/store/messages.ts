@@ -1,0 +1,181 @@
+import type { Tx } from '../../storage/database.js';
+import type { MessagesTable } from '../../storage/schema.js';
+
+export interface MessageRecord {
+  id: string;
+  idempotencyKey: string;
+  profileId: string;
+  channel: string;
+  templateId: string;
+  templateVersion: number | null;
+  purpose: string;
+  status: string;
+  reason: string | null;
+  address: string | null;
+  couponCode: string | null;
+  providerId: string | null;
+  /** JSON text of the attribution (`SendRequest.source`). */
+  source: string | null;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+  openedAt: number | null;
+  clickedAt: number | null;
+}
+
+function toRecord(row: MessagesTable): MessageRecord {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    profileId: row.profile_id,
+    channel: row.channel,
+    templateId: row.template_id,
+    templateVersion: row.template_version,
+    purpose: row.purpose,
+    status: row.status,
+    reason: row.reason,
+    address: row.address,
+    couponCode: row.coupon_code,
+    providerId: row.provider_id,
+    source: row.source,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+    deliveredAt: row.delivered_at,
+    openedAt: row.opened_at,
+    clickedAt: row.clicked_at,
+  };
+}
+
+/**
+ * Inserts a message unless its idempotency key exists; returns the stored row either way and
+ * whether this call created it.
+ * @example const { record, created } = await claimMessage(trx, 'ws', record);
+ */
+export async function claimMessage(db: Tx, workspaceId: string, record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
+  const result = await db
+    .insertInto('messages')
+    .values(toRow(workspaceId, record))
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return { record, created: true };
+  const existing = await findMessageByKey(db, workspaceId, record.idempotencyKey);
+  if (existing === undefined) throw new Error(`message ${record.idempotencyKey} vanished`);
+  return { record: existing, created: false };
+}
+
+/**
+ * Claims several messages with one multi-row insert (ON CONFLICT DO NOTHING ... RETURNING),
+ * then reads back the rows whose idempotency key already existed. Outcomes are in input order.
+ * Callers keep a batch small (each row binds 21 values).
+ * @example const outcomes = await claimMessages(trx, 'ws', [first, second]);
+ */
+export async function claimMessages(db: Tx, workspaceId: string, records: readonly MessageRecord[]): Promise<{ record: MessageRecord; created: boolean }[]> {
+  if (records.length === 0) return [];
+  const inserted = await db
+    .insertInto('messages')
+    .values(records.map((record) => toRow(workspaceId, record)))
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .returning('idempotency_key')
+    .execute();
+  const created = new Set(inserted.map((row) => row.idempotency_key));
+  const missing = records.filter((record) => !created.has(record.idempotencyKey)).map((record) => record.idempotencyKey);
+  const existing = new Map<string, MessageRecord>();
+  if (missing.length > 0) {
+    const rows = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('idempotency_key', 'in', missing).execute();
+    for (const row of rows) existing.set(row.idempotency_key, toRecord(row));
+  }
+  return records.map((record) => {
+    // Two records with one key in a batch: the first inserted it, the second finds it.
+    if (created.delete(record.idempotencyKey)) return { record, created: true };
+    const found = existing.get(record.idempotencyKey) ?? records.find((other) => other !== record && other.idempotencyKey === record.idempotencyKey);
+    if (found === undefined) throw new Error(`message ${record.idempotencyKey} vanished`);
+    return { record: found, created: false };
+  });
+}
+
+function toRow(workspaceId: string, record: MessageRecord): MessagesTable {
+  return {
+    workspace_id: workspaceId,
+    id: record.id,
+    idempotency_key: record.idempotencyKey,
+    profile_id: record.profileId,
+    channel: record.channel,
+    template_id: record.templateId,
+    template_version: record.templateVersion,
+    purpose: record.purpose,
+    status: record.status,
+    reason: record.reason,
+    address: record.address,
+    coupon_code: record.couponCode,
+    provider_id: record.providerId,
+    source: record.source,
+    attempts: record.attempts,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    sent_at: record.sentAt,
+    delivered_at: record.deliveredAt,
+    opened_at: record.openedAt,
+    clicked_at: record.clickedAt,
+  };
+}
+
+export async function findMessageByKey(db: Tx, workspaceId: string, idempotencyKey: string): Promise<MessageRecord | undefined> {
+  const row = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+export async function findMessage(db: Tx, workspaceId: string, id: string): Promise<MessageRecord | undefined> {
+  const row = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/** The message a provider knows by its own id (SMS sid, SMTP Message-ID). */
+export async function findMessageByProviderId(db: Tx, workspaceId: string, providerId: string): Promise<MessageRecord | undefined> {
+  const row = await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('provider_id', '=', providerId).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+export type MessageChanges = Partial<Pick<MessageRecord, 'status' | 'reason' | 'address' | 'couponCode' | 'providerId' | 'attempts' | 'templateVersion' | 'sentAt' | 'deliveredAt' | 'openedAt' | 'clickedAt'>> & { updatedAt: number };
+
+export async function updateMessage(db: Tx, workspaceId: string, id: string, changes: MessageChanges): Promise<void> {
+  const set: Partial<MessagesTable> = { updated_at: changes.updatedAt };
+  if (changes.status !== undefined) set.status = changes.status;
+  if (changes.reason !== undefined) set.reason = changes.reason;
+  if (changes.address !== undefined) set.address = changes.address;
+  if (changes.couponCode !== undefined) set.coupon_code = changes.couponCode;
+  if (changes.providerId !== undefined) set.provider_id = changes.providerId;
+  if (changes.attempts !== undefined) set.attempts = changes.attempts;
+  if (changes.templateVersion !== undefined) set.template_version = changes.templateVersion;
+  if (changes.sentAt !== undefined) set.sent_at = changes.sentAt;
+  if (changes.deliveredAt !== undefined) set.delivered_at = changes.deliveredAt;
+  if (changes.openedAt !== undefined) set.opened_at = changes.openedAt;
+  if (changes.clickedAt !== undefined) set.clicked_at = changes.clickedAt;
+  await db.updateTable('messages').set(set).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+}
+
+/** Messages, newest first, optionally of some profiles and one status. */
+export async function listMessages(db: Tx, workspaceId: string, filter: { profileIds?: readonly string[]; status?: string; limit: number }): Promise<MessageRecord[]> {
+  let query = db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId);
+  if (filter.profileIds !== undefined) {
+    if (filter.profileIds.length === 0) return [];
+    query = query.where('profile_id', 'in', filter.profileIds);
+  }
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  return rows.map(toRecord);
+}
+
+/** Count of messages per channel and status (for reports and dead-subscriber checks). */
+export async function countMessages(db: Tx, workspaceId: string): Promise<{ channel: string; status: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['channel', 'status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('workspace_id', '=', workspaceId)
+    .groupBy(['channel', 'status'])
+    .execute();
+  return rows.map((row) => ({ channel: row.channel, status: row.status, count: Number(row.count) }));
+}

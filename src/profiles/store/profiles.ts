@@ -1,0 +1,194 @@
+import { isJsonObject } from '../../ingest/message.js';
+import type { Dialect, Tx } from '../../storage/database.js';
+import type { ProfileState } from '../state.js';
+import { groupBySurvivor } from '../../identity/store/identities.js';
+import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
+
+/*
+ * Profile rows and the merge log. The `state` column holds `{ ids, state }`: the profile's
+ * non-anonymous identifiers (what the identity rules need to decide a merge without reading
+ * every identity) and the unified profile state.
+ */
+
+export interface StoredProfile {
+  id: string;
+  mergedInto: string | null;
+  /** Event time of the first event. */
+  createdAt: number;
+  updatedAt: number;
+  /** Identifier values by type, anonymous ids excluded. */
+  ids: Record<string, string[]>;
+  state: ProfileState;
+}
+
+export interface MergeRow {
+  id: string;
+  into: string;
+  from: string;
+  reason: string;
+  identifierType: string;
+  identifierValue: string;
+  messageId: string;
+  mergedAt: number;
+}
+
+interface StoredDocument {
+  ids: Record<string, string[]>;
+  state: ProfileState;
+}
+
+// Narrow adapter: the processor is the only writer of this column, so a version and shape check suffices.
+function isStoredDocument(value: unknown): value is StoredDocument {
+  return isJsonObject(value) && isJsonObject(value.ids) && isJsonObject(value.state) && value.state.v === 1;
+}
+
+function decode(id: string, text: string): StoredDocument {
+  const value: unknown = JSON.parse(text);
+  if (!isStoredDocument(value)) throw new Error(`profile ${id} has an unreadable state document`);
+  return value;
+}
+
+// Bound values a statement: merges 9 a row; SQLite allows 32766.
+const MERGE_CHUNK = 3000;
+const IN_CHUNK = 5000;
+
+/**
+ * Profiles by id. With `forUpdate` (PostgreSQL only) the rows stay locked until the transaction
+ * ends, so two workers never both rewrite one profile from a stale copy.
+ */
+export async function loadProfiles(
+  db: Tx,
+  dialect: Dialect,
+  workspaceId: string,
+  ids: readonly string[],
+  options: { forUpdate?: boolean } = {},
+): Promise<StoredProfile[]> {
+  const unique = [...new Set(ids)].sort();
+  const result: StoredProfile[] = [];
+  for (let start = 0; start < unique.length; start += IN_CHUNK) {
+    let query = db
+      .selectFrom('profiles')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where(inList(dialect, 'id', unique.slice(start, start + IN_CHUNK)))
+      .orderBy('id');
+    // SQLite has no row locks: its write transaction already excludes every other writer.
+    if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate();
+    for (const row of await query.execute()) {
+      const document = decode(row.id, row.state);
+      result.push({ id: row.id, mergedInto: row.merged_into, createdAt: row.created_at, updatedAt: row.updated_at, ids: document.ids, state: document.state });
+    }
+  }
+  return result;
+}
+
+/** Inserts or rewrites profiles; call inside `Database.transaction`. */
+export async function upsertProfiles(trx: Tx, target: BulkTarget, workspaceId: string, profiles: readonly StoredProfile[]): Promise<void> {
+  await bulkInsert(
+    trx,
+    target,
+    'profiles',
+    ['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'],
+    profiles.map((profile) => [
+      workspaceId,
+      profile.id,
+      profile.mergedInto,
+      profile.createdAt,
+      profile.updatedAt,
+      JSON.stringify({ ids: profile.ids, state: profile.state }),
+    ]),
+    'on conflict (workspace_id, id) do update set merged_into = excluded.merged_into, created_at = excluded.created_at, ' +
+      'updated_at = excluded.updated_at, state = excluded.state',
+  );
+}
+
+/** Profiles that were merged into a loser now point at the loser's survivor (keeps chains one hop long). */
+export async function redirectMerged(trx: Tx, dialect: Dialect, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+  for (const [into, froms] of groupBySurvivor(moves)) {
+    for (let start = 0; start < froms.length; start += IN_CHUNK) {
+      await trx
+        .updateTable('profiles')
+        .set({ merged_into: into })
+        .where('workspace_id', '=', workspaceId)
+        .where(inList(dialect, 'merged_into', froms.slice(start, start + IN_CHUNK)))
+        .execute();
+    }
+  }
+}
+
+/** Ids of the profiles merged into `profileId` (directly; merges keep chains one hop long). */
+export async function listMergedFrom(db: Tx, workspaceId: string, profileId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('profiles')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('merged_into', '=', profileId)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function insertMerges(trx: Tx, workspaceId: string, merges: readonly MergeRow[]): Promise<void> {
+  for (let start = 0; start < merges.length; start += MERGE_CHUNK) {
+    const values = merges.slice(start, start + MERGE_CHUNK).map((merge) => ({
+      workspace_id: workspaceId,
+      id: merge.id,
+      into_profile_id: merge.into,
+      from_profile_id: merge.from,
+      reason: merge.reason,
+      identifier_type: merge.identifierType,
+      identifier_value: merge.identifierValue,
+      message_id: merge.messageId,
+      merged_at: merge.mergedAt,
+    }));
+    await trx.insertInto('profile_merges').values(values).execute();
+  }
+}
+
+/** Merges that involve any of the given profiles, oldest first. */
+export async function listMerges(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<MergeRow[]> {
+  if (profileIds.length === 0) return [];
+  const ids = [...new Set(profileIds)];
+  const rows = await db
+    .selectFrom('profile_merges')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('into_profile_id', 'in', ids), eb('from_profile_id', 'in', ids)]))
+    .orderBy('merged_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    into: row.into_profile_id,
+    from: row.from_profile_id,
+    reason: row.reason,
+    identifierType: row.identifier_type,
+    identifierValue: row.identifier_value,
+    messageId: row.message_id,
+    mergedAt: row.merged_at,
+  }));
+}
+
+/** `updated_at` of each existing profile among `ids`: the version an optimistic writer checks. */
+export async function profileVersions(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const versions = new Map<string, number>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += IN_CHUNK) {
+    const rows = await db
+      .selectFrom('profiles')
+      .select(['id', 'updated_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', unique.slice(start, start + IN_CHUNK))
+      .execute();
+    for (const row of rows) versions.set(row.id, row.updated_at);
+  }
+  return versions;
+}
+
+/** Ids of surviving (not merged-away) profiles after `afterId`, in id order (keyset pagination). */
+export async function listProfileIds(db: Tx, workspaceId: string, afterId: string | undefined, limit: number): Promise<string[]> {
+  let query = db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', 'is', null);
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => row.id);
+}
