@@ -1,38 +1,24 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
-import { core } from './migrations/0001-core.js';
-import { identityProvenance } from '../identity/store/migrations/0002-identity-provenance.js';
-import { workspaceSettings } from '../identity/store/migrations/0003-workspace-settings.js';
-import { profileScores } from '../profiles/store/migrations/0004-profile-scores.js';
-import { segments } from '../segments/store/migrations/0005-segments.js';
-import { schedulerJourneys } from './migrations/0006-scheduler-journeys.js';
-import { channels } from './migrations/0007-channels.js';
-import { analytics } from '../analytics/store/migrations/0008-analytics.js';
-import { predictive } from '../predictive/store/migrations/0009-predictive.js';
-import { recommendations } from '../recommendations/store/migrations/0010-recommendations.js';
-import { experiments } from '../experiments/store/migrations/0011-experiments.js';
-import { snippets } from '../templates/store/migrations/0012-snippets.js';
-import { credentialScopesAudit } from '../workspaces/store/migrations/0013-credential-scopes-audit.js';
-import { outboxBrand } from './migrations/0015-outbox-brand.js';
-import { compactLog } from '../log/store/migrations/0020-compact-log.js';
+import * as migrationSets from './migration-sets.js';
 
-/** Every migration, in order. Names are stable forever: they are the version history. */
-const migrations: Record<string, Migration> = {
-  '0001-core': core,
-  '0002-identity-provenance': identityProvenance,
-  '0003-workspace-settings': workspaceSettings,
-  '0004-profile-scores': profileScores,
-  '0005-segments': segments,
-  '0006-scheduler-journeys': schedulerJourneys,
-  '0007-channels': channels,
-  '0008-analytics': analytics,
-  '0009-predictive': predictive,
-  '0010-recommendations': recommendations,
-  '0011-experiments': experiments,
-  '0012-snippets': snippets,
-  '0013-credential-scopes-audit': credentialScopesAudit,
-  '0015-outbox-brand': outboxBrand,
-  '0020-compact-log': compactLog,
-};
+/**
+ * Every module's migrations in one list, ordered by name. Names are stable forever: they are
+ * the version history, recorded in each store, so moving a migration between modules never
+ * renames it and a store migrated before the move has nothing to apply.
+ * @example Object.keys(collectMigrations()) // ['0001-core', '0002-identity-provenance', ...]
+ */
+export function collectMigrations(sets: readonly Record<string, Migration>[] = Object.values(migrationSets)): Record<string, Migration> {
+  const byName = new Map<string, Migration>();
+  for (const set of sets) {
+    for (const [name, migration] of Object.entries(set)) {
+      if (byName.has(name)) throw new MigrationError(`migration ${name} is listed by two modules`);
+      byName.set(name, migration);
+    }
+  }
+  const ordered: Record<string, Migration> = Object.create(null) as Record<string, Migration>;
+  for (const name of [...byName.keys()].sort()) ordered[name] = byName.get(name) as Migration;
+  return ordered;
+}
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -44,7 +30,7 @@ export class MigrationError extends Error {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator is schema-agnostic
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => collectMigrations() } });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error');

@@ -33,11 +33,15 @@ export function tempDir(prefix = 'rapport-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Opens a fresh store of the given dialect: a temp SQLite dir, or a new PostgreSQL database. */
-export async function createTestStore(dialect: Dialect): Promise<TestStore> {
+/**
+ * Opens a fresh store of the given dialect: a temp SQLite dir, or a new PostgreSQL database.
+ * `migrate: false` leaves it empty, for tests of the migrations themselves.
+ */
+export async function createTestStore(dialect: Dialect, options: { migrate?: boolean } = {}): Promise<TestStore> {
+  const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
     const dataDir = tempDir();
-    const database = await openDatabase({ dataDir });
+    const database = await openDatabase({ dataDir, migrate });
     return {
       database,
       dataDir,
@@ -54,7 +58,7 @@ export async function createTestStore(dialect: Dialect): Promise<TestStore> {
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
-  const database = await openDatabase({ databaseUrl, dataDir: tempDir() });
+  const database = await openDatabase({ databaseUrl, dataDir: tempDir(), migrate });
   return {
     database,
     dataDir: databaseUrl,

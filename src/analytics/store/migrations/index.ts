@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { analytics } from './0008-analytics.js';
+
+/** Analytics: this module's migrations by their stable names (see src/storage/migrator.ts). */
+export const analyticsMigrations: Record<string, Migration> = {
+  '0008-analytics': analytics,
+};

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { profileScores } from './0004-profile-scores.js';
+
+/** Profiles: this module's migrations by their stable names (see src/storage/migrator.ts). */
+export const profileMigrations: Record<string, Migration> = {
+  '0004-profile-scores': profileScores,
+};

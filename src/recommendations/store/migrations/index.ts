@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import { recommendations } from './0010-recommendations.js';
+
+/** Recommendations: this module's migrations by their stable names (see src/storage/migrator.ts). */
+export const recommendationMigrations: Record<string, Migration> = {
+  '0010-recommendations': recommendations,
+};
