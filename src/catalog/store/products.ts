@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../storage/database.js';
-import type { ProductsTable } from '../../storage/schema.js';
+import type { ProductsTable } from './tables.js';
 import { categoryPath, CATEGORY_SEPARATOR, type Product, type ProductFields } from '../product.js';
 
 /** A product with its times as milliseconds (the service needs them for event ids). */

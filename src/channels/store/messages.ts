@@ -1,5 +1,5 @@
 import type { Tx } from '../../storage/database.js';
-import type { MessagesTable } from '../../storage/schema.js';
+import type { MessagesTable } from './tables.js';
 
 export interface MessageRecord {
   id: string;

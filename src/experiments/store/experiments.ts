@@ -1,6 +1,6 @@
 import type { Tx } from '../../storage/database.js';
 import { payloadColumns, payloadText } from '../../storage/payload-codec.js';
-import type { ExperimentsTable } from '../../storage/schema.js';
+import type { ExperimentsTable } from './tables.js';
 
 /** An experiment as stored; `definition` is the validated definition's JSON. */
 export interface ExperimentRecord {

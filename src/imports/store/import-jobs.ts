@@ -1,5 +1,5 @@
 import type { Tx } from '../../storage/database.js';
-import type { ImportJobsTable } from '../../storage/schema.js';
+import type { ImportJobsTable } from './tables.js';
 import {
   importPercent,
   isImportFormat,

@@ -1,7 +1,7 @@
 import type { Dialect, Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
 import { sql, type RawBuilder } from 'kysely';
-import type { JourneyRunsTable } from '../../storage/schema.js';
+import type { JourneyRunsTable } from './tables.js';
 
 /*
  * Journey definitions (a row per journey, a row per version), runs (one state machine per

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { payloadColumns, payloadText, type StoredPayload } from '../../storage/payload-codec.js';
 import type { Tx } from '../../storage/database.js';
-import type { RecommendationTrainingsTable } from '../../storage/schema.js';
+import type { RecommendationTrainingsTable } from './tables.js';
 import { readTimelinePage, type TimelineKey } from '../../profiles/store/profiles-timeline.js';
 
 export type { TimelineKey } from '../../profiles/store/profiles-timeline.js';

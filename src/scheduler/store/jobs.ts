@@ -1,7 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { inList } from '../../storage/bulk.js';
 import type { Dialect, Tx } from '../../storage/database.js';
-import type { JobsTable } from '../../storage/schema.js';
+import type { JobsTable } from './tables.js';
 
 /*
  * The scheduler's jobs table. A job is identified by (workspace, key): enqueueing a key that

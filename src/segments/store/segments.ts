@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { PAYLOAD_JSON_FUNCTION } from '../../storage/payload-codec.js';
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import type { Dialect, Tx } from '../../storage/database.js';
-import type { SegmentsTable } from '../../storage/schema.js';
+import type { SegmentsTable } from './tables.js';
 import { bulkInsert, inList, prepared, type BulkTarget } from '../../storage/bulk.js';
 
 /*

@@ -1,0 +1,51 @@
+import type { ColumnType } from 'kysely';
+import type { StoredPayload } from '../../storage/payload-codec.js';
+
+/* The log module's tables (row types; see src/storage/schema.ts for the conventions). */
+
+export interface LogHeadsTable {
+  workspace_id: string;
+  partition: number;
+  head: number;
+}
+
+export interface EventsTable {
+  workspace_id: string;
+  partition: number;
+  seq: number;
+  message_id: string;
+  type: string;
+  event: string | null;
+  user_id: string | null;
+  anonymous_id: string | null;
+  timestamp: number;
+  received_at: number;
+  source_id: string | null;
+  /** JSON text when new; compacted bytes later (see payload-codec.ts): read it with `payloadText`. */
+  payload: ColumnType<StoredPayload, string, StoredPayload>;
+}
+
+export interface RejectedEventsTable {
+  workspace_id: string;
+  id: string;
+  received_at: number;
+  source_id: string | null;
+  code: string;
+  message: string;
+  payload: string;
+}
+
+/** How far payload compaction has reached in each partition (payloads at or before `seq` are compact). */
+export interface EventCompactionTable {
+  workspace_id: string;
+  partition: number;
+  seq: number;
+}
+
+/** The log module's tables by name, part of the store's `Schema`. */
+export interface LogTables {
+  log_heads: LogHeadsTable;
+  events: EventsTable;
+  rejected_events: RejectedEventsTable;
+  event_compaction: EventCompactionTable;
+}
