@@ -192,7 +192,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     ...(logger === undefined ? {} : { logger }),
   });
   // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.
-  for (const handler of segmentPrivacyHandlers(database.dialect)) messaging.privacyRegistry.register(handler);
+  for (const handler of segmentPrivacyHandlers()) messaging.privacyRegistry.register(handler);
   messaging.privacyRegistry.register(experimentPrivacyHandler());
   for (const handler of journeyPrivacyHandlers()) messaging.privacyRegistry.register(handler);
   // After journeys (which move their scan cursors off the person): jobs still naming them go.

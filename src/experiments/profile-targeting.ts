@@ -20,7 +20,7 @@ const HISTORY_LIMIT = 1000;
  * @example const targeting = new ProfileTargeting(database); await targeting.matches('default', { anonymousId: 'a1' }, condition, Date.now());
  */
 export class ProfileTargeting implements TargetingEvaluator {
-  constructor(private readonly database: Pick<Database, 'db' | 'dialect'>) {}
+  constructor(private readonly database: Pick<Database, 'db'>) {}
 
   parse(condition: unknown): Condition {
     return parseCondition(condition);
@@ -28,13 +28,13 @@ export class ProfileTargeting implements TargetingEvaluator {
 
   async matches(workspaceId: string, unit: AssignmentUnit, condition: unknown, now: number): Promise<boolean> {
     const parsed = parseCondition(condition);
-    const { db, dialect } = this.database;
+    const { db } = this.database;
     let profileId: string | undefined;
     if (unit.userId !== undefined && unit.userId !== '') profileId = await findIdentityOwner(db, workspaceId, { type: 'user_id', value: unit.userId });
     if (profileId === undefined && unit.anonymousId !== undefined && unit.anonymousId !== '') profileId = await findIdentityOwner(db, workspaceId, { type: 'anonymous_id', value: unit.anonymousId });
     if (profileId === undefined) return false;
-    let [profile] = await loadProfiles(db, dialect, workspaceId, [profileId]);
-    for (let hops = 0; profile?.mergedInto != null && hops < 10; hops++) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+    let [profile] = await loadProfiles(db, workspaceId, [profileId]);
+    for (let hops = 0; profile?.mergedInto != null && hops < 10; hops++) [profile] = await loadProfiles(db, workspaceId, [profile.mergedInto]);
     if (profile === undefined) return false;
     const specs = eventStatSpecs(parsed);
     let events: SegmentSubject['events'] = new Map();
@@ -42,7 +42,7 @@ export class ProfileTargeting implements TargetingEvaluator {
       const timeline = await readTimeline(db, workspaceId, profile.id, HISTORY_LIMIT);
       events = statsFromEvents(specs, timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })), now);
     }
-    const [scores, memberships] = await Promise.all([readProfileScores(db, workspaceId, [profile.id]), membershipsOf(db, dialect, workspaceId, [profile.id])]);
+    const [scores, memberships] = await Promise.all([readProfileScores(db, workspaceId, [profile.id]), membershipsOf(db, workspaceId, [profile.id])]);
     const subject: SegmentSubject = { profileId: profile.id, state: profile.state, scores: scores.get(profile.id) ?? {}, events, memberships: memberships.get(profile.id) ?? new Set() };
     return evaluateCondition(parsed, subject, now);
   }

@@ -129,8 +129,8 @@ describe('event payload compaction (sqlite)', () => {
       productPage: (await readProductEventPage(db, WORKSPACE, undefined, 10_000)).rows.map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown })),
       recent: await Promise.all(profileIds.map(async (id) => (await readRecentProductEvents(db, WORKSPACE, id, 100)).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown })))),
       export: subject === undefined ? [] : await exportEvents(db, subject),
-      segments: [...(await eventsOfProfiles(db, 'sqlite', WORKSPACE, profileIds, undefined))],
-      segmentsNamed: [...(await eventsOfProfiles(db, 'sqlite', WORKSPACE, profileIds, ['Order Completed', 'identify'], { propertiesOf: ['Order Completed'] }))],
+      segments: [...(await eventsOfProfiles(db, WORKSPACE, profileIds, undefined))],
+      segmentsNamed: [...(await eventsOfProfiles(db, WORKSPACE, profileIds, ['Order Completed', 'identify'], { propertiesOf: ['Order Completed'] }))],
     };
   }
 

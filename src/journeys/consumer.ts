@@ -359,7 +359,7 @@ export class JourneyConsumer {
       wanted.set(entry, ids.identifiers.map(identifierKey));
       for (const identifier of ids.identifiers) lookups.set(identifierKey(identifier), identifier);
     }
-    const owners = await findIdentities(trx, this.options.database.dialect, workspaceId, [...lookups.values()]);
+    const owners = await findIdentities(trx, workspaceId, [...lookups.values()]);
     const ownerOf = new Map(owners.map((owner) => [identifierKey(owner), owner.profileId]));
     const result = new Map<LogEntry, string>();
     for (const [entry, keys] of wanted) {
@@ -399,7 +399,7 @@ export class JourneyConsumer {
     const runTouching = [...profiles].filter(([entry]) => index.runEvents.has(eventName(entry.message)));
     if (runTouching.length > 0) {
       const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
-      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true, dialect: database.dialect });
+      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
       const byProfile = new Map<string, repo.StoredRun[]>();
       for (const run of runs) {
         const survivor = survivorOf.get(run.profileId) ?? run.profileId;

@@ -233,7 +233,7 @@ export class JourneyEngine {
       const effects = new Map<string, Effect>();
       await this.deps.database.transaction(async (trx) => {
         const now = this.clock.now();
-        const runs = await repo.loadRuns(trx, workspaceId, work, { forUpdate: true, dialect: this.deps.database.dialect });
+        const runs = await repo.loadRuns(trx, workspaceId, work, { forUpdate: true });
         const journeys = new Map<string, repo.StoredJourney | undefined>();
         for (const journeyId of new Set([...runs.values()].map((run) => run.journeyId))) journeys.set(journeyId, await repo.findJourney(trx, workspaceId, journeyId));
         const settingsText = await activity.readJourneySettings(trx, workspaceId);
@@ -253,7 +253,7 @@ export class JourneyEngine {
         // Profiles are read once per call: later rounds (after a send) reuse them.
         const missing = [...new Set(live.map((run) => run.profileId))].filter((id) => !profiles.has(id));
         if (missing.length > 0) {
-          const loaded = await loadJourneyProfiles(trx, this.deps.database, workspaceId, missing, { conditions, now });
+          const loaded = await loadJourneyProfiles(trx, workspaceId, missing, { conditions, now });
           for (const id of missing) profiles.set(id, loaded.get(id));
         }
         const steps: repo.StepRecord[] = [];
@@ -524,7 +524,7 @@ export class JourneyEngine {
     const definition = await this.definition(db, workspaceId, journeyId, journey.version);
     if (definition === undefined) throw new RapportError('not_found', `journey "${journeyId}" has no version ${journey.version}`);
     const start = this.clock.now();
-    const profiles = await loadJourneyProfiles(db, this.deps.database, workspaceId, [profileId], { conditions: definitionConditionsOf(definition), now: start });
+    const profiles = await loadJourneyProfiles(db, workspaceId, [profileId], { conditions: definitionConditionsOf(definition), now: start });
     const profile = profiles.get(profileId);
     if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"`);
     const settingsText = await activity.readJourneySettings(db, workspaceId);

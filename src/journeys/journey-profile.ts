@@ -2,7 +2,7 @@ import { referencedSegments, type Condition } from '../segments/condition.js';
 import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
 import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
 import { currentTraits } from '../profiles/view.js';
-import type { Database, Tx } from '../storage/database.js';
+import type { Tx } from '../storage/database.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import { readTimeline } from '../profiles/store/profiles-timeline.js';
@@ -26,23 +26,22 @@ const historyLimit = 1000;
  * Loads profiles for conditions and local times. Event conditions are evaluated over the last
  * 1,000 events of the profile's timeline, read only when one of `conditions` needs them;
  * segment memberships likewise.
- * @example const profiles = await loadJourneyProfiles(db, database, 'default', ['prf_1'], { now: Date.now() });
+ * @example const profiles = await loadJourneyProfiles(db, 'default', ['prf_1'], { now: Date.now() });
  */
 export async function loadJourneyProfiles(
   db: Tx,
-  database: Pick<Database, 'dialect'>,
   workspaceId: string,
   ids: readonly string[],
   options: { conditions?: readonly Condition[]; now: number },
 ): Promise<Map<string, JourneyProfile>> {
   const result = new Map<string, JourneyProfile>();
   if (ids.length === 0) return result;
-  let stored = await loadProfiles(db, database.dialect, workspaceId, ids);
+  let stored = await loadProfiles(db, workspaceId, ids);
   const byId = new Map(stored.map((profile) => [profile.id, profile]));
   // Follow merges to the survivor.
   const survivors = [...new Set(stored.map((profile) => profile.mergedInto).filter((id): id is string => id !== null && !byId.has(id)))];
   if (survivors.length > 0) {
-    stored = await loadProfiles(db, database.dialect, workspaceId, survivors);
+    stored = await loadProfiles(db, workspaceId, survivors);
     for (const profile of stored) byId.set(profile.id, profile);
   }
   const resolve = (id: string): string => {
@@ -58,7 +57,7 @@ export async function loadJourneyProfiles(
   const scores = await readProfileScores(db, workspaceId, wanted);
   // Segment memberships (kept by the segments module), read only when a condition names a segment.
   const needsMemberships = (options.conditions ?? []).some((condition) => referencedSegments(condition).length > 0);
-  const memberships = needsMemberships ? await membershipsOf(db, database.dialect, workspaceId, wanted) : new Map<string, Set<string>>();
+  const memberships = needsMemberships ? await membershipsOf(db, workspaceId, wanted) : new Map<string, Set<string>>();
   const specs = new Map<string, ReturnType<typeof eventStatSpecs> extends Map<string, infer V> ? V : never>();
   for (const condition of options.conditions ?? []) for (const [key, value] of eventStatSpecs(condition)) specs.set(key, value);
   const built = new Map<string, JourneyProfile>();

@@ -267,7 +267,7 @@ export class JourneyService {
     if (profileId === undefined) throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
     else if (input.profileId !== undefined) {
       // A run for a profile that does not exist would wait and send to nobody; a merged id enters its survivor.
-      const [profile] = await loadProfiles(this.deps.database.db, this.deps.database.dialect, workspaceId, [profileId]);
+      const [profile] = await loadProfiles(this.deps.database.db, workspaceId, [profileId]);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"; look profiles up with GET /api/v1/profiles or enter by identifier {type, value}`);
       profileId = profile.mergedInto ?? profile.id;
     }

@@ -166,7 +166,7 @@ export class JourneyTriggers {
     await this.deps.database.transaction(async (trx) => {
       const live = await this.live(trx, job.workspaceId, journeyId);
       if (live === undefined) return;
-      const [profile] = await loadProfiles(trx, this.deps.database.dialect, job.workspaceId, [profileId]);
+      const [profile] = await loadProfiles(trx, job.workspaceId, [profileId]);
       if (profile === undefined) return;
       const traits = currentTraits(profile.state);
       const zone = zoneOr(traits.timezone, zoneOr(live.definition.settings?.timeZone, 'UTC'));
@@ -186,7 +186,7 @@ export class JourneyTriggers {
       if (live === undefined) return undefined;
       const now = this.clock.now();
       const ids = await listProfileIds(trx, job.workspaceId, after === '' ? undefined : after, PAGE);
-      const profiles = await loadProfiles(trx, this.deps.database.dialect, job.workspaceId, ids);
+      const profiles = await loadProfiles(trx, job.workspaceId, ids);
       for (const profile of profiles) {
         const traits = currentTraits(profile.state);
         const value = dateValue(live.definition, traits, profile.state);
@@ -227,7 +227,7 @@ export class JourneyTriggers {
       const { audience } = live.definition.trigger;
       if (audience !== undefined) {
         const condition = parseCondition(audience);
-        const profiles = await loadJourneyProfiles(trx, this.deps.database, job.workspaceId, ids, { conditions: [condition], now });
+        const profiles = await loadJourneyProfiles(trx, job.workspaceId, ids, { conditions: [condition], now });
         chosen = ids.filter((id) => {
           const profile = profiles.get(id);
           return profile !== undefined && holds(condition, profile, now);

@@ -97,7 +97,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     // The same owners as src/rapport.ts registers.
     const registry = new PrivacyRegistry();
     registerCoreHandlers(registry);
-    for (const handler of segmentPrivacyHandlers(shop.store.database.dialect)) registry.register(handler);
+    for (const handler of segmentPrivacyHandlers()) registry.register(handler);
     registry.register(experimentPrivacyHandler());
     for (const handler of journeyPrivacyHandlers()) registry.register(handler);
     registry.register(schedulerPrivacyHandler());
@@ -295,7 +295,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(leaksIn(await everyReplicaRow(replica), [zoe.id])).not.toEqual([]);
     const elsewhere = new PrivacyRegistry();
     registerCoreHandlers(elsewhere);
-    for (const handler of segmentPrivacyHandlers(shop.store.database.dialect)) elsewhere.register(handler);
+    for (const handler of segmentPrivacyHandlers()) elsewhere.register(handler);
     elsewhere.register(experimentPrivacyHandler());
     const otherProcess = new PrivacyService({ database: shop.store.database, clock, registry: elsewhere, identityRules: () => defaultIdentityRules });
     const zoeJob = await otherProcess.requestErasure('ws', zoe.id, { requestedBy: 'admin:dpo' });

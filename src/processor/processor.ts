@@ -341,7 +341,7 @@ export class Processor {
     const { prepared, lookups } = prepareBatch(rules, entries);
 
     const plan = async (tx: Tx): Promise<{ batch: BatchWrites; loaded: StoredProfile[]; now: number }> => {
-      const owners = lookups.length === 0 ? [] : await findIdentities(tx, this.database.dialect, workspaceId, lookups);
+      const owners = lookups.length === 0 ? [] : await findIdentities(tx, workspaceId, lookups);
       const loaded = await this.loadGraphProfiles(tx, workspaceId, owners.map((owner) => owner.profileId));
       const now = this.clock.now();
       const batch = applyBatch({ workspaceId, rules, prepared, owners, profiles: loaded, now });
@@ -418,7 +418,7 @@ export class Processor {
     const loaded = new Map<string, StoredProfile>();
     let wanted = [...new Set(ids)];
     while (wanted.length > 0) {
-      const rows = await loadProfiles(trx, this.database.dialect, workspaceId, wanted, { forUpdate: true });
+      const rows = await loadProfiles(trx, workspaceId, wanted, { forUpdate: true });
       for (const row of rows) loaded.set(row.id, row);
       wanted = [...new Set(rows.map((row) => row.mergedInto).filter((id): id is string => id !== null && !loaded.has(id)))];
     }
@@ -428,10 +428,9 @@ export class Processor {
   private async write(trx: Tx, workspaceId: string, batch: BatchWrites): Promise<void> {
     await upsertProfiles(trx, this.database, workspaceId, batch.profiles);
     if (batch.moves.size > 0) {
-      const { dialect } = this.database;
-      await redirectMerged(trx, dialect, workspaceId, batch.moves);
-      await moveIdentities(trx, dialect, workspaceId, batch.moves);
-      await moveProfileEvents(trx, dialect, workspaceId, batch.moves);
+      await redirectMerged(trx, workspaceId, batch.moves);
+      await moveIdentities(trx, workspaceId, batch.moves);
+      await moveProfileEvents(trx, workspaceId, batch.moves);
       await insertMerges(trx, workspaceId, batch.merges);
     }
     await insertIdentities(trx, this.database, workspaceId, batch.addedIdentities);

@@ -198,7 +198,7 @@ export class ProfileService {
     let id = profileId;
     // Merges keep chains one hop long; the bound only guards against a corrupted store.
     for (let hops = 0; hops < 16; hops++) {
-      const [stored] = await loadProfiles(this.deps.database.db, this.deps.database.dialect, workspaceId, [id]);
+      const [stored] = await loadProfiles(this.deps.database.db, workspaceId, [id]);
       if (stored === undefined) return undefined;
       if (stored.mergedInto === null) return stored;
       id = stored.mergedInto;

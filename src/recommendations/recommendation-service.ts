@@ -335,7 +335,7 @@ export class RecommendationService {
         const newProfiles = [...new Set(page.rows.map((event) => event.profileId))].filter((id) => !groupsByProfile.has(id));
         if (newProfiles.length > 0) {
           const [states, scores] = await Promise.all([
-            loadProfiles(db, this.deps.database.dialect, workspaceId, newProfiles),
+            loadProfiles(db, workspaceId, newProfiles),
             readProfileScores(db, workspaceId, newProfiles),
           ]);
           const stateOf = new Map(states.map((profile) => [profile.id, profile.state]));
@@ -442,7 +442,7 @@ export class RecommendationService {
     if (loaded === undefined || loaded.models.report.products === 0) return this.untrained(workspaceId, slot, limit, loaded !== undefined);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
-    const { db, dialect } = this.deps.database;
+    const { db } = this.deps.database;
     let state: ProfileState | undefined;
     let profileId: string | null = null;
     let recent: Interaction[] = [];
@@ -495,9 +495,9 @@ export class RecommendationService {
 
   /** The profile a recommendation is for, followed to its survivor when it was merged away. */
   private async profileOf(workspaceId: string, id: string): Promise<Awaited<ReturnType<typeof loadProfiles>>[number] | undefined> {
-    const { db, dialect } = this.deps.database;
-    let [profile] = await loadProfiles(db, dialect, workspaceId, [id]);
-    if (profile?.mergedInto != null) [profile] = await loadProfiles(db, dialect, workspaceId, [profile.mergedInto]);
+    const { db } = this.deps.database;
+    let [profile] = await loadProfiles(db, workspaceId, [id]);
+    if (profile?.mergedInto != null) [profile] = await loadProfiles(db, workspaceId, [profile.mergedInto]);
     return profile;
   }
 

@@ -132,7 +132,7 @@ describe.each(dialects)('Scheduler on %s', (dialect) => {
       { workspaceId: WS, kind: 'test.echo', key: 'd' },
     ]);
     // A worker claims the jobs and dies (never reports).
-    const crash = () => store.database.transaction((trx) => claimDueJobs(trx, dialect, { now: clock.now(), owner: 'dead-worker', leaseUntil: clock.now() + 30_000, limit: 1, kinds: ['test.echo'] }));
+    const crash = () => store.database.transaction((trx) => claimDueJobs(trx, { now: clock.now(), owner: 'dead-worker', leaseUntil: clock.now() + 30_000, limit: 1, kinds: ['test.echo'] }));
     expect(await crash()).toHaveLength(1);
     expect(await scheduler.runDue()).toBe(1);
     expect(seen).toEqual([1]);

@@ -328,7 +328,7 @@ export class Scheduler {
     const kinds = [...this.handlers.keys()];
     const now = this.clock.now();
     const claimed = await this.database.transaction((trx) =>
-      repo.claimDueJobs(trx, this.database.dialect, { now, owner: this.workerId, leaseUntil: now + this.leaseMs, limit: this.batchSize, kinds }),
+      repo.claimDueJobs(trx, { now, owner: this.workerId, leaseUntil: now + this.leaseMs, limit: this.batchSize, kinds }),
     );
     if (claimed.length === 0) return 0;
     const byKind = new Map<string, repo.JobRow[]>();
@@ -390,7 +390,7 @@ export class Scheduler {
           await repo.failJob(trx, row, this.workerId, { error, retryAt: now + backoff(row.attempts, registration), deadReason: undefined, now });
         }
       }
-      await repo.finishJobs(trx, this.database.dialect, this.workerId, done, again, now);
+      await repo.finishJobs(trx, this.workerId, done, again, now);
     });
     if (outcomes.some((outcome) => outcome.ok && outcome.rescheduleAt !== undefined) || outcomes.some((outcome) => !outcome.ok)) this.dirty = true;
   }

@@ -298,15 +298,14 @@ export class SegmentEngine {
 
   /** Profiles merged away leave every segment; their derived rows go. */
   private async retire(trx: Tx, workspaceId: string, segments: WorkspaceSegments, profileIds: readonly string[], now: number): Promise<Transition[]> {
-    const { dialect } = this.#database;
-    const memberships = await membershipsOf(trx, dialect, workspaceId, profileIds);
+    const memberships = await membershipsOf(trx, workspaceId, profileIds);
     const transitions: Transition[] = [];
     for (const [profileId, ids] of memberships) {
       for (const segmentId of ids) {
         transitions.push({ workspaceId, segmentId, segmentName: segments.names.get(segmentId) ?? segmentId, profileId, kind: 'exited', at: now, id: transitionId() });
       }
     }
-    await deleteSegmentStates(trx, dialect, workspaceId, profileIds);
+    await deleteSegmentStates(trx, workspaceId, profileIds);
     await deleteDue(trx, this.#database, profileIds.map((profileId) => ({ workspaceId, segmentId: ANY_SEGMENT, profileId })));
     await this.write(trx, workspaceId, segments, transitions, new Map(), now);
     return transitions;
@@ -319,20 +318,19 @@ export class SegmentEngine {
    */
   private async run(trx: Tx, workspaceId: string, segments: WorkspaceSegments, items: readonly ProfileWork[], now: number, only?: CompiledSegment): Promise<Transition[]> {
     if (items.length === 0) return [];
-    const { dialect } = this.#database;
     const { set } = segments;
     const ids = items.map((item) => item.profileId);
     const needsStats = set.horizons.size > 0;
-    const storedStats = needsStats ? await loadSegmentStates(trx, dialect, workspaceId, ids) : new Map<string, string>();
-    const memberships = await membershipsOf(trx, dialect, workspaceId, ids);
-    const scheduled = await dueOfProfiles(trx, dialect, workspaceId, ids);
+    const storedStats = needsStats ? await loadSegmentStates(trx, workspaceId, ids) : new Map<string, string>();
+    const memberships = await membershipsOf(trx, workspaceId, ids);
+    const scheduled = await dueOfProfiles(trx, workspaceId, ids);
     const scores = set.byScore.size > 0 ? await readProfileScores(trx, workspaceId, ids) : new Map<string, Record<string, number | string | boolean | null>>();
     // Timelines for the profiles whose stats are rebuilt (merges, backfills).
     const rebuild = items.filter((item) => item.recompute !== undefined && needsStats);
     const timelines =
       rebuild.length === 0
         ? new Map<string, { timestamp: number; message: TrackingMessage }[]>()
-        : await eventsOfProfiles(trx, dialect, workspaceId, rebuild.map((item) => item.profileId), ...timelineQuestion(set.specsByEvent, rebuild));
+        : await eventsOfProfiles(trx, workspaceId, rebuild.map((item) => item.profileId), ...timelineQuestion(set.specsByEvent, rebuild));
 
     const transitions: Transition[] = [];
     const statRows: { profileId: string; stats: string }[] = [];
@@ -539,9 +537,9 @@ export class SegmentEngine {
     const profiles =
       // (Webhook payloads carry the email, which is in the state.)
       evaluated !== undefined && !evaluated.some((segment) => segment.needsState || segments.destinations.has(segment.id))
-        ? (await lockProfiles(trx, this.#database.dialect, workspaceId, profileIds)).map((row) => ({ id: row.id, mergedInto: row.mergedInto, state: emptyState() }))
-        : await loadProfiles(trx, this.#database.dialect, workspaceId, profileIds, { forUpdate: true });
-    if (clearDue) await clearDueUpTo(trx, this.#database.dialect, workspaceId, profileIds, now);
+        ? (await lockProfiles(trx, workspaceId, profileIds)).map((row) => ({ id: row.id, mergedInto: row.mergedInto, state: emptyState() }))
+        : await loadProfiles(trx, workspaceId, profileIds, { forUpdate: true });
+    if (clearDue) await clearDueUpTo(trx, workspaceId, profileIds, now);
     const items: ProfileWork[] = profiles
       .filter((profile) => profile.mergedInto === null)
       .map((profile) => ({ profileId: profile.id, state: profile.state, email: emailOf(profile.state), isNew: false, events: [], recompute, segments: segmentIds, dueComplete }));
@@ -557,11 +555,10 @@ export class SegmentEngine {
    */
   async backfillStep(workspaceId: string, segmentId: string, version: number, limit: number): Promise<{ processed: number; transitions: Transition[] }> {
     const now = this.#clock.now();
-    const { dialect } = this.#database;
     const outcome = await this.#database.transaction(async (trx) => {
-      const record = await getSegment(trx, workspaceId, segmentId, { forUpdate: dialect });
+      const record = await getSegment(trx, workspaceId, segmentId, { forUpdate: true });
       if (record === undefined || record.version !== version || record.status !== 'backfilling') return { processed: 0, transitions: [] };
-      const ids = await profileIdsAfter(trx, dialect, workspaceId, record.backfillCursor, limit);
+      const ids = await profileIdsAfter(trx, workspaceId, record.backfillCursor, limit);
       if (ids.length === 0) {
         await recordBackfill(trx, workspaceId, segmentId, version, { cursor: record.backfillCursor, done: record.backfillDone, status: 'live', finishedAt: now });
         return { processed: 0, transitions: [] };
@@ -592,7 +589,7 @@ export class SegmentEngine {
       const changes: Transition[] = [];
       for (const profileId of wanted) if (!current.has(profileId)) changes.push({ workspaceId, segmentId, segmentName: name, profileId, kind: 'entered', at: now, id: transitionId() });
       if (mode === 'replace') for (const profileId of current) if (!wanted.has(profileId)) changes.push({ workspaceId, segmentId, segmentName: name, profileId, kind: 'exited', at: now, id: transitionId() });
-      const profiles = await loadProfiles(trx, this.#database.dialect, workspaceId, changes.map((change) => change.profileId), { forUpdate: true });
+      const profiles = await loadProfiles(trx, workspaceId, changes.map((change) => change.profileId), { forUpdate: true });
       const emails = new Map(profiles.map((profile) => [profile.id, emailOf(profile.state)]));
       await this.write(trx, workspaceId, segments, changes, emails, now);
       const dependents = (segments.set.dependents.get(segmentId) ?? []).map((segment) => segment.id);

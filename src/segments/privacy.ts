@@ -1,5 +1,4 @@
 import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
-import type { Dialect } from '../storage/database.js';
 import {
   deleteDeliveriesOfProfiles,
   deleteSegmentRowsOfProfiles,
@@ -23,9 +22,9 @@ const byProfile = (name: string, table: SegmentProfileTable): PersonalDataHandle
  * name them, the Segment Entered/Exited events appended to the log, and backfill cursors that
  * point at them. No exit is emitted for an erased member: that would write the person back.
  * The export shows memberships and history.
- * @example for (const handler of segmentPrivacyHandlers(database.dialect)) registry.register(handler);
+ * @example for (const handler of segmentPrivacyHandlers()) registry.register(handler);
  */
-export function segmentPrivacyHandlers(dialect: Dialect): PersonalDataHandler[] {
+export function segmentPrivacyHandlers(): PersonalDataHandler[] {
   return [
     {
       name: 'segment_members',
@@ -37,6 +36,6 @@ export function segmentPrivacyHandlers(dialect: Dialect): PersonalDataHandler[] 
     byProfile('segment_due', 'segment_due'),
     { name: 'segment_deliveries', erase: (trx, subject) => deleteDeliveriesOfProfiles(trx, subject.workspaceId, subject.profileIds) },
     { name: 'segment_events', erase: (trx, subject) => deleteTransitionEventsOfProfiles(trx, subject.workspaceId, subject.profileIds, TRANSITION_EVENTS) },
-    { name: 'segment_backfill_cursors', erase: (trx, subject) => moveBackfillCursorsOff(trx, dialect, subject.workspaceId, subject.profileIds) },
+    { name: 'segment_backfill_cursors', erase: (trx, subject) => moveBackfillCursorsOff(trx, subject.workspaceId, subject.profileIds) },
   ];
 }

@@ -350,14 +350,13 @@ export class SegmentService {
 
   /** Builds the snapshots a condition needs for some profiles, from the store (estimate, explain). */
   private async subjects(workspaceId: string, condition: Condition, profileIds: readonly string[], now: number): Promise<SegmentSubject[]> {
-    const { dialect } = this.#deps.database;
-    const profiles = await loadProfiles(this.db, dialect, workspaceId, profileIds);
+    const profiles = await loadProfiles(this.db, workspaceId, profileIds);
     const specs = eventStatSpecs(condition);
     const names = [...new Set([...specs.values()].map((entry) => entry.spec.event))];
     // Properties are parsed only for the events a filter or an aggregate reads.
     const propertiesOf = [...new Set([...specs.values()].filter((entry) => entry.spec.where.length > 0 || entry.spec.property !== undefined).map((entry) => entry.spec.event))];
-    const timelines = names.length === 0 ? new Map() : await eventsOfProfiles(this.db, dialect, workspaceId, profileIds, names, { propertiesOf });
-    const memberships = referencedSegments(condition).length === 0 ? new Map<string, Set<string>>() : await membershipsOf(this.db, dialect, workspaceId, profileIds);
+    const timelines = names.length === 0 ? new Map() : await eventsOfProfiles(this.db, workspaceId, profileIds, names, { propertiesOf });
+    const memberships = referencedSegments(condition).length === 0 ? new Map<string, Set<string>>() : await membershipsOf(this.db, workspaceId, profileIds);
     const scores = await readProfileScores(this.db, workspaceId, [...profileIds]);
     return profiles
       .filter((profile) => profile.mergedInto === null)
@@ -386,7 +385,7 @@ export class SegmentService {
     const sample: string[] = [];
     let after = '';
     while (scanned < scan) {
-      const ids = await profileIdsAfter(this.db, this.#deps.database.dialect, workspaceId, after, Math.min(1000, scan - scanned));
+      const ids = await profileIdsAfter(this.db, workspaceId, after, Math.min(1000, scan - scanned));
       if (ids.length === 0) break;
       after = ids[ids.length - 1] ?? after;
       for (const subject of await this.subjects(workspaceId, condition, ids, now)) {
@@ -412,7 +411,7 @@ export class SegmentService {
 
   /** The segments a profile is in now, and its entries and exits, newest first. */
   async profileMemberships(workspaceId: string, profileId: string): Promise<{ segments: { segmentId: string; name: string; enteredAt: string }[]; history: { segmentId: string; kind: 'entered' | 'exited'; at: string }[] }> {
-    const [profile] = await loadProfiles(this.db, this.#deps.database.dialect, workspaceId, [profileId]);
+    const [profile] = await loadProfiles(this.db, workspaceId, [profileId]);
     if (profile === undefined) throw new RapportError('not_found', `profile ${profileId} does not exist in this workspace`);
     const [rows, history, records] = await Promise.all([segmentsOfProfile(this.db, workspaceId, profileId), historyOf(this.db, workspaceId, { profileId }, 500), listSegments(this.db, workspaceId)]);
     const names = new Map(records.map((record) => [record.id, record.name]));
@@ -431,7 +430,7 @@ export class SegmentService {
     const [subject] = await this.subjects(workspaceId, condition, [profileId], now);
     if (subject === undefined) throw new RapportError('not_found', `profile ${profileId} does not exist (or was merged into another)`);
     const explanation = explainCondition(condition, subject, now);
-    const member = (await membershipsOf(this.db, this.#deps.database.dialect, workspaceId, [profileId])).get(profileId)?.has(id) ?? false;
+    const member = (await membershipsOf(this.db, workspaceId, [profileId])).get(profileId)?.has(id) ?? false;
     return { segmentId: id, profileId, member, result: explanation.result, at: new Date(now).toISOString(), explanation };
   }
 
@@ -465,7 +464,7 @@ export class SegmentService {
       const page = await listMembers(this.db, workspaceId, id, after, 1000);
       if (page.length === 0) return;
       after = page[page.length - 1]?.profileId;
-      const profiles = new Map((await loadProfiles(this.db, this.#deps.database.dialect, workspaceId, page.map((row) => row.profileId))).map((profile) => [profile.id, profile]));
+      const profiles = new Map((await loadProfiles(this.db, workspaceId, page.map((row) => row.profileId))).map((profile) => [profile.id, profile]));
       let chunk = '';
       for (const row of page) {
         const profile = profiles.get(row.profileId);
@@ -501,7 +500,7 @@ export class SegmentService {
       for (const [column, value] of Object.entries(record.fields)) {
         if (typeof value !== 'string' || value.trim() === '') continue;
         if (column === 'profile_id') {
-          const [profile] = await loadProfiles(this.db, this.#deps.database.dialect, workspaceId, [value.trim()]);
+          const [profile] = await loadProfiles(this.db, workspaceId, [value.trim()]);
           found = profile === undefined ? undefined : (profile.mergedInto ?? profile.id);
         } else {
           const type = normalizeIdentifierType(column);

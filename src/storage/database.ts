@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Schema } from './schema.js';
 import { migrateToLatest } from './migrator.js';
@@ -169,6 +169,16 @@ function openPostgres(url: string): Database {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The dialect behind a handle (the store, a transaction or a held connection), read from the
+ * adapter Kysely's own `Dialect` installed: repositories ask the handle they are given, so no
+ * caller passes the dialect along beside it.
+ * @example if (dialectOf(trx) === 'postgres') query = query.forUpdate();
+ */
+export function dialectOf(db: Tx): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 /** Answers whether the store takes a query (for health checks). */

@@ -1,4 +1,4 @@
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
 import type { Identifier } from '../rules.js';
 
@@ -23,7 +23,8 @@ export interface IdentityRecord extends IdentityOwner {
  * Owners of the given identifiers: one query per identifier type (and per 5,000 values), each
  * an index range on the primary key (workspace_id, type, value).
  */
-export async function findIdentities(db: Tx, dialect: Dialect, workspaceId: string, identifiers: readonly Identifier[]): Promise<IdentityOwner[]> {
+export async function findIdentities(db: Tx, workspaceId: string, identifiers: readonly Identifier[]): Promise<IdentityOwner[]> {
+  const dialect = dialectOf(db);
   const byType = new Map<string, Set<string>>();
   for (const identifier of identifiers) {
     const values = byType.get(identifier.type);
@@ -62,7 +63,8 @@ export async function insertIdentities(trx: Tx, target: BulkTarget, workspaceId:
 }
 
 /** Re-points every identity of each merged-away profile (key) at its survivor (value). */
-export async function moveIdentities(trx: Tx, dialect: Dialect, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+export async function moveIdentities(trx: Tx, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+  const dialect = dialectOf(trx);
   for (const [into, froms] of groupBySurvivor(moves)) {
     for (let start = 0; start < froms.length; start += IN_CHUNK) {
       await trx

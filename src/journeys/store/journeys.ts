@@ -1,4 +1,4 @@
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { JourneyRunsTable } from './tables.js';
@@ -200,12 +200,13 @@ export async function saveRun(db: Tx, workspaceId: string, run: StoredRun): Prom
 }
 
 /** Runs by id; `forUpdate` locks them on PostgreSQL (the engine and the event consumer both change runs). */
-export async function loadRuns(db: Tx, workspaceId: string, ids: readonly string[], options: { forUpdate?: boolean; dialect?: Dialect } = {}): Promise<Map<string, StoredRun>> {
+export async function loadRuns(db: Tx, workspaceId: string, ids: readonly string[], options: { forUpdate?: boolean } = {}): Promise<Map<string, StoredRun>> {
+  const dialect = dialectOf(db);
   const result = new Map<string, StoredRun>();
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
-    let query = db.selectFrom('journey_runs').selectAll().where('workspace_id', '=', workspaceId).where(options.dialect === undefined ? sqlIn('id', chunk) : inList(options.dialect, 'id', chunk));
-    if (options.forUpdate === true && options.dialect === 'postgres') query = query.forUpdate();
+    let query = db.selectFrom('journey_runs').selectAll().where('workspace_id', '=', workspaceId).where(inList(dialect, 'id', chunk));
+    if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate();
     const rows = await query.execute();
     for (const row of rows) result.set(row.id, toRun(row));
   }
@@ -213,7 +214,7 @@ export async function loadRuns(db: Tx, workspaceId: string, ids: readonly string
 }
 
 /** Live runs (active, waiting, paused) of some profiles. */
-export async function liveRunsOfProfiles(db: Tx, workspaceId: string, profileIds: readonly string[], options: { forUpdate?: boolean; dialect?: Dialect } = {}): Promise<StoredRun[]> {
+export async function liveRunsOfProfiles(db: Tx, workspaceId: string, profileIds: readonly string[], options: { forUpdate?: boolean } = {}): Promise<StoredRun[]> {
   const result: StoredRun[] = [];
   for (let start = 0; start < profileIds.length; start += CHUNK) {
     let query = db
@@ -222,7 +223,7 @@ export async function liveRunsOfProfiles(db: Tx, workspaceId: string, profileIds
       .where('workspace_id', '=', workspaceId)
       .where('profile_id', 'in', profileIds.slice(start, start + CHUNK))
       .where('status', 'in', ['active', 'waiting', 'paused']);
-    if (options.forUpdate === true && options.dialect === 'postgres') query = query.forUpdate();
+    if (options.forUpdate === true && dialectOf(db) === 'postgres') query = query.forUpdate();
     const rows = await query.execute();
     result.push(...rows.map(toRun));
   }
@@ -366,9 +367,4 @@ export async function saveRuns(db: Tx, target: BulkTarget, workspaceId: string, 
     }),
     runUpdate,
   );
-}
-
-/** `column IN (...)` for callers that did not say their dialect. */
-function sqlIn(column: string, values: readonly string[]): RawBuilder<boolean> {
-  return sql<boolean>`${sql.ref(column)} in (${sql.join(values.map((value) => sql`${value}`))})`;
 }

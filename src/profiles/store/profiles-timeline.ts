@@ -1,6 +1,6 @@
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import { payloadColumns, payloadText, type StoredPayload } from '../../storage/payload-codec.js';
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
 import { groupBySurvivor } from '../../identity/store/identities.js';
 
@@ -38,7 +38,8 @@ export async function insertProfileEvents(trx: Tx, target: BulkTarget, workspace
 }
 
 /** Retroactive merge: every event of each merged-away profile (key) now belongs to its survivor (value). */
-export async function moveProfileEvents(trx: Tx, dialect: Dialect, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+export async function moveProfileEvents(trx: Tx, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+  const dialect = dialectOf(trx);
   for (const [into, froms] of groupBySurvivor(moves)) {
     for (let start = 0; start < froms.length; start += IN_CHUNK) {
       await trx

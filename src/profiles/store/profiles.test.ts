@@ -24,12 +24,12 @@ describe.each(dialects)('profile repositories (%s)', (dialect) => {
     const { database } = store;
     await database.transaction((trx) => upsertProfiles(trx, store.database, 'w', [profile('p1'), profile('p2')]));
     await database.transaction((trx) => upsertProfiles(trx, store.database, 'w', [profile('p1', null, 7)]));
-    const loaded = await loadProfiles(database.db, dialect, 'w', ['p1', 'p2', 'missing']);
+    const loaded = await loadProfiles(database.db, 'w', ['p1', 'p2', 'missing']);
     expect(loaded.map((row) => [row.id, row.state.events, row.ids])).toEqual([
       ['p1', 7, { user_id: ['p1'] }],
       ['p2', 0, { user_id: ['p2'] }],
     ]);
-    expect(await loadProfiles(database.db, dialect, 'other', ['p1'])).toEqual([]);
+    expect(await loadProfiles(database.db, 'other', ['p1'])).toEqual([]);
   });
 
   it('moves identities, timeline rows and merge chains to the survivor', async () => {
@@ -45,16 +45,16 @@ describe.each(dialects)('profile repositories (%s)', (dialect) => {
     const moves = new Map([['loser', 'winner']]);
     await database.transaction(async (trx) => {
       await upsertProfiles(trx, store.database, 'w', [profile('loser', 'winner')]);
-      await redirectMerged(trx, dialect, 'w', moves);
-      await moveIdentities(trx, dialect, 'w', moves);
-      await moveProfileEvents(trx, dialect, 'w', moves);
+      await redirectMerged(trx, 'w', moves);
+      await moveIdentities(trx, 'w', moves);
+      await moveProfileEvents(trx, 'w', moves);
     });
     expect(await listMergedFrom(database.db, 'w', 'winner')).toEqual(['loser', 'old']);
     expect((await listIdentities(database.db, 'w', 'winner')).map((row) => [row.type, row.messageId])).toEqual([
       ['anonymous_id', 'm1'],
       ['email', null],
     ]);
-    expect(await findIdentities(database.db, dialect, 'w', [{ type: 'anonymous_id', value: 'a' }, { type: 'email', value: 'a' }])).toEqual([
+    expect(await findIdentities(database.db, 'w', [{ type: 'anonymous_id', value: 'a' }, { type: 'email', value: 'a' }])).toEqual([
       { type: 'anonymous_id', value: 'a', profileId: 'winner' },
     ]);
   });
@@ -101,8 +101,8 @@ describe.each(dialects)('profile repositories (%s)', (dialect) => {
       await deleteDerivedState(trx, 'w');
     });
     expect(await readCursor(database.db, 'w', 0)).toBe(0);
-    expect(await loadProfiles(database.db, dialect, 'w', ['p1'])).toEqual([]);
-    expect(await loadProfiles(database.db, dialect, 'keep', ['p1'])).toHaveLength(1);
+    expect(await loadProfiles(database.db, 'w', ['p1'])).toEqual([]);
+    expect(await loadProfiles(database.db, 'keep', ['p1'])).toHaveLength(1);
     expect(await database.transaction((trx) => advanceCursor(trx, 'w', 0, 9, 12, 1))).toBe(false);
     expect(await cursorPositions(database.db, 'w')).toEqual([]);
   });

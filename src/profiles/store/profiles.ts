@@ -1,5 +1,5 @@
 import { isJsonObject } from '../../ingest/message.js';
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import type { ProfileState } from '../state.js';
 import { groupBySurvivor } from '../../identity/store/identities.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
@@ -58,11 +58,11 @@ const IN_CHUNK = 5000;
  */
 export async function loadProfiles(
   db: Tx,
-  dialect: Dialect,
   workspaceId: string,
   ids: readonly string[],
   options: { forUpdate?: boolean } = {},
 ): Promise<StoredProfile[]> {
+  const dialect = dialectOf(db);
   const unique = [...new Set(ids)].sort();
   const result: StoredProfile[] = [];
   for (let start = 0; start < unique.length; start += IN_CHUNK) {
@@ -103,7 +103,8 @@ export async function upsertProfiles(trx: Tx, target: BulkTarget, workspaceId: s
 }
 
 /** Profiles that were merged into a loser now point at the loser's survivor (keeps chains one hop long). */
-export async function redirectMerged(trx: Tx, dialect: Dialect, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+export async function redirectMerged(trx: Tx, workspaceId: string, moves: ReadonlyMap<string, string>): Promise<void> {
+  const dialect = dialectOf(trx);
   for (const [into, froms] of groupBySurvivor(moves)) {
     for (let start = 0; start < froms.length; start += IN_CHUNK) {
       await trx

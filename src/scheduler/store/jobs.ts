@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { inList } from '../../storage/bulk.js';
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import type { JobsTable } from './tables.js';
 
 /*
@@ -158,9 +158,9 @@ export async function findJob(db: Tx, workspaceId: string, key: string): Promise
  */
 export async function claimDueJobs(
   trx: Tx,
-  dialect: Dialect,
   options: { now: number; owner: string; leaseUntil: number; limit: number; kinds: readonly string[] },
 ): Promise<JobRow[]> {
+  const dialect = dialectOf(trx);
   const { now, owner, leaseUntil, limit, kinds } = options;
   if (kinds.length === 0) return [];
   const kindList = sql.join(kinds.map((kind) => sql`${kind}`));
@@ -303,12 +303,12 @@ export async function releaseLeasesExcept(db: Tx, owners: readonly string[]): Pr
  */
 export async function finishJobs(
   db: Tx,
-  dialect: Dialect,
   owner: string,
   done: readonly Pick<JobRow, 'workspaceId' | 'key' | 'version'>[],
   again: readonly (Pick<JobRow, 'workspaceId' | 'key' | 'version'> & { dueAt: number; payload: string | undefined })[],
   now: number,
 ): Promise<void> {
+  const dialect = dialectOf(db);
   const untouched: Pick<JobRow, 'workspaceId' | 'key'>[] = [];
   const byWorkspace = new Map<string, Pick<JobRow, 'workspaceId' | 'key' | 'version'>[]>();
   for (const job of done) {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 
 /*
  * SQL for privacy requests on the segments tables (migration 0005): find, export and erase one
@@ -106,7 +106,8 @@ export async function segmentRowsOfProfiles(
  * no longer names the person. Returns the segments changed.
  * @example await moveBackfillCursorsOff(trx, 'postgres', 'ws', ['prf_1']);
  */
-export async function moveBackfillCursorsOff(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<number> {
+export async function moveBackfillCursorsOff(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<number> {
+  const dialect = dialectOf(db);
   const id = dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
   let changed = 0;
   for (let start = 0; start < profileIds.length; start += PERSONAL_CHUNK) {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { PAYLOAD_JSON_FUNCTION } from '../../storage/payload-codec.js';
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
-import type { Dialect, Tx } from '../../storage/database.js';
+import { dialectOf, type Tx } from '../../storage/database.js';
 import type { SegmentsTable } from './tables.js';
 import { bulkInsert, inList, prepared, type BulkTarget } from '../../storage/bulk.js';
 
@@ -110,9 +110,9 @@ export async function updateSegment(db: Tx, workspaceId: string, record: Segment
 }
 
 /** One segment; `forUpdate` (PostgreSQL) locks its row until the transaction ends, so two backfill runners take turns. */
-export async function getSegment(db: Tx, workspaceId: string, id: string, options: { forUpdate?: Dialect } = {}): Promise<SegmentRecord | undefined> {
+export async function getSegment(db: Tx, workspaceId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<SegmentRecord | undefined> {
   let query = db.selectFrom('segments').select(columns).where('workspace_id', '=', workspaceId).where('id', '=', id);
-  if (options.forUpdate === 'postgres') query = query.forUpdate();
+  if (options.forUpdate === true && dialectOf(db) === 'postgres') query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row === undefined ? undefined : toRecord(row);
 }
@@ -192,7 +192,8 @@ async function deleteByKeys(db: Tx, target: BulkTarget, table: string, columns: 
  * Segments each profile is a member of. On SQLite the profile index is named: without
  * statistics the planner preferred the primary key (segment first) and scanned the workspace.
  */
-export async function membershipsOf(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, Set<string>>> {
+export async function membershipsOf(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const dialect = dialectOf(db);
   const result = new Map<string, Set<string>>();
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     const chunk = profileIds.slice(start, start + IN_CHUNK);
@@ -323,7 +324,8 @@ export async function netMembersBefore(db: Tx, workspaceId: string, segmentId: s
 
 // ---- per-profile condition state ----
 
-export async function loadSegmentStates(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, string>> {
+export async function loadSegmentStates(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, string>> {
+  const dialect = dialectOf(db);
   const result = new Map<string, string>();
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     const rows = await db
@@ -348,7 +350,8 @@ export async function upsertSegmentStates(db: Tx, target: BulkTarget, workspaceI
   );
 }
 
-export async function deleteSegmentStates(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<void> {
+export async function deleteSegmentStates(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<void> {
+  const dialect = dialectOf(db);
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     await db.deleteFrom('segment_profile_state').where('workspace_id', '=', workspaceId).where(inList(dialect, 'profile_id', profileIds.slice(start, start + IN_CHUNK))).execute();
   }
@@ -379,7 +382,8 @@ export async function deleteDue(db: Tx, target: BulkTarget, rows: readonly { wor
 }
 
 /** Scheduled due times of some profiles, by profile (the earliest when a profile has several rows). */
-export async function dueOfProfiles(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, number>> {
+export async function dueOfProfiles(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, number>> {
+  const dialect = dialectOf(db);
   const result = new Map<string, number>();
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     const rows = await db
@@ -405,7 +409,8 @@ export async function nextDueAt(db: Tx): Promise<number | undefined> {
  * Ids and survivors of profiles, locked until the transaction ends on PostgreSQL (the order the
  * processor locks them in), without reading their state: for conditions that do not need it.
  */
-export async function lockProfiles(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[]): Promise<{ id: string; mergedInto: string | null }[]> {
+export async function lockProfiles(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<{ id: string; mergedInto: string | null }[]> {
+  const dialect = dialectOf(db);
   const result: { id: string; mergedInto: string | null }[] = [];
   const unique = [...new Set(profileIds)].sort();
   for (let start = 0; start < unique.length; start += IN_CHUNK) {
@@ -435,12 +440,12 @@ export async function countLiveProfiles(db: Tx, workspaceId: string): Promise<nu
  */
 export async function eventsOfProfiles(
   db: Tx,
-  dialect: Dialect,
   workspaceId: string,
   profileIds: readonly string[],
   names: readonly string[] | undefined,
   options: { propertiesOf?: readonly string[] } = {},
 ): Promise<Map<string, { timestamp: number; message: TrackingMessage }[]>> {
+  const dialect = dialectOf(db);
   const result = new Map<string, { timestamp: number; message: TrackingMessage }[]>();
   const tracks = names?.filter((name) => !['page', 'screen', 'identify'].includes(name));
   const types = names?.filter((name) => ['page', 'screen', 'identify'].includes(name));
@@ -578,7 +583,8 @@ export async function deliveryCounts(db: Tx, workspaceId: string, segmentId: str
  * Surviving profile ids after `after` in byte order (`collate "C"` on PostgreSQL, so the order
  * matches JavaScript's string comparison, which the processor uses to tell backfilled profiles).
  */
-export async function profileIdsAfter(db: Tx, dialect: Dialect, workspaceId: string, after: string, limit: number): Promise<string[]> {
+export async function profileIdsAfter(db: Tx, workspaceId: string, after: string, limit: number): Promise<string[]> {
+  const dialect = dialectOf(db);
   const id = dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
   const rows = await db
     .selectFrom('profiles')
@@ -617,7 +623,8 @@ export async function peekDueRows(db: Tx, now: number, limit: number): Promise<D
 }
 
 /** Deletes the due rows of these profiles that are at or before `now`. */
-export async function clearDueUpTo(db: Tx, dialect: Dialect, workspaceId: string, profileIds: readonly string[], now: number): Promise<void> {
+export async function clearDueUpTo(db: Tx, workspaceId: string, profileIds: readonly string[], now: number): Promise<void> {
+  const dialect = dialectOf(db);
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
     await db
       .deleteFrom('segment_due')
