@@ -9,7 +9,7 @@ import { readMetricEvents } from '../experiments/store/experiments.js';
 import { exportEvents, findSubject } from '../privacy/store/personal-data.js';
 import { readTimeline, readTimelinePage } from '../profiles/store/profiles-timeline.js';
 import { readProductEventPage, readRecentProductEvents } from '../recommendations/store/recommendations.js';
-import { eventsOfProfiles } from '../segments/store/segments.js';
+import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 
 describe('payload codec', () => {
   const columnsOf = (message: Record<string, unknown>): PayloadColumns => ({

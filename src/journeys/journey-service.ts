@@ -9,6 +9,7 @@ import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../identity/store/identities.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { existingTemplateIds } from '../templates/store/templates.js';
 import { sumMoney } from '../shared/money.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
@@ -73,7 +74,7 @@ export class JourneyService {
     this.templates =
       deps.templates ??
       (async (workspaceId, ids) => {
-        const found = await activity.existingTemplateIds(deps.database.db, workspaceId, ids);
+        const found = await existingTemplateIds(deps.database.db, workspaceId, ids);
         return ids.filter((id) => !found.has(id));
       });
   }

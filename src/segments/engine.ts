@@ -7,21 +7,18 @@ import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
 import { createEventAppender, type AppendRow, type EventAppender } from '../log/store/event-log.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
+import { loadProfiles, lockProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
 import {
   deleteDue,
   deleteMembers,
   deleteSegmentStates,
   dueOfProfiles,
-  eventsOfProfiles,
   getSegment,
-  profileIdsAfter,
   recordBackfill,
   insertDeliveries,
   insertHistory,
   insertMembers,
   loadSegmentStates,
-  lockProfiles,
   memberIds,
   membershipsOf,
   nextDueAt,
@@ -35,6 +32,7 @@ import {
   type DueRow,
   type HistoryRow,
 } from './store/segments.js';
+import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 import { compileSegment, SegmentSet, type CompiledSegment } from './compile.js';
 import { parseCondition } from './condition.js';
 import { evaluateCondition, nextChangeAt, type SegmentSubject } from './evaluate.js';

@@ -11,13 +11,11 @@ import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../identity/store/identities.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
+import { countLiveProfiles, loadProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
 import {
-  countLiveProfiles,
   countMembers,
   deleteSegment,
   deliveryCounts,
-  eventsOfProfiles,
   getSegment,
   historyCounts,
   historyOf,
@@ -26,13 +24,13 @@ import {
   listSegments,
   membershipsOf,
   netMembersBefore,
-  profileIdsAfter,
   segmentsOfProfile,
   updateSegment,
   allDestinations,
   setDestination,
   type SegmentRecord,
 } from './store/segments.js';
+import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 import { assertNoCycle } from './compile.js';
 import { parseCondition, referencedSegments, type Condition } from './condition.js';
 import type { SegmentEngine, Transition } from './engine.js';

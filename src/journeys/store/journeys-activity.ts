@@ -195,13 +195,6 @@ export async function writeJourneySettings(db: Tx, workspaceId: string, settings
     .execute();
 }
 
-/** Which of these template ids exist in the workspace (the channels module's templates table). */
-export async function existingTemplateIds(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('templates').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
-  return new Set(rows.map((row) => row.id));
-}
-
 export interface JourneyCounts {
   byStatus: Record<string, number>;
   byExitReason: Record<string, number>;

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import { isJsonObject } from '../../ingest/message.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import type { ProfileState } from '../state.js';
@@ -192,4 +193,60 @@ export async function listProfileIds(db: Tx, workspaceId: string, afterId: strin
   if (afterId !== undefined) query = query.where('id', '>', afterId);
   const rows = await query.orderBy('id').limit(limit).execute();
   return rows.map((row) => row.id);
+}
+
+// Backfills and conditions read profiles in chunks of this many ids.
+const SCAN_CHUNK = 2000;
+
+/**
+ * Ids and survivors of profiles, locked until the transaction ends on PostgreSQL (the order the
+ * processor locks them in), without reading their state: for conditions that do not need it.
+ */
+export async function lockProfiles(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<{ id: string; mergedInto: string | null }[]> {
+  const dialect = dialectOf(db);
+  const result: { id: string; mergedInto: string | null }[] = [];
+  const unique = [...new Set(profileIds)].sort();
+  for (let start = 0; start < unique.length; start += SCAN_CHUNK) {
+    let query = db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', workspaceId).where(inList(dialect, 'id', unique.slice(start, start + SCAN_CHUNK))).orderBy('id');
+    if (dialect === 'postgres') query = query.forUpdate();
+    for (const row of await query.execute()) result.push({ id: row.id, mergedInto: row.merged_into });
+  }
+  return result;
+}
+
+export async function countLiveProfiles(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('profiles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('merged_into', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The id column compared in byte order, as JavaScript compares strings (SQLite's default). */
+function byteOrderedId(db: Tx): RawBuilder<string> {
+  return dialectOf(db) === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
+}
+
+/** Ids of the profiles of a workspace that were not merged away. */
+function survivorIds(db: Tx, workspaceId: string) {
+  return db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', 'is', null);
+}
+
+/**
+ * Surviving profile ids after `after` in byte order (`collate "C"` on PostgreSQL, so the order
+ * matches JavaScript's string comparison, which the processor uses to tell backfilled profiles).
+ */
+export async function profileIdsAfter(db: Tx, workspaceId: string, after: string, limit: number): Promise<string[]> {
+  const id = byteOrderedId(db);
+  const rows = await survivorIds(db, workspaceId).where(id, '>', after).orderBy(id).limit(limit).execute();
+  return rows.map((row) => row.id);
+}
+
+/** The greatest surviving profile id below `before` in the same byte order, other than `excluded`. */
+export async function survivingProfileIdBefore(db: Tx, workspaceId: string, before: string, excluded: readonly string[]): Promise<string | undefined> {
+  const id = byteOrderedId(db);
+  const row = await survivorIds(db, workspaceId).where(id, '<', before).where('id', 'not in', [...excluded]).orderBy(id, 'desc').limit(1).executeTakeFirst();
+  return row?.id;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { dialectOf, type Tx } from '../../storage/database.js';
+import type { Tx } from '../../storage/database.js';
+import { survivingProfileIdBefore } from '../../profiles/store/profiles.js';
 
 /*
  * SQL for privacy requests on the segments tables (migration 0005): find, export and erase one
@@ -104,26 +105,15 @@ export async function segmentRowsOfProfiles(
  * profile id below it ('' if none): the cursor keeps its meaning (every profile up to it was
  * backfilled; one created since in between is backfilled again, which changes nothing) and
  * no longer names the person. Returns the segments changed.
- * @example await moveBackfillCursorsOff(trx, 'postgres', 'ws', ['prf_1']);
+ * @example await moveBackfillCursorsOff(trx, 'ws', ['prf_1']);
  */
 export async function moveBackfillCursorsOff(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<number> {
-  const dialect = dialectOf(db);
-  const id = dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
   let changed = 0;
   for (let start = 0; start < profileIds.length; start += PERSONAL_CHUNK) {
     const pointing = await db.selectFrom('segments').select(['id', 'backfill_cursor']).where('workspace_id', '=', workspaceId).where('backfill_cursor', 'in', profileIds.slice(start, start + PERSONAL_CHUNK)).execute();
     for (const segment of pointing) {
-      const below = await db
-        .selectFrom('profiles')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('merged_into', 'is', null)
-        .where(id, '<', segment.backfill_cursor)
-        .where('id', 'not in', [...profileIds])
-        .orderBy(id, 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      await db.updateTable('segments').set({ backfill_cursor: below?.id ?? '' }).where('workspace_id', '=', workspaceId).where('id', '=', segment.id).execute();
+      const below = await survivingProfileIdBefore(db, workspaceId, segment.backfill_cursor, profileIds);
+      await db.updateTable('segments').set({ backfill_cursor: below ?? '' }).where('workspace_id', '=', workspaceId).where('id', '=', segment.id).execute();
       changed += 1;
     }
   }

@@ -1,6 +1,4 @@
 import { sql } from 'kysely';
-import { PAYLOAD_JSON_FUNCTION } from '../../storage/payload-codec.js';
-import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import type { SegmentsTable } from './tables.js';
 import { bulkInsert, inList, prepared, type BulkTarget } from '../../storage/bulk.js';
@@ -403,123 +401,6 @@ export async function nextDueAt(db: Tx): Promise<number | undefined> {
   return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
 }
 
-// ---- profiles and their events, for backfills ----
-
-/**
- * Ids and survivors of profiles, locked until the transaction ends on PostgreSQL (the order the
- * processor locks them in), without reading their state: for conditions that do not need it.
- */
-export async function lockProfiles(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<{ id: string; mergedInto: string | null }[]> {
-  const dialect = dialectOf(db);
-  const result: { id: string; mergedInto: string | null }[] = [];
-  const unique = [...new Set(profileIds)].sort();
-  for (let start = 0; start < unique.length; start += IN_CHUNK) {
-    let query = db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', workspaceId).where(inList(dialect, 'id', unique.slice(start, start + IN_CHUNK))).orderBy('id');
-    if (dialect === 'postgres') query = query.forUpdate();
-    for (const row of await query.execute()) result.push({ id: row.id, mergedInto: row.merged_into });
-  }
-  return result;
-}
-
-export async function countLiveProfiles(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db
-    .selectFrom('profiles')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('merged_into', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-
-/**
- * The events each profile owns (its timeline), oldest first, optionally only those whose
- * name (track event, or `page` / `screen` / `identify`) is in `names`. Only what conditions
- * read comes back (type, event name, properties, identify traits), extracted by the database
- * rather than parsing whole payloads here: a backfill reads every event of every profile.
- */
-export async function eventsOfProfiles(
-  db: Tx,
-  workspaceId: string,
-  profileIds: readonly string[],
-  names: readonly string[] | undefined,
-  options: { propertiesOf?: readonly string[] } = {},
-): Promise<Map<string, { timestamp: number; message: TrackingMessage }[]>> {
-  const dialect = dialectOf(db);
-  const result = new Map<string, { timestamp: number; message: TrackingMessage }[]>();
-  const tracks = names?.filter((name) => !['page', 'screen', 'identify'].includes(name));
-  const types = names?.filter((name) => ['page', 'screen', 'identify'].includes(name));
-  // Parsing payloads is most of the cost: only the events whose properties a condition reads carry them.
-  const withProperties = options.propertiesOf;
-  // Compacted payloads (bytes, SQLite only) are read through the payload_json function.
-  const payloadJson = sql`case when typeof(e.payload) = 'text' then e.payload else ${sql.raw(PAYLOAD_JSON_FUNCTION)}(e.payload) end`;
-  const propertiesPath = dialect === 'sqlite' ? sql<string | null>`json_extract(${payloadJson}, '$.properties')` : sql<string | null>`(e.payload::jsonb -> 'properties')::text`;
-  const wantedTracks = withProperties?.filter((name) => !['page', 'screen', 'identify'].includes(name)) ?? [];
-  const wantedTypes = withProperties?.filter((name) => ['page', 'screen'].includes(name)) ?? [];
-  const everyName = names !== undefined && withProperties !== undefined && names.every((name) => name === 'identify' || withProperties.includes(name));
-  const properties =
-    withProperties === undefined || everyName
-      ? propertiesPath
-      : wantedTracks.length === 0 && wantedTypes.length === 0
-        ? sql<string | null>`null`
-        : sql<string | null>`case when ${sql.join(
-            [
-              ...(wantedTracks.length > 0 ? [sql`(e.type = 'track' and e.event in (${sql.join(wantedTracks)}))`] : []),
-              ...(wantedTypes.length > 0 ? [sql`e.type in (${sql.join(wantedTypes)})`] : []),
-            ],
-            sql` or `,
-          )} then ${propertiesPath} end`;
-  const traits =
-    withProperties !== undefined && !withProperties.includes('identify')
-      ? sql<string | null>`null`
-      : dialect === 'sqlite'
-        ? sql<string | null>`case when e.type = 'identify' then json_extract(${payloadJson}, '$.traits') end`
-        : sql<string | null>`case when e.type = 'identify' then (e.payload::jsonb -> 'traits')::text end`;
-  for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
-    let query = db
-      .selectFrom('profile_events as pe')
-      .innerJoin('events as e', (join) =>
-        join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'),
-      )
-      .select(['pe.profile_id', 'pe.timestamp', 'e.type', 'e.event', 'e.message_id', properties.as('properties'), traits.as('traits')])
-      .where('pe.workspace_id', '=', workspaceId)
-      .where(inList(dialect, 'pe.profile_id', profileIds.slice(start, start + IN_CHUNK)));
-    if (tracks !== undefined && types !== undefined) {
-      query = query.where((eb) =>
-        eb.or([
-          ...(tracks.length > 0 ? [eb.and([eb('e.type', '=', 'track'), inList(dialect, 'e.event', tracks)])] : []),
-          ...(types.length > 0 ? [inList(dialect, 'e.type', types)] : []),
-          ...(tracks.length === 0 && types.length === 0 ? [sql<boolean>`1 = 0`] : []),
-        ]),
-      );
-    }
-    const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').execute();
-    for (const row of rows) {
-      if (!(messageTypes as readonly string[]).includes(row.type)) throw new Error(`an event of profile ${row.profile_id} has an unknown type ${row.type}`);
-      const parsedProperties: unknown = row.properties === null ? undefined : JSON.parse(row.properties);
-      const parsedTraits: unknown = row.traits === null ? undefined : JSON.parse(row.traits);
-      const timestamp = Number(row.timestamp);
-      const iso = new Date(timestamp).toISOString();
-      const message: TrackingMessage = {
-        // Checked against messageTypes just above.
-        type: row.type as TrackingMessage['type'],
-        messageId: row.message_id,
-        context: {},
-        timestamp: iso,
-        receivedAt: iso,
-        ...(row.event === null ? {} : { event: row.event }),
-        ...(isJsonObject(parsedProperties) ? { properties: parsedProperties } : {}),
-        ...(isJsonObject(parsedTraits) ? { traits: parsedTraits } : {}),
-      };
-      const list = result.get(row.profile_id);
-      const entry = { timestamp, message };
-      if (list === undefined) result.set(row.profile_id, [entry]);
-      else list.push(entry);
-    }
-  }
-  return result;
-}
-
 // ---- webhook outbox ----
 
 export interface DeliveryRow {
@@ -577,25 +458,6 @@ export async function deliveryCounts(db: Tx, workspaceId: string, segmentId: str
     else pending += Number(row.n);
   }
   return { delivered, pending };
-}
-
-/**
- * Surviving profile ids after `after` in byte order (`collate "C"` on PostgreSQL, so the order
- * matches JavaScript's string comparison, which the processor uses to tell backfilled profiles).
- */
-export async function profileIdsAfter(db: Tx, workspaceId: string, after: string, limit: number): Promise<string[]> {
-  const dialect = dialectOf(db);
-  const id = dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
-  const rows = await db
-    .selectFrom('profiles')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('merged_into', 'is', null)
-    .where(id, '>', after)
-    .orderBy(id)
-    .limit(limit)
-    .execute();
-  return rows.map((row) => row.id);
 }
 
 /** Light rows of a workspace's segments, read on every processor batch. */

@@ -105,3 +105,10 @@ export async function deleteTemplate(db: Tx, workspaceId: string, id: string): P
   const result = await db.deleteFrom('templates').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Which of these template ids exist in the workspace (journeys check the templates their nodes name). */
+export async function existingTemplateIds(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('templates').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+  return new Set(rows.map((row) => row.id));
+}
