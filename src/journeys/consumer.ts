@@ -375,7 +375,7 @@ export class JourneyConsumer {
   }
 
   private async apply(trx: Tx, workspaceId: string, index: WorkspaceIndex, entries: readonly LogEntry[]): Promise<void> {
-    const { engine, scheduler, database } = this.options;
+    const { engine, scheduler } = this.options;
     const now = this.clock.now();
     const catalogEntries = entries.filter((entry) => entry.message.type === 'track' && (entry.event === PRICE_DROPPED || entry.event === BACK_IN_STOCK));
     for (const entry of catalogEntries) {

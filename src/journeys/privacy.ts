@@ -5,10 +5,10 @@ import {
   deleteJourneyRowsOfProfiles,
   deleteJourneyRowsOfRuns,
   journeyRowsOfProfiles,
-  profileIdBefore,
   runIdsOfProfiles,
   type JourneyProfileTable,
 } from './store/journey-personal-data.js';
+import { profileIdBefore } from '../profiles/store/profiles.js';
 import { runJobKey } from './engine.js';
 
 const byProfile = (name: string, table: JourneyProfileTable): PersonalDataHandler => ({

@@ -8,6 +8,7 @@ import { findIdentityOwner } from '../identity/store/identities.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import * as repo from './store/recommendations.js';
+import { readCatalogPage, readNewestProducts, readServingProducts } from '../catalog/store/products.js';
 import type { ProfileState } from '../profiles/state.js';
 import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/recommendation-slot.js';
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
@@ -321,7 +322,7 @@ export class RecommendationService {
       for (let partition = 0; partition < this.deps.partitions; partition++) heads.push(await repo.processedUpTo(db, workspaceId, partition));
       const catalog: CatalogItem[] = [];
       for (let after: string | undefined; ; ) {
-        const page = await repo.readCatalogPage(db, workspaceId, after, PAGE);
+        const page = await readCatalogPage(db, workspaceId, after, PAGE);
         for (const product of page) catalog.push(catalogItem(product, parseAttributes(product.attributes)));
         if (page.length < PAGE) break;
         after = page.at(-1)?.id;
@@ -468,7 +469,7 @@ export class RecommendationService {
       rules,
       now,
     });
-    const products = await repo.readServingProducts(db, workspaceId, items.map((item) => item.id));
+    const products = await readServingProducts(db, workspaceId, items.map((item) => item.id));
     const result: RecommendedProduct[] = [];
     for (const item of items) {
       const product = products.get(item.id);
@@ -511,7 +512,7 @@ export class RecommendationService {
     // Started before the read below, so the training is on record as soon as this answers.
     if (!emptyModel && !this.training.has(workspaceId)) void train();
     const exclude = slot.product === undefined ? [] : [slot.product];
-    const products = await repo.readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
+    const products = await readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
     if (emptyModel && products.length > 0 && !this.training.has(workspaceId)) void train();
     return {
       recommendation_id: `rec.new-arrivals.${randomSuffix()}`,

@@ -137,3 +137,85 @@ export async function deleteProduct(trx: Tx, workspaceId: string, id: string): P
   const result = await trx.deleteFrom('products').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+export interface CatalogRow {
+  id: string;
+  category: string | null;
+  brand: string | null;
+  price: number | null;
+  inventory: number | null;
+  attributes: string;
+  createdAt: number;
+}
+
+/** A page of the catalog in id order, after `afterId`. */
+export async function readCatalogPage(db: Tx, workspaceId: string, afterId: string | undefined, limit: number): Promise<CatalogRow[]> {
+  let query = db.selectFrom('products').select(['id', 'category', 'brand', 'price', 'inventory', 'attributes', 'created_at']).where('workspace_id', '=', workspaceId);
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    category: row.category,
+    brand: row.brand,
+    price: row.price === null ? null : Number(row.price),
+    inventory: row.inventory === null ? null : Number(row.inventory),
+    attributes: row.attributes,
+    createdAt: Number(row.created_at),
+  }));
+}
+
+/** The catalog fields a recommendation answer shows, and the live stock it is filtered by. */
+export interface ServingProduct {
+  id: string;
+  name: string | null;
+  url: string | null;
+  image_url: string | null;
+  price: number | null;
+  currency: string | null;
+  category: string | null;
+  brand: string | null;
+  inventory: number | null;
+}
+
+/**
+ * Products by id, live from the catalog (stock is never served from a copy), with only the
+ * fields an answer needs: no attributes JSON to read and parse per request.
+ * @example const products = await readServingProducts(db, 'default', ['p1', 'p2']); products.get('p1')?.inventory
+ */
+export async function readServingProducts(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, ServingProduct>> {
+  const found = new Map<string, ServingProduct>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const chunk = ids.slice(start, start + 500);
+    if (chunk.length === 0) break;
+    const { rows } = await sql<Omit<ServingProduct, 'price'> & { price: number | string | null }>`
+      select id, name, url, image_url, price, currency, category, brand, inventory
+      from products
+      where workspace_id = ${workspaceId} and id in (${sql.join(chunk.map((id) => sql`${id}`))})`.execute(db);
+    for (const row of rows) found.set(row.id, { ...row, price: row.price === null ? null : Number(row.price) });
+  }
+  return found;
+}
+
+/**
+ * The newest in-stock products (the answer before any model is trained), newest first.
+ * @example const newest = await readNewestProducts(db, 'default', 4, ['p1']);
+ */
+export async function readNewestProducts(db: Tx, workspaceId: string, limit: number, exclude: readonly string[]): Promise<Omit<ServingProduct, 'inventory'>[]> {
+  let query = db
+    .selectFrom('products')
+    .select(['id', 'name', 'url', 'image_url', 'price', 'currency', 'category', 'brand'])
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('inventory', 'is', null), eb('inventory', '>', 0)]));
+  if (exclude.length > 0) query = query.where('id', 'not in', [...exclude]);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ ...row, price: row.price === null ? null : Number(row.price) }));
+}
+
+/**
+ * Products whose stock is tracked.
+ * @example const stock = await readTrackedInventory(db, 'ws');
+ */
+export async function readTrackedInventory(db: Tx, workspaceId: string): Promise<{ productId: string; name: string; inventory: number }[]> {
+  const rows = await db.selectFrom('products').select(['id', 'name', 'inventory']).where('workspace_id', '=', workspaceId).where('inventory', 'is not', null).execute();
+  return rows.map((row) => ({ productId: row.id, name: row.name, inventory: Number(row.inventory ?? 0) }));
+}

@@ -60,18 +60,6 @@ export async function deleteJourneyRowsOfRuns(db: Tx, table: JourneyRunTable, wo
 }
 
 /**
- * The greatest profile id below `before` that is not one of `excluding`, or undefined: the
- * position a scan over profile ids can resume from once `before` is gone.
- * @example await profileIdBefore(trx, 'ws', 'prf_m', ['prf_m']) // 'prf_k'
- */
-export async function profileIdBefore(db: Tx, workspaceId: string, before: string, excluding: readonly string[]): Promise<string | undefined> {
-  let query = db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('id', '<', before);
-  if (excluding.length > 0) query = query.where('id', 'not in', [...excluding]);
-  const row = await query.orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return row?.id;
-}
-
-/**
  * What journeys hold about these profiles, for an export: runs with their steps, list
  * memberships and recorded (not sent) messages.
  * @example const data = await journeyRowsOfProfiles(db, 'ws', ['prf_1']);

@@ -1,6 +1,5 @@
 import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
-import { sql, type RawBuilder } from 'kysely';
 import type { JourneyRunsTable } from './tables.js';
 
 /*

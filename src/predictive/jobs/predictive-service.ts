@@ -5,18 +5,18 @@ import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
 import type { Database } from '../../storage/database.js';
 import {
-  countTimelineRows,
   failStaleReports,
   findPredictiveReport,
   finishPredictiveReport,
   insertPredictiveReport,
   listPredictiveReports,
   readBehaviourPage,
-  readTrackedInventory,
   type BehaviourRow,
   type PredictiveReportRow,
   type TimelineKey,
 } from '../store/predictive.js';
+import { readTrackedInventory } from '../../catalog/store/products.js';
+import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
 import { listWorkspaces } from '../../workspaces/store/workspaces.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
 import type { ActivityKind } from '../propensity.js';

@@ -37,24 +37,6 @@ export async function readBehaviourPage(db: Tx, workspaceId: string, after: Time
   };
 }
 
-/**
- * Timeline rows of a workspace (the denominator of the reading progress).
- * @example const total = await countTimelineRows(db, 'ws');
- */
-export async function countTimelineRows(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('profile_events').select((eb) => eb.fn.countAll<string | number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-/**
- * Products whose stock is tracked.
- * @example const stock = await readTrackedInventory(db, 'ws');
- */
-export async function readTrackedInventory(db: Tx, workspaceId: string): Promise<{ productId: string; name: string; inventory: number }[]> {
-  const rows = await db.selectFrom('products').select(['id', 'name', 'inventory']).where('workspace_id', '=', workspaceId).where('inventory', 'is not', null).execute();
-  return rows.map((row) => ({ productId: row.id, name: row.name, inventory: Number(row.inventory ?? 0) }));
-}
-
 export interface PredictiveReportRow {
   id: string;
   status: 'running' | 'completed' | 'failed';

@@ -242,3 +242,12 @@ export async function eventsOfProfiles(
   }
   return result;
 }
+
+/**
+ * Timeline rows of a workspace (the denominator of the reading progress).
+ * @example const total = await countTimelineRows(db, 'ws');
+ */
+export async function countTimelineRows(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('profile_events').select((eb) => eb.fn.countAll<string | number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

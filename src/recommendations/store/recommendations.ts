@@ -119,32 +119,6 @@ export async function deleteRules(db: Tx, workspaceId: string, strategy: string)
   return Number(result.numDeletedRows) > 0;
 }
 
-export interface CatalogRow {
-  id: string;
-  category: string | null;
-  brand: string | null;
-  price: number | null;
-  inventory: number | null;
-  attributes: string;
-  createdAt: number;
-}
-
-/** A page of the catalog in id order, after `afterId`. */
-export async function readCatalogPage(db: Tx, workspaceId: string, afterId: string | undefined, limit: number): Promise<CatalogRow[]> {
-  let query = db.selectFrom('products').select(['id', 'category', 'brand', 'price', 'inventory', 'attributes', 'created_at']).where('workspace_id', '=', workspaceId);
-  if (afterId !== undefined) query = query.where('id', '>', afterId);
-  const rows = await query.orderBy('id').limit(limit).execute();
-  return rows.map((row) => ({
-    id: row.id,
-    category: row.category,
-    brand: row.brand,
-    price: row.price === null ? null : Number(row.price),
-    inventory: row.inventory === null ? null : Number(row.inventory),
-    attributes: row.attributes,
-    createdAt: Number(row.created_at),
-  }));
-}
-
 export interface ProductEventRow {
   profileId: string;
   timestamp: number;
@@ -183,53 +157,6 @@ export async function readRecentProductEvents(db: Tx, workspaceId: string, profi
   return rows
     .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
     .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: payloadText(row.payload, { ...row, timestamp: Number(row.event_timestamp), received_at: Number(row.received_at) }) }));
-}
-
-/** The catalog fields a recommendation answer shows, and the live stock it is filtered by. */
-export interface ServingProduct {
-  id: string;
-  name: string | null;
-  url: string | null;
-  image_url: string | null;
-  price: number | null;
-  currency: string | null;
-  category: string | null;
-  brand: string | null;
-  inventory: number | null;
-}
-
-/**
- * Products by id, live from the catalog (stock is never served from a copy), with only the
- * fields an answer needs: no attributes JSON to read and parse per request.
- * @example const products = await readServingProducts(db, 'default', ['p1', 'p2']); products.get('p1')?.inventory
- */
-export async function readServingProducts(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, ServingProduct>> {
-  const found = new Map<string, ServingProduct>();
-  for (let start = 0; start < ids.length; start += 500) {
-    const chunk = ids.slice(start, start + 500);
-    if (chunk.length === 0) break;
-    const { rows } = await sql<Omit<ServingProduct, 'price'> & { price: number | string | null }>`
-      select id, name, url, image_url, price, currency, category, brand, inventory
-      from products
-      where workspace_id = ${workspaceId} and id in (${sql.join(chunk.map((id) => sql`${id}`))})`.execute(db);
-    for (const row of rows) found.set(row.id, { ...row, price: row.price === null ? null : Number(row.price) });
-  }
-  return found;
-}
-
-/**
- * The newest in-stock products (the answer before any model is trained), newest first.
- * @example const newest = await readNewestProducts(db, 'default', 4, ['p1']);
- */
-export async function readNewestProducts(db: Tx, workspaceId: string, limit: number, exclude: readonly string[]): Promise<Omit<ServingProduct, 'inventory'>[]> {
-  let query = db
-    .selectFrom('products')
-    .select(['id', 'name', 'url', 'image_url', 'price', 'currency', 'category', 'brand'])
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb.or([eb('inventory', 'is', null), eb('inventory', '>', 0)]));
-  if (exclude.length > 0) query = query.where('id', 'not in', [...exclude]);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
-  return rows.map((row) => ({ ...row, price: row.price === null ? null : Number(row.price) }));
 }
 
 /** Product events of one partition after `afterSeq` (the live tail), with the last seq read. */
