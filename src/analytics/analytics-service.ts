@@ -6,7 +6,7 @@ import type { Database } from '../storage/database.js';
 import { countScored } from './store/analytics-feed.js';
 import { roundMoney, sumMoney } from '../shared/money.js';
 import { readShopCurrency } from '../catalog/store/shop-currency.js';
-import { readWorkspaceActivity } from './store/workspace-activity.js';
+import { readWorkspaceActivity } from './workspace-activity.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from './store/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';

@@ -1,4 +1,4 @@
-import type { WorkspaceActivity } from './store/workspace-activity.js';
+import type { WorkspaceActivity } from './workspace-activity.js';
 import type { MaturitySignals } from './results.js';
 
 /*

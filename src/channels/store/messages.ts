@@ -179,3 +179,21 @@ export async function countMessages(db: Tx, workspaceId: string): Promise<{ chan
     .execute();
   return rows.map((row) => ({ channel: row.channel, status: row.status, count: Number(row.count) }));
 }
+
+/** Messages sent from any of these template versions. */
+export async function countSentWithTemplateVersions(db: Tx, workspaceId: string, versions: readonly { templateId: string; version: number }[]): Promise<number> {
+  let total = 0;
+  // Two bound values a version; far below both dialects' limits per statement.
+  for (let start = 0; start < versions.length; start += 500) {
+    const chunk = versions.slice(start, start + 500);
+    const row = await db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('sent_at', 'is not', null)
+      .where((eb) => eb(eb.refTuple('template_id', 'template_version'), 'in', chunk.map((key) => eb.tuple(key.templateId, key.version))))
+      .executeTakeFirst();
+    total += Number(row?.n ?? 0);
+  }
+  return total;
+}

@@ -241,3 +241,9 @@ export async function exposuresOfUnits(db: Tx, workspaceId: string, unitIds: rea
   }
   return result;
 }
+
+/** Experiments of a workspace running or run to completion. */
+export async function countExperimentsRun(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('experiments').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).where('status', 'in', ['running', 'completed']).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

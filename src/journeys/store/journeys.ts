@@ -367,3 +367,9 @@ export async function saveRuns(db: Tx, target: BulkTarget, workspaceId: string, 
     runUpdate,
   );
 }
+
+/** Journeys of a workspace that are live. */
+export async function countActiveJourneys(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('journeys').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).where('status', '=', 'active').executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -519,3 +519,8 @@ export async function allDestinations(db: Tx): Promise<{ workspaceId: string; id
 export async function setDestination(db: Tx, workspaceId: string, id: string, destination: string): Promise<void> {
   await db.updateTable('segments').set({ destination }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
+
+export async function countSegments(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('segments').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

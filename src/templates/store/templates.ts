@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../storage/database.js';
 
 export interface TemplateRecord {
@@ -111,4 +112,22 @@ export async function existingTemplateIds(db: Tx, workspaceId: string, ids: read
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom('templates').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
   return new Set(rows.map((row) => row.id));
+}
+
+/** A template version, by template id and version number. */
+export interface TemplateVersionKey {
+  templateId: string;
+  version: number;
+}
+
+/** The template versions whose content fills a recommendations slot (analytics counts their sends). */
+export async function versionsFillingRecommendationSlots(db: Tx, workspaceId: string): Promise<TemplateVersionKey[]> {
+  const rows = await db
+    .selectFrom('template_versions')
+    .select(['template_id', 'version'])
+    .where('workspace_id', '=', workspaceId)
+    // The Liquid filter that fills a slot: `'cart_complements' | recommendations: 3`.
+    .where(sql<boolean>`(content like ${'%| recommendations%'} or content like ${'%|recommendations%'})`)
+    .execute();
+  return rows.map((row) => ({ templateId: row.template_id, version: Number(row.version) }));
 }
