@@ -112,3 +112,8 @@ export function groupBySurvivor(moves: ReadonlyMap<string, string>): Map<string,
   }
   return grouped;
 }
+
+/** Deletes a workspace's identity graph (a replay derives it again). */
+export async function deleteWorkspaceIdentities(trx: Tx, workspaceId: string): Promise<void> {
+  await trx.deleteFrom('identities').where('workspace_id', '=', workspaceId).execute();
+}

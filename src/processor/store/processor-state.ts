@@ -1,4 +1,6 @@
 import type { Tx } from '../../storage/database.js';
+import { deleteWorkspaceIdentities } from '../../identity/store/identities.js';
+import { deleteWorkspaceProfiles } from '../../profiles/store/profiles.js';
 
 /*
  * The processor's bookkeeping: where each partition's cursor stands, and the derived state a
@@ -81,9 +83,7 @@ export async function oldestUnprocessed(db: Tx, positions: readonly CursorPositi
 
 /** Deletes everything the processor derived for a workspace (the log itself stays). */
 export async function deleteDerivedState(trx: Tx, workspaceId: string): Promise<void> {
-  await trx.deleteFrom('profile_events').where('workspace_id', '=', workspaceId).execute();
-  await trx.deleteFrom('profile_merges').where('workspace_id', '=', workspaceId).execute();
-  await trx.deleteFrom('identities').where('workspace_id', '=', workspaceId).execute();
-  await trx.deleteFrom('profiles').where('workspace_id', '=', workspaceId).execute();
+  await deleteWorkspaceProfiles(trx, workspaceId);
+  await deleteWorkspaceIdentities(trx, workspaceId);
   await trx.deleteFrom('processor_cursors').where('workspace_id', '=', workspaceId).execute();
 }

@@ -262,3 +262,10 @@ export async function profileIdBefore(db: Tx, workspaceId: string, before: strin
   const row = await query.orderBy('id', 'desc').limit(1).executeTakeFirst();
   return row?.id;
 }
+
+/** Deletes a workspace's profiles, their timelines and merge log (a replay derives them again). */
+export async function deleteWorkspaceProfiles(trx: Tx, workspaceId: string): Promise<void> {
+  await trx.deleteFrom('profile_events').where('workspace_id', '=', workspaceId).execute();
+  await trx.deleteFrom('profile_merges').where('workspace_id', '=', workspaceId).execute();
+  await trx.deleteFrom('profiles').where('workspace_id', '=', workspaceId).execute();
+}
