@@ -126,7 +126,7 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
   const privacy = privacyModule(kernel, { ingest, identity });
   const segments = segmentsModule(kernel, { identity, profiles, channels });
-  const analytics = analyticsModule(kernel, { profiles, segments });
+  const analytics = analyticsModule(kernel, { profiles, segments, channels });
   const scheduler = schedulerModule(kernel);
   const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, options.sender);
   const predictive = predictiveModule(kernel, { scheduler, profiles });

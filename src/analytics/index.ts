@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { reportTo, type Kernel } from '../app/kernel.js';
 import { dependsOn, type Module } from '../app/module.js';
+import type { ChannelsModule } from '../channels/index.js';
 import type { ProfilesModule } from '../profiles/index.js';
 import type { SegmentsModule } from '../segments/index.js';
 import { privateDir, restrictFiles } from '../storage/private-files.js';
@@ -35,10 +36,11 @@ function segmentMembers(segments: SegmentsModule): (workspaceId: string, segment
 
 /**
  * Builds the analytics module on the DuckDB replica `<dataDir>/analytics.duckdb`, opened on
- * first use; the replica syncs and due digests are sent while events are processed.
- * @example const analytics = analyticsModule(kernel, { profiles, segments });
+ * first use; the replica syncs and due digests are sent (through the channels module's staff
+ * mailer) while events are processed.
+ * @example const analytics = analyticsModule(kernel, { profiles, segments, channels });
  */
-export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule; segments: SegmentsModule }): AnalyticsModule {
+export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule; segments: SegmentsModule; channels: ChannelsModule }): AnalyticsModule {
   const { config, database, clock } = kernel;
   const file = path.join(config.dataDir, 'analytics.duckdb');
   const engine = lazyEngine(async () => {
@@ -57,7 +59,7 @@ export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule
     syncIntervalMs: config.analyticsSyncMs,
     onError: reportTo(kernel, 'analytics replica sync failed'),
   });
-  const reports = new ReportService({ database, analytics, clock, smtpUrl: config.smtpUrl, from: config.smtpFrom, onError: reportTo(kernel, 'analytics report failed') });
+  const reports = new ReportService({ database, analytics, clock, mailer: deps.channels.messaging.staffMail, onError: reportTo(kernel, 'analytics report failed') });
   return {
     name: 'analytics',
     dependencies: dependsOn(deps),

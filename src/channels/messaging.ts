@@ -18,6 +18,7 @@ import { TwilioSmsProvider } from './providers/sms-twilio.js';
 import { WebPushProvider, type VapidKeys } from './providers/web-push.js';
 import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
+import { staffMailer, type StaffMailer } from './staff-mail.js';
 import type { CouponService } from '../coupons/coupon-service.js';
 import type { TemplateService } from '../templates/template-service.js';
 
@@ -31,6 +32,8 @@ export interface Messaging extends ChannelModule {
   /** The built-in email outbox, and whether email goes there or to the configured SMTP server. */
   outbox: EmailOutbox;
   emailDelivery: 'smtp' | 'outbox';
+  /** Email to the shop's staff (report digests) through the same SMTP server. */
+  staffMail: StaffMailer;
   /** Profile reads for the routes (coupons issued and consent recorded by profile id). */
   profiles: Pick<ProfileService, 'getProfile'>;
   stop(): Promise<void>;
@@ -75,7 +78,9 @@ export function createMessaging(deps: MessagingDeps): Messaging {
   };
   // Without SMTP, email is kept in the built-in outbox (readable at GET /api/v1/outbox).
   const outbox = new EmailOutbox({ database, clock, from: config.smtpFrom, keep: config.outboxKeep, days: config.outboxDays });
-  providers.email = config.smtpUrl === undefined ? outbox : new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  const smtp = config.smtpUrl === undefined ? undefined : new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  providers.email = smtp ?? outbox;
+  const retry = { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs };
   if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status`, outbound: deps.outbound });
   const module = createChannelModule({
     database,
@@ -84,7 +89,7 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     profiles: deps.profiles,
     catalog: deps.catalog,
     providers,
-    settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
+    settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry },
     linkSecret,
     secrets: deps.secrets,
     templates: deps.templates,
@@ -99,6 +104,7 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     publicUrl: config.publicUrl,
     outbox,
     emailDelivery: config.smtpUrl === undefined ? 'outbox' : 'smtp',
+    staffMail: staffMailer({ smtp, retry }),
     profiles: deps.profiles,
     async stop() {
       await module.channels.close();
