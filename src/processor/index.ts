@@ -31,9 +31,11 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
   const mode = requested === 'thread' && !processorThreadAvailable() ? 'inline' : requested;
   let parts: ProcessorExtensionPart[] = [];
   let processor: ProcessorControl;
+  let thread: ThreadedProcessor | undefined;
   if (mode === 'thread') {
     const settings = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logLevel: config.logLevel };
-    processor = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
+    thread = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
+    processor = thread;
   } else {
     parts = specs.map((spec) => spec.create({ database, clock, logger }));
     processor = new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: deps.identity.rules.rulesFor, extensions: parts.map((part) => part.extension) });
@@ -44,6 +46,8 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     processor,
     mode,
     followers: [{ name: 'processor', wake: () => processor.wake() }],
+    // The thread restarts itself a second after it dies; meanwhile events wait in the log.
+    health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
     start() {
       if (mode === 'off') return;
       processor.start();
