@@ -40,7 +40,9 @@ export async function loadProcessorExtensions(modules: readonly string[]): Promi
   for (const name of modules) {
     // Names come from the host's module list, never from input: a fixed folder per module.
     if (!/^[a-z][a-z-]*$/.test(name)) throw new Error(`processor extension module name "${name}" is not a module folder`);
-    const loaded: unknown = await import(new URL(`../${name}/processor-extension.js`, import.meta.url).href);
+    const loaded: unknown = await import(new URL(`../${name}/processor-extension.js`, import.meta.url).href).catch((error: unknown) => {
+      throw new Error(`module ${name} has no src/${name}/processor-extension.ts to load: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const spec = typeof loaded === 'object' && loaded !== null && 'processorExtension' in loaded ? loaded.processorExtension : undefined;
     if (!isProcessorExtensionSpec(spec) || spec.module !== name) throw new Error(`src/${name}/processor-extension.ts does not export the processorExtension of module ${name}`);
     specs.push(spec);
