@@ -11,8 +11,8 @@ import { lazyEngine } from './lazy-engine.js';
 import { analyticsPrivacyHandler } from './privacy.js';
 import { ReportService } from './report/report-service.js';
 
-export { AnalyticsService } from './analytics-service.js';
-export { ReportService } from './report/report-service.js';
+export type { AnalyticsService } from './analytics-service.js';
+export type { ReportService } from './report/report-service.js';
 
 /** Funnels, cohorts, RFM, attribution, KPIs and maturity over the DuckDB replica of the log, and the scheduled digests. */
 export interface AnalyticsModule extends Module {

@@ -3,7 +3,7 @@ import { dependsOn, type Module } from '../app/module.js';
 import type { IngestModule } from '../ingest/index.js';
 import { CatalogService } from './catalog-service.js';
 
-export { CatalogService } from './catalog-service.js';
+export type { CatalogService } from './catalog-service.js';
 
 /** Products and categories; price drops and restocks are appended to the event log. */
 export interface CatalogModule extends Module {

@@ -12,8 +12,7 @@ import { createMessaging, type Messaging } from './messaging.js';
 import { OutboundHttp } from './outbound/outbound-http.js';
 
 export type { Messaging } from './messaging.js';
-export { OutboundHttp, type OutboundResult } from './outbound/outbound-http.js';
-export type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+export type { MessageSender } from './sender.js';
 
 /** Channels: the send pipeline (email, SMS, web push, webhook, inbox), consent, and the one guarded outbound HTTP path. */
 export interface ChannelsModule extends Module {

@@ -2,8 +2,6 @@ import { reportTo, type Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { CouponService } from './coupon-service.js';
 
-export { CouponService } from './coupon-service.js';
-
 /** How often redemptions (`Order Completed` with a code) are matched to issued coupons. */
 const REDEMPTION_FOLLOW_MS = 5000;
 

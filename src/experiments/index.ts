@@ -5,7 +5,7 @@ import { ExperimentService } from './experiment-service.js';
 import { experimentPrivacyHandler } from './privacy.js';
 import { ProfileTargeting } from './profile-targeting.js';
 
-export { ExperimentService } from './experiment-service.js';
+export type { ExperimentService } from './experiment-service.js';
 
 /** A/B tests: assignment, exposures, results and auto-promotion. */
 export interface ExperimentsModule extends Module {

@@ -2,8 +2,7 @@ import { reportTo, type Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { IdentityRulesStore } from './identity-rules-store.js';
 
-export { IdentityRulesStore } from './identity-rules-store.js';
-export type { IdentityRules } from './rules.js';
+export type { IdentityRulesStore } from './identity-rules-store.js';
 
 /** Identity resolution rules per workspace (limits, priorities, blocked values). */
 export interface IdentityModule extends Module {

@@ -4,7 +4,7 @@ import type { CatalogModule } from '../catalog/index.js';
 import type { IngestModule } from '../ingest/index.js';
 import { ImportService } from './import-service.js';
 
-export { ImportService } from './import-service.js';
+export type { ImportService } from './import-service.js';
 
 /** CSV and NDJSON imports of events, customers, orders and products. */
 export interface ImportsModule extends Module {

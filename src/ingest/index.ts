@@ -5,9 +5,9 @@ import { EventLogService } from './event-log-service.js';
 import { IngestService } from './ingest-service.js';
 import { EventRetention } from './retention.js';
 
-export { EventCompaction } from './compaction.js';
-export { EventLogService } from './event-log-service.js';
-export { IngestService } from './ingest-service.js';
+export type { EventCompaction } from './compaction.js';
+export type { EventLogService } from './event-log-service.js';
+export type { IngestService } from './ingest-service.js';
 
 /** The Segment-compatible ingest, the event log and its upkeep (retention, payload compaction). */
 export interface IngestModule extends Module {

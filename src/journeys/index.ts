@@ -1,7 +1,6 @@
 import type { Kernel } from '../app/kernel.js';
 import { dependsOn, type Module } from '../app/module.js';
-import type { ChannelsModule } from '../channels/index.js';
-import type { MessageSender } from '../channels/sender.js';
+import type { ChannelsModule, MessageSender } from '../channels/index.js';
 import type { CouponsModule } from '../coupons/index.js';
 import type { IdentityModule } from '../identity/index.js';
 import type { IngestModule } from '../ingest/index.js';
@@ -13,7 +12,6 @@ import { journeyPrivacyHandlers } from './privacy.js';
 import { StoreRecordingSender } from './recording-sender.js';
 
 export type { JourneyService } from './journey-service.js';
-export { createJourneys, type Journeys } from './journeys.js';
 
 /** Journeys: definitions, lifecycle, the engine's steps on the scheduler, and the consumer that follows the log. */
 export interface JourneysModule extends Module {

@@ -4,7 +4,7 @@ import type { ProfilesModule } from '../profiles/index.js';
 import type { SchedulerModule } from '../scheduler/index.js';
 import { PredictiveService } from './jobs/predictive-service.js';
 
-export { PredictiveService } from './jobs/predictive-service.js';
+export type { PredictiveService } from './jobs/predictive-service.js';
 
 /** Predictive models (CLV, churn, propensity, next order, stock-out): scores on profiles and model reports. */
 export interface PredictiveModule extends Module {

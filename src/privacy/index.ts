@@ -6,8 +6,7 @@ import { registerCoreHandlers } from './core-handlers.js';
 import { PrivacyRegistry } from './privacy-registry.js';
 import { PrivacyService } from './privacy-service.js';
 
-export { PrivacyRegistry, type PersonalDataHandler, type Subject } from './privacy-registry.js';
-export { PrivacyService } from './privacy-service.js';
+export type { PrivacyService } from './privacy-service.js';
 
 /** How soon an erasure made by another server gates this one's ingest. */
 const TOMBSTONE_REFRESH_MS = 10_000;

@@ -7,7 +7,6 @@ import type { ProcessorExtensionPart } from './extensions.js';
 import { Processor } from './processor.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
 
-export type { ProcessorExtensionSpec } from './extensions.js';
 export type { ProcessorControl } from './threaded-processor.js';
 
 /** The processor: turns the event log into identities and profiles, with the modules' extensions in each batch. */

@@ -4,8 +4,8 @@ import type { IdentityModule } from '../identity/index.js';
 import { ProfileScores } from './profile-scores.js';
 import { ProfileService } from './profile-service.js';
 
-export { ProfileScores } from './profile-scores.js';
-export { ProfileService } from './profile-service.js';
+export type { ProfileScores } from './profile-scores.js';
+export type { ProfileService } from './profile-service.js';
 
 /** One profile per person (traits, aggregates) and the scores jobs compute for them. */
 export interface ProfilesModule extends Module {

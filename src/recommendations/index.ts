@@ -4,7 +4,7 @@ import type { IngestModule } from '../ingest/index.js';
 import type { WorkspacesModule } from '../workspaces/index.js';
 import { RecommendationService } from './recommendation-service.js';
 
-export { RecommendationService } from './recommendation-service.js';
+export type { RecommendationService } from './recommendation-service.js';
 
 /** Product recommendations: strategies, rules, training runs, serving and the live trending tail. */
 export interface RecommendationsModule extends Module {

@@ -3,7 +3,7 @@ import type { Module } from '../app/module.js';
 import { schedulerPrivacyHandler } from './privacy.js';
 import { Scheduler } from './scheduler.js';
 
-export { Scheduler, type Job, type JobHandler, type JobSpec } from './scheduler.js';
+export type { Scheduler } from './scheduler.js';
 
 /** Durable jobs and timers (due time, lease, retries, dead letters), shared by every module. */
 export interface SchedulerModule extends Module {

@@ -10,8 +10,7 @@ import { processorExtension, segmentEngineOf } from './processor-extension.js';
 import { SegmentService } from './segment-service.js';
 import { WebhookDeliverer } from './webhook.js';
 
-export type { SegmentEngine } from './engine.js';
-export { SegmentService } from './segment-service.js';
+export type { SegmentService } from './segment-service.js';
 
 /** Real-time segments and audiences: membership, backfills, score re-checks and destination sync. */
 export interface SegmentsModule extends Module {

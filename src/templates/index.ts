@@ -2,9 +2,6 @@ import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { TemplateService } from './template-service.js';
 
-export type { RecommendationSlotProvider } from './recommendation-slot.js';
-export { TemplateService } from './template-service.js';
-
 /** Message templates (Liquid + MJML), their versions and snippets. */
 export interface TemplatesModule extends Module {
   templates: TemplateService;

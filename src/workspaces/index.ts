@@ -2,8 +2,7 @@ import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { WorkspaceService, type Bootstrap } from './workspace-service.js';
 
-export { BrandService } from './brand.js';
-export { DEFAULT_WORKSPACE, WorkspaceService, type Bootstrap, type Workspace } from './workspace-service.js';
+export type { Bootstrap, WorkspaceService } from './workspace-service.js';
 
 /** Workspaces, their write keys and admin tokens, the audit log and the brand. */
 export interface WorkspacesModule extends Module {
