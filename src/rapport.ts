@@ -128,6 +128,51 @@ export async function listModules(config: Config): Promise<readonly Module[]> {
   }
 }
 
+type Services = Omit<Rapport, 'config' | 'clock' | 'database' | 'modules' | 'app' | 'close'>;
+
+/** What the app and callers use, read off the modules. */
+function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services {
+  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, predictive, processor } = modules;
+  return {
+    workspaces: workspaces.service,
+    bootstrap: workspaces.bootstrap,
+    ingest: ingest.ingest,
+    eventLog: ingest.eventLog,
+    compaction: ingest.compaction,
+    catalog: catalog.catalog,
+    imports: imports.imports,
+    profiles: profiles.profiles,
+    scores: profiles.scores,
+    identityRules: identity.rules,
+    messaging: channels.messaging,
+    privacy: privacy.service,
+    scheduler: scheduler.scheduler,
+    journeys: journeys.service,
+    analytics: analytics.analytics,
+    reports: analytics.reports,
+    segments: segments.segments,
+    recommendations: recommendations.recommendations,
+    experiments: experiments.experiments,
+    predictive: predictive.predictive,
+    processor: processor.processor,
+  };
+}
+
+/** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */
+function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
+  const { config, clock, database, logger } = kernel;
+  return buildApp(
+    { ...services, clock, version: VERSION, health: () => ping(database), modules, rateLimits: config.rateLimits },
+    {
+      // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
+      trustProxy: config.trustProxy,
+      ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+      // A line per request costs more than the ingest itself at thousands of requests a second.
+      logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    },
+  );
+}
+
 /**
  * Opens the store (migrating it), bootstraps the default workspace, builds the modules and
  * the app, and starts the modules in dependency order; `close` stops them in reverse.
@@ -137,85 +182,36 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const clock = options.clock ?? systemClock;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
-  const modules = await buildModules({ config, clock, database, logger }, options);
-  const ordered = orderModules(modules.all);
-  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, journeys, predictive, processor } = modules;
-  const app = await buildApp(
-    {
-      ingest: ingest.ingest,
-      workspaces: workspaces.service,
-      clock,
-      eventLog: ingest.eventLog,
-      catalog: catalog.catalog,
-      imports: imports.imports,
-      profiles: profiles.profiles,
-      processor: processor.processor,
-      identityRules: identity.rules,
-      journeys: journeys.service,
-      segments: segments.segments,
-      recommendations: recommendations.recommendations,
-      experiments: experiments.experiments,
-      predictive: predictive.predictive,
-      analytics: analytics.analytics,
-      reports: analytics.reports,
-      messaging: channels.messaging,
-      privacy: privacy.service,
-      version: VERSION,
-      health: () => ping(database),
-      modules: ordered,
-      rateLimits: config.rateLimits,
-    },
-    {
-      // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
-      trustProxy: config.trustProxy,
-      ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
-      // A line per request costs more than the ingest itself at thousands of requests a second.
-      logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
-    },
-  );
-  let started: readonly Module[];
+  const kernel: Kernel = { config, clock, database, logger };
+  let app: FastifyInstance | undefined;
   try {
-    started = await startModules(ordered, { background: options.background !== false, processing: processor.mode !== 'off' });
+    const modules = await buildModules(kernel, options);
+    const ordered = orderModules(modules.all);
+    const services = servicesOf(modules);
+    app = await serve(kernel, services, ordered);
+    const started = await startModules(ordered, { background: options.background !== false, processing: modules.processor.mode !== 'off' });
+    const running = app;
+    return {
+      ...services,
+      config,
+      clock,
+      database,
+      modules: ordered,
+      app: running,
+      async close() {
+        await running.close();
+        // Dependents first; the store closes last, whatever a module's stop did.
+        try {
+          await stopModules(started);
+        } finally {
+          await database.close();
+        }
+      },
+    };
   } catch (error) {
-    await app.close();
+    // Nothing half-built keeps the store open: a failed start leaves no timers or connections.
+    await app?.close();
     await database.close();
     throw error;
   }
-  return {
-    config,
-    clock,
-    database,
-    workspaces: workspaces.service,
-    ingest: ingest.ingest,
-    eventLog: ingest.eventLog,
-    catalog: catalog.catalog,
-    imports: imports.imports,
-    profiles: profiles.profiles,
-    scores: profiles.scores,
-    identityRules: identity.rules,
-    messaging: channels.messaging,
-    privacy: privacy.service,
-    scheduler: modules.scheduler.scheduler,
-    journeys: journeys.service,
-    analytics: analytics.analytics,
-    reports: analytics.reports,
-    segments: segments.segments,
-    recommendations: recommendations.recommendations,
-    experiments: experiments.experiments,
-    predictive: predictive.predictive,
-    processor: processor.processor,
-    compaction: ingest.compaction,
-    bootstrap: workspaces.bootstrap,
-    modules: ordered,
-    app,
-    async close() {
-      await app.close();
-      // Dependents first; the store closes last, whatever a module's stop did.
-      try {
-        await stopModules(started);
-      } finally {
-        await database.close();
-      }
-    },
-  };
 }
