@@ -26,12 +26,22 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
     retrainIntervalMs: config.recsRetrainMinutes * 60_000,
     onError: reportTo(kernel, 'recommendations background work failed'),
   });
+  // The live tail follows the log only in the background (not in CLI commands served in-process).
+  let following = false;
   return {
     name: 'recommendations',
     dependencies: dependsOn(deps),
     recommendations,
-    followers: [{ name: 'recommendations.tail', wake: (workspaceId) => recommendations.wake(workspaceId) }],
+    followers: [
+      {
+        name: 'recommendations.tail',
+        wake: (workspaceId) => {
+          if (following) recommendations.wake(workspaceId);
+        },
+      },
+    ],
     start({ background, processing }) {
+      following = background;
       if (background) recommendations.start();
       if (!processing) return;
       void deps.workspaces.service.listWorkspaces().then(
