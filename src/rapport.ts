@@ -1,51 +1,32 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { LogController, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { AnalyticsService } from './analytics/analytics-service.js';
-import { DuckDbEngine } from './analytics/duckdb/duckdb-engine.js';
-import { lazyEngine } from './analytics/lazy-engine.js';
-import { analyticsPrivacyHandler } from './analytics/privacy.js';
-import { ReportService } from './analytics/report/report-service.js';
-import { CatalogService } from './catalog/catalog-service.js';
+import { analyticsModule, type AnalyticsService, type ReportService } from './analytics/index.js';
+import type { Kernel } from './app/kernel.js';
+import { orderModules, startModules, stopModules } from './app/lifecycle.js';
+import type { Module } from './app/module.js';
+import { catalogModule, type CatalogService } from './catalog/index.js';
+import { channelsModule, type MessageSender, type Messaging } from './channels/index.js';
 import type { Config } from './config/config.js';
-import { ImportService } from './imports/import-service.js';
-import { Processor } from './processor/processor.js';
-import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './processor/threaded-processor.js';
-import { ProfileService } from './profiles/profile-service.js';
-import { ProfileScores } from './profiles/profile-scores.js';
-import { SegmentBackfiller } from './segments/backfill.js';
-import { SegmentEngine } from './segments/engine.js';
-import { SegmentService } from './segments/segment-service.js';
-import { segmentPrivacyHandlers } from './segments/privacy.js';
-import { WebhookDeliverer } from './segments/webhook.js';
-import { RecommendationService } from './recommendations/recommendation-service.js';
-import { ExperimentService } from './experiments/experiment-service.js';
-import { experimentPrivacyHandler } from './experiments/privacy.js';
-import { PredictiveService } from './predictive/jobs/predictive-service.js';
-import { ProfileTargeting } from './experiments/profile-targeting.js';
+import { couponsModule } from './coupons/index.js';
+import { experimentsModule, type ExperimentService } from './experiments/index.js';
 import { buildApp } from './http/app.js';
 import { serverLogOptions } from './http/log-redaction.js';
-import { privateDir, restrictFiles } from './storage/private-files.js';
-import { createMessaging, type Messaging } from './channels/messaging.js';
-import { loadOrCreateSecretBox } from './channels/key-files.js';
-import { OutboundHttp } from './channels/outbound/outbound-http.js';
-import type { MessageSender } from './channels/sender.js';
-import { createJourneys } from './journeys/journeys.js';
-import { journeyPrivacyHandlers } from './journeys/privacy.js';
-import type { JourneyService } from './journeys/journey-service.js';
-import { StoreRecordingSender } from './journeys/recording-sender.js';
-import { schedulerPrivacyHandler } from './scheduler/privacy.js';
-import type { Scheduler } from './scheduler/scheduler.js';
-import { EventLogService } from './ingest/event-log-service.js';
-import { IngestService } from './ingest/ingest-service.js';
-import { EventRetention } from './ingest/retention.js';
-import { EventCompaction } from './ingest/compaction.js';
-import { IdentityRulesStore } from './identity/identity-rules-store.js';
+import { identityModule, type IdentityRulesStore } from './identity/index.js';
+import { importsModule, type ImportService } from './imports/index.js';
+import { ingestModule, type EventCompaction, type EventLogService, type IngestService } from './ingest/index.js';
+import { journeysModule, type JourneyService } from './journeys/index.js';
+import { predictiveModule, type PredictiveService } from './predictive/index.js';
+import { privacyModule, type PrivacyService } from './privacy/index.js';
+import { processorModule, type ProcessorControl } from './processor/index.js';
+import { profilesModule, type ProfileScores, type ProfileService } from './profiles/index.js';
+import { recommendationsModule, type RecommendationService } from './recommendations/index.js';
+import { schedulerModule, type Scheduler } from './scheduler/index.js';
+import { segmentsModule, type SegmentService } from './segments/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
+import { templatesModule } from './templates/index.js';
 import { VERSION } from './version.js';
-import { WorkspaceService, type Bootstrap } from './workspaces/workspace-service.js';
+import { workspacesModule, type Bootstrap, type WorkspaceService } from './workspaces/index.js';
 
 /** The running system: store, services and HTTP app, wired once (the composition root). */
 export interface Rapport {
@@ -77,8 +58,12 @@ export interface Rapport {
   experiments: ExperimentService;
   /** Predictive models (issue 7): CLV, churn, propensity, next order, stock-out; scores on profiles, reports. */
   predictive: PredictiveService;
-  /** Channels, templates, coupons, consent and privacy (issue 5); `messaging.channels` is the MessageSender. */
+  /** Channels, templates, coupons and consent (issue 5); `messaging.channels` is the MessageSender. */
   messaging: Messaging;
+  /** Erasure and export of a person's data, and the ingest gate that keeps erased people out. */
+  privacy: PrivacyService;
+  /** Every module, in start order (they stop in reverse). */
+  modules: readonly Module[];
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
   /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
@@ -102,115 +87,82 @@ export interface RapportOptions {
 }
 
 /**
- * Opens the store (migrating it), bootstraps the default workspace and builds the app.
- * @example const rapport = await createRapport(loadConfig()); await rapport.app.listen({ port: 4000 });
+ * Builds every module from its dependencies. Each factory takes the modules it uses, and a
+ * module's `dependencies` are exactly those, so the start order (see `orderModules`) follows
+ * from what each module was built with; nothing here decides it.
  */
-export async function createRapport(config: Config, options: RapportOptions = {}): Promise<Rapport> {
-  const clock = options.clock ?? systemClock;
+async function buildModules(kernel: Kernel, options: RapportOptions) {
+  const workspaces = await workspacesModule(kernel);
+  const ingest = ingestModule(kernel);
+  const identity = await identityModule(kernel);
+  const catalog = catalogModule(kernel, { ingest });
+  const imports = importsModule(kernel, { ingest, catalog });
+  const profiles = profilesModule(kernel, { identity });
+  const recommendations = recommendationsModule(kernel, { ingest, workspaces });
+  const experiments = experimentsModule(kernel, { ingest });
+  const templates = templatesModule(kernel);
+  const coupons = couponsModule(kernel);
+  const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
+  const privacy = privacyModule(kernel, { ingest, identity });
+  const segments = segmentsModule(kernel, { identity, profiles, channels });
+  const analytics = analyticsModule(kernel, { profiles, segments, channels });
+  const scheduler = schedulerModule(kernel);
+  const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, options.sender);
+  const predictive = predictiveModule(kernel, { scheduler, profiles });
+  const domain = [workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, predictive];
+  const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
+  return { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, predictive, processor, all: [...domain, processor] };
+}
+
+/**
+ * The module list of a configuration, in start order, without starting anything (the
+ * architecture doc's diagram is generated from it).
+ * @example (await listModules(config)).map((module) => module.name)
+ */
+export async function listModules(config: Config): Promise<readonly Module[]> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
-  const workspaces = new WorkspaceService({ database, clock });
-  const bootstrap = await workspaces.bootstrap({ writeKey: config.bootstrapWriteKey, adminToken: config.bootstrapAdminToken });
-  const ingest = new IngestService({ database, partitions: config.partitions, clock });
-  const eventLog = new EventLogService({ database });
-  const catalog = new CatalogService({ database, events: ingest, clock });
-  const imports = new ImportService({ database, ingest, catalog, clock });
-  const identityRules = new IdentityRulesStore({ database, clock });
-  await identityRules.refresh();
-  const profiles = new ProfileService({ database, identityRules: identityRules.rulesFor });
-  const scores = new ProfileScores({ database, clock });
-  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
-  // Every outbound HTTP call goes through one guarded path; secrets at rest are sealed under the operator's key (docs/outbound.md).
-  const outbound = new OutboundHttp({ allow: config.outboundAllow });
-  const secrets = loadOrCreateSecretBox(config.secretKey, config.secretKeysOld, config.dataDir);
-  // Analytics (issue 6): the DuckDB replica `<dataDir>/analytics.duckdb`, opened on first use.
-  const analyticsFile = path.join(config.dataDir, 'analytics.duckdb');
-  const analyticsEngine = lazyEngine(async () => {
-    privateDir(config.dataDir);
-    const engine = await DuckDbEngine.open(database, { file: analyticsFile });
-    // DuckDB creates its files with the umask's mode; the 0700 directory already keeps them private.
-    restrictFiles(analyticsFile, `${analyticsFile}.wal`);
-    return engine;
-  }, analyticsFile);
-  const analytics = new AnalyticsService({
-    database,
-    engine: analyticsEngine,
-    clock,
-    scores,
-    // Funnel breakdowns by segment read the members page by page (segments is built below).
-    segmentMembers: async (workspaceId, segmentId) => {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await segments.members(workspaceId, segmentId, { cursor, limit: 1000 });
-        ids.push(...page.members.map((member) => member.profileId));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-      return ids;
-    },
-    syncIntervalMs: config.analyticsSyncMs,
-    onError: (error) => logger?.error({ err: error }, 'analytics replica sync failed'),
-  });
-  const reports = new ReportService({ database, analytics, clock, smtpUrl: config.smtpUrl, from: config.smtpFrom, onError: (error) => logger?.error({ err: error }, 'analytics report failed') });
-  const recommendations = new RecommendationService({
-    database,
-    clock,
-    partitions: config.partitions,
-    retrainIntervalMs: config.recsRetrainMinutes * 60_000,
-    onError: (error) => logger?.error({ err: error }, 'recommendations background work failed'),
-  });
-  const experiments = new ExperimentService({ database, clock, ingest, targeting: new ProfileTargeting(database) });
-  const predictive = new PredictiveService({ database, clock, scores });
-  // Segments (issue 3): membership is committed with each processor batch; this engine serves the
-  // API side (backfills, score changes, static lists) and re-checks time windows when they end.
-  const segmentEngine = new SegmentEngine({ database, clock, logger });
-  const segmentBackfiller = new SegmentBackfiller({ database, engine: segmentEngine, logger });
-  const segmentWebhooks = new WebhookDeliverer({ database, clock, logger, secrets, outbound });
-  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor, secrets });
-  segmentEngine.onTransitions(() => segmentWebhooks.wake());
-  scores.subscribe(async (workspaceId, changes) => {
-    await segmentEngine.reevaluateScores(workspaceId, changes);
-  });
-  // Channels (issue 5): providers from config, templates, coupons, consent, privacy (its ingest gate drops erased people's events).
-  const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules: identityRules.rulesFor, recommendations: recommendations.slotProvider(), outbound, secrets, ...(logger === undefined ? {} : { logger }) });
-  // Secrets written before sealing, or sealed under a rotated-out key, move to the current key.
-  for (const pass of [await messaging.webhooks.reseal(), await segments.resealDestinations()]) {
-    if (pass.unreadable.length > 0) logger?.error({ destinations: pass.unreadable }, 'destination secrets sealed with a key this server does not hold: add it to RAPPORT_SECRET_KEYS_OLD');
+  try {
+    return orderModules((await buildModules({ config, clock: systemClock, database, logger: undefined }, { processor: 'off', background: false })).all);
+  } finally {
+    await database.close();
   }
-  // Journeys: the durable scheduler, the journey engine and its own reader of the event log. They
-  // send through the channels module (templates must exist), or, with RAPPORT_JOURNEY_DELIVERY=record,
-  // only record what they would send (table recorded_messages; nothing rendered, no template needed).
-  const recordOnly = options.sender === undefined && config.journeyDelivery === 'record';
-  const journeys = createJourneys({
-    database,
-    clock,
-    sender: options.sender ?? (recordOnly ? new StoreRecordingSender({ database, clock }) : messaging.channels),
-    // Real delivery: installing a recipe creates its templates (from the starters) and coupon pools.
-    ...(recordOnly ? { templates: async () => [] } : { recipeSupplies: { templates: messaging.templates, coupons: messaging.coupons } }),
-    ingest,
-    identityRules: identityRules.rulesFor,
-    outbound,
-    ...(logger === undefined ? {} : { logger }),
-  });
-  // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.
-  for (const handler of segmentPrivacyHandlers()) messaging.privacyRegistry.register(handler);
-  messaging.privacyRegistry.register(experimentPrivacyHandler());
-  for (const handler of journeyPrivacyHandlers()) messaging.privacyRegistry.register(handler);
-  // After journeys (which move their scan cursors off the person): jobs still naming them go.
-  messaging.privacyRegistry.register(schedulerPrivacyHandler());
-  messaging.privacyRegistry.register(analyticsPrivacyHandler(analyticsEngine));
-  let mode = options.processor ?? config.processor;
-  // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
-  if (mode === 'thread' && !processorThreadAvailable()) mode = 'inline';
-  const processor: ProcessorControl =
-    mode === 'thread'
-      ? new ThreadedProcessor(
-          { databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logLevel: config.logLevel },
-          database,
-          logger,
-        )
-      : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
-  const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
+}
+
+type Services = Omit<Rapport, 'config' | 'clock' | 'database' | 'modules' | 'app' | 'close'>;
+
+/** What the app and callers use, read off the modules. */
+function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services {
+  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, predictive, processor } = modules;
+  return {
+    workspaces: workspaces.service,
+    bootstrap: workspaces.bootstrap,
+    ingest: ingest.ingest,
+    eventLog: ingest.eventLog,
+    compaction: ingest.compaction,
+    catalog: catalog.catalog,
+    imports: imports.imports,
+    profiles: profiles.profiles,
+    scores: profiles.scores,
+    identityRules: identity.rules,
+    messaging: channels.messaging,
+    privacy: privacy.service,
+    scheduler: scheduler.scheduler,
+    journeys: journeys.service,
+    analytics: analytics.analytics,
+    reports: analytics.reports,
+    segments: segments.segments,
+    recommendations: recommendations.recommendations,
+    experiments: experiments.experiments,
+    predictive: predictive.predictive,
+    processor: processor.processor,
+  };
+}
+
+/** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */
+function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
+  const { config, clock, database, logger } = kernel;
+  return buildApp(
+    { ...services, clock, version: VERSION, health: () => ping(database), modules, rateLimits: config.rateLimits },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,
@@ -219,70 +171,47 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     },
   );
-  if (options.background !== false) identityRules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
-  if (options.background !== false) ingest.onAppend((workspaceId) => recommendations.wake(workspaceId));
-  if (options.background !== false) recommendations.start();
-  const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
-  const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
-  if (mode !== 'off') {
-    retention.start((error) => logger?.error({ err: error }, 'event retention sweep failed'));
-    compaction.start((error) => logger?.error({ err: error }, 'event payload compaction failed'));
-    ingest.onAppend(() => processor.wake());
-    processor.start();
-    ingest.onAppend(() => journeys.consumer.wake());
-    // The daily model refresh is a durable job on the journeys' scheduler (registered before it starts).
-    await predictive.schedule(journeys.scheduler);
-    journeys.start();
-    analytics.start();
-    reports.start();
-    segmentEngine.start();
-    segmentBackfiller.start();
-    segmentWebhooks.start();
-    // Models train in the background at start (never inside a request or a send's render).
-    void workspaces.listWorkspaces().then((list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)), (error: unknown) => logger?.error({ err: error }, 'recommendations start-up training failed'));
+}
+
+/**
+ * Opens the store (migrating it), bootstraps the default workspace, builds the modules and
+ * the app, and starts the modules in dependency order; `close` stops them in reverse.
+ * @example const rapport = await createRapport(loadConfig()); await rapport.app.listen({ port: 4000 });
+ */
+export async function createRapport(config: Config, options: RapportOptions = {}): Promise<Rapport> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
+  const kernel: Kernel = { config, clock, database, logger };
+  let app: FastifyInstance | undefined;
+  try {
+    const modules = await buildModules(kernel, options);
+    const ordered = orderModules(modules.all);
+    const services = servicesOf(modules);
+    app = await serve(kernel, services, ordered);
+    const started = await startModules(ordered, { background: options.background !== false, processing: modules.processor.mode !== 'off' });
+    const running = app;
+    return {
+      ...services,
+      config,
+      clock,
+      database,
+      modules: ordered,
+      app: running,
+      async close() {
+        await running.close();
+        // Dependents first; the store closes last, whatever a module's stop did.
+        try {
+          await stopModules(started);
+        } finally {
+          await database.close();
+        }
+      },
+    };
+  } catch (error) {
+    // Nothing half-built keeps the store open: a failed start leaves no timers or connections.
+    await app?.close();
+    await database.close();
+    throw error;
   }
-  return {
-    config,
-    clock,
-    database,
-    workspaces,
-    ingest,
-    eventLog,
-    catalog,
-    imports,
-    profiles,
-    scores,
-    identityRules,
-    messaging,
-    scheduler: journeys.scheduler,
-    journeys: journeys.service,
-    analytics,
-    reports,
-    segments,
-    recommendations,
-    experiments,
-    predictive,
-    processor,
-    compaction,
-    bootstrap,
-    app,
-    async close() {
-      retention.stop();
-      await compaction.stop();
-      identityRules.stop();
-      await app.close();
-      await journeys.stop();
-      await messaging.stop();
-      await recommendations.stop();
-      await predictive.stop();
-      await reports.stop();
-      await analytics.close();
-      await segmentBackfiller.stop();
-      await segmentWebhooks.stop();
-      await segmentEngine.stop();
-      // After the app: no request can append any more; the batch in flight commits first.
-      await processor.stop();
-      await database.close();
-    },
-  };
 }

@@ -4,6 +4,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, tempDir, type TestStore } from '../../test/helpers/databases.js';
+import { SmtpEmailProvider } from '../channels/providers/email-smtp.js';
+import { staffMailer } from '../channels/staff-mail.js';
 import { ProfileScores } from '../profiles/profile-scores.js';
 import { manualClock } from '../shared/clock.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
@@ -46,6 +48,7 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
   let analytics: AnalyticsService;
   let reports: ReportService;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtpProvider: SmtpEmailProvider;
   const duckDir = tempDir('rapport-duck-');
   const clock = manualClock(Date.parse('2024-06-03T07:00:00Z'));
 
@@ -56,10 +59,14 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     const scores = new ProfileScores({ database: store.database, clock });
     analytics = new AnalyticsService({ database: store.database, engine, clock, scores });
     smtp = await startSmtp();
-    reports = new ReportService({ database: store.database, analytics, clock, smtpUrl: smtp.url, from: 'Rapport <reports@shop.example>', checkIntervalMs: 0 });
+    // The digest goes out through the channels module's staff mailer, on its SMTP provider.
+    smtpProvider = new SmtpEmailProvider({ url: smtp.url, from: 'Rapport <reports@shop.example>' });
+    const mailer = staffMailer({ smtp: smtpProvider, retry: { attempts: 1, baseDelayMs: 0 } });
+    reports = new ReportService({ database: store.database, analytics, clock, mailer, checkIntervalMs: 0 });
   });
   afterAll(async () => {
     await reports.stop();
+    await smtpProvider.close();
     await smtp.close();
     await engine.close();
     await store.drop();

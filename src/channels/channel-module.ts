@@ -34,6 +34,9 @@ export interface ChannelModuleDeps {
   logger?: { warn(object: object, message: string): void };
   /** Seals webhook secrets at rest; default a key held in memory only (tests, benchmarks). */
   secrets?: SecretBox;
+  /** The templates and coupons modules' services when the app built them; default new ones on the same store. */
+  templates?: TemplateService;
+  coupons?: CouponService;
 }
 
 /** Everything the channels issue builds, wired once. */
@@ -56,8 +59,8 @@ export interface ChannelModule {
  * @example const module = createChannelModule({ database, clock, ingest, profiles, catalog, providers, settings, linkSecret });
  */
 export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
-  const templates = new TemplateService({ database: deps.database, clock: deps.clock });
-  const coupons = new CouponService({ database: deps.database, clock: deps.clock, ...(deps.uniform === undefined ? {} : { uniform: deps.uniform }) });
+  const templates = deps.templates ?? new TemplateService({ database: deps.database, clock: deps.clock });
+  const coupons = deps.coupons ?? new CouponService({ database: deps.database, clock: deps.clock, ...(deps.uniform === undefined ? {} : { uniform: deps.uniform }) });
   const events = new ProfileEvents({ ingest: deps.ingest, profiles: deps.profiles, clock: deps.clock });
   const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
   const links = new LinkSigner(deps.linkSecret);

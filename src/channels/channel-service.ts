@@ -16,6 +16,7 @@ import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
 import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/brand.js';
 import { performance } from 'node:perf_hooks';
+import { withAttempts, type SendRetry } from './attempts.js';
 import { GroupCommit } from './group-commit.js';
 import { StallWatch } from './stall-watch.js';
 import { addTracking, linkUrls, type LinkSigner } from './links.js';
@@ -65,7 +66,7 @@ export interface ChannelSettings {
   /** Email marketing needs a confirmed opt-in. */
   emailDoubleOptIn: boolean;
   /** Provider attempts for one send and the first backoff (multiplied by 4 each retry). */
-  retry: { attempts: number; baseDelayMs: number };
+  retry: SendRetry;
   /** Add open pixel and click redirects to email HTML (default true). */
   trackEmail?: boolean;
 }
@@ -514,16 +515,10 @@ export class ChannelService implements MessageSender {
     return { ok: false, reason: `render_error: a lookup failed or the server was busy on each of ${Math.max(1, max)} attempts (transient; last error: ${lastError})`, attempts: Math.max(1, max) };
   }
 
-  private async withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
-    const { attempts: max, baseDelayMs } = this.deps.settings.retry;
-    let outcome: DeliveryOutcome = { ok: false, retryable: false, error: 'not attempted' };
-    for (let attempt = 1; attempt <= max; attempt++) {
-      outcome = await provider.send(message);
-      if (outcome.ok || !outcome.retryable) return { outcome, attempts: attempt };
-      this.deps.logger?.warn({ channel: provider.channel, messageId: message.messageId, attempt, error: outcome.error }, 'send attempt failed');
-      if (attempt < max) await this.sleep(baseDelayMs * 4 ** (attempt - 1));
-    }
-    return { outcome, attempts: max };
+  private withRetries(provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
+    return withAttempts(this.deps.settings.retry, this.sleep, () => provider.send(message), (attempt, error) =>
+      this.deps.logger?.warn({ channel: provider.channel, messageId: message.messageId, attempt, error }, 'send attempt failed'),
+    );
   }
 
   private async finish(workspaceId: string, record: MessageRecord, profile: Profile | undefined, changes: Partial<MessageChanges> & { status: MessageStatus }): Promise<SendResult> {

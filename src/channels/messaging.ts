@@ -1,11 +1,7 @@
 import path from 'node:path';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Config } from '../config/config.js';
-import type { IdentityRules } from '../identity/rules.js';
 import type { IngestService } from '../ingest/ingest-service.js';
-import { registerCoreHandlers } from '../privacy/core-handlers.js';
-import { PrivacyRegistry } from '../privacy/privacy-registry.js';
-import { PrivacyService } from '../privacy/privacy-service.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
@@ -22,12 +18,12 @@ import { TwilioSmsProvider } from './providers/sms-twilio.js';
 import { WebPushProvider, type VapidKeys } from './providers/web-push.js';
 import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
+import { staffMailer, type StaffMailer } from './staff-mail.js';
+import type { CouponService } from '../coupons/coupon-service.js';
+import type { TemplateService } from '../templates/template-service.js';
 
 /** The channels module as the running server holds it. */
 export interface Messaging extends ChannelModule {
-  privacy: PrivacyService;
-  /** Owners of personal data: other modules register a handler for their tables here. */
-  privacyRegistry: PrivacyRegistry;
   /** Public VAPID key the SDK subscribes with (creates the key pair on first call). */
   vapidPublicKey(): string;
   /** Secrets the public webhooks verify (never returned by the API). */
@@ -36,6 +32,8 @@ export interface Messaging extends ChannelModule {
   /** The built-in email outbox, and whether email goes there or to the configured SMTP server. */
   outbox: EmailOutbox;
   emailDelivery: 'smtp' | 'outbox';
+  /** Email to the shop's staff (report digests) through the same SMTP server. */
+  staffMail: StaffMailer;
   /** Profile reads for the routes (coupons issued and consent recorded by profile id). */
   profiles: Pick<ProfileService, 'getProfile'>;
   stop(): Promise<void>;
@@ -48,7 +46,6 @@ export interface MessagingDeps {
   ingest: IngestService;
   profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>;
   catalog: Pick<CatalogService, 'getProduct'>;
-  identityRules: (workspaceId: string) => IdentityRules;
   /** Fills the templates' recommendation slots (the recommendations module's slot provider). */
   recommendations?: RecommendationSlotProvider;
   logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
@@ -56,15 +53,18 @@ export interface MessagingDeps {
   outbound: OutboundHttp;
   /** Seals secrets at rest under the operator's key. */
   secrets: SecretBox;
+  /** The templates and coupons modules' services. */
+  templates: TemplateService;
+  coupons: CouponService;
 }
 
 /**
  * Builds the channels module from configuration: a provider per configured channel (SMTP when
  * `RAPPORT_SMTP_URL` is set, else the built-in outbox; SMS when the Twilio settings are, web push, webhooks and the
- * inbox always), the privacy service with its ingest gate, and the coupon redemption follower.
- * @example const messaging = await createMessaging({ config, database, clock, ingest, profiles, catalog, identityRules });
+ * inbox always) and the send pipeline over the templates and coupons modules' services.
+ * @example const messaging = createMessaging({ config, database, clock, ingest, profiles, catalog, outbound, secrets, templates, coupons });
  */
-export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
+export function createMessaging(deps: MessagingDeps): Messaging {
   const { config, database, clock } = deps;
   // Key files are read, or created, on first use: a server that never sends writes none.
   let vapidKeys: VapidKeys | undefined;
@@ -78,7 +78,9 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
   };
   // Without SMTP, email is kept in the built-in outbox (readable at GET /api/v1/outbox).
   const outbox = new EmailOutbox({ database, clock, from: config.smtpFrom, keep: config.outboxKeep, days: config.outboxDays });
-  providers.email = config.smtpUrl === undefined ? outbox : new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  const smtp = config.smtpUrl === undefined ? undefined : new SmtpEmailProvider({ url: config.smtpUrl, from: config.smtpFrom });
+  providers.email = smtp ?? outbox;
+  const retry = { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs };
   if (config.twilio !== undefined) providers.sms = new TwilioSmsProvider({ ...config.twilio, statusCallback: `${config.publicUrl}/v1/channels/sms/status`, outbound: deps.outbound });
   const module = createChannelModule({
     database,
@@ -87,35 +89,24 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     profiles: deps.profiles,
     catalog: deps.catalog,
     providers,
-    settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
+    settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry },
     linkSecret,
     secrets: deps.secrets,
+    templates: deps.templates,
+    coupons: deps.coupons,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
-  const privacyRegistry = new PrivacyRegistry();
-  registerCoreHandlers(privacyRegistry);
-  privacyRegistry.register(outbox.privacyHandler());
-  const privacy = new PrivacyService({ database, clock, registry: privacyRegistry, identityRules: deps.identityRules });
-  await privacy.refresh();
-  deps.ingest.setGate(privacy.gate);
-  // Another server may erase someone: learn of new tombstoned workspaces within 10 s.
-  const tombstoneRefresh = setInterval(() => void privacy.refresh().catch((error: unknown) => deps.logger?.error({ err: error }, 'tombstone refresh failed')), 10_000);
-  tombstoneRefresh.unref();
-  module.coupons.start(5000, (error) => deps.logger?.error({ err: error }, 'coupon redemption follower failed'));
   return {
     ...module,
-    privacy,
-    privacyRegistry,
     vapidPublicKey: () => vapid().publicKey,
     secrets: { twilioAuthToken: config.twilio?.authToken, emailEventsSecret: config.emailEventsSecret },
     publicUrl: config.publicUrl,
     outbox,
     emailDelivery: config.smtpUrl === undefined ? 'outbox' : 'smtp',
+    staffMail: staffMailer({ smtp, retry }),
     profiles: deps.profiles,
     async stop() {
-      clearInterval(tombstoneRefresh);
-      await module.coupons.stop();
       await module.channels.close();
     },
   };

@@ -47,7 +47,7 @@ export async function channelsCommand(args: string[]): Promise<number> {
   }
   const workspaceId = values.workspace ?? 'default';
   const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
-  const { messaging } = rapport;
+  const { messaging, privacy } = rapport;
   try {
     switch (action) {
       case 'status':
@@ -107,13 +107,13 @@ export async function channelsCommand(args: string[]): Promise<number> {
       case 'export': {
         const profileId = need(first, 'PROFILE');
         const options = { requestedBy: 'cli', ...(values.reason === undefined ? {} : { reason: values.reason }) };
-        const job = action === 'erase' ? await messaging.privacy.requestErasure(workspaceId, profileId, options) : await messaging.privacy.requestExport(workspaceId, profileId, options);
-        await messaging.privacy.settled(job.id);
-        const done = await messaging.privacy.job(workspaceId, job.id);
+        const job = action === 'erase' ? await privacy.requestErasure(workspaceId, profileId, options) : await privacy.requestExport(workspaceId, profileId, options);
+        await privacy.settled(job.id);
+        const done = await privacy.job(workspaceId, job.id);
         if (done.status !== 'done') throw new RapportError('conflict', `${action} failed: ${done.error ?? 'unknown error'}`);
         if (action === 'erase') out(done);
         else {
-          const document = JSON.stringify(await messaging.privacy.exportDocument(workspaceId, job.id), null, 2);
+          const document = JSON.stringify(await privacy.exportDocument(workspaceId, job.id), null, 2);
           if (values.out === undefined) out(document);
           else {
             fs.writeFileSync(values.out, `${document}\n`, { mode: 0o600 });

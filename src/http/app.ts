@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { Module } from '../app/module.js';
 import { RapportError } from '../shared/errors.js';
 import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
 import { registerErrorHandler } from './errors.js';
@@ -32,6 +33,8 @@ export type AppDeps = IngestRouteDeps &
     version: string;
     /** Whether the store answers; /healthz reports 503 when it does not. */
     health: () => Promise<boolean>;
+    /** The running modules: /healthz shows the answer of each one's health check. */
+    modules?: readonly Module[];
   };
 
 /**
@@ -47,6 +50,18 @@ function registerValidators(app: FastifyInstance): void {
   addFormats.default(strict);
   addFormats.default(coercing);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+}
+
+/** Each module's health check as `ok` or its reason (a null-prototype record); undefined when no module has one. */
+function moduleHealth(modules: readonly Module[]): Record<string, string> | undefined {
+  const checked = modules.filter((module) => module.health !== undefined);
+  if (checked.length === 0) return undefined;
+  const answers: Record<string, string> = Object.create(null);
+  for (const module of checked) {
+    const health = module.health?.();
+    if (health !== undefined) answers[module.name] = health.ok ? 'ok' : health.reason;
+  }
+  return answers;
 }
 
 /**
@@ -90,7 +105,10 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     const database = await deps.health();
-    return reply.status(database ? 200 : 503).send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version });
+    // The status follows the store alone: a module's background trouble (a processor thread
+    // restarting) must not take an API replica out of its load balancer; it is shown instead.
+    const modules = moduleHealth(deps.modules ?? []);
+    return reply.status(database ? 200 : 503).send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
   await app.register(async (scope) => ingestRoutes(scope, deps));
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));

@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
-import { describeResult, OutboundHttp, retryable } from '../channels/outbound/outbound-http.js';
+import { DELIVERY_RETRY, deliveryVerdict } from '../channels/outbound/delivery.js';
+import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { maskCredentials } from '../channels/outbound/url.js';
 import type { MessageSender, SendRequest } from '../channels/sender.js';
 import type { JsonObject } from '../ingest/message.js';
@@ -109,7 +110,8 @@ export class JourneyEngine {
 
   /** Registers the run handler with the scheduler. */
   register(): void {
-    this.deps.scheduler.registerBatch<{ runId: string }>(RUN_JOB, (jobs) => this.handleJobs(jobs), { maxAttempts: 10, backoffMs: 5000 });
+    // A step that fails (a webhook answering 503, a send that throws) retries under the one delivery policy.
+    this.deps.scheduler.registerBatch<{ runId: string }>(RUN_JOB, (jobs) => this.handleJobs(jobs), DELIVERY_RETRY);
   }
 
   /** The definition of one version (immutable, so cached). */
@@ -312,11 +314,11 @@ export class JourneyEngine {
       case 'webhook': {
         // The journey's own headers first: they may not replace the idempotency key or the type.
         const result = await this.outbound.request({ url: effect.url, headers: { ...effect.headers, 'content-type': 'application/json', 'idempotency-key': effect.key }, body: JSON.stringify(effect.body) });
+        const verdict = deliveryVerdict(result);
         // A refused destination or a 4xx other than 408/429 will not get better by retrying: record and move on.
-        if (retryable(result)) throw new Error(`webhook ${maskCredentials(effect.url)}: ${describeResult(result)}`);
+        if (!verdict.ok && verdict.retryable) throw new Error(`webhook ${maskCredentials(effect.url)}: ${verdict.reason}`);
         if (result.kind === 'refused') return { status: 'failed', detail: { reason: result.reason } };
-        const status = result.kind === 'response' ? result.status : 0;
-        return { status: status >= 200 && status < 300 ? 'sent' : 'failed', detail: { httpStatus: status } };
+        return { status: verdict.ok ? 'sent' : 'failed', detail: { httpStatus: verdict.status ?? 0 } };
       }
       case 'update_profile': {
         if (this.deps.profiles === undefined) throw new Error('update_profile needs a profile updater; none is wired');

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { IdentityRulesStore } from '../identity/identity-rules-store.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
-import { SegmentEngine } from '../segments/engine.js';
+import { loadProcessorExtensions } from './extensions.js';
 import { Processor } from './processor.js';
 import { isThreadSettings } from './thread-settings.js';
 
@@ -22,17 +22,17 @@ async function main(): Promise<void> {
   const rules = new IdentityRulesStore({ database, clock: systemClock });
   await rules.refresh();
   rules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
-  // Segment membership commits with each batch; this thread also re-checks the time windows its batches schedule.
-  const segments = new SegmentEngine({ database, logger });
-  const processor = new Processor({ database, batchSize: settings.batchSize, lingerMs: settings.lingerMs, logger, identityRules: rules.rulesFor, extensions: [segments.extension()] });
+  // The same extensions as the inline processor: the modules the host declared, each built on this thread's connection.
+  const parts = (await loadProcessorExtensions(settings.extensions)).map((spec) => spec.create({ database, clock: systemClock, logger }));
+  const processor = new Processor({ database, batchSize: settings.batchSize, lingerMs: settings.lingerMs, logger, identityRules: rules.rulesFor, extensions: parts.map((part) => part.extension) });
   processor.start();
-  segments.start();
+  for (const part of parts) part.start();
   port.on('message', (message: unknown) => {
     if (message === 'wake') processor.wake();
     else if (message === 'stop') {
       void processor
         .stop()
-        .then(() => segments.stop())
+        .then(() => Promise.all(parts.map((part) => part.stop())))
         .then(() => rules.stop())
         .then(() => database.close())
         .then(() => port.postMessage('stopped'));

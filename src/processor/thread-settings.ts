@@ -6,6 +6,8 @@ export interface ThreadSettings {
   batchSize: number;
   lingerMs: number;
   logLevel: string;
+  /** Modules whose processor extensions run in the thread (each module's `processor-extension.ts`). */
+  extensions: string[];
 }
 
 export function isThreadSettings(value: unknown): value is ThreadSettings {
@@ -17,6 +19,8 @@ export function isThreadSettings(value: unknown): value is ThreadSettings {
     (record.sqliteSynchronous === 'NORMAL' || record.sqliteSynchronous === 'FULL') &&
     typeof record.batchSize === 'number' &&
     typeof record.lingerMs === 'number' &&
-    typeof record.logLevel === 'string'
+    typeof record.logLevel === 'string' &&
+    Array.isArray(record.extensions) &&
+    record.extensions.every((name) => typeof name === 'string')
   );
 }

@@ -61,6 +61,11 @@ export class ThreadedProcessor implements ProcessorControl {
     this.worker?.postMessage('wake');
   }
 
+  /** Whether the thread runs now (false between its exit and its restart, and once stopped). */
+  alive(): boolean {
+    return this.worker !== undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     const worker = this.worker;

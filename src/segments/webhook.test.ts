@@ -82,4 +82,21 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     expect(await deliverer.deliverDue()).toBe(0);
     expect(received).toHaveLength(2);
   });
+
+  it('gives up at once on an answer retrying cannot change, under the one delivery policy', async () => {
+    const clock = manualClock(T0);
+    const engine = new SegmentEngine({ database: store.database, clock });
+    const secrets = SecretBox.ephemeral();
+    const service = new SegmentService({ database: store.database, engine, clock, secrets });
+    const list = await service.createStatic(ws, { name: 'list', destination: { url } });
+    await engine.setStaticMembers(ws, list.id, ['prf_gone'], 'add');
+    const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
+    answers.push(400);
+    expect(await deliverer.deliverDue()).toBe(0);
+    clock.advance(24 * 3_600_000);
+    expect(await deliverer.deliverDue()).toBe(0);
+    expect(received).toHaveLength(1);
+    const row = await store.database.db.selectFrom('segment_deliveries').select(['attempts', 'next_attempt_at', 'last_error']).where('segment_id', '=', list.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ attempts: 1, next_attempt_at: Number.MAX_SAFE_INTEGER, last_error: 'the receiver answered 400' });
+  });
 });

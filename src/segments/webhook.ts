@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { backoffMs, describeResult, OutboundHttp } from '../channels/outbound/outbound-http.js';
+import { deliveryVerdict, nextAttemptAt, type DeliveryVerdict } from '../channels/outbound/delivery.js';
+import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { hasCredentials, shownUrl } from '../channels/outbound/url.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
@@ -70,9 +71,6 @@ export function resealDestination(secrets: SecretBox, workspaceId: string, text:
   if ((!hasCredentials(open.url) || current(stored.url)) && (stored.secret === undefined || current(stored.secret)) && !('allowPrivate' in stored)) return undefined;
   return sealDestination(secrets, workspaceId, open);
 }
-
-const maxAttempts = 10;
-const retryDelay = (attempt: number): number => backoffMs(attempt, 10_000, 60 * 60_000);
 
 export interface DelivererOptions {
   database: Database;
@@ -146,15 +144,15 @@ export class WebhookDeliverer {
       if (!destinations.has(key)) destinations.set(key, await this.destination(row.workspaceId, row.segmentId));
       const destination = destinations.get(key) ?? 'the segment no longer has a webhook destination';
       const now = this.#clock.now();
-      const error = typeof destination === 'string' ? destination : await this.send(destination, row.id, row.payload, now);
+      const verdict: DeliveryVerdict = typeof destination === 'string' ? { ok: false, retryable: false, gone: false, status: undefined, reason: destination } : await this.send(destination, row.id, row.payload, now);
       const attempts = row.attempts + 1;
-      if (error === undefined) {
+      if (verdict.ok) {
         await finishDelivery(database.db, row.workspaceId, row.id, { deliveredAt: now });
         delivered += 1;
       } else {
-        // Past the last attempt the row stays undelivered with its error, for the API to show.
-        const next = attempts >= maxAttempts || typeof destination === 'string' ? Number.MAX_SAFE_INTEGER : now + retryDelay(attempts);
-        await finishDelivery(database.db, row.workspaceId, row.id, { error, nextAttemptAt: next, attempts });
+        // Given up (it cannot succeed, or that was the last attempt): the row stays undelivered with its error, for the API to show.
+        const next = nextAttemptAt(verdict, attempts, now) ?? Number.MAX_SAFE_INTEGER;
+        await finishDelivery(database.db, row.workspaceId, row.id, { error: verdict.reason, nextAttemptAt: next, attempts });
       }
     }
     return delivered;
@@ -172,8 +170,8 @@ export class WebhookDeliverer {
     }
   }
 
-  /** One POST; the reason it failed, or undefined when the receiver answered 2xx. */
-  private async send(destination: { url: string; secret: string | undefined }, id: string, body: string, now: number): Promise<string | undefined> {
+  /** One POST, read under the one delivery policy. */
+  private async send(destination: { url: string; secret: string | undefined }, id: string, body: string, now: number): Promise<DeliveryVerdict> {
     const result = await this.#outbound.request({
       url: destination.url,
       headers: { 'content-type': 'application/json', 'user-agent': 'rapport-segments' },
@@ -181,6 +179,6 @@ export class WebhookDeliverer {
       ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
       ...(destination.secret === undefined ? {} : { sign: { secret: destination.secret, id, timestampSeconds: Math.floor(now / 1000) } }),
     });
-    return result.kind === 'response' && result.status >= 200 && result.status < 300 ? undefined : describeResult(result);
+    return deliveryVerdict(result);
   }
 }

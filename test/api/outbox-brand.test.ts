@@ -192,7 +192,7 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
     const started = await inject('POST', '/api/v1/privacy/erasures', { profileId: ann, reason: 'request' });
     expect(started.statusCode).toBe(202);
     const { id } = started.json<{ id: string }>();
-    await rapport.messaging.privacy.settled(id);
+    await rapport.privacy.settled(id);
     const job = (await inject('GET', `/api/v1/privacy/jobs/${id}`)).json<{ status: string; erased: Record<string, number> }>();
     expect(job.status).toBe('done');
     expect(job.erased.outbox_messages).toBe(1);

@@ -5,8 +5,8 @@ import { createRapport, type Rapport } from '../../src/rapport.js';
 import { tempDir } from '../helpers/databases.js';
 
 /*
- * The erasure as the server wires it (src/rapport.ts): every module's handler is registered on
- * `messaging.privacyRegistry`, and the analytics replica, opened lazily, loses the person too.
+ * The erasure as the server wires it (src/rapport.ts): every module's `privacy` handlers are registered
+ * by the privacy module, and the analytics replica, opened lazily, loses the person too.
  * src/privacy/privacy-service.test.ts scans every row on both dialects; this checks the wiring.
  */
 describe('privacy API: erasure across modules', () => {
@@ -55,7 +55,7 @@ describe('privacy API: erasure across modules', () => {
     const started = await rapport.app.inject({ method: 'POST', url: '/api/v1/privacy/erasures', headers: admin, payload: { profileId: ann.id, reason: 'request #1' } });
     expect(started.statusCode).toBe(202);
     const { id } = started.json<{ id: string }>();
-    await rapport.messaging.privacy.settled(id);
+    await rapport.privacy.settled(id);
     const job = (await rapport.app.inject({ method: 'GET', url: `/api/v1/privacy/jobs/${id}`, headers: admin })).json<{ status: string; erased: Record<string, number> }>();
     expect(job.status).toBe('done');
     expect(job.erased).toMatchObject({ segment_members: 1, experiment_exposures: 1 });

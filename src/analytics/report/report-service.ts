@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { StaffMailer } from '../../channels/staff-mail.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
@@ -31,9 +31,8 @@ export interface ReportServiceDeps {
   database: Database;
   analytics: AnalyticsService;
   clock: Clock;
-  /** `smtp://host:port` (RAPPORT_SMTP_URL); without it schedules can be kept but not sent. */
-  smtpUrl: string | undefined;
-  from: string;
+  /** The channels module's staff email (SMTP); without an SMTP server schedules can be kept but not sent. */
+  mailer: StaffMailer;
   /** How often due schedules are checked (default one minute); 0 disables the timer. */
   checkIntervalMs?: number;
   onError?: (error: unknown) => void;
@@ -61,12 +60,11 @@ const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Or
 
 /**
  * Scheduled digests: daily, weekly, monthly and quarterly HTML emails with the KPI report, the
- * funnel, channels, cohorts and RFM groups, charts rendered to PNG (resvg) and sent inline over
- * SMTP (nodemailer), every table attached as CSV.
+ * funnel, channels, cohorts and RFM groups, charts rendered to PNG (resvg) and sent inline
+ * through the channels module's staff mailer (SMTP), every table attached as CSV.
  * @example await reports.schedule('ws', { frequency: 'weekly', recipients: ['owner@shop.com'] });
  */
 export class ReportService {
-  #transport: Transporter | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | undefined;
 
@@ -78,7 +76,7 @@ export class ReportService {
 
   start(): void {
     const interval = this.deps.checkIntervalMs ?? 60_000;
-    if (interval <= 0 || this.#timer !== undefined || this.deps.smtpUrl === undefined) return;
+    if (interval <= 0 || this.#timer !== undefined || !this.deps.mailer.available) return;
     this.#timer = setInterval(() => {
       this.runDue().catch((error: unknown) => this.deps.onError?.(error));
     }, interval);
@@ -89,8 +87,6 @@ export class ReportService {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => undefined);
-    this.#transport?.close();
-    this.#transport = undefined;
   }
 
   async schedule(workspaceId: string, input: { frequency: string; recipients: string[] }): Promise<ReportSchedule> {
@@ -174,11 +170,11 @@ export class ReportService {
   }
 
   async #send(schedule: ReportScheduleRow, runAt: number): Promise<void> {
-    const transport = this.#transportOrThrow();
+    // Refused before the digest is computed: without SMTP there is nowhere to send it.
+    this.deps.mailer.requireAvailable();
     const frequency = isFrequency(schedule.frequency) ? schedule.frequency : 'weekly';
     const digest = await this.digest(schedule.workspaceId, frequency, runAt);
-    await transport.sendMail({
-      from: this.deps.from,
+    await this.deps.mailer.send({
       to: schedule.recipients,
       subject: digest.subject,
       text: digest.text,
@@ -189,12 +185,6 @@ export class ReportService {
       ],
       headers: { 'X-Rapport-Report': `${schedule.id}` },
     });
-  }
-
-  #transportOrThrow(): Transporter {
-    if (this.deps.smtpUrl === undefined) throw new RapportError('unavailable', 'no SMTP server configured: set RAPPORT_SMTP_URL (smtp://host:port) to send reports');
-    this.#transport ??= nodemailer.createTransport(this.deps.smtpUrl);
-    return this.#transport;
   }
 }
 

@@ -15,6 +15,26 @@ export interface SmtpOptions {
   requireTls?: boolean;
 }
 
+/** A file sent with an email; `cid` makes it an inline image the HTML names as `cid:<cid>`. */
+export interface EmailAttachment {
+  filename: string;
+  content: Buffer | string;
+  contentType: string;
+  cid?: string;
+}
+
+/** One email as SMTP carries it. */
+export interface EmailEnvelope {
+  /** Default: the provider's configured From. */
+  from?: string;
+  to: string | string[];
+  subject: string;
+  text: string;
+  html?: string;
+  headers?: Record<string, string>;
+  attachments?: EmailAttachment[];
+}
+
 /** SMTP codes that mean "this address will never accept mail": no retry. */
 function permanent(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'responseCode' in error ? Number(Reflect.get(error, 'responseCode')) : Number.NaN;
@@ -52,16 +72,21 @@ export class SmtpEmailProvider implements ChannelProvider {
     this.transport = nodemailer.createTransport(config);
   }
 
-  async send(message: OutboundMessage): Promise<DeliveryOutcome> {
+  send(message: OutboundMessage): Promise<DeliveryOutcome> {
+    return this.deliver({
+      from: message.from ?? this.options.from,
+      to: message.to,
+      subject: message.subject ?? '',
+      text: message.text,
+      ...(message.html === undefined ? {} : { html: message.html }),
+      headers: { ...message.headers, 'X-Rapport-Message-Id': message.messageId },
+    });
+  }
+
+  /** Sends any email over the pooled transport (staff email such as report digests goes this way too). */
+  async deliver(envelope: EmailEnvelope): Promise<DeliveryOutcome> {
     try {
-      const info = await this.transport.sendMail({
-        from: message.from ?? this.options.from,
-        to: message.to,
-        subject: message.subject ?? '',
-        text: message.text,
-        ...(message.html === undefined ? {} : { html: message.html }),
-        headers: { ...message.headers, 'X-Rapport-Message-Id': message.messageId },
-      });
+      const info = await this.transport.sendMail({ ...envelope, from: envelope.from ?? this.options.from });
       return { ok: true, providerId: typeof info.messageId === 'string' ? info.messageId : null };
     } catch (error) {
       return { ok: false, retryable: !permanent(error), error: describeError(error) };

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
-import { describeResult, OutboundHttp, retryable } from '../outbound/outbound-http.js';
+import { deliveryVerdict } from '../outbound/delivery.js';
+import { OutboundHttp } from '../outbound/outbound-http.js';
 import type { ChannelProvider, DeliveryOutcome, OutboundMessage } from '../provider.js';
 
 /**
@@ -25,10 +26,8 @@ export class WebhookProvider implements ChannelProvider {
       sign: { secret: message.webhook.secret, id: message.messageId, timestampSeconds: Math.floor(this.options.clock.now() / 1000) },
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     });
-    if (result.kind === 'response' && result.status >= 200 && result.status < 300) return { ok: true, providerId: null };
-    // Standard Webhooks: a 410 means the receiver is gone for good.
-    const gone = result.kind === 'response' && result.status === 410;
-    return { ok: false, retryable: retryable(result), gone, error: describeResult(result) };
+    const verdict = deliveryVerdict(result);
+    return verdict.ok ? { ok: true, providerId: null } : { ok: false, retryable: verdict.retryable, gone: verdict.gone, error: verdict.reason };
   }
 
   async close(): Promise<void> {}

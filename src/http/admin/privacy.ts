@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/messaging.js';
+import type { PrivacyService } from '../../privacy/privacy-service.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
@@ -9,9 +10,9 @@ const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Lit
 const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 
 /** Consent (ledger, preferences, double opt-in), suppression lists, and erasure / export jobs. */
-export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging, privacy: PrivacyService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { consent, privacy, preferences } = messaging;
+  const { consent, preferences } = messaging;
 
   async function profileOf(workspaceId: string, id: string) {
     const profile = await messaging.profiles.getProfile(workspaceId, id);

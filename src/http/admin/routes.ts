@@ -16,6 +16,7 @@ import type { ExperimentService } from '../../experiments/experiment-service.js'
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
+import type { PrivacyService } from '../../privacy/privacy-service.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
@@ -58,6 +59,7 @@ export interface AdminRouteDeps {
   predictive: PredictiveService;
   /** Channels, templates, coupons, consent and privacy (issue 5). */
   messaging: Messaging;
+  privacy: PrivacyService;
   rateLimits: RateLimits;
   clock: Clock;
 }
@@ -89,7 +91,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await templatesRoutes(app, deps.messaging);
   await snippetsRoutes(app, deps.messaging);
   await couponsRoutes(app, deps.messaging);
-  await privacyRoutes(app, deps.messaging);
+  await privacyRoutes(app, deps.messaging, deps.privacy);
   await outboxRoutes(app, deps.messaging);
   // Own scope: import uploads take the body as a stream instead of parsed JSON.
   await app.register(async (scope) => importRoutes(scope, deps.imports));

@@ -1,4 +1,5 @@
 import type { ProfileScores } from '../../profiles/profile-scores.js';
+import type { ScheduledJob } from '../../app/module.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
@@ -162,25 +163,22 @@ export class PredictiveService {
     return row === undefined ? undefined : toView(row);
   }
 
-  /**
-   * Registers the refresh job on the durable scheduler and makes sure every workspace has one:
-   * it runs `refreshIntervalMs` after start-up, then reschedules itself (leased, so one worker
-   * runs it when several share the store). Idempotent: an existing job is left as it is.
-   */
-  async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
-    const interval = this.#deps.refreshIntervalMs ?? 24 * 3_600_000;
-    if (interval <= 0) return;
-    if (!this.#registered.has(scheduler)) this.#register(scheduler, interval);
-    const now = this.#deps.clock.now();
-    const workspaces = await listWorkspaces(this.#deps.database.db);
-    await scheduler.enqueue(workspaces.map((workspace) => ({ workspaceId: workspace.id, kind: REFRESH_JOB, key: REFRESH_JOB, dueAt: now + interval })));
+  /** The refresh interval of the scheduled job; 0 turns the job off. */
+  get #interval(): number {
+    return this.#deps.refreshIntervalMs ?? 24 * 3_600_000;
   }
 
-  #register(scheduler: Pick<Scheduler, 'register'>, interval: number): void {
-    this.#registered.add(scheduler);
-    scheduler.register<unknown>(
-      REFRESH_JOB,
-      async (job) => {
+  /**
+   * The periodic refresh as a durable job: it refreshes its workspace, then reschedules itself
+   * `refreshIntervalMs` later (leased, so one worker runs it when several share the store).
+   * Undefined when the interval is 0.
+   */
+  refreshJob(): ScheduledJob | undefined {
+    const interval = this.#interval;
+    if (interval <= 0) return undefined;
+    return {
+      kind: REFRESH_JOB,
+      handler: async (job) => {
         try {
           await this.refresh(job.workspaceId, { trigger: 'job' });
         } catch (error) {
@@ -189,8 +187,28 @@ export class PredictiveService {
         }
         return { rescheduleAt: this.#deps.clock.now() + interval };
       },
-      { maxAttempts: 3 },
-    );
+      options: { maxAttempts: 3 },
+    };
+  }
+
+  /** Makes sure every workspace has its refresh job, due one interval from now. Idempotent: an existing job is left as it is. */
+  async enqueueRefreshes(scheduler: Pick<Scheduler, 'enqueue'>): Promise<void> {
+    const interval = this.#interval;
+    if (interval <= 0) return;
+    const now = this.#deps.clock.now();
+    const workspaces = await listWorkspaces(this.#deps.database.db);
+    await scheduler.enqueue(workspaces.map((workspace) => ({ workspaceId: workspace.id, kind: REFRESH_JOB, key: REFRESH_JOB, dueAt: now + interval })));
+  }
+
+  /** Registers the refresh job on a scheduler (once) and enqueues it for every workspace: `refreshJob` and `enqueueRefreshes` in one call. */
+  async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
+    const job = this.refreshJob();
+    if (job === undefined) return;
+    if (!this.#registered.has(scheduler)) {
+      this.#registered.add(scheduler);
+      scheduler.register(job.kind, job.handler, job.options);
+    }
+    await this.enqueueRefreshes(scheduler);
   }
 
   async #readBehaviour(workspaceId: string, onProgress?: (progress: RefreshProgress) => void): Promise<ProfileBehaviour[]> {

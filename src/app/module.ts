@@ -1,0 +1,60 @@
+import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
+import type { ProcessorExtensionSpec } from '../processor/extensions.js';
+import type { HandlerOptions, JobHandler } from '../scheduler/scheduler.js';
+
+/** What a module's `start` may ask of the running system. */
+export interface ModuleStartContext {
+  /** false: no timers or background passes (CLI commands served in-process). */
+  background: boolean;
+  /** false when the processor is off: nothing follows the event log or runs chores. */
+  processing: boolean;
+  /** Every module, in start order: the collectors (scheduler, privacy, ingest, processor) read the others' contributions. */
+  modules: readonly Module[];
+}
+
+/** A durable job kind a module handles; the scheduler module registers it before its loop starts. */
+export interface ScheduledJob {
+  kind: string;
+  handler: JobHandler<unknown>;
+  options?: HandlerOptions;
+}
+
+/** Something that reads the event log and wants to hear of every append (the ingest module wakes it). */
+export interface LogFollower {
+  name: string;
+  wake(workspaceId: string): void;
+}
+
+/** A cheap, in-memory answer (no query): /healthz calls every module's check on each request. */
+export type ModuleHealth = { ok: true } | { ok: false; reason: string };
+
+/**
+ * One domain module as the app runs it: its name, the modules it needs, and what it
+ * contributes. The app starts modules in dependency order and stops them in reverse; the
+ * collectors read the contributions (`jobs`, `privacy`, `followers`, `processorExtensions`),
+ * so adding a module never means editing another one's wiring.
+ * @example const module: Module = { name: 'coupons', dependencies: ['ingest'], start: () => coupons.start(), stop: () => coupons.stop() };
+ */
+export interface Module {
+  readonly name: string;
+  /** Names of the modules this one calls; they start before it and stop after it. */
+  readonly dependencies: readonly string[];
+  start?(context: ModuleStartContext): void | Promise<void>;
+  stop?(): Promise<void>;
+  /** Derived state committed inside the processor's batch transaction (inline and in the processor thread). */
+  processorExtensions?: readonly ProcessorExtensionSpec[];
+  followers?: readonly LogFollower[];
+  jobs?: readonly ScheduledJob[];
+  /** Erase and export what the module holds about a person. */
+  privacy?: readonly PersonalDataHandler[];
+  health?(): ModuleHealth;
+}
+
+/**
+ * The names of the modules a factory was given: a module declares as dependencies exactly
+ * the modules it was built from, so the two cannot drift apart.
+ * @example dependsOn({ ingest, catalog }) // ['ingest', 'catalog']
+ */
+export function dependsOn(modules: Readonly<Record<string, Pick<Module, 'name'>>>): string[] {
+  return Object.values(modules).map((module) => module.name);
+}
