@@ -40,7 +40,7 @@ function importsOf(text: string): ImportLine[] {
 /** Modules that are pure computation: plain data in, plain data out. */
 const pureModules = [
   'channels/sms-segments.ts',
-  'channels/outbound/address.ts',
+  'shared/ip-address.ts',
   'channels/outbound/url.ts',
   'coupons/offer.ts',
   'privacy/consent.ts',
