@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { LogController, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';

@@ -442,7 +442,7 @@ export class RecommendationService {
     if (loaded === undefined || loaded.models.report.products === 0) return this.untrained(workspaceId, slot, limit, loaded !== undefined);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
-    const { db, dialect } = this.deps.database;
+    const { db } = this.deps.database;
     let state: ProfileState | undefined;
     let profileId: string | null = null;
     let recent: Interaction[] = [];

@@ -1,5 +1,5 @@
 import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
-import { payloadColumns, payloadText, type StoredPayload } from '../payload-codec.js';
+import { payloadText } from '../payload-codec.js';
 import type { Dialect, Tx } from '../database.js';
 import { bulkInsert, inList, type BulkTarget } from './processor-bulk.js';
 import { groupBySurvivor } from './identities.js';
