@@ -18,8 +18,8 @@ import {
   type TimelineKey,
 } from '../../storage/repositories/predictive.js';
 import { listWorkspaces } from '../../storage/repositories/workspaces.js';
-import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
-import type { ActivityKind } from '../propensity.js';
+import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
+import type { ActivityKind } from '../models/propensity.js';
 import { ownValue } from '../../shared/own.js';
 
 /** A stored model report as the API shows it. */
