@@ -168,14 +168,3 @@ export async function listMessages(db: Tx, workspaceId: string, filter: { profil
   const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
   return rows.map(toRecord);
 }
-
-/** Count of messages per channel and status (for reports and dead-subscriber checks). */
-export async function countMessages(db: Tx, workspaceId: string): Promise<{ channel: string; status: string; count: number }[]> {
-  const rows = await db
-    .selectFrom('messages')
-    .select(['channel', 'status', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('workspace_id', '=', workspaceId)
-    .groupBy(['channel', 'status'])
-    .execute();
-  return rows.map((row) => ({ channel: row.channel, status: row.status, count: Number(row.count) }));
-}
