@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Turns the PostgreSQL suites on when a server answers at 127.0.0.1:5432 (test/setup/postgres.ts).
+    globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: files that start servers and databases run two at a time.

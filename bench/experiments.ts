@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const unitIds = Array.from({ length: UNITS }, (_, i) => `v-${i}`);
     const exposedAt = (i: number) => START + (i % 86_400) * 1000;
     const treatmentCount = new Uint8Array(UNITS);
-    let setupStarted = Date.now();
+    const setupStarted = Date.now();
     for (let k = 0; k < EXPERIMENTS; k++) {
       await service.create(WORKSPACE, definition(k));
       await service.start(WORKSPACE, `exp-${k}`);

@@ -8,12 +8,12 @@
  */
 import os from 'node:os';
 import { Random } from '../src/demo/random.js';
-import { fitBgNbd, type BgNbdParams } from '../src/predictive/bgnbd.js';
-import { fitGammaGamma, type GammaGammaParams } from '../src/predictive/gamma-gamma.js';
-import { scoreCustomers } from '../src/predictive/score.js';
-import { simulateCustomers } from '../src/predictive/simulate.js';
-import { logAddExp, logGamma } from '../src/predictive/special.js';
-import type { SummaryColumns } from '../src/predictive/summary.js';
+import { fitBgNbd, type BgNbdParams } from '../src/predictive/models/bgnbd.js';
+import { fitGammaGamma, type GammaGammaParams } from '../src/predictive/models/gamma-gamma.js';
+import { scoreCustomers } from '../src/predictive/models/score.js';
+import { simulateCustomers } from '../src/predictive/models/simulate.js';
+import { logAddExp, logGamma } from '../src/predictive/models/special.js';
+import type { SummaryColumns } from '../src/predictive/models/summary.js';
 
 const CUSTOMERS = Number(process.env.PREDICT_CUSTOMERS ?? 1_000_000);
 const SEED = Number(process.env.PREDICT_SEED ?? 42);

@@ -334,7 +334,7 @@ async function main(): Promise<void> {
     await populateStore(root);
     // The analytics replica would copy the whole prepared log into DuckDB at start; it is not part of serving.
     const server = await startServer({ RAPPORT_DATA_DIR: root, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN, RAPPORT_RECS_RETRAIN_MINUTES: '0', RAPPORT_ANALYTICS_SYNC_MS: '0' });
-    let serving: Awaited<ReturnType<typeof load>>[] = [];
+    const serving: Awaited<ReturnType<typeof load>>[] = [];
     let serverTraining;
     try {
       const headers = { authorization: `Bearer ${ADMIN}` };

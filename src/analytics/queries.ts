@@ -29,7 +29,6 @@ export const FunnelStep = Type.Object(
 export type FunnelStep = Static<typeof FunnelStep>;
 
 export const funnelBreakdowns = ['source', 'medium', 'campaign', 'channel', 'device', 'country', 'first_vs_returning', 'month', 'segment'] as const;
-export type FunnelBreakdown = (typeof funnelBreakdowns)[number];
 
 export const FunnelQuery = Type.Object(
   {

@@ -15,14 +15,21 @@ describe('GroupCommit', () => {
 
   it('bounds a group, and groups what arrives while a commit is in flight', async () => {
     const commits: number[][] = [];
+    // The first commit holds until 4 and 5 have arrived: ordered by promises, not by timers.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = (): void => undefined;
+    const firstInFlight = new Promise<void>((resolve) => (started = resolve));
     const group = new GroupCommit<number, number>(async (items) => {
       commits.push(items);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      started();
+      await gate;
       return items;
     }, 2);
     const first = [1, 2, 3].map((item) => group.submit(item));
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await firstInFlight;
     const late = [4, 5].map((item) => group.submit(item));
+    release();
     expect(await Promise.all([...first, ...late])).toEqual([1, 2, 3, 4, 5]);
     expect(commits).toEqual([[1, 2], [3, 4], [5]]);
   });

@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { CouponService } from '../coupons/coupon-service.js';
 import { createJourneys } from '../journeys/journeys.js';
-import { recipes } from '../journeys/recipes.js';
 import { StoreRecordingSender } from '../journeys/recording-sender.js';
 import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseRange } from '../channels/outbound/address.js';
+import { parseRange } from '../shared/ip-address.js';
 import { parseSecretKey } from '../shared/secret-box.js';
 
 /** Typed, validated configuration. This file is the only place that reads `process.env`. */

@@ -86,7 +86,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
       failures += 1;
       status.errors += 1;
       status.lastError = `${what}: ${error instanceof Error ? error.message : String(error)}`;
-      if (failures >= GIVE_UP_AFTER) throw new Error(`the server stopped answering (${status.lastError})`);
+      if (failures >= GIVE_UP_AFTER) throw new Error(`the server stopped answering (${status.lastError})`, { cause: error });
       return undefined;
     }
   };

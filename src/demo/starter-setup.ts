@@ -129,7 +129,7 @@ export async function installStarterSetup(api: DemoApi, options: { now: number }
     items.push({ kind: 'scores', name: 'RFM scores on profiles (recomputed)', id: 'rfm', created: true });
     await addSegment(CHAMPIONS.name, CHAMPIONS.condition);
   } else {
-    const reason = `RFM scores could not be computed (HTTP ${rfm.status}); run "rapport analytics rfm --params '{\"write\":true}'" later`;
+    const reason = `RFM scores could not be computed (HTTP ${rfm.status}); run "rapport analytics rfm --params '{"write":true}'" later`;
     items.push({ kind: 'segment', name: CHAMPIONS.name, id: '', created: false, skipped: reason });
   }
 

@@ -76,6 +76,7 @@ export const AutoPromoteSchema = Type.Object(
   },
   strict,
 );
+/** @public The type of the schema above, by the same name (a concept's schema and type travel together). */
 export type AutoPromote = Static<typeof AutoPromoteSchema>;
 
 export const VariantSchema = Type.Object(

@@ -6,11 +6,6 @@
 
 import { ownValue, setOwn } from '../shared/own.js';
 
-/** Built-in identifier types; any other string is a custom external id type (`crm_id`, `pos_card`). */
-export type BuiltInIdentifierType = 'user_id' | 'anonymous_id' | 'email' | 'phone';
-
-export const builtInIdentifierTypes: readonly BuiltInIdentifierType[] = ['user_id', 'anonymous_id', 'email', 'phone'];
-
 /** One identifier of a person, already normalized (`email` lower-cased, `phone` E.164). */
 export interface Identifier {
   type: string;

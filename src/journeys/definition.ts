@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConditionSchema, parseCondition, PropertyFilterSchema, type Condition } from '../segments/condition.js';
+import { ConditionSchema, parseCondition, PropertyFilterSchema } from '../segments/condition.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { isTimeZone, parseClock } from './local-time.js';
 
@@ -75,6 +75,7 @@ export const TriggerSchema = Type.Union(
   ],
   { $id: 'JourneyTrigger' },
 );
+/** @public The type of the schema above, by the same name (a concept's schema and type travel together). */
 export type Trigger = Static<typeof TriggerSchema>;
 
 const Next = Type.String({ minLength: 1, maxLength: 100, description: 'Id of the next node' });
@@ -185,6 +186,7 @@ export const JourneySettingsSchema = Type.Object(
   },
   { ...strict, $id: 'JourneySettings' },
 );
+/** @public The type of the schema above, by the same name (a concept's schema and type travel together). */
 export type JourneySettings = Static<typeof JourneySettingsSchema>;
 
 export const JourneyDefinitionSchema = Type.Object(
@@ -407,9 +409,4 @@ export function graphIssues(definition: JourneyDefinition): FieldIssue[] {
 /** The node with this id (definitions are validated, so ids resolve). */
 export function nodeById(definition: JourneyDefinition, id: string): JourneyNode | undefined {
   return definition.nodes.find((node) => node.id === id);
-}
-
-/** Every condition a definition evaluates (for callers that need to know what profile data to load). */
-export function definitionConditions(definition: JourneyDefinition): Condition[] {
-  return definition.nodes.flatMap((node) => conditionsOf(node, '').map(({ condition }) => parseCondition(condition)));
 }

@@ -14,14 +14,17 @@ export class RecordingSender implements MessageSender {
   readonly sent: SendRequest[] = [];
   /** Every call, repeats included. */
   calls = 0;
-  private readonly results = new Map<string, SendResult>();
+  /** Results by workspace, then idempotency key: a key is unique within its workspace only. */
+  private readonly results = new Map<string, Map<string, SendResult>>();
 
   async send(request: SendRequest): Promise<SendResult> {
     this.calls += 1;
-    const previous = this.results.get(request.idempotencyKey);
+    let workspace = this.results.get(request.workspaceId);
+    if (workspace === undefined) this.results.set(request.workspaceId, (workspace = new Map()));
+    const previous = workspace.get(request.idempotencyKey);
     if (previous !== undefined) return previous;
     const result: SendResult = { status: 'sent', messageId: stableId('msg', request.workspaceId, request.idempotencyKey) };
-    this.results.set(request.idempotencyKey, result);
+    workspace.set(request.idempotencyKey, result);
     this.sent.push(request);
     return result;
   }

@@ -179,7 +179,7 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await new ProfileScores({ database: shop.store.database, clock }).write('ws', [{ profileId: ann.id, key: 'predicted_clv', value: 321 }], 'test');
     // Segments: a live segment of buyers with a webhook (a delivery that carries her email, a
     // due time when the 30-day window ends, a Segment Entered event in the log), and a static list.
-    const buyers = await segments.create('ws', {
+    await segments.create('ws', {
       name: 'Recent buyers',
       condition: { type: 'event', event: 'Order Completed', window: { type: 'last', amount: 30, unit: 'days' } },
       destination: { url: 'http://127.0.0.1:9/audience' },

@@ -371,11 +371,18 @@ describe.each(dialects)('processor (%s)', (dialect) => {
 
   it('runs in the background, wakes on demand and reports changed profiles to hooks', async () => {
     const changes: ProfileChanges[] = [];
-    const background = new Processor({ database, clock, pollIntervalMs: 60_000, onCommitted: [(change) => void changes.push(change)] });
+    // Resolved by the hook itself: the test waits for the commit, not for a guessed delay.
+    let committed = (): void => undefined;
+    const firstCommit = new Promise<void>((resolve) => (committed = resolve));
+    const hook = (change: ProfileChanges) => {
+      changes.push(change);
+      committed();
+    };
+    const background = new Processor({ database, clock, pollIntervalMs: 60_000, onCommitted: [hook] });
     background.start();
     await append(database, [{ type: 'identify', userId: 'hooked', anonymousId: 'h-anon', at: T0 }]);
     background.wake();
-    for (let i = 0; i < 200 && changes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await firstCommit;
     await background.stop();
     expect(changes).toEqual([
       { workspaceId: ws, partition: 0, fromSeq: 0, toSeq: 1, profileIds: [profileIdFor(ws, { type: 'user_id', value: 'hooked' })], merged: [] },

@@ -2,7 +2,7 @@ import { assertNever } from '../shared/errors.js';
 import { rulesFor, mineCategoryRules, type CategoryRule } from './models/association-rules.js';
 import { DecayedCounter } from './models/decayed-counter.js';
 import { buildNeighbours, type NeighbourTable, type Normalization } from './models/neighbours.js';
-import { scoreSequentialKnn, trainSequentialKnn, type SequentialKnnModel, type SequentialKnnOptions } from './models/sequential-knn.js';
+import { trainSequentialKnn, type SequentialKnnModel, type SequentialKnnOptions } from './models/sequential-knn.js';
 import { defaultFallback, type BusinessRules, type StrategyName } from './rules.js';
 import { topK } from './select.js';
 

@@ -55,12 +55,6 @@ function valueTests<P extends TProperties>(head: P) {
   );
 }
 
-const valueOps = [
-  'equals', 'not_equals', 'contains', 'not_contains', 'starts_with', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'between',
-  'exists', 'not_exists', 'is_true', 'is_false', 'date_before', 'date_after', 'date_within_last', 'date_within_next',
-  'date_older_than', 'anniversary',
-] as const;
-
 export const TraitConditionSchema = Type.Union(valueTests({ type: Type.Literal('trait'), key: Key }), { $id: 'TraitCondition' });
 export type TraitCondition = Static<typeof TraitConditionSchema>;
 
@@ -86,6 +80,7 @@ export const EventWindowSchema = Type.Union(
   ],
   { $id: 'EventWindow' },
 );
+/** @public The type of the schema above, by the same name (a concept's schema and type travel together). */
 export type EventWindow = Static<typeof EventWindowSchema>;
 
 const eventFields = {
@@ -502,5 +497,3 @@ export function referencedSegments(condition: Condition): string[] {
   });
   return [...ids];
 }
-
-export { valueOps };

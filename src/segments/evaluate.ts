@@ -64,11 +64,6 @@ function traitOf(state: ProfileState, key: string): unknown {
   return current;
 }
 
-/** The current value of a trait (dotted keys read nested objects: `address.country`). */
-export function traitValue(subject: Pick<SegmentSubject, 'state'>, key: string): unknown {
-  return traitOf(subject.state, key);
-}
-
 const daysSince = (t: number | null, now: number): number | null => (t === null ? null : Math.floor((now - t) / DAY_MS));
 
 function cartValue(state: ProfileState): number {

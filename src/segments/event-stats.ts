@@ -233,22 +233,6 @@ export function pruneRecent(stat: EventStat, now: number, horizonMs: number): vo
   }
 }
 
-/** Two profiles' stats as one person's (a merge): totals add, occurrences interleave. */
-export function mergeStats(a: EventStat, b: EventStat, now: number, horizonMs: number): EventStat {
-  const merged: EventStat = {
-    count: a.count + b.count,
-    sum: a.sum + b.sum,
-    values: a.values + b.values,
-    min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
-    max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
-    first: a.first === null ? b.first : b.first === null ? a.first : Math.min(a.first, b.first),
-    last: a.last === null ? b.last : b.last === null ? a.last : Math.max(a.last, b.last),
-    recent: [...a.recent, ...b.recent].sort((x, y) => x[0] - y[0]),
-  };
-  pruneRecent(merged, now, horizonMs);
-  return merged;
-}
-
 /**
  * Builds the stats of one profile from its events (backfill, preview, tests): the same folding
  * the processor does event by event.

@@ -26,7 +26,7 @@ describe('analytics API', () => {
     ];
     const response = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}` }, payload: { batch } });
     expect(response.statusCode).toBe(200);
-    for (let i = 0; i < 200 && (await rapport.processor.status()).lagEvents > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await rapport.processor.drain();
   });
   afterAll(async () => {
     await rapport.close();

@@ -14,10 +14,6 @@ describe('privacy API: erasure across modules', () => {
   let dir: string;
   const admin = { authorization: 'Bearer ADM' };
 
-  async function processed(): Promise<void> {
-    for (let i = 0; i < 200 && (await rapport.processor.status()).lagEvents > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-
   beforeAll(async () => {
     dir = tempDir();
     rapport = await createRapport(
@@ -32,7 +28,7 @@ describe('privacy API: erasure across modules', () => {
     ];
     const response = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}` }, payload: { batch } });
     expect(response.statusCode).toBe(200);
-    await processed();
+    await rapport.processor.drain();
   });
 
   afterAll(async () => {
@@ -48,7 +44,7 @@ describe('privacy API: erasure across modules', () => {
     await rapport.experiments.create('default', { key: 'banner', name: 'Banner', unit: 'userId', variants: [{ key: 'a', weight: 0.5 }, { key: 'b', weight: 0.5 }], metrics: [{ id: 'buy', kind: 'conversion', event: 'Order Completed', windowHours: 24 }] });
     await rapport.experiments.start('default', 'banner');
     await rapport.experiments.assign('default', { userId: 'ann-42' });
-    await processed();
+    await rapport.processor.drain();
     await rapport.analytics.sync();
     const before = await rapport.analytics.status();
 

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
 import { createTestStore, dialects, tempDir, type TestStore } from '../helpers/databases.js';
+import { waitFor } from '../helpers/server.js';
 
 const DAY = 86_400_000;
 const start = Date.UTC(2026, 9, 1, 12);
@@ -79,11 +80,11 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     const started = await rapport.app.inject({ method: 'POST', url: '/api/v1/recommendations/trainings', headers: admin });
     expect(started.statusCode).toBe(202);
     const id: string = started.json().id;
-    let training = started.json();
-    for (let attempt = 0; attempt < 200 && training.status !== 'succeeded' && training.status !== 'failed'; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      training = (await rapport.app.inject({ method: 'GET', url: `/api/v1/recommendations/trainings/${id}`, headers: admin })).json();
-    }
+    // Through the API, as a client follows a background job: bounded, and failing with what it waited for.
+    const training = await waitFor(`training ${id} to finish`, async () => {
+      const polled = (await rapport.app.inject({ method: 'GET', url: `/api/v1/recommendations/trainings/${id}`, headers: admin })).json();
+      return polled.status === 'succeeded' || polled.status === 'failed' ? polled : undefined;
+    }, 30_000);
     expect(training).toMatchObject({ status: 'succeeded', progress: 1, stage: 'done', trigger: 'api', error: null });
     expect(training.report).toMatchObject({ products: 7, events: 12, interactions: { view: 6, cart: 0, purchase: 13 }, unknownProducts: 0 });
     expect(training.report.alsoBoughtPairs).toBeGreaterThan(0);

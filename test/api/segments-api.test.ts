@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { tempDir } from '../helpers/databases.js';
+import { waitFor } from '../helpers/server.js';
 
 describe('segments API', () => {
   let rapport: Rapport;
@@ -15,13 +16,12 @@ describe('segments API', () => {
     await rapport.processor.drain();
   }
 
-  async function untilLive(id: string): Promise<Record<string, unknown>> {
-    for (let attempt = 0; attempt < 200; attempt++) {
+  /** A new segment backfills in the background; a client follows its status until it is live. */
+  function untilLive(id: string): Promise<Record<string, unknown>> {
+    return waitFor(`segment ${id} to go live`, async () => {
       const segment = (await rapport.app.inject({ method: 'GET', url: `/api/v1/segments/${id}`, headers: admin })).json();
-      if (segment.status === 'live') return segment;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`segment ${id} did not go live`);
+      return segment.status === 'live' ? segment : undefined;
+    }, 30_000);
   }
 
   beforeAll(async () => {

@@ -19,14 +19,15 @@ export interface TestStore {
 const postgresUrl = testDatabaseUrl();
 
 /**
- * The dialects this run tests: SQLite always, PostgreSQL when RAPPORT_TEST_DATABASE_URL is set.
+ * The dialects this run tests: SQLite always, PostgreSQL when RAPPORT_TEST_DATABASE_URL is set,
+ * which test/setup/postgres.ts does when a server answers at 127.0.0.1:5432.
  * Use with `describe.each(dialects)`.
  */
 export const dialects: Dialect[] = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
 if (!postgresUrl) {
   // Said once per test file so a skipped dialect is never silent.
-  console.info('PostgreSQL runs skipped: set RAPPORT_TEST_DATABASE_URL=postgres://... to run them (.ci/run does).');
+  console.info('PostgreSQL runs skipped: RAPPORT_TEST_DATABASE_URL is empty, or unset and no server answered at 127.0.0.1:5432.');
 }
 
 export function tempDir(prefix = 'rapport-test-'): string {

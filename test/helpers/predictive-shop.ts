@@ -1,5 +1,5 @@
 import { Random } from '../../src/demo/random.js';
-import { sampleGamma } from '../../src/predictive/simulate.js';
+import { sampleGamma } from '../../src/predictive/models/simulate.js';
 
 const DAY_MS = 86_400_000;
 

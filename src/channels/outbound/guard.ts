@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { allowedBy, blockedReason, formatIp, parseIp, parseRange, type IpAddress, type IpRange } from './address.js';
+import { allowedBy, blockedReason, formatIp, parseIp, parseRange, type IpAddress, type IpRange } from '../../shared/ip-address.js';
 
 /** Resolves a host name to every address it has (tests inject one; default the system resolver). */
 export type Resolver = (hostname: string) => Promise<string[]>;

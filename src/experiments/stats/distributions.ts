@@ -1,4 +1,4 @@
-import { gammaP, gammaQ, incompleteBeta, logGamma } from './special.js';
+import { gammaQ, incompleteBeta, logGamma } from './special.js';
 
 /*
  * Distribution functions: normal, Student t and chi-square. Quantiles are refined by Newton
@@ -124,10 +124,4 @@ export function chiSquareSf(x: number, k: number): number {
   if (!(k > 0)) throw new RangeError(`chiSquareSf needs k > 0, got ${k}`);
   if (x <= 0) return 1;
   return gammaQ(k / 2, x / 2);
-}
-
-/** Chi-square CDF. */
-export function chiSquareCdf(x: number, k: number): number {
-  if (x <= 0) return 0;
-  return gammaP(k / 2, x / 2);
 }

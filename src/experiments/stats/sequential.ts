@@ -94,9 +94,8 @@ function oneSidedPValue(bound: (alpha: number) => number, greater: boolean): num
   if (excludes(bound(lo))) return lo;
   if (!excludes(bound(hi))) return hi;
   let alpha = 0.5 * (lo + hi);
-  let diff = 0;
   for (let i = 0; i < 100; i++) {
-    diff = bound(alpha);
+    const diff = bound(alpha);
     if (excludes(diff)) hi = alpha;
     else lo = alpha;
     alpha = 0.5 * (lo + hi);

@@ -43,17 +43,6 @@ const EPS = 1e-16;
 const TINY = 1e-300;
 const MAX_ITER = 100000;
 
-/**
- * Regularized lower incomplete gamma P(a, x) (series below a + 1, continued fraction above;
- * Numerical Recipes §6.2).
- * @example gammaP(1, 1); // 1 − e^−1
- */
-export function gammaP(a: number, x: number): number {
-  if (x <= 0) return 0;
-  if (x < a + 1) return gammaSeries(a, x);
-  return 1 - gammaContinuedFraction(a, x);
-}
-
 /** Regularized upper incomplete gamma Q(a, x) = 1 − P(a, x), without cancellation in the tail. */
 export function gammaQ(a: number, x: number): number {
   if (x <= 0) return 1;
@@ -102,11 +91,6 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b));
   if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
   return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
-}
-
-/** 1 − I_x(a, b), computed on the side that avoids cancellation. */
-export function incompleteBetaComplement(x: number, a: number, b: number): number {
-  return incompleteBeta(1 - x, b, a);
 }
 
 function betaContinuedFraction(x: number, a: number, b: number): number {

@@ -135,18 +135,6 @@ export async function insertExposures(db: Tx, workspaceId: string, rows: readonl
   return inserted;
 }
 
-/** Exposed units per variant. */
-export async function countExposures(db: Tx, workspaceId: string, experimentId: string): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('experiment_exposures')
-    .select((eb) => ['variant', eb.fn.countAll<number>().as('n')])
-    .where('workspace_id', '=', workspaceId)
-    .where('experiment_id', '=', experimentId)
-    .groupBy('variant')
-    .execute();
-  return new Map(rows.map((row) => [row.variant, Number(row.n)]));
-}
-
 /** One page of an experiment's exposures in unit order, after `afterUnit`. */
 export async function readExposures(db: Tx, workspaceId: string, experimentId: string, afterUnit: string | null, limit: number): Promise<ExposureRow[]> {
   let query = db

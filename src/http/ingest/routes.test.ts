@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../../test/helpers/databases.js';
 import { ADMIN_TOKEN, WORKSPACE, WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../../../test/helpers/server.js';
 import { isJsonObject } from '../../ingest/message.js';

@@ -19,8 +19,8 @@ import {
 import { readTrackedInventory } from '../../catalog/store/products.js';
 import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
 import { listWorkspaces } from '../../workspaces/store/workspaces.js';
-import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
-import type { ActivityKind } from '../propensity.js';
+import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
+import type { ActivityKind } from '../models/propensity.js';
 import { ownValue } from '../../shared/own.js';
 
 /** A stored model report as the API shows it. */

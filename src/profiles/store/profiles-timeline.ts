@@ -103,16 +103,6 @@ export async function readTimeline(
   return entries;
 }
 
-export async function countProfileEvents(db: Tx, workspaceId: string, profileId: string): Promise<number> {
-  const row = await db
-    .selectFrom('profile_events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('profile_id', '=', profileId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /** A place in the walk over every profile's timeline, in (profile, time) order. */
 export interface TimelineKey {
   profileId: string;

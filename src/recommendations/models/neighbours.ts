@@ -150,20 +150,3 @@ export function neighboursOf(table: NeighbourTable, item: number): { item: numbe
   for (let o = table.offsets[item] ?? 0, end = table.offsets[item + 1] ?? 0; o < end; o++) result.push({ item: table.items[o] ?? 0, score: table.scores[o] ?? 0 });
   return result;
 }
-
-/**
- * Adds `weight * similarity(source, j)` to `scores[j]` for every neighbour j of `source`; returns
- * the number of entries touched. The caller keeps the touched list to reset a scratch array.
- * @example accumulateNeighbours(table, 3, 1, scores)
- */
-export function accumulateNeighbours(table: NeighbourTable, source: number, weight: number, scores: Float64Array, touched?: number[]): number {
-  if (source < 0 || source >= table.numItems) return 0;
-  const start = table.offsets[source] ?? 0;
-  const end = table.offsets[source + 1] ?? 0;
-  for (let o = start; o < end; o++) {
-    const j = table.items[o] ?? 0;
-    if (touched !== undefined && scores[j] === 0) touched.push(j);
-    scores[j] = (scores[j] ?? 0) + weight * (table.scores[o] ?? 0);
-  }
-  return end - start;
-}

@@ -178,18 +178,6 @@ export async function claimDueJobs(
   return result.rows.map(toRow).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt);
 }
 
-/** A claimed job finished: deleted, unless it was upserted meanwhile (then only its lease is released). */
-export async function completeJob(db: Tx, job: Pick<JobRow, 'workspaceId' | 'key' | 'version'>, owner: string): Promise<void> {
-  const deleted = await db
-    .deleteFrom('jobs')
-    .where('workspace_id', '=', job.workspaceId)
-    .where('key', '=', job.key)
-    .where('version', '=', job.version)
-    .where('lease_owner', '=', owner)
-    .executeTakeFirst();
-  if (Number(deleted.numDeletedRows) === 0) await releaseLease(db, job, owner);
-}
-
 /** A claimed job asks to run again at `dueAt` (a recurring timer), unless it was upserted meanwhile. */
 export async function rescheduleJob(
   db: Tx,

@@ -120,12 +120,6 @@ export async function listSegments(db: Tx, workspaceId: string): Promise<Segment
   return rows.map(toRecord);
 }
 
-/** Workspaces that have at least one segment. */
-export async function segmentWorkspaces(db: Tx): Promise<string[]> {
-  const rows = await db.selectFrom('segments').select('workspace_id').distinct().execute();
-  return rows.map((row) => row.workspace_id);
-}
-
 /** Deletes a segment and everything derived from it. */
 export async function deleteSegment(db: Tx, workspaceId: string, id: string): Promise<void> {
   for (const table of ['segment_members', 'segment_history', 'segment_due', 'segment_deliveries'] as const) {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bgnbdConditionalExpected, bgnbdExpected, bgnbdLogLikelihood, bgnbdLogLikelihoodGradient, bgnbdPAlive, bgnbdPmf, fitBgNbd, type BgNbdParams } from './bgnbd.js';
 import { customerLifetimeValue, unitsPerStep } from './clv.js';
@@ -7,7 +6,7 @@ import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood } from 
 import { fitMbgNbd, mbgnbdLogLikelihood, mbgnbdLogLikelihoodGradient, mbgnbdPAlive } from './mbgnbd.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdLogLikelihoodGradient, paretoNbdPAlive, type ParetoNbdParams } from './pareto-nbd.js';
 import { summarize, toColumns, type CustomerSummary, type Transaction } from './summary.js';
-import { sharedData } from '../../test/helpers/shared-data.js';
+import { sharedData } from '../../../test/helpers/shared-data.js';
 
 /*
  * Every CDNOW value of ../shared/data/REFERENCE-NUMBERS.md section 1.1-1.3, checked to its printed

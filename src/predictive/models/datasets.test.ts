@@ -6,7 +6,7 @@ import { averageIntervalNextOrder, fitGapModel, predictNextOrder, type ProductPu
 import { trainPropensity, type CustomerHistory } from './propensity.js';
 import { trainRepurchase } from './repurchase.js';
 import { croston, forecastDemand } from './stockout.js';
-import { sharedData } from '../../test/helpers/shared-data.js';
+import { sharedData } from '../../../test/helpers/shared-data.js';
 
 /*
  * Propensity, next order, repurchase and demand forecasts on real retail data with a time split,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../demo/random.js';
+import { Random } from '../../demo/random.js';
 import { parseOrder, runPipeline, type ProfileBehaviour } from './pipeline.js';
 import { sampleGamma } from './simulate.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../demo/random.js';
+import { Random } from '../../demo/random.js';
 import { bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.js';
 import { clvTiers } from './clv.js';
 import { fitProblem } from './fit.js';
@@ -15,7 +15,7 @@ const NOW = Date.parse('2026-12-07T05:00:00Z');
 
 /** The demo shop of January–March 2024 (1,000 customers, seed 3) summarized in days on 2026-12-07: where the old single-start fit ran off to r 2e-16, α 4e-322, a 2e163 ("line-search-failed"). */
 function demoSummary(): CustomerSummary[] {
-  const text = readFileSync(new URL('../../test/fixtures/demo-2024-seen-2026-summary.csv', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../../../test/fixtures/demo-2024-seen-2026-summary.csv', import.meta.url), 'utf8');
   return text
     .trim()
     .split('\n')

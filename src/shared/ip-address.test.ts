@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedBy, blockedReason, formatIp, parseIp, parseRange, type IpAddress } from './address.js';
+import { allowedBy, blockedReason, formatIp, parseIp, parseRange, type IpAddress } from './ip-address.js';
 
 function ip(text: string): IpAddress {
   const parsed = parseIp(text);

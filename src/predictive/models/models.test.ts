@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../demo/random.js';
+import { Random } from '../../demo/random.js';
 import { fitBgNbd } from './bgnbd.js';
 import { clvTiers, unitsPerStep } from './clv.js';
 import { fitGammaGamma } from './gamma-gamma.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bgbbConditionalExpected, bgbbExpected, bgbbLogLikelihood, bgbbLogLikelihoodGradient, bgbbPAlive, bgbbPmf, fitBgBb, type BgBbRow } from './bgbb.js';
 import { fitSbg, sbgLogLikelihood, sbgRetention, sbgSurvival } from './sbg.js';
-import { sharedData } from '../../test/helpers/shared-data.js';
+import { sharedData } from '../../../test/helpers/shared-data.js';
 
 /*
  * REFERENCE-NUMBERS.md sections 1.4 (BG/BB on the donations data) and 1.5 (sBG on the
