@@ -14,6 +14,7 @@ import { publicChannelRoutes } from './public/channels.js';
 import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
+import { sdkAssetRoutes } from '../onsite/sdk-assets.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,6 +33,8 @@ export type AppDeps = IngestRouteDeps &
     version: string;
     /** Whether the store answers; /healthz reports 503 when it does not. */
     health: () => Promise<boolean>;
+    /** The built browser SDK served at /sdk/v1 (default: the installation's sdk/browser/dist). */
+    sdkDir?: string | undefined;
   };
 
 /**
@@ -96,6 +99,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
+  await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);
