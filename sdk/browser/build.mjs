@@ -36,13 +36,14 @@ function emit(outDir, name, text) {
   return name;
 }
 
-/** Every `<type>.ts` directly inside the given widget folders (their shared/ helpers are bundled in). */
+/** Every `<type>.ts` (or .js) directly inside the given widget folders (their shared/ helpers are bundled in). */
 function widgetEntries(dirs) {
   const entries = new Map();
   for (const dir of dirs) {
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir).sort()) {
-      if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) entries.set(name.slice(0, -3), path.join(dir, name));
+      const type = /^([a-z0-9_]+)\.(ts|js)$/.exec(name)?.[1];
+      if (type !== undefined) entries.set(type, path.join(dir, name));
     }
   }
   return entries;
