@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RapportError } from '../shared/errors.js';
+import type { SdkManifest } from '../../sdk/browser/build.mjs';
 
 /*
  * Serves the built browser SDK (sdk/browser/build.mjs) under /sdk/v1/: the loader with a short
@@ -18,14 +19,6 @@ const SHORT_CACHE = 'public, max-age=300';
 const LONG_CACHE = 'public, max-age=31536000, immutable';
 /** The worker shows notifications and opens links; it fetches nothing but notification icons. */
 const WORKER_CSP = "default-src 'none'; img-src https: data:";
-
-export interface SdkManifest {
-  version: string;
-  loader: string;
-  core: string;
-  sw: string;
-  widgets: Record<string, string>;
-}
 
 interface Asset {
   identity: Buffer;

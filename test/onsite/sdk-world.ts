@@ -16,6 +16,8 @@ import { ADMIN_TOKEN, listen, startTestRapport, WRITE_KEY, waitFor, type TestRap
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const NONCE = 'n0nceT3st';
+/** The optional inline stub of the install snippet (docs/modules/onsite.md): calls made before the loader arrives queue up. */
+export const STUB = 'window.rapport=window.rapport||[];["track","identify","page","group","alias","reset","ready","consent"].forEach(function(m){rapport[m]=rapport[m]||function(){rapport.push([m].concat([].slice.call(arguments)))}});';
 
 export interface ShopPage {
   consent?: 'granted' | 'denied' | 'pending';

@@ -30,7 +30,7 @@ export const hasWidget = (type: string): boolean => Object.prototype.hasOwnPrope
 export function loadWidget(base: string, type: string): Promise<WidgetModule> {
   let chunk = chunks.get(type);
   if (chunk === undefined) {
-    chunk = import(`${base}/widgets/${__RAPPORT_WIDGETS__[type]}`) as Promise<WidgetModule>;
+    chunk = import(`${base}/${__RAPPORT_WIDGETS__[type]}`) as Promise<WidgetModule>;
     chunks.set(type, chunk);
     chunk.catch(() => chunks.delete(type));
   }

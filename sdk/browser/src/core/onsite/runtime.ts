@@ -1,7 +1,7 @@
 import { touchSession, visits } from '../session.js';
 import { own, now, report, safe } from '../util.js';
 import type { Tracker } from '../tracker.js';
-import type { Cart, CompiledCampaign, Content, OnsiteConfig, Trigger, VisitorFacts } from '../types.js';
+import type { Cart, CompiledCampaign, Content, OnsiteConfig, Rule, Trigger, VisitorFacts } from '../types.js';
 import { assign } from './assign.js';
 import { cappedBy, markClosed, markConverted, markViewed, wasClosed } from './caps.js';
 import { fetchConfig, forgetFacts, visitorFacts } from './config.js';
@@ -139,12 +139,12 @@ export class Onsite {
     };
   }
 
-  /** Audience rules (AND); `optimistic` lets rules that wait for facts pass while arming. */
+  /** Audience rules (AND); `optimistic` (arming) lets rules pass that can still change during the page view. */
   private audience(campaign: CompiledCampaign, optimistic: boolean): boolean {
     if (this.facts?.queued.some((entry) => entry.campaignId === campaign.id)) return true; // a journey queued it for this person
     if (campaign.teaserOf !== undefined && (!wasClosed(campaign.teaserOf) || this.rendered.has(campaign.teaserOf))) return false;
     const env = this.ruleEnv();
-    return campaign.audience.every((rule) => (optimistic && this.facts === null && needsFacts(rule)) || ruleMatches(rule, env));
+    return campaign.audience.every((rule) => (optimistic && changes(rule)) || ruleMatches(rule, env));
   }
 
   private enqueue(candidate: Candidate): void {
@@ -165,6 +165,8 @@ export class Onsite {
         report(error);
         return 'failed' as const;
       });
+      // Caps and the page limit will not change during this page view: stop re-deciding on every scroll.
+      if (outcome === 'capped' || outcome === 'page_limit' || outcome === 'unavailable') this.shown.add(candidate.campaign.id);
       announce(candidate.campaign.id, outcome);
     }
   }
@@ -234,6 +236,11 @@ export class Onsite {
   converted(campaign: CompiledCampaign, content: Content): void {
     markConverted(campaign.id, content.capture !== undefined);
   }
+}
+
+/** Rules whose answer can change within one page view (facts arrive, cart, identify). */
+function changes(rule: Rule): boolean {
+  return needsFacts(rule) || rule.type === 'cart' || rule.type === 'identified';
 }
 
 function announce(campaignId: string, outcome: Outcome): void {

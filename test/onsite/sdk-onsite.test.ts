@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decision, onsiteConfig, popupCampaign, startSdkWorld, STUB, watchDecisions, type SdkWorld } from './sdk-world.js';
+import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
+
+/*
+ * The on-site runtime of the built SDK in headless Chromium: assignment identical to the
+ * experiments module (its language-neutral vectors), exposure logged exactly once per render,
+ * caps that hold across reloads and tabs, arbitration, SPA re-evaluation, a strict-CSP page, and a
+ * host page left untouched when Rapport is unreachable. The widget is the fixture chunk in
+ * fixtures/widgets/popup.js, mounted through the WidgetContext contract.
+ */
+type Win = { rapport: { track(...args: unknown[]): void; onsite: { cart(cart: unknown): void;  bucket(seed: string, unit: string, weights: number[], traffic: number): { bucket: number; variant: number } } }; pageErrors: string[] };
+type Vector = { experiment: string; unit: string; weights: number[]; traffic: number; bucket: number; variant: number };
+const vectors = (JSON.parse(fs.readFileSync(new URL('../../src/experiments/assignment-cases.json', import.meta.url), 'utf8')) as { assignments: Vector[] }).assignments;
+
+let world: SdkWorld;
+
+beforeAll(async () => {
+  world = await startSdkWorld();
+});
+afterAll(async () => {
+  await world?.stop();
+});
+
+async function open(config: OnsiteConfig, pathname: string, options: Parameters<SdkWorld['pageUrl']>[1] = {}, context?: BrowserContext): Promise<{ context: BrowserContext; page: Page }> {
+  const owner = context ?? (await world.context(config));
+  const page = await owner.newPage();
+  await watchDecisions(page);
+  await page.goto(world.pageUrl(pathname, options));
+  return { context: owner, page };
+}
+
+const anonymousIdOf = (page: Page) => page.evaluate(() => localStorage.getItem('rapport:anon') ?? '');
+
+/** Everything queued so far has reached the server once this marker has (one ordered queue). */
+async function flushed(page: Page, anonymousId: string): Promise<void> {
+  const marker = `Marker ${Math.random()}`;
+  await page.evaluate((name) => (window as unknown as Win).rapport.track(name), marker);
+  await world.waitForEvents({ anonymousId, event: marker }, 1);
+}
+
+describe('browser SDK on-site runtime', () => {
+  it('assigns buckets and variants exactly like assignment-cases.json (the built core, in Chromium)', async () => {
+    const { context, page } = await open(onsiteConfig([]), '/vectors');
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    const results = await page.evaluate((cases) => cases.map((entry) => (window as unknown as Win).rapport.onsite.bucket(entry.experiment, entry.unit, entry.weights, entry.traffic)), vectors);
+    expect(results).toEqual(vectors.map((entry) => ({ bucket: entry.bucket, variant: entry.variant })));
+    expect(vectors.length).toBeGreaterThan(30);
+    await context.close();
+  });
+
+  it('shows the variant the hash gives the anonymous id, and logs Experience Viewed exactly once per render', async () => {
+    const sample = vectors.filter((entry) => entry.traffic === 1 && entry.weights.length === 2 && entry.weights[0] === 0.5).slice(0, 6);
+    const seen = new Set<number>();
+    for (const vector of sample) {
+      const campaign = popupCampaign({ id: `cmp_${vector.unit}`, salt: vector.experiment, variants: [{ key: 'a', weight: 1, content: { en: { headline: 'A' } } }, { key: 'b', weight: 1, content: { en: { headline: 'B' } } }] });
+      const context = await world.context(onsiteConfig([campaign]));
+      await context.addCookies([{ name: 'ajs_anonymous_id', value: encodeURIComponent(vector.unit), url: world.shop }]);
+      const { page } = await open(onsiteConfig([campaign]), '/assign', {}, context);
+      expect(await decision(page, campaign.id)).toBe('shown');
+      const variant = await page.locator('.fixture-dialog').getAttribute('data-variant');
+      expect(variant).toBe(vector.variant === 0 ? 'a' : 'b');
+      seen.add(vector.variant);
+      await flushed(page, vector.unit);
+      const views = await world.events({ anonymousId: vector.unit, event: 'Experience Viewed' });
+      expect(views).toHaveLength(1);
+      expect((views[0]?.message as { properties: Record<string, unknown> }).properties).toMatchObject({ campaign_id: campaign.id, variant, trigger: 'page_load' });
+      await context.close();
+    }
+    expect(seen.size).toBe(2);
+  });
+
+  it('closes with ESC, gives focus back, logs Closed once, and a held-out visitor sees nothing but is logged as would-have-shown', async () => {
+    const campaign = popupCampaign({ id: 'cmp_esc', triggers: [{ type: 'custom_event', event: 'Open Offer' }] });
+    const { context, page } = await open(onsiteConfig([campaign]), '/esc');
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    await page.focus('#page-button');
+    await page.evaluate(() => (window as unknown as Win).rapport.track('Open Offer'));
+    expect(await decision(page, campaign.id)).toBe('shown');
+    await page.waitForFunction(() => document.activeElement?.hasAttribute('data-rapport-campaign') === true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // focus stays trapped inside the dialog
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-rapport-campaign'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.querySelector('[data-rapport-campaign]') === null);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-button');
+    const anonymousId = await anonymousIdOf(page);
+    await flushed(page, anonymousId);
+    expect(await world.events({ anonymousId, event: 'Experience Closed' })).toHaveLength(1);
+    await context.close();
+
+    const heldOut = popupCampaign({ id: 'cmp_holdout', holdout: 1 });
+    const second = await open(onsiteConfig([heldOut]), '/holdout');
+    expect(await decision(second.page, heldOut.id)).toBe('holdout');
+    expect(await second.page.locator('[data-rapport-campaign]').count()).toBe(0);
+    const holdoutId = await anonymousIdOf(second.page);
+    const [view] = await world.waitForEvents({ anonymousId: holdoutId, event: 'Experience Viewed' }, 1);
+    expect((view?.message as { properties: Record<string, unknown> }).properties).toMatchObject({ campaign_id: heldOut.id, variant: 'a', holdout: true, would_have_shown: true });
+    await second.context.close();
+  });
+
+  it('holds a once-only cap across a reload and a second tab, and shows one modal per page view by priority', async () => {
+    const once = popupCampaign({ id: 'cmp_once', priority: 50, caps: { frequency: 'once' } });
+    const lower = popupCampaign({ id: 'cmp_lower', priority: 5 });
+    const config = onsiteConfig([lower, once]);
+    const { context, page } = await open(config, '/caps');
+    expect(await decision(page, once.id)).toBe('shown');
+    expect(await decision(page, lower.id)).toBe('page_limit');
+    await page.reload();
+    expect(await decision(page, once.id)).toBe('capped');
+    expect(await decision(page, lower.id)).toBe('shown');
+    const { page: tab } = await open(config, '/caps-tab', {}, context);
+    expect(await decision(tab, once.id)).toBe('capped');
+    const anonymousId = await anonymousIdOf(page);
+    await flushed(tab, anonymousId);
+    const views = await world.events({ anonymousId, event: 'Experience Viewed' });
+    expect(views.filter((event) => (event.message as { properties: { campaign_id: string } }).properties.campaign_id === once.id)).toHaveLength(1);
+    await context.close();
+  });
+
+  it('re-evaluates audience rules on SPA navigation and renders right-to-left for Arabic pages', async () => {
+    const checkout = popupCampaign({ id: 'cmp_checkout', audience: [{ type: 'url', match: 'starts_with', value: '/checkout' }] });
+    // A non-modal campaign on every page: once it is decided, so is everything armed at page load.
+    const everywhere = popupCampaign({ id: 'cmp_everywhere', modal: false, priority: 1 });
+    const { context, page } = await open(onsiteConfig([checkout, everywhere]), '/home', { lang: 'ar' });
+    expect(await decision(page, everywhere.id)).toBe('shown');
+    expect(await page.locator('[data-rapport-campaign="cmp_checkout"]').count()).toBe(0);
+    await page.evaluate(() => history.pushState({}, '', '/checkout/step-1'));
+    expect(await decision(page, checkout.id)).toBe('shown');
+    const host = page.locator('[data-rapport-campaign="cmp_checkout"]');
+    const dialog = host.locator('.fixture-dialog');
+    expect(await dialog.getAttribute('data-dir')).toBe('rtl');
+    expect(await dialog.textContent()).toContain('عرض');
+    expect(await host.getAttribute('dir')).toBe('rtl');
+    await context.close();
+  });
+
+  it('fires exit intent (top edge after the dwell), scroll depth and cart-change triggers, with the cart rule checked at show time', async () => {
+    const exit = popupCampaign({ id: 'cmp_exit', triggers: [{ type: 'exit_intent', minDwellSeconds: 0, mobile: false }] });
+    const scroll = popupCampaign({ id: 'cmp_scroll', modal: false, triggers: [{ type: 'scroll_depth', percent: 90 }] });
+    const cart = popupCampaign({ id: 'cmp_cart', modal: false, triggers: [{ type: 'cart_change' }], audience: [{ type: 'cart', minValue: 5000 }] });
+    const { context, page } = await open(onsiteConfig([exit, scroll, cart]), '/triggers');
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    await page.evaluate(() => new Promise<void>((resolve) => (window as unknown as { rapport: { ready(callback: () => void): void } }).rapport.ready(resolve)));
+    await page.evaluate(() => (window as unknown as Win).rapport.onsite.cart({ value: 1200, currency: 'EUR', items: 1, productIds: ['p1'] }));
+    expect(await decision(page, cart.id)).toBe('audience');
+    await page.evaluate(() => (window as unknown as Win).rapport.onsite.cart({ value: 6400, currency: 'EUR', items: 3, productIds: ['p1'] }));
+    expect(await decision(page, cart.id, 1)).toBe('shown');
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await decision(page, scroll.id)).toBe('shown');
+    await page.evaluate(() => document.dispatchEvent(new MouseEvent('mouseout', { clientY: -2, relatedTarget: null, bubbles: true })));
+    expect(await decision(page, exit.id)).toBe('shown');
+    await context.close();
+  });
+
+  it('works on a page with a strict nonce CSP (loader, core and the lazily imported widget chunk)', async () => {
+    const campaign = popupCampaign({ id: 'cmp_csp' });
+    const context = await world.context(onsiteConfig([campaign]));
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const violations: string[] = [];
+      Object.assign(window, { violations });
+      document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    await watchDecisions(page);
+    await page.goto(world.pageUrl('/csp', { csp: true }));
+    expect(await decision(page, campaign.id)).toBe('shown');
+    expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([]);
+    await world.waitForEvents({ anonymousId: await anonymousIdOf(page), event: 'Experience Viewed' }, 1);
+    await context.close();
+  });
+
+  it('leaves the host page alone when Rapport is unreachable: no errors, same layout, page still works', async () => {
+    const layout = async (page: Page) => page.evaluate(() => [...document.querySelectorAll('#title, #page-button, #content')].map((element) => JSON.stringify(element.getBoundingClientRect())));
+    const bareContext = await world.context(onsiteConfig([]));
+    const bare = await bareContext.newPage();
+    await bare.goto(world.pageUrl('/bare', { bare: true }));
+    const expected = await layout(bare);
+    await bareContext.close();
+    for (const blocked of [`${world.base}/**`, `${world.base}/v1/**`]) {
+      const context = await world.context(onsiteConfig([popupCampaign()]));
+      await context.route(blocked, (route) => route.abort('connectionrefused'));
+      const page = await context.newPage();
+      await page.goto(world.pageUrl('/blocked', { script: `${STUB}rapport.track('x');` }));
+      await page.evaluate(() => (window as unknown as Win).rapport.track('Still Fine'));
+      await page.click('#page-button');
+      expect(await layout(page)).toEqual(expected);
+      expect(await page.evaluate(() => (window as unknown as Win).pageErrors)).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('previews a campaign from ?rapport_preview= whatever its audience, without logging an exposure', async () => {
+    const hidden = popupCampaign({ id: 'cmp_preview', audience: [{ type: 'identified', value: true }], variants: [{ key: 'a', weight: 1, content: { en: { headline: 'A' } } }, { key: 'b', weight: 0, content: { en: { headline: 'B' } } }] });
+    const { context, page } = await open(onsiteConfig([hidden]), '/any?rapport_preview=cmp_preview&rapport_variant=b');
+    expect(await decision(page, hidden.id)).toBe('shown');
+    expect(await page.locator('.fixture-dialog').getAttribute('data-variant')).toBe('b');
+    const anonymousId = await anonymousIdOf(page);
+    await flushed(page, anonymousId);
+    expect(await world.events({ anonymousId, event: 'Experience Viewed' })).toEqual([]);
+    await context.close();
+  });
+});
