@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decision, onsiteConfig, popupCampaign, startSdkWorld, STUB, watchDecisions, type SdkWorld } from './sdk-world.js';
+import { decision, noFacts, onsiteConfig, popupCampaign, startSdkWorld, STUB, watchDecisions, type SdkWorld } from './sdk-world.js';
 import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
 
 /*
@@ -11,7 +11,7 @@ import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
  * host page left untouched when Rapport is unreachable. The widget is the fixture chunk in
  * fixtures/widgets/popup.js, mounted through the WidgetContext contract.
  */
-type Win = { rapport: { track(...args: unknown[]): void; onsite: { cart(cart: unknown): void;  bucket(seed: string, unit: string, weights: number[], traffic: number): { bucket: number; variant: number } } }; pageErrors: string[] };
+type Win = { rapport: { track(...args: unknown[]): void; identify(...args: unknown[]): void; onsite: { cart(cart: unknown): void;  bucket(seed: string, unit: string, weights: number[], traffic: number): { bucket: number; variant: number } } }; pageErrors: string[] };
 type Vector = { experiment: string; unit: string; weights: number[]; traffic: number; bucket: number; variant: number };
 const vectors = (JSON.parse(fs.readFileSync(new URL('../../src/experiments/assignment-cases.json', import.meta.url), 'utf8')) as { assignments: Vector[] }).assignments;
 
@@ -153,6 +153,47 @@ describe('browser SDK on-site runtime', () => {
     expect(await decision(page, scroll.id)).toBe('shown');
     await page.evaluate(() => document.dispatchEvent(new MouseEvent('mouseout', { clientY: -2, relatedTarget: null, bubbles: true })));
     expect(await decision(page, exit.id)).toBe('shown');
+    await context.close();
+  });
+
+  it('reveals and submits for the verified visitor on the contract wire, then suppresses signup campaigns', async () => {
+    const capture = popupCampaign({ id: 'cmp_capture', triggers: [{ type: 'custom_event', event: 'Open Capture' }], caps: { frequency: 'always', suppressAfterSignup: true } });
+    const context = await world.context(onsiteConfig([capture]));
+    const calls: Array<{ path: string; query: URLSearchParams; body: Record<string, unknown>; contentType: string | undefined }> = [];
+    const record = (path: string, reply: unknown) => context.route(`${world.base}${path}**`, async (route) => {
+      const request = route.request();
+      calls.push({ path, query: new URL(request.url()).searchParams, body: JSON.parse(request.postData() ?? '{}') as Record<string, unknown>, contentType: await request.headerValue('content-type') ?? undefined });
+      await route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: reply });
+    });
+    await record('/v1/onsite/visitor', noFacts);
+    await record('/v1/onsite/reveal', { code: 'SAVE10-XYZ', discount: { kind: 'percent', value: 10 } });
+    await record('/v1/onsite/submit', { ok: true, doubleOptIn: false });
+    const { page } = await open(onsiteConfig([capture]), '/signup', {}, context);
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    await page.evaluate(() => {
+      const api = (window as unknown as Win).rapport;
+      api.identify('user-9', { plan: 'free' }, { userHash: 'h9' });
+      api.track('Open Capture');
+    });
+    expect(await decision(page, capture.id)).toBe('shown');
+    const anonymousId = await anonymousIdOf(page);
+    await page.click('.reveal');
+    await page.waitForSelector('.fixture-dialog[data-code="SAVE10-XYZ"]');
+    await page.click('.submit');
+    await page.waitForSelector('.fixture-dialog[data-submitted="true"]');
+    const ids = { anonymousId, userId: 'user-9', userHash: 'h9' };
+    expect(calls.find((call) => call.path === '/v1/onsite/visitor' && call.body.userHash === 'h9')?.body).toEqual(ids);
+    const reveal = calls.find((call) => call.path === '/v1/onsite/reveal');
+    expect(reveal?.body).toEqual({ campaignId: capture.id, variant: 'a', ...ids });
+    expect(reveal?.query.get('writeKey')).toBe('WK_TEST');
+    expect(reveal?.contentType).toMatch(/^text\/plain/); // a simple request: no CORS preflight
+    expect(calls.find((call) => call.path === '/v1/onsite/submit')?.body).toEqual({ campaignId: capture.id, variant: 'a', ...ids, email: 'ann@example.com', consent: true, locale: 'en' });
+    const [submitted] = await world.waitForEvents({ anonymousId, event: 'Experience Submitted' }, 1);
+    expect((submitted?.message as { properties: Record<string, unknown> }).properties).toMatchObject({ campaign_id: capture.id, variant: 'a', trigger: 'custom_event' });
+    await page.reload();
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    await page.evaluate(() => (window as unknown as Win).rapport.track('Open Capture'));
+    expect(await decision(page, capture.id)).toBe('capped');
     await context.close();
   });
 

@@ -94,9 +94,15 @@ export function wasClosed(id: string): boolean {
   return load().campaigns.get(id)?.x === 1;
 }
 
-export function markConverted(id: string, signup: boolean): void {
-  update(id, (marks, state) => {
+export function markConverted(id: string): void {
+  update(id, (marks) => {
     marks.c = 1;
-    if (signup) state.signup = true;
   });
+}
+
+/** The visitor gave an email or phone through some campaign (caps with suppressAfterSignup). */
+export function markSignup(): void {
+  const state = load();
+  state.signup = true;
+  save(state);
 }

@@ -1,5 +1,6 @@
 import { report } from '../util.js';
 import type { CompiledCampaign, Content, InboxMessage, PushOutcome, Recommendation } from '../types.js';
+import { markConverted, markSignup } from './caps.js';
 import { call, errorOf } from './net.js';
 import type { WidgetHooks } from './render.js';
 import type { Onsite } from './runtime.js';
@@ -70,6 +71,7 @@ export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant:
     submit: (data) => guarded(async () => {
       const reply = await call(endpoint, '/v1/onsite/submit', { campaignId: campaign.id, variant, ...visitorIds(onsite), ...data, locale });
       if (!reply.ok) return { ok: false, error: errorOf(reply) };
+      if (data.email !== undefined || data.phone !== undefined) markSignup();
       onsite.refreshFacts(true); // the submit identified the visitor
       return { ok: true };
     }, { ok: false, error: 'network' }),
@@ -80,7 +82,7 @@ export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant:
     },
     converted: () => {
       log('Experience Submitted');
-      onsite.converted(campaign, content);
+      markConverted(campaign.id);
     },
     requestPush: () => guarded(() => requestPush(onsite), 'unsupported' as PushOutcome),
     inbox: () => guarded(async () => {

@@ -3,7 +3,7 @@ import { own, now, report, safe } from '../util.js';
 import type { Tracker } from '../tracker.js';
 import type { Cart, CompiledCampaign, Content, OnsiteConfig, Rule, Trigger, VisitorFacts } from '../types.js';
 import { assign } from './assign.js';
-import { cappedBy, markClosed, markConverted, markViewed, wasClosed } from './caps.js';
+import { cappedBy, markClosed, markViewed, wasClosed } from './caps.js';
 import { fetchConfig, forgetFacts, visitorFacts } from './config.js';
 import { widgetHooks } from './hooks.js';
 import { hasWidget, loadWidget, render, type Rendered } from './render.js';
@@ -54,7 +54,8 @@ export class Onsite {
     if (cached !== undefined) this.use(cached);
     this.refreshFacts(false);
     const latest = fresh ?? (await fetchConfig(this.endpoint, this.preview?.id).catch(() => undefined));
-    if (latest !== undefined && latest.version !== this.config?.version) this.use(latest);
+    // A preview's copy holds its campaign even when not live: always use it.
+    if (latest !== undefined && (this.preview !== undefined || latest.version !== this.config?.version)) this.use(latest);
   }
 
   private use(config: OnsiteConfig): void {
@@ -231,10 +232,6 @@ export class Onsite {
     if (target === undefined) return;
     this.shown.delete(target.id);
     this.enqueue({ campaign: target, trigger: 'teaser', forced: {} });
-  }
-
-  converted(campaign: CompiledCampaign, content: Content): void {
-    markConverted(campaign.id, content.capture !== undefined);
   }
 }
 
