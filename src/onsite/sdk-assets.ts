@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +46,9 @@ function readManifest(dir: string): SdkManifest | undefined {
 function loadAsset(dir: string, name: string, cacheControl: string, worker = false): Asset {
   const file = path.join(dir, name);
   const identity = fs.readFileSync(file);
-  const hash = /\.([0-9a-f]{10})\.js$/.exec(name)?.[1] ?? String(fs.statSync(file).mtimeMs);
-  return { identity, gzip: fs.readFileSync(`${file}.gz`), brotli: fs.readFileSync(`${file}.br`), etag: `"${hash}-${identity.length}"`, cacheControl, worker };
+  // From the content, so every replica of a deployment answers the same ETag.
+  const etag = `"${createHash('sha256').update(identity).digest('hex').slice(0, 16)}"`;
+  return { identity, gzip: fs.readFileSync(`${file}.gz`), brotli: fs.readFileSync(`${file}.br`), etag, cacheControl, worker };
 }
 
 /** The built files by their URL path below /sdk/v1/. */

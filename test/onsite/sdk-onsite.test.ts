@@ -197,6 +197,30 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('uses the cached configuration at once and switches to a new version after revalidating in the background', async () => {
+    const first = popupCampaign({ id: 'cmp_v1', modal: false });
+    const second = popupCampaign({ id: 'cmp_v2', modal: false });
+    let served = onsiteConfig([first], { version: 'v1' });
+    const context = await world.context(served);
+    let release = () => undefined as void;
+    const revalidated = new Promise<void>((resolve) => (release = resolve));
+    await context.route(`${world.base}/v1/onsite/config**`, async (route) => {
+      const answer = served;
+      if (answer.version === 'v2') await revalidated; // held until the stale copy has been used
+      await route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: answer });
+    });
+    const { page } = await open(served, '/cfg', {}, context);
+    expect(await decision(page, first.id)).toBe('shown');
+    served = onsiteConfig([second], { version: 'v2' });
+    await page.reload();
+    // The stale copy decides first (no round-trip before render), then the new version re-arms.
+    expect(await decision(page, first.id)).toBe('shown');
+    release();
+    expect(await decision(page, second.id)).toBe('shown');
+    expect(await page.evaluate(() => (JSON.parse(localStorage.getItem('rapport:cfg') ?? '{}') as { version?: string }).version)).toBe('v2');
+    await context.close();
+  });
+
   it('works on a page with a strict nonce CSP (loader, core and the lazily imported widget chunk)', async () => {
     const campaign = popupCampaign({ id: 'cmp_csp' });
     const context = await world.context(onsiteConfig([campaign]));

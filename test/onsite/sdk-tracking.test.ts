@@ -154,6 +154,29 @@ describe('browser SDK tracking', () => {
     }
   });
 
+  it('follows the workspace consent mode when the page gives none: required holds everything, forms_only shows campaigns but tracks nothing', async () => {
+    for (const consentMode of ['required', 'forms_only'] as const) {
+      const context = await world.context(onsiteConfig([popupCampaign()], { consentMode }));
+      const page = await context.newPage();
+      const calls: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().startsWith(world.base) && !request.url().includes('/sdk/v1/')) calls.push(new URL(request.url()).pathname);
+      });
+      await page.addInitScript(() => addEventListener('rapport:onsite', (event) => Object.assign(window, { decided: (event as CustomEvent<{ outcome: string }>).detail.outcome })));
+      await page.goto(world.pageUrl(`/mode-${consentMode}`));
+      await ready(page);
+      if (consentMode === 'forms_only') await page.waitForFunction(() => (window as unknown as { decided?: string }).decided === 'shown');
+      await page.evaluate(() => {
+        (window as unknown as Win).rapport.track('Held');
+        dispatchEvent(new PageTransitionEvent('pagehide'));
+      });
+      expect(calls).toEqual(['/v1/onsite/config']);
+      expect(await page.evaluate(() => [Object.keys(localStorage).length, Object.keys(sessionStorage).length, document.cookie])).toEqual([0, 0, '']);
+      expect(await page.locator('[data-rapport-campaign]').count()).toBe(consentMode === 'forms_only' ? 1 : 0);
+      await context.close();
+    }
+  });
+
   it('is still inert when the page calls it before the core arrives', async () => {
     const context = await world.context(onsiteConfig([]));
     const page = await context.newPage();

@@ -4,7 +4,7 @@ import { Onsite } from './onsite/runtime.js';
 import { allowStorage, read, write } from './storage.js';
 import { Tracker } from './tracker.js';
 import { isObject, report, safe } from './util.js';
-import type { Cart } from './types.js';
+import type { Cart, OnsiteConfig } from './types.js';
 
 /*
  * The core: replaces the loader's stub `window.rapport` (an array of queued calls) with the real
@@ -27,6 +27,8 @@ let onsite: Onsite | undefined;
 let loaded = false;
 let ready = false;
 let readyCallbacks: Array<() => void> = [];
+/** The configuration fetched to learn the consent mode: the runtime starts with it instead of asking again. */
+let fetched: OnsiteConfig | undefined;
 let lastPath = '';
 
 function setConsent(state: ConsentState): void {
@@ -40,7 +42,7 @@ function setConsent(state: ConsentState): void {
   } else if (state === 'denied') {
     tracker.transport.discard();
   }
-  if ((state === 'granted' || state === 'forms') && onsite.config === null) void onsite.start(cachedConfig()).catch(report);
+  if ((state === 'granted' || state === 'forms') && onsite.config === null) void onsite.start(cachedConfig(), fetched).catch(report);
 }
 
 /** A page view per distinct path+query: SPA routers call pushState/replaceState or go back. */
@@ -82,7 +84,8 @@ async function decideConsent(options: LoadOptions, host: string, writeKey: strin
     return;
   }
   const cached = cachedConfig();
-  const config = cached ?? (await fetchConfig({ host, writeKey }, undefined).catch(() => undefined));
+  fetched = cached === undefined ? await fetchConfig({ host, writeKey }, undefined).catch(() => undefined) : undefined;
+  const config = cached ?? fetched;
   const mode = config?.consentMode ?? 'off';
   // The fetched copy sits in memory until consent allows storing; start() picks it up from there.
   setConsent(mode === 'off' ? 'granted' : mode === 'forms_only' ? 'forms' : 'pending');
