@@ -221,6 +221,37 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('serves a service worker that installs on the origin that serves it and shows a pushed notification', async () => {
+    const context = await world.context(onsiteConfig([]));
+    // An HTML page on Rapport's own origin (service workers must be same-origin); the worker itself is the real file.
+    await context.route(`${world.base}/sw-host.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>sw</title>' }));
+    const page = await context.newPage();
+    await page.goto(`${world.base}/sw-host.html`);
+    const state = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.register('/sdk/v1/sw.js', { scope: '/' });
+      await navigator.serviceWorker.ready;
+      return registration.active?.state;
+    });
+    expect(state === 'activated' || state === 'activating').toBe(true);
+    // A push as src/channels/providers/web-push.ts sends it, delivered through the DevTools protocol.
+    await context.grantPermissions(['notifications'], { origin: world.base });
+    const cdp = await context.newCDPSession(page);
+    const registrations = new Promise<string>((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
+      const found = event.registrations.find((entry) => entry.scopeURL.startsWith(world.base));
+      if (found !== undefined) resolve(found.registrationId);
+    }));
+    await cdp.send('ServiceWorker.enable');
+    const registrationId = await registrations;
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.base, registrationId, data: JSON.stringify({ title: 'Back in stock', body: 'Your size is here', url: 'https://shop.example/p/1', messageId: 'm-1' }) });
+    const shown = await page.waitForFunction(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      const notifications = await registration.getNotifications();
+      return notifications.length > 0 ? { title: notifications[0]?.title, body: notifications[0]?.body, tag: notifications[0]?.tag, data: notifications[0]?.data as unknown } : undefined;
+    });
+    expect(await shown.jsonValue()).toEqual({ title: 'Back in stock', body: 'Your size is here', tag: 'm-1', data: { url: 'https://shop.example/p/1' } });
+    await context.close();
+  });
+
   it('works on a page with a strict nonce CSP (loader, core and the lazily imported widget chunk)', async () => {
     const campaign = popupCampaign({ id: 'cmp_csp' });
     const context = await world.context(onsiteConfig([campaign]));

@@ -39,6 +39,7 @@ function setConsent(state: ConsentState): void {
   if (state === 'granted') {
     write('local', CONSENT, 'granted');
     tracker.transport.start();
+    if (onsite.config !== null) onsite.refreshFacts(false); // the runtime ran without facts (forms only) until now
   } else if (state === 'denied') {
     tracker.transport.discard();
   }

@@ -57,7 +57,7 @@ export class Tracker {
     this.userHash = read('local', HASH);
   }
 
-  private page_(): Properties {
+  private pageProperties(): Properties {
     return { path: location.pathname, referrer: this.previousUrl, search: location.search, title: document.title, url: location.href };
   }
 
@@ -65,7 +65,7 @@ export class Tracker {
     const utm = utmOf(location.search) ?? touchSession(false).utm;
     return {
       library: { name: 'rapport-browser', version: __RAPPORT_VERSION__ },
-      page: this.page_(),
+      page: this.pageProperties(),
       userAgent: navigator.userAgent,
       locale: navigator.language,
       timezone: safe(() => Intl.DateTimeFormat().resolvedOptions().timeZone)(),
@@ -122,7 +122,7 @@ export class Tracker {
     const { strings, objects, callback } = parseArgs(args, 2);
     const [category, name] = strings.length === 2 ? strings : [undefined, strings[0]];
     touchSession(true);
-    const properties = { ...this.page_(), ...(name === undefined ? {} : { name }), ...(category === undefined ? {} : { category }), ...objects[0] };
+    const properties = { ...this.pageProperties(), ...(name === undefined ? {} : { name }), ...(category === undefined ? {} : { category }), ...objects[0] };
     this.send('page', { properties, ...(name === undefined ? {} : { name }), ...(category === undefined ? {} : { category }) }, objects[1], callback);
     this.previousUrl = location.href;
   }

@@ -57,7 +57,11 @@ async function recommendations(onsite: Onsite, strategy: string, count: number):
 /** The hooks one rendered campaign gets. */
 export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant: string, content: Content, locale: string, log: Log): WidgetHooks {
   const endpoint = onsite.endpoint;
-  const guarded = <T>(work: () => Promise<T>, fallback: T) => work().catch((error: unknown) => (report(error), fallback));
+  const guarded = <T>(work: () => Promise<T>, fallback: T): Promise<T> =>
+    work().catch((error: unknown) => {
+      report(error);
+      return fallback;
+    });
   return {
     campaign, variant, content, locale,
     visitor: onsite.facts,
