@@ -156,6 +156,20 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('on a phone, fires the opt-in exit intent on back navigation', async () => {
+    const exit = popupCampaign({ id: 'cmp_mobile_exit', triggers: [{ type: 'exit_intent', minDwellSeconds: 0, mobile: true }] });
+    const config = onsiteConfig([exit]);
+    const context = await world.browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1' });
+    await context.route(`${world.base}/v1/onsite/config**`, (route) => route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: config }));
+    await context.route(`${world.base}/v1/onsite/visitor**`, (route) => route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: noFacts }));
+    const { page } = await open(config, '/phone', {}, context);
+    await page.waitForFunction(() => !Array.isArray((window as unknown as Win).rapport));
+    await page.evaluate(() => history.pushState({}, '', '/phone/product'));
+    await page.goBack();
+    expect(await decision(page, exit.id)).toBe('shown');
+    await context.close();
+  });
+
   it('reveals and submits for the verified visitor on the contract wire, then suppresses signup campaigns', async () => {
     const capture = popupCampaign({ id: 'cmp_capture', triggers: [{ type: 'custom_event', event: 'Open Capture' }], caps: { frequency: 'always', suppressAfterSignup: true } });
     const context = await world.context(onsiteConfig([capture]));

@@ -63,7 +63,10 @@ function watchNavigation(): void {
       return result;
     };
   }
-  addEventListener('popstate', changed);
+  addEventListener('popstate', () => {
+    safe(() => onsite?.emit('$back'))(); // a mobile exit-intent signal, before the new page re-arms
+    changed();
+  });
 }
 
 function watchPageHide(): void {

@@ -46,7 +46,7 @@ function inactivity(seconds: number, fire: () => void): Cleanup {
   };
 }
 
-/** Desktop: the pointer leaves through the top edge. Touch (opt-in): a fast upward fling, or coming back to a hidden tab. */
+/** Desktop: the pointer leaves through the top edge. Touch (opt-in, less precise): a fast upward fling, back navigation, or coming back to a hidden tab. */
 function exitIntent(trigger: Extract<Trigger, { type: 'exit_intent' }>, env: TriggerEnv, fire: () => void): Cleanup {
   const dwelt = () => now() - env.pageStart >= trigger.minDwellSeconds * 1000;
   if (!env.touch) {
@@ -70,9 +70,14 @@ function exitIntent(trigger: Extract<Trigger, { type: 'exit_intent' }>, env: Tri
     if (document.visibilityState === 'hidden') hidden = true;
     else if (hidden && dwelt()) fire();
   });
+  // History traversal (the back button in a single-page app), announced by the core before it re-arms.
+  const offBack = env.onEvent((name) => {
+    if (name === '$back' && dwelt()) fire();
+  });
   return () => {
     offScroll();
     offVisibility();
+    offBack();
   };
 }
 
