@@ -266,6 +266,16 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('shows a campaign a journey queued for the person, past audience rules, and fails closed on facts it was not given', async () => {
+    const queued = popupCampaign({ id: 'cmp_queued', modal: false, audience: [{ type: 'url', match: 'starts_with', value: '/never' }] });
+    const segment = popupCampaign({ id: 'cmp_segment', modal: false, audience: [{ type: 'segment', allow: ['vip'] }] });
+    const context = await world.context(onsiteConfig([queued, segment]), { ...noFacts, queued: [{ campaignId: queued.id, journeyId: 'jr_1' }] });
+    const { page } = await open(onsiteConfig([queued, segment]), '/queued', {}, context);
+    expect(await decision(page, queued.id)).toBe('shown');
+    expect(await decision(page, segment.id)).toBe('audience');
+    await context.close();
+  });
+
   it('works on a page with a strict nonce CSP (loader, core and the lazily imported widget chunk)', async () => {
     const campaign = popupCampaign({ id: 'cmp_csp' });
     const context = await world.context(onsiteConfig([campaign]));

@@ -93,6 +93,8 @@ export class Onsite {
     this.factsLoad = visitorFacts(this.endpoint, { anonymousId: tracker.anonymousId, userId: tracker.userId, userHash: tracker.userHash })
       .then((facts) => {
         this.facts = facts;
+        // Campaigns a journey queued for this person skip the audience rules that kept them unarmed.
+        if (facts !== null && facts.queued.length > 0) this.arm();
       })
       .catch(report);
   }
