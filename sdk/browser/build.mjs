@@ -57,13 +57,15 @@ export async function buildSdk({ outDir = path.join(here, 'dist'), widgetDirs = 
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   const widgets = {};
+  const hashes = {}; // what the core carries: type -> hash (the path is widgets/<type>.<hash>.js)
   for (const [type, entry] of widgetEntries(widgetDirs)) {
     const text = await bundle(entry, { format: 'esm' });
-    widgets[type] = emit(outDir, `widgets/${type}.${hashOf(text)}.js`, text);
+    hashes[type] = hashOf(text);
+    widgets[type] = emit(outDir, `widgets/${type}.${hashes[type]}.js`, text);
   }
   const coreText = await bundle(path.join(here, 'src', 'core', 'index.ts'), {
     format: 'iife',
-    define: { __RAPPORT_WIDGETS__: JSON.stringify(widgets), __RAPPORT_VERSION__: JSON.stringify(VERSION) },
+    define: { __RAPPORT_WIDGETS__: JSON.stringify(hashes), __RAPPORT_VERSION__: JSON.stringify(VERSION) },
   });
   const core = emit(outDir, `core.${hashOf(coreText)}.js`, coreText);
   const loaderText = await bundle(path.join(here, 'src', 'loader.ts'), { format: 'iife', define: { __RAPPORT_CORE__: JSON.stringify(core) } });

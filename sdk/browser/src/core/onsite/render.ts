@@ -1,6 +1,7 @@
 import { report } from '../util.js';
 import type { Brand, CompiledCampaign, WidgetContext, WidgetHandle, WidgetModule } from '../types.js';
 
+/** Widget type -> content hash of its chunk, written in by sdk/browser/build.mjs. */
 declare const __RAPPORT_WIDGETS__: Record<string, string>;
 
 /*
@@ -30,7 +31,7 @@ export const hasWidget = (type: string): boolean => Object.prototype.hasOwnPrope
 export function loadWidget(base: string, type: string): Promise<WidgetModule> {
   let chunk = chunks.get(type);
   if (chunk === undefined) {
-    chunk = import(`${base}/${__RAPPORT_WIDGETS__[type]}`) as Promise<WidgetModule>;
+    chunk = import(`${base}/widgets/${type}.${__RAPPORT_WIDGETS__[type]}.js`) as Promise<WidgetModule>;
     chunks.set(type, chunk);
     chunk.catch(() => chunks.delete(type));
   }
