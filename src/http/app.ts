@@ -14,7 +14,7 @@ import { publicChannelRoutes } from './public/channels.js';
 import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
-import { sdkAssetRoutes } from '../onsite/sdk-assets.js';
+import { sdkAssetRoutes } from './public/sdk.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

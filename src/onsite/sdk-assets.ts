@@ -2,14 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Type } from '@sinclair/typebox';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RapportError } from '../shared/errors.js';
 import type { SdkManifest } from '../../sdk/browser/build.mjs';
 
 /*
- * Serves the built browser SDK (sdk/browser/build.mjs) under /sdk/v1/: the loader with a short
+ * The built browser SDK (sdk/browser/build.mjs) as served under /sdk/v1/ (route:
+ * src/http/public/sdk.ts): the loader with a short
  * cache (it names the current core, so a deploy reaches visitors within minutes), the
  * content-hashed core and widget chunks immutable for a year, and the push service worker. Every
  * file is held in memory with its pre-compressed brotli and gzip twins, picked by Accept-Encoding.
@@ -21,7 +18,7 @@ const LONG_CACHE = 'public, max-age=31536000, immutable';
 /** The worker shows notifications and opens links; it fetches nothing but notification icons. */
 const WORKER_CSP = "default-src 'none'; img-src https: data:";
 
-interface Asset {
+export interface SdkAsset {
   identity: Buffer;
   gzip: Buffer;
   brotli: Buffer;
@@ -43,7 +40,7 @@ function readManifest(dir: string): SdkManifest | undefined {
   return { version: String(version), loader, core, sw, widgets };
 }
 
-function loadAsset(dir: string, name: string, cacheControl: string, worker = false): Asset {
+function loadAsset(dir: string, name: string, cacheControl: string, worker = false): SdkAsset {
   const file = path.join(dir, name);
   const identity = fs.readFileSync(file);
   // From the content, so every replica of a deployment answers the same ETag.
@@ -52,10 +49,10 @@ function loadAsset(dir: string, name: string, cacheControl: string, worker = fal
 }
 
 /** The built files by their URL path below /sdk/v1/. */
-export function loadSdkAssets(dir: string): Map<string, Asset> | undefined {
+export function loadSdkAssets(dir: string): Map<string, SdkAsset> | undefined {
   const manifest = readManifest(dir);
   if (manifest === undefined) return undefined;
-  const assets = new Map<string, Asset>();
+  const assets = new Map<string, SdkAsset>();
   assets.set(manifest.loader, loadAsset(dir, manifest.loader, SHORT_CACHE));
   assets.set(manifest.sw, loadAsset(dir, manifest.sw, SHORT_CACHE, true));
   assets.set(manifest.core, loadAsset(dir, manifest.core, LONG_CACHE));
@@ -74,38 +71,30 @@ function encodingFor(header: string | undefined): 'br' | 'gzip' | undefined {
   return accepted.has('gzip') ? 'gzip' : undefined;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): FastifyReply {
-  void reply
-    .header('content-type', 'text/javascript; charset=utf-8')
-    .header('cache-control', asset.cacheControl)
-    .header('etag', asset.etag)
-    .header('vary', 'Accept-Encoding')
-    // Shop pages on other origins load these (widget chunks through CORS-mode import()).
-    .header('access-control-allow-origin', '*')
-    .header('cross-origin-resource-policy', 'cross-origin');
-  if (asset.worker) void reply.header('service-worker-allowed', '/').header('content-security-policy', WORKER_CSP);
-  if (request.headers['if-none-match'] === asset.etag) return reply.status(304).send();
-  const encoding = encodingFor(request.headers['accept-encoding']);
-  if (encoding !== undefined) void reply.header('content-encoding', encoding);
-  return reply.send(encoding === 'br' ? asset.brotli : encoding === 'gzip' ? asset.gzip : asset.identity);
+/** One answer for a file: status, headers and body (none for 304). */
+export interface SdkResponse {
+  status: 200 | 304;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
 }
 
 /**
- * Registers GET /sdk/v1/* for the SDK built in `dir`; without a build, the routes answer 404 with
- * what to run.
- * @example await app.register(async (scope) => sdkAssetRoutes(scope, { dir: config.sdkDir }));
+ * The response for a request of `asset` with these request headers.
+ * @example sdkResponse(asset, { acceptEncoding: 'gzip, br' }); // { status: 200, headers: { 'content-encoding': 'br', ... }, body }
  */
-export async function sdkAssetRoutes(scope: FastifyInstance, options: { dir?: string | undefined } = {}): Promise<void> {
-  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const dir = options.dir ?? DEFAULT_SDK_DIR;
-  const assets = loadSdkAssets(dir);
-  if (assets === undefined) app.log.warn({ dir }, 'the browser SDK is not built; /sdk/v1/ answers 404 (run npm run build)');
-  app.get('/sdk/v1/*', { schema: { hide: true, params: Type.Object({ '*': Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
-    const name = request.params['*'];
-    const asset = assets?.get(name);
-    if (asset === undefined) {
-      throw new RapportError('not_found', assets === undefined ? 'the browser SDK is not built on this server; run npm run build' : `no SDK file ${name}; the loader at /sdk/v1/loader.js names the current files`);
-    }
-    return send(request, reply, asset);
-  });
+export function sdkResponse(asset: SdkAsset, request: { acceptEncoding?: string | undefined; ifNoneMatch?: string | undefined }): SdkResponse {
+  const headers: Record<string, string> = {
+    'content-type': 'text/javascript; charset=utf-8',
+    'cache-control': asset.cacheControl,
+    etag: asset.etag,
+    vary: 'Accept-Encoding',
+    // Shop pages on other origins load these (widget chunks through CORS-mode import()).
+    'access-control-allow-origin': '*',
+    'cross-origin-resource-policy': 'cross-origin',
+  };
+  if (asset.worker) Object.assign(headers, { 'service-worker-allowed': '/', 'content-security-policy': WORKER_CSP });
+  if (request.ifNoneMatch === asset.etag) return { status: 304, headers, body: undefined };
+  const encoding = encodingFor(request.acceptEncoding);
+  if (encoding !== undefined) headers['content-encoding'] = encoding;
+  return { status: 200, headers, body: encoding === 'br' ? asset.brotli : encoding === 'gzip' ? asset.gzip : asset.identity };
 }
