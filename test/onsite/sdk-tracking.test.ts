@@ -102,8 +102,14 @@ describe('browser SDK tracking', () => {
     const page = await context.newPage();
     await page.goto(world.pageUrl('/account'));
     expect(await ready(page)).toBe('ajs-visitor-7');
-    await page.evaluate(() => (window as unknown as Win).rapport.identify('user-7', { email: 'u7@example.com' }, { userHash: 'abc123' }));
+    await page.evaluate(() => {
+      const api = (window as unknown as Win).rapport;
+      api.identify('user-7', { email: 'u7@example.com' }, { userHash: 'abc123' });
+      api.track('With Options', null, { context: { app: { name: 'shop-app' } } }); // null properties, options after them
+    });
     const [identify] = await world.waitForEvents({ userId: 'user-7', type: 'identify' }, 1);
+    const [withOptions] = await world.waitForEvents({ userId: 'user-7', event: 'With Options' }, 1);
+    expect(withOptions?.message).toMatchObject({ properties: {}, context: { app: { name: 'shop-app' } } });
     expect(identify?.anonymousId).toBe('ajs-visitor-7');
     expect(JSON.stringify(identify?.message)).not.toContain('abc123');
     await context.close();

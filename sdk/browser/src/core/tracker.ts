@@ -29,6 +29,8 @@ export function parseArgs(args: unknown[], maxStrings: number): Parsed {
     if ((typeof arg === 'string' || typeof arg === 'number') && parsed.objects.length === 0 && parsed.strings.length < maxStrings) parsed.strings.push(String(arg));
     else if (isObject(arg)) parsed.objects.push(arg);
     else if (typeof arg === 'function') parsed.callback = arg as Callback;
+    // analytics.js callers pass null for "no properties" and still give options after it.
+    else if (arg == null && parsed.strings.length + parsed.objects.length > 0) parsed.objects.push({});
   }
   return parsed;
 }
