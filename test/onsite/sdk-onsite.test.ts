@@ -276,6 +276,30 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('renders overlays without layout shift, inline campaigns only in their reserved slot, and passes reduced motion on', async () => {
+    const overlay = popupCampaign({ id: 'cmp_overlay' });
+    const inline = popupCampaign({ id: 'cmp_inline', modal: false, slot: '#promo-slot' });
+    const missing = popupCampaign({ id: 'cmp_no_slot', modal: false, slot: '#not-on-this-page' });
+    const context = await world.context(onsiteConfig([overlay, inline, missing]));
+    const page = await context.newPage();
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.addInitScript(() => {
+      const shifts: number[] = [];
+      Object.assign(window, { shifts });
+      new PerformanceObserver((list) => list.getEntries().forEach((entry) => shifts.push((entry as unknown as { value: number }).value))).observe({ type: 'layout-shift', buffered: true });
+    });
+    await watchDecisions(page);
+    await page.goto(world.pageUrl('/slots'));
+    expect(await decision(page, overlay.id)).toBe('shown');
+    expect(await decision(page, inline.id)).toBe('shown');
+    expect(await decision(page, missing.id)).toBe('failed');
+    expect(await page.locator('#promo-slot > [data-rapport-campaign="cmp_inline"]').count()).toBe(1);
+    expect(await page.locator('[data-rapport-campaign="cmp_overlay"] .fixture-dialog').getAttribute('data-reduced-motion')).toBe('true');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    expect(await page.evaluate(() => (window as unknown as { shifts: number[] }).shifts.reduce((sum, value) => sum + value, 0))).toBe(0);
+    await context.close();
+  });
+
   it('works on a page with a strict nonce CSP (loader, core and the lazily imported widget chunk)', async () => {
     const campaign = popupCampaign({ id: 'cmp_csp' });
     const context = await world.context(onsiteConfig([campaign]));

@@ -55,7 +55,7 @@ function shopHtml(base: string, page: ShopPage, pathname: string): string {
   return `<!doctype html><html lang="${page.lang ?? 'en'}"><head><meta charset="utf-8"><title>Shop ${pathname}</title>
 <script${nonce}>window.pageErrors=[];addEventListener('error',function(e){pageErrors.push(String(e.message))});${page.script ?? ''}</script>${loader}</head>
 <body style="margin:0"><h1 id="title" style="height:40px;margin:0">Shop</h1><button id="page-button">Page button</button>
-<div id="content" style="height:3000px">Products</div></body></html>`;
+<div id="promo-slot" style="height:80px"></div><div id="content" style="height:3000px">Products</div></body></html>`;
 }
 
 function startShop(base: string): Promise<{ url: string; close(): Promise<void> }> {

@@ -59,7 +59,8 @@ function createHost(campaign: CompiledCampaign, brand: Brand, locale: string): H
   host.setAttribute('lang', locale);
   host.setAttribute('dir', dirOf(locale));
   const style = host.style;
-  if (slot === null) style.cssText = campaign.modal ? 'position:fixed;inset:0;z-index:2147483000' : 'position:fixed;top:0;left:0;width:0;height:0;z-index:2147483000';
+  // Inline: its own formatting context, so a widget's margins cannot collapse through the slot and shift the page.
+  style.cssText = slot !== null ? 'display:flow-root' : campaign.modal ? 'position:fixed;inset:0;z-index:2147483000' : 'position:fixed;top:0;left:0;width:0;height:0;z-index:2147483000';
   style.setProperty('--r-primary', brand.primaryColor);
   style.setProperty('--r-text', brand.textColor);
   style.setProperty('--r-bg', brand.backgroundColor);
