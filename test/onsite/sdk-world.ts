@@ -100,9 +100,10 @@ export function onsiteConfig(campaigns: CompiledCampaign[], overrides: Partial<O
 
 let pageCounter = 0;
 
-export async function startSdkWorld(): Promise<SdkWorld> {
+/** Starts the world; `widgetDirs` defaults to the fixture widget (pass sdk/browser/src/widgets for the real ones). */
+export async function startSdkWorld(options: { widgetDirs?: string[] } = {}): Promise<SdkWorld> {
   const sdkDir = tempDir();
-  const manifest = await buildSdk({ outDir: sdkDir, widgetDirs: [path.join(here, 'fixtures', 'widgets')] });
+  const manifest = await buildSdk({ outDir: sdkDir, widgetDirs: options.widgetDirs ?? [path.join(here, 'fixtures', 'widgets')] });
   const rapport = await startTestRapport('sqlite', { RAPPORT_SDK_DIR: sdkDir });
   const { url: base } = await listen(rapport.rapport);
   const shop = await startShop(base);
