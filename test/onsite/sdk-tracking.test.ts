@@ -1,7 +1,7 @@
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/server.js';
-import { onsiteConfig, popupCampaign, startSdkWorld, type SdkWorld } from './sdk-world.js';
+import { onsiteConfig, popupCampaign, startSdkWorld, STUB, type SdkWorld } from './sdk-world.js';
 
 /*
  * Tracking by the built SDK in headless Chromium against a real Rapport: messages reach ingest in
@@ -183,13 +183,16 @@ describe('browser SDK tracking', () => {
     }
   });
 
-  it('is still inert when the page calls it before the core arrives', async () => {
+  it('serves calls made through the snippet stub before and after the core arrived', async () => {
     const context = await world.context(onsiteConfig([]));
     const page = await context.newPage();
-    await page.goto(world.pageUrl('/early', { script: "window.rapport=[['track','Early Event',{n:1}]];" }));
+    // The snippet's stub, a call queued through it, and a reference to a stub function the page keeps.
+    await page.goto(world.pageUrl('/early', { script: `${STUB}rapport.track('Early Event',{n:1});window.keptTrack=rapport.track;` }));
     const anonymousId = await ready(page);
     const [event] = await world.waitForEvents({ anonymousId, event: 'Early Event' }, 1);
     expect((event?.message as { properties: { n: number } }).properties.n).toBe(1);
+    await page.evaluate(() => (window as unknown as { keptTrack(event: string): void }).keptTrack('Through Kept Stub'));
+    await world.waitForEvents({ anonymousId, event: 'Through Kept Stub' }, 1);
     await waitFor('no page errors', () => page.evaluate(() => ((window as unknown as { pageErrors: string[] }).pageErrors.length === 0 ? true : undefined)));
     await context.close();
   });

@@ -147,18 +147,22 @@ const api = {
     /** Bucket and variant index exactly as the server and src/experiments/assignment-cases.json compute them. */
     bucket: safe((seed: string, unit: string, weights: number[], traffic: number) => assignVector(String(seed), String(unit), weights, traffic)),
   },
+  /** Stub functions the page kept from before the core arrived push `[name, ...args]`: still served. */
+  push: safe((...items: unknown[]) => items.forEach(dispatch)),
 };
+
+/** One queued call, `[name, ...args]`, as the loader's stub (or `rapport.push`) records it. */
+function dispatch(item: unknown): void {
+  if (!Array.isArray(item) || typeof item[0] !== 'string') return;
+  const [name, ...args] = item as Call;
+  if (name === 'onsite.show') api.onsite.show(args[0], args[1]);
+  else if (name === 'onsite.cart') api.onsite.cart(args[0]);
+  else if (name !== 'onsite' && name !== 'push' && Object.prototype.hasOwnProperty.call(api, name)) (api[name as 'track'] as (...values: unknown[]) => void)(...args);
+}
 
 function replay(): void {
   (window as unknown as { rapport: typeof api }).rapport = api;
-  if (!Array.isArray(queue)) return;
-  for (const item of queue as unknown[]) {
-    if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
-    const [name, ...args] = item as Call;
-    if (name === 'onsite.show') api.onsite.show(args[0], args[1]);
-    else if (name === 'onsite.cart') api.onsite.cart(args[0]);
-    else if (Object.prototype.hasOwnProperty.call(api, name) && name !== 'onsite') (api[name as 'track'] as (...values: unknown[]) => void)(...args);
-  }
+  if (Array.isArray(queue)) for (const item of queue as unknown[]) dispatch(item);
 }
 
 safe(replay)();
