@@ -110,6 +110,9 @@ describe('browser SDK tracking', () => {
     const [identify] = await world.waitForEvents({ userId: 'user-7', type: 'identify' }, 1);
     const [withOptions] = await world.waitForEvents({ userId: 'user-7', event: 'With Options' }, 1);
     expect(withOptions?.message).toMatchObject({ properties: {}, context: { app: { name: 'shop-app' } } });
+    expect(await page.evaluate(() => localStorage.getItem('rapport:uhash'))).toBe('abc123');
+    await page.evaluate(() => (window as unknown as Win).rapport.identify('user-8')); // another user: the signature is not theirs
+    expect(await page.evaluate(() => [localStorage.getItem('rapport:uid'), localStorage.getItem('rapport:uhash')])).toEqual(['user-8', null]);
     expect(identify?.anonymousId).toBe('ajs-visitor-7');
     expect(JSON.stringify(identify?.message)).not.toContain('abc123');
     await context.close();

@@ -108,12 +108,11 @@ export class Tracker {
     const options: Options | undefined = objects[1];
     if (strings[0] !== undefined && strings[0] !== this.userId) {
       this.userId = strings[0];
+      this.userHash = null; // a signature belongs to one user id
       write('local', USER, this.userId);
     }
-    if (typeof options?.userHash === 'string') {
-      this.userHash = options.userHash;
-      write('local', HASH, this.userHash);
-    }
+    if (typeof options?.userHash === 'string') this.userHash = options.userHash;
+    write('local', HASH, this.userHash);
     const rest: Options | undefined = options === undefined ? undefined : { ...options };
     if (rest !== undefined) delete rest.userHash; // the signature proves identity to /v1/onsite; it is not event data
     this.send('identify', { traits: objects[0] ?? {} }, rest, callback);
