@@ -156,6 +156,18 @@ describe('browser SDK on-site runtime', () => {
     await context.close();
   });
 
+  it('fires timed triggers: delayed page load, time on page and on site, inactivity', async () => {
+    const timed = [
+      popupCampaign({ id: 'cmp_delay', modal: false, triggers: [{ type: 'page_load', delaySeconds: 1 }] }),
+      popupCampaign({ id: 'cmp_page_time', modal: false, triggers: [{ type: 'time_on_page', seconds: 1 }] }),
+      popupCampaign({ id: 'cmp_site_time', modal: false, triggers: [{ type: 'time_on_site', seconds: 1 }] }),
+      popupCampaign({ id: 'cmp_idle', modal: false, triggers: [{ type: 'inactivity', seconds: 1 }] }),
+    ];
+    const { context, page } = await open(onsiteConfig(timed), '/timed');
+    for (const campaign of timed) expect(await decision(page, campaign.id)).toBe('shown');
+    await context.close();
+  });
+
   it('on a phone, fires the opt-in exit intent on back navigation', async () => {
     const exit = popupCampaign({ id: 'cmp_mobile_exit', triggers: [{ type: 'exit_intent', minDwellSeconds: 0, mobile: true }] });
     const config = onsiteConfig([exit]);
