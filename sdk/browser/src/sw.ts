@@ -5,13 +5,14 @@
  */
 type Payload = { title?: string; body?: string; url?: string | null; messageId?: string; icon?: string };
 
-interface PushEventLike extends Event {
-  data: { json(): unknown; text(): string } | null;
+interface ExtendableEventLike extends Event {
   waitUntil(promise: Promise<unknown>): void;
 }
-interface NotificationEventLike extends Event {
+interface PushEventLike extends ExtendableEventLike {
+  data: { json(): unknown; text(): string } | null;
+}
+interface NotificationEventLike extends ExtendableEventLike {
   notification: { data: unknown; close(): void };
-  waitUntil(promise: Promise<unknown>): void;
 }
 interface WorkerScope {
   registration: { showNotification(title: string, options: Record<string, unknown>): Promise<void> };
@@ -51,7 +52,3 @@ worker.addEventListener('notificationclick', (event: NotificationEventLike) => {
   const data = event.notification.data as { url?: unknown } | null;
   if (data !== null && typeof data.url === 'string' && /^https?:\/\//.test(data.url)) event.waitUntil(worker.clients.openWindow(data.url));
 });
-
-interface ExtendableEventLike extends Event {
-  waitUntil(promise: Promise<unknown>): void;
-}
