@@ -10,6 +10,8 @@ export interface Config {
   host: string;
   /** Directory for the embedded SQLite store; `RAPPORT_DATA_DIR`, default `./data`. */
   dataDir: string;
+  /** The built browser SDK served at /sdk/v1; `RAPPORT_SDK_DIR`, default the repository's `sdk/browser/dist`. */
+  sdkDir: string | undefined;
   /** PostgreSQL URL; when set, PostgreSQL replaces the embedded SQLite store. */
   databaseUrl: string | undefined;
   /** Write key used on first start instead of a random one. */
@@ -119,6 +121,7 @@ export const settings = {
   port: { env: 'PORT', type: 'integer', default: 4000, min: 0, max: 65535, description: 'HTTP port' },
   host: { env: 'HOST', type: 'text', default: '127.0.0.1', description: 'Interface to bind (`0.0.0.0` to serve other machines)' },
   dataDir: { env: 'RAPPORT_DATA_DIR', type: 'text', default: './data', description: 'Where the embedded SQLite store (`rapport.db`) and its side files live' },
+  sdkDir: { env: 'RAPPORT_SDK_DIR', type: 'text', default: undefined, defaultText: '`sdk/browser/dist` of the installation', description: 'The built browser SDK (`node sdk/browser/build.mjs`) served at `/sdk/v1/`' },
   databaseUrl: { env: 'RAPPORT_DATABASE_URL', type: 'text', default: undefined, description: '`postgres://...` or `postgresql://...`: use PostgreSQL instead of SQLite', secret: true },
   bootstrapWriteKey: { env: 'RAPPORT_BOOTSTRAP_WRITE_KEY', type: 'text', default: undefined, defaultText: '(random)', description: 'Write key created for workspace `default` on first start', secret: true },
   bootstrapAdminToken: { env: 'RAPPORT_BOOTSTRAP_ADMIN_TOKEN', type: 'text', default: undefined, defaultText: '(random)', description: 'Admin token created for workspace `default` on first start', secret: true },
@@ -287,6 +290,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     port: integer(env, settings.port),
     host: text(env, settings.host),
     dataDir: path.resolve(text(env, settings.dataDir)),
+    sdkDir: sdkDir(env),
     databaseUrl,
     bootstrapWriteKey: text(env, settings.bootstrapWriteKey),
     bootstrapAdminToken: text(env, settings.bootstrapAdminToken),
@@ -313,6 +317,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimits: rateLimitConfig(env),
   };
   return { ...config, ...overrides };
+}
+
+function sdkDir(env: Env): string | undefined {
+  const dir = text(env, settings.sdkDir);
+  return dir === undefined ? undefined : path.resolve(dir);
 }
 
 /** The PostgreSQL URL for the dialect test runs, if any (tests read it through here too). */

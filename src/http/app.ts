@@ -15,6 +15,7 @@ import { publicChannelRoutes } from './public/channels.js';
 import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
+import { sdkAssetRoutes } from './public/sdk.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +36,8 @@ export type AppDeps = IngestRouteDeps &
     health: () => Promise<boolean>;
     /** The running modules: /healthz shows the answer of each one's health check. */
     modules?: readonly Module[];
+    /** The built browser SDK served at /sdk/v1 (default: the installation's sdk/browser/dist). */
+    sdkDir?: string | undefined;
   };
 
 /**
@@ -114,6 +117,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
+  await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);
