@@ -11,8 +11,6 @@ const events = [];
 let cart = null;
 /** @type {Set<() => void>} */
 const cartListeners = new Set();
-/** @type {string[]} */
-const shown = [];
 let shift = 0;
 
 new PerformanceObserver((list) => {
@@ -25,9 +23,6 @@ async function call(path, body) {
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }
-
-// The SDK's public API as far as the floating icon uses it.
-/** @type {any} */ (window).rapport = { onsite: { show: (/** @type {string} */ id) => shown.push(id) } };
 
 /**
  * Mounts a widget chunk the way the core does.
@@ -83,4 +78,4 @@ function setCart(next) {
   for (const listener of cartListeners) listener();
 }
 
-/** @type {any} */ (window).__rp = { mount, settled, setCart, events, shown, shift: () => shift };
+/** @type {any} */ (window).__rp = { mount, settled, setCart, events, shift: () => shift };

@@ -16,8 +16,6 @@ function tagIcon(): Element {
   return svg;
 }
 
-interface Sdk { onsite?: { show?(campaignId: string): unknown } }
-
 const CSS = `.corner .box{width:auto;padding:0;border-radius:999px;display:flex;align-items:center;bottom:20px;inset-inline:20px auto}
 .open{display:flex;align-items:center;gap:10px;min-height:56px;padding-block:6px;padding-inline:8px 52px;border:0;border-radius:999px;background:var(--p);color:var(--o);font:inherit;font-weight:600;cursor:pointer;max-width:calc(100vw - 40px)}
 .ic{width:40px;height:40px;padding:8px;border-radius:50%;background:var(--o);color:var(--p);flex:none}
@@ -26,17 +24,15 @@ const CSS = `.corner .box{width:auto;padding:0;border-radius:999px;display:flex;
 @keyframes rp-bob{50%{transform:translateY(-3px)}}`;
 
 /**
- * Floating icon: a small teaser pill that reopens the campaign it stands for (campaign.teaserOf)
- * through the SDK's public `rapport.onsite.show`, after the visitor closed it.
+ * Floating icon: a small teaser pill standing for a campaign the visitor closed (campaign.teaserOf).
+ * Its click is `ctx.clicked('open')`, on which the core reopens that campaign past its caps.
  */
 export default function mount(ctx: WidgetContext): WidgetHandle {
-  const { content, campaign } = ctx;
+  const { content } = ctx;
   const ui = frame(ctx, 'corner', CSS, 'start');
   ui.box.setAttribute('role', 'region');
   const open = (): void => {
-    ctx.clicked('reopen');
-    const sdk = (globalThis as { rapport?: Sdk }).rapport;
-    if (campaign.teaserOf !== undefined) sdk?.onsite?.show?.(campaign.teaserOf);
+    ctx.clicked('open');
     ctx.close();
   };
   ui.box.prepend(h('button', { type: 'button', class: 'open', id: 'h', click: open }, tagIcon(), content.headline ?? content.cta ?? ''));
