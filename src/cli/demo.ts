@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateLinkSecret } from '../channels/key-files.js';
 import { LinkSigner } from '../channels/links.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
+import { DEMO_SOURCE, httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
 import { generateDemoStore, type DemoStore } from '../demo/generator.js';
 import { runLive, type LiveStatus } from '../demo/live.js';
 import { populateDemo } from '../demo/populate.js';
@@ -16,7 +16,6 @@ import { createProgress, type Progress } from './progress.js';
 import { serverAnswers, serverUrl, temporaryAdminToken } from './platform.js';
 
 /** The write key the demo sends with: a source of its own, so its events are told apart. */
-const DEMO_SOURCE = 'Demo shop';
 
 interface DemoArgs {
   customers: number;

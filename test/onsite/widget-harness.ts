@@ -82,7 +82,6 @@ async function answer(path: string, query: URLSearchParams, nonce: string): Prom
   if (path === '/page') return [200, 'text/html; charset=utf-8', page((query.get('lang') ?? 'en') as Lang, nonce, query.has('tall'))];
   if (path === '/page.css') return [200, 'text/css', PAGE_CSS];
   if (path === '/harness.js') return [200, 'text/javascript', await readFile(`${HERE}widget-harness-page.js`)];
-  if (path === '/axe.js') return [200, 'text/javascript', await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'))];
   const widget = /^\/widgets\/([a-z_]+)\.js$/.exec(path);
   if (widget?.[1] !== undefined) return [200, 'text/javascript', await bundleWidget(widget[1])];
   if (path.startsWith('/img/')) return [200, 'image/svg+xml', `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="hsl(${Number(path.slice(5, 6)) * 55} 45% 75%)"/></svg>`];
@@ -101,7 +100,7 @@ export async function startHarness(): Promise<Harness> {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const body = await bodyOf(request);
-      if (!['/page', '/page.css', '/harness.js', '/axe.js'].includes(url.pathname) && !url.pathname.startsWith('/widgets/') && !url.pathname.startsWith('/img/')) {
+      if (!['/page', '/page.css', '/harness.js'].includes(url.pathname) && !url.pathname.startsWith('/widgets/') && !url.pathname.startsWith('/img/')) {
         requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, body });
       }
       const nonce = randomBytes(12).toString('base64');
@@ -166,7 +165,8 @@ export function layoutShift(page: Page): Promise<number> {
 
 /** axe-core's violations for the whole page, shadow roots included. */
 export async function axeViolations(page: Page): Promise<{ id: string; nodes: { target: unknown }[] }[]> {
-  await page.addScriptTag({ url: '/axe.js' });
+  // Evaluated through the DevTools protocol, so it runs under any page CSP.
+  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });

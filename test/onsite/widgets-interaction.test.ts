@@ -42,7 +42,7 @@ async function scratch(kind: 'mouse' | 'touch'): Promise<void> {
     return;
   }
   const cdp = await context.newCDPSession(page);
-  const touch = (type: string, [x, y]: [number, number]) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', [x, y]: [number, number]) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
   await touch('touchStart', points[0]!);
   for (const point of points) await touch('touchMove', point);
   await touch('touchEnd', points[points.length - 1]!);
