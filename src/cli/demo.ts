@@ -138,7 +138,7 @@ async function live(api: DemoApi, store: DemoStore, options: DemoArgs, config: C
   const timer = options.duration === undefined ? undefined : setTimeout(stop, options.duration * 1000);
   const tty = process.stdout.isTTY === true;
   let lastLine = 0;
-  process.stdout.write(`Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md).\n`);
+  process.stdout.write(`Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md). Shop with the on-site campaigns at /demo/shop.\n`);
   try {
     const signer = new LinkSigner(() => loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
     const status = await runLive({
