@@ -26,17 +26,21 @@ async function withPage<T>(run: (page: Page) => Promise<T>, options: { reducedMo
 const host = (page: Page, type: WidgetType) => page.locator(`[data-rapport="cmp_${type}"]`);
 
 /** Sizes of every interactive element in the widget smaller than 44 x 44 px (a checkbox counts as its label). */
-function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+async function smallTargets(page: Page): Promise<string[]> {
+  const { measured, small } = await page.evaluate(() => {
     const root = document.querySelector('[data-rapport]')?.shadowRoot;
     const small: string[] = [];
-    for (const el of root?.querySelectorAll<HTMLElement>('button,a[href],input,textarea,select,[tabindex]:not([tabindex="-1"])') ?? []) {
+    const targets = [...(root?.querySelectorAll<HTMLElement>('button,a[href],input,textarea,select,[tabindex]:not([tabindex="-1"])') ?? [])];
+    for (const el of targets) {
       const target = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? (el.closest('label') ?? el) : el;
       const box = target.getBoundingClientRect();
       if (box.width < 44 || box.height < 44) small.push(`${el.tagName.toLowerCase()}.${el.className} ${box.width.toFixed(0)}x${box.height.toFixed(0)}`);
     }
-    return small;
+    return { measured: targets.length, small };
   });
+  // Every widget has at least its close button: measuring nothing would mean the check looked in the wrong place.
+  expect(measured).toBeGreaterThan(0);
+  return small;
 }
 
 /** Whether the document's focused element is the widget's host (focus is inside its shadow root). */
@@ -108,6 +112,33 @@ describe.each(WIDGET_TYPES)('%s', (type) => {
   });
 });
 
+describe('later screens', () => {
+  /** Each step moves a widget to its next screen; axe and the touch-target check run on every screen. */
+  const journeys: [WidgetType, string[]][] = [
+    ['popup', ['.rp-btn', '.chk', 'button[type=submit]']],
+    ['survey', ['.nps button >> nth=3', 'button[type=submit]', 'button[type=submit]', 'button[type=submit]', 'button[type=submit]']],
+    ['scratch_coupon', ['.act .rp-btn']],
+    ['side_coupon', ['.act .rp-btn']],
+  ];
+  it.each(journeys)('%s stays accessible on every screen', async (type, steps) => {
+    await withPage(async (page) => {
+      await openWidget(page, harness, type);
+      for (const step of steps) {
+        if (type === 'popup' && step === 'button[type=submit]') {
+          await host(page, type).locator('input[type=email]').fill('ada@example.com');
+          await host(page, type).locator('input[type=tel]').fill('+15550109999');
+        }
+        await host(page, type).locator(step).click();
+        await settled(page);
+        expect({ step, violations: await axeViolations(page) }).toEqual({ step, violations: [] });
+        expect(await smallTargets(page)).toEqual([]);
+      }
+      await host(page, type).locator(type === 'survey' ? '[role=status]' : '.cpn, .code').first().waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+    });
+  });
+});
+
 describe('modal focus', () => {
   it.each([...MODAL_TYPES])('%s traps Tab while open and gives focus back on close', async (type) => {
     await withPage(async (page) => {
@@ -135,6 +166,19 @@ describe('the checks themselves', () => {
       await page.evaluate(() => document.querySelector('main')?.prepend(Object.assign(document.createElement('div'), { textContent: 'pushed' })));
       await settled(page);
       expect(await layoutShift(page)).toBeGreaterThan(0);
+    });
+  });
+
+  it('axe-core looks inside the widget shadow root', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${harness.url}/page?lang=en`);
+      await page.waitForFunction(() => '__rp' in window);
+      await page.evaluate(async () => {
+        const rp = (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp;
+        const brand = { primaryColor: '#0f5132', textColor: '#dddddd', backgroundColor: '#ffffff' };
+        await rp.mount({ type: 'hello_bar', campaign: { id: 'c', type: 'hello_bar', modal: false }, content: { headline: 'Pale text' }, locale: 'en', dir: 'ltr', brand });
+      });
+      expect((await axeViolations(page)).map((violation) => violation.id)).toContain('color-contrast');
     });
   });
 
