@@ -33,6 +33,8 @@ async function mount(spec) {
   const host = document.createElement('div');
   host.setAttribute('data-rapport', spec.campaign.id);
   const slot = spec.campaign.slot ? document.querySelector(spec.campaign.slot) : null;
+  // Placed as the SDK core places hosts: overlays in a fixed host (modals: the whole viewport, others: zero size).
+  if (slot === null) host.style.cssText = spec.campaign.modal ? 'position:fixed;inset:0;z-index:2147483000' : 'position:fixed;top:0;left:0;width:0;height:0;z-index:2147483000';
   (slot ?? document.body).append(host);
   const root = host.attachShadow({ mode: 'open' });
   const base = { campaign_id: spec.campaign.id, variant: 'a' };

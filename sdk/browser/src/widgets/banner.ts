@@ -2,8 +2,7 @@ import type { WidgetContext, WidgetHandle } from './shared/context.js';
 import { add, h, safeUrl } from './shared/dom.js';
 import { cta, frame } from './shared/frame.js';
 
-const CSS = `:host{display:block;height:100%}
-.inline .box{display:flex;flex-direction:column;justify-content:center;align-items:flex-start;padding:16px;padding-inline:24px 56px;background-size:cover;background-position:center}
+const CSS = `.inline .box{display:flex;flex-direction:column;justify-content:center;align-items:flex-start;padding:16px;padding-inline:24px 56px}
 .img{position:absolute;inset:0;width:100%;height:100%;object-fit:cover;z-index:0}
 .txt{position:relative;z-index:1;max-width:60ch}
 .img+.txt{background:var(--b);padding:12px 16px;border-radius:var(--r)}

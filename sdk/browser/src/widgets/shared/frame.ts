@@ -47,7 +47,8 @@ function trapTab(root: ShadowRoot, event: KeyboardEvent): void {
  * The box is labelled by the widget's element with id "h" (its headline).
  */
 export function frame(ctx: WidgetContext, kind: Kind, css: string, extraClass = ''): Frame {
-  addCss(ctx.root, baseCss(ctx.brand) + css);
+  // An inline widget's host sits in the page's reserved slot and takes exactly its size.
+  addCss(ctx.root, baseCss(ctx.brand) + (kind === 'inline' ? ':host{display:block;height:100%}' : '') + css);
   const modal = kind === 'modal';
   const dialog = modal || kind === 'corner';
   const box = h('div', { class: 'box', role: dialog ? 'dialog' : 'region', 'aria-modal': modal ? 'true' : null, 'aria-labelledby': 'h', tabindex: -1 });
