@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { axeViolations, events, launch, layoutShift, mountAgain, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
@@ -8,6 +9,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   [browser, harness] = await Promise.all([launch(), startHarness()]);
+  await mkdir('test-artifacts/onsite', { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
@@ -120,16 +122,18 @@ describe('later screens', () => {
     ['scratch_coupon', ['.act .rp-btn']],
     ['side_coupon', ['.act .rp-btn']],
   ];
-  it.each(journeys)('%s stays accessible on every screen', async (type, steps) => {
+  it.each(journeys)('%s stays accessible on every screen (phone-sized, screenshots kept)', async (type, steps) => {
     await withPage(async (page) => {
-      await openWidget(page, harness, type);
-      for (const step of steps) {
+      await page.setViewportSize({ width: 375, height: 740 });
+      await openWidget(page, harness, type, { lang: type === 'popup' ? 'ja' : type === 'survey' ? 'ar' : 'en' });
+      for (const [index, step] of steps.entries()) {
         if (type === 'popup' && step === 'button[type=submit]') {
           await host(page, type).locator('input[type=email]').fill('ada@example.com');
           await host(page, type).locator('input[type=tel]').fill('+15550109999');
         }
         await host(page, type).locator(step).click();
         await settled(page);
+        await page.screenshot({ path: `test-artifacts/onsite/${type}-screen${index + 2}-375.png` });
         expect({ step, violations: await axeViolations(page) }).toEqual({ step, violations: [] });
         expect(await smallTargets(page)).toEqual([]);
       }

@@ -68,9 +68,10 @@ describe('demo storefront', () => {
     for (const path of ['/demo/shop', '/demo/shop/c/footwear', `/demo/shop/p/${product?.id}`, '/demo/shop/cart']) {
       const page = await open(`${path}?lang=${lang}`);
       expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
-      if (path === '/demo/shop') for (const width of [375, 1440]) {
+      const name = path.split('/')[3] ?? 'home';
+      for (const width of [375, 1440]) {
         await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `test-artifacts/onsite/storefront-home-${lang}-${width}.png`, fullPage: false });
+        await page.screenshot({ path: `test-artifacts/onsite/storefront-${name}-${lang}-${width}.png` });
       }
       await page.context().close();
     }

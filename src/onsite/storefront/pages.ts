@@ -63,7 +63,7 @@ ${header(ctx, text, departments)}
 function card(ctx: PageContext, product: DemoProduct): string {
   return `<li class="card"><a href="${link(ctx, `/p/${encodeURIComponent(product.id)}`)}">
 <img src="${SHOP_BASE}/img/${encodeURIComponent(product.id)}.svg" alt="" width="300" height="300" loading="lazy">
-<span class="name">${escapeHtml(product.name ?? product.id)}</span>
+<span class="name" dir="auto">${escapeHtml(product.name ?? product.id)}</span>
 <span class="price">${formatPrice(ctx.lang, product.price, product.currency)}</span></a></li>`;
 }
 
@@ -91,7 +91,7 @@ export function productPage(ctx: PageContext, product: DemoProduct, departments:
   const soldOut = product.inventory <= 0;
   const main = `<article class="product" data-product="${escapeHtml(JSON.stringify(data))}">
 <img src="${SHOP_BASE}/img/${encodeURIComponent(product.id)}.svg" alt="${escapeHtml(product.name ?? '')}" width="600" height="600">
-<div class="info"><p class="brand">${escapeHtml(product.brand)}</p><h1>${escapeHtml(product.name ?? product.id)}</h1>
+<div class="info"><p class="brand" dir="auto">${escapeHtml(product.brand)}</p><h1 dir="auto">${escapeHtml(product.name ?? product.id)}</h1>
 <p class="price">${formatPrice(ctx.lang, product.price, product.currency)}</p>
 <p class="stock">${escapeHtml(soldOut ? text.soldOut : text.inStock)}</p>
 <button type="button" class="buy" data-add${soldOut ? ' disabled' : ''}>${escapeHtml(soldOut ? text.soldOut : text.addToCart)}</button>
