@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { events, launch, openWidget, startHarness, type Harness } from './widget-harness.js';
+import { events, launch, layoutShift, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
 import { contentFor } from './widget-fixtures.js';
 
 let browser: Browser;
@@ -121,9 +121,27 @@ describe('free-shipping bar', () => {
 describe('countdown', () => {
   it('shows the time left in the page language and closes itself once the sale is over', async () => {
     await openWidget(page, harness, 'countdown', { lang: 'ja' });
-    expect(await widget('.clock').textContent()).toMatch(/^2 日 3 時間 \d+ 分 \d+ 秒$/);
-    await openWidget(page, harness, 'countdown', { content: { ...contentFor('countdown', 'en'), endsAt: '2020-01-01T00:00:00Z' } }).catch(() => undefined);
-    await page.locator('[data-rapport]').waitFor({ state: 'detached' });
+    expect(await widget('.clock').textContent()).toMatch(/^2 日 03 時間 0[12] 分 \d\d 秒$/);
+    await page.locator('[data-rapport] .x').click();
+    const content = { ...contentFor('countdown', 'en'), endsAt: '2020-01-01T00:00:00Z' };
+    await page.evaluate(async (value) => {
+      const rp = (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp;
+      await rp.mount({ type: 'countdown', campaign: { id: 'over', type: 'countdown', modal: false }, content: value, locale: 'en', dir: 'ltr', brand: {} });
+    }, content);
+    await expect.poll(async () => (await named('Experience Closed')).filter((e) => e.properties.campaign_id === 'over').length).toBe(1);
+    expect(await page.locator('[data-rapport="over"]').count()).toBe(0);
+  });
+});
+
+describe('countdown ticking', () => {
+  it('keeps the layout still while the seconds change', async () => {
+    await openWidget(page, harness, 'countdown');
+    for (let tick = 0; tick < 2; tick++) {
+      const before = await widget('.clock').textContent();
+      await page.waitForFunction((text) => document.querySelector('[data-rapport]')?.shadowRoot?.querySelector('.clock')?.textContent !== text, before);
+    }
+    await settled(page);
+    expect(await layoutShift(page)).toBe(0);
   });
 });
 

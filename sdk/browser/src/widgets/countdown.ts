@@ -11,7 +11,8 @@ function remaining(locale: string, seconds: number): string {
   for (const [unit, size] of UNITS) {
     const amount = Math.floor(left / size);
     left -= amount * size;
-    if (amount > 0 || unit !== 'day') parts.push(new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(amount));
+    // Two digits below days, so the text keeps its width from one second to the next (no layout shift).
+    if (amount > 0 || unit !== 'day') parts.push(new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', minimumIntegerDigits: unit === 'day' ? 1 : 2 }).format(amount));
   }
   return parts.join(' ');
 }
