@@ -129,10 +129,21 @@ export interface MountOptions { lang?: Lang; reducedMotion?: boolean; push?: str
 
 /** Opens the harness page in `lang` and mounts widget `type` into it; resolves when the widget has settled. */
 export async function openWidget(page: Page, harness: Harness, type: WidgetType, options: MountOptions = {}): Promise<void> {
-  const lang = options.lang ?? 'en';
-  await page.goto(`${harness.url}/page?lang=${lang}${type === 'recommendations' ? '&tall' : ''}`);
+  await page.goto(`${harness.url}/page?lang=${options.lang ?? 'en'}${type === 'recommendations' ? '&tall' : ''}`);
   await page.waitForFunction(() => '__rp' in window);
   await mountAgain(page, type, options);
+}
+
+/** Opens the bare harness page in `lang`, with nothing mounted. */
+export async function openPage(page: Page, harness: Harness, lang: Lang = 'en'): Promise<void> {
+  await page.goto(`${harness.url}/page?lang=${lang}`);
+  await page.waitForFunction(() => '__rp' in window);
+}
+
+/** Mounts a widget from a hand-made spec (own campaign id, content and brand); does not wait for it to show. */
+export async function mountSpec(page: Page, spec: { type: WidgetType; id: string; content: Record<string, unknown>; brand?: Record<string, string> }): Promise<void> {
+  const full = { type: spec.type, campaign: { id: spec.id, type: spec.type, modal: false }, content: spec.content, locale: 'en', dir: 'ltr', brand: spec.brand ?? BRAND };
+  await page.evaluate((value) => (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp.mount(value), full);
 }
 
 /** Mounts widget `type` on the already open harness page. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { events, launch, layoutShift, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
+import { events, launch, layoutShift, mountSpec, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
 import { contentFor } from './widget-fixtures.js';
 
 let browser: Browser;
@@ -124,10 +124,7 @@ describe('countdown', () => {
     expect(await widget('.clock').textContent()).toMatch(/^2 日 03 時間 0[12] 分 \d\d 秒$/);
     await page.locator('[data-rapport] .x').click();
     const content = { ...contentFor('countdown', 'en'), endsAt: '2020-01-01T00:00:00Z' };
-    await page.evaluate(async (value) => {
-      const rp = (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp;
-      await rp.mount({ type: 'countdown', campaign: { id: 'over', type: 'countdown', modal: false }, content: value, locale: 'en', dir: 'ltr', brand: {} });
-    }, content);
+    await mountSpec(page, { type: 'countdown', id: 'over', content });
     await expect.poll(async () => (await named('Experience Closed')).filter((e) => e.properties.campaign_id === 'over').length).toBe(1);
     expect(await page.locator('[data-rapport="over"]').count()).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, events, launch, layoutShift, mountAgain, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
+import { axeViolations, events, launch, layoutShift, mountAgain, mountSpec, openPage, openWidget, settled, startHarness, type Harness } from './widget-harness.js';
 import { MODAL_TYPES, SLOT_TYPES, WIDGET_TYPES, type WidgetType } from './widget-fixtures.js';
 
 let browser: Browser;
@@ -146,8 +146,7 @@ describe('later screens', () => {
 describe('modal focus', () => {
   it.each([...MODAL_TYPES])('%s traps Tab while open and gives focus back on close', async (type) => {
     await withPage(async (page) => {
-      await page.goto(`${harness.url}/page?lang=en`);
-      await page.waitForFunction(() => '__rp' in window);
+      await openPage(page, harness);
       await page.focus('#opener');
       await mountAgain(page, type);
       expect(await focusInside(page)).toBe(true);
@@ -165,8 +164,7 @@ describe('modal focus', () => {
 describe('the checks themselves', () => {
   it('the layout-shift measure sees a real shift', async () => {
     await withPage(async (page) => {
-      await page.goto(`${harness.url}/page?lang=en`);
-      await page.waitForFunction(() => '__rp' in window);
+      await openPage(page, harness);
       await page.evaluate(() => document.querySelector('main')?.prepend(Object.assign(document.createElement('div'), { textContent: 'pushed' })));
       await settled(page);
       expect(await layoutShift(page)).toBeGreaterThan(0);
@@ -175,25 +173,16 @@ describe('the checks themselves', () => {
 
   it('axe-core looks inside the widget shadow root', async () => {
     await withPage(async (page) => {
-      await page.goto(`${harness.url}/page?lang=en`);
-      await page.waitForFunction(() => '__rp' in window);
-      await page.evaluate(async () => {
-        const rp = (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp;
-        const brand = { primaryColor: '#0f5132', textColor: '#dddddd', backgroundColor: '#ffffff' };
-        await rp.mount({ type: 'hello_bar', campaign: { id: 'c', type: 'hello_bar', modal: false }, content: { headline: 'Pale text' }, locale: 'en', dir: 'ltr', brand });
-      });
+      await openPage(page, harness);
+      await mountSpec(page, { type: 'hello_bar', id: 'c', content: { headline: 'Pale text' }, brand: { primaryColor: '#0f5132', textColor: '#dddddd', backgroundColor: '#ffffff' } });
       expect((await axeViolations(page)).map((violation) => violation.id)).toContain('color-contrast');
     });
   });
 
   it('overlays animate when motion is allowed, so the reduced-motion check has something to stop', async () => {
     await withPage(async (page) => {
-      await page.goto(`${harness.url}/page?lang=en`);
-      await page.waitForFunction(() => '__rp' in window);
-      await page.evaluate(async () => {
-        const rp = (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp;
-        await rp.mount({ type: 'side_coupon', campaign: { id: 'c', type: 'side_coupon', modal: false }, content: { headline: 'Hi' }, locale: 'en', dir: 'ltr', brand: {} });
-      });
+      await openPage(page, harness);
+      await mountSpec(page, { type: 'side_coupon', id: 'c', content: { headline: 'Hi' } });
       expect(await moving(page)).not.toEqual([]);
     });
   });
