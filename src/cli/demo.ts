@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateLinkSecret } from '../channels/key-files.js';
 import { LinkSigner } from '../channels/links.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
+import { DEMO_SOURCE, httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
 import { generateDemoStore, type DemoStore } from '../demo/generator.js';
 import { runLive, type LiveStatus } from '../demo/live.js';
 import { populateDemo } from '../demo/populate.js';
@@ -16,7 +16,6 @@ import { createProgress, type Progress } from './progress.js';
 import { serverAnswers, serverUrl, temporaryAdminToken } from './platform.js';
 
 /** The write key the demo sends with: a source of its own, so its events are told apart. */
-const DEMO_SOURCE = 'Demo shop';
 
 interface DemoArgs {
   customers: number;
@@ -139,7 +138,7 @@ async function live(api: DemoApi, store: DemoStore, options: DemoArgs, config: C
   const timer = options.duration === undefined ? undefined : setTimeout(stop, options.duration * 1000);
   const tty = process.stdout.isTTY === true;
   let lastLine = 0;
-  process.stdout.write(`Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md).\n`);
+  process.stdout.write(`Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md). Shop with the on-site campaigns at /demo/shop.\n`);
   try {
     const signer = new LinkSigner(() => loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
     const status = await runLive({

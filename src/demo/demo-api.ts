@@ -19,6 +19,9 @@ export interface DemoApi {
   request(method: DemoMethod, path: string, options?: { auth?: DemoAuth; body?: unknown; csv?: string }): Promise<DemoResponse>;
 }
 
+/** The name of the write key `rapport demo` sends with (and the demo storefront's SDK snippet uses). */
+export const DEMO_SOURCE = 'Demo shop';
+
 export interface DemoCredentials {
   writeKey: string;
   adminToken: string;

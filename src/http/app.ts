@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
+import { demoWriteKey } from '../onsite/storefront/shop.js';
+import { storefrontRoutes } from './public/demo-storefront.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -121,5 +123,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);
+  // The demo storefront (/demo/shop): pages with the SDK snippet, live once `rapport demo` has created its write key.
+  await app.register(async (scope) => storefrontRoutes(scope, { writeKey: () => demoWriteKey(deps.workspaces) }));
   return app;
 }

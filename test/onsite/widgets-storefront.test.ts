@@ -1,0 +1,113 @@
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { listen, startTestRapport, type TestRapport } from '../helpers/server.js';
+import { DEMO_SOURCE } from '../../src/demo/demo-api.js';
+import { cartLines, demoProducts } from '../../src/onsite/storefront/shop.js';
+import { axeViolations, launch } from './widget-harness.js';
+
+/*
+ * The demo storefront on a real Rapport: pages, nonce CSP and SDK snippet, accessibility in three
+ * languages, and the shop script's calls to the SDK's public API. The SDK itself has its own suite
+ * (sdk-*.test.ts); here /sdk/v1/loader.js is answered by a recorder of those calls, so the shop's
+ * side is checked on its own.
+ */
+
+// Takes over the queue the page built before it loaded, as the real loader and core do.
+const RECORDER = `(() => {
+  const calls = Array.isArray(window.rapport) ? [...window.rapport] : [];
+  window.rapport = { calls, track: (...a) => calls.push(['track', ...a]), onsite: { cart: (c) => calls.push(['onsite.cart', c]) } };
+})();`;
+
+let server: TestRapport;
+let url: string;
+let browser: Browser;
+let writeKey: string;
+
+beforeAll(async () => {
+  server = await startTestRapport('sqlite');
+  url = (await listen(server.rapport)).url;
+  browser = await launch();
+  await mkdir('test-artifacts/onsite', { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(path: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.route('**/sdk/v1/loader.js', (route) => route.fulfill({ contentType: 'text/javascript', body: RECORDER }));
+  await page.goto(`${url}${path}`);
+  return page;
+}
+
+const calls = (page: Page) => page.evaluate(() => (window as unknown as { rapport: { calls: unknown[][] } }).rapport.calls);
+
+describe('demo storefront', () => {
+  it('says how to load the demo until its write key exists, then installs the SDK snippet under a nonce CSP', async () => {
+    const before = await server.rapport.app.inject({ url: '/demo/shop' });
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toContain('npm run demo');
+    expect(before.body).not.toContain('/sdk/v1/loader.js');
+
+    writeKey = (await server.rapport.workspaces.createWriteKey('default', DEMO_SOURCE)).key;
+    const after = await server.rapport.app.inject({ url: '/demo/shop?lang=ar' });
+    const nonce = /'nonce-([^']+)'/.exec(String(after.headers['content-security-policy']))?.[1];
+    expect(nonce).toBeTruthy();
+    expect(after.body).toContain(`<script async nonce="${nonce}" src="/sdk/v1/loader.js" data-write-key="${writeKey}"></script>`);
+    expect(after.body).toContain('<html lang="ar" dir="rtl">');
+    expect(after.body).toContain('id="rapport-banner"');
+    expect((await server.rapport.app.inject({ url: '/demo/shop/p/nope' })).statusCode).toBe(404);
+    expect((await server.rapport.app.inject({ url: '/demo/shop/img/..%2Fx.svg' })).statusCode).toBe(400);
+  });
+
+  it.each(['en', 'ar', 'ja'])('has no axe-core violations on home, category, product and cart pages (%s)', async (lang) => {
+    const product = demoProducts().find((entry) => entry.inventory > 0);
+    for (const path of ['/demo/shop', '/demo/shop/c/footwear', `/demo/shop/p/${product?.id}`, '/demo/shop/cart']) {
+      const page = await open(`${path}?lang=${lang}`);
+      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      const name = path.split('/')[3] ?? 'home';
+      for (const width of [375, 1440]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: `test-artifacts/onsite/storefront-${name}-${lang}-${width}.png` });
+      }
+      await page.context().close();
+    }
+  });
+
+  it('adds to the cart: tracks Product Added, tells the SDK the cart in minor units, and the cart page lists it', async () => {
+    const product = demoProducts().find((entry) => entry.inventory > 0);
+    if (product === undefined) throw new Error('no product in stock');
+    const page = await open(`/demo/shop/p/${product.id}`);
+    await page.click('[data-add]');
+    await page.click('[data-add]');
+    const recorded = await calls(page);
+    expect(recorded[0]).toEqual(['track', 'Product Viewed', expect.objectContaining({ product_id: product.id })]);
+    expect(recorded).toContainEqual(['track', 'Product Added', expect.objectContaining({ product_id: product.id, price: product.price, quantity: 1 })]);
+    expect(recorded[recorded.length - 1]).toEqual(['onsite.cart', { value: Math.round(product.price * 100) * 2, currency: 'USD', items: 2, productIds: [product.id] }]);
+    expect(await page.textContent('[data-cart-count]')).toBe('2');
+
+    await page.goto(`${url}/demo/shop/cart`);
+    expect(await page.locator('.line').count()).toBe(1);
+    expect(await page.textContent('.line')).toContain('2');
+    await Promise.all([page.waitForEvent('load'), page.click('[data-remove]')]);
+    expect(await page.locator('.line').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('reads only catalog products from the cart cookie, whatever else it holds', () => {
+    const products = demoProducts(5);
+    const byId = new Map(products.map((product) => [product.id, product]));
+    expect(cartLines('rapport_demo_cart=%E0%A4%A', byId)).toEqual([]);
+    const lines = cartLines(`other=1; rapport_demo_cart=${encodeURIComponent('__proto__:3:1,prod_0002:500:1,nope:1:1,prod_0001:x:0')}`, byId);
+    expect(lines.map((line) => [line.product.id, line.quantity])).toEqual([['prod_0002', 99], ['prod_0001', 1]]);
+  });
+
+  it('keeps the banner slot reserved at a fixed height before any campaign fills it', async () => {
+    const page = await open('/demo/shop');
+    expect((await page.locator('#rapport-banner').boundingBox())?.height).toBe(220);
+    await page.context().close();
+  });
+});
