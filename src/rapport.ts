@@ -210,7 +210,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
         )
       : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
   const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
+    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RateLimits } from '../../config/config.js';
+import type { IngestAdmission, RateLimits } from '../../config/config.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { isJsonObject, type MessageType } from '../../ingest/message.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/workspace-service.js';
 import { RateLimiter } from '../rate-limit.js';
+import { BatchAdmission } from './admission.js';
 
 /** Segment's limits: 32 KB for a single call, 500 KB for a batch. */
 export const SINGLE_LIMIT = 32 * 1024;
@@ -39,6 +40,7 @@ export interface IngestRouteDeps {
   workspaces: WorkspaceService;
   clock: Clock;
   rateLimits: RateLimits;
+  ingestAdmission: IngestAdmission;
 }
 
 /** The write key from Basic auth (with or without the colon) or from the body's `writeKey`. */
@@ -66,10 +68,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   const now = () => deps.clock.now();
   const perIp = new RateLimiter('ingest per IP', deps.rateLimits.ingestPerIp, now);
   const perWriteKey = new RateLimiter('ingest per write key', deps.rateLimits.ingestPerWriteKey, now);
+  const admission = new BatchAdmission(deps.ingestAdmission);
+  admission.register(app);
   app.addHook('onRequest', async (request, reply) => {
     corsHeaders(request, reply);
     // Before the body is read: a limited client costs no decompression, parsing or lookup.
     perIp.enforce(request.ip, reply);
+    admission.admit(request, reply);
   });
 
   app.options('/v1/*', async (request, reply) => {
@@ -112,6 +117,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     } else {
       items = [body];
     }
+    // Batches count against their write key while they are validated and stored.
+    const release = pathType === undefined ? admission.perWriteKey.acquire(source.id, reply) : undefined;
     let outcome;
     try {
       outcome = await deps.ingest.ingest(
@@ -123,6 +130,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       // retries with the same messageIds and dedupe keeps the retry exact.
       request.log.error({ err: error }, 'ingest append failed');
       throw new RapportError('unavailable', 'the event store is unavailable; retry with the same messageIds');
+    } finally {
+      release?.();
     }
     return reply.send({
       success: true,
@@ -138,7 +147,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     );
   }
   for (const [path, browser] of batchPaths) {
-    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) =>
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large', heavyIngest: true } }, (request, reply) =>
       accept(request, reply, undefined, browser),
     );
   }
