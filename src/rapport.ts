@@ -165,7 +165,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const segmentEngine = new SegmentEngine({ database, clock, logger });
   const segmentBackfiller = new SegmentBackfiller({ database, engine: segmentEngine, logger });
   const segmentWebhooks = new WebhookDeliverer({ database, clock, logger, secrets, outbound });
-  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor, secrets });
+  const segments = new SegmentService({ database, engine: segmentEngine, clock, onBackfillNeeded: () => segmentBackfiller.wake(), identityRules: identityRules.rulesFor, secrets, guard: outbound.guard });
   segmentEngine.onTransitions(() => segmentWebhooks.wake());
   scores.subscribe(async (workspaceId, changes) => {
     await segmentEngine.reevaluateScores(workspaceId, changes);

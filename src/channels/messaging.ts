@@ -90,6 +90,7 @@ export async function createMessaging(deps: MessagingDeps): Promise<Messaging> {
     settings: { publicBaseUrl: config.publicUrl, emailDoubleOptIn: config.emailDoubleOptIn, retry: { attempts: config.sendAttempts, baseDelayMs: config.sendBackoffMs } },
     linkSecret,
     secrets: deps.secrets,
+    guard: deps.outbound.guard,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });

@@ -1,3 +1,4 @@
+import { OutboundGuard } from '../channels/outbound/guard.js';
 import { normalizeIdentifier } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import type { JsonObject } from '../ingest/message.js';
@@ -57,6 +58,15 @@ export interface JourneyServiceDeps {
   onChange?: () => void;
   /** Templates and coupon pools recipes install when journeys really send; absent when they only record. */
   recipeSupplies?: RecipeSupplies;
+  /** Refuses webhook nodes aimed at private targets when a definition is saved; default no operator allow list. */
+  guard?: OutboundGuard;
+}
+
+/** Each webhook node's URL must be one the outbound path could call (checked again at send). */
+function assertWebhookTargets(definition: JourneyDefinition, guard: OutboundGuard): void {
+  definition.nodes.forEach((node, index) => {
+    if (node.type === 'webhook') guard.assertStorable(node.url, `nodes[${index}].url`);
+  });
 }
 
 /**
@@ -67,9 +77,11 @@ export interface JourneyServiceDeps {
 export class JourneyService {
   private readonly clock: Clock;
   private readonly templates: TemplateCheck;
+  private readonly guard: OutboundGuard;
 
   constructor(private readonly deps: JourneyServiceDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.guard = deps.guard ?? new OutboundGuard();
     this.templates =
       deps.templates ??
       (async (workspaceId, ids) => {
@@ -80,7 +92,7 @@ export class JourneyService {
 
   /** Validates and stores a new journey (a draft, version 1). */
   async create(workspaceId: string, input: unknown, options: { id?: string } = {}): Promise<Journey> {
-    const definition = await parseDefinition(input, workspaceId, this.templates);
+    const definition = await this.parse(workspaceId, input);
     const now = this.clock.now();
     const id = options.id ?? randomId('jny', 9);
     if ((await repo.findJourney(this.deps.database.db, workspaceId, id)) !== undefined) throw new RapportError('conflict', `journey "${id}" already exists`);
@@ -107,7 +119,7 @@ export class JourneyService {
    * unless `migrate` moves them (see `migrateRuns`).
    */
   async update(workspaceId: string, id: string, input: unknown): Promise<Journey> {
-    const definition = await parseDefinition(input, workspaceId, this.templates);
+    const definition = await this.parse(workspaceId, input);
     const journey = await this.stored(workspaceId, id);
     if (journey.status === 'archived') throw new RapportError('conflict', `journey "${id}" is archived; create a new one`);
     const now = this.clock.now();
@@ -127,12 +139,18 @@ export class JourneyService {
   /** Validates a definition without storing it; returns the issues (empty when valid). */
   async validate(workspaceId: string, input: unknown): Promise<{ valid: boolean; issues: { field: string; rule: string; message: string }[] }> {
     try {
-      await parseDefinition(input, workspaceId, this.templates);
+      await this.parse(workspaceId, input);
       return { valid: true, issues: [] };
     } catch (error) {
       if (error instanceof RapportError) return { valid: false, issues: error.issues.length > 0 ? error.issues : [{ field: '(root)', rule: 'schema', message: error.message }] };
       throw error;
     }
+  }
+
+  private async parse(workspaceId: string, input: unknown): Promise<JourneyDefinition> {
+    const definition = await parseDefinition(input, workspaceId, this.templates);
+    assertWebhookTargets(definition, this.guard);
+    return definition;
   }
 
   async get(workspaceId: string, id: string, version?: number): Promise<Journey | undefined> {

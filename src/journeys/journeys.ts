@@ -78,6 +78,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     ...(options.templates === undefined ? {} : { templates: options.templates }),
     ...(options.identityRules === undefined ? {} : { identityRules: options.identityRules }),
     ...(options.recipeSupplies === undefined ? {} : { recipeSupplies: options.recipeSupplies }),
+    ...(options.outbound === undefined ? {} : { guard: options.outbound.guard }),
     onChange: () => consumer.invalidate(),
   });
   return {
