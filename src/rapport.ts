@@ -189,6 +189,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     ingest,
     identityRules: identityRules.rulesFor,
     outbound,
+    secrets,
     ...(logger === undefined ? {} : { logger }),
   });
   // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.

@@ -1,4 +1,6 @@
 import { OutboundGuard } from '../channels/outbound/guard.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { maskWebhookNodes, sealWebhookNodes } from './webhook-secrets.js';
 import { normalizeIdentifier } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import type { JsonObject } from '../ingest/message.js';
@@ -60,6 +62,8 @@ export interface JourneyServiceDeps {
   recipeSupplies?: RecipeSupplies;
   /** Refuses webhook nodes aimed at private targets when a definition is saved; default no operator allow list. */
   guard?: OutboundGuard;
+  /** Seals webhook node headers at rest; the engine opens them with the same box to send. */
+  secrets: SecretBox;
 }
 
 /** Each webhook node's URL must be one the outbound path could call (checked again at send). */
@@ -92,7 +96,7 @@ export class JourneyService {
 
   /** Validates and stores a new journey (a draft, version 1). */
   async create(workspaceId: string, input: unknown, options: { id?: string } = {}): Promise<Journey> {
-    const definition = await this.parse(workspaceId, input);
+    const definition = sealWebhookNodes(await this.parse(workspaceId, input), this.deps.secrets, workspaceId);
     const now = this.clock.now();
     const id = options.id ?? randomId('jny', 9);
     if ((await repo.findJourney(this.deps.database.db, workspaceId, id)) !== undefined) throw new RapportError('conflict', `journey "${id}" already exists`);
@@ -119,9 +123,11 @@ export class JourneyService {
    * unless `migrate` moves them (see `migrateRuns`).
    */
   async update(workspaceId: string, id: string, input: unknown): Promise<Journey> {
-    const definition = await this.parse(workspaceId, input);
+    const parsed = await this.parse(workspaceId, input);
     const journey = await this.stored(workspaceId, id);
     if (journey.status === 'archived') throw new RapportError('conflict', `journey "${id}" is archived; create a new one`);
+    // Header values sent back masked keep the stored version's.
+    const definition = sealWebhookNodes(parsed, this.deps.secrets, workspaceId, await this.definitionOf(workspaceId, journey));
     const now = this.clock.now();
     const version = journey.version + 1;
     await this.deps.database.transaction(async (trx) => {
@@ -158,7 +164,7 @@ export class JourneyService {
     if (journey === undefined) return undefined;
     const definition = await this.deps.engine.definition(this.deps.database.db, workspaceId, id, version ?? journey.version);
     if (definition === undefined) return undefined;
-    return { id, name: journey.name, status: journey.status, version: version ?? journey.version, definition, createdAt: new Date(journey.createdAt).toISOString(), updatedAt: new Date(journey.updatedAt).toISOString() };
+    return { id, name: journey.name, status: journey.status, version: version ?? journey.version, definition: maskWebhookNodes(definition), createdAt: new Date(journey.createdAt).toISOString(), updatedAt: new Date(journey.updatedAt).toISOString() };
   }
 
   async list(workspaceId: string): Promise<Journey[]> {
