@@ -39,17 +39,21 @@ describe.each(dialects)('batch admission (%s)', (dialect) => {
   });
 
   /** Holds every ingest before it is stored until `release()`, so requests are in flight for as long as the test needs. */
-  function holdIngest(rapport: TestRapport['rapport']): { entered: Promise<void>; release(): void } {
+  function holdIngest(rapport: TestRapport['rapport']): { entered: Promise<void>; enteredTwice: Promise<void>; release(): void } {
     let release = () => undefined as void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    let entered = () => undefined as void;
-    const enteredOnce = new Promise<void>((resolve) => (entered = resolve));
+    const arrivals: (() => void)[] = [];
+    const entered = new Promise<void>((resolve) => arrivals.push(resolve));
+    const enteredTwice = new Promise<void>((resolve) => arrivals.push(resolve));
+    let count = 0;
     rapport.ingest.setGate(async (_workspaceId, rows) => {
-      entered();
+      count += 1;
+      if (count === 1) arrivals[0]?.();
+      if (count === 2) arrivals[1]?.();
       await released;
       return rows;
     });
-    return { entered: enteredOnce, release };
+    return { entered, enteredTwice, release };
   }
 
   async function stored(rapport: TestRapport['rapport'], messageId: string): Promise<number> {
@@ -103,10 +107,11 @@ describe.each(dialects)('batch admission (%s)', (dialect) => {
     for (const id of ['adm-ip-1', 'adm-ip-2', 'adm-ip-3', 'adm-ip-4']) expect(await stored(env.rapport, id)).toBe(1);
   });
 
-  it('sheds batches with 429 while the event loop runs late, keeps /healthz and single calls, and admits again once it catches up', async () => {
+  it('sheds batches with 429 while the event loop runs late and batches are in flight, keeps /healthz and single calls, and admits again once it catches up', async () => {
     env = await startTestRapport(dialect, { RAPPORT_INGEST_SHED_LAG_MS: '50' });
     const { app } = env.rapport;
     const headers = { authorization: basicAuth(WRITE_KEY) };
+    const inject = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
     // Keep the loop late on every turn: 80 ms of work, one turn, again.
     let busy = true;
     const hog = (async () => {
@@ -118,23 +123,32 @@ describe.each(dialects)('batch admission (%s)', (dialect) => {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     })();
+    let hold: ReturnType<typeof holdIngest> | undefined;
+    const held: Promise<{ statusCode: number }>[] = [];
     try {
       // Two windows of 500 ms, so a full one has seen the lateness.
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const shed = await app.inject({ method: 'POST', url: '/v1/batch', headers, payload: batchBody('adm-shed-1') });
+      // Alone, a batch is not shed: refusing it would free nothing.
+      expect((await inject('/v1/batch', batchBody('adm-shed-alone'))).statusCode).toBe(200);
+      hold = holdIngest(env.rapport);
+      held.push(inject('/v1/batch', batchBody('adm-shed-a')), inject('/v1/batch', batchBody('adm-shed-b')));
+      await hold.enteredTwice;
+      const shed = await inject('/v1/batch', batchBody('adm-shed-1'));
       expect(shed.statusCode).toBe(429);
       expect(shed.headers['retry-after']).toBe('1');
       expect(shed.json()).toMatchObject({ error: { code: 'overloaded' } });
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-      expect((await app.inject({ method: 'POST', url: '/v1/track', headers, payload: track('adm-shed-2') })).statusCode).toBe(200);
+      held.push(inject('/v1/track', track('adm-shed-2')));
     } finally {
       busy = false;
       await hog;
+      hold?.release();
     }
+    for (const response of await Promise.all(held)) expect(response.statusCode).toBe(200);
     await waitFor('a batch admitted once the loop caught up', async () => {
-      const response = await app.inject({ method: 'POST', url: '/v1/batch', headers, payload: batchBody('adm-shed-1') });
+      const response = await inject('/v1/batch', batchBody('adm-shed-1'));
       return response.statusCode === 200 ? true : undefined;
     }, 10_000, 100);
-    expect(await stored(env.rapport, 'adm-shed-1')).toBe(1);
+    for (const id of ['adm-shed-alone', 'adm-shed-a', 'adm-shed-b', 'adm-shed-1', 'adm-shed-2']) expect(await stored(env.rapport, id), id).toBe(1);
   });
 });

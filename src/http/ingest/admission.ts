@@ -14,6 +14,13 @@ declare module 'fastify' {
 const RETRY_AFTER_SECONDS = 1;
 
 /**
+ * Batches already in flight before one is shed: a lone batch is never refused, since turning it
+ * away frees nothing, and a loop that is late only because the machine is busy with other
+ * processes (CI, a neighbour) does not make a client's one request fail.
+ */
+const SHED_WHEN_IN_FLIGHT = 2;
+
+/**
  * Requests in flight per key (client address, write key): past `limit` the next is turned away
  * rather than queued, so one client cannot hold many 500 KB batches in memory and in the
  * slice queue at once. Keys leave the map when their last request ends, so it stays as small as
@@ -93,7 +100,7 @@ export class LoopDelay {
 
 /**
  * Admission of heavy tracking requests: when the event loop runs later than `shedLagMs` on most
- * turns, batches are answered 429 with Retry-After before their body is read (nothing
+ * turns and other batches are in flight, batches are answered 429 with Retry-After before their body is read (nothing
  * is acknowledged, so the SDK's retry loses nothing) while /healthz and single events still get
  * through; a client address may have `inFlightPerIp` batches in flight and a write key
  * `inFlightPerWriteKey`. docs/ingest-limits.md describes the limits.
@@ -102,6 +109,7 @@ export class BatchAdmission {
   readonly perIp: InFlightLimit;
   readonly perWriteKey: InFlightLimit;
   readonly #delay: LoopDelay | undefined;
+  #inFlight = 0;
 
   constructor(readonly settings: IngestAdmission) {
     this.perIp = new InFlightLimit('batches in flight per IP', settings.inFlightPerIp);
@@ -113,13 +121,17 @@ export class BatchAdmission {
   admit(request: FastifyRequest, reply: FastifyReply): void {
     if (request.routeOptions.config.heavyIngest !== true) return;
     const delay = this.#delay?.delayMs ?? 0;
-    if (delay > this.settings.shedLagMs) {
+    if (delay > this.settings.shedLagMs && this.#inFlight >= SHED_WHEN_IN_FLIGHT) {
       void reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
       throw new RapportError('overloaded', `the server is running ${Math.round(delay)} ms late; batches are refused until it catches up, retry after ${RETRY_AFTER_SECONDS} s`);
     }
     const release = this.perIp.acquire(request.ip, reply);
+    this.#inFlight += 1;
     // 'close' comes once, whether the response was sent or the client went away.
-    reply.raw.once('close', release);
+    reply.raw.once('close', () => {
+      this.#inFlight -= 1;
+      release();
+    });
   }
 
   register(app: FastifyInstance): void {
