@@ -11,6 +11,8 @@
  * - `maxBatches`: valid batches near the 500 KB limit
  * - `validEvents`: ordinary tracking, read back at the end to count acknowledged events lost
  *
+ * /healthz is probed from a worker thread every 20 ms, open-loop (bench/lib/healthz-probe.ts), so
+ * neither the attack clients on this thread nor a stalled answer hide slow samples.
  * The limit, measured in the same run, is /healthz p99 with no attack. Figures may be bad while
  * holes are open: the bench reports what it saw and never stops on a failed request.
  *
@@ -18,11 +20,11 @@
  * The last line of stdout is one JSON object.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { machine, percentile, request, round, startServer, type HttpResult, type ServerProcess } from './lib/harness.js';
+import { startHealthzProbe } from './lib/healthz-probe.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
@@ -65,28 +67,6 @@ async function send(attack: string, port: number, options: { method: string; pat
 }
 
 const adminHeaders = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-
-/** /healthz on its own connection each time, so the sample is not queued behind attack sockets. */
-function healthz(port: number): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 30_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(performance.now() - started));
-    });
-    req.on('error', () => resolve(performance.now() - started));
-    req.on('timeout', () => req.destroy());
-  });
-}
-
-async function sampleHealthz(port: number, until: () => boolean): Promise<number[]> {
-  const samples: number[] = [];
-  while (!until()) {
-    samples.push(await healthz(port));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return samples;
-}
 
 function rssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -244,8 +224,9 @@ async function main(): Promise<void> {
     const targets = await prepare(port);
 
     // The limit: /healthz with nothing else going on.
-    const quietUntil = Date.now() + 3000;
-    const quiet = (await sampleHealthz(port, () => Date.now() > quietUntil)).sort((a, b) => a - b);
+    const quietProbe = startHealthzProbe(port);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const quiet = await quietProbe.stop();
     const rssBefore = rssMb(child.pid);
 
     const acknowledged = new Set<string>();
@@ -265,10 +246,11 @@ async function main(): Promise<void> {
         }
       }),
     );
-    const [during] = await Promise.all([sampleHealthz(port, over), ...workers]);
+    const probe = startHealthzProbe(port);
+    await Promise.all(workers);
+    const samples = await probe.stop();
     clearInterval(rssTimer);
     const rssAfter = rssMb(child.pid);
-    const samples = during.sort((a, b) => a - b);
     const crashed = exitCode !== null || exitSignal !== null;
 
     // Let the processor settle, then read back every acknowledged event.

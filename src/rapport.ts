@@ -162,7 +162,7 @@ function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services
 function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
-    { ...services, clock, version: VERSION, health: () => ping(database), modules, rateLimits: config.rateLimits, sdkDir: config.sdkDir },
+    { ...services, clock, version: VERSION, health: () => ping(database), modules, rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,

@@ -1,3 +1,4 @@
+import type { OutboundGuard } from './outbound/guard.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { CouponService } from '../coupons/coupon-service.js';
 import type { IngestService } from '../ingest/ingest-service.js';
@@ -37,6 +38,8 @@ export interface ChannelModuleDeps {
   /** The templates and coupons modules' services when the app built them; default new ones on the same store. */
   templates?: TemplateService;
   coupons?: CouponService;
+  /** Refuses private webhook destinations when they are added; default no operator allow list. */
+  guard?: OutboundGuard;
 }
 
 /** Everything the channels issue builds, wired once. */
@@ -64,7 +67,7 @@ export function createChannelModule(deps: ChannelModuleDeps): ChannelModule {
   const events = new ProfileEvents({ ingest: deps.ingest, profiles: deps.profiles, clock: deps.clock });
   const consent = new ConsentService({ database: deps.database, clock: deps.clock, events });
   const links = new LinkSigner(deps.linkSecret);
-  const webhooks = new WebhookDestinations({ database: deps.database, clock: deps.clock, secrets: deps.secrets ?? SecretBox.ephemeral() });
+  const webhooks = new WebhookDestinations({ database: deps.database, clock: deps.clock, secrets: deps.secrets ?? SecretBox.ephemeral(), guard: deps.guard });
   const brands = new BrandService({ database: deps.database, clock: deps.clock });
   const channels = new ChannelService({
     database: deps.database,

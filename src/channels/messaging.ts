@@ -94,6 +94,7 @@ export function createMessaging(deps: MessagingDeps): Messaging {
     secrets: deps.secrets,
     templates: deps.templates,
     coupons: deps.coupons,
+    guard: deps.outbound.guard,
     ...(deps.recommendations === undefined ? {} : { recommendations: deps.recommendations }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });

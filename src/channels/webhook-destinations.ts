@@ -11,6 +11,7 @@ import {
   updateWebhookDestinationSecrets,
   type WebhookDestinationRecord,
 } from './store/channel-endpoints.js';
+import { OutboundGuard } from './outbound/guard.js';
 import { hasCredentials, maskCredentials, shownUrl } from './outbound/url.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
 
@@ -38,7 +39,12 @@ const contextOf = (workspaceId: string): string => `webhook_destinations\u0000${
  * @example const destinations = new WebhookDestinations({ database, clock, secrets: SecretBox.ephemeral() });
  */
 export class WebhookDestinations {
-  constructor(private readonly deps: { database: Database; clock: Clock; secrets: SecretBox }) {}
+  readonly #guard: OutboundGuard;
+
+  constructor(private readonly deps: { database: Database; clock: Clock; secrets: SecretBox; guard?: OutboundGuard | undefined }) {
+    // The operator's allow list comes with the app's guard; alone, every private target is refused.
+    this.#guard = deps.guard ?? new OutboundGuard();
+  }
 
   /** Opens a row for delivery; a value sealed under a key the server lacks is an outage the operator fixes (503), not a bug. */
   #open(workspaceId: string, record: WebhookDestinationRecord): OpenWebhookDestination {
@@ -64,6 +70,7 @@ export class WebhookDestinations {
     } catch {
       throw new RapportError('invalid_request', `url must be an http(s) URL, got "${maskCredentials(url)}"`, [{ field: 'url', rule: 'format', message: 'an http(s) URL' }]);
     }
+    this.#guard.assertStorable(url, 'url');
     const context = contextOf(workspaceId);
     const secret = generateWebhookSecret();
     const createdAt = this.deps.clock.now();

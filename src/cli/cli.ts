@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
-import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } from '../workspaces/workspace-service.js';
+import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/workspace-service.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -138,9 +138,10 @@ function parseExpiry(text: string, now: number): number | null {
   return Number.isFinite(parsed) ? parsed : null;
 }
 
-function parseScopes(text: string): AccessScope[] | null {
+/** A comma list of `known` names, or null when it names anything else or nothing. */
+function parseScopes<T extends string>(text: string, known: readonly T[]): T[] | null {
   const names = text.split(',').map((name) => name.trim());
-  const scopes = ACCESS_SCOPES.filter((scope) => names.includes(scope));
+  const scopes = known.filter((scope) => names.includes(scope));
   return scopes.length === names.length && scopes.length > 0 ? scopes : null;
 }
 
@@ -156,9 +157,14 @@ async function keys(args: string[]): Promise<number> {
   });
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
   const expiresAt = values.expires === undefined ? undefined : parseExpiry(values.expires, Date.now());
-  const scopes = values.scopes === undefined ? undefined : parseScopes(values.scopes);
-  if (expiresAt === null || scopes === null) {
-    process.stderr.write('rapport: --expires takes 30d, 12h or an ISO-8601 instant; --scopes takes a comma list of read, write, admin\n');
+  const [action, name] = positionals;
+  // Write keys and admin tokens have scopes of their own.
+  const forKey = action === 'create-key';
+  const scopeNames: readonly string[] = forKey ? WRITE_KEY_SCOPES : ACCESS_SCOPES;
+  const keyScopes = values.scopes === undefined ? undefined : parseScopes(values.scopes, WRITE_KEY_SCOPES);
+  const scopes = values.scopes === undefined ? undefined : parseScopes(values.scopes, ACCESS_SCOPES);
+  if (expiresAt === null || (forKey ? keyScopes : scopes) === null) {
+    process.stderr.write(`rapport: --expires takes 30d, 12h or an ISO-8601 instant; --scopes takes a comma list of ${scopeNames.join(', ')}\n`);
     return 2;
   }
   const config = loadConfig();
@@ -170,13 +176,12 @@ async function keys(args: string[]): Promise<number> {
       process.stderr.write(`rapport: no workspace "${workspaceId}"\n`);
       return 2;
     }
-    const [action, name] = positionals;
     switch (action) {
       case undefined:
       case 'list': {
         const out: string[] = [`Workspace ${workspaceId}`, 'Write keys:'];
         for (const key of await workspaces.listWriteKeys(workspaceId)) {
-          out.push(`  ${key.id}  ${key.key}  ${key.name}${key.revokedAt === null ? '' : '  (revoked)'}${expiryNote(key.expiresAt)}`);
+          out.push(`  ${key.id}  ${key.key}  [${key.scopes.join(',')}]  ${key.name}${key.revokedAt === null ? '' : '  (revoked)'}${expiryNote(key.expiresAt)}`);
         }
         out.push('Admin tokens (secrets are stored hashed and never shown again):');
         for (const token of await workspaces.listAdminTokens(workspaceId)) {
@@ -186,12 +191,12 @@ async function keys(args: string[]): Promise<number> {
         return 0;
       }
       case 'create-key': {
-        const key = await workspaces.createWriteKey(workspaceId, name ?? 'New source', { expiresAt });
+        const key = await workspaces.createWriteKey(workspaceId, name ?? 'New source', { scopes: keyScopes ?? undefined, expiresAt });
         process.stdout.write(`${key.key}\n`);
         return 0;
       }
       case 'create-token': {
-        const created = await workspaces.createAdminToken(workspaceId, name ?? 'CLI token', 'workspace', { scopes, expiresAt });
+        const created = await workspaces.createAdminToken(workspaceId, name ?? 'CLI token', 'workspace', { scopes: scopes ?? undefined, expiresAt });
         process.stdout.write(`${created.plain}\n`);
         return 0;
       }

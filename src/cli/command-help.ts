@@ -31,6 +31,7 @@ export const commandHelp = {
     args: '[<action>] [options]',
     options: [
       ['--scopes read,write,admin', 'create-token: what the token may do (default all three; read cannot change anything)'],
+      ['--scopes track,identify,import,onsite', 'create-key: what the source may send (default all four, as before scopes)'],
       ['--expires 30d|12h|ISO-8601', 'create-token, create-key: when the credential stops working (default never)'],
       workspace,
     ],
@@ -41,7 +42,7 @@ export const commandHelp = {
       'revoke-key': { args: 'ID', summary: 'revoke a write key by its id', example: 'keys revoke-key src_1a2b3c4d' },
       'revoke-token': { args: 'ID', summary: 'revoke an admin token by its id', example: 'keys revoke-token tok_1a2b3c4d' },
     },
-    examples: ['keys', 'keys create-token "Dashboard"', 'keys create-token "Reporting" --scopes read --expires 90d'],
+    examples: ['keys', 'keys create-token "Dashboard"', 'keys create-token "Reporting" --scopes read --expires 90d', 'keys create-key "Backfill" --scopes import --expires 7d'],
   },
   import: {
     summary: 'bulk import customers, orders, products or events from CSV or NDJSON (optionally .gz)',

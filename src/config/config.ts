@@ -76,6 +76,18 @@ export interface Config {
   secretKeysOld: string[];
   /** Token-bucket rate limits (issue 12), see docs/ingest-limits.md; a rate of 0 turns one off. */
   rateLimits: RateLimits;
+  /** Admission of batch requests under load (issue 12), see docs/ingest-limits.md. */
+  ingestAdmission: IngestAdmission;
+}
+
+/** When heavy tracking requests (batches, imports) are turned away with 429 and Retry-After; 0 turns one off. */
+export interface IngestAdmission {
+  /** Batch requests in flight per client address; `RAPPORT_INGEST_INFLIGHT_IP`. */
+  inFlightPerIp: number;
+  /** Batch requests in flight per write key; `RAPPORT_INGEST_INFLIGHT_KEY`. */
+  inFlightPerWriteKey: number;
+  /** Event-loop delay (ms) past which batches are shed; `RAPPORT_INGEST_SHED_LAG_MS`. */
+  shedLagMs: number;
 }
 
 /** One token bucket: `perSecond` requests refill each second, up to `burst` at once; perSecond 0 = no limit. */
@@ -159,6 +171,9 @@ export const settings = {
   rateIngestKeyBurst: { env: 'RAPPORT_RATE_INGEST_KEY_BURST', type: 'integer', default: 20_000, min: 1, max: 10_000_000, defaultText: '`20000`, or the rate if larger', description: 'Burst of that bucket' },
   rateAdminToken: { env: 'RAPPORT_RATE_ADMIN_TOKEN', type: 'integer', default: 200, min: 0, max: 1_000_000, description: 'Admin API requests per second per admin token; `0` = no limit' },
   rateAdminTokenBurst: { env: 'RAPPORT_RATE_ADMIN_TOKEN_BURST', type: 'integer', default: 2000, min: 1, max: 10_000_000, defaultText: '`2000`, or the rate if larger', description: 'Burst of that bucket' },
+  ingestInFlightIp: { env: 'RAPPORT_INGEST_INFLIGHT_IP', type: 'integer', default: 16, min: 0, max: 100_000, description: 'Batch requests (`/v1/batch`, `/v1/import`, `/v1/b`) in flight at once per client address; more get 429 with Retry-After; `0` = no limit' },
+  ingestInFlightKey: { env: 'RAPPORT_INGEST_INFLIGHT_KEY', type: 'integer', default: 32, min: 0, max: 100_000, description: 'Batch requests in flight at once per write key; `0` = no limit' },
+  ingestShedLagMs: { env: 'RAPPORT_INGEST_SHED_LAG_MS', type: 'integer', default: 50, min: 0, max: 60_000, description: 'Event-loop delay (ms, 90th percentile over the last half second) past which batch requests are refused with 429 and Retry-After while two or more are in flight, until the server catches up, so /healthz and single events stay fast; `0` = never shed' },
   outboxKeep: { env: 'RAPPORT_OUTBOX_KEEP', type: 'integer', default: 1000, min: 1, max: 1_000_000, description: 'Built-in email outbox (no SMTP): messages kept per workspace' },
   outboxDays: { env: 'RAPPORT_OUTBOX_DAYS', type: 'integer', default: 14, min: 1, max: 3650, description: 'Built-in email outbox: days a message is kept' },
   outboundAllow: { env: 'RAPPORT_OUTBOUND_ALLOW', type: 'text', default: undefined, description: 'Comma-separated IP ranges outbound calls (webhooks, push, SMS, segment sync) may reach although private, e.g. `10.0.0.0/8` (docs/outbound.md); the operator\'s choice, never a workspace\'s' },
@@ -315,6 +330,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...channelConfig(env),
     ...outboundConfig(env),
     rateLimits: rateLimitConfig(env),
+    ingestAdmission: {
+      inFlightPerIp: integer(env, settings.ingestInFlightIp),
+      inFlightPerWriteKey: integer(env, settings.ingestInFlightKey),
+      shedLagMs: integer(env, settings.ingestShedLagMs),
+    },
   };
   return { ...config, ...overrides };
 }

@@ -18,6 +18,11 @@ export interface IngestContext {
   ip?: string | undefined;
   /** Browser endpoints: fill `context.ip` from the connection, as Segment does for client-side events. */
   fillIp?: boolean;
+  /**
+   * Why a message of this type may not come through this source (its write key lacks the
+   * scope), or undefined when it may. Such an item is rejected alone; its siblings are stored.
+   */
+  refuseType?: (type: string) => string | undefined;
 }
 
 export interface ItemRejection extends ItemProblem {
@@ -132,8 +137,13 @@ export class IngestService {
         ip: ctx.ip,
         fillIp: ctx.fillIp,
       });
-      if (result.ok) rows.push(result.row);
-      else {
+      const refusal = result.ok ? ctx.refuseType?.(result.row.type) : undefined;
+      if (result.ok && refusal === undefined) rows.push(result.row);
+      else if (result.ok) {
+        const problem: ItemProblem = { code: 'scope_missing', field: single ? 'type' : `batch[${index}].type`, message: refusal ?? '' };
+        rejected.push({ index, ...problem });
+        rejectedRows.push(this.rejectedRow(ctx, problem, item));
+      } else {
         rejected.push({ index, ...result.problem });
         rejectedRows.push(this.rejectedRow(ctx, result.problem, item));
       }
@@ -257,6 +267,9 @@ export class IngestService {
   private rejectedRow(ctx: IngestContext, problem: ItemProblem, item: unknown): RejectedRow {
     let payload: string;
     try {
+      // Serializing a value thousands of levels deep held the loop ~8 ms per item and can
+      // overflow the stack; the reason and field say all that the quarantine needs.
+      if (problem.code === 'value_too_deep') throw new RangeError(problem.code);
       payload = JSON.stringify(item) ?? 'null';
     } catch {
       // Too deep to serialize (the reason it was rejected): keep the reason, not the item.

@@ -27,6 +27,8 @@ export interface ItemProblem {
     | 'invalid_message_id'
     | 'message_too_large'
     | 'batch_too_many'
+    /** The write key lacks the scope of the message's type (ingest-service.ts). */
+    | 'scope_missing'
     | JsonProblem['code'];
   field: string;
   message: string;

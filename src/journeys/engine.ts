@@ -2,6 +2,8 @@ import { Value } from '@sinclair/typebox/value';
 import { DELIVERY_RETRY, deliveryVerdict } from '../channels/outbound/delivery.js';
 import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { maskCredentials } from '../channels/outbound/url.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { openHeaders } from './webhook-secrets.js';
 import type { MessageSender, SendRequest } from '../channels/sender.js';
 import type { JsonObject } from '../ingest/message.js';
 import type { Scheduler, Job, BatchOutcome } from '../scheduler/scheduler.js';
@@ -61,6 +63,8 @@ export interface EngineDeps {
   profiles?: ProfileUpdater;
   /** For webhook nodes: the guarded outbound path; default one with no operator allow list. */
   outbound?: OutboundHttp;
+  /** Opens webhook node headers sealed at rest (the box the journey service seals with). */
+  secrets?: SecretBox;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -313,7 +317,8 @@ export class JourneyEngine {
       }
       case 'webhook': {
         // The journey's own headers first: they may not replace the idempotency key or the type.
-        const result = await this.outbound.request({ url: effect.url, headers: { ...effect.headers, 'content-type': 'application/json', 'idempotency-key': effect.key }, body: JSON.stringify(effect.body) });
+        const headers = this.deps.secrets === undefined ? effect.headers : openHeaders(effect.headers, this.deps.secrets, workspaceId);
+        const result = await this.outbound.request({ url: effect.url, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': effect.key }, body: JSON.stringify(effect.body) });
         const verdict = deliveryVerdict(result);
         // A refused destination or a 4xx other than 408/429 will not get better by retrying: record and move on.
         if (!verdict.ok && verdict.retryable) throw new Error(`webhook ${maskCredentials(effect.url)}: ${verdict.reason}`);

@@ -47,6 +47,7 @@ export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, sender?
     ingest: deps.ingest.ingest,
     identityRules: deps.identity.rules.rulesFor,
     outbound: deps.channels.outbound,
+    secrets: deps.channels.secrets,
     ...(logger === undefined ? {} : { logger }),
   });
   return {

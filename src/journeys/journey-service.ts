@@ -1,3 +1,6 @@
+import { OutboundGuard } from '../channels/outbound/guard.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { maskWebhookNodes, sealWebhookNodes } from './webhook-secrets.js';
 import { normalizeIdentifier } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import type { JsonObject } from '../ingest/message.js';
@@ -58,6 +61,17 @@ export interface JourneyServiceDeps {
   onChange?: () => void;
   /** Templates and coupon pools recipes install when journeys really send; absent when they only record. */
   recipeSupplies?: RecipeSupplies;
+  /** Refuses webhook nodes aimed at private targets when a definition is saved; default no operator allow list. */
+  guard?: OutboundGuard;
+  /** Seals webhook node headers at rest; the engine opens them with the same box to send. */
+  secrets: SecretBox;
+}
+
+/** Each webhook node's URL must be one the outbound path could call (checked again at send). */
+function assertWebhookTargets(definition: JourneyDefinition, guard: OutboundGuard): void {
+  definition.nodes.forEach((node, index) => {
+    if (node.type === 'webhook') guard.assertStorable(node.url, `nodes[${index}].url`);
+  });
 }
 
 /**
@@ -68,9 +82,11 @@ export interface JourneyServiceDeps {
 export class JourneyService {
   private readonly clock: Clock;
   private readonly templates: TemplateCheck;
+  private readonly guard: OutboundGuard;
 
   constructor(private readonly deps: JourneyServiceDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.guard = deps.guard ?? new OutboundGuard();
     this.templates =
       deps.templates ??
       (async (workspaceId, ids) => {
@@ -81,7 +97,7 @@ export class JourneyService {
 
   /** Validates and stores a new journey (a draft, version 1). */
   async create(workspaceId: string, input: unknown, options: { id?: string } = {}): Promise<Journey> {
-    const definition = await parseDefinition(input, workspaceId, this.templates);
+    const definition = sealWebhookNodes(await this.parse(workspaceId, input), this.deps.secrets, workspaceId);
     const now = this.clock.now();
     const id = options.id ?? randomId('jny', 9);
     if ((await repo.findJourney(this.deps.database.db, workspaceId, id)) !== undefined) throw new RapportError('conflict', `journey "${id}" already exists`);
@@ -108,9 +124,11 @@ export class JourneyService {
    * unless `migrate` moves them (see `migrateRuns`).
    */
   async update(workspaceId: string, id: string, input: unknown): Promise<Journey> {
-    const definition = await parseDefinition(input, workspaceId, this.templates);
+    const parsed = await this.parse(workspaceId, input);
     const journey = await this.stored(workspaceId, id);
     if (journey.status === 'archived') throw new RapportError('conflict', `journey "${id}" is archived; create a new one`);
+    // Header values sent back masked keep the stored version's.
+    const definition = sealWebhookNodes(parsed, this.deps.secrets, workspaceId, await this.definitionOf(workspaceId, journey));
     const now = this.clock.now();
     const version = journey.version + 1;
     await this.deps.database.transaction(async (trx) => {
@@ -128,7 +146,7 @@ export class JourneyService {
   /** Validates a definition without storing it; returns the issues (empty when valid). */
   async validate(workspaceId: string, input: unknown): Promise<{ valid: boolean; issues: { field: string; rule: string; message: string }[] }> {
     try {
-      await parseDefinition(input, workspaceId, this.templates);
+      await this.parse(workspaceId, input);
       return { valid: true, issues: [] };
     } catch (error) {
       if (error instanceof RapportError) return { valid: false, issues: error.issues.length > 0 ? error.issues : [{ field: '(root)', rule: 'schema', message: error.message }] };
@@ -136,12 +154,18 @@ export class JourneyService {
     }
   }
 
+  private async parse(workspaceId: string, input: unknown): Promise<JourneyDefinition> {
+    const definition = await parseDefinition(input, workspaceId, this.templates);
+    assertWebhookTargets(definition, this.guard);
+    return definition;
+  }
+
   async get(workspaceId: string, id: string, version?: number): Promise<Journey | undefined> {
     const journey = await repo.findJourney(this.deps.database.db, workspaceId, id);
     if (journey === undefined) return undefined;
     const definition = await this.deps.engine.definition(this.deps.database.db, workspaceId, id, version ?? journey.version);
     if (definition === undefined) return undefined;
-    return { id, name: journey.name, status: journey.status, version: version ?? journey.version, definition, createdAt: new Date(journey.createdAt).toISOString(), updatedAt: new Date(journey.updatedAt).toISOString() };
+    return { id, name: journey.name, status: journey.status, version: version ?? journey.version, definition: maskWebhookNodes(definition), createdAt: new Date(journey.createdAt).toISOString(), updatedAt: new Date(journey.updatedAt).toISOString() };
   }
 
   async list(workspaceId: string): Promise<Journey[]> {

@@ -1,4 +1,5 @@
 import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
+import { SecretBox } from '../shared/secret-box.js';
 import type { MessageSender } from '../channels/sender.js';
 import type { IdentityRules } from '../identity/rules.js';
 import type { IngestService } from '../ingest/ingest-service.js';
@@ -28,6 +29,8 @@ export interface JourneysOptions {
   logger?: { error(details: object, message: string): void };
   /** The guarded outbound path for webhook nodes; default one with no operator allow list. */
   outbound?: OutboundHttp;
+  /** Seals webhook node headers at rest; default a key held in memory only (tests, benchmarks). */
+  secrets?: SecretBox;
 }
 
 /** The journeys module, wired: scheduler handlers, engine, triggers, event consumer and service. */
@@ -48,6 +51,7 @@ export interface Journeys {
  */
 export function createJourneys(options: JourneysOptions): Journeys {
   const clock = options.clock ?? systemClock;
+  const secrets = options.secrets ?? SecretBox.ephemeral();
   const scheduler = options.scheduler ?? new Scheduler({ database: options.database, clock, ...(options.logger === undefined ? {} : { logger: options.logger }) });
   const engine = new JourneyEngine({
     database: options.database,
@@ -55,6 +59,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     sender: options.sender,
     clock,
     ...(options.outbound === undefined ? {} : { outbound: options.outbound }),
+    secrets,
     ...(options.ingest === undefined ? {} : { profiles: new IngestProfileUpdater({ database: options.database, ingest: options.ingest, clock }) }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
@@ -78,6 +83,8 @@ export function createJourneys(options: JourneysOptions): Journeys {
     ...(options.templates === undefined ? {} : { templates: options.templates }),
     ...(options.identityRules === undefined ? {} : { identityRules: options.identityRules }),
     ...(options.recipeSupplies === undefined ? {} : { recipeSupplies: options.recipeSupplies }),
+    ...(options.outbound === undefined ? {} : { guard: options.outbound.guard }),
+    secrets,
     onChange: () => consumer.invalidate(),
   });
   return {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { OutboundGuard, parseAllowList } from '../channels/outbound/guard.js';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChannelShop, type ChannelShop } from '../../test/helpers/channel-shop.js';
@@ -87,7 +88,8 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     if (engine === undefined) throw new Error('segment engine not built');
     segmentEngine = engine;
     const { database } = shop.store;
-    segments = new SegmentService({ database, engine: segmentEngine, clock, secrets: SecretBox.ephemeral() });
+    // The audience destination below is on loopback, which only the operator's list opens.
+    segments = new SegmentService({ database, engine: segmentEngine, clock, secrets: SecretBox.ephemeral(), guard: new OutboundGuard({ allow: parseAllowList(['127.0.0.1/32']) }) });
     backfiller = new SegmentBackfiller({ database, engine: segmentEngine });
     experiments = new ExperimentService({ database, clock, ingest: shop.ingest });
     // Journeys send through the channels, as in the server (the scheduler is driven by hand).

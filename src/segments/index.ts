@@ -30,7 +30,7 @@ export function segmentsModule(kernel: Kernel, deps: { identity: IdentityModule;
   const engine = segmentEngineOf({ database, clock, logger });
   const backfiller = new SegmentBackfiller({ database, engine, ...(logger === undefined ? {} : { logger }) });
   const webhooks = new WebhookDeliverer({ database, clock, secrets, outbound, ...(logger === undefined ? {} : { logger }) });
-  const segments = new SegmentService({ database, engine, clock, onBackfillNeeded: () => backfiller.wake(), identityRules: deps.identity.rules.rulesFor, secrets });
+  const segments = new SegmentService({ database, engine, clock, onBackfillNeeded: () => backfiller.wake(), identityRules: deps.identity.rules.rulesFor, secrets, guard: outbound.guard });
   engine.onTransitions(() => webhooks.wake());
   deps.profiles.scores.subscribe(async (workspaceId, changes) => {
     await engine.reevaluateScores(workspaceId, changes);

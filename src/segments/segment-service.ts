@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { OutboundGuard } from '../channels/outbound/guard.js';
 import { operatorOnly } from '../channels/outbound/operator-only.js';
 import { generateWebhookSecret } from '../channels/standard-webhooks.js';
 import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
@@ -84,6 +85,8 @@ export interface SegmentServiceDeps {
   identityRules?: (workspaceId: string) => IdentityRules;
   /** Seals destination secrets at rest (the same box the webhook deliverer opens with). */
   secrets: SecretBox;
+  /** Refuses private destinations when they are set; default no operator allow list. */
+  guard?: OutboundGuard;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -197,6 +200,7 @@ export class SegmentService {
     if (destination === null || destination === undefined) return { text: null };
     if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('invalid_request', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
     if (destination.allowPrivate === true) throw operatorOnly('destination.allowPrivate');
+    (this.#deps.guard ?? new OutboundGuard()).assertStorable(destination.url, 'destination.url');
     const secret = destination.secret ?? generateWebhookSecret();
     return { text: sealDestination(this.#deps.secrets, workspaceId, { url: destination.url, secret }), secret };
   }

@@ -48,7 +48,7 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     const clock = manualClock(T0);
     const engine = new SegmentEngine({ database: store.database, clock });
     const secrets = SecretBox.ephemeral();
-    const service = new SegmentService({ database: store.database, engine, clock, secrets });
+    const service = new SegmentService({ database: store.database, engine, clock, secrets, guard: new OutboundHttp({ allow: ['127.0.0.1/32'] }).guard });
     await store.database.db
       .insertInto('profiles')
       .values({ workspace_id: ws, id: 'prf_a', merged_into: null, created_at: T0, updated_at: T0, state: JSON.stringify({ ids: {}, state: { v: 1, traits: { email: { v: 'a@example.com', t: T0 } }, consent: {}, categoryPreferences: {}, firstSeen: null, lastSeen: null, events: 0, pageViews: 0, screenViews: 0, sessions: 0, activeAt: null, orders: 0, revenue: 0, firstOrderAt: null, lastOrderAt: null, refunds: 0, refundAmount: 0, cancellations: 0, cart: null, viewed: [], categories: {}, engagement: {}, devices: {}, firstTouch: null, lastTouch: null } }) })

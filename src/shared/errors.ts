@@ -16,6 +16,8 @@ export const errorCodes = {
   unsupported_encoding: { status: 415, message: 'Unsupported Content-Encoding' },
   rate_limited: { status: 429, message: 'Too many requests, retry after the time in Retry-After' },
   too_busy: { status: 429, message: 'Too many heavy requests for this workspace; retry after Retry-After seconds' },
+  // Load shedding: a 429, not a 5xx, since a 5xx means the store is down (issue 12).
+  overloaded: { status: 429, message: 'The server is busy; retry after Retry-After seconds' },
   unavailable: { status: 503, message: 'Temporarily unavailable, retry later' },
   internal: { status: 500, message: 'Internal error' },
   // A template that renders past its limits (time, output size, memory) or fails while

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { toValue, type Emitter, type Liquid } from 'liquidjs';
+import { nextTurn } from '../shared/yield-slices.js';
 
 /** How much one message's render may take. */
 export interface RenderLimits {
@@ -27,30 +28,6 @@ export class RenderLimitError extends Error {
   ) {
     super(message);
   }
-}
-
-/*
- * Renders waiting for their next slice, served one per macrotask turn: were each to schedule
- * its own setImmediate, every waiting render would run its slice in the same turn and the
- * loop would be held for all of them together before it polls for I/O again.
- */
-const waiting: (() => void)[] = [];
-let pumping = false;
-
-function pump(): void {
-  waiting.shift()?.();
-  if (waiting.length > 0) setImmediate(pump);
-  else pumping = false;
-}
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => {
-    waiting.push(resolve);
-    if (!pumping) {
-      pumping = true;
-      setImmediate(pump);
-    }
-  });
 }
 
 /**
@@ -85,7 +62,8 @@ export class RenderMeter {
   }
 
   private pause(): Promise<void> {
-    return turn().then(() => {
+    // One slice per macrotask turn, shared with every other sliced work (yield-slices.ts).
+    return nextTurn().then(() => {
       this.sliceStart = performance.now();
     });
   }

@@ -5,11 +5,11 @@ import { randomId, sha256Hex } from '../shared/ids.js';
 import { AuditLog } from './audit-log.js';
 import type { Database } from '../storage/database.js';
 import * as repo from './store/workspaces.js';
-import { ACCESS_SCOPES } from './store/workspaces.js';
-import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey } from './store/workspaces.js';
+import { ACCESS_SCOPES, WRITE_KEY_SCOPES } from './store/workspaces.js';
+import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey, WriteKeyScope } from './store/workspaces.js';
 
-export type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey };
-export { ACCESS_SCOPES } from './store/workspaces.js';
+export type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey, WriteKeyScope };
+export { ACCESS_SCOPES, WRITE_KEY_SCOPES } from './store/workspaces.js';
 
 export const DEFAULT_WORKSPACE = 'default';
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -50,6 +50,30 @@ function unexpired<T extends { id: string; expiresAt: number | null }>(credentia
   return credential;
 }
 
+/** Limits of a new write key; omitted fields mean every write-key scope and no expiry. */
+export interface WriteKeyLimits {
+  scopes?: WriteKeyScope[] | undefined;
+  expiresAt?: number | undefined;
+}
+
+/** Why `key` may not do what `scope` allows, or undefined when it may. */
+export function missingWriteKeyScope(key: WriteKey, scope: WriteKeyScope): string | undefined {
+  return key.scopes.includes(scope) ? undefined : `this write key (${key.id}) lacks the "${scope}" scope; it has ${key.scopes.join(', ')}`;
+}
+
+/**
+ * Throws `forbidden` (403) naming the scope when `key` lacks it. Every route that takes a write
+ * key calls this with the scope it needs, after `authenticateWriteKey`.
+ * @example requireWriteKeyScope(source, 'onsite');
+ */
+export function requireWriteKeyScope(key: WriteKey, scope: WriteKeyScope): void {
+  const missing = missingWriteKeyScope(key, scope);
+  if (missing === undefined) return;
+  throw new RapportError('forbidden', `${missing}; create a key with the scope or use another source's key`, [
+    { field: 'scopes', rule: 'required', message: `needs "${scope}"` },
+  ]);
+}
+
 export interface CreatedToken {
   token: AdminToken;
   /** Shown once; only its SHA-256 is stored. */
@@ -81,7 +105,7 @@ export class WorkspaceService {
     let adminToken: string | undefined;
     if (options.writeKey !== undefined) {
       if ((await repo.findWriteKey(db, options.writeKey)) === undefined) {
-        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null, expiresAt: null });
+        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null, expiresAt: null, scopes: [...WRITE_KEY_SCOPES] });
       }
       writeKey = options.writeKey;
     } else if (created) {
@@ -121,10 +145,16 @@ export class WorkspaceService {
     return repo.listWorkspaces(this.deps.database.db);
   }
 
-  async createWriteKey(workspaceId: string, name: string, limits: Pick<CredentialLimits, 'expiresAt'> = {}): Promise<WriteKey> {
+  async createWriteKey(workspaceId: string, name: string, limits: WriteKeyLimits = {}): Promise<WriteKey> {
     const now = this.deps.clock.now();
     const expiresAt = this.#expiry(limits.expiresAt, now);
-    const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: now, revokedAt: null, expiresAt };
+    const scopes = limits.scopes === undefined ? [...WRITE_KEY_SCOPES] : WRITE_KEY_SCOPES.filter((known) => limits.scopes?.includes(known));
+    if (scopes.length === 0 || (limits.scopes !== undefined && limits.scopes.some((scope) => !WRITE_KEY_SCOPES.includes(scope)))) {
+      throw new RapportError('invalid_request', `scopes must name at least one of ${WRITE_KEY_SCOPES.join(', ')}, and nothing else`, [
+        { field: 'scopes', rule: 'enum', message: `name ${WRITE_KEY_SCOPES.join(', ')}` },
+      ]);
+    }
+    const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: now, revokedAt: null, expiresAt, scopes };
     await repo.insertWriteKey(this.deps.database.db, key);
     return key;
   }

@@ -36,6 +36,9 @@ export async function startTestRapport(
     RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY,
     RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
     RAPPORT_LOG_LEVEL: 'silent',
+    // Load shedding follows the event loop's delay, so on a loaded CI machine it would turn
+    // batches of tests about other things into 429s; admission.test.ts turns it on.
+    RAPPORT_INGEST_SHED_LAG_MS: '0',
     ...extraEnv,
   };
   if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
@@ -131,6 +134,8 @@ export async function spawnServer(options: { dataDir: string; port: number; env?
       RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY,
       RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       RAPPORT_LOG_LEVEL: 'warn',
+      // As in startTestRapport: shedding by event-loop delay is not what these tests are about.
+      RAPPORT_INGEST_SHED_LAG_MS: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

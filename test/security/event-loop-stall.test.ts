@@ -79,8 +79,9 @@ describe.each(dialects)('event loop under the worst analysis requests (%s)', (di
   it('keeps the longest event-loop block bounded while analyses run concurrently', async () => {
     const range = { from: '2025-01-01T00:00:00Z', to: '2025-12-31T00:00:00Z' };
     const steps = [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed' }];
+    const rfmRequest = { method: 'POST' as const, url: '/api/v1/analytics/rfm', payload: { write: true, limit: 100000, compareTo: '2025-06-01T00:00:00Z' } };
     const worst = [
-      { method: 'POST' as const, url: '/api/v1/analytics/rfm', payload: { write: true, limit: 100000, compareTo: '2025-06-01T00:00:00Z' } },
+      rfmRequest,
       { method: 'POST' as const, url: '/api/v1/analytics/funnels/dropped', payload: { steps, step: 2, limit: 100000, saveAs: 'dropped_cart', ...range } },
       { method: 'POST' as const, url: '/api/v1/analytics/funnels', payload: { steps, breakdown: 'source', ...range } },
       { method: 'POST' as const, url: '/api/v1/analytics/cohorts', payload: {} },
@@ -98,8 +99,14 @@ describe.each(dialects)('event loop under the worst analysis requests (%s)', (di
     }
     // Fourteen at once in one workspace: two run, eight wait, the rest are told when to retry.
     expect(responses.filter((response) => response.statusCode === 429).length).toBeGreaterThan(0);
-    const rfm = responses[0];
-    expect(rfm?.json().customers).toBe(PROFILES / 3);
+    // Which requests got a slot depends on arrival order (GETs have no body to parse and come
+    // first), so the RFM answer may be a 429: every RFM that ran must be right, and one asked
+    // alone after the burst, when the workspace has free slots, must run.
+    const rfmRuns = [responses[0], responses[worst.length]].filter((response) => response?.statusCode === 200);
+    for (const response of rfmRuns) expect(response?.json().customers).toBe(PROFILES / 3);
+    const alone = await rapport.app.inject({ ...rfmRequest, headers: admin });
+    expect(alone.statusCode, alone.body).toBe(200);
+    expect(alone.json().customers).toBe(PROFILES / 3);
     console.info(`${dialect}: longest event-loop block ${maxBlockMs.toFixed(1)} ms over ${responses.length} concurrent analyses`);
     expect(maxBlockMs).toBeLessThan(CONCURRENT_MAX_BLOCK_MS);
   }, 120_000);

@@ -44,7 +44,7 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     return rapport;
   }
 
-  async function call<T = Record<string, unknown>>(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ status: number; body: T }> {
+  async function call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ status: number; body: T }> {
     if (rapport === undefined) throw new Error('not started');
     const response = await rapport.app.inject({ method, url, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
     return { status: response.statusCode, body: (response.body === '' ? {} : JSON.parse(response.body)) as T };
@@ -97,6 +97,37 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     const stored = await storedSecrets();
     expect(stored).not.toMatch(/hunter2|whsec_/);
     expect(stored).toContain(`rsec1.${new SecretBox(parseSecretKey(keyA)).keyId}.`);
+  });
+
+  it('seals journey webhook node headers and URL credentials, shows them masked, and keeps them through a masked round trip', async () => {
+    const app = await start({ RAPPORT_SECRET_KEY: keyA });
+    expect((await call('POST', '/v1/identify', { userId: 'jo', traits: { email: 'jo@example.com' } }, { authorization: basicAuth(WRITE_KEY) })).status).toBe(200);
+    await app.processor.drain();
+    const profileId = (await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=jo')).body.id;
+    const definition = (headers: Record<string, string>, url: string) => ({
+      name: 'hooked',
+      trigger: { type: 'api' },
+      start: 'hook',
+      nodes: [{ id: 'hook', type: 'webhook', url, headers, next: 'end' }, { id: 'end', type: 'exit' }],
+    });
+    type Shown = { id: string; definition: { nodes: { url?: string; headers?: Record<string, string> }[] } };
+    const created = await call<Shown>('POST', '/api/v1/journeys', definition({ 'X-Api-Key': 'sk_live_topsecret' }, `http://shop:hunter2@127.0.0.1:${port}/journey`));
+    expect(created.status).toBe(201);
+    expect(created.body.definition.nodes[0]).toMatchObject({ url: `http://127.0.0.1:${port}/journey`, headers: { 'X-Api-Key': '********', authorization: '********' } });
+    const basic = Buffer.from('shop:hunter2').toString('base64');
+    const storedVersions = async () => JSON.stringify(await app.database.db.selectFrom('journey_versions').select('definition').execute());
+    expect(await storedVersions()).not.toMatch(new RegExp(`hunter2|sk_live_topsecret|${basic}`));
+    expect(await storedVersions()).toContain(`rsec1.${new SecretBox(parseSecretKey(keyA)).keyId}.`);
+
+    // Saved back as read (masked), plus a new header: the stored secrets stay, the new one is sealed.
+    const shownNode = created.body.definition.nodes[0];
+    const updated = await call<Shown>('PUT', `/api/v1/journeys/${created.body.id}`, definition({ ...shownNode?.headers, 'X-Trace': 'trace-1' }, shownNode?.url ?? ''));
+    expect(updated.status).toBe(200);
+    expect(await storedVersions()).not.toMatch(/trace-1/);
+    expect((await call('POST', `/api/v1/journeys/${created.body.id}/activate`)).status).toBe(200);
+    expect((await call('POST', `/api/v1/journeys/${created.body.id}/enter`, { profileId })).status).toBe(200);
+    const hit = await waitFor('the journey webhook', () => seen.find((request) => request.url === '/journey'), 20_000);
+    expect(hit.headers).toMatchObject({ 'x-api-key': 'sk_live_topsecret', authorization: `Basic ${basic}`, 'x-trace': 'trace-1' });
   });
 
   it('keeps plaintext rows from before sealing working, seals them at start, and survives a key rotation', async () => {

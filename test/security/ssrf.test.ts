@@ -154,36 +154,39 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
     expect(segment.body.error.issues[0]?.field).toBe('destination.allowPrivate');
   });
 
-  it('channel webhooks: every address form is refused', async () => {
-    const templateId = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'hook', channel: 'webhook', source: { default: { body: '{"a":1}' } } })).body.id;
+  // Literal addresses and localhost names are refused where a destination is created (400
+  // naming the field); names are resolved and checked at every send (outbound-http.test.ts).
+  const refusedAtCreation = /only the server operator can allow|is a loopback name/;
+
+  it('channel webhooks: every address form is refused when the destination is added', async () => {
     for (const [label, url] of forms(target.port)) {
-      const destination = await call<{ id: string }>('POST', '/api/v1/channels/webhooks', { url });
-      expect(destination.status, label).toBe(201);
-      const sent = await call<{ status: string; reason: string }>('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: `wh-${label}`, data: { destinationId: destination.body.id } });
-      expect(sent.body, label).toMatchObject({ status: 'failed', reason: expect.stringMatching(refusal) });
+      const destination = await call<{ error: { message: string; issues: { field: string }[] } }>('POST', '/api/v1/channels/webhooks', { url });
+      expect(destination.status, label).toBe(400);
+      expect(destination.body.error.issues[0]?.field, label).toBe('url');
+      expect(destination.body.error.message, label).toMatch(refusedAtCreation);
+    }
+    expect((await call<{ destinations: unknown[] }>('GET', '/api/v1/channels/webhooks')).body.destinations).toEqual([]);
+    expect(target.hits).toEqual([]);
+  });
+
+  it('segment destinations: every address form is refused when the destination is set', async () => {
+    for (const [label, url] of forms(target.port)) {
+      const list = await call<{ error: { message: string; issues: { field: string }[] } }>('POST', '/api/v1/segments/static', { name: `list ${label}`, destination: { url } });
+      expect(list.status, label).toBe(400);
+      expect(list.body.error.issues[0]?.field, label).toBe('destination.url');
+      expect(list.body.error.message, label).toMatch(refusedAtCreation);
     }
     expect(target.hits).toEqual([]);
   });
 
-  it('segment destinations: every address form is refused', async () => {
-    const ids: string[] = [];
+  it('journey webhook nodes: every address form is refused when the journey is saved or validated', async () => {
     for (const [label, url] of forms(target.port)) {
-      const list = await call<{ id: string }>('POST', '/api/v1/segments/static', { name: `list ${label}`, destination: { url } });
-      expect(list.status, label).toBe(201);
-      expect((await call('POST', `/api/v1/segments/${list.body.id}/members`, `profile_id\n${profileId}\n`)).status, label).toBe(200);
-      ids.push(list.body.id);
+      const definition = { name: `hook ${label}`, trigger: { type: 'api' }, start: 'hook', nodes: [{ id: 'hook', type: 'webhook', url, next: 'end' }, { id: 'end', type: 'exit' }] };
+      const created = await call<{ error: { message: string; issues: { field: string }[] } }>('POST', '/api/v1/journeys', definition);
+      expect(created.status, label).toBe(400);
+      expect(created.body.error.issues[0]?.field, label).toBe('nodes[0].url');
+      expect(created.body.error.message, label).toMatch(refusedAtCreation);
     }
-    const errors = await deliveryErrors(rapport, ids);
-    for (const id of ids) expect(errors.get(id), id).toMatch(refusal);
-    expect(target.hits).toEqual([]);
-  });
-
-  it('journey webhook nodes: every address form is refused, recorded and not retried', async () => {
-    const cases = forms(target.port);
-    const journeyId = await journeyThrough(call, cases.map(([, url]) => url), profileId);
-    const steps = await webhookSteps(rapport, journeyId, cases.length);
-    expect(steps).toHaveLength(cases.length);
-    for (const step of steps) expect(step.outcome, step.nodeId).toMatchObject({ status: 'failed', detail: { reason: expect.stringMatching(refusal) } });
     expect(target.hits).toEqual([]);
   });
 
@@ -240,9 +243,17 @@ describe.each(dialects)('SSRF: the operator allow list opens a range, redirects 
     const list = await call<{ id: string }>('POST', '/api/v1/segments/static', { name: 'synced', destination: { url: `${allowed}/segment` } });
     await call('POST', `/api/v1/segments/${list.body.id}/members`, `profile_id\n${profileId}\n`);
     expect((await deliveryErrors(rapport, [list.body.id])).get(list.body.id)).toBe('delivered');
-    const journeyId = await journeyThrough(call, [`${allowed}/journey`, `http://127.0.0.2:${outside.port}/journey`], profileId);
-    const steps = await webhookSteps(rapport, journeyId, 2);
-    expect(steps.map((step) => step.outcome.status)).toEqual(['sent', 'failed']);
+    const journeyId = await journeyThrough(call, [`${allowed}/journey`], profileId);
+    const steps = await webhookSteps(rapport, journeyId, 1);
+    expect(steps.map((step) => step.outcome.status)).toEqual(['sent']);
+    // Loopback outside the allowed 127.0.0.1/32 is refused where it is saved.
+    const beyond = `http://127.0.0.2:${outside.port}/x`;
+    expect((await call('POST', '/api/v1/channels/webhooks', { url: beyond })).status).toBe(400);
+    expect((await call('POST', '/api/v1/segments/static', { name: 'beyond', destination: { url: beyond } })).status).toBe(400);
+    const outsideJourney = { name: 'beyond', trigger: { type: 'api' }, start: 'hook', nodes: [{ id: 'hook', type: 'webhook', url: beyond, next: 'end' }, { id: 'end', type: 'exit' }] };
+    expect((await call('POST', '/api/v1/journeys', outsideJourney)).status).toBe(400);
+    // localhost is loopback: allowed by the same range.
+    expect((await call('POST', '/api/v1/channels/webhooks', { url: `http://localhost:${peer.port}/x` })).status).toBe(201);
     await rapport.messaging.channels.registerPushSubscription('default', profileId, { endpoint: `${allowed}/push`, p256dh: P256DH, auth: AUTH });
     await rapport.messaging.consent.record('default', profileId, { channel: 'push', status: 'subscribed', source: 'test' });
     const pushTemplate = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'push', channel: 'push', source: { default: { title: 'Hi', body: 'x' } } })).body.id;

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertTemplate } from '../../src/templates/store/templates.js';
 import { dialects, tempDir } from '../helpers/databases.js';
+import { loopBlocks } from '../helpers/loop-blocks.js';
 import { ADMIN_TOKEN, WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../helpers/server.js';
 
 /*
@@ -55,7 +56,8 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
     fs.mkdirSync(path.join(dir, 'data'));
     for (const file of ['.env', 'data/link-secret', 'data/vapid.json', 'data/rapport.db']) fs.writeFileSync(path.join(dir, file), `${CANARY} ${file} PRIVATE KEY`);
     process.chdir(dir);
-    server = await startTestRapport(dialect);
+    // No replica sync in the background: the event-loop test measures the process's CPU.
+    server = await startTestRapport(dialect, { RAPPORT_ANALYTICS_SYNC_MS: '0' });
     const created = await call('POST', '/api/v1/workspaces', { id: 'shop-b', name: 'Shop B' });
     expect(created.status).toBe(201);
     const adminToken = created.body.adminToken;
@@ -226,23 +228,27 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       })();
-      const result = await work();
+      const { result, cpuMs } = await loopBlocks(work);
       running = false;
       await probe;
       delay.disable();
-      return { result, health, maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
+      return { result, health, cpuMs, maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
     };
     const idle = await measure(() => new Promise<void>((resolve) => setTimeout(resolve, 1500)));
     const busy = await measure(() => Promise.all([preview('default', id), preview('default', id), preview('default', id), preview('default', id)]));
     for (const reply of busy.result) expect(errorOf(reply).code).toBe('template_render_limit');
     console.info(
-      `template-sandbox (${dialect}): event-loop delay during 4 worst-case previews: max ${busy.maxMs.toFixed(1)} ms, p99 ${busy.p99Ms.toFixed(1)} ms, /healthz answered ${busy.health} times; ` +
-        `same probe with nothing rendering: max ${idle.maxMs.toFixed(1)} ms, p99 ${idle.p99Ms.toFixed(1)} ms`,
+      `template-sandbox (${dialect}): event-loop delay during 4 worst-case previews: max ${busy.maxMs.toFixed(1)} ms, p99 ${busy.p99Ms.toFixed(1)} ms, ` +
+        `longest stretch ${busy.cpuMs.toFixed(1)} ms of CPU, /healthz answered ${busy.health} times; ` +
+        `same probe with nothing rendering: max ${idle.maxMs.toFixed(1)} ms, p99 ${idle.p99Ms.toFixed(1)} ms, ${idle.cpuMs.toFixed(1)} ms of CPU`,
     );
     // Before slicing, each preview held the loop for its whole render limit (1 s and more; 4,266 ms
-    // measured for the four). Sliced, the longest block stays far below one render limit even with
-    // the other test fork and PostgreSQL on the same two cores (53-476 ms seen under load 25).
-    expect(busy.maxMs).toBeLessThan(900);
+    // measured for the four). The bound is on CPU time, which a loaded machine does not stretch
+    // (wall-clock maxima of 53-476 ms were seen under load 25 with slicing working): sliced, the
+    // longest stretch is a 5 ms slice or a GC pause; a render that stopped yielding spends its
+    // render limit (1 s) in one stretch.
+    expect(busy.cpuMs).toBeLessThan(250);
+    // /healthz kept answering while the renders ran (unsliced: only between previews).
     expect(busy.health).toBeGreaterThan(10);
   });
 });

@@ -1,5 +1,10 @@
 import { lookup } from 'node:dns/promises';
+import { RapportError } from '../../shared/errors.js';
 import { allowedBy, blockedReason, formatIp, parseIp, parseRange, type IpAddress, type IpRange } from '../../shared/ip-address.js';
+
+/** `localhost` and every `*.localhost` name resolve to loopback wherever they are looked up (RFC 6761). */
+const LOOPBACK_NAMES = /^(?:.+\.)?localhost$/;
+const LOOPBACK: IpAddress = { family: 4, bytes: Uint8Array.from([127, 0, 0, 1]) };
 
 /** Resolves a host name to every address it has (tests inject one; default the system resolver). */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -50,6 +55,38 @@ export class OutboundGuard {
     if (allowedBy(address, this.#allow)) return undefined;
     const reason = blockedReason(address);
     return reason === undefined ? undefined : `destination ${formatIp(address)} is a ${reason} address; only the server operator can allow it (RAPPORT_OUTBOUND_ALLOW)`;
+  }
+
+  /**
+   * Why `text` may not be stored as a destination, judged from the URL alone: not http(s), or a
+   * literal address (any IPv4 spelling, IPv6, IPv4-mapped IPv6) or a localhost name the operator
+   * has not allowed. Names are checked again, resolved, at every send (`check`).
+   */
+  literalRefusal(text: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return 'not a valid URL (IPv6 zones and malformed hosts are refused)';
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `only http and https URLs are called, not ${url.protocol}`;
+    const host = url.hostname.toLowerCase().replace(/\.$/, '');
+    if (LOOPBACK_NAMES.test(host)) {
+      return this.refusal(LOOPBACK) === undefined ? undefined : `${host} is a loopback name; only the server operator can allow loopback (RAPPORT_OUTBOUND_ALLOW)`;
+    }
+    const literal = parseIp(url.hostname);
+    return literal === undefined ? undefined : this.refusal(literal);
+  }
+
+  /**
+   * Throws `invalid_request` (400) naming `field` when `literalRefusal` refuses the URL: where a
+   * destination is created, so a private target is refused then and not only at the first send.
+   * @example guard.assertStorable(body.url, 'url');
+   */
+  assertStorable(text: string, field: string): void {
+    const refused = this.literalRefusal(text);
+    if (refused === undefined) return;
+    throw new RapportError('invalid_request', `${field}: ${refused}`, [{ field, rule: 'destination', message: refused }]);
   }
 
   /** Parses the URL, resolves its host and checks every address. */

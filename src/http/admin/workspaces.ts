@@ -6,6 +6,8 @@ import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import { authOf } from './auth.js';
 
 const AccessScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
+const WriteKeyScopeSchema = Type.Union([Type.Literal('track'), Type.Literal('identify'), Type.Literal('import'), Type.Literal('onsite')]);
+const WRITE_KEY_SCOPES_TEXT = 'track: track, page, screen; identify: identify, alias, group; import: /v1/import (any type); onsite: the browser on-site endpoints (recommendations, experiments, web push, inbox)';
 
 export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer() }, { $id: 'Workspace' });
 export type Workspace = Static<typeof Workspace>;
@@ -18,6 +20,7 @@ export const WriteKey = Type.Object(
     createdAt: Type.Integer(),
     revokedAt: Type.Union([Type.Integer(), Type.Null()]),
     expiresAt: Type.Union([Type.Integer(), Type.Null()], { description: 'After this instant (ms) the key is refused; null: never' }),
+    scopes: Type.Array(WriteKeyScopeSchema, { description: WRITE_KEY_SCOPES_TEXT }),
   },
   { $id: 'WriteKey' },
 );
@@ -37,7 +40,14 @@ export const AdminToken = Type.Object(
 );
 
 const ExpiresAt = Type.Optional(Type.String({ format: 'date-time', description: 'When the credential stops working (ISO-8601); omit for never' }));
-const WriteKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), expiresAt: ExpiresAt }, { additionalProperties: false });
+const WriteKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    scopes: Type.Optional(Type.Array(WriteKeyScopeSchema, { minItems: 1, uniqueItems: true, description: `Default: every scope (what a write key could always do). ${WRITE_KEY_SCOPES_TEXT}` })),
+    expiresAt: ExpiresAt,
+  },
+  { additionalProperties: false },
+);
 const AdminTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -85,8 +95,13 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     writeKeys: await workspaces.listWriteKeys(authOf(request).workspaceId),
   }));
 
-  app.post('/write-keys', { schema: { tags: ['keys'], summary: 'Create a write key for a new source, optionally expiring', body: WriteKeyBody, response: { 201: WriteKey } } }, async (request, reply) =>
-    reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, request.body.name, { expiresAt: instant(request.body.expiresAt) })),
+  app.post(
+    '/write-keys',
+    { schema: { tags: ['keys'], summary: 'Create a write key for a new source, optionally limited to scopes and expiring', body: WriteKeyBody, response: { 201: WriteKey } } },
+    async (request, reply) => {
+      const { name, scopes, expiresAt } = request.body;
+      return reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, name, { scopes, expiresAt: instant(expiresAt) }));
+    },
   );
 
   app.delete('/write-keys/:id', { schema: { tags: ['keys'], summary: 'Revoke a write key', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RateLimits } from '../../config/config.js';
+import type { IngestAdmission, RateLimits } from '../../config/config.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import { isJsonObject, type MessageType } from '../../ingest/message.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
-import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, missingWriteKeyScope, requireWriteKeyScope, type WorkspaceService, type WriteKey, type WriteKeyScope } from '../../workspaces/workspace-service.js';
 import { RateLimiter } from '../rate-limit.js';
+import { BatchAdmission } from './admission.js';
 
 /** Segment's limits: 32 KB for a single call, 500 KB for a batch. */
 export const SINGLE_LIMIT = 32 * 1024;
@@ -26,11 +27,17 @@ const singlePaths: Array<[string, MessageType, boolean]> = [
   ['g', 'group', true],
   ['a', 'alias', true],
 ];
-const batchPaths: Array<[string, boolean]> = [
-  ['batch', false],
-  ['import', false],
-  ['b', true],
+/** Path, browser, and the scope the whole request needs (undefined: each item needs its type's). */
+const batchPaths: Array<[string, boolean, WriteKeyScope | undefined]> = [
+  ['batch', false, undefined],
+  ['import', false, 'import'],
+  ['b', true, undefined],
 ];
+
+/** The write-key scope a message type needs. */
+export function scopeOfType(type: string): WriteKeyScope {
+  return type === 'identify' || type === 'alias' || type === 'group' ? 'identify' : 'track';
+}
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Content-Encoding, X-Retry-Count';
 
@@ -39,6 +46,7 @@ export interface IngestRouteDeps {
   workspaces: WorkspaceService;
   clock: Clock;
   rateLimits: RateLimits;
+  ingestAdmission: IngestAdmission;
 }
 
 /** The write key from Basic auth (with or without the colon) or from the body's `writeKey`. */
@@ -66,10 +74,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   const now = () => deps.clock.now();
   const perIp = new RateLimiter('ingest per IP', deps.rateLimits.ingestPerIp, now);
   const perWriteKey = new RateLimiter('ingest per write key', deps.rateLimits.ingestPerWriteKey, now);
+  const admission = new BatchAdmission(deps.ingestAdmission);
+  admission.register(app);
   app.addHook('onRequest', async (request, reply) => {
     corsHeaders(request, reply);
     // Before the body is read: a limited client costs no decompression, parsing or lookup.
     perIp.enforce(request.ip, reply);
+    admission.admit(request, reply);
   });
 
   app.options('/v1/*', async (request, reply) => {
@@ -96,11 +107,16 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     return source;
   }
 
-  async function accept(request: FastifyRequest, reply: FastifyReply, pathType: MessageType | undefined, browser: boolean) {
+  async function accept(request: FastifyRequest, reply: FastifyReply, pathType: MessageType | undefined, browser: boolean, requestScope?: WriteKeyScope) {
     const receivedAt = deps.clock.now();
     const body = request.body;
     if (!isJsonObject(body)) throw new RapportError('invalid_request', 'the body must be one JSON object');
     const source = await authenticate(request, reply, body);
+    // A single call or an import needs one scope for the whole request (403); a batch's items
+    // each need their type's, and an item the key may not send is rejected alone.
+    const needed = requestScope ?? (pathType === undefined ? undefined : scopeOfType(pathType));
+    if (needed !== undefined) requireWriteKeyScope(source, needed);
+    const refuseType = needed !== undefined ? undefined : (type: string) => missingWriteKeyScope(source, scopeOfType(type));
     let items: unknown[];
     if (pathType === undefined) {
       if (!Array.isArray(body.batch)) {
@@ -112,10 +128,12 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     } else {
       items = [body];
     }
+    // Batches count against their write key while they are validated and stored.
+    const release = pathType === undefined ? admission.perWriteKey.acquire(source.id, reply) : undefined;
     let outcome;
     try {
       outcome = await deps.ingest.ingest(
-        { workspaceId: source.workspaceId, sourceId: source.id, receivedAt, ip: request.ip, fillIp: browser },
+        { workspaceId: source.workspaceId, sourceId: source.id, receivedAt, ip: request.ip, fillIp: browser, refuseType },
         pathType === undefined ? { items, sentAt: body.sentAt, context: body.context, integrations: body.integrations } : { items, pathType },
       );
     } catch (error) {
@@ -123,6 +141,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       // retries with the same messageIds and dedupe keeps the retry exact.
       request.log.error({ err: error }, 'ingest append failed');
       throw new RapportError('unavailable', 'the event store is unavailable; retry with the same messageIds');
+    } finally {
+      release?.();
     }
     return reply.send({
       success: true,
@@ -137,9 +157,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       accept(request, reply, type, browser),
     );
   }
-  for (const [path, browser] of batchPaths) {
-    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) =>
-      accept(request, reply, undefined, browser),
+  for (const [path, browser, scope] of batchPaths) {
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large', heavyIngest: true } }, (request, reply) =>
+      accept(request, reply, undefined, browser, scope),
     );
   }
 

@@ -8,7 +8,7 @@ import type { PreferenceAction } from '../../privacy/preferences-service.js';
 import { renderMessagePage } from '../../privacy/preferences-page.js';
 import type { ProfileService } from '../../profiles/profile-service.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { ownValue, setOwn } from '../../shared/own.js';
 
@@ -100,6 +100,7 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or writeKey');
     const source = await deps.workspaces.authenticateWriteKey(key);
     if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+    requireWriteKeyScope(source, 'onsite');
     return source;
   }
 

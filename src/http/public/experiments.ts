@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { AssignmentSchema } from '../admin/experiments.js';
 
@@ -48,6 +48,7 @@ export async function publicExperimentRoutes(scope: FastifyInstance, deps: Publi
       if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or "writeKey" in the body');
       const source = await deps.workspaces.authenticateWriteKey(key);
       if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+      requireWriteKeyScope(source, 'onsite');
       if (userId === undefined && anonymousId === undefined) throw new RapportError('invalid_request', 'name the visitor with userId or anonymousId (the SDK sends its anonymousId)');
       const assignments = await deps.experiments.assign(source.workspaceId, { userId, anonymousId, experiments, expose: expose ?? true, sourceId: source.id });
       return { assignments };

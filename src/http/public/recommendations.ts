@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
 import { StrategyName } from '../../recommendations/rules.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { RecommendationResultSchema } from '../admin/recommendations.js';
 
@@ -48,6 +48,7 @@ export async function publicRecommendationRoutes(scope: FastifyInstance, deps: P
       if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or ?writeKey=');
       const source = await deps.workspaces.authenticateWriteKey(key);
       if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+      requireWriteKeyScope(source, 'onsite');
       const profileId = await deps.recommendations.profileFor(source.workspaceId, { userId, anonymousId });
       const result = await deps.recommendations.recommend(source.workspaceId, { strategy, profileId, product, limit, group });
       // The browser learns nothing about the profile store: no profile id, no scores.

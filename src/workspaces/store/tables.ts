@@ -15,6 +15,8 @@ export interface WriteKeysTable {
   revoked_at: number | null;
   /** Migration 0013: NULL means the key never expires. */
   expires_at: number | null;
+  /** Migration 0021: JSON array of write-key scopes; NULL means every scope. */
+  scopes: string | null;
 }
 
 export interface AdminTokensTable {

@@ -15,6 +15,22 @@ export interface WriteKey {
   revokedAt: number | null;
   /** After this instant the key is refused; null: never. */
   expiresAt: number | null;
+  /** What the key may send; every scope for keys made before scopes existed or without a choice. */
+  scopes: WriteKeyScope[];
+}
+
+/**
+ * `track`: track, page, screen; `identify`: identify, alias, group; `import`: the /v1/import
+ * backfill endpoint (any message type); `onsite`: the browser's on-site endpoints
+ * (recommendations, experiments, web push, inbox).
+ */
+export type WriteKeyScope = 'track' | 'identify' | 'import' | 'onsite';
+export const WRITE_KEY_SCOPES: readonly WriteKeyScope[] = ['track', 'identify', 'import', 'onsite'];
+
+function toWriteKeyScopes(value: string | null): WriteKeyScope[] {
+  if (value === null) return [...WRITE_KEY_SCOPES];
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? WRITE_KEY_SCOPES.filter((scope) => parsed.includes(scope)) : [];
 }
 
 export type TokenScope = 'workspace' | 'instance';
@@ -77,12 +93,14 @@ export async function insertWriteKey(db: Tx, key: WriteKey): Promise<void> {
       created_at: key.createdAt,
       revoked_at: key.revokedAt,
       expires_at: key.expiresAt,
+      // NULL is every scope, as for keys made before migration 0021.
+      scopes: key.scopes.length === WRITE_KEY_SCOPES.length ? null : JSON.stringify(key.scopes),
     })
     .execute();
 }
 
-function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null; expires_at: number | null }): WriteKey {
-  return { workspaceId: row.workspace_id, id: row.id, key: row.key, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at };
+function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null; expires_at: number | null; scopes: string | null }): WriteKey {
+  return { workspaceId: row.workspace_id, id: row.id, key: row.key, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at, scopes: toWriteKeyScopes(row.scopes) };
 }
 
 export async function findWriteKey(db: Tx, key: string): Promise<WriteKey | undefined> {
