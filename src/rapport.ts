@@ -210,7 +210,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
         )
       : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
   const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
+    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, followers: [journeys.consumer], identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,
@@ -225,16 +225,17 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
   const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
   if (mode !== 'off') {
-    retention.start((error) => logger?.error({ err: error }, 'event retention sweep failed'));
     compaction.start((error) => logger?.error({ err: error }, 'event payload compaction failed'));
     ingest.onAppend(() => processor.wake());
     processor.start();
     ingest.onAppend(() => journeys.consumer.wake());
-    // The daily model refresh is a durable job on the journeys' scheduler (registered before it starts).
+    // Chores are durable jobs on the journeys' scheduler (registered before it starts): the daily
+    // model refresh, the hourly retention sweep, the check for due digests.
     await predictive.schedule(journeys.scheduler);
+    await retention.schedule(journeys.scheduler);
+    await reports.scheduleDigests(journeys.scheduler);
     journeys.start();
     analytics.start();
-    reports.start();
     segmentEngine.start();
     segmentBackfiller.start();
     segmentWebhooks.start();
@@ -267,7 +268,6 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     bootstrap,
     app,
     async close() {
-      retention.stop();
       await compaction.stop();
       identityRules.stop();
       await app.close();

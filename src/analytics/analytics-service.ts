@@ -86,7 +86,8 @@ export class AnalyticsService {
       const report = await this.sync();
       return { moved: report.events, full: false, linger: false };
     };
-    this.#follower = new FollowerLoop(pass, { pollIntervalMs: interval, lingerMs: 0, minPassIntervalMs: interval, onError: (error) => this.deps.onError?.(error) });
+    // The first pass waits an interval too: opening DuckDB and copying the log is no start-up work.
+    this.#follower = new FollowerLoop(pass, { pollIntervalMs: interval, lingerMs: 0, minPassIntervalMs: interval, firstPassAfterMs: interval, onError: (error) => this.deps.onError?.(error) });
     this.#follower.start();
   }
 

@@ -20,6 +20,8 @@ export interface FollowerLoopOptions {
    * appends arrive many times a second, and one pass per append would read the log in slivers.
    */
   gatherMs?: number;
+  /** Wait before the first pass (default 0): a follower that need not run at start-up leaves the start to others. */
+  firstPassAfterMs?: number;
   /** Called when a pass throws; the loop waits out the poll interval and tries again. */
   onError(error: unknown): void;
 }
@@ -73,6 +75,7 @@ export class FollowerLoop {
 
   private async run(): Promise<void> {
     const { lingerMs, pollIntervalMs, minPassIntervalMs } = this.options;
+    if ((this.options.firstPassAfterMs ?? 0) > 0) await this.sleep(this.options.firstPassAfterMs ?? 0, false);
     while (this.running) {
       const started = Date.now();
       // Cleared before the pass reads: an append during the pass is seen by the next one.

@@ -203,7 +203,7 @@ export class RecommendationService {
     if (tail === undefined) {
       const pass = async (): Promise<PassResult> => ({ moved: await this.catchUp(workspaceId), full: false, linger: false });
       // Cursors are the in-memory models' own (a restart trains again): nothing to poll for between appends.
-      tail = new FollowerLoop(pass, { pollIntervalMs: TAIL_IDLE_MS, lingerMs: 0, minPassIntervalMs: TAIL_GATHER_MS, gatherMs: TAIL_GATHER_MS, onError: (error) => this.deps.onError?.(error) });
+      tail = new FollowerLoop(pass, { pollIntervalMs: TAIL_IDLE_MS, lingerMs: 0, minPassIntervalMs: TAIL_GATHER_MS, gatherMs: TAIL_GATHER_MS, firstPassAfterMs: TAIL_GATHER_MS, onError: (error) => this.deps.onError?.(error) });
       this.tails.set(workspaceId, tail);
       tail.start();
     }

@@ -3,6 +3,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
+import { scheduleChore } from '../../scheduler/chores.js';
+import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { Database } from '../../storage/database.js';
 import {
   claimReportRun,
@@ -34,7 +36,7 @@ export interface ReportServiceDeps {
   /** `smtp://host:port` (RAPPORT_SMTP_URL); without it schedules can be kept but not sent. */
   smtpUrl: string | undefined;
   from: string;
-  /** How often due schedules are checked (default one minute); 0 disables the timer. */
+  /** How often due schedules are checked (default one minute); 0: only when `runDue` is called. */
   checkIntervalMs?: number;
   onError?: (error: unknown) => void;
 }
@@ -56,6 +58,9 @@ function toSchedule(row: ReportScheduleRow): ReportSchedule {
   };
 }
 
+/** The check for due digests, a job per workspace on the durable scheduler. */
+export const DIGEST_JOB = 'reports.digests';
+
 /** The default e-commerce funnel of the digest. */
 const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
@@ -67,7 +72,6 @@ const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Or
  */
 export class ReportService {
   #transport: Transporter | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | undefined;
 
   readonly #brands: BrandService;
@@ -76,18 +80,24 @@ export class ReportService {
     this.#brands = new BrandService({ database: deps.database, clock: deps.clock });
   }
 
-  start(): void {
+  /**
+   * Makes the check for due digests a durable job per workspace, every `checkIntervalMs`:
+   * retried with backoff when it fails, listed with the dead jobs when it keeps failing.
+   * Nothing when SMTP is not configured or the interval is 0.
+   */
+  async scheduleDigests(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
     const interval = this.deps.checkIntervalMs ?? 60_000;
-    if (interval <= 0 || this.#timer !== undefined || this.deps.smtpUrl === undefined) return;
-    this.#timer = setInterval(() => {
-      this.runDue().catch((error: unknown) => this.deps.onError?.(error));
-    }, interval);
-    this.#timer.unref();
+    if (interval <= 0 || this.deps.smtpUrl === undefined) return;
+    await scheduleChore(scheduler, this.deps, {
+      kind: DIGEST_JOB,
+      everyMs: interval,
+      run: async (workspaceId) => {
+        await this.runDue(workspaceId);
+      },
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
     await this.#running?.catch(() => undefined);
     this.#transport?.close();
     this.#transport = undefined;
@@ -144,20 +154,21 @@ export class ReportService {
     await this.#send(schedule, this.deps.clock.now());
   }
 
-  /** Sends every due digest once; returns how many were sent. */
-  runDue(): Promise<number> {
-    if (this.#running === undefined) {
-      this.#running = this.#runDue().finally(() => {
-        this.#running = undefined;
-      });
-    }
-    return this.#running;
+  /** Sends every due digest once (of one workspace, when given); returns how many were sent. */
+  runDue(workspaceId?: string): Promise<number> {
+    // One check at a time: a second waits for the first, so `stop()` waits for every send.
+    const run = (this.#running ?? Promise.resolve(0)).catch(() => 0).then(() => this.#runDue(workspaceId));
+    const tracked = run.finally(() => {
+      if (this.#running === tracked) this.#running = undefined;
+    });
+    this.#running = tracked;
+    return run;
   }
 
-  async #runDue(): Promise<number> {
+  async #runDue(workspaceId: string | undefined): Promise<number> {
     const now = this.deps.clock.now();
     let sent = 0;
-    for (const schedule of await dueReportSchedules(this.deps.database.db, now, 100)) {
+    for (const schedule of await dueReportSchedules(this.deps.database.db, now, 100, workspaceId)) {
       const frequency = isFrequency(schedule.frequency) ? schedule.frequency : 'weekly';
       // Claim first: two workers never both send; a send that fails is reported, not retried in a loop.
       if (!(await claimReportRun(this.deps.database.db, schedule.workspaceId, schedule.id, schedule.nextRunAt, nextRunAt(frequency, now), now))) continue;

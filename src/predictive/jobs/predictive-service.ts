@@ -1,5 +1,6 @@
 import type { ProfileScores } from '../../profiles/profile-scores.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
+import { scheduleChore } from '../../scheduler/chores.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
@@ -17,7 +18,6 @@ import {
   type PredictiveReportRow,
   type TimelineKey,
 } from '../../storage/repositories/predictive.js';
-import { listWorkspaces } from '../../storage/repositories/workspaces.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../pipeline.js';
 import type { ActivityKind } from '../propensity.js';
 import { ownValue } from '../../shared/own.js';
@@ -75,7 +75,6 @@ const ACTIVITY: Record<string, ActivityKind> = {
  */
 export class PredictiveService {
   readonly #deps: PredictiveServiceDeps;
-  readonly #registered = new WeakSet<object>();
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(deps: PredictiveServiceDeps) {
@@ -170,27 +169,19 @@ export class PredictiveService {
   async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
     const interval = this.#deps.refreshIntervalMs ?? 24 * 3_600_000;
     if (interval <= 0) return;
-    if (!this.#registered.has(scheduler)) this.#register(scheduler, interval);
-    const now = this.#deps.clock.now();
-    const workspaces = await listWorkspaces(this.#deps.database.db);
-    await scheduler.enqueue(workspaces.map((workspace) => ({ workspaceId: workspace.id, kind: REFRESH_JOB, key: REFRESH_JOB, dueAt: now + interval })));
-  }
-
-  #register(scheduler: Pick<Scheduler, 'register'>, interval: number): void {
-    this.#registered.add(scheduler);
-    scheduler.register<unknown>(
-      REFRESH_JOB,
-      async (job) => {
+    await scheduleChore(scheduler, this.#deps, {
+      kind: REFRESH_JOB,
+      everyMs: interval,
+      maxAttempts: 3,
+      run: async (workspaceId) => {
         try {
-          await this.refresh(job.workspaceId, { trigger: 'job' });
+          await this.refresh(workspaceId, { trigger: 'job' });
         } catch (error) {
           // Another process refreshing the same workspace right now is not a failure.
           if (!(error instanceof RapportError && error.code === 'conflict')) throw error;
         }
-        return { rescheduleAt: this.#deps.clock.now() + interval };
       },
-      { maxAttempts: 3 },
-    );
+    });
   }
 
   async #readBehaviour(workspaceId: string, onProgress?: (progress: RefreshProgress) => void): Promise<ProfileBehaviour[]> {
