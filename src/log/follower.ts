@@ -148,6 +148,19 @@ export class LogFollower {
     return total;
   }
 
+  /** Reads until every partition's cursor has reached the head it had when checked; returns log positions moved. */
+  async drain(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const pass = await this.runOnce();
+      moved += pass.moved;
+      if (pass.moved > 0) continue;
+      if ((await this.lag()).lagEvents === 0) return moved;
+      // Another worker holds a partition; give it time to commit.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Events not yet read, over every partition. */
   async lag(): Promise<FollowerLag> {
     const partitions = await this.options.handler.positions();

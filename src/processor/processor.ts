@@ -170,14 +170,7 @@ export class Processor {
 
   /** Processes until every partition's cursor has reached the head it had when checked. */
   async drain(): Promise<void> {
-    for (;;) {
-      const processed = await this.runOnce();
-      if (processed > 0) continue;
-      const positions = await cursorPositions(this.database.db, this.options.workspaceId);
-      if (positions.every((position) => position.cursor >= position.head)) return;
-      // Another worker holds a partition; give it time to commit.
-      await delay(5);
-    }
+    await this.follower.drain();
   }
 
   async status(): Promise<ProcessorStatus> {
@@ -305,8 +298,4 @@ export class Processor {
     await insertIdentities(trx, this.database, workspaceId, batch.addedIdentities);
     await insertProfileEvents(trx, this.database, workspaceId, batch.profileEvents);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
