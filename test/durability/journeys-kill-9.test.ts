@@ -1,6 +1,7 @@
 /**
  * Crash durability of journeys: the built server is killed with SIGKILL in the middle of a send
- * storm (thousands of customers, three messages each, no waits), twice, and restarted on the
+ * storm (thousands of customers, three messages each, no waits), twice (or a few times more
+ * until a kill has landed between a send and its confirmation), and restarted on the
  * same data dir. Every message due must be sent exactly once: one recorded message per
  * (customer, template), none missing, none under a second key. Each customer gets three messages
  * a few seconds apart, and kill k comes once round k is half sent (counted per template), so each
@@ -23,6 +24,8 @@ const CUSTOMERS = 3000;
 const GAP_SECONDS = 3;
 const TEMPLATES = ['storm-1', 'storm-2', 'storm-3'];
 const KILLS = 2;
+/** Kills beyond KILLS, only while none has yet landed between a send and its confirmation. */
+const EXTRA_KILLS = 3;
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${url}${path}`, {
@@ -53,7 +56,7 @@ describe('kill -9 during a journey send storm', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`sends every due message exactly once across ${KILLS} kills`, async () => {
+  it(`sends every due message exactly once across ${KILLS} kills (or more)`, async () => {
     const port = await freePort();
     const start = async () => {
       const server = await spawnServer({ dataDir, port, env: { RAPPORT_JOURNEY_DELIVERY: 'record' } });
@@ -89,12 +92,13 @@ describe('kill -9 during a journey send storm', () => {
     // Progress is read straight from the store (a second SQLite reader, as WAL allows), so the
     // probe does not queue behind the storm in the server.
     const reader = new SqliteDatabase(path.join(dataDir, 'rapport.db'), { readonly: true, fileMustExist: true });
-    const count = reader.prepare('select count(*) as n from recorded_messages where template_id = ?');
+    // Recorded sends of one template, or of all of them (null).
+    const count = reader.prepare('select count(*) as n from recorded_messages where template_id = ? or ? is null');
     // Sends out (recorded by the sender) whose step is not yet confirmed done, read in one snapshot.
     const unconfirmedSends = reader.prepare(
       `select (select count(*) from recorded_messages) - (select count(*) from journey_steps where kind = 'send' and status = 'done') as n`,
     );
-    const read = (statement: SqliteDatabase.Statement, ...args: string[]): number => {
+    const read = (statement: SqliteDatabase.Statement, ...args: (string | null)[]): number => {
       try {
         const row = statement.get(...args);
         return isJsonObject(row) && typeof row.n === 'number' ? row.n : 0;
@@ -103,15 +107,24 @@ describe('kill -9 during a journey send storm', () => {
       }
     };
     const unconfirmedAtKill: number[] = [];
-    for (let kill = 1; kill <= KILLS; kill++) {
-      // Mid-round, off any batch boundary, and at a moment when some sends are out but not yet
-      // confirmed: the kill lands between a send and its bookkeeping, the case idempotency keys exist for.
-      const round = TEMPLATES[kill - 1] ?? '';
-      const threshold = Math.round(CUSTOMERS / 2) + 137;
-      await waitFor(`${threshold} sends of ${round}, some unconfirmed, before kill ${kill}`, () => (read(count, round) >= threshold && read(unconfirmedSends) > 0 ? true : undefined), 60_000, 5);
+    const unconfirmedTotal = (): number => unconfirmedAtKill.reduce((sum, n) => sum + n, 0);
+    // Kill k once round k is half sent, at a moment the probe sees sends out but unconfirmed (the
+    // case idempotency keys exist for), or anyway once the round is nine tenths sent. A loaded
+    // machine's probe may react too late for the window; then up to EXTRA_KILLS more kills follow,
+    // while enough of the storm is left, until one has landed in it.
+    const storming = (): boolean => (killedAt.at(-1) ?? 0) <= total - 1500;
+    for (let kill = 1; kill <= KILLS || (unconfirmedTotal() === 0 && kill <= KILLS + EXTRA_KILLS && storming()); kill++) {
+      const round = kill <= KILLS ? (TEMPLATES[kill - 1] ?? '') : null;
+      const from = round === null ? (killedAt.at(-1) ?? 0) : 0;
+      const threshold = from + (round === null ? 137 : Math.round(CUSTOMERS / 2) + 137);
+      const latest = from + (round === null ? 1000 : Math.round(CUSTOMERS * 0.9));
+      await waitFor(`${threshold} sends of ${round ?? 'every round'} before kill ${kill}`, () => {
+        const n = read(count, round, round);
+        return n >= latest || (n >= threshold && read(unconfirmedSends) > 0) ? true : undefined;
+      }, 60_000, 1);
       await stopServer(server, 'SIGKILL');
-      // The store is still now: what was out and unconfirmed when the process died.
-      killedAt.push(read(count, TEMPLATES[0] ?? '') + read(count, TEMPLATES[1] ?? '') + read(count, TEMPLATES[2] ?? ''));
+      // The store is still now: what was sent, and what was out but unconfirmed, when the process died.
+      killedAt.push(read(count, null, null));
       unconfirmedAtKill.push(read(unconfirmedSends));
       server = await start();
     }
@@ -136,12 +149,12 @@ describe('kill -9 during a journey send storm', () => {
       const repeated = rows.filter((row) => row.calls > 1).length;
       const reattempts = rows.reduce((sum, row) => sum + row.calls - 1, 0);
       // Exactly the sends out but unconfirmed at a kill are attempted again (and absorbed by the key).
-      expect(unconfirmedAtKill.reduce((sum, n) => sum + n, 0), `unconfirmed at the kills: ${unconfirmedAtKill.join(', ')}`).toBeGreaterThan(0);
+      expect(unconfirmedTotal(), `unconfirmed at the kills: ${unconfirmedAtKill.join(', ')}`).toBeGreaterThan(0);
       // (One re-attempt per kill it was caught by: a send may be out and unconfirmed at both.)
-      expect(reattempts).toBe(unconfirmedAtKill.reduce((sum, n) => sum + n, 0));
+      expect(reattempts).toBe(unconfirmedTotal());
       const steps = await database.db.selectFrom('journey_steps').select(['status']).where('workspace_id', '=', WORKSPACE).where('kind', '=', 'send').execute();
       expect(steps.filter((step) => step.status !== 'done')).toEqual([]);
-      console.info(`journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(' and ')} sent, ${repeated} sends re-attempted after a kill and deduplicated by key`);
+      console.info(`journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(', ')} sent with ${unconfirmedAtKill.join(', ')} out but unconfirmed, ${repeated} sends re-attempted after a kill and deduplicated by key`);
     } finally {
       await database.close();
     }
