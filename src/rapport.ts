@@ -10,6 +10,7 @@ import type { Config } from './config/config.js';
 import { couponsModule } from './coupons/index.js';
 import { experimentsModule, type ExperimentService } from './experiments/index.js';
 import { buildApp } from './http/app.js';
+import type { LagSource } from './http/admin/processor.js';
 import { serverLogOptions } from './http/log-redaction.js';
 import { identityModule, type IdentityRulesStore } from './identity/index.js';
 import { importsModule, type ImportService } from './imports/index.js';
@@ -158,11 +159,21 @@ function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services
   };
 }
 
+/** The log followers that say how far they trail the log (the processor reports its own). */
+function lagSources(modules: readonly Module[]): LagSource[] {
+  const sources: LagSource[] = [];
+  for (const follower of modules.flatMap((module) => module.followers ?? [])) {
+    const lag = follower.lag;
+    if (lag !== undefined) sources.push({ lag: () => lag.call(follower) });
+  }
+  return sources;
+}
+
 /** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */
 function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
-    { ...services, clock, version: VERSION, health: () => ping(database), modules, rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
+    { ...services, clock, version: VERSION, health: () => ping(database), modules, followers: lagSources(modules), rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,

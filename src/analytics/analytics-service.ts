@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { ProfileScores } from '../profiles/profile-scores.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
@@ -59,7 +60,7 @@ const DAY = 86_400_000;
  */
 export class AnalyticsService {
   readonly #cache = new Map<string, { version: number; value: unknown }>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #follower: FollowerLoop | undefined;
   #syncing: Promise<SyncReport> | undefined;
 
   constructor(private readonly deps: AnalyticsServiceDeps) {}
@@ -68,31 +69,40 @@ export class AnalyticsService {
     return this.deps.engine;
   }
 
+  /** Starts following the event log in the background, one pass per `syncIntervalMs` at most. */
   start(): void {
     const interval = this.deps.syncIntervalMs ?? 0;
-    if (interval <= 0 || this.#timer !== undefined) return;
+    if (interval <= 0 || this.#follower !== undefined) return;
     const maxDefer = this.deps.maxSyncDeferMs ?? 60_000;
     const busyAbove = this.deps.busyUtilization ?? 0.5;
     let lastPass = Date.now();
     let usage = performance.eventLoopUtilization();
-    this.#timer = setInterval(() => {
+    const pass = async (): Promise<PassResult> => {
       const now = Date.now();
       const since = performance.eventLoopUtilization(usage);
       usage = performance.eventLoopUtilization();
-      if (since.utilization > busyAbove && now - lastPass < maxDefer) return;
+      if (since.utilization > busyAbove && now - lastPass < maxDefer) return { moved: 0, full: false, linger: false };
       lastPass = now;
-      this.sync().catch((error: unknown) => this.deps.onError?.(error));
-    }, interval);
-    this.#timer.unref();
+      const report = await this.sync();
+      return { moved: report.events, full: false, linger: false };
+    };
+    // The first pass waits an interval too: opening DuckDB and copying the log is no start-up work.
+    this.#follower = new FollowerLoop(pass, { pollIntervalMs: interval, lingerMs: 0, minPassIntervalMs: interval, firstPassAfterMs: interval, onError: (error) => this.deps.onError?.(error) });
+    this.#follower.start();
+  }
+
+  /** New events were processed: the replica follows at its next pass. */
+  wake(): void {
+    this.#follower?.wake();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    await this.#follower?.stop();
+    this.#follower = undefined;
     await this.#syncing?.catch(() => undefined);
   }
 
-  /** Stops the timer and closes the engine. */
+  /** Stops following the log and closes the engine. */
   async close(): Promise<void> {
     await this.stop();
     await this.deps.engine.close();

@@ -65,12 +65,12 @@ export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule
     dependencies: dependsOn(deps),
     analytics,
     reports,
+    chores: [reports.digestChore()].filter((chore) => chore !== undefined),
     // After the erasure commits: the replica loses the person's rows too.
     privacy: [analyticsPrivacyHandler(engine)],
     start({ processing }) {
       if (!processing) return;
       analytics.start();
-      reports.start();
     },
     async stop() {
       await reports.stop();

@@ -1,5 +1,7 @@
 import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
 import type { ProcessorExtensionSpec } from '../processor/extensions.js';
+import type { FollowerLag } from '../log/follower.js';
+import type { Chore } from '../scheduler/chores.js';
 import type { HandlerOptions, JobHandler } from '../scheduler/scheduler.js';
 
 /** What a module's `start` may ask of the running system. */
@@ -23,6 +25,8 @@ export interface ScheduledJob {
 export interface LogFollower {
   name: string;
   wake(workspaceId: string): void;
+  /** How far it trails the event log (GET /api/v1/processor lists it beside the processor). */
+  lag?(): Promise<FollowerLag>;
 }
 
 /** A cheap, in-memory answer (no query): /healthz calls every module's check on each request. */
@@ -45,6 +49,8 @@ export interface Module {
   processorExtensions?: readonly ProcessorExtensionSpec[];
   followers?: readonly LogFollower[];
   jobs?: readonly ScheduledJob[];
+  /** Periodic work per workspace (retention, digests, model refresh): durable jobs the scheduler module keeps one of in every workspace while events are processed. */
+  chores?: readonly Chore[];
   /** Erase and export what the module holds about a person. */
   privacy?: readonly PersonalDataHandler[];
   health?(): ModuleHealth;

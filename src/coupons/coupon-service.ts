@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import { LogFollower, type FollowerPosition, type StepResult } from '../log/follower.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
@@ -164,8 +165,9 @@ export function redemptionOf(payload: string): { code: string; orderId: string |
  * const issued = await coupons.issue('ws', pool.id, { profileId: 'prf_1', messageId: 'msg_1', scores: {} });
  */
 export class CouponService {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private background: LogFollower | undefined;
+  /** Redemptions recorded by this service's followers (what `followRedemptions` reports). */
+  private redemptions = 0;
 
   constructor(private readonly deps: { database: Database; clock: Clock; uniform?: () => number }) {}
 
@@ -296,51 +298,85 @@ export class CouponService {
    * they carry redeemed. Returns the number of redemptions recorded.
    */
   async followRedemptions(batch = 1000): Promise<number> {
-    const { db } = this.deps.database;
-    let redeemed = 0;
-    for (const workspaceId of await workspacesWithPools(db)) {
-      const [cursors, heads] = await Promise.all([readCouponCursors(db, workspaceId), readLogHeads(db, workspaceId)]);
-      for (const [partition, head] of heads) {
-        let cursor = cursors.get(partition) ?? 0;
-        while (cursor < head) {
-          const rows = (await readCouponEvents(db, workspaceId, partition, cursor, batch)).filter((row) => row.seq <= head);
-          const next = rows.length < batch ? head : (rows[rows.length - 1]?.seq ?? head);
-          await this.deps.database.transaction(async (trx) => {
-            for (const row of rows) {
-              const redemption = redemptionOf(row.payload);
-              if (redemption === undefined) continue;
-              const coupon = await findCoupon(trx, workspaceId, redemption.code);
-              if (coupon === undefined) continue;
-              if (coupon.redeemedAt === null) redeemed += 1;
-              await redeemCoupon(trx, workspaceId, redemption.code, { at: this.deps.clock.now(), orderId: redemption.orderId, revenue: redemption.revenue });
-            }
-            await writeCouponCursor(trx, workspaceId, partition, next);
-          });
-          cursor = next;
-        }
-      }
-    }
-    return redeemed;
+    const before = this.redemptions;
+    await this.follower(batch).drain();
+    return this.redemptions - before;
   }
 
   /** Follows redemptions every `intervalMs` (and on `wake()`), until `stop()`. */
   start(intervalMs: number, onError: (error: unknown) => void): void {
-    this.timer = setInterval(() => this.wake(onError), intervalMs);
-    this.timer.unref();
+    if (this.background !== undefined) return;
+    this.background = this.follower(1000, { pollIntervalMs: intervalMs, onError });
+    this.background.start();
   }
 
-  wake(onError: (error: unknown) => void = () => undefined): void {
-    if (this.running !== undefined) return;
-    this.running = this.followRedemptions()
-      .then(() => undefined, onError)
-      .finally(() => {
-        this.running = undefined;
-      });
+  wake(): void {
+    this.background?.wake();
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.background?.stop();
+    this.background = undefined;
   }
+
+  /** The log follower of redemptions: cursor per partition in `coupon_cursors`, under the lock `coupons:<ws>:<partition>`. */
+  private follower(batchSize: number, loop: { pollIntervalMs: number; onError: (error: unknown) => void } | undefined = undefined): LogFollower {
+    const { database, clock } = this.deps;
+    return new LogFollower({
+      name: 'coupons',
+      database,
+      clock,
+      batchSize,
+      ...(loop === undefined ? {} : { pollIntervalMs: loop.pollIntervalMs, logger: errorsTo(loop.onError) }),
+      setAside: { code: 'coupon_failed', idPrefix: 'coupons', failed: 'checked for coupon redemptions', consequence: 'a code it carries stays unredeemed' },
+      handler: {
+        positions: async () => {
+          const positions: FollowerPosition[] = [];
+          for (const workspaceId of await workspacesWithPools(database.db)) {
+            const [cursors, heads] = await Promise.all([readCouponCursors(database.db, workspaceId), readLogHeads(database.db, workspaceId)]);
+            for (const [partition, head] of heads) positions.push({ workspaceId, partition, head, cursor: cursors.get(partition) ?? 0 });
+          }
+          return positions;
+        },
+        step: (position, limit) => this.redeemBatch(position, limit),
+        skipNext: async (trx, { workspaceId, partition }) => {
+          const cursor = (await readCouponCursors(trx, workspaceId)).get(partition) ?? 0;
+          const [row] = await readCouponEvents(trx, workspaceId, partition, cursor, 1);
+          if (row === undefined) return undefined;
+          await writeCouponCursor(trx, workspaceId, partition, row.seq);
+          return { partition, seq: row.seq, receivedAt: row.receivedAt, sourceId: null, payload: row.payload };
+        },
+      },
+    });
+  }
+
+  private async redeemBatch({ workspaceId, partition, head }: FollowerPosition, limit: number): Promise<StepResult> {
+    const { database, clock } = this.deps;
+    const cursor = (await readCouponCursors(database.db, workspaceId)).get(partition) ?? 0;
+    const rows = (await readCouponEvents(database.db, workspaceId, partition, cursor, limit)).filter((row) => row.seq <= head);
+    const next = rows.length < limit ? head : (rows[rows.length - 1]?.seq ?? head);
+    if (next <= cursor) return { moved: 0, full: false, linger: false };
+    const redeemed = await database.transaction(async (trx) => {
+      let count = 0;
+      for (const row of rows) {
+        const redemption = redemptionOf(row.payload);
+        if (redemption === undefined) continue;
+        const coupon = await findCoupon(trx, workspaceId, redemption.code);
+        if (coupon === undefined) continue;
+        if (coupon.redeemedAt === null) count += 1;
+        await redeemCoupon(trx, workspaceId, redemption.code, { at: clock.now(), orderId: redemption.orderId, revenue: redemption.revenue });
+      }
+      await writeCouponCursor(trx, workspaceId, partition, next);
+      return count;
+    });
+    this.redemptions += redeemed;
+    return { moved: next - cursor, full: rows.length >= limit, linger: false };
+  }
+}
+
+/** The follower's log lines as errors for a caller that takes only `onError`. */
+function errorsTo(onError: (error: unknown) => void): { error(details: object, message: string): void } {
+  return {
+    error: (details, message) => onError('err' in details && details.err instanceof Error ? details.err : new Error(`${message}: ${JSON.stringify(details)}`)),
+  };
 }

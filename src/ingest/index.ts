@@ -33,14 +33,13 @@ export function ingestModule(kernel: Kernel): IngestModule {
     ingest,
     eventLog: new EventLogService({ database }),
     compaction,
+    chores: [retention.chore()].filter((chore) => chore !== undefined),
     start({ modules, processing }) {
       for (const follower of modules.flatMap((module) => module.followers ?? [])) ingest.onAppend((workspaceId) => follower.wake(workspaceId));
       if (!processing) return;
-      retention.start(reportTo(kernel, 'event retention sweep failed'));
       compaction.start(reportTo(kernel, 'event payload compaction failed'));
     },
     async stop() {
-      retention.stop();
       await compaction.stop();
     },
   };

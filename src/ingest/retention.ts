@@ -1,3 +1,5 @@
+import { scheduleChore, type Chore } from '../scheduler/chores.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { deleteProcessedEventsBefore } from '../log/store/event-log.js';
@@ -5,36 +7,47 @@ import { listWorkspaces } from '../workspaces/store/workspaces.js';
 
 const DAY_MS = 86_400_000;
 
+/** The retention sweep's job kind on the durable scheduler (one job per workspace). */
+export const RETENTION_JOB = 'log.retention';
+
 /**
  * Deletes raw events older than the retention period once the processor has applied them;
- * profiles and their aggregates stay. Runs hourly on the node that processes events.
- * @example const retention = new EventRetention({ database, clock, days: 365 }); retention.start();
+ * profiles and their aggregates stay. An hourly job per workspace on the durable scheduler.
+ * @example const retention = new EventRetention({ database, clock, days: 365 }); await retention.schedule(scheduler);
  */
 export class EventRetention {
-  private timer: NodeJS.Timeout | undefined;
-
   constructor(private readonly deps: { database: Database; clock: Clock; days: number; intervalMs?: number }) {}
 
   /** One sweep over every workspace; returns the number of events deleted. */
   async runOnce(): Promise<number> {
-    const { database, clock, days } = this.deps;
-    if (days <= 0) return 0;
-    const before = clock.now() - days * DAY_MS;
     let deleted = 0;
-    for (const workspace of await listWorkspaces(database.db)) {
-      deleted += await database.transaction((trx) => deleteProcessedEventsBefore(trx, workspace.id, before));
-    }
+    for (const workspace of await listWorkspaces(this.deps.database.db)) deleted += await this.sweep(workspace.id);
     return deleted;
   }
 
-  start(onError: (error: unknown) => void): void {
-    if (this.timer !== undefined || this.deps.days <= 0) return;
-    this.timer = setInterval(() => void this.runOnce().catch(onError), this.deps.intervalMs ?? 3_600_000);
-    this.timer.unref();
+  /** One workspace's sweep; returns the number of events deleted. */
+  async sweep(workspaceId: string): Promise<number> {
+    const { database, clock, days } = this.deps;
+    if (days <= 0) return 0;
+    const before = clock.now() - days * DAY_MS;
+    return database.transaction((trx) => deleteProcessedEventsBefore(trx, workspaceId, before));
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** The sweep as a chore: a durable, retried job per workspace (undefined when retention is off). */
+  chore(): Chore | undefined {
+    if (this.deps.days <= 0) return undefined;
+    return {
+      kind: RETENTION_JOB,
+      everyMs: this.deps.intervalMs ?? 3_600_000,
+      run: async (workspaceId) => {
+        await this.sweep(workspaceId);
+      },
+    };
+  }
+
+  /** Makes the sweep a durable, retried job per workspace (nothing when retention is off). */
+  async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
+    const chore = this.chore();
+    if (chore !== undefined) await scheduleChore(scheduler, this.deps, chore);
   }
 }

@@ -49,7 +49,10 @@ describe.each(dialects)('journey consumer isolation (%s)', (dialect) => {
     const processor = new Processor({ database: store.database, clock: harness.clock });
     await processor.drain();
     await processor.stop();
+    // The processor applied all three events; journeys have read none yet.
+    expect((await journeys.consumer.lag()).lagEvents).toBe(3);
     await journeys.consumer.drain();
+    expect((await journeys.consumer.lag()).lagEvents).toBe(0);
 
     const victimRuns = await journeys.service.runs(WS, ids[WS] ?? '');
     expect(victimRuns).toHaveLength(1);

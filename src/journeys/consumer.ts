@@ -5,8 +5,11 @@ import { defaultIdentityRules, identifierKey, type IdentityRules } from '../iden
 import { isJsonObject, type JsonObject } from '../ingest/message.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ping, type Database, type Tx } from '../storage/database.js';
-import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/event-log.js';
+import { LogFollower, type FollowerLag, type FollowerPosition, type StepResult } from '../log/follower.js';
+import { CursorMoved } from '../log/retry.js';
+import { payloadText, type PoisonEvent } from '../log/set-aside.js';
+import type { Database, Tx } from '../storage/database.js';
+import { readPartitionNamed, type LogEntry } from '../log/store/event-log.js';
 import { findIdentities } from '../identity/store/identities.js';
 import { findProductsByIds } from '../catalog/store/products.js';
 import { listMergedFrom } from '../profiles/store/profiles.js';
@@ -80,21 +83,11 @@ export interface ConsumerOptions {
  */
 export class JourneyConsumer {
   private readonly clock: Clock;
-  private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
   private index: Map<string, WorkspaceIndex> | undefined;
   private indexAt = 0;
-  private readonly minPassIntervalMs: number;
   private readonly cursorFlushMs: number;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  /** Whether wake() may cut the current sleep short (not during the gap between two passes). */
-  private wakeable = true;
-  private woken = false;
-  /** Whether the last pass stopped at a full batch somewhere (more is waiting). */
-  private backlog = false;
+  private readonly follower: LogFollower;
   /**
    * Per partition, how far this worker has read past the stored cursor without finding an
    * event any journey listens to; the stored cursor catches up every `cursorFlushMs` and on
@@ -104,11 +97,24 @@ export class JourneyConsumer {
 
   constructor(private readonly options: ConsumerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.batchSize = options.batchSize ?? 1000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.minPassIntervalMs = options.minPassIntervalMs ?? 100;
     this.cursorFlushMs = options.cursorFlushMs ?? 1000;
     this.rulesFor = options.identityRules ?? (() => defaultIdentityRules);
+    this.follower = new LogFollower({
+      name: 'journeys',
+      database: options.database,
+      clock: this.clock,
+      batchSize: options.batchSize ?? 1000,
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      minPassIntervalMs: options.minPassIntervalMs ?? 100,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      setAside: { code: 'journey_failed', idPrefix: 'journeys', failed: 'applied to journeys', consequence: 'no journey acts on it' },
+      handler: {
+        positions: () => this.positions(),
+        step: (position, limit) => this.processPartition(position.workspaceId, position.partition, position.head, limit),
+        skipNext: (trx, position, now) => this.skipNext(trx, position, now),
+        afterPass: () => this.flushScanned(false),
+      },
+    });
   }
 
   /** Journeys changed (created, activated, paused): re-read them before the next batch. */
@@ -117,23 +123,22 @@ export class JourneyConsumer {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.follower.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
-    this.loop = undefined;
+    await this.follower.stop();
     await this.flushScanned(true).catch((error: unknown) => this.options.logger?.error({ err: error }, 'journey cursor flush failed'));
   }
 
   /** New events were appended: a pass follows soon (at most one per `minPassIntervalMs`). */
   wake(): void {
-    this.woken = true;
-    if (this.wakeable) this.wakeUp?.();
+    this.follower.wake();
+  }
+
+  /** Processed events journeys have not read yet, per partition. */
+  lag(): Promise<FollowerLag> {
+    return this.follower.lag();
   }
 
   /** Processes every event the processor has finished, up to now; returns how many were read. */
@@ -151,52 +156,19 @@ export class JourneyConsumer {
    * it moved past (0 when caught up).
    */
   async runOnce(): Promise<number> {
-    const positions = await cursorPositions(this.options.database.db);
-    let read = 0;
-    this.backlog = false;
-    for (const position of positions) {
-      if (position.cursor === 0) continue;
-      const done = await this.options.database.tryWithLock(`journeys:${position.workspaceId}:${position.partition}`, () =>
-        this.processPartition(position.workspaceId, position.partition, position.cursor).catch((error: unknown) =>
-          this.isolateFailure(position.workspaceId, position.partition, position.cursor, error),
-        ),
-      );
-      read += done ?? 0;
-    }
-    await this.flushScanned(false);
-    return read;
+    return (await this.follower.runOnce()).moved;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      const started = Date.now();
-      this.woken = false;
-      try {
-        await this.runOnce();
-      } catch (error) {
-        this.options.logger?.error({ err: error }, 'journey event pass failed; retrying');
-      }
-      if (!this.running) break;
-      if (this.backlog) continue;
-      // Caught up: sleep until woken (or the poll interval), then let the appends of the next
-      // `minPassIntervalMs` gather so that one pass reads them all.
-      if (!this.woken) await this.sleep(this.pollIntervalMs, true);
-      const gap = this.minPassIntervalMs - (Date.now() - started);
-      if (gap > 0 && this.running) await this.sleep(gap, false);
-    }
-  }
-
-  private async sleep(ms: number, wakeable: boolean): Promise<void> {
-    this.wakeable = wakeable;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeUp = undefined;
-    this.wakeable = true;
+  /** Journeys trail the processor: they may read up to its cursor, so every event's identities exist. */
+  private async positions(): Promise<FollowerPosition[]> {
+    const { db } = this.options.database;
+    const [processed, stored] = await Promise.all([cursorPositions(db), activity.journeyCursors(db)]);
+    return processed
+      .filter((position) => position.cursor > 0)
+      .map(({ workspaceId, partition, cursor }) => {
+        const key = `${workspaceId}\u0000${partition}`;
+        return { workspaceId, partition, head: cursor, cursor: Math.max(stored.get(key) ?? 0, this.scanned.get(key)?.seq ?? 0) };
+      });
   }
 
   /** Moves stored cursors past the ranges read without finding anything (all of them when `force`). */
@@ -261,78 +233,39 @@ export class JourneyConsumer {
     return this.index.get(workspaceId);
   }
 
-  /**
-   * A batch failed. If the store itself is failing, give up until the next pass. Otherwise walk
-   * the batch one event at a time and set aside the event that fails on its own twice (kept in
-   * the log, listed with the quarantine), so it stalls neither this partition nor the others.
-   */
-  private async isolateFailure(workspaceId: string, partition: number, processed: number, error: unknown): Promise<number> {
-    if (!(await ping(this.options.database))) throw error;
-    let moved = 0;
-    while (moved < this.batchSize) {
-      let read: number;
-      try {
-        // A second try first: a conflict with another transaction says nothing about the event.
-        read = await this.processPartition(workspaceId, partition, processed, 1).catch(() => this.processPartition(workspaceId, partition, processed, 1));
-      } catch (single) {
-        if (!(await ping(this.options.database))) throw single;
-        return moved + (await this.setAside(workspaceId, partition, processed, single));
-      }
-      if (read === 0) break;
-      moved += read;
-    }
-    return moved;
-  }
-
-  /** Records the next event journeys listen to as set aside, with the reason, and moves the cursor past it. */
-  private async setAside(workspaceId: string, partition: number, processed: number, error: unknown): Promise<number> {
-    const { database } = this.options;
-    const reason = error instanceof Error ? error.message : String(error);
+  /** Moves the stored cursor past the next event journeys listen to, inside the follower's set-aside transaction. */
+  private async skipNext(trx: Tx, position: FollowerPosition, now: number): Promise<PoisonEvent | undefined> {
+    const { workspaceId, partition, head } = position;
     const key = `${workspaceId}\u0000${partition}`;
     const index = await this.workspaceIndex(workspaceId);
-    const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
+    const stored = await activity.readJourneyCursor(trx, workspaceId, partition);
     const from = Math.max(stored, this.scanned.get(key)?.seq ?? 0);
-    const [entry] = await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...(index?.relevant ?? [])], 1);
-    if (entry === undefined) return 0;
-    await database.transaction(async (trx) => {
-      await quarantine(trx, workspaceId, [
-        {
-          id: `journeys-${partition}-${entry.seq}`,
-          receivedAt: entry.receivedAt,
-          sourceId: entry.sourceId,
-          code: 'journey_failed',
-          message: `event ${entry.messageId} (partition ${partition}, seq ${entry.seq}) could not be applied to journeys: ${reason}; it stays in the log and no journey acts on it`,
-          payload: payloadText(entry.message),
-        },
-      ]);
-      if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, this.clock.now()))) {
-        throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
-      }
-    });
-    this.scanned.set(key, { seq: entry.seq, flushedAt: Date.now() });
-    this.options.logger?.error({ workspaceId, partition, seq: entry.seq, reason }, 'event set aside: journeys could not apply it');
-    return entry.seq - from;
+    const [entry] = await readPartitionNamed(trx, workspaceId, partition, from, head, [...(index?.relevant ?? [])], 1);
+    if (entry === undefined) return undefined;
+    if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, now))) throw new CursorMoved();
+    // The stored cursor is now the position (or, rolled back, the range is read again).
+    this.scanned.delete(key);
+    return { partition, seq: entry.seq, messageId: entry.messageId, receivedAt: entry.receivedAt, sourceId: entry.sourceId, payload: payloadText(entry.message) };
   }
 
-  private async processPartition(workspaceId: string, partition: number, processed: number, limit = this.batchSize): Promise<number> {
+  private async processPartition(workspaceId: string, partition: number, processed: number, limit: number): Promise<StepResult> {
     const { database } = this.options;
     const key = `${workspaceId}\u0000${partition}`;
     const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
     const scanned = this.scanned.get(key);
     const from = Math.max(stored, scanned?.seq ?? 0);
-    if (from >= processed) return 0;
+    if (from >= processed) return { moved: 0, full: false, linger: false };
     const index = await this.workspaceIndex(workspaceId);
     // Only the events some journey listens to are read; a workspace without journeys reads none.
     const relevant = index === undefined || index.relevant.size === 0 ? [] : await readPartitionNamed(database.db, workspaceId, partition, from, processed, [...index.relevant], limit);
     // Gaps (sequence numbers of duplicates, events nobody listens to) end at the processor's cursor.
     const full = relevant.length >= limit;
     const to = full ? (relevant.at(-1)?.seq ?? processed) : processed;
-    if (full) this.backlog = true;
     if (index !== undefined && relevant.length > 0) {
       await database.transaction(async (trx) => {
         await this.apply(trx, workspaceId, index, relevant);
         if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, to, this.clock.now()))) {
-          throw new Error(`journey cursor of ${workspaceId}/${partition} moved under this worker`);
+          throw new CursorMoved();
         }
       });
       this.scanned.set(key, { seq: to, flushedAt: Date.now() });
@@ -340,7 +273,7 @@ export class JourneyConsumer {
       // Nothing to apply: remember the position; the stored cursor follows now and then.
       this.scanned.set(key, { seq: to, flushedAt: scanned?.flushedAt ?? 0 });
     }
-    return to - from;
+    return { moved: to - from, full, linger: false };
   }
 
   /** Resolves each event's profile through the identity graph (the processor has linked them all). */
@@ -566,13 +499,4 @@ function exitRun(run: repo.StoredRun, reason: string, now: number): void {
   run.wakeAt = null;
   run.waitEvent = null;
   run.waitMatch = null;
-}
-
-/** The message as JSON for the quarantine; the event that failed may be the one that cannot be serialized. */
-function payloadText(message: LogEntry['message']): string {
-  try {
-    return JSON.stringify(message);
-  } catch (error) {
-    return JSON.stringify({ unserializable: error instanceof Error ? error.message : String(error), note: 'the event stays in the log as it was sent' });
-  }
 }

@@ -55,7 +55,7 @@ export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, sender?
     dependencies: dependsOn(deps),
     journeys,
     service: journeys.service,
-    followers: [{ name: 'journeys.consumer', wake: () => journeys.consumer.wake() }],
+    followers: [{ name: 'journeys.consumer', wake: () => journeys.consumer.wake(), lag: () => journeys.consumer.lag() }],
     privacy: journeyPrivacyHandlers(),
     start({ processing }) {
       if (processing) journeys.consumer.start();

@@ -18,15 +18,11 @@ export interface PredictiveModule extends Module {
  */
 export function predictiveModule(kernel: Kernel, deps: { scheduler: SchedulerModule; profiles: ProfilesModule }): PredictiveModule {
   const predictive = new PredictiveService({ database: kernel.database, clock: kernel.clock, scores: deps.profiles.scores });
-  const refresh = predictive.refreshJob();
   return {
     name: 'predictive',
     dependencies: dependsOn(deps),
     predictive,
-    jobs: refresh === undefined ? [] : [refresh],
-    async start({ processing }) {
-      if (processing) await predictive.enqueueRefreshes(deps.scheduler.scheduler);
-    },
+    chores: [predictive.refreshChore()].filter((chore) => chore !== undefined),
     stop: () => predictive.stop(),
   };
 }

@@ -1,7 +1,10 @@
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ping, type Database, type Tx } from '../storage/database.js';
-import { quarantine, readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
+import { LogFollower, type StepResult } from '../log/follower.js';
+import { CursorMoved } from '../log/retry.js';
+import { payloadText, type PoisonEvent } from '../log/set-aside.js';
+import type { Database, Tx } from '../storage/database.js';
+import { readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
 import { findIdentities, insertIdentities, moveIdentities } from '../identity/store/identities.js';
 import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../profiles/store/profiles.js';
 import { insertProfileEvents, moveProfileEvents } from '../profiles/store/profiles-timeline.js';
@@ -90,27 +93,6 @@ export interface ProcessorStatus {
   cursors: CursorPosition[];
 }
 
-// PostgreSQL errors that a retry of the same batch resolves: unique violation (two workers
-// created one identity), deadlock, serialization failure.
-const retryableCodes = new Set(['23505', '40P01', '40001']);
-const maxAttempts = 5;
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof CursorMoved) return true;
-  if (typeof error !== 'object' || error === null || !('code' in error) || typeof error.code !== 'string') return false;
-  const { code } = error;
-  // better-sqlite3: two processes on one file created the same identity, or the file's lock
-  // was held past the busy timeout. Neither says anything about the events.
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
-  // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57).
-  return retryableCodes.has(code) || /^(08|53|57)/.test(code);
-}
-
-/** Thrown inside a batch transaction to roll it back when the cursor (or, on SQLite, a profile it read) moved under it. */
-class CursorMoved extends Error {
-  override name = 'CursorMoved';
-}
-
 /**
  * Reads the event log in order per partition and drives identity resolution and profile state.
  * Each batch commits derived state and the partition cursor in one transaction, so a crash
@@ -132,29 +114,33 @@ class CursorMoved extends Error {
 export class Processor {
   private readonly database: Database;
   private readonly clock: Clock;
-  private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
-  private readonly lingerMs: number;
   private readonly hooks: CommitHook[];
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
-  private readonly concurrency: number;
-  private running = false;
-  /** Events of the current pass that belonged to a profile (system events such as `Segment Entered` do not). */
-  private attributedInPass = 0;
-  private stopping = false;
-  private woken = false;
-  private loop: Promise<void> | undefined;
-  private wakeSleeper: (() => void) | undefined;
+  private readonly follower: LogFollower;
 
   constructor(private readonly options: ProcessorOptions) {
     this.database = options.database;
     this.clock = options.clock ?? systemClock;
-    this.batchSize = options.batchSize ?? 1000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.lingerMs = options.lingerMs ?? 0;
     this.hooks = [...(options.onCommitted ?? [])];
     this.rulesFor = options.identityRules ?? (() => defaultIdentityRules);
-    this.concurrency = Math.max(1, options.concurrency ?? (options.database.dialect === 'postgres' ? 4 : 1));
+    this.follower = new LogFollower({
+      name: 'processor',
+      database: options.database,
+      clock: this.clock,
+      batchSize: options.batchSize ?? 1000,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      // A pass over system events only (segment transitions, catalog changes) does not linger:
+      // those are written by the previous batch, and lingering on them would delay the next one.
+      lingerMs: options.lingerMs ?? 0,
+      concurrency: options.concurrency ?? (options.database.dialect === 'postgres' ? 4 : 1),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      setAside: { code: 'processing_failed', idPrefix: 'processing', failed: 'applied to a profile', consequence: 'a replay retries it' },
+      handler: {
+        positions: () => cursorPositions(this.database.db, this.options.workspaceId),
+        step: (position, limit) => this.processBatch(position.workspaceId, position.partition, limit),
+        skipNext: (trx, position, now) => this.skipNext(trx, position.workspaceId, position.partition, now),
+      },
+    });
   }
 
   /** Adds a hook called after each committed batch. */
@@ -164,55 +150,27 @@ export class Processor {
 
   /** Starts the background loop (idempotent). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.stopping = false;
-    this.loop = this.run();
+    this.follower.start();
   }
 
   /** Stops the loop; resolves once the batch in flight has committed. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopping = true;
-    this.wakeSleeper?.();
-    await this.loop;
-    this.loop = undefined;
-    this.stopping = false;
+    await this.follower.stop();
   }
 
   /** Says new events were appended. Wake-ups that arrive while a batch runs collapse into one more pass. */
   wake(): void {
-    this.woken = true;
-    this.wakeSleeper?.();
+    this.follower.wake();
   }
 
   /** One pass over every partition with unprocessed events (one batch each); returns events processed. */
   async runOnce(): Promise<number> {
-    const positions = await cursorPositions(this.database.db, this.options.workspaceId);
-    const pending = positions.filter((position) => position.cursor < position.head);
-    let processed = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let position = pending[next++]; position !== undefined && !this.stopping; position = pending[next++]) {
-        // Await first: `processed += await ...` would read `processed` before the other workers add to it.
-        const count = await this.processPartition(position.workspaceId, position.partition);
-        processed += count;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, pending.length) }, worker));
-    return processed;
+    return (await this.follower.runOnce()).moved;
   }
 
   /** Processes until every partition's cursor has reached the head it had when checked. */
   async drain(): Promise<void> {
-    for (;;) {
-      const processed = await this.runOnce();
-      if (processed > 0) continue;
-      const positions = await cursorPositions(this.database.db, this.options.workspaceId);
-      if (positions.every((position) => position.cursor >= position.head)) return;
-      // Another worker holds a partition; give it time to commit.
-      await delay(5);
-    }
+    await this.follower.drain();
   }
 
   async status(): Promise<ProcessorStatus> {
@@ -222,112 +180,16 @@ export class Processor {
     return { lagEvents, lagMs: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest), cursors };
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let processed = 0;
-      let failed = false;
-      this.attributedInPass = 0;
-      try {
-        processed = await this.runOnce();
-      } catch (error) {
-        failed = true;
-        this.options.logger?.error({ err: error }, 'processor pass failed; retrying after the poll interval');
-      }
-      if (!this.running) break;
-      if (processed > 0) {
-        // Caught up after a small pass: linger so the next transaction carries many events.
-        // A commit costs about as much as a hundred events' worth of work, so at high rates this
-        // is what keeps the processor ahead; it adds at most lingerMs to a profile's freshness.
-        // A pass over system events only (segment transitions, catalog changes) does not linger:
-        // those are written by the previous batch, and lingering on them would delay the next one.
-        if (processed < this.batchSize && this.lingerMs > 0 && this.attributedInPass > 0) await this.sleep(this.lingerMs, false);
-        continue;
-      }
-      // After a failure, wait out the poll interval even when woken, so a broken store is not hammered.
-      if (this.woken && !failed) {
-        this.woken = false;
-        continue;
-      }
-      await this.sleep(this.pollIntervalMs, true);
-      this.woken = false;
-    }
+  /** Moves the cursor past the next event (set aside by the follower), inside its transaction. */
+  private async skipNext(trx: Tx, workspaceId: string, partition: number, now: number): Promise<PoisonEvent | undefined> {
+    const from = await readCursor(trx, workspaceId, partition);
+    const [entry] = await readPartition(trx, workspaceId, partition, from, 1);
+    if (entry === undefined) return undefined;
+    if (!(await advanceCursor(trx, workspaceId, partition, from, entry.seq, now))) throw new CursorMoved();
+    return { partition, seq: entry.seq, messageId: entry.messageId, receivedAt: entry.receivedAt, sourceId: entry.sourceId, payload: payloadText(entry.message) };
   }
 
-  /** Sleeps; `stop()` always cuts it short, a wake-up only when `wakeable`. */
-  private async sleep(ms: number, wakeable: boolean): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeSleeper = () => {
-        if (!wakeable && this.running) return;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeSleeper = undefined;
-  }
-
-  private async processPartition(workspaceId: string, partition: number): Promise<number> {
-    const done = await this.database.tryWithLock(`processor:${workspaceId}:${partition}`, async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.processBatch(workspaceId, partition, this.batchSize);
-        } catch (error) {
-          if (!isRetryable(error)) return this.isolateFailure(workspaceId, partition, error);
-          if (attempt >= maxAttempts) throw error;
-          // Expected when partitions touch the same person at once: a short line, not a stack.
-          const reason = error instanceof Error ? error.message : String(error);
-          this.options.logger?.warn({ workspaceId, partition, attempt, reason }, 'processor batch conflicted with a concurrent one; retrying');
-        }
-      }
-    });
-    return done ?? 0;
-  }
-
-  /**
-   * A batch failed for a reason a retry does not fix. If the store itself is failing, give up
-   * until the next pass. Otherwise one event breaks processing: walk the batch one event at a
-   * time, and set the event that fails on its own aside (kept in the log, reported with the
-   * quarantine of rejected events, retried by a replay) so it cannot stall the partition.
-   */
-  private async isolateFailure(workspaceId: string, partition: number, error: unknown): Promise<number> {
-    if (!(await ping(this.database))) throw error;
-    let processed = 0;
-    while (processed < this.batchSize) {
-      try {
-        const count = await this.processBatch(workspaceId, partition, 1);
-        if (count === 0) break;
-        processed += count;
-      } catch (single) {
-        if (isRetryable(single) || !(await ping(this.database))) throw single;
-        await this.setAside(workspaceId, partition, single);
-        return processed + 1;
-      }
-    }
-    return processed;
-  }
-
-  private async setAside(workspaceId: string, partition: number, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
-    await this.database.transaction(async (trx) => {
-      const from = await readCursor(trx, workspaceId, partition);
-      const [entry] = await readPartition(trx, workspaceId, partition, from, 1);
-      if (entry === undefined) return;
-      await quarantine(trx, workspaceId, [
-        {
-          id: `processing-${partition}-${entry.seq}`,
-          receivedAt: entry.receivedAt,
-          sourceId: entry.sourceId,
-          code: 'processing_failed',
-          message: `event ${entry.messageId} (partition ${partition}, seq ${entry.seq}) could not be applied to a profile: ${reason}; it stays in the log and a replay retries it`,
-          payload: JSON.stringify(entry.message),
-        },
-      ]);
-      if (!(await advanceCursor(trx, workspaceId, partition, from, entry.seq, this.clock.now()))) throw new CursorMoved();
-    });
-    this.options.logger?.error({ workspaceId, partition, reason }, 'event set aside: it could not be applied to a profile');
-  }
-
-  private async processBatch(workspaceId: string, partition: number, limit: number): Promise<number> {
+  private async processBatch(workspaceId: string, partition: number, limit: number): Promise<StepResult> {
     const { database } = this;
     const from = await readCursor(database.db, workspaceId, partition);
     // The head is read before the rows: a sequence number taken by an append whose row was a
@@ -336,7 +198,7 @@ export class Processor {
     const head = await readHead(database.db, workspaceId, partition);
     const entries = await readPartition(database.db, workspaceId, partition, from, limit);
     const to = entries.length < limit ? Math.max(head, entries.at(-1)?.seq ?? from) : (entries.at(-1)?.seq ?? from);
-    if (to <= from) return 0;
+    if (to <= from) return { moved: 0, full: false, linger: false };
     const rules = this.rulesFor(workspaceId);
     const { prepared, lookups } = prepareBatch(rules, entries);
 
@@ -387,7 +249,6 @@ export class Processor {
       });
     }
 
-    this.attributedInPass += writes.attributed;
     const changes: ProfileChanges = {
       workspaceId,
       partition,
@@ -410,7 +271,7 @@ export class Processor {
         this.options.logger?.error({ err: error, workspaceId, partition }, 'processor commit hook failed');
       }
     }
-    return entries.length;
+    return { moved: entries.length, full: entries.length >= limit, linger: writes.attributed > 0 };
   }
 
   /** The owning profiles plus, transitively, the survivors of any that were merged meanwhile. */
@@ -436,8 +297,4 @@ export class Processor {
     await insertIdentities(trx, this.database, workspaceId, batch.addedIdentities);
     await insertProfileEvents(trx, this.database, workspaceId, batch.profileEvents);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

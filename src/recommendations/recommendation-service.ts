@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
+import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
@@ -26,6 +27,8 @@ import { ownValue } from '../shared/own.js';
 const PAGE = 5000;
 /** How long the live tail lets appends gather before a pass (trending stays this fresh). */
 const TAIL_GATHER_MS = 200;
+/** Longest sleep of an idle live tail (appends wake it). */
+const TAIL_IDLE_MS = 60_000;
 /** Timeline rows read per request to find a visitor's recent product events. */
 const RECENT_SCAN = 200;
 const MAX_LIMIT = 100;
@@ -163,9 +166,8 @@ export class RecommendationService {
   private readonly training = new Map<string, Promise<Training>>();
   private readonly rulesCache = new Map<string, Map<string, BusinessRules>>();
   private readonly tailing = new Map<string, Promise<void>>();
-  private readonly wakeAgain = new Set<string>();
-  /** Timers of live-tail passes waiting for appends to gather. */
-  private readonly gathering = new Set<NodeJS.Timeout>();
+  /** The live tail of each workspace with trained models: a follower of the log, woken by appends. */
+  private readonly tails = new Map<string, FollowerLoop>();
   private timer: NodeJS.Timeout | undefined;
   private startup: Promise<void> | undefined;
   private stopped = false;
@@ -187,9 +189,8 @@ export class RecommendationService {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await this.startup;
-    for (const timer of this.gathering) clearTimeout(timer);
-    this.gathering.clear();
-    this.wakeAgain.clear();
+    await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
+    this.tails.clear();
     await Promise.allSettled([...this.training.values(), ...this.tailing.values()]);
   }
 
@@ -198,15 +199,16 @@ export class RecommendationService {
    * wake during a pass queues one more pass after it, so no append is left unseen.
    */
   wake(workspaceId: string): void {
-    if (!this.loaded.has(workspaceId) || this.wakeAgain.has(workspaceId)) return;
-    this.wakeAgain.add(workspaceId);
-    // Appends arrive many times a second: let them gather for a moment so one pass reads them all.
-    const timer = setTimeout(() => {
-      this.gathering.delete(timer);
-      this.catchUp(workspaceId).catch((error: unknown) => this.deps.onError?.(error));
-    }, TAIL_GATHER_MS);
-    timer.unref();
-    this.gathering.add(timer);
+    if (!this.loaded.has(workspaceId) || this.stopped) return;
+    let tail = this.tails.get(workspaceId);
+    if (tail === undefined) {
+      const pass = async (): Promise<PassResult> => ({ moved: await this.catchUp(workspaceId), full: false, linger: false });
+      // Cursors are the in-memory models' own (a restart trains again): nothing to poll for between appends.
+      tail = new FollowerLoop(pass, { pollIntervalMs: TAIL_IDLE_MS, lingerMs: 0, minPassIntervalMs: TAIL_GATHER_MS, gatherMs: TAIL_GATHER_MS, firstPassAfterMs: TAIL_GATHER_MS, onError: (error) => this.deps.onError?.(error) });
+      this.tails.set(workspaceId, tail);
+      tail.start();
+    }
+    tail.wake();
   }
 
   /**
@@ -216,10 +218,7 @@ export class RecommendationService {
    */
   catchUp(workspaceId: string): Promise<number> {
     const previous = this.tailing.get(workspaceId) ?? Promise.resolve();
-    const run = previous.then(() => {
-      this.wakeAgain.delete(workspaceId);
-      return this.tailPass(workspaceId);
-    });
+    const run = previous.then(() => this.tailPass(workspaceId));
     const settled = run.then(
       () => undefined,
       () => undefined,

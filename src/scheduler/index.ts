@@ -1,5 +1,6 @@
 import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
+import { scheduleChore } from './chores.js';
 import { schedulerPrivacyHandler } from './privacy.js';
 import { Scheduler } from './scheduler.js';
 
@@ -12,7 +13,7 @@ export interface SchedulerModule extends Module {
 
 /**
  * Builds the scheduler module. At start it registers every module's `jobs`, then, while events
- * are processed, runs its loop.
+ * are processed, gives every workspace its job of each module's `chores` and runs its loop.
  * @example const scheduler = schedulerModule(kernel); scheduler.scheduler.enqueue({ workspaceId, kind: 'report.send' });
  */
 export function schedulerModule(kernel: Kernel): SchedulerModule {
@@ -23,9 +24,11 @@ export function schedulerModule(kernel: Kernel): SchedulerModule {
     scheduler,
     // Jobs naming a person go after the owners that only move their references (see the privacy module).
     privacy: [schedulerPrivacyHandler()],
-    start({ modules, processing }) {
+    async start({ modules, processing }) {
       for (const job of modules.flatMap((module) => module.jobs ?? [])) scheduler.register(job.kind, job.handler, job.options);
-      if (processing) scheduler.start();
+      if (!processing) return;
+      for (const chore of modules.flatMap((module) => module.chores ?? [])) await scheduleChore(scheduler, kernel, chore);
+      scheduler.start();
     },
     stop: () => scheduler.stop(),
   };

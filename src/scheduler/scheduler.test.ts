@@ -2,10 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { manualClock, systemClock } from '../shared/clock.js';
 import { claimDueJobs } from './store/jobs.js';
+import { insertWorkspace } from '../workspaces/store/workspaces.js';
+import { scheduleChore } from './chores.js';
 import { backoff, Scheduler, type Job } from './scheduler.js';
 
 const WS = 'ws1';
 const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
 
 describe.each(dialects)('Scheduler on %s', (dialect) => {
   let store: TestStore;
@@ -195,6 +198,54 @@ describe.each(dialects)('Scheduler on %s', (dialect) => {
     } finally {
       await scheduler.stop();
     }
+  });
+
+  it('runs a chore per workspace, reschedules it, retries a failure and keeps it dead with the reason', async () => {
+    const clock = manualClock(T0);
+    const { database } = store;
+    for (const id of ['shop-a', 'shop-b']) await insertWorkspace(database.db, { id, name: id, createdAt: T0 });
+    const scheduler = new Scheduler({ database, clock });
+    const runs: string[] = [];
+    const chore = {
+      kind: 'test.sweep',
+      everyMs: HOUR,
+      maxAttempts: 2,
+      backoffMs: 1000,
+      run: async (workspaceId: string) => {
+        runs.push(workspaceId);
+        if (workspaceId === 'shop-b') throw new Error('store of shop-b refused the sweep');
+      },
+    };
+    await scheduleChore(scheduler, { database, clock }, chore);
+    // A second start only enqueues: the kind is registered once, the jobs exist once.
+    await scheduleChore(scheduler, { database, clock }, chore);
+    expect((await scheduler.get('shop-a', 'test.sweep'))?.dueAt).toBe(T0 + HOUR);
+
+    clock.advance(HOUR - 1);
+    expect(await scheduler.runDue()).toBe(0);
+    clock.advance(1);
+    await scheduler.runDue();
+    expect(runs.sort()).toEqual(['shop-a', 'shop-b']);
+    expect(await scheduler.get('shop-a', 'test.sweep')).toMatchObject({ status: 'pending', dueAt: T0 + 2 * HOUR, attempts: 0 });
+    const retried = await scheduler.get('shop-b', 'test.sweep');
+    expect(retried).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('store of shop-b refused the sweep') });
+
+    clock.advance(10_000);
+    await scheduler.runDue();
+    const dead = await scheduler.deadLetters('shop-b');
+    expect(dead.map((job) => [job.kind, job.deadReason])).toEqual([['test.sweep', expect.stringContaining('store of shop-b refused the sweep')]]);
+
+    // Retryable by hand, and a workspace created meanwhile gets its job with the next run.
+    await insertWorkspace(database.db, { id: 'shop-c', name: 'shop-c', createdAt: clock.now() });
+    await scheduler.retryDead('shop-b', 'test.sweep');
+    runs.length = 0;
+    chore.run = async (workspaceId: string) => {
+      runs.push(workspaceId);
+    };
+    await scheduler.runDue();
+    expect(runs).toEqual(['shop-b']);
+    expect(await scheduler.get('shop-b', 'test.sweep')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await scheduler.get('shop-c', 'test.sweep'))?.kind).toBe('test.sweep');
   });
 });
 

@@ -1,11 +1,14 @@
 /**
  * Crash durability of journeys: the built server is killed with SIGKILL in the middle of a send
- * storm (thousands of customers, three messages each, no waits), twice, and restarted on the
+ * storm (thousands of customers, three messages each, no waits), twice (or a few times more
+ * until a kill has landed between a send and its confirmation), and restarted on the
  * same data dir. Every message due must be sent exactly once: one recorded message per
  * (customer, template), none missing, none under a second key. Each customer gets three messages
- * 15 s apart (longer than a restart), so each kill lands in the middle of its own burst. The server's default sender is
- * the store-backed recording sender, which, like a real channel, is idempotent on the key and
- * counts the calls, so the test also shows how many sends were re-attempted after a kill.
+ * a few seconds apart, and kill k comes once round k is half sent (counted per template), so each
+ * kill lands in the storm after its own round began however long a restart takes on a loaded
+ * machine (rounds may then overlap: the waits are durable and come due during the restart). The server's
+ * default sender is the store-backed recording sender, which, like a real channel, is idempotent
+ * on the key and counts the calls, so the test also shows how many sends were re-attempted after a kill.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,10 +20,12 @@ import { tempDir } from '../helpers/databases.js';
 import { ADMIN_TOKEN, WORKSPACE, WRITE_KEY, basicAuth, freePort, spawnServer, stopServer, waitFor, type ServerProcess } from '../helpers/server.js';
 
 const CUSTOMERS = 3000;
-/** Longer than a restart, so each kill lands in its own burst of sends. */
-const GAP_SECONDS = 15;
+/** Between a customer's messages: the kills are placed by counts, so the gap need not outlast a restart. */
+const GAP_SECONDS = 3;
 const TEMPLATES = ['storm-1', 'storm-2', 'storm-3'];
 const KILLS = 2;
+/** Kills beyond KILLS, only while none has yet landed between a send and its confirmation. */
+const EXTRA_KILLS = 3;
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${url}${path}`, {
@@ -51,7 +56,7 @@ describe('kill -9 during a journey send storm', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`sends every due message exactly once across ${KILLS} kills`, async () => {
+  it(`sends every due message exactly once across ${KILLS} kills (or more)`, async () => {
     const port = await freePort();
     const start = async () => {
       const server = await spawnServer({ dataDir, port, env: { RAPPORT_JOURNEY_DELIVERY: 'record' } });
@@ -87,23 +92,40 @@ describe('kill -9 during a journey send storm', () => {
     // Progress is read straight from the store (a second SQLite reader, as WAL allows), so the
     // probe does not queue behind the storm in the server.
     const reader = new SqliteDatabase(path.join(dataDir, 'rapport.db'), { readonly: true, fileMustExist: true });
-    const recorded = (): number => {
+    // Recorded sends of one template, or of all of them (null).
+    const count = reader.prepare('select count(*) as n from recorded_messages where template_id = ? or ? is null');
+    // Sends out (recorded by the sender) whose step is not yet confirmed done, read in one snapshot.
+    const unconfirmedSends = reader.prepare(
+      `select (select count(*) from recorded_messages) - (select count(*) from journey_steps where kind = 'send' and status = 'done') as n`,
+    );
+    const read = (statement: SqliteDatabase.Statement, ...args: (string | null)[]): number => {
       try {
-        const row = reader.prepare('select count(*) as n from recorded_messages').get();
+        const row = statement.get(...args);
         return isJsonObject(row) && typeof row.n === 'number' ? row.n : 0;
       } catch {
         return 0;
       }
     };
-    for (let kill = 1; kill <= KILLS; kill++) {
-      // Mid-burst, off any batch boundary: some sends of the round are out, the rest not yet.
-      const threshold = Math.round(CUSTOMERS * (kill - 0.5)) + 137;
-      const sent = await waitFor(`${threshold} sends before kill ${kill}`, () => {
-        const n = recorded();
-        return n >= threshold ? n : undefined;
+    const unconfirmedAtKill: number[] = [];
+    const unconfirmedTotal = (): number => unconfirmedAtKill.reduce((sum, n) => sum + n, 0);
+    // Kill k once round k is half sent, at a moment the probe sees sends out but unconfirmed (the
+    // case idempotency keys exist for), or anyway once the round is nine tenths sent. A loaded
+    // machine's probe may react too late for the window; then up to EXTRA_KILLS more kills follow,
+    // while enough of the storm is left, until one has landed in it.
+    const storming = (): boolean => (killedAt.at(-1) ?? 0) <= total - 1500;
+    for (let kill = 1; kill <= KILLS || (unconfirmedTotal() === 0 && kill <= KILLS + EXTRA_KILLS && storming()); kill++) {
+      const round = kill <= KILLS ? (TEMPLATES[kill - 1] ?? '') : null;
+      const from = round === null ? (killedAt.at(-1) ?? 0) : 0;
+      const threshold = from + (round === null ? 137 : Math.round(CUSTOMERS / 2) + 137);
+      const latest = from + (round === null ? 1000 : Math.round(CUSTOMERS * 0.9));
+      await waitFor(`${threshold} sends of ${round ?? 'every round'} before kill ${kill}`, () => {
+        const n = read(count, round, round);
+        return n >= latest || (n >= threshold && read(unconfirmedSends) > 0) ? true : undefined;
       }, 60_000, 1);
       await stopServer(server, 'SIGKILL');
-      killedAt.push(sent);
+      // The store is still now: what was sent, and what was out but unconfirmed, when the process died.
+      killedAt.push(read(count, null, null));
+      unconfirmedAtKill.push(read(unconfirmedSends));
       server = await start();
     }
     reader.close();
@@ -113,7 +135,7 @@ describe('kill -9 during a journey send storm', () => {
     }, 120_000, 50);
     await stopServer(server, 'SIGTERM');
     // The kills must have landed mid-storm, or this proved nothing about crashes.
-    expect(killedAt.every((sent) => sent > 0 && sent < total), `killed at ${killedAt.join(", ")} of ${total}`).toBe(true);
+    expect(killedAt.every((sent) => sent > 0 && sent < total), `killed at ${killedAt.join(', ')} of ${total}`).toBe(true);
     expect(done.sent).toBe(total);
 
     const database = await openDatabase({ dataDir });
@@ -125,15 +147,17 @@ describe('kill -9 during a journey send storm', () => {
       expect([...perSend.values()].every((n) => n === 1), 'a (customer, template) recorded under two keys').toBe(true);
       expect(new Set(rows.map((row) => row.profile_id)).size).toBe(CUSTOMERS);
       const repeated = rows.filter((row) => row.calls > 1).length;
-      // Only sends in flight at a kill are attempted again (and absorbed by the key).
-      expect(repeated).toBeLessThanOrEqual(KILLS * 500);
-      // The kills landed between a send's commit and its confirmation at least once.
-      expect(repeated).toBeGreaterThan(0);
+      const reattempts = rows.reduce((sum, row) => sum + row.calls - 1, 0);
+      // Exactly the sends out but unconfirmed at a kill are attempted again (and absorbed by the key).
+      expect(unconfirmedTotal(), `unconfirmed at the kills: ${unconfirmedAtKill.join(', ')}`).toBeGreaterThan(0);
+      // (One re-attempt per kill it was caught by: a send may be out and unconfirmed at both.)
+      expect(reattempts).toBe(unconfirmedTotal());
       const steps = await database.db.selectFrom('journey_steps').select(['status']).where('workspace_id', '=', WORKSPACE).where('kind', '=', 'send').execute();
       expect(steps.filter((step) => step.status !== 'done')).toEqual([]);
-      console.info(`journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(' and ')} sent, ${repeated} sends re-attempted after a kill and deduplicated by key`);
+      console.info(`journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(', ')} sent with ${unconfirmedAtKill.join(', ')} out but unconfirmed, ${repeated} sends re-attempted after a kill and deduplicated by key`);
     } finally {
       await database.close();
     }
-  });
+    // Three start-ups of the built server dominate on a loaded machine (up to ~15 s each on two busy cores).
+  }, 180_000);
 });

@@ -1,7 +1,9 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
 import type { Database } from '../../storage/database.js';
-import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, setAsideFeedEvents, type FeedEvent, type FeedProfile, type SetAsideFeedEvent } from '../store/analytics-feed.js';
+import { setAsideRow, type SetAsidePolicy } from '../../log/set-aside.js';
+import { recordSetAside, type SetAsideRow } from '../../log/store/set-aside.js';
+import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../store/analytics-feed.js';
 import { cursorPositions } from '../../processor/store/processor-state.js';
 import { eventFacts, type EventFacts } from '../event-facts.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
@@ -294,7 +296,7 @@ export class Replica {
         setAside += await this.#appendPage(workspaceId, partition, [row], row.seq);
       } catch (error) {
         if (!(await this.#answers())) throw error;
-        await setAsideFeedEvents(this.database.db, workspaceId, [setAsideRecord(row, error)]);
+        await recordSetAside(this.database.db, workspaceId, [setAsideRecord(row, error)]);
         await this.#appendPage(workspaceId, partition, [], row.seq);
         setAside += 1;
       }
@@ -317,7 +319,7 @@ export class Replica {
   async #appendPage(workspaceId: string, partition: number, page: readonly FeedEvent[], to: number): Promise<number> {
     // Extraction runs first, outside the appender: an event it throws on is set aside, never half-appended.
     const rows: { row: FeedEvent; prepared: PreparedEvent }[] = [];
-    const setAside: SetAsideFeedEvent[] = [];
+    const setAside: SetAsideRow[] = [];
     for (const row of page) {
       try {
         rows.push({ row, prepared: prepareEvent(row) });
@@ -326,7 +328,7 @@ export class Replica {
       }
     }
     // Recorded before the page commits: a crash in between records it again, which is a no-op.
-    await setAsideFeedEvents(this.database.db, workspaceId, setAside);
+    await recordSetAside(this.database.db, workspaceId, setAside);
     await this.duck.exclusive(async (connection) => {
       await connection.run('begin transaction');
       try {
@@ -488,15 +490,16 @@ function prepareEvent(row: FeedEvent): PreparedEvent {
   return { name, facts };
 }
 
-function setAsideRecord(row: FeedEvent, error: unknown): SetAsideFeedEvent {
-  const reason = error instanceof Error ? error.message : String(error);
-  return {
-    id: `replica-${row.partition}-${row.seq}`,
-    receivedAt: row.receivedAt,
-    code: 'replica_failed',
-    message: `event at partition ${row.partition}, seq ${row.seq} could not be copied to the analytics replica: ${reason}; it stays in the log and analyses leave it out (\`rapport analytics rebuild\` tries it again)`,
-    payload: row.payload,
-  };
+/** The replica's cursor lives in DuckDB: the record is written first, idempotent on its id, then the page commits there. */
+const replicaSetAside: SetAsidePolicy = {
+  code: 'replica_failed',
+  idPrefix: 'replica',
+  failed: 'copied to the analytics replica',
+  consequence: 'analyses leave it out (`rapport analytics rebuild` tries it again)',
+};
+
+function setAsideRecord(row: FeedEvent, error: unknown): SetAsideRow {
+  return setAsideRow(replicaSetAside, { partition: row.partition, seq: row.seq, receivedAt: row.receivedAt, sourceId: null, payload: row.payload }, error);
 }
 
 function appendEvent(appender: DuckDBAppender, workspaceId: string, row: FeedEvent, { name, facts }: PreparedEvent): void {

@@ -3,6 +3,8 @@ import type { StaffMailer } from '../../channels/staff-mail.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
+import { scheduleChore, type Chore } from '../../scheduler/chores.js';
+import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { Database } from '../../storage/database.js';
 import {
   claimReportRun,
@@ -33,7 +35,7 @@ export interface ReportServiceDeps {
   clock: Clock;
   /** The channels module's staff email (SMTP); without an SMTP server schedules can be kept but not sent. */
   mailer: StaffMailer;
-  /** How often due schedules are checked (default one minute); 0 disables the timer. */
+  /** How often due schedules are checked (default one minute); 0: only when `runDue` is called. */
   checkIntervalMs?: number;
   onError?: (error: unknown) => void;
 }
@@ -55,6 +57,9 @@ function toSchedule(row: ReportScheduleRow): ReportSchedule {
   };
 }
 
+/** The check for due digests, a job per workspace on the durable scheduler. */
+export const DIGEST_JOB = 'reports.digests';
+
 /** The default e-commerce funnel of the digest. */
 const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
@@ -65,7 +70,6 @@ const digestFunnel = ['Product Viewed', 'Product Added', 'Checkout Started', 'Or
  * @example await reports.schedule('ws', { frequency: 'weekly', recipients: ['owner@shop.com'] });
  */
 export class ReportService {
-  #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | undefined;
 
   readonly #brands: BrandService;
@@ -74,18 +78,30 @@ export class ReportService {
     this.#brands = new BrandService({ database: deps.database, clock: deps.clock });
   }
 
-  start(): void {
+  /**
+   * Makes the check for due digests a durable job per workspace, every `checkIntervalMs`:
+   * retried with backoff when it fails, listed with the dead jobs when it keeps failing.
+   * Nothing when SMTP is not configured or the interval is 0.
+   */
+  async scheduleDigests(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
+    const chore = this.digestChore();
+    if (chore !== undefined) await scheduleChore(scheduler, this.deps, chore);
+  }
+
+  /** The check for due digests as a chore (undefined without SMTP or with a 0 interval). */
+  digestChore(): Chore | undefined {
     const interval = this.deps.checkIntervalMs ?? 60_000;
-    if (interval <= 0 || this.#timer !== undefined || !this.deps.mailer.available) return;
-    this.#timer = setInterval(() => {
-      this.runDue().catch((error: unknown) => this.deps.onError?.(error));
-    }, interval);
-    this.#timer.unref();
+    if (interval <= 0 || !this.deps.mailer.available) return undefined;
+    return {
+      kind: DIGEST_JOB,
+      everyMs: interval,
+      run: async (workspaceId) => {
+        await this.runDue(workspaceId);
+      },
+    };
   }
 
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
     await this.#running?.catch(() => undefined);
   }
 
@@ -140,20 +156,21 @@ export class ReportService {
     await this.#send(schedule, this.deps.clock.now());
   }
 
-  /** Sends every due digest once; returns how many were sent. */
-  runDue(): Promise<number> {
-    if (this.#running === undefined) {
-      this.#running = this.#runDue().finally(() => {
-        this.#running = undefined;
-      });
-    }
-    return this.#running;
+  /** Sends every due digest once (of one workspace, when given); returns how many were sent. */
+  runDue(workspaceId?: string): Promise<number> {
+    // One check at a time: a second waits for the first, so `stop()` waits for every send.
+    const run = (this.#running ?? Promise.resolve(0)).catch(() => 0).then(() => this.#runDue(workspaceId));
+    const tracked = run.finally(() => {
+      if (this.#running === tracked) this.#running = undefined;
+    });
+    this.#running = tracked;
+    return run;
   }
 
-  async #runDue(): Promise<number> {
+  async #runDue(workspaceId: string | undefined): Promise<number> {
     const now = this.deps.clock.now();
     let sent = 0;
-    for (const schedule of await dueReportSchedules(this.deps.database.db, now, 100)) {
+    for (const schedule of await dueReportSchedules(this.deps.database.db, now, 100, workspaceId)) {
       const frequency = isFrequency(schedule.frequency) ? schedule.frequency : 'weekly';
       // Claim first: two workers never both send; a send that fails is reported, not retried in a loop.
       if (!(await claimReportRun(this.deps.database.db, schedule.workspaceId, schedule.id, schedule.nextRunAt, nextRunAt(frequency, now), now))) continue;

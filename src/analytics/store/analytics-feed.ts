@@ -134,26 +134,3 @@ export async function existingProfileIds(db: Tx, workspaceId: string, ids: reado
   }
   return found;
 }
-
-/** An event the replica could not copy, kept with the reason beside the ingest quarantine. */
-export interface SetAsideFeedEvent {
-  id: string;
-  receivedAt: number;
-  code: string;
-  message: string;
-  payload: string;
-}
-
-/**
- * Records events the replica set aside, once each: a rebuild meeting the same event again keeps
- * the first record instead of failing on the duplicate.
- * @example await setAsideFeedEvents(db, 'ws', [{ id: 'replica-0-12', receivedAt: 0, code: 'replica_failed', message: '...', payload: '{}' }]);
- */
-export async function setAsideFeedEvents(db: Tx, workspaceId: string, events: readonly SetAsideFeedEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await db
-    .insertInto('rejected_events')
-    .values(events.map((event) => ({ workspace_id: workspaceId, id: event.id, received_at: event.receivedAt, source_id: null, code: event.code, message: event.message, payload: event.payload })))
-    .onConflict((conflict) => conflict.columns(['workspace_id', 'id']).doNothing())
-    .execute();
-}

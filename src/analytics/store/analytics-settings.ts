@@ -116,11 +116,13 @@ export async function deleteReportSchedule(db: Tx, workspaceId: string, id: stri
 }
 
 /**
- * Schedules of every workspace due at `now`, soonest first.
+ * Schedules due at `now` (of every workspace, or of one), soonest first.
  * @example await dueReportSchedules(db, Date.now(), 100);
  */
-export async function dueReportSchedules(db: Tx, now: number, limit: number): Promise<ReportScheduleRow[]> {
-  const rows = await db.selectFrom('analytics_report_schedules').selectAll().where('next_run_at', '<=', now).orderBy('next_run_at').limit(limit).execute();
+export async function dueReportSchedules(db: Tx, now: number, limit: number, workspaceId?: string): Promise<ReportScheduleRow[]> {
+  let query = db.selectFrom('analytics_report_schedules').selectAll().where('next_run_at', '<=', now);
+  if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+  const rows = await query.orderBy('next_run_at').limit(limit).execute();
   return rows.map(toSchedule);
 }
 

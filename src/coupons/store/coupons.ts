@@ -220,10 +220,10 @@ export async function writeCouponCursor(db: Tx, workspaceId: string, partition: 
 }
 
 /** Coupon events after a cursor in one partition, in sequence order. */
-export async function readCouponEvents(db: Tx, workspaceId: string, partition: number, after: number, limit: number): Promise<{ seq: number; payload: string }[]> {
+export async function readCouponEvents(db: Tx, workspaceId: string, partition: number, after: number, limit: number): Promise<{ seq: number; receivedAt: number; payload: string }[]> {
   const rows = await db
     .selectFrom('events')
-    .select(['seq', ...payloadColumns])
+    .select(['seq', 'received_at', ...payloadColumns])
     .where('workspace_id', '=', workspaceId)
     .where('partition', '=', partition)
     .where('seq', '>', after)
@@ -231,7 +231,7 @@ export async function readCouponEvents(db: Tx, workspaceId: string, partition: n
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ seq: Number(row.seq), payload: payloadText(row.payload, row) }));
+  return rows.map((row) => ({ seq: Number(row.seq), receivedAt: Number(row.received_at), payload: payloadText(row.payload, row) }));
 }
 
 /** The partitions a workspace's log has (from its heads) and each head. */

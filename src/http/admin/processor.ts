@@ -1,11 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FollowerLag } from '../../log/follower.js';
 import type { Processor } from '../../processor/processor.js';
 import { authOf } from './auth.js';
 
-/** How far the processor is behind the event log, for this workspace. */
-export async function processorRoutes(scope: FastifyInstance, processor: Pick<Processor, 'status'>): Promise<void> {
+/** A follower of the log downstream of the processor (journeys), whose lag is reported beside it. */
+export interface LagSource {
+  lag(): Promise<FollowerLag>;
+}
+
+/** How far the processor, and the followers that trail it, are behind the event log, for this workspace. */
+export async function processorRoutes(scope: FastifyInstance, processor: Pick<Processor, 'status'>, followers: readonly LagSource[] = []): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/processor',
@@ -19,13 +25,20 @@ export async function processorRoutes(scope: FastifyInstance, processor: Pick<Pr
             lagMs: Type.Integer(),
             percentDone: Type.Number({ description: 'Processed share of the log, for progress displays' }),
             partitions: Type.Array(Type.Object({ partition: Type.Integer(), head: Type.Integer(), cursor: Type.Integer() })),
+            followers: Type.Array(
+              Type.Object({
+                name: Type.String({ description: 'The follower of the event log, e.g. `journeys`' }),
+                lagEvents: Type.Integer({ description: 'Events it may read (the processor has applied them) that it has not read yet' }),
+              }),
+              { description: 'Followers that trail the processor, and how far behind it each is' },
+            ),
           }),
         },
       },
     },
     async (request) => {
       const { workspaceId } = authOf(request);
-      const status = await processor.status();
+      const [status, lags] = await Promise.all([processor.status(), Promise.all(followers.map((follower) => follower.lag()))]);
       const partitions = status.cursors.filter((position) => position.workspaceId === workspaceId);
       const head = partitions.reduce((sum, position) => sum + position.head, 0);
       const lagEvents = partitions.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0);
@@ -34,6 +47,10 @@ export async function processorRoutes(scope: FastifyInstance, processor: Pick<Pr
         lagMs: lagEvents === 0 ? 0 : Math.round(status.lagMs),
         percentDone: head === 0 ? 100 : Math.floor(((head - lagEvents) / head) * 1000) / 10,
         partitions: partitions.map(({ partition, head: partitionHead, cursor }) => ({ partition, head: partitionHead, cursor })),
+        followers: lags.map((lag) => ({
+          name: lag.name,
+          lagEvents: lag.partitions.filter((position) => position.workspaceId === workspaceId).reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0),
+        })),
       };
     },
   );

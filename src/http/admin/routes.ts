@@ -34,7 +34,7 @@ import { eventRoutes } from './events.js';
 import { identityRoutes } from './identity.js';
 import { journeysRoutes } from './journeys.js';
 import { importRoutes } from './imports.js';
-import { processorRoutes } from './processor.js';
+import { processorRoutes, type LagSource } from './processor.js';
 import { profileRoutes } from './profiles.js';
 import { segmentsRoutes } from './segments.js';
 import { recommendationRoutes } from './recommendations.js';
@@ -49,6 +49,8 @@ export interface AdminRouteDeps {
   imports: ImportService;
   profiles: ProfileService;
   processor: Pick<Processor, 'status'>;
+  /** Followers of the event log that trail the processor; GET /processor reports their lag. */
+  followers?: readonly LagSource[];
   identityRules: IdentityRulesStore;
   journeys: JourneyService;
   analytics: AnalyticsService;
@@ -79,7 +81,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);
-  await processorRoutes(app, deps.processor);
+  await processorRoutes(app, deps.processor, deps.followers);
   await identityRoutes(app, deps.identityRules);
   await journeysRoutes(app, deps.journeys);
   await analyticsRoutes(app, deps);

@@ -15,6 +15,12 @@ export async function readJourneyCursor(db: Tx, workspaceId: string, partition: 
   return row === undefined ? 0 : Number(row.seq);
 }
 
+/** Every stored journey cursor, keyed `<workspace>\u0000<partition>` (one query for the lag and each pass). */
+export async function journeyCursors(db: Tx): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('journey_cursors').select(['workspace_id', 'partition', 'seq']).execute();
+  return new Map(rows.map((row) => [`${row.workspace_id}\u0000${row.partition}`, Number(row.seq)]));
+}
+
 /** Moves the cursor from `from` to `to`; false when another worker moved it (roll back). */
 export async function advanceJourneyCursor(db: Tx, workspaceId: string, partition: number, from: number, to: number, now: number): Promise<boolean> {
   if (from === 0) {

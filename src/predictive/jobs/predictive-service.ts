@@ -1,6 +1,6 @@
 import type { ProfileScores } from '../../profiles/profile-scores.js';
-import type { ScheduledJob } from '../../app/module.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
+import { scheduleChore, type Chore } from '../../scheduler/chores.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
@@ -18,7 +18,6 @@ import {
 } from '../store/predictive.js';
 import { readTrackedInventory } from '../../catalog/store/products.js';
 import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
-import { listWorkspaces } from '../../workspaces/store/workspaces.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
 import { ownValue } from '../../shared/own.js';
@@ -76,7 +75,6 @@ const ACTIVITY: Record<string, ActivityKind> = {
  */
 export class PredictiveService {
   readonly #deps: PredictiveServiceDeps;
-  readonly #registered = new WeakSet<object>();
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(deps: PredictiveServiceDeps) {
@@ -163,52 +161,33 @@ export class PredictiveService {
     return row === undefined ? undefined : toView(row);
   }
 
-  /** The refresh interval of the scheduled job; 0 turns the job off. */
-  get #interval(): number {
-    return this.#deps.refreshIntervalMs ?? 24 * 3_600_000;
-  }
-
   /**
-   * The periodic refresh as a durable job: it refreshes its workspace, then reschedules itself
-   * `refreshIntervalMs` later (leased, so one worker runs it when several share the store).
-   * Undefined when the interval is 0.
+   * The daily refresh as a chore: a durable job per workspace, `refreshIntervalMs` after
+   * start-up and then again after each run (leased, so one worker runs it when several share
+   * the store). Undefined when the interval is 0.
    */
-  refreshJob(): ScheduledJob | undefined {
-    const interval = this.#interval;
+  refreshChore(): Chore | undefined {
+    const interval = this.#deps.refreshIntervalMs ?? 24 * 3_600_000;
     if (interval <= 0) return undefined;
     return {
       kind: REFRESH_JOB,
-      handler: async (job) => {
+      everyMs: interval,
+      maxAttempts: 3,
+      run: async (workspaceId) => {
         try {
-          await this.refresh(job.workspaceId, { trigger: 'job' });
+          await this.refresh(workspaceId, { trigger: 'job' });
         } catch (error) {
           // Another process refreshing the same workspace right now is not a failure.
           if (!(error instanceof RapportError && error.code === 'conflict')) throw error;
         }
-        return { rescheduleAt: this.#deps.clock.now() + interval };
       },
-      options: { maxAttempts: 3 },
     };
   }
 
-  /** Makes sure every workspace has its refresh job, due one interval from now. Idempotent: an existing job is left as it is. */
-  async enqueueRefreshes(scheduler: Pick<Scheduler, 'enqueue'>): Promise<void> {
-    const interval = this.#interval;
-    if (interval <= 0) return;
-    const now = this.#deps.clock.now();
-    const workspaces = await listWorkspaces(this.#deps.database.db);
-    await scheduler.enqueue(workspaces.map((workspace) => ({ workspaceId: workspace.id, kind: REFRESH_JOB, key: REFRESH_JOB, dueAt: now + interval })));
-  }
-
-  /** Registers the refresh job on a scheduler (once) and enqueues it for every workspace: `refreshJob` and `enqueueRefreshes` in one call. */
+  /** Registers the refresh chore on a scheduler and gives every workspace its job. Idempotent: an existing job is left as it is. */
   async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
-    const job = this.refreshJob();
-    if (job === undefined) return;
-    if (!this.#registered.has(scheduler)) {
-      this.#registered.add(scheduler);
-      scheduler.register(job.kind, job.handler, job.options);
-    }
-    await this.enqueueRefreshes(scheduler);
+    const chore = this.refreshChore();
+    if (chore !== undefined) await scheduleChore(scheduler, this.#deps, chore);
   }
 
   async #readBehaviour(workspaceId: string, onProgress?: (progress: RefreshProgress) => void): Promise<ProfileBehaviour[]> {
