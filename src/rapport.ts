@@ -46,6 +46,8 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
 import { VERSION } from './version.js';
 import { WorkspaceService, type Bootstrap } from './workspaces/workspace-service.js';
+import { createOnsite, OnsiteQueue, type Onsite } from './onsite/index.js';
+import { RapportError } from './shared/errors.js';
 
 /** The running system: store, services and HTTP app, wired once (the composition root). */
 export interface Rapport {
@@ -79,6 +81,8 @@ export interface Rapport {
   predictive: PredictiveService;
   /** Channels, templates, coupons, consent and privacy (issue 5); `messaging.channels` is the MessageSender. */
   messaging: Messaging;
+  /** On-site campaigns, the SDK's configuration and visitor facts, reveals, submissions and reports (issue 15). */
+  onsite: Onsite;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
   /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
@@ -189,11 +193,35 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     ingest,
     identityRules: identityRules.rulesFor,
     outbound,
+    // Journey steps that queue an on-site message for the person's next visit.
+    onsite: new OnsiteQueue({ database, clock }),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const onsite = createOnsite({
+    database,
+    clock,
+    secrets,
+    references: {
+      segmentExists: (workspaceId, id) => exists(() => segments.get(workspaceId, id)),
+      poolExists: (workspaceId, id) => exists(() => messaging.coupons.getPool(workspaceId, id)),
+      journeyExists: async (workspaceId, id) => (await journeys.service.get(workspaceId, id)) !== undefined,
+      templateExists: (workspaceId, id) => exists(() => messaging.templates.get(workspaceId, id)),
+    },
+    profiles,
+    segmentsOf: (workspaceId, profileId) => segments.segmentIdsOf(workspaceId, profileId),
+    brands: messaging.brands,
+    coupons: messaging.coupons,
+    ingest,
+    consent: messaging.consent,
+    preferences: messaging.preferences,
+    journeys: journeys.service,
+    scheduler: journeys.scheduler,
     ...(logger === undefined ? {} : { logger }),
   });
   // Privacy: each module erases (and exports) what it holds about a person; the replica after the commit.
   for (const handler of segmentPrivacyHandlers(database.dialect)) messaging.privacyRegistry.register(handler);
   messaging.privacyRegistry.register(experimentPrivacyHandler());
+  messaging.privacyRegistry.register(onsite.privacy);
   for (const handler of journeyPrivacyHandlers()) messaging.privacyRegistry.register(handler);
   // After journeys (which move their scan cursors off the person): jobs still naming them go.
   messaging.privacyRegistry.register(schedulerPrivacyHandler());
@@ -210,7 +238,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
         )
       : new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: identityRules.rulesFor, extensions: [segmentEngine.extension()] });
   const app = await buildApp(
-    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
+    { ingest, workspaces, clock, eventLog, catalog, imports, profiles, processor, identityRules, journeys: journeys.service, segments, recommendations, experiments, predictive, analytics, reports, messaging, onsite, version: VERSION, health: () => ping(database), rateLimits: config.rateLimits },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,
@@ -254,6 +282,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     scores,
     identityRules,
     messaging,
+    onsite,
     scheduler: journeys.scheduler,
     journeys: journeys.service,
     analytics,
@@ -285,4 +314,15 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       await database.close();
     },
   };
+}
+
+/** Whether a lookup that throws `not_found` for a missing id finds it (in the caller's workspace). */
+async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await lookup();
+    return true;
+  } catch (error) {
+    if (error instanceof RapportError && error.code === 'not_found') return false;
+    throw error;
+  }
 }

@@ -119,6 +119,10 @@ const pureModules = [
   'predictive/special.ts',
   'predictive/stockout.ts',
   'predictive/summary.ts',
+  'onsite/campaign.ts',
+  'onsite/models/validate.ts',
+  'onsite/models/pattern-safety.ts',
+  'onsite/models/attribution.ts',
 ];
 const ioPackages = /^(node:(fs|net|http|https|child_process|worker_threads|dgram)|fs|pg|kysely|better-sqlite3|fastify|@fastify\/.*|pino)$/;
 
@@ -164,7 +168,8 @@ describe('architecture rules', () => {
 
   it('lets nothing below src/http import the HTTP layer backwards (domain modules know no routes)', () => {
     const offenders = files
-      .filter(({ file }) => !file.startsWith('http/') && file !== 'rapport.ts')
+      // A module in the target shape owns its routes (shared/ARCHITECTURE.md): `<module>/routes.ts`.
+      .filter(({ file }) => !file.startsWith('http/') && file !== 'rapport.ts' && !/^[a-z-]+\/routes\.ts$/.test(file))
       .flatMap(({ file, text }) => importsOf(text).filter((line) => /\/http\//.test(line.from) || /^fastify$|^@fastify\//.test(line.from)).map((line) => `${file} imports ${line.from}`));
     expect(offenders).toEqual([]);
   });

@@ -14,6 +14,7 @@ import { publicChannelRoutes } from './public/channels.js';
 import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
+import { onsitePublicRoutes } from '../onsite/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
+  await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps.workspaces));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);

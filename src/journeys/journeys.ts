@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { JourneyConsumer } from './consumer.js';
 import type { TemplateCheck } from './definition.js';
-import { JourneyEngine } from './engine.js';
+import { JourneyEngine, type OnsiteQueueWriter } from './engine.js';
 import { JourneyService } from './journey-service.js';
 import type { RecipeSupplies } from './recipe-installer.js';
 import { IngestProfileUpdater } from './profile-updater.js';
@@ -28,6 +28,8 @@ export interface JourneysOptions {
   logger?: { error(details: object, message: string): void };
   /** The guarded outbound path for webhook nodes; default one with no operator allow list. */
   outbound?: OutboundHttp;
+  /** The on-site queue `onsite` nodes write to. */
+  onsite?: OnsiteQueueWriter;
 }
 
 /** The journeys module, wired: scheduler handlers, engine, triggers, event consumer and service. */
@@ -55,6 +57,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     sender: options.sender,
     clock,
     ...(options.outbound === undefined ? {} : { outbound: options.outbound }),
+    ...(options.onsite === undefined ? {} : { onsite: options.onsite }),
     ...(options.ingest === undefined ? {} : { profiles: new IngestProfileUpdater({ database: options.database, ingest: options.ingest, clock }) }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -14,6 +14,7 @@ import { snippets } from './migrations/0012-snippets.js';
 import { credentialScopesAudit } from './migrations/0013-credential-scopes-audit.js';
 import { outboxBrand } from './migrations/0015-outbox-brand.js';
 import { compactLog } from './migrations/0020-compact-log.js';
+import { onsite } from '../onsite/store/migrations/0023-onsite.js';
 
 /** Every migration, in order. Names are stable forever: they are the version history. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013-credential-scopes-audit': credentialScopesAudit,
   '0015-outbox-brand': outboxBrand,
   '0020-compact-log': compactLog,
+  '0023-onsite': onsite,
 };
 
 export class MigrationError extends Error {

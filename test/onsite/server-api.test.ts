@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { userHash } from '../../src/onsite/visitor.js';
+import { createRapport, type Rapport } from '../../src/rapport.js';
+import { manualClock } from '../../src/shared/clock.js';
+import { createTestStore, dialects, type TestStore } from '../helpers/databases.js';
+
+const start = Date.UTC(2026, 10, 2, 9);
+const admin = { authorization: 'Bearer ADM' };
+const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
+
+const content = (extra: Record<string, unknown> = {}) => ({ headline: 'Hi', cta: 'Go', ...extra });
+const campaign = (extra: Record<string, unknown> = {}) => ({
+  name: 'Welcome bar',
+  type: 'hello_bar',
+  triggers: [{ type: 'page_load' }],
+  audience: [],
+  caps: { frequency: 'session' },
+  defaultLocale: 'en',
+  variants: [{ key: 'a', weight: 1, content: { en: content(), ar: content({ headline: 'أهلًا' }), ja: content({ headline: 'ようこそ' }) } }],
+  ...extra,
+});
+
+describe.each(dialects)('on-site server (%s)', (dialect) => {
+  let store: TestStore;
+  let rapport: Rapport;
+  let otherKey: string;
+  let otherAdmin: { authorization: string };
+  let otherPool: string;
+  const clock = manualClock(start);
+
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = admin) =>
+    rapport.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+  const issuesOf = (response: { json(): { error: { issues?: { field: string }[] } } }) => (response.json().error.issues ?? []).map((issue) => issue.field);
+  const track = async (anonymousId: string, items: Record<string, unknown>[], key = 'WK') => {
+    const response = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: basic(key), payload: { batch: items.map((item) => ({ anonymousId, ...item })) } });
+    expect(response.statusCode).toBe(200);
+    await rapport.processor.drain();
+  };
+
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    const env: Record<string, string> = { RAPPORT_DATA_DIR: store.dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent' };
+    if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
+    rapport = await createRapport(loadConfig(env, { processor: 'off' }), { clock, logger: false });
+    const other = await rapport.workspaces.createWorkspace('shop-b', 'Shop B');
+    otherKey = other.writeKey.key;
+    otherAdmin = { authorization: `Bearer ${other.adminToken.plain}` };
+    otherPool = (await rapport.messaging.coupons.createPool('shop-b', { name: 'B pool', rule: { kind: 'fixed', offer: { type: 'percent', value: 50 } } })).id;
+  });
+  afterAll(async () => {
+    await rapport.close();
+    await store.drop();
+  });
+
+  it('rejects bad definitions at save with the path of each bad field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ triggers: [{ type: 'page_load' }, { type: 'mind_reading' }] }, 'body.triggers[1].type'],
+      [{ audience: [{ type: 'url', match: 'regex', value: '(a+)+$' }] }, 'body.audience[0].value'],
+      [{ audience: [{ type: 'url', match: 'regex', value: '([a-z' }] }, 'body.audience[0].value'],
+      [{ caps: { frequency: 'session', maxViews: 0 } }, 'body.caps.maxViews'],
+      [{ caps: { frequency: { everyMinutes: 0 } } }, 'body.caps.frequency.everyMinutes'],
+      [{ type: 'side_coupon' }, 'body.variants[0].content.en.coupon'],
+      [{ audience: [{ type: 'segment', allow: ['seg_nope'] }] }, 'body.audience[0].allow[0]'],
+      [{ variants: [{ key: 'a', weight: 1, content: { en: content({ coupon: { pool: otherPool } }) } }] }, 'body.variants[0].content.en.coupon.pool'],
+    ];
+    for (const [change, field] of cases) {
+      const response = await api('POST', '/api/v1/onsite/campaigns', campaign(change));
+      expect(response.statusCode, field).toBe(400);
+      expect(issuesOf(response), JSON.stringify(response.json())).toContain(field);
+    }
+    // JSON text, so `__proto__` arrives as an own key of the content, as it does from a client.
+    const hostile = JSON.stringify(campaign()).replace('"content":{"en":', '"content":{"__proto__":{"headline":"x"},"en":');
+    const response = await rapport.app.inject({ method: 'POST', url: '/api/v1/onsite/campaigns', headers: { ...admin, 'content-type': 'application/json' }, payload: hostile });
+    expect(response.statusCode).toBe(400);
+    expect(issuesOf(response)).toContain('body.variants[0].content.__proto__');
+  });
+
+  it('creates, schedules, pauses and compiles live campaigns with ETag and 304, per workspace', async () => {
+    const created = await api('POST', '/api/v1/onsite/campaigns', campaign({ holdout: 0.1, schedule: { startAt: new Date(start + 3600_000).toISOString() } }));
+    expect(created.statusCode).toBe(201);
+    const id: string = created.json().id;
+    expect(created.json()).toMatchObject({ status: 'draft', holdout: 0.1, priority: 0 });
+    expect((await api('POST', `/api/v1/onsite/campaigns/${id}/activate`)).json().status).toBe('scheduled');
+
+    const first = await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=WK', headers: { origin: 'https://shop.example' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('public, max-age=60, stale-while-revalidate=86400');
+    expect(first.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(first.json().campaigns).toEqual([]);
+    clock.advance(3600_000);
+    const live = await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config', headers: basic('WK') });
+    expect(live.json().campaigns.map((entry: { id: string }) => entry.id)).toEqual([id]);
+    expect(live.json().campaigns[0]).toMatchObject({ type: 'hello_bar', modal: false, salt: id, holdout: 0.1 });
+    const etag = live.headers.etag;
+    expect(etag).not.toBe(first.headers.etag);
+    expect(live.json().version).toBe(String(etag).replaceAll('"', ''));
+    const cached = await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=WK', headers: { 'if-none-match': String(etag) } });
+    expect(cached.statusCode).toBe(304);
+    expect(cached.body).toBe('');
+
+    // Another workspace sees none of it, by its own key or by the id.
+    const other = await rapport.app.inject({ method: 'GET', url: `/v1/onsite/config?writeKey=${otherKey}` });
+    expect(other.json()).toMatchObject({ workspace: 'shop-b', campaigns: [] });
+    expect((await api('GET', `/api/v1/onsite/campaigns/${id}`, undefined, otherAdmin)).statusCode).toBe(404);
+    expect((await api('POST', `/api/v1/onsite/campaigns/${id}/pause`, undefined, otherAdmin)).statusCode).toBe(404);
+    expect((await api('GET', '/api/v1/onsite/campaigns/__proto__')).statusCode).toBe(404);
+
+    expect((await api('POST', `/api/v1/onsite/campaigns/${id}/pause`)).json().status).toBe('paused');
+    const paused = await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=WK', headers: { 'if-none-match': String(etag) } });
+    expect(paused.statusCode).toBe(200);
+    expect(paused.json().campaigns).toEqual([]);
+
+    const preview = await api('GET', `/api/v1/onsite/campaigns/${id}/preview?page=${encodeURIComponent('https://shop.example/p/1?x=1')}&variant=a`);
+    expect(preview.json().url).toBe(`https://shop.example/p/1?x=1&rapport_preview=${id}&rapport_variant=a`);
+    expect((await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=nope' })).statusCode).toBe(401);
+  });
+
+  it('answers visitor facts, and only the anonymous-safe subset to an identified profile without a valid userHash', async () => {
+    await track('anon-1', [
+      { type: 'identify', userId: 'user-1', traits: { email: 'ann@example.com', country: 'BE' } },
+      { type: 'track', event: 'Product Added', properties: { product_id: 'sku-1', price: 20, quantity: 2 } },
+    ]);
+    await rapport.scores.write('default', [{ profileId: (await rapport.profiles.lookupProfile('default', 'user_id', 'user-1'))?.id ?? '', key: 'clv_tier', value: 'high' }], 'test');
+    const secret = (await api('GET', '/api/v1/onsite/secret')).json().secret as string;
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+
+    const visitor = (payload: Record<string, unknown>) => rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload });
+    const stolen = (await visitor({ anonymousId: 'anon-1' })).json();
+    expect(stolen).toMatchObject({ profileId: null, identified: true, verified: false, segments: [], cart: null, tiers: { clv: null, churn: null }, country: null });
+    const forged = (await visitor({ anonymousId: 'anon-1', userId: 'user-1', userHash: userHash('guess', 'user-1') })).json();
+    expect(forged).toMatchObject({ profileId: null, verified: false, cart: null });
+    const verified = (await visitor({ anonymousId: 'anon-1', userId: 'user-1', userHash: userHash(secret, 'user-1') })).json();
+    expect(verified).toMatchObject({ identified: true, verified: true, country: 'BE', tiers: { clv: 'high' }, cart: { value: 4000, items: 2, productIds: ['sku-1'] } });
+    expect(verified.profileId).toMatch(/^prf_/);
+    expect(verified.visits.last30d).toBe(1);
+
+    // Rotating the secret retires every hash signed with the old one.
+    await api('POST', '/api/v1/onsite/secret/rotate');
+    expect((await visitor({ anonymousId: 'anon-1', userId: 'user-1', userHash: userHash(secret, 'user-1') })).json().verified).toBe(false);
+    const fresh = (await visitor({ anonymousId: 'never-seen' })).json();
+    expect(fresh).toMatchObject({ profileId: null, identified: false, verified: false });
+    // Another workspace's key knows nothing of this visitor.
+    expect((await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic(otherKey), payload: { anonymousId: 'anon-1' } })).json()).toMatchObject({ profileId: null, identified: false });
+  });
+
+  it('reveals one tiered coupon per campaign and profile; replays return the same code', async () => {
+    const pool = (
+      await rapport.messaging.coupons.createPool('default', {
+        name: 'Exit tiers',
+        rule: { kind: 'tiers', tiers: [{ score: 'clv_tier', equals: 'high', offer: { type: 'percent', value: 15 } }, { score: 'clv_tier', equals: 'medium', offer: { type: 'percent', value: 10 } }], fallback: { type: 'percent', value: 5 } },
+      })
+    ).id;
+    const body = campaign({ name: 'Exit', type: 'popup', triggers: [{ type: 'exit_intent', minDwellSeconds: 5, mobile: false }], variants: [{ key: 'a', weight: 1, content: { en: content({ coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 } }) } }] });
+    const id: string = (await api('POST', '/api/v1/onsite/campaigns', body)).json().id;
+    await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
+    await track('anon-2', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-2' } }]);
+    await track('anon-3', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-3' } }]);
+    await track('anon-4', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-4' } }]);
+    const profileOf = async (anon: string) => (await rapport.profiles.lookupProfile('default', 'anonymous_id', anon))?.id ?? '';
+    await rapport.scores.write('default', [{ profileId: await profileOf('anon-2'), key: 'clv_tier', value: 'medium' }, { profileId: await profileOf('anon-4'), key: 'propensity_30d', value: 0.93 }], 'test');
+
+    const reveal = (anonymousId: string, key = 'WK') => rapport.app.inject({ method: 'POST', url: '/v1/onsite/reveal', headers: basic(key), payload: { campaignId: id, variant: 'a', anonymousId } });
+    const medium = (await reveal('anon-2')).json();
+    expect(medium).toMatchObject({ discount: { kind: 'percent', value: 10 } });
+    expect((await reveal('anon-2')).json()).toEqual(medium);
+    expect((await reveal('anon-3')).json()).toMatchObject({ discount: { kind: 'percent', value: 5 } });
+    expect((await reveal('anon-3')).json().code).not.toBe(medium.code);
+    expect((await reveal('anon-4')).json()).toEqual({ code: null, reason: 'likely_to_buy' });
+    expect((await reveal('nobody')).json()).toEqual({ code: null, reason: 'unknown_visitor' });
+    expect((await reveal('anon-2', otherKey)).statusCode).toBe(404);
+    expect((await rapport.messaging.coupons.check('default', medium.code)).valid).toBe(true);
+    const facts = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-2' } })).json();
+    expect(facts.converted).toEqual([id]);
+  });
+
+  it('submits: identifies, stores answers as traits, records consent with its source and enters the journey', async () => {
+    const survey = campaign({
+      name: 'Signup + NPS',
+      type: 'survey',
+      variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Join', capture: { fields: ['email'], consentText: 'Email me', successHeadline: 'Thanks' }, questions: [{ id: 'nps', kind: 'nps', text: 'Recommend us?' }, { id: '__proto__', kind: 'text', text: 'Why?' }] } } }],
+    });
+    const id: string = (await api('POST', '/api/v1/onsite/campaigns', survey)).json().id;
+    await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
+    const submit = (payload: Record<string, unknown>) => rapport.app.inject({ method: 'POST', url: '/v1/onsite/submit', headers: basic('WK'), payload: JSON.stringify({ campaignId: id, variant: 'a', anonymousId: 'anon-9', ...payload }) });
+    const bad = await submit({ email: 'not-an-email', answers: { nps: 11, other: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(issuesOf(bad).sort()).toEqual(['body.answers.nps', 'body.answers.other', 'body.email']);
+    const ok = await rapport.app.inject({
+      method: 'POST',
+      url: '/v1/onsite/submit',
+      headers: { ...basic('WK'), 'content-type': 'application/json' },
+      payload: `{"campaignId":"${id}","variant":"a","anonymousId":"anon-9","email":"Sam@Example.com","consent":true,"answers":{"nps":9,"__proto__":"fast delivery"}}`,
+    });
+    expect(ok.json()).toEqual({ ok: true, doubleOptIn: false });
+    // A replay stores nothing twice.
+    expect((await submit({ email: 'Sam@Example.com', consent: true, answers: { nps: 9 } })).statusCode).toBe(200);
+    await rapport.processor.drain();
+    await rapport.scheduler.runDue();
+    const profile = await rapport.profiles.lookupProfile('default', 'email', 'sam@example.com');
+    expect(profile?.traits[`survey_${id}_nps`]).toBe(9);
+    expect(profile?.traits[`survey_${id}___proto__`]).toBe('fast delivery');
+    expect(Object.getPrototypeOf(profile?.traits)).toBe(Object.prototype);
+    const ledger = await rapport.messaging.consent.ledger('default', [profile?.id ?? '']);
+    expect(ledger).toEqual([expect.objectContaining({ channel: 'email', status: 'subscribed', source: `onsite:${id}` })]);
+    const answered = await rapport.eventLog.events('default', { event: 'Survey Answered' });
+    expect(answered).toHaveLength(1);
+  });
+});
