@@ -137,7 +137,7 @@ export const ContentSchema = Type.Object(
     steps: Type.Optional(Type.Array(Type.Object({ headline: Text(300), body: Type.Optional(Text(2000)), cta: Text(100) }, strict), { minItems: 1, maxItems: 5 })),
     threshold: Type.Optional(Type.Integer({ minimum: 1, description: 'Free-shipping threshold in minor units' })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
-    progressText: Type.Optional(Text(300, 'Shown below the threshold; {amount} is the amount still missing')),
+    progressText: Type.Optional(Text(300, 'Shown below the threshold; {remaining} is the amount still missing')),
     reachedText: Type.Optional(Text(300)),
     endsAt: Type.Optional(IsoTime),
     questions: Type.Optional(

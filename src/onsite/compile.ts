@@ -43,9 +43,10 @@ function compileCampaign(campaign: StoredCampaign): CompiledCampaign {
  * global fatigue settings. Its version is a hash of the content, so an unchanged configuration
  * keeps its ETag across restarts and replicas.
  */
-export function compileConfig(input: { workspaceId: string; now: number; campaigns: readonly StoredCampaign[]; settings: OnsiteSettings; brand: OnsiteBrand }): CompiledConfig {
-  const live = input.campaigns
-    .filter((campaign) => statusOf(campaign, input.now) === 'live')
+export function compileConfig(input: { workspaceId: string; now: number; campaigns: readonly StoredCampaign[]; settings: OnsiteSettings; brand: OnsiteBrand; preview?: StoredCampaign }): CompiledConfig {
+  const { preview } = input;
+  const chosen = input.campaigns.filter((campaign) => statusOf(campaign, input.now) === 'live' && campaign.id !== preview?.id);
+  const live = (preview === undefined ? chosen : [...chosen, preview])
     .sort((a, b) => (b.definition.priority ?? 0) - (a.definition.priority ?? 0) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
     .map(compileCampaign);
   const content = {
@@ -94,7 +95,7 @@ export class ConfigCache {
   constructor(
     private readonly deps: {
       clock: Clock;
-      campaigns: Pick<CampaignService, 'active' | 'settings'>;
+      campaigns: Pick<CampaignService, 'active' | 'list' | 'settings'>;
       revision: (workspaceId: string) => Promise<number>;
       brand: (workspaceId: string) => Promise<OnsiteBrand>;
     },
@@ -110,6 +111,16 @@ export class ConfigCache {
     this.entries.set(workspaceId, { revision, validUntil: now + BRAND_TTL_MS, compiled });
     compiled.catch(() => this.entries.delete(workspaceId));
     return compiled;
+  }
+
+  /**
+   * The configuration with one more campaign, whatever its state or schedule, for the editor's
+   * preview URL (`?rapport_preview=`): compiled per request and never cached.
+   */
+  async preview(workspaceId: string, campaignId: string): Promise<CompiledConfig> {
+    const [campaigns, all, settings, brand] = await Promise.all([this.deps.campaigns.active(workspaceId), this.deps.campaigns.list(workspaceId), this.deps.campaigns.settings(workspaceId), this.deps.brand(workspaceId)]);
+    const preview = all.find((campaign) => campaign.id === campaignId);
+    return compileConfig({ workspaceId, now: this.deps.clock.now(), campaigns, settings, brand, ...(preview === undefined ? {} : { preview }) });
   }
 
   /** Drops a workspace's entry (this replica's own writes, before the revision is read again). */

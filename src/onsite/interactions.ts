@@ -128,17 +128,18 @@ export class Interactions {
     if (visitor.profile === undefined) return { code: null, reason: 'unknown_visitor' };
     const profile = visitor.profile;
     const personal = !visitor.identified || visitor.verified;
-    const messageId = `onsite:${campaign.id}:${profile.id}`;
-    const { db } = this.deps.database;
-    const revealed = (await repo.convertedCampaigns(db, workspaceId, profile.id)).includes(campaign.id);
+    // A code revealed before a merge stays bound to the profile that revealed it.
+    const owner = await repo.revealedBy(this.deps.database.db, workspaceId, campaign.id, [profile.id, ...profile.mergedFrom]);
+    const holder = owner ?? profile.id;
+    const messageId = `onsite:${campaign.id}:${holder}`;
     const propensity = profile.scores.propensity_30d;
-    if (!revealed && personal && coupon.withholdAbovePropensity !== undefined && typeof propensity === 'number' && propensity >= coupon.withholdAbovePropensity) {
+    if (owner === undefined && personal && coupon.withholdAbovePropensity !== undefined && typeof propensity === 'number' && propensity >= coupon.withholdAbovePropensity) {
       return { code: null, reason: 'likely_to_buy' };
     }
     const scores = coupon.tiered === true && personal ? profile.scores : {};
     const issued = await this.deps.database.transaction(async (trx) => {
-      const result = await this.deps.coupons.issue(workspaceId, coupon.pool, { profileId: profile.id, messageId, scores }, trx);
-      await repo.recordConversion(trx, workspaceId, { profileId: profile.id, campaignId: campaign.id, kind: 'reveal', at: this.deps.clock.now() });
+      const result = await this.deps.coupons.issue(workspaceId, coupon.pool, { profileId: holder, messageId, scores }, trx);
+      await repo.recordConversion(trx, workspaceId, { profileId: holder, campaignId: campaign.id, kind: 'reveal', at: this.deps.clock.now() });
       return result;
     });
     return { code: issued.code, ...(issued.expiresAt === null ? {} : { expiresAt: issued.expiresAt }), discount: discountOf(issued.offer) };

@@ -123,9 +123,12 @@ function cors(request: FastifyRequest, reply: FastifyReply): void {
   void reply.header('Access-Control-Expose-Headers', 'ETag');
 }
 
+/** The write key from Basic auth, `?writeKey=` (the SDK's fetch without preflight) or the body. */
 async function workspaceOf(request: FastifyRequest, workspaces: WorkspaceService, fromQuery?: string): Promise<{ workspaceId: string; sourceId: string }> {
   const body = typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body) ? request.body : {};
-  const key = writeKeyOf(request.headers.authorization, fromQuery === undefined ? Object.fromEntries(Object.entries(body)) : { writeKey: fromQuery });
+  const fromBody = Object.hasOwn(body, 'writeKey') ? Reflect.get(body, 'writeKey') : undefined;
+  const given = fromQuery ?? (typeof fromBody === 'string' ? fromBody : undefined);
+  const key = writeKeyOf(request.headers.authorization, given === undefined ? {} : { writeKey: given });
   if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or writeKey');
   const source = await workspaces.authenticateWriteKey(key);
   if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
@@ -138,6 +141,7 @@ const Visitor = {
   userId: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   userHash: Type.Optional(Type.String({ maxLength: 128, description: 'hex HMAC-SHA256(userId, workspace on-site secret)' })),
 };
+const KeyQuery = Type.Object({ writeKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 const CampaignRef = { campaignId: Type.String({ minLength: 1, maxLength: 120 }), variant: Type.String({ minLength: 1, maxLength: 40 }) };
 const RevealSchema = Type.Union([
   Type.Object({ code: Type.String(), expiresAt: Type.Optional(Type.String()), discount: Type.Object({ kind: Type.Union([Type.Literal('percent'), Type.Literal('amount'), Type.Literal('free_shipping')]), value: Type.Number() }) }),
@@ -152,19 +156,26 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', async (request, reply) => cors(request, reply));
   // Untyped on purpose: the body is the compiled text, sent without a second serialisation.
-  scope.get<{ Querystring: { writeKey?: string } }>(
+  scope.get<{ Querystring: { writeKey?: string; preview?: string } }>(
     '/v1/onsite/config',
     {
       schema: {
         tags,
         summary: 'Live campaigns compiled for the SDK (write key as Basic auth or ?writeKey=); ETag and If-None-Match → 304',
         security: [],
-        querystring: Type.Object({ writeKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+        querystring: Type.Object({
+          writeKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          preview: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Also include this campaign whatever its state (the editor preview); not cached' })),
+        }),
         response: { 200: OnsiteConfigSchema, 304: Type.Null() },
       },
     },
     async (request, reply) => {
       const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
+      if (request.query.preview !== undefined) {
+        const previewed = await onsite.configs.preview(workspaceId, request.query.preview);
+        return reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8').serializer((payload) => String(payload)).send(previewed.body);
+      }
       const compiled = await onsite.configs.get(workspaceId);
       void reply.header('ETag', compiled.etag).header('Cache-Control', 'public, max-age=60, stale-while-revalidate=86400');
       const match = request.headers['if-none-match'];
@@ -175,18 +186,18 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
   );
   app.post(
     '/v1/onsite/visitor',
-    { schema: { tags, summary: 'What only the server knows about the visitor; identified profiles need a valid userHash', security: [], body: Type.Object(Visitor, { additionalProperties: false }), response: { 200: VisitorFactsSchema } } },
+    { schema: { tags, summary: 'What only the server knows about the visitor; identified profiles need a valid userHash', security: [], querystring: KeyQuery, body: Type.Object(Visitor, { additionalProperties: false }), response: { 200: VisitorFactsSchema } } },
     async (request) => {
-      const { workspaceId } = await workspaceOf(request, workspaces);
+      const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
       const { anonymousId, userId, userHash } = request.body;
       return onsite.visitors.facts(workspaceId, { anonymousId, userId, userHash });
     },
   );
   app.post(
     '/v1/onsite/reveal',
-    { schema: { tags, summary: "A single-use coupon from the campaign's pool, once per campaign and profile (replays return the same code)", security: [], body: Type.Object({ ...Visitor, ...CampaignRef }, { additionalProperties: false }), response: { 200: RevealSchema } } },
+    { schema: { tags, summary: "A single-use coupon from the campaign's pool, once per campaign and profile (replays return the same code)", security: [], querystring: KeyQuery, body: Type.Object({ ...Visitor, ...CampaignRef }, { additionalProperties: false }), response: { 200: RevealSchema } } },
     async (request) => {
-      const { workspaceId } = await workspaceOf(request, workspaces);
+      const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
       const { anonymousId, userId, userHash, campaignId, variant } = request.body;
       return onsite.interactions.reveal(workspaceId, { anonymousId, userId, userHash, campaignId, variant });
     },
@@ -198,6 +209,7 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
         tags,
         summary: 'A form or survey submission: identifies the visitor, records consent (source onsite:<campaign>), stores answers, may start a journey',
         security: [],
+        querystring: KeyQuery,
         body: Type.Object(
           {
             writeKey: Visitor.writeKey,
@@ -215,7 +227,7 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
       },
     },
     async (request) => {
-      const { workspaceId, sourceId } = await workspaceOf(request, workspaces);
+      const { workspaceId, sourceId } = await workspaceOf(request, workspaces, request.query.writeKey);
       const { campaignId, variant, anonymousId, email, phone, answers, consent, locale } = request.body;
       return onsite.interactions.submit(workspaceId, sourceId, { campaignId, variant, anonymousId, email, phone, answers, consent, locale });
     },

@@ -186,9 +186,9 @@ export const starterCampaigns: readonly StarterCampaign[] = [
       holdout: HOLDOUT,
       defaultLocale: 'en',
       variants: single('bar', {
-        en: { threshold: 7500, currency: 'USD', progressText: 'You are {amount} away from free shipping', reachedText: 'You have free shipping!', position: 'top' },
-        ar: { threshold: 7500, currency: 'USD', progressText: 'يتبقى {amount} للحصول على شحن مجاني', reachedText: 'لقد حصلت على شحن مجاني!', position: 'top' },
-        ja: { threshold: 7500, currency: 'USD', progressText: 'あと{amount}で送料無料', reachedText: '送料無料になりました！', position: 'top' },
+        en: { threshold: 7500, currency: 'USD', progressText: 'You are {remaining} away from free shipping', reachedText: 'You have free shipping!', position: 'top' },
+        ar: { threshold: 7500, currency: 'USD', progressText: 'يتبقى {remaining} للحصول على شحن مجاني', reachedText: 'لقد حصلت على شحن مجاني!', position: 'top' },
+        ja: { threshold: 7500, currency: 'USD', progressText: 'あと{remaining}で送料無料', reachedText: '送料無料になりました！', position: 'top' },
       }),
     }),
   },

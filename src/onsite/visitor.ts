@@ -107,8 +107,9 @@ export class VisitorService {
     if (!personal) return this.safeFacts(visitor, days);
     const [segments, queued, converted, currency] = await Promise.all([
       this.deps.segmentsOf(workspaceId, profile.id),
-      repo.queuedFor(db, workspaceId, profile.id, now),
-      repo.convertedCampaigns(db, workspaceId, profile.id),
+      // Rows written before a merge name the merged-away profile.
+      repo.queuedFor(db, workspaceId, [profile.id, ...profile.mergedFrom], now),
+      repo.convertedCampaigns(db, workspaceId, [profile.id, ...profile.mergedFrom]),
       this.deps.currency(workspaceId),
     ]);
     return {

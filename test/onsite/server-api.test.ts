@@ -114,6 +114,19 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const preview = await api('GET', `/api/v1/onsite/campaigns/${id}/preview?page=${encodeURIComponent('https://shop.example/p/1?x=1')}&variant=a`);
     expect(preview.json().url).toBe(`https://shop.example/p/1?x=1&rapport_preview=${id}&rapport_variant=a`);
     expect((await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=nope' })).statusCode).toBe(401);
+    // The editor's preview names a paused campaign: it is compiled in, never cached.
+    const previewed = await rapport.app.inject({ method: 'GET', url: `/v1/onsite/config?writeKey=WK&preview=${id}` });
+    expect(previewed.headers['cache-control']).toBe('no-store');
+    expect(previewed.json().campaigns.map((entry: { id: string }) => entry.id)).toEqual([id]);
+    const foreign = await rapport.app.inject({ method: 'GET', url: `/v1/onsite/config?writeKey=${otherKey}&preview=${id}` });
+    expect(foreign.json().campaigns).toEqual([]);
+  });
+
+  it('takes the SDK preflight-free calls: text/plain body and ?writeKey=', async () => {
+    const response = await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor?writeKey=WK', headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example' }, payload: JSON.stringify({ anonymousId: 'sdk-1' }) });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ profileId: null, identified: false, visits: { last30d: 1 } });
+    expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
   });
 
   it('answers visitor facts, and only the anonymous-safe subset to an identified profile without a valid userHash', async () => {
@@ -175,9 +188,16 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   });
 
   it('submits: identifies, stores answers as traits, records consent with its source and enters the journey', async () => {
+    // The journey the signup enters queues a banner for the next visit.
+    const bar: string = (await api('POST', '/api/v1/onsite/campaigns', campaign({ name: 'Welcome back bar' }))).json().id;
+    const journey = await api('POST', '/api/v1/journeys', { name: 'Welcome', trigger: { type: 'api' }, start: 'show', nodes: [{ id: 'show', type: 'onsite', campaignId: bar, expiresAfterDays: 3, next: 'end' }, { id: 'end', type: 'exit' }] });
+    expect(journey.statusCode).toBe(201);
+    const journeyId: string = journey.json().id;
+    await api('POST', `/api/v1/journeys/${journeyId}/activate`);
     const survey = campaign({
       name: 'Signup + NPS',
       type: 'survey',
+      journeyId,
       variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Join', capture: { fields: ['email'], consentText: 'Email me', successHeadline: 'Thanks' }, questions: [{ id: 'nps', kind: 'nps', text: 'Recommend us?' }, { id: '__proto__', kind: 'text', text: 'Why?' }] } } }],
     });
     const id: string = (await api('POST', '/api/v1/onsite/campaigns', survey)).json().id;
@@ -205,5 +225,17 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect(ledger).toEqual([expect.objectContaining({ channel: 'email', status: 'subscribed', source: `onsite:${id}` })]);
     const answered = await rapport.eventLog.events('default', { event: 'Survey Answered' });
     expect(answered).toHaveLength(1);
+    for (let round = 0; round < 5; round++) await rapport.scheduler.runDue();
+    const facts = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9' } })).json();
+    // Identified by the email it typed, without a userHash: the safe subset hides the queue.
+    expect(facts).toMatchObject({ identified: true, verified: false, queued: [] });
+    const secret = (await api('GET', '/api/v1/onsite/secret')).json().secret as string;
+    await track('anon-9', [{ type: 'identify', userId: 'sam' }]);
+    const verified = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
+    expect(verified.queued).toEqual([{ campaignId: bar, journeyId }]);
+    expect(verified.converted).toEqual([id]);
+    clock.advance(4 * 86_400_000);
+    const expired = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
+    expect(expired.queued).toEqual([]);
   });
 });

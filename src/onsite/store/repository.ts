@@ -103,12 +103,12 @@ export async function insertQueued(db: Tx, workspaceId: string, row: { key: stri
     .execute();
 }
 
-export async function queuedFor(db: Tx, workspaceId: string, profileId: string, now: number): Promise<{ campaignId: string; journeyId: string | null }[]> {
+export async function queuedFor(db: Tx, workspaceId: string, profileIds: readonly string[], now: number): Promise<{ campaignId: string; journeyId: string | null }[]> {
   const rows = await db
     .selectFrom('onsite_queue')
     .select(['campaign_id', 'journey_id'])
     .where('workspace_id', '=', workspaceId)
-    .where('profile_id', '=', profileId)
+    .where('profile_id', 'in', [...profileIds])
     .where('expires_at', '>', now)
     .orderBy('created_at', 'asc')
     .limit(20)
@@ -137,9 +137,25 @@ export async function recordConversion(db: Tx, workspaceId: string, row: { profi
     .execute();
 }
 
-export async function convertedCampaigns(db: Tx, workspaceId: string, profileId: string): Promise<string[]> {
-  const rows = await db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', '=', profileId).limit(200).execute();
+/** Campaigns converted by these profiles (a person's profile and those merged into it). */
+export async function convertedCampaigns(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<string[]> {
+  const rows = await db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).limit(200).execute();
   return rows.map((row) => row.campaign_id);
+}
+
+/** Which of these profiles already revealed the campaign's coupon (its code is bound to that id). */
+export async function revealedBy(db: Tx, workspaceId: string, campaignId: string, profileIds: readonly string[]): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('onsite_conversions')
+    .select('profile_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('campaign_id', '=', campaignId)
+    .where('kind', '=', 'reveal')
+    .where('profile_id', 'in', [...profileIds])
+    .orderBy('at')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.profile_id;
 }
 
 /** Erasure: what the module holds about these profiles and anonymous ids; returns rows removed. */
