@@ -238,4 +238,56 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const expired = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
     expect(expired.queued).toEqual([]);
   });
+
+  it('reports impressions, CTR, submissions, view- and click-through conversions and uplift on a dataset checked by hand', async () => {
+    const created = await api('POST', '/api/v1/onsite/campaigns', campaign({ name: 'Report popup', type: 'popup', holdout: 0.5, conversion: { event: 'Order Completed', windowHours: 24 } }));
+    const id: string = created.json().id;
+    const t0 = clock.now() - 10 * 86_400_000;
+    const at = (hours: number) => new Date(t0 + hours * 3600_000).toISOString();
+    let n = 0;
+    const ev = (event: string, hours: number, properties: Record<string, unknown>) => ({ type: 'track', event, timestamp: at(hours), messageId: `r-${n++}`, properties });
+    const viewed = (hours: number, holdout = false) => ev('Experience Viewed', hours, { campaign_id: id, variant: 'a', trigger: 'page_load', ...(holdout ? { holdout: true, would_have_shown: true } : {}) });
+    const order = (hours: number, revenue: number) => ev('Order Completed', hours, { revenue });
+    // Shown: v1 clicks and orders at +30 h (click-through only), v2 orders at +2 h (view-through; its order
+    // before the view does not count), v3 orders at +48 h (outside both windows without a click), v4 views twice and submits.
+    await track('v1', [viewed(0), ev('Experience Clicked', 1, { campaign_id: id, variant: 'a' }), order(30, 100)]);
+    await track('v2', [order(-1, 999), viewed(0), order(2, 50)]);
+    await track('v3', [viewed(0), order(48, 70)]);
+    await track('v4', [viewed(0), viewed(5), ev('Experience Submitted', 5, { campaign_id: id, variant: 'a' })]);
+    // Holdout: h1 orders within the view window; h2-h4 do not order.
+    await track('h1', [viewed(0, true), order(1, 40)]);
+    for (const unit of ['h2', 'h3', 'h4']) await track(unit, [viewed(0, true)]);
+
+    const response = await api('GET', `/api/v1/onsite/report?campaignId=${id}`);
+    expect(response.statusCode).toBe(200);
+    const report = response.json();
+    const [entry] = report.campaigns;
+    expect(entry.windows).toEqual({ viewThroughHours: 24, clickThroughHours: 168 });
+    expect(entry.arms[0]).toEqual({ arm: 'a', visitors: 4, impressions: 5, clickers: 1, ctr: 0.25, submissions: 1, conversions: 2, viewThrough: 1, clickThrough: 1, conversionRate: 0.5, revenue: 150, revenuePerVisitor: 37.5 });
+    expect(entry.holdout).toMatchObject({ visitors: 4, impressions: 4, conversions: 1, conversionRate: 0.25, revenue: 40, revenuePerVisitor: 10 });
+    // Relative uplift 0.5 / 0.25 − 1 = 1; delta-method variance 0.0625/0.25² + 0.046875·0.5²/0.25⁴ = 4, so se = 2;
+    // Welch dof ≈ 5.88, t(0.975) ≈ 2.45: the 95% interval is about 1 ± 4.9.
+    const uplift = entry.uplift.conversionRate;
+    expect(uplift.ok).toBe(true);
+    expect(uplift.estimate).toBeCloseTo(1, 10);
+    expect((uplift.ci[1] - uplift.ci[0]) / 2 / 2).toBeGreaterThan(2.43);
+    expect((uplift.ci[1] - uplift.ci[0]) / 2 / 2).toBeLessThan(2.47);
+    expect(report.types.find((type: { type: string }) => type.type === 'popup')).toMatchObject({ all: { visitors: 4, conversions: 2 }, holdout: { visitors: 4, conversions: 1 } });
+  });
+
+  it('installs the starter campaigns once, live, with their coupon pools', async () => {
+    const first = await api('POST', '/api/v1/onsite/starters/install', { activate: true });
+    expect(first.statusCode).toBe(200);
+    const installed: { key: string; created: boolean; status: string; id: string }[] = first.json().installed;
+    expect(installed).toHaveLength(9);
+    expect(installed.every((entry) => entry.created && entry.status === 'live')).toBe(true);
+    const again = (await api('POST', '/api/v1/onsite/starters/install', { activate: true })).json().installed;
+    expect(again.map((entry: { id: string; created: boolean }) => [entry.id, entry.created])).toEqual(installed.map((entry) => [entry.id, false]));
+    const config = (await rapport.app.inject({ method: 'GET', url: '/v1/onsite/config?writeKey=WK' })).json();
+    const ids = new Set(config.campaigns.map((entry: { id: string }) => entry.id));
+    expect(installed.every((entry) => ids.has(entry.id))).toBe(true);
+    const teaser = config.campaigns.find((entry: { type: string }) => entry.type === 'floating_icon');
+    expect(teaser.teaserOf).toBe(installed.find((entry) => entry.key === 'popup')?.id);
+    expect((await api('POST', '/api/v1/onsite/starters/install', { keys: ['nope'] })).statusCode).toBe(400);
+  });
 });
