@@ -300,6 +300,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       await compaction.stop();
       identityRules.stop();
       await app.close();
+      await onsite.stop();
       await journeys.stop();
       await messaging.stop();
       await recommendations.stop();

@@ -19,6 +19,7 @@ import type { ExperienceEvent } from './models/attribution.js';
 import { OnsiteReports, type ExperienceScan } from './report.js';
 import * as repo from './store/repository.js';
 import { VisitorService } from './visitor.js';
+import { VisitDays } from './visits.js';
 
 export { OnsiteQueue } from './queue.js';
 
@@ -47,6 +48,8 @@ export interface Onsite {
   interactions: Interactions;
   reports: OnsiteReports;
   privacy: PersonalDataHandler;
+  /** Writes pending visit days; call at shutdown. */
+  stop(): Promise<void>;
 }
 
 const PAGE = 5000;
@@ -114,7 +117,8 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
     configs.invalidate(workspaceId);
     secrets.drop(workspaceId);
   });
-  const visitors = new VisitorService({ database, clock, profiles: deps.profiles, segmentsOf: deps.segmentsOf, secret: secrets.get, currency: currencies.get });
+  const visits = new VisitDays({ database, clock, ...(deps.logger === undefined ? {} : { onError: (error) => deps.logger?.warn({ err: error }, 'on-site visit days not written') }) });
+  const visitors = new VisitorService({ database, clock, profiles: deps.profiles, segmentsOf: deps.segmentsOf, secret: secrets.get, currency: currencies.get, visits });
   const interactions = new Interactions({
     database,
     clock,
@@ -136,5 +140,5 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
     erase: (trx, subject) => repo.deletePersonalData(trx, subject.workspaceId, subject.profileIds, anonymousIds(subject.identifiers)),
     export: (db, subject) => repo.personalData(db, subject.workspaceId, subject.profileIds),
   };
-  return { campaigns, configs, visitors, interactions, reports, privacy };
+  return { campaigns, configs, visitors, interactions, reports, privacy, stop: () => visits.flush() };
 }

@@ -5,6 +5,7 @@ import { toMinor } from '../shared/money.js';
 import type { Database } from '../storage/database.js';
 import type { ScoreTier, VisitorFacts } from './campaign.js';
 import * as repo from './store/repository.js';
+import type { VisitDays } from './visits.js';
 
 export interface VisitorRequest {
   anonymousId: string;
@@ -27,11 +28,10 @@ export interface VisitorDeps {
   profiles: { lookupProfile(workspaceId: string, type: string, value: string): Promise<Profile | undefined> };
   segmentsOf: (workspaceId: string, profileId: string) => Promise<string[]>;
   secret: (workspaceId: string) => Promise<string>;
+  visits: Pick<VisitDays, 'record'>;
   /** The shop's currency (carts are valued in it), null when unknown. */
   currency: (workspaceId: string) => Promise<string | null>;
 }
-
-const DAY = 86_400_000;
 
 /**
  * The hex HMAC-SHA256 of the user id under the workspace's on-site secret, as the shop's server
@@ -98,12 +98,11 @@ export class VisitorService {
   async facts(workspaceId: string, request: VisitorRequest): Promise<VisitorFacts> {
     const visitor = await this.resolve(workspaceId, request);
     const now = this.deps.clock.now();
-    const today = Math.floor(now / DAY);
     const { profile } = visitor;
     const personal = profile !== undefined && (!visitor.identified || visitor.verified);
     const visitorKey = personal ? `p:${profile.id}` : `a:${request.anonymousId}`;
     const { db } = this.deps.database;
-    const days = await repo.recordVisit(db, workspaceId, visitorKey, today, today - 30);
+    const days = await this.deps.visits.record(workspaceId, visitorKey);
     if (!personal) return this.safeFacts(visitor, days);
     const [segments, queued, converted, currency] = await Promise.all([
       this.deps.segmentsOf(workspaceId, profile.id),

@@ -116,17 +116,24 @@ export async function queuedFor(db: Tx, workspaceId: string, profileIds: readonl
   return rows.map((row) => ({ campaignId: row.campaign_id, journeyId: row.journey_id }));
 }
 
-/** Records today's visit and returns the number of days with a visit since `sinceDay`. */
-export async function recordVisit(db: Tx, workspaceId: string, visitor: string, day: number, sinceDay: number): Promise<number> {
-  await db.insertInto('onsite_visits').values({ workspace_id: workspaceId, visitor, day }).onConflict((conflict) => conflict.columns(['workspace_id', 'visitor', 'day']).doNothing()).execute();
+/** Days with a visit in (sinceDay, beforeDay). */
+export async function countVisitDays(db: Tx, workspaceId: string, visitor: string, sinceDay: number, beforeDay: number): Promise<number> {
   const row = await db
     .selectFrom('onsite_visits')
     .select((eb) => eb.fn.countAll<number>().as('days'))
     .where('workspace_id', '=', workspaceId)
     .where('visitor', '=', visitor)
     .where('day', '>', sinceDay)
+    .where('day', '<', beforeDay)
     .executeTakeFirst();
   return Number(row?.days ?? 0);
+}
+
+export async function insertVisitDays(db: Tx, rows: readonly { workspaceId: string; visitor: string; day: number }[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    const chunk = rows.slice(start, start + 500).map((row) => ({ workspace_id: row.workspaceId, visitor: row.visitor, day: row.day }));
+    await db.insertInto('onsite_visits').values(chunk).onConflict((conflict) => conflict.columns(['workspace_id', 'visitor', 'day']).doNothing()).execute();
+  }
 }
 
 export async function recordConversion(db: Tx, workspaceId: string, row: { profileId: string; campaignId: string; kind: 'reveal' | 'submit'; at: number }): Promise<void> {
