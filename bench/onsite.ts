@@ -8,7 +8,8 @@
  * - `visitor`: POST /v1/onsite/visitor, half anonymous, half with a verified userHash
  *
  * Each is offered an open-loop 2,000 requests/s (latency counted from the scheduled send time, so
- * queueing is not hidden), then a closed loop of 32 connections measures the most requests/s.
+ * queueing is not hidden), after a lower rate (BENCH_LOW_RATE) and 2,000 requests one at a time
+ * (latency without queueing); then a closed loop of 32 connections measures the most requests/s.
  * Chromium trigger-to-visible timing and the SDK byte sizes are measured by the SDK's own suite.
  *
  * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000).
@@ -104,12 +105,25 @@ async function atRate(port: number, next: (i: number) => Call, rate: number): Pr
   return { offeredPerSecond: rate, achievedPerSecond: round(run.latencies.length / run.elapsed), p50Ms: round(percentile(sorted, 50), 2), p99Ms: round(percentile(sorted, 99), 2), errors: run.errors };
 }
 
-async function measure(port: number, next: (i: number) => Call): Promise<Figures & { low: Omit<Figures, 'maxPerSecond'> }> {
+/** One request at a time: the latency without queueing (what the server itself takes, plus loopback). */
+async function serial(port: number, next: (i: number) => Call, count: number): Promise<{ requests: number; p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await send(port, next(i));
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  return { requests: count, p50Ms: round(percentile(latencies, 50), 2), p99Ms: round(percentile(latencies, 99), 2) };
+}
+
+async function measure(port: number, next: (i: number) => Call): Promise<Figures & { low: Omit<Figures, 'maxPerSecond'>; serial: { requests: number; p50Ms: number; p99Ms: number } }> {
   await openLoop(port, next, LOW_RATE, 1); // warm-up
+  const oneAtATime = await serial(port, next, 2000);
   const low = await atRate(port, next, LOW_RATE);
   const high = await atRate(port, next, RATE);
   const maxPerSecond = await closedLoop(port, next, 32, Math.max(2, SECONDS / 2));
-  return { ...high, maxPerSecond: round(maxPerSecond), low };
+  return { ...high, maxPerSecond: round(maxPerSecond), low, serial: oneAtATime };
 }
 
 async function admin(port: number, method: string, url: string, body?: unknown): Promise<unknown> {
@@ -200,10 +214,11 @@ async function main(): Promise<void> {
         targetP99Ms: 10,
         visitorP99UnderTarget: onsiteVisitor.p99Ms < 10,
         visitorP99UnderTargetAtLowRate: onsiteVisitor.low.p99Ms < 10,
+        visitorP99UnderTargetSerial: onsiteVisitor.serial.p99Ms < 10,
       };
       for (const [name, figures, bareFigures] of [['config', onsiteConfig, baselineConfig], ['visitor', onsiteVisitor, baselineVisitor]] as const) {
         process.stdout.write(
-          `${name}: ${figures.achievedPerSecond}/s at ${RATE}/s offered, p99 ${figures.p99Ms} ms (bare ${bareFigures.p99Ms} ms); at ${LOW_RATE}/s p99 ${figures.low.p99Ms} ms (bare ${bareFigures.low.p99Ms} ms); max ${figures.maxPerSecond}/s (bare ${bareFigures.maxPerSecond}/s)\n`,
+          `${name}: ${figures.achievedPerSecond}/s at ${RATE}/s offered, p99 ${figures.p99Ms} ms (bare ${bareFigures.p99Ms} ms); at ${LOW_RATE}/s p99 ${figures.low.p99Ms} ms (bare ${bareFigures.low.p99Ms} ms); one at a time p99 ${figures.serial.p99Ms} ms (bare ${bareFigures.serial.p99Ms} ms); max ${figures.maxPerSecond}/s (bare ${bareFigures.maxPerSecond}/s)\n`,
         );
       }
       process.stdout.write(`${JSON.stringify(result)}\n`);
