@@ -137,7 +137,11 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
   const anonymousIds = (identifiers: readonly { type: string; value: string }[]) => identifiers.filter((identifier) => identifier.type === 'anonymous_id').map((identifier) => identifier.value);
   const privacy: PersonalDataHandler = {
     name: 'onsite',
-    erase: (trx, subject) => repo.deletePersonalData(trx, subject.workspaceId, subject.profileIds, anonymousIds(subject.identifiers)),
+    erase: (trx, subject) => {
+      const anonymous = anonymousIds(subject.identifiers);
+      visits.forget(subject.workspaceId, [...subject.profileIds.map((id) => `p:${id}`), ...anonymous.map((id) => `a:${id}`)]);
+      return repo.deletePersonalData(trx, subject.workspaceId, subject.profileIds, anonymous);
+    },
     export: (db, subject) => repo.personalData(db, subject.workspaceId, subject.profileIds),
   };
   return { campaigns, configs, visitors, interactions, reports, privacy, stop: () => visits.flush() };

@@ -32,6 +32,12 @@ export class VisitDays {
     return earlier + 1;
   }
 
+  /** Drops pending days of these visitors (an erasure), so no row comes back after it. */
+  forget(workspaceId: string, visitors: readonly string[]): void {
+    const gone = new Set(visitors);
+    for (const [key, row] of this.pending) if (row.workspaceId === workspaceId && gone.has(row.visitor)) this.pending.delete(key);
+  }
+
   /** Writes what is pending (also at stop). */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {

@@ -237,6 +237,13 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     clock.advance(4 * 86_400_000);
     const expired = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
     expect(expired.queued).toEqual([]);
+
+    // Erasure reaches the module's rows: the conversion, the queued message and the visit days.
+    const erasure = await api('POST', '/api/v1/privacy/erasures', { profileId: verified.profileId, reason: 'test' });
+    expect(erasure.statusCode).toBe(202);
+    await rapport.messaging.privacy.settled(erasure.json().id);
+    const job = (await api('GET', `/api/v1/privacy/jobs/${erasure.json().id}`)).json();
+    expect(job.erased.onsite).toBeGreaterThanOrEqual(2);
   });
 
   it('reports impressions, CTR, submissions, view- and click-through conversions and uplift on a dataset checked by hand', async () => {
