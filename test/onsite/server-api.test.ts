@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { userHash } from '../../src/onsite/visitor.js';
+import { VisitDays } from '../../src/onsite/visits.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
 import { createTestStore, dialects, type TestStore } from '../helpers/databases.js';
@@ -296,5 +297,26 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const teaser = config.campaigns.find((entry: { type: string }) => entry.type === 'floating_icon');
     expect(teaser.teaserOf).toBe(installed.find((entry) => entry.key === 'popup')?.id);
     expect((await api('POST', '/api/v1/onsite/starters/install', { keys: ['nope'] })).statusCode).toBe(400);
+  });
+
+  it('counts visit days over the last 30, writing them in the background', async () => {
+    const days = new VisitDays({ database: rapport.database, clock });
+    expect(await days.record('default', 'a:days')).toBe(1);
+    expect(await days.record('default', 'a:days')).toBe(1);
+    await days.flush();
+    clock.advance(86_400_000);
+    expect(await days.record('default', 'a:days')).toBe(2);
+    await days.flush();
+    // 29 days on: the first day has left the 30-day window (today included), the second has not.
+    clock.advance(29 * 86_400_000);
+    expect(await days.record('default', 'a:days')).toBe(2);
+    expect(await days.record('shop-b', 'a:days')).toBe(1);
+    days.forget('default', ['a:days']);
+    await days.flush();
+  });
+
+  it('documents every on-site route in the OpenAPI document', async () => {
+    const paths = Object.keys((await api('GET', '/api/v1/openapi.json')).json().paths);
+    for (const route of ['/api/v1/onsite/campaigns', '/api/v1/onsite/campaigns/{id}/preview', '/api/v1/onsite/report', '/api/v1/onsite/secret', '/v1/onsite/config', '/v1/onsite/visitor', '/v1/onsite/reveal', '/v1/onsite/submit']) expect(paths).toContain(route);
   });
 });
