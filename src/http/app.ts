@@ -97,7 +97,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
-  await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps.workspaces));
+  await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);

@@ -3,6 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authOf } from '../http/admin/auth.js';
 import { writeKeyOf } from '../http/ingest/routes.js';
+import { RateLimiter } from '../http/rate-limit.js';
+import type { RateLimits } from '../config/config.js';
+import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { CampaignInputSchema, CampaignSchema, OnsiteConfigSchema, OnsiteSettingsSchema, VisitorFactsSchema } from './campaign.js';
@@ -124,7 +127,7 @@ function cors(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 /** The write key from Basic auth, `?writeKey=` (the SDK's fetch without preflight) or the body. */
-async function workspaceOf(request: FastifyRequest, workspaces: WorkspaceService, fromQuery?: string): Promise<{ workspaceId: string; sourceId: string }> {
+async function authenticate(request: FastifyRequest, workspaces: WorkspaceService, fromQuery?: string): Promise<{ workspaceId: string; sourceId: string }> {
   const body = typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body) ? request.body : {};
   const fromBody = Object.hasOwn(body, 'writeKey') ? Reflect.get(body, 'writeKey') : undefined;
   const given = fromQuery ?? (typeof fromBody === 'string' ? fromBody : undefined);
@@ -152,9 +155,21 @@ const RevealSchema = Type.Union([
  * The browser SDK's endpoints, authenticated by the write key like /v1/batch: the compiled
  * configuration (ETag, 304), visitor facts, coupon reveal and form submission.
  */
-export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite, workspaces: WorkspaceService): Promise<void> {
+export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite, deps: { workspaces: WorkspaceService; rateLimits: RateLimits; clock: Clock }): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', async (request, reply) => cors(request, reply));
+  const now = () => deps.clock.now();
+  // The tracking API's limits (RAPPORT_RATE_INGEST_*), in buckets of their own.
+  const perIp = new RateLimiter('on-site per IP', deps.rateLimits.ingestPerIp, now);
+  const perWriteKey = new RateLimiter('on-site per write key', deps.rateLimits.ingestPerWriteKey, now);
+  app.addHook('onRequest', async (request, reply) => {
+    cors(request, reply);
+    perIp.enforce(request.ip, reply);
+  });
+  const workspaceOf = async (request: FastifyRequest, reply: FastifyReply, fromQuery?: string) => {
+    const source = await authenticate(request, deps.workspaces, fromQuery);
+    perWriteKey.enforce(source.sourceId, reply);
+    return source;
+  };
   // Untyped on purpose: the body is the compiled text, sent without a second serialisation.
   scope.get<{ Querystring: { writeKey?: string; preview?: string } }>(
     '/v1/onsite/config',
@@ -171,7 +186,7 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
       },
     },
     async (request, reply) => {
-      const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
+      const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       if (request.query.preview !== undefined) {
         const previewed = await onsite.configs.preview(workspaceId, request.query.preview);
         return reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8').serializer((payload) => String(payload)).send(previewed.body);
@@ -187,8 +202,8 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
   app.post(
     '/v1/onsite/visitor',
     { schema: { tags, summary: 'What only the server knows about the visitor; identified profiles need a valid userHash', security: [], querystring: KeyQuery, body: Type.Object(Visitor, { additionalProperties: false }), response: { 200: VisitorFactsSchema } } },
-    async (request) => {
-      const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
+    async (request, reply) => {
+      const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       const { anonymousId, userId, userHash } = request.body;
       return onsite.visitors.facts(workspaceId, { anonymousId, userId, userHash });
     },
@@ -196,8 +211,8 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
   app.post(
     '/v1/onsite/reveal',
     { schema: { tags, summary: "A single-use coupon from the campaign's pool, once per campaign and profile (replays return the same code)", security: [], querystring: KeyQuery, body: Type.Object({ ...Visitor, ...CampaignRef }, { additionalProperties: false }), response: { 200: RevealSchema } } },
-    async (request) => {
-      const { workspaceId } = await workspaceOf(request, workspaces, request.query.writeKey);
+    async (request, reply) => {
+      const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       const { anonymousId, userId, userHash, campaignId, variant } = request.body;
       return onsite.interactions.reveal(workspaceId, { anonymousId, userId, userHash, campaignId, variant });
     },
@@ -226,8 +241,8 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
         response: { 200: Type.Object({ ok: Type.Literal(true), doubleOptIn: Type.Boolean() }) },
       },
     },
-    async (request) => {
-      const { workspaceId, sourceId } = await workspaceOf(request, workspaces, request.query.writeKey);
+    async (request, reply) => {
+      const { workspaceId, sourceId } = await workspaceOf(request, reply, request.query.writeKey);
       const { campaignId, variant, anonymousId, email, phone, answers, consent, locale } = request.body;
       return onsite.interactions.submit(workspaceId, sourceId, { campaignId, variant, anonymousId, email, phone, answers, consent, locale });
     },

@@ -320,3 +320,19 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     for (const route of ['/api/v1/onsite/campaigns', '/api/v1/onsite/campaigns/{id}/preview', '/api/v1/onsite/report', '/api/v1/onsite/secret', '/v1/onsite/config', '/v1/onsite/visitor', '/v1/onsite/reveal', '/v1/onsite/submit']) expect(paths).toContain(route);
   });
 });
+
+describe('on-site endpoints under the tracking limits', () => {
+  it('refuse a write key past its bucket with 429', async () => {
+    const store = await createTestStore('sqlite');
+    const env = { RAPPORT_DATA_DIR: store.dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RATE_INGEST_KEY: '1', RAPPORT_RATE_INGEST_KEY_BURST: '2' };
+    const rapport = await createRapport(loadConfig(env, { processor: 'off' }), { clock: manualClock(start), logger: false });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor?writeKey=WK', payload: { anonymousId: 'x' } })).statusCode);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await rapport.close();
+      await store.drop();
+    }
+  });
+});
