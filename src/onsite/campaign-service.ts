@@ -97,10 +97,10 @@ export class CampaignService {
   }
 
   /** Validates (shape, patterns, template fields, caps, references) and saves a draft. */
-  async create(workspaceId: string, input: unknown, options: { id?: string } = {}): Promise<StoredCampaign> {
-    const definition = await this.validate(workspaceId, input, options.id);
+  async create(workspaceId: string, input: unknown): Promise<StoredCampaign> {
+    const definition = await this.validate(workspaceId, input, undefined);
     const now = this.deps.clock.now();
-    const stored: StoredCampaign = { id: options.id ?? randomId('osc', 10), state: 'draft', definition, createdAt: now, updatedAt: now };
+    const stored: StoredCampaign = { id: randomId('osc', 10), state: 'draft', definition, createdAt: now, updatedAt: now };
     await this.deps.database.transaction(async (trx) => {
       await repo.insertCampaign(trx, workspaceId, this.record(stored));
       await repo.writeSettings(trx, workspaceId, {}, JSON.stringify(defaultSettings), now);
