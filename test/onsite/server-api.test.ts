@@ -299,6 +299,27 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect((await api('POST', '/api/v1/onsite/starters/install', { keys: ['nope'] })).statusCode).toBe(400);
   });
 
+  it('starts a double opt-in when the campaign asks for one: consent stays pending, the confirmation goes out', async () => {
+    const template = (await api('POST', '/api/v1/templates/starters/double_opt_in')).json().id as string;
+    const definition = campaign({
+      name: 'Double opt-in capture',
+      type: 'popup',
+      doubleOptIn: { templateId: template, confirmBaseUrl: 'https://shop.example' },
+      variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Join', capture: { fields: ['email'], consentText: 'Email me', successHeadline: 'Check your inbox' } } } }],
+    });
+    const id: string = (await api('POST', '/api/v1/onsite/campaigns', definition)).json().id;
+    await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
+    const submitted = await rapport.app.inject({ method: 'POST', url: '/v1/onsite/submit?writeKey=WK', payload: { campaignId: id, variant: 'a', anonymousId: 'anon-doi', email: 'dora@example.com', consent: true } });
+    expect(submitted.json()).toEqual({ ok: true, doubleOptIn: true });
+    await rapport.processor.drain();
+    await rapport.scheduler.runDue();
+    const profile = await rapport.profiles.lookupProfile('default', 'email', 'dora@example.com');
+    const ledger = await rapport.messaging.consent.ledger('default', [profile?.id ?? '']);
+    expect(ledger.map((change) => `${change.status}:${change.source}`)).toEqual([`pending:onsite:${id}`]);
+    const sent = await rapport.messaging.outbox.list('default', { limit: 10 });
+    expect(JSON.stringify(sent)).toContain('https://shop.example/v1/confirm/');
+  });
+
   it('counts visit days over the last 30, writing them in the background', async () => {
     const days = new VisitDays({ database: rapport.database, clock });
     expect(await days.record('default', 'a:days')).toBe(1);
