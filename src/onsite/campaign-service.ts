@@ -128,6 +128,14 @@ export class CampaignService {
     return stored;
   }
 
+  /** Replaces the variants' traffic weights (in variant order), e.g. from a bandit. */
+  async setWeights(workspaceId: string, id: string, weights: readonly number[]): Promise<StoredCampaign> {
+    const current = await this.get(workspaceId, id);
+    if (weights.length !== current.definition.variants.length) throw new Error(`campaign ${id} has ${current.definition.variants.length} variants, got ${weights.length} weights`);
+    const variants = current.definition.variants.map((variant, index) => ({ ...variant, weight: weights[index] ?? variant.weight }));
+    return this.update(workspaceId, id, { ...current.definition, variants });
+  }
+
   async delete(workspaceId: string, id: string): Promise<void> {
     const current = await this.get(workspaceId, id);
     if (current.state === 'active') throw new RapportError('conflict', `campaign "${id}" is active; pause or end it before deleting`);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { thompsonWeights } from '../experiments/stats/bandit.js';
 import { welchTTest } from '../experiments/stats/frequentist.js';
 import { statisticOf, type Aggregate } from '../experiments/stats/moments.js';
 import type { Clock } from '../shared/clock.js';
@@ -181,4 +182,22 @@ export class OnsiteReports {
     });
     return { from: new Date(from).toISOString(), to: new Date(Math.min(to, now)).toISOString(), confidence: 1 - ALPHA, campaigns: campaignReports, types };
   }
+}
+
+/** The least weight a losing variant keeps, so its posterior still learns. */
+const MIN_WEIGHT = 0.05;
+
+/**
+ * Thompson-sampling weights for the campaign's variants (the experiments module's bandit) from
+ * its report: each variant's share is its posterior chance of converting best; the holdout is not
+ * an arm. Weights are rounded to 4 digits and never 0.
+ * @example banditWeights(['a', 'b'], report.arms) // [0.05, 0.95]
+ */
+export function banditWeights(variants: readonly string[], arms: readonly ArmReport[]): number[] {
+  const byArm = new Map(arms.map((arm) => [arm.arm, arm]));
+  const weights = thompsonWeights(
+    variants.map((key) => ({ n: byArm.get(key)?.visitors ?? 0, conversions: byArm.get(key)?.conversions ?? 0 })),
+    { minWeight: MIN_WEIGHT, seed: 1 },
+  );
+  return weights.map((weight) => Math.max(0.0001, Math.round(weight * 10_000) / 10_000));
 }

@@ -11,7 +11,7 @@ import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { CampaignInputSchema, CampaignSchema, OnsiteConfigSchema, OnsiteSettingsSchema, VisitorFactsSchema } from './campaign.js';
 import type { StoredCampaign } from './campaign-service.js';
 import type { Onsite } from './index.js';
-import { OnsiteReportSchema } from './report.js';
+import { banditWeights, OnsiteReportSchema } from './report.js';
 import { StarterResultSchema, starterCampaigns, installStarters, type StarterSupplies } from './starters.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 120 }) });
@@ -94,6 +94,34 @@ export async function onsiteAdminRoutes(scope: FastifyInstance, onsite: Onsite, 
         ...(viewHours === undefined ? {} : { viewHours }),
         ...(clickHours === undefined ? {} : { clickHours }),
       });
+    },
+  );
+  app.post(
+    '/onsite/campaigns/:id/rebalance',
+    {
+      schema: {
+        tags,
+        summary: "Set the variants' weights by Thompson sampling from the campaign's conversions (the experiments bandit); visitors may move between variants",
+        params: IdParams,
+        response: { 200: Type.Object({ campaign: CampaignSchema, weights: Type.Array(Type.Object({ variant: Type.String(), weight: Type.Number(), visitors: Type.Integer(), conversions: Type.Integer() })) }) },
+      },
+    },
+    async (request) => {
+      const workspaceId = authOf(request).workspaceId;
+      const campaign = await campaigns.get(workspaceId, request.params.id);
+      const keys = campaign.definition.variants.map((variant) => variant.key);
+      if (keys.length < 2) throw new RapportError('conflict', `campaign "${campaign.id}" has one variant; a bandit needs two or more`);
+      const [report] = (await onsite.reports.report(workspaceId, [campaign])).campaigns;
+      const arms = report?.arms ?? [];
+      const weights = banditWeights(keys, arms);
+      const updated = await campaigns.setWeights(workspaceId, campaign.id, weights);
+      return {
+        campaign: view(updated),
+        weights: keys.map((variant, index) => {
+          const arm = arms.find((entry) => entry.arm === variant);
+          return { variant, weight: weights[index] ?? 0, visitors: arm?.visitors ?? 0, conversions: arm?.conversions ?? 0 };
+        }),
+      };
     },
   );
   const SettingsView = Type.Composite([OnsiteSettingsSchema, Type.Object({ revision: Type.Integer() })]);

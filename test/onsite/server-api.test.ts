@@ -299,6 +299,26 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect((await api('POST', '/api/v1/onsite/starters/install', { keys: ['nope'] })).statusCode).toBe(400);
   });
 
+  it('rebalances variant weights with the experiments bandit from the conversions', async () => {
+    const two = campaign({ name: 'Bandit bar', variants: [{ key: 'a', weight: 1, content: { en: content() } }, { key: 'b', weight: 1, content: { en: content({ headline: 'B' }) } }] });
+    const id: string = (await api('POST', '/api/v1/onsite/campaigns', two)).json().id;
+    const t = new Date(clock.now() - 3600_000).toISOString();
+    for (let i = 0; i < 20; i++) {
+      const variant = i < 10 ? 'a' : 'b';
+      const orders = (variant === 'a' && i === 0) || (variant === 'b' && i < 18) ? [{ type: 'track', event: 'Order Completed', timestamp: t, messageId: `bo-${id}-${i}`, properties: { revenue: 5 } }] : [];
+      await track(`bandit-${i}`, [{ type: 'track', event: 'Experience Viewed', timestamp: t, messageId: `bv-${id}-${i}`, properties: { campaign_id: id, variant } }, ...orders]);
+    }
+    const response = await api('POST', `/api/v1/onsite/campaigns/${id}/rebalance`);
+    expect(response.statusCode).toBe(200);
+    const { weights, campaign: updated } = response.json();
+    expect(weights.map((entry: { variant: string; visitors: number; conversions: number }) => [entry.variant, entry.visitors, entry.conversions])).toEqual([['a', 10, 1], ['b', 10, 8]]);
+    expect(weights[1].weight).toBeGreaterThan(0.9);
+    expect(weights[0].weight).toBeGreaterThanOrEqual(0.04);
+    expect(updated.variants.map((variant: { weight: number }) => variant.weight)).toEqual(weights.map((entry: { weight: number }) => entry.weight));
+    const single: string = (await api('POST', '/api/v1/onsite/campaigns', campaign({ name: 'One variant' }))).json().id;
+    expect((await api('POST', `/api/v1/onsite/campaigns/${single}/rebalance`)).statusCode).toBe(409);
+  });
+
   it('starts a double opt-in when the campaign asks for one: consent stays pending, the confirmation goes out', async () => {
     const template = (await api('POST', '/api/v1/templates/starters/double_opt_in')).json().id as string;
     const definition = campaign({
