@@ -7,8 +7,8 @@ import { RapportError } from '../shared/errors.js';
 /*
  * Starter campaigns: the six templates of the shop the product was first described for (hello
  * bar, side coupon, popup, floating icon, scratch coupon, free-shipping bar), an exit-intent
- * discount tiered by predicted CLV, an email-capture popup testing two offers, and an NPS
- * survey. Copy in English, Arabic and Japanese; every starter keeps a 10% holdout so its
+ * discount tiered by predicted CLV, an email-capture popup testing two offers, an NPS survey,
+ * and two inline widgets for reserved slots (a banner for returning visitors, recommendations). Copy in English, Arabic and Japanese; every starter keeps a 10% holdout so its
  * uplift is measured from the first day.
  */
 
@@ -290,6 +290,48 @@ export const starterCampaigns: readonly StarterCampaign[] = [
             { id: 'why', kind: 'text', text: 'その点数の一番の理由は何ですか？' },
           ],
         },
+      }),
+    }),
+  },
+  {
+    key: 'banner-returning',
+    name: 'Banner: welcome back (reserved slot)',
+    type: 'banner',
+    build: () => ({
+      name: 'Banner: welcome back (reserved slot)',
+      type: 'banner',
+      priority: 10,
+      slot: '#rapport-banner',
+      triggers: [{ type: 'page_load' }],
+      audience: [{ type: 'visitor', kind: 'returning' }],
+      caps: { frequency: 'always' },
+      holdout: HOLDOUT,
+      defaultLocale: 'en',
+      variants: single('welcome-back', {
+        en: { headline: 'Welcome back! Your favourites are waiting', cta: 'Continue shopping', ctaUrl: '/demo/shop' },
+        ar: { headline: 'مرحبًا بعودتك! منتجاتك المفضلة بانتظارك', cta: 'تابع التسوق', ctaUrl: '/demo/shop' },
+        ja: { headline: 'おかえりなさい！お気に入りが待っています', cta: '買い物を続ける', ctaUrl: '/demo/shop' },
+      }),
+    }),
+  },
+  {
+    key: 'recommendations-for-you',
+    name: 'Recommendations: picked for you (reserved slot)',
+    type: 'recommendations',
+    build: () => ({
+      name: 'Recommendations: picked for you (reserved slot)',
+      type: 'recommendations',
+      priority: 10,
+      slot: '#rapport-recs',
+      triggers: [{ type: 'page_load' }],
+      audience: [],
+      caps: { frequency: 'always' },
+      holdout: HOLDOUT,
+      defaultLocale: 'en',
+      variants: single('for-you', {
+        en: { headline: 'Picked for you', strategy: 'for-you', count: 4 },
+        ar: { headline: 'اخترناها لك', strategy: 'for-you', count: 4 },
+        ja: { headline: 'あなたへのおすすめ', strategy: 'for-you', count: 4 },
       }),
     }),
   },

@@ -62,6 +62,8 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
       [{ caps: { frequency: 'session', maxViews: 0 } }, 'body.caps.maxViews'],
       [{ caps: { frequency: { everyMinutes: 0 } } }, 'body.caps.frequency.everyMinutes'],
       [{ type: 'side_coupon' }, 'body.variants[0].content.en.coupon'],
+      [{ type: 'recommendations', slot: '#recs', variants: [{ key: 'a', weight: 1, content: { en: content({ strategy: 'magic', count: 4 }) } }] }, 'body.variants[0].content.en.strategy'],
+      [{ type: 'banner' }, 'body.slot'],
       [{ audience: [{ type: 'segment', allow: ['seg_nope'] }] }, 'body.audience[0].allow[0]'],
       [{ variants: [{ key: 'a', weight: 1, content: { en: content({ coupon: { pool: otherPool } }) } }] }, 'body.variants[0].content.en.coupon.pool'],
     ];
@@ -287,7 +289,7 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const first = await api('POST', '/api/v1/onsite/starters/install', { activate: true });
     expect(first.statusCode).toBe(200);
     const installed: { key: string; created: boolean; status: string; id: string }[] = first.json().installed;
-    expect(installed).toHaveLength(9);
+    expect(installed).toHaveLength(11);
     expect(installed.every((entry) => entry.created && entry.status === 'live')).toBe(true);
     const again = (await api('POST', '/api/v1/onsite/starters/install', { activate: true })).json().installed;
     expect(again.map((entry: { id: string; created: boolean }) => [entry.id, entry.created])).toEqual(installed.map((entry) => [entry.id, false]));

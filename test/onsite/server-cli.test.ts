@@ -34,7 +34,7 @@ describe('rapport onsite', () => {
 
   it('installs starters, lists, pauses, resumes, reports, and names the bad field of a definition', async () => {
     expect(await onsiteCommand(['starters', '--install', '--activate'])).toBe(0);
-    expect(out.split('\n').filter((line) => line.startsWith('created\tlive\t'))).toHaveLength(9);
+    expect(out.split('\n').filter((line) => line.startsWith('created\tlive\t'))).toHaveLength(11);
     const id = /^created\tlive\t(osc_\S+)\tHello bar/m.exec(out)?.[1] ?? '';
     out = '';
     expect(await onsiteCommand(['pause', id])).toBe(0);

@@ -4,6 +4,7 @@ import type { FieldIssue } from '../../shared/errors.js';
 import { ownValue } from '../../shared/own.js';
 import { CampaignInputSchema, FrequencySchema, ruleSchemas, triggerSchemas, type CampaignInput, type Content, type WidgetType } from '../campaign.js';
 import { regexProblem } from './pattern-safety.js';
+import { strategyNames } from '../../recommendations/rules.js';
 
 /*
  * Validation of a campaign at save, pure: every problem comes back as a value naming the path
@@ -107,6 +108,7 @@ function contentIssues(input: CampaignInput): FieldIssue[] {
         const missing = check(content);
         if (missing !== undefined) out.push(issue(`${at}.${missing}`, 'required', `a ${input.type} needs ${missing.replace(/\|/g, ' or ')}`));
       }
+      if (content.strategy !== undefined && !strategyNames.some((name) => name === content.strategy)) out.push(issue(`${at}.strategy`, 'enum', `unknown strategy "${content.strategy}"; use one of ${strategyNames.join(', ')}`));
       content.questions?.forEach((question, q) => {
         const choice = question.kind === 'single' || question.kind === 'multi';
         if (choice && question.options === undefined) out.push(issue(`${at}.questions[${q}].options`, 'required', `a ${question.kind} question needs options`));
