@@ -10,7 +10,7 @@
  * Each is offered an open-loop 2,000 requests/s (latency counted from the scheduled send time, so
  * queueing is not hidden), after a lower rate (BENCH_LOW_RATE) and 2,000 requests one at a time
  * (latency without queueing); then a closed loop of 32 connections measures the most requests/s.
- * Chromium trigger-to-visible timing and the SDK byte sizes are measured by the SDK's own suite.
+ * Chromium trigger-to-visible timing and the SDK byte sizes: `npm run bench:onsite-sdk` (the SDK branch).
  *
  * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000).
  * The last line of stdout is one JSON object.
