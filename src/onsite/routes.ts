@@ -25,10 +25,16 @@ const ownValidation = { validatorCompiler: () => () => true };
 
 /** The admin API of on-site campaigns: CRUD, lifecycle, preview URL, report, settings and the verification secret. */
 export async function onsiteAdminRoutes(scope: FastifyInstance, onsite: Onsite, supplies: StarterSupplies): Promise<void> {
+  await campaignRoutes(scope, onsite);
+  await measurementRoutes(scope, onsite);
+  await settingsRoutes(scope, onsite, supplies);
+}
+
+/** CRUD, lifecycle and the preview URL. */
+async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   const { campaigns } = onsite;
   const view = (campaign: StoredCampaign) => campaigns.view(campaign);
-
   app.get('/onsite/campaigns', { schema: { tags, summary: 'On-site campaigns, highest priority first', response: { 200: Campaigns } } }, async (request) => ({
     campaigns: (await campaigns.list(authOf(request).workspaceId)).map(view),
   }));
@@ -68,6 +74,13 @@ export async function onsiteAdminRoutes(scope: FastifyInstance, onsite: Onsite, 
     },
     async (request) => ({ url: await campaigns.previewUrl(authOf(request).workspaceId, request.params.id, request.query.page, request.query.variant) }),
   );
+}
+
+/** The report and the bandit that reads it. */
+async function measurementRoutes(scope: FastifyInstance, onsite: Onsite): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const { campaigns } = onsite;
+  const view = (campaign: StoredCampaign) => campaigns.view(campaign);
   app.get(
     '/onsite/report',
     {
@@ -124,6 +137,12 @@ export async function onsiteAdminRoutes(scope: FastifyInstance, onsite: Onsite, 
       };
     },
   );
+}
+
+/** Settings, the verification secret and the starters. */
+async function settingsRoutes(scope: FastifyInstance, onsite: Onsite, supplies: StarterSupplies): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const { campaigns } = onsite;
   const SettingsView = Type.Composite([OnsiteSettingsSchema, Type.Object({ revision: Type.Integer() })]);
   app.get('/onsite/settings', { schema: { tags, summary: 'Fatigue across campaigns and the consent mode', response: { 200: SettingsView } } }, async (request) => campaigns.settings(authOf(request).workspaceId));
   app.put('/onsite/settings', { schema: { tags, summary: 'Replace the on-site settings', body: OnsiteSettingsSchema, response: { 200: SettingsView } } }, async (request) =>
