@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { userHash } from '../../src/onsite/visitor.js';
 import { VisitDays } from '../../src/onsite/visits.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
-import { createTestStore, dialects, type TestStore } from '../helpers/databases.js';
+import { createTestStore, dialects, tempDir, type TestStore } from '../helpers/databases.js';
 
 const start = Date.UTC(2026, 10, 2, 9);
 const admin = { authorization: 'Bearer ADM' };
@@ -28,6 +29,7 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   let otherKey: string;
   let otherAdmin: { authorization: string };
   let otherPool: string;
+  let dataDir: string;
   const clock = manualClock(start);
 
   const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = admin) =>
@@ -41,7 +43,9 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
 
   beforeAll(async () => {
     store = await createTestStore(dialect);
-    const env: Record<string, string> = { RAPPORT_DATA_DIR: store.dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent' };
+    // On PostgreSQL the store's dataDir is its URL: keys and the replica go to a temporary folder.
+    dataDir = store.databaseUrl === undefined ? store.dataDir : tempDir();
+    const env: Record<string, string> = { RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent' };
     if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
     rapport = await createRapport(loadConfig(env, { processor: 'off' }), { clock, logger: false });
     const other = await rapport.workspaces.createWorkspace('shop-b', 'Shop B');
@@ -52,6 +56,7 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   afterAll(async () => {
     await rapport.close();
     await store.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('rejects bad definitions at save with the path of each bad field', async () => {
