@@ -28,6 +28,7 @@ import { openDatabase, ping, type Database } from './storage/database.js';
 import { templatesModule } from './templates/index.js';
 import { VERSION } from './version.js';
 import { workspacesModule, type Bootstrap, type WorkspaceService } from './workspaces/index.js';
+import { onsiteModule, OnsiteQueue, type Onsite } from './onsite/index.js';
 
 /** The running system: store, services and HTTP app, wired once (the composition root). */
 export interface Rapport {
@@ -65,6 +66,8 @@ export interface Rapport {
   privacy: PrivacyService;
   /** Every module, in start order (they stop in reverse). */
   modules: readonly Module[];
+  /** On-site campaigns, the SDK's configuration and visitor facts, reveals, submissions and reports (issue 15). */
+  onsite: Onsite;
   /** Turns the event log into identities and profiles; running unless disabled by config. */
   processor: ProcessorControl;
   /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
@@ -108,11 +111,13 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const segments = segmentsModule(kernel, { identity, profiles, channels });
   const analytics = analyticsModule(kernel, { profiles, segments, channels });
   const scheduler = schedulerModule(kernel);
-  const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, options.sender);
+  // Journeys' `onsite` nodes queue a campaign for the person's next visit in the on-site module's store.
+  const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, { sender: options.sender, onsite: new OnsiteQueue({ database: kernel.database, clock: kernel.clock }) });
+  const onsite = onsiteModule(kernel, { ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
   const predictive = predictiveModule(kernel, { scheduler, profiles });
-  const domain = [workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, predictive];
+  const domain = [workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive];
   const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
-  return { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, predictive, processor, all: [...domain, processor] };
+  return { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor, all: [...domain, processor] };
 }
 
 /**
@@ -133,7 +138,7 @@ type Services = Omit<Rapport, 'config' | 'clock' | 'database' | 'modules' | 'app
 
 /** What the app and callers use, read off the modules. */
 function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services {
-  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, predictive, processor } = modules;
+  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor } = modules;
   return {
     workspaces: workspaces.service,
     bootstrap: workspaces.bootstrap,
@@ -155,6 +160,7 @@ function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services
     recommendations: recommendations.recommendations,
     experiments: experiments.experiments,
     predictive: predictive.predictive,
+    onsite: onsite.onsite,
     processor: processor.processor,
   };
 }

@@ -30,6 +30,7 @@ const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
   clv: async (args) => (await import('./predict.js')).clvCommand(args),
   experiments: async (args) => (await import('./experiments.js')).experimentsCommand(args),
   journeys: async (args) => (await import('./journeys.js')).journeysCommand(args),
+  onsite: async (args) => (await import('./onsite.js')).onsiteCommand(args),
   analytics: async (args) => (await import('./analytics.js')).analyticsCommand(args),
   channels: async (args) => (await import('./channels.js')).channelsCommand(args),
   help: async (args) => help(args),

@@ -202,6 +202,46 @@ export const commandHelp = {
     },
     examples: ['experiments list', 'experiments results hello-bar'],
   },
+  onsite: {
+    summary: 'on-site campaigns: list, create, show, pause, resume, report, starters',
+    args: '<action> [options]',
+    details: 'A running server serves a change to the SDK with its next configuration request (the config is recompiled once per change).',
+    options: [workspace],
+    actions: {
+      list: { summary: 'campaigns with status, type, priority and name', example: 'onsite list' },
+      create: {
+        args: '--file F.json [--activate]',
+        summary: 'create a campaign (a draft unless --activate); every invalid field is named by its path',
+        options: [
+          ['--file F.json', 'the campaign definition (docs/modules/onsite.md)'],
+          ['--activate', 'make it active at once (live within its schedule)'],
+        ],
+        example: 'onsite create --file exit-intent.json --activate',
+      },
+      show: { args: 'ID', summary: 'one campaign as JSON', example: 'onsite show osc_1a2b3c' },
+      pause: { args: 'ID', summary: 'stop showing it (the SDK drops it on its next config request)', example: 'onsite pause osc_1a2b3c' },
+      resume: { args: 'ID', summary: 'activate a draft or paused campaign', example: 'onsite resume osc_1a2b3c' },
+      report: {
+        args: '[ID] [--from DATE] [--to DATE]',
+        summary: 'impressions, CTR, submissions, conversions, revenue per visitor and uplift against the holdout (JSON)',
+        options: [
+          ['--from DATE, --to DATE', 'the period (ISO dates; default the last 90 days)'],
+          ['--table', 'a table per template type instead of JSON'],
+        ],
+        example: 'onsite report --table',
+      },
+      starters: {
+        args: '[--install] [--activate]',
+        summary: 'the starter campaigns; --install creates them (and their coupon pools) once',
+        options: [
+          ['--install', 'create the starters that do not exist yet'],
+          ['--activate', 'with --install: make them live'],
+        ],
+        example: 'onsite starters --install --activate',
+      },
+    },
+    examples: ['onsite list', 'onsite report --table', 'onsite starters --install --activate'],
+  },
   journeys: {
     summary: 'journeys: list, create, recipes, lifecycle, reports and dry runs',
     args: '<action> [options]',

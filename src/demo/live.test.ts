@@ -98,6 +98,12 @@ describe.each(dialects)('the demo against a server (%s)', (dialect) => {
     expect(firstLive?.messageId).toMatch(/^live-t1-/);
     expect(await get(api, `/api/v1/events?messageId=${encodeURIComponent(firstLive?.messageId ?? '')}`, 'events')).toHaveLength(1);
     await waitFor('the processor to catch up', async () => ((field((await api.request('GET', '/api/v1/processor')).body, 'lagEvents') === 0) ? true : undefined), 30_000, 100);
+    // Live shoppers met the on-site starters: the report counts their exposures per template.
+    expect(populated.starter.filter((item) => item.kind === 'onsite')).toHaveLength(11);
+    const onsite = (await api.request('GET', '/api/v1/onsite/report')).body;
+    const types = field(onsite, 'types');
+    const visitors = Array.isArray(types) ? types.reduce((sum: number, row: unknown) => sum + Number(field(field(row, 'all'), 'visitors')) + Number(field(field(row, 'holdout'), 'visitors') ?? 0), 0) : 0;
+    expect(visitors).toBeGreaterThan(0);
     // The A/B test got exposures from the live visitors.
     const experiment = await api.request('GET', `/api/v1/experiments`);
     expect(list(experiment.body, 'experiments').some((entry) => field(entry, 'key') === starterExperiment.key && field(entry, 'status') === 'running')).toBe(true);

@@ -8,6 +8,7 @@ import type { DemoMessage, DemoStore } from './generator.js';
 import { MinHeap } from './heap.js';
 import { Random } from './random.js';
 import { starterExperiment } from './starter-setup.js';
+import { demoCampaigns, withOnsite, type DemoCampaign } from './onsite-shoppers.js';
 
 /** What the live stream has done so far (the status line). */
 export interface LiveStatus {
@@ -62,7 +63,8 @@ const GIVE_UP_AFTER = 20;
  * assignments through `/v1/experiments/assign`; opens and clicks of the emails the server
  * actually sent, through their signed pixel and redirect links; and catalog changes (price
  * drops on viewed products, restocks) through the catalog API, which emit Price Dropped and
- * Back In Stock.
+ * Back In Stock. Each session also meets one live on-site campaign (shown or held out, as the
+ * SDK assigns), so the on-site uplift report fills with the demo's exposures and orders.
  * @example await runLive({ api, store, runId: Date.now().toString(36), workspaceId: 'default', signal: controller.signal, onStatus: print });
  */
 export async function runLive(options: LiveOptions): Promise<LiveStatus> {
@@ -96,8 +98,15 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
   const recentlyViewed: string[] = [];
   const seenMessages = new Set<string>();
 
+  // The live on-site campaigns, as the SDK reads them; refreshed every minute.
+  let onsite: DemoCampaign[] = [];
+  const readOnsite = async () => {
+    const body = await call('reading the on-site configuration', () => api.request('GET', '/v1/onsite/config', { auth: 'write' }));
+    if (body !== undefined) onsite = demoCampaigns(body);
+  };
+
   const startSession = (now: number) => {
-    const messages = store.liveSession(now, options.runId, options.pace);
+    const messages = withOnsite(store.liveSession(now, options.runId, options.pace), onsite, random);
     const first = messages[0];
     if (first === undefined) return;
     status.sessions += 1;
@@ -190,6 +199,8 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
   let nextCatalog = last + catalogEvery / 2;
   let nextEngage = last + 5000;
   let nextStatus = last + 1000;
+  let nextOnsite = last + 60_000;
+  await readOnsite();
   startSession(last);
   while (!signal.aborted) {
     const now = clock.now();
@@ -203,6 +214,10 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
     if (now >= nextCatalog) {
       nextCatalog = now + catalogEvery;
       at(now, changeCatalog);
+    }
+    if (now >= nextOnsite) {
+      nextOnsite = now + 60_000;
+      await readOnsite();
     }
     if (now >= nextEngage) {
       nextEngage = now + 5000;

@@ -3,7 +3,7 @@ import { expectStatus, field, type DemoApi } from './demo-api.js';
 
 /** One thing the starter setup installs, and whether this run created it or found it. */
 export interface StarterItem {
-  kind: 'brand' | 'segment' | 'journey' | 'experiment' | 'scores';
+  kind: 'brand' | 'segment' | 'journey' | 'experiment' | 'scores' | 'onsite';
   name: string;
   id: string;
   created: boolean;
@@ -97,7 +97,7 @@ const DEMO_BRAND = {
  * never created twice): the shop's brand, segments, RFM scores and a Champions segment, a
  * predictions refresh, the abandoned-cart,
  * welcome, price-drop and win-back journeys (active, with their templates and coupon pools),
- * and a running A/B test.
+ * a running A/B test, and the on-site starter campaigns (live).
  * @example const items = await installStarterSetup(api, { now: Date.now() });
  */
 export async function installStarterSetup(api: DemoApi, options: { now: number }): Promise<StarterItem[]> {
@@ -166,6 +166,12 @@ export async function installStarterSetup(api: DemoApi, options: { now: number }
     expectStatus(await api.request('POST', `/api/v1/experiments/${idOf(experiment)}/start`), [200], 'starting the A/B test');
   }
   items.push({ kind: 'experiment', name: starterExperiment.name, id: idOf(experiment), created });
+
+  // On-site campaigns: the six seed templates, exit intent, email capture A/B and NPS, live.
+  const onsite = expectStatus(await api.request('POST', '/api/v1/onsite/starters/install', { body: { activate: true } }), [200], 'installing the on-site starter campaigns');
+  for (const entry of list(onsite, 'installed')) {
+    items.push({ kind: 'onsite', name: String(field(entry, 'name')), id: idOf(entry), created: field(entry, 'created') === true });
+  }
   return items;
 }
 

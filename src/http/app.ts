@@ -18,6 +18,7 @@ import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
+import { onsitePublicRoutes } from '../onsite/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
   await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
+  await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);

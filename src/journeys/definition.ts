@@ -150,6 +150,16 @@ export const NodeSchema = Type.Union(
       },
       strict,
     ),
+    Type.Object(
+      {
+        id: Id,
+        type: Type.Literal('onsite'),
+        campaignId: Type.String({ minLength: 1, maxLength: 120, description: 'The on-site campaign (message or banner) shown on the next visit' }),
+        expiresAfterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, description: 'Dropped if the person does not visit within this many days (default 7)' })),
+        next: Next,
+      },
+      strict,
+    ),
     Type.Object({ id: Id, type: Type.Literal('list'), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]), listId: Type.String({ minLength: 1 }), next: Next }, strict),
     Type.Object({ id: Id, type: Type.Literal('exit') }, strict),
   ],

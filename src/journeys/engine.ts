@@ -55,6 +55,11 @@ export interface Entrant {
   trigger: RunContext['trigger'];
 }
 
+/** Writes an on-site message for a person's next visit, inside the journey round's transaction. */
+export interface OnsiteQueueWriter {
+  enqueue(request: { workspaceId: string; profileId: string; campaignId: string; journeyId: string; key: string; expiresAfterDays: number }, trx: Tx): Promise<void>;
+}
+
 export interface EngineDeps {
   database: Database;
   scheduler: Scheduler;
@@ -65,6 +70,8 @@ export interface EngineDeps {
   outbound?: OutboundHttp;
   /** Opens webhook node headers sealed at rest (the box the journey service seals with). */
   secrets?: SecretBox;
+  /** For `onsite` nodes: queues a campaign for the person's next visit (the on-site module's queue). */
+  onsite?: OnsiteQueueWriter;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -495,6 +502,16 @@ export class JourneyEngine {
           }
           return { effect: this.effectOf(workspaceId, run, node, context, key, profile) };
         }
+        case 'onsite': {
+          // Like a send, but the "delivery" is a row the visitor endpoint reads on the next visit:
+          // written in this round's transaction, so the step and its message commit together.
+          if (this.deps.onsite === undefined) throw new Error('onsite nodes need the on-site queue; none is wired');
+          const key = stepKey(run);
+          await this.deps.onsite.enqueue({ workspaceId, profileId: profile?.id ?? run.profileId, campaignId: node.campaignId, journeyId: run.journeyId, key, expiresAfterDays: node.expiresAfterDays ?? 7 }, trx);
+          record('done', { campaignId: node.campaignId }, key);
+          this.moveTo(run, node.next);
+          continue;
+        }
         case 'list': {
           if (node.action === 'add') await activity.addListMember(trx, workspaceId, node.listId, profile?.id ?? run.profileId, now);
           else await activity.removeListMember(trx, workspaceId, node.listId, profile?.id ?? run.profileId);
@@ -607,6 +624,10 @@ export class JourneyEngine {
           continue;
         case 'update_profile':
           say(node, `set traits ${Object.keys(node.traits).join(', ')}`);
+          nodeId = node.next;
+          continue;
+        case 'onsite':
+          say(node, `queue on-site campaign ${node.campaignId} for the next visit`);
           nodeId = node.next;
           continue;
         case 'list':

@@ -8,6 +8,7 @@ import type { SchedulerModule } from '../scheduler/index.js';
 import type { TemplatesModule } from '../templates/index.js';
 import type { JourneyService } from './journey-service.js';
 import { createJourneys, type Journeys } from './journeys.js';
+import type { OnsiteQueueWriter } from './engine.js';
 import { journeyPrivacyHandlers } from './privacy.js';
 import { StoreRecordingSender } from './recording-sender.js';
 
@@ -32,10 +33,12 @@ export type JourneysModuleDeps = {
  * Builds the journeys module. They send through the channels module (templates must exist),
  * or, with RAPPORT_JOURNEY_DELIVERY=record, only record what they would send (table
  * recorded_messages; nothing rendered, no template needed); `sender` replaces both (tests).
+ * `onsite` is where `onsite` nodes queue a campaign for the person's next visit.
  * @example const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity });
  */
-export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, sender?: MessageSender): JourneysModule {
+export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, options: { sender?: MessageSender | undefined; onsite?: OnsiteQueueWriter } = {}): JourneysModule {
   const { database, clock, logger } = kernel;
+  const { sender } = options;
   const recordOnly = sender === undefined && kernel.config.journeyDelivery === 'record';
   const journeys = createJourneys({
     database,
@@ -48,6 +51,7 @@ export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, sender?
     identityRules: deps.identity.rules.rulesFor,
     outbound: deps.channels.outbound,
     secrets: deps.channels.secrets,
+    ...(options.onsite === undefined ? {} : { onsite: options.onsite }),
     ...(logger === undefined ? {} : { logger }),
   });
   return {

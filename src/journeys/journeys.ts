@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { JourneyConsumer } from './consumer.js';
 import type { TemplateCheck } from './definition.js';
-import { JourneyEngine } from './engine.js';
+import { JourneyEngine, type OnsiteQueueWriter } from './engine.js';
 import { JourneyService } from './journey-service.js';
 import type { RecipeSupplies } from './recipe-installer.js';
 import { IngestProfileUpdater } from './profile-updater.js';
@@ -31,6 +31,8 @@ export interface JourneysOptions {
   outbound?: OutboundHttp;
   /** Seals webhook node headers at rest; default a key held in memory only (tests, benchmarks). */
   secrets?: SecretBox;
+  /** The on-site queue `onsite` nodes write to. */
+  onsite?: OnsiteQueueWriter;
 }
 
 /** The journeys module, wired: scheduler handlers, engine, triggers, event consumer and service. */
@@ -60,6 +62,7 @@ export function createJourneys(options: JourneysOptions): Journeys {
     clock,
     ...(options.outbound === undefined ? {} : { outbound: options.outbound }),
     secrets,
+    ...(options.onsite === undefined ? {} : { onsite: options.onsite }),
     ...(options.ingest === undefined ? {} : { profiles: new IngestProfileUpdater({ database: options.database, ingest: options.ingest, clock }) }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -423,6 +423,11 @@ export class SegmentService {
     };
   }
 
+  /** Ids of the segments the profile is in now (the on-site visitor endpoint: one indexed read). */
+  async segmentIdsOf(workspaceId: string, profileId: string): Promise<string[]> {
+    return (await segmentsOfProfile(this.db, workspaceId, profileId)).map((row) => row.segmentId);
+  }
+
   /** Why a profile is (or is not) in a segment, condition by condition, evaluated now. */
   async explain(workspaceId: string, id: string, profileId: string): Promise<{ segmentId: string; profileId: string; member: boolean; result: boolean; at: string; explanation: ConditionExplanation }> {
     const record = await this.record(workspaceId, id);

@@ -14,3 +14,4 @@ export { recommendationMigrations } from '../recommendations/store/migrations/in
 export { segmentMigrations } from '../segments/store/migrations/index.js';
 export { templateMigrations } from '../templates/store/migrations/index.js';
 export { workspaceMigrations } from '../workspaces/store/migrations/index.js';
+export { onsiteMigrations } from '../onsite/store/migrations/index.js';

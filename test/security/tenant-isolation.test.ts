@@ -40,6 +40,7 @@ interface Owned {
   templateId: string;
   experimentId: string;
   poolId: string;
+  campaignId: string;
   code: string;
   webhookId: string;
   reportId: string;
@@ -117,6 +118,17 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
     const training = await created('/api/v1/recommendations/trainings');
     const message = await created('/api/v1/channels/send', { profileId, channel: 'sms', templateId: template.id, idempotencyKey: `${MARK}-1` });
     await created('/api/v1/suppressions', { channel: 'email', address: `${MARK}@shop.example`, reason: 'manual' });
+    const campaign = await created('/api/v1/onsite/campaigns', {
+      name: MARK,
+      type: 'side_coupon',
+      triggers: [],
+      audience: [{ type: 'segment', allow: [segment.id] }],
+      caps: { frequency: 'session' },
+      holdout: 0.1,
+      defaultLocale: 'en',
+      variants: [{ key: 'a', weight: 1, content: { en: { headline: MARK, coupon: { pool: pool.id } } } }],
+    });
+    await created(`/api/v1/onsite/campaigns/${campaign.id}/activate`);
     owned = {
       profileId,
       segmentId: segment.id,
@@ -124,6 +136,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       templateId: template.id,
       experimentId: experiment.id,
       poolId: pool.id,
+      campaignId: campaign.id,
       code: String(issued.code),
       webhookId: webhook.id,
       reportId: report.id,
@@ -163,6 +176,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       ['/api/v1/channels/webhooks/', owned.webhookId],
       ['/api/v1/templates/', owned.templateId],
       ['/api/v1/coupons/pools/', owned.poolId],
+      ['/api/v1/onsite/campaigns/', owned.campaignId],
       ['/api/v1/privacy/jobs/', owned.exportJobId],
       ['/api/v1/imports/', 'imp_alpha'],
     ];
@@ -252,6 +266,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       [`/api/v1/templates/${owned.templateId}`, MARK],
       [`/api/v1/experiments/${owned.experimentId}`, MARK],
       [`/api/v1/coupons/pools/${owned.poolId}`, MARK],
+      [`/api/v1/onsite/campaigns/${owned.campaignId}`, MARK],
       ['/api/v1/catalog/products/alpha-prod', MARK],
       ['/api/v1/channels/webhooks', MARK],
       ['/api/v1/analytics/reports', MARK],

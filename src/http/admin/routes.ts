@@ -17,6 +17,8 @@ import type { PredictiveService } from '../../predictive/jobs/predictive-service
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import type { PrivacyService } from '../../privacy/privacy-service.js';
+import type { Onsite } from '../../onsite/index.js';
+import { onsiteAdminRoutes } from '../../onsite/routes.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
@@ -62,6 +64,8 @@ export interface AdminRouteDeps {
   /** Channels, templates, coupons, consent and privacy (issue 5). */
   messaging: Messaging;
   privacy: PrivacyService;
+  /** On-site campaigns, their configuration, visitor facts and reports (issue 15). */
+  onsite: Onsite;
   rateLimits: RateLimits;
   clock: Clock;
 }
@@ -95,6 +99,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await couponsRoutes(app, deps.messaging);
   await privacyRoutes(app, deps.messaging, deps.privacy);
   await outboxRoutes(app, deps.messaging);
+  await onsiteAdminRoutes(app, deps.onsite, { coupons: deps.messaging.coupons });
   // Own scope: import uploads take the body as a stream instead of parsed JSON.
   await app.register(async (scope) => importRoutes(scope, deps.imports));
 }

@@ -1,0 +1,235 @@
+/**
+ * On-site benchmark: the built server on a fresh SQLite store with the starter campaigns live and
+ * a few thousand shoppers (profiles with carts, scores, verified user ids), against a bare
+ * in-memory lookup over node:http in the same process as the load generator (the limit,
+ * measured in the same run).
+ *
+ * - `config`: GET /v1/onsite/config (the full 200 body, as a first visit or an expired cache gets it)
+ * - `visitor`: POST /v1/onsite/visitor, half anonymous, half with a verified userHash
+ *
+ * Each is offered an open-loop 2,000 requests/s (latency counted from the scheduled send time, so
+ * queueing is not hidden), after a lower rate (BENCH_LOW_RATE) and 2,000 requests one at a time
+ * (latency without queueing); then a closed loop of 32 connections measures the most requests/s.
+ * Chromium trigger-to-visible timing and the SDK byte sizes: `npm run bench:onsite-sdk` (the SDK branch).
+ *
+ * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000).
+ * The last line of stdout is one JSON object.
+ */
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { machine, percentile, request, round, startServer, type ServerProcess } from './lib/harness.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 2000);
+const RATE = 2000;
+/** A second offered rate below saturation on a small machine, to show the latency when not queueing. */
+const LOW_RATE = Number(process.env.BENCH_LOW_RATE ?? 300);
+const WRITE_KEY = 'WK_ONSITE';
+const ADMIN = 'ADM_ONSITE';
+const basic = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+interface Call {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+interface Figures {
+  offeredPerSecond: number;
+  achievedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  maxPerSecond: number;
+}
+
+function send(port: number, call: Call): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, method: call.method, path: call.path, agent, headers: call.body === undefined ? {} : { 'content-type': 'text/plain' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(call.body);
+  });
+}
+
+/** Open loop: `rate` requests a second for `seconds`, latency from each request's scheduled time. */
+async function openLoop(port: number, next: (i: number) => Call, rate: number, seconds: number): Promise<{ latencies: number[]; errors: number; elapsed: number }> {
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    for (; sent < due; sent++) {
+      const scheduled = start + (sent / rate) * 1000;
+      pending.push(
+        send(port, next(sent)).then((status) => {
+          latencies.push(performance.now() - scheduled);
+          if (status !== 200 && status !== 304) errors++;
+        }),
+      );
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(pending);
+  return { latencies, errors, elapsed: (performance.now() - start) / 1000 };
+}
+
+/** Closed loop: `connections` clients back to back for `seconds`; requests per second. */
+async function closedLoop(port: number, next: (i: number) => Call, connections: number, seconds: number): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        await send(port, next(done));
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+async function atRate(port: number, next: (i: number) => Call, rate: number): Promise<Omit<Figures, 'maxPerSecond'>> {
+  const run = await openLoop(port, next, rate, SECONDS);
+  const sorted = run.latencies.sort((a, b) => a - b);
+  return { offeredPerSecond: rate, achievedPerSecond: round(run.latencies.length / run.elapsed), p50Ms: round(percentile(sorted, 50), 2), p99Ms: round(percentile(sorted, 99), 2), errors: run.errors };
+}
+
+/** One request at a time: the latency without queueing (what the server itself takes, plus loopback). */
+async function serial(port: number, next: (i: number) => Call, count: number): Promise<{ requests: number; p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await send(port, next(i));
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  return { requests: count, p50Ms: round(percentile(latencies, 50), 2), p99Ms: round(percentile(latencies, 99), 2) };
+}
+
+async function measure(port: number, next: (i: number) => Call): Promise<Figures & { low: Omit<Figures, 'maxPerSecond'>; serial: { requests: number; p50Ms: number; p99Ms: number } }> {
+  await openLoop(port, next, LOW_RATE, 1); // warm-up
+  const oneAtATime = await serial(port, next, 2000);
+  const low = await atRate(port, next, LOW_RATE);
+  const high = await atRate(port, next, RATE);
+  const maxPerSecond = await closedLoop(port, next, 32, Math.max(2, SECONDS / 2));
+  return { ...high, maxPerSecond: round(maxPerSecond), low, serial: oneAtATime };
+}
+
+async function admin(port: number, method: string, url: string, body?: unknown): Promise<unknown> {
+  const response = await request({ port, method, path: url, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${response.body}`);
+  return JSON.parse(response.body);
+}
+
+async function seed(port: number): Promise<string> {
+  await admin(port, 'POST', '/api/v1/onsite/starters/install', { activate: true });
+  for (let from = 0; from < SHOPPERS; from += 250) {
+    const batch = [];
+    for (let i = from; i < Math.min(SHOPPERS, from + 250); i++) {
+      const anonymousId = `anon-${i}`;
+      if (i % 2 === 0) batch.push({ type: 'identify', anonymousId, userId: `user-${i}`, traits: { email: `shopper${i}@example.com`, country: 'BE' } });
+      batch.push({ type: 'page', anonymousId, name: 'Home', properties: { path: '/' } });
+      if (i % 3 === 0) batch.push({ type: 'track', anonymousId, event: 'Product Added', properties: { product_id: `sku-${i % 50}`, price: 25, quantity: 1 } });
+    }
+    const response = await request({ port, method: 'POST', path: '/v1/batch', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    if (response.status !== 200) throw new Error(`ingest: ${response.status} ${response.body}`);
+  }
+  for (;;) {
+    const status = (await admin(port, 'GET', '/api/v1/processor')) as { lagEvents?: number };
+    if (status.lagEvents === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const { secret } = (await admin(port, 'GET', '/api/v1/onsite/secret')) as { secret: string };
+  return secret;
+}
+
+/** The limit: the same two answers from a Map, over node:http, with no framework and no store. */
+async function bareServer(config: string, facts: Map<string, string>): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"x"' }).end(config);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const id = typeof body === 'object' && body !== null && 'anonymousId' in body && typeof body.anonymousId === 'string' ? body.anonymousId : '';
+      res.writeHead(200, { 'content-type': 'application/json' }).end(facts.get(id) ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-onsite-'));
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer({ RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN });
+    const port = server.port;
+    process.stderr.write(`seeding ${SHOPPERS} shoppers and the starter campaigns...\n`);
+    const secret = await seed(port);
+    const configCall: Call = { method: 'GET', path: `/v1/onsite/config?writeKey=${WRITE_KEY}` };
+    const visitorCall = (i: number): Call => {
+      const n = (i * 7919) % SHOPPERS;
+      const verified = n % 2 === 0 ? { userId: `user-${n}`, userHash: createHmac('sha256', secret).update(`user-${n}`).digest('hex') } : {};
+      return { method: 'POST', path: `/v1/onsite/visitor?writeKey=${WRITE_KEY}`, body: JSON.stringify({ anonymousId: `anon-${n}`, ...verified }) };
+    };
+    const config = (await request({ port, method: 'GET', path: configCall.path })).body;
+    const facts = new Map<string, string>();
+    for (let n = 0; n < SHOPPERS; n++) {
+      const call = visitorCall(n);
+      facts.set(`anon-${(n * 7919) % SHOPPERS}`, (await request({ port, method: 'POST', path: call.path, body: call.body ?? '' })).body);
+    }
+    process.stderr.write(`config ${config.length} bytes, ${JSON.parse(config).campaigns.length} live campaigns\n`);
+    const bare = await bareServer(config, facts);
+    try {
+      const baselineConfig = await measure(bare.port, () => configCall);
+      const baselineVisitor = await measure(bare.port, visitorCall);
+      const onsiteConfig = await measure(port, () => configCall);
+      const onsiteVisitor = await measure(port, visitorCall);
+      const result = {
+        bench: 'onsite',
+        machine: machine(),
+        shoppers: SHOPPERS,
+        seconds: SECONDS,
+        configBytes: config.length,
+        config: onsiteConfig,
+        visitor: onsiteVisitor,
+        baseline: { config: baselineConfig, visitor: baselineVisitor },
+        targetP99Ms: 10,
+        visitorP99UnderTarget: onsiteVisitor.p99Ms < 10,
+        visitorP99UnderTargetAtLowRate: onsiteVisitor.low.p99Ms < 10,
+        visitorP99UnderTargetSerial: onsiteVisitor.serial.p99Ms < 10,
+      };
+      for (const [name, figures, bareFigures] of [['config', onsiteConfig, baselineConfig], ['visitor', onsiteVisitor, baselineVisitor]] as const) {
+        process.stdout.write(
+          `${name}: ${figures.achievedPerSecond}/s at ${RATE}/s offered, p99 ${figures.p99Ms} ms (bare ${bareFigures.p99Ms} ms); at ${LOW_RATE}/s p99 ${figures.low.p99Ms} ms (bare ${bareFigures.low.p99Ms} ms); one at a time p99 ${figures.serial.p99Ms} ms (bare ${bareFigures.serial.p99Ms} ms); max ${figures.maxPerSecond}/s (bare ${bareFigures.maxPerSecond}/s)\n`,
+        );
+      }
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } finally {
+      await bare.close();
+    }
+  } finally {
+    await server?.stop();
+    agent.destroy();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,193 @@
+import type { Tx } from '../../storage/database.js';
+import './tables.js';
+
+/** A campaign row as the service reads it (the definition still JSON text). */
+export interface CampaignRecord {
+  id: string;
+  name: string;
+  type: string;
+  state: string;
+  priority: number;
+  definition: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type CampaignRow = { id: string; name: string; type: string; state: string; priority: number; definition: string; created_at: number; updated_at: number };
+
+const toRecord = (row: CampaignRow): CampaignRecord => ({
+  id: row.id,
+  name: row.name,
+  type: row.type,
+  state: row.state,
+  priority: Number(row.priority),
+  definition: row.definition,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+const campaignColumns = ['id', 'name', 'type', 'state', 'priority', 'definition', 'created_at', 'updated_at'] as const;
+
+export async function insertCampaign(db: Tx, workspaceId: string, record: CampaignRecord): Promise<void> {
+  await db
+    .insertInto('onsite_campaigns')
+    .values({ workspace_id: workspaceId, id: record.id, name: record.name, type: record.type, state: record.state, priority: record.priority, definition: record.definition, created_at: record.createdAt, updated_at: record.updatedAt })
+    .execute();
+}
+
+export async function updateCampaign(db: Tx, workspaceId: string, record: CampaignRecord): Promise<void> {
+  await db
+    .updateTable('onsite_campaigns')
+    .set({ name: record.name, type: record.type, state: record.state, priority: record.priority, definition: record.definition, updated_at: record.updatedAt })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', record.id)
+    .execute();
+}
+
+export async function findCampaign(db: Tx, workspaceId: string, id: string): Promise<CampaignRecord | undefined> {
+  const row = await db.selectFrom('onsite_campaigns').select(campaignColumns).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/** Every campaign of the workspace, highest priority first, then oldest first. */
+export async function listCampaigns(db: Tx, workspaceId: string, states?: readonly string[]): Promise<CampaignRecord[]> {
+  let query = db.selectFrom('onsite_campaigns').select(campaignColumns).where('workspace_id', '=', workspaceId);
+  if (states !== undefined) query = query.where('state', 'in', [...states]);
+  const rows = await query.orderBy('priority', 'desc').orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+  return rows.map(toRecord);
+}
+
+export async function deleteCampaign(db: Tx, workspaceId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('onsite_campaigns').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export interface SettingsRecord {
+  settings: string;
+  secret: string | null;
+  revision: number;
+}
+
+export async function readSettings(db: Tx, workspaceId: string): Promise<SettingsRecord | undefined> {
+  const row = await db.selectFrom('onsite_settings').select(['settings', 'secret', 'revision']).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row === undefined ? undefined : { settings: row.settings, secret: row.secret, revision: Number(row.revision) };
+}
+
+/** The revision alone: the per-request freshness check of the config cache. */
+export async function readRevision(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db.selectFrom('onsite_settings').select('revision').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row === undefined ? 0 : Number(row.revision);
+}
+
+/** Writes settings and/or the secret and bumps the revision (creating the row on first write). */
+export async function writeSettings(db: Tx, workspaceId: string, change: { settings?: string; secret?: string }, defaults: string, now: number): Promise<void> {
+  await db
+    .insertInto('onsite_settings')
+    .values({ workspace_id: workspaceId, settings: change.settings ?? defaults, secret: change.secret ?? null, revision: 1, updated_at: now })
+    .onConflict((conflict) =>
+      conflict.column('workspace_id').doUpdateSet((eb) => ({
+        ...(change.settings === undefined ? {} : { settings: change.settings }),
+        ...(change.secret === undefined ? {} : { secret: change.secret }),
+        revision: eb(eb.ref('onsite_settings.revision'), '+', 1),
+        updated_at: now,
+      })),
+    )
+    .execute();
+}
+
+export async function insertQueued(db: Tx, workspaceId: string, row: { key: string; profileId: string; campaignId: string; journeyId: string | null; createdAt: number; expiresAt: number }): Promise<void> {
+  await db
+    .insertInto('onsite_queue')
+    .values({ workspace_id: workspaceId, key: row.key, profile_id: row.profileId, campaign_id: row.campaignId, journey_id: row.journeyId, created_at: row.createdAt, expires_at: row.expiresAt })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'key']).doNothing())
+    .execute();
+}
+
+export async function queuedFor(db: Tx, workspaceId: string, profileIds: readonly string[], now: number): Promise<{ campaignId: string; journeyId: string | null }[]> {
+  const rows = await db
+    .selectFrom('onsite_queue')
+    .select(['campaign_id', 'journey_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('profile_id', 'in', [...profileIds])
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'asc')
+    .limit(20)
+    .execute();
+  return rows.map((row) => ({ campaignId: row.campaign_id, journeyId: row.journey_id }));
+}
+
+/** Days with a visit in (sinceDay, beforeDay). */
+export async function countVisitDays(db: Tx, workspaceId: string, visitor: string, sinceDay: number, beforeDay: number): Promise<number> {
+  const row = await db
+    .selectFrom('onsite_visits')
+    .select((eb) => eb.fn.countAll<number>().as('days'))
+    .where('workspace_id', '=', workspaceId)
+    .where('visitor', '=', visitor)
+    .where('day', '>', sinceDay)
+    .where('day', '<', beforeDay)
+    .executeTakeFirst();
+  return Number(row?.days ?? 0);
+}
+
+export async function insertVisitDays(db: Tx, rows: readonly { workspaceId: string; visitor: string; day: number }[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    const chunk = rows.slice(start, start + 500).map((row) => ({ workspace_id: row.workspaceId, visitor: row.visitor, day: row.day }));
+    await db.insertInto('onsite_visits').values(chunk).onConflict((conflict) => conflict.columns(['workspace_id', 'visitor', 'day']).doNothing()).execute();
+  }
+}
+
+export async function recordConversion(db: Tx, workspaceId: string, row: { profileId: string; campaignId: string; kind: 'reveal' | 'submit'; at: number }): Promise<void> {
+  await db
+    .insertInto('onsite_conversions')
+    .values({ workspace_id: workspaceId, profile_id: row.profileId, campaign_id: row.campaignId, kind: row.kind, at: row.at })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'profile_id', 'campaign_id', 'kind']).doNothing())
+    .execute();
+}
+
+/** Campaigns converted by these profiles (a person's profile and those merged into it). */
+export async function convertedCampaigns(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<string[]> {
+  const rows = await db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).limit(200).execute();
+  return rows.map((row) => row.campaign_id);
+}
+
+/** Which of these profiles already revealed the campaign's coupon (its code is bound to that id). */
+export async function revealedBy(db: Tx, workspaceId: string, campaignId: string, profileIds: readonly string[]): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('onsite_conversions')
+    .select('profile_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('campaign_id', '=', campaignId)
+    .where('kind', '=', 'reveal')
+    .where('profile_id', 'in', [...profileIds])
+    .orderBy('at')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.profile_id;
+}
+
+/** Erasure: what the module holds about these profiles and anonymous ids; returns rows removed. */
+export async function deletePersonalData(db: Tx, workspaceId: string, profileIds: readonly string[], anonymousIds: readonly string[]): Promise<number> {
+  let removed = 0;
+  if (profileIds.length > 0) {
+    const queue = await db.deleteFrom('onsite_queue').where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).executeTakeFirst();
+    const conversions = await db.deleteFrom('onsite_conversions').where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).executeTakeFirst();
+    removed += Number(queue.numDeletedRows) + Number(conversions.numDeletedRows);
+  }
+  const visitors = [...profileIds.map((id) => `p:${id}`), ...anonymousIds.map((id) => `a:${id}`)];
+  if (visitors.length > 0) {
+    const visits = await db.deleteFrom('onsite_visits').where('workspace_id', '=', workspaceId).where('visitor', 'in', visitors).executeTakeFirst();
+    removed += Number(visits.numDeletedRows);
+  }
+  return removed;
+}
+
+/** Export: the person's conversions and queued messages. */
+export async function personalData(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<{ conversions: { campaignId: string; kind: string; at: string }[]; queued: { campaignId: string; journeyId: string | null }[] }> {
+  if (profileIds.length === 0) return { conversions: [], queued: [] };
+  const conversions = await db.selectFrom('onsite_conversions').select(['campaign_id', 'kind', 'at']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).execute();
+  const queued = await db.selectFrom('onsite_queue').select(['campaign_id', 'journey_id']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).execute();
+  return {
+    conversions: conversions.map((row) => ({ campaignId: row.campaign_id, kind: row.kind, at: new Date(Number(row.at)).toISOString() })),
+    queued: queued.map((row) => ({ campaignId: row.campaign_id, journeyId: row.journey_id })),
+  };
+}
