@@ -357,10 +357,6 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       expect(lines[0]).toBe('profile_id,entered_at,user_id,email,phone');
       expect(lines.slice(1).map((line) => line.split(',')[3]).sort()).toEqual(['one@example.com', 'two@example.com']);
 
-      // Private destinations are refused unless the operator allows their range.
-      const guarded = new WebhookDeliverer({ database: store.database, clock, secrets });
-      expect(await guarded.deliverDue()).toBe(0);
-      expect(received).toHaveLength(0);
       await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
       const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
       clock.advance(60 * 60_000);
@@ -375,6 +371,15 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       const replaced = await service.uploadList(ws, list.id, 'user_id\nu1\n', 'replace');
       expect(replaced).toMatchObject({ matched: 1, entered: 0, exited: 1 });
       expect(await members(dependent)).toEqual([await profileOf('u1')]);
+      // Private destinations are refused unless the operator allows their range: the exit is not
+      // sent, and, refused by configuration, it is given up at once with the reason (no retries).
+      const guarded = new WebhookDeliverer({ database: store.database, clock, secrets });
+      clock.advance(60 * 60_000);
+      expect(await guarded.deliverDue()).toBe(0);
+      expect(received).toHaveLength(2);
+      clock.advance(24 * 60 * 60_000);
+      expect(await deliverer.deliverDue()).toBe(0);
+      expect(received).toHaveLength(2);
     } finally {
       server.close();
     }
