@@ -87,7 +87,7 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     const clock = manualClock(T0);
     const engine = new SegmentEngine({ database: store.database, clock });
     const secrets = SecretBox.ephemeral();
-    const service = new SegmentService({ database: store.database, engine, clock, secrets });
+    const service = new SegmentService({ database: store.database, engine, clock, secrets, guard: new OutboundHttp({ allow: ['127.0.0.1/32'] }).guard });
     const list = await service.createStatic(ws, { name: 'list', destination: { url } });
     await engine.setStaticMembers(ws, list.id, ['prf_gone'], 'add');
     const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
