@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { boundaries, exceptions, packageRestrictions, pureOutsidePureFolders } from './eslint/boundaries.js';
+import { boundaries, composers, exceptions, packageRestrictions, surfaces, pureOutsidePureFolders } from './eslint/boundaries.js';
 import rapport from './eslint/rapport-plugin.js';
 
 /*
@@ -59,7 +59,7 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     plugins: { rapport },
     rules: {
-      'rapport/module-boundaries': ['error', { table: boundaries, exceptions }],
+      'rapport/module-boundaries': ['error', { table: boundaries, exceptions, surfaces, composers }],
       'rapport/pure-imports': [
         'error',
         {
