@@ -1,31 +1,7 @@
-import { reportTo, type Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { IdentityRulesStore } from './identity-rules-store.js';
-
-export type { IdentityRulesStore } from './identity-rules-store.js';
-
-/** Identity resolution rules per workspace (limits, priorities, blocked values). */
-export interface IdentityModule extends Module {
-  rules: IdentityRulesStore;
-}
-
-/**
- * Builds the identity module with every workspace's rules loaded; in the background it
- * refreshes them, so rules another server changed apply here too.
- * @example const identity = await identityModule(kernel); identity.rules.rulesFor('default');
+/*
+ * The identity module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export async function identityModule(kernel: Kernel): Promise<IdentityModule> {
-  const rules = new IdentityRulesStore({ database: kernel.database, clock: kernel.clock });
-  await rules.refresh();
-  return {
-    name: 'identity',
-    dependencies: [],
-    rules,
-    start({ background }) {
-      if (background) rules.start(reportTo(kernel, 'identity rules refresh failed'));
-    },
-    async stop() {
-      rules.stop();
-    },
-  };
-}
+export type { IdentityModule } from './module.js';
+export type { IdentityRulesStore } from './identity-rules-store.js';
