@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
 import { deviceTypeOf } from '../profiles/apply-event.js';
 import { touchPointOf } from '../profiles/traffic-source.js';
 import { ownValue } from '../shared/own.js';

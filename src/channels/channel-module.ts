@@ -1,6 +1,6 @@
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { CouponService } from '../coupons/coupon-service.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/index.js';
 import { ConsentService } from '../privacy/consent-service.js';
 import { PreferencesService } from '../privacy/preferences-service.js';
 import type { ProfileService } from '../profiles/profile-service.js';

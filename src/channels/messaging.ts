@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Config } from '../config/config.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/index.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';

@@ -1,4 +1,4 @@
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';

@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { BACK_IN_STOCK, PRICE_DROPPED } from '../catalog/catalog-service.js';
 import { extractIdentifiers } from '../identity/identifiers.js';
 import { defaultIdentityRules, identifierKey, type IdentityRules } from '../identity/rules.js';
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';

@@ -3,7 +3,7 @@ import { DELIVERY_RETRY, deliveryVerdict } from '../channels/outbound/delivery.j
 import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { maskCredentials } from '../channels/outbound/url.js';
 import type { MessageSender, SendRequest } from '../channels/sender.js';
-import type { JsonObject } from '../ingest/message.js';
+import type { JsonObject } from '../ingest/index.js';
 import type { Scheduler, Job, BatchOutcome } from '../scheduler/scheduler.js';
 import { parseCondition, type Condition } from '../segments/condition.js';
 import { toTime } from '../segments/values.js';

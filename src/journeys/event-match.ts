@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
 import type { PropertyFilter } from '../segments/condition.js';
 import { eventNameOf, pathValue } from '../segments/event-stats.js';
 import { testValue, type ValueTest } from '../segments/values.js';

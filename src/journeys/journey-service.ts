@@ -1,6 +1,6 @@
 import { normalizeIdentifier } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
-import type { JsonObject } from '../ingest/message.js';
+import type { JsonObject } from '../ingest/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';

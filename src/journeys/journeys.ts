@@ -1,7 +1,7 @@
 import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import type { MessageSender } from '../channels/sender.js';
 import type { IdentityRules } from '../identity/rules.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../ingest/message.js';
+import type { JsonObject } from '../ingest/index.js';
 import type { Job, Scheduler } from '../scheduler/scheduler.js';
 import { parseCondition } from '../segments/condition.js';
 import { systemClock, type Clock } from '../shared/clock.js';

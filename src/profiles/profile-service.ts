@@ -1,6 +1,6 @@
 import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
 import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
-import type { TrackingMessage } from '../ingest/message.js';
+import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner, listIdentities } from '../identity/store/identities.js';

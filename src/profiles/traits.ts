@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import { normalizePhone } from '../identity/identifiers.js';
 import type { ConsentChannel } from './state.js';
 import { ownValue, setOwn } from '../shared/own.js';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import { currentTraits } from '../profiles/view.js';
 import type { ProfileState } from '../profiles/state.js';
 import type { CatalogItem, Interaction, InteractionKind, VisitorContext } from './engine.js';

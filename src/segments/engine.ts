@@ -1,4 +1,4 @@
-import type { TrackingMessage } from '../ingest/message.js';
+import type { TrackingMessage } from '../ingest/index.js';
 import type { BatchExtension, ExtensionBatch, ProcessorLogger } from '../processor/processor.js';
 import { normalizeTraits } from '../profiles/traits.js';
 import { emptyState, type ProfileState } from '../profiles/state.js';

@@ -1,5 +1,5 @@
 import { normalizeEmail } from '../identity/identifiers.js';
-import { isJsonObject } from '../ingest/message.js';
+import { isJsonObject } from '../ingest/index.js';
 import { deviceTypes, engagementChannels, type ProfileState } from '../profiles/state.js';
 import { assertNever } from '../shared/errors.js';
 import { fnv1a } from '../shared/ids.js';

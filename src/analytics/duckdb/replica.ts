@@ -1,5 +1,5 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
+import { isJsonObject, type TrackingMessage } from '../../ingest/index.js';
 import type { Database } from '../../storage/database.js';
 import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, setAsideFeedEvents, type FeedEvent, type FeedProfile, type SetAsideFeedEvent } from '../store/analytics-feed.js';
 import { cursorPositions } from '../../processor/store/processor-state.js';

@@ -7,7 +7,7 @@ import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { IdentityRulesStore } from '../../identity/identity-rules-store.js';
 import type { ImportService } from '../../imports/import-service.js';
 import type { JourneyService } from '../../journeys/journey-service.js';
-import type { EventLogService } from '../../ingest/event-log-service.js';
+import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/processor.js';
 import type { ProfileService } from '../../profiles/profile-service.js';
 import type { SegmentService } from '../../segments/segment-service.js';

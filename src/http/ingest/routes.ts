@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../../config/config.js';
-import type { IngestService } from '../../ingest/ingest-service.js';
-import { isJsonObject, type MessageType } from '../../ingest/message.js';
+import { type IngestService, isJsonObject, type MessageType } from '../../ingest/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/workspace-service.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
+import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/index.js';
 import { PAYLOAD_JSON_FUNCTION, payloadText } from '../../storage/payload-codec.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';

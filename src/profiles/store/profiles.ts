@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { isJsonObject } from '../../ingest/message.js';
+import { isJsonObject } from '../../ingest/index.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import type { ProfileState } from '../state.js';
 import { groupBySurvivor } from '../../identity/store/identities.js';
