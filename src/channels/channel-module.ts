@@ -9,7 +9,7 @@ import { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
 import { TemplateService } from '../templates/template-service.js';
-import { BrandService } from '../workspaces/brand.js';
+import { BrandService } from '../workspaces/index.js';
 import { ChannelService, type ChannelSettings } from './channel-service.js';
 import { LinkSigner } from './links.js';
 import { ProfileEvents } from './profile-events.js';

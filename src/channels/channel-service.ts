@@ -14,7 +14,7 @@ import type { TemplateLookups } from '../templates/liquid-engine.js';
 import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
 import type { RenderedMessage } from '../templates/template.js';
 import type { TemplateService } from '../templates/template-service.js';
-import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/brand.js';
+import { brandContext, cartUrl, fromHeader, unbranded, type BrandService, type BrandView } from '../workspaces/index.js';
 import { performance } from 'node:perf_hooks';
 import { withAttempts, type SendRetry } from './attempts.js';
 import { GroupCommit } from './group-commit.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
-import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } from '../workspaces/workspace-service.js';
+import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } from '../workspaces/index.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';

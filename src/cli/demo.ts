@@ -10,7 +10,7 @@ import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
-import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/index.js';
 import { helpText } from './command-help.js';
 import { createProgress, type Progress } from './progress.js';
 import { serverAnswers, serverUrl, temporaryAdminToken } from './platform.js';

@@ -13,7 +13,7 @@ import { summarize, toColumns, type CustomerSummary, type PeriodUnit } from '../
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import type { RefreshPhase } from '../predictive/jobs/predictive-service.js';
 import { createProgress, type Progress } from './progress.js';
 import { helpText } from './command-help.js';

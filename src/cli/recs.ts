@@ -5,7 +5,7 @@ import { readInteractionFiles, type InteractionFormat } from '../recommendations
 import { evalStrategy, evalStrategyNames, isEvalStrategyName } from '../recommendations/eval-strategies.js';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';
 

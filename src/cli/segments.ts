@@ -5,7 +5,7 @@ import { field } from '../demo/demo-api.js';
 import type { Rapport } from '../rapport.js';
 import type { Segment } from '../segments/segment-service.js';
 import { RapportError } from '../shared/errors.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';
 import { connectPlatform, type CliPlatform } from './platform.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { deleteProcessedEventsBefore } from '../log/store/event-log.js';
-import { listWorkspaces } from '../workspaces/store/workspaces.js';
+import { listWorkspaces } from '../workspaces/index.js';
 
 const DAY_MS = 86_400_000;
 

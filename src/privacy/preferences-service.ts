@@ -7,7 +7,7 @@ import { describeOffer } from '../coupons/offer.js';
 import type { Profile, ProfileService } from '../profiles/profile-service.js';
 import { RapportError } from '../shared/errors.js';
 import type { ConsentService } from './consent-service.js';
-import type { BrandService } from '../workspaces/brand.js';
+import type { BrandService } from '../workspaces/index.js';
 import { maskAddress, renderPreferencesPage, type PreferencesModel } from './preferences-page.js';
 
 /** Topics every preference page offers (more appear once someone has a choice recorded for them). */

@@ -4,4 +4,8 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { WorkspacesModule } from './module.js';
-export type { Bootstrap, WorkspaceService } from './workspace-service.js';
+export { BrandService, BrandViewSchema, brandContext, cartUrl, fromHeader, unbranded } from './brand.js';
+export type { BrandView } from './brand.js';
+export { listWorkspaces } from './store/workspaces.js';
+export { ACCESS_SCOPES, DEFAULT_WORKSPACE, MAX_CREDENTIAL_LENGTH, WorkspaceService } from './workspace-service.js';
+export type { AccessScope, AdminToken, Bootstrap, WriteKey } from './workspace-service.js';

@@ -15,7 +15,7 @@ import {
 } from '../store/analytics-settings.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import { toCsv } from '../tables.js';
-import { BrandService } from '../../workspaces/brand.js';
+import { BrandService } from '../../workspaces/index.js';
 import { buildDigest, nextRunAt, reportFrequencies, reportPeriod, type Digest, type ReportFrequency } from './digest.js';
 
 export interface ReportSchedule {

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/messaging.js';
 import type { OutboxRecord } from '../../channels/providers/email-outbox.js';
 import { RapportError } from '../../shared/errors.js';
-import { BrandViewSchema } from '../../workspaces/brand.js';
+import { BrandViewSchema } from '../../workspaces/index.js';
 import { authOf } from './auth.js';
 
 const OutboxSummary = Type.Object({

@@ -14,7 +14,7 @@ import type { SegmentService } from '../../segments/segment-service.js';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
 import type { Messaging } from '../../channels/messaging.js';
 import type { PrivacyService } from '../../privacy/privacy-service.js';
 import { analyticsRoutes } from './analytics.js';

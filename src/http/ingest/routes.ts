@@ -3,7 +3,7 @@ import type { RateLimits } from '../../config/config.js';
 import { type IngestService, isJsonObject, type MessageType } from '../../ingest/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
-import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, type WorkspaceService, type WriteKey } from '../../workspaces/index.js';
 import { RateLimiter } from '../rate-limit.js';
 
 /** Segment's limits: 32 KB for a single call, 500 KB for a batch. */

@@ -8,7 +8,7 @@ import type { PreferenceAction } from '../../privacy/preferences-service.js';
 import { renderMessagePage } from '../../privacy/preferences-page.js';
 import type { ProfileService } from '../../profiles/profile-service.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { ownValue, setOwn } from '../../shared/own.js';
 

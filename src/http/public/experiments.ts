@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { AssignmentSchema } from '../admin/experiments.js';
 

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
 import { StrategyName } from '../../recommendations/rules.js';
 import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/workspace-service.js';
+import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { RecommendationResultSchema } from '../admin/recommendations.js';
 

@@ -18,7 +18,7 @@ import {
 } from '../store/predictive.js';
 import { readTrackedInventory } from '../../catalog/store/products.js';
 import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
-import { listWorkspaces } from '../../workspaces/store/workspaces.js';
+import { listWorkspaces } from '../../workspaces/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
 import { ownValue } from '../../shared/own.js';
