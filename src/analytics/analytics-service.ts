@@ -5,7 +5,7 @@ import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { countScored } from './store/analytics-feed.js';
 import { roundMoney, sumMoney } from '../shared/money.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 import { readWorkspaceActivity } from './workspace-activity.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from './store/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';

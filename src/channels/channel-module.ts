@@ -1,4 +1,4 @@
-import type { CatalogService } from '../catalog/catalog-service.js';
+import type { CatalogService } from '../catalog/index.js';
 import { CouponService } from '../coupons/coupon-service.js';
 import type { IngestService } from '../ingest/index.js';
 import { ConsentService } from '../privacy/consent-service.js';

@@ -1,4 +1,4 @@
-import type { CatalogService } from '../catalog/catalog-service.js';
+import type { CatalogService } from '../catalog/index.js';
 import type { CouponService, IssuedCoupon } from '../coupons/coupon-service.js';
 import { decideConsent, type Purpose } from '../privacy/consent.js';
 import { normalizeAddress, type ConsentService } from '../privacy/consent-service.js';

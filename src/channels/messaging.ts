@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CatalogService } from '../catalog/catalog-service.js';
+import type { CatalogService } from '../catalog/index.js';
 import type { Config } from '../config/config.js';
 import type { IngestService } from '../ingest/index.js';
 import type { ProfileService } from '../profiles/profile-service.js';

@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { BACK_IN_STOCK, PRICE_DROPPED } from '../catalog/catalog-service.js';
+import { BACK_IN_STOCK, PRICE_DROPPED, findProductsByIds } from '../catalog/index.js';
 import { extractIdentifiers } from '../identity/identifiers.js';
 import { defaultIdentityRules, identifierKey, type IdentityRules } from '../identity/rules.js';
 import { isJsonObject, type JsonObject } from '../ingest/index.js';
@@ -8,7 +8,6 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/event-log.js';
 import { findIdentities } from '../identity/store/identities.js';
-import { findProductsByIds } from '../catalog/store/products.js';
 import { listMergedFrom } from '../profiles/store/profiles.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';

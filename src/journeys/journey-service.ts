@@ -8,7 +8,7 @@ import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../identity/store/identities.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 import { existingTemplateIds } from '../templates/store/templates.js';
 import { sumMoney } from '../shared/money.js';
 import * as activity from './store/journeys-activity.js';

@@ -8,7 +8,7 @@ import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredPr
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 
 /** A unified profile as the API returns it. */
 export interface Profile {

@@ -8,7 +8,7 @@ import { findIdentityOwner } from '../identity/store/identities.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import * as repo from './store/recommendations.js';
-import { readCatalogPage, readNewestProducts, readServingProducts } from '../catalog/store/products.js';
+import { readCatalogPage, readNewestProducts, readServingProducts } from '../catalog/index.js';
 import type { ProfileState } from '../profiles/state.js';
 import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/recommendation-slot.js';
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';

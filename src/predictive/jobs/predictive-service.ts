@@ -16,7 +16,7 @@ import {
   type PredictiveReportRow,
   type TimelineKey,
 } from '../store/predictive.js';
-import { readTrackedInventory } from '../../catalog/store/products.js';
+import { readTrackedInventory } from '../../catalog/index.js';
 import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
 import { listWorkspaces } from '../../workspaces/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
