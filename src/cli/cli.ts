@@ -282,7 +282,7 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
     const started = Date.now();
-    const { IdentityRulesStore } = await import('../identity/identity-rules-store.js');
+    const { IdentityRulesStore } = await import('../identity/index.js');
     const { replay } = await import('../processor/replay.js');
     const rules = new IdentityRulesStore({ database, clock: systemClock });
     await rules.refresh();

@@ -2,7 +2,7 @@ import { parseCondition, type Condition } from '../segments/condition.js';
 import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
 import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
+import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import { readTimeline } from '../profiles/store/profiles-timeline.js';

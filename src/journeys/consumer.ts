@@ -1,13 +1,11 @@
 import { Value } from '@sinclair/typebox/value';
 import { BACK_IN_STOCK, PRICE_DROPPED, findProductsByIds } from '../catalog/index.js';
-import { extractIdentifiers } from '../identity/identifiers.js';
-import { defaultIdentityRules, identifierKey, type IdentityRules } from '../identity/rules.js';
+import { extractIdentifiers, defaultIdentityRules, identifierKey, type IdentityRules, findIdentities } from '../identity/index.js';
 import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/event-log.js';
-import { findIdentities } from '../identity/store/identities.js';
 import { listMergedFrom } from '../profiles/store/profiles.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';

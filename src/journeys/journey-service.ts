@@ -1,12 +1,10 @@
-import { normalizeIdentifier } from '../identity/identifiers.js';
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { normalizeIdentifier, defaultIdentityRules, type IdentityRules, findIdentityOwner } from '../identity/index.js';
 import type { JsonObject } from '../ingest/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readShopCurrency } from '../catalog/index.js';
 import { existingTemplateIds } from '../templates/store/templates.js';

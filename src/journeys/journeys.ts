@@ -1,6 +1,6 @@
 import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import type { MessageSender } from '../channels/sender.js';
-import type { IdentityRules } from '../identity/rules.js';
+import type { IdentityRules } from '../identity/index.js';
 import type { IngestService } from '../ingest/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';

@@ -1,5 +1,4 @@
-import { extractIdentifiers } from '../identity/identifiers.js';
-import type { IdentityRules } from '../identity/rules.js';
+import { extractIdentifiers, type IdentityRules } from '../identity/index.js';
 import { isJsonObject, type TrackingMessage } from '../ingest/index.js';
 import { parseConsent } from '../profiles/traits.js';
 import type { Clock } from '../shared/clock.js';

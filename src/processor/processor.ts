@@ -1,8 +1,7 @@
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { defaultIdentityRules, type IdentityRules, findIdentities, insertIdentities, moveIdentities } from '../identity/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
-import { findIdentities, insertIdentities, moveIdentities } from '../identity/store/identities.js';
 import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../profiles/store/profiles.js';
 import { insertProfileEvents, moveProfileEvents } from '../profiles/store/profiles-timeline.js';
 import {

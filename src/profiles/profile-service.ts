@@ -1,9 +1,7 @@
-import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, type IdentityRules, findIdentityOwner, listIdentities } from '../identity/index.js';
 import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner, listIdentities } from '../identity/store/identities.js';
 import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';

@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
+import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles } from '../profiles/store/profiles.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import * as repo from './store/recommendations.js';

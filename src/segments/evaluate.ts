@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../identity/identifiers.js';
+import { normalizeEmail } from '../identity/index.js';
 import { isJsonObject } from '../ingest/index.js';
 import { deviceTypes, engagementChannels, type ProfileState } from '../profiles/state.js';
 import { assertNever } from '../shared/errors.js';

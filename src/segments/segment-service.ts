@@ -1,15 +1,13 @@
 import { Readable } from 'node:stream';
 import { operatorOnly } from '../channels/outbound/operator-only.js';
 import { generateWebhookSecret } from '../channels/standard-webhooks.js';
-import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, type IdentityRules, findIdentityOwner } from '../identity/index.js';
 import { readRecords } from '../imports/readers.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
 import { readProfileScores } from '../profiles/store/profile-scores.js';
 import { countLiveProfiles, loadProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
 import {

@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsService } from '../../analytics/analytics-service.js';
 import type { ReportService } from '../../analytics/report/report-service.js';
 import type { CatalogService } from '../../catalog/index.js';
-import type { IdentityRulesStore } from '../../identity/identity-rules-store.js';
+import type { IdentityRulesStore } from '../../identity/index.js';
 import type { ImportService } from '../../imports/import-service.js';
 import type { JourneyService } from '../../journeys/journey-service.js';
 import type { EventLogService } from '../../ingest/index.js';

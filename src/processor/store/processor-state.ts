@@ -1,5 +1,5 @@
 import type { Tx } from '../../storage/database.js';
-import { deleteWorkspaceIdentities } from '../../identity/store/identities.js';
+import { deleteWorkspaceIdentities } from '../../identity/index.js';
 import { deleteWorkspaceProfiles } from '../../profiles/store/profiles.js';
 
 /*

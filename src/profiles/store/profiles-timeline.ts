@@ -3,7 +3,7 @@ import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/i
 import { PAYLOAD_JSON_FUNCTION, payloadText } from '../../storage/payload-codec.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
-import { groupBySurvivor } from '../../identity/store/identities.js';
+import { groupBySurvivor } from '../../identity/index.js';
 
 /*
  * The timeline index: one `profile_events` row per event a profile owns, keyed so that a
