@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ProfileScores } from '../profiles/profile-scores.js';
+import type { ProfileScores } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';

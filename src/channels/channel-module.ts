@@ -3,7 +3,7 @@ import { CouponService } from '../coupons/coupon-service.js';
 import type { IngestService } from '../ingest/index.js';
 import { ConsentService } from '../privacy/consent-service.js';
 import { PreferencesService } from '../privacy/preferences-service.js';
-import type { ProfileService } from '../profiles/profile-service.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';

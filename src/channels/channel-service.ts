@@ -2,7 +2,7 @@ import type { CatalogService } from '../catalog/index.js';
 import type { CouponService, IssuedCoupon } from '../coupons/coupon-service.js';
 import { decideConsent, type Purpose } from '../privacy/consent.js';
 import { normalizeAddress, type ConsentService } from '../privacy/consent-service.js';
-import type { Profile, ProfileService } from '../profiles/profile-service.js';
+import type { Profile, ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CatalogService } from '../catalog/index.js';
 import type { Config } from '../config/config.js';
 import type { IngestService } from '../ingest/index.js';
-import type { ProfileService } from '../profiles/profile-service.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';

@@ -3,9 +3,7 @@ import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
 import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../identity/index.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { readTimeline } from '../profiles/store/profiles-timeline.js';
+import { loadProfiles, readProfileScores, readTimeline } from '../profiles/index.js';
 import { membershipsOf } from '../segments/store/segments.js';
 import type { AssignmentUnit, TargetingEvaluator } from './experiment-service.js';
 

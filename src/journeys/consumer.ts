@@ -6,7 +6,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/event-log.js';
-import { listMergedFrom } from '../profiles/store/profiles.js';
+import { listMergedFrom } from '../profiles/index.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
 import { cursorPositions } from '../processor/store/processor-state.js';

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
+import { loadProfiles } from '../profiles/index.js';
 import { readShopCurrency } from '../catalog/index.js';
 import { existingTemplateIds } from '../templates/store/templates.js';
 import { sumMoney } from '../shared/money.js';

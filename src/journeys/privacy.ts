@@ -8,7 +8,7 @@ import {
   runIdsOfProfiles,
   type JourneyProfileTable,
 } from './store/journey-personal-data.js';
-import { profileIdBefore } from '../profiles/store/profiles.js';
+import { profileIdBefore } from '../profiles/index.js';
 import { runJobKey } from './engine.js';
 
 const byProfile = (name: string, table: JourneyProfileTable): PersonalDataHandler => ({

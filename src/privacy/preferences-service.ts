@@ -4,7 +4,7 @@ import { smsKeyword } from '../channels/sms-segments.js';
 import type { ChannelName } from '../channels/sender.js';
 import type { CouponService } from '../coupons/coupon-service.js';
 import { describeOffer } from '../coupons/offer.js';
-import type { Profile, ProfileService } from '../profiles/profile-service.js';
+import type { Profile, ProfileService } from '../profiles/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { ConsentService } from './consent-service.js';
 import type { BrandService } from '../workspaces/index.js';

@@ -2,8 +2,7 @@ import { defaultIdentityRules, type IdentityRules, findIdentities, insertIdentit
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
-import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../profiles/store/profiles.js';
-import { insertProfileEvents, moveProfileEvents } from '../profiles/store/profiles-timeline.js';
+import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile, insertProfileEvents, moveProfileEvents } from '../profiles/index.js';
 import {
   advanceCursor,
   cursorPositions,

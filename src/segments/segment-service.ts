@@ -8,8 +8,7 @@ import { RapportError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { countLiveProfiles, loadProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
+import { readProfileScores, countLiveProfiles, loadProfiles, profileIdsAfter, eventsOfProfiles } from '../profiles/index.js';
 import {
   countMembers,
   deleteSegment,
@@ -28,7 +27,6 @@ import {
   setDestination,
   type SegmentRecord,
 } from './store/segments.js';
-import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 import { assertNoCycle } from './compile.js';
 import { parseCondition, referencedSegments, type Condition } from './condition.js';
 import type { SegmentEngine, Transition } from './engine.js';

@@ -9,7 +9,7 @@ import type { ImportService } from '../../imports/import-service.js';
 import type { JourneyService } from '../../journeys/journey-service.js';
 import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/processor.js';
-import type { ProfileService } from '../../profiles/profile-service.js';
+import type { ProfileService } from '../../profiles/index.js';
 import type { SegmentService } from '../../segments/segment-service.js';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
 import type { ExperimentService } from '../../experiments/experiment-service.js';

@@ -6,7 +6,7 @@ import type { Messaging } from '../../channels/messaging.js';
 import { verifyWebhook } from '../../channels/standard-webhooks.js';
 import type { PreferenceAction } from '../../privacy/preferences-service.js';
 import { renderMessagePage } from '../../privacy/preferences-page.js';
-import type { ProfileService } from '../../profiles/profile-service.js';
+import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';

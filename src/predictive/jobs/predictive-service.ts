@@ -1,4 +1,4 @@
-import type { ProfileScores } from '../../profiles/profile-scores.js';
+import { type ProfileScores, countTimelineRows } from '../../profiles/index.js';
 import type { ScheduledJob } from '../../app/module.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { Clock } from '../../shared/clock.js';
@@ -17,7 +17,6 @@ import {
   type TimelineKey,
 } from '../store/predictive.js';
 import { readTrackedInventory } from '../../catalog/index.js';
-import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
 import { listWorkspaces } from '../../workspaces/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
