@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import { createChannelModule, type ChannelModule } from './channel-module.js';
-import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
+import type { RecommendationSlotProvider, TemplateService } from '../templates/index.js';
 import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
 import type { OutboundHttp } from './outbound/outbound-http.js';
 import type { ChannelProvider } from './provider.js';
@@ -20,7 +20,6 @@ import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
 import { staffMailer, type StaffMailer } from './staff-mail.js';
 import type { CouponService } from '../coupons/coupon-service.js';
-import type { TemplateService } from '../templates/template-service.js';
 
 /** The channels module as the running server holds it. */
 export interface Messaging extends ChannelModule {

@@ -7,7 +7,7 @@ import { StoreRecordingSender } from '../journeys/recording-sender.js';
 import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { openDatabase } from '../storage/database.js';
-import { TemplateService } from '../templates/template-service.js';
+import { TemplateService } from '../templates/index.js';
 import { helpText } from './command-help.js';
 
 const USAGE = helpText('journeys');

@@ -7,7 +7,7 @@ import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { loadProfiles } from '../profiles/index.js';
 import { readShopCurrency } from '../catalog/index.js';
-import { existingTemplateIds } from '../templates/store/templates.js';
+import { existingTemplateIds } from '../templates/index.js';
 import { sumMoney } from '../shared/money.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';

@@ -8,7 +8,7 @@ import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles, readProfileScores, type ProfileState } from '../profiles/index.js';
 import * as repo from './store/recommendations.js';
 import { readCatalogPage, readNewestProducts, readServingProducts } from '../catalog/index.js';
-import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/recommendation-slot.js';
+import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/index.js';
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
 import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
 import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';

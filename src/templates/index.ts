@@ -4,3 +4,11 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { TemplatesModule } from './module.js';
+export type { TemplateLookups } from './liquid-engine.js';
+export type { RecommendationSlotProvider, SlotProduct, SlotRequest } from './recommendation-slot.js';
+export { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from './snippet.js';
+export { starterTemplates } from './starters.js';
+export { existingTemplateIds, versionsFillingRecommendationSlots } from './store/templates.js';
+export { TemplateService } from './template-service.js';
+export { TemplateChannelSchema, TemplateSourceSchema } from './template.js';
+export type { RenderedMessage } from './template.js';
