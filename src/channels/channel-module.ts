@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/index.js';
-import { CouponService } from '../coupons/coupon-service.js';
+import { CouponService } from '../coupons/index.js';
 import type { IngestService } from '../ingest/index.js';
 import { ConsentService } from '../privacy/consent-service.js';
 import { PreferencesService } from '../privacy/preferences-service.js';

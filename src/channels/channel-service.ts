@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/index.js';
-import type { CouponService, IssuedCoupon } from '../coupons/coupon-service.js';
+import type { CouponService, IssuedCoupon } from '../coupons/index.js';
 import { decideConsent, type Purpose } from '../privacy/consent.js';
 import { normalizeAddress, type ConsentService } from '../privacy/consent-service.js';
 import type { Profile, ProfileService } from '../profiles/index.js';

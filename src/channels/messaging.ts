@@ -19,7 +19,7 @@ import { WebPushProvider, type VapidKeys } from './providers/web-push.js';
 import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
 import { staffMailer, type StaffMailer } from './staff-mail.js';
-import type { CouponService } from '../coupons/coupon-service.js';
+import type { CouponService } from '../coupons/index.js';
 
 /** The channels module as the running server holds it. */
 export interface Messaging extends ChannelModule {

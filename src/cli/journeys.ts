@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
-import { CouponService } from '../coupons/coupon-service.js';
+import { CouponService } from '../coupons/index.js';
 import { createJourneys } from '../journeys/journeys.js';
 import { StoreRecordingSender } from '../journeys/recording-sender.js';
 import { systemClock } from '../shared/clock.js';

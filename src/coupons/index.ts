@@ -4,3 +4,7 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { CouponsModule } from './module.js';
+export { CouponService } from './coupon-service.js';
+export type { IssuedCoupon } from './coupon-service.js';
+export { OfferRuleSchema, describeOffer } from './offer.js';
+export type { OfferRule } from './offer.js';

@@ -1,5 +1,4 @@
-import type { CouponService } from '../coupons/coupon-service.js';
-import type { OfferRule } from '../coupons/offer.js';
+import type { CouponService, OfferRule } from '../coupons/index.js';
 import { RapportError } from '../shared/errors.js';
 import { starterTemplates, type TemplateService } from '../templates/index.js';
 import type { JourneyDefinition } from './definition.js';
