@@ -6,7 +6,7 @@ import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WorkspaceService, type AccessScope } 
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import type { ImportFormat } from '../imports/import-job.js';
+import type { ImportFormat } from '../imports/index.js';
 import { createProgress } from './progress.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
@@ -223,7 +223,7 @@ async function importFile(args: string[]): Promise<number> {
     options: { workspace: { type: 'string', short: 'w' }, format: { type: 'string' }, 'default-country': { type: 'string' } },
   });
   const [kind, file] = positionals;
-  const { isImportKind, importKinds } = await import('../imports/import-job.js');
+  const { isImportKind, importKinds } = await import('../imports/index.js');
   if (kind === undefined || file === undefined || !isImportKind(kind)) {
     process.stderr.write(`rapport: usage: rapport import <${importKinds.join('|')}> FILE [--format csv|ndjson] [--workspace W] [--default-country XX]\n`);
     return 2;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { operatorOnly } from '../channels/outbound/operator-only.js';
 import { generateWebhookSecret } from '../channels/standard-webhooks.js';
 import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, type IdentityRules, findIdentityOwner } from '../identity/index.js';
-import { readRecords } from '../imports/readers.js';
+import { readRecords } from '../imports/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';

@@ -5,7 +5,7 @@ import type { AnalyticsService } from '../../analytics/analytics-service.js';
 import type { ReportService } from '../../analytics/report/report-service.js';
 import type { CatalogService } from '../../catalog/index.js';
 import type { IdentityRulesStore } from '../../identity/index.js';
-import type { ImportService } from '../../imports/import-service.js';
+import type { ImportService } from '../../imports/index.js';
 import type { JourneyService } from '../../journeys/journey-service.js';
 import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/processor.js';
