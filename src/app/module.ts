@@ -1,6 +1,6 @@
 import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
 import type { ProcessorExtensionSpec } from '../processor/extensions.js';
-import type { HandlerOptions, JobHandler } from '../scheduler/scheduler.js';
+import type { HandlerOptions, JobHandler } from '../scheduler/index.js';
 
 /** What a module's `start` may ask of the running system. */
 export interface ModuleStartContext {

@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { BACK_IN_STOCK, PRICE_DROPPED, findProductsByIds } from '../catalog/index.js';
 import { extractIdentifiers, defaultIdentityRules, identifierKey, type IdentityRules, findIdentities } from '../identity/index.js';
 import { isJsonObject, type JsonObject } from '../ingest/index.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Scheduler } from '../scheduler/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ping, type Database, type Tx } from '../storage/database.js';
 import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/event-log.js';

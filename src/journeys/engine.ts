@@ -4,7 +4,7 @@ import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { maskCredentials } from '../channels/outbound/url.js';
 import type { MessageSender, SendRequest } from '../channels/sender.js';
 import type { JsonObject } from '../ingest/index.js';
-import type { Scheduler, Job, BatchOutcome } from '../scheduler/scheduler.js';
+import type { Scheduler, Job, BatchOutcome } from '../scheduler/index.js';
 import { parseCondition, type Condition } from '../segments/condition.js';
 import { toTime } from '../segments/values.js';
 import { systemClock, type Clock } from '../shared/clock.js';

@@ -1,6 +1,6 @@
 import { normalizeIdentifier, defaultIdentityRules, type IdentityRules, findIdentityOwner } from '../identity/index.js';
 import type { JsonObject } from '../ingest/index.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Scheduler } from '../scheduler/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';

@@ -1,6 +1,6 @@
 import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
 import type { Tx } from '../storage/database.js';
-import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/store/jobs-personal-data.js';
+import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/index.js';
 import {
   deleteJourneyRowsOfProfiles,
   deleteJourneyRowsOfRuns,

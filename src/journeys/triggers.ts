@@ -1,5 +1,5 @@
 import type { JsonObject } from '../ingest/index.js';
-import type { Job, Scheduler } from '../scheduler/scheduler.js';
+import type { Job, Scheduler } from '../scheduler/index.js';
 import { parseCondition } from '../segments/condition.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database, Tx } from '../storage/database.js';

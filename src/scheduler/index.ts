@@ -4,4 +4,6 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { SchedulerModule } from './module.js';
-export type { Scheduler } from './scheduler.js';
+export { Scheduler } from './scheduler.js';
+export type { BatchOutcome, HandlerOptions, Job, JobHandler } from './scheduler.js';
+export { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from './store/jobs-personal-data.js';

@@ -1,6 +1,6 @@
 import { type ProfileScores, countTimelineRows } from '../../profiles/index.js';
 import type { ScheduledJob } from '../../app/module.js';
-import type { Scheduler } from '../../scheduler/scheduler.js';
+import type { Scheduler } from '../../scheduler/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
