@@ -1,4 +1,4 @@
-import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler } from '../privacy/index.js';
 import type { ProcessorExtensionSpec } from '../processor/extensions.js';
 import type { HandlerOptions, JobHandler } from '../scheduler/index.js';
 

@@ -1,8 +1,7 @@
 import type { CatalogService } from '../catalog/index.js';
 import { CouponService } from '../coupons/index.js';
 import type { IngestService } from '../ingest/index.js';
-import { ConsentService } from '../privacy/consent-service.js';
-import { PreferencesService } from '../privacy/preferences-service.js';
+import { ConsentService, PreferencesService } from '../privacy/index.js';
 import type { ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { SecretBox } from '../shared/secret-box.js';

@@ -1,7 +1,6 @@
 import type { CatalogService } from '../catalog/index.js';
 import type { CouponService, IssuedCoupon } from '../coupons/index.js';
-import { decideConsent, type Purpose } from '../privacy/consent.js';
-import { normalizeAddress, type ConsentService } from '../privacy/consent-service.js';
+import { decideConsent, type Purpose, normalizeAddress, type ConsentService } from '../privacy/index.js';
 import type { Profile, ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';

@@ -4,4 +4,11 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { PrivacyModule } from './module.js';
+export { ConsentService, normalizeAddress } from './consent-service.js';
+export { decideConsent } from './consent.js';
+export type { Purpose } from './consent.js';
+export { renderMessagePage } from './preferences-page.js';
+export { PreferencesService } from './preferences-service.js';
+export type { PreferenceAction } from './preferences-service.js';
+export type { PersonalDataHandler, Subject } from './privacy-registry.js';
 export type { PrivacyService } from './privacy-service.js';

@@ -16,7 +16,7 @@ import type { ExperimentService } from '../../experiments/experiment-service.js'
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import type { Messaging } from '../../channels/messaging.js';
-import type { PrivacyService } from '../../privacy/privacy-service.js';
+import type { PrivacyService } from '../../privacy/index.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
