@@ -1,5 +1,5 @@
 import type { PersonalDataHandler } from '../privacy/index.js';
-import type { ProcessorExtensionSpec } from '../processor/extensions.js';
+import type { ProcessorExtensionSpec } from '../processor/index.js';
 import type { HandlerOptions, JobHandler } from '../scheduler/index.js';
 
 /** What a module's `start` may ask of the running system. */

@@ -283,7 +283,7 @@ async function replayCommand(args: string[]): Promise<number> {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
     const started = Date.now();
     const { IdentityRulesStore } = await import('../identity/index.js');
-    const { replay } = await import('../processor/replay.js');
+    const { replay } = await import('../processor/index.js');
     const rules = new IdentityRulesStore({ database, clock: systemClock });
     await rules.refresh();
     const result = await replay(database, workspaceId, { batchSize: config.processorBatchSize, identityRules: rules.rulesFor, onProgress: (done, total) => bar.update(done, `of ${total}`) });

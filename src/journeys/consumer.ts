@@ -9,7 +9,7 @@ import { quarantine, readPartitionNamed, type LogEntry } from '../log/store/even
 import { listMergedFrom } from '../profiles/index.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
-import { cursorPositions } from '../processor/store/processor-state.js';
+import { cursorPositions } from '../processor/index.js';
 import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './definition.js';
 import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
 import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';

@@ -4,4 +4,8 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { ProcessorModule } from './module.js';
+export type { ProcessorExtensionSpec, ProcessorHost } from './extensions.js';
+export type { BatchExtension, ExtensionBatch, Processor, ProcessorLogger } from './processor.js';
+export { replay } from './replay.js';
+export { cursorPositions } from './store/processor-state.js';
 export type { ProcessorControl } from './threaded-processor.js';

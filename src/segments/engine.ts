@@ -1,5 +1,5 @@
 import type { TrackingMessage } from '../ingest/index.js';
-import type { BatchExtension, ExtensionBatch, ProcessorLogger } from '../processor/processor.js';
+import type { BatchExtension, ExtensionBatch, ProcessorLogger } from '../processor/index.js';
 import { normalizeTraits, emptyState, type ProfileState, readProfileScores, loadProfiles, lockProfiles, profileIdsAfter, eventsOfProfiles } from '../profiles/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';

@@ -2,7 +2,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { isJsonObject, type TrackingMessage } from '../../ingest/index.js';
 import type { Database } from '../../storage/database.js';
 import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, setAsideFeedEvents, type FeedEvent, type FeedProfile, type SetAsideFeedEvent } from '../store/analytics-feed.js';
-import { cursorPositions } from '../../processor/store/processor-state.js';
+import { cursorPositions } from '../../processor/index.js';
 import { eventFacts, type EventFacts } from '../event-facts.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
 

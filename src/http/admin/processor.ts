@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Processor } from '../../processor/processor.js';
+import type { Processor } from '../../processor/index.js';
 import { authOf } from './auth.js';
 
 /** How far the processor is behind the event log, for this workspace. */

@@ -8,7 +8,7 @@ import type { IdentityRulesStore } from '../../identity/index.js';
 import type { ImportService } from '../../imports/index.js';
 import type { JourneyService } from '../../journeys/journey-service.js';
 import type { EventLogService } from '../../ingest/index.js';
-import type { Processor } from '../../processor/processor.js';
+import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
 import type { SegmentService } from '../../segments/segment-service.js';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
