@@ -1,5 +1,5 @@
 import type { Tx } from '../storage/database.js';
-import { countSentWithTemplateVersions } from '../channels/store/messages.js';
+import { countSentWithTemplateVersions } from '../channels/index.js';
 import { countExperimentsRun } from '../experiments/store/experiments.js';
 import { countActiveJourneys } from '../journeys/store/journeys.js';
 import { countSegments } from '../segments/store/segments.js';

@@ -4,6 +4,21 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { ChannelsModule } from './module.js';
+export { messageView } from './channel-service.js';
+export type { ChannelService } from './channel-service.js';
+export { loadOrCreateLinkSecret, reportUnreadable } from './key-files.js';
+export { LinkSigner } from './links.js';
+export type { LinkPayload } from './links.js';
 export type { Messaging } from './messaging.js';
-export type { MessageSender } from './sender.js';
-export { reportUnreadable } from './key-files.js';
+export { DELIVERY_RETRY, deliveryVerdict, nextAttemptAt } from './outbound/delivery.js';
+export type { DeliveryVerdict } from './outbound/delivery.js';
+export { operatorOnly } from './outbound/operator-only.js';
+export { OutboundHttp } from './outbound/outbound-http.js';
+export { hasCredentials, maskCredentials, shownUrl } from './outbound/url.js';
+export type { ProfileEvents } from './profile-events.js';
+export type { OutboxRecord } from './providers/email-outbox.js';
+export type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+export { smsKeyword, smsSegments } from './sms-segments.js';
+export type { StaffMailer } from './staff-mail.js';
+export { generateWebhookSecret, verifyWebhook } from './standard-webhooks.js';
+export { countSentWithTemplateVersions } from './store/messages.js';

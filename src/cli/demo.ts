@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadOrCreateLinkSecret } from '../channels/key-files.js';
-import { LinkSigner } from '../channels/links.js';
+import { loadOrCreateLinkSecret, LinkSigner } from '../channels/index.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
 import { generateDemoStore, type DemoStore } from '../demo/generator.js';

@@ -1,8 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { DELIVERY_RETRY, deliveryVerdict } from '../channels/outbound/delivery.js';
-import { OutboundHttp } from '../channels/outbound/outbound-http.js';
-import { maskCredentials } from '../channels/outbound/url.js';
-import type { MessageSender, SendRequest } from '../channels/sender.js';
+import { DELIVERY_RETRY, deliveryVerdict, OutboundHttp, maskCredentials, type MessageSender, type SendRequest } from '../channels/index.js';
 import type { JsonObject } from '../ingest/index.js';
 import type { Scheduler, Job, BatchOutcome } from '../scheduler/index.js';
 import { parseCondition, type Condition } from '../segments/condition.js';

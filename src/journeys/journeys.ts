@@ -1,5 +1,4 @@
-import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
-import type { MessageSender } from '../channels/sender.js';
+import type { OutboundHttp, MessageSender } from '../channels/index.js';
 import type { IdentityRules } from '../identity/index.js';
 import type { IngestService } from '../ingest/index.js';
 import { Scheduler } from '../scheduler/index.js';

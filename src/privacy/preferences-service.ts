@@ -1,7 +1,4 @@
-import type { ChannelService } from '../channels/channel-service.js';
-import type { LinkPayload, LinkSigner } from '../channels/links.js';
-import { smsKeyword } from '../channels/sms-segments.js';
-import type { ChannelName } from '../channels/sender.js';
+import { type ChannelService, type LinkPayload, type LinkSigner, smsKeyword, type ChannelName } from '../channels/index.js';
 import { type CouponService, describeOffer } from '../coupons/index.js';
 import type { Profile, ProfileService } from '../profiles/index.js';
 import { RapportError } from '../shared/errors.js';

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import { operatorOnly } from '../channels/outbound/operator-only.js';
-import { generateWebhookSecret } from '../channels/standard-webhooks.js';
+import { operatorOnly, generateWebhookSecret } from '../channels/index.js';
 import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, type IdentityRules, findIdentityOwner } from '../identity/index.js';
 import { readRecords } from '../imports/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';

@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import type { StaffMailer } from '../../channels/staff-mail.js';
+import type { StaffMailer } from '../../channels/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';

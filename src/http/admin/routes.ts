@@ -15,7 +15,7 @@ import type { RecommendationService } from '../../recommendations/recommendation
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
-import type { Messaging } from '../../channels/messaging.js';
+import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
