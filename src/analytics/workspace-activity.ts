@@ -2,7 +2,7 @@ import type { Tx } from '../storage/database.js';
 import { countSentWithTemplateVersions } from '../channels/index.js';
 import { countExperimentsRun } from '../experiments/store/experiments.js';
 import { countActiveJourneys } from '../journeys/store/journeys.js';
-import { countSegments } from '../segments/store/segments.js';
+import { countSegments } from '../segments/index.js';
 import { versionsFillingRecommendationSlots } from '../templates/index.js';
 
 /** What a workspace actually does with its customers, from the state store (maturity reads it). */

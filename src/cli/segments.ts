@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { field } from '../demo/demo-api.js';
 import type { Rapport } from '../rapport.js';
-import type { Segment } from '../segments/segment-service.js';
+import type { Segment } from '../segments/index.js';
 import { RapportError } from '../shared/errors.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';

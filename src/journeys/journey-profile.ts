@@ -1,9 +1,6 @@
-import { referencedSegments, type Condition } from '../segments/condition.js';
-import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
-import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
+import { referencedSegments, type Condition, eventStatSpecs, statsFromEvents, evaluateCondition, type SegmentSubject, membershipsOf } from '../segments/index.js';
 import { currentTraits, loadProfiles, readProfileScores, readTimeline } from '../profiles/index.js';
 import type { Tx } from '../storage/database.js';
-import { membershipsOf } from '../segments/store/segments.js';
 import { zoneOr } from './local-time.js';
 
 /** What a journey knows of a customer when it takes a step. */

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../ingest/index.js';
 import type { Job, Scheduler } from '../scheduler/index.js';
-import { parseCondition } from '../segments/condition.js';
+import { parseCondition } from '../segments/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database, Tx } from '../storage/database.js';
 import * as activity from './store/journeys-activity.js';

@@ -10,7 +10,7 @@ import type { JourneyService } from '../../journeys/journey-service.js';
 import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
-import type { SegmentService } from '../../segments/segment-service.js';
+import type { SegmentService } from '../../segments/index.js';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
 import type { ExperimentService } from '../../experiments/experiment-service.js';
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
