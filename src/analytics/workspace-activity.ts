@@ -1,7 +1,7 @@
 import type { Tx } from '../storage/database.js';
 import { countSentWithTemplateVersions } from '../channels/index.js';
 import { countExperimentsRun } from '../experiments/store/experiments.js';
-import { countActiveJourneys } from '../journeys/store/journeys.js';
+import { countActiveJourneys } from '../journeys/index.js';
 import { countSegments } from '../segments/index.js';
 import { versionsFillingRecommendationSlots } from '../templates/index.js';
 

@@ -1,4 +1,4 @@
-import { recipes } from '../journeys/recipes.js';
+import { recipes } from '../journeys/index.js';
 import { evalStrategyNames } from '../recommendations/eval-strategies.js';
 import { renderCommandHelp, type CommandHelp, type OptionHelp } from './help.js';
 

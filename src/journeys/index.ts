@@ -4,4 +4,10 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { JourneysModule, JourneysModuleDeps } from './module.js';
+export { JourneyDefinitionSchema } from './definition.js';
 export type { JourneyService } from './journey-service.js';
+export { createJourneys } from './journeys.js';
+export { recipeNeeds, recipes } from './recipes.js';
+export { StoreRecordingSender } from './recording-sender.js';
+export { countActiveJourneys } from './store/journeys.js';
+export { JourneyWorkspaceSettingsSchema } from './workspace-settings.js';

@@ -6,7 +6,7 @@ import type { ReportService } from '../../analytics/report/report-service.js';
 import type { CatalogService } from '../../catalog/index.js';
 import type { IdentityRulesStore } from '../../identity/index.js';
 import type { ImportService } from '../../imports/index.js';
-import type { JourneyService } from '../../journeys/journey-service.js';
+import type { JourneyService } from '../../journeys/index.js';
 import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
