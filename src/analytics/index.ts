@@ -5,4 +5,8 @@
  */
 export type { AnalyticsModule } from './module.js';
 export type { AnalyticsService } from './analytics-service.js';
+export { AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery } from './queries.js';
+export { reportFrequencies } from './report/digest.js';
 export type { ReportService } from './report/report-service.js';
+export { attributionTables, cohortTables, funnelTables, kpiTables, maturityTables, rfmTables, toCsv } from './tables.js';
+export type { Table } from './tables.js';

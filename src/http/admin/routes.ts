@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RateLimits } from '../../config/config.js';
 import type { Clock } from '../../shared/clock.js';
-import type { AnalyticsService } from '../../analytics/analytics-service.js';
-import type { ReportService } from '../../analytics/report/report-service.js';
+import type { AnalyticsService, ReportService } from '../../analytics/index.js';
 import type { CatalogService } from '../../catalog/index.js';
 import type { IdentityRulesStore } from '../../identity/index.js';
 import type { ImportService } from '../../imports/index.js';
