@@ -1,6 +1,6 @@
 import type { Tx } from '../storage/database.js';
 import { countSentWithTemplateVersions } from '../channels/index.js';
-import { countExperimentsRun } from '../experiments/store/experiments.js';
+import { countExperimentsRun } from '../experiments/index.js';
 import { countActiveJourneys } from '../journeys/index.js';
 import { countSegments } from '../segments/index.js';
 import { versionsFillingRecommendationSlots } from '../templates/index.js';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
-import { minimumDetectableEffect, sampleSizePerVariant } from '../experiments/stats/power.js';
+import { minimumDetectableEffect, sampleSizePerVariant } from '../experiments/index.js';
 import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';

@@ -4,4 +4,7 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { ExperimentsModule } from './module.js';
+export { ExperimentInputSchema } from './definition.js';
 export type { ExperimentService } from './experiment-service.js';
+export { minimumDetectableEffect, power, sampleSizePerVariant } from './stats/power.js';
+export { countExperimentsRun } from './store/experiments.js';

@@ -11,7 +11,7 @@ import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
 import type { SegmentService } from '../../segments/index.js';
 import type { RecommendationService } from '../../recommendations/recommendation-service.js';
-import type { ExperimentService } from '../../experiments/experiment-service.js';
+import type { ExperimentService } from '../../experiments/index.js';
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import type { Messaging } from '../../channels/index.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ExperimentService } from '../../experiments/experiment-service.js';
+import type { ExperimentService } from '../../experiments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
