@@ -4,4 +4,10 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { RecommendationsModule } from './module.js';
+export { readInteractionFiles } from './eval-files.js';
+export type { InteractionFormat } from './eval-files.js';
+export { evalStrategy, evalStrategyNames, isEvalStrategyName } from './eval-strategies.js';
+export { evaluate } from './evaluation.js';
+export type { Protocol } from './evaluation.js';
 export type { RecommendationService } from './recommendation-service.js';
+export { BusinessRules, StrategyName } from './rules.js';

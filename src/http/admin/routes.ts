@@ -10,7 +10,7 @@ import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
 import type { SegmentService } from '../../segments/index.js';
-import type { RecommendationService } from '../../recommendations/recommendation-service.js';
+import type { RecommendationService } from '../../recommendations/index.js';
 import type { ExperimentService } from '../../experiments/index.js';
 import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
 import type { WorkspaceService } from '../../workspaces/index.js';

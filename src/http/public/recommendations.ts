@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RecommendationService } from '../../recommendations/recommendation-service.js';
-import { StrategyName } from '../../recommendations/rules.js';
+import { type RecommendationService, StrategyName } from '../../recommendations/index.js';
 import { RapportError } from '../../shared/errors.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
