@@ -4,4 +4,14 @@
  * registration lives in module.ts, which only the composition root imports.
  */
 export type { PredictiveModule } from './module.js';
-export type { PredictiveService } from './jobs/predictive-service.js';
+export type { PredictiveService, RefreshPhase } from './jobs/predictive-service.js';
+export { fitBgBb } from './models/bgbb.js';
+export { fitBgNbd } from './models/bgnbd.js';
+export type { FitOutcome } from './models/fit.js';
+export { fitGammaGamma } from './models/gamma-gamma.js';
+export { fitMbgNbd } from './models/mbgnbd.js';
+export { fitParetoNbd } from './models/pareto-nbd.js';
+export { bgbbRowsFromRecords, parseDate, summariesFromRecords, transactionsFromRecords } from './models/records.js';
+export type { CsvRecord } from './models/records.js';
+export { summarize, toColumns } from './models/summary.js';
+export type { CustomerSummary, PeriodUnit } from './models/summary.js';

@@ -12,7 +12,7 @@ import type { ProfileService } from '../../profiles/index.js';
 import type { SegmentService } from '../../segments/index.js';
 import type { RecommendationService } from '../../recommendations/index.js';
 import type { ExperimentService } from '../../experiments/index.js';
-import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
+import type { PredictiveService } from '../../predictive/index.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
 import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
