@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { AnalyticsModule } from './module.js';
 export type { AnalyticsService } from './analytics-service.js';
 export { AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery } from './queries.js';
 export { reportFrequencies } from './report/digest.js';

@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { ExperimentsModule } from './module.js';
 export { ExperimentInputSchema } from './definition.js';
 export type { ExperimentService } from './experiment-service.js';
 export { minimumDetectableEffect, power, sampleSizePerVariant } from './stats/power.js';

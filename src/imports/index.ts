@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { ImportsModule } from './module.js';
 export { ImportFormat, ImportJob, ImportKind, importKinds, isImportKind } from './import-job.js';
 export type { ImportService } from './import-service.js';
 export { readRecords } from './readers.js';

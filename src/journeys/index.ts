@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { JourneysModule, JourneysModuleDeps } from './module.js';
 export { JourneyDefinitionSchema } from './definition.js';
 export type { JourneyService } from './journey-service.js';
 export { createJourneys } from './journeys.js';

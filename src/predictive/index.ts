@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { PredictiveModule } from './module.js';
 export type { PredictiveService, RefreshPhase } from './jobs/predictive-service.js';
 export { fitBgBb } from './models/bgbb.js';
 export { fitBgNbd } from './models/bgnbd.js';

@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { PrivacyModule } from './module.js';
 export { ConsentService, normalizeAddress } from './consent-service.js';
 export { decideConsent } from './consent.js';
 export type { Purpose } from './consent.js';

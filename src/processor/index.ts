@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export type { ProcessorModule } from './module.js';
 export type { ProcessorExtensionSpec, ProcessorHost } from './extensions.js';
 export type { BatchExtension, ExtensionBatch, Processor, ProcessorLogger } from './processor.js';
 export { replay } from './replay.js';
