@@ -60,6 +60,15 @@ function allowedModules(table, module) {
   return new Set([...listed.filter((name) => name !== '*'), ...everyModule]);
 }
 
+/**
+ * Whether `target` is a file other modules may import: the module's `index.ts`, or, for the
+ * composition root (`composers`), its `module.ts` with the Module registration.
+ */
+function isEntry(root, module, target, composer) {
+  if (target === path.join(root, module, 'index.ts')) return true;
+  return composer && target === path.join(root, module, 'module.ts');
+}
+
 const moduleBoundaries = {
   meta: {
     type: 'problem',
@@ -70,6 +79,15 @@ const moduleBoundaries = {
         properties: {
           table: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
           exceptions: { type: 'array', items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' } }, required: ['from', 'to', 'reason'] } },
+          surfaces: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { from: { type: 'string' }, files: { type: 'array', items: { type: 'string' } }, typeOnly: { type: 'boolean' }, reason: { type: 'string' } },
+              required: ['from', 'files', 'reason'],
+            },
+          },
+          composers: { type: 'array', items: { type: 'string' } },
           root: { type: 'string' },
         },
         required: ['table'],
@@ -80,22 +98,29 @@ const moduleBoundaries = {
       unknown: 'src/{{from}} has no row in the boundary table (eslint/boundaries.js): add one listing the modules it may import.',
       forbidden: "'{{from}}' may not import '{{to}}': '{{to}}' is not in {{from}}'s row of the boundary table (eslint/boundaries.js).",
       deep: "Import '{{to}}' through src/{{to}}/index.ts, not its internals.",
+      surfaceValue: "'{{specifier}}' is a narrow surface this file may import for types only: use `import type`.",
     },
   },
   create(context) {
-    const { table, exceptions = [], root = defaultRoot } = context.options[0];
+    const { table, exceptions = [], surfaces = [], composers = [], root = defaultRoot } = context.options[0];
     const file = context.filename;
     const from = moduleOf(root, file);
     if (from === undefined || isTestCode(root, file)) return {};
     if (!Object.hasOwn(table, from)) return { Program: (node) => context.report({ node, messageId: 'unknown', data: { from } }) };
     const allowed = allowedModules(table, from);
     for (const exception of exceptions) if (exception.from === from) allowed.add(exception.to);
+    const ownSurfaces = surfaces.filter((surface) => path.join(root, surface.from) === file);
     return onImports((node, specifier) => {
       const target = resolveRelative(file, specifier);
       const to = target === undefined ? undefined : moduleOf(root, target);
       if (to === undefined || to === from) return;
+      const surface = ownSurfaces.find((candidate) => candidate.files.some((name) => target === path.join(root, to, name)));
+      if (surface !== undefined) {
+        if (surface.typeOnly && !typeOnly(node)) context.report({ node: node.source, messageId: 'surfaceValue', data: { specifier } });
+        return;
+      }
       if (!allowed.has(to)) context.report({ node: node.source, messageId: 'forbidden', data: { from, to } });
-      else if (hasIndex(root, to) && target !== path.join(root, to, 'index.ts')) context.report({ node: node.source, messageId: 'deep', data: { to } });
+      else if (hasIndex(root, to) && !isEntry(root, to, target, composers.includes(from))) context.report({ node: node.source, messageId: 'deep', data: { to } });
     });
   },
 };

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
-import type { ProfileScores } from '../profiles/profile-scores.js';
+import type { ProfileScores } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { countScored } from './store/analytics-feed.js';
 import { roundMoney, sumMoney } from '../shared/money.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 import { readWorkspaceActivity } from './workspace-activity.js';
 import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type AdSpendRow } from './store/analytics-settings.js';
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';

@@ -1,6 +1,5 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
-import { deviceTypeOf } from '../profiles/apply-event.js';
-import { touchPointOf } from '../profiles/traffic-source.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
+import { deviceTypeOf, touchPointOf } from '../profiles/index.js';
 import { ownValue } from '../shared/own.js';
 
 /*

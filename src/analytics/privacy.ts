@@ -1,4 +1,4 @@
-import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler } from '../privacy/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { AnalyticsEngine } from './engine.js';
 

@@ -1,9 +1,9 @@
 import type { Tx } from '../storage/database.js';
-import { countSentWithTemplateVersions } from '../channels/store/messages.js';
-import { countExperimentsRun } from '../experiments/store/experiments.js';
-import { countActiveJourneys } from '../journeys/store/journeys.js';
-import { countSegments } from '../segments/store/segments.js';
-import { versionsFillingRecommendationSlots } from '../templates/store/templates.js';
+import { countSentWithTemplateVersions } from '../channels/index.js';
+import { countExperimentsRun } from '../experiments/index.js';
+import { countActiveJourneys } from '../journeys/index.js';
+import { countSegments } from '../segments/index.js';
+import { versionsFillingRecommendationSlots } from '../templates/index.js';
 
 /** What a workspace actually does with its customers, from the state store (maturity reads it). */
 export interface WorkspaceActivity {

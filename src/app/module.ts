@@ -1,8 +1,7 @@
-import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
-import type { ProcessorExtensionSpec } from '../processor/extensions.js';
+import type { PersonalDataHandler } from '../privacy/index.js';
+import type { ProcessorExtensionSpec } from '../processor/index.js';
 import type { FollowerLag } from '../log/follower.js';
-import type { Chore } from '../scheduler/chores.js';
-import type { HandlerOptions, JobHandler } from '../scheduler/scheduler.js';
+import type { HandlerOptions, JobHandler } from '../scheduler/index.js';
 
 /** What a module's `start` may ask of the running system. */
 export interface ModuleStartContext {
@@ -12,6 +11,20 @@ export interface ModuleStartContext {
   processing: boolean;
   /** Every module, in start order: the collectors (scheduler, privacy, ingest, processor) read the others' contributions. */
   modules: readonly Module[];
+}
+
+/** Periodic work a module does per workspace (retention, digests, model refresh). */
+export interface Chore {
+  /** The job's kind, and its key in each workspace (one job per workspace). */
+  kind: string;
+  /** From the end of one run to the next. */
+  everyMs: number;
+  /** The work for one workspace. A throw is retried with backoff; out of attempts, the job is kept dead with the reason until retried. */
+  run(workspaceId: string): Promise<void>;
+  /** Default 5. */
+  maxAttempts?: number;
+  /** First retry delay, doubling per attempt; default 10 s. */
+  backoffMs?: number;
 }
 
 /** A durable job kind a module handles; the scheduler module registers it before its loop starts. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import type { IngestService, SystemMessage } from '../ingest/ingest-service.js';
+import type { IngestService, SystemMessage } from '../ingest/index.js';
 import * as repo from './store/products.js';
 import type { StoredProduct } from './store/products.js';
 import {

@@ -1,16 +1,11 @@
-import type { Kernel } from '../app/kernel.js';
-import { dependsOn, type Module } from '../app/module.js';
-import type { IngestModule } from '../ingest/index.js';
-import { CatalogService } from './catalog-service.js';
-
+/*
+ * The catalog module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
+ */
+export type { CatalogModule } from './module.js';
+export { BACK_IN_STOCK, PRICE_DROPPED } from './catalog-service.js';
 export type { CatalogService } from './catalog-service.js';
-
-/** Products and categories; price drops and restocks are appended to the event log. */
-export interface CatalogModule extends Module {
-  catalog: CatalogService;
-}
-
-/** @example const catalog = catalogModule(kernel, { ingest }); */
-export function catalogModule(kernel: Kernel, deps: { ingest: IngestModule }): CatalogModule {
-  return { name: 'catalog', dependencies: dependsOn(deps), catalog: new CatalogService({ database: kernel.database, events: deps.ingest.ingest, clock: kernel.clock }) };
-}
+export { BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult, normalizeCategory } from './product.js';
+export { findProductsByIds, readCatalogPage, readNewestProducts, readServingProducts, readTrackedInventory } from './store/products.js';
+export { readShopCurrency } from './store/shop-currency.js';

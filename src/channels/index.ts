@@ -1,69 +1,25 @@
-import type { Kernel } from '../app/kernel.js';
-import { dependsOn, type Module } from '../app/module.js';
-import type { CatalogModule } from '../catalog/index.js';
-import type { CouponsModule } from '../coupons/index.js';
-import type { IngestModule } from '../ingest/index.js';
-import type { ProfilesModule } from '../profiles/index.js';
-import type { RecommendationsModule } from '../recommendations/index.js';
-import type { SecretBox } from '../shared/secret-box.js';
-import type { TemplatesModule } from '../templates/index.js';
-import { loadOrCreateSecretBox } from './key-files.js';
-import { createMessaging, type Messaging } from './messaging.js';
-import { OutboundHttp } from './outbound/outbound-http.js';
-
-export type { Messaging } from './messaging.js';
-export type { MessageSender } from './sender.js';
-
-/** Channels: the send pipeline (email, SMS, web push, webhook, inbox), consent, and the one guarded outbound HTTP path. */
-export interface ChannelsModule extends Module {
-  messaging: Messaging;
-  /** Every outbound HTTP call of every module goes through this (docs/outbound.md). */
-  outbound: OutboundHttp;
-  /** Seals secrets at rest under the operator's key. */
-  secrets: SecretBox;
-}
-
-/** Logs destinations whose secret no key this server holds can open (sealed under a key no longer configured). */
-export function reportUnreadable(kernel: Kernel, pass: { unreadable: string[] }): void {
-  if (pass.unreadable.length > 0) kernel.logger?.error({ destinations: pass.unreadable }, 'destination secrets sealed with a key this server does not hold: add it to RAPPORT_SECRET_KEYS_OLD');
-}
-
-/**
- * Builds the channels module from configuration. At start, webhook secrets written before
- * sealing, or sealed under a rotated-out key, move to the current key.
- * @example const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
+/*
+ * The channels module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export function channelsModule(
-  kernel: Kernel,
-  deps: { ingest: IngestModule; profiles: ProfilesModule; catalog: CatalogModule; recommendations: RecommendationsModule; templates: TemplatesModule; coupons: CouponsModule },
-): ChannelsModule {
-  const { config, database, clock, logger } = kernel;
-  const outbound = new OutboundHttp({ allow: config.outboundAllow });
-  const secrets = loadOrCreateSecretBox(config.secretKey, config.secretKeysOld, config.dataDir);
-  const messaging = createMessaging({
-    config,
-    database,
-    clock,
-    ingest: deps.ingest.ingest,
-    profiles: deps.profiles.profiles,
-    catalog: deps.catalog.catalog,
-    recommendations: deps.recommendations.recommendations.slotProvider(),
-    outbound,
-    secrets,
-    templates: deps.templates.templates,
-    coupons: deps.coupons.coupons,
-    ...(logger === undefined ? {} : { logger }),
-  });
-  return {
-    name: 'channels',
-    dependencies: dependsOn(deps),
-    messaging,
-    outbound,
-    secrets,
-    privacy: [messaging.outbox.privacyHandler()],
-    async start() {
-      reportUnreadable(kernel, await messaging.webhooks.reseal());
-    },
-    stop: () => messaging.stop(),
-  };
-}
+export type { ChannelsModule } from './module.js';
+export { messageView } from './channel-service.js';
+export type { ChannelService } from './channel-service.js';
+export { loadOrCreateLinkSecret, reportUnreadable } from './key-files.js';
+export { LinkSigner } from './links.js';
+export type { LinkPayload } from './links.js';
+export type { Messaging } from './messaging.js';
+export { DELIVERY_RETRY, deliveryVerdict, nextAttemptAt } from './outbound/delivery.js';
+export type { DeliveryVerdict } from './outbound/delivery.js';
+export { OutboundGuard } from './outbound/guard.js';
+export { operatorOnly } from './outbound/operator-only.js';
+export { OutboundHttp } from './outbound/outbound-http.js';
+export { hasCredentials, maskCredentials, shownUrl } from './outbound/url.js';
+export type { ProfileEvents } from './profile-events.js';
+export type { OutboxRecord } from './providers/email-outbox.js';
+export type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
+export { smsKeyword, smsSegments } from './sms-segments.js';
+export type { StaffMailer } from './staff-mail.js';
+export { generateWebhookSecret, verifyWebhook } from './standard-webhooks.js';
+export { countSentWithTemplateVersions } from './store/messages.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Kernel } from '../app/kernel.js';
 import { parseSecretKey, SecretBox } from '../shared/secret-box.js';
 import { generateVapidKeys, type VapidKeys } from './providers/web-push.js';
 
@@ -60,4 +61,9 @@ export function loadOrCreateSecretBox(configured: string | undefined, old: reado
   }
   createOnce(file, () => randomBytes(32).toString('hex'));
   return new SecretBox(parseSecretKey(fs.readFileSync(file, 'utf8')), oldKeys);
+}
+
+/** Logs destinations whose secret no key this server holds can open (sealed under a key no longer configured). */
+export function reportUnreadable(kernel: Kernel, pass: { unreadable: string[] }): void {
+  if (pass.unreadable.length > 0) kernel.logger?.error({ destinations: pass.unreadable }, 'destination secrets sealed with a key this server does not hold: add it to RAPPORT_SECRET_KEYS_OLD');
 }

@@ -1,13 +1,13 @@
 import path from 'node:path';
-import type { CatalogService } from '../catalog/catalog-service.js';
+import type { CatalogService } from '../catalog/index.js';
 import type { Config } from '../config/config.js';
-import type { IngestService } from '../ingest/ingest-service.js';
-import type { ProfileService } from '../profiles/profile-service.js';
+import type { IngestService } from '../ingest/index.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import { createChannelModule, type ChannelModule } from './channel-module.js';
-import type { RecommendationSlotProvider } from '../templates/recommendation-slot.js';
+import type { RecommendationSlotProvider, TemplateService } from '../templates/index.js';
 import { loadOrCreateLinkSecret, loadOrCreateVapidKeys } from './key-files.js';
 import type { OutboundHttp } from './outbound/outbound-http.js';
 import type { ChannelProvider } from './provider.js';
@@ -19,8 +19,7 @@ import { WebPushProvider, type VapidKeys } from './providers/web-push.js';
 import { WebhookProvider } from './providers/webhook.js';
 import type { ChannelName } from './sender.js';
 import { staffMailer, type StaffMailer } from './staff-mail.js';
-import type { CouponService } from '../coupons/coupon-service.js';
-import type { TemplateService } from '../templates/template-service.js';
+import type { CouponService } from '../coupons/index.js';
 
 /** The channels module as the running server holds it. */
 export interface Messaging extends ChannelModule {

@@ -1,5 +1,5 @@
-import type { IngestService } from '../ingest/ingest-service.js';
-import type { Profile, ProfileService } from '../profiles/profile-service.js';
+import type { IngestService } from '../ingest/index.js';
+import type { Profile, ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { stableId } from '../shared/ids.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { RapportError } from '../shared/errors.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress, type Progress } from './progress.js';
 import { helpText } from './command-help.js';
 import { parseCliDate, resolvePeriod } from './dates.js';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
-import { starterTemplates } from '../templates/starters.js';
+import { starterTemplates } from '../templates/index.js';
 import { helpText } from './command-help.js';
 
 const USAGE = helpText('channels');

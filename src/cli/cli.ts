@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
-import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/workspace-service.js';
+import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/index.js';
 import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import type { ImportFormat } from '../imports/import-job.js';
+import type { ImportFormat } from '../imports/index.js';
 import { createProgress } from './progress.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
@@ -229,7 +229,7 @@ async function importFile(args: string[]): Promise<number> {
     options: { workspace: { type: 'string', short: 'w' }, format: { type: 'string' }, 'default-country': { type: 'string' } },
   });
   const [kind, file] = positionals;
-  const { isImportKind, importKinds } = await import('../imports/import-job.js');
+  const { isImportKind, importKinds } = await import('../imports/index.js');
   if (kind === undefined || file === undefined || !isImportKind(kind)) {
     process.stderr.write(`rapport: usage: rapport import <${importKinds.join('|')}> FILE [--format csv|ndjson] [--workspace W] [--default-country XX]\n`);
     return 2;
@@ -288,8 +288,8 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     const bar = createProgress(process.stderr, { label: `replay ${workspaceId}`, unit: 'events' });
     const started = Date.now();
-    const { IdentityRulesStore } = await import('../identity/identity-rules-store.js');
-    const { replay } = await import('../processor/replay.js');
+    const { IdentityRulesStore } = await import('../identity/index.js');
+    const { replay } = await import('../processor/index.js');
     const rules = new IdentityRulesStore({ database, clock: systemClock });
     await rules.refresh();
     const result = await replay(database, workspaceId, { batchSize: config.processorBatchSize, identityRules: rules.rulesFor, onProgress: (done, total) => bar.update(done, `of ${total}`) });

@@ -1,5 +1,5 @@
-import { recipes } from '../journeys/recipes.js';
-import { evalStrategyNames } from '../recommendations/eval-strategies.js';
+import { recipes } from '../journeys/index.js';
+import { evalStrategyNames } from '../recommendations/index.js';
 import { renderCommandHelp, type CommandHelp, type OptionHelp } from './help.js';
 
 const workspace: OptionHelp = ['-w, --workspace W', 'the workspace (default "default")'];

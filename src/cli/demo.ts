@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadOrCreateLinkSecret } from '../channels/key-files.js';
-import { LinkSigner } from '../channels/links.js';
+import { loadOrCreateLinkSecret, LinkSigner } from '../channels/index.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { DEMO_SOURCE, httpDemoApi, injectDemoApi, type DemoApi, type DemoCredentials } from '../demo/demo-api.js';
 import { generateDemoStore, type DemoStore } from '../demo/generator.js';
@@ -10,7 +9,7 @@ import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
-import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/index.js';
 import { helpText } from './command-help.js';
 import { createProgress, type Progress } from './progress.js';
 import { serverAnswers, serverUrl, temporaryAdminToken } from './platform.js';

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
-import { minimumDetectableEffect, sampleSizePerVariant } from '../experiments/stats/power.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { minimumDetectableEffect, sampleSizePerVariant } from '../experiments/index.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';
 

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
-import { CouponService } from '../coupons/coupon-service.js';
-import { createJourneys } from '../journeys/journeys.js';
-import { StoreRecordingSender } from '../journeys/recording-sender.js';
+import { CouponService } from '../coupons/index.js';
+import { createJourneys, StoreRecordingSender } from '../journeys/index.js';
 import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { openDatabase } from '../storage/database.js';
-import { TemplateService } from '../templates/template-service.js';
+import { TemplateService } from '../templates/index.js';
 import { helpText } from './command-help.js';
 
 const USAGE = helpText('journeys');

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
-import type { Onsite } from '../onsite/index.js';
-import type { OnsiteReport } from '../onsite/report.js';
-import { installStarters, starterCampaigns } from '../onsite/starters.js';
+import { type Onsite, type OnsiteReport, installStarters, starterCampaigns } from '../onsite/index.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { helpText } from './command-help.js';
 
 const USAGE = helpText('onsite');

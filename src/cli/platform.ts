@@ -13,7 +13,7 @@ import type { Rapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
-import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE, WorkspaceService } from '../workspaces/index.js';
 
 /** Where the configured server listens (a wildcard bind is reached on loopback). */
 export function serverUrl(config: Pick<Config, 'host' | 'port'>): string {

@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
 import { RapportError } from '../shared/errors.js';
-import { evaluate, type Protocol } from '../recommendations/evaluation.js';
-import { readInteractionFiles, type InteractionFormat } from '../recommendations/eval-files.js';
-import { evalStrategy, evalStrategyNames, isEvalStrategyName } from '../recommendations/eval-strategies.js';
+import { evaluate, type Protocol, readInteractionFiles, type InteractionFormat, evalStrategy, evalStrategyNames, isEvalStrategyName } from '../recommendations/index.js';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
-import { DEFAULT_WORKSPACE } from '../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE } from '../workspaces/index.js';
 import { createProgress } from './progress.js';
 import { helpText } from './command-help.js';
 

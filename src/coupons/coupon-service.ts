@@ -24,7 +24,7 @@ import {
 } from './store/coupons.js';
 import { chooseOffer, describeOffer, generateCode, OfferRuleSchema, OfferSchema, type Offer, type OfferRule, type ScoreValue } from './offer.js';
 import { roundMoney } from '../shared/money.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 
 export interface CouponPool {
   id: string;

@@ -1,23 +1,10 @@
-import { reportTo, type Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { CouponService } from './coupon-service.js';
-
-/** How often redemptions (`Order Completed` with a code) are matched to issued coupons. */
-const REDEMPTION_FOLLOW_MS = 5000;
-
-/** Coupon pools, personal codes, offers and their redemptions. */
-export interface CouponsModule extends Module {
-  coupons: CouponService;
-}
-
-/** @example const coupons = couponsModule(kernel); */
-export function couponsModule(kernel: Kernel): CouponsModule {
-  const coupons = new CouponService({ database: kernel.database, clock: kernel.clock });
-  return {
-    name: 'coupons',
-    dependencies: [],
-    coupons,
-    start: () => coupons.start(REDEMPTION_FOLLOW_MS, reportTo(kernel, 'coupon redemption follower failed')),
-    stop: () => coupons.stop(),
-  };
-}
+/*
+ * The coupons module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
+ */
+export type { CouponsModule } from './module.js';
+export { CouponService } from './coupon-service.js';
+export type { IssuedCoupon, PoolInput } from './coupon-service.js';
+export { OfferRuleSchema, describeOffer } from './offer.js';
+export type { OfferRule } from './offer.js';

@@ -1,4 +1,4 @@
-import type { ProductInput } from '../catalog/product.js';
+import type { ProductInput } from '../catalog/index.js';
 import type { Random } from './random.js';
 
 /** A demo product with the catalog fields the generator needs typed (ProductInput leaves them optional). */

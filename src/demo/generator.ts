@@ -1,4 +1,4 @@
-import { normalizeCategory } from '../catalog/product.js';
+import { normalizeCategory } from '../catalog/index.js';
 import { DEMO_SHOP_URL, generateCatalog, type DemoProduct } from './catalog.js';
 import { MinHeap } from './heap.js';
 import { generatePerson, type DemoPerson } from './people.js';

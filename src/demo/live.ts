@@ -1,4 +1,4 @@
-import type { LinkPayload } from '../channels/links.js';
+import type { LinkPayload } from '../channels/index.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { DemoProduct } from './catalog.js';

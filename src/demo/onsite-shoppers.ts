@@ -1,4 +1,4 @@
-import { bucketRanges, chooseVariant, hashBucket } from '../experiments/hash.js';
+import { bucketRanges, chooseVariant, hashBucket } from '../experiments/index.js';
 import type { DemoMessage } from './generator.js';
 import type { Random } from './random.js';
 

@@ -1,5 +1,5 @@
-import type { CatalogService } from '../catalog/catalog-service.js';
-import type { IngestService, ItemRejection } from '../ingest/ingest-service.js';
+import type { CatalogService } from '../catalog/index.js';
+import type { IngestService, ItemRejection } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import { generateDemoStore, type DemoMessage, type DemoOptions } from './generator.js';

@@ -1,4 +1,4 @@
-import { recipes } from '../journeys/recipes.js';
+import { recipes } from '../journeys/index.js';
 import { expectStatus, field, type DemoApi } from './demo-api.js';
 
 /** One thing the starter setup installs, and whether this run created it or found it. */

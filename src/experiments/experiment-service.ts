@@ -1,4 +1,4 @@
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
@@ -11,7 +11,7 @@ import type { MetricSource } from './metric-source.js';
 import { StateStoreMetricSource } from './state-store-metrics.js';
 import { thompsonWeights } from './stats/bandit.js';
 import { fnv1a32 } from './hash.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 
 /** The event logged once per exposed unit (Segment's spec name for it). */
 export const EXPOSURE_EVENT = 'Experiment Viewed';

@@ -1,24 +1,14 @@
-import type { Kernel } from '../app/kernel.js';
-import { dependsOn, type Module } from '../app/module.js';
-import type { IngestModule } from '../ingest/index.js';
-import { ExperimentService } from './experiment-service.js';
-import { experimentPrivacyHandler } from './privacy.js';
-import { ProfileTargeting } from './profile-targeting.js';
-
+/*
+ * The experiments module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
+ */
+export { ExperimentInputSchema } from './definition.js';
 export type { ExperimentService } from './experiment-service.js';
-
-/** A/B tests: assignment, exposures, results and auto-promotion. */
-export interface ExperimentsModule extends Module {
-  experiments: ExperimentService;
-}
-
-/** @example const experiments = experimentsModule(kernel, { ingest }); */
-export function experimentsModule(kernel: Kernel, deps: { ingest: IngestModule }): ExperimentsModule {
-  const { database, clock } = kernel;
-  return {
-    name: 'experiments',
-    dependencies: dependsOn(deps),
-    experiments: new ExperimentService({ database, clock, ingest: deps.ingest.ingest, targeting: new ProfileTargeting(database) }),
-    privacy: [experimentPrivacyHandler()],
-  };
-}
+export { bucketRanges, chooseVariant, hashBucket } from './hash.js';
+export { thompsonWeights } from './stats/bandit.js';
+export { welchTTest } from './stats/frequentist.js';
+export { statisticOf } from './stats/moments.js';
+export type { Aggregate } from './stats/moments.js';
+export { minimumDetectableEffect, power, sampleSizePerVariant } from './stats/power.js';
+export { countExperimentsRun, readMetricEvents } from './store/experiments.js';

@@ -1,4 +1,4 @@
-import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler, Subject } from '../privacy/index.js';
 import { deleteExposuresOfUnits, exposuresOfUnits } from './store/experiments.js';
 
 /** The person's experiment units: assignment hashes their user id or anonymous id. */

@@ -1,12 +1,7 @@
-import { parseCondition, type Condition } from '../segments/condition.js';
-import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
-import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
+import { parseCondition, type Condition, eventStatSpecs, statsFromEvents, evaluateCondition, type SegmentSubject, membershipsOf } from '../segments/index.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { readTimeline } from '../profiles/store/profiles-timeline.js';
-import { membershipsOf } from '../segments/store/segments.js';
+import { findIdentityOwner } from '../identity/index.js';
+import { loadProfiles, readProfileScores, readTimeline } from '../profiles/index.js';
 import type { AssignmentUnit, TargetingEvaluator } from './experiment-service.js';
 
 /** Events read per profile when a targeting condition looks at event history. */

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import { demoWriteKey } from '../onsite/storefront/shop.js';
+import { demoWriteKey, onsitePublicRoutes } from '../onsite/index.js';
 import { storefrontRoutes } from './public/demo-storefront.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
@@ -18,7 +18,6 @@ import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
-import { onsitePublicRoutes } from '../onsite/routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

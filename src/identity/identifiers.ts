@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { isJsonObject, type TrackingMessage } from '../ingest/message.js';
+import { isJsonObject, type TrackingMessage } from '../ingest/index.js';
 import { compareIdentifiers, identifierKey, type Identifier, type IdentityRules } from './rules.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

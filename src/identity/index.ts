@@ -1,31 +1,16 @@
-import { reportTo, type Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { IdentityRulesStore } from './identity-rules-store.js';
-
-export type { IdentityRulesStore } from './identity-rules-store.js';
-
-/** Identity resolution rules per workspace (limits, priorities, blocked values). */
-export interface IdentityModule extends Module {
-  rules: IdentityRulesStore;
-}
-
-/**
- * Builds the identity module with every workspace's rules loaded; in the background it
- * refreshes them, so rules another server changed apply here too.
- * @example const identity = await identityModule(kernel); identity.rules.rulesFor('default');
+/*
+ * The identity module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export async function identityModule(kernel: Kernel): Promise<IdentityModule> {
-  const rules = new IdentityRulesStore({ database: kernel.database, clock: kernel.clock });
-  await rules.refresh();
-  return {
-    name: 'identity',
-    dependencies: [],
-    rules,
-    start({ background }) {
-      if (background) rules.start(reportTo(kernel, 'identity rules refresh failed'));
-    },
-    async stop() {
-      rules.stop();
-    },
-  };
-}
+export type { IdentityModule } from './module.js';
+export { IdentityGraph } from './graph.js';
+export type { MergeReason } from './graph.js';
+export { extractIdentifiers, normalizeEmail, normalizeIdentifier, normalizeIdentifierType, normalizePhone } from './identifiers.js';
+export type { MessageIdentifiers } from './identifiers.js';
+export { IdentityRulesInput, IdentityRulesStore, describeRules } from './identity-rules-store.js';
+export { resolveIdentity, resolvePreviousId } from './resolve.js';
+export { defaultIdentityRules, identifierKey } from './rules.js';
+export type { Identifier, IdentityRules } from './rules.js';
+export { deleteWorkspaceIdentities, findIdentities, findIdentityOwner, groupBySurvivor, insertIdentities, listIdentities, moveIdentities } from './store/identities.js';
+export type { IdentityOwner, IdentityRecord } from './store/identities.js';

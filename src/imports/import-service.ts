@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { CatalogService } from '../catalog/catalog-service.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { CatalogService } from '../catalog/index.js';
+import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';

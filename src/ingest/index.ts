@@ -1,46 +1,11 @@
-import { reportTo, type Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { EventCompaction } from './compaction.js';
-import { EventLogService } from './event-log-service.js';
-import { IngestService } from './ingest-service.js';
-import { EventRetention } from './retention.js';
-
+/*
+ * The ingest module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
+ */
+export type { IngestModule } from './module.js';
 export type { EventCompaction } from './compaction.js';
 export type { EventLogService } from './event-log-service.js';
-export type { IngestService } from './ingest-service.js';
-
-/** The Segment-compatible ingest, the event log and its upkeep (retention, payload compaction). */
-export interface IngestModule extends Module {
-  ingest: IngestService;
-  eventLog: EventLogService;
-  /** Rewrites processed event payloads in compact form (SQLite), every minute; `runOnce` on demand. */
-  compaction: EventCompaction;
-}
-
-/**
- * Builds the ingest module. At start it subscribes every module's log followers to appends,
- * and, while events are processed, sweeps retention and compacts payloads.
- * @example const ingest = ingestModule(kernel);
- */
-export function ingestModule(kernel: Kernel): IngestModule {
-  const { config, database, clock } = kernel;
-  const ingest = new IngestService({ database, partitions: config.partitions, clock });
-  const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
-  const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
-  return {
-    name: 'ingest',
-    dependencies: [],
-    ingest,
-    eventLog: new EventLogService({ database }),
-    compaction,
-    chores: [retention.chore()].filter((chore) => chore !== undefined),
-    start({ modules, processing }) {
-      for (const follower of modules.flatMap((module) => module.followers ?? [])) ingest.onAppend((workspaceId) => follower.wake(workspaceId));
-      if (!processing) return;
-      compaction.start(reportTo(kernel, 'event payload compaction failed'));
-    },
-    async stop() {
-      await compaction.stop();
-    },
-  };
-}
+export type { IngestService, ItemRejection, SystemMessage } from './ingest-service.js';
+export { isJsonObject, messageTypes } from './message.js';
+export type { JsonObject, MessageType, TrackingMessage } from './message.js';

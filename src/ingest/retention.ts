@@ -1,9 +1,8 @@
-import { scheduleChore, type Chore } from '../scheduler/chores.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Chore } from '../app/module.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { deleteProcessedEventsBefore } from '../log/store/event-log.js';
-import { listWorkspaces } from '../workspaces/store/workspaces.js';
+import { listWorkspaces } from '../workspaces/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -13,7 +12,7 @@ export const RETENTION_JOB = 'log.retention';
 /**
  * Deletes raw events older than the retention period once the processor has applied them;
  * profiles and their aggregates stay. An hourly job per workspace on the durable scheduler.
- * @example const retention = new EventRetention({ database, clock, days: 365 }); await retention.schedule(scheduler);
+ * @example const retention = new EventRetention({ database, clock, days: 365 }); retention.chore(); // the ingest module's `chores`
  */
 export class EventRetention {
   constructor(private readonly deps: { database: Database; clock: Clock; days: number; intervalMs?: number }) {}
@@ -43,11 +42,5 @@ export class EventRetention {
         await this.sweep(workspaceId);
       },
     };
-  }
-
-  /** Makes the sweep a durable, retried job per workspace (nothing when retention is off). */
-  async schedule(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
-    const chore = this.chore();
-    if (chore !== undefined) await scheduleChore(scheduler, this.deps, chore);
   }
 }

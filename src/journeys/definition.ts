@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConditionSchema, parseCondition, PropertyFilterSchema } from '../segments/condition.js';
+import { ConditionSchema, parseCondition, PropertyFilterSchema } from '../segments/index.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { isTimeZone, parseClock } from './local-time.js';
 

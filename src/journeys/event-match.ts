@@ -1,7 +1,5 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
-import type { PropertyFilter } from '../segments/condition.js';
-import { eventNameOf, pathValue } from '../segments/event-stats.js';
-import { testValue, type ValueTest } from '../segments/values.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
+import { type PropertyFilter, eventNameOf, pathValue, testValue, type ValueTest } from '../segments/index.js';
 
 /*
  * Matching events against the filters of triggers, waits, goals and exit rules. Pure.

@@ -1,12 +1,6 @@
-import { referencedSegments, type Condition } from '../segments/condition.js';
-import { eventStatSpecs, statsFromEvents } from '../segments/event-stats.js';
-import { evaluateCondition, type SegmentSubject } from '../segments/evaluate.js';
-import { currentTraits } from '../profiles/view.js';
+import { referencedSegments, type Condition, eventStatSpecs, statsFromEvents, evaluateCondition, type SegmentSubject, membershipsOf } from '../segments/index.js';
+import { currentTraits, loadProfiles, readProfileScores, readTimeline } from '../profiles/index.js';
 import type { Tx } from '../storage/database.js';
-import { loadProfiles } from '../profiles/store/profiles.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { readTimeline } from '../profiles/store/profiles-timeline.js';
-import { membershipsOf } from '../segments/store/segments.js';
 import { zoneOr } from './local-time.js';
 
 /** What a journey knows of a customer when it takes a step. */

@@ -1,9 +1,8 @@
-import type { OutboundHttp } from '../channels/outbound/outbound-http.js';
+import type { OutboundHttp, MessageSender } from '../channels/index.js';
 import { SecretBox } from '../shared/secret-box.js';
-import type { MessageSender } from '../channels/sender.js';
-import type { IdentityRules } from '../identity/rules.js';
-import type { IngestService } from '../ingest/ingest-service.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import type { IdentityRules } from '../identity/index.js';
+import type { IngestService } from '../ingest/index.js';
+import { Scheduler } from '../scheduler/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { JourneyConsumer } from './consumer.js';

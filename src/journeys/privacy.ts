@@ -1,6 +1,6 @@
-import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler, Subject } from '../privacy/index.js';
 import type { Tx } from '../storage/database.js';
-import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/store/jobs-personal-data.js';
+import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/index.js';
 import {
   deleteJourneyRowsOfProfiles,
   deleteJourneyRowsOfRuns,
@@ -8,7 +8,7 @@ import {
   runIdsOfProfiles,
   type JourneyProfileTable,
 } from './store/journey-personal-data.js';
-import { profileIdBefore } from '../profiles/store/profiles.js';
+import { profileIdBefore } from '../profiles/index.js';
 import { runJobKey } from './engine.js';
 
 const byProfile = (name: string, table: JourneyProfileTable): PersonalDataHandler => ({

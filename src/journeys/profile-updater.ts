@@ -1,8 +1,7 @@
-import type { IngestService } from '../ingest/ingest-service.js';
-import type { JsonObject } from '../ingest/message.js';
+import type { IngestService, JsonObject } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { listIdentities } from '../identity/store/identities.js';
+import { listIdentities } from '../identity/index.js';
 import type { ProfileUpdater } from './engine.js';
 
 /**

@@ -1,8 +1,6 @@
-import type { CouponService } from '../coupons/coupon-service.js';
-import type { OfferRule } from '../coupons/offer.js';
+import type { CouponService, OfferRule } from '../coupons/index.js';
 import { RapportError } from '../shared/errors.js';
-import { starterTemplates } from '../templates/starters.js';
-import type { TemplateService } from '../templates/template-service.js';
+import { starterTemplates, type TemplateService } from '../templates/index.js';
 import type { JourneyDefinition } from './definition.js';
 import { atDemoPace, recipeNeeds, recipes, type RecipeOptions } from './recipes.js';
 import { ownValue } from '../shared/own.js';

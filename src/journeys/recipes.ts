@@ -1,4 +1,4 @@
-import type { OfferRule } from '../coupons/offer.js';
+import type { OfferRule } from '../coupons/index.js';
 import type { JourneyDefinition } from './definition.js';
 
 /*

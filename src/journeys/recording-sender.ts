@@ -1,4 +1,4 @@
-import type { MessageSender, SendRequest, SendResult } from '../channels/sender.js';
+import type { MessageSender, SendRequest, SendResult } from '../channels/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';

@@ -1,12 +1,11 @@
-import type { JsonObject } from '../ingest/message.js';
-import type { Job, Scheduler } from '../scheduler/scheduler.js';
-import { parseCondition } from '../segments/condition.js';
+import type { JsonObject } from '../ingest/index.js';
+import type { Job, Scheduler } from '../scheduler/index.js';
+import { parseCondition } from '../segments/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Database, Tx } from '../storage/database.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
-import { listProfileIds, loadProfiles } from '../profiles/store/profiles.js';
-import { currentTraits } from '../profiles/view.js';
+import { listProfileIds, loadProfiles, currentTraits } from '../profiles/index.js';
 import { durationToMs, type Duration, type JourneyDefinition } from './definition.js';
 import type { Entrant, JourneyEngine } from './engine.js';
 import { holds, loadJourneyProfiles } from './journey-profile.js';

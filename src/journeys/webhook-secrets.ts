@@ -1,4 +1,4 @@
-import { hasCredentials, maskCredentials } from '../channels/outbound/url.js';
+import { hasCredentials, maskCredentials } from '../channels/index.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { JourneyDefinition, JourneyNode } from './definition.js';
 

@@ -36,7 +36,6 @@ export const triggerSchemas = {
   cart_change: Type.Object({ type: Type.Literal('cart_change') }, strict),
 } as const;
 export const TriggerSchema = Type.Union(Object.values(triggerSchemas));
-export type Trigger = Static<typeof TriggerSchema>;
 
 const Range = { min: Type.Optional(Type.Integer({ minimum: 0 })), max: Type.Optional(Type.Integer({ minimum: 0 })) };
 const Tier = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
@@ -83,7 +82,6 @@ export const ruleSchemas = {
   language: Type.Object({ type: Type.Literal('language'), languages: Type.Array(Locale, { minItems: 1, maxItems: 100 }) }, strict),
 } as const;
 export const RuleSchema = Type.Union(Object.values(ruleSchemas));
-export type Rule = Static<typeof RuleSchema>;
 
 export const FrequencySchema = Type.Union([
   Type.Literal('once'),
@@ -102,7 +100,6 @@ export const CapsSchema = Type.Object(
   },
   strict,
 );
-export type Caps = Static<typeof CapsSchema>;
 
 const HttpUrl = Type.String({ maxLength: 2000, pattern: '^(https?://|/)\\S*$' });
 
@@ -174,7 +171,6 @@ export const VariantSchema = Type.Object(
   },
   strict,
 );
-export type Variant = Static<typeof VariantSchema>;
 
 /** What the admin API accepts to create or replace a campaign. */
 export const CampaignInputSchema = Type.Object(

@@ -1,11 +1,10 @@
-import type { CouponService } from '../coupons/coupon-service.js';
-import { normalizeEmail, normalizePhone } from '../identity/identifiers.js';
-import type { IngestService } from '../ingest/ingest-service.js';
-import type { JourneyService } from '../journeys/journey-service.js';
-import type { ConsentService } from '../privacy/consent-service.js';
-import type { PreferencesService } from '../privacy/preferences-service.js';
-import type { Profile } from '../profiles/profile-service.js';
-import type { Job, Scheduler } from '../scheduler/scheduler.js';
+import type { CouponService } from '../coupons/index.js';
+import { normalizeEmail, normalizePhone } from '../identity/index.js';
+import type { IngestService } from '../ingest/index.js';
+import type { JourneyService } from '../journeys/index.js';
+import type { ConsentService, PreferencesService } from '../privacy/index.js';
+import type { Profile } from '../profiles/index.js';
+import type { Job, Scheduler } from '../scheduler/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { stableId } from '../shared/ids.js';

@@ -1,7 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { thompsonWeights } from '../experiments/stats/bandit.js';
-import { welchTTest } from '../experiments/stats/frequentist.js';
-import { statisticOf, type Aggregate } from '../experiments/stats/moments.js';
+import { thompsonWeights, welchTTest, statisticOf, type Aggregate } from '../experiments/index.js';
 import type { Clock } from '../shared/clock.js';
 import { WidgetTypeSchema } from './campaign.js';
 import { statusOf, type StoredCampaign } from './campaign-service.js';

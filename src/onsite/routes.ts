@@ -7,7 +7,7 @@ import { RateLimiter } from '../http/rate-limit.js';
 import type { RateLimits } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
-import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import type { WorkspaceService } from '../workspaces/index.js';
 import { CampaignInputSchema, CampaignSchema, OnsiteConfigSchema, OnsiteSettingsSchema, VisitorFactsSchema } from './campaign.js';
 import type { StoredCampaign } from './campaign-service.js';
 import type { Onsite } from './index.js';
@@ -163,8 +163,6 @@ async function settingsRoutes(scope: FastifyInstance, onsite: Onsite, supplies: 
     async (request) => installStarters(authOf(request).workspaceId, onsite.campaigns, supplies, { activate: request.body.activate ?? false, ...(request.body.keys === undefined ? {} : { keys: request.body.keys }) }),
   );
 }
-
-const ALLOWED_HEADERS = 'Authorization, Content-Type, If-None-Match';
 
 function cors(request: FastifyRequest, reply: FastifyReply): void {
   const origin = request.headers.origin;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { CouponService, PoolInput } from '../coupons/coupon-service.js';
+import type { CouponService, PoolInput } from '../coupons/index.js';
 import type { CampaignInput, Content } from './campaign.js';
 import type { CampaignService } from './campaign-service.js';
 import { RapportError } from '../shared/errors.js';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Profile } from '../profiles/profile-service.js';
+import type { Profile } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { toMinor } from '../shared/money.js';
 import type { Database } from '../storage/database.js';

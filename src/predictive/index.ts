@@ -1,28 +1,16 @@
-import type { Kernel } from '../app/kernel.js';
-import { dependsOn, type Module } from '../app/module.js';
-import type { ProfilesModule } from '../profiles/index.js';
-import type { SchedulerModule } from '../scheduler/index.js';
-import { PredictiveService } from './jobs/predictive-service.js';
-
-export type { PredictiveService } from './jobs/predictive-service.js';
-
-/** Predictive models (CLV, churn, propensity, next order, stock-out): scores on profiles and model reports. */
-export interface PredictiveModule extends Module {
-  predictive: PredictiveService;
-}
-
-/**
- * Builds the predictive module: its daily refresh is a durable job on the scheduler module,
- * enqueued for every workspace at start while events are processed.
- * @example const predictive = predictiveModule(kernel, { scheduler, profiles });
+/*
+ * The predictive module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export function predictiveModule(kernel: Kernel, deps: { scheduler: SchedulerModule; profiles: ProfilesModule }): PredictiveModule {
-  const predictive = new PredictiveService({ database: kernel.database, clock: kernel.clock, scores: deps.profiles.scores });
-  return {
-    name: 'predictive',
-    dependencies: dependsOn(deps),
-    predictive,
-    chores: [predictive.refreshChore()].filter((chore) => chore !== undefined),
-    stop: () => predictive.stop(),
-  };
-}
+export type { PredictiveService, RefreshPhase } from './jobs/predictive-service.js';
+export { fitBgBb } from './models/bgbb.js';
+export { fitBgNbd } from './models/bgnbd.js';
+export type { FitOutcome } from './models/fit.js';
+export { fitGammaGamma } from './models/gamma-gamma.js';
+export { fitMbgNbd } from './models/mbgnbd.js';
+export { fitParetoNbd } from './models/pareto-nbd.js';
+export { bgbbRowsFromRecords, parseDate, summariesFromRecords, transactionsFromRecords } from './models/records.js';
+export type { CsvRecord } from './models/records.js';
+export { summarize, toColumns } from './models/summary.js';
+export type { CustomerSummary, PeriodUnit } from './models/summary.js';

@@ -1,5 +1,4 @@
-import type { ProfileEvents } from '../channels/profile-events.js';
-import type { ChannelName } from '../channels/sender.js';
+import type { ProfileEvents, ChannelName } from '../channels/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';

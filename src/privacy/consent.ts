@@ -1,4 +1,4 @@
-import type { ChannelName } from '../channels/sender.js';
+import type { ChannelName } from '../channels/index.js';
 
 /*
  * The consent decision, pure: given what is known about a person and an address, may this

@@ -1,13 +1,9 @@
-import type { ChannelService } from '../channels/channel-service.js';
-import type { LinkPayload, LinkSigner } from '../channels/links.js';
-import { smsKeyword } from '../channels/sms-segments.js';
-import type { ChannelName } from '../channels/sender.js';
-import type { CouponService } from '../coupons/coupon-service.js';
-import { describeOffer } from '../coupons/offer.js';
-import type { Profile, ProfileService } from '../profiles/profile-service.js';
+import { type ChannelService, type LinkPayload, type LinkSigner, smsKeyword, type ChannelName } from '../channels/index.js';
+import { type CouponService, describeOffer } from '../coupons/index.js';
+import type { Profile, ProfileService } from '../profiles/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { ConsentService } from './consent-service.js';
-import type { BrandService } from '../workspaces/brand.js';
+import type { BrandService } from '../workspaces/index.js';
 import { maskAddress, renderPreferencesPage, type PreferencesModel } from './preferences-page.js';
 
 /** Topics every preference page offers (more appear once someone has a choice recorded for them). */

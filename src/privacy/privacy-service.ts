@@ -1,7 +1,6 @@
-import { extractIdentifiers } from '../identity/identifiers.js';
-import type { IdentityRules } from '../identity/rules.js';
-import { isJsonObject, type TrackingMessage } from '../ingest/message.js';
-import { parseConsent } from '../profiles/traits.js';
+import { extractIdentifiers, type IdentityRules } from '../identity/index.js';
+import { isJsonObject, type TrackingMessage } from '../ingest/index.js';
+import { parseConsent } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';

@@ -1,13 +1,6 @@
-import { IdentityGraph, type MergeReason } from '../identity/graph.js';
-import { extractIdentifiers, type MessageIdentifiers } from '../identity/identifiers.js';
-import { resolveIdentity, resolvePreviousId } from '../identity/resolve.js';
-import { identifierKey, type Identifier, type IdentityRules } from '../identity/rules.js';
-import { applyEvent } from '../profiles/apply-event.js';
-import { emptyState, mergeStates, type ProfileState } from '../profiles/state.js';
+import { IdentityGraph, type MergeReason, extractIdentifiers, type MessageIdentifiers, resolveIdentity, resolvePreviousId, identifierKey, type Identifier, type IdentityRules, type IdentityOwner, type IdentityRecord } from '../identity/index.js';
+import { applyEvent, emptyState, mergeStates, type ProfileState, type MergeRow, type StoredProfile, type ProfileEventRow } from '../profiles/index.js';
 import type { LogEntry } from '../log/store/event-log.js';
-import type { IdentityOwner, IdentityRecord } from '../identity/store/identities.js';
-import type { MergeRow, StoredProfile } from '../profiles/store/profiles.js';
-import type { ProfileEventRow } from '../profiles/store/profiles-timeline.js';
 import { stableId } from '../shared/ids.js';
 
 /** A log entry with the identifiers it carries (undefined: a system event that belongs to no profile). */

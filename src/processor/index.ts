@@ -1,61 +1,10 @@
-import type { Kernel } from '../app/kernel.js';
-import { dependsOn, type Module } from '../app/module.js';
-import type { Config } from '../config/config.js';
-import type { IdentityModule } from '../identity/index.js';
-import type { IngestModule } from '../ingest/index.js';
-import type { ProcessorExtensionPart } from './extensions.js';
-import { Processor } from './processor.js';
-import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
-
-export type { ProcessorControl } from './threaded-processor.js';
-
-/** The processor: turns the event log into identities and profiles, with the modules' extensions in each batch. */
-export interface ProcessorModule extends Module {
-  processor: ProcessorControl;
-  /** Where it runs; `off` when this process only writes (CLI commands). */
-  mode: Config['processor'];
-}
-
-/**
- * Builds the processor module. Its extensions are the `processorExtensions` of the modules it
- * is given (it depends on them, so they start before it and stop after it); the processor
- * thread loads the same list by module name.
- * @example const processor = processorModule(kernel, { ingest, identity }, [segments], 'inline');
+/*
+ * The processor module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; identity: IdentityModule }, modules: readonly Module[], requested: Config['processor']): ProcessorModule {
-  const { config, database, clock, logger } = kernel;
-  const contributors = modules.filter((module) => (module.processorExtensions ?? []).length > 0);
-  const specs = contributors.flatMap((module) => module.processorExtensions ?? []);
-  // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
-  const mode = requested === 'thread' && !processorThreadAvailable() ? 'inline' : requested;
-  let parts: ProcessorExtensionPart[] = [];
-  let processor: ProcessorControl;
-  let thread: ThreadedProcessor | undefined;
-  if (mode === 'thread') {
-    const settings = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logLevel: config.logLevel };
-    thread = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
-    processor = thread;
-  } else {
-    parts = specs.map((spec) => spec.create({ database, clock, logger }));
-    processor = new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: deps.identity.rules.rulesFor, extensions: parts.map((part) => part.extension) });
-  }
-  return {
-    name: 'processor',
-    dependencies: [...dependsOn(deps), ...contributors.map((module) => module.name)],
-    processor,
-    mode,
-    followers: [{ name: 'processor', wake: () => processor.wake() }],
-    // The thread restarts itself a second after it dies; meanwhile events wait in the log.
-    health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
-    start() {
-      if (mode === 'off') return;
-      processor.start();
-      for (const part of parts) part.start();
-    },
-    async stop() {
-      // After the app: no request can append any more; the batch in flight commits first.
-      await processor.stop();
-      for (const part of parts) await part.stop();
-    },
-  };
-}
+export type { ProcessorExtensionSpec, ProcessorHost } from './extensions.js';
+export type { BatchExtension, ExtensionBatch, Processor, ProcessorLogger } from './processor.js';
+export { replay } from './replay.js';
+export { cursorPositions } from './store/processor-state.js';
+export type { ProcessorControl } from './threaded-processor.js';

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { IdentityRulesStore } from '../identity/identity-rules-store.js';
+import { IdentityRulesStore } from '../identity/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
 import { loadProcessorExtensions } from './extensions.js';

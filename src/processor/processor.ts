@@ -1,13 +1,11 @@
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
+import { defaultIdentityRules, type IdentityRules, findIdentities, insertIdentities, moveIdentities } from '../identity/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LogFollower, type StepResult } from '../log/follower.js';
 import { CursorMoved } from '../log/retry.js';
 import { payloadText, type PoisonEvent } from '../log/set-aside.js';
 import type { Database, Tx } from '../storage/database.js';
 import { readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
-import { findIdentities, insertIdentities, moveIdentities } from '../identity/store/identities.js';
-import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile } from '../profiles/store/profiles.js';
-import { insertProfileEvents, moveProfileEvents } from '../profiles/store/profiles-timeline.js';
+import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile, insertProfileEvents, moveProfileEvents } from '../profiles/index.js';
 import {
   advanceCursor,
   cursorPositions,

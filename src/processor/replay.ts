@@ -1,4 +1,4 @@
-import type { IdentityRules } from '../identity/rules.js';
+import type { IdentityRules } from '../identity/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { cursorPositions, deleteDerivedState } from './store/processor-state.js';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
 import { touchPointOf } from './traffic-source.js';
 import { normalizeTraits, parseConsent } from './traits.js';
 import {

@@ -1,14 +1,12 @@
-import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
-import type { TrackingMessage } from '../ingest/message.js';
+import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, type IdentityRules, findIdentityOwner, listIdentities } from '../identity/index.js';
+import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner, listIdentities } from '../identity/store/identities.js';
 import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
-import { readShopCurrency } from '../catalog/store/shop-currency.js';
+import { readShopCurrency } from '../catalog/index.js';
 
 /** A unified profile as the API returns it. */
 export interface Profile {

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import type { TouchKind, TouchPoint } from './state.js';
 
 const searchEngines = ['google.', 'bing.', 'duckduckgo.', 'yahoo.', 'baidu.', 'yandex.', 'ecosia.', 'qwant.', 'startpage.', 'search.brave.'];

@@ -1,5 +1,5 @@
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
-import { normalizePhone } from '../identity/identifiers.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
+import { normalizePhone } from '../identity/index.js';
 import type { ConsentChannel } from './state.js';
 import { ownValue, setOwn } from '../shared/own.js';
 

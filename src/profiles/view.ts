@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../identity/identifiers.js';
+import { normalizeEmail } from '../identity/index.js';
 import { roundMoney } from '../shared/money.js';
 import {
   deviceTypes,

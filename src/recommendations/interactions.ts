@@ -1,6 +1,5 @@
-import { isJsonObject, type JsonObject } from '../ingest/message.js';
-import { currentTraits } from '../profiles/view.js';
-import type { ProfileState } from '../profiles/state.js';
+import { isJsonObject, type JsonObject } from '../ingest/index.js';
+import { currentTraits, type ProfileState } from '../profiles/index.js';
 import type { CatalogItem, Interaction, InteractionKind, VisitorContext } from './engine.js';
 import { ownValue } from '../shared/own.js';
 

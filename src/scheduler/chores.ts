@@ -1,21 +1,11 @@
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { listWorkspaces } from '../workspaces/store/workspaces.js';
+import { listWorkspaces } from '../workspaces/index.js';
+import type { Chore } from '../app/module.js';
 import type { Scheduler } from './scheduler.js';
 
-/** Periodic work a module does per workspace (retention, digests, model refresh). */
-export interface Chore {
-  /** The job's kind, and its key in each workspace (one job per workspace). */
-  kind: string;
-  /** From the end of one run to the next. */
-  everyMs: number;
-  /** The work for one workspace. A throw is retried with backoff; out of attempts, the job is kept dead with the reason until retried. */
-  run(workspaceId: string): Promise<void>;
-  /** Default 5. */
-  maxAttempts?: number;
-  /** First retry delay, doubling per attempt; default 10 s. */
-  backoffMs?: number;
-}
+export type { Chore } from '../app/module.js';
+
 
 type ChoreScheduler = Pick<Scheduler, 'register' | 'enqueue'>;
 

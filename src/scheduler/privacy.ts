@@ -1,4 +1,4 @@
-import type { PersonalDataHandler, Subject } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler, Subject } from '../privacy/index.js';
 import type { Tx } from '../storage/database.js';
 import { deleteJobsWithKeys, jobsWithPayloadContaining } from './store/jobs-personal-data.js';
 

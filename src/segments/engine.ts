@@ -1,13 +1,10 @@
-import type { TrackingMessage } from '../ingest/message.js';
-import type { BatchExtension, ExtensionBatch, ProcessorLogger } from '../processor/processor.js';
-import { normalizeTraits } from '../profiles/traits.js';
-import { emptyState, type ProfileState } from '../profiles/state.js';
+import type { TrackingMessage } from '../ingest/index.js';
+import type { BatchExtension, ExtensionBatch, ProcessorLogger } from '../processor/index.js';
+import { normalizeTraits, emptyState, type ProfileState, readProfileScores, loadProfiles, lockProfiles, profileIdsAfter, eventsOfProfiles } from '../profiles/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
 import { createEventAppender, type AppendRow, type EventAppender } from '../log/store/event-log.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { loadProfiles, lockProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
 import {
   deleteDue,
   deleteMembers,
@@ -32,7 +29,6 @@ import {
   type DueRow,
   type HistoryRow,
 } from './store/segments.js';
-import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 import { compileSegment, SegmentSet, type CompiledSegment } from './compile.js';
 import { parseCondition } from './condition.js';
 import { evaluateCondition, nextChangeAt, type SegmentSubject } from './evaluate.js';

@@ -1,9 +1,8 @@
-import { normalizeEmail } from '../identity/identifiers.js';
-import { isJsonObject } from '../ingest/message.js';
-import { deviceTypes, engagementChannels, type ProfileState } from '../profiles/state.js';
+import { normalizeEmail } from '../identity/index.js';
+import { isJsonObject } from '../ingest/index.js';
+import { deviceTypes, engagementChannels, type ProfileState, argmax } from '../profiles/index.js';
 import { assertNever } from '../shared/errors.js';
 import { fnv1a } from '../shared/ids.js';
-import { argmax } from '../profiles/view.js';
 import type { ComputedKey, Condition, EventCondition, LeafCondition, LifecycleStage } from './condition.js';
 import { checkoutStartedSpec, statSpecOf, type EventStat } from './event-stats.js';
 import { compare, DAY_MS, durationMs, nextFlip, testValue } from './values.js';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/message.js';
+import { isJsonObject, type JsonObject, type TrackingMessage } from '../ingest/index.js';
 import type { Condition, EventCondition, PropertyFilter } from './condition.js';
 import { walkCondition } from './condition.js';
 import { durationMs, testValue } from './values.js';

@@ -1,4 +1,4 @@
-import type { PersonalDataHandler } from '../privacy/privacy-registry.js';
+import type { PersonalDataHandler } from '../privacy/index.js';
 import {
   deleteDeliveriesOfProfiles,
   deleteSegmentRowsOfProfiles,

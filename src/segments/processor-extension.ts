@@ -1,4 +1,4 @@
-import type { ProcessorExtensionSpec, ProcessorHost } from '../processor/extensions.js';
+import type { ProcessorExtensionSpec, ProcessorHost } from '../processor/index.js';
 import type { Database } from '../storage/database.js';
 import { SegmentEngine } from './engine.js';
 

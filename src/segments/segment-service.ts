@@ -1,18 +1,13 @@
 import { Readable } from 'node:stream';
-import { OutboundGuard } from '../channels/outbound/guard.js';
-import { operatorOnly } from '../channels/outbound/operator-only.js';
-import { generateWebhookSecret } from '../channels/standard-webhooks.js';
-import { normalizeIdentifier, normalizeIdentifierType } from '../identity/identifiers.js';
-import { defaultIdentityRules, type IdentityRules } from '../identity/rules.js';
-import { readRecords } from '../imports/readers.js';
+import { OutboundGuard, operatorOnly, generateWebhookSecret } from '../channels/index.js';
+import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, findIdentityOwner, type IdentityRules } from '../identity/index.js';
+import { readRecords } from '../imports/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { findIdentityOwner } from '../identity/store/identities.js';
-import { readProfileScores } from '../profiles/store/profile-scores.js';
-import { countLiveProfiles, loadProfiles, profileIdsAfter } from '../profiles/store/profiles.js';
+import { readProfileScores, countLiveProfiles, loadProfiles, profileIdsAfter, eventsOfProfiles } from '../profiles/index.js';
 import {
   countMembers,
   deleteSegment,
@@ -31,7 +26,6 @@ import {
   setDestination,
   type SegmentRecord,
 } from './store/segments.js';
-import { eventsOfProfiles } from '../profiles/store/profiles-timeline.js';
 import { assertNoCycle } from './compile.js';
 import { parseCondition, referencedSegments, type Condition } from './condition.js';
 import type { SegmentEngine, Transition } from './engine.js';

@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { deliveryVerdict, nextAttemptAt, type DeliveryVerdict } from '../channels/outbound/delivery.js';
-import { OutboundHttp } from '../channels/outbound/outbound-http.js';
-import { hasCredentials, shownUrl } from '../channels/outbound/url.js';
+import { deliveryVerdict, nextAttemptAt, type DeliveryVerdict, OutboundHttp, hasCredentials, shownUrl } from '../channels/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';

@@ -1,13 +1,14 @@
-import type { Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { TemplateService } from './template-service.js';
-
-/** Message templates (Liquid + MJML), their versions and snippets. */
-export interface TemplatesModule extends Module {
-  templates: TemplateService;
-}
-
-/** @example const templates = templatesModule(kernel); */
-export function templatesModule(kernel: Kernel): TemplatesModule {
-  return { name: 'templates', dependencies: [], templates: new TemplateService({ database: kernel.database, clock: kernel.clock }) };
-}
+/*
+ * The templates module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
+ */
+export type { TemplatesModule } from './module.js';
+export type { TemplateLookups } from './liquid-engine.js';
+export type { RecommendationSlotProvider, SlotProduct, SlotRequest } from './recommendation-slot.js';
+export { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from './snippet.js';
+export { starterTemplates } from './starters.js';
+export { existingTemplateIds, versionsFillingRecommendationSlots } from './store/templates.js';
+export { TemplateService } from './template-service.js';
+export { TemplateChannelSchema, TemplateSourceSchema } from './template.js';
+export type { RenderedMessage } from './template.js';

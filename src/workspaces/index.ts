@@ -1,22 +1,11 @@
-import type { Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
-import { WorkspaceService, type Bootstrap } from './workspace-service.js';
-
-export type { Bootstrap, WorkspaceService } from './workspace-service.js';
-
-/** Workspaces, their write keys and admin tokens, the audit log and the brand. */
-export interface WorkspacesModule extends Module {
-  service: WorkspaceService;
-  /** The default workspace and the credentials configured for it at start-up. */
-  bootstrap: Bootstrap;
-}
-
-/**
- * Builds the workspaces module and bootstraps the default workspace.
- * @example const workspaces = await workspacesModule(kernel);
+/*
+ * The workspaces module's public surface: what other modules may import from it (ARCHITECTURE.md,
+ * "a module uses another module only through its index.ts"). Re-exports only; the Module
+ * registration lives in module.ts, which only the composition root imports.
  */
-export async function workspacesModule(kernel: Kernel): Promise<WorkspacesModule> {
-  const service = new WorkspaceService({ database: kernel.database, clock: kernel.clock });
-  const bootstrap = await service.bootstrap({ writeKey: kernel.config.bootstrapWriteKey, adminToken: kernel.config.bootstrapAdminToken });
-  return { name: 'workspaces', dependencies: [], service, bootstrap };
-}
+export type { WorkspacesModule } from './module.js';
+export { BrandService, BrandViewSchema, brandContext, cartUrl, fromHeader, unbranded } from './brand.js';
+export type { BrandView } from './brand.js';
+export { listWorkspaces } from './store/workspaces.js';
+export { ACCESS_SCOPES, DEFAULT_WORKSPACE, MAX_CREDENTIAL_LENGTH, WRITE_KEY_SCOPES, WorkspaceService, missingWriteKeyScope, requireWriteKeyScope } from './workspace-service.js';
+export type { AccessScope, AdminToken, Bootstrap, WriteKey, WriteKeyScope } from './workspace-service.js';

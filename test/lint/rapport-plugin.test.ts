@@ -33,6 +33,8 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const table = { shared: [], config: ['shared'], segments: ['shared', 'config'], journeys: ['shared', 'segments', 'templates'], templates: ['shared'], http: ['*'] };
 const at = (file: string) => path.join(root, file);
+// config/schema.ts may import types (only) from any module's store/tables.ts, as storage/schema.ts does.
+const surfaces = [{ from: 'config/schema.ts', files: ['store/tables.ts'], typeOnly: true, reason: 'the database type' }];
 
 describe('rapport/module-boundaries', () => {
   tester.run('module-boundaries', rule('module-boundaries'), {
@@ -44,6 +46,8 @@ describe('rapport/module-boundaries', () => {
       { filename: at('config/config.ts'), code: "import { x } from '../journeys/engine.js';", options: [{ table, root, exceptions: [{ from: 'config', to: 'journeys', reason: 'moving' }] }] },
       { filename: at('config/config.test.ts'), code: "import { x } from '../journeys/engine.js';", options: [{ table, root }] },
       { filename: at('journeys/engine.ts'), code: "import fs from 'node:fs';", options: [{ table, root }] },
+      { filename: at('config/schema.ts'), code: "import type { T } from '../segments/store/tables.js';", options: [{ table, root, surfaces }] },
+      { filename: at('http/app.ts'), code: "import { m } from '../segments/module.js';", options: [{ table, root, composers: ['http'] }] },
     ],
     invalid: [
       {
@@ -57,6 +61,10 @@ describe('rapport/module-boundaries', () => {
       { filename: at('journeys/engine.ts'), code: "import { x } from '../segments/evaluate.js';", options: [{ table, root }], errors: [{ messageId: 'deep', data: { to: 'segments' } }] },
       { filename: at('http/app.ts'), code: "import type { X } from '../segments/condition.js';", options: [{ table, root }], errors: [{ messageId: 'deep' }] },
       { filename: at('billing/invoice.ts'), code: 'export {};', options: [{ table, root }], errors: [{ messageId: 'unknown' }] },
+      { filename: at('config/schema.ts'), code: "import { T } from '../segments/store/tables.js';", options: [{ table, root, surfaces }], errors: [{ messageId: 'surfaceValue' }] },
+      { filename: at('config/schema.ts'), code: "import type { T } from '../segments/store/repository.js';", options: [{ table, root, surfaces }], errors: [{ messageId: 'forbidden' }] },
+      { filename: at('config/config.ts'), code: "import type { T } from '../segments/store/tables.js';", options: [{ table, root, surfaces }], errors: [{ messageId: 'forbidden' }] },
+      { filename: at('journeys/engine.ts'), code: "import { m } from '../segments/module.js';", options: [{ table, root, composers: ['http'] }], errors: [{ messageId: 'deep' }] },
     ],
   });
 });

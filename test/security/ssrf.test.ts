@@ -128,7 +128,6 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
   let store: TestStore;
   let target: Awaited<ReturnType<typeof trap>>;
   let call: ReturnType<typeof client>;
-  let profileId = '';
 
   beforeAll(async () => {
     target = await trap();
@@ -136,7 +135,7 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
     call = client(rapport);
     expect((await call('POST', '/v1/identify', { userId: 'ann', traits: { email: 'ann@example.com' } }, { authorization: basicAuth(WRITE_KEY) })).status).toBe(200);
     await rapport.processor.drain();
-    profileId = (await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=ann')).body.id;
+    expect((await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=ann')).body.id).toMatch(/^prf_/);
   });
 
   afterAll(async () => {

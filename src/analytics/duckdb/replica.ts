@@ -1,10 +1,10 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { isJsonObject, type TrackingMessage } from '../../ingest/message.js';
+import { isJsonObject, type TrackingMessage } from '../../ingest/index.js';
 import type { Database } from '../../storage/database.js';
 import { setAsideRow, type SetAsidePolicy } from '../../log/set-aside.js';
 import { recordSetAside, type SetAsideRow } from '../../log/store/set-aside.js';
 import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents, type FeedEvent, type FeedProfile } from '../store/analytics-feed.js';
-import { cursorPositions } from '../../processor/store/processor-state.js';
+import { cursorPositions } from '../../processor/index.js';
 import { eventFacts, type EventFacts } from '../event-facts.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
 

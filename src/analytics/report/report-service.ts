@@ -1,10 +1,9 @@
 import { Resvg } from '@resvg/resvg-js';
-import type { StaffMailer } from '../../channels/staff-mail.js';
+import type { StaffMailer } from '../../channels/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
-import { scheduleChore, type Chore } from '../../scheduler/chores.js';
-import type { Scheduler } from '../../scheduler/scheduler.js';
+import type { Chore } from '../../app/module.js';
 import type { Database } from '../../storage/database.js';
 import {
   claimReportRun,
@@ -17,7 +16,7 @@ import {
 } from '../store/analytics-settings.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import { toCsv } from '../tables.js';
-import { BrandService } from '../../workspaces/brand.js';
+import { BrandService } from '../../workspaces/index.js';
 import { buildDigest, nextRunAt, reportFrequencies, reportPeriod, type Digest, type ReportFrequency } from './digest.js';
 
 export interface ReportSchedule {
@@ -83,11 +82,6 @@ export class ReportService {
    * retried with backoff when it fails, listed with the dead jobs when it keeps failing.
    * Nothing when SMTP is not configured or the interval is 0.
    */
-  async scheduleDigests(scheduler: Pick<Scheduler, 'register' | 'enqueue'>): Promise<void> {
-    const chore = this.digestChore();
-    if (chore !== undefined) await scheduleChore(scheduler, this.deps, chore);
-  }
-
   /** The check for due digests as a chore (undefined without SMTP or with a 0 interval). */
   digestChore(): Chore | undefined {
     const interval = this.deps.checkIntervalMs ?? 60_000;

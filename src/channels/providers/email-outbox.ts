@@ -1,4 +1,4 @@
-import type { PersonalDataHandler, Subject } from '../../privacy/privacy-registry.js';
+import type { PersonalDataHandler, Subject } from '../../privacy/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../../storage/database.js';
 import { deleteOutboxOf, findOutboxMessage, insertOutboxMessage, listOutboxMessages, outboxOf, pruneOutbox, type OutboxRecord } from '../store/outbox.js';

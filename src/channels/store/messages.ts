@@ -169,17 +169,6 @@ export async function listMessages(db: Tx, workspaceId: string, filter: { profil
   return rows.map(toRecord);
 }
 
-/** Count of messages per channel and status (for reports and dead-subscriber checks). */
-export async function countMessages(db: Tx, workspaceId: string): Promise<{ channel: string; status: string; count: number }[]> {
-  const rows = await db
-    .selectFrom('messages')
-    .select(['channel', 'status', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('workspace_id', '=', workspaceId)
-    .groupBy(['channel', 'status'])
-    .execute();
-  return rows.map((row) => ({ channel: row.channel, status: row.status, count: Number(row.count) }));
-}
-
 /** Messages sent from any of these template versions. */
 export async function countSentWithTemplateVersions(db: Tx, workspaceId: string, versions: readonly { templateId: string; version: number }[]): Promise<number> {
   let total = 0;

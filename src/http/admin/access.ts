@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { RapportError } from '../../shared/errors.js';
-import type { AccessScope, AdminToken, WorkspaceService } from '../../workspaces/workspace-service.js';
+import type { AccessScope, AdminToken, WorkspaceService } from '../../workspaces/index.js';
 import { authOf } from './auth.js';
 
 declare module 'fastify' {

@@ -1,11 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AnalyticsService } from '../../analytics/analytics-service.js';
-import { AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery } from '../../analytics/queries.js';
-import type { ReportService } from '../../analytics/report/report-service.js';
-import { reportFrequencies } from '../../analytics/report/digest.js';
-import { attributionTables, cohortTables, funnelTables, kpiTables, maturityTables, rfmTables, toCsv, type Table } from '../../analytics/tables.js';
+import { type AnalyticsService, AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery, type ReportService, reportFrequencies, attributionTables, cohortTables, funnelTables, kpiTables, maturityTables, rfmTables, toCsv, type Table } from '../../analytics/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

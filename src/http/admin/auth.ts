@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RapportError } from '../../shared/errors.js';
-import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/index.js';
 import { requireScope } from './access.js';
 
 export interface AdminAuth {

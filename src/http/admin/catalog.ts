@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { CatalogService } from '../../catalog/catalog-service.js';
-import { BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult } from '../../catalog/product.js';
+import { type CatalogService, BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult } from '../../catalog/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

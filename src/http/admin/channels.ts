@@ -1,10 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { messageView } from '../../channels/channel-service.js';
-import type { Messaging } from '../../channels/messaging.js';
-import { operatorOnly } from '../../channels/outbound/operator-only.js';
-import { smsSegments } from '../../channels/sms-segments.js';
+import { messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

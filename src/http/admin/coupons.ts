@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/messaging.js';
-import { OfferRuleSchema } from '../../coupons/offer.js';
+import type { Messaging } from '../../channels/index.js';
+import { OfferRuleSchema } from '../../coupons/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { EventLogService } from '../../ingest/event-log-service.js';
+import type { EventLogService } from '../../ingest/index.js';
 import { authOf } from './auth.js';
 
 export const LoggedEvent = Type.Object(

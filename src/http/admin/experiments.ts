@@ -1,9 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ExperimentInputSchema } from '../../experiments/definition.js';
-import type { ExperimentService } from '../../experiments/experiment-service.js';
-import { minimumDetectableEffect, power, sampleSizePerVariant } from '../../experiments/stats/power.js';
+import { ExperimentInputSchema, type ExperimentService, minimumDetectableEffect, power, sampleSizePerVariant } from '../../experiments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
 import { authOf } from './auth.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../../identity/identity-rules-store.js';
+import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../../identity/index.js';
 import { authOf } from './auth.js';
 
 const TypeRuleOut = Type.Object({ maxPerProfile: Type.Union([Type.Integer(), Type.Null()]), priority: Type.Integer() });

@@ -2,8 +2,7 @@ import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ImportFormat, ImportJob, ImportKind } from '../../imports/import-job.js';
-import type { ImportService } from '../../imports/import-service.js';
+import { ImportFormat, ImportJob, ImportKind, type ImportService } from '../../imports/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

@@ -1,10 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { JourneyService } from '../../journeys/journey-service.js';
-import { JourneyDefinitionSchema } from '../../journeys/definition.js';
-import { JourneyWorkspaceSettingsSchema } from '../../journeys/workspace-settings.js';
-import { recipeNeeds, recipes } from '../../journeys/recipes.js';
+import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../../journeys/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
 import { authOf } from './auth.js';

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/messaging.js';
-import type { OutboxRecord } from '../../channels/providers/email-outbox.js';
+import type { Messaging, OutboxRecord } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { BrandViewSchema } from '../../workspaces/brand.js';
+import { BrandViewSchema } from '../../workspaces/index.js';
 import { authOf } from './auth.js';
 
 const OutboxSummary = Type.Object({

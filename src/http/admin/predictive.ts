@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { PredictiveService } from '../../predictive/jobs/predictive-service.js';
+import type { PredictiveService } from '../../predictive/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/messaging.js';
-import type { PrivacyService } from '../../privacy/privacy-service.js';
+import type { Messaging } from '../../channels/index.js';
+import type { PrivacyService } from '../../privacy/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

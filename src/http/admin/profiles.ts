@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ProfileService } from '../../profiles/profile-service.js';
+import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RecommendationService } from '../../recommendations/recommendation-service.js';
-import { BusinessRules, StrategyName } from '../../recommendations/rules.js';
+import { type RecommendationService, BusinessRules, StrategyName } from '../../recommendations/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/messaging.js';
+import type { Messaging } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { starterTemplates } from '../../templates/starters.js';
-import { TemplateChannelSchema, TemplateSourceSchema } from '../../templates/template.js';
+import { starterTemplates, TemplateChannelSchema, TemplateSourceSchema } from '../../templates/index.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });

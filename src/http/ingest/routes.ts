@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestAdmission, RateLimits } from '../../config/config.js';
-import type { IngestService } from '../../ingest/ingest-service.js';
-import { isJsonObject, type MessageType } from '../../ingest/message.js';
+import { type IngestService, isJsonObject, type MessageType } from '../../ingest/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
-import { MAX_CREDENTIAL_LENGTH, missingWriteKeyScope, requireWriteKeyScope, type WorkspaceService, type WriteKey, type WriteKeyScope } from '../../workspaces/workspace-service.js';
+import { MAX_CREDENTIAL_LENGTH, missingWriteKeyScope, requireWriteKeyScope, type WorkspaceService, type WriteKey, type WriteKeyScope } from '../../workspaces/index.js';
 import { RateLimiter } from '../rate-limit.js';
 import { BatchAdmission } from './admission.js';
 

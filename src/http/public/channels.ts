@@ -2,13 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/messaging.js';
-import { verifyWebhook } from '../../channels/standard-webhooks.js';
-import type { PreferenceAction } from '../../privacy/preferences-service.js';
-import { renderMessagePage } from '../../privacy/preferences-page.js';
-import type { ProfileService } from '../../profiles/profile-service.js';
+import { type Messaging, verifyWebhook } from '../../channels/index.js';
+import { type PreferenceAction, renderMessagePage } from '../../privacy/index.js';
+import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { ownValue, setOwn } from '../../shared/own.js';
 

@@ -3,10 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DemoProduct } from '../../demo/catalog.js';
-import { SHOP_CSS, SHOP_JS, productSvg } from '../../onsite/storefront/assets.js';
-import { cartPage, categoryPage, departmentSlug, homePage, notFoundPage, productPage, SHOP_BASE, type PageContext } from '../../onsite/storefront/pages.js';
-import { cartLines, demoProducts, shopCsp } from '../../onsite/storefront/shop.js';
-import { shopLang } from '../../onsite/storefront/shop-text.js';
+import { SHOP_CSS, SHOP_JS, productSvg, cartPage, categoryPage, departmentSlug, homePage, notFoundPage, productPage, SHOP_BASE, type PageContext, cartLines, demoProducts, shopCsp, shopLang } from '../../onsite/index.js';
 
 export interface StorefrontOptions {
   /** The demo workspace's write key for the SDK snippet; null while the demo is not loaded. */

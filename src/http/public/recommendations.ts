@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RecommendationService } from '../../recommendations/recommendation-service.js';
-import { StrategyName } from '../../recommendations/rules.js';
+import { type RecommendationService, StrategyName } from '../../recommendations/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
+import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { RecommendationResultSchema } from '../admin/recommendations.js';
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DEFAULT_SDK_DIR, loadSdkAssets, sdkResponse } from '../../onsite/sdk-assets.js';
+import { DEFAULT_SDK_DIR, loadSdkAssets, sdkResponse } from '../../onsite/index.js';
 import { RapportError } from '../../shared/errors.js';
 
 /**

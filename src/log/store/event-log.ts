@@ -2,7 +2,7 @@ import { sql, type Insertable } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import type { Database, Tx } from '../../storage/database.js';
 import type { EventsTable } from './tables.js';
-import type { TrackingMessage } from '../../ingest/message.js';
+import type { TrackingMessage } from '../../ingest/index.js';
 import { sliceYielder } from '../../shared/yield-slices.js';
 import { compressPayload, payloadText, type PayloadColumns, type StoredPayload } from '../../storage/payload-codec.js';
 

@@ -4,7 +4,7 @@ import type { FieldIssue } from '../../shared/errors.js';
 import { ownValue } from '../../shared/own.js';
 import { CampaignInputSchema, FrequencySchema, ruleSchemas, triggerSchemas, type CampaignInput, type Content, type WidgetType } from '../campaign.js';
 import { regexProblem } from './pattern-safety.js';
-import { strategyNames } from '../../recommendations/rules.js';
+import { strategyNames } from '../../recommendations/index.js';
 
 /*
  * Validation of a campaign at save, pure: every problem comes back as a value naming the path

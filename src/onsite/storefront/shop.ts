@@ -1,7 +1,7 @@
 import { generateCatalog, type DemoProduct } from '../../demo/catalog.js';
 import { DEMO_SOURCE } from '../../demo/demo-api.js';
 import { Random } from '../../demo/random.js';
-import { DEFAULT_WORKSPACE, type WorkspaceService } from '../../workspaces/workspace-service.js';
+import { DEFAULT_WORKSPACE, type WorkspaceService } from '../../workspaces/index.js';
 import type { CartLine } from './pages.js';
 
 /** The demo's catalog: the same seed and stream as `rapport demo`, whose first products are these for any catalog size. */

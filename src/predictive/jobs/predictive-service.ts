@@ -1,6 +1,5 @@
-import type { ProfileScores } from '../../profiles/profile-scores.js';
-import type { Scheduler } from '../../scheduler/scheduler.js';
-import { scheduleChore, type Chore } from '../../scheduler/chores.js';
+import { type ProfileScores, countTimelineRows } from '../../profiles/index.js';
+import { type Scheduler, scheduleChore, type Chore } from '../../scheduler/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
@@ -16,8 +15,7 @@ import {
   type PredictiveReportRow,
   type TimelineKey,
 } from '../store/predictive.js';
-import { readTrackedInventory } from '../../catalog/store/products.js';
-import { countTimelineRows } from '../../profiles/store/profiles-timeline.js';
+import { readTrackedInventory } from '../../catalog/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
 import { ownValue } from '../../shared/own.js';

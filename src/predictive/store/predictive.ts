@@ -1,7 +1,7 @@
 import type { Tx } from '../../storage/database.js';
-import { readTimelinePage, type TimelineKey } from '../../profiles/store/profiles-timeline.js';
+import { readTimelinePage, type TimelineKey } from '../../profiles/index.js';
 
-export type { TimelineKey } from '../../profiles/store/profiles-timeline.js';
+export type { TimelineKey } from '../../profiles/index.js';
 
 /*
  * What the predictive models read (orders and behaviour resolved to profiles, tracked

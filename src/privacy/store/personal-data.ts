@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { payloadColumns, payloadText, type StoredPayload } from '../../storage/payload-codec.js';
+import { payloadColumns, payloadText } from '../../storage/payload-codec.js';
 import { sha256Hex } from '../../shared/ids.js';
 import type { Tx } from '../../storage/database.js';
 

@@ -1,6 +1,6 @@
 import type { Tx } from '../../storage/database.js';
-import { deleteWorkspaceIdentities } from '../../identity/store/identities.js';
-import { deleteWorkspaceProfiles } from '../../profiles/store/profiles.js';
+import { deleteWorkspaceIdentities } from '../../identity/index.js';
+import { deleteWorkspaceProfiles } from '../../profiles/index.js';
 
 /*
  * The processor's bookkeeping: where each partition's cursor stands, and the derived state a

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/message.js';
-import { PAYLOAD_JSON_FUNCTION, payloadColumns, payloadText, type StoredPayload } from '../../storage/payload-codec.js';
+import { isJsonObject, messageTypes, type TrackingMessage } from '../../ingest/index.js';
+import { PAYLOAD_JSON_FUNCTION, payloadText } from '../../storage/payload-codec.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
-import { groupBySurvivor } from '../../identity/store/identities.js';
+import { groupBySurvivor } from '../../identity/index.js';
 
 /*
  * The timeline index: one `profile_events` row per event a profile owns, keyed so that a

@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import { isJsonObject } from '../../ingest/message.js';
+import { isJsonObject } from '../../ingest/index.js';
 import { dialectOf, type Tx } from '../../storage/database.js';
 import type { ProfileState } from '../state.js';
-import { groupBySurvivor } from '../../identity/store/identities.js';
+import { groupBySurvivor } from '../../identity/index.js';
 import { bulkInsert, inList, type BulkTarget } from '../../storage/bulk.js';
 
 /*

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { payloadColumns, payloadText, type StoredPayload } from '../../storage/payload-codec.js';
 import type { Tx } from '../../storage/database.js';
 import type { RecommendationTrainingsTable } from './tables.js';
-import { readTimelinePage, type TimelineKey } from '../../profiles/store/profiles-timeline.js';
+import { readTimelinePage, type TimelineKey } from '../../profiles/index.js';
 
-export type { TimelineKey } from '../../profiles/store/profiles-timeline.js';
+export type { TimelineKey } from '../../profiles/index.js';
 
 /*
  * Storage of the recommendation module: training runs, business rules, and the reads that

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../storage/database.js';
-import { survivingProfileIdBefore } from '../../profiles/store/profiles.js';
+import { survivingProfileIdBefore } from '../../profiles/index.js';
 
 /*
  * SQL for privacy requests on the segments tables (migration 0005): find, export and erase one

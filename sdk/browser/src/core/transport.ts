@@ -95,7 +95,7 @@ export class Transport {
     if (this.inflight.length > 0 || this.queue.length === 0) return;
     const batch = this.take(400_000);
     this.inflight = batch;
-    let retry = false;
+    let retry: boolean;
     try {
       const body = this.body(batch);
       const response = await fetch(this.url, { method: 'POST', body, keepalive: body.length < BEACON_LIMIT, credentials: 'omit' });

@@ -36,7 +36,7 @@ export function sourceOf(session: Session, host: string): TrafficSource {
   if (PAID.test(medium)) return 'paid';
   if (/e-?mail|newsletter/i.test(medium)) return 'email';
   if (/social/i.test(medium)) return 'social';
-  let referrer = '';
+  let referrer: string;
   try {
     referrer = session.referrer === '' ? '' : new URL(session.referrer).hostname;
   } catch {

@@ -1,0 +1,22 @@
+import type { Kernel } from '../app/kernel.js';
+import { dependsOn, type Module } from '../app/module.js';
+import type { IngestModule } from '../ingest/index.js';
+import { ExperimentService } from './experiment-service.js';
+import { experimentPrivacyHandler } from './privacy.js';
+import { ProfileTargeting } from './profile-targeting.js';
+
+/** A/B tests: assignment, exposures, results and auto-promotion. */
+export interface ExperimentsModule extends Module {
+  experiments: ExperimentService;
+}
+
+/** @example const experiments = experimentsModule(kernel, { ingest }); */
+export function experimentsModule(kernel: Kernel, deps: { ingest: IngestModule }): ExperimentsModule {
+  const { database, clock } = kernel;
+  return {
+    name: 'experiments',
+    dependencies: dependsOn(deps),
+    experiments: new ExperimentService({ database, clock, ingest: deps.ingest.ingest, targeting: new ProfileTargeting(database) }),
+    privacy: [experimentPrivacyHandler()],
+  };
+}
