@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { RapportError } from '../shared/errors.js';
 
 /** Which credential a request carries: the source's write key, an admin token, or none. */
@@ -45,6 +46,26 @@ function parse(text: string): unknown {
   }
 }
 
+/** How long the demo waits on a 429/503 without a Retry-After, and at most with one; and how many times it asks. */
+const BUSY_WAIT_MS = 500;
+const BUSY_WAIT_MAX_MS = 5_000;
+const BUSY_ATTEMPTS = 30;
+
+/**
+ * Sends until the server stops answering "busy": 429 (rate limits, load shedding) and a 503 with
+ * `Retry-After` ask a client to come back later, so the demo waits that long (at most 5 s) and asks
+ * again, as any well-behaved client does; nothing it sends is dropped because the server was busy.
+ */
+async function politely(send: () => Promise<{ status: number; retryAfter: string | undefined; body: unknown }>): Promise<DemoResponse> {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await send();
+    const busy = answer.status === 429 || (answer.status === 503 && answer.retryAfter !== undefined);
+    if (!busy || attempt >= BUSY_ATTEMPTS) return { status: answer.status, body: answer.body };
+    const seconds = Number(answer.retryAfter);
+    await delay(Number.isFinite(seconds) && seconds > 0 ? Math.min(BUSY_WAIT_MAX_MS, seconds * 1000) : BUSY_WAIT_MS);
+  }
+}
+
 /**
  * A DemoApi over HTTP (fetch) to `baseUrl`.
  * @example const api = httpDemoApi('http://127.0.0.1:4000', { writeKey, adminToken });
@@ -53,22 +74,24 @@ export function httpDemoApi(baseUrl: string, credentials: DemoCredentials): Demo
   const base = baseUrl.replace(/\/$/, '');
   return {
     async request(method, path, options = {}) {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        ...(options.csv === undefined ? {} : { body: options.csv }),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(60_000),
+      return politely(async () => {
+        const response = await fetch(`${base}${path}`, {
+          method,
+          headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          ...(options.csv === undefined ? {} : { body: options.csv }),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(60_000),
+        });
+        return { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined, body: parse(await response.text()) };
       });
-      return { status: response.status, body: parse(await response.text()) };
     },
   };
 }
 
 /** What the in-process transport needs of an app: Fastify's `inject` (the demo knows no HTTP framework). */
 export interface InjectableApp {
-  inject(options: { method: DemoMethod; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string }>;
+  inject(options: { method: DemoMethod; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>;
 }
 
 /**
@@ -78,14 +101,17 @@ export interface InjectableApp {
 export function injectDemoApi(app: InjectableApp, credentials: DemoCredentials): DemoApi {
   return {
     async request(method, path, options = {}) {
-      const response = await app.inject({
-        method,
-        url: path,
-        headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
-        ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
-        ...(options.csv === undefined ? {} : { payload: options.csv }),
+      return politely(async () => {
+        const response = await app.inject({
+          method,
+          url: path,
+          headers: headers(credentials, options.auth ?? 'admin', options.body, options.csv),
+          ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+          ...(options.csv === undefined ? {} : { payload: options.csv }),
+        });
+        const retryAfter = response.headers['retry-after'];
+        return { status: response.statusCode, retryAfter: retryAfter === undefined ? undefined : String(retryAfter), body: parse(response.body) };
       });
-      return { status: response.statusCode, body: parse(response.body) };
     },
   };
 }
