@@ -13,9 +13,10 @@ import { listMergedFrom } from '../profiles/store/profiles.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
 import { cursorPositions } from '../processor/store/processor-state.js';
-import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './definition.js';
-import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
+import { JourneyDefinitionSchema, type JourneyDefinition } from './definition.js';
+import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine } from './engine.js';
 import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';
+import { eventVerdict, exitRun, resumeRun, type RunContext } from './models/run-state.js';
 import { FANOUT_JOB, scheduleDateTimer } from './triggers.js';
 import { ownValue } from '../shared/own.js';
 
@@ -414,32 +415,16 @@ export class JourneyConsumer {
         const properties = propertiesOf(entry.message);
         for (const run of byProfile.get(profileId) ?? []) {
           if (run.status === 'completed' || run.status === 'exited') continue;
-          const definition = await engine.definition(trx, workspaceId, run.journeyId, run.version);
-          if (definition === undefined) continue;
-          const context = JSON.parse(run.context) as RunContext;
-          const goal = definition.settings?.goal;
-          if (goal !== undefined && goal.event === name && matchesFilters(goal.where, properties, now) && sameKey(goal.matchKey, context.trigger.properties, properties)) {
+          const compiled = await engine.compiled(trx, workspaceId, run.journeyId, run.version);
+          if (compiled === undefined) continue;
+          const verdict = eventVerdict(run, compiled, { name, properties }, now);
+          if (verdict === undefined) continue;
+          if (verdict.kind === 'goal') {
             exitRun(run, 'goal', now);
             conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
-            changed.add(run);
-            continue;
-          }
-          const rule = definition.settings?.exitOn?.find((candidate) => candidate.event === name && matchesFilters(candidate.where, properties, now));
-          if (rule !== undefined) {
-            exitRun(run, `rule:${rule.event}`, now);
-            changed.add(run);
-            continue;
-          }
-          if (run.status === 'waiting' && run.waitEvent === name) {
-            const node = nodeById(definition, run.nodeId);
-            if (node?.type !== 'wait_event' || !matchesFilters(node.where, properties, now)) continue;
-            if (run.waitMatch !== null && (node.matchKey === undefined || keyValue(properties, node.matchKey) !== run.waitMatch)) continue;
-            context.resumed = { event: name, messageId: entry.messageId, properties };
-            run.context = JSON.stringify(context);
-            run.status = 'active';
-            run.wakeAt = now;
-            changed.add(run);
-          }
+          } else if (verdict.kind === 'exit') exitRun(run, verdict.reason, now);
+          else resumeRun(run, { event: name, messageId: entry.messageId, properties }, now);
+          changed.add(run);
         }
       }
       for (const run of changed) {
@@ -550,22 +535,6 @@ function entryKeyOf(path: string | undefined, properties: JsonObject): { entryKe
 
 function triggerOf(kind: string, entry: LogEntry, properties: JsonObject): RunContext['trigger'] {
   return { kind, event: eventName(entry.message), messageId: entry.messageId, properties, at: entry.timestamp };
-}
-
-/** A goal with a match key (cart_id) counts only for the same value as the entry event's. */
-function sameKey(matchKey: string | undefined, entered: JsonObject, event: JsonObject): boolean {
-  if (matchKey === undefined) return true;
-  const expected = keyValue(entered, matchKey);
-  return expected === undefined || keyValue(event, matchKey) === expected;
-}
-
-function exitRun(run: repo.StoredRun, reason: string, now: number): void {
-  run.status = 'exited';
-  run.exitReason = reason;
-  run.exitedAt = now;
-  run.wakeAt = null;
-  run.waitEvent = null;
-  run.waitMatch = null;
 }
 
 /** The message as JSON for the quarantine; the event that failed may be the one that cannot be serialized. */
