@@ -375,6 +375,49 @@ export class JourneyConsumer {
     return result;
   }
 
+  /** Goals, exit rules and awaited events: what the customers' events do to their live runs. */
+  private async applyToRuns(trx: Tx, workspaceId: string, runTouching: readonly [LogEntry, string][], now: number): Promise<void> {
+    const { engine, scheduler } = this.options;
+    const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
+    const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
+    const byProfile = new Map<string, repo.StoredRun[]>();
+    for (const run of runs) {
+      const survivor = survivorOf.get(run.profileId) ?? run.profileId;
+      const list = byProfile.get(survivor);
+      if (list) list.push(run);
+      else byProfile.set(survivor, [run]);
+    }
+    const changed = new Set<repo.StoredRun>();
+    const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
+    for (const [entry, profileId] of runTouching) {
+      const name = eventName(entry.message);
+      const properties = propertiesOf(entry.message);
+      for (const run of byProfile.get(profileId) ?? []) {
+        if (run.status === 'completed' || run.status === 'exited') continue;
+        const compiled = await engine.compiled(trx, workspaceId, run.journeyId, run.version);
+        if (compiled === undefined) continue;
+        const verdict = eventVerdict(run, compiled, { name, properties }, now);
+        if (verdict === undefined) continue;
+        if (verdict.kind === 'goal') {
+          exitRun(run, 'goal', now);
+          conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
+        } else if (verdict.kind === 'exit') exitRun(run, verdict.reason, now);
+        else resumeRun(run, { event: name, messageId: entry.messageId, properties }, now);
+        changed.add(run);
+      }
+    }
+    for (const run of changed) {
+      run.updatedAt = now;
+      await repo.saveRun(trx, workspaceId, run);
+      if (run.status === 'exited') await scheduler.cancel(workspaceId, runJobKey(run.id), trx);
+      else {
+        const priority = (await engine.definition(trx, workspaceId, run.journeyId, run.version))?.settings?.priority ?? 50;
+        await scheduler.schedule({ workspaceId, kind: RUN_JOB, key: runJobKey(run.id), payload: { runId: run.id }, dueAt: now, priority }, trx);
+      }
+    }
+    await activity.insertConversions(trx, workspaceId, conversions);
+  }
+
   private async apply(trx: Tx, workspaceId: string, index: WorkspaceIndex, entries: readonly LogEntry[]): Promise<void> {
     const { engine, scheduler } = this.options;
     const now = this.clock.now();
@@ -398,46 +441,7 @@ export class JourneyConsumer {
 
     // Live runs first: an event that completes a goal must not also re-enter the same journey.
     const runTouching = [...profiles].filter(([entry]) => index.runEvents.has(eventName(entry.message)));
-    if (runTouching.length > 0) {
-      const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
-      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
-      const byProfile = new Map<string, repo.StoredRun[]>();
-      for (const run of runs) {
-        const survivor = survivorOf.get(run.profileId) ?? run.profileId;
-        const list = byProfile.get(survivor);
-        if (list) list.push(run);
-        else byProfile.set(survivor, [run]);
-      }
-      const changed = new Set<repo.StoredRun>();
-      const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
-      for (const [entry, profileId] of runTouching) {
-        const name = eventName(entry.message);
-        const properties = propertiesOf(entry.message);
-        for (const run of byProfile.get(profileId) ?? []) {
-          if (run.status === 'completed' || run.status === 'exited') continue;
-          const compiled = await engine.compiled(trx, workspaceId, run.journeyId, run.version);
-          if (compiled === undefined) continue;
-          const verdict = eventVerdict(run, compiled, { name, properties }, now);
-          if (verdict === undefined) continue;
-          if (verdict.kind === 'goal') {
-            exitRun(run, 'goal', now);
-            conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
-          } else if (verdict.kind === 'exit') exitRun(run, verdict.reason, now);
-          else resumeRun(run, { event: name, messageId: entry.messageId, properties }, now);
-          changed.add(run);
-        }
-      }
-      for (const run of changed) {
-        run.updatedAt = now;
-        await repo.saveRun(trx, workspaceId, run);
-        if (run.status === 'exited') await scheduler.cancel(workspaceId, runJobKey(run.id), trx);
-        else {
-          const priority = (await engine.definition(trx, workspaceId, run.journeyId, run.version))?.settings?.priority ?? 50;
-          await scheduler.schedule({ workspaceId, kind: RUN_JOB, key: runJobKey(run.id), payload: { runId: run.id }, dueAt: now, priority }, trx);
-        }
-      }
-      await activity.insertConversions(trx, workspaceId, conversions);
-    }
+    if (runTouching.length > 0) await this.applyToRuns(trx, workspaceId, runTouching, now);
 
     // Orders within the conversion window after entering count for the journey.
     const orders = [...profiles].filter(([entry]) => eventName(entry.message) === ORDER_COMPLETED);
