@@ -57,6 +57,6 @@ export function segmentsModule(kernel: Kernel, deps: { identity: IdentityModule;
 
 // The pure segment language journeys evaluate their conditions with.
 export { parseCondition, type Condition } from './condition.js';
-export { evaluateCondition, type SegmentSubject } from './evaluate.js';
+export { evaluateCondition } from './evaluate.js';
 export { pathValue } from './event-stats.js';
 export { toTime } from './values.js';
