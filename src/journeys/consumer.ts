@@ -13,9 +13,10 @@ import { listMergedFrom } from '../profiles/index.js';
 import * as activity from './store/journeys-activity.js';
 import * as repo from './store/journeys.js';
 import { cursorPositions } from '../processor/index.js';
-import { JourneyDefinitionSchema, nodeById, type JourneyDefinition } from './definition.js';
-import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine, type RunContext } from './engine.js';
+import { JourneyDefinitionSchema, type JourneyDefinition } from './definition.js';
+import { RUN_JOB, runJobKey, type Entrant, type JourneyEngine } from './engine.js';
 import { eventName, keyValue, matchesFilters, propertiesOf, revenueOf } from './event-match.js';
+import { eventVerdict, exitRun, resumeRun, type RunContext } from './models/run-state.js';
 import { FANOUT_JOB, scheduleDateTimer } from './triggers.js';
 import { ownValue } from '../shared/own.js';
 
@@ -304,6 +305,49 @@ export class JourneyConsumer {
     return result;
   }
 
+  /** Goals, exit rules and awaited events: what the customers' events do to their live runs. */
+  private async applyToRuns(trx: Tx, workspaceId: string, runTouching: readonly [LogEntry, string][], now: number): Promise<void> {
+    const { engine, scheduler } = this.options;
+    const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
+    const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
+    const byProfile = new Map<string, repo.StoredRun[]>();
+    for (const run of runs) {
+      const survivor = survivorOf.get(run.profileId) ?? run.profileId;
+      const list = byProfile.get(survivor);
+      if (list) list.push(run);
+      else byProfile.set(survivor, [run]);
+    }
+    const changed = new Set<repo.StoredRun>();
+    const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
+    for (const [entry, profileId] of runTouching) {
+      const name = eventName(entry.message);
+      const properties = propertiesOf(entry.message);
+      for (const run of byProfile.get(profileId) ?? []) {
+        if (run.status === 'completed' || run.status === 'exited') continue;
+        const compiled = await engine.compiled(trx, workspaceId, run.journeyId, run.version);
+        if (compiled === undefined) continue;
+        const verdict = eventVerdict(run, compiled, { name, properties }, now);
+        if (verdict === undefined) continue;
+        if (verdict.kind === 'goal') {
+          exitRun(run, 'goal', now);
+          conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
+        } else if (verdict.kind === 'exit') exitRun(run, verdict.reason, now);
+        else resumeRun(run, { event: name, messageId: entry.messageId, properties }, now);
+        changed.add(run);
+      }
+    }
+    for (const run of changed) {
+      run.updatedAt = now;
+      await repo.saveRun(trx, workspaceId, run);
+      if (run.status === 'exited') await scheduler.cancel(workspaceId, runJobKey(run.id), trx);
+      else {
+        const priority = (await engine.definition(trx, workspaceId, run.journeyId, run.version))?.settings?.priority ?? 50;
+        await scheduler.schedule({ workspaceId, kind: RUN_JOB, key: runJobKey(run.id), payload: { runId: run.id }, dueAt: now, priority }, trx);
+      }
+    }
+    await activity.insertConversions(trx, workspaceId, conversions);
+  }
+
   private async apply(trx: Tx, workspaceId: string, index: WorkspaceIndex, entries: readonly LogEntry[]): Promise<void> {
     const { engine, scheduler } = this.options;
     const now = this.clock.now();
@@ -327,62 +371,7 @@ export class JourneyConsumer {
 
     // Live runs first: an event that completes a goal must not also re-enter the same journey.
     const runTouching = [...profiles].filter(([entry]) => index.runEvents.has(eventName(entry.message)));
-    if (runTouching.length > 0) {
-      const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
-      const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
-      const byProfile = new Map<string, repo.StoredRun[]>();
-      for (const run of runs) {
-        const survivor = survivorOf.get(run.profileId) ?? run.profileId;
-        const list = byProfile.get(survivor);
-        if (list) list.push(run);
-        else byProfile.set(survivor, [run]);
-      }
-      const changed = new Set<repo.StoredRun>();
-      const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
-      for (const [entry, profileId] of runTouching) {
-        const name = eventName(entry.message);
-        const properties = propertiesOf(entry.message);
-        for (const run of byProfile.get(profileId) ?? []) {
-          if (run.status === 'completed' || run.status === 'exited') continue;
-          const definition = await engine.definition(trx, workspaceId, run.journeyId, run.version);
-          if (definition === undefined) continue;
-          const context = JSON.parse(run.context) as RunContext;
-          const goal = definition.settings?.goal;
-          if (goal !== undefined && goal.event === name && matchesFilters(goal.where, properties, now) && sameKey(goal.matchKey, context.trigger.properties, properties)) {
-            exitRun(run, 'goal', now);
-            conversions.push({ runId: run.id, messageId: entry.messageId, journeyId: run.journeyId, kind: 'goal', revenue: revenueOf(properties), at: entry.timestamp });
-            changed.add(run);
-            continue;
-          }
-          const rule = definition.settings?.exitOn?.find((candidate) => candidate.event === name && matchesFilters(candidate.where, properties, now));
-          if (rule !== undefined) {
-            exitRun(run, `rule:${rule.event}`, now);
-            changed.add(run);
-            continue;
-          }
-          if (run.status === 'waiting' && run.waitEvent === name) {
-            const node = nodeById(definition, run.nodeId);
-            if (node?.type !== 'wait_event' || !matchesFilters(node.where, properties, now)) continue;
-            if (run.waitMatch !== null && (node.matchKey === undefined || keyValue(properties, node.matchKey) !== run.waitMatch)) continue;
-            context.resumed = { event: name, messageId: entry.messageId, properties };
-            run.context = JSON.stringify(context);
-            run.status = 'active';
-            run.wakeAt = now;
-            changed.add(run);
-          }
-        }
-      }
-      for (const run of changed) {
-        run.updatedAt = now;
-        await repo.saveRun(trx, workspaceId, run);
-        if (run.status === 'exited') await scheduler.cancel(workspaceId, runJobKey(run.id), trx);
-        else {
-          const priority = (await engine.definition(trx, workspaceId, run.journeyId, run.version))?.settings?.priority ?? 50;
-          await scheduler.schedule({ workspaceId, kind: RUN_JOB, key: runJobKey(run.id), payload: { runId: run.id }, dueAt: now, priority }, trx);
-        }
-      }
-      await activity.insertConversions(trx, workspaceId, conversions);
-    }
+    if (runTouching.length > 0) await this.applyToRuns(trx, workspaceId, runTouching, now);
 
     // Orders within the conversion window after entering count for the journey.
     const orders = [...profiles].filter(([entry]) => eventName(entry.message) === ORDER_COMPLETED);
@@ -482,18 +471,3 @@ function triggerOf(kind: string, entry: LogEntry, properties: JsonObject): RunCo
   return { kind, event: eventName(entry.message), messageId: entry.messageId, properties, at: entry.timestamp };
 }
 
-/** A goal with a match key (cart_id) counts only for the same value as the entry event's. */
-function sameKey(matchKey: string | undefined, entered: JsonObject, event: JsonObject): boolean {
-  if (matchKey === undefined) return true;
-  const expected = keyValue(entered, matchKey);
-  return expected === undefined || keyValue(event, matchKey) === expected;
-}
-
-function exitRun(run: repo.StoredRun, reason: string, now: number): void {
-  run.status = 'exited';
-  run.exitReason = reason;
-  run.exitedAt = now;
-  run.wakeAt = null;
-  run.waitEvent = null;
-  run.waitMatch = null;
-}

@@ -415,8 +415,3 @@ export function graphIssues(definition: JourneyDefinition): FieldIssue[] {
   }
   return issues;
 }
-
-/** The node with this id (definitions are validated, so ids resolve). */
-export function nodeById(definition: JourneyDefinition, id: string): JourneyNode | undefined {
-  return definition.nodes.find((node) => node.id === id);
-}

@@ -10,7 +10,7 @@ import { stepsOfRun } from './store/journeys.js';
 import { insertMembers } from '../segments/store/segments.js';
 import type { JourneyDefinition } from './definition.js';
 import { createJourneys } from './journeys.js';
-import { pickArm } from './engine.js';
+import { pickArm } from './models/advance.js';
 import { RecordingSender } from './recording-sender.js';
 
 const MIN = 60_000;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/helpers/databases.js';
 import { journeyHarness, type JourneyHarness } from '../../test/helpers/journeys.js';
 import * as recipes from './recipes.js';
-import { pickArm } from './engine.js';
+import { pickArm } from './models/advance.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -31,8 +31,8 @@ import {
 } from './store/segments.js';
 import { compileSegment, SegmentSet, type CompiledSegment } from './compile.js';
 import { parseCondition } from './condition.js';
-import { evaluateCondition, nextChangeAt, type SegmentSubject } from './evaluate.js';
-import { emptyStat, eventNameOf, foldOccurrence, matchEvent, pruneRecent, statsFromEvents, type EventStat, type EventStatSpec } from './event-stats.js';
+import { eventNameOf, type EventStatSpec } from './event-stats.js';
+import { decodeStats, encodeStats, evaluateMemberships, nextDue, updateStats } from './models/membership.js';
 import { parseDestination, type WebhookDestination } from './webhook.js';
 
 /*
@@ -43,7 +43,8 @@ import { parseDestination, type WebhookDestination } from './webhook.js';
  * `Segment Entered` / `Segment Exited` event in the log and its webhook delivery, all in the
  * commit that moves the cursor. Time alone changes membership only at known instants
  * (`nextChangeAt`); each (segment, profile) with one has a due row, and a timer re-evaluates
- * it at that moment.
+ * it at that moment. The rules per profile (fold, evaluate, next due time) are the pure core in
+ * models/membership.ts; this file is the shell that reads and writes around them.
  */
 
 /** One change of membership. */
@@ -149,18 +150,6 @@ function timelineQuestion(
     }
   }
   return [[...names], { propertiesOf: [...withProperties] }];
-}
-
-function decodeStats(text: string | undefined): Map<string, EventStat> {
-  const stats = new Map<string, EventStat>();
-  if (text === undefined) return stats;
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null) return stats;
-  for (const [key, stat] of Object.entries(value)) {
-    // Narrow adapter: only this module writes the column.
-    if (typeof stat === 'object' && stat !== null && 'count' in stat) stats.set(key, stat as EventStat);
-  }
-  return stats;
 }
 
 /**
@@ -334,73 +323,22 @@ export class SegmentEngine {
     for (const item of items) {
       emails.set(item.profileId, item.email);
       const stats = decodeStats(storedStats.get(item.profileId));
-      let statsChanged = false;
-      if (item.recompute !== undefined && needsStats) {
-        const wanted = new Map<string, { spec: EventStatSpec; horizonMs: number }>();
-        for (const list of set.specsByEvent.values()) {
-          for (const entry of list) if (item.recompute === 'all' || item.recompute.has(entry.spec.key)) wanted.set(entry.spec.key, entry);
-        }
-        const rebuilt = statsFromEvents(wanted, timelines.get(item.profileId) ?? [], now);
-        for (const key of wanted.keys()) {
-          const value = rebuilt.get(key);
-          if (value === undefined) stats.delete(key);
-          else stats.set(key, value);
-        }
-        statsChanged = true;
-      }
-      for (const event of item.events) {
-        for (const { spec, horizonMs } of set.specsByEvent.get(eventNameOf(event.message)) ?? []) {
-          const match = matchEvent(spec, event.message, event.timestamp);
-          if (match === undefined) continue;
-          let stat = stats.get(spec.key);
-          if (stat === undefined) {
-            stat = emptyStat();
-            stats.set(spec.key, stat);
-          }
-          foldOccurrence(stat, event.timestamp, match.values, now, horizonMs);
-          statsChanged = true;
-        }
-      }
-      if (statsChanged) {
-        const record: Record<string, EventStat> = {};
-        for (const [key, stat] of stats) {
-          const horizon = set.horizons.get(key);
-          // Stats no segment reads any more are dropped when the profile is next written.
-          if (horizon === undefined) continue;
-          pruneRecent(stat, now, horizon);
-          record[key] = stat;
-        }
-        const text = JSON.stringify(record);
+      const work = { recompute: needsStats ? item.recompute : undefined, events: item.events };
+      if (updateStats(stats, set, work, timelines.get(item.profileId) ?? [], now)) {
+        const text = encodeStats(stats, set.horizons, now);
         // A rebuild that finds what live folding already stored (a backfill among live segments
         // asking about the same events) writes nothing.
         if (text !== storedStats.get(item.profileId)) statRows.push({ profileId: item.profileId, stats: text });
       }
-
       const members = memberships.get(item.profileId) ?? new Set<string>();
-      const subject: SegmentSubject = { profileId: item.profileId, state: item.state, scores: scores.get(item.profileId) ?? {}, events: stats, memberships: members };
-      let profileDue: number | undefined;
+      const subject = { profileId: item.profileId, state: item.state, scores: scores.get(item.profileId) ?? {}, events: stats, memberships: members };
       const candidates = only !== undefined ? set.closeOverDependents([only.id]) : item.segments === undefined ? set.ordered : set.closeOverDependents(item.segments);
-      for (const segment of candidates) {
-        const applies = segment.id === only?.id || segment.status === 'live' || item.isNew || item.profileId <= segment.backfillCursor;
-        if (!applies) continue;
-        const isMember = evaluateCondition(segment.condition, subject, now);
-        const wasMember = members.has(segment.id);
-        if (isMember !== wasMember) {
-          if (isMember) members.add(segment.id);
-          else members.delete(segment.id);
-          transitions.push({ workspaceId, segmentId: segment.id, segmentName: segment.name, profileId: item.profileId, kind: isMember ? 'entered' : 'exited', at: now, id: transitionId() });
-        }
-        if (segment.timeDependent) {
-          const due = nextChangeAt(segment.condition, subject, now);
-          if (due !== undefined && (profileDue === undefined || due < profileDue)) profileDue = due;
-        }
-      }
-      // One due time per profile: the earliest moment any of its time-dependent segments may
-      // change. When every such segment was just evaluated the time is exact; otherwise an
-      // earlier time already scheduled is kept (at worst one re-check that changes nothing).
+      const applies = (segment: CompiledSegment): boolean => segment.id === only?.id || segment.status === 'live' || item.isNew || item.profileId <= segment.backfillCursor;
+      const { changes, due } = evaluateMemberships(candidates, subject, applies, now);
+      for (const { segment, kind } of changes) transitions.push({ workspaceId, segmentId: segment.id, segmentName: segment.name, profileId: item.profileId, kind, at: now, id: transitionId() });
+      // One due time per profile: the earliest moment any of its time-dependent segments may change.
       const current = scheduled.get(item.profileId);
-      const complete = only === undefined && (item.segments === undefined || item.dueComplete === true);
-      const next = complete ? profileDue : current !== undefined && (profileDue === undefined || current < profileDue) ? current : profileDue;
+      const next = nextDue(current, due, only === undefined && (item.segments === undefined || item.dueComplete === true));
       if (next === undefined) {
         if (current !== undefined) dueDeletes.push({ workspaceId, segmentId: ANY_SEGMENT, profileId: item.profileId });
       } else if (next !== current) dueUpserts.push({ workspaceId, segmentId: ANY_SEGMENT, profileId: item.profileId, dueAt: next });

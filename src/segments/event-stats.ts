@@ -233,25 +233,19 @@ export function pruneRecent(stat: EventStat, now: number, horizonMs: number): vo
   }
 }
 
+/** Stat specs grouped by the event name they count: what `foldEvents` looks events up in. */
+export type SpecsByEvent = ReadonlyMap<string, readonly { spec: EventStatSpec; horizonMs: number }[]>;
+
 /**
- * Builds the stats of one profile from its events (backfill, preview, tests): the same folding
- * the processor does event by event.
- * @example const stats = statsFromEvents(eventStatSpecs(condition), events, now);
+ * Folds events into a profile's stats, in place: each event into every stat whose spec it
+ * matches. The one fold, used live (the processor's batches), for rebuilds and for previews.
+ * Returns whether any stat changed.
+ * @example const changed = foldEvents(stats, set.specsByEvent, batchEvents, now);
  */
-export function statsFromEvents(
-  specs: ReadonlyMap<string, { spec: EventStatSpec; horizonMs: number }>,
-  events: Iterable<{ timestamp: number; message: TrackingMessage }>,
-  now: number,
-): Map<string, EventStat> {
-  const stats = new Map<string, EventStat>();
-  const byEvent = new Map<string, { spec: EventStatSpec; horizonMs: number }[]>();
-  for (const entry of specs.values()) {
-    const list = byEvent.get(entry.spec.event);
-    if (list === undefined) byEvent.set(entry.spec.event, [entry]);
-    else list.push(entry);
-  }
+export function foldEvents(stats: Map<string, EventStat>, specsByEvent: SpecsByEvent, events: Iterable<{ timestamp: number; message: TrackingMessage }>, now: number): boolean {
+  let changed = false;
   for (const event of events) {
-    const candidates = byEvent.get(eventNameOf(event.message));
+    const candidates = specsByEvent.get(eventNameOf(event.message));
     if (candidates === undefined) continue;
     for (const { spec, horizonMs } of candidates) {
       const match = matchEvent(spec, event.message, event.timestamp);
@@ -262,7 +256,29 @@ export function statsFromEvents(
         stats.set(spec.key, stat);
       }
       foldOccurrence(stat, event.timestamp, match.values, now, horizonMs);
+      changed = true;
     }
   }
+  return changed;
+}
+
+/**
+ * Builds the stats of one profile from its events (backfill, preview, tests): the same folding
+ * the processor does event by event.
+ * @example const stats = statsFromEvents(eventStatSpecs(condition), events, now);
+ */
+export function statsFromEvents(
+  specs: ReadonlyMap<string, { spec: EventStatSpec; horizonMs: number }>,
+  events: Iterable<{ timestamp: number; message: TrackingMessage }>,
+  now: number,
+): Map<string, EventStat> {
+  const byEvent = new Map<string, { spec: EventStatSpec; horizonMs: number }[]>();
+  for (const entry of specs.values()) {
+    const list = byEvent.get(entry.spec.event);
+    if (list === undefined) byEvent.set(entry.spec.event, [entry]);
+    else list.push(entry);
+  }
+  const stats = new Map<string, EventStat>();
+  foldEvents(stats, byEvent, events, now);
   return stats;
 }

@@ -93,17 +93,22 @@ export async function insertSends(db: Tx, target: BulkTarget, workspaceId: strin
 }
 
 /** Messages delivered or in flight (pending, sent, queued) to a profile on a channel since `since`, across journeys. */
-export async function countSends(db: Tx, workspaceId: string, profileId: string, channel: string, since: number): Promise<number> {
-  const row = await db
+/** Sends per profile on one channel since a time that count against a frequency cap (pending, sent, queued). */
+export async function countSendsOf(db: Tx, workspaceId: string, profileIds: readonly string[], channel: string, since: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (profileIds.length === 0) return counts;
+  const rows = await db
     .selectFrom('journey_sends')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select(['profile_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('workspace_id', '=', workspaceId)
-    .where('profile_id', '=', profileId)
+    .where('profile_id', 'in', profileIds)
     .where('channel', '=', channel)
     .where('sent_at', '>=', since)
     .where('status', 'in', ['pending', 'sent', 'queued'])
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+    .groupBy('profile_id')
+    .execute();
+  for (const row of rows) counts.set(row.profile_id, Number(row.n));
+  return counts;
 }
 
 export async function insertConversions(db: Tx, workspaceId: string, rows: readonly { runId: string; messageId: string; journeyId: string; kind: 'goal' | 'order'; revenue: number; at: number }[]): Promise<void> {
