@@ -2,8 +2,14 @@
  * The error registry: every expected failure has a stable code, an HTTP status and a message
  * that tells the caller what to fix. Errors know nothing about HTTP; `src/http/errors.ts` is the
  * one place that turns them into responses.
+ *
+ * Two layers: `errorTypes` are the HTTP classes (`invalid_request`, `conflict`, ...), and
+ * `domainErrors` name what went wrong in which module (`segment.cycle`), each belonging to one
+ * type, which gives its status. Answers carry the domain code as `error.code` and the type as
+ * `error.type`, so a client written against the classes keeps working by reading `type`.
+ * docs/errors.md is generated from this table (`npm run docs:errors`).
  */
-export const errorCodes = {
+export const errorTypes = {
   invalid_request: { status: 400, message: 'The request is invalid' },
   invalid_json: { status: 400, message: 'The body is not valid JSON' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
@@ -27,7 +33,57 @@ export const errorCodes = {
   template_render_busy: { status: 429, message: 'Too many renders are waiting for this workspace' },
 } as const;
 
-export type ErrorCode = keyof typeof errorCodes;
+export type ErrorType = keyof typeof errorTypes;
+
+/** One domain code: the class it answers as, and one line saying what it means. */
+interface DomainError {
+  type: ErrorType;
+  description: string;
+}
+
+/** Domain codes, `<module>.<reason>`; add one here before throwing it. */
+export const domainErrors = {
+  'channels.idempotency_key_empty': { type: 'invalid_request', description: 'A send named an empty idempotency key' },
+  'channels.test_send_channel': { type: 'invalid_request', description: 'Test sends go to email, SMS or webhook templates, not push or inbox' },
+  'channels.webhook_url_invalid': { type: 'invalid_request', description: 'A webhook destination URL is not an http(s) URL' },
+  'channels.webhook_unregistered': { type: 'invalid_request', description: 'A webhook test send named a URL that is not a registered destination' },
+  'channels.no_provider': { type: 'conflict', description: 'No provider is configured for the channel' },
+  'channels.push_subscription_invalid': { type: 'invalid_request', description: 'A push subscription is missing its endpoint or keys' },
+  'outbound.destination_refused': { type: 'invalid_request', description: 'An outbound URL points at a private or refused address' },
+  'outbound.operator_only': { type: 'invalid_request', description: 'A setting only the operator may use (e.g. allowPrivate) was given by a workspace' },
+  'condition.invalid': { type: 'invalid_request', description: 'A segment or journey condition does not match the condition language; issues name the node' },
+  'segment.cycle': { type: 'invalid_request', description: 'Segments refer to each other in a cycle' },
+  'segment.unknown_reference': { type: 'invalid_request', description: 'A condition refers to a segment that does not exist' },
+  'segment.name_invalid': { type: 'invalid_request', description: 'A segment name is empty or too long' },
+  'segment.days_out_of_range': { type: 'invalid_request', description: 'A history window is outside 1-3650 days' },
+  'segment.static_list': { type: 'invalid_request', description: 'The operation needs a condition segment but the segment is a static list' },
+  'segment.not_static': { type: 'invalid_request', description: 'Members were uploaded to a segment defined by a condition' },
+  'template.invalid': { type: 'invalid_request', description: 'A template does not compile; issues name line and column' },
+  'template.channel_invalid': { type: 'invalid_request', description: 'A template names a channel that does not exist' },
+  'template.channel_mismatch': { type: 'invalid_request', description: 'A template is used on a channel other than its own' },
+  'snippet.name_invalid': { type: 'invalid_request', description: 'A snippet name has characters other than lower-case letters, digits, _ and -' },
+  'snippet.invalid': { type: 'invalid_request', description: 'A snippet does not compile; issues name line and column' },
+  'coupon.rule_invalid': { type: 'invalid_request', description: 'A coupon offer rule does not match the offer schema' },
+  'coupon.expiry_invalid': { type: 'invalid_request', description: 'A coupon expiry is not an ISO time' },
+  'coupon.code_too_long': { type: 'invalid_request', description: 'An uploaded coupon code is longer than 64 characters' },
+  'coupon.count_out_of_range': { type: 'invalid_request', description: 'A number of codes to generate is outside the allowed range' },
+  'journey.coupon_pool_unknown': { type: 'invalid_request', description: 'A recipe names a coupon pool that does not exist' },
+} as const satisfies Record<string, DomainError>;
+
+export type DomainErrorCode = keyof typeof domainErrors;
+export type ErrorCode = ErrorType | DomainErrorCode;
+
+/** The class of a code: a domain code's type, a type's own name. */
+export function typeOf(code: ErrorCode): ErrorType {
+  return Object.hasOwn(errorTypes, code) ? (code as ErrorType) : domainErrors[code as DomainErrorCode].type;
+}
+
+/** One row per code, for the API reference: code, status, class, meaning. */
+export function errorCatalog(): { code: ErrorCode; status: number; type: ErrorType; description: string }[] {
+  const types = (Object.keys(errorTypes) as ErrorType[]).map((type) => ({ code: type, status: errorTypes[type].status, type, description: errorTypes[type].message }));
+  const domain = (Object.keys(domainErrors) as DomainErrorCode[]).map((code) => ({ code, status: errorTypes[domainErrors[code].type].status, type: domainErrors[code].type, description: domainErrors[code].description }));
+  return [...types, ...domain];
+}
 
 /** One problem with one field, e.g. `{ field: 'batch[3].event', rule: 'required', ... }`. */
 export interface FieldIssue {
@@ -39,14 +95,18 @@ export interface FieldIssue {
 export class RapportError extends Error {
   override name = 'RapportError';
   readonly status: number;
+  /** The HTTP class of `code` (equal to it for the class codes). */
+  readonly type: ErrorType;
 
   constructor(
     readonly code: ErrorCode,
     message?: string,
     readonly issues: FieldIssue[] = [],
   ) {
-    super(message ?? errorCodes[code].message);
-    this.status = errorCodes[code].status;
+    const type = typeOf(code);
+    super(message ?? (Object.hasOwn(errorTypes, code) ? errorTypes[type].message : domainErrors[code as DomainErrorCode].description));
+    this.type = type;
+    this.status = errorTypes[type].status;
   }
 }
 
