@@ -361,7 +361,7 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       const guarded = new WebhookDeliverer({ database: store.database, clock, secrets });
       expect(await guarded.deliverDue()).toBe(0);
       expect(received).toHaveLength(0);
-      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
+      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'outbound.operator_only', type: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
       const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
       clock.advance(60 * 60_000);
       expect(await deliverer.deliverDue()).toBe(2);
