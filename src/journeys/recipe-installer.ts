@@ -92,7 +92,7 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
       throw error;
     });
     if (existing !== undefined && existing.channel !== starter.channel) {
-      throw new RapportError('invalid_request', `templates.${role}: template "${need.id}" exists for ${existing.channel}, but recipe "${name}" sends ${starter.channel} there; pass templates.${role} naming a ${starter.channel} template`);
+      throw new RapportError('template.channel_mismatch', `templates.${role}: template "${need.id}" exists for ${existing.channel}, but recipe "${name}" sends ${starter.channel} there; pass templates.${role} naming a ${starter.channel} template`);
     }
     let created = false;
     if (existing === undefined) {
@@ -121,7 +121,7 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
     });
     let created = false;
     if (existing === undefined) {
-      if (given !== undefined) throw new RapportError('invalid_request', `coupons.${role}: no coupon pool "${given}"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool`);
+      if (given !== undefined) throw new RapportError('journey.coupon_pool_unknown', `coupons.${role}: no coupon pool "${given}"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool`);
       try {
         await supplies.coupons.createPool(workspaceId, { name: need.name, prefix: need.prefix, rule: withCurrency(need.rule, currency), expiresAfterDays: need.expiresAfterDays }, id);
         created = true;
