@@ -173,7 +173,7 @@ export class CouponService {
   async createPool(workspaceId: string, input: PoolInput, id: string = randomId('cpl', 10)): Promise<CouponPool> {
     if (!Value.Check(OfferRuleSchema, input.rule)) throw new RapportError('coupon.rule_invalid', explainRule(input.rule));
     const prefix = input.prefix ?? '';
-    if (!/^[A-Za-z0-9_-]{0,20}$/.test(prefix)) throw new RapportError('invalid_request', 'prefix may hold up to 20 letters, digits, - and _');
+    if (!/^[A-Za-z0-9_-]{0,20}$/.test(prefix)) throw new RapportError('coupon.prefix_invalid', 'prefix may hold up to 20 letters, digits, - and _');
     const expiresAt = input.expiresAt === undefined || input.expiresAt === null ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && Number.isNaN(expiresAt)) throw new RapportError('coupon.expiry_invalid', `expiresAt must be an ISO time, got "${input.expiresAt}"`);
     const record: CouponPoolRecord = {

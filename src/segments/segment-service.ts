@@ -198,7 +198,7 @@ export class SegmentService {
   /** The destination as stored (secret and URL credentials sealed) and the secret in the clear, to show once. */
   private destinationText(workspaceId: string, destination: WebhookDestination | null | undefined): { text: string | null; secret?: string } {
     if (destination === null || destination === undefined) return { text: null };
-    if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('invalid_request', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
+    if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('segment.destination_url_invalid', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
     if (destination.allowPrivate === true) throw operatorOnly('destination.allowPrivate');
     (this.#deps.guard ?? new OutboundGuard()).assertStorable(destination.url, 'destination.url');
     const secret = destination.secret ?? generateWebhookSecret();
