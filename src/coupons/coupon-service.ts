@@ -256,7 +256,7 @@ export class CouponService {
           const inserted = await insertIssuedCoupon(db, workspaceId, { code: candidate, poolId, ...claim, createdAt: now, redeemedAt: null, orderId: null, revenue: null });
           if (inserted) code = candidate;
         }
-        if (code === undefined) throw new Error('could not generate a unique coupon code');
+        if (code === undefined) throw new RapportError('coupon.code_space_exhausted', `pool ${poolId}: 5 generated codes in a row were taken; use a longer prefix or a new pool`);
       }
       return { code, offer, description: describeOffer(offer), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
     };
