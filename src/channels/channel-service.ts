@@ -60,7 +60,7 @@ export interface ChannelServiceDeps {
 /**
  * The channels module's `MessageSender` and the one object its callers hold: a facade over
  * the parts that each do one job, kept so the HTTP routes, CLI, preferences pages, journeys
- * and tests (some forty call sites) reach them through one name. The parts: the send pipeline
+ * and tests (about thirty call sites) reach them through one name. The parts: the send pipeline
  * (send-pipeline.ts), the message log (message-log.ts), previews and test sends
  * (test-sends.ts), the inbox (inbox.ts), push subscriptions (push-subscriptions.ts), webhook
  * destinations (webhook-destinations.ts), and what a message says (message-content.ts).
