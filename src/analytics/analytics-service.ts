@@ -260,7 +260,7 @@ export class AnalyticsService {
     const { query, period } = this.#withPeriod(request);
     const from = parseInstant(query.from, 'from');
     const to = parseInstant(query.to, 'to');
-    if (!(from < to)) throw new RapportError('invalid_request', `from (${query.from}) must be before to (${query.to})`);
+    if (!(from < to)) throw new RapportError('analytics.range_invalid', `from (${query.from}) must be before to (${query.to})`);
     const previousFrom = from - (to - from);
     const figures = await this.#cached(
       workspaceId,
@@ -292,9 +292,9 @@ export class AnalyticsService {
   async setAdSpend(workspaceId: string, rows: readonly AdSpendRow[]): Promise<void> {
     rows.forEach((row, index) => {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(row.day) || !Number.isFinite(Date.parse(`${row.day}T00:00:00Z`))) {
-        throw new RapportError('invalid_request', `rows[${index}].day must be a date like 2024-05-01, got "${row.day}"`);
+        throw new RapportError('analytics.cost_row_invalid', `rows[${index}].day must be a date like 2024-05-01, got "${row.day}"`);
       }
-      if (!Number.isFinite(row.amount) || row.amount < 0) throw new RapportError('invalid_request', `rows[${index}].amount must be a number >= 0`);
+      if (!Number.isFinite(row.amount) || row.amount < 0) throw new RapportError('analytics.cost_row_invalid', `rows[${index}].amount must be a number >= 0`);
     });
     const normalized = rows.map((row) => ({ ...row, source: row.source.trim().toLowerCase(), campaign: row.campaign.trim() }));
     await this.deps.database.transaction((trx) => upsertAdSpend(trx, workspaceId, normalized, this.deps.clock.now()));
@@ -338,16 +338,16 @@ export class AnalyticsService {
   async #segments(workspaceId: string, query: FunnelQuery): Promise<SegmentMembers[]> {
     if (query.breakdown !== 'segment') return [];
     const ids = query.segmentIds ?? [];
-    if (ids.length === 0) throw new RapportError('invalid_request', 'breakdown=segment needs segmentIds: the segments to compare');
+    if (ids.length === 0) throw new RapportError('analytics.segments_required', 'breakdown=segment needs segmentIds: the segments to compare');
     const members = this.deps.segmentMembers;
-    if (members === undefined) throw new RapportError('invalid_request', 'segment breakdowns need the segments module, which is not running in this process');
+    if (members === undefined) throw new RapportError('analytics.segments_required', 'segment breakdowns need the segments module, which is not running in this process');
     return Promise.all(ids.map(async (id) => ({ id, profileIds: await members(workspaceId, id) })));
   }
 }
 
 function parseInstant(value: string, name: string): number {
   const parsed = Date.parse(value);
-  if (!Number.isFinite(parsed)) throw new RapportError('invalid_request', `${name} must be an ISO-8601 date-time, got "${value}"`);
+  if (!Number.isFinite(parsed)) throw new RapportError('analytics.range_invalid', `${name} must be an ISO-8601 date-time, got "${value}"`);
   return parsed;
 }
 

@@ -141,9 +141,9 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     const sms = await shop.templates.create('ws', { name: 'S', channel: 'sms', source: { default: { body: 'Hi {{ profile.first_name }}' } } });
     const ann = await profileOf('ann');
     const bob = await profileOf('bob');
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: bob.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'b1' })).toMatchObject({ status: 'suppressed', reason: 'no_address:email' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: bob.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'b1' })).toMatchObject({ status: 'suppressed', reason: 'no_address:email', reasonCode: 'no_address' });
     // SMS is opt-in: Ann has a phone but never said yes.
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a1' })).toMatchObject({ status: 'suppressed', reason: 'no_consent:sms' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a1' })).toMatchObject({ status: 'suppressed', reason: 'no_consent:sms', reasonCode: 'no_consent' });
     await shop.consent.record('ws', ann.id, { channel: 'sms', status: 'subscribed', source: 'checkout_checkbox' });
     await shop.settle();
     expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a2' })).toMatchObject({ status: 'sent' });
@@ -155,7 +155,7 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     // ...but not a receipt; a bounce stops both.
     expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a4', purpose: 'transactional' })).toMatchObject({ status: 'sent' });
     await shop.consent.suppress('ws', 'email', 'ANN@example.com', 'bounced');
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a5', purpose: 'transactional' })).toMatchObject({ status: 'suppressed', reason: 'suppressed:bounced' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a5', purpose: 'transactional' })).toMatchObject({ status: 'suppressed', reason: 'suppressed:bounced', reasonCode: 'suppressed' });
     expect(smtp.mails).toHaveLength(1);
     await shop.settle();
     const events = (await shop.profiles.timeline('ws', bob.id))?.events.map((event) => (event.type === 'track' ? event.event : event.type));
@@ -169,7 +169,10 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     const result = await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: 'down' });
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/^provider_error: .*ECONNREFUSED/);
+    expect(result.reasonCode).toBe('provider_error');
     expect(await shop.channels.getMessage('ws', result.messageId)).toMatchObject({ status: 'failed', attempts: 3 });
+    // The message log API shows both the readable reason and its code.
+    expect(await shop.channels.listMessages('ws', { status: 'failed' })).toMatchObject([{ id: result.messageId, reason: expect.stringMatching(/^provider_error: /), reasonCode: 'provider_error' }]);
   });
 
   it('test-sends a draft rendered for a person to a colleague, bypassing consent, logged as a test', async () => {
@@ -177,6 +180,8 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     await shop.templates.saveVersion('ws', template.id, { source: { default: { subject: 'Draft for {{ profile.first_name }}', body: '<p>v2 {{ coupon.code }}</p>' } }, publish: false });
     const ann = await profileOf('ann');
     await shop.track([{ type: 'track', userId: 'ann', event: 'Unsubscribed', properties: { channel: 'email' } }]);
+    const push = await shop.templates.create('ws', { name: 'P', channel: 'push', source: { default: { title: 'Hi', body: 'x' } } });
+    await expect(shop.channels.testSend('ws', push.template.id, { profileId: ann.id, to: 'marketer@shop.example' })).rejects.toMatchObject({ code: 'channels.no_provider', type: 'conflict', status: 409 });
     const result = await shop.channels.testSend('ws', template.id, { profileId: ann.id, to: 'marketer@shop.example', version: 2 });
     expect(result.status).toBe('sent');
     const [mail] = await smtp.waitFor(1);

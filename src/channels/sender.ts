@@ -1,3 +1,5 @@
+import type { SendReasonCode } from './send-failure.js';
+
 /**
  * The one door through which journeys, campaigns and reports send a message. The channels
  * module implements it (templates, coupons, consent, providers, message log); journeys ship a
@@ -33,6 +35,8 @@ export interface SendResult {
   messageId: string;
   /** Why it was suppressed or failed, e.g. `no_consent:email`, `no_address:sms`, `provider_error: ...`. */
   reason?: string;
+  /** The code of `reason` (`no_consent`, `no_address`, `provider_error`, ...), for callers that branch on it. */
+  reasonCode?: SendReasonCode;
   /** The coupon code issued for this message, if any. */
   couponCode?: string;
 }

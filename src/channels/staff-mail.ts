@@ -18,7 +18,7 @@ export interface StaffMailer {
   readonly available: boolean;
   /** Throws `unavailable`, naming the setting, when there is no SMTP server. */
   requireAvailable(): void;
-  /** Throws `unavailable` without SMTP, and the provider's error once the attempts are spent. */
+  /** Throws `unavailable` without SMTP, and `report.delivery_failed` (503, the provider's error) once the attempts are spent. */
   send(mail: StaffEmail): Promise<void>;
 }
 
@@ -38,7 +38,8 @@ export function staffMailer(options: { smtp: SmtpEmailProvider | undefined; retr
     async send(mail) {
       if (smtp === undefined) throw unavailable();
       const { outcome } = await withAttempts(retry, sleep, () => smtp.deliver(mail));
-      if (!outcome.ok) throw new Error(`provider_error: ${outcome.error}`);
+      // The SMTP server's refusal reaches whoever asked for the report now: a 503 saying why, not a 500.
+      if (!outcome.ok) throw new RapportError('report.delivery_failed', `provider_error: ${outcome.error}`);
     },
   };
 }

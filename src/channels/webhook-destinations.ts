@@ -68,7 +68,7 @@ export class WebhookDestinations {
       const parsed = new URL(url);
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
     } catch {
-      throw new RapportError('invalid_request', `url must be an http(s) URL, got "${maskCredentials(url)}"`, [{ field: 'url', rule: 'format', message: 'an http(s) URL' }]);
+      throw new RapportError('channels.webhook_url_invalid', `url must be an http(s) URL, got "${maskCredentials(url)}"`, [{ field: 'url', rule: 'format', message: 'an http(s) URL' }]);
     }
     this.#guard.assertStorable(url, 'url');
     const context = contextOf(workspaceId);

@@ -35,7 +35,7 @@ interface AnalyticsOptions {
 }
 
 function invalid(message: string): never {
-  throw new RapportError('invalid_request', message);
+  throw new RapportError('cli.usage', message);
 }
 
 /** --params as a JSON object (a null-prototype copy: keys such as __proto__ stay plain data). */

@@ -35,7 +35,7 @@ export async function channelsCommand(args: string[]): Promise<number> {
     return action === undefined ? 2 : 0;
   }
   const need = (value: string | undefined, what: string): string => {
-    if (value === undefined || value === '') throw new RapportError('invalid_request', `missing ${what}; see "rapport channels help"`);
+    if (value === undefined || value === '') throw new RapportError('cli.usage', `missing ${what}; see "rapport channels help"`);
     return value;
   };
   const out = (value: unknown): void => {
@@ -67,7 +67,7 @@ export async function channelsCommand(args: string[]): Promise<number> {
         return 0;
       case 'send': {
         const channel = need(values.channel, '--channel');
-        if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') throw new RapportError('invalid_request', '--channel must be email, sms, push, webhook or inbox');
+        if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') throw new RapportError('cli.usage', '--channel must be email, sms, push, webhook or inbox');
         out(
           await messaging.channels.send({
             workspaceId,
@@ -97,8 +97,8 @@ export async function channelsCommand(args: string[]): Promise<number> {
       case 'suppress': {
         const channel = need(first, 'CHANNEL');
         const reason = need(third, 'REASON');
-        if (channel !== 'email' && channel !== 'sms') throw new RapportError('invalid_request', 'CHANNEL must be email or sms');
-        if (reason !== 'bounced' && reason !== 'complained' && reason !== 'unsubscribed' && reason !== 'manual') throw new RapportError('invalid_request', 'REASON must be bounced, complained, unsubscribed or manual');
+        if (channel !== 'email' && channel !== 'sms') throw new RapportError('cli.usage', 'CHANNEL must be email or sms');
+        if (reason !== 'bounced' && reason !== 'complained' && reason !== 'unsubscribed' && reason !== 'manual') throw new RapportError('cli.usage', 'REASON must be bounced, complained, unsubscribed or manual');
         await messaging.consent.suppress(workspaceId, channel, need(second, 'ADDRESS'), reason);
         out('suppressed');
         return 0;

@@ -30,7 +30,7 @@ interface DemoArgs {
 }
 
 function invalid(message: string): never {
-  throw new RapportError('invalid_request', message);
+  throw new RapportError('cli.usage', message);
 }
 
 function positiveInteger(name: string, text: string, max: number): number {

@@ -108,5 +108,5 @@ function power(args: string[]): number {
 }
 
 function invalid(message: string): never {
-  throw new RapportError('invalid_request', `${message}\n\n${USAGE}`);
+  throw new RapportError('cli.usage', `${message}\n\n${USAGE}`);
 }

@@ -16,7 +16,7 @@ function roleIds(pairs: string[], flag: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at <= 0 || at === pair.length - 1) throw new RapportError('invalid_request', `${flag} takes ROLE=ID (e.g. ${flag} reminder=my-template), got "${pair}"`);
+    if (at <= 0 || at === pair.length - 1) throw new RapportError('cli.usage', `${flag} takes ROLE=ID (e.g. ${flag} reminder=my-template), got "${pair}"`);
     result[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return result;
@@ -66,7 +66,7 @@ export async function journeysCommand(args: string[]): Promise<number> {
     process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
   };
   const need = (value: string | undefined, what: string): string => {
-    if (value === undefined) throw new RapportError('invalid_request', `missing ${what}; see "rapport journeys help"`);
+    if (value === undefined) throw new RapportError('cli.usage', `missing ${what}; see "rapport journeys help"`);
     return value;
   };
   try {
@@ -113,7 +113,7 @@ export async function journeysCommand(args: string[]): Promise<number> {
       case 'report': {
         const window = values['window-days'];
         const windowDays = window === undefined ? undefined : Number(window);
-        if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1)) throw new RapportError('invalid_request', `--window-days must be a whole number of days, got "${window ?? ''}"`);
+        if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1)) throw new RapportError('cli.usage', `--window-days must be a whole number of days, got "${window ?? ''}"`);
         out(await service.report(workspaceId, need(first, 'journey id'), windowDays === undefined ? {} : { windowDays }));
         return 0;
       }

@@ -31,7 +31,7 @@ export async function recsCommand(args: string[]): Promise<number> {
 }
 
 function invalid(message: string): never {
-  throw new RapportError('invalid_request', `${message}\n\n${USAGE}`);
+  throw new RapportError('cli.usage', `${message}\n\n${USAGE}`);
 }
 
 async function evalCommand(args: string[]): Promise<number> {

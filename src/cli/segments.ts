@@ -13,12 +13,12 @@ import { connectPlatform, type CliPlatform } from './platform.js';
 const USAGE = helpText('segments');
 
 function readCondition(value: string | undefined): unknown {
-  if (value === undefined) throw new RapportError('invalid_request', 'pass --condition with JSON or @file.json');
+  if (value === undefined) throw new RapportError('cli.usage', 'pass --condition with JSON or @file.json');
   const text = value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value;
   try {
     return JSON.parse(text);
   } catch {
-    throw new RapportError('invalid_request', '--condition is not valid JSON');
+    throw new RapportError('cli.usage', '--condition is not valid JSON');
   }
 }
 
@@ -76,7 +76,7 @@ export async function segmentsCommand(args: string[]): Promise<number> {
   const workspaceId = values.workspace ?? DEFAULT_WORKSPACE;
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const need = (value: string | undefined, what: string): string => {
-    if (value === undefined) throw new RapportError('invalid_request', `segments ${action} needs ${what}`);
+    if (value === undefined) throw new RapportError('cli.usage', `segments ${action} needs ${what}`);
     return value;
   };
   let platform: CliPlatform | undefined;
@@ -114,7 +114,7 @@ export async function segmentsCommand(args: string[]): Promise<number> {
         return 0;
       case 'retargeting': {
         const days = Number(need(first, 'DAYS'));
-        if (!Number.isInteger(days) || days < 1) throw new RapportError('invalid_request', `DAYS must be a whole number of days from 1 to 3650, got "${first ?? ''}"`);
+        if (!Number.isInteger(days) || days < 1) throw new RapportError('cli.usage', `DAYS must be a whole number of days from 1 to 3650, got "${first ?? ''}"`);
         out(await settled(await call('POST', '/api/v1/segments/retargeting', 'creating the audience', { body: { days } })));
         return 0;
       }
@@ -123,7 +123,7 @@ export async function segmentsCommand(args: string[]): Promise<number> {
         return 0;
       case 'upload': {
         const file = need(second, 'a FILE');
-        if (!fs.existsSync(file)) throw new RapportError('invalid_request', `no such file: ${file}`);
+        if (!fs.existsSync(file)) throw new RapportError('cli.usage', `no such file: ${file}`);
         const result = await call('POST', `/api/v1/segments/${id(first)}/members${values.replace === true ? '?mode=replace' : ''}`, 'uploading the list', { csv: fs.readFileSync(file, 'utf8') });
         out(`${String(field(result, 'rows'))} rows, ${String(field(result, 'matched'))} profiles matched, ${String(field(result, 'entered'))} entered, ${String(field(result, 'exited'))} exited`);
         for (const miss of listOf(result, 'unmatched').slice(0, 20)) out(`  line ${String(field(miss, 'line'))}: ${String(field(miss, 'reason'))}`);

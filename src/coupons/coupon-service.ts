@@ -173,11 +173,11 @@ export class CouponService {
 
   /** Creates a pool; `id` names it (journey recipes use readable ids such as `cart-10-off`). */
   async createPool(workspaceId: string, input: PoolInput, id: string = randomId('cpl', 10)): Promise<CouponPool> {
-    if (!Value.Check(OfferRuleSchema, input.rule)) throw new RapportError('invalid_request', explainRule(input.rule));
+    if (!Value.Check(OfferRuleSchema, input.rule)) throw new RapportError('coupon.rule_invalid', explainRule(input.rule));
     const prefix = input.prefix ?? '';
-    if (!/^[A-Za-z0-9_-]{0,20}$/.test(prefix)) throw new RapportError('invalid_request', 'prefix may hold up to 20 letters, digits, - and _');
+    if (!/^[A-Za-z0-9_-]{0,20}$/.test(prefix)) throw new RapportError('coupon.prefix_invalid', 'prefix may hold up to 20 letters, digits, - and _');
     const expiresAt = input.expiresAt === undefined || input.expiresAt === null ? null : Date.parse(input.expiresAt);
-    if (expiresAt !== null && Number.isNaN(expiresAt)) throw new RapportError('invalid_request', `expiresAt must be an ISO time, got "${input.expiresAt}"`);
+    if (expiresAt !== null && Number.isNaN(expiresAt)) throw new RapportError('coupon.expiry_invalid', `expiresAt must be an ISO time, got "${input.expiresAt}"`);
     const record: CouponPoolRecord = {
       id,
       name: input.name,
@@ -214,14 +214,14 @@ export class CouponService {
     await this.getPool(workspaceId, poolId);
     const clean = [...new Set(codes.map((code) => code.trim()).filter((code) => code !== ''))];
     const bad = clean.find((code) => code.length > 64);
-    if (bad !== undefined) throw new RapportError('invalid_request', `codes may be at most 64 characters: "${bad.slice(0, 70)}..."`);
+    if (bad !== undefined) throw new RapportError('coupon.code_too_long', `codes may be at most 64 characters: "${bad.slice(0, 70)}..."`);
     const skipped = await this.deps.database.transaction((trx) => insertCoupons(trx, workspaceId, poolId, clean, this.deps.clock.now()));
     return { added: clean.length - skipped.length, skipped };
   }
 
   /** Pre-generates `count` unguessable codes with the pool's prefix into the pool. */
   async generateCodes(workspaceId: string, poolId: string, count: number): Promise<{ added: number }> {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATE) throw new RapportError('invalid_request', `count must be an integer from 1 to ${MAX_GENERATE}`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATE) throw new RapportError('coupon.count_out_of_range', `count must be an integer from 1 to ${MAX_GENERATE}`);
     const pool = await this.getPool(workspaceId, poolId);
     const codes = new Set<string>();
     while (codes.size < count) codes.add(generateCode(pool.prefix));
@@ -258,7 +258,7 @@ export class CouponService {
           const inserted = await insertIssuedCoupon(db, workspaceId, { code: candidate, poolId, ...claim, createdAt: now, redeemedAt: null, orderId: null, revenue: null });
           if (inserted) code = candidate;
         }
-        if (code === undefined) throw new Error('could not generate a unique coupon code');
+        if (code === undefined) throw new RapportError('coupon.code_space_exhausted', `pool ${poolId}: 5 generated codes in a row were taken; use a longer prefix or a new pool`);
       }
       return { code, offer, description: describeOffer(offer), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
     };

@@ -148,7 +148,7 @@ export function parseExperiment(input: unknown, parseTargeting?: (condition: unk
       rule: 'schema',
       message: error.message,
     }));
-    throw new RapportError('invalid_request', `the experiment definition is invalid: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, issues);
+    throw new RapportError('experiment.invalid', `the experiment definition is invalid: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`, issues);
   }
   const issues: FieldIssue[] = [];
   const weightSum = input.variants.reduce((sum, variant) => sum + variant.weight, 0);
@@ -182,7 +182,7 @@ export function parseExperiment(input: unknown, parseTargeting?: (condition: unk
       issues.push({ field: 'targeting', rule: 'condition', message: error instanceof Error ? error.message : String(error) });
     }
   }
-  if (issues.length > 0) throw new RapportError('invalid_request', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), issues);
+  if (issues.length > 0) throw new RapportError('experiment.invalid', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), issues);
   const analysis = input.analysis ?? {};
   return {
     ...input,

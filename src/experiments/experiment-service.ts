@@ -118,7 +118,7 @@ export class ExperimentService {
   async update(workspaceId: string, idOrKey: string, input: unknown): Promise<Experiment> {
     const record = await this.record(workspaceId, idOrKey);
     const definition = this.parse(input);
-    if (definition.key !== record.key) throw new RapportError('invalid_request', `the key cannot change (it seeds the assignment hash): keep "${record.key}"`);
+    if (definition.key !== record.key) throw new RapportError('experiment.key_immutable', `the key cannot change (it seeds the assignment hash): keep "${record.key}"`);
     if (record.status === 'running') await this.checkConflicts(workspaceId, record.id, definition);
     const updated = { ...record, name: definition.name, definition: JSON.stringify(definition), updatedAt: this.deps.clock.now() };
     await repo.updateExperiment(this.deps.database.db, updated);
@@ -163,7 +163,7 @@ export class ExperimentService {
     const record = await this.record(workspaceId, idOrKey);
     const definition = definitionOf(record);
     if (!definition.variants.some((entry) => entry.key === variant)) {
-      throw new RapportError('invalid_request', `unknown variant "${variant}"; it must be one of ${definition.variants.map((entry) => `"${entry.key}"`).join(', ')}`);
+      throw new RapportError('experiment.unknown_variant', `unknown variant "${variant}"; it must be one of ${definition.variants.map((entry) => `"${entry.key}"`).join(', ')}`);
     }
     const now = this.deps.clock.now();
     const updated = { ...record, status: 'completed', winner: variant, stoppedAt: now, updatedAt: now };
@@ -252,7 +252,7 @@ export class ExperimentService {
   async rebalance(workspaceId: string, idOrKey: string): Promise<{ experiment: Experiment; weights: number[] }> {
     const record = await this.record(workspaceId, idOrKey);
     const definition = definitionOf(record);
-    if (definition.allocation !== 'thompson') throw new RapportError('invalid_request', `experiment "${record.key}" has fixed allocation; set allocation "thompson" to run it as a bandit`);
+    if (definition.allocation !== 'thompson') throw new RapportError('experiment.not_bandit', `experiment "${record.key}" has fixed allocation; set allocation "thompson" to run it as a bandit`);
     if (record.status !== 'running') throw new RapportError('conflict', `experiment "${record.key}" is ${record.status}; only a running bandit is rebalanced`);
     const now = this.deps.clock.now();
     const aggregates = await this.metrics.aggregate({ workspaceId, experimentId: record.id, definition, now });

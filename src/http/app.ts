@@ -11,6 +11,7 @@ import { decodeJsonBody, TRANSPORT_LIMIT } from './body.js';
 import { registerErrorHandler } from './errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { apiReferenceRoutes, documentRoute, nameSchemaComponents } from './openapi.js';
+import { errorSchema } from './error-docs.js';
 import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
 import { publicChannelRoutes } from './public/channels.js';
@@ -98,8 +99,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Rapport admin API', version: deps.version, description: 'Profiles, catalog, imports, keys and workspaces. Authenticate with `Authorization: Bearer <admin token>`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      info: { title: 'Rapport admin API', version: deps.version, description: 'Profiles, catalog, imports, keys and workspaces. Authenticate with `Authorization: Bearer <admin token>`. Errors answer `{ error: { code, type, message } }`; the Error schema lists every code (docs/errors.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: errorSchema() } },
       security: [{ bearer: [] }],
     },
     // The tracking API follows Segment's spec (shared/ingest-spec.md), not this document.

@@ -29,7 +29,7 @@ export function decodeJsonBody(
   } catch (error) {
     if (error instanceof RapportError) throw error;
     if (error instanceof RangeError) throw tooLargeError(tooLarge, limit);
-    throw new RapportError('invalid_request', `the body is not valid ${coding} data: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RapportError('request.encoding_invalid', `the body is not valid ${coding} data: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (bytes.length > limit) throw tooLargeError(tooLarge, limit, bytes.length);
   if (bytes.length === 0) return undefined;

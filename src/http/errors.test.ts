@@ -28,6 +28,25 @@ describe('validation errors', () => {
     expect(body.error.message).toMatch(/^querystring\.strategy must be one of "/);
   });
 
+  it('answer a domain refusal with its domain code and, in type, the HTTP class clients of the class codes read', async () => {
+    const response = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/segments',
+      headers: { authorization: 'Bearer ADM' },
+      payload: { name: 'Loop', condition: { type: 'segment', segmentId: 'seg_missing' } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'segment.unknown_reference', type: 'invalid_request', issues: [{ field: 'condition', rule: 'reference' }] } });
+    const validation = await rapport.app.inject({ method: 'GET', url: '/api/v1/recommendations?strategy=nope', headers: { authorization: 'Bearer ADM' } });
+    expect(validation.json()).toMatchObject({ error: { code: 'invalid_request', type: 'invalid_request' } });
+  });
+
+  it('list every code in the OpenAPI document, under the Error schema', async () => {
+    const document: { components: { schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> } } = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json', headers: { authorization: 'Bearer ADM' } })).json();
+    const codes = document.components.schemas.Error?.properties.error.properties.code.enum ?? [];
+    expect(codes).toEqual(expect.arrayContaining(['segment.cycle', 'condition.invalid', 'template.channel_mismatch', 'not_found', 'invalid_request']));
+  });
+
   it('fold nested unions (a strategy or "*") the same way', async () => {
     const response = await rapport.app.inject({ method: 'DELETE', url: '/api/v1/recommendations/rules/nope', headers: { authorization: 'Bearer ADM' } });
     expect(response.statusCode).toBe(400);

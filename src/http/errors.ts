@@ -1,8 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { RapportError, type FieldIssue } from '../shared/errors.js';
+import { RapportError, type ErrorCode, type FieldIssue, typeOf } from '../shared/errors.js';
 
+/** `code` is the domain code (`segment.cycle`), `type` its HTTP class (`invalid_request`), which clients of the class codes read. */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: FieldIssue[]; requestId?: string };
+  error: { code: ErrorCode; type: string; message: string; issues?: FieldIssue[]; requestId?: string };
+}
+
+function errorBody(code: ErrorCode, message: string, extra: { issues?: FieldIssue[]; requestId?: string } = {}): ErrorBody {
+  return { error: { code, type: typeOf(code), message, ...extra } };
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -54,7 +59,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     let body: ErrorBody;
     if (error instanceof RapportError) {
       status = error.status;
-      body = { error: { code: error.code, message: error.message, ...(error.issues.length > 0 ? { issues: error.issues } : {}) } };
+      body = errorBody(error.code, error.message, error.issues.length > 0 ? { issues: error.issues } : {});
     } else if (isFastifyError(error) && error.validation !== undefined) {
       const issues: FieldIssue[] = collapseChoices(error.validation).map((issue) => ({
         field:
@@ -65,26 +70,26 @@ export function registerErrorHandler(app: FastifyInstance): void {
         message: typeof issue.params.additionalProperty === 'string' ? 'is not a known field' : (issue.message ?? 'is invalid'),
       }));
       status = 400;
-      body = { error: { code: 'invalid_request', message: issues.map((issue) => `${issue.field} ${issue.message}`).join('; '), issues } };
+      body = errorBody('invalid_request', issues.map((issue) => `${issue.field} ${issue.message}`).join('; '), { issues });
     } else if (isFastifyError(error) && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const ingest = request.url.startsWith('/v1/');
       status = ingest ? 400 : 413;
-      body = { error: { code: ingest ? 'ingest_too_large' : 'payload_too_large', message: 'the request body is too large; split it into smaller requests' } };
+      body = errorBody(ingest ? 'ingest_too_large' : 'payload_too_large', 'the request body is too large; split it into smaller requests');
     } else if (isFastifyError(error) && typeof error.statusCode === 'number' && error.statusCode < 500) {
       status = error.statusCode;
-      body = { error: { code: 'invalid_request', message: error.message } };
+      body = errorBody('invalid_request', error.message);
     } else if (isNulRefusal(error)) {
       status = 400;
-      body = { error: { code: 'invalid_request', message: 'a value in this request contains a NUL byte (U+0000), which cannot be stored; remove it' } };
+      body = errorBody('invalid_request', 'a value in this request contains a NUL byte (U+0000), which cannot be stored; remove it');
     } else {
       request.log.error({ err: error }, 'unhandled error');
       status = 500;
-      body = { error: { code: 'internal', message: `internal error; the server log has the details under request id ${request.id}`, requestId: String(request.id) } };
+      body = errorBody('internal', `internal error; the server log has the details under request id ${request.id}`, { requestId: String(request.id) });
     }
     void reply.status(status).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json` } });
+    void reply.status(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`));
   });
 }

@@ -43,7 +43,7 @@ export function registerNulGuard(app: FastifyInstance): void {
     if (request.url.startsWith('/api/')) parts.push(['body', request.body]);
     for (const [part, value] of parts) {
       const field = nulField(value, '', 0);
-      if (field !== undefined) throw new RapportError('invalid_request', `${part}${field === '' ? '' : `.${field}`} contains a NUL character (U+0000); remove it`);
+      if (field !== undefined) throw new RapportError('request.nul_character', `${part}${field === '' ? '' : `.${field}`} contains a NUL character (U+0000); remove it`);
     }
   });
 }

@@ -109,7 +109,7 @@ export class ImportService {
 
   private async createJob(workspaceId: string, request: ImportRequest): Promise<string> {
     if (request.kind === 'events' && request.format !== 'ndjson') {
-      throw new RapportError('invalid_request', 'events imports take NDJSON: one Segment message per line');
+      throw new RapportError('import.format_invalid', 'events imports take NDJSON: one Segment message per line');
     }
     const id = randomId('imp', 12);
     await insertImportJob(this.deps.database.db, workspaceId, {

@@ -39,7 +39,7 @@ export class ConsentService {
 
   async record(workspaceId: string, profileId: string, input: ConsentInput): Promise<ConsentChange> {
     const topic = input.topic ?? 'all';
-    if (!/^[a-z0-9_-]{1,64}$/.test(topic)) throw new RapportError('invalid_request', `topic must be 1-64 lower-case letters, digits, - or _, got "${topic}"`);
+    if (!/^[a-z0-9_-]{1,64}$/.test(topic)) throw new RapportError('consent.topic_invalid', `topic must be 1-64 lower-case letters, digits, - or _, got "${topic}"`);
     const change: ConsentChange = { channel: input.channel, topic, status: input.status, source: input.source, at: this.deps.clock.now() };
     await this.deps.database.transaction(async (trx) => {
       await insertConsentRecord(trx, workspaceId, { id: randomId('cns', 12), profileId, ...change });

@@ -5,7 +5,7 @@
  */
 export { ConsentService, normalizeAddress } from './consent-service.js';
 export { decideConsent } from './consent.js';
-export type { Purpose } from './consent.js';
+export type { ConsentDecision, Purpose } from './consent.js';
 export { renderMessagePage } from './preferences-page.js';
 export { PreferencesService } from './preferences-service.js';
 export type { PreferenceAction } from './preferences-service.js';

@@ -19,7 +19,7 @@ type UnsubscribeLink = Extract<LinkPayload, { k: 'unsubscribe' }>;
 
 function channelOf(value: string): ChannelName {
   if (value === 'email' || value === 'sms' || value === 'push' || value === 'webhook' || value === 'inbox') return value;
-  throw new RapportError('invalid_request', `unknown channel ${value}`);
+  throw new RapportError('consent.channel_invalid', `unknown channel ${value}`);
 }
 
 function addressOf(profile: Profile, channel: ChannelName): string | null {

@@ -366,7 +366,7 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     }
     expect(seen).toHaveLength(7);
     expect([...seen].sort().reverse()).toEqual(seen);
-    await expect(profiles.timeline(ws, id, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(profiles.timeline(ws, id, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'profile.cursor_invalid', type: 'invalid_request' });
   });
 
   it('runs in the background, wakes on demand and reports changed profiles to hooks', async () => {

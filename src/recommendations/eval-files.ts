@@ -35,7 +35,7 @@ function openText(file: string): Readable {
   try {
     descriptor = fs.openSync(file, 'r');
   } catch (error) {
-    throw new RapportError('invalid_request', `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RapportError('recommendation.eval_file_invalid', `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const magic = Buffer.alloc(2);
   fs.readSync(descriptor, magic, 0, 2, 0);
@@ -58,7 +58,7 @@ export async function readInteractionFiles(files: string[], options: ReadOptions
       for await (const line of readline.createInterface({ input: openText(file), crlfDelay: Infinity })) {
         lineNumber++;
         const result = addSequenceLine(builder, line);
-        if (!result.ok) throw new RapportError('invalid_request', `${file}:${lineNumber}: ${result.message}`);
+        if (!result.ok) throw new RapportError('recommendation.eval_file_invalid', `${file}:${lineNumber}: ${result.message}`);
       }
     } else if (format === 'baskets') {
       const chunks: Buffer[] = [];
@@ -67,10 +67,10 @@ export async function readInteractionFiles(files: string[], options: ReadOptions
       try {
         document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
-        throw new RapportError('invalid_request', `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+        throw new RapportError('recommendation.eval_file_invalid', `${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
       }
       const result = addBasketJson(builder, document, basketOffsets);
-      if (!result.ok) throw new RapportError('invalid_request', `${file}: ${result.message}`);
+      if (!result.ok) throw new RapportError('recommendation.eval_file_invalid', `${file}: ${result.message}`);
     } else {
       let columns: CsvColumns | undefined;
       let recordNumber = 0;
@@ -80,16 +80,16 @@ export async function readInteractionFiles(files: string[], options: ReadOptions
         const fields = record.map((field) => String(field));
         if (columns === undefined) {
           const found = csvColumns(fields, options.columns);
-          if ('error' in found) throw new RapportError('invalid_request', `${file}: ${found.error}`);
+          if ('error' in found) throw new RapportError('recommendation.eval_file_invalid', `${file}: ${found.error}`);
           columns = found.columns;
           if (found.hasHeader) continue;
         }
         const result = addCsvRecord(builder, fields, columns);
-        if (!result.ok) throw new RapportError('invalid_request', `${file}: record ${recordNumber}: ${result.message}`);
+        if (!result.ok) throw new RapportError('recommendation.eval_file_invalid', `${file}: record ${recordNumber}: ${result.message}`);
       }
     }
   }
   const dataset = builder.build();
-  if (dataset.sequences.length === 0) throw new RapportError('invalid_request', `no interactions in ${files.join(', ')}`);
+  if (dataset.sequences.length === 0) throw new RapportError('recommendation.eval_file_invalid', `no interactions in ${files.join(', ')}`);
   return dataset;
 }

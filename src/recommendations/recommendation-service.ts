@@ -379,13 +379,13 @@ export class RecommendationService {
   }
 
   async putRules(workspaceId: string, strategy: string, rules: unknown): Promise<BusinessRules> {
-    if (strategy !== '*' && !isStrategyName(strategy)) throw new RapportError('invalid_request', `unknown strategy "${strategy}"; use a strategy name or "*" for all`);
+    if (strategy !== '*' && !isStrategyName(strategy)) throw new RapportError('recommendation.unknown_strategy', `unknown strategy "${strategy}"; use a strategy name or "*" for all`);
     if (!Value.Check(BusinessRules, rules)) {
       const issues = [...Value.Errors(BusinessRules, rules)].slice(0, 10).map((issue) => ({ field: `body${issue.path.replace(/\//g, '.')}`, rule: 'schema', message: issue.message }));
-      throw new RapportError('invalid_request', 'the rules do not match the BusinessRules schema', issues);
+      throw new RapportError('recommendation.rules_invalid', 'the rules do not match the BusinessRules schema', issues);
     }
     if (rules.priceMin !== undefined && rules.priceMax !== undefined && rules.priceMin > rules.priceMax) {
-      throw new RapportError('invalid_request', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
+      throw new RapportError('recommendation.rules_invalid', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
     }
     await repo.writeRules(this.deps.database.db, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now());
     this.rulesCache.delete(workspaceId);
@@ -431,7 +431,7 @@ export class RecommendationService {
   async recommend(workspaceId: string, slot: RecommendationSlot): Promise<RecommendationResult> {
     const limit = slot.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new RapportError('invalid_request', `limit must be an integer from 1 to ${MAX_LIMIT}`, [{ field: 'limit', rule: 'range', message: `1..${MAX_LIMIT}` }]);
+      throw new RapportError('recommendation.limit_out_of_range', `limit must be an integer from 1 to ${MAX_LIMIT}`, [{ field: 'limit', rule: 'range', message: `1..${MAX_LIMIT}` }]);
     }
     const loaded = this.loaded.get(workspaceId);
     // Never wait on a training here (a send renders through this within its render limit): start

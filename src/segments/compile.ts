@@ -223,5 +223,5 @@ export function assertNoCycle(id: string, references: readonly string[], referen
   const cycle = findCycle(id, references, referencesOf);
   if (cycle === undefined) return;
   const message = cycle.length === 2 ? `segment ${id} refers to itself` : `segment ${id} would refer to itself through ${cycle.join(' → ')}`;
-  throw new RapportError('invalid_request', message, [{ field: 'condition', rule: 'cycle', message }]);
+  throw new RapportError('segment.cycle', message, [{ field: 'condition', rule: 'cycle', message }]);
 }

@@ -460,7 +460,7 @@ function walk(input: unknown, path: string, depth: number, counter: { nodes: num
 }
 
 /**
- * Validates a condition tree from untrusted JSON. Throws a RapportError (`invalid_request`)
+ * Validates a condition tree from untrusted JSON. Throws a RapportError (`condition.invalid`)
  * whose issues name the path of each bad node and why, e.g.
  * `{ field: 'conditions[1].window.unit', message: 'Expected union value' }`.
  * @example
@@ -475,7 +475,7 @@ export function parseCondition(input: unknown): Condition {
   if (issues.length > 0) {
     const first = issues[0];
     const summary = first === undefined ? '' : `${first.field}: ${first.message}`;
-    throw new RapportError('invalid_request', `invalid condition at ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
+    throw new RapportError('condition.invalid', `invalid condition at ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
   }
   // Every node was checked above against the schema of its type.
   return structuredClone(input) as Condition;

@@ -357,7 +357,7 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       expect(lines[0]).toBe('profile_id,entered_at,user_id,email,phone');
       expect(lines.slice(1).map((line) => line.split(',')[3]).sort()).toEqual(['one@example.com', 'two@example.com']);
 
-      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
+      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'outbound.operator_only', type: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
       const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
       clock.advance(60 * 60_000);
       expect(await deliverer.deliverDue()).toBe(2);

@@ -156,7 +156,7 @@ export class SegmentService {
   private checkName(name: string): string {
     const trimmed = name.trim();
     if (trimmed === '' || trimmed.length > maxNameLength) {
-      throw new RapportError('invalid_request', `name must be 1-${maxNameLength} characters`, [{ field: 'name', rule: 'length', message: `1-${maxNameLength} characters` }]);
+      throw new RapportError('segment.name_invalid', `name must be 1-${maxNameLength} characters`, [{ field: 'name', rule: 'length', message: `1-${maxNameLength} characters` }]);
     }
     return trimmed;
   }
@@ -178,7 +178,7 @@ export class SegmentService {
     const byId = new Map(records.map((record) => [record.id, record]));
     for (const reference of references) {
       if (reference !== id && !byId.has(reference)) {
-        throw new RapportError('invalid_request', `condition refers to segment ${reference}, which does not exist`, [{ field: 'condition', rule: 'reference', message: `unknown segment ${reference}` }]);
+        throw new RapportError('segment.unknown_reference', `condition refers to segment ${reference}, which does not exist`, [{ field: 'condition', rule: 'reference', message: `unknown segment ${reference}` }]);
       }
     }
     const referencesOf = (segmentId: string): string[] => {
@@ -192,7 +192,7 @@ export class SegmentService {
   /** The destination as stored (secret and URL credentials sealed) and the secret in the clear, to show once. */
   private destinationText(workspaceId: string, destination: WebhookDestination | null | undefined): { text: string | null; secret?: string } {
     if (destination === null || destination === undefined) return { text: null };
-    if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('invalid_request', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
+    if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('segment.destination_url_invalid', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
     if (destination.allowPrivate === true) throw operatorOnly('destination.allowPrivate');
     (this.#deps.guard ?? new OutboundGuard()).assertStorable(destination.url, 'destination.url');
     const secret = destination.secret ?? generateWebhookSecret();
@@ -288,7 +288,7 @@ export class SegmentService {
    */
   async createRetargeting(workspaceId: string, input: { days: number; name?: string | undefined; destination?: WebhookDestination | null | undefined }): Promise<Segment> {
     if (!Number.isInteger(input.days) || input.days < 1 || input.days > 3650) {
-      throw new RapportError('invalid_request', 'days must be a whole number from 1 to 3650', [{ field: 'days', rule: 'range', message: '1-3650' }]);
+      throw new RapportError('segment.days_out_of_range', 'days must be a whole number from 1 to 3650', [{ field: 'days', rule: 'range', message: '1-3650' }]);
     }
     const window = { type: 'last', amount: input.days, unit: 'days' } as const;
     return this.create(workspaceId, {
@@ -309,7 +309,7 @@ export class SegmentService {
     const sealed: { text?: string | null; secret?: string } = patch.destination === undefined ? {} : this.destinationText(workspaceId, patch.destination);
     if (patch.destination !== undefined) next.destination = sealed.text ?? null;
     if (patch.condition !== undefined) {
-      if (record.kind === 'static') throw new RapportError('invalid_request', 'a static list has no condition; upload its members instead', [{ field: 'condition', rule: 'static', message: 'static lists take CSV uploads' }]);
+      if (record.kind === 'static') throw new RapportError('segment.static_list', 'a static list has no condition; upload its members instead', [{ field: 'condition', rule: 'static', message: 'static lists take CSV uploads' }]);
       const condition = await this.checkCondition(workspaceId, id, patch.condition);
       const text = JSON.stringify(condition);
       if (text !== record.condition) {
@@ -425,7 +425,7 @@ export class SegmentService {
   /** Why a profile is (or is not) in a segment, condition by condition, evaluated now. */
   async explain(workspaceId: string, id: string, profileId: string): Promise<{ segmentId: string; profileId: string; member: boolean; result: boolean; at: string; explanation: ConditionExplanation }> {
     const record = await this.record(workspaceId, id);
-    if (record.condition === null) throw new RapportError('invalid_request', `segment ${id} is a static list; its members were uploaded`);
+    if (record.condition === null) throw new RapportError('segment.static_list', `segment ${id} is a static list; its members were uploaded`);
     const condition = parseCondition(JSON.parse(record.condition));
     const now = this.#clock.now();
     const [subject] = await this.subjects(workspaceId, condition, [profileId], now);
@@ -485,7 +485,7 @@ export class SegmentService {
    */
   async uploadList(workspaceId: string, id: string, body: Readable | string, mode: 'add' | 'replace'): Promise<{ rows: number; matched: number; unmatched: { line: number; reason: string }[]; entered: number; exited: number }> {
     const record = await this.record(workspaceId, id);
-    if (record.kind !== 'static') throw new RapportError('invalid_request', `segment ${id} is defined by a condition; only static lists take uploads`);
+    if (record.kind !== 'static') throw new RapportError('segment.not_static', `segment ${id} is defined by a condition; only static lists take uploads`);
     const rules = this.#deps.identityRules?.(workspaceId) ?? defaultIdentityRules;
     const source = typeof body === 'string' ? Readable.from([body]) : body;
     const profiles = new Set<string>();

@@ -85,7 +85,7 @@ async function compileMjml(body: string, field: string, issues: FieldIssue[]): P
 /**
  * Validates a template version and compiles its MJML to HTML once (Liquid tags stay in place
  * and are rendered per send). Every problem is reported at once with its field, line and
- * column, as a `RapportError('invalid_request')` whose issues an editor can point at.
+ * column, as a `RapportError('template.invalid')` whose issues an editor can point at.
  * `snippets` names the workspace's snippets (none by default): including any other name is one of the problems.
  * @example const compiled = await compileSource('email', { default: { subject: 'Hi', body: '<mjml>...</mjml>', format: 'mjml' } });
  */
@@ -137,7 +137,7 @@ export async function compileSource(channel: Channel, source: TemplateSource, sn
     }
     setOwn(compiled, locale, entry);
   }
-  if (issues.length > 0) throw new RapportError('invalid_request', `the template has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
+  if (issues.length > 0) throw new RapportError('template.invalid', `the template has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
   return compiled;
 }
 

@@ -36,7 +36,7 @@ const iso = (t: number): string => new Date(t).toISOString();
 
 function checkName(name: string): void {
   if (!isSnippetName(name)) {
-    throw new RapportError('invalid_request', `name must match ${SNIPPET_NAME_PATTERN} (lower-case letters, digits, _ and -)`, [
+    throw new RapportError('snippet.name_invalid', `name must match ${SNIPPET_NAME_PATTERN} (lower-case letters, digits, _ and -)`, [
       { field: 'name', rule: 'pattern', message: `must match ${SNIPPET_NAME_PATTERN}` },
     ]);
   }
@@ -214,7 +214,7 @@ export class SnippetService {
       const cycle = this.cycleThrough(existing, name, source);
       if (cycle !== undefined) issues.push({ field: 'source', rule: 'snippet_cycle', message: `snippets would include each other in a loop: ${cycle.join(' → ')}` });
     }
-    if (issues.length > 0) throw new RapportError('invalid_request', `the snippet has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
+    if (issues.length > 0) throw new RapportError('snippet.invalid', `the snippet has ${issues.length} problem(s): ${issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`, issues);
   }
 
   /** A path of includes from `name` back to itself once `name` holds `source`, if any. */

@@ -106,7 +106,7 @@ export class TemplateService {
   }
 
   async create(workspaceId: string, input: TemplateInput, id: string = randomId('tpl', 12)): Promise<{ template: Template; version: TemplateVersion }> {
-    if (!channels.has(input.channel)) throw new RapportError('invalid_request', `channel must be one of ${[...channels].join(', ')}`);
+    if (!channels.has(input.channel)) throw new RapportError('template.channel_invalid', `channel must be one of ${[...channels].join(', ')}`);
     const compiled = await compileSource(input.channel, input.source, await this.snippets.names(workspaceId));
     const now = this.deps.clock.now();
     const record: TemplateRecord = { id, name: input.name, channel: input.channel, publishedVersion: input.publish === false ? null : 1, latestVersion: 1, createdAt: now, updatedAt: now };

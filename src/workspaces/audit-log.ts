@@ -46,7 +46,7 @@ export class AuditLog {
 function parseCursor(cursor: string): { at: number; id: string } {
   const match = /^(\d{1,16})\.(aud_[A-Za-z0-9_-]{1,64})$/.exec(cursor);
   if (match === null || match[1] === undefined || match[2] === undefined) {
-    throw new RapportError('invalid_request', 'cursor must be the nextCursor of a previous page', [{ field: 'cursor', rule: 'format', message: 'use nextCursor as given' }]);
+    throw new RapportError('workspace.cursor_invalid', 'cursor must be the nextCursor of a previous page', [{ field: 'cursor', rule: 'format', message: 'use nextCursor as given' }]);
   }
   return { at: Number(match[1]), id: match[2] };
 }

@@ -86,19 +86,19 @@ export function parseBrand(input: unknown): Brand {
       return { field, rule: 'schema', message: hint };
     });
     const first = issues[0];
-    throw new RapportError('invalid_request', `the brand is invalid: ${first === undefined ? '' : `${first.field}: ${first.message}`}`, issues);
+    throw new RapportError('brand.invalid', `the brand is invalid: ${first === undefined ? '' : `${first.field}: ${first.message}`}`, issues);
   }
   const urls: [string, string | undefined][] = [
     ['shopUrl', input.shopUrl],
     ['logoUrl', input.logoUrl],
   ];
   for (const [field, value] of urls) {
-    if (value !== undefined && !isHttpUrl(value)) throw new RapportError('invalid_request', `${field} "${value}" is not a valid http(s) URL`, [{ field, rule: 'url', message: 'use an http:// or https:// URL' }]);
+    if (value !== undefined && !isHttpUrl(value)) throw new RapportError('brand.url_invalid', `${field} "${value}" is not a valid http(s) URL`, [{ field, rule: 'url', message: 'use an http:// or https:// URL' }]);
   }
   if (input.cartUrlPattern !== undefined) {
     const sample = fillCartPattern(input.cartUrlPattern, input.shopUrl, 'c1');
     if (!isHttpUrl(sample)) {
-      throw new RapportError('invalid_request', `cartUrlPattern must give an http(s) URL once {shop_url} and {cart_id} are filled in, got "${sample}"`, [
+      throw new RapportError('brand.url_invalid', `cartUrlPattern must give an http(s) URL once {shop_url} and {cart_id} are filled in, got "${sample}"`, [
         { field: 'cartUrlPattern', rule: 'url', message: 'start it with {shop_url} or http(s)://' },
       ]);
     }

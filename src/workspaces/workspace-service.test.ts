@@ -61,6 +61,6 @@ describe.each(dialects)('workspace service (%s)', (dialect) => {
     expect((await service.authenticateWriteKey(created.writeKey.key))?.workspaceId).toBe('shop-2');
     expect((await service.authenticateAdmin(created.adminToken.plain))?.scope).toBe('workspace');
     await expect(service.createWorkspace('shop-2', 'again')).rejects.toMatchObject({ code: 'conflict' });
-    await expect(service.createWorkspace('Shop 2', 'bad')).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.createWorkspace('Shop 2', 'bad')).rejects.toMatchObject({ code: 'workspace.id_invalid', type: 'invalid_request' });
   });
 });

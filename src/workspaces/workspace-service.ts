@@ -124,7 +124,7 @@ export class WorkspaceService {
 
   async createWorkspace(id: string, name: string): Promise<{ workspace: Workspace; writeKey: WriteKey; adminToken: CreatedToken }> {
     if (!WORKSPACE_ID.test(id)) {
-      throw new RapportError('invalid_request', 'workspace id must be 1-63 characters of a-z, 0-9, _ or -, starting with a letter or digit', [
+      throw new RapportError('workspace.id_invalid', 'workspace id must be 1-63 characters of a-z, 0-9, _ or -, starting with a letter or digit', [
         { field: 'id', rule: 'pattern', message: 'use lower-case letters, digits, _ and -' },
       ]);
     }
@@ -150,7 +150,7 @@ export class WorkspaceService {
     const expiresAt = this.#expiry(limits.expiresAt, now);
     const scopes = limits.scopes === undefined ? [...WRITE_KEY_SCOPES] : WRITE_KEY_SCOPES.filter((known) => limits.scopes?.includes(known));
     if (scopes.length === 0 || (limits.scopes !== undefined && limits.scopes.some((scope) => !WRITE_KEY_SCOPES.includes(scope)))) {
-      throw new RapportError('invalid_request', `scopes must name at least one of ${WRITE_KEY_SCOPES.join(', ')}, and nothing else`, [
+      throw new RapportError('workspace.scopes_invalid', `scopes must name at least one of ${WRITE_KEY_SCOPES.join(', ')}, and nothing else`, [
         { field: 'scopes', rule: 'enum', message: `name ${WRITE_KEY_SCOPES.join(', ')}` },
       ]);
     }
@@ -221,7 +221,7 @@ export class WorkspaceService {
   #expiry(expiresAt: number | undefined, now: number): number | null {
     if (expiresAt === undefined) return null;
     if (!(expiresAt > now)) {
-      throw new RapportError('invalid_request', `expiresAt must be in the future (now is ${new Date(now).toISOString()})`, [{ field: 'expiresAt', rule: 'future', message: 'must be after now' }]);
+      throw new RapportError('workspace.expiry_past', `expiresAt must be in the future (now is ${new Date(now).toISOString()})`, [{ field: 'expiresAt', rule: 'future', message: 'must be after now' }]);
     }
     return expiresAt;
   }
@@ -229,7 +229,7 @@ export class WorkspaceService {
   private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string, limits: CredentialLimits = {}): Promise<AdminToken> {
     const now = this.deps.clock.now();
     const scopes = limits.scopes === undefined ? [...ACCESS_SCOPES] : ACCESS_SCOPES.filter((known) => limits.scopes?.includes(known));
-    if (scopes.length === 0) throw new RapportError('invalid_request', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
+    if (scopes.length === 0) throw new RapportError('workspace.scopes_invalid', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
     const expiresAt = this.#expiry(limits.expiresAt, now);
     const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: now, lastUsedAt: null, revokedAt: null, scopes, expiresAt };
     await repo.insertAdminToken(this.deps.database.db, token, sha256Hex(plain));

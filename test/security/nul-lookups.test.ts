@@ -48,7 +48,7 @@ describe.each(dialects)('NUL bytes in URLs are a 400, never a 500 (%s)', (dialec
     const response = await env.rapport.app.inject({ method: 'POST', url: '/api/v1/write-keys', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { name: 'shop\u0000source' } });
     // PostgreSQL text cannot hold U+0000: refused on every store alike, naming the field.
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('body.name') } });
+    expect(response.json()).toMatchObject({ error: { code: 'request.nul_character', type: 'invalid_request', message: expect.stringContaining('body.name') } });
   });
 
   it.each([
@@ -60,6 +60,6 @@ describe.each(dialects)('NUL bytes in URLs are a 400, never a 500 (%s)', (dialec
   ] as const)('public route %s %s', async (method, url) => {
     const response = await env.rapport.app.inject({ method, url, headers: { authorization: basicAuth(WRITE_KEY) }, payload: method === 'POST' ? { event: 'E', userId: 'u' } : undefined });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('NUL') } });
+    expect(response.json()).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('NUL') } });
   });
 });

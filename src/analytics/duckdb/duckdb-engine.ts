@@ -63,7 +63,7 @@ export class DuckDbEngine implements AnalyticsEngine {
   async funnel(workspaceId: string, query: FunnelQuery, segments: readonly SegmentMembers[] = []): Promise<FunnelResult> {
     checkRange(query.from, query.to);
     if (query.breakdown === 'segment') {
-      if (segments.length === 0) throw new RapportError('invalid_request', 'breakdown=segment needs segmentIds naming at least one segment');
+      if (segments.length === 0) throw new RapportError('analytics.segments_required', 'breakdown=segment needs segmentIds naming at least one segment');
       const overall = funnelSummarySql(workspaceId, { ...query, breakdown: undefined }, false);
       const split = funnelSummarySql(workspaceId, query, true);
       return this.duck.exclusive(async (connection) => {
@@ -92,7 +92,7 @@ export class DuckDbEngine implements AnalyticsEngine {
 
   async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
     checkRange(query.from, query.to);
-    if (query.step > query.steps.length) throw new RapportError('invalid_request', `step must be between 2 and ${query.steps.length} (the funnel's steps)`);
+    if (query.step > query.steps.length) throw new RapportError('analytics.step_out_of_range', `step must be between 2 and ${query.steps.length} (the funnel's steps)`);
     const sql = funnelDroppedSql(workspaceId, query, query.step, query.limit ?? 1000);
     const rows = await this.duck.all(sql.text, sql.params.values);
     return rows.map((row) => text(row.profile_id) ?? '');
@@ -115,7 +115,7 @@ export class DuckDbEngine implements AnalyticsEngine {
   }
 
   async rfmMovement(workspaceId: string, asOf: number, compareTo: number): Promise<{ from: string; to: string; profiles: number }[]> {
-    if (!(compareTo < asOf)) throw new RapportError('invalid_request', 'compareTo must be earlier than asOf');
+    if (!(compareTo < asOf)) throw new RapportError('analytics.range_invalid', 'compareTo must be earlier than asOf');
     const sql = rfmMovementSql(workspaceId, asOf, compareTo);
     const rows = await this.duck.all(sql.text, sql.params.values);
     return rows.map((row) => ({ from: text(row.from_group) ?? 'none', to: text(row.to_group) ?? 'none', profiles: count(row.profiles) }));
@@ -169,7 +169,7 @@ export class DuckDbEngine implements AnalyticsEngine {
 function checkRange(from: string, to: string): void {
   const start = Date.parse(from);
   const end = Date.parse(to);
-  if (!Number.isFinite(start)) throw new RapportError('invalid_request', `from is not a valid date-time: "${from}"`);
-  if (!Number.isFinite(end)) throw new RapportError('invalid_request', `to is not a valid date-time: "${to}"`);
-  if (!(start < end)) throw new RapportError('invalid_request', `from (${from}) must be before to (${to})`);
+  if (!Number.isFinite(start)) throw new RapportError('analytics.range_invalid', `from is not a valid date-time: "${from}"`);
+  if (!Number.isFinite(end)) throw new RapportError('analytics.range_invalid', `to is not a valid date-time: "${to}"`);
+  if (!(start < end)) throw new RapportError('analytics.range_invalid', `from (${from}) must be before to (${to})`);
 }

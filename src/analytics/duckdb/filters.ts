@@ -21,11 +21,11 @@ function filterSql(filter: PropertyFilter, params: Params, at: string): string {
     case 'exists':
       return `${raw} is not null`;
     case 'contains':
-      if (value === undefined) throw new RapportError('invalid_request', `${at}.value is required for op "contains"`);
+      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "contains"`);
       return `contains(lower(${raw}), lower(${params.add(String(value))}))`;
     case 'eq':
     case 'neq': {
-      if (value === undefined) throw new RapportError('invalid_request', `${at}.value is required for op "${filter.op}"`);
+      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "${filter.op}"`);
       const op = filter.op === 'eq' ? '=' : '<>';
       if (typeof value === 'number') return `try_cast(${raw} as double) ${op} ${params.add(value)}::double`;
       return `${raw} ${op} ${params.add(String(value))}`;
@@ -34,7 +34,7 @@ function filterSql(filter: PropertyFilter, params: Params, at: string): string {
     case 'gte':
     case 'lt':
     case 'lte': {
-      if (typeof value !== 'number') throw new RapportError('invalid_request', `${at}.value must be a number for op "${filter.op}"`);
+      if (typeof value !== 'number') throw new RapportError('analytics.filter_invalid', `${at}.value must be a number for op "${filter.op}"`);
       const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
       return `try_cast(${raw} as double) ${op} ${params.add(value)}::double`;
     }

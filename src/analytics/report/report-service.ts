@@ -100,10 +100,10 @@ export class ReportService {
   }
 
   async schedule(workspaceId: string, input: { frequency: string; recipients: string[] }): Promise<ReportSchedule> {
-    if (!isFrequency(input.frequency)) throw new RapportError('invalid_request', `frequency must be one of ${reportFrequencies.join(', ')}, got "${input.frequency}"`);
-    if (input.recipients.length === 0) throw new RapportError('invalid_request', 'recipients must list at least one email address');
+    if (!isFrequency(input.frequency)) throw new RapportError('report.frequency_invalid', `frequency must be one of ${reportFrequencies.join(', ')}, got "${input.frequency}"`);
+    if (input.recipients.length === 0) throw new RapportError('report.recipients_invalid', 'recipients must list at least one email address');
     input.recipients.forEach((address, index) => {
-      if (!emailPattern.test(address)) throw new RapportError('invalid_request', `recipients[${index}] is not an email address: "${address}"`);
+      if (!emailPattern.test(address)) throw new RapportError('report.recipients_invalid', `recipients[${index}] is not an email address: "${address}"`);
     });
     const now = this.deps.clock.now();
     const row: ReportScheduleRow = {

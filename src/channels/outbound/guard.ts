@@ -79,14 +79,14 @@ export class OutboundGuard {
   }
 
   /**
-   * Throws `invalid_request` (400) naming `field` when `literalRefusal` refuses the URL: where a
+   * Throws `outbound.destination_refused` (400) naming `field` when `literalRefusal` refuses the URL: where a
    * destination is created, so a private target is refused then and not only at the first send.
    * @example guard.assertStorable(body.url, 'url');
    */
   assertStorable(text: string, field: string): void {
     const refused = this.literalRefusal(text);
     if (refused === undefined) return;
-    throw new RapportError('invalid_request', `${field}: ${refused}`, [{ field, rule: 'destination', message: refused }]);
+    throw new RapportError('outbound.destination_refused', `${field}: ${refused}`, [{ field, rule: 'destination', message: refused }]);
   }
 
   /** Parses the URL, resolves its host and checks every address. */

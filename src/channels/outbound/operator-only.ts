@@ -7,5 +7,5 @@ import { RapportError } from '../../shared/errors.js';
  */
 export function operatorOnly(field: string): RapportError {
   const message = 'private and loopback destinations are opened by the server operator (RAPPORT_OUTBOUND_ALLOW), not per destination; remove allowPrivate or send false';
-  return new RapportError('invalid_request', message, [{ field, rule: 'operator', message }]);
+  return new RapportError('outbound.operator_only', message, [{ field, rule: 'operator', message }]);
 }

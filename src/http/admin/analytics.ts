@@ -30,7 +30,7 @@ function respond(reply: FastifyReply, query: { format?: 'json' | 'csv' | undefin
   if (query.format !== 'csv') return result;
   const all = tables();
   const table = query.table === undefined ? all[0] : all.find((candidate) => candidate.name === query.table);
-  if (table === undefined) throw new RapportError('invalid_request', `table must be one of ${all.map((candidate) => candidate.name).join(', ')}`);
+  if (table === undefined) throw new RapportError('analytics.table_unknown', `table must be one of ${all.map((candidate) => candidate.name).join(', ')}`);
   void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${table.name}.csv"`);
   return toCsv(table);
 }

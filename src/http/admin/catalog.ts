@@ -34,12 +34,12 @@ export async function catalogRoutes(scope: FastifyInstance, catalog: CatalogServ
     },
     async (request) => {
       if (request.body.id !== request.params.id) {
-        throw new RapportError('invalid_request', `body.id "${request.body.id}" differs from the path id "${request.params.id}"`, [
+        throw new RapportError('catalog.id_mismatch', `body.id "${request.body.id}" differs from the path id "${request.params.id}"`, [
           { field: 'body.id', rule: 'equals path id', message: 'must equal the id in the path' },
         ]);
       }
       const result = await catalog.upsertProduct(authOf(request).workspaceId, request.body);
-      if (!result.ok) throw new RapportError('invalid_request', `${result.error.field}: ${result.error.message}`, [{ field: `body${result.error.field}`, rule: 'product', message: result.error.message }]);
+      if (!result.ok) throw new RapportError('catalog.product_invalid', `${result.error.field}: ${result.error.message}`, [{ field: `body${result.error.field}`, rule: 'product', message: result.error.message }]);
       return result.product;
     },
   );

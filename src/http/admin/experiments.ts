@@ -156,7 +156,7 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
     },
     async (request) => {
       const { userId, anonymousId, experiments: keys, expose } = request.body;
-      if (userId === undefined && anonymousId === undefined) throw new RapportError('invalid_request', 'name the unit with userId or anonymousId');
+      if (userId === undefined && anonymousId === undefined) throw new RapportError('experiment.unit_missing', 'name the unit with userId or anonymousId');
       return { assignments: await experiments.assign(authOf(request).workspaceId, { userId, anonymousId, experiments: keys, expose: expose ?? false }) };
     },
   );
@@ -192,9 +192,9 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
     async (request) => {
       const body = request.body;
       if (body.standardDeviation === undefined && !(body.baseline < 1)) {
-        throw new RapportError('invalid_request', 'a conversion rate baseline must be below 1; for other metrics give standardDeviation');
+        throw new RapportError('experiment.plan_invalid', 'a conversion rate baseline must be below 1; for other metrics give standardDeviation');
       }
-      if (body.relativeEffect === undefined && body.unitsPerVariant === undefined) throw new RapportError('invalid_request', 'give relativeEffect (to get units) or unitsPerVariant (to get the detectable effect), or both');
+      if (body.relativeEffect === undefined && body.unitsPerVariant === undefined) throw new RapportError('experiment.plan_invalid', 'give relativeEffect (to get units) or unitsPerVariant (to get the detectable effect), or both');
       const variance = body.standardDeviation === undefined ? body.baseline * (1 - body.baseline) : body.standardDeviation ** 2;
       const common = { variance, alpha: body.alpha ?? 0.05, alternative: body.alternative ?? 'two-sided' } as const;
       const effect = body.relativeEffect === undefined ? undefined : body.relativeEffect * body.baseline;

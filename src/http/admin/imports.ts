@@ -32,7 +32,7 @@ export async function importRoutes(scope: FastifyInstance, imports: ImportServic
     async (request, reply) => {
       const { workspaceId } = authOf(request);
       const body: unknown = request.body;
-      if (!isReadable(body)) throw new RapportError('invalid_request', 'send the file as the request body');
+      if (!isReadable(body)) throw new RapportError('request.body_missing', 'send the file as the request body');
       let source: Readable = body;
       const encoding = request.headers['content-encoding'];
       if (encoding === 'gzip') {

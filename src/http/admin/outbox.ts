@@ -34,7 +34,7 @@ function parseBefore(before: string | undefined): { createdAt: number; id: strin
   if (before === undefined) return undefined;
   const dot = before.indexOf('.');
   const createdAt = Number(before.slice(0, dot));
-  if (dot <= 0 || !Number.isSafeInteger(createdAt)) throw new RapportError('invalid_request', 'before must be the nextBefore value of the previous page', [{ field: 'before', rule: 'cursor', message: 'use nextBefore from the previous answer' }]);
+  if (dot <= 0 || !Number.isSafeInteger(createdAt)) throw new RapportError('channels.cursor_invalid', 'before must be the nextBefore value of the previous page', [{ field: 'before', rule: 'cursor', message: 'use nextBefore from the previous answer' }]);
   return { createdAt, id: before.slice(dot + 1) };
 }
 

@@ -174,7 +174,7 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     },
     async (request) => {
       const from = request.query.from === undefined ? Date.now() - 30 * 86_400_000 : Date.parse(request.query.from);
-      if (!Number.isFinite(from)) throw new RapportError('invalid_request', `from "${request.query.from ?? ''}" is not a date; use ISO-8601 such as 2026-01-31`, [{ field: 'from', rule: 'format', message: 'ISO-8601 date' }]);
+      if (!Number.isFinite(from)) throw new RapportError('segment.date_invalid', `from "${request.query.from ?? ''}" is not a date; use ISO-8601 such as 2026-01-31`, [{ field: 'from', rule: 'format', message: 'ISO-8601 date' }]);
       return { counts: await segments.counts(authOf(request).workspaceId, request.params.id, { from, bucket: request.query.bucket ?? 'day' }) };
     },
   );
@@ -230,7 +230,7 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
       },
       async (request) => {
         const body: unknown = request.body;
-        if (!(body instanceof Readable)) throw new RapportError('invalid_request', 'send the CSV file as the request body');
+        if (!(body instanceof Readable)) throw new RapportError('request.body_missing', 'send the CSV file as the request body');
         return segments.uploadList(authOf(request).workspaceId, request.params.id, body, request.query.mode ?? 'add');
       },
     );

@@ -20,12 +20,12 @@ function mid(label: string): string {
 }
 
 /** The `error` object of an error response, checked for shape. */
-function errorOf(response: InjectResult): { code: string; message: string; issues?: unknown } {
+function errorOf(response: InjectResult): { code: string; type: unknown; message: string; issues?: unknown } {
   const body = response.json();
   if (!isJsonObject(body) || !isJsonObject(body.error)) throw new Error(`not an error body: ${response.body}`);
-  const { code, message, issues } = body.error;
+  const { code, type, message, issues } = body.error;
   if (typeof code !== 'string' || typeof message !== 'string') throw new Error(`error without code/message: ${response.body}`);
-  return { code, message, issues };
+  return { code, type, message, issues };
 }
 
 interface Rejection {
@@ -270,7 +270,7 @@ describe.each(dialects)('Segment tracking API routes (%s)', (dialect) => {
     it('answers a batch body without a batch array with 400 naming the field and rule', async () => {
       const response = await post('/v1/batch', { batch: { type: 'track' } });
       expect(response.statusCode).toBe(400);
-      expect(errorOf(response)).toMatchObject({ code: 'invalid_request', issues: [{ field: 'batch', rule: 'type', message: 'must be an array' }] });
+      expect(errorOf(response)).toMatchObject({ code: 'ingest.body_invalid', type: 'invalid_request', issues: [{ field: 'batch', rule: 'type', message: 'must be an array' }] });
     });
   });
 

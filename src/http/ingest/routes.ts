@@ -109,7 +109,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   async function accept(request: FastifyRequest, reply: FastifyReply, pathType: MessageType | undefined, browser: boolean, requestScope?: WriteKeyScope) {
     const receivedAt = deps.clock.now();
     const body = request.body;
-    if (!isJsonObject(body)) throw new RapportError('invalid_request', 'the body must be one JSON object');
+    if (!isJsonObject(body)) throw new RapportError('ingest.body_invalid', 'the body must be one JSON object');
     const source = await authenticate(request, reply, body);
     // A single call or an import needs one scope for the whole request (403); a batch's items
     // each need their type's, and an item the key may not send is rejected alone.
@@ -119,7 +119,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     let items: unknown[];
     if (pathType === undefined) {
       if (!Array.isArray(body.batch)) {
-        throw new RapportError('invalid_request', 'a batch body needs "batch": an array of messages', [
+        throw new RapportError('ingest.body_invalid', 'a batch body needs "batch": an array of messages', [
           { field: 'batch', rule: 'type', message: 'must be an array' },
         ]);
       }

@@ -273,7 +273,7 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     const type = field(body, 'type');
     const email = field(body, 'email');
     if ((type !== 'delivered' && type !== 'bounce' && type !== 'complaint') || email === undefined) {
-      throw new RapportError('invalid_request', 'send { "type": "delivered" | "bounce" | "complaint", "email": "...", "messageId"?: "...", "permanent"?: true }');
+      throw new RapportError('channels.email_event_invalid', 'send { "type": "delivered" | "bounce" | "complaint", "email": "...", "messageId"?: "...", "permanent"?: true }');
     }
     const permanent = typeof body === 'object' && body !== null ? Reflect.get(body, 'permanent') : undefined;
     await messaging.preferences.emailFeedback(request.params.workspaceId, { type, email, messageId: field(body, 'messageId'), permanent: typeof permanent === 'boolean' ? permanent : undefined });

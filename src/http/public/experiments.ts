@@ -49,7 +49,7 @@ export async function publicExperimentRoutes(scope: FastifyInstance, deps: Publi
       const source = await deps.workspaces.authenticateWriteKey(key);
       if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
       requireWriteKeyScope(source, 'onsite');
-      if (userId === undefined && anonymousId === undefined) throw new RapportError('invalid_request', 'name the visitor with userId or anonymousId (the SDK sends its anonymousId)');
+      if (userId === undefined && anonymousId === undefined) throw new RapportError('experiment.unit_missing', 'name the visitor with userId or anonymousId (the SDK sends its anonymousId)');
       const assignments = await deps.experiments.assign(source.workspaceId, { userId, anonymousId, experiments, expose: expose ?? true, sourceId: source.id });
       return { assignments };
     },

@@ -1,0 +1,241 @@
+import type { Profile } from '../profiles/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { Database, Tx } from '../storage/database.js';
+import { GroupCommit } from './group-commit.js';
+import type { ProfileEvents } from './profile-events.js';
+import { reasonOf, reasonText, type SendFailure, type SendReasonCode } from './send-failure.js';
+import type { ChannelName, SendResult } from './sender.js';
+import { claimMessages, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from './store/messages.js';
+
+/** Where a message stands. Later states never move back (an open after a click stays clicked). */
+export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'complained', 'suppressed'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+const rank: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, opened: 3, clicked: 4, failed: 5, bounced: 5, complained: 6, suppressed: 5 };
+
+/** Event names in the log per channel and lifecycle step (Segment's names where one exists). */
+const eventNames: Record<ChannelName, Partial<Record<MessageStatus, string>>> = {
+  email: {
+    sent: 'Email Sent',
+    delivered: 'Email Delivered',
+    opened: 'Email Opened',
+    clicked: 'Email Link Clicked',
+    failed: 'Email Failed',
+    bounced: 'Email Bounced',
+    complained: 'Email Marked as Spam',
+    suppressed: 'Email Suppressed',
+  },
+  sms: { sent: 'SMS Sent', delivered: 'SMS Delivered', clicked: 'SMS Link Clicked', failed: 'SMS Failed', bounced: 'SMS Undelivered', suppressed: 'SMS Suppressed' },
+  push: {
+    sent: 'Push Notification Sent',
+    delivered: 'Push Notification Delivered',
+    opened: 'Push Notification Opened',
+    clicked: 'Push Notification Tapped',
+    failed: 'Push Notification Failed',
+    suppressed: 'Push Notification Suppressed',
+  },
+  webhook: { sent: 'Webhook Sent', delivered: 'Webhook Delivered', failed: 'Webhook Failed', suppressed: 'Webhook Suppressed' },
+  inbox: { sent: 'Inbox Message Sent', opened: 'Inbox Message Read', clicked: 'Inbox Message Clicked', failed: 'Inbox Message Failed', suppressed: 'Inbox Message Suppressed' },
+};
+
+/** A message as the API shows it. */
+export interface MessageView {
+  id: string;
+  profileId: string;
+  channel: string;
+  templateId: string;
+  templateVersion: number | null;
+  purpose: string;
+  status: string;
+  /** Why it was suppressed, failed or bounced, readable (`no_consent:email`, `provider_error: ...`). */
+  reason: string | null;
+  /** The send failure code of `reason` when the send pipeline wrote it, else null (a provider's bounce code stays in `reason`). */
+  reasonCode: SendReasonCode | null;
+  couponCode: string | null;
+  attempts: number;
+  source: unknown;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  openedAt: string | null;
+  clickedAt: string | null;
+}
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+export function messageView(record: MessageRecord): MessageView {
+  return {
+    id: record.id,
+    profileId: record.profileId,
+    channel: record.channel,
+    templateId: record.templateId,
+    templateVersion: record.templateVersion,
+    purpose: record.purpose,
+    status: record.status,
+    reason: record.reason,
+    reasonCode: record.reason === null ? null : (reasonOf(record.reason)?.code ?? null),
+    couponCode: record.couponCode,
+    attempts: record.attempts,
+    source: record.source === null ? null : (JSON.parse(record.source) as unknown),
+    createdAt: new Date(record.createdAt).toISOString(),
+    sentAt: iso(record.sentAt),
+    deliveredAt: iso(record.deliveredAt),
+    openedAt: iso(record.openedAt),
+    clickedAt: iso(record.clickedAt),
+  };
+}
+
+/** What `send` answers for a row of the log. */
+export function resultOf(record: MessageRecord): SendResult {
+  const status = record.status;
+  const mapped = status === 'suppressed' ? 'suppressed' : status === 'failed' ? 'failed' : status === 'queued' ? 'queued' : 'sent';
+  const result: SendResult = { status: mapped, messageId: record.id };
+  if (record.reason !== null) {
+    result.reason = record.reason;
+    const failure = reasonOf(record.reason);
+    if (failure !== undefined) result.reasonCode = failure.code;
+  }
+  if (record.couponCode !== null) result.couponCode = record.couponCode;
+  return result;
+}
+
+function isStatus(value: string): value is MessageStatus {
+  return (messageStatuses as readonly string[]).includes(value);
+}
+
+/** One write to the message log, as the group commit carries it. */
+type LogWrite = { kind: 'claim'; workspaceId: string; record: MessageRecord } | { kind: 'outcome'; workspaceId: string; id: string; changes: MessageChanges };
+export type Claimed = { record: MessageRecord; created: boolean };
+
+/** An outcome to record: the new status, its failure if any, and the row's other changes. */
+export type Outcome = Partial<Omit<MessageChanges, 'reason'>> & { status: MessageStatus; failure?: SendFailure };
+
+export interface MessageLogDeps {
+  database: Database;
+  clock: Clock;
+  events: ProfileEvents;
+  logger?: { warn(object: object, message: string): void };
+}
+
+/**
+ * The message log: one row per intended send, claimed before any side effect and moved along
+ * its lifecycle after, each step also appended as an event on the person's profile.
+ */
+export class MessageLog {
+  /**
+   * The writes (claims before any side effect, outcomes after) of concurrent sends, one
+   * transaction per group: claims and outcomes share it, so they share a commit.
+   */
+  private readonly writes: GroupCommit<LogWrite, Claimed | undefined>;
+
+  constructor(private readonly deps: MessageLogDeps) {
+    // A claim binds 21 values: 200 rows stay far below both stores' parameter limits.
+    this.writes = new GroupCommit((writes) => deps.database.transaction((trx) => this.commit(trx, writes)), 200);
+  }
+
+  private async commit(trx: Tx, writes: LogWrite[]): Promise<(Claimed | undefined)[]> {
+    const claimed = new Map<MessageRecord, Claimed>();
+    const claims = writes.filter((write): write is Extract<LogWrite, { kind: 'claim' }> => write.kind === 'claim');
+    for (const workspaceId of new Set(claims.map((write) => write.workspaceId))) {
+      const records = claims.filter((write) => write.workspaceId === workspaceId).map((write) => write.record);
+      const outcomes = await claimMessages(trx, workspaceId, records);
+      records.forEach((record, index) => {
+        const outcome = outcomes[index];
+        if (outcome !== undefined) claimed.set(record, outcome);
+      });
+    }
+    for (const write of writes) if (write.kind === 'outcome') await updateMessage(trx, write.workspaceId, write.id, write.changes);
+    return writes.map((write) => {
+      if (write.kind === 'outcome') return undefined;
+      const outcome = claimed.get(write.record);
+      if (outcome === undefined) throw new Error(`message ${write.record.idempotencyKey} was not claimed`);
+      return outcome;
+    });
+  }
+
+  /** Claims the row of an idempotency key (committed with concurrent claims); `created` false when it existed. */
+  async claim(workspaceId: string, record: MessageRecord): Promise<Claimed> {
+    const outcome = await this.writes.submit({ kind: 'claim', workspaceId, record });
+    if (outcome === undefined) throw new Error(`message ${record.idempotencyKey} was not claimed`);
+    return outcome;
+  }
+
+  /** Records a send's outcome on its row and, with a profile, as an event. */
+  async finish(workspaceId: string, record: MessageRecord, profile: Profile | undefined, outcome: Outcome): Promise<SendResult> {
+    const { failure, ...changes } = outcome;
+    const update: MessageChanges = { ...changes, ...(failure === undefined ? {} : { reason: reasonText(failure) }), updatedAt: this.deps.clock.now() };
+    await this.writes.submit({ kind: 'outcome', workspaceId, id: record.id, changes: update });
+    const next: MessageRecord = { ...record, ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) };
+    if (profile !== undefined) await this.emit(workspaceId, profile, next, outcome.status, {});
+    return resultOf(next);
+  }
+
+  private async emit(workspaceId: string, profile: Profile | string, record: MessageRecord, status: MessageStatus, extra: Record<string, unknown>): Promise<void> {
+    const channel = record.channel;
+    if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') return;
+    const name = eventNames[channel][status];
+    if (name === undefined) return;
+    const source: unknown = record.source === null ? undefined : JSON.parse(record.source);
+    const sourceField = (key: string): unknown => (typeof source === 'object' && source !== null ? Reflect.get(source, key) : undefined);
+    const properties: Record<string, unknown> = {
+      message_id: record.id,
+      channel,
+      template_id: record.templateId,
+      template_version: record.templateVersion,
+      purpose: record.purpose,
+      ...(source === undefined ? {} : { source_kind: sourceField('kind'), source_id: sourceField('id'), node_id: sourceField('nodeId'), variant: sourceField('variant') }),
+      ...(record.reason === null ? {} : { reason: record.reason }),
+      ...(record.couponCode === null ? {} : { coupon: record.couponCode }),
+      ...extra,
+    };
+    const suffix = typeof extra.url === 'string' ? `:${extra.url}` : '';
+    try {
+      await this.deps.events.track(workspaceId, profile, name, properties, `${record.id}:${status}${suffix}`);
+    } catch (error) {
+      // The message row is the record of truth; a lost engagement event must not fail a send.
+      this.deps.logger?.warn({ err: error, messageId: record.id }, 'could not append the message event');
+    }
+  }
+
+  /**
+   * Moves a message along its lifecycle (delivered, opened, clicked, bounced, complained) from
+   * a tracking hit or a provider callback; never backwards. Returns the message, if known.
+   */
+  async advance(workspaceId: string, messageId: string, status: MessageStatus, extra: { url?: string; reason?: string } = {}): Promise<MessageRecord | undefined> {
+    const record = await findMessage(this.deps.database.db, workspaceId, messageId);
+    if (record === undefined) return undefined;
+    const current = isStatus(record.status) ? record.status : 'queued';
+    const now = this.deps.clock.now();
+    const changes: MessageChanges = { updatedAt: now };
+    if (rank[status] > rank[current] || (status === 'clicked' && current === 'clicked')) changes.status = status;
+    if (status === 'delivered' && record.deliveredAt === null) changes.deliveredAt = now;
+    const firstOpen = (status === 'opened' || status === 'clicked') && record.openedAt === null;
+    // A click proves an open (images may be blocked): both are recorded.
+    if (firstOpen) changes.openedAt = now;
+    if (status === 'clicked' && record.clickedAt === null) changes.clickedAt = now;
+    if (extra.reason !== undefined) changes.reason = extra.reason;
+    await this.deps.database.transaction((trx) => updateMessage(trx, workspaceId, messageId, changes));
+    const updated = { ...record, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) };
+    if (status === 'opened' && !firstOpen) return updated;
+    if (status === 'clicked' && firstOpen) await this.emit(workspaceId, record.profileId, updated, 'opened', {});
+    await this.emit(workspaceId, record.profileId, updated, status, extra.url === undefined ? {} : { url: extra.url });
+    return updated;
+  }
+
+  /** A provider callback naming its own id (SMS sid): advances that message. */
+  async advanceByProviderId(workspaceId: string, providerId: string, status: MessageStatus, reason?: string): Promise<MessageRecord | undefined> {
+    const record = await findMessageByProviderId(this.deps.database.db, workspaceId, providerId);
+    if (record === undefined) return undefined;
+    return this.advance(workspaceId, record.id, status, reason === undefined ? {} : { reason });
+  }
+
+  /** Messages, newest first, of some profiles and/or one status. */
+  async list(workspaceId: string, filter: { profileIds?: string[]; status?: string; limit?: number }): Promise<MessageView[]> {
+    const rows = await listMessages(this.deps.database.db, workspaceId, { ...filter, limit: Math.min(filter.limit ?? 50, 500) });
+    return rows.map(messageView);
+  }
+
+  async get(workspaceId: string, id: string): Promise<MessageRecord | undefined> {
+    return findMessage(this.deps.database.db, workspaceId, id);
+  }
+}
