@@ -1,3 +1,5 @@
+import type { ChannelName } from '../shared/channel.js';
+
 /**
  * The one door through which journeys, campaigns and reports send a message. The channels
  * module implements it (templates, coupons, consent, providers, message log); journeys ship a
@@ -5,7 +7,7 @@
  * `idempotencyKey`: a second call with the same key returns the first call's result and sends
  * nothing, which is what makes a journey step safe to re-run after a crash.
  */
-export type ChannelName = 'email' | 'sms' | 'push' | 'webhook' | 'inbox';
+export type { ChannelName };
 
 export interface SendRequest {
   workspaceId: string;

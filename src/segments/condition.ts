@@ -1,5 +1,6 @@
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { ConsentChannelSchema, EngagementChannelSchema } from '../shared/channel.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 
 /*
@@ -144,7 +145,6 @@ export const LifecycleConditionSchema = Type.Object(
 );
 export type LifecycleCondition = Static<typeof LifecycleConditionSchema>;
 
-const EngagementChannelSchema = Type.Union([Type.Literal('web'), Type.Literal('app'), Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]);
 export const PreferredChannelConditionSchema = Type.Object(
   { type: Type.Literal('preferred_channel'), channels: Type.Array(EngagementChannelSchema, { minItems: 1 }) },
   { ...strict, $id: 'PreferredChannelCondition' },
@@ -154,7 +154,7 @@ export type PreferredChannelCondition = Static<typeof PreferredChannelConditionS
 export const ReachableConditionSchema = Type.Object(
   {
     type: Type.Literal('reachable'),
-    channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]),
+    channel: ConsentChannelSchema,
     requireOptIn: Type.Optional(Type.Boolean({ description: 'Email is opt-out by default; true also requires an explicit opt-in' })),
   },
   { ...strict, $id: 'ReachableCondition', description: 'Has a valid address for the channel and has consented to it' },
@@ -205,64 +205,51 @@ export const RandomBucketConditionSchema = Type.Object(
 );
 export type RandomBucketCondition = Static<typeof RandomBucketConditionSchema>;
 
-export type Condition =
-  | { type: 'and'; conditions: Condition[] }
-  | { type: 'or'; conditions: Condition[] }
-  | { type: 'not'; condition: Condition }
-  | TraitCondition
-  | ScoreCondition
-  | EventCondition
-  | ComputedCondition
-  | LifecycleCondition
-  | PreferredChannelCondition
-  | ReachableCondition
-  | LocationCondition
-  | DeviceCondition
-  | TrafficSourceCondition
-  | SegmentMembershipCondition
-  | RandomBucketCondition;
+/** Every leaf of the tree: a test on one thing a profile has. The one list the schema, the type and the parser read. */
+const leafConditionSchemas = [
+  TraitConditionSchema,
+  ScoreConditionSchema,
+  EventConditionSchema,
+  ComputedConditionSchema,
+  LifecycleConditionSchema,
+  PreferredChannelConditionSchema,
+  ReachableConditionSchema,
+  LocationConditionSchema,
+  DeviceConditionSchema,
+  TrafficSourceConditionSchema,
+  SegmentMembershipConditionSchema,
+  RandomBucketConditionSchema,
+] as const;
 
-export type LeafCondition = Exclude<Condition, { type: 'and' | 'or' | 'not' }>;
+export type LeafCondition = Static<(typeof leafConditionSchemas)[number]>;
 
-/** The JSON schema of the whole tree, for route schemas and OpenAPI. */
-export const ConditionSchema = Type.Recursive(
-  (This) =>
-    Type.Union([
-      Type.Object({ type: Type.Literal('and'), conditions: Type.Array(This, { minItems: 1 }) }, strict),
-      Type.Object({ type: Type.Literal('or'), conditions: Type.Array(This, { minItems: 1 }) }, strict),
-      Type.Object({ type: Type.Literal('not'), condition: This }, strict),
-      TraitConditionSchema,
-      ScoreConditionSchema,
-      EventConditionSchema,
-      ComputedConditionSchema,
-      LifecycleConditionSchema,
-      PreferredChannelConditionSchema,
-      ReachableConditionSchema,
-      LocationConditionSchema,
-      DeviceConditionSchema,
-      TrafficSourceConditionSchema,
-      SegmentMembershipConditionSchema,
-      RandomBucketConditionSchema,
-    ]),
-  { $id: 'Condition' },
-);
+/** The combinators: `and` / `or` over a non-empty list, `not` over one condition. */
+function combinatorSchemas<T extends TSchema>(child: T) {
+  return tuple(
+    Type.Object({ type: Type.Literal('and'), conditions: Type.Array(child, { minItems: 1 }) }, strict),
+    Type.Object({ type: Type.Literal('or'), conditions: Type.Array(child, { minItems: 1 }) }, strict),
+    Type.Object({ type: Type.Literal('not'), condition: child }, strict),
+  );
+}
 
-const leafSchemas: Readonly<Record<LeafCondition['type'], TSchema>> = {
-  trait: TraitConditionSchema,
-  score: ScoreConditionSchema,
-  event: EventConditionSchema,
-  computed: ComputedConditionSchema,
-  lifecycle: LifecycleConditionSchema,
-  preferred_channel: PreferredChannelConditionSchema,
-  reachable: ReachableConditionSchema,
-  location: LocationConditionSchema,
-  device: DeviceConditionSchema,
-  traffic_source: TrafficSourceConditionSchema,
-  segment: SegmentMembershipConditionSchema,
-  random_bucket: RandomBucketConditionSchema,
-};
+/** The JSON schema of the whole tree, for route schemas and OpenAPI; `Condition` is its type. */
+export const ConditionSchema = Type.Recursive((This) => Type.Union([...combinatorSchemas(This), ...leafConditionSchemas]), { $id: 'Condition' });
+export type Condition = Static<typeof ConditionSchema>;
 
-export const conditionTypes: readonly Condition['type'][] = ['and', 'or', 'not', ...(Object.keys(leafSchemas) as LeafCondition['type'][])];
+/** The `type` a leaf schema fixes (a union of tests, like trait, fixes it in every member). */
+function leafTypeOf(schema: TSchema): LeafCondition['type'] {
+  const member: unknown = Array.isArray(schema.anyOf) ? schema.anyOf[0] : schema;
+  const type = discriminantValues(member, 'type')[0];
+  if (typeof type !== 'string') throw new Error('a leaf condition schema must fix its type');
+  return type as LeafCondition['type'];
+}
+
+const leafSchemas: ReadonlyMap<LeafCondition['type'], TSchema> = new Map(leafConditionSchemas.map((schema) => [leafTypeOf(schema), schema]));
+
+export const conditionTypes: readonly Condition['type'][] = [
+  ...combinatorSchemas(Type.Unknown()).map((schema) => schema.properties.type.const),
+  ...leafSchemas.keys(),
+];
 
 /** Nodes in a tree at most; deeper or larger trees are refused (they are mistakes, and cost on every event). */
 export const maxConditionNodes = 500;
@@ -335,7 +322,9 @@ function schemaIssues(schema: TSchema, value: unknown, path: string, what: strin
 }
 
 function leafIssues(node: Record<string, unknown>, type: LeafCondition['type'], path: string): FieldIssue[] {
-  return schemaIssues(leafSchemas[type], node, path, `a ${type} condition`);
+  const schema = leafSchemas.get(type);
+  if (schema === undefined) throw new Error(`no schema for the ${type} condition`);
+  return schemaIssues(schema, node, path, `a ${type} condition`);
 }
 
 function dateIssue(value: string, path: string): FieldIssue | undefined {

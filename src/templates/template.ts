@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { ChannelName } from '../shared/channel.js';
 
 /** What one locale of a template holds; which fields a channel reads is listed in `channelFields`. */
 export const TemplateContentSchema = Type.Object(
@@ -19,8 +20,6 @@ export const TemplateContentSchema = Type.Object(
   { additionalProperties: false },
 );
 export type TemplateContent = Static<typeof TemplateContentSchema>;
-
-export const TemplateChannelSchema = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
 
 /** A version's source: the default locale and per-locale variants (`fr`, `de-CH`, ...). */
 export const TemplateSourceSchema = Type.Object(
@@ -44,7 +43,7 @@ export interface CompiledContent {
 export interface Template {
   id: string;
   name: string;
-  channel: 'email' | 'sms' | 'push' | 'webhook' | 'inbox';
+  channel: ChannelName;
   publishedVersion: number | null;
   latestVersion: number;
   createdAt: string;

@@ -5,10 +5,11 @@ import { messageView } from '../../channels/channel-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import { operatorOnly } from '../../channels/outbound/operator-only.js';
 import { smsSegments } from '../../channels/sms-segments.js';
+import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
-const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
+const Channel = ChannelNameSchema;
 
 /** Sending, the message log, webhook destinations and channel status. Secrets are never returned. */
 export async function channelsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {

@@ -4,14 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/messaging.js';
 import { RapportError } from '../../shared/errors.js';
 import { starterTemplates } from '../../templates/starters.js';
-import { TemplateChannelSchema, TemplateSourceSchema } from '../../templates/template.js';
+import { ChannelNameSchema } from '../../shared/channel.js';
+import { TemplateSourceSchema } from '../../templates/template.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const TemplateSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  channel: TemplateChannelSchema,
+  channel: ChannelNameSchema,
   publishedVersion: Type.Union([Type.Integer(), Type.Null()]),
   latestVersion: Type.Integer(),
   createdAt: Type.String(),
@@ -56,7 +57,7 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
       schema: {
         tags: ['templates'],
         summary: 'Create a template; Liquid and MJML errors are rejected with field, line and column',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), channel: TemplateChannelSchema, source: TemplateSourceSchema, publish: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), channel: ChannelNameSchema, source: TemplateSourceSchema, publish: Type.Optional(Type.Boolean()) }),
         response: { 201: TemplateSchema },
       },
     },
