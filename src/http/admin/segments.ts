@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConditionSchema, conditionTypes } from '../../segments/condition.js';
+import { SegmentSchema } from '../../segments/segment.js';
 import type { SegmentService } from '../../segments/segment-service.js';
 import { WebhookDestinationSchema } from '../../segments/webhook.js';
 import { RapportError } from '../../shared/errors.js';
@@ -14,40 +15,6 @@ const ConditionBody = documentedAs(
     description: `A condition tree (docs/conditions.md). Node types: ${conditionTypes.join(', ')}. An invalid tree is answered 400 with the path of each bad node in issues[].field (e.g. conditions[1].window.unit).`,
   }),
   ConditionSchema,
-);
-
-const SegmentSchema = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    description: Type.String(),
-    kind: Type.Union([Type.Literal('dynamic'), Type.Literal('static')]),
-    condition: documentedAs(Type.Unknown(), Type.Union([ConditionSchema, Type.Null()], { description: 'null for a static list' })),
-    version: Type.Integer(),
-    status: Type.Union([Type.Literal('backfilling'), Type.Literal('live'), Type.Literal('failed')]),
-    backfill: Type.Object({
-      percent: Type.Integer({ description: 'Progress of the backfill over all profiles; 100 once live' }),
-      done: Type.Integer(),
-      total: Type.Integer(),
-      startedAt: Type.Union([Type.String(), Type.Null()]),
-      finishedAt: Type.Union([Type.String(), Type.Null()]),
-      error: Type.Union([Type.String(), Type.Null()]),
-    }),
-    members: Type.Integer(),
-    dependsOn: Type.Array(Type.String()),
-    destination: Type.Union([
-      Type.Object({
-        url: Type.String({ description: 'Credentials in the URL are masked' }),
-        delivered: Type.Integer(),
-        pending: Type.Integer(),
-        secret: Type.Optional(Type.String({ description: 'The signing secret, shown only in the answer that set the destination' })),
-      }),
-      Type.Null(),
-    ]),
-    createdAt: Type.String(),
-    updatedAt: Type.String(),
-  },
-  { $id: 'Segment' },
 );
 
 const Destination = Type.Optional(Type.Union([WebhookDestinationSchema, Type.Null()], { description: 'Webhook synced on every entry and exit; null removes it' }));

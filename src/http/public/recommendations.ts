@@ -6,7 +6,7 @@ import { StrategyName } from '../../recommendations/rules.js';
 import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/workspace-service.js';
 import { writeKeyOf } from '../ingest/routes.js';
-import { RecommendationResultSchema } from '../admin/recommendations.js';
+import { RecommendationResultSchema } from '../../recommendations/recommendation.js';
 
 export interface PublicRecommendationDeps {
   recommendations: RecommendationService;
