@@ -8,6 +8,7 @@ import type { SegmentService } from '../../segments/segment-service.js';
 import { WebhookDestinationSchema } from '../../segments/webhook.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
+import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
 
 const ConditionBody = documentedAs(
@@ -21,11 +22,19 @@ const Destination = Type.Optional(Type.Union([WebhookDestinationSchema, Type.Nul
 const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 const Explanation = Type.Object({}, { additionalProperties: true, description: 'Tree of { path, type, result, actual?, condition?, children? }' });
 
+const tags = ['segments'];
+
 /** Segments and audiences: CRUD, estimate, members, export, static lists, explain, counts. */
 export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['segments'];
+  creationRoutes(app, segments);
+  editingRoutes(app, segments);
+  membershipRoutes(app, segments);
+  await uploadRoutes(scope, segments);
+}
 
+/** List and create: live segments, static lists, retargeting audiences. */
+function creationRoutes(app: TypedApp, segments: SegmentService): void {
   app.get('/segments', { schema: { tags, summary: 'Every segment with its member count and backfill progress', response: { 200: Type.Object({ segments: Type.Array(SegmentSchema) }) } } }, async (request) => ({
     segments: await segments.list(authOf(request).workspaceId),
   }));
@@ -68,7 +77,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     },
     async (request, reply) => reply.status(201).send(await segments.createRetargeting(authOf(request).workspaceId, request.body)),
   );
+}
 
+/** Estimate a condition; read, edit and delete one segment. */
+function editingRoutes(app: TypedApp, segments: SegmentService): void {
   app.post(
     '/segments/estimate',
     {
@@ -109,7 +121,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     await segments.delete(authOf(request).workspaceId, request.params.id);
     return reply.status(204).send(null);
   });
+}
 
+/** Who is in a segment: members, CSV export, counts over time, explain, a profile's segments. */
+function membershipRoutes(app: TypedApp, segments: SegmentService): void {
   app.get(
     '/segments/:id/members',
     {
@@ -178,8 +193,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     },
     async (request) => segments.profileMemberships(authOf(request).workspaceId, request.params.id),
   );
+}
 
-  // Own scope: the CSV upload takes its body as a stream.
+/** Static list uploads, in their own scope: the CSV upload takes its body as a stream. */
+async function uploadRoutes(scope: FastifyInstance, segments: SegmentService): Promise<void> {
   await scope.register(async (uploads) => {
     uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
