@@ -15,7 +15,7 @@ export interface Stamped<T> {
   t: number;
 }
 
-export { type ConsentChannel, consentChannels } from '../shared/channel.js';
+export type { ConsentChannel } from '../shared/channel.js';
 
 export interface ConsentEntry {
   status: 'subscribed' | 'unsubscribed';

@@ -63,7 +63,6 @@ export const ScoreConditionSchema = Type.Union(valueTests({ type: Type.Literal('
   $id: 'ScoreCondition',
   description: 'A score written by a job (RFM group, predicted CLV, churn risk, propensity), by key; absent scores only match not_exists',
 });
-export type ScoreCondition = Static<typeof ScoreConditionSchema>;
 
 /** A test on one event property; `products[].category` holds when one product of the event holds every `products[]` filter. */
 export const PropertyFilterSchema = Type.Union(valueTests({ property: Key }), { $id: 'PropertyFilter' });
@@ -129,7 +128,6 @@ export const ComputedConditionSchema = Type.Union(
   ],
   { $id: 'ComputedCondition', description: 'An aggregate the profile keeps; daysSince* are whole days and absent when the thing never happened' },
 );
-export type ComputedCondition = Static<typeof ComputedConditionSchema>;
 
 export const lifecycleStages = [
   'visitor', 'engaged_browser', 'cart_abandoner', 'checkout_abandoner', 'first_time_buyer', 'repeat_buyer', 'lapsed', 'churned',
@@ -143,13 +141,11 @@ export const LifecycleConditionSchema = Type.Object(
   },
   { ...strict, $id: 'LifecycleCondition', description: 'The profile is in one of these funnel stages (see lifecycleStage for the rules)' },
 );
-export type LifecycleCondition = Static<typeof LifecycleConditionSchema>;
 
 export const PreferredChannelConditionSchema = Type.Object(
   { type: Type.Literal('preferred_channel'), channels: Type.Array(EngagementChannelSchema, { minItems: 1 }) },
   { ...strict, $id: 'PreferredChannelCondition' },
 );
-export type PreferredChannelCondition = Static<typeof PreferredChannelConditionSchema>;
 
 export const ReachableConditionSchema = Type.Object(
   {
@@ -159,7 +155,6 @@ export const ReachableConditionSchema = Type.Object(
   },
   { ...strict, $id: 'ReachableCondition', description: 'Has a valid address for the channel and has consented to it' },
 );
-export type ReachableCondition = Static<typeof ReachableConditionSchema>;
 
 export const LocationConditionSchema = Type.Object(
   {
@@ -169,13 +164,11 @@ export const LocationConditionSchema = Type.Object(
   },
   { ...strict, $id: 'LocationCondition', description: 'Country / city from the address traits (case-insensitive); every list given must match' },
 );
-export type LocationCondition = Static<typeof LocationConditionSchema>;
 
 export const DeviceConditionSchema = Type.Object(
   { type: Type.Literal('device'), devices: Type.Array(Type.Union([Type.Literal('mobile'), Type.Literal('tablet'), Type.Literal('desktop')]), { minItems: 1 }) },
   { ...strict, $id: 'DeviceCondition', description: 'The preferred device (most sessions)' },
 );
-export type DeviceCondition = Static<typeof DeviceConditionSchema>;
 
 export const TrafficSourceConditionSchema = Type.Object(
   {
@@ -186,13 +179,11 @@ export const TrafficSourceConditionSchema = Type.Object(
   },
   { ...strict, $id: 'TrafficSourceCondition' },
 );
-export type TrafficSourceCondition = Static<typeof TrafficSourceConditionSchema>;
 
 export const SegmentMembershipConditionSchema = Type.Object(
   { type: Type.Literal('segment'), segmentId: Type.String({ minLength: 1 }), member: Type.Optional(Type.Boolean({ description: 'false: NOT a member; default true' })) },
   { ...strict, $id: 'SegmentMembershipCondition' },
 );
-export type SegmentMembershipCondition = Static<typeof SegmentMembershipConditionSchema>;
 
 export const RandomBucketConditionSchema = Type.Object(
   {
@@ -203,7 +194,6 @@ export const RandomBucketConditionSchema = Type.Object(
   },
   { ...strict, $id: 'RandomBucketCondition' },
 );
-export type RandomBucketCondition = Static<typeof RandomBucketConditionSchema>;
 
 /** Every leaf of the tree: a test on one thing a profile has. The one list the schema, the type and the parser read. */
 const leafConditionSchemas = [
