@@ -98,20 +98,8 @@ export const BulkProductsBody = Type.Object({
 });
 export type BulkProductsBody = Static<typeof BulkProductsBody>;
 
-/** A product's fields after validation and normalization, ready to store. */
-export interface ProductFields {
-  id: string;
-  sku: string | null;
-  name: string;
-  url: string | null;
-  image_url: string | null;
-  category: string | null;
-  brand: string | null;
-  price: number | null;
-  currency: string | null;
-  inventory: number | null;
-  attributes: Record<string, unknown>;
-}
+/** A product's fields after validation and normalization, ready to store: a `Product` without what the store derives. */
+export type ProductFields = Omit<Product, 'category_path' | 'created_at' | 'updated_at'>;
 
 export type ProductValidation = { ok: true; product: ProductFields } | { ok: false; field: string; message: string };
 

@@ -1,3 +1,4 @@
+import type { ChannelName } from '../shared/channel.js';
 import type { SendReasonCode } from './send-failure.js';
 
 /**
@@ -7,7 +8,7 @@ import type { SendReasonCode } from './send-failure.js';
  * `idempotencyKey`: a second call with the same key returns the first call's result and sends
  * nothing, which is what makes a journey step safe to re-run after a crash.
  */
-export type ChannelName = 'email' | 'sms' | 'push' | 'webhook' | 'inbox';
+export type { ChannelName };
 
 export interface SendRequest {
   workspaceId: string;

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { CouponService } from '../coupons/index.js';
 import { createJourneys, StoreRecordingSender } from '../journeys/index.js';
 import { systemClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
-import { openDatabase } from '../storage/database.js';
+import { openDatabase, type Database } from '../storage/database.js';
 import { TemplateService } from '../templates/index.js';
 import { helpText } from './command-help.js';
 
@@ -22,26 +22,57 @@ function roleIds(pairs: string[], flag: string): Record<string, string> {
   return result;
 }
 
+const journeysOptions = {
+  workspace: { type: 'string', short: 'w' },
+  activate: { type: 'boolean' },
+  'window-days': { type: 'string' },
+  assume: { type: 'string', multiple: true },
+  key: { type: 'string' },
+  template: { type: 'string', multiple: true },
+  coupon: { type: 'string', multiple: true },
+  'start-at': { type: 'string' },
+  currency: { type: 'string' },
+} as const;
+
+type JourneysValues = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof journeysOptions }>>['values'];
+
+/**
+ * The journeys module for the CLI. The CLI only changes definitions and enqueues runs; the server's
+ * scheduler executes the steps with its sender. Templates are checked as the server will use them:
+ * they must exist unless journeys only record (RAPPORT_JOURNEY_DELIVERY=record, see createRapport).
+ */
+function cliJourneys(config: Config, database: Database): ReturnType<typeof createJourneys> {
+  return createJourneys({
+    database,
+    clock: systemClock,
+    sender: new StoreRecordingSender({ database }),
+    ...(config.journeyDelivery === 'record'
+      ? { templates: async () => [] }
+      : { recipeSupplies: { templates: new TemplateService({ database, clock: systemClock }), coupons: new CouponService({ database, clock: systemClock }) } }),
+  });
+}
+
+/** `recipe NAME`: installs a recipe with the templates and coupon pools it uses (created or given by role). */
+async function installRecipe(service: ReturnType<typeof createJourneys>['service'], workspaceId: string, name: string, values: JourneysValues, out: (value: unknown) => void): Promise<void> {
+  const { journey, templates, coupons } = await service.installRecipe(workspaceId, name, {
+    ...(values.template === undefined ? {} : { templates: roleIds(values.template, '--template') }),
+    ...(values.coupon === undefined ? {} : { coupons: roleIds(values.coupon, '--coupon') }),
+    ...(values['start-at'] === undefined ? {} : { startAt: values['start-at'] }),
+    ...(values.currency === undefined ? {} : { currency: values.currency }),
+    activate: values.activate === true,
+  });
+  out(`${journey.id}  ${journey.status}  ${journey.name}`);
+  for (const supply of [...templates.map((entry) => ({ ...entry, kind: 'template' })), ...coupons.map((entry) => ({ ...entry, kind: 'coupon pool' }))]) {
+    out(`  ${supply.kind.padEnd(11)} ${supply.role.padEnd(12)} ${supply.id}${supply.created ? '  (created)' : ''}`);
+  }
+}
+
 /**
  * `rapport journeys ...`: manage journeys on the configured store.
  * @example await journeysCommand(['report', 'jny_abc']);
  */
 export async function journeysCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      workspace: { type: 'string', short: 'w' },
-      activate: { type: 'boolean' },
-      'window-days': { type: 'string' },
-      assume: { type: 'string', multiple: true },
-      key: { type: 'string' },
-      template: { type: 'string', multiple: true },
-      coupon: { type: 'string', multiple: true },
-      'start-at': { type: 'string' },
-      currency: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: journeysOptions });
   const [action, first, second] = positionals;
   if (action === undefined || action === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -50,17 +81,7 @@ export async function journeysCommand(args: string[]): Promise<number> {
   const workspaceId = values.workspace ?? 'default';
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  // The CLI only changes definitions and enqueues runs; the server's scheduler executes the steps
-  // with its sender. Templates are checked as the server will use them: they must exist unless
-  // journeys only record (RAPPORT_JOURNEY_DELIVERY=record, see createRapport).
-  const journeys = createJourneys({
-    database,
-    clock: systemClock,
-    sender: new StoreRecordingSender({ database }),
-    ...(config.journeyDelivery === 'record'
-      ? { templates: async () => [] }
-      : { recipeSupplies: { templates: new TemplateService({ database, clock: systemClock }), coupons: new CouponService({ database, clock: systemClock }) } }),
-  });
+  const journeys = cliJourneys(config, database);
   const { service } = journeys;
   const out = (value: unknown): void => {
     process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
@@ -88,20 +109,9 @@ export async function journeysCommand(args: string[]): Promise<number> {
         out(`${journey.id}  created (draft)`);
         return 0;
       }
-      case 'recipe': {
-        const { journey, templates, coupons } = await service.installRecipe(workspaceId, need(first, 'recipe name'), {
-          ...(values.template === undefined ? {} : { templates: roleIds(values.template, '--template') }),
-          ...(values.coupon === undefined ? {} : { coupons: roleIds(values.coupon, '--coupon') }),
-          ...(values['start-at'] === undefined ? {} : { startAt: values['start-at'] }),
-          ...(values.currency === undefined ? {} : { currency: values.currency }),
-          activate: values.activate === true,
-        });
-        out(`${journey.id}  ${journey.status}  ${journey.name}`);
-        for (const supply of [...templates.map((entry) => ({ ...entry, kind: 'template' })), ...coupons.map((entry) => ({ ...entry, kind: 'coupon pool' }))]) {
-          out(`  ${supply.kind.padEnd(11)} ${supply.role.padEnd(12)} ${supply.id}${supply.created ? '  (created)' : ''}`);
-        }
+      case 'recipe':
+        await installRecipe(service, workspaceId, need(first, 'recipe name'), values, out);
         return 0;
-      }
       case 'activate':
       case 'pause':
       case 'resume':

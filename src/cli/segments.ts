@@ -57,6 +57,28 @@ async function backfill(rapport: Rapport, workspaceId: string): Promise<void> {
 
 const EMPTY_LIST = 'No segments yet. Create one with: rapport segments create "Bought twice" --condition \'{"type":"computed","key":"orders","op":"gte","value":2}\'';
 
+/** `upload ID FILE [--replace]`: a static list's members from CSV, then what matched and the first misses. */
+async function uploadList(call: CliPlatform['call'], segmentId: string, file: string, replace: boolean): Promise<void> {
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const result = await call('POST', `/api/v1/segments/${segmentId}/members${replace ? '?mode=replace' : ''}`, 'uploading the list', { csv: fs.readFileSync(file, 'utf8') });
+  out(`${String(field(result, 'rows'))} rows, ${String(field(result, 'matched'))} profiles matched, ${String(field(result, 'entered'))} entered, ${String(field(result, 'exited'))} exited`);
+  for (const miss of listOf(result, 'unmatched').slice(0, 20)) out(`  line ${String(field(miss, 'line'))}: ${String(field(miss, 'reason'))}`);
+}
+
+/** Prints every member, page by page; answers how many there were. */
+async function printMembers(call: CliPlatform['call'], segmentId: string): Promise<number> {
+  let cursor: string | undefined;
+  let count = 0;
+  do {
+    const page = await call('GET', `/api/v1/segments/${segmentId}/members?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, 'listing the members');
+    for (const member of listOf(page, 'members')) process.stdout.write(`${String(field(member, 'profileId'))}  ${String(field(member, 'enteredAt'))}\n`);
+    count += listOf(page, 'members').length;
+    const next = field(page, 'nextCursor');
+    cursor = typeof next === 'string' ? next : undefined;
+  } while (cursor !== undefined);
+  return count;
+}
+
 /**
  * `rapport segments ...`: manage segments from the command line, through the running server's
  * API when one answers, else in this process (see platform.ts).
@@ -124,29 +146,13 @@ export async function segmentsCommand(args: string[]): Promise<number> {
       case 'upload': {
         const file = need(second, 'a FILE');
         if (!fs.existsSync(file)) throw new RapportError('cli.usage', `no such file: ${file}`);
-        const result = await call('POST', `/api/v1/segments/${id(first)}/members${values.replace === true ? '?mode=replace' : ''}`, 'uploading the list', { csv: fs.readFileSync(file, 'utf8') });
-        out(`${String(field(result, 'rows'))} rows, ${String(field(result, 'matched'))} profiles matched, ${String(field(result, 'entered'))} entered, ${String(field(result, 'exited'))} exited`);
-        for (const miss of listOf(result, 'unmatched').slice(0, 20)) out(`  line ${String(field(miss, 'line'))}: ${String(field(miss, 'reason'))}`);
+        await uploadList(call, id(first), file, values.replace === true);
         return 0;
       }
-      case 'members': {
-        const segmentId = id(first);
-        if (values.csv === true) {
-          process.stdout.write(String(await call('GET', `/api/v1/segments/${segmentId}/members.csv`, 'exporting the members')));
-          return 0;
-        }
-        let cursor: string | undefined;
-        let count = 0;
-        do {
-          const page = await call('GET', `/api/v1/segments/${segmentId}/members?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, 'listing the members');
-          for (const member of listOf(page, 'members')) out(`${String(field(member, 'profileId'))}  ${String(field(member, 'enteredAt'))}`);
-          count += listOf(page, 'members').length;
-          const next = field(page, 'nextCursor');
-          cursor = typeof next === 'string' ? next : undefined;
-        } while (cursor !== undefined);
-        if (count === 0) out(`No members in ${first ?? ''} yet.`);
+      case 'members':
+        if (values.csv === true) process.stdout.write(String(await call('GET', `/api/v1/segments/${id(first)}/members.csv`, 'exporting the members')));
+        else if ((await printMembers(call, id(first))) === 0) out(`No members in ${first ?? ''} yet.`);
         return 0;
-      }
       case 'explain':
         out(JSON.stringify(await call('GET', `/api/v1/segments/${id(first)}/explain/${encodeURIComponent(need(second, 'a PROFILE_ID'))}`, 'explaining the membership'), null, 2));
         return 0;

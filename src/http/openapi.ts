@@ -1,21 +1,10 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { DOCUMENTED } from '../shared/documented-schema.js';
 
-// A symbol, so neither Ajv nor the response serializer looks inside.
-const DOCUMENTED = Symbol('documentedAs');
-
-/**
- * A route schema that validates with `runtime` but appears in the OpenAPI document as `schema`, the
- * module's real schema. For conditions and journey definitions: their services validate them and
- * name the bad node (`conditions[1].window.unit`), where schema errors of a recursive union would
- * list every alternative, and their schemas repeat `$id`s that Ajv and the serializer refuse.
- */
-export function documentedAs<R extends TSchema>(runtime: R, schema: TSchema): R {
-  return { ...runtime, [DOCUMENTED]: schema };
-}
+export { documentedAs } from '../shared/documented-schema.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

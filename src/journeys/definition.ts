@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConditionSchema, parseCondition, PropertyFilterSchema } from '../segments/index.js';
+import { ChannelNameSchema } from '../shared/channel.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 import { isTimeZone, parseClock } from './local-time.js';
 
@@ -130,7 +131,7 @@ export const NodeSchema = Type.Union(
       {
         id: Id,
         type: Type.Literal('send'),
-        channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]),
+        channel: ChannelNameSchema,
         templateId: Type.String({ minLength: 1 }),
         coupon: Type.Optional(Type.Object({ poolId: Type.String({ minLength: 1 }) }, strict)),
         purpose: Type.Optional(Type.Union([Type.Literal('marketing'), Type.Literal('transactional')])),

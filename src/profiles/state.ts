@@ -6,6 +6,7 @@
  * `mergeStates` is therefore commutative.
  */
 
+import { consentChannels, engagementChannels, type ConsentChannel, type EngagementChannel } from '../shared/channel.js';
 import { ownValue, setOwn } from '../shared/own.js';
 
 /** A value with the event time that set it. */
@@ -14,8 +15,7 @@ export interface Stamped<T> {
   t: number;
 }
 
-export type ConsentChannel = 'email' | 'sms' | 'push';
-export const consentChannels: readonly ConsentChannel[] = ['email', 'sms', 'push'];
+export type { ConsentChannel } from '../shared/channel.js';
 
 export interface ConsentEntry {
   status: 'subscribed' | 'unsubscribed';
@@ -58,8 +58,7 @@ export interface TouchPoint {
   referrer: string | null;
 }
 
-export type EngagementChannel = 'email' | 'sms' | 'push' | 'web' | 'app';
-export const engagementChannels: readonly EngagementChannel[] = ['web', 'app', 'email', 'sms', 'push'];
+export { type EngagementChannel, engagementChannels } from '../shared/channel.js';
 
 export type DeviceType = 'mobile' | 'tablet' | 'desktop';
 export const deviceTypes: readonly DeviceType[] = ['mobile', 'desktop', 'tablet'];

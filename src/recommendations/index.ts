@@ -10,4 +10,5 @@ export { evalStrategy, evalStrategyNames, isEvalStrategyName } from './eval-stra
 export { evaluate } from './evaluation.js';
 export type { Protocol } from './evaluation.js';
 export type { RecommendationService } from './recommendation-service.js';
+export { RecommendationResultSchema } from './recommendation.js';
 export { BusinessRules, StrategyName, strategyNames } from './rules.js';

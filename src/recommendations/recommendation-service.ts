@@ -12,6 +12,7 @@ import { readCatalogPage, readNewestProducts, readServingProducts } from '../cat
 import type { RecommendationSlotProvider, SlotProduct, SlotRequest } from '../templates/index.js';
 import { observe, recommend, trainModels, type CatalogItem, type Interaction, type ModelReport, type RecommendationModels, type TrainOptions } from './engine.js';
 import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
+import type { RecommendationResult, RecommendedProduct } from './recommendation.js';
 import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
 import { ownValue } from '../shared/own.js';
 
@@ -52,31 +53,6 @@ export interface RecommendationSlot {
   group?: string | undefined;
   /** Rules for this request, over the stored ones. */
   rules?: BusinessRules | undefined;
-}
-
-export interface RecommendedProduct {
-  id: string;
-  name: string | null;
-  url: string | null;
-  image_url: string | null;
-  price: number | null;
-  currency: string | null;
-  category: string | null;
-  brand: string | null;
-  /** The strategy that produced this item (the requested one or a fallback). */
-  strategy: StrategyName;
-  score: number;
-  pinned: boolean;
-}
-
-export interface RecommendationResult {
-  /** Put it on click and purchase events (`properties.recommendation_id`) to attribute them. */
-  recommendation_id: string;
-  strategy: StrategyName;
-  profile_id: string | null;
-  items: RecommendedProduct[];
-  training_id: string | null;
-  trained_at: string | null;
 }
 
 /** What the template layer calls to fill a recommendation slot. */

@@ -1,5 +1,6 @@
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { ConsentChannelSchema, EngagementChannelSchema } from '../shared/channel.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
 
 /*
@@ -62,7 +63,6 @@ export const ScoreConditionSchema = Type.Union(valueTests({ type: Type.Literal('
   $id: 'ScoreCondition',
   description: 'A score written by a job (RFM group, predicted CLV, churn risk, propensity), by key; absent scores only match not_exists',
 });
-export type ScoreCondition = Static<typeof ScoreConditionSchema>;
 
 /** A test on one event property; `products[].category` holds when one product of the event holds every `products[]` filter. */
 export const PropertyFilterSchema = Type.Union(valueTests({ property: Key }), { $id: 'PropertyFilter' });
@@ -128,7 +128,6 @@ export const ComputedConditionSchema = Type.Union(
   ],
   { $id: 'ComputedCondition', description: 'An aggregate the profile keeps; daysSince* are whole days and absent when the thing never happened' },
 );
-export type ComputedCondition = Static<typeof ComputedConditionSchema>;
 
 export const lifecycleStages = [
   'visitor', 'engaged_browser', 'cart_abandoner', 'checkout_abandoner', 'first_time_buyer', 'repeat_buyer', 'lapsed', 'churned',
@@ -142,24 +141,20 @@ export const LifecycleConditionSchema = Type.Object(
   },
   { ...strict, $id: 'LifecycleCondition', description: 'The profile is in one of these funnel stages (see lifecycleStage for the rules)' },
 );
-export type LifecycleCondition = Static<typeof LifecycleConditionSchema>;
 
-const EngagementChannelSchema = Type.Union([Type.Literal('web'), Type.Literal('app'), Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]);
 export const PreferredChannelConditionSchema = Type.Object(
   { type: Type.Literal('preferred_channel'), channels: Type.Array(EngagementChannelSchema, { minItems: 1 }) },
   { ...strict, $id: 'PreferredChannelCondition' },
 );
-export type PreferredChannelCondition = Static<typeof PreferredChannelConditionSchema>;
 
 export const ReachableConditionSchema = Type.Object(
   {
     type: Type.Literal('reachable'),
-    channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]),
+    channel: ConsentChannelSchema,
     requireOptIn: Type.Optional(Type.Boolean({ description: 'Email is opt-out by default; true also requires an explicit opt-in' })),
   },
   { ...strict, $id: 'ReachableCondition', description: 'Has a valid address for the channel and has consented to it' },
 );
-export type ReachableCondition = Static<typeof ReachableConditionSchema>;
 
 export const LocationConditionSchema = Type.Object(
   {
@@ -169,13 +164,11 @@ export const LocationConditionSchema = Type.Object(
   },
   { ...strict, $id: 'LocationCondition', description: 'Country / city from the address traits (case-insensitive); every list given must match' },
 );
-export type LocationCondition = Static<typeof LocationConditionSchema>;
 
 export const DeviceConditionSchema = Type.Object(
   { type: Type.Literal('device'), devices: Type.Array(Type.Union([Type.Literal('mobile'), Type.Literal('tablet'), Type.Literal('desktop')]), { minItems: 1 }) },
   { ...strict, $id: 'DeviceCondition', description: 'The preferred device (most sessions)' },
 );
-export type DeviceCondition = Static<typeof DeviceConditionSchema>;
 
 export const TrafficSourceConditionSchema = Type.Object(
   {
@@ -186,13 +179,11 @@ export const TrafficSourceConditionSchema = Type.Object(
   },
   { ...strict, $id: 'TrafficSourceCondition' },
 );
-export type TrafficSourceCondition = Static<typeof TrafficSourceConditionSchema>;
 
 export const SegmentMembershipConditionSchema = Type.Object(
   { type: Type.Literal('segment'), segmentId: Type.String({ minLength: 1 }), member: Type.Optional(Type.Boolean({ description: 'false: NOT a member; default true' })) },
   { ...strict, $id: 'SegmentMembershipCondition' },
 );
-export type SegmentMembershipCondition = Static<typeof SegmentMembershipConditionSchema>;
 
 export const RandomBucketConditionSchema = Type.Object(
   {
@@ -203,66 +194,52 @@ export const RandomBucketConditionSchema = Type.Object(
   },
   { ...strict, $id: 'RandomBucketCondition' },
 );
-export type RandomBucketCondition = Static<typeof RandomBucketConditionSchema>;
 
-export type Condition =
-  | { type: 'and'; conditions: Condition[] }
-  | { type: 'or'; conditions: Condition[] }
-  | { type: 'not'; condition: Condition }
-  | TraitCondition
-  | ScoreCondition
-  | EventCondition
-  | ComputedCondition
-  | LifecycleCondition
-  | PreferredChannelCondition
-  | ReachableCondition
-  | LocationCondition
-  | DeviceCondition
-  | TrafficSourceCondition
-  | SegmentMembershipCondition
-  | RandomBucketCondition;
+/** Every leaf of the tree: a test on one thing a profile has. The one list the schema, the type and the parser read. */
+const leafConditionSchemas = [
+  TraitConditionSchema,
+  ScoreConditionSchema,
+  EventConditionSchema,
+  ComputedConditionSchema,
+  LifecycleConditionSchema,
+  PreferredChannelConditionSchema,
+  ReachableConditionSchema,
+  LocationConditionSchema,
+  DeviceConditionSchema,
+  TrafficSourceConditionSchema,
+  SegmentMembershipConditionSchema,
+  RandomBucketConditionSchema,
+] as const;
 
-export type LeafCondition = Exclude<Condition, { type: 'and' | 'or' | 'not' }>;
+export type LeafCondition = Static<(typeof leafConditionSchemas)[number]>;
 
-/** The JSON schema of the whole tree, for route schemas and OpenAPI. */
-export const ConditionSchema = Type.Recursive(
-  (This) =>
-    Type.Union([
-      Type.Object({ type: Type.Literal('and'), conditions: Type.Array(This, { minItems: 1 }) }, strict),
-      Type.Object({ type: Type.Literal('or'), conditions: Type.Array(This, { minItems: 1 }) }, strict),
-      Type.Object({ type: Type.Literal('not'), condition: This }, strict),
-      TraitConditionSchema,
-      ScoreConditionSchema,
-      EventConditionSchema,
-      ComputedConditionSchema,
-      LifecycleConditionSchema,
-      PreferredChannelConditionSchema,
-      ReachableConditionSchema,
-      LocationConditionSchema,
-      DeviceConditionSchema,
-      TrafficSourceConditionSchema,
-      SegmentMembershipConditionSchema,
-      RandomBucketConditionSchema,
-    ]),
-  { $id: 'Condition' },
-);
+/** The combinators: `and` / `or` over a non-empty list, `not` over one condition. */
+function combinatorSchemas<T extends TSchema>(child: T) {
+  return tuple(
+    Type.Object({ type: Type.Literal('and'), conditions: Type.Array(child, { minItems: 1 }) }, strict),
+    Type.Object({ type: Type.Literal('or'), conditions: Type.Array(child, { minItems: 1 }) }, strict),
+    Type.Object({ type: Type.Literal('not'), condition: child }, strict),
+  );
+}
 
-const leafSchemas: Readonly<Record<LeafCondition['type'], TSchema>> = {
-  trait: TraitConditionSchema,
-  score: ScoreConditionSchema,
-  event: EventConditionSchema,
-  computed: ComputedConditionSchema,
-  lifecycle: LifecycleConditionSchema,
-  preferred_channel: PreferredChannelConditionSchema,
-  reachable: ReachableConditionSchema,
-  location: LocationConditionSchema,
-  device: DeviceConditionSchema,
-  traffic_source: TrafficSourceConditionSchema,
-  segment: SegmentMembershipConditionSchema,
-  random_bucket: RandomBucketConditionSchema,
-};
+/** The JSON schema of the whole tree, for route schemas and OpenAPI; `Condition` is its type. */
+export const ConditionSchema = Type.Recursive((This) => Type.Union([...combinatorSchemas(This), ...leafConditionSchemas]), { $id: 'Condition' });
+export type Condition = Static<typeof ConditionSchema>;
 
-export const conditionTypes: readonly Condition['type'][] = ['and', 'or', 'not', ...(Object.keys(leafSchemas) as LeafCondition['type'][])];
+/** The `type` a leaf schema fixes (a union of tests, like trait, fixes it in every member). */
+function leafTypeOf(schema: TSchema): LeafCondition['type'] {
+  const member: unknown = Array.isArray(schema.anyOf) ? schema.anyOf[0] : schema;
+  const type = discriminantValues(member, 'type')[0];
+  if (typeof type !== 'string') throw new Error('a leaf condition schema must fix its type');
+  return type as LeafCondition['type'];
+}
+
+const leafSchemas: ReadonlyMap<LeafCondition['type'], TSchema> = new Map(leafConditionSchemas.map((schema) => [leafTypeOf(schema), schema]));
+
+export const conditionTypes: readonly Condition['type'][] = [
+  ...combinatorSchemas(Type.Unknown()).map((schema) => schema.properties.type.const),
+  ...leafSchemas.keys(),
+];
 
 /** Nodes in a tree at most; deeper or larger trees are refused (they are mistakes, and cost on every event). */
 export const maxConditionNodes = 500;
@@ -335,7 +312,9 @@ function schemaIssues(schema: TSchema, value: unknown, path: string, what: strin
 }
 
 function leafIssues(node: Record<string, unknown>, type: LeafCondition['type'], path: string): FieldIssue[] {
-  return schemaIssues(leafSchemas[type], node, path, `a ${type} condition`);
+  const schema = leafSchemas.get(type);
+  if (schema === undefined) throw new Error(`no schema for the ${type} condition`);
+  return schemaIssues(schema, node, path, `a ${type} condition`);
 }
 
 function dateIssue(value: string, path: string): FieldIssue | undefined {

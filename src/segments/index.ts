@@ -10,6 +10,7 @@ export { evaluateCondition } from './evaluate.js';
 export type { SegmentSubject } from './evaluate.js';
 export { eventNameOf, eventStatSpecs, pathValue, statsFromEvents } from './event-stats.js';
 export type { Segment, SegmentService } from './segment-service.js';
+export { SegmentSchema } from './segment.js';
 export { countSegments, membershipsOf } from './store/segments.js';
 export { testValue, toTime } from './values.js';
 export type { ValueTest } from './values.js';

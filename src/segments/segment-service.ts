@@ -28,29 +28,13 @@ import {
 } from './store/segments.js';
 import { assertNoCycle } from './compile.js';
 import { parseCondition, referencedSegments, type Condition } from './condition.js';
+import type { Segment } from './segment.js';
 import type { SegmentEngine, Transition } from './engine.js';
 import { evaluateCondition, explainCondition, type ConditionExplanation, type SegmentSubject } from './evaluate.js';
 import { eventStatSpecs, statsFromEvents } from './event-stats.js';
 import { parseDestination, resealDestination, sealDestination, shownDestinationUrl, type WebhookDestination } from './webhook.js';
 
-/** A segment as the API shows it. */
-export interface Segment {
-  id: string;
-  name: string;
-  description: string;
-  kind: 'dynamic' | 'static';
-  condition: Condition | null;
-  version: number;
-  status: 'backfilling' | 'live' | 'failed';
-  backfill: { percent: number; done: number; total: number; startedAt: string | null; finishedAt: string | null; error: string | null };
-  members: number;
-  /** Segments its condition reads. */
-  dependsOn: string[];
-  /** The webhook synced on entries and exits: URL credentials masked; `secret` only in the answer that set it. */
-  destination: { url: string; delivered: number; pending: number; secret?: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Segment } from './segment.js';
 
 export interface SegmentInput {
   name: string;

@@ -5,10 +5,11 @@
  */
 export type { TemplatesModule } from './module.js';
 export type { TemplateLookups } from './liquid-engine.js';
+export { SlotProductSchema } from './recommendation-slot.js';
 export type { RecommendationSlotProvider, SlotProduct, SlotRequest } from './recommendation-slot.js';
 export { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from './snippet.js';
 export { starterTemplates } from './starters.js';
 export { existingTemplateIds, versionsFillingRecommendationSlots } from './store/templates.js';
 export { TemplateService } from './template-service.js';
-export { TemplateChannelSchema, TemplateSourceSchema } from './template.js';
+export { RenderedMessageSchema, TemplateSchema, TemplateSourceSchema } from './template.js';
 export type { RenderedMessage } from './template.js';

@@ -1,3 +1,5 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
 /**
  * The seam between templates and the recommendations module: a template asks for a named slot
  * (`{% assign picks = 'cart_complements' | recommendations: 3 %}`) and whatever provider is
@@ -15,17 +17,20 @@ export interface SlotRequest {
   contextProductIds: string[];
 }
 
-/** A product as templates see it (Segment e-commerce field names). */
-export interface SlotProduct {
-  id: string;
-  name: string;
-  url: string | null;
-  image_url: string | null;
-  price: number | null;
-  currency: string | null;
-  category: string | null;
-  brand: string | null;
-}
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A product as templates see it (Segment e-commerce field names); recommendation answers extend it. */
+export const SlotProductSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  url: Nullable(Type.String()),
+  image_url: Nullable(Type.String()),
+  price: Nullable(Type.Number()),
+  currency: Nullable(Type.String()),
+  category: Nullable(Type.String()),
+  brand: Nullable(Type.String()),
+});
+export type SlotProduct = Static<typeof SlotProductSchema>;
 
 export interface RecommendationSlotProvider {
   recommend(request: SlotRequest): Promise<SlotProduct[]>;

@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import { channelNames, isChannelName } from '../shared/channel.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
@@ -41,11 +42,10 @@ export interface ResolvedTemplate {
 
 const CACHE_LIMIT = 500;
 const RECORD_TTL_MS = 1000;
-const channels = new Set<string>(['email', 'sms', 'push', 'webhook', 'inbox']);
 
 function toTemplate(record: TemplateRecord): Template {
   const channel = record.channel;
-  if (channel !== 'email' && channel !== 'sms' && channel !== 'push' && channel !== 'webhook' && channel !== 'inbox') throw new Error(`unknown channel ${channel}`);
+  if (!isChannelName(channel)) throw new Error(`unknown channel ${channel}`);
   return {
     id: record.id,
     name: record.name,
@@ -106,7 +106,7 @@ export class TemplateService {
   }
 
   async create(workspaceId: string, input: TemplateInput, id: string = randomId('tpl', 12)): Promise<{ template: Template; version: TemplateVersion }> {
-    if (!channels.has(input.channel)) throw new RapportError('template.channel_invalid', `channel must be one of ${[...channels].join(', ')}`);
+    if (!isChannelName(input.channel)) throw new RapportError('template.channel_invalid', `channel must be one of ${channelNames.join(', ')}`);
     const compiled = await compileSource(input.channel, input.source, await this.snippets.names(workspaceId));
     const now = this.deps.clock.now();
     const record: TemplateRecord = { id, name: input.name, channel: input.channel, publishedVersion: input.publish === false ? null : 1, latestVersion: 1, createdAt: now, updatedAt: now };

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ChannelNameSchema } from '../shared/channel.js';
 
 /** What one locale of a template holds; which fields a channel reads is listed in `channelFields`. */
 export const TemplateContentSchema = Type.Object(
@@ -20,8 +21,6 @@ export const TemplateContentSchema = Type.Object(
 );
 export type TemplateContent = Static<typeof TemplateContentSchema>;
 
-export const TemplateChannelSchema = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
-
 /** A version's source: the default locale and per-locale variants (`fr`, `de-CH`, ...). */
 export const TemplateSourceSchema = Type.Object(
   {
@@ -41,15 +40,17 @@ export interface CompiledContent {
   url: string | undefined;
 }
 
-export interface Template {
-  id: string;
-  name: string;
-  channel: 'email' | 'sms' | 'push' | 'webhook' | 'inbox';
-  publishedVersion: number | null;
-  latestVersion: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A template as the API shows it (its versions apart). */
+export const TemplateSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  channel: ChannelNameSchema,
+  publishedVersion: Type.Union([Type.Integer(), Type.Null()]),
+  latestVersion: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Template = Static<typeof TemplateSchema>;
 
 export interface TemplateVersion {
   templateId: string;
@@ -60,11 +61,12 @@ export interface TemplateVersion {
 }
 
 /** What a render produced, ready for a provider. */
-export interface RenderedMessage {
-  subject?: string;
-  html?: string;
-  text: string;
-  title?: string;
-  url?: string;
-  locale: string;
-}
+export const RenderedMessageSchema = Type.Object({
+  subject: Type.Optional(Type.String()),
+  html: Type.Optional(Type.String()),
+  text: Type.String(),
+  title: Type.Optional(Type.String()),
+  url: Type.Optional(Type.String()),
+  locale: Type.String(),
+});
+export type RenderedMessage = Static<typeof RenderedMessageSchema>;

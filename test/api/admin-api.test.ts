@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
+import { channelNames } from '../../src/shared/channel.js';
+import { SlotProductSchema } from '../../src/templates/recommendation-slot.js';
 import { tempDir } from '../helpers/databases.js';
 
 describe('admin API', () => {
@@ -52,6 +54,20 @@ describe('admin API', () => {
     const doc = response.json();
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/workspaces', '/api/v1/write-keys', '/api/v1/admin-tokens', '/api/v1/events']));
+  });
+
+  it('shows in the OpenAPI document the one schema of each concept the routes use', async () => {
+    const doc = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    const enumOf = (schema: { anyOf: { enum: string[] }[] }) => schema.anyOf.flatMap((literal) => literal.enum);
+    // Channel names: the template body and the privacy routes read ChannelNameSchema.
+    expect(enumOf(doc.paths['/api/v1/templates'].post.requestBody.content['application/json'].schema.properties.channel)).toEqual([...channelNames]);
+    // A segment answers with SegmentSchema, whose condition is documented as the Condition tree.
+    expect(doc.paths['/api/v1/segments'].get.responses['200'].content['application/json'].schema.properties.segments.items).toEqual({ $ref: '#/components/schemas/Segment' });
+    expect(doc.components.schemas.Segment.properties.condition.anyOf[0]).toEqual({ $ref: '#/components/schemas/Condition' });
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Condition', 'TraitCondition', 'RandomBucketCondition']));
+    // A recommended item is the templates' product card plus where it came from.
+    const item = doc.paths['/api/v1/recommendations'].get.responses['200'].content['application/json'].schema.properties.items.items;
+    expect(Object.keys(item.properties)).toEqual([...Object.keys(SlotProductSchema.properties), 'strategy', 'score', 'pinned']);
   });
 
   it('creates a workspace whose token sees only that workspace', async () => {

@@ -165,17 +165,7 @@ export async function readCatalogPage(db: Tx, workspaceId: string, afterId: stri
 }
 
 /** The catalog fields a recommendation answer shows, and the live stock it is filtered by. */
-export interface ServingProduct {
-  id: string;
-  name: string | null;
-  url: string | null;
-  image_url: string | null;
-  price: number | null;
-  currency: string | null;
-  category: string | null;
-  brand: string | null;
-  inventory: number | null;
-}
+export type ServingProduct = Pick<ProductFields, 'id' | 'name' | 'url' | 'image_url' | 'price' | 'currency' | 'category' | 'brand' | 'inventory'>;
 
 /**
  * Products by id, live from the catalog (stock is never served from a copy), with only the

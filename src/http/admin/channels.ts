@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
+import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
-const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
+const Channel = ChannelNameSchema;
 
 /** Sending, the message log, webhook destinations and channel status. Secrets are never returned. */
 export async function channelsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ExperimentInputSchema, type ExperimentService, minimumDetectableEffect, power, sampleSizePerVariant } from '../../experiments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
+import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
@@ -59,11 +60,18 @@ const ResultsSchema = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Experiment id or key' }) });
 
+const tags = ['experiments'];
+
 /** Experiments: definitions, lifecycle, results, a preview of assignment, and a power calculator. */
 export async function experimentRoutes(scope: FastifyInstance, experiments: ExperimentService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['experiments'];
+  definitionRoutes(app, experiments);
+  decisionRoutes(app, experiments);
+  assignmentRoutes(app, experiments);
+}
 
+/** List, create, read and edit experiments; start and stop them. */
+function definitionRoutes(app: TypedApp, experiments: ExperimentService): void {
   app.get(
     '/experiments',
     { schema: { tags, summary: 'Experiments, oldest first', querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ experiments: Type.Array(ExperimentSchema) }) } } },
@@ -93,7 +101,10 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
   app.post('/experiments/:id/stop', { schema: { tags, summary: 'Stop assigning (everyone gets the control)', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>
     experiments.stop(authOf(request).workspaceId, request.params.id),
   );
+}
 
+/** Promote a variant, rebalance a bandit, read the results. */
+function decisionRoutes(app: TypedApp, experiments: ExperimentService): void {
   app.post(
     '/experiments/:id/promote',
     {
@@ -135,7 +146,10 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
     },
     async (request) => experiments.results(authOf(request).workspaceId, request.params.id, { methods: request.query.methods ?? 'configured' }),
   );
+}
 
+/** Preview the variants of a unit, and the power calculator. */
+function assignmentRoutes(app: TypedApp, experiments: ExperimentService): void {
   app.post(
     '/experiments/assign',
     {

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../../journeys/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
+import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -59,11 +60,18 @@ const RoleIds = Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.
 const Supply = Type.Object({ role: Type.String(), id: Type.String(), created: Type.Boolean() });
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+const tags = ['journeys'];
+
 /** Journeys: CRUD with validation, lifecycle, entering by API, reports, dry runs and workspace settings. */
 export async function journeysRoutes(scope: FastifyInstance, journeys: JourneyService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['journeys'];
+  definitionRoutes(app, journeys);
+  lifecycleRoutes(app, journeys);
+  reportingRoutes(app, journeys);
+}
 
+/** List and create journeys, install recipes, validate a definition. */
+function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get('/journeys', { schema: { tags, summary: 'Every journey of the workspace', response: { 200: Type.Object({ journeys: Type.Array(JourneyView) }) } } }, async (request) => ({
     journeys: await journeys.list(authOf(request).workspaceId),
   }));
@@ -109,7 +117,10 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
     { schema: { tags, summary: 'Validate a definition without storing it', body: DefinitionBody, response: { 200: Type.Object({ valid: Type.Boolean(), issues: Type.Array(Issue) }) } } },
     async (request) => journeys.validate(authOf(request).workspaceId, request.body),
   );
+}
 
+/** One journey: read, edit, migrate its runs, enter a profile by API. */
+function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/:id',
     { schema: { tags, summary: 'One journey (its current version, or ?version=N)', params: IdParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }), response: { 200: JourneyView } } },
@@ -164,7 +175,10 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
     },
     async (request) => journeys.enter(authOf(request).workspaceId, request.params.id, request.body),
   );
+}
 
+/** Reports, dry runs, runs, and the workspace settings every journey obeys. */
+function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/:id/report',
     { schema: { tags, summary: 'Entered, in progress, exits, sends, conversions and revenue, per journey and per node', params: IdParams, querystring: Type.Object({ windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) }), response: { 200: Report } } },

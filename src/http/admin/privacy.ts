@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
+import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
-const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push'), Type.Literal('webhook'), Type.Literal('inbox')]);
+const Channel = ChannelNameSchema;
 const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 
 /** Consent (ledger, preferences, double opt-in), suppression lists, and erasure / export jobs. */

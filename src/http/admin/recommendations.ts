@@ -1,37 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type RecommendationService, BusinessRules, StrategyName } from '../../recommendations/index.js';
+import { type RecommendationService, RecommendationResultSchema, BusinessRules, StrategyName } from '../../recommendations/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const RecommendationResultSchema = Type.Object(
-  {
-    recommendation_id: Type.String({ description: 'Send it as properties.recommendation_id on Product Clicked / Product Added / Order Completed to attribute them to the strategy' }),
-    strategy: StrategyName,
-    profile_id: Type.Union([Type.String(), Type.Null()]),
-    items: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        name: Nullable(Type.String()),
-        url: Nullable(Type.String()),
-        image_url: Nullable(Type.String()),
-        price: Type.Union([Type.Number(), Type.Null()]),
-        currency: Nullable(Type.String()),
-        category: Nullable(Type.String()),
-        brand: Nullable(Type.String()),
-        strategy: StrategyName,
-        score: Type.Number(),
-        pinned: Type.Boolean(),
-      }),
-    ),
-    training_id: Type.Union([Type.String(), Type.Null()]),
-    trained_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  },
-  { $id: 'RecommendationResult' },
-);
 
 export const RecommendationQuery = Type.Object({
   strategy: StrategyName,

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ConditionSchema, conditionTypes, type SegmentService, WebhookDestinationSchema } from '../../segments/index.js';
+import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../../segments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
+import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
 
 const ConditionBody = documentedAs(
@@ -14,49 +15,23 @@ const ConditionBody = documentedAs(
   ConditionSchema,
 );
 
-const SegmentSchema = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    description: Type.String(),
-    kind: Type.Union([Type.Literal('dynamic'), Type.Literal('static')]),
-    condition: documentedAs(Type.Unknown(), Type.Union([ConditionSchema, Type.Null()], { description: 'null for a static list' })),
-    version: Type.Integer(),
-    status: Type.Union([Type.Literal('backfilling'), Type.Literal('live'), Type.Literal('failed')]),
-    backfill: Type.Object({
-      percent: Type.Integer({ description: 'Progress of the backfill over all profiles; 100 once live' }),
-      done: Type.Integer(),
-      total: Type.Integer(),
-      startedAt: Type.Union([Type.String(), Type.Null()]),
-      finishedAt: Type.Union([Type.String(), Type.Null()]),
-      error: Type.Union([Type.String(), Type.Null()]),
-    }),
-    members: Type.Integer(),
-    dependsOn: Type.Array(Type.String()),
-    destination: Type.Union([
-      Type.Object({
-        url: Type.String({ description: 'Credentials in the URL are masked' }),
-        delivered: Type.Integer(),
-        pending: Type.Integer(),
-        secret: Type.Optional(Type.String({ description: 'The signing secret, shown only in the answer that set the destination' })),
-      }),
-      Type.Null(),
-    ]),
-    createdAt: Type.String(),
-    updatedAt: Type.String(),
-  },
-  { $id: 'Segment' },
-);
-
 const Destination = Type.Optional(Type.Union([WebhookDestinationSchema, Type.Null()], { description: 'Webhook synced on every entry and exit; null removes it' }));
 const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 const Explanation = Type.Object({}, { additionalProperties: true, description: 'Tree of { path, type, result, actual?, condition?, children? }' });
 
+const tags = ['segments'];
+
 /** Segments and audiences: CRUD, estimate, members, export, static lists, explain, counts. */
 export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['segments'];
+  creationRoutes(app, segments);
+  editingRoutes(app, segments);
+  membershipRoutes(app, segments);
+  await uploadRoutes(scope, segments);
+}
 
+/** List and create: live segments, static lists, retargeting audiences. */
+function creationRoutes(app: TypedApp, segments: SegmentService): void {
   app.get('/segments', { schema: { tags, summary: 'Every segment with its member count and backfill progress', response: { 200: Type.Object({ segments: Type.Array(SegmentSchema) }) } } }, async (request) => ({
     segments: await segments.list(authOf(request).workspaceId),
   }));
@@ -99,7 +74,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     },
     async (request, reply) => reply.status(201).send(await segments.createRetargeting(authOf(request).workspaceId, request.body)),
   );
+}
 
+/** Estimate a condition; read, edit and delete one segment. */
+function editingRoutes(app: TypedApp, segments: SegmentService): void {
   app.post(
     '/segments/estimate',
     {
@@ -140,7 +118,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     await segments.delete(authOf(request).workspaceId, request.params.id);
     return reply.status(204).send(null);
   });
+}
 
+/** Who is in a segment: members, CSV export, counts over time, explain, a profile's segments. */
+function membershipRoutes(app: TypedApp, segments: SegmentService): void {
   app.get(
     '/segments/:id/members',
     {
@@ -209,8 +190,10 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
     },
     async (request) => segments.profileMemberships(authOf(request).workspaceId, request.params.id),
   );
+}
 
-  // Own scope: the CSV upload takes its body as a stream.
+/** Static list uploads, in their own scope: the CSV upload takes its body as a stream. */
+async function uploadRoutes(scope: FastifyInstance, segments: SegmentService): Promise<void> {
   await scope.register(async (uploads) => {
     uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -3,33 +3,30 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { starterTemplates, TemplateChannelSchema, TemplateSourceSchema } from '../../templates/index.js';
+import { starterTemplates, RenderedMessageSchema, TemplateSchema, TemplateSourceSchema } from '../../templates/index.js';
+import { ChannelNameSchema } from '../../shared/channel.js';
+import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-const TemplateSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  channel: TemplateChannelSchema,
-  publishedVersion: Type.Union([Type.Integer(), Type.Null()]),
-  latestVersion: Type.Integer(),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-const RenderedSchema = Type.Object({
-  subject: Type.Optional(Type.String()),
-  html: Type.Optional(Type.String()),
-  text: Type.String(),
-  title: Type.Optional(Type.String()),
-  url: Type.Optional(Type.String()),
-  locale: Type.String(),
+
+const PreviewBody = Type.Object({
+  profileId: Type.String({ minLength: 1 }),
+  version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 /** Templates: versions checked and compiled at save, publish, preview for a person, test-send, starters. */
 export async function templatesRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { templates, channels } = messaging;
+  listingRoutes(app, messaging);
+  versionRoutes(app, messaging);
+  renderingRoutes(app, messaging);
+}
 
+/** List templates and starters, create a template. */
+function listingRoutes(app: TypedApp, messaging: Messaging): void {
+  const { templates } = messaging;
   app.get('/templates', { schema: { tags: ['templates'], summary: 'Templates', response: { 200: Type.Object({ templates: Type.Array(TemplateSchema) }) } } }, async (request) => ({
     templates: await templates.list(authOf(request).workspaceId),
   }));
@@ -55,7 +52,7 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
       schema: {
         tags: ['templates'],
         summary: 'Create a template; Liquid and MJML errors are rejected with field, line and column',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), channel: TemplateChannelSchema, source: TemplateSourceSchema, publish: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), channel: ChannelNameSchema, source: TemplateSourceSchema, publish: Type.Optional(Type.Boolean()) }),
         response: { 201: TemplateSchema },
       },
     },
@@ -64,7 +61,11 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
       return reply.status(201).send(template);
     },
   );
+}
 
+/** One template: read, save a version, list versions, publish, delete. */
+function versionRoutes(app: TypedApp, messaging: Messaging): void {
+  const { templates } = messaging;
   app.get('/templates/:id', { schema: { tags: ['templates'], summary: 'A template with its latest source', params: IdParams } }, async (request) => {
     const workspaceId = authOf(request).workspaceId;
     const template = await templates.get(workspaceId, request.params.id);
@@ -102,16 +103,14 @@ export async function templatesRoutes(scope: FastifyInstance, messaging: Messagi
     if (!(await templates.delete(authOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no template ${request.params.id}`);
     return reply.status(204).send();
   });
+}
 
-  const PreviewBody = Type.Object({
-    profileId: Type.String({ minLength: 1 }),
-    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
-    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  });
-
+/** Preview for a chosen profile and test-send, both under the render budget. */
+function renderingRoutes(app: TypedApp, messaging: Messaging): void {
+  const { templates, channels } = messaging;
   app.post(
     '/templates/:id/preview',
-    { schema: { tags: ['templates'], summary: 'Render for a chosen profile without sending (a sample coupon code stands in)', params: IdParams, body: PreviewBody, response: { 200: RenderedSchema } } },
+    { schema: { tags: ['templates'], summary: 'Render for a chosen profile without sending (a sample coupon code stands in)', params: IdParams, body: PreviewBody, response: { 200: RenderedMessageSchema } } },
     async (request) => {
       const workspaceId = authOf(request).workspaceId;
       return templates.admitPreview(workspaceId, () => channels.preview(workspaceId, request.params.id, request.body));

@@ -9,6 +9,7 @@ import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { ownValue, setOwn } from '../../shared/own.js';
+import type { TypedApp } from '../typed-app.js';
 
 export interface PublicChannelDeps {
   messaging: Messaging;
@@ -66,6 +67,42 @@ function cors(request: FastifyRequest, reply: FastifyReply): void {
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(body);
 
+const TokenParams = Type.Object({ '*': Type.String({ maxLength: 8000 }) });
+const Visitor = { userId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), anonymousId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), writeKey: Type.Optional(Type.String()) };
+const WorkspaceParams = Type.Object({ workspaceId: Type.String({ maxLength: 200 }) });
+
+/** The source a write key (header or body) names; it must carry the onsite scope. */
+async function sourceOf(deps: PublicChannelDeps, request: FastifyRequest, body: Record<string, unknown>) {
+  const key = writeKeyOf(request.headers.authorization, body);
+  if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or writeKey');
+  const source = await deps.workspaces.authenticateWriteKey(key);
+  if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
+  requireWriteKeyScope(source, 'onsite');
+  return source;
+}
+
+/** The profile of the visitor the SDK names by userId or anonymousId. */
+async function visitor(deps: PublicChannelDeps, workspaceId: string, ids: { userId?: string | undefined; anonymousId?: string | undefined }) {
+  const profile =
+    (ids.userId === undefined ? undefined : await deps.profiles.lookupProfile(workspaceId, 'user_id', ids.userId)) ??
+    (ids.anonymousId === undefined ? undefined : await deps.profiles.lookupProfile(workspaceId, 'anonymous_id', ids.anonymousId));
+  if (profile === undefined) throw new RapportError('not_found', 'no profile for this userId or anonymousId yet; track or identify first, then retry');
+  return profile;
+}
+
+/** The form parameters of a Twilio callback, after checking its signature. */
+async function twilioParams(messaging: Messaging, request: FastifyRequest): Promise<Record<string, string | string[]>> {
+  const token = messaging.secrets.twilioAuthToken;
+  if (token === undefined) throw new RapportError('unavailable', 'SMS is not configured on this server');
+  const raw = field(request.body, '__raw') ?? '';
+  const params = parseForm(raw);
+  const signature = request.headers['x-twilio-signature'];
+  if (!validTwilioSignature(token, `${messaging.publicUrl}${request.url}`, params, typeof signature === 'string' ? signature : undefined)) {
+    throw new RapportError('unauthorized', 'the X-Twilio-Signature does not match; check RAPPORT_PUBLIC_URL is the URL the provider calls');
+  }
+  return params;
+}
+
 /**
  * Public channel endpoints: open pixel and click redirect (signed links), the hosted
  * unsubscribe / preferences page with RFC 8058 one-click POST, double opt-in confirmation, web
@@ -74,7 +111,6 @@ const html = (reply: FastifyReply, status: number, body: string) =>
  */
 export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicChannelDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { messaging } = deps;
   // This scope reads HTML forms and provider callbacks (form-encoded) as well as JSON.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (request, body, done) => {
@@ -91,25 +127,13 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     done(null, { ...parseForm(text), __raw: text });
   });
 
-  const TokenParams = Type.Object({ '*': Type.String({ maxLength: 8000 }) });
+  linkRoutes(app, deps.messaging);
+  sdkRoutes(app, deps);
+  providerCallbackRoutes(app, deps.messaging);
+}
 
-  async function sourceOf(request: FastifyRequest, body: Record<string, unknown>) {
-    const key = writeKeyOf(request.headers.authorization, body);
-    if (key === undefined) throw new RapportError('unauthorized', 'no write key: send Authorization: Basic base64("<writeKey>:") or writeKey');
-    const source = await deps.workspaces.authenticateWriteKey(key);
-    if (source === undefined) throw new RapportError('unauthorized', 'the write key is not recognized or was revoked; check the key of this source');
-    requireWriteKeyScope(source, 'onsite');
-    return source;
-  }
-
-  async function visitor(workspaceId: string, ids: { userId?: string | undefined; anonymousId?: string | undefined }) {
-    const profile =
-      (ids.userId === undefined ? undefined : await deps.profiles.lookupProfile(workspaceId, 'user_id', ids.userId)) ??
-      (ids.anonymousId === undefined ? undefined : await deps.profiles.lookupProfile(workspaceId, 'anonymous_id', ids.anonymousId));
-    if (profile === undefined) throw new RapportError('not_found', 'no profile for this userId or anonymousId yet; track or identify first, then retry');
-    return profile;
-  }
-
+/** Signed links: open pixel, click redirect, the hosted unsubscribe / preferences page and double opt-in confirmation. */
+function linkRoutes(app: TypedApp, messaging: Messaging): void {
   // Tokens are longer than the router's 100-character parameter limit: wildcard routes take them.
   app.get('/v1/o/*', { schema: { hide: true, params: TokenParams } }, async (request, reply) => {
     const payload = messaging.links.verify(request.params['*'].replace(/\.gif$/, ''));
@@ -163,9 +187,11 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
       throw error;
     }
   });
+}
 
-  const Visitor = { userId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), anonymousId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), writeKey: Type.Optional(Type.String()) };
-
+/** The SDK's routes (write key): web push subscription and the inbox. */
+function sdkRoutes(app: TypedApp, deps: PublicChannelDeps): void {
+  const { messaging } = deps;
   app.get('/v1/push/vapid-public-key', { schema: { tags: ['channels'], summary: 'The VAPID public key the SDK subscribes with', security: [] } }, async (request, reply) => {
     cors(request, reply);
     return { publicKey: messaging.vapidPublicKey() };
@@ -186,8 +212,8 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     },
     async (request, reply) => {
       cors(request, reply);
-      const source = await sourceOf(request, request.body);
-      const profile = await visitor(source.workspaceId, request.body);
+      const source = await sourceOf(deps, request, request.body);
+      const profile = await visitor(deps, source.workspaceId, request.body);
       const { endpoint, keys } = request.body.subscription;
       await messaging.channels.registerPushSubscription(source.workspaceId, profile.id, { endpoint, p256dh: keys.p256dh, auth: keys.auth });
       await messaging.consent.record(source.workspaceId, profile.id, { channel: 'push', status: 'subscribed', source: 'push_subscription' });
@@ -200,8 +226,8 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     { schema: { tags: ['channels'], summary: "A visitor's inbox, newest first (write key)", security: [], querystring: Type.Object({ ...Visitor, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }) } },
     async (request, reply) => {
       cors(request, reply);
-      const source = await sourceOf(request, request.query.writeKey === undefined ? {} : { writeKey: request.query.writeKey });
-      const profile = await visitor(source.workspaceId, request.query);
+      const source = await sourceOf(deps, request, request.query.writeKey === undefined ? {} : { writeKey: request.query.writeKey });
+      const profile = await visitor(deps, source.workspaceId, request.query);
       const messages = await messaging.channels.inbox(source.workspaceId, profile, request.query.limit ?? 20);
       return { messages, unread: messages.filter((message) => !message.read).length };
     },
@@ -220,29 +246,18 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
     },
     async (request, reply) => {
       cors(request, reply);
-      const source = await sourceOf(request, request.body);
-      const profile = await visitor(source.workspaceId, request.body);
+      const source = await sourceOf(deps, request, request.body);
+      const profile = await visitor(deps, source.workspaceId, request.body);
       const changed = await messaging.channels.markInbox(source.workspaceId, profile, request.params.id, request.params.state);
       return { ok: true, changed };
     },
   );
+}
 
-  const WorkspaceParams = Type.Object({ workspaceId: Type.String({ maxLength: 200 }) });
-
-  async function twilioParams(request: FastifyRequest): Promise<Record<string, string | string[]>> {
-    const token = messaging.secrets.twilioAuthToken;
-    if (token === undefined) throw new RapportError('unavailable', 'SMS is not configured on this server');
-    const raw = field(request.body, '__raw') ?? '';
-    const params = parseForm(raw);
-    const signature = request.headers['x-twilio-signature'];
-    if (!validTwilioSignature(token, `${messaging.publicUrl}${request.url}`, params, typeof signature === 'string' ? signature : undefined)) {
-      throw new RapportError('unauthorized', 'the X-Twilio-Signature does not match; check RAPPORT_PUBLIC_URL is the URL the provider calls');
-    }
-    return params;
-  }
-
+/** Provider callbacks, each verified by its signature: Twilio inbound SMS and delivery status, email bounces and complaints. */
+function providerCallbackRoutes(app: TypedApp, messaging: Messaging): void {
   app.post('/v1/channels/sms/:workspaceId/inbound', { schema: { hide: true, params: WorkspaceParams } }, async (request, reply) => {
-    const params = await twilioParams(request);
+    const params = await twilioParams(messaging, request);
     const from = typeof params.From === 'string' ? params.From : '';
     const text = typeof params.Body === 'string' ? params.Body : '';
     const done = await messaging.preferences.inboundSms(request.params.workspaceId, from, text);
@@ -251,7 +266,7 @@ export async function publicChannelRoutes(scope: FastifyInstance, deps: PublicCh
   });
 
   app.post('/v1/channels/sms/:workspaceId/status', { schema: { hide: true, params: WorkspaceParams } }, async (request, reply) => {
-    const params = await twilioParams(request);
+    const params = await twilioParams(messaging, request);
     const sid = typeof params.MessageSid === 'string' ? params.MessageSid : undefined;
     const status = typeof params.MessageStatus === 'string' ? params.MessageStatus : '';
     if (sid !== undefined) {

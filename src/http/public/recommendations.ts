@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type RecommendationService, StrategyName } from '../../recommendations/index.js';
+import { type RecommendationService, StrategyName, RecommendationResultSchema } from '../../recommendations/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
-import { RecommendationResultSchema } from '../admin/recommendations.js';
 
 export interface PublicRecommendationDeps {
   recommendations: RecommendationService;

@@ -127,13 +127,26 @@ export type PipelinePhase = (typeof PIPELINE_PHASES)[number];
 const iso = (ms: number) => new Date(ms).toISOString();
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+/** What every phase of one pipeline run reads, and where it records its scores and timings. */
+interface PipelineRun {
+  input: PipelineInput;
+  now: number;
+  options: PipelineOptions;
+  /** Runs `work`, recording its seconds under `name` in the report. */
+  timed: <T>(name: string, work: () => T) => T;
+  onProgress: ((phase: PipelinePhase, fraction: number) => void) | undefined;
+  /** Every profile with its orders up to `now`; `buyers` are those with at least one. */
+  profiles: ProfileBehaviour[];
+  buyers: ProfileBehaviour[];
+  scoreRows: { source: string; rows: ScoreOutput[] }[];
+}
+
 /**
  * Fits every model on the workspace's behaviour and scores its profiles.
  * @example const { report, scores } = runPipeline({ profiles, inventory, now: Date.now() });
  */
 export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelinePhase, fraction: number) => void): PipelineResult {
   const { now } = input;
-  const options = input.options ?? {};
   const seconds: Record<string, number> = {};
   const timed = <T>(name: string, work: () => T): T => {
     const start = performance.now();
@@ -143,6 +156,35 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
   };
   const profiles = input.profiles.map((profile) => ({ ...profile, orders: profile.orders.filter((order) => order.at <= now) }));
   const buyers = profiles.filter((profile) => profile.orders.length > 0);
+  const run: PipelineRun = { input, now, options: input.options ?? {}, timed, onProgress, profiles, buyers, scoreRows: [] };
+  const { clv, failure } = clvPhase(run);
+  const propensity = propensityPhase(run);
+  const { nextOrder, refill } = nextOrderPhase(run);
+  const forecasts = stockoutPhase(run);
+
+  const { scoreRows } = run;
+  if (failure !== null) scoreRows.length = 0;
+  const written = scoreRows.reduce((sum, group) => sum + group.rows.length, 0);
+  const keys = [...new Set(scoreRows.flatMap((group) => group.rows.map((row) => row.key)))].sort();
+  const report: PredictiveReport = {
+    now: iso(now),
+    unit: 'day',
+    data: dataSummary(run),
+    clv,
+    propensity,
+    nextOrder,
+    replenishment: { products: refill.products.slice(0, 50), pairs: refill.due.length },
+    stockout: { tracked: forecasts.length, restock: forecasts.filter((row) => row.restockNow).slice(0, 100), soonest: forecasts.slice(0, 20) },
+    seconds,
+    scores: { written, keys },
+    failure: failure === null ? null : `${failure}; no scores were written and the previous scores stay`,
+  };
+  return { report, scores: scoreRows };
+}
+
+/** How much behaviour the models had to learn from. */
+function dataSummary(run: PipelineRun): PredictiveReport['data'] {
+  const { profiles, buyers } = run;
   let orders = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -151,20 +193,37 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
     first = Math.min(first, profile.orders[0]?.at ?? first);
     last = Math.max(last, profile.orders[profile.orders.length - 1]?.at ?? last);
   }
-  const scoreRows: { source: string; rows: ScoreOutput[] }[] = [];
+  return {
+    profiles: profiles.length,
+    customers: buyers.length,
+    orders,
+    repeatCustomers: buyers.filter((profile) => profile.orders.length > 1).length,
+    firstOrderAt: Number.isFinite(first) ? iso(first) : null,
+    lastOrderAt: Number.isFinite(last) ? iso(last) : null,
+    trackedProducts: run.input.inventory.length,
+  };
+}
+
+/** The orders' currency (the most common one) and how many orders are in others. */
+function ordersCurrency(buyers: readonly ProfileBehaviour[]): { currency: string | null; ordersInOtherCurrencies: number } {
   const currencies = new Map<string, number>();
   for (const profile of buyers) for (const order of profile.orders) if (order.currency !== undefined) currencies.set(order.currency, (currencies.get(order.currency) ?? 0) + 1);
   const currency = [...currencies].sort((p, q) => q[1] - p[1])[0]?.[0] ?? null;
-  const ordersInOtherCurrencies = [...currencies].reduce((sum, [code, count]) => (code === currency ? sum : sum + count), 0);
+  return { currency, ordersInOtherCurrencies: [...currencies].reduce((sum, [code, count]) => (code === currency ? sum : sum + count), 0) };
+}
 
-  // 1. CLV: BG/NBD + Gamma-Gamma in days, horizon in calendar months.
+/**
+ * 1. CLV: BG/NBD + Gamma-Gamma in days, horizon in calendar months. A fit that did not converge
+ * or ran to degenerate parameters is the run's `failure`: no scores are written and the previous ones stay.
+ */
+function clvPhase(run: PipelineRun): { clv: PredictiveReport['clv']; failure: string | null } {
+  const { buyers, now, options, timed, onProgress } = run;
   onProgress?.('clv', 0);
   const transactions: Transaction[] = [];
   for (const profile of buyers) for (const order of profile.orders) transactions.push({ customerId: profile.profileId, at: order.at, amount: order.amount });
   const summary = summarize(transactions, { unit: 'day', calibrationEnd: now });
   const data = toColumns(summary);
   const bgnbd = timed('bgnbd', () => fitBgNbd(data, options.fitMaxIterations === undefined ? {} : { optimizer: { maxIterations: options.fitMaxIterations } }));
-  // A fit that did not converge or ran to degenerate parameters fails the whole refresh: no scores are written and the previous ones stay.
   let failure = bgnbd.status === 'fitted' ? fitProblem('BG/NBD', bgnbd) : null;
   const gammaGamma: FitOutcome<GammaGammaParams> | Skipped =
     bgnbd.status !== 'fitted' ? { status: 'skipped', reason: 'BG/NBD was not fitted' } : failure !== null ? { status: 'skipped', reason: failure } : timed('gammaGamma', () => fitGammaGamma(data));
@@ -197,12 +256,16 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
       tiers = { high: 0, medium: 0, low: 0 };
       for (const tier of tierList) tiers[tier] += 1;
     }
-    scoreRows.push({ source: 'predictive:clv', rows });
+    run.scoreRows.push({ source: 'predictive:clv', rows });
   }
   const holdout: PredictiveReport['clv']['holdout'] = bgnbd.status === 'fitted' && failure === null ? timed('clvHoldout', () => clvHoldout(transactions, now)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
   onProgress?.('clv', 1);
+  return { clv: { ...ordersCurrency(buyers), bgnbd, gammaGamma, horizon, holdout, meanPredictedClv, tiers }, failure };
+}
 
-  // 2. Propensity to order in the next 7 and 30 days.
+/** 2. Propensity to order in the next 7 and 30 days. */
+function propensityPhase(run: PipelineRun): PredictiveReport['propensity'] {
+  const { profiles, now, timed, onProgress } = run;
   onProgress?.('propensity', 0);
   const histories: CustomerHistory[] = profiles.map((profile) => ({ id: profile.profileId, orders: profile.orders, activity: profile.activity }));
   const propensityRows: ScoreOutput[] = [];
@@ -224,10 +287,13 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
   onProgress?.('propensity', 0.5);
   const month = propensityFor('30d', 30);
   onProgress?.('propensity', 1);
-  const propensity = { '7d': week, '30d': month };
-  if (propensityRows.length > 0) scoreRows.push({ source: 'predictive:propensity', rows: propensityRows });
+  if (propensityRows.length > 0) run.scoreRows.push({ source: 'predictive:propensity', rows: propensityRows });
+  return { '7d': week, '30d': month };
+}
 
-  // 3. Next order date and replenishment.
+/** 3. Next order date and replenishment. */
+function nextOrderPhase(run: PipelineRun): { nextOrder: PredictiveReport['nextOrder']; refill: ReturnType<typeof replenishment> } {
+  const { buyers, now, timed, onProgress } = run;
   onProgress?.('next-order', 0);
   const nextRows: ScoreOutput[] = [];
   const gapModel = timed('nextOrder', () => fitGapModel(buyers.map((profile) => profile.orders.map((order) => order.at))));
@@ -260,10 +326,14 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
     nextRows.push({ profileId, key: 'next_replenishment_at', value: iso(due.dueAt) });
     nextRows.push({ profileId, key: 'next_replenishment_product', value: due.productId });
   }
-  if (nextRows.length > 0) scoreRows.push({ source: 'predictive:next-order', rows: nextRows });
+  if (nextRows.length > 0) run.scoreRows.push({ source: 'predictive:next-order', rows: nextRows });
   onProgress?.('next-order', 1);
+  return { nextOrder, refill };
+}
 
-  // 4. Stock-out: daily units per tracked product over the last `demandDays`.
+/** 4. Stock-out: daily units per tracked product over the last `demandDays`. */
+function stockoutPhase(run: PipelineRun): StockForecast[] {
+  const { input, buyers, now, options, timed, onProgress } = run;
   onProgress?.('stock-out', 0);
   const demandDays = options.demandDays ?? 120;
   const tracked = new Map(input.inventory.map((item) => [item.productId, new Array<number>(demandDays).fill(0)]));
@@ -285,32 +355,7 @@ export function runPipeline(input: PipelineInput, onProgress?: (phase: PipelineP
     ),
   );
   onProgress?.('stock-out', 1);
-
-  if (failure !== null) scoreRows.length = 0;
-  const written = scoreRows.reduce((sum, group) => sum + group.rows.length, 0);
-  const keys = [...new Set(scoreRows.flatMap((group) => group.rows.map((row) => row.key)))].sort();
-  const report: PredictiveReport = {
-    now: iso(now),
-    unit: 'day',
-    data: {
-      profiles: profiles.length,
-      customers: buyers.length,
-      orders,
-      repeatCustomers: buyers.filter((profile) => profile.orders.length > 1).length,
-      firstOrderAt: Number.isFinite(first) ? iso(first) : null,
-      lastOrderAt: Number.isFinite(last) ? iso(last) : null,
-      trackedProducts: input.inventory.length,
-    },
-    clv: { currency, ordersInOtherCurrencies, bgnbd, gammaGamma, horizon, holdout, meanPredictedClv, tiers },
-    propensity,
-    nextOrder,
-    replenishment: { products: refill.products.slice(0, 50), pairs: refill.due.length },
-    stockout: { tracked: forecasts.length, restock: forecasts.filter((row) => row.restockNow).slice(0, 100), soonest: forecasts.slice(0, 20) },
-    seconds,
-    scores: { written, keys },
-    failure: failure === null ? null : `${failure}; no scores were written and the previous scores stay`,
-  };
-  return { report, scores: scoreRows };
+  return forecasts;
 }
 
 /**
