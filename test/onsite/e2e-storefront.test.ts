@@ -75,13 +75,13 @@ async function decided(page: Page, campaignId: string, outcome: string): Promise
   await page.waitForFunction(([id, wanted]) => (window as unknown as Decisions).decisions.some((entry) => entry.campaignId === id && entry.outcome === wanted), [campaignId, outcome] as const, { timeout: 30_000 });
 }
 
-/** An anonymous id the hash puts in (or out of) the holdout of every campaign named, as the browser and the report see it. */
+/** A fresh anonymous id the hash puts in (or out of) the holdout of every campaign named, as the browser and the report see it. */
 async function visitorId(keys: string[], heldOut: boolean): Promise<string> {
   const config = await server.rapport.app.inject({ url: `/v1/onsite/config?writeKey=${WRITE_KEY}` });
   const campaigns = (config.json() as OnsiteConfig).campaigns.filter((campaign) => keys.some((key) => starter(key).id === campaign.id));
   expect(campaigns).toHaveLength(keys.length);
   for (let i = 0; i < 10_000; i++) {
-    const id = `e2e-${heldOut ? 'held' : 'shown'}-${i}`;
+    const id = `e2e-${keys.join('+')}-${heldOut ? 'held' : 'shown'}-${i}`;
     if (campaigns.every((campaign) => assign(campaign, id)?.holdout === heldOut)) return id;
   }
   throw new Error(`no anonymous id with holdout=${heldOut} for ${keys.join(', ')}`);
@@ -188,7 +188,8 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     await page.evaluate(() => addEventListener('click', (event) => event.preventDefault()));
     await decided(page, recs, 'shown');
     const card = page.locator(`#rapport-recs [data-rapport-campaign="${recs}"] li a`).first();
-    await card.waitFor({ state: 'visible' });
+    // The products come from /v1/recommendations after the render: slow on a loaded machine.
+    await card.waitFor({ state: 'visible', timeout: 60_000 });
     await card.click();
     const events = await flushed(page);
     const click = events.find((entry) => entry.event === 'Experience Clicked' && entry.properties?.campaign_id === recs);
