@@ -10,9 +10,10 @@
  * Each is offered an open-loop 2,000 requests/s (latency counted from the scheduled send time, so
  * queueing is not hidden), after a lower rate (BENCH_LOW_RATE) and 2,000 requests one at a time
  * (latency without queueing); then a closed loop of 32 connections measures the most requests/s.
- * Chromium trigger-to-visible timing and the SDK byte sizes: `npm run bench:onsite-sdk` (the SDK branch).
+ * - `browser`: in Chromium, trigger to visible with a warm cache against the page doing the same DOM work
+ *   itself, and the SDK's gzip bytes per file (bench/lib/onsite-browser.ts), after the server phases.
  *
- * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000).
+ * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000), BENCH_ROUNDS (Chromium, default 50).
  * The last line of stdout is one JSON object.
  */
 import { createHmac } from 'node:crypto';
@@ -21,10 +22,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { machine, percentile, request, round, startServer, type ServerProcess } from './lib/harness.js';
+import { browserFigures } from './lib/onsite-browser.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 2000);
 const RATE = 2000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 /** A second offered rate below saturation on a small machine, to show the latency when not queueing. */
 const LOW_RATE = Number(process.env.BENCH_LOW_RATE ?? 300);
 const WRITE_KEY = 'WK_ONSITE';
@@ -202,6 +205,8 @@ async function main(): Promise<void> {
       const baselineVisitor = await measure(bare.port, visitorCall);
       const onsiteConfig = await measure(port, () => configCall);
       const onsiteVisitor = await measure(port, visitorCall);
+      process.stderr.write(`Chromium: ${ROUNDS} trigger-to-visible rounds...\n`);
+      const browser = await browserFigures(ROUNDS);
       const result = {
         bench: 'onsite',
         machine: machine(),
@@ -215,6 +220,8 @@ async function main(): Promise<void> {
         visitorP99UnderTarget: onsiteVisitor.p99Ms < 10,
         visitorP99UnderTargetAtLowRate: onsiteVisitor.low.p99Ms < 10,
         visitorP99UnderTargetSerial: onsiteVisitor.serial.p99Ms < 10,
+        browser,
+        loadAvg: os.loadavg().map((value) => round(value, 2)),
       };
       for (const [name, figures, bareFigures] of [['config', onsiteConfig, baselineConfig], ['visitor', onsiteVisitor, baselineVisitor]] as const) {
         process.stdout.write(

@@ -43,6 +43,12 @@ describe('chooseOffer', () => {
     expect(Math.abs((counts.get(15) ?? 0) / 30000 - 0.3)).toBeLessThan(0.015);
     expect(Math.abs((counts.get(30) ?? 0) / 30000 - 0.1)).toBeLessThan(0.015);
   });
+
+  it('draws mystery offers from the default cryptographic source', () => {
+    const rule: OfferRule = { kind: 'mystery', draws: [{ weight: 1, offer: p10 }, { weight: 1, offer: p30 }] };
+    const drawn = new Set(Array.from({ length: 200 }, () => chooseOffer(rule, {})).map((offer) => (offer.type === 'percent' ? offer.value : 0)));
+    expect([...drawn].sort()).toEqual([10, 30]);
+  });
 });
 
 describe('codes', () => {

@@ -66,8 +66,9 @@ export function chooseOffer(rule: OfferRule, scores: Readonly<Record<string, Sco
   }
 }
 
+/** Uniform in [0, 1) from a cryptographic source; randomInt's range (max - min) must stay below 2^48. */
 function secureUniform(): number {
-  return randomInt(0, 2 ** 48) / 2 ** 48;
+  return randomInt(0, 2 ** 47) / 2 ** 47;
 }
 
 /** Unambiguous characters (no 0/O, 1/I/L): 31 symbols, about 4.95 bits each. */

@@ -83,7 +83,7 @@ function nextTenOClock(now: number): string {
 }
 
 /** The demo shop's brand (the generator's catalog lives at demo.rapport.shop). */
-const DEMO_BRAND = {
+export const DEMO_BRAND = {
   shopName: 'Rapport Demo Shop',
   shopUrl: 'https://demo.rapport.shop',
   colors: { primary: '#2f6fed', text: '#1f2933', background: '#f5f7fa' },

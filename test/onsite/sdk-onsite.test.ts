@@ -349,6 +349,19 @@ describe('browser SDK on-site runtime', () => {
     }
   });
 
+  it('replays onsite.cart queued before the core loaded, and merges clicked() properties into Experience Clicked', async () => {
+    const campaign = popupCampaign({ id: 'cmp_queued_cart', audience: [{ type: 'cart', minItems: 2 }] });
+    const script = "window.rapport=[['onsite.cart',{value:2400,currency:'EUR',items:2,productIds:['p1']}]];";
+    const { context, page } = await open(onsiteConfig([campaign]), '/queued-cart', { script });
+    expect(await decision(page, campaign.id)).toBe('shown');
+    await page.click('.fixture-dialog .cta');
+    const anonymousId = await anonymousIdOf(page);
+    await flushed(page, anonymousId);
+    const [click] = await world.events({ anonymousId, event: 'Experience Clicked' });
+    expect((click?.message as { properties: Record<string, unknown> }).properties).toMatchObject({ campaign_id: campaign.id, variant: 'a', target: 'cta', recommendation_id: 'rec_fixture' });
+    await context.close();
+  });
+
   it('previews a campaign from ?rapport_preview= whatever its audience, without logging an exposure', async () => {
     const hidden = popupCampaign({ id: 'cmp_preview', audience: [{ type: 'identified', value: true }], variants: [{ key: 'a', weight: 1, content: { en: { headline: 'A' } } }, { key: 'b', weight: 0, content: { en: { headline: 'B' } } }] });
     const { context, page } = await open(onsiteConfig([hidden]), '/any?rapport_preview=cmp_preview&rapport_variant=b');

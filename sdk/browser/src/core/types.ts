@@ -123,7 +123,8 @@ export interface WidgetContext {
   reveal(): Promise<{ code: string | null; discount?: { kind: string; value: number }; reason?: string }>;
   submit(data: { email?: string; phone?: string; answers?: Record<string, unknown>; consent?: boolean }): Promise<{ ok: boolean; error?: string }>;
   recommendations(strategy: string, count: number): Promise<Recommendation[]>;
-  clicked(target?: string): void;
+  /** `properties` are merged into `Experience Clicked` (the carousel sends recommendation_id). */
+  clicked(target?: string, properties?: Record<string, string>): void;
   close(): void;
   converted(): void;
   reducedMotion: boolean;

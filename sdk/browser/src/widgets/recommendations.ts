@@ -8,19 +8,26 @@ const CSS = `.corner .box{width:min(640px,calc(100vw - 32px))}
 ul{display:flex;gap:12px;margin:0;padding:0 0 4px;list-style:none;overflow-x:auto;scroll-snap-type:x mandatory;scroll-behavior:smooth}
 li{flex:0 0 150px;scroll-snap-align:start}
 li a{display:block;min-height:44px;color:inherit;text-decoration:none;border-radius:var(--r)}
-li img{display:block;width:100%;aspect-ratio:1;object-fit:cover;border-radius:var(--r);background:#eee}
+li img,.ph{display:block;width:100%;aspect-ratio:1;object-fit:cover;border-radius:var(--r);background:#eee}
 .nm{display:block;margin-top:6px;font-size:.9em;line-height:1.3}.pr{display:block;font-weight:700}
 .nav{display:flex;justify-content:flex-end;gap:8px;margin-top:8px}.nav .rp-btn{padding:0;width:44px;font-size:20px}
 [dir=rtl] .nav .rp-btn{transform:scaleX(-1)}
 @media (prefers-reduced-motion:reduce){ul{scroll-behavior:auto}}
 .still ul{scroll-behavior:auto}`;
 
+/** The product picture; a picture that fails to load (a catalog pointing at another host) becomes a plain tile, not a broken-image icon. */
+function picture(src: string): HTMLElement {
+  const img = h('img', { src, alt: '', loading: 'lazy' });
+  img.addEventListener('error', () => img.replaceWith(h('span', { class: 'ph', 'aria-hidden': 'true' })), { once: true });
+  return img;
+}
+
 /** One product card; a click is attributed to the recommendation it came from. */
 function card(ctx: WidgetContext, item: Recommendation): HTMLElement {
   const src = safeUrl(item.imageUrl);
   const click = (): void => ctx.clicked('recommendation', { recommendation_id: item.recommendationId, product_id: item.id });
   return h('li', {}, h('a', { href: safeUrl(item.url) ?? '#', click },
-    src === undefined ? null : h('img', { src, alt: '', loading: 'lazy' }),
+    src === undefined ? null : picture(src),
     h('span', { class: 'nm' }, item.name),
     item.price === undefined ? null : h('span', { class: 'pr' }, money(ctx, Math.round(item.price * 100), item.currency))));
 }

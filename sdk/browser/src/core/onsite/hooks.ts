@@ -1,4 +1,4 @@
-import { report } from '../util.js';
+import { isObject, report } from '../util.js';
 import type { CompiledCampaign, Content, InboxMessage, PushOutcome, Recommendation } from '../types.js';
 import { markConverted, markSignup } from './caps.js';
 import { call, errorOf } from './net.js';
@@ -80,8 +80,10 @@ export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant:
       return { ok: true };
     }, { ok: false, error: 'network' }),
     recommendations: (strategy, count) => guarded(() => recommendations(onsite, strategy, count), []),
-    clicked: (target) => {
-      log('Experience Clicked', target === undefined ? {} : { target });
+    clicked: (target, properties) => {
+      // Widget properties first, so they can add (recommendation_id) but never overwrite campaign_id or variant.
+      const extra = isObject(properties) ? { ...properties } : {};
+      log('Experience Clicked', target === undefined ? extra : { ...extra, target });
       if (campaign.teaserOf !== undefined && (target === 'open' || target === 'reopen')) onsite.reopen(campaign);
     },
     converted: () => {

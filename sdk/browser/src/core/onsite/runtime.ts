@@ -214,7 +214,7 @@ export class Onsite {
     if (entry === undefined) return false;
     const [locale, content] = pickContent(entry.content, campaign.defaultLocale, this.facts?.locale ?? null);
     const log = (event: string, extra: Record<string, unknown> = {}) => {
-      if (!preview) this.tracker.send('track', { event, properties: { campaign_id: campaign.id, campaign_type: campaign.type, variant, trigger, ...extra } }, undefined);
+      if (!preview) this.tracker.send('track', { event, properties: { ...extra, campaign_id: campaign.id, campaign_type: campaign.type, variant, trigger } }, undefined);
     };
     const hooks = widgetHooks(this, campaign, variant, content, locale, log);
     const rendered = await render(`${this.endpoint.host}/sdk/v1`, campaign, config.brand, locale, hooks, () => {

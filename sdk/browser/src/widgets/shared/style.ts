@@ -8,6 +8,9 @@ function color(value: string | undefined, fallback: string): string {
   return value !== undefined && CSS.supports('color', value) ? value : fallback;
 }
 
+/** Relative luminance of #111, the dark text colour. */
+const DARK_LUMINANCE = 0.0056;
+
 /** Black or white text, whichever reads better on `background` (WCAG relative luminance of an sRGB colour). */
 function onColor(background: string): string {
   const probe = document.createElement('canvas').getContext('2d');
@@ -17,7 +20,9 @@ function onColor(background: string): string {
   const channels = hex.startsWith('#') ? [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16) / 255) : [0, 0, 0];
   const [r = 0, g = 0, b = 0] = channels.map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? '#111' : '#fff';
+  // Against the dark text actually used (#111, luminance 0.0056), not pure black: on mid blues such as
+  // #2f6fed black would win by a hair, yet #111 then misses 4.5:1 where white reaches it.
+  return (luminance + 0.05) / (DARK_LUMINANCE + 0.05) > 1.05 / (luminance + 0.05) ? '#111' : '#fff';
 }
 
 /** The brand as custom properties on the widget wrapper, plus the rules every widget shares. */
