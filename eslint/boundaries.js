@@ -26,6 +26,7 @@ export const boundaries = {
   profiles: [...infrastructure, 'ingest', 'identity'],
   catalog: [...infrastructure, 'ingest'],
   workspaces: [...infrastructure],
+  users: [...infrastructure, 'workspaces'],
   templates: [...infrastructure],
   coupons: [...infrastructure],
   imports: [...infrastructure, 'ingest', 'catalog'],

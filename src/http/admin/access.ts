@@ -14,7 +14,8 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Credentials and the audit trail: reading them already hands out keys or tells who did what.
-const ADMIN_AREAS = ['/api/v1/write-keys', '/api/v1/admin-tokens', '/api/v1/audit'];
+// Users: listing them tells who has access, and a marketer must not invite an admin.
+const ADMIN_AREAS = ['/api/v1/write-keys', '/api/v1/admin-tokens', '/api/v1/audit', '/api/v1/users'];
 // Path parameters that name a person rather than a resource never reach the audit log.
 const RESOURCE_PARAM = /^(id|key|name|strategy|channel|version|[a-z]+Id)$/;
 

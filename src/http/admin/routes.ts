@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RateLimits } from '../../config/config.js';
+import type { RateLimits, UsersConfig } from '../../config/config.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsService } from '../../analytics/analytics-service.js';
 import type { ReportService } from '../../analytics/report/report-service.js';
@@ -17,11 +17,12 @@ import type { PredictiveService } from '../../predictive/jobs/predictive-service
 import type { WorkspaceService } from '../../workspaces/workspace-service.js';
 import type { Messaging } from '../../channels/messaging.js';
 import type { PrivacyService } from '../../privacy/privacy-service.js';
+import { userRoutes, type UserService } from '../../users/index.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
 import { WorkspaceGate } from '../../shared/workspace-gate.js';
-import { registerAdminAuth } from './auth.js';
+import { actorOf, registerAdminAuth } from './auth.js';
 import { RateLimiter } from '../rate-limit.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
@@ -60,13 +61,16 @@ export interface AdminRouteDeps {
   /** Channels, templates, coupons, consent and privacy (issue 5). */
   messaging: Messaging;
   privacy: PrivacyService;
+  /** Dashboard users: their session cookies authenticate here like admin tokens, with their role's scopes. */
+  users: UserService;
+  usersConfig: UsersConfig;
   rateLimits: RateLimits;
   clock: Clock;
 }
 
 /** The admin API under /api/v1; every route needs an admin token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
-  registerAdminAuth(app, deps.workspaces);
+  registerAdminAuth(app, deps.workspaces, deps.users);
   // After authentication (hooks run in order): counted per token, whichever workspace it acts on.
   const perToken = new RateLimiter('admin API per token', deps.rateLimits.adminPerToken, () => deps.clock.now());
   app.addHook('onRequest', async (request, reply) => {
@@ -76,6 +80,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   registerAnalysisLimit(app, new WorkspaceGate(ANALYSIS_LIMITS));
   await workspaceRoutes(app, deps.workspaces);
   await auditRoutes(app, deps.workspaces);
+  await userRoutes(app, deps.users, actorOf);
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);
