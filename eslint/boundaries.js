@@ -26,7 +26,7 @@ export const boundaries = {
   profiles: [...infrastructure, 'ingest', 'identity'],
   catalog: [...infrastructure, 'ingest'],
   workspaces: [...infrastructure],
-  users: [...infrastructure, 'workspaces'],
+  users: [...infrastructure, 'app', 'workspaces'],
   templates: [...infrastructure],
   coupons: [...infrastructure],
   imports: [...infrastructure, 'ingest', 'catalog'],

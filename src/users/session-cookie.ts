@@ -55,12 +55,15 @@ export function requireSameOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
   if (origin === undefined || origin === 'null' || SAFE_METHODS.has(request.method)) return;
   let host: string;
+  let own: string;
   try {
     host = new URL(origin).host;
+    // Through URL too, so a default port (`:80`, `:443`) compares equal to none.
+    own = new URL(`${request.protocol}://${request.host}`).host;
   } catch {
     throw new RapportError('forbidden', 'the Origin header is not a URL');
   }
-  if (host !== request.host) throw new RapportError('forbidden', `cross-origin request from ${origin} refused; the dashboard calls the API from its own origin`);
+  if (host !== own) throw new RapportError('forbidden', `cross-origin request from ${origin} refused; the dashboard calls the API from its own origin`);
 }
 
 /** For a cookie-authenticated unsafe request: same origin and the session's CSRF token in X-CSRF-Token. */

@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
  */
 
 /** `owner` and `admin`: everything, users included; `marketer`: reads and changes data; `analyst`: reads only. */
-export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('marketer'), Type.Literal('analyst')], { $id: 'Role' });
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('marketer'), Type.Literal('analyst')]);
 export type Role = Static<typeof Role>;
 export const ROLES: readonly Role[] = ['owner', 'admin', 'marketer', 'analyst'];
 
