@@ -4,10 +4,9 @@ import type { WorkspacesModule } from '../workspaces/index.js';
 import { UserService, type FirstOwner } from './user-service.js';
 
 export { UserService } from './user-service.js';
-export type { Actor, FirstOwner, SessionPrincipal, UserSettings } from './user-service.js';
-export { roleScopes, ROLES, type Role, type User } from './user.js';
-export { requireCsrf, sessionToken, type CookieSecurity } from './session-cookie.js';
-export { authRoutes, userRoutes, type ActorOf, type AttemptLimiter, type AuthRouteDeps } from './routes.js';
+export type { Actor, FirstOwner, SessionPrincipal } from './user-service.js';
+export { requireCsrf, sessionToken } from './session-cookie.js';
+export { authRoutes, userRoutes } from './routes.js';
 
 /** People who sign in to the dashboard: users, roles per workspace, sessions and invitations. */
 export interface UsersModule extends Module {

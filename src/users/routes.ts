@@ -38,13 +38,24 @@ async function me(users: UserService, principal: SessionPrincipal) {
   return { user: principal.user, workspaceId: principal.workspaceId, role: principal.role, csrfToken: principal.csrfToken, expiresAt: principal.expiresAt, workspaces: await users.workspacesOf(principal.user.id) };
 }
 
-/** The session of the request's cookie (CSRF checked for unsafe methods), or 401. */
+const signedOut = () => new RapportError('unauthorized', 'not signed in, or the session ended; sign in again (POST /api/v1/auth/sign-in)');
+
+/** The session of the request's cookie with its current workspace and role (CSRF checked for unsafe methods), or 401. */
 async function sessionOf(users: UserService, request: FastifyRequest): Promise<SessionPrincipal> {
   const token = sessionToken(request);
   const principal = token === undefined ? undefined : await users.authenticate(token);
-  if (principal === undefined) throw new RapportError('unauthorized', 'not signed in, or the session ended; sign in again (POST /api/v1/auth/sign-in)');
+  if (principal === undefined) throw signedOut();
   requireCsrf(request, principal);
   return principal;
+}
+
+/** The open session of the cookie, memberships aside: signing out needs no workspace. */
+async function openSessionOf(users: UserService, request: FastifyRequest): Promise<{ id: string; userId: string }> {
+  const token = sessionToken(request);
+  const session = token === undefined ? undefined : await users.signedIn(token);
+  if (session === undefined) throw signedOut();
+  requireCsrf(request, session);
+  return session;
 }
 
 /**
@@ -84,12 +95,12 @@ export async function authRoutes(scope: FastifyInstance, deps: AuthRouteDeps): P
     async (request) => me(users, await users.switchWorkspace(await sessionOf(users, request), request.body.workspaceId)),
   );
   app.post('/auth/sign-out', { schema: { tags: ['users'], summary: 'Ends this session and clears its cookie', security: [] } }, async (request, reply) => {
-    await users.signOut((await sessionOf(users, request)).sessionId);
+    await users.signOut((await openSessionOf(users, request)).id);
     clearSessionCookie(reply, deps.cookieSecurity);
     return reply.status(204).send();
   });
   app.post('/auth/sign-out-everywhere', { schema: { tags: ['users'], summary: 'Ends every session of the signed-in user, on every device', security: [] } }, async (request, reply) => {
-    await users.signOutEverywhere((await sessionOf(users, request)).user.id);
+    await users.signOutEverywhere((await openSessionOf(users, request)).userId);
     clearSessionCookie(reply, deps.cookieSecurity);
     return reply.status(204).send();
   });

@@ -67,7 +67,7 @@ export function requireSameOrigin(request: FastifyRequest): void {
 }
 
 /** For a cookie-authenticated unsafe request: same origin and the session's CSRF token in X-CSRF-Token. */
-export function requireCsrf(request: FastifyRequest, principal: SessionPrincipal): void {
+export function requireCsrf(request: FastifyRequest, principal: Pick<SessionPrincipal, 'csrfToken'>): void {
   if (SAFE_METHODS.has(request.method)) return;
   requireSameOrigin(request);
   const sent = request.headers[CSRF_HEADER];

@@ -124,20 +124,41 @@ export class UserService {
    * role is read on every call, so a role change or a removal takes effect at once.
    */
   async authenticate(token: string, workspaceId?: string): Promise<SessionPrincipal | undefined> {
+    const session = await this.signedIn(token);
+    if (session === undefined) return undefined;
+    const user = await repo.getUser(this.db, session.userId);
+    if (user === undefined) return undefined;
+    const acting = await this.#actingIn(session, workspaceId);
+    const now = this.deps.clock.now();
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await repo.touchSession(this.db, session.id, now);
+    return this.#principal(session, user, acting.workspaceId, acting.role);
+  }
+
+  /**
+   * The open session of a cookie, whatever the person's memberships (sign-out works even for
+   * someone removed from every workspace); undefined when unknown, revoked, idle or past its end.
+   */
+  async signedIn(token: string): Promise<repo.Session | undefined> {
     const now = this.deps.clock.now();
     const session = await repo.findSessionByHash(this.db, sha256Hex(token));
     if (session === undefined || session.revokedAt !== null) return undefined;
     if (session.expiresAt <= now || session.lastSeenAt + this.deps.settings.sessionIdleMs <= now) return undefined;
-    const user = await repo.getUser(this.db, session.userId);
-    if (user === undefined) return undefined;
-    const acting = workspaceId ?? session.workspaceId;
-    const role = await repo.getRole(this.db, acting, user.id);
-    if (role === undefined) {
-      if (workspaceId !== undefined) throw new RapportError('forbidden', `you are not a member of workspace "${workspaceId}"`);
-      throw new RapportError('forbidden', `you are no longer a member of workspace "${acting}"; switch to another workspace`);
+    return session;
+  }
+
+  /** The workspace and role a session acts with: the one asked for, else its current one, else (removed from it) another of the person's. */
+  async #actingIn(session: repo.Session, requested: string | undefined): Promise<{ workspaceId: string; role: Role }> {
+    if (requested !== undefined) {
+      const role = await repo.getRole(this.db, requested, session.userId);
+      if (role === undefined) throw new RapportError('forbidden', `you are not a member of workspace "${requested}"`);
+      return { workspaceId: requested, role };
     }
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await repo.touchSession(this.db, session.id, now);
-    return this.#principal(session, user, acting, role);
+    const role = await repo.getRole(this.db, session.workspaceId, session.userId);
+    if (role !== undefined) return { workspaceId: session.workspaceId, role };
+    const next = (await repo.listMemberships(this.db, session.userId))[0];
+    if (next === undefined) throw new RapportError('forbidden', 'you belong to no workspace any more; ask an admin for an invitation');
+    await repo.setSessionWorkspace(this.db, session.id, next.workspaceId);
+    return next;
   }
 
   async signOut(sessionId: string): Promise<void> {

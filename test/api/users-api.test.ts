@@ -200,6 +200,25 @@ describe.each(dialects)('dashboard users, roles and sessions (%s)', (dialect) =>
     expect((await rapport.app.inject({ method: 'POST', url: '/api/v1/auth/workspace', headers: as(owner), payload: { workspaceId: 'default' } })).statusCode).toBe(200);
   });
 
+  it('moves a session removed from its workspace to another of the person\'s, and lets someone in none sign out', async () => {
+    const anaInB = await invite('ana@shop.example', 'marketer', { authorization: admin.authorization, 'x-rapport-workspace': 'shop-b' });
+    expect((await accept(anaInB, 'analyst passphrase')).statusCode).toBe(201);
+    const ana = await session('ana@shop.example', 'analyst passphrase');
+    expect((await rapport.app.inject({ method: 'DELETE', url: `/api/v1/users/${ana.userId}`, headers: as(owner) })).statusCode).toBe(204);
+    const moved = await rapport.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: as(ana) });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({ workspaceId: 'shop-b', role: 'marketer', workspaces: [{ workspaceId: 'shop-b' }] });
+    expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/segments', headers: { ...as(ana), 'x-rapport-workspace': 'default' } })).statusCode).toBe(403);
+
+    expect((await accept(await invite('solo@shop.example', 'marketer'), 'solo passphrase 1')).statusCode).toBe(201);
+    const solo = await session('solo@shop.example', 'solo passphrase 1');
+    expect((await rapport.app.inject({ method: 'DELETE', url: `/api/v1/users/${solo.userId}`, headers: admin })).statusCode).toBe(204);
+    const nowhere = await rapport.app.inject({ method: 'GET', url: '/api/v1/segments', headers: as(solo) });
+    expect(nowhere.statusCode).toBe(403);
+    expect(nowhere.json().error.message).toContain('no workspace');
+    expect((await rapport.app.inject({ method: 'POST', url: '/api/v1/auth/sign-out', headers: as(solo) })).statusCode).toBe(204);
+  });
+
   it('refuses hostile emails and names with a 400 naming the field, and stores odd but valid ones as text', async () => {
     for (const email of ['<script>@x', 'a'.repeat(300) + '@x.example', 'no-at-sign', '']) {
       const response = await rapport.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { email, role: 'analyst' } });
