@@ -278,6 +278,16 @@ describe.each(dialects)('dashboard users, roles and sessions (%s)', (dialect) =>
     expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/segments', headers: as(second) })).statusCode).toBe(401);
   });
 
+  it('names the signed-in user, not a token, as the requester of a privacy job', async () => {
+    // The sessions test used up this email's sign-in bucket; an hour refills it.
+    clock.advance(3_600_000);
+    owner = await session('owner@shop.example', OWNER_PASSWORD);
+    const requested = await rapport.app.inject({ method: 'POST', url: '/api/v1/privacy/exports', headers: as(owner), payload: { profileId: 'prof_nobody' } });
+    expect(requested.statusCode, requested.body).toBe(202);
+    const jobs = await rapport.app.inject({ method: 'GET', url: '/api/v1/privacy/jobs', headers: admin });
+    expect(jobs.json().jobs).toContainEqual(expect.objectContaining({ requestedBy: `user:${owner.userId}` }));
+  });
+
   it('writes sign-ins, invitations and role changes to the audit log', async () => {
     const audit = await rapport.app.inject({ method: 'GET', url: '/api/v1/audit?limit=1000', headers: admin });
     const entries: Array<{ route: string; method: string; tokenId: string; status: number }> = audit.json().entries;

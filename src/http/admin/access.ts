@@ -77,7 +77,7 @@ const AuditEntrySchema = Type.Object(
   {
     id: Type.String(),
     at: Type.Integer(),
-    tokenId: Type.String({ description: 'The admin token that made the call' }),
+    tokenId: Type.String({ description: 'The admin token (tok_...) or the signed-in user (usr_...) that made the call' }),
     method: Type.String(),
     route: Type.String({ description: 'Route pattern, e.g. /api/v1/segments/:id' }),
     resourceIds: Type.Record(Type.String(), Type.String(), { description: 'Path parameters naming the resources' }),

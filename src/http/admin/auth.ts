@@ -84,6 +84,11 @@ export function authOf(request: FastifyRequest): AdminAuth {
   return request.adminAuth;
 }
 
+/** Who asked for a privacy job, as its audit trail names them: `admin_token:<id>` or `user:<id>`. */
+export function requester(auth: AdminAuth): string {
+  return auth.session === undefined ? `admin_token:${auth.token.id}` : `user:${auth.session.user.id}`;
+}
+
 /**
  * Who changes users: a signed-in user with their role, or an admin token (an instance token acts
  * as an owner, a workspace token with the admin scope as an admin).
