@@ -245,7 +245,7 @@ describe.each(dialects)('dashboard users, roles and sessions (%s)', (dialect) =>
     for (let attempt = 0; attempt < 3; attempt++) expect((await signIn('mark@shop.example', 'wrong password')).statusCode).toBe(401);
     const locked = await signIn('MARK@shop.example', 'marketer passphrase');
     expect(locked.statusCode).toBe(429);
-    expect(locked.json().error.message).toContain('sign-in per email');
+    expect(locked.json().error.message).toContain('rate limit "sign-in per email" exceeded (3 requests/hour, bursts of 3)');
     clock.advance(3_600_000);
     expect((await signIn('mark@shop.example', 'marketer passphrase')).statusCode).toBe(200);
   });
