@@ -33,6 +33,7 @@ export const boundaries = {
   profiles: [...infrastructure, 'ingest', 'identity', 'catalog'],
   catalog: [...infrastructure, 'ingest'],
   workspaces: [...infrastructure],
+  users: [...infrastructure, 'app', 'workspaces'],
   templates: [...infrastructure],
   // Coupon values are in the shop's currency (catalog's shop settings).
   coupons: [...infrastructure, 'catalog'],

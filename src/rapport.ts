@@ -41,6 +41,8 @@ import type { SegmentService } from './segments/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
 import { templatesModule } from './templates/module.js';
+import type { FirstOwner, UserService } from './users/index.js';
+import { usersModule } from './users/module.js';
 import { VERSION } from './version.js';
 import type { Bootstrap, WorkspaceService } from './workspaces/index.js';
 import { workspacesModule } from './workspaces/module.js';
@@ -53,6 +55,10 @@ export interface Rapport {
   clock: Clock;
   database: Database;
   workspaces: WorkspaceService;
+  /** People who sign in to the dashboard: users, roles, sessions, invitations (issue 16). */
+  users: UserService;
+  /** The owner created on this start, when the store had no user: print its invitation once. */
+  firstOwner: FirstOwner | undefined;
   ingest: IngestService;
   eventLog: EventLogService;
   catalog: CatalogService;
@@ -114,6 +120,7 @@ export interface RapportOptions {
  */
 async function buildModules(kernel: Kernel, options: RapportOptions) {
   const workspaces = await workspacesModule(kernel);
+  const users = await usersModule(kernel, { workspaces });
   const ingest = ingestModule(kernel);
   const identity = await identityModule(kernel);
   const catalog = catalogModule(kernel, { ingest });
@@ -132,9 +139,9 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, { sender: options.sender, onsite: new OnsiteQueue({ database: kernel.database, clock: kernel.clock }) });
   const onsite = onsiteModule(kernel, { ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
   const predictive = predictiveModule(kernel, { scheduler, profiles });
-  const domain = [workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive];
+  const domain = [workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive];
   const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
-  return { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor, all: [...domain, processor] };
+  return { workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor, all: [...domain, processor] };
 }
 
 /**
@@ -155,10 +162,12 @@ type Services = Omit<Rapport, 'config' | 'clock' | 'database' | 'modules' | 'app
 
 /** What the app and callers use, read off the modules. */
 function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services {
-  const { workspaces, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor } = modules;
+  const { workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor } = modules;
   return {
     workspaces: workspaces.service,
     bootstrap: workspaces.bootstrap,
+    users: users.users,
+    firstOwner: users.firstOwner,
     ingest: ingest.ingest,
     eventLog: ingest.eventLog,
     compaction: ingest.compaction,
@@ -196,7 +205,7 @@ function lagSources(modules: readonly Module[]): LagSource[] {
 function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
-    { ...services, clock, version: VERSION, health: () => ping(database), modules, followers: lagSources(modules), rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
+    { ...services, clock, version: VERSION, health: () => ping(database), modules, followers: lagSources(modules), rateLimits: config.rateLimits, usersConfig: config.users, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,

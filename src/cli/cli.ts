@@ -107,6 +107,12 @@ async function start(): Promise<number> {
     rapport.app.log.info({ workspace: bootstrap.workspace.id }, 'created workspace "default"');
     process.stdout.write(`\nFirst start: workspace "default" created.\n  write key:   ${bootstrap.writeKey ?? '(from RAPPORT_BOOTSTRAP_WRITE_KEY)'}\n  admin token: ${bootstrap.adminToken ?? '(from RAPPORT_BOOTSTRAP_ADMIN_TOKEN)'}  (shown once; stored hashed)\n\n`);
   }
+  if (rapport.firstOwner !== undefined) {
+    const { email, invitationToken, expiresAt } = rapport.firstOwner;
+    process.stdout.write(
+      `First start: dashboard owner ${email} created.\n  set its password: POST /api/v1/invitations/${invitationToken}/accept {"password": "..."}  (shown once; valid until ${new Date(expiresAt).toISOString()})\n\n`,
+    );
+  }
   const address = await rapport.app.listen({ port: config.port, host: config.host });
   process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect})\n`);
   await new Promise<void>((resolve) => {

@@ -76,6 +76,8 @@ export interface Config {
   secretKeysOld: string[];
   /** Token-bucket rate limits (issue 12), see docs/ingest-limits.md; a rate of 0 turns one off. */
   rateLimits: RateLimits;
+  /** Dashboard users and sessions (issue 16), see docs/modules/users.md. */
+  users: UsersConfig;
   /** Admission of batch requests under load (issue 12), see docs/ingest-limits.md. */
   ingestAdmission: IngestAdmission;
 }
@@ -103,6 +105,20 @@ export interface RateLimits {
   ingestPerWriteKey: RateLimit;
   /** Admin API requests per admin token; `RAPPORT_RATE_ADMIN_TOKEN`, `RAPPORT_RATE_ADMIN_TOKEN_BURST`. */
   adminPerToken: RateLimit;
+}
+
+export interface UsersConfig {
+  /** `RAPPORT_OWNER_EMAIL`. */
+  ownerEmail: string;
+  /** `RAPPORT_SESSION_IDLE_MINUTES`, `RAPPORT_SESSION_ABSOLUTE_HOURS`, `RAPPORT_INVITATION_DAYS`. */
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  invitationDays: number;
+  /** `RAPPORT_COOKIE_SECURE`. */
+  cookieSecure: 'auto' | 'always';
+  /** Sign-in attempts per client address (`RAPPORT_RATE_SIGNIN_IP`, per minute) and per email (`RAPPORT_RATE_SIGNIN_EMAIL`, per hour). */
+  signInPerIp: RateLimit;
+  signInPerEmail: RateLimit;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +195,13 @@ export const settings = {
   outboundAllow: { env: 'RAPPORT_OUTBOUND_ALLOW', type: 'text', default: undefined, description: 'Comma-separated IP ranges outbound calls (webhooks, push, SMS, segment sync) may reach although private, e.g. `10.0.0.0/8` (docs/outbound.md); the operator\'s choice, never a workspace\'s' },
   secretKey: { env: 'RAPPORT_SECRET_KEY', type: 'text', default: undefined, defaultText: '(random, kept in `<data dir>/secret-key`)', description: '32-byte key (64 hex characters or base64) sealing destination secrets at rest', secret: true },
   secretKeysOld: { env: 'RAPPORT_SECRET_KEYS_OLD', type: 'text', default: undefined, description: 'Comma-separated earlier keys, still opening values sealed before a rotation', secret: true },
+  ownerEmail: { env: 'RAPPORT_OWNER_EMAIL', type: 'text', default: 'owner@localhost', description: 'Email of the owner created on first start (when the store has no user); the invitation that sets its password is printed once' },
+  sessionIdleMinutes: { env: 'RAPPORT_SESSION_IDLE_MINUTES', type: 'integer', default: 720, min: 1, max: 525_600, description: 'A dashboard session unused this long ends (sign in again)' },
+  sessionAbsoluteHours: { env: 'RAPPORT_SESSION_ABSOLUTE_HOURS', type: 'integer', default: 168, min: 1, max: 8760, description: 'A dashboard session ends this long after sign-in, however busy' },
+  invitationDays: { env: 'RAPPORT_INVITATION_DAYS', type: 'integer', default: 7, min: 1, max: 365, description: 'Days an invitation link stays valid' },
+  cookieSecure: { env: 'RAPPORT_COOKIE_SECURE', type: 'choice', values: ['auto', 'always'], default: 'auto', description: '`auto`: the session cookie is `Secure` when the request came over https (behind a proxy, with `RAPPORT_TRUST_PROXY`); `always`: always' },
+  rateSignInIp: { env: 'RAPPORT_RATE_SIGNIN_IP', type: 'integer', default: 20, min: 0, max: 100_000, description: 'Sign-in and invitation-accept attempts per minute per client address (bursts of the same size); `0` = no limit' },
+  rateSignInEmail: { env: 'RAPPORT_RATE_SIGNIN_EMAIL', type: 'integer', default: 10, min: 0, max: 100_000, description: 'Sign-in attempts per hour per email (bursts of the same size); `0` = no limit' },
   testDatabaseUrl: { env: 'RAPPORT_TEST_DATABASE_URL', type: 'text', default: undefined, description: 'Tests only: a PostgreSQL server to run the dialect suites on', secret: true },
 } as const satisfies Record<string, Setting>;
 
@@ -284,6 +307,24 @@ function rateLimit(env: Env, rate: IntegerSetting, burst: IntegerSetting): RateL
   return { perSecond, burst: integer(env, burst, Math.max(burst.default, perSecond)) };
 }
 
+/** A limit given per `periodSeconds`, as a token bucket holding one period's worth. */
+function perPeriod(env: Env, setting: IntegerSetting, periodSeconds: number): RateLimit {
+  const count = integer(env, setting);
+  return { perSecond: count / periodSeconds, burst: Math.max(1, count) };
+}
+
+function usersConfig(env: Env): UsersConfig {
+  return {
+    ownerEmail: text(env, settings.ownerEmail),
+    sessionIdleMinutes: integer(env, settings.sessionIdleMinutes),
+    sessionAbsoluteHours: integer(env, settings.sessionAbsoluteHours),
+    invitationDays: integer(env, settings.invitationDays),
+    cookieSecure: oneOf(env, settings.cookieSecure),
+    signInPerIp: perPeriod(env, settings.rateSignInIp, 60),
+    signInPerEmail: perPeriod(env, settings.rateSignInEmail, 3600),
+  };
+}
+
 function rateLimitConfig(env: Env): RateLimits {
   return {
     ingestPerIp: rateLimit(env, settings.rateIngestIp, settings.rateIngestIpBurst),
@@ -330,6 +371,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...channelConfig(env),
     ...outboundConfig(env),
     rateLimits: rateLimitConfig(env),
+    users: usersConfig(env),
     ingestAdmission: {
       inFlightPerIp: integer(env, settings.ingestInFlightIp),
       inFlightPerWriteKey: integer(env, settings.ingestInFlightKey),

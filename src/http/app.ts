@@ -19,6 +19,8 @@ import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
+import { authRoutes } from '../users/index.js';
+import { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -68,6 +70,18 @@ function moduleHealth(modules: readonly Module[]): Record<string, string> | unde
     if (health !== undefined) answers[module.name] = health.ok ? 'ok' : health.reason;
   }
   return answers;
+}
+
+/** Sign-in routes and their limits per client address and per email (src/users/routes.ts). */
+function signInDeps(deps: AppDeps) {
+  const now = () => deps.clock.now();
+  return {
+    users: deps.users,
+    signInPerIp: new RateLimiter('sign-in per IP', deps.usersConfig.signInPerIp, now),
+    signInPerEmail: new RateLimiter('sign-in per email', deps.usersConfig.signInPerEmail, now),
+    cookieSecurity: deps.usersConfig.cookieSecure,
+    sessionAbsoluteMs: deps.usersConfig.sessionAbsoluteHours * 3_600_000,
+  };
 }
 
 /**
@@ -123,6 +137,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
   await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register(async (scope) => authRoutes(scope, signInDeps(deps)), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);
   // The demo storefront (/demo/shop): pages with the SDK snippet, live once `rapport demo` has created its write key.

@@ -11,6 +11,13 @@ interface Bucket {
   at: number;
 }
 
+/** A refill rate in the unit that reads best: sign-in limits are per minute or per hour, not 0.0008/s. */
+function rate(perSecond: number): string {
+  if (perSecond >= 1) return `${perSecond} requests/s`;
+  if (perSecond * 60 >= 1) return `${Math.round(perSecond * 60 * 100) / 100} requests/min`;
+  return `${Math.round(perSecond * 3600 * 100) / 100} requests/hour`;
+}
+
 /**
  * An in-memory token bucket per key (client address, write key, admin token). Its memory is
  * bounded (an LRU of buckets), so a flood of made-up keys cannot turn it into the unbounded
@@ -52,7 +59,7 @@ export class RateLimiter {
     const wait = this.take(key);
     if (wait === 0) return;
     void reply.header('Retry-After', String(wait)).header('X-RateLimit-Reset', String(wait));
-    const rule = `${this.limit.perSecond} requests/s, bursts of ${this.limit.burst}`;
+    const rule = `${rate(this.limit.perSecond)}, bursts of ${this.limit.burst}`;
     throw new RapportError('rate_limited', `rate limit "${this.name}" exceeded (${rule}); retry after ${wait} s`, [
       { field: 'rateLimit', rule: this.name, message: rule },
     ]);

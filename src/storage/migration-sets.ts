@@ -12,6 +12,7 @@ export { predictiveMigrations } from '../predictive/store/migrations/index.js';
 export { profileMigrations } from '../profiles/store/migrations/index.js';
 export { recommendationMigrations } from '../recommendations/store/migrations/index.js';
 export { segmentMigrations } from '../segments/store/migrations/index.js';
+export { userMigrations } from '../users/store/migrations/index.js';
 export { templateMigrations } from '../templates/store/migrations/index.js';
 export { workspaceMigrations } from '../workspaces/store/migrations/index.js';
 export { onsiteMigrations } from '../onsite/store/migrations/index.js';

@@ -15,6 +15,7 @@ import type { RecommendationTables } from '../recommendations/store/tables.js';
 import type { SchedulerTables } from '../scheduler/store/tables.js';
 import type { SegmentTables } from '../segments/store/tables.js';
 import type { TemplateTables } from '../templates/store/tables.js';
+import type { UserTables } from '../users/store/tables.js';
 import type { WorkspaceTables } from '../workspaces/store/tables.js';
 
 /*
@@ -43,4 +44,5 @@ export interface Schema
     SchedulerTables,
     SegmentTables,
     TemplateTables,
+    UserTables,
     WorkspaceTables {}

@@ -30,6 +30,7 @@ const workspaceIndependent: Readonly<Record<string, string>> = {
   'GET /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: B may hold a product with the same id (created by the PUT below)',
   'PUT /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: the PUT upserts B\'s own product',
   'DELETE /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: B removes its own product of that id',
+  'POST /api/v1/invitations/{token}/accept': 'the invitation token is the credential (no admin token is read); an unknown one is refused alike for everyone',
   'GET /api/v1/coupons/codes/{code}': 'a code check: any code not issued in the caller\'s workspace answers valid: false, reason: unknown, as a mistyped code does',
 };
 
@@ -49,6 +50,8 @@ interface Owned {
   exportJobId: string;
   trainingId: string;
   messageId: string;
+  /** The owner created on first start (a user of A). */
+  userId: string;
 }
 
 describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect) => {
@@ -129,6 +132,8 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       variants: [{ key: 'a', weight: 1, content: { en: { headline: MARK, coupon: { pool: pool.id } } } }],
     });
     await created(`/api/v1/onsite/campaigns/${campaign.id}/activate`);
+    await created('/api/v1/users', { email: `${MARK}-analyst@shop.example`, role: 'analyst' });
+    const users = JSON.parse((await call('GET', '/api/v1/users', asA)).body) as { users: Array<{ id: string }> };
     owned = {
       profileId,
       segmentId: segment.id,
@@ -145,6 +150,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       exportJobId: String((exportJob as { id?: string; job?: { id: string } }).id ?? (exportJob as { job?: { id: string } }).job?.id),
       trainingId: String(training.id),
       messageId: String((message as { messageId?: string; id?: string }).messageId ?? message.id),
+      userId: String(users.users[0]?.id),
     };
 
     const b = await call('POST', '/api/v1/workspaces', asA, { id: 'bravo', name: 'Bravo' });
@@ -179,6 +185,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       ['/api/v1/onsite/campaigns/', owned.campaignId],
       ['/api/v1/privacy/jobs/', owned.exportJobId],
       ['/api/v1/imports/', 'imp_alpha'],
+      ['/api/v1/users/', owned.userId],
     ];
     switch (name) {
       case 'profileId':
@@ -197,6 +204,8 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
         return 'abandoned-cart';
       case 'key':
         return 'welcome';
+      case 'token':
+        return 'inv_never_issued';
       case 'id':
         return byPrefix.find(([prefix]) => path.startsWith(prefix))?.[1];
       default:

@@ -14,7 +14,8 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Credentials and the audit trail: reading them already hands out keys or tells who did what.
-const ADMIN_AREAS = ['/api/v1/write-keys', '/api/v1/admin-tokens', '/api/v1/audit', '/api/v1/onsite/secret'];
+// Users: listing them tells who has access, and a marketer must not invite an admin.
+const ADMIN_AREAS = ['/api/v1/write-keys', '/api/v1/admin-tokens', '/api/v1/audit', '/api/v1/onsite/secret', '/api/v1/users'];
 // Path parameters that name a person rather than a resource never reach the audit log.
 const RESOURCE_PARAM = /^(id|key|name|strategy|channel|version|[a-z]+Id)$/;
 
@@ -76,7 +77,7 @@ const AuditEntrySchema = Type.Object(
   {
     id: Type.String(),
     at: Type.Integer(),
-    tokenId: Type.String({ description: 'The admin token that made the call' }),
+    tokenId: Type.String({ description: 'The admin token (tok_...) or the signed-in user (usr_...) that made the call' }),
     method: Type.String(),
     route: Type.String({ description: 'Route pattern, e.g. /api/v1/segments/:id' }),
     resourceIds: Type.Record(Type.String(), Type.String(), { description: 'Path parameters naming the resources' }),

@@ -1,12 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RapportError } from '../../shared/errors.js';
+import { requireCsrf, sessionToken, type Actor, type SessionPrincipal, type UserService } from '../../users/index.js';
 import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/index.js';
 import { requireScope } from './access.js';
 
 export interface AdminAuth {
+  /**
+   * The credential and its scopes: an admin token, or for a session cookie the user as a
+   * credential (id = the user id, scopes = the role's), so scope checks, the audit log and the
+   * per-credential rate limit treat both alike.
+   */
   token: AdminToken;
   /** The workspace this request acts on. */
   workspaceId: string;
+  /** Set when a dashboard session (cookie) authenticated the request. */
+  session: SessionPrincipal | undefined;
 }
 
 declare module 'fastify' {
@@ -15,27 +23,58 @@ declare module 'fastify' {
   }
 }
 
-/** Requires `Authorization: Bearer <admin token>` on every route of the scope. */
-export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceService): void {
+function chosenWorkspace(request: FastifyRequest): string | undefined {
+  const chosen = request.headers['x-rapport-workspace'];
+  return typeof chosen === 'string' && chosen !== '' ? chosen : undefined;
+}
+
+async function tokenAuth(request: FastifyRequest, header: string, workspaces: WorkspaceService): Promise<AdminAuth> {
+  const plain = header.slice(7).trim();
+  if (plain.length > MAX_CREDENTIAL_LENGTH) throw new RapportError('unauthorized', `an admin token is at most ${MAX_CREDENTIAL_LENGTH} characters`);
+  const token = await workspaces.authenticateAdmin(plain);
+  if (token === undefined) throw new RapportError('unauthorized', 'the admin token is not recognized or was revoked');
+  let workspaceId = token.workspaceId;
+  const chosen = chosenWorkspace(request);
+  if (chosen !== undefined && chosen !== token.workspaceId) {
+    if (token.scope !== 'instance') throw new RapportError('forbidden', 'this token belongs to one workspace; X-Rapport-Workspace needs an instance token');
+    if ((await workspaces.getWorkspace(chosen)) === undefined) throw new RapportError('not_found', `no workspace "${chosen}"`);
+    workspaceId = chosen;
+  }
+  return { token, workspaceId, session: undefined };
+}
+
+/** A session cookie as a credential: the user acting with the scopes of their role in the workspace. */
+async function sessionAuth(request: FastifyRequest, plain: string, users: UserService): Promise<AdminAuth> {
+  const principal = await users.authenticate(plain, chosenWorkspace(request));
+  if (principal === undefined) throw new RapportError('unauthorized', 'the session ended (signed out, idle or expired); sign in again');
+  requireCsrf(request, principal);
+  const token: AdminToken = {
+    workspaceId: principal.workspaceId,
+    id: principal.user.id,
+    name: `session of ${principal.user.email}`,
+    scope: 'workspace',
+    createdAt: principal.user.createdAt,
+    lastUsedAt: null,
+    revokedAt: null,
+    scopes: principal.scopes,
+    expiresAt: principal.expiresAt,
+  };
+  return { token, workspaceId: principal.workspaceId, session: principal };
+}
+
+/** Requires `Authorization: Bearer <admin token>`, or a dashboard session cookie, on every route of the scope. */
+export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceService, users: UserService): void {
   app.decorateRequest('adminAuth', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (header === undefined || !/^bearer /i.test(header)) {
-      throw new RapportError('unauthorized', 'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`)');
-    }
-    const plain = header.slice(7).trim();
-    if (plain.length > MAX_CREDENTIAL_LENGTH) throw new RapportError('unauthorized', `an admin token is at most ${MAX_CREDENTIAL_LENGTH} characters`);
-    const token = await workspaces.authenticateAdmin(plain);
-    if (token === undefined) throw new RapportError('unauthorized', 'the admin token is not recognized or was revoked');
-    let workspaceId = token.workspaceId;
-    const chosen = request.headers['x-rapport-workspace'];
-    if (typeof chosen === 'string' && chosen !== '' && chosen !== token.workspaceId) {
-      if (token.scope !== 'instance') throw new RapportError('forbidden', 'this token belongs to one workspace; X-Rapport-Workspace needs an instance token');
-      if ((await workspaces.getWorkspace(chosen)) === undefined) throw new RapportError('not_found', `no workspace "${chosen}"`);
-      workspaceId = chosen;
-    }
-    request.adminAuth = { token, workspaceId };
-    requireScope(request, token);
+    const cookie = sessionToken(request);
+    let auth: AdminAuth;
+    // A Bearer token wins over a cookie: machines never carry the CSRF token, and need not.
+    if (header !== undefined && /^bearer /i.test(header)) auth = await tokenAuth(request, header, workspaces);
+    else if (cookie !== undefined) auth = await sessionAuth(request, cookie, users);
+    else throw new RapportError('unauthorized', 'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`), or sign in (POST /api/v1/auth/sign-in)');
+    request.adminAuth = auth;
+    requireScope(request, auth.token);
   });
 }
 
@@ -43,4 +82,19 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
 export function authOf(request: FastifyRequest): AdminAuth {
   if (request.adminAuth === null) throw new RapportError('unauthorized');
   return request.adminAuth;
+}
+
+/** Who asked for a privacy job, as its audit trail names them: `admin_token:<id>` or `user:<id>`. */
+export function requester(auth: AdminAuth): string {
+  return auth.session === undefined ? `admin_token:${auth.token.id}` : `user:${auth.session.user.id}`;
+}
+
+/**
+ * Who changes users: a signed-in user with their role, or an admin token (an instance token acts
+ * as an owner, a workspace token with the admin scope as an admin).
+ */
+export function actorOf(request: FastifyRequest): { workspaceId: string; actor: Actor } {
+  const auth = authOf(request);
+  if (auth.session !== undefined) return { workspaceId: auth.workspaceId, actor: { id: auth.session.user.id, role: auth.session.role } };
+  return { workspaceId: auth.workspaceId, actor: { id: auth.token.id, role: auth.token.scope === 'instance' ? 'owner' : 'admin' } };
 }

@@ -5,7 +5,7 @@ import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import { authOf, requester } from './auth.js';
 
 const Channel = ChannelNameSchema;
 const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });
@@ -90,12 +90,12 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
 
   app.post('/privacy/erasures', { schema: { tags: ['privacy'], summary: 'Erase everything held about a person (a job; the audit record stays)', body: JobBody } }, async (request, reply) => {
     const auth = authOf(request);
-    return reply.status(202).send(await privacy.requestErasure(auth.workspaceId, request.body.profileId, { requestedBy: `admin_token:${auth.token.id}`, ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
+    return reply.status(202).send(await privacy.requestErasure(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
   app.post('/privacy/exports', { schema: { tags: ['privacy'], summary: 'Export everything held about a person as JSON (a job)', body: JobBody } }, async (request, reply) => {
     const auth = authOf(request);
-    return reply.status(202).send(await privacy.requestExport(auth.workspaceId, request.body.profileId, { requestedBy: `admin_token:${auth.token.id}`, ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
+    return reply.status(202).send(await privacy.requestExport(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
   app.get('/privacy/jobs', { schema: { tags: ['privacy'], summary: 'Erasure and export jobs: the audit trail' } }, async (request) => ({ jobs: await privacy.jobs(authOf(request).workspaceId) }));

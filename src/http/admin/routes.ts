@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RateLimits } from '../../config/config.js';
+import type { RateLimits, UsersConfig } from '../../config/config.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsService, ReportService } from '../../analytics/index.js';
 import type { CatalogService } from '../../catalog/index.js';
@@ -17,11 +17,12 @@ import type { WorkspaceService } from '../../workspaces/index.js';
 import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
 import { type Onsite, onsiteAdminRoutes } from '../../onsite/index.js';
+import { userRoutes, type UserService } from '../../users/index.js';
 import { analyticsRoutes } from './analytics.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
 import { WorkspaceGate } from '../../shared/workspace-gate.js';
-import { registerAdminAuth } from './auth.js';
+import { actorOf, registerAdminAuth } from './auth.js';
 import { RateLimiter } from '../rate-limit.js';
 import { channelsRoutes } from './channels.js';
 import { couponsRoutes } from './coupons.js';
@@ -64,13 +65,16 @@ export interface AdminRouteDeps {
   privacy: PrivacyService;
   /** On-site campaigns, their configuration, visitor facts and reports (issue 15). */
   onsite: Onsite;
+  /** Dashboard users: their session cookies authenticate here like admin tokens, with their role's scopes. */
+  users: UserService;
+  usersConfig: UsersConfig;
   rateLimits: RateLimits;
   clock: Clock;
 }
 
 /** The admin API under /api/v1; every route needs an admin token. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
-  registerAdminAuth(app, deps.workspaces);
+  registerAdminAuth(app, deps.workspaces, deps.users);
   // After authentication (hooks run in order): counted per token, whichever workspace it acts on.
   const perToken = new RateLimiter('admin API per token', deps.rateLimits.adminPerToken, () => deps.clock.now());
   app.addHook('onRequest', async (request, reply) => {
@@ -80,6 +84,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   registerAnalysisLimit(app, new WorkspaceGate(ANALYSIS_LIMITS));
   await workspaceRoutes(app, deps.workspaces);
   await auditRoutes(app, deps.workspaces);
+  await userRoutes(app, deps.users, actorOf);
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);
