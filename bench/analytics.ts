@@ -137,8 +137,24 @@ async function queries(root: string) {
         limitSteps,
         breakdownRows: funnelEngine.result.breakdown?.length ?? 0,
       },
-      cohorts12Months: { ...figure(cohortEngine, cohortLimit), cohorts: cohortEngine.result.cohorts.length, cells: cohortEngine.result.cohorts.reduce((sum, row) => sum + row.periods.length, 0), limitCells: cohortLimit.result.length },
-      rfm: { ...figure(rfmEngine, rfmLimit), customers, limitCustomers, sameGroups: JSON.stringify(rfmEngine.result.groups.filter((group) => group.profiles > 0).map((group) => [group.group, group.profiles]).sort()) === JSON.stringify(rfmLimit.result.map((row) => [row.grp, Number(row.profiles)]).sort()) },
+      cohorts12Months: {
+        ...figure(cohortEngine, cohortLimit),
+        cohorts: cohortEngine.result.cohorts.length,
+        cells: cohortEngine.result.cohorts.reduce((sum, row) => sum + row.periods.length, 0),
+        limitCells: cohortLimit.result.length,
+      },
+      rfm: {
+        ...figure(rfmEngine, rfmLimit),
+        customers,
+        limitCustomers,
+        sameGroups:
+          JSON.stringify(
+            rfmEngine.result.groups
+              .filter((group) => group.profiles > 0)
+              .map((group) => [group.group, group.profiles])
+              .sort(),
+          ) === JSON.stringify(rfmLimit.result.map((row) => [row.grp, Number(row.profiles)]).sort()),
+      },
     };
   } finally {
     await engine.close();
@@ -151,7 +167,10 @@ const ADMIN = 'ADM_BENCH';
 
 async function status(port: number): Promise<{ replicaLag: number; processorLag: number }> {
   const auth = { authorization: `Bearer ${ADMIN}` };
-  const [replica, processor] = await Promise.all([request({ port, method: 'GET', path: '/api/v1/analytics/status', headers: auth }), request({ port, method: 'GET', path: '/api/v1/processor', headers: auth })]);
+  const [replica, processor] = await Promise.all([
+    request({ port, method: 'GET', path: '/api/v1/analytics/status', headers: auth }),
+    request({ port, method: 'GET', path: '/api/v1/processor', headers: auth }),
+  ]);
   const replicaBody: unknown = JSON.parse(replica.body);
   const processorBody: unknown = JSON.parse(processor.body);
   const read = (body: unknown, key: string): number => (typeof body === 'object' && body !== null && key in body ? Number(Reflect.get(body, key)) : Number.NaN);

@@ -87,10 +87,14 @@ async function main(): Promise<void> {
     const items: Record<string, unknown>[] = [];
     for (let i = 0; i < PROFILES; i++) {
       items.push({ type: 'identify', userId: `u${i}`, traits: { email: `customer${i}@example.com`, first_name: `Customer${i}`, ...(i % 5 === 0 ? { locale: 'fr-FR' } : {}) } });
-      for (let j = 0; j < 3; j++) items.push({ type: 'track', userId: `u${i}`, event: 'Product Added', properties: { product_id: `p${(i + j) % 50}`, name: `Product ${(i + j) % 50}`, price: 10 + j, quantity: 1 } });
+      for (let j = 0; j < 3; j++)
+        items.push({ type: 'track', userId: `u${i}`, event: 'Product Added', properties: { product_id: `p${(i + j) % 50}`, name: `Product ${(i + j) % 50}`, price: 10 + j, quantity: 1 } });
     }
     for (let start = 0; start < items.length; start += 1000) await shop.track(items.slice(start, start + 1000));
-    await shop.catalog.upsertProducts('ws', Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, name: `Product ${i}`, price: 10 + (i % 7), currency: 'EUR', url: `https://shop.example/p/${i}` })));
+    await shop.catalog.upsertProducts(
+      'ws',
+      Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, name: `Product ${i}`, price: 10 + (i % 7), currency: 'EUR', url: `https://shop.example/p/${i}` })),
+    );
     const starter = starterTemplates.find((entry) => entry.key === 'cart_reminder');
     if (starter === undefined) throw new Error('cart_reminder starter missing');
 
@@ -113,7 +117,9 @@ async function main(): Promise<void> {
     const lookups = {
       product: async (id: string) => {
         const product = await shop.catalog.getProduct('ws', id);
-        return product === undefined ? undefined : { id: product.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand };
+        return product === undefined
+          ? undefined
+          : { id: product.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand };
       },
       recommendations: async () => [],
     };
@@ -124,7 +130,12 @@ async function main(): Promise<void> {
       const rendered = await shop.templates.render(
         resolved,
         typeof profile.traits.locale === 'string' ? profile.traits.locale : undefined,
-        { profile: { ...profile.traits, first_name: profile.traits.firstName, computed: profile.computed }, cart: profile.computed.openCart, coupon: { code: `CART-${i}`, description: '10% off' }, unsubscribe_url: 'https://r.example/u/x' },
+        {
+          profile: { ...profile.traits, first_name: profile.traits.firstName, computed: profile.computed },
+          cart: profile.computed.openCart,
+          coupon: { code: `CART-${i}`, description: '10% off' },
+          unsubscribe_url: 'https://r.example/u/x',
+        },
         lookups,
       );
       return (rendered.html?.length ?? 0) + rendered.text.length;
@@ -157,8 +168,17 @@ async function main(): Promise<void> {
 
     // The limit: raw nodemailer over the same pool, the same prerendered message, same concurrency.
     const sample = await shop.channels.preview('ws', template.id, { profileId: profiles[0]?.id ?? '' });
-    const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: Number(new URL(sink.url).port), secure: false, maxConnections: POOL, maxMessages: Number.POSITIVE_INFINITY, logger: false });
-    const raw = (index: number) => transport.sendMail({ from: 'Shop <news@shop.example>', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+    const transport = nodemailer.createTransport({
+      pool: true,
+      host: '127.0.0.1',
+      port: Number(new URL(sink.url).port),
+      secure: false,
+      maxConnections: POOL,
+      maxMessages: Number.POSITIVE_INFINITY,
+      logger: false,
+    });
+    const raw = (index: number) =>
+      transport.sendMail({ from: 'Shop <news@shop.example>', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
     await runConcurrent(WARMUP, CONCURRENCY, async (index) => {
       await raw(index);
     });
@@ -171,10 +191,26 @@ async function main(): Promise<void> {
 
     // Provider alone (Rapport's pooled SMTP provider, prerendered): isolates the store and render cost.
     await runConcurrent(WARMUP, CONCURRENCY, async (index) => {
-      await provider.send({ messageId: `w${index}`, workspaceId: 'ws', profileId: 'x', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+      await provider.send({
+        messageId: `w${index}`,
+        workspaceId: 'ws',
+        profileId: 'x',
+        to: `customer${index % PROFILES}@example.com`,
+        subject: sample.subject ?? '',
+        html: sample.html ?? '',
+        text: sample.text,
+      });
     });
     const providerSeconds = await runConcurrent(SENDS, CONCURRENCY, async (index) => {
-      const outcome = await provider.send({ messageId: `p${index}`, workspaceId: 'ws', profileId: 'x', to: `customer${index % PROFILES}@example.com`, subject: sample.subject ?? '', html: sample.html ?? '', text: sample.text });
+      const outcome = await provider.send({
+        messageId: `p${index}`,
+        workspaceId: 'ws',
+        profileId: 'x',
+        to: `customer${index % PROFILES}@example.com`,
+        subject: sample.subject ?? '',
+        html: sample.html ?? '',
+        text: sample.text,
+      });
       if (!outcome.ok) throw new Error(outcome.error);
     });
     const providerCpuMs = lastCpuMsPerItem;
@@ -183,7 +219,15 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'channels',
       machine: machine(),
-      size: { profiles: PROFILES, renders: RENDERS, sends: SENDS, warmupPerPath: WARMUP, concurrency: CONCURRENCY, smtpPool: POOL, template: 'cart_reminder (MJML + Liquid, 2 locales, catalog lookups)' },
+      size: {
+        profiles: PROFILES,
+        renders: RENDERS,
+        sends: SENDS,
+        warmupPerPath: WARMUP,
+        concurrency: CONCURRENCY,
+        smtpPool: POOL,
+        template: 'cart_reminder (MJML + Liquid, 2 locales, catalog lookups)',
+      },
       render: {
         rendersPerSecond: Math.round(rendersPerSecond),
         meanRenderMs: Number(((renderSeconds * 1000) / RENDERS).toFixed(3)),

@@ -144,7 +144,14 @@ async function main(): Promise<void> {
       const orders = rng.next() < 0.3 ? 2 : 1;
       for (let o = 0; o < orders; o++) {
         const at = exposedAt(i) + (1 + o * 20) * HOUR;
-        items.push({ type: 'track', event: 'Order Completed', anonymousId: unitIds[i], messageId: `o-${i}-${o}`, timestamp: new Date(at).toISOString(), properties: { revenue: 20 + Math.round(rng.next() * 150) } });
+        items.push({
+          type: 'track',
+          event: 'Order Completed',
+          anonymousId: unitIds[i],
+          messageId: `o-${i}-${o}`,
+          timestamp: new Date(at).toISOString(),
+          properties: { revenue: 20 + Math.round(rng.next() * 150) },
+        });
       }
       if (items.length >= 2500) await flush();
     }
@@ -201,7 +208,10 @@ async function main(): Promise<void> {
         const offset = Number(row[1]) - unit.at;
         if (offset < 0 || offset >= 72 * HOUR) continue;
         const message: unknown = JSON.parse(String(row[2]));
-        const revenue = typeof message === 'object' && message !== null && 'properties' in message && typeof message.properties === 'object' && message.properties !== null && 'revenue' in message.properties ? Number(message.properties.revenue) : 0;
+        const revenue =
+          typeof message === 'object' && message !== null && 'properties' in message && typeof message.properties === 'object' && message.properties !== null && 'revenue' in message.properties
+            ? Number(message.properties.revenue)
+            : 0;
         unit.orders += 1;
         unit.revenue += revenue;
       }

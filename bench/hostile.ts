@@ -102,7 +102,12 @@ function field(value: unknown, ...keys: string[]): unknown {
 async function prepare(port: number) {
   const other = parse(await send('setup', port, { method: 'POST', path: '/api/v1/workspaces', headers: adminHeaders(ADMIN), body: JSON.stringify({ id: 'other', name: 'Other shop' }) }));
   const otherToken = String(field(other, 'adminToken', 'secret') ?? 'missing');
-  await send('setup', port, { method: 'POST', path: '/v1/track', headers: { authorization: basic(WRITE_KEY), 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'victim', event: 'Signed Up' }) });
+  await send('setup', port, {
+    method: 'POST',
+    path: '/v1/track',
+    headers: { authorization: basic(WRITE_KEY), 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'victim', event: 'Signed Up' }),
+  });
   let profileId = 'missing';
   for (let attempt = 0; attempt < 100; attempt++) {
     const found = parse(await send('setup', port, { method: 'GET', path: '/api/v1/profiles/lookup?type=user_id&value=victim', headers: adminHeaders(ADMIN) }));
@@ -114,12 +119,31 @@ async function prepare(port: number) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const template = async (name: string, body: string) =>
-    String(field(parse(await send('setup', port, { method: 'POST', path: '/api/v1/templates', headers: adminHeaders(ADMIN), body: JSON.stringify({ name, channel: 'sms', source: { default: { body } }, publish: true }) })), 'id') ?? 'missing');
+    String(
+      field(
+        parse(
+          await send('setup', port, {
+            method: 'POST',
+            path: '/api/v1/templates',
+            headers: adminHeaders(ADMIN),
+            body: JSON.stringify({ name, channel: 'sms', source: { default: { body } }, publish: true }),
+          }),
+        ),
+        'id',
+      ) ?? 'missing',
+    );
   const loops = await template('loops', '{% for a in (1..3000) %}{% for b in (1..3000) %}{{ a }}{{ b }}{% endfor %}{% endfor %}');
   const include = await template('include', "{% include '.env' %}{% render 'data/link-secret' %}");
   const segment = String(
     field(
-      parse(await send('setup', port, { method: 'POST', path: '/api/v1/segments', headers: adminHeaders(ADMIN), body: JSON.stringify({ name: 'VIP', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'vip' } }) })),
+      parse(
+        await send('setup', port, {
+          method: 'POST',
+          path: '/api/v1/segments',
+          headers: adminHeaders(ADMIN),
+          body: JSON.stringify({ name: 'VIP', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'vip' } }),
+        }),
+      ),
       'id',
     ) ?? 'missing',
   );
@@ -156,14 +180,30 @@ function attacks(port: number, targets: Targets, acknowledged: Set<string>): Rec
       await send('prototypeNames', port, { method: 'POST', path: `/api/v1/journeys/recipes/${name}`, headers: adminHeaders(ADMIN), body: '{}' });
       await send('prototypeNames', port, { method: 'GET', path: `/api/v1/templates/${name}`, headers: adminHeaders(ADMIN) });
       await send('prototypeNames', port, { method: 'PUT', path: `/api/v1/recommendations/rules/${name}`, headers: adminHeaders(ADMIN), body: '{}' });
-      await send('prototypeNames', port, { method: 'POST', path: '/api/v1/analytics/funnels', headers: adminHeaders(ADMIN), body: JSON.stringify({ steps: [{ event: name }, { event: '__proto__' }], from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' }) });
+      await send('prototypeNames', port, {
+        method: 'POST',
+        path: '/api/v1/analytics/funnels',
+        headers: adminHeaders(ADMIN),
+        body: JSON.stringify({ steps: [{ event: name }, { event: '__proto__' }], from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' }),
+      });
     },
     templatePreviews: async (n) => {
       const id = n % 2 === 0 ? targets.loops : targets.include;
       await send('templatePreviews', port, { method: 'POST', path: `/api/v1/templates/${id}/preview`, headers: adminHeaders(ADMIN), body: JSON.stringify({ profileId: targets.profileId }) });
     },
     ssrfDestinations: async (n) => {
-      const forms = ['http://[::ffff:127.0.0.1]:4000/', 'http://[::ffff:169.254.169.254]/', 'http://[::ffff:10.0.0.1]/', 'http://2130706433/', 'http://0x7f.0.0.1/', 'http://017700000001/', 'http://169.254.169.254/latest/meta-data/', 'http://127.1/', 'http://[::1]/', 'http://localhost/'];
+      const forms = [
+        'http://[::ffff:127.0.0.1]:4000/',
+        'http://[::ffff:169.254.169.254]/',
+        'http://[::ffff:10.0.0.1]/',
+        'http://2130706433/',
+        'http://0x7f.0.0.1/',
+        'http://017700000001/',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://127.1/',
+        'http://[::1]/',
+        'http://localhost/',
+      ];
       const url = forms[n % forms.length] ?? 'http://127.0.0.1/';
       await send('ssrfDestinations', port, { method: 'POST', path: '/api/v1/channels/webhooks', headers: adminHeaders(ADMIN), body: JSON.stringify({ url, allowPrivate: n % 3 === 0 }) });
     },
@@ -181,12 +221,18 @@ function attacks(port: number, targets: Targets, acknowledged: Set<string>): Rec
     maxBatches: async (n) => {
       const batch = [];
       // About 450 KB: just under the 500 KB batch limit of the ingest spec.
-      for (let i = 0; i < 1800; i++) batch.push({ type: 'track', userId: `m${n}-${i % 50}`, event: 'Product Viewed', messageId: `max-${n}-${i}-${Math.random()}`, properties: { product_id: `p${i}`, pad: 'x'.repeat(100) } });
+      for (let i = 0; i < 1800; i++)
+        batch.push({ type: 'track', userId: `m${n}-${i % 50}`, event: 'Product Viewed', messageId: `max-${n}-${i}-${Math.random()}`, properties: { product_id: `p${i}`, pad: 'x'.repeat(100) } });
       await send('maxBatches', port, { method: 'POST', path: '/v1/batch', headers: trackHeaders, body: JSON.stringify({ batch }) });
     },
     validEvents: async (n) => {
       const messageId = `valid-${n}-${Math.random()}`;
-      const result = await send('validEvents', port, { method: 'POST', path: '/v1/track', headers: trackHeaders, body: JSON.stringify({ userId: `v${n % 100}`, event: 'Order Completed', messageId, properties: { revenue: 10 } }) });
+      const result = await send('validEvents', port, {
+        method: 'POST',
+        path: '/v1/track',
+        headers: trackHeaders,
+        body: JSON.stringify({ userId: `v${n % 100}`, event: 'Order Completed', messageId, properties: { revenue: 10 } }),
+      });
       if (result?.status === 200) acknowledged.add(messageId);
       await new Promise((resolve) => setTimeout(resolve, 10));
     },
@@ -202,7 +248,9 @@ function succeeded(attack: string): number {
 async function countLost(port: number, acknowledged: Set<string>): Promise<number> {
   let lost = 0;
   for (const messageId of acknowledged) {
-    const found = parse(await request({ port, method: 'GET', path: `/api/v1/events?messageId=${encodeURIComponent(messageId)}&limit=1`, headers: { authorization: `Bearer ${ADMIN}` } }).catch(() => undefined));
+    const found = parse(
+      await request({ port, method: 'GET', path: `/api/v1/events?messageId=${encodeURIComponent(messageId)}&limit=1`, headers: { authorization: `Bearer ${ADMIN}` } }).catch(() => undefined),
+    );
     const events = field(found, 'events');
     if (!Array.isArray(events) || events.length === 0) lost += 1;
   }

@@ -90,7 +90,10 @@ async function rawPostgresRate(batches: unknown[][], url: string): Promise<numbe
       return `(${Array.from({ length: 12 }, (_, i) => `$${base + i + 1}`).join(',')})`;
     });
     await client.query('begin');
-    await client.query(`insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload) values ${tuples.join(',')}`, values);
+    await client.query(
+      `insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload) values ${tuples.join(',')}`,
+      values,
+    );
     await client.query('commit');
   }
   const seconds = (performance.now() - started) / 1000;

@@ -118,7 +118,14 @@ async function main(): Promise<void> {
   const elapsedMs = performance.now() - started;
   await scheduler.stop();
   const report = await journeys.service.report(WS, journey.id);
-  const steps = Number((await database.db.selectFrom('journey_steps').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const steps = Number(
+    (
+      await database.db
+        .selectFrom('journey_steps')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   await database.close();
 
   // Limit: the same steps, the simplest durable way.

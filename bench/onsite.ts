@@ -130,7 +130,13 @@ async function measure(port: number, next: (i: number) => Call): Promise<Figures
 }
 
 async function admin(port: number, method: string, url: string, body?: unknown): Promise<unknown> {
-  const response = await request({ port, method, path: url, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await request({
+    port,
+    method,
+    path: url,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${response.body}`);
   return JSON.parse(response.body);
 }
@@ -223,7 +229,10 @@ async function main(): Promise<void> {
         browser,
         loadAvg: os.loadavg().map((value) => round(value, 2)),
       };
-      for (const [name, figures, bareFigures] of [['config', onsiteConfig, baselineConfig], ['visitor', onsiteVisitor, baselineVisitor]] as const) {
+      for (const [name, figures, bareFigures] of [
+        ['config', onsiteConfig, baselineConfig],
+        ['visitor', onsiteVisitor, baselineVisitor],
+      ] as const) {
         process.stdout.write(
           `${name}: ${figures.achievedPerSecond}/s at ${RATE}/s offered, p99 ${figures.p99Ms} ms (bare ${bareFigures.p99Ms} ms); at ${LOW_RATE}/s p99 ${figures.low.p99Ms} ms (bare ${bareFigures.low.p99Ms} ms); one at a time p99 ${figures.serial.p99Ms} ms (bare ${bareFigures.serial.p99Ms} ms); max ${figures.maxPerSecond}/s (bare ${bareFigures.maxPerSecond}/s)\n`,
         );

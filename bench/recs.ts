@@ -189,7 +189,20 @@ async function populateStore(dataDir: string): Promise<void> {
   sqlite.transaction(() => {
     for (const item of items) {
       const attributes = item.compareAtPrice === null ? '{}' : JSON.stringify({ compare_at_price: item.compareAtPrice });
-      insertProduct.run('default', item.id, `Product ${item.id}`, `https://shop.example/${item.id}`, item.category, item.brand, item.price, 'EUR', item.inventory, attributes, item.createdAt, item.createdAt);
+      insertProduct.run(
+        'default',
+        item.id,
+        `Product ${item.id}`,
+        `https://shop.example/${item.id}`,
+        item.category,
+        item.brand,
+        item.price,
+        'EUR',
+        item.inventory,
+        attributes,
+        item.createdAt,
+        item.createdAt,
+      );
     }
   })();
   const insertEvent = sqlite.prepare(
@@ -206,7 +219,15 @@ async function populateStore(dataDir: string): Promise<void> {
       for (const interaction of batch) {
         seq++;
         const properties = interaction.kind === 'purchase' ? { order_id: `o${seq}`, products: [{ product_id: interaction.item, quantity: 1 }] } : { product_id: interaction.item };
-        const payload = JSON.stringify({ type: 'track', event: names[interaction.kind], messageId: `m${seq}`, userId: interaction.profile, timestamp: new Date(interaction.t).toISOString(), context: {}, properties });
+        const payload = JSON.stringify({
+          type: 'track',
+          event: names[interaction.kind],
+          messageId: `m${seq}`,
+          userId: interaction.profile,
+          timestamp: new Date(interaction.t).toISOString(),
+          context: {},
+          properties,
+        });
         insertEvent.run(seq, `m${seq}`, names[interaction.kind], interaction.profile, interaction.t, interaction.t, payload);
         insertTimeline.run(interaction.profile, interaction.t, seq);
         let state = states.get(interaction.profile);
@@ -233,7 +254,9 @@ async function populateStore(dataDir: string): Promise<void> {
     for (const [id, state] of states) insertProfile.run(id, now, now, JSON.stringify({ ids: { user_id: [id] }, state }));
   })();
   sqlite.prepare("insert into log_heads (workspace_id, partition, head) values ('default', 0, ?) on conflict (workspace_id, partition) do update set head = excluded.head").run(seq);
-  sqlite.prepare("insert into processor_cursors (workspace_id, partition, seq, updated_at) values ('default', 0, ?, ?) on conflict (workspace_id, partition) do update set seq = excluded.seq").run(seq, now);
+  sqlite
+    .prepare("insert into processor_cursors (workspace_id, partition, seq, updated_at) values ('default', 0, ?, ?) on conflict (workspace_id, partition) do update set seq = excluded.seq")
+    .run(seq, now);
   await database.close();
 }
 
@@ -254,7 +277,12 @@ function requestPaths(count: number): string[] {
 }
 
 /** Open-loop load: request i leaves at start + i / rate; latency is measured from that moment. */
-async function load(port: number, paths: string[], headers: Record<string, string>, rate: number): Promise<{ rate: number; p50: number; p99: number; max: number; achievedRate: number; errors: number }> {
+async function load(
+  port: number,
+  paths: string[],
+  headers: Record<string, string>,
+  rate: number,
+): Promise<{ rate: number; p50: number; p99: number; max: number; achievedRate: number; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();

@@ -87,7 +87,13 @@ function segmentConditions(count: number): unknown[] {
         list.push({ type: 'lifecycle', stages: [['visitor', 'engaged_browser', 'cart_abandoner', 'repeat_buyer', 'lapsed'][index % 5] ?? 'visitor'] });
         break;
       case 4:
-        list.push({ type: 'and', conditions: [{ type: 'reachable', channel: 'email' }, { type: 'computed', key: 'daysSinceLastSeen', op: 'lte', value: days }] });
+        list.push({
+          type: 'and',
+          conditions: [
+            { type: 'reachable', channel: 'email' },
+            { type: 'computed', key: 'daysSinceLastSeen', op: 'lte', value: days },
+          ],
+        });
         break;
       case 5:
         list.push({ type: 'event', event: 'Order Completed', aggregate: { fn: 'sum', property: 'revenue', op: 'gte', value: 50 + index }, window: { type: 'last', amount: 90, unit: 'days' } });
@@ -170,9 +176,22 @@ async function main(): Promise<void> {
   log(`processing with ${SEGMENTS} segments...`);
   const segmentsMs = await processAll(withSegments.database, engine);
   const profiles = Number(
-    (await plain.database.db.selectFrom('profiles').select((eb) => eb.fn.countAll<number>().as('n')).where('merged_into', 'is', null).executeTakeFirstOrThrow()).n,
+    (
+      await plain.database.db
+        .selectFrom('profiles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('merged_into', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
-  const memberships = Number((await withSegments.database.db.selectFrom('segment_members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const memberships = Number(
+    (
+      await withSegments.database.db
+        .selectFrom('segment_members')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
   // 2. Backfill of a 3-condition segment vs DuckDB.
   log('backfilling a 3-condition segment...');

@@ -136,12 +136,56 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const analytics = analyticsModule(kernel, { profiles, segments, channels });
   const scheduler = schedulerModule(kernel);
   // Journeys' `onsite` nodes queue a campaign for the person's next visit in the on-site module's store.
-  const journeys = journeysModule(kernel, { scheduler, channels, templates, coupons, ingest, identity }, { sender: options.sender, onsite: new OnsiteQueue({ database: kernel.database, clock: kernel.clock }) });
+  const journeys = journeysModule(
+    kernel,
+    { scheduler, channels, templates, coupons, ingest, identity },
+    { sender: options.sender, onsite: new OnsiteQueue({ database: kernel.database, clock: kernel.clock }) },
+  );
   const onsite = onsiteModule(kernel, { ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
   const predictive = predictiveModule(kernel, { scheduler, profiles });
-  const domain = [workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, templates, coupons, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive];
+  const domain = [
+    workspaces,
+    users,
+    ingest,
+    identity,
+    catalog,
+    imports,
+    profiles,
+    recommendations,
+    experiments,
+    templates,
+    coupons,
+    channels,
+    privacy,
+    segments,
+    analytics,
+    scheduler,
+    journeys,
+    onsite,
+    predictive,
+  ];
   const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
-  return { workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor, all: [...domain, processor] };
+  return {
+    workspaces,
+    users,
+    ingest,
+    identity,
+    catalog,
+    imports,
+    profiles,
+    recommendations,
+    experiments,
+    channels,
+    privacy,
+    segments,
+    analytics,
+    scheduler,
+    journeys,
+    onsite,
+    predictive,
+    processor,
+    all: [...domain, processor],
+  };
 }
 
 /**
@@ -162,7 +206,8 @@ type Services = Omit<Rapport, 'config' | 'clock' | 'database' | 'modules' | 'app
 
 /** What the app and callers use, read off the modules. */
 function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services {
-  const { workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor } = modules;
+  const { workspaces, users, ingest, identity, catalog, imports, profiles, recommendations, experiments, channels, privacy, segments, analytics, scheduler, journeys, onsite, predictive, processor } =
+    modules;
   return {
     workspaces: workspaces.service,
     bootstrap: workspaces.bootstrap,
@@ -205,7 +250,18 @@ function lagSources(modules: readonly Module[]): LagSource[] {
 function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
-    { ...services, clock, version: VERSION, health: () => ping(database), modules, followers: lagSources(modules), rateLimits: config.rateLimits, usersConfig: config.users, ingestAdmission: config.ingestAdmission, sdkDir: config.sdkDir },
+    {
+      ...services,
+      clock,
+      version: VERSION,
+      health: () => ping(database),
+      modules,
+      followers: lagSources(modules),
+      rateLimits: config.rateLimits,
+      usersConfig: config.users,
+      ingestAdmission: config.ingestAdmission,
+      sdkDir: config.sdkDir,
+    },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
       trustProxy: config.trustProxy,

@@ -65,7 +65,12 @@ async function rounds(page: Page, sdk: boolean, count: number): Promise<number[]
   return times.sort((a, b) => a - b);
 }
 
-const summary = (sorted: number[]) => ({ p50: round(percentile(sorted, 50), 2), p90: round(percentile(sorted, 90), 2), p99: round(percentile(sorted, 99), 2), max: round(sorted[sorted.length - 1] ?? 0, 2) });
+const summary = (sorted: number[]) => ({
+  p50: round(percentile(sorted, 50), 2),
+  p90: round(percentile(sorted, 90), 2),
+  p99: round(percentile(sorted, 99), 2),
+  max: round(sorted[sorted.length - 1] ?? 0, 2),
+});
 
 export interface BrowserFigures {
   rounds: number;

@@ -81,7 +81,9 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     expect(again).toBe(first);
     expect(engine.version).toBe(version);
     const at = T0 + 5 * MIN;
-    await loadMessages(store.database, [{ type: 'track', messageId: 'svc-1', userId: 'u6', event: 'Product Viewed', context: {}, timestamp: new Date(at).toISOString(), receivedAt: new Date(at).toISOString() }]);
+    await loadMessages(store.database, [
+      { type: 'track', messageId: 'svc-1', userId: 'u6', event: 'Product Viewed', context: {}, timestamp: new Date(at).toISOString(), receivedAt: new Date(at).toISOString() },
+    ]);
     const fresh = await analytics.funnel(ws, query);
     expect(fresh).not.toBe(first);
     expect(fresh.steps.map((step) => step.profiles)).toEqual([6, 3, 2, 2]);
@@ -166,7 +168,10 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
       expect(image.content.length).toBeGreaterThan(1000);
     }
     expect(typeof mail?.html === 'string' ? mail.html : '').toContain('cid:funnel@rapport');
-    const csvFiles = (mail?.attachments ?? []).filter((attachment) => attachment.contentType.startsWith('text/csv')).map((attachment) => attachment.filename).sort();
+    const csvFiles = (mail?.attachments ?? [])
+      .filter((attachment) => attachment.contentType.startsWith('text/csv'))
+      .map((attachment) => attachment.filename)
+      .sort();
     expect(csvFiles).toEqual(['attribution.csv', 'cohort_periods.csv', 'cohorts.csv', 'funnel.csv', 'funnel_time_to_convert.csv', 'kpis.csv', 'rfm_groups.csv']);
     const [listed] = await reports.list(ws);
     expect(listed).toMatchObject({ nextRunAt: '2024-08-01T06:00:00.000Z', lastRunAt: '2024-07-01T06:00:30.000Z', lastError: null });

@@ -12,7 +12,17 @@ import { listAdSpend, noteAnalysisRun, readAnalysisUsage, upsertAdSpend, type Ad
 import type { AnalyticsEngine, ReplicaStatus, SegmentMembers, SyncReport } from './engine.js';
 import { kpiReport, type KpiLine } from './kpi.js';
 import { assessMaturity, type MaturityAssessment } from './maturity.js';
-import { DEFAULT_PERIOD_DAYS, type AnalysisPeriod, type AttributionRequest, type CohortQuery, type DroppedRequest, type FunnelQuery, type FunnelRequest, type PeriodRequest, type RfmQuery } from './queries.js';
+import {
+  DEFAULT_PERIOD_DAYS,
+  type AnalysisPeriod,
+  type AttributionRequest,
+  type CohortQuery,
+  type DroppedRequest,
+  type FunnelQuery,
+  type FunnelRequest,
+  type PeriodRequest,
+  type RfmQuery,
+} from './queries.js';
 import type { AttributionResult, AttributionRow, CohortResult, FunnelResult, RfmResult } from './results.js';
 
 export type { AdSpendRow } from './store/analytics-settings.js';
@@ -162,7 +172,13 @@ export class AnalyticsService {
 
   async funnel(workspaceId: string, request: FunnelRequest): Promise<FunnelResult> {
     const { query, period } = this.#withPeriod(request);
-    return this.#cached(workspaceId, 'funnel', query, async () => ({ period, ...(await this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query))) }), isObject<FunnelResult>);
+    return this.#cached(
+      workspaceId,
+      'funnel',
+      query,
+      async () => ({ period, ...(await this.deps.engine.funnel(workspaceId, query, await this.#segments(workspaceId, query))) }),
+      isObject<FunnelResult>,
+    );
   }
 
   /** Profiles who dropped at `query.step`; with `saveAs`, also stored as a score segments can use. */
@@ -171,7 +187,11 @@ export class AnalyticsService {
     const { saveAs, ...question } = query;
     const ids = await this.#cached(workspaceId, 'funnel_dropped', question, () => this.deps.engine.droppedProfiles(workspaceId, question), isStringArray);
     if (saveAs !== undefined && ids.length > 0) {
-      await this.#writeScores(workspaceId, ids.map((profileId) => ({ profileId, key: `funnel_${saveAs}`, value: query.step })), 'analytics:funnel');
+      await this.#writeScores(
+        workspaceId,
+        ids.map((profileId) => ({ profileId, key: `funnel_${saveAs}`, value: query.step })),
+        'analytics:funnel',
+      );
     }
     return ids;
   }
@@ -181,7 +201,11 @@ export class AnalyticsService {
     const currency = await this.#currency(workspaceId);
     return {
       ...result,
-      cohorts: result.cohorts.map((row) => ({ ...row, revenue: roundMoney(row.revenue, currency), periods: row.periods.map((period) => ({ ...period, revenue: roundMoney(period.revenue, currency) })) })),
+      cohorts: result.cohorts.map((row) => ({
+        ...row,
+        revenue: roundMoney(row.revenue, currency),
+        periods: row.periods.map((period) => ({ ...period, revenue: roundMoney(period.revenue, currency) })),
+      })),
     };
   }
 
@@ -249,7 +273,10 @@ export class AnalyticsService {
     });
     const totals = {
       orders: rows.reduce((sum, row) => sum + row.orders, 0),
-      revenue: sumMoney(rows.map((row) => row.revenue), currency),
+      revenue: sumMoney(
+        rows.map((row) => row.revenue),
+        currency,
+      ),
       spend: sumMoney(spend.values(), currency),
     };
     return { period, ...raw, rows, totals };

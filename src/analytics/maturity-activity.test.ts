@@ -22,7 +22,25 @@ describe.each(dialects)('maturity reads what the shop sends and runs (%s)', (dia
     const { db } = test.store.database;
     const content = JSON.stringify({ subject: 'Your cart', html: "{% assign picks = 'cart_complements' | recommendations: 3 %}{% for p in picks %}{{ p.name }}{% endfor %}" });
     await db.insertInto('template_versions').values({ workspace_id: ws, template_id: 'cart', version: 1, content, compiled: content, created_at: NOW }).execute();
-    const message = { workspace_id: ws, profile_id: 'prf_1', channel: 'email', template_id: 'cart', template_version: 1, purpose: 'marketing', reason: null, address: 'a@example.com', coupon_code: null, provider_id: null, source: null, attempts: 1, created_at: NOW, updated_at: NOW, delivered_at: null, opened_at: null, clicked_at: null };
+    const message = {
+      workspace_id: ws,
+      profile_id: 'prf_1',
+      channel: 'email',
+      template_id: 'cart',
+      template_version: 1,
+      purpose: 'marketing',
+      reason: null,
+      address: 'a@example.com',
+      coupon_code: null,
+      provider_id: null,
+      source: null,
+      attempts: 1,
+      created_at: NOW,
+      updated_at: NOW,
+      delivered_at: null,
+      opened_at: null,
+      clicked_at: null,
+    };
     await db
       .insertInto('messages')
       .values([

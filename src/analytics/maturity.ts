@@ -53,16 +53,71 @@ function criteria(input: MaturityInput): MaturityCriterion[] {
   ] as const;
   const personalizationEvidence = personalization.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
   return [
-    { stage: 'Egg', key: 'first_party_data', label: 'First-party identity captured (email or phone on profiles)', met: input.identifiedShare > 0, action: 'Capture emails and phone numbers: an email-capture popup (A/B test "$10 off" against "10% off") and identify calls at sign-up and checkout.' },
-    { stage: 'Egg', key: 'transactions', label: 'Transactions tracked (Order Completed)', met: input.orders > 0, action: 'Send Order Completed events (or import POS and web orders with `rapport import orders`).' },
-    { stage: 'Caterpillar', key: 'behaviour', label: 'Behaviour tracked (product views, lists, cart adds)', met: input.behaviourEvents > 0, action: 'Track Product Viewed, Product List Viewed, Product Added and Checkout Started from the site or app.' },
-    { stage: 'Caterpillar', key: 'funnels', label: 'Funnel analysis used to find drop-offs', met: used('funnel'), action: 'Build a view → cart → checkout → order funnel and target the profiles who drop at each step.' },
-    { stage: 'Caterpillar', key: 'two_channels', label: 'Customers reached on two or more channels', met: input.channels.length >= 2, action: 'Add a second channel (email or SMS) for cart abandoners and flash sales.' },
-    { stage: 'Imago', key: 'rfm', label: 'RFM groups computed and stored on profiles', met: input.rfmScored > 0, action: 'Score RFM (write=true) and segment on rfm_group: reward Champions, win back At Risk and Cannot Lose Them.' },
+    {
+      stage: 'Egg',
+      key: 'first_party_data',
+      label: 'First-party identity captured (email or phone on profiles)',
+      met: input.identifiedShare > 0,
+      action: 'Capture emails and phone numbers: an email-capture popup (A/B test "$10 off" against "10% off") and identify calls at sign-up and checkout.',
+    },
+    {
+      stage: 'Egg',
+      key: 'transactions',
+      label: 'Transactions tracked (Order Completed)',
+      met: input.orders > 0,
+      action: 'Send Order Completed events (or import POS and web orders with `rapport import orders`).',
+    },
+    {
+      stage: 'Caterpillar',
+      key: 'behaviour',
+      label: 'Behaviour tracked (product views, lists, cart adds)',
+      met: input.behaviourEvents > 0,
+      action: 'Track Product Viewed, Product List Viewed, Product Added and Checkout Started from the site or app.',
+    },
+    {
+      stage: 'Caterpillar',
+      key: 'funnels',
+      label: 'Funnel analysis used to find drop-offs',
+      met: used('funnel'),
+      action: 'Build a view → cart → checkout → order funnel and target the profiles who drop at each step.',
+    },
+    {
+      stage: 'Caterpillar',
+      key: 'two_channels',
+      label: 'Customers reached on two or more channels',
+      met: input.channels.length >= 2,
+      action: 'Add a second channel (email or SMS) for cart abandoners and flash sales.',
+    },
+    {
+      stage: 'Imago',
+      key: 'rfm',
+      label: 'RFM groups computed and stored on profiles',
+      met: input.rfmScored > 0,
+      action: 'Score RFM (write=true) and segment on rfm_group: reward Champions, win back At Risk and Cannot Lose Them.',
+    },
     { stage: 'Imago', key: 'cohorts', label: 'Cohort analysis in use', met: used('cohorts'), action: 'Follow repeat purchases by first-purchase month to time replenishment reminders.' },
-    { stage: 'Imago', key: 'personalization', label: 'Personalization in use (recommendations, on-site campaigns, experiments)', met: personalizationEvidence.length > 0, ...(personalizationEvidence.length > 0 ? { evidence: personalizationEvidence.join(', ') } : {}), action: 'Show personalized recommendations and on-site banners by traffic source and journey stage.' },
-    { stage: 'Imago', key: 'omnichannel', label: 'Omnichannel: three or more channels', met: input.channels.length >= 3, action: 'Join web, app, email, SMS and push in one journey so each customer gets one conversation.' },
-    { stage: 'Nirvana', key: 'ltv_cac', label: 'LTV well above CAC (3 or more)', met: input.ltvToCac !== null && input.ltvToCac >= 3, action: 'Raise LTV (loyalty, recommendations, win-back) and cut CAC (enter ad spend to measure it) until LTV is at least three times CAC.' },
+    {
+      stage: 'Imago',
+      key: 'personalization',
+      label: 'Personalization in use (recommendations, on-site campaigns, experiments)',
+      met: personalizationEvidence.length > 0,
+      ...(personalizationEvidence.length > 0 ? { evidence: personalizationEvidence.join(', ') } : {}),
+      action: 'Show personalized recommendations and on-site banners by traffic source and journey stage.',
+    },
+    {
+      stage: 'Imago',
+      key: 'omnichannel',
+      label: 'Omnichannel: three or more channels',
+      met: input.channels.length >= 3,
+      action: 'Join web, app, email, SMS and push in one journey so each customer gets one conversation.',
+    },
+    {
+      stage: 'Nirvana',
+      key: 'ltv_cac',
+      label: 'LTV well above CAC (3 or more)',
+      met: input.ltvToCac !== null && input.ltvToCac >= 3,
+      action: 'Raise LTV (loyalty, recommendations, win-back) and cut CAC (enter ad spend to measure it) until LTV is at least three times CAC.',
+    },
   ];
 }
 

@@ -36,7 +36,21 @@ describe.each(dialects)('money in analytics answers is rounded per currency (%s)
     test = await openAnalytics(dialect, manualClock(Date.parse('2024-06-03T07:00:00Z')), async (store) => {
       await loadMessages(store.database, orders('usd'), 'usd');
       await loadMessages(store.database, orders('jpy'), 'jpy');
-      const product = (currency: string) => ({ id: 'p', sku: null, name: 'P', url: null, image_url: null, category: null, brand: null, price: 10, currency, inventory: 1, attributes: {}, createdAt: T0, updatedAt: T0 });
+      const product = (currency: string) => ({
+        id: 'p',
+        sku: null,
+        name: 'P',
+        url: null,
+        image_url: null,
+        category: null,
+        brand: null,
+        price: 10,
+        currency,
+        inventory: 1,
+        attributes: {},
+        createdAt: T0,
+        updatedAt: T0,
+      });
       await store.database.transaction(async (trx) => {
         await upsertProducts(trx, 'usd', [product('USD')]);
         await upsertProducts(trx, 'jpy', [product('JPY')]);

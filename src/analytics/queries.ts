@@ -9,7 +9,11 @@ const IsoDate = Type.String({ format: 'date-time', description: 'ISO-8601 instan
 
 export const PropertyFilter = Type.Object(
   {
-    property: Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$', description: 'Event property name; dots reach into objects (address.city); no empty parts (`$..a`, `a.`)' }),
+    property: Type.String({
+      maxLength: 100,
+      pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
+      description: 'Event property name; dots reach into objects (address.city); no empty parts (`$..a`, `a.`)',
+    }),
     op: Type.Union([Type.Literal('eq'), Type.Literal('neq'), Type.Literal('gt'), Type.Literal('gte'), Type.Literal('lt'), Type.Literal('lte'), Type.Literal('contains'), Type.Literal('exists')]),
     value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   },
@@ -42,7 +46,12 @@ export const FunnelQuery = Type.Object(
         description: 'loose: steps in order, other events between allowed; strict: each step is the very next event; any: steps after the first in any order',
       }),
     ),
-    breakdown: Type.Optional(Type.Union(funnelBreakdowns.map((name) => Type.Literal(name)), { description: 'Split by a property of the first step (or the profile): traffic source, campaign, device, country, first vs returning visitor, calendar month (month over month), segment' })),
+    breakdown: Type.Optional(
+      Type.Union(
+        funnelBreakdowns.map((name) => Type.Literal(name)),
+        { description: 'Split by a property of the first step (or the profile): traffic source, campaign, device, country, first vs returning visitor, calendar month (month over month), segment' },
+      ),
+    ),
     segmentIds: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 20, description: 'With breakdown=segment: the segments to compare' })),
   },
   { additionalProperties: false },

@@ -26,7 +26,11 @@ interface Purchase {
 }
 
 function readGz(file: string): string[] {
-  return zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== '');
+  return zlib
+    .gunzipSync(fs.readFileSync(file))
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
 }
 
 /** cdnow_master.csv.gz: customer_id,date,number_of_cds,dollar_value; one order per row. */
@@ -95,19 +99,24 @@ function expectedCohorts(purchases: readonly Purchase[], periods: number) {
     cells.set(key, cell);
     perCustomer.set(purchase.customer, (perCustomer.get(purchase.customer) ?? 0) + 1);
   }
-  return [...sizes.keys()].sort((a, b) => a - b).map((cohort) => {
-    const members = [...first.entries()].filter(([, t]) => monthIndex(t) === cohort).map(([customer]) => customer);
-    const offsets = [...cells.keys()].filter((key) => key.startsWith(`${cohort}/`)).map((key) => Number(key.split('/')[1])).sort((a, b) => a - b);
-    return {
-      cohort: monthLabel(cohort),
-      size: sizes.get(cohort) ?? 0,
-      repeatCustomers: members.filter((customer) => (perCustomer.get(customer) ?? 0) >= 2).length,
-      periods: offsets.map((offset) => {
-        const cell = cells.get(`${cohort}/${offset}`);
-        return { offset, customers: cell?.customers.size ?? 0, events: cell?.events ?? 0, revenue: cell?.revenue ?? 0 };
-      }),
-    };
-  });
+  return [...sizes.keys()]
+    .sort((a, b) => a - b)
+    .map((cohort) => {
+      const members = [...first.entries()].filter(([, t]) => monthIndex(t) === cohort).map(([customer]) => customer);
+      const offsets = [...cells.keys()]
+        .filter((key) => key.startsWith(`${cohort}/`))
+        .map((key) => Number(key.split('/')[1]))
+        .sort((a, b) => a - b);
+      return {
+        cohort: monthLabel(cohort),
+        size: sizes.get(cohort) ?? 0,
+        repeatCustomers: members.filter((customer) => (perCustomer.get(customer) ?? 0) >= 2).length,
+        periods: offsets.map((offset) => {
+          const cell = cells.get(`${cohort}/${offset}`);
+          return { offset, customers: cell?.customers.size ?? 0, events: cell?.events ?? 0, revenue: cell?.revenue ?? 0 };
+        }),
+      };
+    });
 }
 
 function expectedRfm(purchases: readonly Purchase[], asOf: number): RfmInput[] {

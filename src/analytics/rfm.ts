@@ -6,19 +6,7 @@
  * ranges resolved cell by cell.
  */
 
-export const rfmGroups = [
-  'Champions',
-  'Loyal',
-  'Potential Loyalist',
-  'New',
-  'Promising',
-  'Need Attention',
-  'About to Sleep',
-  'At Risk',
-  'Cannot Lose Them',
-  'Hibernating',
-  'Lost',
-] as const;
+export const rfmGroups = ['Champions', 'Loyal', 'Potential Loyalist', 'New', 'Promising', 'Need Attention', 'About to Sleep', 'At Risk', 'Cannot Lose Them', 'Hibernating', 'Lost'] as const;
 export type RfmGroup = (typeof rfmGroups)[number];
 
 /** rfmGrid[R - 1][FM - 1]. */

@@ -72,8 +72,7 @@ describe.each(dialects)('CatalogService (%s)', (dialect) => {
     });
     expect(await catalog.getProduct('other_ws', 'p-jacket')).toBeUndefined();
 
-    const ids = async (query: Parameters<CatalogService['listProducts']>[1]) =>
-      (await catalog.listProducts(ws, query)).products.map((product) => product.id);
+    const ids = async (query: Parameters<CatalogService['listProducts']>[1]) => (await catalog.listProducts(ws, query)).products.map((product) => product.id);
     expect(await ids({ category: 'Apparel' })).toEqual(['p-jacket']);
     expect(await ids({ category: 'Apparel > Outerwear > Jackets' })).toEqual(['p-jacket']);
     expect(await ids({ category: 'Appar' })).toEqual([]);

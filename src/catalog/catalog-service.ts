@@ -4,15 +4,7 @@ import type { Database } from '../storage/database.js';
 import type { IngestService, SystemMessage } from '../ingest/index.js';
 import * as repo from './store/products.js';
 import type { StoredProduct } from './store/products.js';
-import {
-  validateProduct,
-  type Product,
-  type ProductFields,
-  type ProductItemError,
-  type ProductListQuery,
-  type ProductPage,
-  type UpsertProductsResult,
-} from './product.js';
+import { validateProduct, type Product, type ProductFields, type ProductItemError, type ProductListQuery, type ProductPage, type UpsertProductsResult } from './product.js';
 
 export const PRICE_DROPPED = 'Price Dropped';
 export const BACK_IN_STOCK = 'Back In Stock';
@@ -28,9 +20,7 @@ export interface CatalogDeps {
   clock: Clock;
 }
 
-export type UpsertOneResult =
-  | { ok: true; product: Product; created: boolean; events: number }
-  | { ok: false; error: ProductItemError };
+export type UpsertOneResult = { ok: true; product: Product; created: boolean; events: number } | { ok: false; error: ProductItemError };
 
 /**
  * Products, prices and inventory. Every write that lowers a price or restocks a sold-out product

@@ -59,9 +59,7 @@ export type Product = Static<typeof Product>;
 export const ProductListQuery = Type.Object({
   category: Type.Optional(Type.String({ description: 'A category path; matches it and every subcategory' })),
   brand: Type.Optional(Type.String()),
-  inStock: Type.Optional(
-    Type.Boolean({ description: 'true: inventory > 0 or not tracked (null); false: inventory <= 0' }),
-  ),
+  inStock: Type.Optional(Type.Boolean({ description: 'true: inventory > 0 or not tracked (null); false: inventory <= 0' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
 });

@@ -61,11 +61,22 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     const { template } = await shop.templates.create('ws', {
       name: 'Cart reminder',
       channel: 'email',
-      source: { default: { subject: 'You left something, {{ profile.first_name }}', body: cartMjml, format: 'mjml' }, locales: { fr: { subject: 'Votre panier, {{ profile.first_name }}', body: cartMjml } } },
+      source: {
+        default: { subject: 'You left something, {{ profile.first_name }}', body: cartMjml, format: 'mjml' },
+        locales: { fr: { subject: 'Votre panier, {{ profile.first_name }}', body: cartMjml } },
+      },
     });
     const pool = await shop.coupons.createPool('ws', { name: 'Cart 10', prefix: 'CART-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } }, expiresAfterDays: 7 });
     const ann = await profileOf('ann');
-    const request = { workspaceId: 'ws', profileId: ann.id, channel: 'email' as const, templateId: template.id, idempotencyKey: 'journey:j1:r1:n1', coupon: { poolId: pool.id }, source: { kind: 'journey' as const, id: 'j1', nodeId: 'n1' } };
+    const request = {
+      workspaceId: 'ws',
+      profileId: ann.id,
+      channel: 'email' as const,
+      templateId: template.id,
+      idempotencyKey: 'journey:j1:r1:n1',
+      coupon: { poolId: pool.id },
+      source: { kind: 'journey' as const, id: 'j1', nodeId: 'n1' },
+    };
     const result = await shop.channels.send(request);
     expect(result).toMatchObject({ status: 'sent' });
     expect(result.couponCode).toMatch(/^CART-[2-9A-HJKMNP-Z]{12}$/);
@@ -95,11 +106,21 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     await shop.settle();
     const timeline = await shop.profiles.timeline('ws', ann.id);
     const sent = timeline?.events.find((event) => event.type === 'track' && event.event === 'Email Sent');
-    expect(sent?.type === 'track' ? sent.properties : undefined).toMatchObject({ message_id: result.messageId, template_id: template.id, source_kind: 'journey', source_id: 'j1', coupon: result.couponCode });
+    expect(sent?.type === 'track' ? sent.properties : undefined).toMatchObject({
+      message_id: result.messageId,
+      template_id: template.id,
+      source_kind: 'journey',
+      source_id: 'j1',
+      coupon: result.couponCode,
+    });
   });
 
   it('claims concurrent sends in shared commits: each key is sent once, a key already claimed never again', async () => {
-    const { template } = await shop.templates.create('ws', { name: 'Hello', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>Hello {{ profile.first_name }}</p>', format: 'html' } } });
+    const { template } = await shop.templates.create('ws', {
+      name: 'Hello',
+      channel: 'email',
+      source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>Hello {{ profile.first_name }}</p>', format: 'html' } },
+    });
     const ann = await profileOf('ann');
     const send = (key: string) => shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: key });
     const first = await Promise.all(Array.from({ length: 10 }, (_, index) => send(`burst:${index}`)));
@@ -117,7 +138,11 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
   });
 
   it('records opens and clicks on the message and as engagement events of the person', async () => {
-    const { template } = await shop.templates.create('ws', { name: 'News', channel: 'email', source: { default: { subject: 'News', body: '<p><a href="https://shop.example/new">New in</a></p>', format: 'html' } } });
+    const { template } = await shop.templates.create('ws', {
+      name: 'News',
+      channel: 'email',
+      source: { default: { subject: 'News', body: '<p><a href="https://shop.example/new">New in</a></p>', format: 'html' } },
+    });
     const ann = await profileOf('ann');
     const result = await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: 'k-open' });
     clock.advance(60_000);
@@ -141,9 +166,17 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     const sms = await shop.templates.create('ws', { name: 'S', channel: 'sms', source: { default: { body: 'Hi {{ profile.first_name }}' } } });
     const ann = await profileOf('ann');
     const bob = await profileOf('bob');
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: bob.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'b1' })).toMatchObject({ status: 'suppressed', reason: 'no_address:email', reasonCode: 'no_address' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: bob.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'b1' })).toMatchObject({
+      status: 'suppressed',
+      reason: 'no_address:email',
+      reasonCode: 'no_address',
+    });
     // SMS is opt-in: Ann has a phone but never said yes.
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a1' })).toMatchObject({ status: 'suppressed', reason: 'no_consent:sms', reasonCode: 'no_consent' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a1' })).toMatchObject({
+      status: 'suppressed',
+      reason: 'no_consent:sms',
+      reasonCode: 'no_consent',
+    });
     await shop.consent.record('ws', ann.id, { channel: 'sms', status: 'subscribed', source: 'checkout_checkbox' });
     await shop.settle();
     expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'sms', templateId: sms.template.id, idempotencyKey: 'a2' })).toMatchObject({ status: 'sent' });
@@ -151,11 +184,20 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
 
     // Unsubscribing (through the event log, as any source would) stops marketing email...
     await shop.track([{ type: 'track', userId: 'ann', event: 'Unsubscribed', properties: { channel: 'email' } }]);
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a3' })).toMatchObject({ status: 'suppressed', reason: 'no_consent:email' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a3' })).toMatchObject({
+      status: 'suppressed',
+      reason: 'no_consent:email',
+    });
     // ...but not a receipt; a bounce stops both.
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a4', purpose: 'transactional' })).toMatchObject({ status: 'sent' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a4', purpose: 'transactional' })).toMatchObject({
+      status: 'sent',
+    });
     await shop.consent.suppress('ws', 'email', 'ANN@example.com', 'bounced');
-    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a5', purpose: 'transactional' })).toMatchObject({ status: 'suppressed', reason: 'suppressed:bounced', reasonCode: 'suppressed' });
+    expect(await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: email.template.id, idempotencyKey: 'a5', purpose: 'transactional' })).toMatchObject({
+      status: 'suppressed',
+      reason: 'suppressed:bounced',
+      reasonCode: 'suppressed',
+    });
     expect(smtp.mails).toHaveLength(1);
     await shop.settle();
     const events = (await shop.profiles.timeline('ws', bob.id))?.events.map((event) => (event.type === 'track' ? event.event : event.type));
@@ -181,7 +223,11 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     const ann = await profileOf('ann');
     await shop.track([{ type: 'track', userId: 'ann', event: 'Unsubscribed', properties: { channel: 'email' } }]);
     const push = await shop.templates.create('ws', { name: 'P', channel: 'push', source: { default: { title: 'Hi', body: 'x' } } });
-    await expect(shop.channels.testSend('ws', push.template.id, { profileId: ann.id, to: 'marketer@shop.example' })).rejects.toMatchObject({ code: 'channels.no_provider', type: 'conflict', status: 409 });
+    await expect(shop.channels.testSend('ws', push.template.id, { profileId: ann.id, to: 'marketer@shop.example' })).rejects.toMatchObject({
+      code: 'channels.no_provider',
+      type: 'conflict',
+      status: 409,
+    });
     const result = await shop.channels.testSend('ws', template.id, { profileId: ann.id, to: 'marketer@shop.example', version: 2 });
     expect(result.status).toBe('sent');
     const [mail] = await smtp.waitFor(1);
@@ -192,14 +238,22 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
   });
 
   it('rejects a template with a syntax error at save, naming field, line and column', async () => {
-    const save = shop.templates.create('ws', { name: 'Broken', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name ', body: '<p>ok</p>\n<p>{% if cart %}open</p>', format: 'html' } } });
+    const save = shop.templates.create('ws', {
+      name: 'Broken',
+      channel: 'email',
+      source: { default: { subject: 'Hi {{ profile.first_name ', body: '<p>ok</p>\n<p>{% if cart %}open</p>', format: 'html' } },
+    });
     await expect(save).rejects.toBeInstanceOf(RapportError);
     const error = await save.catch((caught: unknown) => caught);
     expect(error instanceof RapportError ? error.issues : []).toEqual([
       expect.objectContaining({ field: 'default.subject', rule: 'liquid_syntax', message: expect.stringMatching(/^line 1, column 4: /) }),
       expect.objectContaining({ field: 'default.body', rule: 'liquid_syntax', message: expect.stringMatching(/^line 2, column 4: tag \{% if cart %\} not closed/) }),
     ]);
-    const mjml = shop.templates.create('ws', { name: 'Bad MJML', channel: 'email', source: { default: { subject: 'x', body: '<mjml><mj-body>\n<mj-section><mj-column><mj-text colour="red">x</mj-text></mj-column></mj-section></mj-body></mjml>' } } });
+    const mjml = shop.templates.create('ws', {
+      name: 'Bad MJML',
+      channel: 'email',
+      source: { default: { subject: 'x', body: '<mjml><mj-body>\n<mj-section><mj-column><mj-text colour="red">x</mj-text></mj-column></mj-section></mj-body></mjml>' } },
+    });
     const mjmlError = await mjml.catch((caught: unknown) => caught);
     expect(mjmlError instanceof RapportError ? mjmlError.issues[0] : undefined).toMatchObject({ field: 'default.body', rule: 'mjml_syntax', message: 'line 2: Attribute colour is illegal' });
   });
@@ -209,7 +263,11 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     try {
       await inboxShop.track([{ type: 'identify', userId: 'cy', traits: { first_name: 'Cy' } }]);
       const cy = await inboxShop.profiles.lookupProfile('ws', 'user_id', 'cy');
-      const { template } = await inboxShop.templates.create('ws', { name: 'Inbox', channel: 'inbox', source: { default: { title: 'For you, {{ profile.first_name }}', body: '{{ coupon.description | default: "No code" }}' } } });
+      const { template } = await inboxShop.templates.create('ws', {
+        name: 'Inbox',
+        channel: 'inbox',
+        source: { default: { title: 'For you, {{ profile.first_name }}', body: '{{ coupon.description | default: "No code" }}' } },
+      });
       await inboxShop.templates.saveVersion('ws', template.id, { source: { default: { title: 'Draft for {{ profile.first_name }}', body: 'x' } }, publish: false });
       expect(await inboxShop.channels.preview('ws', template.id, { profileId: cy?.id ?? '', version: 2 })).toMatchObject({ title: 'Draft for Cy' });
       const sent = await inboxShop.channels.send({ workspaceId: 'ws', profileId: cy?.id ?? '', channel: 'inbox', templateId: template.id, idempotencyKey: 'i1' });

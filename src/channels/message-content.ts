@@ -101,9 +101,13 @@ export class MessageContent {
     const now = this.deps.clock.now();
     const cached = this.products.get(key);
     if (cached !== undefined && now - cached.at < PRODUCT_TTL_MS && now >= cached.at) return cached.value;
-    const value = this.deps.catalog.getProduct(workspaceId, id).then((entry) =>
-      entry === undefined ? undefined : { id: entry.id, name: entry.name, url: entry.url, image_url: entry.image_url, price: entry.price, currency: entry.currency, category: entry.category, brand: entry.brand },
-    );
+    const value = this.deps.catalog
+      .getProduct(workspaceId, id)
+      .then((entry) =>
+        entry === undefined
+          ? undefined
+          : { id: entry.id, name: entry.name, url: entry.url, image_url: entry.image_url, price: entry.price, currency: entry.currency, category: entry.category, brand: entry.brand },
+      );
     if (this.products.size >= PRODUCT_CACHE_LIMIT) this.products.clear();
     this.products.set(key, { value, at: now });
     // A failed lookup is not kept.

@@ -37,9 +37,16 @@ export interface SendPipelineDeps {
 }
 
 /** A provider's send with the configured attempts and backoff, each retryable failure logged. */
-export function sendWithRetries(deps: { retry: SendRetry; sleep: (ms: number) => Promise<void>; logger?: Logger }, provider: ChannelProvider, message: OutboundMessage): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
-  return withAttempts(deps.retry, deps.sleep, () => provider.send(message), (attempt, error) =>
-    deps.logger?.warn({ channel: provider.channel, messageId: message.messageId, attempt, error }, 'send attempt failed'),
+export function sendWithRetries(
+  deps: { retry: SendRetry; sleep: (ms: number) => Promise<void>; logger?: Logger },
+  provider: ChannelProvider,
+  message: OutboundMessage,
+): Promise<{ outcome: DeliveryOutcome; attempts: number }> {
+  return withAttempts(
+    deps.retry,
+    deps.sleep,
+    () => provider.send(message),
+    (attempt, error) => deps.logger?.warn({ channel: provider.channel, messageId: message.messageId, attempt, error }, 'send attempt failed'),
   );
 }
 
@@ -111,7 +118,10 @@ export class SendPipeline {
       return log.finish(workspaceId, record, profile, { status: 'failed', failure: { code: 'template_unavailable', detail: messageOf(error) } });
     }
     if (resolved.template.channel !== request.channel) {
-      return log.finish(workspaceId, record, profile, { status: 'failed', failure: { code: 'template_channel_mismatch', detail: `template ${request.templateId} is for ${resolved.template.channel}` } });
+      return log.finish(workspaceId, record, profile, {
+        status: 'failed',
+        failure: { code: 'template_channel_mismatch', detail: `template ${request.templateId} is for ${resolved.template.channel}` },
+      });
     }
 
     const destination = await destinationOf(this.deps, request, profile);

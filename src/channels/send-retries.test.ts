@@ -80,7 +80,7 @@ describe.each(dialects)('send retries (%s)', (dialect) => {
         calls += 1;
         // The first call holds the event loop well past the 2 s render limit, as a synchronous
         // model-training step would; the template is not at fault.
-        if (calls === 1) for (const until = Date.now() + 2500; Date.now() < until; );
+        if (calls === 1) for (const until = Date.now() + 2500; Date.now() < until;);
         return [scarf];
       },
     });

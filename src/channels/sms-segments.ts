@@ -4,8 +4,7 @@
  * header takes 7). Any other character forces UCS-2: 70 UTF-16 units, 67 when concatenated.
  * Characters of the extension table (`^{}\[~]|€` and form feed) take two septets.
  */
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM_EXTENDED = '\f^{}\\[~]|€';
 const basic = new Set(GSM_BASIC);
 const extended = new Set(GSM_EXTENDED);
@@ -50,7 +49,10 @@ const startWords = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
  * @example smsKeyword(' stop ') // 'stop'
  */
 export function smsKeyword(body: string): 'stop' | 'start' | undefined {
-  const word = body.trim().toUpperCase().replace(/[.!]+$/, '');
+  const word = body
+    .trim()
+    .toUpperCase()
+    .replace(/[.!]+$/, '');
   if (stopWords.has(word)) return 'stop';
   if (startWords.has(word)) return 'start';
   return undefined;

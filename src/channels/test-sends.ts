@@ -44,11 +44,23 @@ export class TestSends {
     const profile = await this.deps.profiles.getProfile(workspaceId, options.profileId);
     if (profile === undefined) throw new RapportError('not_found', `no profile ${options.profileId}`);
     const resolved = await this.deps.templates.resolve(workspaceId, templateId, options.version);
-    const request: SendRequest = { workspaceId, profileId: profile.id, channel: resolved.template.channel, templateId, idempotencyKey: 'preview', ...(options.data === undefined ? {} : { data: options.data }) };
+    const request: SendRequest = {
+      workspaceId,
+      profileId: profile.id,
+      channel: resolved.template.channel,
+      templateId,
+      idempotencyKey: 'preview',
+      ...(options.data === undefined ? {} : { data: options.data }),
+    };
     const sample: IssuedCoupon = { code: 'PREVIEW-CODE', offer: { type: 'percent', value: 10 }, description: '10% off', expiresAt: null };
     const { content } = this.deps;
     const brand = await content.brandOf(workspaceId);
-    return this.deps.templates.render(resolved, stringTrait(profile, 'locale'), content.templateData(workspaceId, profile, 'preview', request, sample, brand), content.lookups(workspaceId, profile, request));
+    return this.deps.templates.render(
+      resolved,
+      stringTrait(profile, 'locale'),
+      content.templateData(workspaceId, profile, 'preview', request, sample, brand),
+      content.lookups(workspaceId, profile, request),
+    );
   }
 
   /**

@@ -13,7 +13,10 @@ describe('analytics request bodies', () => {
     expect(Object.fromEntries(analysisBody('attribution', { params: '{"from":"2026-11-01","to":"2026-11-30"}' }, now))).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
     expect(Object.fromEntries(analysisBody('kpis', { period: 'last-month' }, now))).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
     expect(analysisBody('funnel', { steps: 'Product Viewed, Order Completed', from: '7d' }, now).get('steps')).toEqual([{ event: 'Product Viewed' }, { event: 'Order Completed' }]);
-    expect(Object.fromEntries(analysisBody('rfm', { params: '{"asOf":"yesterday","compareTo":"last-month"}' }, now))).toEqual({ asOf: '2026-12-06T00:00:00.000Z', compareTo: '2026-11-01T00:00:00.000Z' });
+    expect(Object.fromEntries(analysisBody('rfm', { params: '{"asOf":"yesterday","compareTo":"last-month"}' }, now))).toEqual({
+      asOf: '2026-12-06T00:00:00.000Z',
+      compareTo: '2026-11-01T00:00:00.000Z',
+    });
     expect(Object.fromEntries(analysisBody('cohorts', { params: '{"anchor":"signup"}' }, now))).toEqual({ anchor: 'signup' });
     expect(analysisBody('cohorts', { from: '2026-01-01' }, now).get('from')).toBe('2026-01-01T00:00:00.000Z');
   });

@@ -61,11 +61,20 @@ export function analysisBody(command: string, options: AnalyticsOptions, now: nu
   const analysis = analyses[command];
   if (command === 'funnel') {
     if (options.steps !== undefined) {
-      const steps = options.steps.split(',').map((step) => step.trim()).filter((step) => step !== '');
+      const steps = options.steps
+        .split(',')
+        .map((step) => step.trim())
+        .filter((step) => step !== '');
       if (steps.length < 2 || steps.length > 10) invalid(`--steps needs 2 to 10 event names separated by commas, e.g. --steps "${DEFAULT_FUNNEL_STEPS.join(',')}"`);
-      body.set('steps', steps.map((event) => ({ event })));
+      body.set(
+        'steps',
+        steps.map((event) => ({ event })),
+      );
     } else if (!body.has('steps')) {
-      body.set('steps', DEFAULT_FUNNEL_STEPS.map((event) => ({ event })));
+      body.set(
+        'steps',
+        DEFAULT_FUNNEL_STEPS.map((event) => ({ event })),
+      );
     }
   }
   const text = (key: string): string | undefined => {
@@ -177,12 +186,23 @@ async function dispatch(platform: CliPlatform, command: string, body: Map<string
   }
   const analysis = analyses[command];
   if (analysis === undefined) return 2;
-  const csv = values.csv === true ? ([['format', 'csv'], ['table', values.table]] as const) : [];
-  const period = analysis.period === 'query' ? ([['from', String(body.get('from'))], ['to', String(body.get('to'))]] as const) : [];
+  const csv =
+    values.csv === true
+      ? ([
+          ['format', 'csv'],
+          ['table', values.table],
+        ] as const)
+      : [];
+  const period =
+    analysis.period === 'query'
+      ? ([
+          ['from', String(body.get('from'))],
+          ['to', String(body.get('to'))],
+        ] as const)
+      : [];
   const result = await call(analysis.method, `${analysis.path}${query([...csv, ...period])}`, `analytics ${command}`, analysis.method === 'POST' ? { body: Object.fromEntries(body) } : {});
   const output = typeof result === 'string' ? result : `${JSON.stringify(result, null, 2)}\n`;
   if (values.out !== undefined) fs.writeFileSync(values.out, output);
   else process.stdout.write(output);
   return 0;
 }
-

@@ -53,7 +53,14 @@ describe.each(dialects)('the CLI while a server runs (%s)', (dialect) => {
   beforeAll(async () => {
     store = await createTestStore(dialect);
     filesDir = tempDir();
-    const base = { RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RECS_RETRAIN_MINUTES: '0', RAPPORT_ANALYTICS_SYNC_MS: '0', HOST: '127.0.0.1' };
+    const base = {
+      RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM',
+      RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK',
+      RAPPORT_LOG_LEVEL: 'silent',
+      RAPPORT_RECS_RETRAIN_MINUTES: '0',
+      RAPPORT_ANALYTICS_SYNC_MS: '0',
+      HOST: '127.0.0.1',
+    };
     const location: Record<string, string> = store.databaseUrl === undefined ? { RAPPORT_DATA_DIR: store.dataDir } : { RAPPORT_DATABASE_URL: store.databaseUrl, RAPPORT_DATA_DIR: filesDir };
     rapport = await createRapport(loadConfig({ ...base, ...location }), { processor: 'inline', logger: false });
     await rapport.app.listen({ port: 0, host: '127.0.0.1' });
@@ -63,9 +70,25 @@ describe.each(dialects)('the CLI while a server runs (%s)', (dialect) => {
     const now = Date.now();
     const batch = ['a', 'b', 'c'].flatMap((user, index) => [
       { type: 'track', userId: user, event: 'Product Viewed', messageId: `v-${user}`, timestamp: new Date(now - 3_600_000 * (index + 2)).toISOString(), properties: { product_id: 'p1' } },
-      ...(index < 2 ? [{ type: 'track', userId: user, event: 'Order Completed', messageId: `o-${user}`, timestamp: new Date(now - 3_600_000 * (index + 1)).toISOString(), properties: { order_id: `o-${user}`, total: 10 } }] : []),
+      ...(index < 2
+        ? [
+            {
+              type: 'track',
+              userId: user,
+              event: 'Order Completed',
+              messageId: `o-${user}`,
+              timestamp: new Date(now - 3_600_000 * (index + 1)).toISOString(),
+              properties: { order_id: `o-${user}`, total: 10 },
+            },
+          ]
+        : []),
     ]);
-    const sent = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}`, 'content-type': 'application/json' }, payload: JSON.stringify({ batch }) });
+    const sent = await rapport.app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ batch }),
+    });
     expect(sent.statusCode).toBe(200);
     await rapport.processor.drain();
     await rapport.analytics.sync();
@@ -94,11 +117,18 @@ describe.each(dialects)('the CLI while a server runs (%s)', (dialect) => {
     expect(listed.stdout).toContain('Buyers');
   }, 240_000);
 
-  it('estimates and runs analytics through the server, with the API\'s answers', async () => {
+  it("estimates and runs analytics through the server, with the API's answers", async () => {
     const condition = '{"type":"computed","key":"orders","op":"gte","value":1}';
     const estimate = await rapportCli(['segments', 'estimate', '--condition', condition], env, filesDir);
     expectQuiet(estimate);
-    const api: { size: number; total: number } = (await rapport.app.inject({ method: 'POST', url: '/api/v1/segments/estimate', headers: { ...admin, 'content-type': 'application/json' }, payload: JSON.stringify({ condition: JSON.parse(condition) }) })).json();
+    const api: { size: number; total: number } = (
+      await rapport.app.inject({
+        method: 'POST',
+        url: '/api/v1/segments/estimate',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: JSON.stringify({ condition: JSON.parse(condition) }),
+      })
+    ).json();
     expect(api.size).toBe(2);
     expect(JSON.parse(estimate.stdout)).toMatchObject({ size: api.size, total: api.total });
 
@@ -114,7 +144,9 @@ describe.each(dialects)('the CLI while a server runs (%s)', (dialect) => {
     const kpis = await rapportCli(['analytics', 'kpis', '--from', from, '--to', to], env, filesDir);
     expectQuiet(kpis);
     expect(kpis.code).toBe(0);
-    const apiKpis: unknown = (await rapport.app.inject({ method: 'GET', url: `/api/v1/analytics/kpis?from=${from}T00:00:00.000Z&to=${new Date(Date.parse(to) + 86_400_000).toISOString()}`, headers: admin })).json();
+    const apiKpis: unknown = (
+      await rapport.app.inject({ method: 'GET', url: `/api/v1/analytics/kpis?from=${from}T00:00:00.000Z&to=${new Date(Date.parse(to) + 86_400_000).toISOString()}`, headers: admin })
+    ).json();
     expect(JSON.parse(kpis.stdout)).toEqual(apiKpis);
 
     const replay = await rapportCli(['replay'], env, filesDir);

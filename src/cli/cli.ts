@@ -105,7 +105,9 @@ async function start(): Promise<number> {
   const { bootstrap } = rapport;
   if (bootstrap.created) {
     rapport.app.log.info({ workspace: bootstrap.workspace.id }, 'created workspace "default"');
-    process.stdout.write(`\nFirst start: workspace "default" created.\n  write key:   ${bootstrap.writeKey ?? '(from RAPPORT_BOOTSTRAP_WRITE_KEY)'}\n  admin token: ${bootstrap.adminToken ?? '(from RAPPORT_BOOTSTRAP_ADMIN_TOKEN)'}  (shown once; stored hashed)\n\n`);
+    process.stdout.write(
+      `\nFirst start: workspace "default" created.\n  write key:   ${bootstrap.writeKey ?? '(from RAPPORT_BOOTSTRAP_WRITE_KEY)'}\n  admin token: ${bootstrap.adminToken ?? '(from RAPPORT_BOOTSTRAP_ADMIN_TOKEN)'}  (shown once; stored hashed)\n\n`,
+    );
   }
   if (rapport.firstOwner !== undefined) {
     const { email, invitationToken, expiresAt } = rapport.firstOwner;

@@ -19,7 +19,8 @@ const analyticsParams: readonly OptionHelp[] = [
 export const commandHelp = {
   start: {
     summary: 'run the server (ingest, admin API, processor, scheduler) on PORT (default 4000)',
-    details: 'On first start it creates the workspace "default" and prints its write key and an admin token (shown once).\nData lives in RAPPORT_DATA_DIR (default ./data) or in PostgreSQL when RAPPORT_DATABASE_URL is set.',
+    details:
+      'On first start it creates the workspace "default" and prints its write key and an admin token (shown once).\nData lives in RAPPORT_DATA_DIR (default ./data) or in PostgreSQL when RAPPORT_DATABASE_URL is set.',
     examples: ['start', 'RAPPORT_DATA_DIR=/var/lib/rapport PORT=8080 rapport start'],
   },
   migrate: {
@@ -65,7 +66,7 @@ export const commandHelp = {
     details:
       'Generates a synthetic shop (catalog, customers, visits, carts, orders, email engagement) whose history ends now,\n' +
       'and installs a starter setup (segments, the abandoned-cart, welcome, price-drop and win-back journeys, an A/B test)\n' +
-      'unless --bare. With a server running it goes through the server\'s API (/v1/batch with the workspace\'s write key);\n' +
+      "unless --bare. With a server running it goes through the server's API (/v1/batch with the workspace's write key);\n" +
       'otherwise it writes in-process. --live keeps shoppers, carts, orders, email opens and catalog changes flowing\n' +
       'into the running server until Ctrl-C. Running it again adds nothing twice. See docs/demo.md for a 10-minute tour.',
     options: [
@@ -138,7 +139,7 @@ export const commandHelp = {
           ['--strategy S', `one of ${evalStrategyNames.join(', ')} (default for-you)`],
           ['--k N', 'cut-off for the metrics (repeatable, default 10)'],
           ['--format sequences|csv|baskets', 'the file format when the extension does not say'],
-          ['--mask-history true|false', "leave out items the user already had"],
+          ['--mask-history true|false', 'leave out items the user already had'],
           ['--fit-on train|history', 'what the model is fitted on'],
           ['--target test|validation', 'which held-out part is scored'],
           ['--train-share S', 'time split: share of interactions for training (default 0.8)'],
@@ -146,7 +147,7 @@ export const commandHelp = {
         ],
         example: 'recs eval --file Beauty.txt.gz --protocol loo --strategy for-you --k 10 --k 20',
       },
-      train: { summary: "train every strategy of the workspace from its events and catalog; prints the model report", options: [workspace], example: 'recs train' },
+      train: { summary: 'train every strategy of the workspace from its events and catalog; prints the model report', options: [workspace], example: 'recs train' },
     },
     examples: ['recs train', 'recs eval --file ratings.csv --protocol time --strategy popular'],
   },
@@ -181,7 +182,12 @@ export const commandHelp = {
     options: [workspace],
     actions: {
       list: { summary: 'experiments with status and winner', example: 'experiments list' },
-      create: { args: '--file F.json', summary: 'create a draft from a definition', options: [['--file F.json', 'the experiment definition (see docs)']], example: 'experiments create --file hello-bar.json' },
+      create: {
+        args: '--file F.json',
+        summary: 'create a draft from a definition',
+        options: [['--file F.json', 'the experiment definition (see docs)']],
+        example: 'experiments create --file hello-bar.json',
+      },
       start: { args: 'KEY', summary: 'start assigning units', example: 'experiments start hello-bar' },
       stop: { args: 'KEY', summary: 'stop assigning (everyone gets the control)', example: 'experiments stop hello-bar' },
       promote: { args: 'KEY VARIANT', summary: 'complete the experiment and roll VARIANT out to everyone', example: 'experiments promote hello-bar treatment' },
@@ -279,7 +285,12 @@ export const commandHelp = {
         options: [['--assume EVENT', 'pretend the profile does EVENT when the journey waits for it (repeatable)']],
         example: 'journeys dry-run jny_123 prf_456 --assume "Order Completed"',
       },
-      enter: { args: 'ID PROFILE [--key K]', summary: 'enter one profile (API trigger)', options: [['--key K', 'entry key, for journeys entered once per key']], example: 'journeys enter jny_123 prf_456' },
+      enter: {
+        args: 'ID PROFILE [--key K]',
+        summary: 'enter one profile (API trigger)',
+        options: [['--key K', 'entry key, for journeys entered once per key']],
+        example: 'journeys enter jny_123 prf_456',
+      },
       'dead-jobs': { summary: 'dead-lettered scheduler jobs with their reasons', example: 'journeys dead-jobs' },
     },
     examples: ['journeys list', 'journeys recipe abandoned-cart --activate'],
@@ -317,15 +328,26 @@ export const commandHelp = {
       'coupons-generate': { args: 'POOL COUNT', summary: 'generate unguessable codes into a pool', example: 'channels coupons-generate cart-10-off 500' },
       'coupons-report': { summary: 'issued vs redeemed vs revenue per pool', example: 'channels coupons-report' },
       suppress: { args: 'CHANNEL ADDRESS REASON', summary: 'add to the suppression list (bounced|complained|unsubscribed|manual)', example: 'channels suppress email someone@example.com manual' },
-      erase: { args: 'PROFILE --reason R', summary: 'erase a person (waits for the job; prints rows per table)', options: [['--reason R', 'why, for the audit trail']], example: 'channels erase prf_456 --reason "ticket 42"' },
-      export: { args: 'PROFILE [--out FILE]', summary: 'export everything held about a person as JSON', options: [['--out FILE', 'write to FILE (mode 600)']], example: 'channels export prf_456 --out person.json' },
+      erase: {
+        args: 'PROFILE --reason R',
+        summary: 'erase a person (waits for the job; prints rows per table)',
+        options: [['--reason R', 'why, for the audit trail']],
+        example: 'channels erase prf_456 --reason "ticket 42"',
+      },
+      export: {
+        args: 'PROFILE [--out FILE]',
+        summary: 'export everything held about a person as JSON',
+        options: [['--out FILE', 'write to FILE (mode 600)']],
+        example: 'channels export prf_456 --out person.json',
+      },
     },
     examples: ['channels status', 'channels messages --profile prf_456'],
   },
   analytics: {
     summary: 'analytics replica and analyses: status, sync, rebuild, funnel, cohorts, rfm, attribution, kpis, maturity',
     args: '<action> [options]',
-    details: 'With a server running, every action goes through its API (the server owns the replica <RAPPORT_DATA_DIR>/analytics.duckdb);\nwithout one, the replica is opened in this process. Periods default to the last 30 days (see docs/cli.md).',
+    details:
+      'With a server running, every action goes through its API (the server owns the replica <RAPPORT_DATA_DIR>/analytics.duckdb);\nwithout one, the replica is opened in this process. Periods default to the last 30 days (see docs/cli.md).',
     options: [workspace],
     actions: {
       status: { summary: 'the replica: events copied, lag behind the processor', example: 'analytics status' },
@@ -337,14 +359,24 @@ export const commandHelp = {
         options: [['--steps A,B,C', 'the event names of the steps, 2 to 10, separated by commas'], ...analyticsParams],
         example: `analytics funnel --steps "Product Viewed,Order Completed" --from last-month`,
       },
-      cohorts: { args: '--params JSON [--csv [TABLE]] [--out FILE]', summary: 'cohorts by first purchase, signup or first visit', options: analyticsParams, example: `analytics cohorts --params '{}' --csv` },
+      cohorts: {
+        args: '--params JSON [--csv [TABLE]] [--out FILE]',
+        summary: 'cohorts by first purchase, signup or first visit',
+        options: analyticsParams,
+        example: `analytics cohorts --params '{}' --csv`,
+      },
       rfm: {
         args: '--params JSON [--csv [TABLE]] [--out FILE]',
         summary: 'RFM scores and groups; {"write":true} stores rfm_recency, rfm_frequency, rfm_monetary, rfm_group on profiles',
         options: analyticsParams,
         example: `analytics rfm --params '{"write":true}'`,
       },
-      attribution: { args: '--params JSON [--csv [TABLE]] [--out FILE]', summary: 'orders, revenue and conversion per channel, source or campaign', options: analyticsParams, example: 'analytics attribution --from 2026-11-01 --to 2026-11-30' },
+      attribution: {
+        args: '--params JSON [--csv [TABLE]] [--out FILE]',
+        summary: 'orders, revenue and conversion per channel, source or campaign',
+        options: analyticsParams,
+        example: 'analytics attribution --from 2026-11-01 --to 2026-11-30',
+      },
       kpis: {
         args: '[--from DATE] [--to DATE] [--period P] [--csv [TABLE]] [--out FILE]',
         summary: 'KPI report for a period (default the last 30 days) against the reference values',

@@ -137,7 +137,9 @@ async function live(api: DemoApi, store: DemoStore, options: DemoArgs, config: C
   const timer = options.duration === undefined ? undefined : setTimeout(stop, options.duration * 1000);
   const tty = process.stdout.isTTY === true;
   let lastLine = 0;
-  process.stdout.write(`Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md). Shop with the on-site campaigns at /demo/shop.\n`);
+  process.stdout.write(
+    `Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md). Shop with the on-site campaigns at /demo/shop.\n`,
+  );
   try {
     const signer = new LinkSigner(() => loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
     const status = await runLive({
@@ -207,7 +209,9 @@ export async function demoCommand(args: string[]): Promise<number> {
           const api = httpDemoApi(url, credentials);
           const check = await api.request('GET', '/api/v1/processor');
           if (check.status === 401) {
-            invalid(`the server at ${url} does not know the tokens of this store (${config.databaseUrl === undefined ? config.dataDir : 'RAPPORT_DATABASE_URL'}): start it and the demo with the same RAPPORT_DATA_DIR / RAPPORT_DATABASE_URL, or pass --url`);
+            invalid(
+              `the server at ${url} does not know the tokens of this store (${config.databaseUrl === undefined ? config.dataDir : 'RAPPORT_DATABASE_URL'}): start it and the demo with the same RAPPORT_DATA_DIR / RAPPORT_DATABASE_URL, or pass --url`,
+            );
           }
           await populate(api, store, options);
           if (options.live) await live(api, store, options, config);

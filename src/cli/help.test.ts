@@ -48,7 +48,11 @@ describe('CLI help, generated from the command table', () => {
   });
 
   it.each(commands)('rapport %s --help shows usage, options and an example', async (name, help) => {
-    for (const argv of [[name, '--help'], [name, '-h'], ['help', name]]) {
+    for (const argv of [
+      [name, '--help'],
+      [name, '-h'],
+      ['help', name],
+    ]) {
       const { code, out, err } = await run(argv);
       expect(err).toBe('');
       expect(code).toBe(0);

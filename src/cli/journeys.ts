@@ -94,7 +94,11 @@ export async function journeysCommand(args: string[]): Promise<number> {
     switch (action) {
       case 'list': {
         const list = await service.list(workspaceId);
-        out(list.length === 0 ? 'No journeys yet. Install a ready one with: rapport journeys recipe abandoned-cart (rapport journeys --help lists the recipes)' : list.map((journey) => `${journey.id}  ${journey.status.padEnd(8)}  v${journey.version}  ${journey.name}`).join('\n'));
+        out(
+          list.length === 0
+            ? 'No journeys yet. Install a ready one with: rapport journeys recipe abandoned-cart (rapport journeys --help lists the recipes)'
+            : list.map((journey) => `${journey.id}  ${journey.status.padEnd(8)}  v${journey.version}  ${journey.name}`).join('\n'),
+        );
         return 0;
       }
       case 'show': {

@@ -33,7 +33,14 @@ function reportTable(report: OnsiteReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function run(onsite: Onsite, coupons: Parameters<typeof installStarters>[2]['coupons'], workspaceId: string, action: string, positionals: string[], values: { file?: string; activate?: boolean; from?: string; to?: string; table?: boolean; install?: boolean }): Promise<number> {
+async function run(
+  onsite: Onsite,
+  coupons: Parameters<typeof installStarters>[2]['coupons'],
+  workspaceId: string,
+  action: string,
+  positionals: string[],
+  values: { file?: string; activate?: boolean; from?: string; to?: string; table?: boolean; install?: boolean },
+): Promise<number> {
   const { campaigns } = onsite;
   const id = () => positionals[0] ?? invalid('name the campaign by its id (see rapport onsite list)');
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -97,7 +104,15 @@ export async function onsiteCommand(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { workspace: { type: 'string', short: 'w' }, file: { type: 'string' }, activate: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, table: { type: 'boolean' }, install: { type: 'boolean' } },
+      options: {
+        workspace: { type: 'string', short: 'w' },
+        file: { type: 'string' },
+        activate: { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        table: { type: 'boolean' },
+        install: { type: 'boolean' },
+      },
     });
     const rapport = await createRapport(loadConfig(), { processor: 'off', logger: false, background: false });
     try {

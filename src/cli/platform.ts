@@ -83,7 +83,10 @@ export async function connectPlatform(config: Config, workspaceId: string, purpo
     async call(method, apiPath, what, options = {}) {
       const response = await api.request(method, apiPath, options);
       if (response.status === 401 && via === 'server') {
-        throw new RapportError('unauthorized', `the server at ${url} does not know the tokens of this store (${storeName(config)}): run the CLI with the same RAPPORT_DATA_DIR / RAPPORT_DATABASE_URL as the server`);
+        throw new RapportError(
+          'unauthorized',
+          `the server at ${url} does not know the tokens of this store (${storeName(config)}): run the CLI with the same RAPPORT_DATA_DIR / RAPPORT_DATABASE_URL as the server`,
+        );
       }
       return expectStatus(response, [200, 201, 202, 204], what);
     },

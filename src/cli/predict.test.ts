@@ -37,7 +37,19 @@ describe('rapport clv fit', () => {
   });
 
   it('fits BG/NBD on the CDNOW event log with the calibration end and prints one JSON line', async () => {
-    const result = await run(['fit', '--model', 'bgnbd', '--transactions', `${CDNOW}/cdnow_sample_elog.csv`, '--customer-column', 'sampleid', '--amount-column', 'sales', '--calibration-end', '1997-09-30']);
+    const result = await run([
+      'fit',
+      '--model',
+      'bgnbd',
+      '--transactions',
+      `${CDNOW}/cdnow_sample_elog.csv`,
+      '--customer-column',
+      'sampleid',
+      '--amount-column',
+      'sales',
+      '--calibration-end',
+      '1997-09-30',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.last).toMatchObject({ model: 'bgnbd', customers: 2357, converged: true, period: 'week', calibrationEnd: '1997-09-30' });

@@ -2,7 +2,24 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { fitBgNbd, type FitOutcome, fitGammaGamma, fitParetoNbd, bgbbRowsFromRecords, parseDate, summariesFromRecords, transactionsFromRecords, type CsvRecord, fitBgBb, fitMbgNbd, summarize, toColumns, type CustomerSummary, type PeriodUnit, type RefreshPhase } from '../predictive/index.js';
+import {
+  fitBgNbd,
+  type FitOutcome,
+  fitGammaGamma,
+  fitParetoNbd,
+  bgbbRowsFromRecords,
+  parseDate,
+  summariesFromRecords,
+  transactionsFromRecords,
+  type CsvRecord,
+  fitBgBb,
+  fitMbgNbd,
+  summarize,
+  toColumns,
+  type CustomerSummary,
+  type PeriodUnit,
+  type RefreshPhase,
+} from '../predictive/index.js';
 import { loadConfig } from '../config/config.js';
 import { createRapport } from '../rapport.js';
 import { RapportError } from '../shared/errors.js';
@@ -153,7 +170,11 @@ export async function predictCommand(args: string[]): Promise<number> {
         if (progress.phase !== phase) {
           bar?.finish();
           phase = progress.phase;
-          bar = createProgress(process.stderr, { label: PHASE_LABELS[progress.phase], total: progress.total, unit: progress.phase === 'read' ? 'events' : progress.phase === 'write' ? 'scores' : '%' });
+          bar = createProgress(process.stderr, {
+            label: PHASE_LABELS[progress.phase],
+            total: progress.total,
+            unit: progress.phase === 'read' ? 'events' : progress.phase === 'write' ? 'scores' : '%',
+          });
         }
         bar?.update(progress.done);
       },
@@ -167,8 +188,16 @@ export async function predictCommand(args: string[]): Promise<number> {
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`data: ${report.data.profiles} profiles, ${report.data.customers} customers, ${report.data.orders} orders (${report.data.firstOrderAt ?? '-'} .. ${report.data.lastOrderAt ?? '-'})`);
     const { bgnbd, gammaGamma } = report.clv;
-    out(bgnbd.status === 'fitted' ? `BG/NBD (days): r ${bgnbd.params.r.toFixed(4)}, alpha ${bgnbd.params.alpha.toFixed(3)}, a ${bgnbd.params.a.toFixed(4)}, b ${bgnbd.params.b.toFixed(4)}, LL ${bgnbd.logLikelihood.toFixed(2)}, ${bgnbd.optimizer.status}` : `BG/NBD: ${bgnbd.message}`);
-    out(gammaGamma.status === 'fitted' ? `Gamma-Gamma: p ${gammaGamma.params.p.toFixed(4)}, q ${gammaGamma.params.q.toFixed(4)}, v ${gammaGamma.params.v.toFixed(3)}, LL ${gammaGamma.logLikelihood.toFixed(2)}, ${gammaGamma.optimizer.status}` : `Gamma-Gamma: ${gammaGamma.status === 'skipped' ? gammaGamma.reason : gammaGamma.message}`);
+    out(
+      bgnbd.status === 'fitted'
+        ? `BG/NBD (days): r ${bgnbd.params.r.toFixed(4)}, alpha ${bgnbd.params.alpha.toFixed(3)}, a ${bgnbd.params.a.toFixed(4)}, b ${bgnbd.params.b.toFixed(4)}, LL ${bgnbd.logLikelihood.toFixed(2)}, ${bgnbd.optimizer.status}`
+        : `BG/NBD: ${bgnbd.message}`,
+    );
+    out(
+      gammaGamma.status === 'fitted'
+        ? `Gamma-Gamma: p ${gammaGamma.params.p.toFixed(4)}, q ${gammaGamma.params.q.toFixed(4)}, v ${gammaGamma.params.v.toFixed(3)}, LL ${gammaGamma.logLikelihood.toFixed(2)}, ${gammaGamma.optimizer.status}`
+        : `Gamma-Gamma: ${gammaGamma.status === 'skipped' ? gammaGamma.reason : gammaGamma.message}`,
+    );
     const holdout = report.clv.holdout;
     out(
       holdout.status === 'checked'
@@ -177,12 +206,29 @@ export async function predictCommand(args: string[]): Promise<number> {
     );
     for (const label of ['7d', '30d'] as const) {
       const model = report.propensity[label];
-      out(model.status === 'trained' ? `propensity ${label}: held-out AUC ${model.holdout.auc?.toFixed(3) ?? 'n/a'} (recency only ${model.holdout.baselineRecencyAuc?.toFixed(3) ?? 'n/a'}), Brier ${model.holdout.brier.toFixed(4)}, calibration error ${model.holdout.calibration.ece.toFixed(4)}` : `propensity ${label}: ${model.message}`);
+      out(
+        model.status === 'trained'
+          ? `propensity ${label}: held-out AUC ${model.holdout.auc?.toFixed(3) ?? 'n/a'} (recency only ${model.holdout.baselineRecencyAuc?.toFixed(3) ?? 'n/a'}), Brier ${model.holdout.brier.toFixed(4)}, calibration error ${model.holdout.calibration.ece.toFixed(4)}`
+          : `propensity ${label}: ${model.message}`,
+      );
     }
-    out(report.nextOrder.status === 'fitted' ? `next order: median interval ${report.nextOrder.medianIntervalDays} days, ${report.nextOrder.predicted} customers predicted` : `next order: ${report.nextOrder.message}`);
+    out(
+      report.nextOrder.status === 'fitted'
+        ? `next order: median interval ${report.nextOrder.medianIntervalDays} days, ${report.nextOrder.predicted} customers predicted`
+        : `next order: ${report.nextOrder.message}`,
+    );
     out(`stock-out: ${report.stockout.tracked} tracked products, ${report.stockout.restock.length} to restock now`);
     out(`scores: ${report.scores.written} written (${report.scores.keys.join(', ')})`);
-    out(JSON.stringify({ report: view.id, status: view.status, seconds: view.seconds, customers: report.data.customers, bgnbd: bgnbd.status === 'fitted' ? { ...bgnbd.params, loglik: bgnbd.logLikelihood, converged: bgnbd.optimizer.converged } : bgnbd.status, scores: report.scores.written }));
+    out(
+      JSON.stringify({
+        report: view.id,
+        status: view.status,
+        seconds: view.seconds,
+        customers: report.data.customers,
+        bgnbd: bgnbd.status === 'fitted' ? { ...bgnbd.params, loglik: bgnbd.logLikelihood, converged: bgnbd.optimizer.converged } : bgnbd.status,
+        scores: report.scores.written,
+      }),
+    );
     if (view.status === 'failed') {
       process.stderr.write(`rapport predict: the refresh failed: ${view.error ?? 'no reason recorded'}\n`);
       return 1;

@@ -14,9 +14,7 @@ describe('formatProgress', () => {
   });
 
   it('counts plain units without a total, and ends with the elapsed time', () => {
-    expect(formatProgress({ done: 12000, total: null, elapsedMs: 4000, detail: '3 failed' }, { unit: 'events' })).toBe(
-      '12,000 events  3,000 events/s  in 0:04  3 failed',
-    );
+    expect(formatProgress({ done: 12000, total: null, elapsedMs: 4000, detail: '3 failed' }, { unit: 'events' })).toBe('12,000 events  3,000 events/s  in 0:04  3 failed');
   });
 
   it('formats durations', () => {
@@ -50,10 +48,6 @@ describe('createProgress', () => {
       bar.update(i * 10);
     }
     bar.finish('done');
-    expect(writes).toEqual([
-      'demo 10 events  100 events/s  in 0:00\n',
-      'demo 510 events  100 events/s  in 0:05\n',
-      'demo 1,000 events  100 events/s  in 0:10  done\n',
-    ]);
+    expect(writes).toEqual(['demo 10 events  100 events/s  in 0:00\n', 'demo 510 events  100 events/s  in 0:05\n', 'demo 1,000 events  100 events/s  in 0:10  done\n']);
   });
 });

@@ -32,9 +32,7 @@ function cell(value: string): string {
  * (`npm run docs:config`; a test fails when the committed page is out of date).
  */
 export function configurationMarkdown(): string {
-  const rows = Object.values<Setting>(settings).map(
-    (setting) => `| ${code(setting.env)} | ${cell(kind(setting))} | ${cell(fallback(setting))} | ${cell(setting.description)} |`,
-  );
+  const rows = Object.values<Setting>(settings).map((setting) => `| ${code(setting.env)} | ${cell(kind(setting))} | ${cell(fallback(setting))} | ${cell(setting.description)} |`);
   return [
     '# Configuration',
     '',

@@ -20,7 +20,11 @@ describe.each(dialects)('CouponService (%s)', (dialect) => {
     const first = await shop.coupons.issue('ws', pool.id, { profileId: 'p1', messageId: 'm1', scores: {} });
     const again = await shop.coupons.issue('ws', pool.id, { profileId: 'p1', messageId: 'm1', scores: {} });
     expect(again.code).toBe(first.code);
-    const codes = [first.code, (await shop.coupons.issue('ws', pool.id, { profileId: 'p2', messageId: 'm2', scores: {} })).code, (await shop.coupons.issue('ws', pool.id, { profileId: 'p3', messageId: null, scores: {} })).code];
+    const codes = [
+      first.code,
+      (await shop.coupons.issue('ws', pool.id, { profileId: 'p2', messageId: 'm2', scores: {} })).code,
+      (await shop.coupons.issue('ws', pool.id, { profileId: 'p3', messageId: null, scores: {} })).code,
+    ];
     expect(new Set(codes)).toEqual(new Set(['A1', 'A2', 'A3']));
     expect(first.description).toBe('€10.00 off');
     await expect(shop.coupons.issue('ws', pool.id, { profileId: 'p4', messageId: 'm4', scores: {} })).rejects.toThrow(/no unissued codes left; upload more/);
@@ -35,9 +39,21 @@ describe.each(dialects)('CouponService (%s)', (dialect) => {
     });
     const rich = await shop.coupons.issue('ws', tiers.id, { profileId: 'p1', messageId: 'a', scores: { predicted_clv: 450 } });
     const modest = await shop.coupons.issue('ws', tiers.id, { profileId: 'p2', messageId: 'b', scores: { predicted_clv: 40 } });
-    expect([rich.offer, modest.offer]).toEqual([{ type: 'percent', value: 20 }, { type: 'percent', value: 5 }]);
+    expect([rich.offer, modest.offer]).toEqual([
+      { type: 'percent', value: 20 },
+      { type: 'percent', value: 5 },
+    ]);
     expect(rich.expiresAt).toBe('2025-06-15T12:00:00.000Z');
-    const mystery = await shop.coupons.createPool('ws', { name: 'Mystery', rule: { kind: 'mystery', draws: [{ weight: 1, offer: { type: 'percent', value: 15 } }, { weight: 1, offer: { type: 'percent', value: 30 } }] } });
+    const mystery = await shop.coupons.createPool('ws', {
+      name: 'Mystery',
+      rule: {
+        kind: 'mystery',
+        draws: [
+          { weight: 1, offer: { type: 'percent', value: 15 } },
+          { weight: 1, offer: { type: 'percent', value: 30 } },
+        ],
+      },
+    });
     expect((await shop.coupons.issue('ws', mystery.id, { profileId: 'p1', messageId: 'c', scores: {} })).offer).toEqual({ type: 'percent', value: 30 });
     expect(await shop.coupons.check('ws', rich.code)).toMatchObject({ valid: true });
     clock.advance(15 * 86_400_000);

@@ -289,7 +289,15 @@ export class CouponService {
       const row = byPool.get(pool.id);
       const issued = row?.issued ?? 0;
       const redeemed = row?.redeemed ?? 0;
-      return { poolId: pool.id, name: pool.name, codes: row?.codes ?? 0, issued, redeemed, redemptionRate: issued === 0 ? null : redeemed / issued, revenue: roundMoney(row?.revenue ?? 0, currency ?? 'USD') };
+      return {
+        poolId: pool.id,
+        name: pool.name,
+        codes: row?.codes ?? 0,
+        issued,
+        redeemed,
+        redemptionRate: issued === 0 ? null : redeemed / issued,
+        revenue: roundMoney(row?.revenue ?? 0, currency ?? 'USD'),
+      };
     });
   }
 

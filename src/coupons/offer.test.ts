@@ -25,14 +25,21 @@ describe('chooseOffer', () => {
   });
 
   it('draws mystery offers in proportion to their weights', () => {
-    const rule: OfferRule = { kind: 'mystery', draws: [{ weight: 6, offer: p10 }, { weight: 3, offer: p15 }, { weight: 1, offer: p30 }] };
+    const rule: OfferRule = {
+      kind: 'mystery',
+      draws: [
+        { weight: 6, offer: p10 },
+        { weight: 3, offer: p15 },
+        { weight: 1, offer: p30 },
+      ],
+    };
     expect(chooseOffer(rule, {}, () => 0)).toEqual(p10);
     expect(chooseOffer(rule, {}, () => 0.599)).toEqual(p10);
     expect(chooseOffer(rule, {}, () => 0.6)).toEqual(p15);
     expect(chooseOffer(rule, {}, () => 0.95)).toEqual(p30);
     // A seeded stream of 30,000 draws lands within 1.5 points of 60/30/10.
     let seed = 42;
-    const uniform = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const counts = new Map<number, number>();
     for (let i = 0; i < 30000; i++) {
       const offer = chooseOffer(rule, {}, uniform);
@@ -45,7 +52,13 @@ describe('chooseOffer', () => {
   });
 
   it('draws mystery offers from the default cryptographic source', () => {
-    const rule: OfferRule = { kind: 'mystery', draws: [{ weight: 1, offer: p10 }, { weight: 1, offer: p30 }] };
+    const rule: OfferRule = {
+      kind: 'mystery',
+      draws: [
+        { weight: 1, offer: p10 },
+        { weight: 1, offer: p30 },
+      ],
+    };
     const drawn = new Set(Array.from({ length: 200 }, () => chooseOffer(rule, {})).map((offer) => (offer.type === 'percent' ? offer.value : 0)));
     expect([...drawn].sort()).toEqual([10, 30]);
   });

@@ -25,7 +25,10 @@ export const OfferRuleSchema = Type.Union([
   Type.Object({ kind: Type.Literal('fixed'), offer: OfferSchema }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('tiers'), tiers: Type.Array(TierSchema, { minItems: 1, maxItems: 50 }), fallback: OfferSchema }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('mystery'), draws: Type.Array(Type.Object({ weight: Type.Number({ exclusiveMinimum: 0 }), offer: OfferSchema }, { additionalProperties: false }), { minItems: 1, maxItems: 50 }) },
+    {
+      kind: Type.Literal('mystery'),
+      draws: Type.Array(Type.Object({ weight: Type.Number({ exclusiveMinimum: 0 }), offer: OfferSchema }, { additionalProperties: false }), { minItems: 1, maxItems: 50 }),
+    },
     { additionalProperties: false },
   ),
 ]);

@@ -140,7 +140,20 @@ describe('generateDemoStore', () => {
     expect(abandoned.length).toBeGreaterThan(orders.length);
 
     const events = new Set(messages.map((message) => message.event ?? message.type));
-    for (const name of ['page', 'identify', 'Products Searched', 'Product List Viewed', 'Product Viewed', 'Product Added', 'Cart Viewed', 'Checkout Started', 'Order Completed', 'Signed Up', 'Email Opened', 'Email Link Clicked']) {
+    for (const name of [
+      'page',
+      'identify',
+      'Products Searched',
+      'Product List Viewed',
+      'Product Viewed',
+      'Product Added',
+      'Cart Viewed',
+      'Checkout Started',
+      'Order Completed',
+      'Signed Up',
+      'Email Opened',
+      'Email Link Clicked',
+    ]) {
       expect(events).toContain(name);
     }
     const nested = (value: unknown, key: string) => (isJsonObject(value) ? value[key] : undefined);
@@ -158,9 +171,7 @@ describe('generateDemoStore', () => {
 
   it('every message passes ingest validation', () => {
     const receivedAt = Date.parse('2024-06-01T00:00:00Z');
-    const problems = messages
-      .map((message, index) => normalizeMessage(message, index, { receivedAt, partitions: 8, sourceId: null }))
-      .filter((result) => !result.ok);
+    const problems = messages.map((message, index) => normalizeMessage(message, index, { receivedAt, partitions: 8, sourceId: null })).filter((result) => !result.ok);
     expect(problems).toEqual([]);
   });
 

@@ -83,9 +83,7 @@ const USER_AGENTS: Record<Device, string> = {
   tablet: 'Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
 };
 // Shoppers visit in the evening more than at night: relative weight per UTC hour.
-const HOURS: readonly (readonly [number, number])[] = [
-  1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 3.5, 3.5, 4, 4, 3.5, 3.5, 3.5, 4, 5, 6, 6.5, 6, 4, 2,
-].map((weight, hour) => [hour, weight] as const);
+const HOURS: readonly (readonly [number, number])[] = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 3.5, 3.5, 4, 4, 3.5, 3.5, 3.5, 4, 5, 6, 6.5, 6, 4, 2].map((weight, hour) => [hour, weight] as const);
 const SEARCHES = ['rain jacket', 'sneakers', 'linen', 'gift for her', 'headphones', 'boots', 'serum', 'mug', 'sale', 'black dress', 'charger', 'candle'];
 const COUPONS: readonly (readonly [string, number])[] = [
   ['WELCOME10', 0.1],
@@ -119,9 +117,7 @@ interface Visitor {
   orders: number;
 }
 
-type Scheduled =
-  | { time: number; seq: number; kind: 'visit'; visitor: Visitor; source?: Source; campaign?: string; extra?: boolean }
-  | { time: number; seq: number; kind: 'campaign'; number: number };
+type Scheduled = { time: number; seq: number; kind: 'visit'; visitor: Visitor; source?: Source; campaign?: string; extra?: boolean } | { time: number; seq: number; kind: 'campaign'; number: number };
 
 interface Pending {
   time: number;

@@ -57,7 +57,18 @@ describe.each(dialects)('the demo against a server (%s)', (dialect) => {
 
     const liveStart = Date.now();
     const controller = new AbortController();
-    const running = runLive({ api, store: demo, runId: 't1', sessionsPerMinute: 900, pace: 60, catalogEverySeconds: 0.5, workspaceId: 'default', signal: controller.signal, seed: 4, signLink: (payload) => new LinkSigner(Buffer.from(LINK_SECRET)).sign(payload) });
+    const running = runLive({
+      api,
+      store: demo,
+      runId: 't1',
+      sessionsPerMinute: 900,
+      pace: 60,
+      catalogEverySeconds: 0.5,
+      workspaceId: 'default',
+      signal: controller.signal,
+      seed: 4,
+      signLink: (payload) => new LinkSigner(Buffer.from(LINK_SECRET)).sign(payload),
+    });
     // Awaited below; this only keeps a failure there from also surfacing as unhandled.
     running.catch(() => undefined);
     try {
@@ -97,12 +108,14 @@ describe.each(dialects)('the demo against a server (%s)', (dialect) => {
     const firstLive = generateDemoStore({ customers: 40, seed: 4, days: 10, end: Date.now() }).liveSession(liveStart, 't1', 60)[0];
     expect(firstLive?.messageId).toMatch(/^live-t1-/);
     expect(await get(api, `/api/v1/events?messageId=${encodeURIComponent(firstLive?.messageId ?? '')}`, 'events')).toHaveLength(1);
-    await waitFor('the processor to catch up', async () => ((field((await api.request('GET', '/api/v1/processor')).body, 'lagEvents') === 0) ? true : undefined), 30_000, 100);
+    await waitFor('the processor to catch up', async () => (field((await api.request('GET', '/api/v1/processor')).body, 'lagEvents') === 0 ? true : undefined), 30_000, 100);
     // Live shoppers met the on-site starters: the report counts their exposures per template.
     expect(populated.starter.filter((item) => item.kind === 'onsite')).toHaveLength(11);
     const onsite = (await api.request('GET', '/api/v1/onsite/report')).body;
     const types = field(onsite, 'types');
-    const visitors = Array.isArray(types) ? types.reduce((sum: number, row: unknown) => sum + Number(field(field(row, 'all'), 'visitors')) + Number(field(field(row, 'holdout'), 'visitors') ?? 0), 0) : 0;
+    const visitors = Array.isArray(types)
+      ? types.reduce((sum: number, row: unknown) => sum + Number(field(field(row, 'all'), 'visitors')) + Number(field(field(row, 'holdout'), 'visitors') ?? 0), 0)
+      : 0;
     expect(visitors).toBeGreaterThan(0);
     // The A/B test got exposures from the live visitors.
     const experiment = await api.request('GET', `/api/v1/experiments`);

@@ -115,7 +115,10 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
     // A visitor who sees the site is assigned to the running A/B test (an exposure).
     at(now, async () => {
       await call('experiment assignment', () =>
-        api.request('POST', '/v1/experiments/assign', { auth: 'write', body: { anonymousId: first.anonymousId, ...(first.userId === undefined ? {} : { userId: first.userId }), experiments: [starterExperiment.key] } }),
+        api.request('POST', '/v1/experiments/assign', {
+          auth: 'write',
+          body: { anonymousId: first.anonymousId, ...(first.userId === undefined ? {} : { userId: first.userId }), experiments: [starterExperiment.key] },
+        }),
       );
     });
     messages.forEach((message, index) => {

@@ -56,7 +56,11 @@ export async function loadHistory(api: DemoApi, store: DemoStore, options: { onP
  * processor endpoint), reporting the percent done.
  * @example await waitForProcessor(api, (percent) => bar.update(percent));
  */
-export async function waitForProcessor(api: DemoApi, onProgress?: (percentDone: number, lagEvents: number) => void, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<void> {
+export async function waitForProcessor(
+  api: DemoApi,
+  onProgress?: (percentDone: number, lagEvents: number) => void,
+  sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
   for (;;) {
     const body = expectStatus(await api.request('GET', '/api/v1/processor'), [200], 'reading the processor lag');
     const lag = count(field(body, 'lagEvents'));

@@ -3,7 +3,16 @@ import type { DemoMessage } from './generator.js';
 import { armOf, withOnsite, type DemoCampaign } from './onsite-shoppers.js';
 import { Random } from './random.js';
 
-const campaign: DemoCampaign = { id: 'osc_1', type: 'floating_icon', salt: 'osc_1', holdout: 0.1, variants: [{ key: 'a', weight: 1 }, { key: 'b', weight: 1 }] };
+const campaign: DemoCampaign = {
+  id: 'osc_1',
+  type: 'floating_icon',
+  salt: 'osc_1',
+  holdout: 0.1,
+  variants: [
+    { key: 'a', weight: 1 },
+    { key: 'b', weight: 1 },
+  ],
+};
 const session = (i: number): DemoMessage[] => [
   { type: 'page', messageId: `m${i}`, anonymousId: `anon-${i}`, timestamp: '2026-11-02T10:00:00.000Z', name: 'Home' },
   { type: 'track', messageId: `o${i}`, anonymousId: `anon-${i}`, timestamp: '2026-11-02T10:05:00.000Z', event: 'Order Completed', properties: { revenue: 10 } },

@@ -54,7 +54,38 @@ const CITIES: readonly (readonly [City, number])[] = [
 
 const FEMALE = ['Emma', 'Olivia', 'Sophia', 'Mia', 'Charlotte', 'Amelia', 'Hannah', 'Léa', 'Chloé', 'Lucía', 'Sofia', 'Grace', 'Zoe', 'Nora', 'Ava', 'Isla', 'Maya', 'Elena', 'Julia', 'Anna'];
 const MALE = ['Liam', 'Noah', 'Oliver', 'Elijah', 'James', 'Lucas', 'Ben', 'Hugo', 'Mateo', 'Leon', 'Finn', 'Jack', 'Samuel', 'David', 'Daniel', 'Arthur', 'Louis', 'Max', 'Theo', 'Jonas'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Garcia', 'Miller', 'Davis', 'Martin', 'Bernard', 'Dubois', 'Müller', 'Schmidt', 'Fischer', 'Rossi', 'Jansen', 'de Vries', 'López', 'Martínez', 'Taylor', 'Wilson', 'Anderson', 'Thomas', 'Moore', 'Clark', 'Walker', 'Wright', 'Kim', 'Nguyen', 'Patel', 'Cohen'];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Müller',
+  'Schmidt',
+  'Fischer',
+  'Rossi',
+  'Jansen',
+  'de Vries',
+  'López',
+  'Martínez',
+  'Taylor',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Moore',
+  'Clark',
+  'Walker',
+  'Wright',
+  'Kim',
+  'Nguyen',
+  'Patel',
+  'Cohen',
+];
 const DOMAINS: readonly (readonly [string, number])[] = [
   ['gmail.com', 45],
   ['outlook.com', 15],

@@ -82,13 +82,22 @@ describe('analyseExperiment', () => {
     const [small, large] = [b.comparison.pValue ?? 1, c.comparison.pValue ?? 1].sort((x, y) => x - y);
     expect(b.comparison.adjustedPValue).toBeCloseTo(Math.min(1, 2 * (small ?? 1)), 12);
     expect(c.comparison.adjustedPValue).toBeCloseTo(Math.max(large ?? 1, 2 * (small ?? 1)), 12);
-    expect(results.warnings.find((warning) => warning.code === 'underpowered')?.message).toMatch(/^underpowered: with 3300 units per variant the smallest effect on Purchase rate this can detect \(80% power\) is 20\.7%; detecting 5\.0% needs about 56512 units per variant$/);
+    expect(results.warnings.find((warning) => warning.code === 'underpowered')?.message).toMatch(
+      /^underpowered: with 3300 units per variant the smallest effect on Purchase rate this can detect \(80% power\) is 20\.7%; detecting 5\.0% needs about 56512 units per variant$/,
+    );
   });
 
   it('shows each comparison in the numbers of the method that made the verdict, never a chance to win beside a p-value', () => {
     // Few units, a big relative lift: the Beta-Beta chance to win is near 1 while Welch says p ≈ 0.3 ("no detectable difference").
     const frequentist = definition({ analysis: { method: 'frequentist', minUnitsPerVariant: 10 } });
-    const input = { definition: frequentist, units: [40, 40], metrics: new Map([['purchase', [rate(40, 1), rate(40, 4)]], ['refunds', [rate(40, 1), rate(40, 1)]]]) };
+    const input = {
+      definition: frequentist,
+      units: [40, 40],
+      metrics: new Map([
+        ['purchase', [rate(40, 1), rate(40, 4)]],
+        ['refunds', [rate(40, 1), rate(40, 1)]],
+      ]),
+    };
     const results = analyseExperiment(input);
     expect(results.verdict.status).toBe('no_difference_yet');
     const view = viewResults(frequentist, results, 'configured');

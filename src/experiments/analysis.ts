@@ -102,7 +102,10 @@ export function analyseExperiment(input: AnalysisInput): ExperimentResults {
   const variants = definition.variants;
   const totalUnits = input.units.reduce((sum, count) => sum + count, 0);
   const weightSum = variants.reduce((sum, variant) => sum + variant.weight, 0);
-  const srmCheck = sampleRatioMismatch(input.units, variants.map((variant) => variant.weight));
+  const srmCheck = sampleRatioMismatch(
+    input.units,
+    variants.map((variant) => variant.weight),
+  );
   // A bandit changes its weights over time, so the split cannot be checked against today's.
   const srm = { ...srmCheck, mismatch: definition.allocation === 'fixed' && srmCheck.pValue < SRM_THRESHOLD };
   const warnings: ResultWarning[] = [];
@@ -129,7 +132,12 @@ export function analyseExperiment(input: AnalysisInput): ExperimentResults {
       }
       if (comparison.ok) finishComparison(definition, result, comparison);
       if (result.guardrail && comparison.ok && comparison.significant && comparison.direction === 'worse') {
-        warnings.push({ code: 'guardrail', metric: result.metric, variant: variant.variant, message: `guardrail ${result.name} is significantly worse in ${variant.variant} (${formatEffect(comparison.estimate, definition.analysis.difference)})` });
+        warnings.push({
+          code: 'guardrail',
+          metric: result.metric,
+          variant: variant.variant,
+          message: `guardrail ${result.name} is significantly worse in ${variant.variant} (${formatEffect(comparison.estimate, definition.analysis.difference)})`,
+        });
       }
     }
   }
@@ -285,7 +293,9 @@ function decide(definition: ExperimentDefinition, primary: MetricResult | undefi
   }
   const worse = comparisons.find((entry) => entry.comparison.direction === 'worse');
   if (worse !== undefined) return { status: 'loser', variant: worse.variant, text: `${describe(worse.variant, worse.comparison)}; keep ${control}.` };
-  const summary = comparisons.map((entry) => `${entry.variant} ${formatSigned(entry.comparison.estimate, definition.analysis.difference)} (${formatInterval(entry.comparison.ci, definition.analysis)})`).join('; ');
+  const summary = comparisons
+    .map((entry) => `${entry.variant} ${formatSigned(entry.comparison.estimate, definition.analysis.difference)} (${formatInterval(entry.comparison.ci, definition.analysis)})`)
+    .join('; ');
   return { status: 'no_difference_yet', variant: null, text: `No detectable difference on ${primary.name} yet${summary === '' ? '' : `: ${summary}`}.` };
 }
 
@@ -329,7 +339,12 @@ export interface MetricResultView extends Omit<MetricResult, 'variants'> {
  * adds the other methods' numbers under `otherMethods`.
  * @example viewResults(analyseExperiment(input), 'configured').metrics[0].variants[1].comparison.says
  */
-export function viewResults(definition: ExperimentDefinition, results: ExperimentResults, methods: 'configured' | 'all', currency = 'USD'): Omit<ExperimentResults, 'metrics'> & { metrics: MetricResultView[] } {
+export function viewResults(
+  definition: ExperimentDefinition,
+  results: ExperimentResults,
+  methods: 'configured' | 'all',
+  currency = 'USD',
+): Omit<ExperimentResults, 'metrics'> & { metrics: MetricResultView[] } {
   const method = definition.analysis.method;
   const bayesian = (comparison: Comparison): MethodNumbers => ({ method: 'bayesian', chanceToWin: comparison.chanceToWin, risk: comparison.risk });
   const metrics = results.metrics.map((metric) => ({
@@ -355,7 +370,9 @@ export function viewResults(definition: ExperimentDefinition, results: Experimen
         says: `${describeComparison(definition, metric.name, variant.variant, comparison)}; ${verdictWords}`,
         numbers,
       };
-      if (methods === 'all') view.otherMethods = method === 'bayesian' ? (comparison.pValue === null ? [] : [{ method: 'frequentist', pValue: comparison.pValue, adjustedPValue: comparison.adjustedPValue }]) : [bayesian(comparison)];
+      if (methods === 'all')
+        view.otherMethods =
+          method === 'bayesian' ? (comparison.pValue === null ? [] : [{ method: 'frequentist', pValue: comparison.pValue, adjustedPValue: comparison.adjustedPValue }]) : [bayesian(comparison)];
       return { ...variant, comparison: view };
     }),
   }));

@@ -48,7 +48,15 @@ describe('assignVariant', () => {
   });
 
   it('finds units in the held-out group of a running holdout', () => {
-    const holdout: AssignableExperiment = { ...experiment, key: 'global', kind: 'holdout', variants: [{ key: 'held', weight: 0.1 }, { key: 'rest', weight: 0.9 }] };
+    const holdout: AssignableExperiment = {
+      ...experiment,
+      key: 'global',
+      kind: 'holdout',
+      variants: [
+        { key: 'held', weight: 0.1 },
+        { key: 'rest', weight: 0.9 },
+      ],
+    };
     const held = Array.from({ length: 2000 }, (_, i) => inHoldoutGroup(holdout, `u${i}`)).filter(Boolean).length;
     expect(held).toBeGreaterThan(150);
     expect(held).toBeLessThan(250);

@@ -13,7 +13,16 @@ const Slug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][
 export const PropertyFilterSchema = Type.Object(
   {
     property: Type.String({ minLength: 1, description: 'Event property, dots for nesting (e.g. `products.0.category`)' }),
-    op: Type.Union([Type.Literal('equals'), Type.Literal('not_equals'), Type.Literal('gt'), Type.Literal('gte'), Type.Literal('lt'), Type.Literal('lte'), Type.Literal('contains'), Type.Literal('exists')]),
+    op: Type.Union([
+      Type.Literal('equals'),
+      Type.Literal('not_equals'),
+      Type.Literal('gt'),
+      Type.Literal('gte'),
+      Type.Literal('lt'),
+      Type.Literal('lte'),
+      Type.Literal('contains'),
+      Type.Literal('exists'),
+    ]),
     value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   },
   strict,
@@ -35,7 +44,8 @@ export const MetricDefinitionSchema = Type.Object(
     id: Slug,
     name: Type.Optional(Type.String({ maxLength: 200 })),
     kind: Type.Union([Type.Literal('conversion'), Type.Literal('count'), Type.Literal('revenue'), Type.Literal('ratio')], {
-      description: 'conversion: share of units with a matching event; count: events per unit; revenue: sum of valueProperty per unit (revenue per visitor); ratio: Σ numerator / Σ denominator (e.g. average order value)',
+      description:
+        'conversion: share of units with a matching event; count: events per unit; revenue: sum of valueProperty per unit (revenue per visitor); ratio: Σ numerator / Σ denominator (e.g. average order value)',
     }),
     event: Type.Optional(Type.String({ minLength: 1, description: 'conversion, count, revenue: the event' })),
     filters: Type.Optional(Type.Array(PropertyFilterSchema, { maxItems: 20 })),
@@ -113,7 +123,7 @@ export const ExperimentInputSchema = Type.Object(
         description: 'thompson: a bandit; rebalancing moves new traffic toward the variant likely best on the primary (conversion) metric',
       }),
     ),
-    targeting: Type.Optional(Type.Unknown({ description: 'A segment condition (see the segments API) the unit\'s profile must match' })),
+    targeting: Type.Optional(Type.Unknown({ description: "A segment condition (see the segments API) the unit's profile must match" })),
     layer: Type.Optional(LayerSchema),
     metrics: Type.Array(MetricDefinitionSchema, { minItems: 1, maxItems: 50 }),
     primaryMetric: Type.Optional(Slug),
@@ -161,7 +171,8 @@ export function parseExperiment(input: unknown, parseTargeting?: (condition: unk
   input.metrics.forEach((metric, index) => {
     const field = `metrics[${index}]`;
     if (metric.kind === 'ratio') {
-      if (metric.numerator === undefined || metric.denominator === undefined) issues.push({ field, rule: 'ratio', message: 'a ratio metric needs numerator and denominator (e.g. revenue of Order Completed over Order Completed count)' });
+      if (metric.numerator === undefined || metric.denominator === undefined)
+        issues.push({ field, rule: 'ratio', message: 'a ratio metric needs numerator and denominator (e.g. revenue of Order Completed over Order Completed count)' });
     } else if (metric.event === undefined) {
       issues.push({ field: `${field}.event`, rule: 'required', message: `a ${metric.kind} metric needs "event"` });
     }

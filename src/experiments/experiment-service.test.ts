@@ -54,7 +54,7 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
   it('assigns deterministically, logs one exposure per unit and keeps units sticky when weights change', async () => {
     const created = await experiments.create('w', input());
     expect(created.status).toBe('draft');
-    expect((await experiments.assign('w', { anonymousId: 'a-1' }))).toEqual([]);
+    expect(await experiments.assign('w', { anonymousId: 'a-1' })).toEqual([]);
     await experiments.start('w', 'hello-bar');
 
     const first = new Map<string, string>();
@@ -74,7 +74,16 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
     expect(exposures[0]?.message.properties).toMatchObject({ experiment_id: 'hello-bar' });
 
     // New weights: exposed units stay, new units follow the new split.
-    await experiments.update('w', 'hello-bar', input({ variants: [{ key: 'control', weight: 0.1 }, { key: 'bar', weight: 0.9 }] }));
+    await experiments.update(
+      'w',
+      'hello-bar',
+      input({
+        variants: [
+          { key: 'control', weight: 0.1 },
+          { key: 'bar', weight: 0.9 },
+        ],
+      }),
+    );
     clock.advance(2000);
     for (let i = 0; i < 300; i += 37) expect((await experiments.assign('w', { anonymousId: `a-${i}` }))[0]?.variant).toBe(first.get(`a-${i}`));
     let newBar = 0;
@@ -178,7 +187,14 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
   });
 
   it('scans the window before exposure for CUPED', async () => {
-    await experiments.create('w', input({ key: 'cuped', metrics: [{ id: 'orders', kind: 'count', event: 'Order Completed', windowHours: 24 }], analysis: { method: 'frequentist', cuped: true, minUnitsPerVariant: 10, difference: 'absolute' } }));
+    await experiments.create(
+      'w',
+      input({
+        key: 'cuped',
+        metrics: [{ id: 'orders', kind: 'count', event: 'Order Completed', windowHours: 24 }],
+        analysis: { method: 'frequentist', cuped: true, minUnitsPerVariant: 10, difference: 'absolute' },
+      }),
+    );
     await experiments.start('w', 'cuped');
     const items: unknown[] = [];
     for (let i = 0; i < 120; i++) {
@@ -223,7 +239,17 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
       }
       throw new Error('expected a RapportError');
     };
-    const weights = await failure(experiments.create('w', input({ variants: [{ key: 'a', weight: 0.5 }, { key: 'b', weight: 0.6 }] })));
+    const weights = await failure(
+      experiments.create(
+        'w',
+        input({
+          variants: [
+            { key: 'a', weight: 0.5 },
+            { key: 'b', weight: 0.6 },
+          ],
+        }),
+      ),
+    );
     expect(weights.message).toMatch(/variant weights must sum to 1, they sum to 1\.1/);
     const metric = await failure(experiments.create('w', input({ primaryMetric: 'nope' })));
     expect(metric.message).toMatch(/unknown metric "nope"/);
@@ -248,7 +274,13 @@ describe.each(dialects)('experiments (%s)', (dialect) => {
       expect(assignments.filter((assignment) => assignment.inExperiment)).toHaveLength(1);
     }
 
-    await experiments.create('w', { ...input({ key: 'holdout', kind: 'holdout' }), variants: [{ key: 'held-out', weight: 0.1 }, { key: 'exposed', weight: 0.9 }] });
+    await experiments.create('w', {
+      ...input({ key: 'holdout', kind: 'holdout' }),
+      variants: [
+        { key: 'held-out', weight: 0.1 },
+        { key: 'exposed', weight: 0.9 },
+      ],
+    });
     await experiments.start('w', 'holdout');
     let held = 0;
     for (let i = 0; i < 300; i++) {

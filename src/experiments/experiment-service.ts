@@ -294,7 +294,12 @@ export class ExperimentService {
     return this.deps.targeting.matches(workspaceId, unit, definition.targeting, now);
   }
 
-  private async logExposures(workspaceId: string, request: AssignRequest, fresh: Array<{ entry: { id: string; definition: ExperimentDefinition }; unitId: string; assignment: Assignment }>, now: number): Promise<void> {
+  private async logExposures(
+    workspaceId: string,
+    request: AssignRequest,
+    fresh: Array<{ entry: { id: string; definition: ExperimentDefinition }; unitId: string; assignment: Assignment }>,
+    now: number,
+  ): Promise<void> {
     const inserted = await repo.insertExposures(
       this.deps.database.db,
       workspaceId,
@@ -336,10 +341,7 @@ export class ExperimentService {
       }
       if (definition.layer !== undefined && otherDefinition.layer !== undefined && layersOverlap(definition.layer, otherDefinition.layer)) {
         const { name, start, end } = otherDefinition.layer;
-        throw new RapportError(
-          'conflict',
-          `experiment "${other.key}" already runs in layer "${name}" on [${start}, ${end}); mutually exclusive experiments need disjoint slices, e.g. [${end}, 1)`,
-        );
+        throw new RapportError('conflict', `experiment "${other.key}" already runs in layer "${name}" on [${start}, ${end}); mutually exclusive experiments need disjoint slices, e.g. [${end}, 1)`);
       }
     }
   }

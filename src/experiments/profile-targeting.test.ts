@@ -20,12 +20,15 @@ describe.each(dialects)('experiment targeting by segment condition (%s)', (diale
     const ingest = new IngestService({ database: store.database, partitions: 2, clock });
     const targeting = new ProfileTargeting(store.database);
     const experiments = new ExperimentService({ database: store.database, clock, ingest, targeting });
-    await ingest.ingest({ workspaceId: 'w', sourceId: null, receivedAt: clock.now() }, {
-      items: [
-        { type: 'identify', anonymousId: 'fr-1', traits: { country: 'FR' }, messageId: 'i1' },
-        { type: 'identify', anonymousId: 'de-1', traits: { country: 'DE' }, messageId: 'i2' },
-      ],
-    });
+    await ingest.ingest(
+      { workspaceId: 'w', sourceId: null, receivedAt: clock.now() },
+      {
+        items: [
+          { type: 'identify', anonymousId: 'fr-1', traits: { country: 'FR' }, messageId: 'i1' },
+          { type: 'identify', anonymousId: 'de-1', traits: { country: 'DE' }, messageId: 'i2' },
+        ],
+      },
+    );
     await new Processor({ database: store.database, clock }).drain();
 
     const definition = {

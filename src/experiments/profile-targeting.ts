@@ -35,7 +35,11 @@ export class ProfileTargeting implements TargetingEvaluator {
     let events: SegmentSubject['events'] = new Map();
     if (specs.size > 0) {
       const timeline = await readTimeline(db, workspaceId, profile.id, HISTORY_LIMIT);
-      events = statsFromEvents(specs, timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })), now);
+      events = statsFromEvents(
+        specs,
+        timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })),
+        now,
+      );
     }
     const [scores, memberships] = await Promise.all([readProfileScores(db, workspaceId, [profile.id]), membershipsOf(db, workspaceId, [profile.id])]);
     const subject: SegmentSubject = { profileId: profile.id, state: profile.state, scores: scores.get(profile.id) ?? {}, events, memberships: memberships.get(profile.id) ?? new Set() };

@@ -71,7 +71,10 @@ export class StateStoreMetricSource implements MetricSource {
       const from = cupedOn ? earliest - longest : earliest;
       const to = Math.min(latest + longest, request.now + 1);
       const needsPayload = new Set(
-        accumulators.flatMap((acc) => [acc.numerator, ...(acc.denominator ? [acc.denominator] : [])]).filter((part) => (part.filters?.length ?? 0) > 0 || part.valueProperty !== undefined).map((part) => part.event),
+        accumulators
+          .flatMap((acc) => [acc.numerator, ...(acc.denominator ? [acc.denominator] : [])])
+          .filter((part) => (part.filters?.length ?? 0) > 0 || part.valueProperty !== undefined)
+          .map((part) => part.event),
       );
       let cursor: { timestamp: number; partition: number; seq: number } | null = null;
       for (;;) {
@@ -164,7 +167,17 @@ function reduce(acc: Accumulator, variants: readonly number[], variantCount: num
     const s = sum[v] ?? 0;
     const entry: VariantMetricData =
       acc.metric.kind === 'ratio'
-        ? { aggregate: { kind: 'ratio', n: units, numeratorSum: s, numeratorSumSquares: squares[v] ?? 0, denominatorSum: dSum[v] ?? 0, denominatorSumSquares: dSquares[v] ?? 0, crossSum: cross[v] ?? 0 } }
+        ? {
+            aggregate: {
+              kind: 'ratio',
+              n: units,
+              numeratorSum: s,
+              numeratorSumSquares: squares[v] ?? 0,
+              denominatorSum: dSum[v] ?? 0,
+              denominatorSumSquares: dSquares[v] ?? 0,
+              crossSum: cross[v] ?? 0,
+            },
+          }
         : acc.metric.kind === 'conversion' && !cupedOn
           ? { aggregate: { kind: 'proportion', n: units, sum: s } }
           : { aggregate: { kind: 'mean', n: units, sum: s, sumSquares: squares[v] ?? 0 } };

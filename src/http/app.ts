@@ -113,7 +113,12 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Rapport admin API', version: deps.version, description: 'Profiles, catalog, imports, keys and workspaces. Authenticate with `Authorization: Bearer <admin token>`. Errors answer `{ error: { code, type, message } }`; the Error schema lists every code (docs/errors.md).' },
+      info: {
+        title: 'Rapport admin API',
+        version: deps.version,
+        description:
+          'Profiles, catalog, imports, keys and workspaces. Authenticate with `Authorization: Bearer <admin token>`. Errors answer `{ error: { code, type, message } }`; the Error schema lists every code (docs/errors.md).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: errorSchema() } },
       security: [{ bearer: [] }],
     },
@@ -128,7 +133,9 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     // The status follows the store alone: a module's background trouble (a processor thread
     // restarting) must not take an API replica out of its load balancer; it is shown instead.
     const modules = moduleHealth(deps.modules ?? []);
-    return reply.status(database ? 200 : 503).send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
+    return reply
+      .status(database ? 200 : 503)
+      .send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
   await app.register(async (scope) => ingestRoutes(scope, deps));
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));

@@ -11,12 +11,7 @@ export const TRANSPORT_LIMIT = 8 * 1024 * 1024;
  * compressed body cannot expand past it.
  * @example const body = decodeJsonBody(buffer, 'gzip', 512000, 'ingest_too_large');
  */
-export function decodeJsonBody(
-  raw: Buffer,
-  encoding: string | undefined,
-  limit: number,
-  tooLarge: 'payload_too_large' | 'ingest_too_large',
-): unknown {
+export function decodeJsonBody(raw: Buffer, encoding: string | undefined, limit: number, tooLarge: 'payload_too_large' | 'ingest_too_large'): unknown {
   let bytes = raw;
   const coding = encoding?.trim().toLowerCase();
   try {

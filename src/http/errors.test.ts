@@ -10,7 +10,10 @@ describe('validation errors', () => {
   let rapport: Rapport;
   beforeAll(async () => {
     dir = tempDir();
-    rapport = await createRapport(loadConfig({ RAPPORT_DATA_DIR: dir, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RECS_RETRAIN_MINUTES: '0' }), { processor: 'off', logger: false });
+    rapport = await createRapport(loadConfig({ RAPPORT_DATA_DIR: dir, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RECS_RETRAIN_MINUTES: '0' }), {
+      processor: 'off',
+      logger: false,
+    });
   });
   afterAll(async () => {
     await rapport.close();
@@ -42,7 +45,9 @@ describe('validation errors', () => {
   });
 
   it('list every code in the OpenAPI document, under the Error schema', async () => {
-    const document: { components: { schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> } } = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json', headers: { authorization: 'Bearer ADM' } })).json();
+    const document: { components: { schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> } } = (
+      await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json', headers: { authorization: 'Bearer ADM' } })
+    ).json();
     const codes = document.components.schemas.Error?.properties.error.properties.code.enum ?? [];
     expect(codes).toEqual(expect.arrayContaining(['segment.cycle', 'condition.invalid', 'template.channel_mismatch', 'not_found', 'invalid_request']));
   });

@@ -52,18 +52,7 @@ interface LoggedRequest {
 export function serverLogOptions(): Pick<LoggerOptions, 'redact' | 'serializers'> {
   return {
     redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-api-key"]',
-        'headers.authorization',
-        'headers.cookie',
-        'writeKey',
-        '*.writeKey',
-        'body.writeKey',
-        'token',
-        '*.token',
-      ],
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie', 'writeKey', '*.writeKey', 'body.writeKey', 'token', '*.token'],
       censor: REDACTED,
     },
     serializers: {

@@ -48,7 +48,7 @@ export function nameSchemaComponents<T>(document: T): T {
     for (const [key, inner] of Object.entries(value)) {
       if (key === '$ref' && typeof inner === 'string') {
         const local = /^#\/components\/schemas\/(.+)$/.exec(inner)?.[1];
-        const target = local !== undefined ? renamed.get(local) ?? local : known.has(inner.replace(/#$/, '')) ? inner.replace(/#$/, '') : undefined;
+        const target = local !== undefined ? (renamed.get(local) ?? local) : known.has(inner.replace(/#$/, '')) ? inner.replace(/#$/, '') : undefined;
         out[key] = target === undefined ? inner : `#/components/schemas/${target}`;
       } else {
         out[key] = rewrite(inner);
@@ -114,7 +114,10 @@ export async function apiReferenceRoutes(app: FastifyInstance): Promise<void> {
   ] as const) {
     app.get(`/api/v1/docs/${name}`, hidden, async (_request, reply) => {
       const file = asset(name, type);
-      return reply.header('cache-control', 'public, max-age=3600').type(file.type).send(await file.body);
+      return reply
+        .header('cache-control', 'public, max-age=3600')
+        .type(file.type)
+        .send(await file.body);
     });
   }
 }

@@ -60,9 +60,7 @@ export class RateLimiter {
     if (wait === 0) return;
     void reply.header('Retry-After', String(wait)).header('X-RateLimit-Reset', String(wait));
     const rule = `${rate(this.limit.perSecond)}, bursts of ${this.limit.burst}`;
-    throw new RapportError('rate_limited', `rate limit "${this.name}" exceeded (${rule}); retry after ${wait} s`, [
-      { field: 'rateLimit', rule: this.name, message: rule },
-    ]);
+    throw new RapportError('rate_limited', `rate limit "${this.name}" exceeded (${rule}); retry after ${wait} s`, [{ field: 'rateLimit', rule: this.name, message: rule }]);
   }
 
   /** Keys currently tracked (bounded by the limiter's bucket budget). */

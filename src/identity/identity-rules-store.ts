@@ -16,10 +16,14 @@ const TypeRule = Type.Object(
 /** A workspace's overrides of the default identity rules; absent fields keep the defaults. */
 export const IdentityRulesInput = Type.Object(
   {
-    types: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TypeRule, { description: 'Per identifier type: user_id, anonymous_id, email, phone, or an external type such as crm_id' })),
+    types: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TypeRule, { description: 'Per identifier type: user_id, anonymous_id, email, phone, or an external type such as crm_id' }),
+    ),
     externalDefault: Type.Optional(TypeRule),
     blockedValues: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, description: 'Added to the built-in junk values (null, anonymous, 0, ...)' })),
-    externalIdTraits: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), { description: 'Trait name → external id type, e.g. {"crm_id": "crm_id"}' })),
+    externalIdTraits: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), { description: 'Trait name → external id type, e.g. {"crm_id": "crm_id"}' }),
+    ),
     defaultPhoneRegion: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166 region for numbers without a country code' })),
   },
   { additionalProperties: false, $id: 'IdentityRulesInput' },

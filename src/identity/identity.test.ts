@@ -60,7 +60,13 @@ describe('extractIdentifiers', () => {
         userId: 'u1',
         anonymousId: 'a1',
         traits: { email: 'Ann@Shop.com', phone: '+14155552671', crm_id: 'C-9' },
-        context: { traits: { email: 'second@shop.com' }, externalIds: [{ id: 'P-1', type: 'posCard' }, { id: 'null', type: 'loyalty' }] },
+        context: {
+          traits: { email: 'second@shop.com' },
+          externalIds: [
+            { id: 'P-1', type: 'posCard' },
+            { id: 'null', type: 'loyalty' },
+          ],
+        },
       }),
     );
     expect(found?.identifiers).toEqual([

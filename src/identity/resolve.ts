@@ -129,13 +129,7 @@ function addId(profile: WorkingProfile, identifier: Identifier): void {
  * @example
  * const plan = resolveIdentity(rules, 'ws', [{ type: 'user_id', value: 'u1' }, { type: 'anonymous_id', value: 'a1' }], t, lookup);
  */
-export function resolveIdentity(
-  rules: IdentityRules,
-  workspaceId: string,
-  identifiers: readonly Identifier[],
-  eventTime: number,
-  lookup: IdentityLookup,
-): ResolutionPlan {
+export function resolveIdentity(rules: IdentityRules, workspaceId: string, identifiers: readonly Identifier[], eventTime: number, lookup: IdentityLookup): ResolutionPlan {
   const sorted = [...identifiers].sort((a, b) => compareIdentifiers(rules, a, b));
   const primary = sorted[0];
   if (primary === undefined) throw new Error('resolveIdentity needs at least one identifier');

@@ -123,12 +123,7 @@ export class ImportService {
     return id;
   }
 
-  private async execute(
-    workspaceId: string,
-    jobId: string,
-    request: ImportRequest,
-    onProgress: ((progress: ImportProgress) => void) | undefined,
-  ): Promise<ImportJob> {
+  private async execute(workspaceId: string, jobId: string, request: ImportRequest, onProgress: ((progress: ImportProgress) => void) | undefined): Promise<ImportJob> {
     const { database, clock } = this.deps;
     const errors: RowError[] = [];
     const state = { bytesDone: 0, rowsOk: 0, rowsFailed: 0, errors, errorsChanged: false, lastWrite: clock.now() };
@@ -240,13 +235,7 @@ export class ImportService {
   }
 
   /** Commits one batch: messages through ingest, products through the catalog; rejections become row errors. */
-  private async store(
-    workspaceId: string,
-    kind: ImportKind,
-    pending: Pending[],
-    state: { rowsOk: number },
-    fail: (line: number, reason: string, rows?: number) => void,
-  ): Promise<void> {
+  private async store(workspaceId: string, kind: ImportKind, pending: Pending[], state: { rowsOk: number }, fail: (line: number, reason: string, rows?: number) => void): Promise<void> {
     const items = pending.map((entry) => entry.item);
     const rejected = new Map<number, string>();
     if (kind === 'products') {

@@ -98,10 +98,7 @@ export class OrderGrouper {
     const status = (transaction ?? row.text(...FINAL_STATUS) ?? '').toLowerCase().replace(/[\s-]+/g, '_');
     const action = ownValue(ACTIONS, status);
     if (action === undefined) {
-      return [
-        ...this.flush(),
-        { line, rows: 1, result: { ok: false, reason: `status "${status}" is not imported (completed, refunded or cancelled orders are)` }, before: [] },
-      ];
+      return [...this.flush(), { line, rows: 1, result: { ok: false, reason: `status "${status}" is not imported (completed, refunded or cancelled orders are)` }, before: [] }];
     }
     const orderLine: OrderLine = { line, orderId, action, finalStatus: transaction === undefined, row, products: [], problems: row.problems };
     const products = row.json('products', 'items', 'line_items');
@@ -180,9 +177,7 @@ function buildOrder(lines: OrderLine[], options: MapOptions): OrderGroup {
     if (Number.isFinite(sum)) properties.revenue = Math.round(sum * 100) / 100;
   }
 
-  const problems = lines.flatMap((orderLine) =>
-    orderLine.problems.map((problem) => (lines.length > 1 ? `line ${orderLine.line}: ${problem}` : problem)),
-  );
+  const problems = lines.flatMap((orderLine) => orderLine.problems.map((problem) => (lines.length > 1 ? `line ${orderLine.line}: ${problem}` : problem)));
   if (problems.length > 0) return group({ ok: false, reason: problems.join('; ') });
   if (identity === undefined) return group({ ok: false, reason: 'needs user_id, customer_id, email or phone to know whose order it is' });
   if (timestamp === undefined) return group({ ok: false, reason: 'needs the order time (timestamp, created_at or order_date)' });

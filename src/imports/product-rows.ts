@@ -39,4 +39,3 @@ export function mapProductRow(fields: Record<string, unknown>): MappedProduct {
   if (row.problems.length > 0) return { ok: false, reason: row.problems.join('; ') };
   return { ok: true, product };
 }
-

@@ -76,7 +76,11 @@ describe('readRecords (ndjson)', () => {
     const long = `{"x":"${'y'.repeat(MAX_RECORD_BYTES + 10)}"}`;
     const chunks = [Buffer.from('{"a":1}\n'), ...chunk(Buffer.from(`${long}\n`), 64 * 1024), Buffer.from('{"a":2}\n')];
     const { records } = await read(chunks, 'ndjson');
-    expect(summary(records)).toEqual([[1, { a: 1 }], [2, expect.stringContaining('longer than')], [3, { a: 2 }]]);
+    expect(summary(records)).toEqual([
+      [1, { a: 1 }],
+      [2, expect.stringContaining('longer than')],
+      [3, { a: 2 }],
+    ]);
   });
 });
 

@@ -67,7 +67,15 @@ describe('payload codec', () => {
       properties: { revenue: 12.5 },
       originalTimestamp: '2026-11-01T10:00:00.000Z',
     });
-    const columns = { type: 'track', message_id: 'm-1', user_id: 'u1', anonymous_id: 'a1', event: 'Order Completed', timestamp: Date.parse('2026-11-01T10:00:00Z'), received_at: Date.parse('2026-11-01T10:00:01Z') };
+    const columns = {
+      type: 'track',
+      message_id: 'm-1',
+      user_id: 'u1',
+      anonymous_id: 'a1',
+      event: 'Order Completed',
+      timestamp: Date.parse('2026-11-01T10:00:00Z'),
+      received_at: Date.parse('2026-11-01T10:00:01Z'),
+    };
     const stripped = compressPayload(json, columns);
     expect(stripped.length).toBeLessThan(compressPayload(json).length);
     expect(payloadText(stripped, columns)).toBe(json);
@@ -102,9 +110,25 @@ describe('event payload compaction (sqlite)', () => {
       const who = i % 3 === 0 ? { anonymousId: `anon-${i}` } : { userId: `u${i % 7}`, anonymousId: `anon-${i}` };
       items.push({ type: 'identify', messageId: `id-${i}`, timestamp: at(0), ...who, traits: { email: `u${i % 7}@shop.test`, first_name: 'Aiko', constructor: 'x' } });
       items.push({ type: 'page', messageId: `pg-${i}`, timestamp: at(1), ...who, name: `Page ${i}`, properties: { path: `/p/${i}`, __proto__: { polluted: true } } });
-      items.push({ type: 'track', messageId: `pv-${i}`, timestamp: at(2), ...who, event: 'Product Viewed', properties: product(i), context: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', locale: 'ar-EG' } });
+      items.push({
+        type: 'track',
+        messageId: `pv-${i}`,
+        timestamp: at(2),
+        ...who,
+        event: 'Product Viewed',
+        properties: product(i),
+        context: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', locale: 'ar-EG' },
+      });
       items.push({ type: 'track', messageId: `ca-${i}`, timestamp: at(3), ...who, event: 'Coupon Applied', properties: { coupon: `C${i}` } });
-      if (i % 2 === 0) items.push({ type: 'track', messageId: `oc-${i}`, timestamp: at(4), ...who, event: 'Order Completed', properties: { order_id: `o${i}`, revenue: 41.5, currency: 'JPY', products: [product(i), product(i + 1)] } });
+      if (i % 2 === 0)
+        items.push({
+          type: 'track',
+          messageId: `oc-${i}`,
+          timestamp: at(4),
+          ...who,
+          event: 'Order Completed',
+          properties: { order_id: `o${i}`, revenue: 41.5, currency: 'JPY', products: [product(i), product(i + 1)] },
+        });
     }
     // A message whose originalTimestamp differs (clock skew) and one sent without a timestamp.
     items.push({ type: 'track', messageId: 'skew', event: 'Product Viewed', userId: 'u1', timestamp: '2026-11-02T10:00:00Z', sentAt: '2026-11-02T10:05:00Z', properties: product(99) });

@@ -1,12 +1,5 @@
 import type { Database } from '../storage/database.js';
-import {
-  countEvents,
-  findEvents,
-  listRejected,
-  type EventQuery,
-  type LogEntry,
-  type RejectedRow,
-} from '../log/store/event-log.js';
+import { countEvents, findEvents, listRejected, type EventQuery, type LogEntry, type RejectedRow } from '../log/store/event-log.js';
 
 export type { EventQuery, LogEntry, RejectedRow };
 
@@ -28,5 +21,4 @@ export class EventLogService {
   rejected(workspaceId: string, limit = 100): Promise<RejectedRow[]> {
     return listRejected(this.deps.database.db, workspaceId, limit);
   }
-
 }

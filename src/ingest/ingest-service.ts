@@ -239,7 +239,11 @@ export class IngestService {
       const inserted = new Map<string, Set<string>>();
       for (const workspaceId of new Set(group.map((pending) => pending.workspaceId))) {
         const members = group.filter((pending) => pending.workspaceId === workspaceId);
-        const result = await this.append(trx, workspaceId, members.flatMap((pending) => pending.rows));
+        const result = await this.append(
+          trx,
+          workspaceId,
+          members.flatMap((pending) => pending.rows),
+        );
         inserted.set(workspaceId, result.insertedIds);
         const rejected = members.flatMap((pending) => pending.rejected);
         if (rejected.length > 0) await quarantine(trx, workspaceId, rejected);

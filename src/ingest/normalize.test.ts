@@ -103,9 +103,7 @@ describe('normalizeMessage: validation', () => {
 
 describe('normalizeMessage: identifiers', () => {
   it('converts numeric ids to strings', () => {
-    const { message, row } = accepted(
-      normalizeMessage({ type: 'group', userId: 42, anonymousId: 7, groupId: 99, messageId: 12345 }, 0, ctx()),
-    );
+    const { message, row } = accepted(normalizeMessage({ type: 'group', userId: 42, anonymousId: 7, groupId: 99, messageId: 12345 }, 0, ctx()));
     expect(message.userId).toBe('42');
     expect(message.anonymousId).toBe('7');
     expect(message.groupId).toBe('99');
@@ -140,9 +138,7 @@ describe('normalizeMessage: identifiers', () => {
   });
 
   it('keeps unknown top-level fields (channel, _metadata) as sent', () => {
-    const { message } = accepted(
-      normalizeMessage({ type: 'track', userId: 'u1', event: 'X', channel: 'server', _metadata: { nodeVersion: '20' } }, 0, ctx()),
-    );
+    const { message } = accepted(normalizeMessage({ type: 'track', userId: 'u1', event: 'X', channel: 'server', _metadata: { nodeVersion: '20' } }, 0, ctx()));
     expect(message.channel).toBe('server');
     expect(message._metadata).toEqual({ nodeVersion: '20' });
   });
@@ -202,9 +198,7 @@ describe('normalizeMessage: clock skew (spec §1.5)', () => {
   const corrected = RECEIVED - 5000;
 
   it('analytics-node: item timestamp plus batch-level sentAt', () => {
-    const { message, row } = accepted(
-      normalizeMessage({ type: 'track', userId: 'u1', event: 'X', timestamp: iso(deviceEvent) }, 0, ctx({ batchSentAt: iso(deviceSent) })),
-    );
+    const { message, row } = accepted(normalizeMessage({ type: 'track', userId: 'u1', event: 'X', timestamp: iso(deviceEvent) }, 0, ctx({ batchSentAt: iso(deviceSent) })));
     expect(message.timestamp).toBe(iso(corrected));
     expect(message.originalTimestamp).toBe(iso(deviceEvent));
     expect(message.sentAt).toBe(iso(deviceSent));
@@ -215,11 +209,7 @@ describe('normalizeMessage: clock skew (spec §1.5)', () => {
 
   it('rudder: originalTimestamp plus the item sentAt, which wins over the batch sentAt', () => {
     const { message } = accepted(
-      normalizeMessage(
-        { type: 'track', userId: 'u1', event: 'X', originalTimestamp: iso(deviceEvent), sentAt: iso(deviceSent) },
-        0,
-        ctx({ batchSentAt: iso(deviceSent + 60_000) }),
-      ),
+      normalizeMessage({ type: 'track', userId: 'u1', event: 'X', originalTimestamp: iso(deviceEvent), sentAt: iso(deviceSent) }, 0, ctx({ batchSentAt: iso(deviceSent + 60_000) })),
     );
     expect(message.timestamp).toBe(iso(corrected));
     expect(message.originalTimestamp).toBe(iso(deviceEvent));
@@ -229,11 +219,7 @@ describe('normalizeMessage: clock skew (spec §1.5)', () => {
   it('rudder with an explicit timestamp: the explicit timestamp is the event time, uncorrected', () => {
     const historical = Date.parse('2020-01-15T08:30:00.000Z');
     const { message, row } = accepted(
-      normalizeMessage(
-        { type: 'track', userId: 'u1', event: 'X', timestamp: iso(historical), originalTimestamp: iso(deviceEvent), sentAt: iso(deviceSent) },
-        0,
-        ctx(),
-      ),
+      normalizeMessage({ type: 'track', userId: 'u1', event: 'X', timestamp: iso(historical), originalTimestamp: iso(deviceEvent), sentAt: iso(deviceSent) }, 0, ctx()),
     );
     expect(message.timestamp).toBe(iso(historical));
     expect(row.timestamp).toBe(historical);

@@ -47,7 +47,10 @@ describe.each(dialects)('event retention (%s)', (dialect) => {
     await new Processor({ database, clock }).drain();
     const [first] = await findEvents(database.db, 'w');
     // Journeys have read only the first event of the partition.
-    await database.db.insertInto('journey_cursors').values({ workspace_id: 'w', partition: first?.partition ?? 0, seq: first?.seq ?? 0, updated_at: clock.now() }).execute();
+    await database.db
+      .insertInto('journey_cursors')
+      .values({ workspace_id: 'w', partition: first?.partition ?? 0, seq: first?.seq ?? 0, updated_at: clock.now() })
+      .execute();
     clock.advance(40 * DAY);
     expect(await new EventRetention({ database, clock, days: 30 }).runOnce()).toBe(1);
     expect((await findEvents(database.db, 'w')).map((event) => event.messageId).sort()).toEqual(['b', 'c']);

@@ -13,14 +13,22 @@ import { appendEvents, listRejected } from '../log/store/event-log.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00.000Z');
 const HOSTILE = 'hostile';
-const journey = { name: 'Deep trigger', trigger: { type: 'event', event: 'Deep' }, start: 'wait', nodes: [{ id: 'wait', type: 'wait', duration: { amount: 1, unit: 'days' }, next: 'end' }, { id: 'end', type: 'exit' }] };
+const journey = {
+  name: 'Deep trigger',
+  trigger: { type: 'event', event: 'Deep' },
+  start: 'wait',
+  nodes: [
+    { id: 'wait', type: 'wait', duration: { amount: 1, unit: 'days' }, next: 'end' },
+    { id: 'end', type: 'exit' },
+  ],
+};
 const deep = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 describe.each(dialects)('journey consumer isolation (%s)', (dialect) => {
   let harness: JourneyHarness;
   afterEach(async () => harness.stop());
 
-  it("sets aside an event it cannot apply and goes on, in that workspace and in the others", async () => {
+  it('sets aside an event it cannot apply and goes on, in that workspace and in the others', async () => {
     harness = await journeyHarness(dialect, T0);
     const { journeys, store } = harness;
     const ids: Record<string, string> = {};

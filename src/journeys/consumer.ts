@@ -308,7 +308,11 @@ export class JourneyConsumer {
   /** Goals, exit rules and awaited events: what the customers' events do to their live runs. */
   private async applyToRuns(trx: Tx, workspaceId: string, runTouching: readonly [LogEntry, string][], now: number): Promise<void> {
     const { engine, scheduler } = this.options;
-    const survivorOf = await withMergedAway(trx, workspaceId, runTouching.map(([, profileId]) => profileId));
+    const survivorOf = await withMergedAway(
+      trx,
+      workspaceId,
+      runTouching.map(([, profileId]) => profileId),
+    );
     const runs = await repo.liveRunsOfProfiles(trx, workspaceId, [...survivorOf.keys()], { forUpdate: true });
     const byProfile = new Map<string, repo.StoredRun[]>();
     for (const run of runs) {
@@ -361,12 +365,21 @@ export class JourneyConsumer {
         const productId = keyValue(properties, 'product_id');
         if (productId === undefined) continue;
         await scheduler.enqueue(
-          { workspaceId, kind: FANOUT_JOB, key: `journey-fanout:${journey.id}:${entry.messageId}`, payload: { journeyId: journey.id, productId, messageId: entry.messageId, event: entry.event, properties, at: entry.timestamp, after: '' } },
+          {
+            workspaceId,
+            kind: FANOUT_JOB,
+            key: `journey-fanout:${journey.id}:${entry.messageId}`,
+            payload: { journeyId: journey.id, productId, messageId: entry.messageId, event: entry.event, properties, at: entry.timestamp, after: '' },
+          },
           trx,
         );
       }
     }
-    const profiles = await this.resolve(trx, workspaceId, entries.filter((entry) => !catalogEntries.includes(entry)));
+    const profiles = await this.resolve(
+      trx,
+      workspaceId,
+      entries.filter((entry) => !catalogEntries.includes(entry)),
+    );
     if (profiles.size === 0) return;
 
     // Live runs first: an event that completes a goal must not also re-enter the same journey.
@@ -377,7 +390,11 @@ export class JourneyConsumer {
     const orders = [...profiles].filter(([entry]) => eventName(entry.message) === ORDER_COMPLETED);
     if (orders.length > 0 && index.maxConversionDays > 0) {
       const earliest = Math.min(...orders.map(([entry]) => entry.timestamp)) - index.maxConversionDays * 86_400_000;
-      const survivorOf = await withMergedAway(trx, workspaceId, orders.map(([, profileId]) => profileId));
+      const survivorOf = await withMergedAway(
+        trx,
+        workspaceId,
+        orders.map(([, profileId]) => profileId),
+      );
       const runs = await repo.runsEnteredSince(trx, workspaceId, [...survivorOf.keys()], earliest);
       const conversions: Parameters<typeof activity.insertConversions>[2][number][] = [];
       for (const [entry, profileId] of orders) {
@@ -470,4 +487,3 @@ function entryKeyOf(path: string | undefined, properties: JsonObject): { entryKe
 function triggerOf(kind: string, entry: LogEntry, properties: JsonObject): RunContext['trigger'] {
   return { kind, event: eventName(entry.message), messageId: entry.messageId, properties, at: entry.timestamp };
 }
-

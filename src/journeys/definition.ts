@@ -245,7 +245,9 @@ function conditionsOf(node: JourneyNode, base: string): { condition: unknown; pa
 function conditionCandidates(node: object): { condition: unknown; path: string }[] {
   if ('condition' in node) return [{ condition: node.condition, path: '.condition' }];
   if ('branches' in node && Array.isArray(node.branches)) {
-    return node.branches.flatMap((branch: unknown, index: number) => (typeof branch === 'object' && branch !== null && 'condition' in branch ? [{ condition: branch.condition, path: `.branches[${index}].condition` }] : []));
+    return node.branches.flatMap((branch: unknown, index: number) =>
+      typeof branch === 'object' && branch !== null && 'condition' in branch ? [{ condition: branch.condition, path: `.branches[${index}].condition` }] : [],
+    );
   }
   return [];
 }
@@ -284,7 +286,9 @@ export async function parseDefinition(input: unknown, workspaceId?: string, temp
       if (conditions.length > 0 && shapeIssues.length > 0) return;
       const member = NodeSchema.anyOf.find((schema) => schema.properties.type.const === type);
       if (member === undefined) {
-        shapeIssues.push(issue(`nodes[${index}].type`, 'enum', `node${id} has type ${JSON.stringify(type ?? null)}; use one of ${NodeSchema.anyOf.map((schema) => schema.properties.type.const).join(', ')}`));
+        shapeIssues.push(
+          issue(`nodes[${index}].type`, 'enum', `node${id} has type ${JSON.stringify(type ?? null)}; use one of ${NodeSchema.anyOf.map((schema) => schema.properties.type.const).join(', ')}`),
+        );
         return;
       }
       for (const error of Value.Errors(member, node)) {

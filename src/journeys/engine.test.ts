@@ -188,7 +188,15 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
       trigger: { type: 'event', event: 'Go' },
       start: 'ab',
       nodes: [
-        { id: 'ab', type: 'ab', arms: [{ name: 'a', weight: 1, next: 'a' }, { name: 'b', weight: 1, next: 'b' }], holdout: 1 },
+        {
+          id: 'ab',
+          type: 'ab',
+          arms: [
+            { name: 'a', weight: 1, next: 'a' },
+            { name: 'b', weight: 1, next: 'b' },
+          ],
+          holdout: 1,
+        },
         send('a', 'tpl-a', 'end'),
         send('b', 'tpl-b', 'end'),
         { id: 'end', type: 'exit' },
@@ -239,7 +247,13 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
     h = await journeyHarness(dialect, Date.UTC(2026, 2, 2, 13, 0));
     await h.journeys.service.updateSettings(WS, { frequencyCaps: { email: { perDay: 2 } }, globalControlPercent: 20 });
     for (const name of ['j1', 'j2', 'j3']) {
-      await start({ name, trigger: { type: 'event', event: 'Ping' }, start: 's', nodes: [send('s', name, 'end'), { id: 'end', type: 'exit' }], settings: { quietHours: { start: '21:00', end: '08:00' } } });
+      await start({
+        name,
+        trigger: { type: 'event', event: 'Ping' },
+        start: 's',
+        nodes: [send('s', name, 'end'), { id: 'end', type: 'exit' }],
+        settings: { quietHours: { start: '21:00', end: '08:00' } },
+      });
     }
     const users = Array.from({ length: 20 }, (_, i) => `c${i}`);
     for (const user of users) await h.identify(user, { email: `${user}@example.com`, timezone: 'Asia/Tokyo' });
@@ -347,7 +361,10 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
     expect(recording.calls).toBe(2);
     expect(recording.sent).toHaveLength(1);
     const after = await stepsOfRun(h.store.database.db, WS, run?.id ?? '');
-    expect(after.map((step) => [step.nodeId, step.status])).toEqual([['s', 'done'], ['end', 'done']]);
+    expect(after.map((step) => [step.nodeId, step.status])).toEqual([
+      ['s', 'done'],
+      ['end', 'done'],
+    ]);
     expect(after[0]?.idempotencyKey).toBe(recording.sent[0]?.idempotencyKey);
   });
 
@@ -395,16 +412,41 @@ describe.each(dialects)('journey engine on %s', (dialect) => {
       }
     };
     expect(await issues({ ...base, nodes: [send('a', 't', 'end'), { id: 'end', type: 'exit' }, { id: 'orphan', type: 'exit' }] })).toEqual(['node "orphan" cannot be reached from the start node "a"']);
-    expect(await issues({ ...base, nodes: [send('a', 't', 'b'), { id: 'b', type: 'condition', condition: { type: 'computed', key: 'orders', op: 'gte', value: 1 }, yes: 'a', no: 'end' }, { id: 'end', type: 'exit' }] })).toEqual([
-      'node "a" is on a cycle without a wait (a → b → a); add a wait node to the loop',
-    ]);
+    expect(
+      await issues({
+        ...base,
+        nodes: [send('a', 't', 'b'), { id: 'b', type: 'condition', condition: { type: 'computed', key: 'orders', op: 'gte', value: 1 }, yes: 'a', no: 'end' }, { id: 'end', type: 'exit' }],
+      }),
+    ).toEqual(['node "a" is on a cycle without a wait (a → b → a); add a wait node to the loop']);
     // A loop through a wait is fine.
     expect(await issues({ ...base, nodes: [send('a', 't', 'w'), { id: 'w', type: 'wait', duration: { amount: 1, unit: 'days' }, next: 'a' }] })).toEqual([]);
     expect(await issues({ ...base, nodes: [send('a', 't', 'nowhere')] })).toEqual(['node "a" leads to "nowhere", which does not exist']);
-    expect((await issues({ ...base, nodes: [{ id: 'a', type: 'condition', condition: { type: 'trait', key: 'x', op: 'bogus' }, yes: 'e', no: 'e' }, { id: 'e', type: 'exit' }] }))[0]).toMatch(/^node "a": .*bogus/);
-    expect((await issues({ ...base, nodes: [{ id: 'a', type: 'send', channel: 'fax', templateId: 't', next: 'e' }, { id: 'e', type: 'exit' }] }))[0]).toMatch(/node \(id "a"\)/);
+    expect(
+      (
+        await issues({
+          ...base,
+          nodes: [
+            { id: 'a', type: 'condition', condition: { type: 'trait', key: 'x', op: 'bogus' }, yes: 'e', no: 'e' },
+            { id: 'e', type: 'exit' },
+          ],
+        })
+      )[0],
+    ).toMatch(/^node "a": .*bogus/);
+    expect(
+      (
+        await issues({
+          ...base,
+          nodes: [
+            { id: 'a', type: 'send', channel: 'fax', templateId: 't', next: 'e' },
+            { id: 'e', type: 'exit' },
+          ],
+        })
+      )[0],
+    ).toMatch(/node \(id "a"\)/);
     const strict = createJourneys({ database: h.store.database, sender: new RecordingSender(), clock: h.clock, templates: async (_ws, ids) => ids.filter((id) => id !== 'known') });
-    await expect(strict.service.create(WS, { ...base, nodes: [send('a', 'known', 'b'), send('b', 'missing', 'e'), { id: 'e', type: 'exit' }] })).rejects.toThrow('node "b" sends template "missing", which does not exist; create it first');
+    await expect(strict.service.create(WS, { ...base, nodes: [send('a', 'known', 'b'), send('b', 'missing', 'e'), { id: 'e', type: 'exit' }] })).rejects.toThrow(
+      'node "b" sends template "missing", which does not exist; create it first',
+    );
   });
 
   it('runs a scheduled broadcast to its audience once per occurrence', async () => {

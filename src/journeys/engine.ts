@@ -135,7 +135,10 @@ export class JourneyEngine {
     const keyed = entrants.map((entrant) => ({ ...entrant, entryKey: perKey ? (entrant.entryKey ?? '') : '' }));
     const previous = await repo.findEntries(tx, workspaceId, journey.id, keyed);
     const reenterMs = (definition.settings?.entry?.reenterAfterDays ?? 0) * 86_400_000;
-    const live = mode === 'reenter' ? new Set((await repo.liveRunsOfProfiles(tx, workspaceId, [...new Set(keyed.map((entrant) => entrant.profileId))])).filter((run) => run.journeyId === journey.id).map((run) => run.profileId)) : new Set<string>();
+    const live =
+      mode === 'reenter'
+        ? new Set((await repo.liveRunsOfProfiles(tx, workspaceId, [...new Set(keyed.map((entrant) => entrant.profileId))])).filter((run) => run.journeyId === journey.id).map((run) => run.profileId))
+        : new Set<string>();
     const runs: repo.StoredRun[] = [];
     const entries: { profileId: string; entryKey: string; count: number; at: number }[] = [];
     const seen = new Set<string>();
@@ -255,7 +258,12 @@ export class JourneyEngine {
       }
       try {
         const sendCounts = facts.sendCounts.get(run.profileId) ?? noSends;
-        const step = advance(run, compiled, { workspaceId, journeyStatus: journey.status, profile: state.profiles.get(run.profileId), settings: facts.settings, sendCounts, outcome: outcomes.get(run.id) }, now);
+        const step = advance(
+          run,
+          compiled,
+          { workspaceId, journeyStatus: journey.status, profile: state.profiles.get(run.profileId), settings: facts.settings, sendCounts, outcome: outcomes.get(run.id) },
+          now,
+        );
         Object.assign(run, step.run, { updatedAt: now });
         await this.record(trx, workspaceId, run, step, { now, settings: facts.settings, counts: facts.sendCounts }, writes);
         if ('effect' in step.next) effects.set(run.id, step.next.effect);
@@ -298,10 +306,27 @@ export class JourneyEngine {
   }
 
   /** Writes what one advance did: its steps and sends (batched for the round), its list changes (now). */
-  private async record(trx: Tx, workspaceId: string, run: repo.StoredRun, step: Advance, at: { now: number; settings: JourneyWorkspaceSettings; counts: Map<string, Map<string, { day: number; week: number }>> }, writes: RoundWrites): Promise<void> {
+  private async record(
+    trx: Tx,
+    workspaceId: string,
+    run: repo.StoredRun,
+    step: Advance,
+    at: { now: number; settings: JourneyWorkspaceSettings; counts: Map<string, Map<string, { day: number; week: number }>> },
+    writes: RoundWrites,
+  ): Promise<void> {
     const { now } = at;
     for (const entry of step.steps) {
-      writes.steps.push({ runId: run.id, step: entry.step, journeyId: run.journeyId, nodeId: entry.nodeId, kind: entry.kind, status: entry.status, idempotencyKey: entry.key, outcome: JSON.stringify(entry.detail), at: now });
+      writes.steps.push({
+        runId: run.id,
+        step: entry.step,
+        journeyId: run.journeyId,
+        nodeId: entry.nodeId,
+        kind: entry.kind,
+        status: entry.status,
+        idempotencyKey: entry.key,
+        outcome: JSON.stringify(entry.detail),
+        at: now,
+      });
     }
     for (const send of step.sends) {
       writes.sends.push({ idempotencyKey: send.key, profileId: run.profileId, channel: send.channel, journeyId: run.journeyId, runId: run.id, nodeId: send.nodeId, status: send.status, sentAt: now });
@@ -329,7 +354,10 @@ export class JourneyEngine {
     switch (effect.kind) {
       case 'send': {
         const sent = await this.deps.sender.send(effect.request);
-        return { status: sent.status, detail: { messageId: sent.messageId, ...(sent.reason === undefined ? {} : { reason: sent.reason }), ...(sent.couponCode === undefined ? {} : { couponCode: sent.couponCode }) } };
+        return {
+          status: sent.status,
+          detail: { messageId: sent.messageId, ...(sent.reason === undefined ? {} : { reason: sent.reason }), ...(sent.couponCode === undefined ? {} : { couponCode: sent.couponCode }) },
+        };
       }
       case 'webhook': {
         // The journey's own headers first: they may not replace the idempotency key or the type.
@@ -370,7 +398,22 @@ export class JourneyEngine {
     if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"`);
     const { frequencyCaps: _caps, ...settings } = await this.workspaceSettings(db, workspaceId);
     const context: RunContext = { trigger: { kind: 'dry_run', properties: options.trigger ?? {}, at: start } };
-    const run: JourneyRun = { id: 'dry_run', journeyId, version: journey.version, profileId, status: 'active', nodeId: compiled.definition.start, step: 0, wakeAt: null, waitEvent: null, waitMatch: null, context: JSON.stringify(context), arm: null, exitedAt: null, exitReason: null };
+    const run: JourneyRun = {
+      id: 'dry_run',
+      journeyId,
+      version: journey.version,
+      profileId,
+      status: 'active',
+      nodeId: compiled.definition.start,
+      step: 0,
+      wakeAt: null,
+      waitEvent: null,
+      waitMatch: null,
+      context: JSON.stringify(context),
+      arm: null,
+      exitedAt: null,
+      exitReason: null,
+    };
     const facts: AdvanceFacts = { workspaceId, journeyStatus: 'active', profile, settings, sendCounts: noSends };
     return dryRun(compiled, run, facts, start, options.assumeEvents === undefined ? {} : { assumeEvents: options.assumeEvents });
   }
@@ -401,7 +444,13 @@ interface RoundWrites {
 const noSends: SendCounts = new Map();
 
 /** The capped sends of each profile per capped channel, over the last day and week (two queries per capped channel). */
-async function loadSendCounts(trx: Tx, workspaceId: string, profileIds: readonly string[], settings: JourneyWorkspaceSettings, now: number): Promise<Map<string, Map<string, { day: number; week: number }>>> {
+async function loadSendCounts(
+  trx: Tx,
+  workspaceId: string,
+  profileIds: readonly string[],
+  settings: JourneyWorkspaceSettings,
+  now: number,
+): Promise<Map<string, Map<string, { day: number; week: number }>>> {
   const counts = new Map<string, Map<string, { day: number; week: number }>>();
   const channels = Object.keys(settings.frequencyCaps ?? {}).filter((channel) => capOf(settings, channel) !== undefined);
   if (channels.length === 0 || profileIds.length === 0) return counts;

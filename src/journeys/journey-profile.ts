@@ -22,12 +22,7 @@ const historyLimit = 1000;
  * segment memberships likewise.
  * @example const profiles = await loadJourneyProfiles(db, 'default', ['prf_1'], { now: Date.now() });
  */
-export async function loadJourneyProfiles(
-  db: Tx,
-  workspaceId: string,
-  ids: readonly string[],
-  options: { conditions?: readonly Condition[]; now: number },
-): Promise<Map<string, JourneyProfile>> {
+export async function loadJourneyProfiles(db: Tx, workspaceId: string, ids: readonly string[], options: { conditions?: readonly Condition[]; now: number }): Promise<Map<string, JourneyProfile>> {
   const result = new Map<string, JourneyProfile>();
   if (ids.length === 0) return result;
   let stored = await loadProfiles(db, workspaceId, ids);
@@ -61,7 +56,11 @@ export async function loadJourneyProfiles(
     let events: SegmentSubject['events'] = new Map();
     if (specs.size > 0) {
       const timeline = await readTimeline(db, workspaceId, id, historyLimit);
-      events = statsFromEvents(specs, timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })), options.now);
+      events = statsFromEvents(
+        specs,
+        timeline.map((entry) => ({ timestamp: entry.timestamp, message: entry.message })),
+        options.now,
+      );
     }
     const traits = currentTraits(profile.state);
     built.set(id, {

@@ -100,7 +100,9 @@ export class JourneyService {
     const now = this.clock.now();
     const id = options.id ?? randomId('jny', 9);
     if ((await repo.findJourney(this.deps.database.db, workspaceId, id)) !== undefined) throw new RapportError('conflict', `journey "${id}" already exists`);
-    await this.deps.database.transaction((trx) => repo.insertJourney(trx, workspaceId, { id, name: definition.name, status: 'draft', version: 1, createdAt: now, updatedAt: now }, JSON.stringify(definition)));
+    await this.deps.database.transaction((trx) =>
+      repo.insertJourney(trx, workspaceId, { id, name: definition.name, status: 'draft', version: 1, createdAt: now, updatedAt: now }, JSON.stringify(definition)),
+    );
     return this.mustGet(workspaceId, id);
   }
 
@@ -110,7 +112,11 @@ export class JourneyService {
    * the journey can send at once; `templates` / `coupons` overrides name existing ones instead.
    * @example const { journey, templates } = await journeys.installRecipe('default', 'abandoned-cart', { activate: true });
    */
-  async installRecipe(workspaceId: string, name: string, options: InstallRecipeOptions & { activate?: boolean } = {}): Promise<{ journey: Journey; templates: InstalledSupply[]; coupons: InstalledSupply[] }> {
+  async installRecipe(
+    workspaceId: string,
+    name: string,
+    options: InstallRecipeOptions & { activate?: boolean } = {},
+  ): Promise<{ journey: Journey; templates: InstalledSupply[]; coupons: InstalledSupply[] }> {
     const { activate, ...rest } = options;
     const prepared = await prepareRecipe(workspaceId, name, rest, this.deps.recipeSupplies);
     let journey = await this.create(workspaceId, prepared.definition);
@@ -164,7 +170,15 @@ export class JourneyService {
     if (journey === undefined) return undefined;
     const definition = await this.deps.engine.definition(this.deps.database.db, workspaceId, id, version ?? journey.version);
     if (definition === undefined) return undefined;
-    return { id, name: journey.name, status: journey.status, version: version ?? journey.version, definition: maskWebhookNodes(definition), createdAt: new Date(journey.createdAt).toISOString(), updatedAt: new Date(journey.updatedAt).toISOString() };
+    return {
+      id,
+      name: journey.name,
+      status: journey.status,
+      version: version ?? journey.version,
+      definition: maskWebhookNodes(definition),
+      createdAt: new Date(journey.createdAt).toISOString(),
+      updatedAt: new Date(journey.updatedAt).toISOString(),
+    };
   }
 
   async list(workspaceId: string): Promise<Journey[]> {
@@ -269,7 +283,17 @@ export class JourneyService {
     const journey = await this.stored(workspaceId, id);
     if (fromVersion >= journey.version) throw new RapportError('invalid_request', `fromVersion must be older than the current version ${journey.version}`);
     const definition = await this.definitionOf(workspaceId, journey);
-    const moved = await this.deps.database.transaction((trx) => repo.moveRunsToVersion(trx, workspaceId, id, fromVersion, journey.version, definition.nodes.map((node) => node.id), this.clock.now()));
+    const moved = await this.deps.database.transaction((trx) =>
+      repo.moveRunsToVersion(
+        trx,
+        workspaceId,
+        id,
+        fromVersion,
+        journey.version,
+        definition.nodes.map((node) => node.id),
+        this.clock.now(),
+      ),
+    );
     return { moved, toVersion: journey.version };
   }
 
@@ -277,7 +301,11 @@ export class JourneyService {
    * Enters one customer through the API (journeys with an `api` trigger, or any active journey
    * for a test). The customer is named by profile id or by an identifier such as user_id or email.
    */
-  async enter(workspaceId: string, id: string, input: { profileId?: string; identifier?: { type: string; value: string }; entryKey?: string; properties?: JsonObject }): Promise<{ runIds: string[]; profileId: string }> {
+  async enter(
+    workspaceId: string,
+    id: string,
+    input: { profileId?: string; identifier?: { type: string; value: string }; entryKey?: string; properties?: JsonObject },
+  ): Promise<{ runIds: string[]; profileId: string }> {
     const journey = await this.stored(workspaceId, id);
     if (journey.status !== 'active') throw new RapportError('conflict', `journey "${id}" is ${journey.status}; activate it first`);
     let profileId = input.profileId;
@@ -288,14 +316,17 @@ export class JourneyService {
       profileId = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
       if (profileId === undefined) throw new RapportError('not_found', `no profile has ${input.identifier.type} "${input.identifier.value}"`);
     }
-    if (profileId === undefined) throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
+    if (profileId === undefined)
+      throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
     else if (input.profileId !== undefined) {
       // A run for a profile that does not exist would wait and send to nobody; a merged id enters its survivor.
       const [profile] = await loadProfiles(this.deps.database.db, workspaceId, [profileId]);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${profileId}"; look profiles up with GET /api/v1/profiles or enter by identifier {type, value}`);
       profileId = profile.mergedInto ?? profile.id;
     }
-    const runIds = await this.deps.engine.enter(workspaceId, id, [{ profileId, ...(input.entryKey === undefined ? {} : { entryKey: input.entryKey }), trigger: { kind: 'api', properties: input.properties ?? {}, at: this.clock.now() } }]);
+    const runIds = await this.deps.engine.enter(workspaceId, id, [
+      { profileId, ...(input.entryKey === undefined ? {} : { entryKey: input.entryKey }), trigger: { kind: 'api', properties: input.properties ?? {}, at: this.clock.now() } },
+    ]);
     return { runIds, profileId };
   }
 
@@ -336,7 +367,16 @@ export class JourneyService {
     const arms = Object.entries(counts.byArm).map(([key, entered]) => {
       const [nodeId = '', arm = ''] = key.split(':');
       const rows = measured.filter((row) => row.kind === 'order' && row.arm === key);
-      return { nodeId, arm, entered, conversions: rows.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(rows.map((row) => row.revenue), currency) };
+      return {
+        nodeId,
+        arm,
+        entered,
+        conversions: rows.reduce((total, row) => total + row.runs, 0),
+        revenue: sumMoney(
+          rows.map((row) => row.revenue),
+          currency,
+        ),
+      };
     });
     return {
       journeyId: id,
@@ -349,8 +389,21 @@ export class JourneyService {
       sent: sends.filter((row) => row.status === 'sent' || row.status === 'queued').reduce((total, row) => total + row.n, 0),
       conversionWindowDays: windowDays,
       conversions: {
-        goal: { runs: goal.reduce((total, row) => total + row.runs, 0), revenue: sumMoney(goal.map((row) => row.revenue), currency) },
-        order: { runs: order.reduce((total, row) => total + row.runs, 0), conversions: order.reduce((total, row) => total + row.conversions, 0), revenue: sumMoney(order.map((row) => row.revenue), currency) },
+        goal: {
+          runs: goal.reduce((total, row) => total + row.runs, 0),
+          revenue: sumMoney(
+            goal.map((row) => row.revenue),
+            currency,
+          ),
+        },
+        order: {
+          runs: order.reduce((total, row) => total + row.runs, 0),
+          conversions: order.reduce((total, row) => total + row.conversions, 0),
+          revenue: sumMoney(
+            order.map((row) => row.revenue),
+            currency,
+          ),
+        },
       },
       nodes: nodeRows,
       arms,

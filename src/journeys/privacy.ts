@@ -1,13 +1,7 @@
 import type { PersonalDataHandler, Subject } from '../privacy/index.js';
 import type { Tx } from '../storage/database.js';
 import { deleteJobsWithKeys, jobsWithPayloadContaining, replaceJobPayload } from '../scheduler/index.js';
-import {
-  deleteJourneyRowsOfProfiles,
-  deleteJourneyRowsOfRuns,
-  journeyRowsOfProfiles,
-  runIdsOfProfiles,
-  type JourneyProfileTable,
-} from './store/journey-personal-data.js';
+import { deleteJourneyRowsOfProfiles, deleteJourneyRowsOfRuns, journeyRowsOfProfiles, runIdsOfProfiles, type JourneyProfileTable } from './store/journey-personal-data.js';
 import { profileIdBefore } from '../profiles/index.js';
 import { runJobKey } from './engine.js';
 

@@ -97,14 +97,20 @@ describe.each(dialects)('installing recipes on %s', (dialect) => {
     expect(installed.journey.definition.nodes[0]).toMatchObject({ templateId: template.id, coupon: { poolId: pool.id } });
     expect((await templates.list('ws')).map((entry) => entry.id)).toEqual([template.id]);
 
-    await expect(journeys.service.installRecipe('ws', 'birthday', { coupons: { gift: 'nope' } })).rejects.toThrow('coupons.gift: no coupon pool "nope"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool');
-    await expect(journeys.service.installRecipe('ws', 'birthday', { templates: { cake: 'x' } })).rejects.toThrow('templates.cake: recipe "birthday" has no such role; its templates roles are greeting');
+    await expect(journeys.service.installRecipe('ws', 'birthday', { coupons: { gift: 'nope' } })).rejects.toThrow(
+      'coupons.gift: no coupon pool "nope"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool',
+    );
+    await expect(journeys.service.installRecipe('ws', 'birthday', { templates: { cake: 'x' } })).rejects.toThrow(
+      'templates.cake: recipe "birthday" has no such role; its templates roles are greeting',
+    );
     await expect(journeys.service.installRecipe('ws', 'birthday', { templates: { greeting: 'missing' } })).rejects.toThrow(/missing/);
     await expect(journeys.service.installRecipe('ws', 'nope')).rejects.toThrow(/no recipe "nope"; choose one of abandoned-cart/);
     await expect(journeys.service.installRecipe('ws', 're-engagement-gift', { currency: 'euro' })).rejects.toThrow('currency must be an ISO 4217 code such as EUR or USD, got "euro"');
     // A template of another channel under the default id is not silently used.
     await templates.create('ws', { name: 'SMS', channel: 'sms', source: { default: { body: 'hi' } } }, 'anniversary');
-    await expect(journeys.service.installRecipe('ws', 'anniversary')).rejects.toThrow('templates.thanks: template "anniversary" exists for sms, but recipe "anniversary" sends email there; pass templates.thanks naming a email template');
+    await expect(journeys.service.installRecipe('ws', 'anniversary')).rejects.toThrow(
+      'templates.thanks: template "anniversary" exists for sms, but recipe "anniversary" sends email there; pass templates.thanks naming a email template',
+    );
   });
 
   it('installs every recipe: each template compiles from its starter, fixed amounts take the shop currency', async () => {

@@ -65,11 +65,16 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
   if (build === undefined || needs === undefined) throw new RapportError('journey.recipe_unknown', `no recipe "${name}"; choose one of ${Object.keys(recipes).join(', ')}`);
   const currency = options.currency ?? 'USD';
   if (!/^[A-Z]{3}$/.test(currency)) throw new RapportError('journey.recipe_option_invalid', `currency must be an ISO 4217 code such as EUR or USD, got "${currency}"`);
-  if (options.startAt !== undefined && Number.isNaN(Date.parse(options.startAt))) throw new RapportError('journey.recipe_option_invalid', `startAt must be an ISO time such as 2026-12-13T09:00:00Z, got "${options.startAt}"`);
-  for (const [kind, given] of [['templates', options.templates], ['coupons', options.coupons]] as const) {
+  if (options.startAt !== undefined && Number.isNaN(Date.parse(options.startAt)))
+    throw new RapportError('journey.recipe_option_invalid', `startAt must be an ISO time such as 2026-12-13T09:00:00Z, got "${options.startAt}"`);
+  for (const [kind, given] of [
+    ['templates', options.templates],
+    ['coupons', options.coupons],
+  ] as const) {
     const roles = Object.keys(needs[kind]);
     for (const role of Object.keys(given ?? {})) {
-      if (!roles.includes(role)) throw new RapportError('journey.recipe_role_unknown', `${kind}.${role}: recipe "${name}" has no such role; its ${kind} roles are ${roles.length === 0 ? '(none)' : roles.join(', ')}`);
+      if (!roles.includes(role))
+        throw new RapportError('journey.recipe_role_unknown', `${kind}.${role}: recipe "${name}" has no such role; its ${kind} roles are ${roles.length === 0 ? '(none)' : roles.join(', ')}`);
     }
   }
   const templateIds: Record<string, string> = {};
@@ -90,7 +95,10 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
       throw error;
     });
     if (existing !== undefined && existing.channel !== starter.channel) {
-      throw new RapportError('template.channel_mismatch', `templates.${role}: template "${need.id}" exists for ${existing.channel}, but recipe "${name}" sends ${starter.channel} there; pass templates.${role} naming a ${starter.channel} template`);
+      throw new RapportError(
+        'template.channel_mismatch',
+        `templates.${role}: template "${need.id}" exists for ${existing.channel}, but recipe "${name}" sends ${starter.channel} there; pass templates.${role} naming a ${starter.channel} template`,
+      );
     }
     let created = false;
     if (existing === undefined) {
@@ -119,7 +127,8 @@ export async function prepareRecipe(workspaceId: string, name: string, options: 
     });
     let created = false;
     if (existing === undefined) {
-      if (given !== undefined) throw new RapportError('journey.coupon_pool_unknown', `coupons.${role}: no coupon pool "${given}"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool`);
+      if (given !== undefined)
+        throw new RapportError('journey.coupon_pool_unknown', `coupons.${role}: no coupon pool "${given}"; create it (POST /api/v1/coupons/pools) or leave the role out to get the default pool`);
       try {
         await supplies.coupons.createPool(workspaceId, { name: need.name, prefix: need.prefix, rule: withCurrency(need.rule, currency), expiresAfterDays: need.expiresAfterDays }, id);
         created = true;

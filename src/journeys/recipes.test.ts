@@ -119,7 +119,10 @@ describe.each(dialects)('recipes end to end on %s', (dialect) => {
     const evening = Date.UTC(2026, 2, 2, 20, 0);
     h = await journeyHarness(dialect, evening);
     await start(recipes.priceDrop());
-    await h.catalog.upsertProducts('ws1', [{ id: 'p1', name: 'Jacket', price: 100, currency: 'EUR' }, { id: 'p2', name: 'Hat', price: 20, currency: 'EUR' }]);
+    await h.catalog.upsertProducts('ws1', [
+      { id: 'p1', name: 'Jacket', price: 100, currency: 'EUR' },
+      { id: 'p2', name: 'Hat', price: 20, currency: 'EUR' },
+    ]);
     for (const user of ['ann', 'bob', 'carl']) await h.identify(user, { email: `${user}@example.com` });
     await h.track('ann', 'Product Viewed', { product_id: 'p1' });
     await h.track('bob', 'Product Added', { product_id: 'p1', cart_id: 'c' });

@@ -204,7 +204,13 @@ export function winBack(options: RecipeOptions = {}): JourneyDefinition {
       type: 'schedule',
       at: options.startAt ?? '2026-01-01T10:00:00Z',
       every: { amount: 1, unit: 'days' },
-      audience: { type: 'and', conditions: [{ type: 'computed', key: 'orders', op: 'gte', value: 1 }, { type: 'computed', key: 'daysSinceLastOrder', op: 'gte', value: 90 }] },
+      audience: {
+        type: 'and',
+        conditions: [
+          { type: 'computed', key: 'orders', op: 'gte', value: 1 },
+          { type: 'computed', key: 'daysSinceLastOrder', op: 'gte', value: 90 },
+        ],
+      },
     },
     start: 'offer',
     nodes: [
@@ -225,13 +231,26 @@ export function reEngagementGift(options: RecipeOptions = {}): JourneyDefinition
       type: 'schedule',
       at: options.startAt ?? '2026-01-05T10:00:00Z',
       every: { amount: 1, unit: 'weeks' },
-      audience: { type: 'and', conditions: [{ type: 'reachable', channel: 'email' }, { type: 'computed', key: 'daysSinceLastSeen', op: 'gte', value: 60 }] },
+      audience: {
+        type: 'and',
+        conditions: [
+          { type: 'reachable', channel: 'email' },
+          { type: 'computed', key: 'daysSinceLastSeen', op: 'gte', value: 60 },
+        ],
+      },
     },
     start: 'gift',
     nodes: [
       { id: 'gift', type: 'send', channel: 'email', templateId: template(options, 'gift', 're-engagement-gift'), coupon: coupon(options, 'gift', 'gift-card-5'), next: 'wait' },
       { id: 'wait', type: 'wait_event', event: 'page', timeout: { amount: 5, unit: 'days' }, next: 'done', timeoutNext: 'ab' },
-      { id: 'ab', type: 'ab', arms: [{ name: 'sms', weight: 1, next: 'sms' }, { name: 'none', weight: 1, next: 'done' }] },
+      {
+        id: 'ab',
+        type: 'ab',
+        arms: [
+          { name: 'sms', weight: 1, next: 'sms' },
+          { name: 'none', weight: 1, next: 'done' },
+        ],
+      },
       { id: 'sms', type: 'send', channel: 'sms', templateId: template(options, 'sms', 're-engagement-sms'), next: 'done' },
       { id: 'done', type: 'exit' },
     ],
@@ -317,7 +336,8 @@ const mysteryRule: OfferRule = {
 };
 
 const twelveDayPools: Record<string, RecipeCouponNeed> = {};
-for (let day = 1; day <= 12; day++) twelveDayPools[`day-${day}`] = { id: `mystery-day-${day}`, name: `12 days: mystery discount, day ${day}`, prefix: `DAY${day}-`, rule: mysteryRule, expiresAfterDays: 1 };
+for (let day = 1; day <= 12; day++)
+  twelveDayPools[`day-${day}`] = { id: `mystery-day-${day}`, name: `12 days: mystery discount, day ${day}`, prefix: `DAY${day}-`, rule: mysteryRule, expiresAfterDays: 1 };
 
 /**
  * The templates and coupon pools each recipe uses unless told otherwise. Installing a recipe
@@ -331,7 +351,11 @@ export const recipeNeeds: Readonly<Record<string, RecipeNeeds>> = {
   },
   'browse-abandonment': { templates: { nudge: { id: 'browse-nudge', starter: 'browse_nudge' } }, coupons: {} },
   'welcome-series': {
-    templates: { welcome: { id: 'welcome-1', starter: 'welcome' }, incentive: { id: 'welcome-incentive', starter: 'welcome_incentive' }, bestsellers: { id: 'welcome-bestsellers', starter: 'welcome_bestsellers' } },
+    templates: {
+      welcome: { id: 'welcome-1', starter: 'welcome' },
+      incentive: { id: 'welcome-incentive', starter: 'welcome_incentive' },
+      bestsellers: { id: 'welcome-bestsellers', starter: 'welcome_bestsellers' },
+    },
     coupons: { incentive: { id: 'welcome-10', name: 'Welcome: 10% off the first order', prefix: 'HELLO-', rule: percent(10), expiresAfterDays: 14 } },
   },
   birthday: {

@@ -88,7 +88,10 @@ export async function scheduleDateTimer(
   const zone = zoneOr(timeZone, zoneOr(definition.settings?.timeZone, 'UTC'));
   const due = nextAnniversary(now, value, trigger.offsetDays ?? 0, trigger.at ?? '09:00', zone);
   if (due === undefined) return false;
-  await scheduler.schedule({ workspaceId, kind: DATE_JOB, key: `journey-date:${journeyId}:${profileId}`, payload: { journeyId, profileId }, dueAt: due, priority: definition.settings?.priority ?? 50 }, trx);
+  await scheduler.schedule(
+    { workspaceId, kind: DATE_JOB, key: `journey-date:${journeyId}:${profileId}`, payload: { journeyId, profileId }, dueAt: due, priority: definition.settings?.priority ?? 50 },
+    trx,
+  );
   return true;
 }
 
@@ -171,7 +174,12 @@ export class JourneyTriggers {
       const zone = zoneOr(traits.timezone, zoneOr(live.definition.settings?.timeZone, 'UTC'));
       const local = localParts(job.dueAt, zone);
       const occurrence = `${local.year}-${String(local.month).padStart(2, '0')}-${String(local.day).padStart(2, '0')}`;
-      await this.deps.engine.enter(job.workspaceId, journeyId, [{ profileId, entryKey: occurrence, trigger: { kind: 'date', properties: { date: dateValue(live.definition, traits, profile.state) ?? null, occurrence }, at: job.dueAt } }], trx);
+      await this.deps.engine.enter(
+        job.workspaceId,
+        journeyId,
+        [{ profileId, entryKey: occurrence, trigger: { kind: 'date', properties: { date: dateValue(live.definition, traits, profile.state) ?? null, occurrence }, at: job.dueAt } }],
+        trx,
+      );
       // Next year's timer (a minute on, so this occurrence is not picked again).
       await scheduleDateTimer(trx, this.deps.scheduler, job.workspaceId, journeyId, live.definition, profileId, dateValue(live.definition, traits, profile.state), traits.timezone, job.dueAt + 60_000);
     });
@@ -207,7 +215,10 @@ export class JourneyTriggers {
     return this.deps.database.transaction(async (trx) => {
       const live = await this.live(trx, job.workspaceId, journeyId);
       if (live === undefined || live.definition.trigger.type !== 'schedule') return undefined;
-      await this.deps.scheduler.enqueue({ workspaceId: job.workspaceId, kind: AUDIENCE_JOB, key: `journey-audience:${journeyId}:${job.dueAt}`, payload: { journeyId, occurrence: job.dueAt, after: '' } }, trx);
+      await this.deps.scheduler.enqueue(
+        { workspaceId: job.workspaceId, kind: AUDIENCE_JOB, key: `journey-audience:${journeyId}:${job.dueAt}`, payload: { journeyId, occurrence: job.dueAt, after: '' } },
+        trx,
+      );
       // Occurrences missed while the server was down collapse into this one run.
       const next = nextOccurrence(live.definition.trigger, Math.max(job.dueAt, this.clock.now()) + 1);
       return next === undefined ? undefined : { rescheduleAt: next };
@@ -233,7 +244,12 @@ export class JourneyTriggers {
         });
       }
       const key = new Date(occurrence).toISOString();
-      await this.deps.engine.enter(job.workspaceId, journeyId, chosen.map((profileId) => ({ profileId, entryKey: key, trigger: { kind: 'schedule', properties: { occurrence: key }, at: occurrence } })), trx);
+      await this.deps.engine.enter(
+        job.workspaceId,
+        journeyId,
+        chosen.map((profileId) => ({ profileId, entryKey: key, trigger: { kind: 'schedule', properties: { occurrence: key }, at: occurrence } })),
+        trx,
+      );
       const last = ids.at(-1);
       return ids.length === PAGE && last !== undefined ? { rescheduleAt: now, payload: { journeyId, occurrence, after: last } } : undefined;
     });

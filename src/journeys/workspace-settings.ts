@@ -25,9 +25,7 @@ export const JourneyWorkspaceSettingsSchema = Type.Object(
         { additionalProperties: false, description: 'Across all journeys; a send over a cap is skipped and recorded as capped' },
       ),
     ),
-    globalControlPercent: Type.Optional(
-      Type.Number({ minimum: 0, maximum: 50, description: 'Share of customers (a stable hash of the profile id) that no journey messages, to measure lift' }),
-    ),
+    globalControlPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 50, description: 'Share of customers (a stable hash of the profile id) that no journey messages, to measure lift' })),
     defaultTimeZone: Type.Optional(Type.String({ description: 'IANA zone for customers without a timezone trait; default UTC' })),
   },
   { additionalProperties: false, $id: 'JourneyWorkspaceSettings' },
@@ -37,7 +35,9 @@ export type JourneyWorkspaceSettings = Static<typeof JourneyWorkspaceSettingsSch
 /** Validates settings; an error names the field. */
 export function parseWorkspaceSettings(input: unknown): JourneyWorkspaceSettings {
   if (!Value.Check(JourneyWorkspaceSettingsSchema, input)) {
-    const issues = [...Value.Errors(JourneyWorkspaceSettingsSchema, input)].slice(0, 10).map((error) => ({ field: error.path.slice(1).replaceAll('/', '.') || '(root)', rule: 'schema', message: error.message }));
+    const issues = [...Value.Errors(JourneyWorkspaceSettingsSchema, input)]
+      .slice(0, 10)
+      .map((error) => ({ field: error.path.slice(1).replaceAll('/', '.') || '(root)', rule: 'schema', message: error.message }));
     throw new RapportError('invalid_request', `journey settings are invalid: ${issues[0]?.field ?? ''}: ${issues[0]?.message ?? ''}`, issues);
   }
   if (input.defaultTimeZone !== undefined && !isTimeZone(input.defaultTimeZone)) {

@@ -12,8 +12,14 @@ const WS = 'ws1';
  * first batch of partition 1 conflicts once with a concurrent one.
  */
 function toyHandler(head: number): { handler: FollowerHandler; applied: Map<number, number[]>; cursors: Map<number, number>; conflicts: number[] } {
-  const applied = new Map<number, number[]>([[0, []], [1, []]]);
-  const cursors = new Map<number, number>([[0, 0], [1, 0]]);
+  const applied = new Map<number, number[]>([
+    [0, []],
+    [1, []],
+  ]);
+  const cursors = new Map<number, number>([
+    [0, 0],
+    [1, 0],
+  ]);
   const conflicts: number[] = [];
   const handler: FollowerHandler = {
     positions: async () => [0, 1].map((partition) => ({ workspaceId: WS, partition, cursor: cursors.get(partition) ?? 0, head })),

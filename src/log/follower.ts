@@ -183,7 +183,10 @@ export class LogFollower {
       } catch (error) {
         if (!isRetryable(error) || attempt >= maxAttempts) throw error;
         // Expected when partitions touch the same person at once: a short line, not a stack.
-        this.options.logger?.warn?.({ workspaceId: position.workspaceId, partition: position.partition, attempt, reason: reasonOf(error) }, `${this.name} batch conflicted with a concurrent one; retrying`);
+        this.options.logger?.warn?.(
+          { workspaceId: position.workspaceId, partition: position.partition, attempt, reason: reasonOf(error) },
+          `${this.name} batch conflicted with a concurrent one; retrying`,
+        );
       }
     }
   }

@@ -154,7 +154,9 @@ export class CampaignService {
     const campaign = await this.get(workspaceId, id);
     const key = variant ?? campaign.definition.variants[0]?.key ?? '';
     if (!campaign.definition.variants.some((entry) => entry.key === key)) {
-      throw new RapportError('invalid_request', `campaign "${id}" has no variant "${key}"`, [{ field: 'query.variant', rule: 'enum', message: `use one of ${campaign.definition.variants.map((entry) => entry.key).join(', ')}` }]);
+      throw new RapportError('invalid_request', `campaign "${id}" has no variant "${key}"`, [
+        { field: 'query.variant', rule: 'enum', message: `use one of ${campaign.definition.variants.map((entry) => entry.key).join(', ')}` },
+      ]);
     }
     let url: URL;
     try {
@@ -162,7 +164,8 @@ export class CampaignService {
     } catch {
       throw new RapportError('invalid_request', 'page must be an absolute http(s) URL of the shop', [{ field: 'query.page', rule: 'format', message: 'an absolute http(s) URL' }]);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RapportError('invalid_request', 'page must be an http(s) URL', [{ field: 'query.page', rule: 'format', message: 'an absolute http(s) URL' }]);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new RapportError('invalid_request', 'page must be an http(s) URL', [{ field: 'query.page', rule: 'format', message: 'an absolute http(s) URL' }]);
     url.searchParams.set('rapport_preview', id);
     url.searchParams.set('rapport_variant', key);
     return url.toString();
@@ -240,7 +243,16 @@ export class CampaignService {
 
   private record(stored: StoredCampaign): repo.CampaignRecord {
     const { definition } = stored;
-    return { id: stored.id, name: definition.name, type: definition.type, state: stored.state, priority: definition.priority ?? 0, definition: JSON.stringify(definition), createdAt: stored.createdAt, updatedAt: stored.updatedAt };
+    return {
+      id: stored.id,
+      name: definition.name,
+      type: definition.type,
+      state: stored.state,
+      priority: definition.priority ?? 0,
+      definition: JSON.stringify(definition),
+      createdAt: stored.createdAt,
+      updatedAt: stored.updatedAt,
+    };
   }
 
   private changed(workspaceId: string): void {

@@ -13,9 +13,26 @@ const Id = Type.String({ minLength: 1, maxLength: 120 });
 export const LOCALE_PATTERN = '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$';
 const Locale = Type.String({ pattern: LOCALE_PATTERN, maxLength: 35 });
 /** An ISO 8601 time with its offset (a pattern, so the module's own validator needs no format registry). */
-const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', maxLength: 40, description: 'ISO 8601 with offset, e.g. 2026-12-01T09:00:00Z' });
+const IsoTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  maxLength: 40,
+  description: 'ISO 8601 with offset, e.g. 2026-12-01T09:00:00Z',
+});
 
-export const widgetTypes = ['hello_bar', 'side_coupon', 'popup', 'floating_icon', 'scratch_coupon', 'free_shipping_bar', 'countdown', 'survey', 'recommendations', 'banner', 'push_prompt', 'inbox'] as const;
+export const widgetTypes = [
+  'hello_bar',
+  'side_coupon',
+  'popup',
+  'floating_icon',
+  'scratch_coupon',
+  'free_shipping_bar',
+  'countdown',
+  'survey',
+  'recommendations',
+  'banner',
+  'push_prompt',
+  'inbox',
+] as const;
 export const WidgetTypeSchema = Type.Union(widgetTypes.map((type) => Type.Literal(type)));
 export type WidgetType = Static<typeof WidgetTypeSchema>;
 
@@ -31,7 +48,10 @@ export const triggerSchemas = {
   time_on_site: Type.Object({ type: Type.Literal('time_on_site'), seconds: Seconds(86_400) }, strict),
   scroll_depth: Type.Object({ type: Type.Literal('scroll_depth'), percent: Type.Number({ minimum: 0, maximum: 100 }) }, strict),
   inactivity: Type.Object({ type: Type.Literal('inactivity'), seconds: Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }) }, strict),
-  exit_intent: Type.Object({ type: Type.Literal('exit_intent'), minDwellSeconds: Seconds(3600), mobile: Type.Boolean({ description: 'Also the less precise mobile signal (fast upward scroll, back, tab hide)' }) }, strict),
+  exit_intent: Type.Object(
+    { type: Type.Literal('exit_intent'), minDwellSeconds: Seconds(3600), mobile: Type.Boolean({ description: 'Also the less precise mobile signal (fast upward scroll, back, tab hide)' }) },
+    strict,
+  ),
   custom_event: Type.Object({ type: Type.Literal('custom_event'), event: Text(200) }, strict),
   cart_change: Type.Object({ type: Type.Literal('cart_change') }, strict),
 } as const;
@@ -52,7 +72,10 @@ export const ruleSchemas = {
     },
     strict,
   ),
-  device: Type.Object({ type: Type.Literal('device'), devices: Type.Array(Type.Union([Type.Literal('mobile'), Type.Literal('tablet'), Type.Literal('desktop')]), { minItems: 1, maxItems: 3 }) }, strict),
+  device: Type.Object(
+    { type: Type.Literal('device'), devices: Type.Array(Type.Union([Type.Literal('mobile'), Type.Literal('tablet'), Type.Literal('desktop')]), { minItems: 1, maxItems: 3 }) },
+    strict,
+  ),
   country: Type.Object({ type: Type.Literal('country'), countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { minItems: 1, maxItems: 300 }) }, strict),
   traffic_source: Type.Object(
     {
@@ -190,7 +213,12 @@ export const CampaignInputSchema = Type.Object(
     conversion: Type.Optional(Type.Object({ event: Text(200), windowHours: Type.Integer({ minimum: 1, maximum: 2160 }) }, strict)),
     teaserOf: Type.Optional(Id),
     journeyId: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Journey a submission enters (e.g. a welcome series)' })),
-    doubleOptIn: Type.Optional(Type.Object({ templateId: Id, confirmBaseUrl: Type.String({ pattern: '^https?://\\S+$', maxLength: 500 }) }, { ...strict, description: 'Email consent stays pending until the confirmation link is followed' })),
+    doubleOptIn: Type.Optional(
+      Type.Object(
+        { templateId: Id, confirmBaseUrl: Type.String({ pattern: '^https?://\\S+$', maxLength: 500 }) },
+        { ...strict, description: 'Email consent stays pending until the confirmation link is followed' },
+      ),
+    ),
   },
   strict,
 );
@@ -279,4 +307,3 @@ export const VisitorFactsSchema = Type.Object({
 });
 export type VisitorFacts = Static<typeof VisitorFactsSchema>;
 export type ScoreTier = Static<typeof Tier>;
-

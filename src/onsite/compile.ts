@@ -43,7 +43,14 @@ function compileCampaign(campaign: StoredCampaign): CompiledCampaign {
  * global fatigue settings. Its version is a hash of the content, so an unchanged configuration
  * keeps its ETag across restarts and replicas.
  */
-export function compileConfig(input: { workspaceId: string; now: number; campaigns: readonly StoredCampaign[]; settings: OnsiteSettings; brand: OnsiteBrand; preview?: StoredCampaign }): CompiledConfig {
+export function compileConfig(input: {
+  workspaceId: string;
+  now: number;
+  campaigns: readonly StoredCampaign[];
+  settings: OnsiteSettings;
+  brand: OnsiteBrand;
+  preview?: StoredCampaign;
+}): CompiledConfig {
   const { preview } = input;
   const chosen = input.campaigns.filter((campaign) => statusOf(campaign, input.now) === 'live' && campaign.id !== preview?.id);
   const live = (preview === undefined ? chosen : [...chosen, preview])
@@ -118,7 +125,12 @@ export class ConfigCache {
    * preview URL (`?rapport_preview=`): compiled per request and never cached.
    */
   async preview(workspaceId: string, campaignId: string): Promise<CompiledConfig> {
-    const [campaigns, all, settings, brand] = await Promise.all([this.deps.campaigns.active(workspaceId), this.deps.campaigns.list(workspaceId), this.deps.campaigns.settings(workspaceId), this.deps.brand(workspaceId)]);
+    const [campaigns, all, settings, brand] = await Promise.all([
+      this.deps.campaigns.active(workspaceId),
+      this.deps.campaigns.list(workspaceId),
+      this.deps.campaigns.settings(workspaceId),
+      this.deps.brand(workspaceId),
+    ]);
     const preview = all.find((campaign) => campaign.id === campaignId);
     return compileConfig({ workspaceId, now: this.deps.clock.now(), campaigns, settings, brand, ...(preview === undefined ? {} : { preview }) });
   }

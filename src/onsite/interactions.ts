@@ -58,7 +58,9 @@ const MAX_TRIES = 60;
 function contentOf(campaign: StoredCampaign, variantKey: string): Content {
   const variant = campaign.definition.variants.find((entry) => entry.key === variantKey);
   if (variant === undefined) {
-    throw new RapportError('invalid_request', `campaign "${campaign.id}" has no variant "${variantKey}"`, [{ field: 'body.variant', rule: 'enum', message: `one of ${campaign.definition.variants.map((entry) => entry.key).join(', ')}` }]);
+    throw new RapportError('invalid_request', `campaign "${campaign.id}" has no variant "${variantKey}"`, [
+      { field: 'body.variant', rule: 'enum', message: `one of ${campaign.definition.variants.map((entry) => entry.key).join(', ')}` },
+    ]);
   }
   const content = Object.hasOwn(variant.content, campaign.definition.defaultLocale) ? variant.content[campaign.definition.defaultLocale] : undefined;
   if (content === undefined) throw new Error(`campaign ${campaign.id} lost its default-locale content`);
@@ -168,7 +170,13 @@ export class Interactions {
   }
 
   /** The identify and the answers event, with message ids fixed by (campaign, visitor): replays are duplicates. */
-  private async record(workspaceId: string, sourceId: string, campaign: StoredCampaign, request: SubmitRequest, values: { email: string | undefined; phone: string | undefined; answers: Map<string, unknown> }): Promise<void> {
+  private async record(
+    workspaceId: string,
+    sourceId: string,
+    campaign: StoredCampaign,
+    request: SubmitRequest,
+    values: { email: string | undefined; phone: string | undefined; answers: Map<string, unknown> },
+  ): Promise<void> {
     const traits: Record<string, unknown> = Object.create(null);
     if (values.email !== undefined) traits.email = values.email;
     if (values.phone !== undefined) traits.phone = values.phone;
@@ -182,7 +190,14 @@ export class Interactions {
     const key = (part: string) => stableId('onsite', workspaceId, campaign.id, request.anonymousId, part);
     const items: unknown[] = [{ type: 'identify', anonymousId: request.anonymousId, traits: { ...traits }, messageId: key('identify'), timestamp: new Date(now).toISOString() }];
     if (values.answers.size > 0) {
-      items.push({ type: 'track', event: 'Survey Answered', anonymousId: request.anonymousId, properties: { campaign_id: campaign.id, variant: request.variant, answers: { ...answers } }, messageId: key('answers'), timestamp: new Date(now).toISOString() });
+      items.push({
+        type: 'track',
+        event: 'Survey Answered',
+        anonymousId: request.anonymousId,
+        properties: { campaign_id: campaign.id, variant: request.variant, answers: { ...answers } },
+        messageId: key('answers'),
+        timestamp: new Date(now).toISOString(),
+      });
     }
     const outcome = await this.deps.ingest.ingest({ workspaceId, sourceId, receivedAt: now }, { items });
     if (outcome.rejected.length > 0) throw new RapportError('invalid_request', `the submission was refused: ${outcome.rejected.map((item) => item.message).join('; ')}`);

@@ -23,7 +23,13 @@ const ArmSchema = Type.Object({
 export type ArmReport = Static<typeof ArmSchema>;
 
 const UpliftSchema = Type.Union([
-  Type.Object({ ok: Type.Literal(true), estimate: Type.Number({ description: 'Relative: treatment / holdout − 1' }), ci: Type.Tuple([Type.Number(), Type.Number()]), pValue: Type.Number(), confidence: Type.Number() }),
+  Type.Object({
+    ok: Type.Literal(true),
+    estimate: Type.Number({ description: 'Relative: treatment / holdout − 1' }),
+    ci: Type.Tuple([Type.Number(), Type.Number()]),
+    pValue: Type.Number(),
+    confidence: Type.Number(),
+  }),
   Type.Object({ ok: Type.Literal(false), reason: Type.String(), message: Type.String() }),
 ]);
 export type Uplift = Static<typeof UpliftSchema>;
@@ -122,7 +128,10 @@ export function upliftOf(all: ArmTotals, holdout: ArmTotals | undefined): { conv
   }
   return {
     conversionRate: compare({ kind: 'proportion', n: holdout.visitors, sum: holdout.converters }, { kind: 'proportion', n: all.visitors, sum: all.converters }),
-    revenuePerVisitor: compare({ kind: 'mean', n: holdout.visitors, sum: holdout.revenue, sumSquares: holdout.revenueSquares }, { kind: 'mean', n: all.visitors, sum: all.revenue, sumSquares: all.revenueSquares }),
+    revenuePerVisitor: compare(
+      { kind: 'mean', n: holdout.visitors, sum: holdout.revenue, sumSquares: holdout.revenueSquares },
+      { kind: 'mean', n: all.visitors, sum: all.revenue, sumSquares: all.revenueSquares },
+    ),
   };
 }
 
@@ -143,7 +152,9 @@ export class OnsiteReports {
       clickHours: options.clickHours ?? Math.max(DEFAULT_CLICK_HOURS, campaign.definition.conversion?.windowHours ?? 0),
       conversionEvent: campaign.definition.conversion?.event ?? 'Order Completed',
     }));
-    const attribution = new Attribution(windows.map((entry) => ({ id: entry.campaign.id, conversionEvent: entry.conversionEvent, viewWindowMs: entry.viewHours * HOUR, clickWindowMs: entry.clickHours * HOUR })));
+    const attribution = new Attribution(
+      windows.map((entry) => ({ id: entry.campaign.id, conversionEvent: entry.conversionEvent, viewWindowMs: entry.viewHours * HOUR, clickWindowMs: entry.clickHours * HOUR })),
+    );
     if (campaigns.length > 0) {
       const longest = Math.max(...windows.map((entry) => Math.max(entry.viewHours, entry.clickHours))) * HOUR;
       const names = ['Experience Viewed', 'Experience Clicked', 'Experience Submitted', ...attribution.conversionEvents()];
@@ -173,7 +184,10 @@ export class OnsiteReports {
     }));
     const types = [...new Set(campaigns.map((campaign) => campaign.definition.type))].map((type): TypeReport => {
       const members = perCampaign.filter(({ entry }) => entry.campaign.definition.type === type);
-      const all = sumArms('all', members.map((member) => member.all));
+      const all = sumArms(
+        'all',
+        members.map((member) => member.all),
+      );
       const holdouts = members.flatMap((member) => (member.holdout === undefined ? [] : [member.holdout]));
       const holdout = holdouts.length === 0 ? undefined : sumArms(HOLDOUT, holdouts);
       return { type, campaigns: members.length, all: armView(all), holdout: holdout === undefined ? null : armView(holdout), uplift: upliftOf(all, holdout) };

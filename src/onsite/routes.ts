@@ -43,7 +43,9 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
     { ...ownValidation, schema: { tags, summary: 'Create a campaign (a draft); every invalid field is named by its path', body: CampaignInputSchema, response: { 201: CampaignSchema } } },
     async (request, reply) => reply.status(201).send(view(await campaigns.create(authOf(request).workspaceId, request.body))),
   );
-  app.get('/onsite/campaigns/:id', { schema: { tags, summary: 'One campaign', params: IdParams, response: { 200: CampaignSchema } } }, async (request) => view(await campaigns.get(authOf(request).workspaceId, request.params.id)));
+  app.get('/onsite/campaigns/:id', { schema: { tags, summary: 'One campaign', params: IdParams, response: { 200: CampaignSchema } } }, async (request) =>
+    view(await campaigns.get(authOf(request).workspaceId, request.params.id)),
+  );
   app.put(
     '/onsite/campaigns/:id',
     { ...ownValidation, schema: { tags, summary: 'Replace a campaign definition (its state stays)', params: IdParams, body: CampaignInputSchema, response: { 200: CampaignSchema } } },
@@ -57,7 +59,14 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
   for (const [action, state] of Object.entries(transitions)) {
     app.post(
       `/onsite/campaigns/:id/${action}`,
-      { schema: { tags, summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} a campaign (active campaigns are scheduled, live or ended by their window)`, params: IdParams, response: { 200: CampaignSchema } } },
+      {
+        schema: {
+          tags,
+          summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} a campaign (active campaigns are scheduled, live or ended by their window)`,
+          params: IdParams,
+          response: { 200: CampaignSchema },
+        },
+      },
       async (request) => view(await campaigns.setState(authOf(request).workspaceId, request.params.id, state)),
     );
   }
@@ -68,7 +77,10 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
         tags,
         summary: 'A URL that renders the campaign on any page of the shop (the SDK reads rapport_preview), whatever its targeting',
         params: IdParams,
-        querystring: Type.Object({ page: Type.String({ minLength: 8, maxLength: 2000, description: 'The shop page, e.g. https://shop.example/products/1' }), variant: Type.Optional(Type.String({ maxLength: 40 })) }),
+        querystring: Type.Object({
+          page: Type.String({ minLength: 8, maxLength: 2000, description: 'The shop page, e.g. https://shop.example/products/1' }),
+          variant: Type.Optional(Type.String({ maxLength: 40 })),
+        }),
         response: { 200: Type.Object({ url: Type.String() }) },
       },
     },
@@ -116,7 +128,9 @@ async function measurementRoutes(scope: FastifyInstance, onsite: Onsite): Promis
         tags,
         summary: "Set the variants' weights by Thompson sampling from the campaign's conversions (the experiments bandit); visitors may move between variants",
         params: IdParams,
-        response: { 200: Type.Object({ campaign: CampaignSchema, weights: Type.Array(Type.Object({ variant: Type.String(), weight: Type.Number(), visitors: Type.Integer(), conversions: Type.Integer() })) }) },
+        response: {
+          200: Type.Object({ campaign: CampaignSchema, weights: Type.Array(Type.Object({ variant: Type.String(), weight: Type.Number(), visitors: Type.Integer(), conversions: Type.Integer() })) }),
+        },
       },
     },
     async (request) => {
@@ -144,23 +158,47 @@ async function settingsRoutes(scope: FastifyInstance, onsite: Onsite, supplies: 
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   const { campaigns } = onsite;
   const SettingsView = Type.Composite([OnsiteSettingsSchema, Type.Object({ revision: Type.Integer() })]);
-  app.get('/onsite/settings', { schema: { tags, summary: 'Fatigue across campaigns and the consent mode', response: { 200: SettingsView } } }, async (request) => campaigns.settings(authOf(request).workspaceId));
+  app.get('/onsite/settings', { schema: { tags, summary: 'Fatigue across campaigns and the consent mode', response: { 200: SettingsView } } }, async (request) =>
+    campaigns.settings(authOf(request).workspaceId),
+  );
   app.put('/onsite/settings', { schema: { tags, summary: 'Replace the on-site settings', body: OnsiteSettingsSchema, response: { 200: SettingsView } } }, async (request) =>
     campaigns.putSettings(authOf(request).workspaceId, request.body),
   );
   app.get('/onsite/secret', { schema: { tags, summary: 'The identity-verification secret (admin scope); created on first read', response: { 200: Secret } } }, async (request) => ({
     secret: await campaigns.secret(authOf(request).workspaceId),
   }));
-  app.post('/onsite/secret/rotate', { schema: { tags, summary: 'Replace the identity-verification secret; hashes signed with the old one stop verifying', response: { 200: Secret } } }, async (request) => ({
-    secret: await campaigns.rotateSecret(authOf(request).workspaceId),
-  }));
-  app.get('/onsite/starters', { schema: { tags, summary: 'The starter campaigns (six seed templates, exit intent, email capture A/B, NPS)', response: { 200: Type.Object({ starters: Type.Array(Type.Object({ key: Type.String(), name: Type.String(), type: Type.String() })) }) } } }, async () => ({
-    starters: starterCampaigns.map((starter) => ({ key: starter.key, name: starter.name, type: starter.type })),
-  }));
+  app.post(
+    '/onsite/secret/rotate',
+    { schema: { tags, summary: 'Replace the identity-verification secret; hashes signed with the old one stop verifying', response: { 200: Secret } } },
+    async (request) => ({
+      secret: await campaigns.rotateSecret(authOf(request).workspaceId),
+    }),
+  );
+  app.get(
+    '/onsite/starters',
+    {
+      schema: {
+        tags,
+        summary: 'The starter campaigns (six seed templates, exit intent, email capture A/B, NPS)',
+        response: { 200: Type.Object({ starters: Type.Array(Type.Object({ key: Type.String(), name: Type.String(), type: Type.String() })) }) },
+      },
+    },
+    async () => ({
+      starters: starterCampaigns.map((starter) => ({ key: starter.key, name: starter.name, type: starter.type })),
+    }),
+  );
   app.post(
     '/onsite/starters/install',
-    { schema: { tags, summary: 'Install the starter campaigns (and their coupon pools), idempotently by name', body: Type.Object({ activate: Type.Optional(Type.Boolean({ default: false })), keys: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 20 })) }), response: { 200: StarterResultSchema } } },
-    async (request) => installStarters(authOf(request).workspaceId, onsite.campaigns, supplies, { activate: request.body.activate ?? false, ...(request.body.keys === undefined ? {} : { keys: request.body.keys }) }),
+    {
+      schema: {
+        tags,
+        summary: 'Install the starter campaigns (and their coupon pools), idempotently by name',
+        body: Type.Object({ activate: Type.Optional(Type.Boolean({ default: false })), keys: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 20 })) }),
+        response: { 200: StarterResultSchema },
+      },
+    },
+    async (request) =>
+      installStarters(authOf(request).workspaceId, onsite.campaigns, supplies, { activate: request.body.activate ?? false, ...(request.body.keys === undefined ? {} : { keys: request.body.keys }) }),
   );
 }
 
@@ -192,7 +230,11 @@ const Visitor = {
 const KeyQuery = Type.Object({ writeKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 const CampaignRef = { campaignId: Type.String({ minLength: 1, maxLength: 120 }), variant: Type.String({ minLength: 1, maxLength: 40 }) };
 const RevealSchema = Type.Union([
-  Type.Object({ code: Type.String(), expiresAt: Type.Optional(Type.String()), discount: Type.Object({ kind: Type.Union([Type.Literal('percent'), Type.Literal('amount'), Type.Literal('free_shipping')]), value: Type.Number() }) }),
+  Type.Object({
+    code: Type.String(),
+    expiresAt: Type.Optional(Type.String()),
+    discount: Type.Object({ kind: Type.Union([Type.Literal('percent'), Type.Literal('amount'), Type.Literal('free_shipping')]), value: Type.Number() }),
+  }),
   Type.Object({ code: Type.Null(), reason: Type.String() }),
 ]);
 
@@ -234,19 +276,35 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
       const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       if (request.query.preview !== undefined) {
         const previewed = await onsite.configs.preview(workspaceId, request.query.preview);
-        return reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8').serializer((payload) => String(payload)).send(previewed.body);
+        return reply
+          .header('Cache-Control', 'no-store')
+          .type('application/json; charset=utf-8')
+          .serializer((payload) => String(payload))
+          .send(previewed.body);
       }
       const compiled = await onsite.configs.get(workspaceId);
       void reply.header('ETag', compiled.etag).header('Cache-Control', 'public, max-age=60, stale-while-revalidate=86400');
       const match = request.headers['if-none-match'];
       if (typeof match === 'string' && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === compiled.etag)) return reply.status(304).send(null);
       // Serialised once per change: the stored text goes out as-is.
-      return reply.type('application/json; charset=utf-8').serializer((payload) => String(payload)).send(compiled.body);
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((payload) => String(payload))
+        .send(compiled.body);
     },
   );
   app.post(
     '/v1/onsite/visitor',
-    { schema: { tags, summary: 'What only the server knows about the visitor; identified profiles need a valid userHash', security: [], querystring: KeyQuery, body: Type.Object(Visitor, { additionalProperties: false }), response: { 200: VisitorFactsSchema } } },
+    {
+      schema: {
+        tags,
+        summary: 'What only the server knows about the visitor; identified profiles need a valid userHash',
+        security: [],
+        querystring: KeyQuery,
+        body: Type.Object(Visitor, { additionalProperties: false }),
+        response: { 200: VisitorFactsSchema },
+      },
+    },
     async (request, reply) => {
       const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       const { anonymousId, userId, userHash } = request.body;
@@ -255,7 +313,16 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
   );
   app.post(
     '/v1/onsite/reveal',
-    { schema: { tags, summary: "A single-use coupon from the campaign's pool, once per campaign and profile (replays return the same code)", security: [], querystring: KeyQuery, body: Type.Object({ ...Visitor, ...CampaignRef }, { additionalProperties: false }), response: { 200: RevealSchema } } },
+    {
+      schema: {
+        tags,
+        summary: "A single-use coupon from the campaign's pool, once per campaign and profile (replays return the same code)",
+        security: [],
+        querystring: KeyQuery,
+        body: Type.Object({ ...Visitor, ...CampaignRef }, { additionalProperties: false }),
+        response: { 200: RevealSchema },
+      },
+    },
     async (request, reply) => {
       const { workspaceId } = await workspaceOf(request, reply, request.query.writeKey);
       const { anonymousId, userId, userHash, campaignId, variant } = request.body;

@@ -4,7 +4,19 @@ import { starterCampaigns } from './starters.js';
 
 describe('starter campaigns', () => {
   it('are valid campaigns with English, Arabic and Japanese copy and a holdout', () => {
-    expect(starterCampaigns.map((starter) => starter.key)).toEqual(['hello-bar', 'side-coupon', 'popup', 'floating-icon', 'scratch-coupon', 'free-shipping-bar', 'exit-intent-tiered', 'email-capture-ab', 'nps-survey', 'banner-returning', 'recommendations-for-you']);
+    expect(starterCampaigns.map((starter) => starter.key)).toEqual([
+      'hello-bar',
+      'side-coupon',
+      'popup',
+      'floating-icon',
+      'scratch-coupon',
+      'free-shipping-bar',
+      'exit-intent-tiered',
+      'email-capture-ab',
+      'nps-survey',
+      'banner-returning',
+      'recommendations-for-you',
+    ]);
     for (const starter of starterCampaigns) {
       const definition = starter.build({ pool: 'cpl_test', starter: (key) => `osc_${key}` });
       const checked = checkCampaign(definition);

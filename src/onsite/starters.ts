@@ -34,13 +34,23 @@ const everyDay = { frequency: { everyMinutes: 1440 }, maxViews: 5, stopAfterClos
 
 const single = (key: string, content: Localised) => [{ key, weight: 1, content }];
 
-const poolWelcome: StarterPool = { name: 'On-site welcome 10%', input: { name: 'On-site welcome 10%', prefix: 'HELLO-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } }, expiresAfterDays: 14 } };
+const poolWelcome: StarterPool = {
+  name: 'On-site welcome 10%',
+  input: { name: 'On-site welcome 10%', prefix: 'HELLO-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } }, expiresAfterDays: 14 },
+};
 const poolScratch: StarterPool = {
   name: 'On-site scratch & win',
   input: {
     name: 'On-site scratch & win',
     prefix: 'SCRATCH-',
-    rule: { kind: 'mystery', draws: [{ weight: 6, offer: { type: 'percent', value: 5 } }, { weight: 3, offer: { type: 'percent', value: 10 } }, { weight: 1, offer: { type: 'free_shipping' } }] },
+    rule: {
+      kind: 'mystery',
+      draws: [
+        { weight: 6, offer: { type: 'percent', value: 5 } },
+        { weight: 3, offer: { type: 'percent', value: 10 } },
+        { weight: 1, offer: { type: 'free_shipping' } },
+      ],
+    },
     expiresAfterDays: 7,
   },
 };
@@ -61,7 +71,10 @@ const poolExit: StarterPool = {
     expiresAfterDays: 3,
   },
 };
-const poolCapture: StarterPool = { name: 'On-site signup offers', input: { name: 'On-site signup offers', prefix: 'JOIN-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } }, expiresAfterDays: 30 } };
+const poolCapture: StarterPool = {
+  name: 'On-site signup offers',
+  input: { name: 'On-site signup offers', prefix: 'JOIN-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } }, expiresAfterDays: 30 },
+};
 
 const capture = (consent: string, success: string, body: string): Content['capture'] => ({ fields: ['email'], consentText: consent, successHeadline: success, successBody: body });
 
@@ -207,9 +220,21 @@ export const starterCampaigns: readonly StarterCampaign[] = [
       holdout: HOLDOUT,
       defaultLocale: 'en',
       variants: single('tiered', {
-        en: { headline: 'Wait! Your cart has a gift', body: 'Complete your order today with a personal discount.', cta: 'Reveal my discount', coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 }, closeLabel: 'No thanks' },
+        en: {
+          headline: 'Wait! Your cart has a gift',
+          body: 'Complete your order today with a personal discount.',
+          cta: 'Reveal my discount',
+          coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 },
+          closeLabel: 'No thanks',
+        },
         ar: { headline: 'انتظر! سلتك فيها هدية', body: 'أكمل طلبك اليوم بخصم شخصي.', cta: 'اكشف خصمي', coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 }, closeLabel: 'لا، شكرًا' },
-        ja: { headline: 'お待ちください！カートに特典があります', body: '今日ご注文を完了すると、あなただけの割引が使えます。', cta: '割引を表示', coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 }, closeLabel: '結構です' },
+        ja: {
+          headline: 'お待ちください！カートに特典があります',
+          body: '今日ご注文を完了すると、あなただけの割引が使えます。',
+          cta: '割引を表示',
+          coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 },
+          closeLabel: '結構です',
+        },
       }),
     }),
   },
@@ -232,18 +257,57 @@ export const starterCampaigns: readonly StarterCampaign[] = [
           key: 'ten-percent',
           weight: 1,
           content: {
-            en: { headline: 'Get 10% off your first order', body: 'Join our list for new arrivals and members-only offers.', cta: 'Get my 10%', coupon: { pool }, capture: capture('Yes, email me offers. Unsubscribe any time.', 'Welcome! Here is your code', 'We also sent it to your inbox.'), closeLabel: 'Close' },
-            ar: { headline: 'احصل على خصم 10٪ على طلبك الأول', body: 'انضم إلى قائمتنا لتصلك أحدث المنتجات وعروض الأعضاء.', cta: 'أريد خصم 10٪', coupon: { pool }, capture: capture('نعم، أرسلوا لي العروض بالبريد. يمكنني إلغاء الاشتراك في أي وقت.', 'أهلًا بك! إليك رمزك', 'أرسلناه أيضًا إلى بريدك.'), closeLabel: 'إغلاق' },
-            ja: { headline: '初回のご注文が10%オフ', body: '新着情報と会員限定のお得な情報をお届けします。', cta: '10%オフを受け取る', coupon: { pool }, capture: capture('はい、お得な情報をメールで受け取ります。いつでも配信停止できます。', 'ようこそ！コードはこちら', 'メールでもお送りしました。'), closeLabel: '閉じる' },
+            en: {
+              headline: 'Get 10% off your first order',
+              body: 'Join our list for new arrivals and members-only offers.',
+              cta: 'Get my 10%',
+              coupon: { pool },
+              capture: capture('Yes, email me offers. Unsubscribe any time.', 'Welcome! Here is your code', 'We also sent it to your inbox.'),
+              closeLabel: 'Close',
+            },
+            ar: {
+              headline: 'احصل على خصم 10٪ على طلبك الأول',
+              body: 'انضم إلى قائمتنا لتصلك أحدث المنتجات وعروض الأعضاء.',
+              cta: 'أريد خصم 10٪',
+              coupon: { pool },
+              capture: capture('نعم، أرسلوا لي العروض بالبريد. يمكنني إلغاء الاشتراك في أي وقت.', 'أهلًا بك! إليك رمزك', 'أرسلناه أيضًا إلى بريدك.'),
+              closeLabel: 'إغلاق',
+            },
+            ja: {
+              headline: '初回のご注文が10%オフ',
+              body: '新着情報と会員限定のお得な情報をお届けします。',
+              cta: '10%オフを受け取る',
+              coupon: { pool },
+              capture: capture('はい、お得な情報をメールで受け取ります。いつでも配信停止できます。', 'ようこそ！コードはこちら', 'メールでもお送りしました。'),
+              closeLabel: '閉じる',
+            },
           },
         },
         {
           key: 'free-shipping',
           weight: 1,
           content: {
-            en: { headline: 'Free shipping on your first order', body: 'Sign up and your first delivery is on us.', cta: 'Sign me up', capture: capture('Yes, email me offers. Unsubscribe any time.', 'Welcome aboard!', 'Free shipping is applied at checkout with your email.'), closeLabel: 'Close' },
-            ar: { headline: 'شحن مجاني لطلبك الأول', body: 'سجّل وسنتكفّل بتوصيل طلبك الأول.', cta: 'سجّلني', capture: capture('نعم، أرسلوا لي العروض بالبريد. يمكنني إلغاء الاشتراك في أي وقت.', 'أهلًا بك معنا!', 'يُطبَّق الشحن المجاني عند الدفع ببريدك.'), closeLabel: 'إغلاق' },
-            ja: { headline: '初回のご注文は送料無料', body: 'ご登録いただくと初回の配送料が無料になります。', cta: '登録する', capture: capture('はい、お得な情報をメールで受け取ります。いつでも配信停止できます。', 'ご登録ありがとうございます！', 'ご登録のメールアドレスでお会計時に送料無料が適用されます。'), closeLabel: '閉じる' },
+            en: {
+              headline: 'Free shipping on your first order',
+              body: 'Sign up and your first delivery is on us.',
+              cta: 'Sign me up',
+              capture: capture('Yes, email me offers. Unsubscribe any time.', 'Welcome aboard!', 'Free shipping is applied at checkout with your email.'),
+              closeLabel: 'Close',
+            },
+            ar: {
+              headline: 'شحن مجاني لطلبك الأول',
+              body: 'سجّل وسنتكفّل بتوصيل طلبك الأول.',
+              cta: 'سجّلني',
+              capture: capture('نعم، أرسلوا لي العروض بالبريد. يمكنني إلغاء الاشتراك في أي وقت.', 'أهلًا بك معنا!', 'يُطبَّق الشحن المجاني عند الدفع ببريدك.'),
+              closeLabel: 'إغلاق',
+            },
+            ja: {
+              headline: '初回のご注文は送料無料',
+              body: 'ご登録いただくと初回の配送料が無料になります。',
+              cta: '登録する',
+              capture: capture('はい、お得な情報をメールで受け取ります。いつでも配信停止できます。', 'ご登録ありがとうございます！', 'ご登録のメールアドレスでお会計時に送料無料が適用されます。'),
+              closeLabel: '閉じる',
+            },
           },
         },
       ],
@@ -351,10 +415,17 @@ export type StarterResult = Static<typeof StarterResultSchema>;
  * name so a second run creates nothing; `activate` makes the drafts live.
  * @example await installStarters('ws', onsite.campaigns, { coupons }, { activate: true });
  */
-export async function installStarters(workspaceId: string, campaigns: Pick<CampaignService, 'list' | 'create' | 'setState' | 'view'>, supplies: StarterSupplies, options: { activate: boolean; keys?: readonly string[] }): Promise<StarterResult> {
+export async function installStarters(
+  workspaceId: string,
+  campaigns: Pick<CampaignService, 'list' | 'create' | 'setState' | 'view'>,
+  supplies: StarterSupplies,
+  options: { activate: boolean; keys?: readonly string[] },
+): Promise<StarterResult> {
   const unknown = (options.keys ?? []).filter((key) => !starterCampaigns.some((starter) => starter.key === key));
   if (unknown.length > 0) {
-    throw new RapportError('invalid_request', `no starter ${unknown.map((key) => `"${key}"`).join(', ')}`, [{ field: 'body.keys', rule: 'enum', message: `use ${starterCampaigns.map((starter) => starter.key).join(', ')}` }]);
+    throw new RapportError('invalid_request', `no starter ${unknown.map((key) => `"${key}"`).join(', ')}`, [
+      { field: 'body.keys', rule: 'enum', message: `use ${starterCampaigns.map((starter) => starter.key).join(', ')}` },
+    ]);
   }
   const chosen = starterCampaigns.filter((starter) => options.keys === undefined || options.keys.includes(starter.key));
   const existing = await campaigns.list(workspaceId);

@@ -3,15 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import {
-  addSuppression,
-  findSuppression,
-  insertConsentRecord,
-  listConsentRecords,
-  listSuppressions,
-  removeSuppression,
-  type Suppression,
-} from './store/consent.js';
+import { addSuppression, findSuppression, insertConsentRecord, listConsentRecords, listSuppressions, removeSuppression, type Suppression } from './store/consent.js';
 import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
 
 export const suppressionReasons = ['bounced', 'complained', 'unsubscribed', 'manual'] as const;
@@ -68,7 +60,13 @@ export class ConsentService {
   /** Every change of one person, oldest first (the audit trail). */
   async ledger(workspaceId: string, profileIds: readonly string[]): Promise<ConsentChange[]> {
     const rows = await listConsentRecords(this.deps.database.db, workspaceId, profileIds);
-    return rows.map((row) => ({ channel: row.channel, topic: row.topic, status: row.status === 'subscribed' || row.status === 'pending' ? row.status : 'unsubscribed', source: row.source, at: row.at }));
+    return rows.map((row) => ({
+      channel: row.channel,
+      topic: row.topic,
+      status: row.status === 'subscribed' || row.status === 'pending' ? row.status : 'unsubscribed',
+      source: row.source,
+      at: row.at,
+    }));
   }
 
   async preferences(workspaceId: string, profileIds: readonly string[]): Promise<Record<string, Record<string, ConsentStatus>>> {

@@ -55,9 +55,13 @@ const handlers: PersonalDataHandler[] = [
   { name: 'coupons', erase: detachCoupons, export: exportCoupons },
   {
     name: 'rejected_events',
-    erase: async (trx, subject) => deleteRejected(trx, subject.workspaceId, (await rejectedOf(trx, subject)).map((row) => row.id)),
-    export: async (db, subject) =>
-      (await rejectedOf(db, subject)).map((row) => ({ receivedAt: new Date(row.receivedAt).toISOString(), code: row.code, message: row.message, payload: row.payload })),
+    erase: async (trx, subject) =>
+      deleteRejected(
+        trx,
+        subject.workspaceId,
+        (await rejectedOf(trx, subject)).map((row) => row.id),
+      ),
+    export: async (db, subject) => (await rejectedOf(db, subject)).map((row) => ({ receivedAt: new Date(row.receivedAt).toISOString(), code: row.code, message: row.message, payload: row.payload })),
   },
   { name: 'privacy_exports', erase: clearExportResults },
 ];

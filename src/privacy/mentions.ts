@@ -13,7 +13,10 @@ export interface Needles {
  */
 export function needlesOf(subject: Subject): Needles {
   const values = new Set<string>([...subject.profileIds, ...subject.identifiers.map((identifier) => identifier.value)].map((value) => value.trim().toLowerCase()).filter((value) => value.length >= 3));
-  const phoneDigits = subject.identifiers.filter((identifier) => identifier.type === 'phone').map((identifier) => identifier.value.replace(/\D/g, '')).filter((digits) => digits.length >= 7);
+  const phoneDigits = subject.identifiers
+    .filter((identifier) => identifier.type === 'phone')
+    .map((identifier) => identifier.value.replace(/\D/g, ''))
+    .filter((digits) => digits.length >= 7);
   return { values, phoneDigits };
 }
 

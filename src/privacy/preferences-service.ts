@@ -34,7 +34,16 @@ function addressOf(profile: Profile, channel: ChannelName): string | null {
  * @example const html = await preferences.page(token);
  */
 export class PreferencesService {
-  constructor(private readonly deps: { links: LinkSigner; consent: ConsentService; coupons: CouponService; channels: ChannelService; profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>; brands: Pick<BrandService, 'get'> }) {}
+  constructor(
+    private readonly deps: {
+      links: LinkSigner;
+      consent: ConsentService;
+      coupons: CouponService;
+      channels: ChannelService;
+      profiles: Pick<ProfileService, 'getProfile' | 'lookupProfile'>;
+      brands: Pick<BrandService, 'get'>;
+    },
+  ) {}
 
   /** The verified link, or a not_found error for a forged or damaged one. */
   verifyUnsubscribe(token: string): UnsubscribeLink {

@@ -40,7 +40,10 @@ async function everyRow(database: Database): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
   for (const table of tables) {
     const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows;
-    result.set(table, rows.map((row) => JSON.stringify(row)));
+    result.set(
+      table,
+      rows.map((row) => JSON.stringify(row)),
+    );
   }
   return result;
 }
@@ -51,7 +54,10 @@ async function everyReplicaRow(replica: DuckDbEngine): Promise<Map<string, strin
   const result = new Map<string, string[]>();
   for (const { table_name: table } of tables) {
     const rows = await replica.file.all(`select * from ${String(table)}`);
-    result.set(String(table), rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))));
+    result.set(
+      String(table),
+      rows.map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))),
+    );
   }
   return result;
 }
@@ -131,7 +137,11 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
   it('exports everything held about a person, then erases it so nothing is left anywhere, and keeps them from coming back', async () => {
     // Journeys she will be in: a cart journey (an email, a list, then waiting for her order), a
     // birthday journey (a timer keyed on her), a price-drop alert (it records what she carted).
-    const cartMail = await shop.templates.create('ws', { name: 'Cart', channel: 'email', source: { default: { subject: 'Your {{ event.name }}, {{ profile.first_name }}', body: '<p>Still yours</p>' } } });
+    const cartMail = await shop.templates.create('ws', {
+      name: 'Cart',
+      channel: 'email',
+      source: { default: { subject: 'Your {{ event.name }}, {{ profile.first_name }}', body: '<p>Still yours</p>' } },
+    });
     const templateId = cartMail.template.id;
     const journeyDefinitions = [
       {
@@ -145,8 +155,24 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
           { id: 'done', type: 'exit' },
         ],
       },
-      { name: 'Birthday', trigger: { type: 'date', source: 'trait', trait: 'birthday', at: '09:00' }, start: 'greet', nodes: [{ id: 'greet', type: 'send', channel: 'email', templateId, next: 'done' }, { id: 'done', type: 'exit' }] },
-      { name: 'Price drop', trigger: { type: 'catalog', event: 'Price Dropped', interest: ['viewed', 'carted'], withinDays: 30 }, start: 'alert', nodes: [{ id: 'alert', type: 'send', channel: 'email', templateId, next: 'done' }, { id: 'done', type: 'exit' }] },
+      {
+        name: 'Birthday',
+        trigger: { type: 'date', source: 'trait', trait: 'birthday', at: '09:00' },
+        start: 'greet',
+        nodes: [
+          { id: 'greet', type: 'send', channel: 'email', templateId, next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      },
+      {
+        name: 'Price drop',
+        trigger: { type: 'catalog', event: 'Price Dropped', interest: ['viewed', 'carted'], withinDays: 30 },
+        start: 'alert',
+        nodes: [
+          { id: 'alert', type: 'send', channel: 'email', templateId, next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      },
     ];
     for (const definition of journeyDefinitions) await journeys.service.activate('ws', (await journeys.service.create('ws', definition)).id);
     // Ann: a visitor who signed up, bought with a coupon, got an email and an inbox message.
@@ -167,7 +193,13 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(cartRun).toMatchObject({ profileId: ann.id, status: 'waiting', nodeId: 'wait' });
     // What the recording delivery keeps for a dry run, and a broadcast scan paused on her id.
     await new StoreRecordingSender({ database: shop.store.database, clock }).send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId, idempotencyKey: 'dry-ann' });
-    await journeys.scheduler.schedule({ workspaceId: 'ws', kind: 'journey.audience', key: 'journey-audience:paused', payload: { journeyId: 'jny_x', occurrence: 0, after: ann.id }, dueAt: clock.now() + 86_400_000 });
+    await journeys.scheduler.schedule({
+      workspaceId: 'ws',
+      kind: 'journey.audience',
+      key: 'journey-audience:paused',
+      payload: { journeyId: 'jny_x', occurrence: 0, after: ann.id },
+      dueAt: clock.now() + 86_400_000,
+    });
     const { template } = await shop.templates.create('ws', { name: 'Hi', channel: 'email', source: { default: { subject: 'Hi {{ profile.first_name }}', body: '<p>Hi</p>' } } });
     const inbox = await shop.templates.create('ws', { name: 'Inbox', channel: 'inbox', source: { default: { title: 'Hello {{ profile.first_name }}', body: 'x' } } });
     const pool = await shop.coupons.createPool('ws', { name: 'P', prefix: 'P-', rule: { kind: 'fixed', offer: { type: 'free_shipping' } } });
@@ -177,7 +209,9 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     }
     await shop.consent.record('ws', ann.id, { channel: 'email', topic: 'promotions', status: 'unsubscribed', source: 'unsubscribe_page', address: 'ann.secret@example.com' });
     await shop.consent.suppress('ws', 'email', 'ann.secret@example.com', 'complained');
-    await shop.store.database.transaction((trx) => upsertPushSubscription(trx, 'ws', { endpoint: 'https://push.example/ann-device', profileId: ann.id, p256dh: 'k', auth: 'a', createdAt: clock.now() }));
+    await shop.store.database.transaction((trx) =>
+      upsertPushSubscription(trx, 'ws', { endpoint: 'https://push.example/ann-device', profileId: ann.id, p256dh: 'k', auth: 'a', createdAt: clock.now() }),
+    );
     await new ProfileScores({ database: shop.store.database, clock }).write('ws', [{ profileId: ann.id, key: 'predicted_clv', value: 321 }], 'test');
     // Segments: a live segment of buyers with a webhook (a delivery that carries her email, a
     // due time when the 30-day window ends, a Segment Entered event in the log), and a static list.
@@ -191,19 +225,25 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(await segments.uploadList('ws', vip.id, 'email\nann.secret@example.com\nzoe@example.com\n', 'add')).toMatchObject({ matched: 2 });
     // Experiments: one by user id, one by anonymous id (the default unit).
     const metrics = [{ id: 'purchase', kind: 'conversion', event: 'Order Completed', windowHours: 24 }];
-    const variants = [{ key: 'control', weight: 0.5 }, { key: 'bar', weight: 0.5 }];
+    const variants = [
+      { key: 'control', weight: 0.5 },
+      { key: 'bar', weight: 0.5 },
+    ];
     await experiments.create('ws', { key: 'hello-bar', name: 'Hello bar', unit: 'userId', variants, metrics });
     await experiments.create('ws', { key: 'free-shipping', name: 'Free shipping', variants, metrics });
     for (const key of ['hello-bar', 'free-shipping']) await experiments.start('ws', key);
     await experiments.assign('ws', { userId: 'ann-42', anonymousId: 'anon-ann-7' });
     await experiments.assign('ws', { userId: 'zoe-1', anonymousId: 'anon-zoe' });
     // The quarantine: items rejected at ingest, never resolved to a profile.
-    const rejected = await shop.ingest.ingest({ workspaceId: 'ws', sourceId: null, receivedAt: clock.now() }, {
-      items: [
-        { type: 'purchase', userId: ' Ann-42 ', traits: { email: 'ANN.Secret@Example.com', first_name: 'Annabel', phone: '(415) 555-0199' } },
-        { type: 'purchase', userId: 'zoe-1', traits: { first_name: 'Zoe' } },
-      ],
-    });
+    const rejected = await shop.ingest.ingest(
+      { workspaceId: 'ws', sourceId: null, receivedAt: clock.now() },
+      {
+        items: [
+          { type: 'purchase', userId: ' Ann-42 ', traits: { email: 'ANN.Secret@Example.com', first_name: 'Annabel', phone: '(415) 555-0199' } },
+          { type: 'purchase', userId: 'zoe-1', traits: { first_name: 'Zoe' } },
+        ],
+      },
+    );
     expect(rejected.rejected).toHaveLength(2);
     await shop.settle();
     // Predictive: a refresh writes scores (core erases those) and a report of aggregates only.
@@ -231,7 +271,21 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     const before = await everyRow(shop.store.database);
     expect([...before.values()].flat().some((row) => row.includes('ann.secret@example.com'))).toBe(true);
     // Every module holds something of hers before the erasure.
-    for (const table of ['segment_members', 'segment_history', 'segment_due', 'segment_deliveries', 'experiment_exposures', 'rejected_events', 'journey_runs', 'journey_entries', 'journey_sends', 'list_members', 'product_interest', 'recorded_messages', 'jobs']) {
+    for (const table of [
+      'segment_members',
+      'segment_history',
+      'segment_due',
+      'segment_deliveries',
+      'experiment_exposures',
+      'rejected_events',
+      'journey_runs',
+      'journey_entries',
+      'journey_sends',
+      'list_members',
+      'product_interest',
+      'recorded_messages',
+      'jobs',
+    ]) {
       expect(leaksIn(new Map([[table, before.get(table) ?? []]]), personal), table).not.toEqual([]);
     }
     expect(before.get('segment_members')?.filter((row) => row.includes(ann.id))).toHaveLength(2);
@@ -250,7 +304,15 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(done.erased).toMatchObject({ segment_members: 2, segment_history: 2, segment_due: 1, segment_deliveries: 1, segment_events: 2, experiment_exposures: 2, rejected_events: 1 });
     expect(done.erased?.analytics_replica).toBeGreaterThanOrEqual(6);
     // Journeys: her run with its steps and timer, entry, send, list, interest, dry-run record; her birthday timer; the paused scan moved off her.
-    expect(done.erased).toMatchObject({ journey_entries: 1, journey_sends: 1, journey_list_members: 1, journey_product_interest: 1, journey_recorded_messages: 1, journey_scan_cursors: 1, scheduler_jobs: 1 });
+    expect(done.erased).toMatchObject({
+      journey_entries: 1,
+      journey_sends: 1,
+      journey_list_members: 1,
+      journey_product_interest: 1,
+      journey_recorded_messages: 1,
+      journey_scan_cursors: 1,
+      scheduler_jobs: 1,
+    });
     expect(done.erased?.journey_runs).toBeGreaterThanOrEqual(1 + 1 + 3);
 
     const after = await everyRow(shop.store.database);
@@ -260,7 +322,10 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     expect(after.get('journey_steps')).toEqual([]);
     expect(after.get('jobs')?.filter((row) => row.includes('journey-run:'))).toEqual([]);
     // The paused scan survives, resuming where it was without her id.
-    const paused = after.get('jobs')?.map((row) => JSON.parse(row) as { key: string; payload: string }).find((row) => row.key === 'journey-audience:paused');
+    const paused = after
+      .get('jobs')
+      ?.map((row) => JSON.parse(row) as { key: string; payload: string })
+      .find((row) => row.key === 'journey-audience:paused');
     const resumeAt = (JSON.parse(paused?.payload ?? '{}') as { after?: string }).after;
     const remaining = (after.get('profiles') ?? []).map((row) => (JSON.parse(row) as { id: string }).id);
     expect(resumeAt === '' || remaining.includes(resumeAt ?? 'missing')).toBe(true);
@@ -283,7 +348,10 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await expect(privacy.exportDocument('ws', exportJob.id)).rejects.toThrow(/removed by a later erasure/);
 
     // The same identifiers do not bring her back...
-    await shop.track([{ type: 'track', userId: 'ann-42', event: 'Product Viewed', properties: { product_id: 'p1' } }, { type: 'page', anonymousId: 'anon-ann-7' }]);
+    await shop.track([
+      { type: 'track', userId: 'ann-42', event: 'Product Viewed', properties: { product_id: 'p1' } },
+      { type: 'page', anonymousId: 'anon-ann-7' },
+    ]);
     expect(await shop.profiles.lookupProfile('ws', 'user_id', 'ann-42')).toBeUndefined();
     expect(await shop.profiles.lookupProfile('ws', 'anonymous_id', 'anon-ann-7')).toBeUndefined();
     // ...until she opts in again.

@@ -137,7 +137,10 @@ export class PrivacyService {
       const message = error instanceof Error ? error.message : String(error);
       await this.deps.database.transaction((trx) => updatePrivacyJob(trx, workspaceId, record.id, { status: 'failed', error: message, finishedAt: this.deps.clock.now() }));
     });
-    this.running.set(record.id, run.finally(() => this.running.delete(record.id)));
+    this.running.set(
+      record.id,
+      run.finally(() => this.running.delete(record.id)),
+    );
     return toJob(record);
   }
 
@@ -159,13 +162,15 @@ export class PrivacyService {
     const failures: string[] = [];
     for (const handler of outside) {
       try {
-        erased[handler.name] = (erased[handler.name] ?? 0) + (await handler.eraseAfterCommit?.(subject) ?? 0);
+        erased[handler.name] = (erased[handler.name] ?? 0) + ((await handler.eraseAfterCommit?.(subject)) ?? 0);
       } catch (error) {
         failures.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     const error = failures.length === 0 ? null : `erased from the state store, but not from ${failures.join('; ')}`;
-    await this.deps.database.transaction((trx) => updatePrivacyJob(trx, workspaceId, job.id, { status: error === null ? 'done' : 'failed', result: JSON.stringify(erased), error, finishedAt: this.deps.clock.now() }));
+    await this.deps.database.transaction((trx) =>
+      updatePrivacyJob(trx, workspaceId, job.id, { status: error === null ? 'done' : 'failed', result: JSON.stringify(erased), error, finishedAt: this.deps.clock.now() }),
+    );
   }
 
   private async export(workspaceId: string, job: PrivacyJobRecord): Promise<void> {

@@ -1,4 +1,16 @@
-import { IdentityGraph, type MergeReason, extractIdentifiers, type MessageIdentifiers, resolveIdentity, resolvePreviousId, identifierKey, type Identifier, type IdentityRules, type IdentityOwner, type IdentityRecord } from '../identity/index.js';
+import {
+  IdentityGraph,
+  type MergeReason,
+  extractIdentifiers,
+  type MessageIdentifiers,
+  resolveIdentity,
+  resolvePreviousId,
+  identifierKey,
+  type Identifier,
+  type IdentityRules,
+  type IdentityOwner,
+  type IdentityRecord,
+} from '../identity/index.js';
 import { applyEvent, emptyState, mergeStates, type ProfileState, type MergeRow, type StoredProfile, type ProfileEventRow } from '../profiles/index.js';
 import type { LogEntry } from '../log/store/event-log.js';
 import { stableId } from '../shared/ids.js';

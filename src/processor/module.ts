@@ -30,12 +30,27 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
   let processor: ProcessorControl;
   let thread: ThreadedProcessor | undefined;
   if (mode === 'thread') {
-    const settings = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logLevel: config.logLevel };
+    const settings = {
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      sqliteSynchronous: config.sqliteSynchronous,
+      batchSize: config.processorBatchSize,
+      lingerMs: config.processorLingerMs,
+      logLevel: config.logLevel,
+    };
     thread = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
     processor = thread;
   } else {
     parts = specs.map((spec) => spec.create({ database, clock, logger }));
-    processor = new Processor({ database, clock, batchSize: config.processorBatchSize, lingerMs: config.processorLingerMs, logger, identityRules: deps.identity.rules.rulesFor, extensions: parts.map((part) => part.extension) });
+    processor = new Processor({
+      database,
+      clock,
+      batchSize: config.processorBatchSize,
+      lingerMs: config.processorLingerMs,
+      logger,
+      identityRules: deps.identity.rules.rulesFor,
+      extensions: parts.map((part) => part.extension),
+    });
   }
   return {
     name: 'processor',

@@ -118,9 +118,7 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     const explained = await profiles.explainProfile(ws, 'ignored');
     expect(explained).toBeUndefined();
     const explanation = await profiles.explainProfile(ws, byA?.id ?? '');
-    expect(explanation?.merges).toEqual([
-      expect.objectContaining({ reason: 'alias', identifier: { type: 'anonymous_id', value: 'A' }, into: byA?.id }),
-    ]);
+    expect(explanation?.merges).toEqual([expect.objectContaining({ reason: 'alias', identifier: { type: 'anonymous_id', value: 'A' }, into: byA?.id })]);
   });
 
   it('matches a POS customer by email to the web profile, with the external id attached', async () => {
@@ -140,7 +138,12 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     expect(byCard?.id).toBe(profileIdFor(ws, { type: 'user_id', value: 'web-1' }));
     expect(byCard?.computed.orders).toBe(1);
     expect(byCard?.computed.revenue).toBe(80);
-    expect(byCard?.identities).toEqual(expect.arrayContaining([{ type: 'anonymous_id', value: 'pos-session-9' }, { type: 'anonymous_id', value: 'w-anon' }]));
+    expect(byCard?.identities).toEqual(
+      expect.arrayContaining([
+        { type: 'anonymous_id', value: 'pos-session-9' },
+        { type: 'anonymous_id', value: 'w-anon' },
+      ]),
+    );
   });
 
   it('never merges strangers through junk identifiers', async () => {
@@ -267,7 +270,8 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     for (let i = 0; i < 60; i++) {
       const person = i % 6;
       list.push({ event: 'Product Viewed', anonymousId: `anon-${person}`, properties: { product_id: `p${i % 9}`, category: `c${i % 3}`, price: i }, at: T0 + i * MIN, partition: i % 3 });
-      if (i % 10 === 5) list.push({ type: 'identify', userId: `user-${person % 3}`, anonymousId: `anon-${person}`, traits: { email: `u${person % 3}@x.com`, plan: `p${i}` }, at: T0 + i * MIN + 1, partition: 3 });
+      if (i % 10 === 5)
+        list.push({ type: 'identify', userId: `user-${person % 3}`, anonymousId: `anon-${person}`, traits: { email: `u${person % 3}@x.com`, plan: `p${i}` }, at: T0 + i * MIN + 1, partition: 3 });
       if (i % 7 === 3) list.push({ event: 'Order Completed', anonymousId: `anon-${person}`, properties: { total: i }, at: T0 + i * MIN + 2, partition: i % 3 });
     }
     await append(database, list);
@@ -317,7 +321,10 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     }));
     await append(database, list);
     await new Processor({ database, clock, batchSize: 5000 }).drain();
-    const identities = await database.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const identities = await database.db
+      .selectFrom('identities')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(identities.n)).toBe(12000);
     expect((await profiles.lookupProfile(ws, 'email', 'bulk2999@x.com'))?.identities).toHaveLength(4);
   });
@@ -353,7 +360,10 @@ describe.each(dialects)('processor (%s)', (dialect) => {
   });
 
   it('pages the timeline newest first with an opaque cursor', async () => {
-    await append(database, Array.from({ length: 7 }, (_, i) => ({ event: `E${i}`, userId: 'pager', at: T0 + (i % 2 === 0 ? i : 7 - i) * MIN, partition: i % 2 })));
+    await append(
+      database,
+      Array.from({ length: 7 }, (_, i) => ({ event: `E${i}`, userId: 'pager', at: T0 + (i % 2 === 0 ? i : 7 - i) * MIN, partition: i % 2 })),
+    );
     await processor.drain();
     const id = profileIdFor(ws, { type: 'user_id', value: 'pager' });
     const seen: string[] = [];
@@ -384,9 +394,7 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     background.wake();
     await firstCommit;
     await background.stop();
-    expect(changes).toEqual([
-      { workspaceId: ws, partition: 0, fromSeq: 0, toSeq: 1, profileIds: [profileIdFor(ws, { type: 'user_id', value: 'hooked' })], merged: [] },
-    ]);
+    expect(changes).toEqual([{ workspaceId: ws, partition: 0, fromSeq: 0, toSeq: 1, profileIds: [profileIdFor(ws, { type: 'user_id', value: 'hooked' })], merged: [] }]);
   });
 
   it('keeps workspaces apart and applies per-workspace identity rules', async () => {

@@ -6,13 +6,7 @@ import { payloadText, type PoisonEvent } from '../log/set-aside.js';
 import type { Database, Tx } from '../storage/database.js';
 import { readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
 import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile, insertProfileEvents, moveProfileEvents } from '../profiles/index.js';
-import {
-  advanceCursor,
-  cursorPositions,
-  oldestUnprocessed,
-  readCursor,
-  type CursorPosition,
-} from './store/processor-state.js';
+import { advanceCursor, cursorPositions, oldestUnprocessed, readCursor, type CursorPosition } from './store/processor-state.js';
 import { applyBatch, prepareBatch, type BatchWrites } from './batch.js';
 
 /** What one committed batch changed, for modules downstream (segments, journeys). */
@@ -202,7 +196,11 @@ export class Processor {
 
     const plan = async (tx: Tx): Promise<{ batch: BatchWrites; loaded: StoredProfile[]; now: number }> => {
       const owners = lookups.length === 0 ? [] : await findIdentities(tx, workspaceId, lookups);
-      const loaded = await this.loadGraphProfiles(tx, workspaceId, owners.map((owner) => owner.profileId));
+      const loaded = await this.loadGraphProfiles(
+        tx,
+        workspaceId,
+        owners.map((owner) => owner.profileId),
+      );
       const now = this.clock.now();
       const batch = applyBatch({ workspaceId, rules, prepared, owners, profiles: loaded, now });
       // updated_at doubles as the row version the SQLite path checks, so every write must move
@@ -230,7 +228,11 @@ export class Processor {
       // batch) and the version of every profile it loaded (another partition changed one).
       const { batch, loaded, now } = await plan(database.db);
       writes = await database.transaction(async (trx) => {
-        const versions = await profileVersions(trx, workspaceId, loaded.map((profile) => profile.id));
+        const versions = await profileVersions(
+          trx,
+          workspaceId,
+          loaded.map((profile) => profile.id),
+        );
         if (loaded.some((profile) => versions.get(profile.id) !== profile.updatedAt)) throw new CursorMoved();
         await this.write(trx, workspaceId, batch);
         await extend(trx, batch, loaded, now);

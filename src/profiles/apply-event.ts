@@ -194,9 +194,7 @@ function applyCommerce(state: ProfileState, event: string, properties: JsonObjec
       const id = productId(properties);
       if (state.cart === null || id === null) return;
       const qty = num(properties.quantity) ?? Number.POSITIVE_INFINITY;
-      const items = state.cart.items
-        .map((entry) => (entry.id === id ? { ...entry, qty: entry.qty - qty } : entry))
-        .filter((entry) => entry.qty > 0);
+      const items = state.cart.items.map((entry) => (entry.id === id ? { ...entry, qty: entry.qty - qty } : entry)).filter((entry) => entry.qty > 0);
       state.cart = { id: str(properties.cart_id) ?? state.cart.id, items, t: Math.max(state.cart.t, t) };
       return;
     }

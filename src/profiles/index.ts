@@ -12,7 +12,21 @@ export type { ProfileState } from './state.js';
 export { readProfileScores } from './store/profile-scores.js';
 export { countTimelineRows, eventsOfProfiles, insertProfileEvents, moveProfileEvents, readTimeline, readTimelinePage } from './store/profiles-timeline.js';
 export type { ProfileEventRow, TimelineKey } from './store/profiles-timeline.js';
-export { countLiveProfiles, deleteWorkspaceProfiles, insertMerges, listMergedFrom, listProfileIds, loadProfiles, lockProfiles, profileIdBefore, profileIdsAfter, profileVersions, redirectMerged, survivingProfileIdBefore, upsertProfiles } from './store/profiles.js';
+export {
+  countLiveProfiles,
+  deleteWorkspaceProfiles,
+  insertMerges,
+  listMergedFrom,
+  listProfileIds,
+  loadProfiles,
+  lockProfiles,
+  profileIdBefore,
+  profileIdsAfter,
+  profileVersions,
+  redirectMerged,
+  survivingProfileIdBefore,
+  upsertProfiles,
+} from './store/profiles.js';
 export type { MergeRow, StoredProfile } from './store/profiles.js';
 export { touchPointOf } from './traffic-source.js';
 export { normalizeTraits, parseConsent } from './traits.js';

@@ -19,18 +19,26 @@ describe.each(dialects)('profile scores (%s)', (dialect) => {
     const unsubscribe = scores.subscribe(async (_workspace, changes) => {
       heard.push([...changes]);
     });
-    await scores.write('w', [
-      { profileId: 'p1', key: 'churn_risk', value: 0.25 },
-      { profileId: 'p1', key: 'rfm_group', value: 'Champions' },
-      { profileId: 'p2', key: 'churn_risk', value: 0.9 },
-    ], 'test');
+    await scores.write(
+      'w',
+      [
+        { profileId: 'p1', key: 'churn_risk', value: 0.25 },
+        { profileId: 'p1', key: 'rfm_group', value: 'Champions' },
+        { profileId: 'p2', key: 'churn_risk', value: 0.9 },
+      ],
+      'test',
+    );
     expect(heard[0]).toHaveLength(3);
     expect(heard[0]?.[0]).toEqual({ profileId: 'p1', key: 'churn_risk', value: 0.25, previous: undefined });
 
-    const changed = await scores.write('w', [
-      { profileId: 'p1', key: 'churn_risk', value: 0.25 },
-      { profileId: 'p2', key: 'churn_risk', value: 0.5 },
-    ], 'test');
+    const changed = await scores.write(
+      'w',
+      [
+        { profileId: 'p1', key: 'churn_risk', value: 0.25 },
+        { profileId: 'p2', key: 'churn_risk', value: 0.5 },
+      ],
+      'test',
+    );
     expect(changed).toEqual([{ profileId: 'p2', key: 'churn_risk', value: 0.5, previous: 0.9 }]);
 
     const read = await scores.read('w', ['p1', 'p2', 'p3']);
@@ -38,7 +46,12 @@ describe.each(dialects)('profile scores (%s)', (dialect) => {
     expect(read.get('p2')).toEqual({ churn_risk: 0.5 });
     expect(read.has('p3')).toBe(false);
     expect(await scores.read('other', ['p1'])).toEqual(new Map());
-    expect(await readScoreByKey(store.database.db, 'w', 'churn_risk')).toEqual(new Map([['p1', 0.25], ['p2', 0.5]]));
+    expect(await readScoreByKey(store.database.db, 'w', 'churn_risk')).toEqual(
+      new Map([
+        ['p1', 0.25],
+        ['p2', 0.5],
+      ]),
+    );
 
     expect(await deleteProfileScores(store.database.db, 'w', { profileId: 'p1' })).toBe(2);
     expect((await scores.read('w', ['p1'])).has('p1')).toBe(false);

@@ -118,7 +118,10 @@ export class ProfileService {
     let after: string | undefined;
     if (options.cursor !== undefined) {
       after = Buffer.from(options.cursor, 'base64url').toString('utf8');
-      if (!after.startsWith('prf_')) throw new RapportError('profile.cursor_invalid', 'cursor is not a profile-list cursor; pass nextCursor from the previous page', [{ field: 'query.cursor', rule: 'cursor', message: 'use nextCursor as given' }]);
+      if (!after.startsWith('prf_'))
+        throw new RapportError('profile.cursor_invalid', 'cursor is not a profile-list cursor; pass nextCursor from the previous page', [
+          { field: 'query.cursor', rule: 'cursor', message: 'use nextCursor as given' },
+        ]);
     }
     const ids = await listProfileIds(this.deps.database.db, workspaceId, after, limit + 1);
     const page = ids.slice(0, limit);
@@ -152,9 +155,7 @@ export class ProfileService {
     if (options.cursor !== undefined) {
       before = decodeCursor(options.cursor);
       if (before === undefined) {
-        throw new RapportError('profile.cursor_invalid', 'cursor is not a timeline cursor', [
-          { field: 'cursor', rule: 'format', message: 'pass the nextCursor of a previous page' },
-        ]);
+        throw new RapportError('profile.cursor_invalid', 'cursor is not a timeline cursor', [{ field: 'cursor', rule: 'format', message: 'pass the nextCursor of a previous page' }]);
       }
     }
     const rows = await readTimeline(this.deps.database.db, workspaceId, stored.id, limit + 1, before);

@@ -15,8 +15,7 @@ function msg(fields: Partial<TrackingMessage>, at: number): { timestamp: number;
   const iso = new Date(at).toISOString();
   return { timestamp: at, message: { type: 'track', messageId: `m${counter}`, anonymousId: 'a1', context: {}, timestamp: iso, receivedAt: iso, ...fields } };
 }
-const track = (event: string, properties: Record<string, unknown>, at: number, context: Record<string, unknown> = {}) =>
-  msg({ type: 'track', event, properties, context }, at);
+const track = (event: string, properties: Record<string, unknown>, at: number, context: Record<string, unknown> = {}) => msg({ type: 'track', event, properties, context }, at);
 const page = (at: number, context: Record<string, unknown> = {}) => msg({ type: 'page', properties: {}, context }, at);
 const identify = (traits: Record<string, unknown>, at: number) => msg({ type: 'identify', userId: 'u1', traits }, at);
 
@@ -83,10 +82,7 @@ describe('consent and reachability', () => {
   });
 
   it('sms needs an E.164 phone and an opt-in; push needs an opt-in', () => {
-    const state = fold([
-      identify({ phone: '+44 20 7946 0958', sms_consent: 'subscribed' }, T0),
-      track('Subscribed', { channel: 'push' }, T0 + MIN),
-    ]);
+    const state = fold([identify({ phone: '+44 20 7946 0958', sms_consent: 'subscribed' }, T0), track('Subscribed', { channel: 'push' }, T0 + MIN)]);
     expect(profileView(state).reachable).toEqual({ email: false, sms: true, push: true });
     const national = fold([identify({ phone: '020 7946 0958', sms_consent: true }, T0)]);
     expect(profileView(national).reachable.sms).toBe(false);
@@ -109,7 +105,17 @@ describe('e-commerce aggregates', () => {
     track('Product Added', { cart_id: 'c1', product_id: 'p1', name: 'Shoe', category: 'Shoes', price: 50, quantity: 2 }, T0 + 3 * MIN),
     track('Order Completed', { order_id: 'o1', revenue: 100, total: 110, products: [{ product_id: 'p1', price: 50, quantity: 2, category: 'Shoes' }] }, T0 + 4 * MIN),
     track('Order Completed', { order_id: 'o2', total: 30 }, T0 + 60 * MIN),
-    track('Order Completed', { order_id: 'o3', products: [{ product_id: 'p2', price: 10, quantity: 2 }, { product_id: 'p3', price: 5 }] }, T0 + 61 * MIN),
+    track(
+      'Order Completed',
+      {
+        order_id: 'o3',
+        products: [
+          { product_id: 'p2', price: 10, quantity: 2 },
+          { product_id: 'p3', price: 5 },
+        ],
+      },
+      T0 + 61 * MIN,
+    ),
     track('Order Refunded', { order_id: 'o2', total: 30 }, T0 + 62 * MIN),
     track('Order Cancelled', { order_id: 'o3' }, T0 + 63 * MIN),
     track('Product Added', { cart_id: 'c2', product_id: 'p2', name: 'Hat', price: 10 }, T0 + 64 * MIN),
@@ -151,10 +157,7 @@ describe('e-commerce aggregates', () => {
   });
 
   it('replaces the cart from Cart Viewed and ignores an older order', () => {
-    const state = fold([
-      track('Cart Viewed', { cart_id: 'c9', products: [{ product_id: 'x', price: 2, quantity: 4 }] }, T0 + 10 * MIN),
-      track('Order Completed', { order_id: 'old', total: 5 }, T0),
-    ]);
+    const state = fold([track('Cart Viewed', { cart_id: 'c9', products: [{ product_id: 'x', price: 2, quantity: 4 }] }, T0 + 10 * MIN), track('Order Completed', { order_id: 'old', total: 5 }, T0)]);
     expect(profileView(state).computed.openCart?.value).toBe(8);
   });
 

@@ -228,10 +228,7 @@ export function mergeViewed(a: readonly ViewedProduct[], b: readonly ViewedProdu
   return [...byId.values()].sort((x, y) => y.t - x.t || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).slice(0, maxViewed);
 }
 
-function mergeConsent(
-  a: Partial<Record<ConsentChannel, ConsentEntry>>,
-  b: Partial<Record<ConsentChannel, ConsentEntry>>,
-): Partial<Record<ConsentChannel, ConsentEntry>> {
+function mergeConsent(a: Partial<Record<ConsentChannel, ConsentEntry>>, b: Partial<Record<ConsentChannel, ConsentEntry>>): Partial<Record<ConsentChannel, ConsentEntry>> {
   const result: Partial<Record<ConsentChannel, ConsentEntry>> = {};
   for (const channel of consentChannels) {
     const x = a[channel];

@@ -2,24 +2,27 @@ import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import type { TouchKind, TouchPoint } from './state.js';
 
 const searchEngines = ['google.', 'bing.', 'duckduckgo.', 'yahoo.', 'baidu.', 'yandex.', 'ecosia.', 'qwant.', 'startpage.', 'search.brave.'];
-const socialSites = [
-  'facebook.',
-  'fb.',
-  'instagram.',
-  'twitter.',
-  't.co',
-  'x.com',
-  'linkedin.',
-  'lnkd.in',
-  'pinterest.',
-  'tiktok.',
-  'youtube.',
-  'reddit.',
-  'snapchat.',
-  'threads.net',
-  'whatsapp.',
-];
-const paidMediums = new Set(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search', 'paid-search', 'cpm', 'cpv', 'cpa', 'display', 'banner', 'ads', 'ad', 'retargeting', 'paid_social', 'paidsocial', 'paid-social', 'shopping']);
+const socialSites = ['facebook.', 'fb.', 'instagram.', 'twitter.', 't.co', 'x.com', 'linkedin.', 'lnkd.in', 'pinterest.', 'tiktok.', 'youtube.', 'reddit.', 'snapchat.', 'threads.net', 'whatsapp.'];
+const paidMediums = new Set([
+  'cpc',
+  'ppc',
+  'paid',
+  'paidsearch',
+  'paid_search',
+  'paid-search',
+  'cpm',
+  'cpv',
+  'cpa',
+  'display',
+  'banner',
+  'ads',
+  'ad',
+  'retargeting',
+  'paid_social',
+  'paidsocial',
+  'paid-social',
+  'shopping',
+]);
 const emailMediums = new Set(['email', 'e-mail', 'e_mail', 'newsletter', 'mail']);
 const socialMediums = new Set(['social', 'social-network', 'social_network', 'social-media', 'social_media', 'sm', 'organic_social']);
 

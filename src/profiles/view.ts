@@ -1,15 +1,6 @@
 import { normalizeEmail } from '../identity/index.js';
 import { roundMoney } from '../shared/money.js';
-import {
-  deviceTypes,
-  engagementChannels,
-  type CartItem,
-  type ConsentChannel,
-  type DeviceType,
-  type EngagementChannel,
-  type ProfileState,
-  type TouchPoint,
-} from './state.js';
+import { deviceTypes, engagementChannels, type CartItem, type ConsentChannel, type DeviceType, type EngagementChannel, type ProfileState, type TouchPoint } from './state.js';
 import { setOwn } from '../shared/own.js';
 
 export interface ChannelConsent {
@@ -147,8 +138,7 @@ export function profileView(state: ProfileState, currency = 'USD'): ProfileView 
           value: money(cart.items.reduce((sum, item) => sum + (item.price ?? 0) * item.qty, 0)),
           lastActivityAt: new Date(cart.t).toISOString(),
         };
-  const touch = (stamped: ProfileState['firstTouch']): TrafficSource | null =>
-    stamped === null ? null : { ...stamped.v, at: new Date(stamped.t).toISOString() };
+  const touch = (stamped: ProfileState['firstTouch']): TrafficSource | null => (stamped === null ? null : { ...stamped.v, at: new Date(stamped.t).toISOString() });
   const computed: ComputedTraits = {
     firstSeenAt: iso(state.firstSeen),
     lastSeenAt: iso(state.lastSeen),

@@ -94,7 +94,18 @@ describe('strategies', () => {
   });
 
   it('recently viewed returns the visitor views, newest first', () => {
-    expect(ask('recently-viewed', {}, { viewed: [{ id: 'scarf', t: now - 1 }, { id: 'hat', t: now - 2 }] })).toEqual(['scarf', 'hat']);
+    expect(
+      ask(
+        'recently-viewed',
+        {},
+        {
+          viewed: [
+            { id: 'scarf', t: now - 1 },
+            { id: 'hat', t: now - 2 },
+          ],
+        },
+      ),
+    ).toEqual(['scarf', 'hat']);
   });
 
   it('trending follows decayed popularity and updates live from events', () => {
@@ -106,7 +117,11 @@ describe('strategies', () => {
 
   it('best-sellers per gender, category and overall', () => {
     expect(ask('best-sellers', { group: 'gender:female' })[0]).toBe('soap');
-    expect(ask('best-sellers', {}, { groups: ['gender:male'] }).slice(0, 2).sort()).toEqual(['gloves', 'jacket2']);
+    expect(
+      ask('best-sellers', {}, { groups: ['gender:male'] })
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['gloves', 'jacket2']);
     expect(ask('best-sellers', { group: 'category:Accessories' }).slice(0, 2).sort()).toEqual(['gloves', 'hat']);
     expect(ask('best-sellers', { group: 'no-such-group' })).toEqual([]);
   });
@@ -133,7 +148,13 @@ describe('business rules', () => {
   });
 
   it('excludes purchases, with per-category repurchase windows', () => {
-    const visitor = { purchased: [{ id: 'soap', t: now - 40 * DAY }, { id: 'hat', t: now - 40 * DAY }, { id: 'socks', t: now - 5 * DAY }] };
+    const visitor = {
+      purchased: [
+        { id: 'soap', t: now - 40 * DAY },
+        { id: 'hat', t: now - 40 * DAY },
+        { id: 'socks', t: now - 5 * DAY },
+      ],
+    };
     expect(all({}, visitor)).not.toContain('soap');
     const windows = all({ repurchaseDays: { Beauty: 30, '*': 365 } }, visitor);
     expect(windows).toContain('soap'); // 40 days > 30: consumables come back
@@ -157,7 +178,19 @@ describe('business rules', () => {
 
   it('boosts re-rank and pins place products at fixed positions', () => {
     expect(all({ boosts: [{ brand: 'Clean', factor: 1000 }] })[0]).toBe('soap');
-    const pinned = recommend(models, { strategy: 'new-arrivals', limit: 3, visitor: emptyVisitor, now, rules: { fallback: [], pins: [{ product: 'jacket', position: 2 }, { product: 'shampoo', position: 1 }] } });
+    const pinned = recommend(models, {
+      strategy: 'new-arrivals',
+      limit: 3,
+      visitor: emptyVisitor,
+      now,
+      rules: {
+        fallback: [],
+        pins: [
+          { product: 'jacket', position: 2 },
+          { product: 'shampoo', position: 1 },
+        ],
+      },
+    });
     // shampoo is out of stock: a pin never shows a product that cannot be bought.
     expect(pinned.map((item) => item.id)).toEqual(['newhat', 'jacket', 'hat2']);
     expect(pinned[1]?.pinned).toBe(true);

@@ -435,7 +435,10 @@ function fromNeighbours(table: NeighbourTable, anchors: readonly number[], want:
       scores.set(item, (scores.get(item) ?? 0) + weight * (table.scores[o] ?? 0));
     }
   });
-  return [...scores].map(([item, score]) => ({ item, score })).sort((a, b) => b.score - a.score || a.item - b.item).slice(0, Math.max(want, 0));
+  return [...scores]
+    .map(([item, score]) => ({ item, score }))
+    .sort((a, b) => b.score - a.score || a.item - b.item)
+    .slice(0, Math.max(want, 0));
 }
 
 function forYouCandidates(model: SequentialKnnModel, history: readonly number[], want: number): Candidate[] {

@@ -50,10 +50,11 @@ export function evalStrategy(name: EvalStrategyName, options: Partial<Sequential
         train(data) {
           let first = Number.POSITIVE_INFINITY;
           let last = Number.NEGATIVE_INFINITY;
-          for (const times of data.times) for (const time of times) {
-            first = Math.min(first, time);
-            last = Math.max(last, time);
-          }
+          for (const times of data.times)
+            for (const time of times) {
+              first = Math.min(first, time);
+              last = Math.max(last, time);
+            }
           const halfLife = Math.max(1, (last - first) / 10);
           const counts = decayedPopularity(data.sequences, data.times, data.numItems, Number.isFinite(last) ? last : 0, halfLife);
           return { score: (_history, _times, scores) => scores.set(counts) };

@@ -48,7 +48,14 @@ describe('evaluation metrics', () => {
 
   it('time split trains on interactions before the cut and tests users active on both sides', () => {
     const builder = new DatasetBuilder();
-    for (const [user, item, time] of [['u', 'a', 1], ['u', 'b', 2], ['v', 'a', 3], ['u', 'c', 9], ['w', 'c', 10]] as const) builder.add(user, item, time);
+    for (const [user, item, time] of [
+      ['u', 'a', 1],
+      ['u', 'b', 2],
+      ['v', 'a', 3],
+      ['u', 'c', 9],
+      ['w', 'c', 10],
+    ] as const)
+      builder.add(user, item, time);
     const split = splitDataset(builder.build(), { protocol: 'time', trainShare: 0.6 });
     expect(split.cases).toHaveLength(1);
     expect(Array.from(split.cases[0]?.targets ?? [])).toEqual([2]);

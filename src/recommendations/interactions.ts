@@ -103,7 +103,10 @@ const compareAtKeys = ['compare_at_price', 'compareAtPrice', 'original_price', '
  * A catalog row as the engine sees it; the pre-discount price comes from the attributes.
  * @example catalogItem({ id: 'p1', category: null, brand: null, price: 80, inventory: 3, createdAt: 0 }, { compare_at_price: 100 })
  */
-export function catalogItem(row: { id: string; category: string | null; brand: string | null; price: number | null; inventory: number | null; createdAt: number }, attributes: Record<string, unknown>): CatalogItem {
+export function catalogItem(
+  row: { id: string; category: string | null; brand: string | null; price: number | null; inventory: number | null; createdAt: number },
+  attributes: Record<string, unknown>,
+): CatalogItem {
   let compareAtPrice: number | null = null;
   for (const key of compareAtKeys) {
     const value = attributes[key];

@@ -42,10 +42,7 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
       following = background;
       if (background) recommendations.start();
       if (!processing) return;
-      void deps.workspaces.service.listWorkspaces().then(
-        (list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)),
-        reportTo(kernel, 'recommendations start-up training failed'),
-      );
+      void deps.workspaces.service.listWorkspaces().then((list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)), reportTo(kernel, 'recommendations start-up training failed'));
     },
     stop: () => recommendations.stop(),
   };

@@ -178,7 +178,14 @@ export class RecommendationService {
     if (tail === undefined) {
       const pass = async (): Promise<PassResult> => ({ moved: await this.catchUp(workspaceId), full: false, linger: false });
       // Cursors are the in-memory models' own (a restart trains again): nothing to poll for between appends.
-      tail = new FollowerLoop(pass, { pollIntervalMs: TAIL_IDLE_MS, lingerMs: 0, minPassIntervalMs: TAIL_GATHER_MS, gatherMs: TAIL_GATHER_MS, firstPassAfterMs: TAIL_GATHER_MS, onError: (error) => this.deps.onError?.(error) });
+      tail = new FollowerLoop(pass, {
+        pollIntervalMs: TAIL_IDLE_MS,
+        lingerMs: 0,
+        minPassIntervalMs: TAIL_GATHER_MS,
+        gatherMs: TAIL_GATHER_MS,
+        firstPassAfterMs: TAIL_GATHER_MS,
+        onError: (error) => this.deps.onError?.(error),
+      });
       this.tails.set(workspaceId, tail);
       tail.start();
     }
@@ -294,7 +301,7 @@ export class RecommendationService {
       const heads: number[] = [];
       for (let partition = 0; partition < this.deps.partitions; partition++) heads.push(await repo.processedUpTo(db, workspaceId, partition));
       const catalog: CatalogItem[] = [];
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const page = await readCatalogPage(db, workspaceId, after, PAGE);
         for (const product of page) catalog.push(catalogItem(product, parseAttributes(product.attributes)));
         if (page.length < PAGE) break;
@@ -304,14 +311,11 @@ export class RecommendationService {
       const interactions: Interaction[] = [];
       let events = 0;
       const groupsByProfile = new Map<string, string[]>();
-      for (let after: repo.TimelineKey | undefined; ; ) {
+      for (let after: repo.TimelineKey | undefined; ;) {
         const page = await repo.readProductEventPage(db, workspaceId, after, PAGE);
         const newProfiles = [...new Set(page.rows.map((event) => event.profileId))].filter((id) => !groupsByProfile.has(id));
         if (newProfiles.length > 0) {
-          const [states, scores] = await Promise.all([
-            loadProfiles(db, workspaceId, newProfiles),
-            readProfileScores(db, workspaceId, newProfiles),
-          ]);
+          const [states, scores] = await Promise.all([loadProfiles(db, workspaceId, newProfiles), readProfileScores(db, workspaceId, newProfiles)]);
           const stateOf = new Map(states.map((profile) => [profile.id, profile.state]));
           for (const id of newProfiles) groupsByProfile.set(id, profileGroups(stateOf.get(id), scores.get(id) ?? {}));
         }
@@ -442,7 +446,11 @@ export class RecommendationService {
       rules,
       now,
     });
-    const products = await readServingProducts(db, workspaceId, items.map((item) => item.id));
+    const products = await readServingProducts(
+      db,
+      workspaceId,
+      items.map((item) => item.id),
+    );
     const result: RecommendedProduct[] = [];
     for (const item of items) {
       const product = products.get(item.id);
@@ -455,7 +463,19 @@ export class RecommendationService {
         continue;
       }
       if (result.length >= limit) break;
-      result.push({ id: item.id, name: product.name, url: product.url, image_url: product.image_url, price: product.price, currency: product.currency, category: product.category, brand: product.brand, strategy: item.strategy, score: Math.round(item.score * 1e6) / 1e6, pinned: item.pinned });
+      result.push({
+        id: item.id,
+        name: product.name,
+        url: product.url,
+        image_url: product.image_url,
+        price: product.price,
+        currency: product.currency,
+        category: product.category,
+        brand: product.brand,
+        strategy: item.strategy,
+        score: Math.round(item.score * 1e6) / 1e6,
+        pinned: item.pinned,
+      });
     }
     return {
       recommendation_id: `rec.${slot.strategy}.${randomSuffix()}`,
@@ -541,7 +561,16 @@ export class RecommendationService {
           product: request.contextProductIds[0],
           limit: Math.min(MAX_LIMIT, Math.max(1, Math.floor(request.limit))),
         });
-        return result.items.map((item) => ({ id: item.id, name: item.name ?? item.id, url: item.url, image_url: item.image_url, price: item.price, currency: item.currency, category: item.category, brand: item.brand }));
+        return result.items.map((item) => ({
+          id: item.id,
+          name: item.name ?? item.id,
+          url: item.url,
+          image_url: item.image_url,
+          price: item.price,
+          currency: item.currency,
+          category: item.category,
+          brand: item.brand,
+        }));
       },
     };
   }

@@ -5,17 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
  * admin API (stored per workspace and per strategy), the engine and the template interface.
  */
 
-export const strategyNames = [
-  'also-bought',
-  'viewed-together',
-  'complementary',
-  'recently-viewed',
-  'trending',
-  'best-sellers',
-  'new-arrivals',
-  'highest-discount',
-  'for-you',
-] as const;
+export const strategyNames = ['also-bought', 'viewed-together', 'complementary', 'recently-viewed', 'trending', 'best-sellers', 'new-arrivals', 'highest-discount', 'for-you'] as const;
 export const StrategyName = Type.Union(strategyNames.map((name) => Type.Literal(name)));
 export type StrategyName = Static<typeof StrategyName>;
 

@@ -6,7 +6,6 @@ import type { Scheduler } from './scheduler.js';
 
 export type { Chore } from '../app/module.js';
 
-
 type ChoreScheduler = Pick<Scheduler, 'register' | 'enqueue'>;
 
 /** Kinds registered per scheduler: scheduling a chore again (a second start) only enqueues. */

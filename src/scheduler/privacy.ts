@@ -18,7 +18,13 @@ async function jobsNaming(db: Tx, subject: Subject): Promise<{ key: string; kind
 export function schedulerPrivacyHandler(): PersonalDataHandler {
   return {
     name: 'scheduler_jobs',
-    erase: async (trx, subject) => deleteJobsWithKeys(trx, subject.workspaceId, (await jobsNaming(trx, subject)).map((job) => job.key)),
-    export: async (db, subject) => (await jobsNaming(db, subject)).map((job) => ({ kind: job.kind, status: job.status, dueAt: new Date(job.dueAt).toISOString(), payload: JSON.parse(job.payload) as unknown })),
+    erase: async (trx, subject) =>
+      deleteJobsWithKeys(
+        trx,
+        subject.workspaceId,
+        (await jobsNaming(trx, subject)).map((job) => job.key),
+      ),
+    export: async (db, subject) =>
+      (await jobsNaming(db, subject)).map((job) => ({ kind: job.kind, status: job.status, dueAt: new Date(job.dueAt).toISOString(), payload: JSON.parse(job.payload) as unknown })),
   };
 }

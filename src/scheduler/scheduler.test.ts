@@ -127,9 +127,13 @@ describe.each(dialects)('Scheduler on %s', (dialect) => {
     const clock = manualClock(T0);
     const scheduler = new Scheduler({ database: store.database, clock, leaseMs: 30_000 });
     const seen: number[] = [];
-    scheduler.register('test.echo', async (job) => {
-      seen.push(job.attempt);
-    }, { maxAttempts: 2 });
+    scheduler.register(
+      'test.echo',
+      async (job) => {
+        seen.push(job.attempt);
+      },
+      { maxAttempts: 2 },
+    );
     await scheduler.enqueue([
       { workspaceId: WS, kind: 'test.echo', key: 'c' },
       { workspaceId: WS, kind: 'test.echo', key: 'd' },

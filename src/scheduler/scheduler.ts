@@ -327,9 +327,7 @@ export class Scheduler {
   private async runBatch(): Promise<number> {
     const kinds = [...this.handlers.keys()];
     const now = this.clock.now();
-    const claimed = await this.database.transaction((trx) =>
-      repo.claimDueJobs(trx, { now, owner: this.workerId, leaseUntil: now + this.leaseMs, limit: this.batchSize, kinds }),
-    );
+    const claimed = await this.database.transaction((trx) => repo.claimDueJobs(trx, { now, owner: this.workerId, leaseUntil: now + this.leaseMs, limit: this.batchSize, kinds }));
     if (claimed.length === 0) return 0;
     const byKind = new Map<string, repo.JobRow[]>();
     for (const row of claimed) {
@@ -380,7 +378,14 @@ export class Scheduler {
         const outcome: BatchOutcome = outcomes[index] ?? { ok: false, error: new Error('the handler returned no outcome for this job') };
         if (outcome.ok) {
           if (outcome.rescheduleAt === undefined) done.push(row);
-          else again.push({ workspaceId: row.workspaceId, key: row.key, version: row.version, dueAt: Math.round(outcome.rescheduleAt), payload: outcome.payload === undefined ? undefined : JSON.stringify(outcome.payload) });
+          else
+            again.push({
+              workspaceId: row.workspaceId,
+              key: row.key,
+              version: row.version,
+              dueAt: Math.round(outcome.rescheduleAt),
+              payload: outcome.payload === undefined ? undefined : JSON.stringify(outcome.payload),
+            });
           continue;
         }
         const error = describe(outcome.error);

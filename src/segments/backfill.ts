@@ -70,7 +70,12 @@ export class SegmentBackfiller {
         if (failures < 3) throw error;
         const record = await getSegment(database.db, segment.workspaceId, segment.id);
         const message = error instanceof Error ? error.message : String(error);
-        await recordBackfill(database.db, segment.workspaceId, segment.id, segment.version, { cursor: record?.backfillCursor ?? '', done: record?.backfillDone ?? 0, status: 'failed', error: message });
+        await recordBackfill(database.db, segment.workspaceId, segment.id, segment.version, {
+          cursor: record?.backfillCursor ?? '',
+          done: record?.backfillDone ?? 0,
+          status: 'failed',
+          error: message,
+        });
         this.#options.logger?.error({ err: error, segment: segment.id }, 'segment backfill failed three times; marked failed');
         this.#failures.delete(key);
       }

@@ -40,7 +40,13 @@ describe('parseCondition', () => {
         { type: 'location', countries: ['FR'], cities: ['Paris'] },
         { type: 'device', devices: ['mobile'] },
         { type: 'traffic_source', touch: 'first', field: 'campaign', values: ['spring'] },
-        { type: 'or', conditions: [{ type: 'segment', segmentId: 'seg_1' }, { type: 'random_bucket', from: 0, to: 10, salt: 'holdout' }] },
+        {
+          type: 'or',
+          conditions: [
+            { type: 'segment', segmentId: 'seg_1' },
+            { type: 'random_bucket', from: 0, to: 10, salt: 'holdout' },
+          ],
+        },
       ],
     };
     const parsed = parseCondition(condition);
@@ -80,7 +86,9 @@ describe('parseCondition', () => {
     expect(issuesOf({ type: 'event', event: 'X', occurrence: 'first' })[0]?.field).toBe('window');
     expect(issuesOf({ type: 'event', event: 'X', where: [{ property: 'items[].sku', op: 'exists' }] })[0]?.field).toBe('where[0].property');
     expect(issuesOf({ type: 'random_bucket', from: 50, to: 50 })[0]?.field).toBe('to');
-    expect(issuesOf({ type: 'event', event: 'X', aggregate: { fn: 'max', property: 'p', op: 'gt', value: 1 }, window: { type: 'older_than', amount: 3, unit: 'days' } })[0]?.field).toBe('aggregate.fn');
+    expect(issuesOf({ type: 'event', event: 'X', aggregate: { fn: 'max', property: 'p', op: 'gt', value: 1 }, window: { type: 'older_than', amount: 3, unit: 'days' } })[0]?.field).toBe(
+      'aggregate.fn',
+    );
     expect(issuesOf({ type: 'location' })[0]?.message).toContain('countries');
     expect(issuesOf({ type: 'and', conditions: [] })[0]?.field).toBe('conditions');
     expect(issuesOf(null)[0]?.message).toContain('got null');

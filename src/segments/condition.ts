@@ -40,10 +40,7 @@ function valueTests<P extends TProperties>(head: P) {
     Type.Object({ ...head, op: Type.Literal('between'), min: Type.Number(), max: Type.Number() }, strict),
     Type.Object({ ...head, op: Type.Union([Type.Literal('exists'), Type.Literal('not_exists'), Type.Literal('is_true'), Type.Literal('is_false')]) }, strict),
     Type.Object({ ...head, op: Type.Union([Type.Literal('date_before'), Type.Literal('date_after')]), date: IsoDate }, strict),
-    Type.Object(
-      { ...head, op: Type.Union([Type.Literal('date_within_last'), Type.Literal('date_within_next'), Type.Literal('date_older_than')]), amount: Amount, unit: TimeUnitSchema },
-      strict,
-    ),
+    Type.Object({ ...head, op: Type.Union([Type.Literal('date_within_last'), Type.Literal('date_within_next'), Type.Literal('date_older_than')]), amount: Amount, unit: TimeUnitSchema }, strict),
     Type.Object(
       {
         ...head,
@@ -88,9 +85,7 @@ const eventFields = {
   event: Type.String({ minLength: 1, maxLength: 200, description: 'Track event name, e.g. Order Completed; `page` / `screen` for page and screen views' }),
   performed: Type.Optional(Type.Boolean({ description: 'false: did NOT perform it (in the window); default true' })),
   where: Type.Optional(Type.Array(PropertyFilterSchema, { maxItems: 20 })),
-  count: Type.Optional(
-    Type.Object({ op: Type.Union([Type.Literal('at_least'), Type.Literal('at_most'), Type.Literal('exactly')]), value: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }, strict),
-  ),
+  count: Type.Optional(Type.Object({ op: Type.Union([Type.Literal('at_least'), Type.Literal('at_most'), Type.Literal('exactly')]), value: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }, strict)),
   aggregate: Type.Optional(
     Type.Object(
       {
@@ -113,9 +108,23 @@ export const EventConditionSchema = Type.Object(eventFields, { ...strict, $id: '
 export type EventCondition = Static<typeof EventConditionSchema>;
 
 export const computedKeys = [
-  'orders', 'revenue', 'averageOrderValue', 'refunds', 'refundAmount', 'cancelledOrders', 'events', 'sessions', 'pageViews',
-  'screenViews', 'openCartValue', 'openCartItems', 'daysSinceLastOrder', 'daysSinceFirstOrder', 'daysSinceLastSeen',
-  'daysSinceFirstSeen', 'daysSinceCartActivity',
+  'orders',
+  'revenue',
+  'averageOrderValue',
+  'refunds',
+  'refundAmount',
+  'cancelledOrders',
+  'events',
+  'sessions',
+  'pageViews',
+  'screenViews',
+  'openCartValue',
+  'openCartItems',
+  'daysSinceLastOrder',
+  'daysSinceFirstOrder',
+  'daysSinceLastSeen',
+  'daysSinceFirstSeen',
+  'daysSinceCartActivity',
 ] as const;
 export type ComputedKey = (typeof computedKeys)[number];
 const ComputedKeySchema = Type.Union(computedKeys.map((key) => Type.Literal(key)));
@@ -129,9 +138,7 @@ export const ComputedConditionSchema = Type.Union(
   { $id: 'ComputedCondition', description: 'An aggregate the profile keeps; daysSince* are whole days and absent when the thing never happened' },
 );
 
-export const lifecycleStages = [
-  'visitor', 'engaged_browser', 'cart_abandoner', 'checkout_abandoner', 'first_time_buyer', 'repeat_buyer', 'lapsed', 'churned',
-] as const;
+export const lifecycleStages = ['visitor', 'engaged_browser', 'cart_abandoner', 'checkout_abandoner', 'first_time_buyer', 'repeat_buyer', 'lapsed', 'churned'] as const;
 export type LifecycleStage = (typeof lifecycleStages)[number];
 
 export const LifecycleConditionSchema = Type.Object(
@@ -236,10 +243,7 @@ function leafTypeOf(schema: TSchema): LeafCondition['type'] {
 
 const leafSchemas: ReadonlyMap<LeafCondition['type'], TSchema> = new Map(leafConditionSchemas.map((schema) => [leafTypeOf(schema), schema]));
 
-export const conditionTypes: readonly Condition['type'][] = [
-  ...combinatorSchemas(Type.Unknown()).map((schema) => schema.properties.type.const),
-  ...leafSchemas.keys(),
-];
+export const conditionTypes: readonly Condition['type'][] = [...combinatorSchemas(Type.Unknown()).map((schema) => schema.properties.type.const), ...leafSchemas.keys()];
 
 /** Nodes in a tree at most; deeper or larger trees are refused (they are mistakes, and cost on every event). */
 export const maxConditionNodes = 500;
@@ -284,7 +288,13 @@ function schemaIssues(schema: TSchema, value: unknown, path: string, what: strin
       if (new Set(all).size < 2) continue;
       const chosen = members.find((member) => discriminantValues(member, field).includes(value[field]));
       if (chosen === undefined) {
-        return [issue(path === '' ? field : `${path}.${field}`, 'enum', `${JSON.stringify(value[field] ?? null)} is not ${field === 'op' ? 'an operator' : 'a type'} of ${what}; use one of ${[...new Set(all)].join(', ')}`)];
+        return [
+          issue(
+            path === '' ? field : `${path}.${field}`,
+            'enum',
+            `${JSON.stringify(value[field] ?? null)} is not ${field === 'op' ? 'an operator' : 'a type'} of ${what}; use one of ${[...new Set(all)].join(', ')}`,
+          ),
+        ];
       }
       if (members.every((member) => discriminantValues(member, field).length > 0)) {
         // Members may share a discriminant value (computed: op gt vs between); keep the first that fits.

@@ -71,7 +71,13 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
   }
 
   async function profileOf(userId: string): Promise<string> {
-    const row = await store.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('type', '=', 'user_id').where('value', '=', userId).executeTakeFirstOrThrow();
+    const row = await store.database.db
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('workspace_id', '=', ws)
+      .where('type', '=', 'user_id')
+      .where('value', '=', userId)
+      .executeTakeFirstOrThrow();
     return row.profile_id;
   }
 
@@ -81,7 +87,13 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
   }
 
   async function logged(segmentId: string): Promise<{ event: string; profileId: string; at: number }[]> {
-    const rows = await store.database.db.selectFrom('events').select([...payloadColumns]).where('workspace_id', '=', ws).where('event', 'in', ['Segment Entered', 'Segment Exited']).orderBy('seq').execute();
+    const rows = await store.database.db
+      .selectFrom('events')
+      .select([...payloadColumns])
+      .where('workspace_id', '=', ws)
+      .where('event', 'in', ['Segment Entered', 'Segment Exited'])
+      .orderBy('seq')
+      .execute();
     return rows
       .map((row) => {
         const payload: { properties: { segment_id: string; profile_id: string } } = JSON.parse(payloadText(row.payload, row));
@@ -136,7 +148,16 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
     };
     const ids: Record<string, string> = {};
     for (const [name, condition] of Object.entries(definitions)) ids[name] = await createLive(condition, name);
-    ids.member = await createLive({ type: 'and', conditions: [{ type: 'segment', segmentId: ids.trait }, { type: 'not', condition: { type: 'segment', segmentId: ids.location } }] }, 'member');
+    ids.member = await createLive(
+      {
+        type: 'and',
+        conditions: [
+          { type: 'segment', segmentId: ids.trait },
+          { type: 'not', condition: { type: 'segment', segmentId: ids.location } },
+        ],
+      },
+      'member',
+    );
 
     const mobile = { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile' };
     await ingest([
@@ -278,7 +299,13 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
   });
 
   it('re-evaluates on score changes, merges and edits, and explains', async () => {
-    const id = await createLive({ type: 'and', conditions: [{ type: 'score', key: 'churn_risk', op: 'gte', value: 0.5 }, { type: 'computed', key: 'orders', op: 'gte', value: 2 }] });
+    const id = await createLive({
+      type: 'and',
+      conditions: [
+        { type: 'score', key: 'churn_risk', op: 'gte', value: 0.5 },
+        { type: 'computed', key: 'orders', op: 'gte', value: 2 },
+      ],
+    });
     await ingest([
       { at: T0 - DAY, event: 'Order Completed', userId: 'u1', properties: { revenue: 10 } },
       { at: T0 - DAY, event: 'Order Completed', anonymousId: 'a1', properties: { revenue: 10 } },
@@ -355,9 +382,18 @@ describe.each(dialects)('segments engine (%s)', (dialect) => {
       for await (const chunk of service.exportCsv(ws, list.id)) csv += chunk;
       const lines = csv.trim().split('\n');
       expect(lines[0]).toBe('profile_id,entered_at,user_id,email,phone');
-      expect(lines.slice(1).map((line) => line.split(',')[3]).sort()).toEqual(['one@example.com', 'two@example.com']);
+      expect(
+        lines
+          .slice(1)
+          .map((line) => line.split(',')[3])
+          .sort(),
+      ).toEqual(['one@example.com', 'two@example.com']);
 
-      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({ code: 'outbound.operator_only', type: 'invalid_request', issues: [{ field: 'destination.allowPrivate' }] });
+      await expect(service.update(ws, list.id, { destination: { url, secret, allowPrivate: true } })).rejects.toMatchObject({
+        code: 'outbound.operator_only',
+        type: 'invalid_request',
+        issues: [{ field: 'destination.allowPrivate' }],
+      });
       const deliverer = new WebhookDeliverer({ database: store.database, clock, secrets, outbound: new OutboundHttp({ allow: ['127.0.0.1/32'] }) });
       clock.advance(60 * 60_000);
       expect(await deliverer.deliverDue()).toBe(2);

@@ -209,10 +209,7 @@ export class SegmentEngine {
         if (row.condition === null) continue;
         const head = dynamic.find((entry) => entry.id === id);
         if (head === undefined) continue;
-        compiled.set(
-          `${id}@${row.version}`,
-          compileSegment({ id, name: head.name, version: row.version, status: 'live', backfillCursor: '', condition: parseCondition(JSON.parse(row.condition)) }),
-        );
+        compiled.set(`${id}@${row.version}`, compileSegment({ id, name: head.name, version: row.version, status: 'live', backfillCursor: '', condition: parseCondition(JSON.parse(row.condition)) }));
       }
     }
     const current: CompiledSegment[] = [];
@@ -289,7 +286,11 @@ export class SegmentEngine {
       }
     }
     await deleteSegmentStates(trx, workspaceId, profileIds);
-    await deleteDue(trx, this.#database, profileIds.map((profileId) => ({ workspaceId, segmentId: ANY_SEGMENT, profileId })));
+    await deleteDue(
+      trx,
+      this.#database,
+      profileIds.map((profileId) => ({ workspaceId, segmentId: ANY_SEGMENT, profileId })),
+    );
     await this.write(trx, workspaceId, segments, transitions, new Map(), now);
     return transitions;
   }
@@ -313,7 +314,12 @@ export class SegmentEngine {
     const timelines =
       rebuild.length === 0
         ? new Map<string, { timestamp: number; message: TrackingMessage }[]>()
-        : await eventsOfProfiles(trx, workspaceId, rebuild.map((item) => item.profileId), ...timelineQuestion(set.specsByEvent, rebuild));
+        : await eventsOfProfiles(
+            trx,
+            workspaceId,
+            rebuild.map((item) => item.profileId),
+            ...timelineQuestion(set.specsByEvent, rebuild),
+          );
 
     const transitions: Transition[] = [];
     const statRows: { profileId: string; stats: string }[] = [];
@@ -363,8 +369,18 @@ export class SegmentEngine {
     const target = this.#database;
     const entered = transitions.filter((transition) => transition.kind === 'entered');
     const exited = transitions.filter((transition) => transition.kind === 'exited');
-    await deleteMembers(trx, target, workspaceId, exited.map((transition) => ({ segmentId: transition.segmentId, profileId: transition.profileId })));
-    await insertMembers(trx, target, workspaceId, entered.map((transition) => ({ segmentId: transition.segmentId, profileId: transition.profileId, enteredAt: transition.at })));
+    await deleteMembers(
+      trx,
+      target,
+      workspaceId,
+      exited.map((transition) => ({ segmentId: transition.segmentId, profileId: transition.profileId })),
+    );
+    await insertMembers(
+      trx,
+      target,
+      workspaceId,
+      entered.map((transition) => ({ segmentId: transition.segmentId, profileId: transition.profileId, enteredAt: transition.at })),
+    );
     const history: HistoryRow[] = transitions.map((transition) => ({ id: transition.id, segmentId: transition.segmentId, profileId: transition.profileId, kind: transition.kind, at: transition.at }));
     await insertHistory(trx, target, workspaceId, history);
     const rows: AppendRow[] = transitions.map((transition) => {
@@ -520,12 +536,28 @@ export class SegmentEngine {
       const wanted = new Set(profileIds);
       const changes: Transition[] = [];
       for (const profileId of wanted) if (!current.has(profileId)) changes.push({ workspaceId, segmentId, segmentName: name, profileId, kind: 'entered', at: now, id: transitionId() });
-      if (mode === 'replace') for (const profileId of current) if (!wanted.has(profileId)) changes.push({ workspaceId, segmentId, segmentName: name, profileId, kind: 'exited', at: now, id: transitionId() });
-      const profiles = await loadProfiles(trx, workspaceId, changes.map((change) => change.profileId), { forUpdate: true });
+      if (mode === 'replace')
+        for (const profileId of current) if (!wanted.has(profileId)) changes.push({ workspaceId, segmentId, segmentName: name, profileId, kind: 'exited', at: now, id: transitionId() });
+      const profiles = await loadProfiles(
+        trx,
+        workspaceId,
+        changes.map((change) => change.profileId),
+        { forUpdate: true },
+      );
       const emails = new Map(profiles.map((profile) => [profile.id, emailOf(profile.state)]));
       await this.write(trx, workspaceId, segments, changes, emails, now);
       const dependents = (segments.set.dependents.get(segmentId) ?? []).map((segment) => segment.id);
-      if (dependents.length > 0) changes.push(...(await this.reevaluateIn(trx, workspaceId, segments, changes.map((change) => change.profileId), new Set(dependents), now)));
+      if (dependents.length > 0)
+        changes.push(
+          ...(await this.reevaluateIn(
+            trx,
+            workspaceId,
+            segments,
+            changes.map((change) => change.profileId),
+            new Set(dependents),
+            now,
+          )),
+        );
       return changes;
     });
     this.afterCommit(transitions)?.();

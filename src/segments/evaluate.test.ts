@@ -52,7 +52,16 @@ const identify = (traits: Record<string, unknown>, at = T0 - DAY): Step => ({ at
 const order = (at: number, revenue: number, products: Record<string, unknown>[] = []): Step => ({ at, event: 'Order Completed', properties: { order_id: `o${at}`, revenue, products } });
 
 describe('trait conditions', () => {
-  const person = identify({ email: 'Ann@Example.com', plan: 'Gold', age: '34', vip: true, tags: ['a', 'b'], address: { country: 'FR', city: 'Lyon' }, birthday: '1990-06-20', createdAt: '2025-06-15T08:00:00Z' });
+  const person = identify({
+    email: 'Ann@Example.com',
+    plan: 'Gold',
+    age: '34',
+    vip: true,
+    tags: ['a', 'b'],
+    address: { country: 'FR', city: 'Lyon' },
+    birthday: '1990-06-20',
+    createdAt: '2025-06-15T08:00:00Z',
+  });
 
   it.each([
     [{ op: 'equals', key: 'plan', value: 'gold' }, true],
@@ -103,7 +112,10 @@ describe('trait conditions', () => {
 describe('event conditions', () => {
   const history: Step[] = [
     order(T0 - 40 * DAY, 50, [{ product_id: 'a', category: 'Shoes', price: 50 }]),
-    order(T0 - 10 * DAY, 120, [{ product_id: 'b', category: 'Bags', price: 100 }, { product_id: 'c', category: 'Shoes', price: 20 }]),
+    order(T0 - 10 * DAY, 120, [
+      { product_id: 'b', category: 'Bags', price: 100 },
+      { product_id: 'c', category: 'Shoes', price: 20 },
+    ]),
     order(T0 - 2 * DAY, 30, [{ product_id: 'd', category: 'Hats', price: 30 }]),
     { at: T0 - HOUR, event: 'Product Viewed', properties: { product_id: 'x', category: 'Shoes', price: 80 } },
     { at: T0 - 3 * HOUR, type: 'page', properties: { path: '/sale' } },
@@ -119,7 +131,16 @@ describe('event conditions', () => {
     [{ event: 'Order Completed', where: [{ property: 'revenue', op: 'gt', value: 100 }] }, true],
     [{ event: 'Order Completed', where: [{ property: 'products[].category', op: 'equals', value: 'shoes' }], count: { op: 'exactly', value: 2 } }, true],
     // Both product filters must hold for one product: no order has a Shoes product over 60.
-    [{ event: 'Order Completed', where: [{ property: 'products[].category', op: 'equals', value: 'Shoes' }, { property: 'products[].price', op: 'gt', value: 60 }] }, false],
+    [
+      {
+        event: 'Order Completed',
+        where: [
+          { property: 'products[].category', op: 'equals', value: 'Shoes' },
+          { property: 'products[].price', op: 'gt', value: 60 },
+        ],
+      },
+      false,
+    ],
     [{ event: 'Order Completed', aggregate: { fn: 'sum', property: 'revenue', op: 'equals', value: 200 } }, true],
     [{ event: 'Order Completed', aggregate: { fn: 'avg', property: 'revenue', op: 'equals', value: 75 }, window: { type: 'last', amount: 30, unit: 'days' } }, true],
     [{ event: 'Order Completed', aggregate: { fn: 'max', property: 'products[].price', op: 'equals', value: 100 } }, true],
@@ -194,7 +215,15 @@ describe('profile conditions', () => {
     const condition = parseCondition({ type: 'lifecycle', stages: ['visitor'] });
     const at = (steps: Step[], now: number) => lifecycleStage(subjectOf(condition, steps, now), now);
     expect(at([{ at: T0, type: 'page' }], T0)).toBe('visitor');
-    expect(at([{ at: T0 - DAY, type: 'page' }, { at: T0, type: 'page' }], T0)).toBe('engaged_browser');
+    expect(
+      at(
+        [
+          { at: T0 - DAY, type: 'page' },
+          { at: T0, type: 'page' },
+        ],
+        T0,
+      ),
+    ).toBe('engaged_browser');
     const checkout: Step[] = [{ at: T0, event: 'Checkout Started', properties: {} }];
     expect(at(checkout, T0 + 30 * 60_000)).toBe('visitor');
     expect(at(checkout, T0 + HOUR)).toBe('checkout_abandoner');
@@ -226,7 +255,13 @@ describe('groups and explain', () => {
       type: 'and',
       conditions: [
         { type: 'trait', key: 'plan', op: 'equals', value: 'gold' },
-        { type: 'or', conditions: [{ type: 'computed', key: 'orders', op: 'gte', value: 5 }, { type: 'not', condition: { type: 'reachable', channel: 'push' } }] },
+        {
+          type: 'or',
+          conditions: [
+            { type: 'computed', key: 'orders', op: 'gte', value: 5 },
+            { type: 'not', condition: { type: 'reachable', channel: 'push' } },
+          ],
+        },
       ],
     });
     const subject = subjectOf(condition, [identify({ plan: 'gold' }), order(T0 - DAY, 10)], T0);

@@ -146,8 +146,7 @@ export function lifecycleStage(subject: SegmentSubject, now: number): LifecycleS
   const rules = lifecycleRules;
   const lastOrder = state.lastOrderAt;
   const checkout = stat(subject, checkoutStartedSpec.key)?.last ?? null;
-  const abandoned = (t: number | null): boolean =>
-    t !== null && (lastOrder === null || t > lastOrder) && now - t >= rules.abandonedAfterMs && now - t < rules.abandonedForMs;
+  const abandoned = (t: number | null): boolean => t !== null && (lastOrder === null || t > lastOrder) && now - t >= rules.abandonedAfterMs && now - t < rules.abandonedForMs;
   if (abandoned(checkout)) return 'checkout_abandoner';
   if (state.cart !== null && state.cart.items.length > 0 && abandoned(state.cart.t)) return 'cart_abandoner';
   if (state.orders > 0 && lastOrder !== null) {
@@ -340,8 +339,7 @@ export function observeLeaf(node: LeafCondition, subject: SegmentSubject, now: n
     case 'location': {
       const country = traitOf(state, 'address.country') ?? traitOf(state, 'country');
       const city = traitOf(state, 'address.city') ?? traitOf(state, 'city');
-      const matches = (list: string[] | undefined, value: unknown) =>
-        list === undefined || (typeof value === 'string' && list.some((entry) => entry.toLowerCase() === value.toLowerCase()));
+      const matches = (list: string[] | undefined, value: unknown) => list === undefined || (typeof value === 'string' && list.some((entry) => entry.toLowerCase() === value.toLowerCase()));
       return { ok: matches(node.countries, country) && matches(node.cities, city), actual: { country: country ?? null, city: city ?? null } };
     }
     case 'device': {

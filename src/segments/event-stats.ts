@@ -158,9 +158,7 @@ export function matchEvent(spec: EventStatSpec, message: TrackingMessage, timest
   }
   let products: JsonObject[] | undefined;
   if (productFilters.length > 0) {
-    products = productsOf(properties).filter((product) =>
-      productFilters.every((filter) => testValue(filter, pathValue(product, filter.property.slice(productPrefix.length)), timestamp)),
-    );
+    products = productsOf(properties).filter((product) => productFilters.every((filter) => testValue(filter, pathValue(product, filter.property.slice(productPrefix.length)), timestamp)));
     if (products.length === 0) return undefined;
   }
   const values: number[] = [];

@@ -123,7 +123,11 @@ export class SegmentService {
 
   async list(workspaceId: string): Promise<Segment[]> {
     const records = await listSegments(this.db, workspaceId);
-    const counts = await countMembers(this.db, workspaceId, records.map((record) => record.id));
+    const counts = await countMembers(
+      this.db,
+      workspaceId,
+      records.map((record) => record.id),
+    );
     return Promise.all(records.map((record) => this.toSegment(workspaceId, record, counts.get(record.id) ?? 0)));
   }
 
@@ -162,7 +166,9 @@ export class SegmentService {
     const byId = new Map(records.map((record) => [record.id, record]));
     for (const reference of references) {
       if (reference !== id && !byId.has(reference)) {
-        throw new RapportError('segment.unknown_reference', `condition refers to segment ${reference}, which does not exist`, [{ field: 'condition', rule: 'reference', message: `unknown segment ${reference}` }]);
+        throw new RapportError('segment.unknown_reference', `condition refers to segment ${reference}, which does not exist`, [
+          { field: 'condition', rule: 'reference', message: `unknown segment ${reference}` },
+        ]);
       }
     }
     const referencesOf = (segmentId: string): string[] => {
@@ -176,7 +182,8 @@ export class SegmentService {
   /** The destination as stored (secret and URL credentials sealed) and the secret in the clear, to show once. */
   private destinationText(workspaceId: string, destination: WebhookDestination | null | undefined): { text: string | null; secret?: string } {
     if (destination === null || destination === undefined) return { text: null };
-    if (!/^https?:\/\//i.test(destination.url)) throw new RapportError('segment.destination_url_invalid', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
+    if (!/^https?:\/\//i.test(destination.url))
+      throw new RapportError('segment.destination_url_invalid', 'destination.url must be an http(s) URL', [{ field: 'destination.url', rule: 'format', message: 'http(s) URL' }]);
     if (destination.allowPrivate === true) throw operatorOnly('destination.allowPrivate');
     (this.#deps.guard ?? new OutboundGuard()).assertStorable(destination.url, 'destination.url');
     const secret = destination.secret ?? generateWebhookSecret();
@@ -278,13 +285,23 @@ export class SegmentService {
     return this.create(workspaceId, {
       name: input.name ?? `Visited in the last ${input.days} days`,
       description: `Retargeting: a page or screen view in the last ${input.days} days`,
-      condition: { type: 'or', conditions: [{ type: 'event', event: 'page', window }, { type: 'event', event: 'screen', window }] },
+      condition: {
+        type: 'or',
+        conditions: [
+          { type: 'event', event: 'page', window },
+          { type: 'event', event: 'screen', window },
+        ],
+      },
       destination: input.destination,
     });
   }
 
   /** Edits a segment. A new condition makes a new version, backfilled from scratch; the old membership stays until each profile is recomputed. */
-  async update(workspaceId: string, id: string, patch: { name?: string | undefined; description?: string | undefined; condition?: unknown; destination?: WebhookDestination | null | undefined }): Promise<Segment> {
+  async update(
+    workspaceId: string,
+    id: string,
+    patch: { name?: string | undefined; description?: string | undefined; condition?: unknown; destination?: WebhookDestination | null | undefined },
+  ): Promise<Segment> {
     const record = await this.record(workspaceId, id);
     const now = this.#clock.now();
     const next: SegmentRecord = { ...record, updatedAt: now };
@@ -293,7 +310,8 @@ export class SegmentService {
     const sealed: { text?: string | null; secret?: string } = patch.destination === undefined ? {} : this.destinationText(workspaceId, patch.destination);
     if (patch.destination !== undefined) next.destination = sealed.text ?? null;
     if (patch.condition !== undefined) {
-      if (record.kind === 'static') throw new RapportError('segment.static_list', 'a static list has no condition; upload its members instead', [{ field: 'condition', rule: 'static', message: 'static lists take CSV uploads' }]);
+      if (record.kind === 'static')
+        throw new RapportError('segment.static_list', 'a static list has no condition; upload its members instead', [{ field: 'condition', rule: 'static', message: 'static lists take CSV uploads' }]);
       const condition = await this.checkCondition(workspaceId, id, patch.condition);
       const text = JSON.stringify(condition);
       if (text !== record.condition) {
@@ -323,7 +341,11 @@ export class SegmentService {
     );
     if (dependents.length > 0) {
       const list = dependents.map((record) => `${record.id} (${record.name})`).join(', ');
-      throw new RapportError('conflict', `segment ${id} is used by ${list}; change or delete those first`, dependents.map((record) => ({ field: 'dependents', rule: 'in_use', message: record.id })));
+      throw new RapportError(
+        'conflict',
+        `segment ${id} is used by ${list}; change or delete those first`,
+        dependents.map((record) => ({ field: 'dependents', rule: 'in_use', message: record.id })),
+      );
     }
     await this.#deps.database.transaction((trx) => deleteSegment(trx, workspaceId, id));
   }
@@ -379,7 +401,11 @@ export class SegmentService {
     return { size: exact ? matched : Math.round((matched / Math.max(scanned, 1)) * total), exact, scanned, total, sample };
   }
 
-  async members(workspaceId: string, id: string, options: { cursor?: string | undefined; limit?: number | undefined } = {}): Promise<{ members: { profileId: string; enteredAt: string }[]; nextCursor: string | null }> {
+  async members(
+    workspaceId: string,
+    id: string,
+    options: { cursor?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<{ members: { profileId: string; enteredAt: string }[]; nextCursor: string | null }> {
     await this.record(workspaceId, id);
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     const rows = await listMembers(this.db, workspaceId, id, options.cursor, limit);
@@ -390,7 +416,10 @@ export class SegmentService {
   }
 
   /** The segments a profile is in now, and its entries and exits, newest first. */
-  async profileMemberships(workspaceId: string, profileId: string): Promise<{ segments: { segmentId: string; name: string; enteredAt: string }[]; history: { segmentId: string; kind: 'entered' | 'exited'; at: string }[] }> {
+  async profileMemberships(
+    workspaceId: string,
+    profileId: string,
+  ): Promise<{ segments: { segmentId: string; name: string; enteredAt: string }[]; history: { segmentId: string; kind: 'entered' | 'exited'; at: string }[] }> {
     const [profile] = await loadProfiles(this.db, workspaceId, [profileId]);
     if (profile === undefined) throw new RapportError('not_found', `profile ${profileId} does not exist in this workspace`);
     const [rows, history, records] = await Promise.all([segmentsOfProfile(this.db, workspaceId, profileId), historyOf(this.db, workspaceId, { profileId }, 500), listSegments(this.db, workspaceId)]);
@@ -407,7 +436,11 @@ export class SegmentService {
   }
 
   /** Why a profile is (or is not) in a segment, condition by condition, evaluated now. */
-  async explain(workspaceId: string, id: string, profileId: string): Promise<{ segmentId: string; profileId: string; member: boolean; result: boolean; at: string; explanation: ConditionExplanation }> {
+  async explain(
+    workspaceId: string,
+    id: string,
+    profileId: string,
+  ): Promise<{ segmentId: string; profileId: string; member: boolean; result: boolean; at: string; explanation: ConditionExplanation }> {
     const record = await this.record(workspaceId, id);
     if (record.condition === null) throw new RapportError('segment.static_list', `segment ${id} is a static list; its members were uploaded`);
     const condition = parseCondition(JSON.parse(record.condition));
@@ -449,7 +482,15 @@ export class SegmentService {
       const page = await listMembers(this.db, workspaceId, id, after, 1000);
       if (page.length === 0) return;
       after = page[page.length - 1]?.profileId;
-      const profiles = new Map((await loadProfiles(this.db, workspaceId, page.map((row) => row.profileId))).map((profile) => [profile.id, profile]));
+      const profiles = new Map(
+        (
+          await loadProfiles(
+            this.db,
+            workspaceId,
+            page.map((row) => row.profileId),
+          )
+        ).map((profile) => [profile.id, profile]),
+      );
       let chunk = '';
       for (const row of page) {
         const profile = profiles.get(row.profileId);
@@ -467,7 +508,12 @@ export class SegmentService {
    * `user_id`, `email`, `phone`, `anonymous_id` or an external id type; the first such column
    * of each row that resolves to a profile wins. `replace` makes the file the whole list.
    */
-  async uploadList(workspaceId: string, id: string, body: Readable | string, mode: 'add' | 'replace'): Promise<{ rows: number; matched: number; unmatched: { line: number; reason: string }[]; entered: number; exited: number }> {
+  async uploadList(
+    workspaceId: string,
+    id: string,
+    body: Readable | string,
+    mode: 'add' | 'replace',
+  ): Promise<{ rows: number; matched: number; unmatched: { line: number; reason: string }[]; entered: number; exited: number }> {
     const record = await this.record(workspaceId, id);
     if (record.kind !== 'static') throw new RapportError('segment.not_static', `segment ${id} is defined by a condition; only static lists take uploads`);
     const rules = this.#deps.identityRules?.(workspaceId) ?? defaultIdentityRules;

@@ -82,9 +82,7 @@ function anniversaries(date: number, now: number): { at: number; years: number }
 
 function anniversaryHolds(date: number, now: number, withinDays: number, years: number | undefined): boolean {
   const today = startOfDay(now);
-  return anniversaries(date, now).some(
-    (entry) => entry.at >= today && entry.at <= today + withinDays * DAY_MS && (years === undefined ? entry.years >= 1 : entry.years === years),
-  );
+  return anniversaries(date, now).some((entry) => entry.at >= today && entry.at <= today + withinDays * DAY_MS && (years === undefined ? entry.years >= 1 : entry.years === years));
 }
 
 /**

@@ -51,7 +51,43 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     const service = new SegmentService({ database: store.database, engine, clock, secrets, guard: new OutboundHttp({ allow: ['127.0.0.1/32'] }).guard });
     await store.database.db
       .insertInto('profiles')
-      .values({ workspace_id: ws, id: 'prf_a', merged_into: null, created_at: T0, updated_at: T0, state: JSON.stringify({ ids: {}, state: { v: 1, traits: { email: { v: 'a@example.com', t: T0 } }, consent: {}, categoryPreferences: {}, firstSeen: null, lastSeen: null, events: 0, pageViews: 0, screenViews: 0, sessions: 0, activeAt: null, orders: 0, revenue: 0, firstOrderAt: null, lastOrderAt: null, refunds: 0, refundAmount: 0, cancellations: 0, cart: null, viewed: [], categories: {}, engagement: {}, devices: {}, firstTouch: null, lastTouch: null } }) })
+      .values({
+        workspace_id: ws,
+        id: 'prf_a',
+        merged_into: null,
+        created_at: T0,
+        updated_at: T0,
+        state: JSON.stringify({
+          ids: {},
+          state: {
+            v: 1,
+            traits: { email: { v: 'a@example.com', t: T0 } },
+            consent: {},
+            categoryPreferences: {},
+            firstSeen: null,
+            lastSeen: null,
+            events: 0,
+            pageViews: 0,
+            screenViews: 0,
+            sessions: 0,
+            activeAt: null,
+            orders: 0,
+            revenue: 0,
+            firstOrderAt: null,
+            lastOrderAt: null,
+            refunds: 0,
+            refundAmount: 0,
+            cancellations: 0,
+            cart: null,
+            viewed: [],
+            categories: {},
+            engagement: {},
+            devices: {},
+            firstTouch: null,
+            lastTouch: null,
+          },
+        }),
+      })
       .execute();
     const list = await service.createStatic(ws, { name: 'list', destination: { url } });
     // A secret was generated for the destination, shown in this answer only and sealed at rest.

@@ -142,7 +142,8 @@ export class WebhookDeliverer {
       if (!destinations.has(key)) destinations.set(key, await this.destination(row.workspaceId, row.segmentId));
       const destination = destinations.get(key) ?? 'the segment no longer has a webhook destination';
       const now = this.#clock.now();
-      const verdict: DeliveryVerdict = typeof destination === 'string' ? { ok: false, retryable: false, gone: false, status: undefined, reason: destination } : await this.send(destination, row.id, row.payload, now);
+      const verdict: DeliveryVerdict =
+        typeof destination === 'string' ? { ok: false, retryable: false, gone: false, status: undefined, reason: destination } : await this.send(destination, row.id, row.payload, now);
       const attempts = row.attempts + 1;
       if (verdict.ok) {
         await finishDelivery(database.db, row.workspaceId, row.id, { deliveredAt: now });

@@ -125,7 +125,12 @@ export function typeOf(code: ErrorCode): ErrorType {
 /** One row per code, for the API reference: code, status, class, meaning. */
 export function errorCatalog(): { code: ErrorCode; status: number; type: ErrorType; description: string }[] {
   const types = (Object.keys(errorTypes) as ErrorType[]).map((type) => ({ code: type, status: errorTypes[type].status, type, description: errorTypes[type].message }));
-  const domain = (Object.keys(domainErrors) as DomainErrorCode[]).map((code) => ({ code, status: errorTypes[domainErrors[code].type].status, type: domainErrors[code].type, description: domainErrors[code].description }));
+  const domain = (Object.keys(domainErrors) as DomainErrorCode[]).map((code) => ({
+    code,
+    status: errorTypes[domainErrors[code].type].status,
+    type: domainErrors[code].type,
+    description: domainErrors[code].description,
+  }));
   return [...types, ...domain];
 }
 

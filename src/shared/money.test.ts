@@ -23,7 +23,10 @@ describe('money in minor units', () => {
     expect(sumMoney([0.1, 0.2], 'USD')).toBe(0.3);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { maxLength: 300 }), (cents) => {
-        const total = sumMoney(cents.map((c) => c / 100), 'USD');
+        const total = sumMoney(
+          cents.map((c) => c / 100),
+          'USD',
+        );
         expect(total).toBe(Number((cents.reduce((sum, c) => sum + c, 0) / 100).toFixed(2)));
         expect(String(total)).toMatch(/^\d+(\.\d{1,2})?$/);
       }),

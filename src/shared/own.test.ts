@@ -46,7 +46,10 @@ describe('own-property lookups', () => {
     for (const [index, name] of NAMES.entries()) {
       const day = (d: number) => ({ timestamp: Date.UTC(2024, 0, d), iso: new Date(Date.UTC(2024, 0, d)).toISOString() });
       const [one, two] = [day(1), day(2)];
-      a = applyEvent(a, { timestamp: one.timestamp, message: { type: 'identify', messageId: `a${index}`, context: {}, timestamp: one.iso, receivedAt: one.iso, traits: JSON.parse(`{"${name}":"a"}`) } });
+      a = applyEvent(a, {
+        timestamp: one.timestamp,
+        message: { type: 'identify', messageId: `a${index}`, context: {}, timestamp: one.iso, receivedAt: one.iso, traits: JSON.parse(`{"${name}":"a"}`) },
+      });
       b = applyEvent(b, { timestamp: two.timestamp, message: { type: 'track', event: name, messageId: `b${index}`, context: {}, timestamp: two.iso, receivedAt: two.iso, properties: {} } });
     }
     const merged = mergeStates(JSON.parse(JSON.stringify(a)), b);

@@ -48,14 +48,7 @@ function bindable(value: unknown): string | number | bigint | Buffer | null {
  * `conflict` is an optional `on conflict ...` clause, identical in SQLite and PostgreSQL.
  * @example await bulkInsert(trx, database, 'profile_events', ['workspace_id', 'profile_id'], [['w', 'p']]);
  */
-export async function bulkInsert(
-  db: Tx,
-  target: BulkTarget,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly unknown[])[],
-  conflict = '',
-): Promise<void> {
+export async function bulkInsert(db: Tx, target: BulkTarget, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], conflict = ''): Promise<void> {
   if (rows.length === 0) return;
   const head = `insert into "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) values `;
   const tail = conflict === '' ? '' : ` ${conflict}`;

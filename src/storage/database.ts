@@ -198,4 +198,3 @@ export async function ping(database: Database): Promise<boolean> {
 function lockKey(name: string): number {
   return fnv1a(name) | 0;
 }
-

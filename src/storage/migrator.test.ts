@@ -27,7 +27,7 @@ const HISTORY = [
   '0020-compact-log',
 ];
 
-describe('collecting the modules\' migrations', () => {
+describe("collecting the modules' migrations", () => {
   it('keeps every historical name, in its order, and adds new ones only after them', () => {
     const names = Object.keys(collectMigrations());
     expect(names.filter((name) => HISTORY.includes(name))).toEqual(HISTORY);
@@ -47,7 +47,7 @@ describe.each(dialects)('a store migrated with the one list of before (%s)', (di
   let store: TestStore;
   afterEach(async () => store.drop());
 
-  it('has nothing to apply under the modules\' migrations and keeps working', async () => {
+  it("has nothing to apply under the modules' migrations and keeps working", async () => {
     store = await createTestStore(dialect, { migrate: false });
     const all = collectMigrations();
     // The migrator of before: the same migrations under the same names, from one record.

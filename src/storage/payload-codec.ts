@@ -27,8 +27,7 @@ const dictionaries = new Map<number, Buffer>([
       [
         '"integrations":{},"context":{"app":{"name":"","version":"","build":""},"os":{"name":"iOS","version":""},"screen":{"width":,"height":,"density":2},',
         '"network":{"wifi":true,"cellular":false},"timezone":"Europe/","groupId":"","previousId":"","channel":"browser","sentAt":"',
-        '"location":{"country":"","city":"","region":""},"ip":"","library":{"name":"analytics.js","version":"next-1.'
-        + '"},"library":{"name":"@segment/analytics-node","version":"2.',
+        '"location":{"country":"","city":"","region":""},"ip":"","library":{"name":"analytics.js","version":"next-1.' + '"},"library":{"name":"@segment/analytics-node","version":"2.',
         '"traits":{"email":"","first_name":"","last_name":"","firstName":"","lastName":"","phone":"+","birthday":"","gender":"","address":{"city":"","country":""},"created_at":"',
         '"order_id":"","checkout_id":"","affiliation":"","subtotal":,"tax":,"discount":,"shipping":,"coupon":"","total":,"revenue":,"value":,"currency":"EUR","currency":"USD",',
         '"cart_id":"","list_id":"","query":"","variant":"","quantity":1,"position":1,"image_url":"https://","url":"https://","category":"","brand":"","name":"","sku":"","price":',
@@ -115,7 +114,6 @@ export function payloadText(stored: StoredPayload, columns?: PayloadColumns): st
   if ((head & STRIPPED) === 0 || columns === undefined) return text;
   return restore(text, columns);
 }
-
 
 function nameKey(type: string): 'event' | 'name' | undefined {
   if (type === 'track') return 'event';

@@ -27,7 +27,8 @@ import type { WorkspaceTables } from '../workspaces/store/tables.js';
 
 /** Every table of the store: the union of the modules' tables (each module owns its own). */
 export interface Schema
-  extends AnalyticsTables,
+  extends
+    AnalyticsTables,
     CatalogTables,
     ChannelTables,
     CouponTables,

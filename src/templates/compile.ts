@@ -170,7 +170,10 @@ export function htmlToText(html: string): string {
     .replace(/<div[^>]*style="[^"]*display:\s*none[^"]*"[^>]*>[\s\S]*?<\/div>/gi, '')
     .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, label: string) => {
       // A linked logo reads as its alt text.
-      const words = label.replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, ' $1 ').replace(/<[^>]+>/g, '').trim();
+      const words = label
+        .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, ' $1 ')
+        .replace(/<[^>]+>/g, '')
+        .trim();
       const url = decodeEntities(href);
       return words === '' || decodeEntities(words) === url ? url : `${words} (${url})`;
     })

@@ -233,7 +233,11 @@ export function renderProblem(error: unknown): Error {
   const message = cause instanceof Error ? cause.message : String(cause);
   const clause = firstClause(message);
   if (/^(template render|memory alloc|parse length) limit exceeded$/.test(clause)) {
-    const what = clause.startsWith('memory') ? 'filters and ranges allocated too much; use smaller ranges and lists' : clause.startsWith('parse') ? 'the template source is too long' : 'rendering took too long';
+    const what = clause.startsWith('memory')
+      ? 'filters and ranges allocated too much; use smaller ranges and lists'
+      : clause.startsWith('parse')
+        ? 'the template source is too long'
+        : 'rendering took too long';
     return new RapportError('template_render_limit', `render limit: ${what}${where}`);
   }
   if (cause instanceof SnippetNotFoundError) return new RapportError('template_render_error', `${cause.message}${where}`);

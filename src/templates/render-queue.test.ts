@@ -13,10 +13,12 @@ describe('RenderQueue', () => {
     const queue = new RenderQueue({ perWorkspace: 2, previewsPerWorkspace: 10 });
     const started: string[] = [];
     const gates = [gate(), gate(), gate(), gate()];
-    const runs = gates.map((entry, index) => queue.run('a', async () => {
-      started.push(`a${index}`);
-      await entry.promise;
-    }));
+    const runs = gates.map((entry, index) =>
+      queue.run('a', async () => {
+        started.push(`a${index}`);
+        await entry.promise;
+      }),
+    );
     const other = queue.run('b', async () => started.push('b0'));
     await other;
     expect(started).toEqual(['a0', 'a1', 'b0']);

@@ -92,7 +92,8 @@ export class SnippetService {
   /** Creates a snippet; 409 when the name is taken (PUT saves a new version instead). */
   async create(workspaceId: string, name: string, input: SnippetInput): Promise<SnippetDetail> {
     checkName(name);
-    if ((await findSnippet(this.deps.database.db, workspaceId, name)) !== undefined) throw new RapportError('conflict', `snippet "${name}" already exists; PUT /api/v1/snippets/${name} saves a new version`);
+    if ((await findSnippet(this.deps.database.db, workspaceId, name)) !== undefined)
+      throw new RapportError('conflict', `snippet "${name}" already exists; PUT /api/v1/snippets/${name} saves a new version`);
     return (await this.save(workspaceId, name, input)).snippet;
   }
 

@@ -268,28 +268,50 @@ ${picks(3, 'Goes well with your order')}`),
     name: 'Cart reminder (SMS)',
     channel: 'sms',
     description: 'Short cart reminder, fits one GSM-7 segment with a code',
-    source: { default: { body: '{{ profile.first_name | default: "Hi" }}, your cart is waiting{% if coupon %}: {{ coupon.description }} with {{ coupon.code }}{% endif %}.{% assign link = cart_url | default: shop_url %}{% if link %} {{ link }}{% endif %} Reply STOP to opt out' } },
+    source: {
+      default: {
+        body: '{{ profile.first_name | default: "Hi" }}, your cart is waiting{% if coupon %}: {{ coupon.description }} with {{ coupon.code }}{% endif %}.{% assign link = cart_url | default: shop_url %}{% if link %} {{ link }}{% endif %} Reply STOP to opt out',
+      },
+    },
   },
   {
     key: 'cart_reminder_push',
     name: 'Cart reminder (push)',
     channel: 'push',
     description: 'Web push nudge back to the cart',
-    source: { default: { title: 'Your cart misses you', body: '{% if cart.items.size > 0 %}{{ cart.items.first.name }}{% if cart.items.size > 1 %} and {{ cart.items.size | minus: 1 }} more{% endif %} still in your cart{% else %}Your picks are still waiting{% endif %}', url: '{{ cart_url | default: shop_url | default: "/" }}' } },
+    source: {
+      default: {
+        title: 'Your cart misses you',
+        body: '{% if cart.items.size > 0 %}{{ cart.items.first.name }}{% if cart.items.size > 1 %} and {{ cart.items.size | minus: 1 }} more{% endif %} still in your cart{% else %}Your picks are still waiting{% endif %}',
+        url: '{{ cart_url | default: shop_url | default: "/" }}',
+      },
+    },
   },
   {
     key: 'hello_bar_free_shipping',
     name: 'Hello bar: free shipping',
     channel: 'inbox',
     description: 'On-site hello bar copy for new visitors (free shipping threshold)',
-    source: { default: { title: 'Free shipping on orders over {{ threshold | default: 50 | money: currency }}', body: 'Welcome! Orders over {{ threshold | default: 50 | money: currency }} ship free.', url: '{{ shop_url | default: "/" }}' } },
+    source: {
+      default: {
+        title: 'Free shipping on orders over {{ threshold | default: 50 | money: currency }}',
+        body: 'Welcome! Orders over {{ threshold | default: 50 | money: currency }} ship free.',
+        url: '{{ shop_url | default: "/" }}',
+      },
+    },
   },
   {
     key: 'popup_exit_intent',
     name: 'Popup: exit intent',
     channel: 'inbox',
     description: 'Exit-intent popup copy: a fixed amount converts better than a percentage',
-    source: { default: { title: 'Wait{% if profile.first_name %}, {{ profile.first_name }}{% endif %}! {{ coupon.description | default: "$10 off" }} your first order', body: 'Leave your email and we will send your code{% if coupon %}: {{ coupon.code }}{% endif %}. No spam, unsubscribe anytime.', url: '{{ shop_url | default: "/" }}' } },
+    source: {
+      default: {
+        title: 'Wait{% if profile.first_name %}, {{ profile.first_name }}{% endif %}! {{ coupon.description | default: "$10 off" }} your first order',
+        body: 'Leave your email and we will send your code{% if coupon %}: {{ coupon.code }}{% endif %}. No spam, unsubscribe anytime.',
+        url: '{{ shop_url | default: "/" }}',
+      },
+    },
   },
   {
     key: 'double_opt_in',
@@ -515,7 +537,13 @@ ${button('shop_url', 'Claim my gift')}`),
     name: 'Back in stock (push)',
     channel: 'push',
     description: 'Web push a day after the back-in-stock email',
-    source: { default: { title: 'Back in stock', body: '{% assign product = event.product_id | product %}{{ product.name | default: event.name | default: "The item you wanted" }} is available again. Popular items go fast.', url: '{% assign product = event.product_id | product %}{{ product.url | default: shop_url | default: "/" }}' } },
+    source: {
+      default: {
+        title: 'Back in stock',
+        body: '{% assign product = event.product_id | product %}{{ product.name | default: event.name | default: "The item you wanted" }} is available again. Popular items go fast.',
+        url: '{% assign product = event.product_id | product %}{{ product.url | default: shop_url | default: "/" }}',
+      },
+    },
   },
   {
     key: 'twelve_days',

@@ -4,16 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import {
-  deleteTemplate,
-  findTemplate,
-  findTemplateVersion,
-  insertTemplate,
-  insertTemplateVersion,
-  listTemplates,
-  updateTemplate,
-  type TemplateRecord,
-} from './store/templates.js';
+import { deleteTemplate, findTemplate, findTemplateVersion, insertTemplate, insertTemplateVersion, listTemplates, updateTemplate, type TemplateRecord } from './store/templates.js';
 import { compileSource, htmlToText, parseCompiled, sourceSnippetNames, type ParsedContent } from './compile.js';
 import { renderLiquid, snippetReferences, type TemplateLookups } from './liquid-engine.js';
 import { RenderMeter, defaultRenderLimits, type RenderLimits } from './render-budget.js';
@@ -130,7 +121,12 @@ export class TemplateService {
       if (current === undefined) throw new RapportError('not_found', `no template ${id}`);
       const next = current.latestVersion + 1;
       await insertTemplateVersion(trx, workspaceId, { templateId: id, version: next, content: JSON.stringify(input.source), compiled: JSON.stringify(compiled), createdAt: now });
-      await updateTemplate(trx, workspaceId, id, { latestVersion: next, updatedAt: now, ...(input.name === undefined ? {} : { name: input.name }), ...(input.publish === false ? {} : { publishedVersion: next }) });
+      await updateTemplate(trx, workspaceId, id, {
+        latestVersion: next,
+        updatedAt: now,
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.publish === false ? {} : { publishedVersion: next }),
+      });
       return next;
     });
     this.records.delete(`${workspaceId}\u0000${id}`);

@@ -20,7 +20,12 @@ export async function usersModule(kernel: Kernel, modules: { workspaces: Workspa
     database: kernel.database,
     clock: kernel.clock,
     workspaces: modules.workspaces.service,
-    settings: { sessionIdleMs: config.users.sessionIdleMinutes * 60_000, sessionAbsoluteMs: config.users.sessionAbsoluteHours * 3_600_000, invitationMs: config.users.invitationDays * 86_400_000, ownerEmail: config.users.ownerEmail },
+    settings: {
+      sessionIdleMs: config.users.sessionIdleMinutes * 60_000,
+      sessionAbsoluteMs: config.users.sessionAbsoluteHours * 3_600_000,
+      invitationMs: config.users.invitationDays * 86_400_000,
+      ownerEmail: config.users.ownerEmail,
+    },
   });
   const firstOwner = await users.bootstrapOwner(modules.workspaces.bootstrap.workspace.id);
   return { name: 'users', dependencies: [modules.workspaces.name], users, firstOwner };

@@ -35,7 +35,14 @@ const Me = Type.Object(
 const InvitationToken = Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) });
 
 async function me(users: UserService, principal: SessionPrincipal) {
-  return { user: principal.user, workspaceId: principal.workspaceId, role: principal.role, csrfToken: principal.csrfToken, expiresAt: principal.expiresAt, workspaces: await users.workspacesOf(principal.user.id) };
+  return {
+    user: principal.user,
+    workspaceId: principal.workspaceId,
+    role: principal.role,
+    csrfToken: principal.csrfToken,
+    expiresAt: principal.expiresAt,
+    workspaces: await users.workspacesOf(principal.user.id),
+  };
 }
 
 const signedOut = () => new RapportError('unauthorized', 'not signed in, or the session ended; sign in again (POST /api/v1/auth/sign-in)');
@@ -72,7 +79,10 @@ export async function authRoutes(scope: FastifyInstance, deps: AuthRouteDeps): P
         tags: ['users'],
         summary: 'Sign in with email and password: sets the HttpOnly session cookie and returns the CSRF token; limited per address and per email',
         security: [],
-        body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 256 }), workspaceId: Type.Optional(WorkspaceId) }, { additionalProperties: false }),
+        body: Type.Object(
+          { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 256 }), workspaceId: Type.Optional(WorkspaceId) },
+          { additionalProperties: false },
+        ),
         response: { 200: Me },
       },
     },
@@ -86,12 +96,22 @@ export async function authRoutes(scope: FastifyInstance, deps: AuthRouteDeps): P
       return me(users, principal);
     },
   );
-  app.get('/auth/me', { schema: { tags: ['users'], summary: 'The signed-in user, the current workspace and role, the CSRF token and every workspace of the user', security: [], response: { 200: Me } } }, async (request) =>
-    me(users, await sessionOf(users, request)),
+  app.get(
+    '/auth/me',
+    { schema: { tags: ['users'], summary: 'The signed-in user, the current workspace and role, the CSRF token and every workspace of the user', security: [], response: { 200: Me } } },
+    async (request) => me(users, await sessionOf(users, request)),
   );
   app.post(
     '/auth/workspace',
-    { schema: { tags: ['users'], summary: 'Workspace switcher: the session acts on this workspace from now on', security: [], body: Type.Object({ workspaceId: WorkspaceId }, { additionalProperties: false }), response: { 200: Me } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Workspace switcher: the session acts on this workspace from now on',
+        security: [],
+        body: Type.Object({ workspaceId: WorkspaceId }, { additionalProperties: false }),
+        response: { 200: Me },
+      },
+    },
     async (request) => me(users, await users.switchWorkspace(await sessionOf(users, request), request.body.workspaceId)),
   );
   app.post('/auth/sign-out', { schema: { tags: ['users'], summary: 'Ends this session and clears its cookie', security: [] } }, async (request, reply) => {
@@ -134,7 +154,13 @@ export async function userRoutes(scope: FastifyInstance, users: UserService, act
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/users',
-    { schema: { tags: ['users'], summary: 'Members of the workspace with their roles, and pending invitations', response: { 200: Type.Object({ users: Type.Array(Member), invitations: Type.Array(Invitation) }) } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Members of the workspace with their roles, and pending invitations',
+        response: { 200: Type.Object({ users: Type.Array(Member), invitations: Type.Array(Invitation) }) },
+      },
+    },
     async (request) => {
       const { workspaceId } = actorOf(request);
       return { users: await users.listMembers(workspaceId), invitations: await users.listInvitations(workspaceId) };
@@ -158,7 +184,15 @@ export async function userRoutes(scope: FastifyInstance, users: UserService, act
   );
   app.patch(
     '/users/:id',
-    { schema: { tags: ['users'], summary: "Change a member's role (only an owner grants or removes owner)", params: UserId, body: Type.Object({ role: Role }, { additionalProperties: false }), response: { 200: Member } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: "Change a member's role (only an owner grants or removes owner)",
+        params: UserId,
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        response: { 200: Member },
+      },
+    },
     async (request) => {
       const { workspaceId, actor } = actorOf(request);
       return users.changeRole(workspaceId, actor, request.params.id, request.body.role);

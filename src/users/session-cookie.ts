@@ -74,7 +74,7 @@ export function requireCsrf(request: FastifyRequest, principal: Pick<SessionPrin
   const given = Buffer.from(typeof sent === 'string' ? sent : '');
   const expected = Buffer.from(principal.csrfToken);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new RapportError('forbidden', 'send the session\'s CSRF token (csrfToken of sign-in or GET /api/v1/auth/me) in X-CSRF-Token with every change made with the session cookie', [
+    throw new RapportError('forbidden', "send the session's CSRF token (csrfToken of sign-in or GET /api/v1/auth/me) in X-CSRF-Token with every change made with the session cookie", [
       { field: CSRF_HEADER, rule: 'csrf', message: 'missing or wrong' },
     ]);
   }

@@ -180,7 +180,8 @@ export class UserService {
   /** Makes `workspaceId` the session's current workspace; the user must belong to it. */
   async switchWorkspace(principal: SessionPrincipal, workspaceId: string): Promise<SessionPrincipal> {
     const role = await repo.getRole(this.db, workspaceId, principal.user.id);
-    if (role === undefined) throw new RapportError('forbidden', `you are not a member of workspace "${workspaceId}"`, [{ field: 'workspaceId', rule: 'member', message: 'pick one of your workspaces' }]);
+    if (role === undefined)
+      throw new RapportError('forbidden', `you are not a member of workspace "${workspaceId}"`, [{ field: 'workspaceId', rule: 'member', message: 'pick one of your workspaces' }]);
     await repo.setSessionWorkspace(this.db, principal.sessionId, workspaceId);
     return { ...principal, workspaceId, role, scopes: roleScopes(role) };
   }
@@ -240,7 +241,14 @@ export class UserService {
     const now = this.deps.clock.now();
     const userId = await this.deps.database.transaction(async (trx) => {
       if (!(await repo.markInvitationAccepted(trx, invitation.workspaceId, invitation.id, now))) throw usedInvitation();
-      const user = existing ?? { id: randomId('usr', 12), email: invitation.email, displayName: input.displayName ?? invitation.email, locale: input.locale ?? 'en', createdAt: now, passwordHash: null };
+      const user = existing ?? {
+        id: randomId('usr', 12),
+        email: invitation.email,
+        displayName: input.displayName ?? invitation.email,
+        locale: input.locale ?? 'en',
+        createdAt: now,
+        passwordHash: null,
+      };
       if (existing === undefined) await repo.insertUser(trx, user);
       if (passwordHash !== undefined) await repo.setPasswordHash(trx, user.id, passwordHash);
       await repo.upsertMembership(trx, invitation.workspaceId, user.id, invitation.role, now);
@@ -291,5 +299,6 @@ const usedInvitation = () => new RapportError('conflict', 'this invitation was a
 
 /** Only an owner grants the owner role or changes an owner. */
 function requireOwnerFor(actor: Actor, role: Role): void {
-  if (role === 'owner' && actor.role !== 'owner') throw new RapportError('forbidden', 'only an owner may grant the owner role or change an owner', [{ field: 'role', rule: 'owner_only', message: 'ask an owner' }]);
+  if (role === 'owner' && actor.role !== 'owner')
+    throw new RapportError('forbidden', 'only an owner may grant the owner role or change an owner', [{ field: 'role', rule: 'owner_only', message: 'ask an owner' }]);
 }

@@ -39,10 +39,7 @@ export const DisplayName = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGT
 export const Locale = Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', maxLength: 35 });
 export const Password = Type.String({ minLength: PASSWORD_LENGTH.min, maxLength: PASSWORD_LENGTH.max });
 
-export const User = Type.Object(
-  { id: Type.String(), email: Type.String(), displayName: Type.String(), locale: Type.String(), createdAt: Type.Integer() },
-  { $id: 'User' },
-);
+export const User = Type.Object({ id: Type.String(), email: Type.String(), displayName: Type.String(), locale: Type.String(), createdAt: Type.Integer() }, { $id: 'User' });
 export type User = Static<typeof User>;
 
 /** A user as a member of one workspace. */

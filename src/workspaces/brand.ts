@@ -93,7 +93,8 @@ export function parseBrand(input: unknown): Brand {
     ['logoUrl', input.logoUrl],
   ];
   for (const [field, value] of urls) {
-    if (value !== undefined && !isHttpUrl(value)) throw new RapportError('brand.url_invalid', `${field} "${value}" is not a valid http(s) URL`, [{ field, rule: 'url', message: 'use an http:// or https:// URL' }]);
+    if (value !== undefined && !isHttpUrl(value))
+      throw new RapportError('brand.url_invalid', `${field} "${value}" is not a valid http(s) URL`, [{ field, rule: 'url', message: 'use an http:// or https:// URL' }]);
   }
   if (input.cartUrlPattern !== undefined) {
     const sample = fillCartPattern(input.cartUrlPattern, input.shopUrl, 'c1');

@@ -69,9 +69,7 @@ export function missingWriteKeyScope(key: WriteKey, scope: WriteKeyScope): strin
 export function requireWriteKeyScope(key: WriteKey, scope: WriteKeyScope): void {
   const missing = missingWriteKeyScope(key, scope);
   if (missing === undefined) return;
-  throw new RapportError('forbidden', `${missing}; create a key with the scope or use another source's key`, [
-    { field: 'scopes', rule: 'required', message: `needs "${scope}"` },
-  ]);
+  throw new RapportError('forbidden', `${missing}; create a key with the scope or use another source's key`, [{ field: 'scopes', rule: 'required', message: `needs "${scope}"` }]);
 }
 
 export interface CreatedToken {
@@ -105,7 +103,16 @@ export class WorkspaceService {
     let adminToken: string | undefined;
     if (options.writeKey !== undefined) {
       if ((await repo.findWriteKey(db, options.writeKey)) === undefined) {
-        await repo.insertWriteKey(db, { workspaceId: DEFAULT_WORKSPACE, id: randomId('src', 8), key: options.writeKey, name: 'Bootstrap source', createdAt: now, revokedAt: null, expiresAt: null, scopes: [...WRITE_KEY_SCOPES] });
+        await repo.insertWriteKey(db, {
+          workspaceId: DEFAULT_WORKSPACE,
+          id: randomId('src', 8),
+          key: options.writeKey,
+          name: 'Bootstrap source',
+          createdAt: now,
+          revokedAt: null,
+          expiresAt: null,
+          scopes: [...WRITE_KEY_SCOPES],
+        });
       }
       writeKey = options.writeKey;
     } else if (created) {
@@ -221,7 +228,9 @@ export class WorkspaceService {
   #expiry(expiresAt: number | undefined, now: number): number | null {
     if (expiresAt === undefined) return null;
     if (!(expiresAt > now)) {
-      throw new RapportError('workspace.expiry_past', `expiresAt must be in the future (now is ${new Date(now).toISOString()})`, [{ field: 'expiresAt', rule: 'future', message: 'must be after now' }]);
+      throw new RapportError('workspace.expiry_past', `expiresAt must be in the future (now is ${new Date(now).toISOString()})`, [
+        { field: 'expiresAt', rule: 'future', message: 'must be after now' },
+      ]);
     }
     return expiresAt;
   }
@@ -229,7 +238,8 @@ export class WorkspaceService {
   private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string, limits: CredentialLimits = {}): Promise<AdminToken> {
     const now = this.deps.clock.now();
     const scopes = limits.scopes === undefined ? [...ACCESS_SCOPES] : ACCESS_SCOPES.filter((known) => limits.scopes?.includes(known));
-    if (scopes.length === 0) throw new RapportError('workspace.scopes_invalid', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
+    if (scopes.length === 0)
+      throw new RapportError('workspace.scopes_invalid', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
     const expiresAt = this.#expiry(limits.expiresAt, now);
     const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: now, lastUsedAt: null, revokedAt: null, scopes, expiresAt };
     await repo.insertAdminToken(this.deps.database.db, token, sha256Hex(plain));

@@ -44,7 +44,12 @@ describe('analytics API', () => {
   });
 
   it('rejects bad parameters with a message that says what to fix', async () => {
-    const oneStep = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'x' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+    const oneStep = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/analytics/funnels',
+      headers: admin,
+      payload: { steps: [{ event: 'x' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' },
+    });
     expect(oneStep.statusCode).toBe(400);
     const backwards = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps, from: '2024-05-02T00:00:00Z', to: '2024-05-01T00:00:00Z' } });
     expect(backwards.statusCode).toBe(400);
@@ -54,11 +59,21 @@ describe('analytics API', () => {
     expect(table.json().error.message).toContain('cohorts, cohort_periods');
     // A property is a name with dotted parts, never JSON path syntax: `$..a` was answered 500.
     for (const property of ['$..a', 'a.', '.a', 'a..b']) {
-      const path = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'Product Viewed', where: [{ property, op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+      const path = await rapport.app.inject({
+        method: 'POST',
+        url: '/api/v1/analytics/funnels',
+        headers: admin,
+        payload: { steps: [{ event: 'Product Viewed', where: [{ property, op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' },
+      });
       expect(path.statusCode, property).toBe(400);
       expect(path.json().error.message).toContain('property');
     }
-    const odd = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload: { steps: [{ event: 'Product Viewed', where: [{ property: '$price', op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' } });
+    const odd = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/analytics/funnels',
+      headers: admin,
+      payload: { steps: [{ event: 'Product Viewed', where: [{ property: '$price', op: 'exists' }] }, { event: 'Order Completed' }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' },
+    });
     expect(odd.statusCode).toBe(200);
   });
 

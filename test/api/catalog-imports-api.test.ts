@@ -21,7 +21,12 @@ describe('catalog and import routes', () => {
 
   it('replaces a product with PUT and emits Price Dropped into the log when the price falls', async () => {
     const put = (price: number, inventory: number) =>
-      rapport.app.inject({ method: 'PUT', url: '/api/v1/catalog/products/jk-1', headers: admin, payload: { id: 'jk-1', name: 'Winter Jacket', price, currency: 'EUR', inventory, category: ['Apparel', 'Jackets'] } });
+      rapport.app.inject({
+        method: 'PUT',
+        url: '/api/v1/catalog/products/jk-1',
+        headers: admin,
+        payload: { id: 'jk-1', name: 'Winter Jacket', price, currency: 'EUR', inventory, category: ['Apparel', 'Jackets'] },
+      });
     expect((await put(200, 0)).statusCode).toBe(200);
     const updated = await put(150, 4);
     expect(updated.json()).toMatchObject({ id: 'jk-1', price: 150, inventory: 4, category: 'Apparel > Jackets' });
@@ -44,7 +49,13 @@ describe('catalog and import routes', () => {
       method: 'POST',
       url: '/api/v1/catalog/products',
       headers: admin,
-      payload: { products: [{ id: 'h-1', name: 'Hat', price: 20 }, { id: 'h-2', price: -1 }, { id: 'g-1', name: 'Gloves', price: 15 }] },
+      payload: {
+        products: [
+          { id: 'h-1', name: 'Hat', price: 20 },
+          { id: 'h-2', price: -1 },
+          { id: 'g-1', name: 'Gloves', price: 15 },
+        ],
+      },
     });
     expect(response.statusCode).toBe(200);
     const body = response.json();
@@ -52,7 +63,12 @@ describe('catalog and import routes', () => {
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].index).toBe(1);
     const listed = await rapport.app.inject({ method: 'GET', url: '/api/v1/catalog/products?limit=10', headers: admin });
-    expect(listed.json().products.map((product: { id: string }) => product.id).sort()).toEqual(['g-1', 'h-1', 'jk-1']);
+    expect(
+      listed
+        .json()
+        .products.map((product: { id: string }) => product.id)
+        .sort(),
+    ).toEqual(['g-1', 'h-1', 'jk-1']);
     expect((await rapport.app.inject({ method: 'DELETE', url: '/api/v1/catalog/products/h-1', headers: admin })).statusCode).toBe(204);
     expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/catalog/products/h-1', headers: admin })).statusCode).toBe(404);
   });

@@ -27,7 +27,12 @@ describe('channels API', () => {
   let ann = '';
 
   async function call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = admin): Promise<{ status: number; body: T }> {
-    const response = await rapport.app.inject({ method, url, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const response = await rapport.app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
     return { status: response.statusCode, body: (response.body === '' ? {} : JSON.parse(response.body)) as T };
   }
 
@@ -61,7 +66,9 @@ describe('channels API', () => {
       }),
       { processor: 'inline' },
     );
-    expect((await call('POST', '/v1/identify', { userId: 'ann', anonymousId: 'anon-1', traits: { email: 'ann@example.com', phone: '+14155550123', first_name: 'Ann', sms_consent: true } }, sdk)).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/identify', { userId: 'ann', anonymousId: 'anon-1', traits: { email: 'ann@example.com', phone: '+14155550123', first_name: 'Ann', sms_consent: true } }, sdk)).status,
+    ).toBe(200);
     await rapport.processor.drain();
     ann = (await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=ann')).body.id;
   });
@@ -86,8 +93,14 @@ describe('channels API', () => {
     expect(sent.body.status).toBe('sent');
     expect(push.decrypted()[0]?.payload).toEqual({ title: 'Hi Ann', body: 'Your cart misses you', url: 'https://shop.example/cart', messageId: sent.body.messageId });
     push.status = 410;
-    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'push', templateId, idempotencyKey: 'push-2' })).body).toMatchObject({ status: 'failed', reason: expect.stringMatching(/gone \(410\)/) });
-    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'push', templateId, idempotencyKey: 'push-3' })).body).toMatchObject({ status: 'suppressed', reason: 'no_address:push' });
+    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'push', templateId, idempotencyKey: 'push-2' })).body).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/gone \(410\)/),
+    });
+    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'push', templateId, idempotencyKey: 'push-3' })).body).toMatchObject({
+      status: 'suppressed',
+      reason: 'no_address:push',
+    });
   });
 
   it('signs webhooks and refuses private destinations the operator did not allow', async () => {
@@ -138,7 +151,13 @@ describe('channels API', () => {
     peerHolder.close = () => new Promise((resolve) => server.close(() => resolve()));
     try {
       const templateId = await template('webhook', { default: { body: '{"name":{{ profile.first_name | json }}}' } });
-      const sent = await call<{ status: string; messageId: string }>('POST', '/api/v1/channels/send', { profileId: ann, channel: 'webhook', templateId, idempotencyKey: 'wh-3', data: { destinationId: destination.body.id } });
+      const sent = await call<{ status: string; messageId: string }>('POST', '/api/v1/channels/send', {
+        profileId: ann,
+        channel: 'webhook',
+        templateId,
+        idempotencyKey: 'wh-3',
+        data: { destinationId: destination.body.id },
+      });
       expect(sent.body.status).toBe('sent');
       // First attempt answered 503: retried once with the same webhook-id.
       expect(bodies).toHaveLength(2);
@@ -148,7 +167,9 @@ describe('channels API', () => {
       const timestamp = String(last?.headers['webhook-timestamp']);
       expect(id).toBe(sent.body.messageId);
       expect(String(bodies[0]?.headers['webhook-id'])).toBe(id);
-      const expected = createHmac('sha256', Buffer.from(destination.body.secret.slice(6), 'base64')).update(`${id}.${timestamp}.${last?.body}`).digest('base64');
+      const expected = createHmac('sha256', Buffer.from(destination.body.secret.slice(6), 'base64'))
+        .update(`${id}.${timestamp}.${last?.body}`)
+        .digest('base64');
       expect(last?.headers['webhook-signature']).toBe(`v1,${expected}`);
     } finally {
       await peerHolder.close?.();
@@ -163,7 +184,9 @@ describe('channels API', () => {
     expect(twilio.messages()[0]?.get('StatusCallback')).toBe(`${PUBLIC_URL}/v1/channels/sms/status`);
 
     const signed = (path: string, params: Record<string, string>, token = 'twilio-token-secret') => {
-      const data = Object.keys(params).sort().reduce((text, key) => text + key + params[key], `${PUBLIC_URL}${path}`);
+      const data = Object.keys(params)
+        .sort()
+        .reduce((text, key) => text + key + params[key], `${PUBLIC_URL}${path}`);
       return rapport.app.inject({
         method: 'POST',
         url: path,
@@ -192,12 +215,20 @@ describe('channels API', () => {
     const body = JSON.stringify({ type: 'bounce', email: 'ANN@example.com', messageId: sent.body.messageId });
     const timestamp = Math.floor(Date.now() / 1000);
     const post = (signature: string) =>
-      rapport.app.inject({ method: 'POST', url: '/v1/channels/email/default/events', headers: { 'content-type': 'application/json', 'webhook-id': 'evt1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signature }, payload: body });
+      rapport.app.inject({
+        method: 'POST',
+        url: '/v1/channels/email/default/events',
+        headers: { 'content-type': 'application/json', 'webhook-id': 'evt1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
+        payload: body,
+      });
     expect((await post('v1,AAAA')).statusCode).toBe(401);
     expect((await post(signWebhook(EVENTS_SECRET, 'evt1', timestamp, body))).statusCode).toBe(204);
     expect((await call('GET', `/api/v1/messages/${sent.body.messageId}`)).body).toMatchObject({ status: 'bounced', reason: 'bounce' });
     expect((await call<{ suppressions: unknown[] }>('GET', '/api/v1/suppressions')).body.suppressions).toContainEqual(expect.objectContaining({ address: 'ann@example.com', reason: 'bounced' }));
-    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'email', templateId, idempotencyKey: 'mail-2', purpose: 'transactional' })).body).toMatchObject({ status: 'suppressed', reason: 'suppressed:bounced' });
+    expect((await call('POST', '/api/v1/channels/send', { profileId: ann, channel: 'email', templateId, idempotencyKey: 'mail-2', purpose: 'transactional' })).body).toMatchObject({
+      status: 'suppressed',
+      reason: 'suppressed:bounced',
+    });
   });
 
   it('runs a double opt-in: pending until the emailed link is opened', async () => {
@@ -210,7 +241,10 @@ describe('channels API', () => {
     expect((await call('POST', `/api/v1/profiles/${dora}/double-opt-in`, { templateId: confirmation.body.id })).body).toMatchObject({ status: 'sent' });
     const mail = (await smtp.waitFor(before + 1))[before];
     expect(mail?.subject).toBe('Please confirm your subscription');
-    expect((await call('POST', '/api/v1/channels/send', { profileId: dora, channel: 'email', templateId: news, idempotencyKey: 'doi-1' })).body).toMatchObject({ status: 'suppressed', reason: 'consent_pending:email' });
+    expect((await call('POST', '/api/v1/channels/send', { profileId: dora, channel: 'email', templateId: news, idempotencyKey: 'doi-1' })).body).toMatchObject({
+      status: 'suppressed',
+      reason: 'consent_pending:email',
+    });
     const link = /https:\/\/rapport\.shop\.test(\/v1\/confirm\/[\w.-]+)/.exec(String(mail?.html))?.[1];
     expect(link).toBeDefined();
     const confirmed = await rapport.app.inject({ method: 'GET', url: link ?? '' });

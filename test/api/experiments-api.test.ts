@@ -37,7 +37,18 @@ describe.each(dialects)('experiments API (%s)', (dialect) => {
   });
 
   it('creates, starts, assigns over the write key, and reports results', async () => {
-    const bad = await rapport.app.inject({ method: 'POST', url: '/api/v1/experiments', headers: admin, payload: { ...definition, variants: [{ key: 'a', weight: 0.7 }, { key: 'b', weight: 0.7 }] } });
+    const bad = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/experiments',
+      headers: admin,
+      payload: {
+        ...definition,
+        variants: [
+          { key: 'a', weight: 0.7 },
+          { key: 'b', weight: 0.7 },
+        ],
+      },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/weights must sum to 1/);
 
@@ -65,7 +76,16 @@ describe.each(dialects)('experiments API (%s)', (dialect) => {
       method: 'POST',
       url: '/v1/batch',
       headers: basic,
-      payload: { batch: orders.map(([unit]) => ({ type: 'track', event: 'Order Completed', anonymousId: unit, messageId: `o-${unit}`, timestamp: new Date(start + HOUR).toISOString(), properties: { revenue: 50 } })) },
+      payload: {
+        batch: orders.map(([unit]) => ({
+          type: 'track',
+          event: 'Order Completed',
+          anonymousId: unit,
+          messageId: `o-${unit}`,
+          timestamp: new Date(start + HOUR).toISOString(),
+          properties: { revenue: 50 },
+        })),
+      },
     });
     expect(ingest.statusCode).toBe(200);
     clock.advance(2 * HOUR);

@@ -68,7 +68,12 @@ describe('identity rules API', () => {
       method: 'POST',
       url: '/v1/batch',
       headers: { authorization: `Basic ${Buffer.from('WK:').toString('base64')}` },
-      payload: { batch: [{ type: 'track', userId: 'list-1', event: 'E' }, { type: 'track', userId: 'list-2', event: 'E' }] },
+      payload: {
+        batch: [
+          { type: 'track', userId: 'list-1', event: 'E' },
+          { type: 'track', userId: 'list-2', event: 'E' },
+        ],
+      },
     });
     await rapport.processor.drain();
     const first = await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles?limit=2', headers: admin });
@@ -81,7 +86,11 @@ describe('identity rules API', () => {
     const listed = [...page1.profiles, ...page2.profiles];
     // web-42 (with the POS visitor merged into it), list-1 and list-2.
     expect(listed).toHaveLength(3);
-    expect(listed.flatMap((profile: { identities: { type: string; value: string }[] }) => profile.identities.filter((i) => i.type === 'user_id').map((i) => i.value)).sort()).toEqual(['list-1', 'list-2', 'web-42']);
+    expect(listed.flatMap((profile: { identities: { type: string; value: string }[] }) => profile.identities.filter((i) => i.type === 'user_id').map((i) => i.value)).sort()).toEqual([
+      'list-1',
+      'list-2',
+      'web-42',
+    ]);
     const bad = await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles?cursor=nonsense', headers: admin });
     expect(bad.statusCode).toBe(400);
   });

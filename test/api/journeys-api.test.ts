@@ -29,7 +29,9 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     const { app } = test.rapport;
     const invalid = await app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: { ...definition, nodes: [...definition.nodes, { id: 'lost', type: 'exit' }] } });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json()).toMatchObject({ error: { code: 'invalid_request', issues: [{ field: 'nodes[3]', rule: 'unreachable', message: 'node "lost" cannot be reached from the start node "wait"' }] } });
+    expect(invalid.json()).toMatchObject({
+      error: { code: 'invalid_request', issues: [{ field: 'nodes[3]', rule: 'unreachable', message: 'node "lost" cannot be reached from the start node "wait"' }] },
+    });
     const validation = await app.inject({ method: 'POST', url: '/api/v1/journeys/validate', headers: admin, payload: { ...definition, start: 'nope' } });
     expect(validation.json()).toEqual({ valid: false, issues: [{ field: 'start', rule: 'node', message: 'start names node "nope", which does not exist' }] });
 
@@ -39,10 +41,20 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     expect(created.json()).toMatchObject({ status: 'draft', version: 1, definition: { name: 'API journey' } });
     expect((await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/activate`, headers: admin })).json()).toMatchObject({ status: 'active' });
 
-    const ingest = await app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: `Basic ${Buffer.from('WK_TEST:').toString('base64')}` }, payload: { userId: 'ann', traits: { email: 'ann@example.com', timezone: 'Europe/Paris' } } });
+    const ingest = await app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: `Basic ${Buffer.from('WK_TEST:').toString('base64')}` },
+      payload: { userId: 'ann', traits: { email: 'ann@example.com', timezone: 'Europe/Paris' } },
+    });
     expect(ingest.statusCode).toBe(200);
     await test.rapport.processor.drain();
-    const entered = await app.inject({ method: 'POST', url: `/api/v1/journeys/${id}/enter`, headers: admin, payload: { identifier: { type: 'user_id', value: 'ann' }, properties: { source: 'test' } } });
+    const entered = await app.inject({
+      method: 'POST',
+      url: `/api/v1/journeys/${id}/enter`,
+      headers: admin,
+      payload: { identifier: { type: 'user_id', value: 'ann' }, properties: { source: 'test' } },
+    });
     expect(entered.statusCode).toBe(200);
     const profileId: string = entered.json().profileId;
     expect(entered.json().runIds).toHaveLength(1);
@@ -69,9 +81,18 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
 
   it('keeps workspace settings and refuses bad ones by field', async () => {
     const { app } = test.rapport;
-    const put = await app.inject({ method: 'PUT', url: '/api/v1/journey-settings', headers: admin, payload: { frequencyCaps: { email: { perDay: 2, perWeek: 5 } }, globalControlPercent: 5, defaultTimeZone: 'Europe/Paris' } });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/journey-settings',
+      headers: admin,
+      payload: { frequencyCaps: { email: { perDay: 2, perWeek: 5 } }, globalControlPercent: 5, defaultTimeZone: 'Europe/Paris' },
+    });
     expect(put.statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/journey-settings', headers: admin })).json()).toEqual({ frequencyCaps: { email: { perDay: 2, perWeek: 5 } }, globalControlPercent: 5, defaultTimeZone: 'Europe/Paris' });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/journey-settings', headers: admin })).json()).toEqual({
+      frequencyCaps: { email: { perDay: 2, perWeek: 5 } },
+      globalControlPercent: 5,
+      defaultTimeZone: 'Europe/Paris',
+    });
     const bad = await app.inject({ method: 'PUT', url: '/api/v1/journey-settings', headers: admin, payload: { defaultTimeZone: 'Mars/Base' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toContain('Mars/Base');
@@ -80,10 +101,20 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
   it('installs a recipe by API; recording delivery creates no templates or coupon pools', async () => {
     const { app } = test.rapport;
     const listed = await app.inject({ method: 'GET', url: '/api/v1/journeys/recipes', headers: admin });
-    expect(listed.json().recipes.find((recipe: { name: string }) => recipe.name === 'abandoned-cart')).toMatchObject({ templates: { reminder: { id: 'cart-reminder', starter: 'cart_reminder' } }, coupons: { coupon: { id: 'cart-10-off' } } });
+    expect(listed.json().recipes.find((recipe: { name: string }) => recipe.name === 'abandoned-cart')).toMatchObject({
+      templates: { reminder: { id: 'cart-reminder', starter: 'cart_reminder' } },
+      coupons: { coupon: { id: 'cart-10-off' } },
+    });
     const installed = await app.inject({ method: 'POST', url: '/api/v1/journeys/recipes/abandoned-cart', headers: admin, payload: { templates: { reminder: 'my-reminder' } } });
     expect(installed.statusCode).toBe(201);
-    expect(installed.json()).toMatchObject({ journey: { status: 'draft', name: 'Abandoned cart' }, templates: [{ role: 'reminder', id: 'my-reminder', created: false }, { role: 'coupon', id: 'cart-coupon', created: false }, { role: 'scarcity', id: 'cart-flash-sale', created: false }] });
+    expect(installed.json()).toMatchObject({
+      journey: { status: 'draft', name: 'Abandoned cart' },
+      templates: [
+        { role: 'reminder', id: 'my-reminder', created: false },
+        { role: 'coupon', id: 'cart-coupon', created: false },
+        { role: 'scarcity', id: 'cart-flash-sale', created: false },
+      ],
+    });
     expect((await app.inject({ method: 'GET', url: '/api/v1/templates', headers: admin })).json()).toEqual({ templates: [] });
     const bad = await app.inject({ method: 'POST', url: '/api/v1/journeys/recipes/nope', headers: admin, payload: {} });
     expect(bad.statusCode).toBe(400);

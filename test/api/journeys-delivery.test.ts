@@ -42,7 +42,12 @@ describe.each(dialects)('journey recipes deliver through the channels on %s', (d
   const clock = manualClock(T0);
 
   async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = admin): Promise<{ status: number; body: T }> {
-    const response = await rapport.app.inject({ method, url, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const response = await rapport.app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
     return { status: response.statusCode, body: JSON.parse(response.body) as T };
   }
 
@@ -92,10 +97,18 @@ describe.each(dialects)('journey recipes deliver through the channels on %s', (d
   });
 
   it('abandoned cart: the reminder at 1 h and a real coupon at 24 h by SMTP; buying ends it; no consent means suppressed', async () => {
-    const installed = await call<{ journey: { id: string; status: string }; templates: { id: string; created: boolean }[]; coupons: { id: string; created: boolean }[] }>('POST', '/api/v1/journeys/recipes/abandoned-cart', { activate: true });
+    const installed = await call<{ journey: { id: string; status: string }; templates: { id: string; created: boolean }[]; coupons: { id: string; created: boolean }[] }>(
+      'POST',
+      '/api/v1/journeys/recipes/abandoned-cart',
+      { activate: true },
+    );
     expect(installed.status).toBe(201);
     expect(installed.body.journey.status).toBe('active');
-    expect(installed.body.templates.map((template) => [template.id, template.created])).toEqual([['cart-reminder', true], ['cart-coupon', true], ['cart-flash-sale', true]]);
+    expect(installed.body.templates.map((template) => [template.id, template.created])).toEqual([
+      ['cart-reminder', true],
+      ['cart-coupon', true],
+      ['cart-flash-sale', true],
+    ]);
     expect(installed.body.coupons).toEqual([{ role: 'coupon', id: 'cart-10-off', created: true }]);
     const journeyId = installed.body.journey.id;
     await rapport.catalog.upsertProducts('default', [{ id: 'jacket', name: 'Alpine Rain Jacket', price: 120, currency: 'EUR', url: 'https://shop.example/p/jacket' }]);

@@ -58,7 +58,12 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
   const clock = manualClock(T0);
 
   const inject = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = admin) =>
-    rapport.app.inject({ method, url, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+    rapport.app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
 
   beforeAll(async () => {
     store = await createTestStore(dialect);
@@ -67,9 +72,20 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
     const starter = starterTemplates.find((entry) => entry.key === 'cart_reminder');
     if (starter === undefined) throw new Error('no cart_reminder starter');
     await rapport.messaging.templates.create('default', { name: starter.name, channel: starter.channel, source: starter.source }, 'cart-reminder');
-    await rapport.catalog.upsertProducts('default', [{ id: 'jacket', name: 'Alpine Rain Jacket', price: 120, currency: 'EUR', url: 'https://alpine.example/p/jacket', image_url: 'https://alpine.example/i/jacket.jpg' }]);
+    await rapport.catalog.upsertProducts('default', [
+      { id: 'jacket', name: 'Alpine Rain Jacket', price: 120, currency: 'EUR', url: 'https://alpine.example/p/jacket', image_url: 'https://alpine.example/i/jacket.jpg' },
+    ]);
     expect((await inject('POST', '/v1/identify', { userId: 'ann', traits: { email: 'ann@example.com', first_name: 'Ann', email_consent: true } }, sdk)).statusCode).toBe(200);
-    expect((await inject('POST', '/v1/track', { userId: 'ann', event: 'Product Added', properties: { cart_id: 'cart-ann', product_id: 'jacket', name: 'Alpine Rain Jacket', price: 120, quantity: 1 } }, sdk)).statusCode).toBe(200);
+    expect(
+      (
+        await inject(
+          'POST',
+          '/v1/track',
+          { userId: 'ann', event: 'Product Added', properties: { cart_id: 'cart-ann', product_id: 'jacket', name: 'Alpine Rain Jacket', price: 120, quantity: 1 } },
+          sdk,
+        )
+      ).statusCode,
+    ).toBe(200);
     await rapport.processor.drain();
     const profile = await rapport.profiles.lookupProfile('default', 'user_id', 'ann');
     if (profile === undefined) throw new Error('ann was not processed');
@@ -111,7 +127,9 @@ describe.each(dialects)('built-in outbox and brand on %s', (dialect) => {
 
     const list = (await inject('GET', '/api/v1/outbox')).json<OutboxList>();
     expect(list.delivery).toBe('outbox');
-    expect(list.messages.map((message) => [message.id, message.to, message.from, message.subject])).toEqual([[result.messageId, 'ann@example.com', '"Alpine Outfitters" <hello@alpine.example>', 'Ann, your cart is waiting']]);
+    expect(list.messages.map((message) => [message.id, message.to, message.from, message.subject])).toEqual([
+      [result.messageId, 'ann@example.com', '"Alpine Outfitters" <hello@alpine.example>', 'Ann, your cart is waiting'],
+    ]);
     const one = (await inject('GET', `/api/v1/outbox/${result.messageId}`)).json<{ html: string; text: string; headers: Record<string, string> }>();
     expect(one.headers['List-Unsubscribe']).toMatch(/^<https:\/\/rapport\.shop\.test\/v1\/u\//);
     expect(one.text).toContain('Alpine Rain Jacket');
@@ -222,7 +240,11 @@ describe.each(dialects)('email with SMTP configured on %s', (dialect) => {
 
   it('goes to the SMTP server with the brand sender, not to the outbox', async () => {
     await rapport.messaging.brands.put('default', brand);
-    await rapport.messaging.templates.create('default', { name: 'Hello', channel: 'email', source: { default: { subject: 'Hello from {{ brand.name }}', body: '<p>Hi</p>', format: 'html' } } }, 'hello');
+    await rapport.messaging.templates.create(
+      'default',
+      { name: 'Hello', channel: 'email', source: { default: { subject: 'Hello from {{ brand.name }}', body: '<p>Hi</p>', format: 'html' } } },
+      'hello',
+    );
     await rapport.ingest.ingest({ workspaceId: 'default', sourceId: null, receivedAt: T0 }, { items: [{ type: 'identify', userId: 'bo', traits: { email: 'bo@example.com', email_consent: true } }] });
     await rapport.processor.drain();
     const bo = await rapport.profiles.lookupProfile('default', 'user_id', 'bo');

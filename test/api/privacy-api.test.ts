@@ -41,7 +41,16 @@ describe('privacy API: erasure across modules', () => {
     if (ann === undefined) throw new Error('ann was not processed');
     const list = await rapport.segments.createStatic('default', { name: 'VIP' });
     await rapport.segments.uploadList('default', list.id, 'email\nann@example.com\nzoe@example.com\n', 'add');
-    await rapport.experiments.create('default', { key: 'banner', name: 'Banner', unit: 'userId', variants: [{ key: 'a', weight: 0.5 }, { key: 'b', weight: 0.5 }], metrics: [{ id: 'buy', kind: 'conversion', event: 'Order Completed', windowHours: 24 }] });
+    await rapport.experiments.create('default', {
+      key: 'banner',
+      name: 'Banner',
+      unit: 'userId',
+      variants: [
+        { key: 'a', weight: 0.5 },
+        { key: 'b', weight: 0.5 },
+      ],
+      metrics: [{ id: 'buy', kind: 'conversion', event: 'Order Completed', windowHours: 24 }],
+    });
     await rapport.experiments.start('default', 'banner');
     await rapport.experiments.assign('default', { userId: 'ann-42' });
     await rapport.processor.drain();

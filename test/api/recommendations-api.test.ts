@@ -81,10 +81,14 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     expect(started.statusCode).toBe(202);
     const id: string = started.json().id;
     // Through the API, as a client follows a background job: bounded, and failing with what it waited for.
-    const training = await waitFor(`training ${id} to finish`, async () => {
-      const polled = (await rapport.app.inject({ method: 'GET', url: `/api/v1/recommendations/trainings/${id}`, headers: admin })).json();
-      return polled.status === 'succeeded' || polled.status === 'failed' ? polled : undefined;
-    }, 30_000);
+    const training = await waitFor(
+      `training ${id} to finish`,
+      async () => {
+        const polled = (await rapport.app.inject({ method: 'GET', url: `/api/v1/recommendations/trainings/${id}`, headers: admin })).json();
+        return polled.status === 'succeeded' || polled.status === 'failed' ? polled : undefined;
+      },
+      30_000,
+    );
     expect(training).toMatchObject({ status: 'succeeded', progress: 1, stage: 'done', trigger: 'api', error: null });
     expect(training.report).toMatchObject({ products: 7, events: 12, interactions: { view: 6, cart: 0, purchase: 13 }, unknownProducts: 0 });
     expect(training.report.alsoBoughtPairs).toBeGreaterThan(0);
@@ -154,7 +158,12 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
     });
     expect(preview.statusCode).toBe(200);
     // The model's also-bought neighbours of the jacket, not the recently-viewed default.
-    expect(preview.json().text.match(/\[([^\]]+)\]/g)?.sort()).toEqual(['[gloves]', '[hat]']);
+    expect(
+      preview
+        .json()
+        .text.match(/\[([^\]]+)\]/g)
+        ?.sort(),
+    ).toEqual(['[gloves]', '[hat]']);
   });
 
   it('stores business rules per strategy and applies them', async () => {
@@ -176,7 +185,9 @@ describe.each(dialects)('recommendations API (%s)', (dialect) => {
 
   it('documents the routes in the OpenAPI document', async () => {
     const document = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/recommendations', '/api/v1/recommendations/trainings', '/api/v1/recommendations/rules/{strategy}', '/v1/recommendations']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/recommendations', '/api/v1/recommendations/trainings', '/api/v1/recommendations/rules/{strategy}', '/v1/recommendations']),
+    );
   });
 
   it('rejects a bad strategy or limit with a message naming the field', async () => {

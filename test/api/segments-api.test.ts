@@ -18,10 +18,14 @@ describe('segments API', () => {
 
   /** A new segment backfills in the background; a client follows its status until it is live. */
   function untilLive(id: string): Promise<Record<string, unknown>> {
-    return waitFor(`segment ${id} to go live`, async () => {
-      const segment = (await rapport.app.inject({ method: 'GET', url: `/api/v1/segments/${id}`, headers: admin })).json();
-      return segment.status === 'live' ? segment : undefined;
-    }, 30_000);
+    return waitFor(
+      `segment ${id} to go live`,
+      async () => {
+        const segment = (await rapport.app.inject({ method: 'GET', url: `/api/v1/segments/${id}`, headers: admin })).json();
+        return segment.status === 'live' ? segment : undefined;
+      },
+      30_000,
+    );
   }
 
   beforeAll(async () => {
@@ -50,7 +54,13 @@ describe('segments API', () => {
   });
 
   it('estimates, creates, backfills, lists members, explains, exports and counts', async () => {
-    const condition = { type: 'and', conditions: [{ type: 'trait', key: 'plan', op: 'equals', value: 'gold' }, { type: 'computed', key: 'revenue', op: 'gte', value: 100 }] };
+    const condition = {
+      type: 'and',
+      conditions: [
+        { type: 'trait', key: 'plan', op: 'equals', value: 'gold' },
+        { type: 'computed', key: 'revenue', op: 'gte', value: 100 },
+      ],
+    };
     const estimate = await rapport.app.inject({ method: 'POST', url: '/api/v1/segments/estimate', headers: admin, payload: { condition } });
     expect(estimate.json()).toMatchObject({ size: 1, exact: true, total: 2 });
 
@@ -91,10 +101,17 @@ describe('segments API', () => {
 
   it('uploads a static list as CSV and refuses deleting it while used', async () => {
     const list = (await rapport.app.inject({ method: 'POST', url: '/api/v1/segments/static', headers: admin, payload: { name: 'Imported VIPs' } })).json();
-    const upload = await rapport.app.inject({ method: 'POST', url: `/api/v1/segments/${list.id}/members?mode=replace`, headers: { ...admin, 'content-type': 'text/csv' }, payload: 'email\none@example.com\nghost@example.com\n' });
+    const upload = await rapport.app.inject({
+      method: 'POST',
+      url: `/api/v1/segments/${list.id}/members?mode=replace`,
+      headers: { ...admin, 'content-type': 'text/csv' },
+      payload: 'email\none@example.com\nghost@example.com\n',
+    });
     expect(upload.statusCode).toBe(200);
     expect(upload.json()).toMatchObject({ rows: 2, matched: 1, entered: 1, unmatched: [{ line: 3 }] });
-    const user = (await rapport.app.inject({ method: 'POST', url: '/api/v1/segments', headers: admin, payload: { name: 'not VIP', condition: { type: 'segment', segmentId: list.id, member: false } } })).json();
+    const user = (
+      await rapport.app.inject({ method: 'POST', url: '/api/v1/segments', headers: admin, payload: { name: 'not VIP', condition: { type: 'segment', segmentId: list.id, member: false } } })
+    ).json();
     await untilLive(user.id);
     const refused = await rapport.app.inject({ method: 'DELETE', url: `/api/v1/segments/${list.id}`, headers: admin });
     expect(refused.statusCode).toBe(409);

@@ -19,7 +19,12 @@ describe.each(dialects)('routes naming a profile that does not exist answer 404 
     });
     journeyId = journey.json().id;
     await app.inject({ method: 'POST', url: `/api/v1/journeys/${journeyId}/activate`, headers: admin });
-    const segment = await app.inject({ method: 'POST', url: '/api/v1/segments', headers: admin, payload: { name: 'everyone', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'gold' } } });
+    const segment = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments',
+      headers: admin,
+      payload: { name: 'everyone', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'gold' } },
+    });
     segmentId = segment.json().id;
   });
   afterAll(async () => {

@@ -70,7 +70,11 @@ describe.each(dialects)('dashboard users, roles and sessions (%s)', (dialect) =>
   }
 
   beforeAll(async () => {
-    server = await startTestRapport(dialect, { RAPPORT_TRUST_PROXY: 'true', RAPPORT_RATE_SIGNIN_IP: '3', RAPPORT_RATE_SIGNIN_EMAIL: '3', RAPPORT_OWNER_EMAIL: 'Owner@Shop.example' }, { rapport: { clock } });
+    server = await startTestRapport(
+      dialect,
+      { RAPPORT_TRUST_PROXY: 'true', RAPPORT_RATE_SIGNIN_IP: '3', RAPPORT_RATE_SIGNIN_EMAIL: '3', RAPPORT_OWNER_EMAIL: 'Owner@Shop.example' },
+      { rapport: { clock } },
+    );
     rapport = server.rapport;
   });
   afterAll(async () => server.stop());
@@ -200,7 +204,7 @@ describe.each(dialects)('dashboard users, roles and sessions (%s)', (dialect) =>
     expect((await rapport.app.inject({ method: 'POST', url: '/api/v1/auth/workspace', headers: as(owner), payload: { workspaceId: 'default' } })).statusCode).toBe(200);
   });
 
-  it('moves a session removed from its workspace to another of the person\'s, and lets someone in none sign out', async () => {
+  it("moves a session removed from its workspace to another of the person's, and lets someone in none sign out", async () => {
     const anaInB = await invite('ana@shop.example', 'marketer', { authorization: admin.authorization, 'x-rapport-workspace': 'shop-b' });
     expect((await accept(anaInB, 'analyst passphrase')).statusCode).toBe(201);
     const ana = await session('ana@shop.example', 'analyst passphrase');

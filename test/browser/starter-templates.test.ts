@@ -48,7 +48,16 @@ const catalog = new Map<string, SlotProduct>(
     { id: 'socks', name: 'Hiking Socks (3 pairs)', price: 18, colour: '#16a085' },
   ].map((item): [string, SlotProduct] => [
     item.id,
-    { id: item.id, name: item.name, url: `https://alpine.example/p/${item.id}`, image_url: tile(item.colour, item.name.split(' ')[0] ?? item.id), price: item.price, currency: 'EUR', category: null, brand: null },
+    {
+      id: item.id,
+      name: item.name,
+      url: `https://alpine.example/p/${item.id}`,
+      image_url: tile(item.colour, item.name.split(' ')[0] ?? item.id),
+      price: item.price,
+      currency: 'EUR',
+      category: null,
+      brand: null,
+    },
   ]),
 );
 
@@ -90,7 +99,16 @@ const fullData: Record<string, unknown> = {
   },
 };
 // What a send fills in for a shop with no brand and a person it knows nothing about.
-const emptyData: Record<string, unknown> = { brand: brandContext(unbranded('Default')), shop_url: null, cart_url: null, unsubscribe_url: 'https://rapport.example/v1/u/xyz', profile: {}, cart: null, coupon: null, event: null };
+const emptyData: Record<string, unknown> = {
+  brand: brandContext(unbranded('Default')),
+  shop_url: null,
+  cart_url: null,
+  unsubscribe_url: 'https://rapport.example/v1/u/xyz',
+  profile: {},
+  cart: null,
+  coupon: null,
+  event: null,
+};
 
 /** Inline elements that must never render empty, and attributes that must never be blank. */
 const emptyTag = /<(strong|span|b|em|i|s|a|p|h[1-6]|li|td)\b[^>]*>\s*<\/\1>/gi;
@@ -174,33 +192,29 @@ describe('starter emails in headless Chromium', () => {
     expect(none?.text).not.toMatch(/with code|Back to my cart|Picked for you/);
   });
 
-  it(
-    'fits 600 px and 375 px screens without sideways scrolling; screenshots are kept for review',
-    async () => {
-      const page = await browser.newPage();
-      // Images are data URIs: nothing may be fetched from the network.
-      await page.route(/^https?:/, (route) => route.abort());
-      try {
-        for (const width of widths) {
-          await page.setViewportSize({ width, height: 900 });
-          for (const message of rendered) {
-            await page.setContent(message.html, { waitUntil: 'load' });
-            const layout = await page.evaluate(() => ({
-              scrollWidth: document.documentElement.scrollWidth,
-              text: document.body.innerText,
-              brokenImages: [...document.images].filter((image) => !image.complete || image.naturalWidth === 0).map((image) => image.alt),
-            }));
-            expect(layout.scrollWidth, `${message.name} at ${width}px`).toBeLessThanOrEqual(width);
-            expect(layout.text, message.name).not.toMatch(entityAsText);
-            expect(layout.brokenImages, message.name).toEqual([]);
-            await page.screenshot({ path: path.join(ARTIFACTS, `${message.name}-${width}.png`), fullPage: true });
-          }
+  it('fits 600 px and 375 px screens without sideways scrolling; screenshots are kept for review', async () => {
+    const page = await browser.newPage();
+    // Images are data URIs: nothing may be fetched from the network.
+    await page.route(/^https?:/, (route) => route.abort());
+    try {
+      for (const width of widths) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const message of rendered) {
+          await page.setContent(message.html, { waitUntil: 'load' });
+          const layout = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            text: document.body.innerText,
+            brokenImages: [...document.images].filter((image) => !image.complete || image.naturalWidth === 0).map((image) => image.alt),
+          }));
+          expect(layout.scrollWidth, `${message.name} at ${width}px`).toBeLessThanOrEqual(width);
+          expect(layout.text, message.name).not.toMatch(entityAsText);
+          expect(layout.brokenImages, message.name).toEqual([]);
+          await page.screenshot({ path: path.join(ARTIFACTS, `${message.name}-${width}.png`), fullPage: true });
         }
-      } finally {
-        await page.close();
       }
-      expect(fs.readdirSync(ARTIFACTS).filter((file) => file.endsWith('.png'))).toHaveLength(rendered.length * widths.length);
-    },
-    300_000,
-  );
+    } finally {
+      await page.close();
+    }
+    expect(fs.readdirSync(ARTIFACTS).filter((file) => file.endsWith('.png'))).toHaveLength(rendered.length * widths.length);
+  }, 300_000);
 });

@@ -178,7 +178,9 @@ describe('unsubscribe and preferences pages (headless Chromium)', () => {
   it('never returns a secret through the API', async () => {
     const texts = await Promise.all(['/api/v1/channels', '/api/v1/openapi.json', '/api/v1/channels/webhooks'].map(async (path) => (await fetch(`${base}${path}`, { headers: admin })).text()));
     const openapi = JSON.parse(texts[1] ?? '{}') as { paths?: Record<string, unknown> };
-    expect(Object.keys(openapi.paths ?? {})).toEqual(expect.arrayContaining(['/api/v1/channels/send', '/api/v1/templates/{id}/preview', '/api/v1/coupons/report', '/api/v1/privacy/erasures', '/v1/inbox']));
+    expect(Object.keys(openapi.paths ?? {})).toEqual(
+      expect.arrayContaining(['/api/v1/channels/send', '/api/v1/templates/{id}/preview', '/api/v1/coupons/report', '/api/v1/privacy/erasures', '/v1/inbox']),
+    );
     const created = await api<{ secret: string; id: string }>('POST', '/api/v1/channels/webhooks', { url: 'https://hooks.example/rapport' });
     expect(created.secret).toMatch(/^whsec_/);
     const listed = await (await fetch(`${base}/api/v1/channels/webhooks`, { headers: admin })).text();

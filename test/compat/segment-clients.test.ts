@@ -50,10 +50,14 @@ function events(query: { messageId?: string; userId?: string; anonymousId?: stri
 
 /** Waits until `query` matches at least `count` events, then returns them (exact counts are asserted by callers). */
 function eventually(query: Parameters<typeof events>[0], count: number, timeoutMs = 15_000): Promise<LogEntry[]> {
-  return waitFor(`${count} stored events matching ${JSON.stringify(query)}`, async () => {
-    const found = await events(query);
-    return found.length >= count ? found : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `${count} stored events matching ${JSON.stringify(query)}`,
+    async () => {
+      const found = await events(query);
+      return found.length >= count ? found : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 function only(found: LogEntry[], what: string): LogEntry {
@@ -123,7 +127,20 @@ const orderCompleted = {
   coupon: 'SPRING',
   currency: 'EUR',
   products: [
-    { product_id: 'p-507', sku: 'SKU-507', category: 'Games', name: 'Monopoly: 3rd Edition', brand: 'Hasbro', variant: '200 pieces', price: 19, quantity: 1, coupon: 'MAYDEALS', position: 3, url: 'https://shop.example.com/p/507', image_url: 'https://shop.example.com/p/507.jpg' },
+    {
+      product_id: 'p-507',
+      sku: 'SKU-507',
+      category: 'Games',
+      name: 'Monopoly: 3rd Edition',
+      brand: 'Hasbro',
+      variant: '200 pieces',
+      price: 19,
+      quantity: 1,
+      coupon: 'MAYDEALS',
+      position: 3,
+      url: 'https://shop.example.com/p/507',
+      image_url: 'https://shop.example.com/p/507.jpg',
+    },
     { product_id: 'p-505', sku: 'SKU-505', category: 'Games', name: 'Uno Card Game', brand: 'Mattel', variant: '', price: 3.25, quantity: 2, position: 2 },
   ],
 };
@@ -241,7 +258,13 @@ async function expectIdentityTrail(anonymousId: string, userId: string, email: s
   expect(byUser?.id).toBeDefined();
   expect(byAnonymous?.id).toBe(byUser?.id);
   expect(byUser?.traits).toMatchObject({ email });
-  expect(byUser?.identities).toEqual(expect.arrayContaining([{ type: 'user_id', value: userId }, { type: 'anonymous_id', value: anonymousId }, { type: 'email', value: email }]));
+  expect(byUser?.identities).toEqual(
+    expect.arrayContaining([
+      { type: 'user_id', value: userId },
+      { type: 'anonymous_id', value: anonymousId },
+      { type: 'email', value: email },
+    ]),
+  );
   const timeline = await rapport.profiles.timeline(WORKSPACE, byUser?.id ?? '', { limit: 50 });
   expect(timeline?.events.some((event) => event.type === 'track' && event.anonymousId === anonymousId)).toBe(true);
 }
@@ -273,8 +296,16 @@ describe('raw HTTP', () => {
     expect(preflight.status).toBeGreaterThanOrEqual(200);
     expect(preflight.status).toBeLessThan(300);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
-    expect(preflight.headers.get('access-control-allow-methods')?.split(',').map((m) => m.trim())).toContain('POST');
-    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',').map((h) => h.trim());
+    expect(
+      preflight.headers
+        .get('access-control-allow-methods')
+        ?.split(',')
+        .map((m) => m.trim()),
+    ).toContain('POST');
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((h) => h.trim());
     expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
     const settings = await fetch(`${serverUrl}/v1/projects/${WRITE_KEY}/settings`, { headers: { origin } });
     expect(settings.status).toBe(200);
@@ -299,9 +330,7 @@ describe('raw HTTP', () => {
   });
 
   it('13: /v1/import (gzip, as analytics-android sends it), every single endpoint and /v1/m', async () => {
-    const imported = gzipSync(
-      JSON.stringify({ batch: [{ type: 'track', userId: 'raw-13', event: 'Imported', messageId: 'raw-13-import', timestamp: '2021-06-01T10:00:00.000Z' }] }),
-    );
+    const imported = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'raw-13', event: 'Imported', messageId: 'raw-13-import', timestamp: '2021-06-01T10:00:00.000Z' }] }));
     const importResponse = await send('/v1/import', imported, { authorization: basicAuth(WRITE_KEY), 'content-encoding': 'gzip' });
     expect(importResponse.status).toBe(200);
     await importResponse.arrayBuffer();
@@ -395,12 +424,18 @@ describe('@rudderstack/rudder-sdk-node', () => {
       expect(entry.message.context.library).toMatchObject({ name: 'analytics-node' });
       expect(entry.message.originalTimestamp).toMatch(ISO);
     }
-    const track = only(stored.filter((entry) => entry.type === 'track'), 'track');
+    const track = only(
+      stored.filter((entry) => entry.type === 'track'),
+      'track',
+    );
     // The caller's timestamp is a historical event time: kept as sent, not skew-corrected.
     expect(track.message.timestamp).toBe(historical.toISOString());
     expect(track.timestamp).toBe(historical.getTime());
     expect(track.message.properties).toStrictEqual(orderCompleted);
-    const identify = only(stored.filter((entry) => entry.type === 'identify'), 'identify');
+    const identify = only(
+      stored.filter((entry) => entry.type === 'identify'),
+      'identify',
+    );
     expect(identify.message.traits).toEqual({ email: 'grace@example.com', first_name: 'Grace' });
     expect(identify.message.context.traits).toEqual({ email: 'grace@example.com', first_name: 'Grace' });
 
@@ -483,10 +518,7 @@ describe('@segment/analytics-next in jsdom', () => {
     installPage('http://shop.example.com/games?utm_source=newsletter&utm_campaign=spring');
     const { AnalyticsBrowser } = await import('@segment/analytics-next');
     // cdnURL is our server: the library GETs its settings there, and their apiHost sends it back to us.
-    const [analytics] = await AnalyticsBrowser.load(
-      { writeKey: WRITE_KEY, cdnURL: recorder.url },
-      { integrations: { 'Segment.io': { httpConfig: { backoffConfig: { maxRetryCount: 2 } } } } },
-    );
+    const [analytics] = await AnalyticsBrowser.load({ writeKey: WRITE_KEY, cdnURL: recorder.url }, { integrations: { 'Segment.io': { httpConfig: { backoffConfig: { maxRetryCount: 2 } } } } });
     await analytics.page();
     await analytics.track('Product Viewed', { product_id: 'p-9', price: 19, currency: 'EUR' });
     await analytics.alias('next-user-9');

@@ -29,7 +29,12 @@ describe('docs/configuration.md', () => {
     expect(config.rateLimits.adminPerToken).toEqual({ perSecond: settings.rateAdminToken.default, burst: settings.rateAdminTokenBurst.default });
     expect(loadConfig({ RAPPORT_DATABASE_URL: 'postgres://x@h/db' }).partitions).toBe(8);
     expect(loadConfig({ RAPPORT_RATE_ADMIN_TOKEN: '5000' }).rateLimits.adminPerToken).toEqual({ perSecond: 5000, burst: 5000 });
-    expect(loadConfig({ RAPPORT_PROCESSOR: 'yes', RAPPORT_SQLITE_SYNCHRONOUS: 'full', HOST: ' 0.0.0.0 ' })).toMatchObject({ processor: 'thread', sqliteSynchronous: 'FULL', host: '0.0.0.0', publicUrl: 'http://0.0.0.0:4000' });
+    expect(loadConfig({ RAPPORT_PROCESSOR: 'yes', RAPPORT_SQLITE_SYNCHRONOUS: 'full', HOST: ' 0.0.0.0 ' })).toMatchObject({
+      processor: 'thread',
+      sqliteSynchronous: 'FULL',
+      host: '0.0.0.0',
+      publicUrl: 'http://0.0.0.0:4000',
+    });
     expect(configurationMarkdown()).toContain('| `RAPPORT_PROCESSOR_BATCH` | integer 1–100000 | `2000` |');
   });
 

@@ -95,9 +95,7 @@ describe('kill -9 during a journey send storm', () => {
     // Recorded sends of one template, or of all of them (null).
     const count = reader.prepare('select count(*) as n from recorded_messages where template_id = ? or ? is null');
     // Sends out (recorded by the sender) whose step is not yet confirmed done, read in one snapshot.
-    const unconfirmedSends = reader.prepare(
-      `select (select count(*) from recorded_messages) - (select count(*) from journey_steps where kind = 'send' and status = 'done') as n`,
-    );
+    const unconfirmedSends = reader.prepare(`select (select count(*) from recorded_messages) - (select count(*) from journey_steps where kind = 'send' and status = 'done') as n`);
     const read = (statement: SqliteDatabase.Statement, ...args: (string | null)[]): number => {
       try {
         const row = statement.get(...args);
@@ -118,10 +116,15 @@ describe('kill -9 during a journey send storm', () => {
       const from = round === null ? (killedAt.at(-1) ?? 0) : 0;
       const threshold = from + (round === null ? 137 : Math.round(CUSTOMERS / 2) + 137);
       const latest = from + (round === null ? 1000 : Math.round(CUSTOMERS * 0.9));
-      await waitFor(`${threshold} sends of ${round ?? 'every round'} before kill ${kill}`, () => {
-        const n = read(count, round, round);
-        return n >= latest || (n >= threshold && read(unconfirmedSends) > 0) ? true : undefined;
-      }, 60_000, 1);
+      await waitFor(
+        `${threshold} sends of ${round ?? 'every round'} before kill ${kill}`,
+        () => {
+          const n = read(count, round, round);
+          return n >= latest || (n >= threshold && read(unconfirmedSends) > 0) ? true : undefined;
+        },
+        60_000,
+        1,
+      );
       await stopServer(server, 'SIGKILL');
       // The store is still now: what was sent, and what was out but unconfirmed, when the process died.
       killedAt.push(read(count, null, null));
@@ -129,13 +132,21 @@ describe('kill -9 during a journey send storm', () => {
       server = await start();
     }
     reader.close();
-    const done = await waitFor('every message sent', async () => {
-      const report = await sentSoFar(server.url, journeyId);
-      return report !== undefined && report.entered === CUSTOMERS && report.inProgress === 0 ? report : undefined;
-    }, 120_000, 50);
+    const done = await waitFor(
+      'every message sent',
+      async () => {
+        const report = await sentSoFar(server.url, journeyId);
+        return report !== undefined && report.entered === CUSTOMERS && report.inProgress === 0 ? report : undefined;
+      },
+      120_000,
+      50,
+    );
     await stopServer(server, 'SIGTERM');
     // The kills must have landed mid-storm, or this proved nothing about crashes.
-    expect(killedAt.every((sent) => sent > 0 && sent < total), `killed at ${killedAt.join(', ')} of ${total}`).toBe(true);
+    expect(
+      killedAt.every((sent) => sent > 0 && sent < total),
+      `killed at ${killedAt.join(', ')} of ${total}`,
+    ).toBe(true);
     expect(done.sent).toBe(total);
 
     const database = await openDatabase({ dataDir });
@@ -144,7 +155,10 @@ describe('kill -9 during a journey send storm', () => {
       const perSend = new Map<string, number>();
       for (const row of rows) perSend.set(`${row.profile_id}/${row.template_id}`, (perSend.get(`${row.profile_id}/${row.template_id}`) ?? 0) + 1);
       expect(rows).toHaveLength(total);
-      expect([...perSend.values()].every((n) => n === 1), 'a (customer, template) recorded under two keys').toBe(true);
+      expect(
+        [...perSend.values()].every((n) => n === 1),
+        'a (customer, template) recorded under two keys',
+      ).toBe(true);
       expect(new Set(rows.map((row) => row.profile_id)).size).toBe(CUSTOMERS);
       const repeated = rows.filter((row) => row.calls > 1).length;
       const reattempts = rows.reduce((sum, row) => sum + row.calls - 1, 0);
@@ -154,7 +168,9 @@ describe('kill -9 during a journey send storm', () => {
       expect(reattempts).toBe(unconfirmedTotal());
       const steps = await database.db.selectFrom('journey_steps').select(['status']).where('workspace_id', '=', WORKSPACE).where('kind', '=', 'send').execute();
       expect(steps.filter((step) => step.status !== 'done')).toEqual([]);
-      console.info(`journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(', ')} sent with ${unconfirmedAtKill.join(', ')} out but unconfirmed, ${repeated} sends re-attempted after a kill and deduplicated by key`);
+      console.info(
+        `journeys kill-9: ${total} messages to ${CUSTOMERS} customers, killed at ${killedAt.join(', ')} sent with ${unconfirmedAtKill.join(', ')} out but unconfirmed, ${repeated} sends re-attempted after a kill and deduplicated by key`,
+      );
     } finally {
       await database.close();
     }

@@ -109,10 +109,15 @@ describe('kill -9 during sustained ingest', () => {
         }
       });
 
-      await waitFor(`${ACKED_BEFORE_KILL} acknowledged batches in round ${round}`, () => {
-        if (failure !== undefined) throw new Error(failure);
-        return ackedThisRound >= ACKED_BEFORE_KILL ? true : undefined;
-      }, 60_000, 5);
+      await waitFor(
+        `${ACKED_BEFORE_KILL} acknowledged batches in round ${round}`,
+        () => {
+          if (failure !== undefined) throw new Error(failure);
+          return ackedThisRound >= ACKED_BEFORE_KILL ? true : undefined;
+        },
+        60_000,
+        5,
+      );
       inFlightAtKill += inFlight.size;
       await stopServer(server, 'SIGKILL');
       stop = true;
@@ -183,9 +188,7 @@ describe('kill -9 during sustained ingest', () => {
       // Sanity: the run was substantial.
       expect(sentIds.size).toBeGreaterThan(ROUNDS * ACKED_BEFORE_KILL * 50);
       // Informational: in-flight batches the server had committed before it died.
-      console.info(
-        `kill-9: ${sent.length} batches, ${sentIds.size} events, ${inFlightAtKill} in flight at the kills, ${duplicatesOnResend} re-sent events already stored`,
-      );
+      console.info(`kill-9: ${sent.length} batches, ${sentIds.size} events, ${inFlightAtKill} in flight at the kills, ${duplicatesOnResend} re-sent events already stored`);
     } finally {
       await database.close();
     }

@@ -157,7 +157,9 @@ export async function startTwilioPeer(accountSid: string, authToken: string): Pr
 }
 
 /** A browser's push subscription keys plus a push service that decrypts what it receives. */
-export async function startPushPeer(): Promise<HttpPeer & { subscription(path?: string): { endpoint: string; keys: { p256dh: string; auth: string } }; decrypted(): { path: string; authorization: string; payload: unknown }[] }> {
+export async function startPushPeer(): Promise<
+  HttpPeer & { subscription(path?: string): { endpoint: string; keys: { p256dh: string; auth: string } }; decrypted(): { path: string; authorization: string; payload: unknown }[] }
+> {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
   const authSecret = randomBytes(16);
@@ -202,7 +204,9 @@ export async function startWebhookPeer(secret: string): Promise<HttpPeer & { ver
       peer.requests.map((request) => {
         const id = String(request.headers['webhook-id']);
         const timestamp = String(request.headers['webhook-timestamp']);
-        const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${request.body.toString('utf8')}`).digest();
+        const expected = createHmac('sha256', key)
+          .update(`${id}.${timestamp}.${request.body.toString('utf8')}`)
+          .digest();
         const valid = String(request.headers['webhook-signature'] ?? '')
           .split(' ')
           .some((part) => {

@@ -54,7 +54,10 @@ export async function createTestStore(dialect: Dialect, options: { migrate?: boo
     };
   }
   if (!postgresUrl) throw new Error('RAPPORT_TEST_DATABASE_URL is not set');
-  const name = `rapport_t_${randomId('x', 6).slice(2).toLowerCase().replace(/[^a-z0-9]/g, '')}_${process.pid}`;
+  const name = `rapport_t_${randomId('x', 6)
+    .slice(2)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')}_${process.pid}`;
   await adminQuery(`create database ${name}`);
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;

@@ -108,11 +108,7 @@ export async function faultProxy(targetPort: number, options: FaultProxyOptions)
   };
 }
 
-function forward(
-  port: number,
-  record: ProxiedRequest,
-  body: Buffer,
-): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+function forward(port: number, record: ProxiedRequest, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(record.headers)) {
     if (value !== undefined && !hopByHop.has(name)) headers[name] = value;

@@ -81,7 +81,10 @@ export async function journeyHarness(dialect: Dialect, start: number, options: {
   };
   const send = async (item: Record<string, unknown>): Promise<void> => {
     messageSeq += 1;
-    const outcome = await ingest.ingest({ workspaceId: WS, sourceId: null, receivedAt: clock.now() }, { items: [{ messageId: `m-${process.pid}-${messageSeq}`, timestamp: new Date(clock.now()).toISOString(), ...item }] });
+    const outcome = await ingest.ingest(
+      { workspaceId: WS, sourceId: null, receivedAt: clock.now() },
+      { items: [{ messageId: `m-${process.pid}-${messageSeq}`, timestamp: new Date(clock.now()).toISOString(), ...item }] },
+    );
     if (outcome.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(outcome.rejected)}`);
     await settle();
   };
@@ -103,7 +106,9 @@ export async function journeyHarness(dialect: Dialect, start: number, options: {
     advanceTo,
     advance: (ms) => advanceTo(clock.now() + ms),
     sends(profileId) {
-      return sender.sent.filter((request) => profileId === undefined || request.profileId === profileId).map((request) => `${request.templateId}@${new Date(sentAt.get(request.idempotencyKey) ?? 0).toISOString()}`);
+      return sender.sent
+        .filter((request) => profileId === undefined || request.profileId === profileId)
+        .map((request) => `${request.templateId}@${new Date(sentAt.get(request.idempotencyKey) ?? 0).toISOString()}`);
     },
     async stop() {
       await journeys.stop();

@@ -29,7 +29,8 @@ export function shopEvents(customers: number, seed: number, now: number): Record
         timestamp: new Date(at).toISOString(),
         properties: { total: Number((spend * (0.8 + 0.4 * uniform())).toFixed(2)), products: [{ product_id: product, quantity: 1 + Math.floor(uniform() * 2), price: 10 }] },
       });
-      if (uniform() < 0.5) events.push({ type: 'track', userId, event: 'Product Viewed', messageId: `m${(message += 1)}`, timestamp: new Date(at - 3_600_000).toISOString(), properties: { product_id: product } });
+      if (uniform() < 0.5)
+        events.push({ type: 'track', userId, event: 'Product Viewed', messageId: `m${(message += 1)}`, timestamp: new Date(at - 3_600_000).toISOString(), properties: { product_id: product } });
       const next = at - (Math.log(1 - uniform()) / rate) * DAY_MS;
       if (next > now - DAY_MS || uniform() < dropout) break;
       at = next;
@@ -37,4 +38,3 @@ export function shopEvents(customers: number, seed: number, now: number): Record
   }
   return events;
 }
-

@@ -25,11 +25,7 @@ export interface TestRapport {
  * `listen()` for real HTTP on loopback.
  * @example const { rapport, stop } = await startTestRapport('sqlite');
  */
-export async function startTestRapport(
-  dialect: Dialect,
-  extraEnv: Record<string, string> = {},
-  options: { overrides?: Partial<Config>; rapport?: RapportOptions } = {},
-): Promise<TestRapport> {
+export async function startTestRapport(dialect: Dialect, extraEnv: Record<string, string> = {}, options: { overrides?: Partial<Config>; rapport?: RapportOptions } = {}): Promise<TestRapport> {
   const store = await createTestStore(dialect);
   const env: Record<string, string> = {
     RAPPORT_DATA_DIR: dialect === 'sqlite' ? store.dataDir : tempDir(),

@@ -72,7 +72,9 @@ async function visit(path: string, width = 1440, context?: BrowserContext): Prom
 
 /** Waits until the SDK announced `outcome` for the campaign (a campaign may first be refused, then shown on a later trigger). */
 async function decided(page: Page, campaignId: string, outcome: string): Promise<void> {
-  await page.waitForFunction(([id, wanted]) => (window as unknown as Decisions).decisions.some((entry) => entry.campaignId === id && entry.outcome === wanted), [campaignId, outcome] as const, { timeout: 30_000 });
+  await page.waitForFunction(([id, wanted]) => (window as unknown as Decisions).decisions.some((entry) => entry.campaignId === id && entry.outcome === wanted), [campaignId, outcome] as const, {
+    timeout: 30_000,
+  });
 }
 
 /** A fresh anonymous id the hash puts in (or out of) the holdout of every campaign named, as the browser and the report see it. */
@@ -111,15 +113,19 @@ async function flushed(page: Page): Promise<TimelineEvent[]> {
   const marker = `Marker ${Math.random()}`;
   await page.evaluate((name) => (window as unknown as { rapport: { track(name: string): void } }).rapport.track(name), marker);
   const anonymousId = await anonymousIdOf(page);
-  return waitFor('the marker in the profile timeline', async () => {
-    const id = await profileOf(anonymousId);
-    const events = id === undefined ? [] : await timeline(id);
-    return events.some((entry) => entry.event === marker) ? events : undefined;
-  }, 30_000, 100);
+  return waitFor(
+    'the marker in the profile timeline',
+    async () => {
+      const id = await profileOf(anonymousId);
+      const events = id === undefined ? [] : await timeline(id);
+      return events.some((entry) => entry.event === marker) ? events : undefined;
+    },
+    30_000,
+    100,
+  );
 }
 
-const viewsOf = (events: TimelineEvent[], campaignId: string) =>
-  events.filter((entry) => entry.event === 'Experience Viewed' && entry.properties?.campaign_id === campaignId);
+const viewsOf = (events: TimelineEvent[], campaignId: string) => events.filter((entry) => entry.event === 'Experience Viewed' && entry.properties?.campaign_id === campaignId);
 
 async function addToCart(page: Page): Promise<void> {
   await page.waitForFunction(() => !Array.isArray((window as unknown as { rapport: unknown }).rapport));
@@ -128,7 +134,19 @@ async function addToCart(page: Page): Promise<void> {
 
 describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
   it('installs the eleven starters live', () => {
-    expect([...starters.keys()].sort()).toEqual(['banner-returning', 'email-capture-ab', 'exit-intent-tiered', 'floating-icon', 'free-shipping-bar', 'hello-bar', 'nps-survey', 'popup', 'recommendations-for-you', 'scratch-coupon', 'side-coupon']);
+    expect([...starters.keys()].sort()).toEqual([
+      'banner-returning',
+      'email-capture-ab',
+      'exit-intent-tiered',
+      'floating-icon',
+      'free-shipping-bar',
+      'hello-bar',
+      'nps-survey',
+      'popup',
+      'recommendations-for-you',
+      'scratch-coupon',
+      'side-coupon',
+    ]);
   });
 
   it('shows the hello bar on page load and logs Experience Viewed exactly once through ingest; the holdout sees nothing', async () => {
@@ -203,7 +221,10 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     await flushed(page); // the visitor has a profile: reveal binds the code to it
     await page.goto(`${url}/demo/shop?rapport_preview=${scratch}`);
     await box(page, scratch).waitFor({ state: 'visible' });
-    const [reply] = await Promise.all([page.waitForResponse((response) => response.url().includes('/v1/onsite/reveal')), page.locator(`[data-rapport-campaign="${scratch}"] .act button`).first().click()]);
+    const [reply] = await Promise.all([
+      page.waitForResponse((response) => response.url().includes('/v1/onsite/reveal')),
+      page.locator(`[data-rapport-campaign="${scratch}"] .act button`).first().click(),
+    ]);
     expect({ status: reply.status(), body: await reply.json() }).toMatchObject({ status: 200, body: { code: expect.any(String) } });
     const code = (await page.locator(`[data-rapport-campaign="${scratch}"] .cpn .code`).textContent()) ?? '';
     expect(code).toMatch(/^[A-Z0-9-]{6,}/);
@@ -225,20 +246,29 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     await dialog.locator('.chk input').first().check();
     await dialog.locator('input[name=email]').press('Enter');
     const anonymousId = await anonymousIdOf(page);
-    const profile = await waitFor('the captured email on the profile', async () => {
-      const id = await profileOf(anonymousId);
-      const body = id === undefined ? undefined : (await adminCall('GET', `/api/v1/profiles/${id}`)).json();
-      return JSON.stringify(body ?? {}).includes('e2e.shopper@example.com') ? body : undefined;
-    }, 30_000, 100);
+    const profile = await waitFor(
+      'the captured email on the profile',
+      async () => {
+        const id = await profileOf(anonymousId);
+        const body = id === undefined ? undefined : (await adminCall('GET', `/api/v1/profiles/${id}`)).json();
+        return JSON.stringify(body ?? {}).includes('e2e.shopper@example.com') ? body : undefined;
+      },
+      30_000,
+      100,
+    );
     const ledger = await server.rapport.messaging.consent.ledger('default', [(profile as { id: string }).id]);
     expect(ledger).toContainEqual(expect.objectContaining({ channel: 'email', status: 'subscribed', source: `onsite:${capture}` }));
     await page.context().close();
   }, 90_000);
 
-  it.each(['en', 'ar'])('renders every starter with no axe-core violations, screenshots at 375 and 1440 px (%s)', async (lang) => {
-    const keys = lang === 'en' ? [...starters.keys()] : ['hello-bar', 'popup', 'scratch-coupon', 'free-shipping-bar', 'nps-survey'];
-    for (const key of keys) await screenshotStarter(starter(key), lang);
-  }, 600_000);
+  it.each(['en', 'ar'])(
+    'renders every starter with no axe-core violations, screenshots at 375 and 1440 px (%s)',
+    async (lang) => {
+      const keys = lang === 'en' ? [...starters.keys()] : ['hello-bar', 'popup', 'scratch-coupon', 'free-shipping-bar', 'nps-survey'];
+      for (const key of keys) await screenshotStarter(starter(key), lang);
+    },
+    600_000,
+  );
 });
 
 async function previewVariant(campaignId: string): Promise<string> {
@@ -255,7 +285,8 @@ function pageFor(entry: Starter): string {
 async function screenshotStarter(entry: Starter, lang: string): Promise<void> {
   for (const width of [375, 1440]) {
     const page = await visit(`${pageFor(entry)}?lang=${lang}&rapport_preview=${entry.id}`, width);
-    if (entry.key === 'free-shipping-bar') await page.evaluate(() => (window as unknown as { rapport: { onsite: { cart(c: unknown): void } } }).rapport.onsite.cart({ value: 2500, currency: 'USD', items: 1, productIds: ['p'] }));
+    if (entry.key === 'free-shipping-bar')
+      await page.evaluate(() => (window as unknown as { rapport: { onsite: { cart(c: unknown): void } } }).rapport.onsite.cart({ value: 2500, currency: 'USD', items: 1, productIds: ['p'] }));
     await box(page, entry.id).waitFor({ state: 'visible', timeout: 30_000 });
     if (width === 1440 && lang === 'en') expect({ key: entry.key, violations: await axeViolations(page) }).toEqual({ key: entry.key, violations: [] });
     await page.screenshot({ path: `${ARTIFACTS}/${entry.key}-${lang}-${width}.png` });

@@ -11,7 +11,14 @@ import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
  * host page left untouched when Rapport is unreachable. The widget is the fixture chunk in
  * fixtures/widgets/popup.js, mounted through the WidgetContext contract.
  */
-type Win = { rapport: { track(...args: unknown[]): void; identify(...args: unknown[]): void; onsite: { cart(cart: unknown): void;  bucket(seed: string, unit: string, weights: number[], traffic: number): { bucket: number; variant: number } } }; pageErrors: string[] };
+type Win = {
+  rapport: {
+    track(...args: unknown[]): void;
+    identify(...args: unknown[]): void;
+    onsite: { cart(cart: unknown): void; bucket(seed: string, unit: string, weights: number[], traffic: number): { bucket: number; variant: number } };
+  };
+  pageErrors: string[];
+};
 type Vector = { experiment: string; unit: string; weights: number[]; traffic: number; bucket: number; variant: number };
 const vectors = (JSON.parse(fs.readFileSync(new URL('../../src/experiments/assignment-cases.json', import.meta.url), 'utf8')) as { assignments: Vector[] }).assignments;
 
@@ -55,7 +62,14 @@ describe('browser SDK on-site runtime', () => {
     const sample = vectors.filter((entry) => entry.traffic === 1 && entry.weights.length === 2 && entry.weights[0] === 0.5).slice(0, 6);
     const seen = new Set<number>();
     for (const vector of sample) {
-      const campaign = popupCampaign({ id: `cmp_${vector.unit}`, salt: vector.experiment, variants: [{ key: 'a', weight: 1, content: { en: { headline: 'A' } } }, { key: 'b', weight: 1, content: { en: { headline: 'B' } } }] });
+      const campaign = popupCampaign({
+        id: `cmp_${vector.unit}`,
+        salt: vector.experiment,
+        variants: [
+          { key: 'a', weight: 1, content: { en: { headline: 'A' } } },
+          { key: 'b', weight: 1, content: { en: { headline: 'B' } } },
+        ],
+      });
       const context = await world.context(onsiteConfig([campaign]));
       await context.addCookies([{ name: 'ajs_anonymous_id', value: encodeURIComponent(vector.unit), url: world.shop }]);
       const { page } = await open(onsiteConfig([campaign]), '/assign', {}, context);
@@ -171,7 +185,12 @@ describe('browser SDK on-site runtime', () => {
   it('on a phone, fires the opt-in exit intent on back navigation', async () => {
     const exit = popupCampaign({ id: 'cmp_mobile_exit', triggers: [{ type: 'exit_intent', minDwellSeconds: 0, mobile: true }] });
     const config = onsiteConfig([exit]);
-    const context = await world.browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1' });
+    const context = await world.browser.newContext({
+      viewport: { width: 375, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+    });
     await context.route(`${world.base}/v1/onsite/config**`, (route) => route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: config }));
     await context.route(`${world.base}/v1/onsite/visitor**`, (route) => route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: noFacts }));
     const { page } = await open(config, '/phone', {}, context);
@@ -186,11 +205,17 @@ describe('browser SDK on-site runtime', () => {
     const capture = popupCampaign({ id: 'cmp_capture', triggers: [{ type: 'custom_event', event: 'Open Capture' }], caps: { frequency: 'always', suppressAfterSignup: true } });
     const context = await world.context(onsiteConfig([capture]));
     const calls: Array<{ path: string; query: URLSearchParams; body: Record<string, unknown>; contentType: string | undefined }> = [];
-    const record = (path: string, reply: unknown) => context.route(`${world.base}${path}**`, async (route) => {
-      const request = route.request();
-      calls.push({ path, query: new URL(request.url()).searchParams, body: JSON.parse(request.postData() ?? '{}') as Record<string, unknown>, contentType: await request.headerValue('content-type') ?? undefined });
-      await route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: reply });
-    });
+    const record = (path: string, reply: unknown) =>
+      context.route(`${world.base}${path}**`, async (route) => {
+        const request = route.request();
+        calls.push({
+          path,
+          query: new URL(request.url()).searchParams,
+          body: JSON.parse(request.postData() ?? '{}') as Record<string, unknown>,
+          contentType: (await request.headerValue('content-type')) ?? undefined,
+        });
+        await route.fulfill({ headers: { 'access-control-allow-origin': '*' }, json: reply });
+      });
     await record('/v1/onsite/visitor', noFacts);
     await record('/v1/onsite/reveal', { code: 'SAVE10-XYZ', discount: { kind: 'percent', value: 10 } });
     await record('/v1/onsite/submit', { ok: true, doubleOptIn: false });
@@ -262,13 +287,19 @@ describe('browser SDK on-site runtime', () => {
     // A push as src/channels/providers/web-push.ts sends it, delivered through the DevTools protocol.
     await context.grantPermissions(['notifications'], { origin: world.base });
     const cdp = await context.newCDPSession(page);
-    const registrations = new Promise<string>((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
-      const found = event.registrations.find((entry) => entry.scopeURL.startsWith(world.base));
-      if (found !== undefined) resolve(found.registrationId);
-    }));
+    const registrations = new Promise<string>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
+        const found = event.registrations.find((entry) => entry.scopeURL.startsWith(world.base));
+        if (found !== undefined) resolve(found.registrationId);
+      }),
+    );
     await cdp.send('ServiceWorker.enable');
     const registrationId = await registrations;
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.base, registrationId, data: JSON.stringify({ title: 'Back in stock', body: 'Your size is here', url: 'https://shop.example/p/1', messageId: 'm-1' }) });
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: world.base,
+      registrationId,
+      data: JSON.stringify({ title: 'Back in stock', body: 'Your size is here', url: 'https://shop.example/p/1', messageId: 'm-1' }),
+    });
     const shown = await page.waitForFunction(async () => {
       const registration = await navigator.serviceWorker.ready;
       const notifications = await registration.getNotifications();
@@ -363,7 +394,14 @@ describe('browser SDK on-site runtime', () => {
   });
 
   it('previews a campaign from ?rapport_preview= whatever its audience, without logging an exposure', async () => {
-    const hidden = popupCampaign({ id: 'cmp_preview', audience: [{ type: 'identified', value: true }], variants: [{ key: 'a', weight: 1, content: { en: { headline: 'A' } } }, { key: 'b', weight: 0, content: { en: { headline: 'B' } } }] });
+    const hidden = popupCampaign({
+      id: 'cmp_preview',
+      audience: [{ type: 'identified', value: true }],
+      variants: [
+        { key: 'a', weight: 1, content: { en: { headline: 'A' } } },
+        { key: 'b', weight: 0, content: { en: { headline: 'B' } } },
+      ],
+    });
     const { context, page } = await open(onsiteConfig([hidden]), '/any?rapport_preview=cmp_preview&rapport_variant=b');
     expect(await decision(page, hidden.id)).toBe('shown');
     expect(await page.locator('.fixture-dialog').getAttribute('data-variant')).toBe('b');

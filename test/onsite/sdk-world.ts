@@ -17,7 +17,8 @@ import { ADMIN_TOKEN, listen, startTestRapport, WRITE_KEY, waitFor, type TestRap
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const NONCE = 'n0nceT3st';
 /** The optional inline stub of the install snippet (docs/modules/onsite.md): calls made before the loader arrives queue up. */
-export const STUB = 'window.rapport=window.rapport||[];["track","identify","page","group","alias","reset","ready","consent"].forEach(function(m){rapport[m]=rapport[m]||function(){rapport.push([m].concat([].slice.call(arguments)))}});';
+export const STUB =
+  'window.rapport=window.rapport||[];["track","identify","page","group","alias","reset","ready","consent"].forEach(function(m){rapport[m]=rapport[m]||function(){rapport.push([m].concat([].slice.call(arguments)))}});';
 
 export interface ShopPage {
   consent?: 'granted' | 'denied' | 'pending';
@@ -76,15 +77,33 @@ function startShop(base: string): Promise<{ url: string; close(): Promise<void> 
 }
 
 export const noFacts: VisitorFacts = {
-  profileId: null, identified: false, verified: false, country: 'DE', locale: null, segments: [], tiers: { clv: null, churn: null },
-  cart: null, subscribed: { email: false, sms: false, push: false }, visits: { first: null, last30d: 0 }, queued: [], converted: [],
+  profileId: null,
+  identified: false,
+  verified: false,
+  country: 'DE',
+  locale: null,
+  segments: [],
+  tiers: { clv: null, churn: null },
+  cart: null,
+  subscribed: { email: false, sms: false, push: false },
+  visits: { first: null, last30d: 0 },
+  queued: [],
+  converted: [],
 };
 
 /** A live modal campaign of the fixture widget; `overrides` changes any field. */
 export function popupCampaign(overrides: Partial<CompiledCampaign> = {}): CompiledCampaign {
   return {
-    id: 'cmp_popup', type: 'popup', priority: 10, modal: true, triggers: [{ type: 'page_load' }], audience: [],
-    caps: { frequency: 'always' }, salt: 'cmp_popup', holdout: 0, defaultLocale: 'en',
+    id: 'cmp_popup',
+    type: 'popup',
+    priority: 10,
+    modal: true,
+    triggers: [{ type: 'page_load' }],
+    audience: [],
+    caps: { frequency: 'always' },
+    salt: 'cmp_popup',
+    holdout: 0,
+    defaultLocale: 'en',
     variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Hello offer' }, ar: { headline: 'عرض' } } }],
     ...overrides,
   };
@@ -92,9 +111,13 @@ export function popupCampaign(overrides: Partial<CompiledCampaign> = {}): Compil
 
 export function onsiteConfig(campaigns: CompiledCampaign[], overrides: Partial<OnsiteConfig> = {}): OnsiteConfig {
   return {
-    version: `v-${campaigns.map((campaign) => campaign.id).join(',')}`, workspace: 'default',
+    version: `v-${campaigns.map((campaign) => campaign.id).join(',')}`,
+    workspace: 'default',
     brand: { primaryColor: '#0a5', textColor: '#111', backgroundColor: '#fff' },
-    global: { maxModalsPerPage: 1, quietPeriodSeconds: 0 }, consentMode: 'off', campaigns, ...overrides,
+    global: { maxModalsPerPage: 1, quietPeriodSeconds: 0 },
+    consentMode: 'off',
+    campaigns,
+    ...overrides,
   };
 }
 
@@ -114,7 +137,13 @@ export async function startSdkWorld(options: { widgetDirs?: string[] } = {}): Pr
     return ((await response.json()) as { events: Awaited<ReturnType<SdkWorld['events']>> }).events;
   };
   return {
-    rapport, base, shop: shop.url, manifest, sdkDir, browser, events,
+    rapport,
+    base,
+    shop: shop.url,
+    manifest,
+    sdkDir,
+    browser,
+    events,
     pageUrl(pathname, page = {}) {
       const key = `p${++pageCounter}`;
       pages.set(key, page);
@@ -123,14 +152,17 @@ export async function startSdkWorld(options: { widgetDirs?: string[] } = {}): Pr
     async context(config, facts = noFacts) {
       const context = await browser.newContext();
       const cors = { 'access-control-allow-origin': '*' };
-      await context.route(`${base}/v1/onsite/config**`, (route) => route.fulfill({ status: config === undefined ? 404 : 200, headers: cors, json: config ?? { error: { code: 'not_found', message: 'no config' } } }));
+      await context.route(`${base}/v1/onsite/config**`, (route) =>
+        route.fulfill({ status: config === undefined ? 404 : 200, headers: cors, json: config ?? { error: { code: 'not_found', message: 'no config' } } }),
+      );
       await context.route(`${base}/v1/onsite/visitor**`, (route) => route.fulfill({ headers: cors, json: facts }));
       return context;
     },
-    waitForEvents: (query, count) => waitFor(`${count} event(s) ${JSON.stringify(query)}`, async () => {
-      const found = await events(query);
-      return found.length >= count ? found : undefined;
-    }),
+    waitForEvents: (query, count) =>
+      waitFor(`${count} event(s) ${JSON.stringify(query)}`, async () => {
+        const found = await events(query);
+        return found.length >= count ? found : undefined;
+      }),
     async stop() {
       await browser.close();
       await shop.close();

@@ -131,7 +131,12 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   });
 
   it('takes the SDK preflight-free calls: text/plain body and ?writeKey=', async () => {
-    const response = await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor?writeKey=WK', headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example' }, payload: JSON.stringify({ anonymousId: 'sdk-1' }) });
+    const response = await rapport.app.inject({
+      method: 'POST',
+      url: '/v1/onsite/visitor?writeKey=WK',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example' },
+      payload: JSON.stringify({ anonymousId: 'sdk-1' }),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ profileId: null, identified: false, visits: { last30d: 1 } });
     expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
@@ -162,24 +167,46 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const fresh = (await visitor({ anonymousId: 'never-seen' })).json();
     expect(fresh).toMatchObject({ profileId: null, identified: false, verified: false });
     // Another workspace's key knows nothing of this visitor.
-    expect((await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic(otherKey), payload: { anonymousId: 'anon-1' } })).json()).toMatchObject({ profileId: null, identified: false });
+    expect((await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic(otherKey), payload: { anonymousId: 'anon-1' } })).json()).toMatchObject({
+      profileId: null,
+      identified: false,
+    });
   });
 
   it('reveals one tiered coupon per campaign and profile; replays return the same code', async () => {
     const pool = (
       await rapport.messaging.coupons.createPool('default', {
         name: 'Exit tiers',
-        rule: { kind: 'tiers', tiers: [{ score: 'clv_tier', equals: 'high', offer: { type: 'percent', value: 15 } }, { score: 'clv_tier', equals: 'medium', offer: { type: 'percent', value: 10 } }], fallback: { type: 'percent', value: 5 } },
+        rule: {
+          kind: 'tiers',
+          tiers: [
+            { score: 'clv_tier', equals: 'high', offer: { type: 'percent', value: 15 } },
+            { score: 'clv_tier', equals: 'medium', offer: { type: 'percent', value: 10 } },
+          ],
+          fallback: { type: 'percent', value: 5 },
+        },
       })
     ).id;
-    const body = campaign({ name: 'Exit', type: 'popup', triggers: [{ type: 'exit_intent', minDwellSeconds: 5, mobile: false }], variants: [{ key: 'a', weight: 1, content: { en: content({ coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 } }) } }] });
+    const body = campaign({
+      name: 'Exit',
+      type: 'popup',
+      triggers: [{ type: 'exit_intent', minDwellSeconds: 5, mobile: false }],
+      variants: [{ key: 'a', weight: 1, content: { en: content({ coupon: { pool, tiered: true, withholdAbovePropensity: 0.8 } }) } }],
+    });
     const id: string = (await api('POST', '/api/v1/onsite/campaigns', body)).json().id;
     await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
     await track('anon-2', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-2' } }]);
     await track('anon-3', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-3' } }]);
     await track('anon-4', [{ type: 'track', event: 'Product Viewed', properties: { product_id: 'sku-4' } }]);
     const profileOf = async (anon: string) => (await rapport.profiles.lookupProfile('default', 'anonymous_id', anon))?.id ?? '';
-    await rapport.scores.write('default', [{ profileId: await profileOf('anon-2'), key: 'clv_tier', value: 'medium' }, { profileId: await profileOf('anon-4'), key: 'propensity_30d', value: 0.93 }], 'test');
+    await rapport.scores.write(
+      'default',
+      [
+        { profileId: await profileOf('anon-2'), key: 'clv_tier', value: 'medium' },
+        { profileId: await profileOf('anon-4'), key: 'propensity_30d', value: 0.93 },
+      ],
+      'test',
+    );
 
     const reveal = (anonymousId: string, key = 'WK') => rapport.app.inject({ method: 'POST', url: '/v1/onsite/reveal', headers: basic(key), payload: { campaignId: id, variant: 'a', anonymousId } });
     const medium = (await reveal('anon-2')).json();
@@ -198,7 +225,15 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   it('submits: identifies, stores answers as traits, records consent with its source and enters the journey', async () => {
     // The journey the signup enters queues a banner for the next visit.
     const bar: string = (await api('POST', '/api/v1/onsite/campaigns', campaign({ name: 'Welcome back bar' }))).json().id;
-    const journey = await api('POST', '/api/v1/journeys', { name: 'Welcome', trigger: { type: 'api' }, start: 'show', nodes: [{ id: 'show', type: 'onsite', campaignId: bar, expiresAfterDays: 3, next: 'end' }, { id: 'end', type: 'exit' }] });
+    const journey = await api('POST', '/api/v1/journeys', {
+      name: 'Welcome',
+      trigger: { type: 'api' },
+      start: 'show',
+      nodes: [
+        { id: 'show', type: 'onsite', campaignId: bar, expiresAfterDays: 3, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
     expect(journey.statusCode).toBe(201);
     const journeyId: string = journey.json().id;
     await api('POST', `/api/v1/journeys/${journeyId}/activate`);
@@ -206,11 +241,27 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
       name: 'Signup + NPS',
       type: 'survey',
       journeyId,
-      variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Join', capture: { fields: ['email'], consentText: 'Email me', successHeadline: 'Thanks' }, questions: [{ id: 'nps', kind: 'nps', text: 'Recommend us?' }, { id: '__proto__', kind: 'text', text: 'Why?' }] } } }],
+      variants: [
+        {
+          key: 'a',
+          weight: 1,
+          content: {
+            en: {
+              headline: 'Join',
+              capture: { fields: ['email'], consentText: 'Email me', successHeadline: 'Thanks' },
+              questions: [
+                { id: 'nps', kind: 'nps', text: 'Recommend us?' },
+                { id: '__proto__', kind: 'text', text: 'Why?' },
+              ],
+            },
+          },
+        },
+      ],
     });
     const id: string = (await api('POST', '/api/v1/onsite/campaigns', survey)).json().id;
     await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
-    const submit = (payload: Record<string, unknown>) => rapport.app.inject({ method: 'POST', url: '/v1/onsite/submit', headers: basic('WK'), payload: JSON.stringify({ campaignId: id, variant: 'a', anonymousId: 'anon-9', ...payload }) });
+    const submit = (payload: Record<string, unknown>) =>
+      rapport.app.inject({ method: 'POST', url: '/v1/onsite/submit', headers: basic('WK'), payload: JSON.stringify({ campaignId: id, variant: 'a', anonymousId: 'anon-9', ...payload }) });
     const bad = await submit({ email: 'not-an-email', answers: { nps: 11, other: 'x' } });
     expect(bad.statusCode).toBe(400);
     expect(issuesOf(bad).sort()).toEqual(['body.answers.nps', 'body.answers.other', 'body.email']);
@@ -239,11 +290,15 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect(facts).toMatchObject({ identified: true, verified: false, queued: [] });
     const secret = (await api('GET', '/api/v1/onsite/secret')).json().secret as string;
     await track('anon-9', [{ type: 'identify', userId: 'sam' }]);
-    const verified = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
+    const verified = (
+      await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })
+    ).json();
     expect(verified.queued).toEqual([{ campaignId: bar, journeyId }]);
     expect(verified.converted).toEqual([id]);
     clock.advance(4 * 86_400_000);
-    const expired = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })).json();
+    const expired = (
+      await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-9', userId: 'sam', userHash: userHash(secret, 'sam') } })
+    ).json();
     expect(expired.queued).toEqual([]);
 
     // Erasure reaches the module's rows: the conversion, the queued message and the visit days.
@@ -261,7 +316,8 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const at = (hours: number) => new Date(t0 + hours * 3600_000).toISOString();
     let n = 0;
     const ev = (event: string, hours: number, properties: Record<string, unknown>) => ({ type: 'track', event, timestamp: at(hours), messageId: `r-${n++}`, properties });
-    const viewed = (hours: number, holdout = false) => ev('Experience Viewed', hours, { campaign_id: id, variant: 'a', trigger: 'page_load', ...(holdout ? { holdout: true, would_have_shown: true } : {}) });
+    const viewed = (hours: number, holdout = false) =>
+      ev('Experience Viewed', hours, { campaign_id: id, variant: 'a', trigger: 'page_load', ...(holdout ? { holdout: true, would_have_shown: true } : {}) });
     const order = (hours: number, revenue: number) => ev('Order Completed', hours, { revenue });
     // Shown: v1 clicks and orders at +30 h (click-through only), v2 orders at +2 h (view-through; its order
     // before the view does not count), v3 orders at +48 h (outside both windows without a click), v4 views twice and submits.
@@ -278,7 +334,20 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     const report = response.json();
     const [entry] = report.campaigns;
     expect(entry.windows).toEqual({ viewThroughHours: 24, clickThroughHours: 168 });
-    expect(entry.arms[0]).toEqual({ arm: 'a', visitors: 4, impressions: 5, clickers: 1, ctr: 0.25, submissions: 1, conversions: 2, viewThrough: 1, clickThrough: 1, conversionRate: 0.5, revenue: 150, revenuePerVisitor: 37.5 });
+    expect(entry.arms[0]).toEqual({
+      arm: 'a',
+      visitors: 4,
+      impressions: 5,
+      clickers: 1,
+      ctr: 0.25,
+      submissions: 1,
+      conversions: 2,
+      viewThrough: 1,
+      clickThrough: 1,
+      conversionRate: 0.5,
+      revenue: 150,
+      revenuePerVisitor: 37.5,
+    });
     expect(entry.holdout).toMatchObject({ visitors: 4, impressions: 4, conversions: 1, conversionRate: 0.25, revenue: 40, revenuePerVisitor: 10 });
     // Relative uplift 0.5 / 0.25 − 1 = 1; delta-method variance 0.0625/0.25² + 0.046875·0.5²/0.25⁴ = 4, so se = 2;
     // Welch dof ≈ 5.88, t(0.975) ≈ 2.45: the 95% interval is about 1 ± 4.9.
@@ -307,18 +376,28 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
   });
 
   it('rebalances variant weights with the experiments bandit from the conversions', async () => {
-    const two = campaign({ name: 'Bandit bar', variants: [{ key: 'a', weight: 1, content: { en: content() } }, { key: 'b', weight: 1, content: { en: content({ headline: 'B' }) } }] });
+    const two = campaign({
+      name: 'Bandit bar',
+      variants: [
+        { key: 'a', weight: 1, content: { en: content() } },
+        { key: 'b', weight: 1, content: { en: content({ headline: 'B' }) } },
+      ],
+    });
     const id: string = (await api('POST', '/api/v1/onsite/campaigns', two)).json().id;
     const t = new Date(clock.now() - 3600_000).toISOString();
     for (let i = 0; i < 20; i++) {
       const variant = i < 10 ? 'a' : 'b';
-      const orders = (variant === 'a' && i === 0) || (variant === 'b' && i < 18) ? [{ type: 'track', event: 'Order Completed', timestamp: t, messageId: `bo-${id}-${i}`, properties: { revenue: 5 } }] : [];
+      const orders =
+        (variant === 'a' && i === 0) || (variant === 'b' && i < 18) ? [{ type: 'track', event: 'Order Completed', timestamp: t, messageId: `bo-${id}-${i}`, properties: { revenue: 5 } }] : [];
       await track(`bandit-${i}`, [{ type: 'track', event: 'Experience Viewed', timestamp: t, messageId: `bv-${id}-${i}`, properties: { campaign_id: id, variant } }, ...orders]);
     }
     const response = await api('POST', `/api/v1/onsite/campaigns/${id}/rebalance`);
     expect(response.statusCode).toBe(200);
     const { weights, campaign: updated } = response.json();
-    expect(weights.map((entry: { variant: string; visitors: number; conversions: number }) => [entry.variant, entry.visitors, entry.conversions])).toEqual([['a', 10, 1], ['b', 10, 8]]);
+    expect(weights.map((entry: { variant: string; visitors: number; conversions: number }) => [entry.variant, entry.visitors, entry.conversions])).toEqual([
+      ['a', 10, 1],
+      ['b', 10, 8],
+    ]);
     expect(weights[1].weight).toBeGreaterThan(0.9);
     expect(weights[0].weight).toBeGreaterThanOrEqual(0.04);
     expect(updated.variants.map((variant: { weight: number }) => variant.weight)).toEqual(weights.map((entry: { weight: number }) => entry.weight));
@@ -336,7 +415,11 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     });
     const id: string = (await api('POST', '/api/v1/onsite/campaigns', definition)).json().id;
     await api('POST', `/api/v1/onsite/campaigns/${id}/activate`);
-    const submitted = await rapport.app.inject({ method: 'POST', url: '/v1/onsite/submit?writeKey=WK', payload: { campaignId: id, variant: 'a', anonymousId: 'anon-doi', email: 'dora@example.com', consent: true } });
+    const submitted = await rapport.app.inject({
+      method: 'POST',
+      url: '/v1/onsite/submit?writeKey=WK',
+      payload: { campaignId: id, variant: 'a', anonymousId: 'anon-doi', email: 'dora@example.com', consent: true },
+    });
     expect(submitted.json()).toEqual({ ok: true, doubleOptIn: true });
     await rapport.processor.drain();
     await rapport.scheduler.runDue();
@@ -365,14 +448,31 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
 
   it('documents every on-site route in the OpenAPI document', async () => {
     const paths = Object.keys((await api('GET', '/api/v1/openapi.json')).json().paths);
-    for (const route of ['/api/v1/onsite/campaigns', '/api/v1/onsite/campaigns/{id}/preview', '/api/v1/onsite/report', '/api/v1/onsite/secret', '/v1/onsite/config', '/v1/onsite/visitor', '/v1/onsite/reveal', '/v1/onsite/submit']) expect(paths).toContain(route);
+    for (const route of [
+      '/api/v1/onsite/campaigns',
+      '/api/v1/onsite/campaigns/{id}/preview',
+      '/api/v1/onsite/report',
+      '/api/v1/onsite/secret',
+      '/v1/onsite/config',
+      '/v1/onsite/visitor',
+      '/v1/onsite/reveal',
+      '/v1/onsite/submit',
+    ])
+      expect(paths).toContain(route);
   });
 });
 
 describe('on-site endpoints under the tracking limits', () => {
   it('refuse a write key past its bucket with 429', async () => {
     const store = await createTestStore('sqlite');
-    const env = { RAPPORT_DATA_DIR: store.dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK', RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM', RAPPORT_LOG_LEVEL: 'silent', RAPPORT_RATE_INGEST_KEY: '1', RAPPORT_RATE_INGEST_KEY_BURST: '2' };
+    const env = {
+      RAPPORT_DATA_DIR: store.dataDir,
+      RAPPORT_BOOTSTRAP_WRITE_KEY: 'WK',
+      RAPPORT_BOOTSTRAP_ADMIN_TOKEN: 'ADM',
+      RAPPORT_LOG_LEVEL: 'silent',
+      RAPPORT_RATE_INGEST_KEY: '1',
+      RAPPORT_RATE_INGEST_KEY_BURST: '2',
+    };
     const rapport = await createRapport(loadConfig(env, { processor: 'off' }), { clock: manualClock(start), logger: false });
     try {
       const statuses: number[] = [];

@@ -51,7 +51,18 @@ describe('rapport onsite', () => {
     expect(out).toContain('hello_bar\t1\t0\t-\t-\t-\t- (no_holdout)');
 
     const file = path.join(dir, 'bad.json');
-    fs.writeFileSync(file, JSON.stringify({ name: 'x', type: 'hello_bar', triggers: [{ type: 'telepathy' }], audience: [], caps: { frequency: 'once' }, defaultLocale: 'en', variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Hi' } } }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'x',
+        type: 'hello_bar',
+        triggers: [{ type: 'telepathy' }],
+        audience: [],
+        caps: { frequency: 'once' },
+        defaultLocale: 'en',
+        variants: [{ key: 'a', weight: 1, content: { en: { headline: 'Hi' } } }],
+      }),
+    );
     expect(await onsiteCommand(['create', '--file', file])).toBe(2);
     expect(err).toContain('body.triggers[0].type: unknown trigger "telepathy"');
     expect(await onsiteCommand(['show', 'osc_missing'])).toBe(2);

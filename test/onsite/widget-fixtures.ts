@@ -2,7 +2,20 @@
  * Campaign content for every widget type in English, Arabic and Japanese: what the widget tests mount.
  * The copy is starter-like so the screenshots show real text lengths in each script.
  */
-export const WIDGET_TYPES = ['hello_bar', 'side_coupon', 'popup', 'floating_icon', 'scratch_coupon', 'free_shipping_bar', 'countdown', 'survey', 'recommendations', 'banner', 'push_prompt', 'inbox'] as const;
+export const WIDGET_TYPES = [
+  'hello_bar',
+  'side_coupon',
+  'popup',
+  'floating_icon',
+  'scratch_coupon',
+  'free_shipping_bar',
+  'countdown',
+  'survey',
+  'recommendations',
+  'banner',
+  'push_prompt',
+  'inbox',
+] as const;
 export type WidgetType = (typeof WIDGET_TYPES)[number];
 export type Lang = 'en' | 'ar' | 'ja';
 export const LANGS: readonly Lang[] = ['en', 'ar', 'ja'];
@@ -21,8 +34,16 @@ const COPY = {
   coupon: t('A little something for you', 'هدية صغيرة لك', 'ささやかなプレゼント'),
   couponBody: t('Take 10% off your first order.', 'خصم ١٠٪ على طلبك الأول.', '初回のご注文が10%オフになります。'),
   popup: t('Get 15% off your first order', 'احصل على خصم ١٥٪ على طلبك الأول', '初回注文が15%オフ'),
-  popupBody: t('Join our list for early access to new arrivals and members-only offers.', 'انضم إلى قائمتنا للوصول المبكر إلى المنتجات الجديدة والعروض الحصرية للأعضاء.', 'メールマガジンに登録すると、新着アイテムの先行案内や会員限定のお得な情報をお届けします。'),
-  consent: t('Yes, send me offers by email and SMS. I can unsubscribe at any time.', 'نعم، أرسلوا لي العروض عبر البريد الإلكتروني والرسائل النصية. يمكنني إلغاء الاشتراك في أي وقت.', 'はい、メールとSMSでお得な情報を受け取ります。いつでも配信を停止できます。'),
+  popupBody: t(
+    'Join our list for early access to new arrivals and members-only offers.',
+    'انضم إلى قائمتنا للوصول المبكر إلى المنتجات الجديدة والعروض الحصرية للأعضاء.',
+    'メールマガジンに登録すると、新着アイテムの先行案内や会員限定のお得な情報をお届けします。',
+  ),
+  consent: t(
+    'Yes, send me offers by email and SMS. I can unsubscribe at any time.',
+    'نعم، أرسلوا لي العروض عبر البريد الإلكتروني والرسائل النصية. يمكنني إلغاء الاشتراك في أي وقت.',
+    'はい、メールとSMSでお得な情報を受け取ります。いつでも配信を停止できます。',
+  ),
   subscribe: t('Unlock my 15%', 'احصل على خصمي', '15%オフを受け取る'),
   success: t('You are in!', 'تم الاشتراك!', '登録が完了しました！'),
   successBody: t('Here is your code:', 'إليك رمزك:', 'クーポンコードはこちら：'),
@@ -59,7 +80,10 @@ export function contentFor(type: WidgetType, lang: Lang): Record<string, unknown
     case 'popup':
       return {
         steps: [{ headline: c(COPY.step1), cta: c(COPY.stepCta) }],
-        headline: c(COPY.popup), body: c(COPY.popupBody), cta: c(COPY.subscribe), coupon: { pool: 'welcome15' },
+        headline: c(COPY.popup),
+        body: c(COPY.popupBody),
+        cta: c(COPY.subscribe),
+        coupon: { pool: 'welcome15' },
         capture: { fields: ['email', 'phone'], consentText: c(COPY.consent), successHeadline: c(COPY.success), successBody: c(COPY.successBody) },
       };
     case 'floating_icon':

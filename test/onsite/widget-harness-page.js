@@ -42,8 +42,16 @@ async function mount(spec) {
   /** @type {{ destroy(): void } | undefined} */
   let handle;
   const ctx = {
-    root, host, campaign: spec.campaign, variant: 'a', content: spec.content, locale: spec.locale, dir: spec.dir, brand: spec.brand,
-    visitor: null, reducedMotion: spec.reducedMotion ?? matchMedia('(prefers-reduced-motion: reduce)').matches,
+    root,
+    host,
+    campaign: spec.campaign,
+    variant: 'a',
+    content: spec.content,
+    locale: spec.locale,
+    dir: spec.dir,
+    brand: spec.brand,
+    visitor: null,
+    reducedMotion: spec.reducedMotion ?? matchMedia('(prefers-reduced-motion: reduce)').matches,
     cart: () => cart,
     onCart: (/** @type {() => void} */ listener) => (cartListeners.add(listener), () => cartListeners.delete(listener)),
     reveal: () => call('/reveal', { campaignId: spec.campaign.id, variant: 'a' }),

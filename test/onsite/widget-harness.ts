@@ -22,13 +22,19 @@ const built = new Map<string, Promise<string>>();
 export function bundleWidget(type: string): Promise<string> {
   let code = built.get(type);
   if (code === undefined) {
-    code = build({ entryPoints: [`${WIDGETS}${type}.ts`], bundle: true, format: 'esm', minify: true, target: 'es2020', write: false, logLevel: 'silent' }).then((result) => result.outputFiles[0]?.text ?? '');
+    code = build({ entryPoints: [`${WIDGETS}${type}.ts`], bundle: true, format: 'esm', minify: true, target: 'es2020', write: false, logLevel: 'silent' }).then(
+      (result) => result.outputFiles[0]?.text ?? '',
+    );
     built.set(type, code);
   }
   return code;
 }
 
-export interface Recorded { method: string; path: string; body: unknown }
+export interface Recorded {
+  method: string;
+  path: string;
+  body: unknown;
+}
 
 export interface Harness {
   url: string;
@@ -37,8 +43,13 @@ export interface Harness {
 }
 
 const RECOMMENDATIONS = Array.from({ length: 6 }, (_, index) => ({
-  id: `prod_000${index + 1}`, name: ['Nordwind Olive Rain Jacket', 'Stride Lab Court Sneaker', 'Lumi Night Serum', 'Hearth Cast Iron Pan', 'Voltra Power Bank', 'Kiln Stoneware Mug'][index] ?? '',
-  url: `/product/${index + 1}`, imageUrl: `/img/${index}.svg`, price: 19.99 + index * 10, currency: 'USD', recommendationId: `rec.popular.r${index}`,
+  id: `prod_000${index + 1}`,
+  name: ['Nordwind Olive Rain Jacket', 'Stride Lab Court Sneaker', 'Lumi Night Serum', 'Hearth Cast Iron Pan', 'Voltra Power Bank', 'Kiln Stoneware Mug'][index] ?? '',
+  url: `/product/${index + 1}`,
+  imageUrl: `/img/${index}.svg`,
+  price: 19.99 + index * 10,
+  currency: 'USD',
+  recommendationId: `rec.popular.r${index}`,
 }));
 
 const INBOX = {
@@ -84,7 +95,8 @@ async function answer(path: string, query: URLSearchParams, nonce: string): Prom
   if (path === '/harness.js') return [200, 'text/javascript', await readFile(`${HERE}widget-harness-page.js`)];
   const widget = /^\/widgets\/([a-z_]+)\.js$/.exec(path);
   if (widget?.[1] !== undefined) return [200, 'text/javascript', await bundleWidget(widget[1])];
-  if (path.startsWith('/img/')) return [200, 'image/svg+xml', `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="hsl(${Number(path.slice(5, 6)) * 55} 45% 75%)"/></svg>`];
+  if (path.startsWith('/img/'))
+    return [200, 'image/svg+xml', `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="hsl(${Number(path.slice(5, 6)) * 55} 45% 75%)"/></svg>`];
   if (path === '/reveal') return json({ code: 'SAVE-7Q2X', discount: { kind: 'percent', value: 10 } });
   if (path === '/submit') return json({ ok: true, doubleOptIn: false });
   if (path === '/recs') return json(RECOMMENDATIONS.slice(0, Number(query.get('count') ?? 6)));
@@ -125,7 +137,13 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }
 
-export interface MountOptions { lang?: Lang; reducedMotion?: boolean; push?: string | null; inbox?: boolean; content?: Record<string, unknown> }
+export interface MountOptions {
+  lang?: Lang;
+  reducedMotion?: boolean;
+  push?: string | null;
+  inbox?: boolean;
+  content?: Record<string, unknown>;
+}
 
 /** Opens the harness page in `lang` and mounts widget `type` into it; resolves when the widget has settled. */
 export async function openWidget(page: Page, harness: Harness, type: WidgetType, options: MountOptions = {}): Promise<void> {
@@ -150,8 +168,15 @@ export async function mountSpec(page: Page, spec: { type: WidgetType; id: string
 export async function mountAgain(page: Page, type: WidgetType, options: MountOptions = {}): Promise<void> {
   const lang = options.lang ?? 'en';
   const spec = {
-    type, campaign: campaignFor(type), content: options.content ?? contentFor(type, lang), locale: lang, dir: lang === 'ar' ? 'rtl' : 'ltr', brand: BRAND,
-    reducedMotion: options.reducedMotion, push: options.push, inbox: options.inbox ?? type === 'inbox',
+    type,
+    campaign: campaignFor(type),
+    content: options.content ?? contentFor(type, lang),
+    locale: lang,
+    dir: lang === 'ar' ? 'rtl' : 'ltr',
+    brand: BRAND,
+    reducedMotion: options.reducedMotion,
+    push: options.push,
+    inbox: options.inbox ?? type === 'inbox',
   };
   await page.evaluate((value) => (window as unknown as { __rp: { mount(spec: unknown): Promise<void> } }).__rp.mount(value), spec);
   await page.locator(`[data-rapport="${spec.campaign.id}"] .box`).waitFor({ state: 'visible' });

@@ -20,7 +20,11 @@ describe('widget chunks', () => {
     }
     await mkdir('test-artifacts/onsite', { recursive: true });
     await writeFile('test-artifacts/onsite/widget-sizes.json', `${JSON.stringify(sizes, null, 2)}\n`);
-    console.log(Object.entries(sizes).map(([type, size]) => `${type.padEnd(18)} ${String(size.gzip).padStart(5)} B gzip (${size.raw} B)`).join('\n'));
+    console.log(
+      Object.entries(sizes)
+        .map(([type, size]) => `${type.padEnd(18)} ${String(size.gzip).padStart(5)} B gzip (${size.raw} B)`)
+        .join('\n'),
+    );
     for (const [type, size] of Object.entries(sizes)) expect(size.gzip, type).toBeLessThanOrEqual(BUDGET);
   });
 });

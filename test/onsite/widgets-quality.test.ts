@@ -71,7 +71,9 @@ describe.each(WIDGET_TYPES)('%s', (type) => {
       await openWidget(page, harness, type);
       const box = host(page, type).locator('.box');
       await expect(box.isVisible()).resolves.toBe(true);
-      const label = await box.evaluate((el) => el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).getElementById(el.getAttribute('aria-labelledby') ?? '')?.textContent?.trim());
+      const label = await box.evaluate(
+        (el) => el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).getElementById(el.getAttribute('aria-labelledby') ?? '')?.textContent?.trim(),
+      );
       expect(label).toBeTruthy();
       if (MODAL_TYPES.has(type)) {
         expect(await box.getAttribute('role')).toBe('dialog');
@@ -107,10 +109,13 @@ describe.each(WIDGET_TYPES)('%s', (type) => {
   });
 
   it('stops its motion when the visitor prefers reduced motion', async () => {
-    await withPage(async (page) => {
-      await openWidget(page, harness, type);
-      expect(await moving(page)).toEqual([]);
-    }, { reducedMotion: 'reduce' });
+    await withPage(
+      async (page) => {
+        await openWidget(page, harness, type);
+        expect(await moving(page)).toEqual([]);
+      },
+      { reducedMotion: 'reduce' },
+    );
   });
 });
 
@@ -137,7 +142,10 @@ describe('later screens', () => {
         expect({ step, violations: await axeViolations(page) }).toEqual({ step, violations: [] });
         expect(await smallTargets(page)).toEqual([]);
       }
-      await host(page, type).locator(type === 'survey' ? '[role=status]' : '.cpn, .code').first().waitFor();
+      await host(page, type)
+        .locator(type === 'survey' ? '[role=status]' : '.cpn, .code')
+        .first()
+        .waitFor();
       expect(await axeViolations(page)).toEqual([]);
     });
   });

@@ -5,7 +5,10 @@ import { launch, openWidget, startHarness, type Harness } from './widget-harness
 import { LANGS, WIDGET_TYPES } from './widget-fixtures.js';
 
 const ARTIFACTS = 'test-artifacts/onsite';
-const VIEWPORTS = [{ width: 375, height: 740 }, { width: 1440, height: 900 }];
+const VIEWPORTS = [
+  { width: 375, height: 740 },
+  { width: 1440, height: 900 },
+];
 
 let browser: Browser;
 let harness: Harness;
@@ -19,7 +22,12 @@ afterAll(async () => {
   await harness?.close();
 });
 
-interface Geometry { box: { left: number; right: number; top: number; bottom: number }; close: { left: number; right: number }; dir: string; lineBreak: string }
+interface Geometry {
+  box: { left: number; right: number; top: number; bottom: number };
+  close: { left: number; right: number };
+  dir: string;
+  lineBreak: string;
+}
 
 describe.each(WIDGET_TYPES)('%s', (type) => {
   it.each(VIEWPORTS)('fits a $width px viewport in English, Arabic and Japanese, mirrored in Arabic (screenshots kept)', async (viewport) => {
@@ -33,7 +41,12 @@ describe.each(WIDGET_TYPES)('%s', (type) => {
           const root = document.querySelector('[data-rapport]')?.shadowRoot;
           const rect = (el: Element | null | undefined) => el?.getBoundingClientRect() ?? { left: 0, right: 0, top: 0, bottom: 0 };
           const wrap = root?.querySelector('.rp');
-          return { box: rect(root?.querySelector('.box')), close: rect(root?.querySelector('.x')), dir: wrap?.getAttribute('dir') ?? '', lineBreak: wrap === null || wrap === undefined ? '' : getComputedStyle(wrap).lineBreak };
+          return {
+            box: rect(root?.querySelector('.box')),
+            close: rect(root?.querySelector('.x')),
+            dir: wrap?.getAttribute('dir') ?? '',
+            lineBreak: wrap === null || wrap === undefined ? '' : getComputedStyle(wrap).lineBreak,
+          };
         });
         // Nothing spills past the viewport's sides.
         expect(geometry.box.left).toBeGreaterThanOrEqual(0);

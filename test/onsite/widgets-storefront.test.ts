@@ -105,7 +105,10 @@ describe('demo storefront', () => {
     const byId = new Map(products.map((product) => [product.id, product]));
     expect(cartLines('rapport_demo_cart=%E0%A4%A', byId)).toEqual([]);
     const lines = cartLines(`other=1; rapport_demo_cart=${encodeURIComponent('__proto__:3:1,prod_0002:500:1,nope:1:1,prod_0001:x:0')}`, byId);
-    expect(lines.map((line) => [line.product.id, line.quantity])).toEqual([['prod_0002', 99], ['prod_0001', 1]]);
+    expect(lines.map((line) => [line.product.id, line.quantity])).toEqual([
+      ['prod_0002', 99],
+      ['prod_0001', 1],
+    ]);
   });
 
   it('keeps the banner slot reserved at a fixed height before any campaign fills it', async () => {

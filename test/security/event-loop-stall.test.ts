@@ -35,7 +35,15 @@ describe.each(dialects)('event loop under the worst analysis requests (%s)', (di
         batch.push({ type: 'identify', userId: `u${i}`, traits: { email: `u${i}@example.com` }, timestamp: at(0) });
         batch.push({ type: 'track', userId: `u${i}`, event: 'Product Viewed', properties: { product_id: `p${i % 50}` }, timestamp: at(1) });
         if (i % 2 === 0) batch.push({ type: 'track', userId: `u${i}`, event: 'Product Added', properties: { product_id: `p${i % 50}` }, timestamp: at(2) });
-        if (i % 3 === 0) batch.push({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { order_id: `o${i}`, revenue: 10 + (i % 90) }, context: { campaign: { source: 'google' } }, timestamp: at(3) });
+        if (i % 3 === 0)
+          batch.push({
+            type: 'track',
+            userId: `u${i}`,
+            event: 'Order Completed',
+            properties: { order_id: `o${i}`, revenue: 10 + (i % 90) },
+            context: { campaign: { source: 'google' } },
+            timestamp: at(3),
+          });
       }
       const response = await rapport.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basicAuth(WRITE_KEY) }, payload: { batch } });
       expect(response.statusCode).toBe(200);

@@ -13,7 +13,12 @@ import { WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../hel
 function batchOf(count: number): string {
   const batch = Array.from({ length: count }, (_, n) =>
     n < MAX_BATCH_ITEMS && count <= MAX_BATCH_ITEMS
-      ? { type: 'track', event: 'Product Viewed', userId: `u${n % 97}`, properties: { product_id: `p${n % 500}`, sku: `SKU-${n}`, category: 'Shoes', brand: 'Acme', price: 19.99, quantity: 1, position: n % 20, tags: ['new', 'sale'] } }
+      ? {
+          type: 'track',
+          event: 'Product Viewed',
+          userId: `u${n % 97}`,
+          properties: { product_id: `p${n % 500}`, sku: `SKU-${n}`, category: 'Shoes', brand: 'Acme', price: 19.99, quantity: 1, position: n % 20, tags: ['new', 'sale'] },
+        }
       : { type: 'track', event: 'E', userId: `u${n % 97}` },
   );
   const body = JSON.stringify({ batch });

@@ -21,14 +21,12 @@ const key = fc.string({ maxLength: 12 }).filter((value) => value !== '__proto__'
 const properties = fc.dictionary(key, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
 
 /** Valid items: any event name, user id and JSON properties (NUL inside values included). */
-const validItem: fc.Arbitrary<Item> = fc
-  .record({ event: text, userId: text, properties, note: fc.string({ maxLength: 20 }) })
-  .map(({ event, userId, properties: props, note }) => {
-    const messageId = nextId();
-    // JSON round trip: what a client sends is JSON, so -0 arrives as 0.
-    const sent: Record<string, unknown> = JSON.parse(JSON.stringify({ ...props, note }));
-    return { json: JSON.stringify({ type: 'track', event, userId, messageId, properties: sent }), valid: { messageId, event, userId, properties: sent }, label: 'valid' };
-  });
+const validItem: fc.Arbitrary<Item> = fc.record({ event: text, userId: text, properties, note: fc.string({ maxLength: 20 }) }).map(({ event, userId, properties: props, note }) => {
+  const messageId = nextId();
+  // JSON round trip: what a client sends is JSON, so -0 arrives as 0.
+  const sent: Record<string, unknown> = JSON.parse(JSON.stringify({ ...props, note }));
+  return { json: JSON.stringify({ type: 'track', event, userId, messageId, properties: sent }), valid: { messageId, event, userId, properties: sent }, label: 'valid' };
+});
 
 const deep = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -108,7 +106,13 @@ describe.each(dialects)('per-item rejection under fuzzed batches (%s)', (dialect
       payload: `{"batch":[{"type":"track","event":"Kept","userId":"u","messageId":"${ok}"},${hostileJson[0]?.[1](nextId())},${hostileJson[5]?.[1](nextId())}]}`,
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, code: 'invalid_timestamp' }, { index: 2, code: 'value_too_deep' }] });
+    expect(response.json()).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 1, code: 'invalid_timestamp' },
+        { index: 2, code: 'value_too_deep' },
+      ],
+    });
     expect(await eventLog.events(WORKSPACE, { messageId: ok })).toHaveLength(1);
   });
 });

@@ -40,8 +40,14 @@ describe.each(dialects)('NUL characters in ids, queries and admin bodies (%s)', 
         probed += 1;
         const url = path.replace(/\{\w+\}/g, 'a%00b');
         const authorization = path.startsWith('/api/') ? 'Bearer ADM' : basicAuth('WK');
-        const response = await rapport.app.inject({ method: method.toUpperCase() as 'GET', url, headers: { authorization, 'content-type': 'application/json' }, ...(method === 'get' || method === 'delete' ? {} : { payload: '{}' }) });
-        if (response.statusCode !== 400 || !String(response.json().error?.message).includes(`params.${names[0]} contains a NUL`)) problems.push(`${method.toUpperCase()} ${path}: ${response.statusCode} ${response.body.slice(0, 160)}`);
+        const response = await rapport.app.inject({
+          method: method.toUpperCase() as 'GET',
+          url,
+          headers: { authorization, 'content-type': 'application/json' },
+          ...(method === 'get' || method === 'delete' ? {} : { payload: '{}' }),
+        });
+        if (response.statusCode !== 400 || !String(response.json().error?.message).includes(`params.${names[0]} contains a NUL`))
+          problems.push(`${method.toUpperCase()} ${path}: ${response.statusCode} ${response.body.slice(0, 160)}`);
       }
     }
     expect(probed).toBeGreaterThan(40);
@@ -52,7 +58,12 @@ describe.each(dialects)('NUL characters in ids, queries and admin bodies (%s)', 
     const lookup = await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/lookup?type=email&value=a%00b', headers: { authorization: 'Bearer ADM' } });
     expect(lookup.statusCode).toBe(400);
     expect(lookup.json().error.message).toContain('querystring.value contains a NUL');
-    const segment = await rapport.app.inject({ method: 'POST', url: '/api/v1/segments', headers: { authorization: 'Bearer ADM' }, payload: { name: 'a\u0000b', condition: { type: 'trait', key: 'x', op: 'exists' } } });
+    const segment = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/segments',
+      headers: { authorization: 'Bearer ADM' },
+      payload: { name: 'a\u0000b', condition: { type: 'trait', key: 'x', op: 'exists' } },
+    });
     expect(segment.statusCode).toBe(400);
     expect(segment.json().error.message).toContain('body.name contains a NUL');
     const pool = await rapport.app.inject({ method: 'GET', url: '/api/v1/coupons/codes/A%00B', headers: { authorization: 'Bearer ADM' } });

@@ -38,7 +38,12 @@ describe.each(dialects)('NUL bytes in URLs are a 400, never a 500 (%s)', (dialec
     expect(requests.length).toBeGreaterThan(50);
     const failures: string[] = [];
     for (const [method, url] of requests) {
-      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const response = await app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        payload: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      });
       if (response.statusCode !== 400) failures.push(`${method} ${url}: ${response.statusCode} ${response.body.slice(0, 120)}`);
     }
     expect(failures).toEqual([]);

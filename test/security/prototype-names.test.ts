@@ -30,29 +30,102 @@ interface Call {
 
 /** One probe per path that takes a name: the field the name goes into, and the request. */
 const probes: { field: string; call: (name: string) => Call }[] = [
-  { field: 'event (track)', call: (name) => ({ method: 'POST', url: '/v1/track', writeKey: true, body: { userId: 'proto-user', event: name, properties: { [name]: 1, nested: { [name]: name } }, timestamp: at(1) } }) },
-  { field: 'traits (identify)', call: (name) => ({ method: 'POST', url: '/v1/identify', writeKey: true, body: { userId: 'proto-user', traits: { [name]: `trait-${name}`, gender: name, address: { [name]: 'x', city: 'Lyon' } }, timestamp: at(0) } }) },
-  { field: 'page name', call: (name) => ({ method: 'POST', url: '/v1/page', writeKey: true, body: { anonymousId: `anon-${name}`, name, properties: { [name]: name }, context: { traits: { [name]: 1 } }, timestamp: at(2) } }) },
-  { field: 'userId', call: (name) => ({ method: 'POST', url: '/v1/track', writeKey: true, body: { userId: name, event: 'Order Completed', properties: { order_id: name, revenue: 5, products: [{ product_id: name, category: name, price: 5 }] }, timestamp: at(3) } }) },
+  {
+    field: 'event (track)',
+    call: (name) => ({ method: 'POST', url: '/v1/track', writeKey: true, body: { userId: 'proto-user', event: name, properties: { [name]: 1, nested: { [name]: name } }, timestamp: at(1) } }),
+  },
+  {
+    field: 'traits (identify)',
+    call: (name) => ({
+      method: 'POST',
+      url: '/v1/identify',
+      writeKey: true,
+      body: { userId: 'proto-user', traits: { [name]: `trait-${name}`, gender: name, address: { [name]: 'x', city: 'Lyon' } }, timestamp: at(0) },
+    }),
+  },
+  {
+    field: 'page name',
+    call: (name) => ({
+      method: 'POST',
+      url: '/v1/page',
+      writeKey: true,
+      body: { anonymousId: `anon-${name}`, name, properties: { [name]: name }, context: { traits: { [name]: 1 } }, timestamp: at(2) },
+    }),
+  },
+  {
+    field: 'userId',
+    call: (name) => ({
+      method: 'POST',
+      url: '/v1/track',
+      writeKey: true,
+      body: { userId: name, event: 'Order Completed', properties: { order_id: name, revenue: 5, products: [{ product_id: name, category: name, price: 5 }] }, timestamp: at(3) },
+    }),
+  },
   { field: 'recommendations strategy', call: (name) => ({ method: 'GET', url: `/v1/recommendations?writeKey=PLACEHOLDER&strategy=${encodeURIComponent(name)}&userId=proto-user`, writeKey: true }) },
   { field: 'experiment keys (assign)', call: (name) => ({ method: 'POST', url: '/v1/experiments/assign', writeKey: true, body: { userId: 'proto-user', experiments: [name] } }) },
   { field: 'profile lookup type', call: (name) => ({ method: 'GET', url: `/api/v1/profiles/lookup?type=${encodeURIComponent(name)}&value=x` }) },
   { field: 'identity rule types', call: (name) => ({ method: 'PUT', url: '/api/v1/identity-rules', body: { types: { [name]: { maxPerProfile: 2 } }, externalIdTraits: { [name]: name } } }) },
   { field: 'segment name and trait key', call: (name) => ({ method: 'POST', url: '/api/v1/segments', body: { name, condition: { type: 'trait', key: name, op: 'equals', value: `trait-${name}` } } }) },
-  { field: 'segment event and property', call: (name) => ({ method: 'POST', url: '/api/v1/segments/estimate', body: { condition: { type: 'event', event: name, where: [{ property: name, op: 'exists' }] } } }) },
+  {
+    field: 'segment event and property',
+    call: (name) => ({ method: 'POST', url: '/api/v1/segments/estimate', body: { condition: { type: 'event', event: name, where: [{ property: name, op: 'exists' }] } } }),
+  },
   { field: 'segment score key', call: (name) => ({ method: 'POST', url: '/api/v1/segments/estimate', body: { condition: { type: 'score', key: name, op: 'exists' } } }) },
-  { field: 'funnel steps and property', call: (name) => ({ method: 'POST', url: '/api/v1/analytics/funnels', body: { steps: [{ event: name, where: [{ property: name, op: 'exists' }] }, { event: name }], ...range } }) },
+  {
+    field: 'funnel steps and property',
+    call: (name) => ({ method: 'POST', url: '/api/v1/analytics/funnels', body: { steps: [{ event: name, where: [{ property: name, op: 'exists' }] }, { event: name }], ...range } }),
+  },
   { field: 'funnel breakdown', call: (name) => ({ method: 'POST', url: '/api/v1/analytics/funnels', body: { steps: [{ event: 'a' }, { event: 'b' }], breakdown: name, ...range } }) },
   { field: 'attribution by', call: (name) => ({ method: 'POST', url: '/api/v1/analytics/attribution', body: { by: name, ...range } }) },
   { field: 'recipe name', call: (name) => ({ method: 'POST', url: `/api/v1/journeys/recipes/${encodeURIComponent(name)}`, body: {} }) },
   { field: 'recipe roles', call: (name) => ({ method: 'POST', url: '/api/v1/journeys/recipes/abandoned-cart', body: { templates: { [name]: 'x' }, coupons: { [name]: 'y' } } }) },
   { field: 'template starter key', call: (name) => ({ method: 'POST', url: `/api/v1/templates/starters/${encodeURIComponent(name)}` }) },
-  { field: 'template name and locale', call: (name) => ({ method: 'POST', url: '/api/v1/templates', body: { name, channel: 'sms', source: { default: { body: `hi {{ profile.${name} }}` }, locales: { [name]: { body: `${name} {{ profile.${name} }}` } } } } }) },
+  {
+    field: 'template name and locale',
+    call: (name) => ({
+      method: 'POST',
+      url: '/api/v1/templates',
+      body: { name, channel: 'sms', source: { default: { body: `hi {{ profile.${name} }}` }, locales: { [name]: { body: `${name} {{ profile.${name} }}` } } } },
+    }),
+  },
   { field: 'recommendation rules strategy', call: (name) => ({ method: 'PUT', url: `/api/v1/recommendations/rules/${encodeURIComponent(name)}`, body: { excludeBrands: [name] } }) },
   { field: 'recommendations strategy (admin)', call: (name) => ({ method: 'GET', url: `/api/v1/recommendations?strategy=${encodeURIComponent(name)}&profileId=x` }) },
-  { field: 'experiment key, variants and metric', call: (name) => ({ method: 'POST', url: '/api/v1/experiments', body: { key: name, name, variants: [{ key: name, weight: 0.5 }, { key: 'control', weight: 0.5 }], metrics: [{ id: name, name, kind: 'conversion', event: name }] } }) },
-  { field: 'journey node ids and events', call: (name) => ({ method: 'POST', url: '/api/v1/journeys', body: { name, trigger: { type: 'event', event: name }, start: name, nodes: [{ id: name, type: 'wait_event', event: name, timeout: { amount: 1, unit: 'days' }, next: 'end', onTimeout: 'end' }, { id: 'end', type: 'exit' }] } }) },
-  { field: 'catalog product id and attributes', call: (name) => ({ method: 'POST', url: '/api/v1/catalog/products', body: { products: [{ id: name, name, price: 5, categories: [name], attributes: { [name]: name } }] } }) },
+  {
+    field: 'experiment key, variants and metric',
+    call: (name) => ({
+      method: 'POST',
+      url: '/api/v1/experiments',
+      body: {
+        key: name,
+        name,
+        variants: [
+          { key: name, weight: 0.5 },
+          { key: 'control', weight: 0.5 },
+        ],
+        metrics: [{ id: name, name, kind: 'conversion', event: name }],
+      },
+    }),
+  },
+  {
+    field: 'journey node ids and events',
+    call: (name) => ({
+      method: 'POST',
+      url: '/api/v1/journeys',
+      body: {
+        name,
+        trigger: { type: 'event', event: name },
+        start: name,
+        nodes: [
+          { id: name, type: 'wait_event', event: name, timeout: { amount: 1, unit: 'days' }, next: 'end', onTimeout: 'end' },
+          { id: 'end', type: 'exit' },
+        ],
+      },
+    }),
+  },
+  {
+    field: 'catalog product id and attributes',
+    call: (name) => ({ method: 'POST', url: '/api/v1/catalog/products', body: { products: [{ id: name, name, price: 5, categories: [name], attributes: { [name]: name } }] } }),
+  },
   { field: 'coupon pool name', call: (name) => ({ method: 'POST', url: '/api/v1/coupons/pools', body: { name, prefix: 'P-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } } } }) },
   { field: 'suppression channel', call: (name) => ({ method: 'DELETE', url: `/api/v1/suppressions/${encodeURIComponent(name)}/a@b.example` }) },
   { field: 'cohorts table', call: (name) => ({ method: 'POST', url: `/api/v1/analytics/cohorts?format=csv&table=${encodeURIComponent(name)}`, body: {} }) },
@@ -70,7 +143,12 @@ describe.each(dialects)('prototype-named inputs (%s)', (dialect) => {
   async function send(call: Call): Promise<{ status: number; body: string }> {
     const headers: Record<string, string> = call.writeKey === true ? { authorization: basicAuth(hostileKey) } : { authorization: `Bearer ${hostileToken}` };
     const url = call.url.replace('PLACEHOLDER', encodeURIComponent(hostileKey));
-    const response = await rapport.app.inject({ method: call.method, url, headers: call.body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, ...(call.body === undefined ? {} : { payload: JSON.stringify(call.body) }) });
+    const response = await rapport.app.inject({
+      method: call.method,
+      url,
+      headers: call.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      ...(call.body === undefined ? {} : { payload: JSON.stringify(call.body) }),
+    });
     return { status: response.statusCode, body: response.body };
   }
 
@@ -82,7 +160,12 @@ describe.each(dialects)('prototype-named inputs (%s)', (dialect) => {
   async function victimAnalyticsAnswer(): Promise<void> {
     const kpis = await rapport.app.inject({ method: 'GET', url: `/api/v1/analytics/kpis?from=${range.from}&to=${range.to}`, headers: victim });
     expect(kpis.statusCode, kpis.body).toBe(200);
-    const funnel = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: victim, payload: { steps: [{ event: 'Product Viewed' }, { event: 'Order Completed' }], ...range } });
+    const funnel = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/analytics/funnels',
+      headers: victim,
+      payload: { steps: [{ event: 'Product Viewed' }, { event: 'Order Completed' }], ...range },
+    });
     expect(funnel.statusCode, funnel.body).toBe(200);
     expect(funnel.json().steps.map((step: { profiles: number }) => step.profiles)).toEqual([1, 1]);
     const cohorts = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/cohorts', headers: victim, payload: {} });
@@ -93,7 +176,14 @@ describe.each(dialects)('prototype-named inputs (%s)', (dialect) => {
   beforeAll(async () => {
     store = await createTestStore(dialect);
     dir = dialect === 'sqlite' ? store.dataDir : tempDir();
-    env = { RAPPORT_DATA_DIR: dir, RAPPORT_BOOTSTRAP_WRITE_KEY: VICTIM_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN, RAPPORT_LOG_LEVEL: 'silent', RAPPORT_JOURNEY_DELIVERY: 'record', RAPPORT_ANALYTICS_SYNC_MS: '0' };
+    env = {
+      RAPPORT_DATA_DIR: dir,
+      RAPPORT_BOOTSTRAP_WRITE_KEY: VICTIM_KEY,
+      RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      RAPPORT_LOG_LEVEL: 'silent',
+      RAPPORT_JOURNEY_DELIVERY: 'record',
+      RAPPORT_ANALYTICS_SYNC_MS: '0',
+    };
     if (store.databaseUrl !== undefined) env.RAPPORT_DATABASE_URL = store.databaseUrl;
     rapport = await createRapport(loadConfig(env));
     const batch = [
@@ -138,7 +228,11 @@ describe.each(dialects)('prototype-named inputs (%s)', (dialect) => {
     expect(found.status, found.body).toBe(200);
     const profile = JSON.parse((await send({ method: 'GET', url: `/api/v1/profiles/${JSON.parse(found.body).id}` })).body) as { traits: Record<string, unknown> };
     for (const name of NAMES) expect(Object.hasOwn(profile.traits, name) ? profile.traits[name] : undefined, name).toBe(`trait-${name}`);
-    const funnel = await send({ method: 'POST', url: '/api/v1/analytics/funnels', body: { steps: NAMES.map((name) => ({ event: name, where: [{ property: name, op: 'exists' }] })), ...range, order: 'any' } });
+    const funnel = await send({
+      method: 'POST',
+      url: '/api/v1/analytics/funnels',
+      body: { steps: NAMES.map((name) => ({ event: name, where: [{ property: name, op: 'exists' }] })), ...range, order: 'any' },
+    });
     expect(funnel.status, funnel.body).toBe(200);
     expect(JSON.parse(funnel.body).steps.map((step: { profiles: number }) => step.profiles)).toEqual(NAMES.map(() => 1));
     const segments = JSON.parse((await send({ method: 'GET', url: '/api/v1/segments' })).body) as { segments: { name: string }[] };

@@ -31,14 +31,18 @@ describe.each(dialects)('rate limits answer 429 with Retry-After (%s)', (dialect
   const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'));
 
   beforeAll(async () => {
-    env = await startTestRapport(dialect, {
-      RAPPORT_RATE_INGEST_IP: '1',
-      RAPPORT_RATE_INGEST_IP_BURST: '40',
-      RAPPORT_RATE_INGEST_KEY: '1',
-      RAPPORT_RATE_INGEST_KEY_BURST: '3',
-      RAPPORT_RATE_ADMIN_TOKEN: '1',
-      RAPPORT_RATE_ADMIN_TOKEN_BURST: '3',
-    }, { rapport: { clock } });
+    env = await startTestRapport(
+      dialect,
+      {
+        RAPPORT_RATE_INGEST_IP: '1',
+        RAPPORT_RATE_INGEST_IP_BURST: '40',
+        RAPPORT_RATE_INGEST_KEY: '1',
+        RAPPORT_RATE_INGEST_KEY_BURST: '3',
+        RAPPORT_RATE_ADMIN_TOKEN: '1',
+        RAPPORT_RATE_ADMIN_TOKEN_BURST: '3',
+      },
+      { rapport: { clock } },
+    );
     const { workspaces } = env.rapport;
     otherKey = (await workspaces.createWriteKey('default', 'second source')).key;
     otherToken = (await workspaces.createAdminToken('default', 'second token', 'workspace')).plain;

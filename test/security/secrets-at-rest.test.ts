@@ -44,9 +44,19 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     return rapport;
   }
 
-  async function call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ status: number; body: T }> {
+  async function call<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` },
+  ): Promise<{ status: number; body: T }> {
     if (rapport === undefined) throw new Error('not started');
-    const response = await rapport.app.inject({ method, url, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const response = await rapport.app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
     return { status: response.statusCode, body: (response.body === '' ? {} : JSON.parse(response.body)) as T };
   }
 
@@ -89,7 +99,10 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     expect(listed).toContain(`http://***:***@127.0.0.1:${port}/hook`);
     expect(listed).not.toMatch(/hunter2|whsec_/);
 
-    const list = await call<{ id: string; destination: { url: string; secret?: string } }>('POST', '/api/v1/segments/static', { name: 'synced', destination: { url: `http://shop:hunter2@127.0.0.1:${port}/segment` } });
+    const list = await call<{ id: string; destination: { url: string; secret?: string } }>('POST', '/api/v1/segments/static', {
+      name: 'synced',
+      destination: { url: `http://shop:hunter2@127.0.0.1:${port}/segment` },
+    });
     expect(list.body.destination).toMatchObject({ url: `http://***:***@127.0.0.1:${port}/segment`, secret: expect.stringMatching(/^whsec_/) });
     const fetched = JSON.stringify((await call('GET', `/api/v1/segments/${list.body.id}`)).body);
     expect(fetched).not.toMatch(/hunter2|whsec_/);
@@ -108,7 +121,10 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
       name: 'hooked',
       trigger: { type: 'api' },
       start: 'hook',
-      nodes: [{ id: 'hook', type: 'webhook', url, headers, next: 'end' }, { id: 'end', type: 'exit' }],
+      nodes: [
+        { id: 'hook', type: 'webhook', url, headers, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
     });
     type Shown = { id: string; definition: { nodes: { url?: string; headers?: Record<string, string> }[] } };
     const created = await call<Shown>('POST', '/api/v1/journeys', definition({ 'X-Api-Key': 'sk_live_topsecret' }, `http://shop:hunter2@127.0.0.1:${port}/journey`));
@@ -134,9 +150,16 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     const db = rapport?.database.db;
     if (db === undefined) throw new Error('not started');
     // Rows as older versions wrote them: plaintext secret and credentials, allowPrivate set by the workspace.
-    await db.insertInto('webhook_destinations').values({ workspace_id: 'default', id: 'whk_legacy', url: `http://old:pass@127.0.0.1:${port}/legacy`, secret: LEGACY_SECRET, allow_private: 1, created_at: 1 }).execute();
+    await db
+      .insertInto('webhook_destinations')
+      .values({ workspace_id: 'default', id: 'whk_legacy', url: `http://old:pass@127.0.0.1:${port}/legacy`, secret: LEGACY_SECRET, allow_private: 1, created_at: 1 })
+      .execute();
     const [segment] = await db.selectFrom('segments').select('id').execute();
-    await db.updateTable('segments').set({ destination: JSON.stringify({ url: `http://127.0.0.1:${port}/legacy-segment`, secret: LEGACY_SECRET, allowPrivate: true }) }).where('id', '=', segment?.id ?? '').execute();
+    await db
+      .updateTable('segments')
+      .set({ destination: JSON.stringify({ url: `http://127.0.0.1:${port}/legacy-segment`, secret: LEGACY_SECRET, allowPrivate: true }) })
+      .where('id', '=', segment?.id ?? '')
+      .execute();
 
     // Rotation: B seals, A still opens; the start-up pass moves every value to B.
     await start({ RAPPORT_SECRET_KEY: keyB, RAPPORT_SECRET_KEYS_OLD: keyA });
@@ -163,7 +186,12 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     expect(logged?.map((row) => row.address)).toEqual([`http://***:***@127.0.0.1:${port}/legacy`]);
 
     // The legacy segment destination syncs too, signed with its old secret.
-    const upload = await rapport?.app.inject({ method: 'POST', url: `/api/v1/segments/${segment?.id ?? ''}/members`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, payload: `profile_id\n${profileId}\n` });
+    const upload = await rapport?.app.inject({
+      method: 'POST',
+      url: `/api/v1/segments/${segment?.id ?? ''}/members`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      payload: `profile_id\n${profileId}\n`,
+    });
     expect(upload?.statusCode).toBe(200);
     const synced = await waitFor('the legacy segment sync', () => seen.find((entry) => entry.url === '/legacy-segment'), 20_000);
     const syncSignature = { id: String(synced.headers['webhook-id']), timestamp: String(synced.headers['webhook-timestamp']), signature: String(synced.headers['webhook-signature']) };
@@ -178,7 +206,13 @@ describe.each(dialects)('secrets at rest (%s)', (dialect) => {
     expect((await call('GET', '/api/v1/segments')).status).toBe(200);
     const profileId = (await call<{ id: string }>('GET', '/api/v1/profiles/lookup?type=user_id&value=cy')).body.id;
     const templateId = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'hook 2', channel: 'webhook', source: { default: { body: '{"a":1}' } } })).body.id;
-    const sent = await call<{ error: { code: string; message: string } }>('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'lost-1', data: { destinationId: 'whk_legacy' } });
+    const sent = await call<{ error: { code: string; message: string } }>('POST', '/api/v1/channels/send', {
+      profileId,
+      channel: 'webhook',
+      templateId,
+      idempotencyKey: 'lost-1',
+      data: { destinationId: 'whk_legacy' },
+    });
     expect(sent.status).toBe(503);
     expect(sent.body.error.message).toContain(`sealed with key ${new SecretBox(parseSecretKey(keyB)).keyId}`);
   });

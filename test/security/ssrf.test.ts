@@ -85,7 +85,12 @@ async function startServer(dialect: (typeof dialects)[number], env: Record<strin
 }
 
 function client(rapport: Rapport) {
-  return async function call<T = Record<string, unknown>>(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }): Promise<{ status: number; body: T }> {
+  return async function call<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` },
+  ): Promise<{ status: number; body: T }> {
     const response = await rapport.app.inject({
       method,
       url,
@@ -98,12 +103,16 @@ function client(rapport: Rapport) {
 
 /** The journey's webhook steps, once the run has walked past all of them. */
 async function webhookSteps(rapport: Rapport, journeyId: string, count: number): Promise<{ nodeId: string; outcome: { status: string; detail: Record<string, unknown> } }[]> {
-  return waitFor(`${count} webhook steps`, async () => {
-    const [run] = await rapport.journeys.runs('default', journeyId);
-    if (run === undefined) return undefined;
-    const steps = (await rapport.journeys.steps('default', run.id)).filter((step) => step.kind === 'webhook' && step.status === 'done' && step.outcome !== null);
-    return steps.length >= count ? steps.map((step) => ({ nodeId: step.nodeId, outcome: JSON.parse(step.outcome ?? '{}') as { status: string; detail: Record<string, unknown> } })) : undefined;
-  }, 20_000);
+  return waitFor(
+    `${count} webhook steps`,
+    async () => {
+      const [run] = await rapport.journeys.runs('default', journeyId);
+      if (run === undefined) return undefined;
+      const steps = (await rapport.journeys.steps('default', run.id)).filter((step) => step.kind === 'webhook' && step.status === 'done' && step.outcome !== null);
+      return steps.length >= count ? steps.map((step) => ({ nodeId: step.nodeId, outcome: JSON.parse(step.outcome ?? '{}') as { status: string; detail: Record<string, unknown> } })) : undefined;
+    },
+    20_000,
+  );
 }
 
 async function journeyThrough(call: ReturnType<typeof client>, urls: string[], profileId: string): Promise<string> {
@@ -116,11 +125,15 @@ async function journeyThrough(call: ReturnType<typeof client>, urls: string[], p
 }
 
 async function deliveryErrors(rapport: Rapport, segmentIds: string[]): Promise<Map<string, string>> {
-  return waitFor('segment deliveries attempted', async () => {
-    const rows = await rapport.database.db.selectFrom('segment_deliveries').select(['segment_id', 'last_error', 'attempts', 'delivered_at']).where('segment_id', 'in', segmentIds).execute();
-    if (rows.length < segmentIds.length || rows.some((row) => row.delivered_at === null && Number(row.attempts) === 0)) return undefined;
-    return new Map(rows.map((row) => [row.segment_id, row.delivered_at === null ? String(row.last_error) : 'delivered']));
-  }, 20_000);
+  return waitFor(
+    'segment deliveries attempted',
+    async () => {
+      const rows = await rapport.database.db.selectFrom('segment_deliveries').select(['segment_id', 'last_error', 'attempts', 'delivered_at']).where('segment_id', 'in', segmentIds).execute();
+      if (rows.length < segmentIds.length || rows.some((row) => row.delivered_at === null && Number(row.attempts) === 0)) return undefined;
+      return new Map(rows.map((row) => [row.segment_id, row.delivered_at === null ? String(row.last_error) : 'delivered']));
+    },
+    20_000,
+  );
 }
 
 describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)', (dialect) => {
@@ -148,7 +161,10 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
     const webhook = await call<{ error: { issues: { field: string }[] } }>('POST', '/api/v1/channels/webhooks', { url: `http://127.0.0.1:${target.port}/x`, allowPrivate: true });
     expect(webhook.status).toBe(400);
     expect(webhook.body.error.issues[0]?.field).toBe('allowPrivate');
-    const segment = await call<{ error: { issues: { field: string }[] } }>('POST', '/api/v1/segments/static', { name: 'opt-in', destination: { url: `http://127.0.0.1:${target.port}/x`, allowPrivate: true } });
+    const segment = await call<{ error: { issues: { field: string }[] } }>('POST', '/api/v1/segments/static', {
+      name: 'opt-in',
+      destination: { url: `http://127.0.0.1:${target.port}/x`, allowPrivate: true },
+    });
     expect(segment.status).toBe(400);
     expect(segment.body.error.issues[0]?.field).toBe('destination.allowPrivate');
   });
@@ -180,7 +196,15 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
 
   it('journey webhook nodes: every address form is refused when the journey is saved or validated', async () => {
     for (const [label, url] of forms(target.port)) {
-      const definition = { name: `hook ${label}`, trigger: { type: 'api' }, start: 'hook', nodes: [{ id: 'hook', type: 'webhook', url, next: 'end' }, { id: 'end', type: 'exit' }] };
+      const definition = {
+        name: `hook ${label}`,
+        trigger: { type: 'api' },
+        start: 'hook',
+        nodes: [
+          { id: 'hook', type: 'webhook', url, next: 'end' },
+          { id: 'end', type: 'exit' },
+        ],
+      };
       const created = await call<{ error: { message: string; issues: { field: string }[] } }>('POST', '/api/v1/journeys', definition);
       expect(created.status, label).toBe(400);
       expect(created.body.error.issues[0]?.field, label).toBe('nodes[0].url');
@@ -196,7 +220,12 @@ describe.each(dialects)('SSRF: every outbound feature refuses private space (%s)
     await rapport.processor.drain();
     for (const [index, [label, url]] of cases.entries()) {
       const endpoint = url.replace(/^http:/, 'https:');
-      const registered = await call('POST', '/v1/push/subscriptions', { anonymousId: `visitor-${index}`, subscription: { endpoint, keys: { p256dh: P256DH, auth: AUTH } } }, { authorization: basicAuth(WRITE_KEY) });
+      const registered = await call(
+        'POST',
+        '/v1/push/subscriptions',
+        { anonymousId: `visitor-${index}`, subscription: { endpoint, keys: { p256dh: P256DH, auth: AUTH } } },
+        { authorization: basicAuth(WRITE_KEY) },
+      );
       expect(registered.status, label).toBe(201);
       await rapport.processor.drain();
       const visitor = await call<{ id: string }>('GET', `/api/v1/profiles/lookup?type=anonymous_id&value=visitor-${index}`);
@@ -238,7 +267,9 @@ describe.each(dialects)('SSRF: the operator allow list opens a range, redirects 
     const allowed = `http://127.0.0.1:${peer.port}`;
     const templateId = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'hook', channel: 'webhook', source: { default: { body: '{"a":1}' } } })).body.id;
     const destination = await call<{ id: string }>('POST', '/api/v1/channels/webhooks', { url: `${allowed}/webhook` });
-    expect((await call('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'ok-1', data: { destinationId: destination.body.id } })).body).toMatchObject({ status: 'sent' });
+    expect((await call('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'ok-1', data: { destinationId: destination.body.id } })).body).toMatchObject({
+      status: 'sent',
+    });
     const list = await call<{ id: string }>('POST', '/api/v1/segments/static', { name: 'synced', destination: { url: `${allowed}/segment` } });
     await call('POST', `/api/v1/segments/${list.body.id}/members`, `profile_id\n${profileId}\n`);
     expect((await deliveryErrors(rapport, [list.body.id])).get(list.body.id)).toBe('delivered');
@@ -249,7 +280,15 @@ describe.each(dialects)('SSRF: the operator allow list opens a range, redirects 
     const beyond = `http://127.0.0.2:${outside.port}/x`;
     expect((await call('POST', '/api/v1/channels/webhooks', { url: beyond })).status).toBe(400);
     expect((await call('POST', '/api/v1/segments/static', { name: 'beyond', destination: { url: beyond } })).status).toBe(400);
-    const outsideJourney = { name: 'beyond', trigger: { type: 'api' }, start: 'hook', nodes: [{ id: 'hook', type: 'webhook', url: beyond, next: 'end' }, { id: 'end', type: 'exit' }] };
+    const outsideJourney = {
+      name: 'beyond',
+      trigger: { type: 'api' },
+      start: 'hook',
+      nodes: [
+        { id: 'hook', type: 'webhook', url: beyond, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    };
     expect((await call('POST', '/api/v1/journeys', outsideJourney)).status).toBe(400);
     // localhost is loopback: allowed by the same range.
     expect((await call('POST', '/api/v1/channels/webhooks', { url: `http://localhost:${peer.port}/x` })).status).toBe(201);
@@ -265,7 +304,10 @@ describe.each(dialects)('SSRF: the operator allow list opens a range, redirects 
     const bounce = `http://127.0.0.1:${redirector.port}`;
     const templateId = (await call<{ id: string }>('POST', '/api/v1/templates', { name: 'hook 2', channel: 'webhook', source: { default: { body: '{"a":1}' } } })).body.id;
     const destination = await call<{ id: string }>('POST', '/api/v1/channels/webhooks', { url: `${bounce}/webhook` });
-    expect((await call('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'bounce-1', data: { destinationId: destination.body.id } })).body).toMatchObject({ status: 'failed', reason: expect.stringMatching(/302 \(redirects are not followed\)/) });
+    expect((await call('POST', '/api/v1/channels/send', { profileId, channel: 'webhook', templateId, idempotencyKey: 'bounce-1', data: { destinationId: destination.body.id } })).body).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/302 \(redirects are not followed\)/),
+    });
     const list = await call<{ id: string }>('POST', '/api/v1/segments/static', { name: 'bounced', destination: { url: `${bounce}/segment` } });
     await call('POST', `/api/v1/segments/${list.body.id}/members`, `profile_id\n${profileId}\n`);
     expect((await deliveryErrors(rapport, [list.body.id])).get(list.body.id)).toMatch(/302 \(redirects are not followed\)/);

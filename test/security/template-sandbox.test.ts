@@ -29,7 +29,12 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
   const profiles = new Map<string, string>();
 
   async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = admin): Promise<Reply> {
-    const response = await server.rapport.app.inject({ method, url, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const response = await server.rapport.app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
     const parsed: unknown = response.body === '' ? {} : JSON.parse(response.body);
     return { status: response.statusCode, body: typeof parsed === 'object' && parsed !== null ? { ...parsed } : {}, raw: response.body };
   }
@@ -65,7 +70,10 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
     const secret = typeof adminToken === 'object' && adminToken !== null && 'secret' in adminToken ? String(adminToken.secret) : '';
     const key = typeof writeKey === 'object' && writeKey !== null && 'key' in writeKey ? String(writeKey.key) : '';
     other = { authorization: `Bearer ${secret}` };
-    for (const [workspace, writeKeyOf] of [['default', WRITE_KEY], ['shop-b', key]] as const) {
+    for (const [workspace, writeKeyOf] of [
+      ['default', WRITE_KEY],
+      ['shop-b', key],
+    ] as const) {
       expect((await call('POST', '/v1/identify', { userId: 'ann', traits: { first_name: 'Ann', phone: '+14155550123' } }, { authorization: basicAuth(writeKeyOf) })).status).toBe(200);
       await server.rapport.processor.drain();
       const found = await call('GET', '/api/v1/profiles/lookup?type=user_id&value=ann', undefined, workspace === 'default' ? admin : other);
@@ -114,7 +122,12 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
         const id = `tpl_old_${index++}`;
         const compiled = { default: { text } };
         await server.store.database.transaction((trx) =>
-          insertTemplate(trx, 'default', { id, name: 'old', channel: 'sms', publishedVersion: 1, latestVersion: 1, createdAt: now, updatedAt: now }, { templateId: id, version: 1, content: JSON.stringify({ default: { body: text } }), compiled: JSON.stringify(compiled), createdAt: now }),
+          insertTemplate(
+            trx,
+            'default',
+            { id, name: 'old', channel: 'sms', publishedVersion: 1, latestVersion: 1, createdAt: now, updatedAt: now },
+            { templateId: id, version: 1, content: JSON.stringify({ default: { body: text } }), compiled: JSON.stringify(compiled), createdAt: now },
+          ),
         );
         const reply = await preview('default', id);
         expect(reply.status, text).toBe(422);
@@ -148,7 +161,14 @@ describe.each(dialects)('template sandbox (%s)', (dialect) => {
       source: { default: { title: 'Hi', body: '{% for i in (1..20000) %}{% for j in (1..20000) %}{{ j }}{% endfor %}{% endfor %}' } },
     });
     expect(created.status).toBe(201);
-    const request = { workspaceId: 'default', profileId: String(profiles.get('default')), channel: 'inbox' as const, templateId: String(created.body.id), idempotencyKey: 'heavy-1', purpose: 'transactional' as const };
+    const request = {
+      workspaceId: 'default',
+      profileId: String(profiles.get('default')),
+      channel: 'inbox' as const,
+      templateId: String(created.body.id),
+      idempotencyKey: 'heavy-1',
+      purpose: 'transactional' as const,
+    };
     const result = await server.rapport.messaging.channels.send(request);
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/^render_limit: .*rendering took more than 1000 ms.*permanent, not retried/);

@@ -23,15 +23,15 @@ const WRITE_KEY = 'WK_ALPHA';
  * there, but never A's data and never a 5xx.
  */
 const workspaceIndependent: Readonly<Record<string, string>> = {
-  'POST /api/v1/journeys/recipes/{name}': 'recipe names are built into Rapport; installing creates the caller\'s own journey',
-  'POST /api/v1/templates/starters/{key}': 'starter keys are built into Rapport; installing creates the caller\'s own template',
-  'PUT /api/v1/recommendations/rules/{strategy}': 'strategy names are built into Rapport; the rules written are the caller\'s own',
-  'DELETE /api/v1/recommendations/rules/{strategy}': 'strategy names are built into Rapport; the rules removed are the caller\'s own',
-  'GET /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: B may hold a product with the same id (created by the PUT below)',
-  'PUT /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: the PUT upserts B\'s own product',
-  'DELETE /api/v1/catalog/products/{id}': 'product ids are the shop\'s own keys: B removes its own product of that id',
+  'POST /api/v1/journeys/recipes/{name}': "recipe names are built into Rapport; installing creates the caller's own journey",
+  'POST /api/v1/templates/starters/{key}': "starter keys are built into Rapport; installing creates the caller's own template",
+  'PUT /api/v1/recommendations/rules/{strategy}': "strategy names are built into Rapport; the rules written are the caller's own",
+  'DELETE /api/v1/recommendations/rules/{strategy}': "strategy names are built into Rapport; the rules removed are the caller's own",
+  'GET /api/v1/catalog/products/{id}': "product ids are the shop's own keys: B may hold a product with the same id (created by the PUT below)",
+  'PUT /api/v1/catalog/products/{id}': "product ids are the shop's own keys: the PUT upserts B's own product",
+  'DELETE /api/v1/catalog/products/{id}': "product ids are the shop's own keys: B removes its own product of that id",
   'POST /api/v1/invitations/{token}/accept': 'the invitation token is the credential (no admin token is read); an unknown one is refused alike for everyone',
-  'GET /api/v1/coupons/codes/{code}': 'a code check: any code not issued in the caller\'s workspace answers valid: false, reason: unknown, as a mistyped code does',
+  'GET /api/v1/coupons/codes/{code}': "a code check: any code not issued in the caller's workspace answers valid: false, reason: unknown, as a mistyped code does",
 };
 
 interface Owned {
@@ -63,7 +63,12 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
   const asA = { authorization: `Bearer ${ADMIN}` };
 
   async function call(method: string, url: string, headers: Record<string, string>, payload?: unknown): Promise<{ status: number; body: string }> {
-    const response = await rapport.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: JSON.stringify(payload), headers: { ...headers, 'content-type': 'application/json' } }) });
+    const response = await rapport.app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload), headers: { ...headers, 'content-type': 'application/json' } }),
+    });
     return { status: response.statusCode, body: response.body };
   }
 
@@ -109,7 +114,15 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       ],
     });
     const template = await created('/api/v1/templates', { name: MARK, channel: 'sms', publish: true, source: { default: { body: `${MARK} {{ profile.first_name }}` } } });
-    const experiment = await created('/api/v1/experiments', { key: MARK, name: MARK, variants: [{ key: 'control', weight: 0.5 }, { key: 'b', weight: 0.5 }], metrics: [{ id: 'purchase', name: MARK, kind: 'conversion', event: 'Order Completed' }] });
+    const experiment = await created('/api/v1/experiments', {
+      key: MARK,
+      name: MARK,
+      variants: [
+        { key: 'control', weight: 0.5 },
+        { key: 'b', weight: 0.5 },
+      ],
+      metrics: [{ id: 'purchase', name: MARK, kind: 'conversion', event: 'Order Completed' }],
+    });
     const pool = await created('/api/v1/coupons/pools', { name: MARK, prefix: 'ALPHA-', rule: { kind: 'fixed', offer: { type: 'percent', value: 15 } } });
     await created(`/api/v1/coupons/pools/${pool.id}/codes`, { codes: ['ALPHASECRET1', 'ALPHASECRET2'] });
     const issued = await created(`/api/v1/coupons/pools/${pool.id}/issue`, { profileId });
@@ -221,7 +234,13 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       'POST /api/v1/privacy/exports': { profileId: owned.profileId },
       'POST /api/v1/segments/estimate': { condition: { type: 'segment', segmentId: owned.segmentId } },
       'POST /api/v1/segments': { name: 'b', condition: { type: 'segment', segmentId: owned.segmentId } },
-      'POST /api/v1/analytics/funnels': { steps: [{ event: 'Order Completed' }, { event: 'Order Completed' }], from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', breakdown: 'segment', segmentIds: [owned.segmentId] },
+      'POST /api/v1/analytics/funnels': {
+        steps: [{ event: 'Order Completed' }, { event: 'Order Completed' }],
+        from: '2000-01-01T00:00:00Z',
+        to: '2100-01-01T00:00:00Z',
+        breakdown: 'segment',
+        segmentIds: [owned.segmentId],
+      },
       'POST /api/v1/profiles/{id}/consent': { channel: 'email', status: 'unsubscribed' },
       'POST /api/v1/journeys/{id}/enter': { profileId: owned.profileId },
       'POST /api/v1/templates/{id}/preview': { profileId: owned.profileId },
@@ -231,7 +250,15 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
       'POST /api/v1/segments/{id}/members': { add: [owned.profileId] },
       'PATCH /api/v1/segments/{id}': { name: 'renamed by b' },
       'PUT /api/v1/journeys/{id}': { name: 'b', trigger: { type: 'api' }, start: 'end', nodes: [{ id: 'end', type: 'exit' }] },
-      'PUT /api/v1/experiments/{id}': { key: MARK, name: 'b', variants: [{ key: 'control', weight: 0.5 }, { key: 'b', weight: 0.5 }], metrics: [{ id: 'purchase', name: 'p', kind: 'conversion', event: 'Order Completed' }] },
+      'PUT /api/v1/experiments/{id}': {
+        key: MARK,
+        name: 'b',
+        variants: [
+          { key: 'control', weight: 0.5 },
+          { key: 'b', weight: 0.5 },
+        ],
+        metrics: [{ id: 'purchase', name: 'p', kind: 'conversion', event: 'Order Completed' }],
+      },
       'PUT /api/v1/templates/{id}': { name: 'b', channel: 'sms', source: { default: { body: 'b' } } },
       'PUT /api/v1/catalog/products/{id}': { name: 'bravo product', price: 1 },
     };
@@ -267,7 +294,7 @@ describe.each(dialects)('tenant isolation over every admin route (%s)', (dialect
     expect(problems).toEqual([]);
   });
 
-  it("leaves every resource of A as it was", async () => {
+  it('leaves every resource of A as it was', async () => {
     const reads: [string, string][] = [
       [`/api/v1/profiles/${owned.profileId}`, MARK],
       [`/api/v1/segments/${owned.segmentId}`, MARK],

@@ -40,7 +40,12 @@ describe.each(dialects)('token scopes, expiry and the audit log (%s)', (dialect)
     const headers = { authorization: `Bearer ${reader.secret}` };
     const read = await rapport.app.inject({ method: 'GET', url: '/api/v1/segments', headers });
     expect(read.statusCode).toBe(200);
-    const query = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers, payload: { steps: [{ event: 'a' }, { event: 'b' }], from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' } });
+    const query = await rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/analytics/funnels',
+      headers,
+      payload: { steps: [{ event: 'a' }, { event: 'b' }], from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' },
+    });
     expect(query.statusCode, query.body).toBe(200);
     for (const change of [
       { method: 'POST' as const, url: '/api/v1/segments', payload: { name: 'x', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'pro' } } },
@@ -121,7 +126,7 @@ describe.each(dialects)('token scopes, expiry and the audit log (%s)', (dialect)
     clock.set(T0);
   });
 
-  it('pages the audit log by cursor and keeps it to the caller\'s workspace', async () => {
+  it("pages the audit log by cursor and keeps it to the caller's workspace", async () => {
     const created = await rapport.app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: full, payload: { id: 'other-shop', name: 'Other' } });
     expect(created.statusCode).toBe(201);
     const other = { authorization: `Bearer ${created.json().adminToken.secret}` };

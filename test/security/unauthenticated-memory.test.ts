@@ -55,8 +55,7 @@ describe('unauthenticated requests do not grow memory', () => {
 
   it('10,000 requests with unique 400 KB write keys leave the heap flat and are refused before lookup', { timeout: 900_000 }, async () => {
     const { app, workspaces } = env.rapport;
-    const send = (n: number) =>
-      app.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' }, payload: hostileBody(n) });
+    const send = (n: number) => app.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' }, payload: hostileBody(n) });
     // Warm-up: JIT, route caches and the first allocations are not growth.
     for (let n = 0; n < 50; n += 1) expect((await send(-n - 1)).statusCode).toBe(401);
     const before = heapAfterGc();
@@ -80,7 +79,6 @@ describe('unauthenticated requests do not grow memory', () => {
     const ok = await app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basicAuth(WRITE_KEY) }, payload: { event: 'after', userId: 'u1' } });
     expect(ok.statusCode).toBe(200);
   });
-
 });
 
 describe.each(dialects)('credential caches stay bounded (%s)', (dialect) => {

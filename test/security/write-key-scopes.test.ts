@@ -74,14 +74,18 @@ describe.each(dialects)('write-key scopes (%s)', (dialect) => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, code: 'scope_missing', field: 'batch[1].type' }] });
     expect(response.json().rejected[0].message).toContain('"identify" scope');
-    const stored = async (messageId: string) =>
-      (await env.rapport.app.inject({ method: 'GET', url: `/api/v1/events?messageId=${messageId}`, headers: admin })).json().events.length;
+    const stored = async (messageId: string) => (await env.rapport.app.inject({ method: 'GET', url: `/api/v1/events?messageId=${messageId}`, headers: admin })).json().events.length;
     expect(await stored('scope-kept')).toBe(1);
     expect(await stored('scope-refused')).toBe(0);
   });
 
   it('lets an import-only key use /v1/import for any type and nothing else', async () => {
-    const imported = await post(importOnly.key, '/v1/import', { batch: [{ type: 'identify', userId: 'u3', traits: {} }, { type: 'track', userId: 'u3', event: 'Old' }] });
+    const imported = await post(importOnly.key, '/v1/import', {
+      batch: [
+        { type: 'identify', userId: 'u3', traits: {} },
+        { type: 'track', userId: 'u3', event: 'Old' },
+      ],
+    });
     expect(imported.statusCode).toBe(200);
     expect(imported.json()).toMatchObject({ accepted: 2 });
     expect((await post(importOnly.key, '/v1/track', { userId: 'u3', event: 'Now' })).statusCode).toBe(403);

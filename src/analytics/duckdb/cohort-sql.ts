@@ -38,10 +38,7 @@ export function cohortSql(workspaceId: string, query: CohortQuery): CohortSql {
   const range: string[] = [];
   if (query.from !== undefined) range.push(`t0 >= ${params.add(Date.parse(query.from))}`);
   if (query.to !== undefined) range.push(`t0 < ${params.add(Date.parse(query.to))}`);
-  const offset =
-    period === 'month'
-      ? `datediff('month', c.cohort, date_trunc('month', epoch_ms(e.ts)))`
-      : `datediff('day', c.cohort, date_trunc('week', epoch_ms(e.ts))) // 7`;
+  const offset = period === 'month' ? `datediff('month', c.cohort, date_trunc('month', epoch_ms(e.ts)))` : `datediff('day', c.cohort, date_trunc('week', epoch_ms(e.ts))) // 7`;
   const text = `with e as (select profile_id, ts, revenue from events e where e.workspace_id = ${ws} and e.profile_id is not null and ${returnCondition}),
     anchors as (
       select profile_id, min(ts) as t0 from ${sameEvents ? 'e' : `events where workspace_id = ${ws} and profile_id is not null and ${anchorCondition}`} group by profile_id),

@@ -64,7 +64,9 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
     await expect(engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op: 'gt', value: 'ten' }] }, ...funnel.steps.slice(1)] })).rejects.toThrow(
       'steps[0].where[0].value must be a number for op "gt"',
     );
-    await expect(engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op: 'eq' }] }, ...funnel.steps.slice(1)] })).rejects.toThrow('steps[0].where[0].value is required');
+    await expect(engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op: 'eq' }] }, ...funnel.steps.slice(1)] })).rejects.toThrow(
+      'steps[0].where[0].value is required',
+    );
     await expect(engine.funnel(ws, { ...funnel, from: 'yesterday' })).rejects.toThrow('from is not a valid date-time');
     await expect(engine.funnel(ws, { ...funnel, breakdown: 'segment' })).rejects.toThrow(/segmentIds/);
   });
@@ -79,9 +81,14 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
       ['social', [1, 1, 0, 0]],
     ]);
     const bySource = await engine.funnel(ws, { ...funnel, breakdown: 'source' });
-    expect(bySource.breakdown?.map((row) => row.key)).toEqual(['(direct)', 'facebook.com', 'google', 'newsletter'].sort((a, b) => a.localeCompare(b)).filter((key) => bySource.breakdown?.some((row) => row.key === key)));
+    expect(bySource.breakdown?.map((row) => row.key)).toEqual(
+      ['(direct)', 'facebook.com', 'google', 'newsletter'].sort((a, b) => a.localeCompare(b)).filter((key) => bySource.breakdown?.some((row) => row.key === key)),
+    );
     const byDevice = await engine.funnel(ws, { ...funnel, breakdown: 'device' });
-    expect(byDevice.breakdown?.map((row) => [row.key, row.steps[0]?.profiles])).toEqual([['(unknown)', 4], ['mobile', 1]]);
+    expect(byDevice.breakdown?.map((row) => [row.key, row.steps[0]?.profiles])).toEqual([
+      ['(unknown)', 4],
+      ['mobile', 1],
+    ]);
     const byVisitor = await engine.funnel(ws, { ...funnel, breakdown: 'first_vs_returning' });
     // u3 bought in April, u5 added a product a minute before viewing (same session: still first).
     expect(byVisitor.breakdown?.map((row) => [row.key, row.steps.map((step) => step.profiles)])).toEqual([
@@ -90,9 +97,14 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
     ]);
     const byMonth = await engine.funnel(ws, { ...funnel, breakdown: 'month' });
     expect(byMonth.breakdown?.map((row) => row.key)).toEqual(['2024-05']);
-    const segments = await engine.funnel(ws, { ...funnel, breakdown: 'segment' }, [{ id: 'buyers', profileIds: (await engine.rfmProfiles(ws, Date.parse('2024-08-01T00:00:00Z'))).map((row) => row.profileId) }]);
+    const segments = await engine.funnel(ws, { ...funnel, breakdown: 'segment' }, [
+      { id: 'buyers', profileIds: (await engine.rfmProfiles(ws, Date.parse('2024-08-01T00:00:00Z'))).map((row) => row.profileId) },
+    ]);
     expect(segments.steps.map((step) => step.profiles)).toEqual([5, 3, 2, 2]);
-    expect(segments.breakdown?.map((row) => [row.key, row.steps[0]?.profiles])).toEqual([['buyers', 3], ['(none)', 2]]);
+    expect(segments.breakdown?.map((row) => [row.key, row.steps[0]?.profiles])).toEqual([
+      ['buyers', 3],
+      ['(none)', 2],
+    ]);
   });
 
   it('lists the profiles who dropped at a step', async () => {
@@ -106,13 +118,34 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
   it('builds purchase cohorts with repeat customers and revenue', async () => {
     const result = await engine.cohorts(ws, {});
     expect(result.cohorts).toEqual([
-      { cohort: '2024-04', size: 1, repeatCustomers: 1, revenue: 130, periods: [{ offset: 0, customers: 1, rate: 1, events: 1, revenue: 80 }, { offset: 1, customers: 1, rate: 1, events: 1, revenue: 50 }] },
-      { cohort: '2024-05', size: 1, repeatCustomers: 1, revenue: 170, periods: [{ offset: 0, customers: 1, rate: 1, events: 1, revenue: 100 }, { offset: 2, customers: 1, rate: 1, events: 1, revenue: 70 }] },
+      {
+        cohort: '2024-04',
+        size: 1,
+        repeatCustomers: 1,
+        revenue: 130,
+        periods: [
+          { offset: 0, customers: 1, rate: 1, events: 1, revenue: 80 },
+          { offset: 1, customers: 1, rate: 1, events: 1, revenue: 50 },
+        ],
+      },
+      {
+        cohort: '2024-05',
+        size: 1,
+        repeatCustomers: 1,
+        revenue: 170,
+        periods: [
+          { offset: 0, customers: 1, rate: 1, events: 1, revenue: 100 },
+          { offset: 2, customers: 1, rate: 1, events: 1, revenue: 70 },
+        ],
+      },
       { cohort: '2024-06', size: 1, repeatCustomers: 0, revenue: 30, periods: [{ offset: 0, customers: 1, rate: 1, events: 1, revenue: 30 }] },
     ]);
     const seen = await engine.cohorts(ws, { anchor: 'first_seen', period: 'week', returnEvent: 'Product Viewed' });
     // Everyone was first seen in the week of 2024-04-01 (u3's April order) or 2024-04-29.
-    expect(seen.cohorts.map((row) => [row.cohort, row.size])).toEqual([['2024-04-01', 1], ['2024-04-29', 4]]);
+    expect(seen.cohorts.map((row) => [row.cohort, row.size])).toEqual([
+      ['2024-04-01', 1],
+      ['2024-04-29', 4],
+    ]);
   });
 
   it('scores RFM and reports movement between groups', async () => {
@@ -136,11 +169,20 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
 
   it('attributes orders by last touch, first touch and Rapport message', async () => {
     const last = await engine.attribution(ws, may);
-    expect(last.rows.map((row) => [row.key, row.orders, row.revenue, row.touched])).toEqual([['paid', 1, 100, 1], ['email', 1, 50, 1]]);
+    expect(last.rows.map((row) => [row.key, row.orders, row.revenue, row.touched])).toEqual([
+      ['paid', 1, 100, 1],
+      ['email', 1, 50, 1],
+    ]);
     const bySource = await engine.attribution(ws, { ...may, by: 'source', model: 'first_touch' });
-    expect(bySource.rows.map((row) => [row.key, row.revenue])).toEqual([['google', 100], ['newsletter', 50]]);
+    expect(bySource.rows.map((row) => [row.key, row.revenue])).toEqual([
+      ['google', 100],
+      ['newsletter', 50],
+    ]);
     const message = await engine.attribution(ws, { ...may, by: 'message' });
-    expect(message.rows.map((row) => [row.key, row.orders, row.revenue])).toEqual([['none', 1, 100], ['email:spring-mail', 1, 50]]);
+    expect(message.rows.map((row) => [row.key, row.orders, row.revenue])).toEqual([
+      ['none', 1, 100],
+      ['email:spring-mail', 1, 50],
+    ]);
     // The click came 5 minutes before the order: a 1-minute email window credits nothing.
     const short = await engine.attribution(ws, { ...may, by: 'message', emailWindowHours: 1 / 60 });
     expect(short.rows.map((row) => [row.key, row.orders])).toEqual([['none', 2]]);
@@ -172,7 +214,12 @@ describe.each(dialects)('DuckDB analytics engine (%s log)', (dialect) => {
 
   it('follows merges that happen after events were copied, and survives a restart', async () => {
     const message = (id: string, fields: Partial<TrackingMessage>, at: number): TrackingMessage => ({
-      type: 'track', messageId: id, context: {}, timestamp: new Date(at).toISOString(), receivedAt: new Date(at).toISOString(), ...fields,
+      type: 'track',
+      messageId: id,
+      context: {},
+      timestamp: new Date(at).toISOString(),
+      receivedAt: new Date(at).toISOString(),
+      ...fields,
     });
     // An anonymous visitor views and adds to cart: a sixth profile...
     await loadMessages(store.database, [

@@ -14,7 +14,12 @@ export class Params {
 
 function filterSql(filter: PropertyFilter, params: Params, at: string): string {
   // Each part quoted: a name is a key, never JSON path syntax (`$`, `-`, `*`).
-  const path = params.add(`$${filter.property.split('.').map((part) => `."${part}"`).join('')}`);
+  const path = params.add(
+    `$${filter.property
+      .split('.')
+      .map((part) => `."${part}"`)
+      .join('')}`,
+  );
   const raw = `json_extract_string(properties, ${path})`;
   const value = filter.value;
   switch (filter.op) {

@@ -46,10 +46,7 @@ function funnelCtes(workspaceId: string, query: FunnelQuery, hasSegments: boolea
   // Position of an event in its profile's history. Strict order needs adjacency (a row number,
   // which costs a sort); otherwise the log position packed into one HUGEINT orders events by
   // (time, partition, seq) with no sort (partitions < 2^10 and seq < 2^32 by configuration).
-  const ordSql =
-    order === 'strict'
-      ? 'row_number() over (partition by profile_id order by ts, partition, seq) as ord'
-      : '(ts::hugeint << 42) + (partition::hugeint << 32) + seq as ord';
+  const ordSql = order === 'strict' ? 'row_number() over (partition by profile_id order by ts, partition, seq) as ord' : '(ts::hugeint << 42) + (partition::hugeint << 32) + seq as ord';
   const ctes: string[] = [];
   ctes.push(`ev as (
     select profile_id, ts, device, country, ${ordSql}, ${flags}
@@ -73,7 +70,9 @@ function funnelCtes(workspaceId: string, query: FunnelQuery, hasSegments: boolea
   const bkey = breakdownSql(query);
   ctes.push(`base as (select f1.profile_id, f1.device, f1.country, ${times} from f1 ${joins})`);
   if (query.breakdown === 'source' || query.breakdown === 'medium' || query.breakdown === 'campaign' || query.breakdown === 'channel') {
-    ctes.push(`touches as (select profile_id, ts, touch_kind, source, medium, campaign from events where workspace_id = ${ws} and profile_id is not null and touch_kind is not null and touch_kind <> 'direct')`);
+    ctes.push(
+      `touches as (select profile_id, ts, touch_kind, source, medium, campaign from events where workspace_id = ${ws} and profile_id is not null and touch_kind is not null and touch_kind <> 'direct')`,
+    );
     ctes.push(`final as (select b.*, ${bkey} as bkey from base b asof left join touches t on b.profile_id = t.profile_id and b.t1 >= t.ts)`);
   } else if (query.breakdown === 'first_vs_returning') {
     ctes.push(`firsts as (select profile_id, min(ts) as first_ts from events where workspace_id = ${ws} and profile_id is not null group by profile_id)`);

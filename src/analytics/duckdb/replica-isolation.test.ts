@@ -59,10 +59,7 @@ describe.each(dialects)('analytics replica isolation (%s log)', (dialect) => {
 
   beforeAll(async () => {
     store = await createTestStore(dialect);
-    await appendRaw(store.database, victim, [
-      track('v1', 'Product Viewed', 'u1', T0, '{}'),
-      track('v2', 'Order Completed', 'u1', T0 + MIN, '{"order_id":"o1","revenue":40}'),
-    ]);
+    await appendRaw(store.database, victim, [track('v1', 'Product Viewed', 'u1', T0, '{}'), track('v2', 'Order Completed', 'u1', T0 + MIN, '{"order_id":"o1","revenue":40}')]);
     await appendRaw(store.database, hostile, [
       track('h1', 'constructor', 'x1', T0, '{"__proto__":{"polluted":true},"constructor":"c"}'),
       track('h2', '__proto__', 'x1', T0 + MIN, '{}'),

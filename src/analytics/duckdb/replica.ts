@@ -181,9 +181,7 @@ export class Replica {
     const erasures = await countErasures(this.database.db);
     const [state] = await this.duck.all('select erasures from replica_state where id = 1');
     if (count(state?.erasures) === erasures) return 0;
-    const rows = await this.duck.all(
-      `select workspace_id, profile_id from profiles union select distinct workspace_id, profile_id from events where profile_id is not null order by workspace_id`,
-    );
+    const rows = await this.duck.all(`select workspace_id, profile_id from profiles union select distinct workspace_id, profile_id from events where profile_id is not null order by workspace_id`);
     const byWorkspace = new Map<string, string[]>();
     for (const row of rows) {
       const workspaceId = text(row.workspace_id) ?? '';
@@ -195,7 +193,10 @@ export class Replica {
     let removed = 0;
     for (const [workspaceId, ids] of byWorkspace) {
       const kept = await existingProfileIds(this.database.db, workspaceId, ids);
-      removed += await this.#deleteProfiles(workspaceId, ids.filter((id) => !kept.has(id)));
+      removed += await this.#deleteProfiles(
+        workspaceId,
+        ids.filter((id) => !kept.has(id)),
+      );
     }
     await this.duck.run('update replica_state set erasures = $1 where id = 1', [erasures]);
     return removed;
@@ -338,10 +339,7 @@ export class Replica {
           appender.flushSync();
           appender.closeSync();
         }
-        await connection.run(
-          'insert into replica_cursors values ($1, $2, $3) on conflict (workspace_id, partition) do update set seq = excluded.seq',
-          [workspaceId, partition, to],
-        );
+        await connection.run('insert into replica_cursors values ($1, $2, $3) on conflict (workspace_id, partition) do update set seq = excluded.seq', [workspaceId, partition, to]);
         await connection.run('commit');
       } catch (error) {
         await connection.run('rollback');

@@ -109,15 +109,17 @@ export function rfmProfileRows(rows: readonly DuckRow[]): RfmProfileRow[] {
   return rows.flatMap((row) => {
     const group = text(row.grp);
     if (!isGroup(group)) return [];
-    return [{
-      profileId: text(row.profile_id) ?? '',
-      recencyDays: count(row.recency_days),
-      orders: count(row.orders),
-      revenue: count(row.revenue),
-      r: count(row.r),
-      f: count(row.f),
-      m: count(row.m),
-      group,
-    }];
+    return [
+      {
+        profileId: text(row.profile_id) ?? '',
+        recencyDays: count(row.recency_days),
+        orders: count(row.orders),
+        revenue: count(row.revenue),
+        r: count(row.r),
+        f: count(row.f),
+        m: count(row.m),
+        group,
+      },
+    ];
   });
 }

@@ -37,7 +37,15 @@ describe('charts', () => {
   });
 
   it('draws one polyline per series', () => {
-    const svg = lineChart({ title: 'Retention', labels: ['0', '1', '2'], series: [{ name: '2024-05', values: [1, 0.5, 0.25] }, { name: '2024-06', values: [1, 0.4, null] }], max: 1 });
+    const svg = lineChart({
+      title: 'Retention',
+      labels: ['0', '1', '2'],
+      series: [
+        { name: '2024-05', values: [1, 0.5, 0.25] },
+        { name: '2024-06', values: [1, 0.4, null] },
+      ],
+      max: 1,
+    });
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     // Plot 420 × 220 px from (50, 40): values 1, 0.5, 0.25 of max 1.
     expect(svg).toContain('points="50.0,40.0 260.0,150.0 470.0,205.0"');

@@ -115,9 +115,7 @@ function formatValue(line: KpiLine, value: number | null): string {
 
 function htmlTable(columns: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const head = columns.map((column) => `<th align="left" style="padding:4px 8px;border-bottom:1px solid #ccc">${escapeHtml(column)}</th>`).join('');
-  const body = rows
-    .map((row) => `<tr>${row.map((cell) => `<td style="padding:4px 8px;border-bottom:1px solid #eee">${escapeHtml(cell === null ? '–' : String(cell))}</td>`).join('')}</tr>`)
-    .join('');
+  const body = rows.map((row) => `<tr>${row.map((cell) => `<td style="padding:4px 8px;border-bottom:1px solid #eee">${escapeHtml(cell === null ? '–' : String(cell))}</td>`).join('')}</tr>`).join('');
   return `<table cellspacing="0" style="border-collapse:collapse;font-size:13px">${head === '' ? '' : `<tr>${head}</tr>`}${body}</table>`;
 }
 
@@ -140,7 +138,12 @@ export function buildDigest(data: DigestData): Digest {
     {
       cid: 'channels@rapport',
       name: 'revenue-by-channel.png',
-      svg: barChart({ title: 'Revenue by channel (last touch)', labels: data.attribution.rows.map((row) => row.key), values: data.attribution.rows.map((row) => row.revenue), format: (value) => `$${value.toFixed(0)}` }),
+      svg: barChart({
+        title: 'Revenue by channel (last touch)',
+        labels: data.attribution.rows.map((row) => row.key),
+        values: data.attribution.rows.map((row) => row.revenue),
+        format: (value) => `$${value.toFixed(0)}`,
+      }),
     },
     {
       cid: 'cohorts@rapport',
@@ -164,7 +167,13 @@ export function buildDigest(data: DigestData): Digest {
     },
   ];
   const kpiRows = data.kpis.map((line): Cell[] => [line.label, formatValue(line, line.value), formatValue(line, line.previous), line.reference, statusMark[line.status] ?? line.status]);
-  const attributionRows = data.attribution.rows.map((row): Cell[] => [row.key, row.orders, `$${row.revenue.toFixed(2)}`, row.spend === null ? null : `$${row.spend.toFixed(2)}`, row.roas === null ? null : `${(row.roas * 100).toFixed(0)}%`]);
+  const attributionRows = data.attribution.rows.map((row): Cell[] => [
+    row.key,
+    row.orders,
+    `$${row.revenue.toFixed(2)}`,
+    row.spend === null ? null : `$${row.spend.toFixed(2)}`,
+    row.roas === null ? null : `${(row.roas * 100).toFixed(0)}%`,
+  ]);
   const shopName = escapeHtml(data.shop.name);
   const mark = data.shop.logoUrl === null ? shopName : `<img src="${escapeHtml(data.shop.logoUrl)}" alt="${shopName}" height="40" style="height:40px;width:auto">`;
   const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">

@@ -5,15 +5,7 @@ import { RapportError } from '../../shared/errors.js';
 import { randomId } from '../../shared/ids.js';
 import type { Chore } from '../../app/module.js';
 import type { Database } from '../../storage/database.js';
-import {
-  claimReportRun,
-  deleteReportSchedule,
-  dueReportSchedules,
-  insertReportSchedule,
-  listReportSchedules,
-  setReportError,
-  type ReportScheduleRow,
-} from '../store/analytics-settings.js';
+import { claimReportRun, deleteReportSchedule, dueReportSchedules, insertReportSchedule, listReportSchedules, setReportError, type ReportScheduleRow } from '../store/analytics-settings.js';
 import type { AnalyticsService } from '../analytics-service.js';
 import { toCsv } from '../tables.js';
 import { BrandService } from '../../workspaces/index.js';

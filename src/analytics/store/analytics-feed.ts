@@ -129,7 +129,12 @@ export async function countErasures(db: Tx): Promise<number> {
 export async function existingProfileIds(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (let start = 0; start < ids.length; start += 500) {
-    const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', ids.slice(start, start + 500)).execute();
+    const rows = await db
+      .selectFrom('profiles')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', ids.slice(start, start + 500))
+      .execute();
     for (const row of rows) found.add(row.id);
   }
   return found;

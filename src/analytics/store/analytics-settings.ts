@@ -19,9 +19,7 @@ export async function upsertAdSpend(db: Tx, workspaceId: string, rows: readonly 
   await db
     .insertInto('analytics_ad_spend')
     .values(rows.map((row) => ({ workspace_id: workspaceId, source: row.source, campaign: row.campaign, day: row.day, amount: row.amount, updated_at: now })))
-    .onConflict((conflict) =>
-      conflict.columns(['workspace_id', 'source', 'campaign', 'day']).doUpdateSet((eb) => ({ amount: eb.ref('excluded.amount'), updated_at: eb.ref('excluded.updated_at') })),
-    )
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'source', 'campaign', 'day']).doUpdateSet((eb) => ({ amount: eb.ref('excluded.amount'), updated_at: eb.ref('excluded.updated_at') })))
     .execute();
 }
 

@@ -121,9 +121,7 @@ export async function listProducts(db: Tx, workspaceId: string, filter: ProductF
     // LIKE, so `%` or `_` in a category name is not a wildcard; both dialects count code points.
     const prefix = `${category}${CATEGORY_SEPARATOR}`;
     const length = [...prefix].length;
-    query = query.where((eb) =>
-      eb.or([eb('category', '=', category), eb(sql<string>`substr(category, 1, ${length})`, '=', prefix)]),
-    );
+    query = query.where((eb) => eb.or([eb('category', '=', category), eb(sql<string>`substr(category, 1, ${length})`, '=', prefix)]));
   }
   if (filter.brand !== undefined) query = query.where('brand', '=', filter.brand);
   if (filter.inStock === true) query = query.where((eb) => eb.or([eb('inventory', '>', 0), eb('inventory', 'is', null)]));

@@ -67,7 +67,14 @@ describe('the outbound HTTP path', () => {
     const seen = peer.seen.at(-1);
     expect(seen?.url).toBe('/hook?a=1');
     expect(seen?.headers.authorization).toBe(`Basic ${Buffer.from('shop@x:p:ss').toString('base64')}`);
-    expect(verifyWebhook(secret, { id: String(seen?.headers['webhook-id']), timestamp: String(seen?.headers['webhook-timestamp']), signature: String(seen?.headers['webhook-signature']) }, '{"a":1}', 1_700_000_000)).toBe(true);
+    expect(
+      verifyWebhook(
+        secret,
+        { id: String(seen?.headers['webhook-id']), timestamp: String(seen?.headers['webhook-timestamp']), signature: String(seen?.headers['webhook-signature']) },
+        '{"a":1}',
+        1_700_000_000,
+      ),
+    ).toBe(true);
   });
 
   it('never follows a redirect (here into cloud metadata)', async () => {
@@ -106,7 +113,10 @@ describe('the outbound HTTP path', () => {
 
   it('refuses a name when any of its addresses is refused, and reports resolution failures as retryable', async () => {
     const mixed = new OutboundHttp({ resolve: async () => ['93.184.216.34', '10.0.0.5'] });
-    expect(await mixed.request({ url: 'https://mixed.test/hook', body: '{}' })).toEqual({ kind: 'refused', reason: expect.stringMatching(/mixed\.test resolves to a refused address: destination 10\.0\.0\.5 is a private address/) });
+    expect(await mixed.request({ url: 'https://mixed.test/hook', body: '{}' })).toEqual({
+      kind: 'refused',
+      reason: expect.stringMatching(/mixed\.test resolves to a refused address: destination 10\.0\.0\.5 is a private address/),
+    });
     const failing = new OutboundHttp({
       resolve: async () => {
         throw new Error('ENOTFOUND');

@@ -32,9 +32,7 @@ export interface OutboundRequest {
  * 3xx, since redirects are never followed.
  */
 export type OutboundResult =
-  | { kind: 'response'; status: number; headers: Record<string, string>; body: Buffer; truncated: boolean }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'failed'; reason: string };
+  { kind: 'response'; status: number; headers: Record<string, string>; body: Buffer; truncated: boolean } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string };
 
 /** Whether trying again later can succeed: outages, 408, 429 and 5xx. */
 export function retryable(result: OutboundResult): boolean {
@@ -96,10 +94,7 @@ export class OutboundHttp {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      const checked = await Promise.race([
-        this.guard.check(request.url),
-        new Promise<undefined>((resolve) => deadline.signal.addEventListener('abort', () => resolve(undefined), { once: true })),
-      ]);
+      const checked = await Promise.race([this.guard.check(request.url), new Promise<undefined>((resolve) => deadline.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
       if (checked === undefined) return { kind: 'failed', reason: `timed out after ${timeoutMs} ms resolving the destination` };
       if (!checked.ok) return checked.retryable ? { kind: 'failed', reason: checked.reason } : { kind: 'refused', reason: checked.reason };
       return await this.#send(checked.target, request, deadline.signal, timeoutMs);

@@ -83,7 +83,13 @@ export class EmailOutbox implements ChannelProvider {
       name: 'outbox_messages',
       erase: (trx, subject) => deleteOutboxOf(trx, subject.workspaceId, subject.profileIds, addressesOf(subject)),
       export: async (db, subject) =>
-        (await outboxOf(db, subject.workspaceId, subject.profileIds, addressesOf(subject))).map((record) => ({ id: record.id, to: record.to, subject: record.subject, text: record.text, createdAt: new Date(record.createdAt).toISOString() })),
+        (await outboxOf(db, subject.workspaceId, subject.profileIds, addressesOf(subject))).map((record) => ({
+          id: record.id,
+          to: record.to,
+          subject: record.subject,
+          text: record.text,
+          createdAt: new Date(record.createdAt).toISOString(),
+        })),
     };
   }
 

@@ -32,7 +32,17 @@ interface ContractSetup {
 }
 
 function base(id: string, to: string): OutboundMessage {
-  return { messageId: id, workspaceId: 'ws', to, profileId: 'prf_1', subject: 'Your cart', title: 'Your cart', text: `Hello Ann, message ${id} ✓`, html: `<p>Hello Ann, message ${id} ✓</p>`, url: 'https://shop.example/cart' };
+  return {
+    messageId: id,
+    workspaceId: 'ws',
+    to,
+    profileId: 'prf_1',
+    subject: 'Your cart',
+    title: 'Your cart',
+    text: `Hello Ann, message ${id} ✓`,
+    html: `<p>Hello Ann, message ${id} ✓</p>`,
+    url: 'https://shop.example/cart',
+  };
 }
 
 // The peers listen on loopback, which only the operator's allow list opens.

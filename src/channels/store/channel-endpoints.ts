@@ -39,10 +39,7 @@ export interface WebhookDestinationRecord {
 
 export async function insertWebhookDestination(db: Tx, workspaceId: string, record: WebhookDestinationRecord): Promise<void> {
   // allow_private is no longer read: only the operator's allow list opens private ranges.
-  await db
-    .insertInto('webhook_destinations')
-    .values({ workspace_id: workspaceId, id: record.id, url: record.url, secret: record.secret, allow_private: 0, created_at: record.createdAt })
-    .execute();
+  await db.insertInto('webhook_destinations').values({ workspace_id: workspaceId, id: record.id, url: record.url, secret: record.secret, allow_private: 0, created_at: record.createdAt }).execute();
 }
 
 export async function listWebhookDestinations(db: Tx, workspaceId: string): Promise<WebhookDestinationRecord[]> {

@@ -139,7 +139,9 @@ export async function findMessageByProviderId(db: Tx, workspaceId: string, provi
   return row === undefined ? undefined : toRecord(row);
 }
 
-export type MessageChanges = Partial<Pick<MessageRecord, 'status' | 'reason' | 'address' | 'couponCode' | 'providerId' | 'attempts' | 'templateVersion' | 'sentAt' | 'deliveredAt' | 'openedAt' | 'clickedAt'>> & { updatedAt: number };
+export type MessageChanges = Partial<
+  Pick<MessageRecord, 'status' | 'reason' | 'address' | 'couponCode' | 'providerId' | 'attempts' | 'templateVersion' | 'sentAt' | 'deliveredAt' | 'openedAt' | 'clickedAt'>
+> & { updatedAt: number };
 
 export async function updateMessage(db: Tx, workspaceId: string, id: string, changes: MessageChanges): Promise<void> {
   const set: Partial<MessagesTable> = { updated_at: changes.updatedAt };
@@ -180,7 +182,13 @@ export async function countSentWithTemplateVersions(db: Tx, workspaceId: string,
       .select((eb) => eb.fn.countAll().as('n'))
       .where('workspace_id', '=', workspaceId)
       .where('sent_at', 'is not', null)
-      .where((eb) => eb(eb.refTuple('template_id', 'template_version'), 'in', chunk.map((key) => eb.tuple(key.templateId, key.version))))
+      .where((eb) =>
+        eb(
+          eb.refTuple('template_id', 'template_version'),
+          'in',
+          chunk.map((key) => eb.tuple(key.templateId, key.version)),
+        ),
+      )
       .executeTakeFirst();
     total += Number(row?.n ?? 0);
   }

@@ -18,7 +18,8 @@ type Row = { id: string; profile_id: string; to_address: string; from_address: s
 function toRecord(row: Row): OutboxRecord {
   const parsed: unknown = JSON.parse(row.headers);
   // fromEntries defines own properties, so a header named `__proto__` stays a plain key.
-  const headers: Record<string, string> = typeof parsed === 'object' && parsed !== null ? Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
+  const headers: Record<string, string> =
+    typeof parsed === 'object' && parsed !== null ? Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
   return { id: row.id, profileId: row.profile_id, to: row.to_address, from: row.from_address, subject: row.subject, html: row.html, text: row.text, headers, createdAt: Number(row.created_at) };
 }
 
@@ -50,7 +51,10 @@ export async function listOutboxMessages(
   workspaceId: string,
   filter: { profileIds?: readonly string[]; to?: string; limit: number; before?: { createdAt: number; id: string } },
 ): Promise<OutboxRecord[]> {
-  let query = db.selectFrom('outbox_messages').select([...summaryColumns]).where('workspace_id', '=', workspaceId);
+  let query = db
+    .selectFrom('outbox_messages')
+    .select([...summaryColumns])
+    .where('workspace_id', '=', workspaceId);
   if (filter.profileIds !== undefined) query = filter.profileIds.length === 0 ? query.where('id', '=', '') : query.where('profile_id', 'in', [...filter.profileIds]);
   if (filter.to !== undefined) query = query.where('to_address', '=', filter.to);
   const before = filter.before;
@@ -60,7 +64,12 @@ export async function listOutboxMessages(
 }
 
 export async function findOutboxMessage(db: Tx, workspaceId: string, id: string): Promise<OutboxRecord | undefined> {
-  const row = await db.selectFrom('outbox_messages').select([...summaryColumns]).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('outbox_messages')
+    .select([...summaryColumns])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row === undefined ? undefined : toRecord(row);
 }
 

@@ -30,7 +30,16 @@ export interface CouponRecord {
 export async function insertCouponPool(db: Tx, workspaceId: string, pool: CouponPoolRecord): Promise<void> {
   await db
     .insertInto('coupon_pools')
-    .values({ workspace_id: workspaceId, id: pool.id, name: pool.name, prefix: pool.prefix, offer: pool.offer, expires_after_days: pool.expiresAfterDays, expires_at: pool.expiresAt, created_at: pool.createdAt })
+    .values({
+      workspace_id: workspaceId,
+      id: pool.id,
+      name: pool.name,
+      prefix: pool.prefix,
+      offer: pool.offer,
+      expires_after_days: pool.expiresAfterDays,
+      expires_at: pool.expiresAt,
+      created_at: pool.createdAt,
+    })
     .execute();
 }
 

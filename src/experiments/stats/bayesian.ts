@@ -70,7 +70,12 @@ export function chanceToBeBest(posteriors: readonly BetaPosterior[]): number[] {
     const b = betaChanceToBeat(first, second);
     return [1 - b, b];
   }
-  const raw = posteriors.map((posterior, index) => integrateBest(posterior, posteriors.filter((_, other) => other !== index)));
+  const raw = posteriors.map((posterior, index) =>
+    integrateBest(
+      posterior,
+      posteriors.filter((_, other) => other !== index),
+    ),
+  );
   const total = raw.reduce((sum, value) => sum + value, 0);
   return raw.map((value) => value / total);
 }

@@ -32,9 +32,17 @@ interface ReferenceCases {
   growthbook_frequentist_ttest: { cases: GbCase[] };
   growthbook_sequential_confidence_sequence: { cases: GbCase[] };
   msprt_example_computed_here: { expected: Record<string, { Lambda: number; p_single_look: number }> & { fixed_horizon_pooled_z: number; fixed_horizon_p: number } };
-  bayesian_beta_binomial_chance_to_beat: { cases: Array<{ source: string; inputs: number[] | { A: [number, number]; B: [number, number] } | Record<string, unknown>; expected: number | Record<string, number> }> };
+  bayesian_beta_binomial_chance_to_beat: {
+    cases: Array<{ source: string; inputs: number[] | { A: [number, number]; B: [number, number] } | Record<string, unknown>; expected: number | Record<string, number> }>;
+  };
   growthbook_bayesian_gaussian_effect: {
-    cases: Array<{ a?: Group; b?: Group; prior?: { mean: number; variance: number }; risk_function?: string; expected: number[] | { expected: number; ci: [number, number]; uplift_stddev: number; chanceToWin: number; risk: [number, number] } }>;
+    cases: Array<{
+      a?: Group;
+      b?: Group;
+      prior?: { mean: number; variance: number };
+      risk_function?: string;
+      expected: number[] | { expected: number; ci: [number, number]; uplift_stddev: number; chanceToWin: number; risk: [number, number] };
+    }>;
   };
   srm_chi_square: { cases: Array<{ users: number[]; weights: number[]; expected_p_9dp?: number; expected_p?: number; chi2_computed_here?: number }> };
 }

@@ -137,11 +137,7 @@ export async function insertExposures(db: Tx, workspaceId: string, rows: readonl
 
 /** One page of an experiment's exposures in unit order, after `afterUnit`. */
 export async function readExposures(db: Tx, workspaceId: string, experimentId: string, afterUnit: string | null, limit: number): Promise<ExposureRow[]> {
-  let query = db
-    .selectFrom('experiment_exposures')
-    .select(['experiment_id', 'unit_id', 'variant', 'exposed_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('experiment_id', '=', experimentId);
+  let query = db.selectFrom('experiment_exposures').select(['experiment_id', 'unit_id', 'variant', 'exposed_at']).where('workspace_id', '=', workspaceId).where('experiment_id', '=', experimentId);
   if (afterUnit !== null) query = query.where('unit_id', '>', afterUnit);
   const rows = await query.orderBy('unit_id').limit(limit).execute();
   return rows.map((row) => ({ experimentId: row.experiment_id, unitId: row.unit_id, variant: row.variant, exposedAt: Number(row.exposed_at) }));
@@ -204,7 +200,11 @@ export async function readMetricEvents(
 export async function deleteExposuresOfUnits(db: Tx, workspaceId: string, unitIds: readonly string[]): Promise<number> {
   let deleted = 0;
   for (let start = 0; start < unitIds.length; start += CHUNK) {
-    const result = await db.deleteFrom('experiment_exposures').where('workspace_id', '=', workspaceId).where('unit_id', 'in', unitIds.slice(start, start + CHUNK)).executeTakeFirst();
+    const result = await db
+      .deleteFrom('experiment_exposures')
+      .where('workspace_id', '=', workspaceId)
+      .where('unit_id', 'in', unitIds.slice(start, start + CHUNK))
+      .executeTakeFirst();
     deleted += Number(result.numDeletedRows);
   }
   return deleted;
@@ -214,7 +214,11 @@ export async function deleteExposuresOfUnits(db: Tx, workspaceId: string, unitId
  * The stored assignments of these units with the experiment's key and name, for an export.
  * @example const rows = await exposuresOfUnits(db, 'ws', ['ann-42']);
  */
-export async function exposuresOfUnits(db: Tx, workspaceId: string, unitIds: readonly string[]): Promise<{ experimentKey: string | null; experimentName: string | null; unitId: string; variant: string; exposedAt: string }[]> {
+export async function exposuresOfUnits(
+  db: Tx,
+  workspaceId: string,
+  unitIds: readonly string[],
+): Promise<{ experimentKey: string | null; experimentName: string | null; unitId: string; variant: string; exposedAt: string }[]> {
   const result: { experimentKey: string | null; experimentName: string | null; unitId: string; variant: string; exposedAt: string }[] = [];
   for (let start = 0; start < unitIds.length; start += CHUNK) {
     const rows = await db
@@ -232,6 +236,11 @@ export async function exposuresOfUnits(db: Tx, workspaceId: string, unitIds: rea
 
 /** Experiments of a workspace running or run to completion. */
 export async function countExperimentsRun(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('experiments').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).where('status', 'in', ['running', 'completed']).executeTakeFirst();
+  const row = await db
+    .selectFrom('experiments')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['running', 'completed'])
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -1,7 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type AnalyticsService, AttributionRequest, CohortQuery, DroppedRequest, FunnelRequest, PeriodRequest, RfmQuery, type ReportService, reportFrequencies, attributionTables, cohortTables, funnelTables, kpiTables, maturityTables, rfmTables, toCsv, type Table } from '../../analytics/index.js';
+import {
+  type AnalyticsService,
+  AttributionRequest,
+  CohortQuery,
+  DroppedRequest,
+  FunnelRequest,
+  PeriodRequest,
+  RfmQuery,
+  type ReportService,
+  reportFrequencies,
+  attributionTables,
+  cohortTables,
+  funnelTables,
+  kpiTables,
+  maturityTables,
+  rfmTables,
+  toCsv,
+  type Table,
+} from '../../analytics/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
 
@@ -45,47 +63,88 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
 
   app.post('/analytics/rebuild', { schema: { tags, summary: 'Drop the analytics replica and copy the whole event log again' } }, async () => analytics.rebuild());
 
-  app.post('/analytics/funnels', { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelRequest } }, async (request, reply) => {
-    const result = await analytics.funnel(authOf(request).workspaceId, request.body);
-    return respond(reply, request.query, result, () => funnelTables(result));
-  });
+  app.post(
+    '/analytics/funnels',
+    { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelRequest } },
+    async (request, reply) => {
+      const result = await analytics.funnel(authOf(request).workspaceId, request.body);
+      return respond(reply, request.query, result, () => funnelTables(result));
+    },
+  );
 
   app.post(
     '/analytics/funnels/dropped',
-    { config: { analysis: true }, schema: { tags, summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)', body: DroppedRequest, response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) } } },
+    {
+      config: { analysis: true },
+      schema: {
+        tags,
+        summary: 'Profiles who reached the step before `step` but not `step` (use as an audience)',
+        body: DroppedRequest,
+        response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) },
+      },
+    },
     async (request) => ({ profileIds: await analytics.droppedProfiles(authOf(request).workspaceId, request.body) }),
   );
 
-  app.post('/analytics/cohorts', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Cohorts by first purchase, signup or first visit; retention by purchases or a chosen event', querystring: CsvQuery, body: CohortQuery } }, async (request, reply) => {
-    const result = await analytics.cohorts(authOf(request).workspaceId, request.body);
-    return respond(reply, request.query, result, () => cohortTables(result));
-  });
+  app.post(
+    '/analytics/cohorts',
+    {
+      config: { reads: true, analysis: true },
+      schema: { tags, summary: 'Cohorts by first purchase, signup or first visit; retention by purchases or a chosen event', querystring: CsvQuery, body: CohortQuery },
+    },
+    async (request, reply) => {
+      const result = await analytics.cohorts(authOf(request).workspaceId, request.body);
+      return respond(reply, request.query, result, () => cohortTables(result));
+    },
+  );
 
-  app.post('/analytics/rfm', { config: { analysis: true }, schema: { tags, summary: 'RFM scores and groups; write=true stores them on profiles; compareTo reports movement', querystring: CsvQuery, body: RfmQuery } }, async (request, reply) => {
-    const result = await analytics.rfm(authOf(request).workspaceId, request.body);
-    return respond(reply, request.query, result, () => rfmTables(result));
-  });
+  app.post(
+    '/analytics/rfm',
+    { config: { analysis: true }, schema: { tags, summary: 'RFM scores and groups; write=true stores them on profiles; compareTo reports movement', querystring: CsvQuery, body: RfmQuery } },
+    async (request, reply) => {
+      const result = await analytics.rfm(authOf(request).workspaceId, request.body);
+      return respond(reply, request.query, result, () => rfmTables(result));
+    },
+  );
 
-  app.post('/analytics/attribution', { config: { reads: true, analysis: true }, schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionRequest } }, async (request, reply) => {
-    const result = await analytics.attribution(authOf(request).workspaceId, request.body);
-    return respond(reply, request.query, result, () => attributionTables(result));
-  });
+  app.post(
+    '/analytics/attribution',
+    {
+      config: { reads: true, analysis: true },
+      schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionRequest },
+    },
+    async (request, reply) => {
+      const result = await analytics.attribution(authOf(request).workspaceId, request.body);
+      return respond(reply, request.query, result, () => attributionTables(result));
+    },
+  );
 
-  app.get('/analytics/kpis', { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodRequest, CsvQuery]) } }, async (request, reply) => {
-    const result = await analytics.kpis(authOf(request).workspaceId, { from: request.query.from, to: request.query.to });
-    return respond(reply, request.query, result, () => kpiTables(result.lines));
-  });
+  app.get(
+    '/analytics/kpis',
+    { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodRequest, CsvQuery]) } },
+    async (request, reply) => {
+      const result = await analytics.kpis(authOf(request).workspaceId, { from: request.query.from, to: request.query.to });
+      return respond(reply, request.query, result, () => kpiTables(result.lines));
+    },
+  );
 
-  app.get('/analytics/maturity', { config: { analysis: true }, schema: { tags, summary: 'Digital maturity stage (Egg, Caterpillar, Imago, Nirvana) and next steps', querystring: CsvQuery } }, async (request, reply) => {
-    const result = await analytics.maturity(authOf(request).workspaceId);
-    return respond(reply, request.query, result, () => maturityTables(result));
-  });
+  app.get(
+    '/analytics/maturity',
+    { config: { analysis: true }, schema: { tags, summary: 'Digital maturity stage (Egg, Caterpillar, Imago, Nirvana) and next steps', querystring: CsvQuery } },
+    async (request, reply) => {
+      const result = await analytics.maturity(authOf(request).workspaceId);
+      return respond(reply, request.query, result, () => maturityTables(result));
+    },
+  );
 
   app.put(
     '/analytics/ad-spend',
     { schema: { tags, summary: 'Enter ad spend per source, campaign and day (replaces the same keys)', body: Type.Object({ rows: Type.Array(AdSpendRow, { minItems: 1, maxItems: 10000 }) }) } },
     async (request, reply) => {
-      await analytics.setAdSpend(authOf(request).workspaceId, request.body.rows.map((row) => ({ ...row, campaign: row.campaign ?? '' })));
+      await analytics.setAdSpend(
+        authOf(request).workspaceId,
+        request.body.rows.map((row) => ({ ...row, campaign: row.campaign ?? '' })),
+      );
       return reply.status(204).send();
     },
   );
@@ -102,7 +161,13 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
       schema: {
         tags,
         summary: 'Schedule a daily, weekly, monthly or quarterly digest (HTML with charts, CSV attached)',
-        body: Type.Object({ frequency: Type.Union(reportFrequencies.map((frequency) => Type.Literal(frequency))), recipients: Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { minItems: 1, maxItems: 50 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            frequency: Type.Union(reportFrequencies.map((frequency) => Type.Literal(frequency))),
+            recipients: Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { minItems: 1, maxItems: 50 }),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request, reply) => reply.status(201).send(await reports.schedule(authOf(request).workspaceId, request.body)),

@@ -72,7 +72,11 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
     // A Bearer token wins over a cookie: machines never carry the CSRF token, and need not.
     if (header !== undefined && /^bearer /i.test(header)) auth = await tokenAuth(request, header, workspaces);
     else if (cookie !== undefined) auth = await sessionAuth(request, cookie, users);
-    else throw new RapportError('unauthorized', 'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`), or sign in (POST /api/v1/auth/sign-in)');
+    else
+      throw new RapportError(
+        'unauthorized',
+        'send Authorization: Bearer <admin token> (printed on first start, or create one with `rapport keys create-token`), or sign in (POST /api/v1/auth/sign-in)',
+      );
     request.adminAuth = auth;
     requireScope(request, auth.token);
   });

@@ -39,7 +39,8 @@ export async function catalogRoutes(scope: FastifyInstance, catalog: CatalogServ
         ]);
       }
       const result = await catalog.upsertProduct(authOf(request).workspaceId, request.body);
-      if (!result.ok) throw new RapportError('catalog.product_invalid', `${result.error.field}: ${result.error.message}`, [{ field: `body${result.error.field}`, rule: 'product', message: result.error.message }]);
+      if (!result.ok)
+        throw new RapportError('catalog.product_invalid', `${result.error.field}: ${result.error.message}`, [{ field: `body${result.error.field}`, rule: 'product', message: result.error.message }]);
       return result.product;
     },
   );

@@ -38,7 +38,12 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
     },
     async (request) => {
       const { couponPoolId, ...rest } = request.body;
-      return channels.send({ ...rest, workspaceId: authOf(request).workspaceId, ...(couponPoolId === undefined ? {} : { coupon: { poolId: couponPoolId } }), source: { kind: 'api', id: authOf(request).token.id } });
+      return channels.send({
+        ...rest,
+        workspaceId: authOf(request).workspaceId,
+        ...(couponPoolId === undefined ? {} : { coupon: { poolId: couponPoolId } }),
+        source: { kind: 'api', id: authOf(request).token.id },
+      });
     },
   );
 
@@ -53,7 +58,13 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
     },
     async (request) => {
       const { profileId, status, limit } = request.query;
-      return { messages: await channels.listMessages(authOf(request).workspaceId, { ...(profileId === undefined ? {} : { profileIds: [profileId] }), ...(status === undefined ? {} : { status }), ...(limit === undefined ? {} : { limit }) }) };
+      return {
+        messages: await channels.listMessages(authOf(request).workspaceId, {
+          ...(profileId === undefined ? {} : { profileIds: [profileId] }),
+          ...(status === undefined ? {} : { status }),
+          ...(limit === undefined ? {} : { limit }),
+        }),
+      };
     },
   );
 
@@ -63,8 +74,10 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
     return messageView(message);
   });
 
-  app.post('/channels/sms/segments', { schema: { tags: ['channels'], summary: 'Count SMS segments (GSM-7 or UCS-2) of a text', body: Type.Object({ text: Type.String({ maxLength: 10000 }) }) } }, async (request) =>
-    smsSegments(request.body.text),
+  app.post(
+    '/channels/sms/segments',
+    { schema: { tags: ['channels'], summary: 'Count SMS segments (GSM-7 or UCS-2) of a text', body: Type.Object({ text: Type.String({ maxLength: 10000 }) }) } },
+    async (request) => smsSegments(request.body.text),
   );
 
   app.get('/channels/webhooks', { schema: { tags: ['channels'], summary: 'Webhook destinations (secrets are not shown)' } }, async (request) => ({
@@ -77,7 +90,10 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
       schema: {
         tags: ['channels'],
         summary: 'Add a webhook destination; the signing secret is returned once, here',
-        body: Type.Object({ url: Type.String({ pattern: '^https?://', maxLength: 2000 }), allowPrivate: Type.Optional(Type.Boolean({ description: 'Accepted only as false: private ranges are opened by the server operator (RAPPORT_OUTBOUND_ALLOW), never by a workspace' })) }),
+        body: Type.Object({
+          url: Type.String({ pattern: '^https?://', maxLength: 2000 }),
+          allowPrivate: Type.Optional(Type.Boolean({ description: 'Accepted only as false: private ranges are opened by the server operator (RAPPORT_OUTBOUND_ALLOW), never by a workspace' })),
+        }),
       },
     },
     async (request, reply) => {

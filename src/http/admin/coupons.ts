@@ -40,7 +40,14 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
 
   app.post(
     '/coupons/pools/:id/codes',
-    { schema: { tags: ['coupons'], summary: 'Upload codes (one per entry); existing codes are skipped and listed', params: IdParams, body: Type.Object({ codes: Type.Array(Type.String(), { minItems: 1, maxItems: 100_000 }) }) } },
+    {
+      schema: {
+        tags: ['coupons'],
+        summary: 'Upload codes (one per entry); existing codes are skipped and listed',
+        params: IdParams,
+        body: Type.Object({ codes: Type.Array(Type.String(), { minItems: 1, maxItems: 100_000 }) }),
+      },
+    },
     async (request) => coupons.uploadCodes(authOf(request).workspaceId, request.params.id, request.body.codes),
   );
 
@@ -52,7 +59,14 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
 
   app.post(
     '/coupons/pools/:id/issue',
-    { schema: { tags: ['coupons'], summary: 'Issue a personal single-use code to a profile (offer from its scores)', params: IdParams, body: Type.Object({ profileId: Type.String({ minLength: 1 }) }) } },
+    {
+      schema: {
+        tags: ['coupons'],
+        summary: 'Issue a personal single-use code to a profile (offer from its scores)',
+        params: IdParams,
+        body: Type.Object({ profileId: Type.String({ minLength: 1 }) }),
+      },
+    },
     async (request) => {
       const workspaceId = authOf(request).workspaceId;
       const profile = await profiles.getProfile(workspaceId, request.body.profileId);
@@ -61,8 +75,10 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
     },
   );
 
-  app.get('/coupons/codes/:code', { schema: { tags: ['coupons'], summary: 'Whether a code is valid now (unknown, redeemed, expired)', params: Type.Object({ code: Type.String({ maxLength: 64 }) }) } }, async (request) =>
-    coupons.check(authOf(request).workspaceId, request.params.code),
+  app.get(
+    '/coupons/codes/:code',
+    { schema: { tags: ['coupons'], summary: 'Whether a code is valid now (unknown, redeemed, expired)', params: Type.Object({ code: Type.String({ maxLength: 64 }) }) } },
+    async (request) => coupons.check(authOf(request).workspaceId, request.params.code),
   );
 
   app.get('/coupons/report', { schema: { tags: ['coupons'], summary: 'Issued vs redeemed vs revenue, per pool' } }, async (request) => {

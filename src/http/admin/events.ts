@@ -53,7 +53,9 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
         response: {
           200: Type.Object({
-            rejected: Type.Array(Type.Object({ id: Type.String(), receivedAt: Type.Integer(), sourceId: Type.Union([Type.String(), Type.Null()]), code: Type.String(), message: Type.String(), payload: Type.String() })),
+            rejected: Type.Array(
+              Type.Object({ id: Type.String(), receivedAt: Type.Integer(), sourceId: Type.Union([Type.String(), Type.Null()]), code: Type.String(), message: Type.String(), payload: Type.String() }),
+            ),
           }),
         },
       },

@@ -74,14 +74,19 @@ export async function experimentRoutes(scope: FastifyInstance, experiments: Expe
 function definitionRoutes(app: TypedApp, experiments: ExperimentService): void {
   app.get(
     '/experiments',
-    { schema: { tags, summary: 'Experiments, oldest first', querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ experiments: Type.Array(ExperimentSchema) }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Experiments, oldest first',
+        querystring: Type.Object({ status: Type.Optional(Status) }),
+        response: { 200: Type.Object({ experiments: Type.Array(ExperimentSchema) }) },
+      },
+    },
     async (request) => ({ experiments: await experiments.list(authOf(request).workspaceId, request.query.status) }),
   );
 
-  app.post(
-    '/experiments',
-    { schema: { tags, summary: 'Create an experiment (as a draft)', body: ExperimentInputSchema, response: { 201: ExperimentSchema } } },
-    async (request, reply) => reply.status(201).send(await experiments.create(authOf(request).workspaceId, request.body)),
+  app.post('/experiments', { schema: { tags, summary: 'Create an experiment (as a draft)', body: ExperimentInputSchema, response: { 201: ExperimentSchema } } }, async (request, reply) =>
+    reply.status(201).send(await experiments.create(authOf(request).workspaceId, request.body)),
   );
 
   app.get('/experiments/:id', { schema: { tags, summary: 'One experiment', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>
@@ -140,7 +145,14 @@ function decisionRoutes(app: TypedApp, experiments: ExperimentService): void {
         tags,
         summary: 'Results per variant and metric, with warnings and a verdict (auto-promotes when the rule is met)',
         params: IdParams,
-        querystring: Type.Object({ methods: Type.Optional(Type.Union([Type.Literal('configured'), Type.Literal('all')], { default: 'configured', description: "configured: only the numbers of the experiment's method, which made the verdict; all: also the other methods' numbers (otherMethods)" })) }),
+        querystring: Type.Object({
+          methods: Type.Optional(
+            Type.Union([Type.Literal('configured'), Type.Literal('all')], {
+              default: 'configured',
+              description: "configured: only the numbers of the experiment's method, which made the verdict; all: also the other methods' numbers (otherMethods)",
+            }),
+          ),
+        }),
         response: { 200: ResultsSchema },
       },
     },
@@ -208,7 +220,8 @@ function assignmentRoutes(app: TypedApp, experiments: ExperimentService): void {
       if (body.standardDeviation === undefined && !(body.baseline < 1)) {
         throw new RapportError('experiment.plan_invalid', 'a conversion rate baseline must be below 1; for other metrics give standardDeviation');
       }
-      if (body.relativeEffect === undefined && body.unitsPerVariant === undefined) throw new RapportError('experiment.plan_invalid', 'give relativeEffect (to get units) or unitsPerVariant (to get the detectable effect), or both');
+      if (body.relativeEffect === undefined && body.unitsPerVariant === undefined)
+        throw new RapportError('experiment.plan_invalid', 'give relativeEffect (to get units) or unitsPerVariant (to get the detectable effect), or both');
       const variance = body.standardDeviation === undefined ? body.baseline * (1 - body.baseline) : body.standardDeviation ** 2;
       const common = { variance, alpha: body.alpha ?? 0.05, alternative: body.alternative ?? 'two-sided' } as const;
       const effect = body.relativeEffect === undefined ? undefined : body.relativeEffect * body.baseline;

@@ -54,7 +54,11 @@ export async function importRoutes(scope: FastifyInstance, imports: ImportServic
       // client sees its whole file accepted (the job may still be committing the last rows).
       await new Promise<void>((resolve) => {
         if (body.readableEnded) resolve();
-        else body.once('end', () => resolve()).once('error', () => resolve()).once('close', () => resolve());
+        else
+          body
+            .once('end', () => resolve())
+            .once('error', () => resolve())
+            .once('close', () => resolve());
       });
       const job = await imports.get(workspaceId, id);
       if (job === undefined) throw new RapportError('internal', 'the import job vanished');
@@ -64,15 +68,26 @@ export async function importRoutes(scope: FastifyInstance, imports: ImportServic
 
   app.get(
     '/imports',
-    { schema: { tags: ['imports'], summary: 'Recent import jobs', querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Object({ imports: Type.Array(ImportJob) }) } } },
+    {
+      schema: {
+        tags: ['imports'],
+        summary: 'Recent import jobs',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
+        response: { 200: Type.Object({ imports: Type.Array(ImportJob) }) },
+      },
+    },
     async (request) => ({ imports: await imports.list(authOf(request).workspaceId, request.query.limit) }),
   );
 
-  app.get('/imports/:id', { schema: { tags: ['imports'], summary: 'One import job with its progress (percent) and row errors', params: Type.Object({ id: Type.String() }), response: { 200: ImportJob } } }, async (request) => {
-    const job = await imports.get(authOf(request).workspaceId, request.params.id);
-    if (job === undefined) throw new RapportError('not_found', `no import job "${request.params.id}"`);
-    return job;
-  });
+  app.get(
+    '/imports/:id',
+    { schema: { tags: ['imports'], summary: 'One import job with its progress (percent) and row errors', params: Type.Object({ id: Type.String() }), response: { 200: ImportJob } } },
+    async (request) => {
+      const job = await imports.get(authOf(request).workspaceId, request.params.id);
+      if (job === undefined) throw new RapportError('not_found', `no import job "${request.params.id}"`);
+      return job;
+    },
+  );
 }
 
 function isReadable(value: unknown): value is Readable {

@@ -78,7 +78,14 @@ function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
 
   app.post(
     '/journeys',
-    { schema: { tags, summary: 'Create a journey (a draft); unreachable nodes, cycles without a wait and missing templates are errors naming the node', body: DefinitionBody, response: { 201: JourneyView } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a journey (a draft); unreachable nodes, cycles without a wait and missing templates are errors naming the node',
+        body: DefinitionBody,
+        response: { 201: JourneyView },
+      },
+    },
     async (request, reply) => reply.status(201).send(await journeys.create(authOf(request).workspaceId, request.body)),
   );
 
@@ -101,7 +108,9 @@ function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
               startAt: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
               currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3 })),
               activate: Type.Optional(Type.Boolean()),
-              pace: Type.Optional(Type.Union([Type.Literal('real'), Type.Literal('demo')], { description: '`demo`: every wait lasts a minute, no quiet hours or send window (for watching a journey play out)' })),
+              pace: Type.Optional(
+                Type.Union([Type.Literal('real'), Type.Literal('demo')], { description: '`demo`: every wait lasts a minute, no quiet hours or send window (for watching a journey play out)' }),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -123,7 +132,15 @@ function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
 function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/:id',
-    { schema: { tags, summary: 'One journey (its current version, or ?version=N)', params: IdParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }), response: { 200: JourneyView } } },
+    {
+      schema: {
+        tags,
+        summary: 'One journey (its current version, or ?version=N)',
+        params: IdParams,
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: JourneyView },
+      },
+    },
     async (request) => {
       const journey = await journeys.get(authOf(request).workspaceId, request.params.id, request.query.version);
       if (journey === undefined) throw new RapportError('not_found', `no journey "${request.params.id}"${request.query.version === undefined ? '' : ` with version ${request.query.version}`}`);
@@ -138,8 +155,10 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
   );
 
   for (const action of ['activate', 'pause', 'resume', 'archive'] as const) {
-    app.post(`/journeys/:id/${action}`, { schema: { tags, summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} the journey`, params: IdParams, response: { 200: JourneyView } } }, async (request) =>
-      journeys[action](authOf(request).workspaceId, request.params.id),
+    app.post(
+      `/journeys/:id/${action}`,
+      { schema: { tags, summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} the journey`, params: IdParams, response: { 200: JourneyView } } },
+      async (request) => journeys[action](authOf(request).workspaceId, request.params.id),
     );
   }
 
@@ -181,7 +200,15 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
 function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/:id/report',
-    { schema: { tags, summary: 'Entered, in progress, exits, sends, conversions and revenue, per journey and per node', params: IdParams, querystring: Type.Object({ windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) }), response: { 200: Report } } },
+    {
+      schema: {
+        tags,
+        summary: 'Entered, in progress, exits, sends, conversions and revenue, per journey and per node',
+        params: IdParams,
+        querystring: Type.Object({ windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) }),
+        response: { 200: Report },
+      },
+    },
     async (request) => journeys.report(authOf(request).workspaceId, request.params.id, request.query.windowDays === undefined ? {} : { windowDays: request.query.windowDays }),
   );
 
@@ -202,13 +229,26 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
     },
     async (request) => {
       const { profileId, assumeEvents, trigger } = request.body;
-      return { steps: await journeys.dryRun(authOf(request).workspaceId, request.params.id, profileId, { ...(assumeEvents === undefined ? {} : { assumeEvents }), ...(trigger === undefined ? {} : { trigger }) }) };
+      return {
+        steps: await journeys.dryRun(authOf(request).workspaceId, request.params.id, profileId, {
+          ...(assumeEvents === undefined ? {} : { assumeEvents }),
+          ...(trigger === undefined ? {} : { trigger }),
+        }),
+      };
     },
   );
 
   app.get(
     '/journeys/:id/runs',
-    { schema: { tags, summary: 'Customers in the journey (first 100 by run id)', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: Type.Object({ runs: Type.Array(Run) }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Customers in the journey (first 100 by run id)',
+        params: IdParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        response: { 200: Type.Object({ runs: Type.Array(Run) }) },
+      },
+    },
     async (request) => {
       const runs = await journeys.runs(authOf(request).workspaceId, request.params.id, request.query.limit === undefined ? {} : { limit: request.query.limit });
       return {

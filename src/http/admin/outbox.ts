@@ -34,7 +34,10 @@ function parseBefore(before: string | undefined): { createdAt: number; id: strin
   if (before === undefined) return undefined;
   const dot = before.indexOf('.');
   const createdAt = Number(before.slice(0, dot));
-  if (dot <= 0 || !Number.isSafeInteger(createdAt)) throw new RapportError('channels.cursor_invalid', 'before must be the nextBefore value of the previous page', [{ field: 'before', rule: 'cursor', message: 'use nextBefore from the previous answer' }]);
+  if (dot <= 0 || !Number.isSafeInteger(createdAt))
+    throw new RapportError('channels.cursor_invalid', 'before must be the nextBefore value of the previous page', [
+      { field: 'before', rule: 'cursor', message: 'use nextBefore from the previous answer' },
+    ]);
   return { createdAt, id: before.slice(dot + 1) };
 }
 
@@ -55,7 +58,13 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
           before: Type.Optional(Type.String({ maxLength: 300, description: 'nextBefore of the previous page' })),
         }),
-        response: { 200: Type.Object({ delivery: Type.Union([Type.Literal('outbox'), Type.Literal('smtp')], { description: 'Where email goes now' }), messages: Type.Array(OutboxSummary), nextBefore: Type.Union([Type.String(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            delivery: Type.Union([Type.Literal('outbox'), Type.Literal('smtp')], { description: 'Where email goes now' }),
+            messages: Type.Array(OutboxSummary),
+            nextBefore: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (request) => {
@@ -76,7 +85,8 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
   const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
   const found = async (workspaceId: string, id: string): Promise<OutboxRecord> => {
     const record = await messaging.outbox.get(workspaceId, id);
-    if (record === undefined) throw new RapportError('not_found', `the outbox holds no message ${id} (it keeps the newest messages for a limited time; see RAPPORT_OUTBOX_KEEP and RAPPORT_OUTBOX_DAYS)`);
+    if (record === undefined)
+      throw new RapportError('not_found', `the outbox holds no message ${id} (it keeps the newest messages for a limited time; see RAPPORT_OUTBOX_KEEP and RAPPORT_OUTBOX_DAYS)`);
     return record;
   };
 
@@ -96,8 +106,10 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
       .send(record.html);
   });
 
-  app.get('/settings/brand', { schema: { tags: ['workspaces'], summary: 'The workspace brand used by starter templates, hosted pages and reports', response: { 200: BrandViewSchema } } }, async (request) =>
-    messaging.brands.get(authOf(request).workspaceId),
+  app.get(
+    '/settings/brand',
+    { schema: { tags: ['workspaces'], summary: 'The workspace brand used by starter templates, hosted pages and reports', response: { 200: BrandViewSchema } } },
+    async (request) => messaging.brands.get(authOf(request).workspaceId),
   );
 
   app.put(
@@ -107,7 +119,14 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
         tags: ['workspaces'],
         summary: 'Replace the workspace brand: shop name and URL, logo, colours, postal address, sender, cart link pattern',
         // Validated by the brand module, so every problem names its field and the fix.
-        body: Type.Object({}, { additionalProperties: true, description: 'A Brand (schema Brand in src/workspaces/brand.ts): shopName and shopUrl required; logoUrl, colors {primary,text,background}, postalAddress, senderName, senderEmail, cartUrlPattern optional' }),
+        body: Type.Object(
+          {},
+          {
+            additionalProperties: true,
+            description:
+              'A Brand (schema Brand in src/workspaces/brand.ts): shopName and shopUrl required; logoUrl, colors {primary,text,background}, postalAddress, senderName, senderEmail, cartUrlPattern optional',
+          },
+        ),
         response: { 200: BrandViewSchema },
       },
     },

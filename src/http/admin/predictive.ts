@@ -77,7 +77,8 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
     async (request) => {
       const workspaceId = authOf(request).workspaceId;
       const report = request.params.id === 'latest' ? (await predictive.reports(workspaceId, 1))[0] : await predictive.report(workspaceId, request.params.id);
-      if (report === undefined) throw new RapportError('not_found', request.params.id === 'latest' ? 'no predictive refresh has run yet; POST /api/v1/predictive/refresh' : `no predictive report "${request.params.id}"`);
+      if (report === undefined)
+        throw new RapportError('not_found', request.params.id === 'latest' ? 'no predictive refresh has run yet; POST /api/v1/predictive/refresh' : `no predictive report "${request.params.id}"`);
       return report;
     },
   );

@@ -25,7 +25,11 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
     const workspaceId = authOf(request).workspaceId;
     const profile = await profileOf(workspaceId, request.params.id);
     const ids = [profile.id, ...profile.mergedFrom];
-    return { profile: profile.consent, preferences: await consent.preferences(workspaceId, ids), changes: (await consent.ledger(workspaceId, ids)).map((change) => ({ ...change, at: new Date(change.at).toISOString() })) };
+    return {
+      profile: profile.consent,
+      preferences: await consent.preferences(workspaceId, ids),
+      changes: (await consent.ledger(workspaceId, ids)).map((change) => ({ ...change, at: new Date(change.at).toISOString() })),
+    };
   });
 
   app.post(
@@ -54,13 +58,26 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
 
   app.post(
     '/profiles/:id/double-opt-in',
-    { schema: { tags: ['privacy'], summary: 'Mark email consent pending and send the confirmation template (needs {{ confirm_url }})', params: ProfileParams, body: Type.Object({ templateId: Type.String({ minLength: 1 }), source: Type.Optional(Type.String()) }) } },
+    {
+      schema: {
+        tags: ['privacy'],
+        summary: 'Mark email consent pending and send the confirmation template (needs {{ confirm_url }})',
+        params: ProfileParams,
+        body: Type.Object({ templateId: Type.String({ minLength: 1 }), source: Type.Optional(Type.String()) }),
+      },
+    },
     async (request) => preferences.requestDoubleOptIn(authOf(request).workspaceId, request.params.id, request.body.templateId, request.body.source ?? 'signup_form', messaging.publicUrl),
   );
 
   app.get(
     '/suppressions',
-    { schema: { tags: ['privacy'], summary: 'The suppression list (bounced, complained, unsubscribed, manual)', querystring: Type.Object({ channel: Type.Optional(Channel), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
+    {
+      schema: {
+        tags: ['privacy'],
+        summary: 'The suppression list (bounced, complained, unsubscribed, manual)',
+        querystring: Type.Object({ channel: Type.Optional(Channel), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+      },
+    },
     async (request) => ({
       suppressions: (await consent.listSuppressions(authOf(request).workspaceId, request.query)).map((entry) => ({ ...entry, createdAt: new Date(entry.createdAt).toISOString() })),
     }),
@@ -72,7 +89,11 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
       schema: {
         tags: ['privacy'],
         summary: 'Suppress an address',
-        body: Type.Object({ channel: Channel, address: Type.String({ minLength: 3 }), reason: Type.Union([Type.Literal('bounced'), Type.Literal('complained'), Type.Literal('unsubscribed'), Type.Literal('manual')]) }),
+        body: Type.Object({
+          channel: Channel,
+          address: Type.String({ minLength: 3 }),
+          reason: Type.Union([Type.Literal('bounced'), Type.Literal('complained'), Type.Literal('unsubscribed'), Type.Literal('manual')]),
+        }),
       },
     },
     async (request, reply) => {
@@ -81,26 +102,36 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
     },
   );
 
-  app.delete('/suppressions/:channel/:address', { schema: { tags: ['privacy'], summary: 'Lift a suppression', params: Type.Object({ channel: Channel, address: Type.String() }) } }, async (request, reply) => {
-    if (!(await consent.unsuppress(authOf(request).workspaceId, request.params.channel, request.params.address))) throw new RapportError('not_found', 'that address is not suppressed');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/suppressions/:channel/:address',
+    { schema: { tags: ['privacy'], summary: 'Lift a suppression', params: Type.Object({ channel: Channel, address: Type.String() }) } },
+    async (request, reply) => {
+      if (!(await consent.unsuppress(authOf(request).workspaceId, request.params.channel, request.params.address))) throw new RapportError('not_found', 'that address is not suppressed');
+      return reply.status(204).send();
+    },
+  );
 
   const JobBody = Type.Object({ profileId: Type.String({ minLength: 1 }), reason: Type.Optional(Type.String({ maxLength: 500 })) });
 
   app.post('/privacy/erasures', { schema: { tags: ['privacy'], summary: 'Erase everything held about a person (a job; the audit record stays)', body: JobBody } }, async (request, reply) => {
     const auth = authOf(request);
-    return reply.status(202).send(await privacy.requestErasure(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
+    return reply
+      .status(202)
+      .send(await privacy.requestErasure(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
   app.post('/privacy/exports', { schema: { tags: ['privacy'], summary: 'Export everything held about a person as JSON (a job)', body: JobBody } }, async (request, reply) => {
     const auth = authOf(request);
-    return reply.status(202).send(await privacy.requestExport(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
+    return reply
+      .status(202)
+      .send(await privacy.requestExport(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
   app.get('/privacy/jobs', { schema: { tags: ['privacy'], summary: 'Erasure and export jobs: the audit trail' } }, async (request) => ({ jobs: await privacy.jobs(authOf(request).workspaceId) }));
 
-  app.get('/privacy/jobs/:id', { schema: { tags: ['privacy'], summary: 'One job', params: Type.Object({ id: Type.String() }) } }, async (request) => privacy.job(authOf(request).workspaceId, request.params.id));
+  app.get('/privacy/jobs/:id', { schema: { tags: ['privacy'], summary: 'One job', params: Type.Object({ id: Type.String() }) } }, async (request) =>
+    privacy.job(authOf(request).workspaceId, request.params.id),
+  );
 
   app.get('/privacy/jobs/:id/document', { schema: { tags: ['privacy'], summary: 'The JSON an export job produced', params: Type.Object({ id: Type.String() }) } }, async (request) =>
     privacy.exportDocument(authOf(request).workspaceId, request.params.id),

@@ -16,7 +16,9 @@ export const ProfileSchema = Type.Object(
     consent: FreeObject,
     reachable: FreeObject,
     computed: Type.Object({}, { additionalProperties: true, description: 'Aggregates kept up to date event by event: orders, revenue, AOV, open cart, recently viewed, traffic sources, ...' }),
-    scores: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]), { description: 'Scores computed by jobs (RFM group, predicted CLV, churn risk, propensity, ...), by key.' }),
+    scores: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]), {
+      description: 'Scores computed by jobs (RFM group, predicted CLV, churn risk, propensity, ...), by key.',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -65,11 +67,15 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
     },
   );
 
-  app.get('/profiles/:id', { schema: { tags: ['profiles'], summary: 'A unified profile (merged-away ids resolve to the survivor)', params: IdParams, response: { 200: ProfileSchema } } }, async (request) => {
-    const profile = await profiles.getProfile(authOf(request).workspaceId, request.params.id);
-    if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
-    return profile;
-  });
+  app.get(
+    '/profiles/:id',
+    { schema: { tags: ['profiles'], summary: 'A unified profile (merged-away ids resolve to the survivor)', params: IdParams, response: { 200: ProfileSchema } } },
+    async (request) => {
+      const profile = await profiles.getProfile(authOf(request).workspaceId, request.params.id);
+      if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
+      return profile;
+    },
+  );
 
   app.get(
     '/profiles/:id/events',

@@ -101,13 +101,9 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
     async (request) => recommendations.putRules(authOf(request).workspaceId, request.params.strategy, request.body),
   );
 
-  app.delete(
-    '/recommendations/rules/:strategy',
-    { schema: { tags: ['recommendations'], summary: 'Remove the rules of a strategy', params: RuleStrategy } },
-    async (request, reply) => {
-      const deleted = await recommendations.deleteRules(authOf(request).workspaceId, request.params.strategy);
-      if (!deleted) throw new RapportError('not_found', `no rules for "${request.params.strategy}"`);
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/recommendations/rules/:strategy', { schema: { tags: ['recommendations'], summary: 'Remove the rules of a strategy', params: RuleStrategy } }, async (request, reply) => {
+    const deleted = await recommendations.deleteRules(authOf(request).workspaceId, request.params.strategy);
+    if (!deleted) throw new RapportError('not_found', `no rules for "${request.params.strategy}"`);
+    return reply.status(204).send();
+  });
 }

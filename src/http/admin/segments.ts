@@ -32,9 +32,13 @@ export async function segmentsRoutes(scope: FastifyInstance, segments: SegmentSe
 
 /** List and create: live segments, static lists, retargeting audiences. */
 function creationRoutes(app: TypedApp, segments: SegmentService): void {
-  app.get('/segments', { schema: { tags, summary: 'Every segment with its member count and backfill progress', response: { 200: Type.Object({ segments: Type.Array(SegmentSchema) }) } } }, async (request) => ({
-    segments: await segments.list(authOf(request).workspaceId),
-  }));
+  app.get(
+    '/segments',
+    { schema: { tags, summary: 'Every segment with its member count and backfill progress', response: { 200: Type.Object({ segments: Type.Array(SegmentSchema) }) } } },
+    async (request) => ({
+      segments: await segments.list(authOf(request).workspaceId),
+    }),
+  );
 
   app.post(
     '/segments',
@@ -42,7 +46,10 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
       schema: {
         tags,
         summary: 'Create a live segment; membership over all history is backfilled in the background (see backfill.percent)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 2000 })), condition: ConditionBody, destination: Destination }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 2000 })), condition: ConditionBody, destination: Destination },
+          { additionalProperties: false },
+        ),
         response: { 201: SegmentSchema },
       },
     },
@@ -55,7 +62,10 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
       schema: {
         tags,
         summary: 'Create a static list; upload its members as CSV to /segments/:id/members',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 2000 })), destination: Destination }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 2000 })), destination: Destination },
+          { additionalProperties: false },
+        ),
         response: { 201: SegmentSchema },
       },
     },
@@ -68,7 +78,10 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
       schema: {
         tags,
         summary: 'Create a retargeting audience: visited in the last N days, kept current to the minute',
-        body: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 3650, description: '2, 7, 14 or any N' }), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), destination: Destination }, { additionalProperties: false }),
+        body: Type.Object(
+          { days: Type.Integer({ minimum: 1, maximum: 3650, description: '2, 7, 14 or any N' }), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), destination: Destination },
+          { additionalProperties: false },
+        ),
         response: { 201: SegmentSchema },
       },
     },
@@ -98,7 +111,9 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
     async (request) => segments.estimate(authOf(request).workspaceId, request.body.condition, { scan: request.body.scan, sampleSize: request.body.sampleSize }),
   );
 
-  app.get('/segments/:id', { schema: { tags, summary: 'One segment', params: IdParams, response: { 200: SegmentSchema } } }, async (request) => segments.get(authOf(request).workspaceId, request.params.id));
+  app.get('/segments/:id', { schema: { tags, summary: 'One segment', params: IdParams, response: { 200: SegmentSchema } } }, async (request) =>
+    segments.get(authOf(request).workspaceId, request.params.id),
+  );
 
   app.patch(
     '/segments/:id',
@@ -107,17 +122,29 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
         tags,
         summary: 'Edit a segment; a new condition is a new version, backfilled without blocking',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), description: Type.Optional(Type.String({ maxLength: 2000 })), condition: Type.Optional(ConditionBody), destination: Destination }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            description: Type.Optional(Type.String({ maxLength: 2000 })),
+            condition: Type.Optional(ConditionBody),
+            destination: Destination,
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: SegmentSchema },
       },
     },
     async (request) => segments.update(authOf(request).workspaceId, request.params.id, request.body),
   );
 
-  app.delete('/segments/:id', { schema: { tags, summary: 'Delete a segment (409 with the dependents listed while other segments use it)', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await segments.delete(authOf(request).workspaceId, request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/segments/:id',
+    { schema: { tags, summary: 'Delete a segment (409 with the dependents listed while other segments use it)', params: IdParams, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await segments.delete(authOf(request).workspaceId, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 }
 
 /** Who is in a segment: members, CSV export, counts over time, explain, a profile's segments. */
@@ -139,7 +166,10 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
   app.get('/segments/:id/members.csv', { schema: { tags, summary: 'Every member as CSV, streamed', params: IdParams } }, async (request, reply) => {
     const { workspaceId } = authOf(request);
     await segments.get(workspaceId, request.params.id);
-    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.id}.csv"`).send(Readable.from(segments.exportCsv(workspaceId, request.params.id)));
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${request.params.id}.csv"`)
+      .send(Readable.from(segments.exportCsv(workspaceId, request.params.id)));
   });
 
   app.get(
@@ -149,13 +179,19 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
         tags,
         summary: 'Entries, exits and members per hour or day',
         params: IdParams,
-        querystring: Type.Object({ from: Type.Optional(Type.String({ description: 'ISO date; default 30 days ago' })), bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }),
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ description: 'ISO date; default 30 days ago' })),
+          bucket: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])),
+        }),
         response: { 200: Type.Object({ counts: Type.Array(Type.Object({ at: Type.String(), entered: Type.Integer(), exited: Type.Integer(), members: Type.Integer() })) }) },
       },
     },
     async (request) => {
       const from = request.query.from === undefined ? Date.now() - 30 * 86_400_000 : Date.parse(request.query.from);
-      if (!Number.isFinite(from)) throw new RapportError('segment.date_invalid', `from "${request.query.from ?? ''}" is not a date; use ISO-8601 such as 2026-01-31`, [{ field: 'from', rule: 'format', message: 'ISO-8601 date' }]);
+      if (!Number.isFinite(from))
+        throw new RapportError('segment.date_invalid', `from "${request.query.from ?? ''}" is not a date; use ISO-8601 such as 2026-01-31`, [
+          { field: 'from', rule: 'format', message: 'ISO-8601 date' },
+        ]);
       return { counts: await segments.counts(authOf(request).workspaceId, request.params.id, { from, bucket: request.query.bucket ?? 'day' }) };
     },
   );
@@ -207,7 +243,13 @@ async function uploadRoutes(scope: FastifyInstance, segments: SegmentService): P
           params: IdParams,
           querystring: Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('add'), Type.Literal('replace')], { description: 'replace: the file becomes the whole list (default add)' })) }),
           response: {
-            200: Type.Object({ rows: Type.Integer(), matched: Type.Integer(), entered: Type.Integer(), exited: Type.Integer(), unmatched: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })) }),
+            200: Type.Object({
+              rows: Type.Integer(),
+              matched: Type.Integer(),
+              entered: Type.Integer(),
+              exited: Type.Integer(),
+              unmatched: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+            }),
           },
         },
       },

@@ -13,9 +13,13 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   const snippets = messaging.templates.snippets;
 
-  app.get('/snippets', { schema: { tags: ['snippets'], summary: 'Snippets of the workspace (current versions, no sources)', response: { 200: Type.Object({ snippets: Type.Array(SnippetSchema) }) } } }, async (request) => ({
-    snippets: await snippets.list(authOf(request).workspaceId),
-  }));
+  app.get(
+    '/snippets',
+    { schema: { tags: ['snippets'], summary: 'Snippets of the workspace (current versions, no sources)', response: { 200: Type.Object({ snippets: Type.Array(SnippetSchema) }) } } },
+    async (request) => ({
+      snippets: await snippets.list(authOf(request).workspaceId),
+    }),
+  );
 
   app.post(
     '/snippets',
@@ -33,8 +37,10 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
     },
   );
 
-  app.get('/snippets/:name', { schema: { tags: ['snippets'], summary: 'A snippet with the source of its current version', params: NameParams, response: { 200: SnippetDetailSchema } } }, async (request) =>
-    snippets.get(authOf(request).workspaceId, request.params.name),
+  app.get(
+    '/snippets/:name',
+    { schema: { tags: ['snippets'], summary: 'A snippet with the source of its current version', params: NameParams, response: { 200: SnippetDetailSchema } } },
+    async (request) => snippets.get(authOf(request).workspaceId, request.params.name),
   );
 
   app.put(
@@ -60,8 +66,10 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
     async (request) => ({ versions: await snippets.versions(authOf(request).workspaceId, request.params.name) }),
   );
 
-  app.get('/snippets/:name/versions/:version', { schema: { tags: ['snippets'], summary: 'One version with its source', params: VersionParams, response: { 200: SnippetVersionSchema } } }, async (request) =>
-    snippets.version(authOf(request).workspaceId, request.params.name, request.params.version),
+  app.get(
+    '/snippets/:name/versions/:version',
+    { schema: { tags: ['snippets'], summary: 'One version with its source', params: VersionParams, response: { 200: SnippetVersionSchema } } },
+    async (request) => snippets.version(authOf(request).workspaceId, request.params.name, request.params.version),
   );
 
   app.post(
@@ -70,8 +78,12 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
     async (request) => snippets.restore(authOf(request).workspaceId, request.params.name, request.params.version),
   );
 
-  app.delete('/snippets/:name', { schema: { tags: ['snippets'], summary: 'Delete a snippet and its versions; 409 while templates or snippets include it', params: NameParams } }, async (request, reply) => {
-    await snippets.delete(authOf(request).workspaceId, request.params.name);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/snippets/:name',
+    { schema: { tags: ['snippets'], summary: 'Delete a snippet and its versions; 409 while templates or snippets include it', params: NameParams } },
+    async (request, reply) => {
+      await snippets.delete(authOf(request).workspaceId, request.params.name);
+      return reply.status(204).send();
+    },
+  );
 }

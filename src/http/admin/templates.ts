@@ -95,7 +95,15 @@ function versionRoutes(app: TypedApp, messaging: Messaging): void {
 
   app.post(
     '/templates/:id/publish',
-    { schema: { tags: ['templates'], summary: 'Publish a version: sends use it from now on', params: IdParams, body: Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }), response: { 200: TemplateSchema } } },
+    {
+      schema: {
+        tags: ['templates'],
+        summary: 'Publish a version: sends use it from now on',
+        params: IdParams,
+        body: Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }),
+        response: { 200: TemplateSchema },
+      },
+    },
     async (request) => templates.publish(authOf(request).workspaceId, request.params.id, request.body.version),
   );
 
@@ -110,7 +118,15 @@ function renderingRoutes(app: TypedApp, messaging: Messaging): void {
   const { templates, channels } = messaging;
   app.post(
     '/templates/:id/preview',
-    { schema: { tags: ['templates'], summary: 'Render for a chosen profile without sending (a sample coupon code stands in)', params: IdParams, body: PreviewBody, response: { 200: RenderedMessageSchema } } },
+    {
+      schema: {
+        tags: ['templates'],
+        summary: 'Render for a chosen profile without sending (a sample coupon code stands in)',
+        params: IdParams,
+        body: PreviewBody,
+        response: { 200: RenderedMessageSchema },
+      },
+    },
     async (request) => {
       const workspaceId = authOf(request).workspaceId;
       return templates.admitPreview(workspaceId, () => channels.preview(workspaceId, request.params.id, request.body));

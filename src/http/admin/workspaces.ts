@@ -7,7 +7,8 @@ import { authOf } from './auth.js';
 
 const AccessScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
 const WriteKeyScopeSchema = Type.Union([Type.Literal('track'), Type.Literal('identify'), Type.Literal('import'), Type.Literal('onsite')]);
-const WRITE_KEY_SCOPES_TEXT = 'track: track, page, screen; identify: identify, alias, group; import: /v1/import (any type); onsite: the browser on-site endpoints (recommendations, experiments, web push, inbox)';
+const WRITE_KEY_SCOPES_TEXT =
+  'track: track, page, screen; identify: identify, alias, group; import: /v1/import (any type); onsite: the browser on-site endpoints (recommendations, experiments, web push, inbox)';
 
 export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer() }, { $id: 'Workspace' });
 export type Workspace = Static<typeof Workspace>;
@@ -109,9 +110,13 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     return reply.status(204).send(null);
   });
 
-  app.get('/admin-tokens', { schema: { tags: ['keys'], summary: 'Admin tokens (secrets are never returned)', response: { 200: Type.Object({ adminTokens: Type.Array(AdminToken) }) } } }, async (request) => ({
-    adminTokens: await workspaces.listAdminTokens(authOf(request).workspaceId),
-  }));
+  app.get(
+    '/admin-tokens',
+    { schema: { tags: ['keys'], summary: 'Admin tokens (secrets are never returned)', response: { 200: Type.Object({ adminTokens: Type.Array(AdminToken) }) } } },
+    async (request) => ({
+      adminTokens: await workspaces.listAdminTokens(authOf(request).workspaceId),
+    }),
+  );
 
   app.post(
     '/admin-tokens',

@@ -145,10 +145,15 @@ describe.each(dialects)('batch admission (%s)', (dialect) => {
       hold?.release();
     }
     for (const response of await Promise.all(held)) expect(response.statusCode).toBe(200);
-    await waitFor('a batch admitted once the loop caught up', async () => {
-      const response = await inject('/v1/batch', batchBody('adm-shed-1'));
-      return response.statusCode === 200 ? true : undefined;
-    }, 10_000, 100);
+    await waitFor(
+      'a batch admitted once the loop caught up',
+      async () => {
+        const response = await inject('/v1/batch', batchBody('adm-shed-1'));
+        return response.statusCode === 200 ? true : undefined;
+      },
+      10_000,
+      100,
+    );
     for (const id of ['adm-shed-alone', 'adm-shed-a', 'adm-shed-b', 'adm-shed-1', 'adm-shed-2']) expect(await stored(env.rapport, id), id).toBe(1);
   });
 });

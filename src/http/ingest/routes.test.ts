@@ -464,9 +464,14 @@ describe.each(dialects)('Segment tracking API routes (%s)', (dialect) => {
       expect(response.statusCode).toBeGreaterThanOrEqual(200);
       expect(response.statusCode).toBeLessThan(300);
       expect(response.headers['access-control-allow-origin']).toBe(origin);
-      const methods = String(response.headers['access-control-allow-methods']).split(',').map((m) => m.trim());
+      const methods = String(response.headers['access-control-allow-methods'])
+        .split(',')
+        .map((m) => m.trim());
       expect(methods).toContain('POST');
-      const allowed = String(response.headers['access-control-allow-headers']).toLowerCase().split(',').map((h) => h.trim());
+      const allowed = String(response.headers['access-control-allow-headers'])
+        .toLowerCase()
+        .split(',')
+        .map((h) => h.trim());
       expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
     });
 
@@ -493,7 +498,12 @@ describe.each(dialects)('Segment tracking API when the store fails (%s)', (diale
     const env = await startTestRapport(dialect);
     const { app, database } = env.rapport;
     // Warm the write-key cache, so only the append can fail.
-    const warm = await app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basicAuth(WRITE_KEY), 'content-type': 'application/json' }, payload: JSON.stringify({ userId: 'u', event: 'Warm' }) });
+    const warm = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { authorization: basicAuth(WRITE_KEY), 'content-type': 'application/json' },
+      payload: JSON.stringify({ userId: 'u', event: 'Warm' }),
+    });
     expect(warm.statusCode).toBe(200);
     await database.close();
     try {

@@ -119,9 +119,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     let items: unknown[];
     if (pathType === undefined) {
       if (!Array.isArray(body.batch)) {
-        throw new RapportError('ingest.body_invalid', 'a batch body needs "batch": an array of messages', [
-          { field: 'batch', rule: 'type', message: 'must be an array' },
-        ]);
+        throw new RapportError('ingest.body_invalid', 'a batch body needs "batch": an array of messages', [{ field: 'batch', rule: 'type', message: 'must be an array' }]);
       }
       items = body.batch;
     } else {
@@ -152,20 +150,14 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   }
 
   for (const [path, type, browser] of singlePaths) {
-    app.post(`/v1/${path}`, { config: { decodedBodyLimit: SINGLE_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) =>
-      accept(request, reply, type, browser),
-    );
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: SINGLE_LIMIT, tooLargeCode: 'ingest_too_large' } }, (request, reply) => accept(request, reply, type, browser));
   }
   for (const [path, browser, scope] of batchPaths) {
-    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large', heavyIngest: true } }, (request, reply) =>
-      accept(request, reply, undefined, browser, scope),
-    );
+    app.post(`/v1/${path}`, { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large', heavyIngest: true } }, (request, reply) => accept(request, reply, undefined, browser, scope));
   }
 
   // analytics-next's RemoteMetrics: accepted and ignored.
-  app.post('/v1/m', { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, async (_request, reply) =>
-    reply.send({ success: true }),
-  );
+  app.post('/v1/m', { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, async (_request, reply) => reply.send({ success: true }));
 
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
     const key = request.params.writeKey;

@@ -68,7 +68,11 @@ const html = (reply: FastifyReply, status: number, body: string) =>
   reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(body);
 
 const TokenParams = Type.Object({ '*': Type.String({ maxLength: 8000 }) });
-const Visitor = { userId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), anonymousId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), writeKey: Type.Optional(Type.String()) };
+const Visitor = {
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  anonymousId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  writeKey: Type.Optional(Type.String()),
+};
 const WorkspaceParams = Type.Object({ workspaceId: Type.String({ maxLength: 200 }) });
 
 /** The source a write key (header or body) names; it must carry the onsite scope. */
@@ -206,7 +210,10 @@ function sdkRoutes(app: TypedApp, deps: PublicChannelDeps): void {
         security: [],
         body: Type.Object({
           ...Visitor,
-          subscription: Type.Object({ endpoint: Type.String({ pattern: '^https://', maxLength: 2000 }), keys: Type.Object({ p256dh: Type.String({ minLength: 80, maxLength: 200 }), auth: Type.String({ minLength: 16, maxLength: 64 }) }) }),
+          subscription: Type.Object({
+            endpoint: Type.String({ pattern: '^https://', maxLength: 2000 }),
+            keys: Type.Object({ p256dh: Type.String({ minLength: 80, maxLength: 200 }), auth: Type.String({ minLength: 16, maxLength: 64 }) }),
+          }),
         }),
       },
     },
@@ -223,7 +230,14 @@ function sdkRoutes(app: TypedApp, deps: PublicChannelDeps): void {
 
   app.get(
     '/v1/inbox',
-    { schema: { tags: ['channels'], summary: "A visitor's inbox, newest first (write key)", security: [], querystring: Type.Object({ ...Visitor, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }) } },
+    {
+      schema: {
+        tags: ['channels'],
+        summary: "A visitor's inbox, newest first (write key)",
+        security: [],
+        querystring: Type.Object({ ...Visitor, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }),
+      },
+    },
     async (request, reply) => {
       cors(request, reply);
       const source = await sourceOf(deps, request, request.query.writeKey === undefined ? {} : { writeKey: request.query.writeKey });
@@ -271,7 +285,8 @@ function providerCallbackRoutes(app: TypedApp, messaging: Messaging): void {
     const status = typeof params.MessageStatus === 'string' ? params.MessageStatus : '';
     if (sid !== undefined) {
       if (status === 'delivered') await messaging.channels.advanceByProviderId(request.params.workspaceId, sid, 'delivered');
-      else if (status === 'undelivered' || status === 'failed') await messaging.channels.advanceByProviderId(request.params.workspaceId, sid, 'bounced', `sms_${status}:${String(params.ErrorCode ?? '')}`);
+      else if (status === 'undelivered' || status === 'failed')
+        await messaging.channels.advanceByProviderId(request.params.workspaceId, sid, 'bounced', `sms_${status}:${String(params.ErrorCode ?? '')}`);
     }
     return reply.status(204).send();
   });

@@ -3,7 +3,23 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { DemoProduct } from '../../demo/catalog.js';
-import { SHOP_CSS, SHOP_JS, productSvg, cartPage, categoryPage, departmentSlug, homePage, notFoundPage, productPage, SHOP_BASE, type PageContext, cartLines, demoProducts, shopCsp, shopLang } from '../../onsite/index.js';
+import {
+  SHOP_CSS,
+  SHOP_JS,
+  productSvg,
+  cartPage,
+  categoryPage,
+  departmentSlug,
+  homePage,
+  notFoundPage,
+  productPage,
+  SHOP_BASE,
+  type PageContext,
+  cartLines,
+  demoProducts,
+  shopCsp,
+  shopLang,
+} from '../../onsite/index.js';
 
 export interface StorefrontOptions {
   /** The demo workspace's write key for the SDK snippet; null while the demo is not loaded. */
@@ -49,7 +65,9 @@ export async function storefrontRoutes(scope: FastifyInstance, options: Storefro
   app.get(`${SHOP_BASE}/cart`, { schema }, async (request, reply) => page(reply, request.query.lang, '/cart', (ctx) => cartPage(ctx, cartLines(request.headers.cookie, byId), departments)));
 
   app.get(`${SHOP_BASE}/assets/shop.css`, { schema: { hide: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(SHOP_CSS));
-  app.get(`${SHOP_BASE}/assets/shop.js`, { schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(SHOP_JS));
+  app.get(`${SHOP_BASE}/assets/shop.js`, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(SHOP_JS),
+  );
   app.get(`${SHOP_BASE}/img/:file`, { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 120, pattern: '^[A-Za-z0-9_-]+\\.svg$' }) }) } }, async (request, reply) => {
     const product = byId.get(request.params.file.slice(0, -4));
     if (product === undefined) return reply.status(404).type('text/plain').send('no such image');

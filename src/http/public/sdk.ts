@@ -19,7 +19,10 @@ export async function sdkAssetRoutes(scope: FastifyInstance, options: { dir?: st
     const asset = assets?.get(name);
     if (asset === undefined) {
       void reply.header('access-control-allow-origin', '*');
-      throw new RapportError('not_found', assets === undefined ? 'the browser SDK is not built on this server; run npm run build' : `no SDK file ${name}; the loader at /sdk/v1/loader.js names the current files`);
+      throw new RapportError(
+        'not_found',
+        assets === undefined ? 'the browser SDK is not built on this server; run npm run build' : `no SDK file ${name}; the loader at /sdk/v1/loader.js names the current files`,
+      );
     }
     const answer = sdkResponse(asset, { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] });
     return reply.status(answer.status).headers(answer.headers).send(answer.body);

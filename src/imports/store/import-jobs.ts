@@ -1,16 +1,6 @@
 import type { Tx } from '../../storage/database.js';
 import type { ImportJobsTable } from './tables.js';
-import {
-  importPercent,
-  isImportFormat,
-  isImportKind,
-  isImportStatus,
-  type ImportFormat,
-  type ImportJob,
-  type ImportKind,
-  type ImportStatus,
-  type RowError,
-} from '../import-job.js';
+import { importPercent, isImportFormat, isImportKind, isImportStatus, type ImportFormat, type ImportJob, type ImportKind, type ImportStatus, type RowError } from '../import-job.js';
 
 export interface NewImportJob {
   id: string;
@@ -77,14 +67,7 @@ export async function findImportJob(db: Tx, workspaceId: string, id: string): Pr
 
 /** The newest jobs first. */
 export async function listImportJobs(db: Tx, workspaceId: string, limit = 100): Promise<ImportJob[]> {
-  const rows = await db
-    .selectFrom('import_jobs')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom('import_jobs').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toJob);
 }
 

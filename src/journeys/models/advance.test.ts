@@ -25,7 +25,22 @@ function profile(traits: Record<string, unknown> = {}, id = 'prf_1'): JourneyPro
 }
 
 function runAt(nodeId: string, context: RunContext = { trigger: { kind: 'api', properties: {}, at: T0 } }, profileId = 'prf_1'): JourneyRun {
-  return { id: 'run_1', journeyId: 'jny_1', version: 1, profileId, status: 'active', nodeId, step: 0, wakeAt: null, waitEvent: null, waitMatch: null, context: JSON.stringify(context), arm: null, exitedAt: null, exitReason: null };
+  return {
+    id: 'run_1',
+    journeyId: 'jny_1',
+    version: 1,
+    profileId,
+    status: 'active',
+    nodeId,
+    step: 0,
+    wakeAt: null,
+    waitEvent: null,
+    waitMatch: null,
+    context: JSON.stringify(context),
+    arm: null,
+    exitedAt: null,
+    exitReason: null,
+  };
 }
 
 function facts(overrides: Partial<AdvanceFacts> = {}, settings: JourneyWorkspaceSettings = {}): AdvanceFacts {
@@ -197,7 +212,14 @@ describe('dry run', () => {
       { id: 'c', type: 'condition', condition: { type: 'trait', key: 'plan', op: 'equals', value: 'pro' }, yes: 'mail', no: 'e' },
       { id: 'mail', type: 'send', channel: 'email', templateId: 'pro-tips', next: 'e' },
       { id: 'e', type: 'wait_event', event: 'Order Completed', timeout: { amount: 2, unit: 'days' }, next: 'ab', timeoutNext: 'hook' },
-      { id: 'ab', type: 'ab', arms: [{ name: 'a', weight: 1, next: 'end' }, { name: 'b', weight: 1, next: 'hook' }] },
+      {
+        id: 'ab',
+        type: 'ab',
+        arms: [
+          { name: 'a', weight: 1, next: 'end' },
+          { name: 'b', weight: 1, next: 'hook' },
+        ],
+      },
       { id: 'hook', type: 'webhook', url: 'https://example.com/hook', next: 'end' },
       exit,
     ],

@@ -44,7 +44,13 @@ export function dryRun(journey: CompiledJourney, start: JourneyRun, facts: Advan
       continue;
     }
     const node = journey.nodes.get(run.nodeId);
-    if (node?.type === 'send') steps.push({ at: new Date(at).toISOString(), nodeId: node.id, type: node.type, detail: `held by quiet hours or the send window until ${new Date(next.rescheduleAt).toISOString()} (${timeZone})` });
+    if (node?.type === 'send')
+      steps.push({
+        at: new Date(at).toISOString(),
+        nodeId: node.id,
+        type: node.type,
+        detail: `held by quiet hours or the send window until ${new Date(next.rescheduleAt).toISOString()} (${timeZone})`,
+      });
     if (node?.type === 'wait_event' && assumptions.assumeEvents?.includes(node.event) === true) {
       resumeRun(run, { event: node.event, messageId: 'dry_run', properties: {} }, at);
       continue;

@@ -23,7 +23,12 @@ export function effectOf(workspaceId: string, run: JourneyRun, node: JourneyNode
           ...(node.coupon === undefined ? {} : { coupon: node.coupon }),
           purpose: node.purpose ?? 'marketing',
           // `event`: the triggering event's properties, as templates read them (`event.product_id`, `event.products`).
-          data: { event: { ...context.trigger.properties, event: context.trigger.event ?? null }, ...(node.data ?? {}), trigger: context.trigger, journey: { id: run.journeyId, runId: run.id, nodeId: node.id } },
+          data: {
+            event: { ...context.trigger.properties, event: context.trigger.event ?? null },
+            ...(node.data ?? {}),
+            trigger: context.trigger,
+            journey: { id: run.journeyId, runId: run.id, nodeId: node.id },
+          },
           source: { kind: 'journey', id: run.journeyId, nodeId: node.id, ...(run.arm === null ? {} : { variant: run.arm }) },
         },
       };

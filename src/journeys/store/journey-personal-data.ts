@@ -103,13 +103,27 @@ export async function journeyRowsOfProfiles(db: Tx, workspaceId: string, profile
         exitReason: run.exit_reason,
         steps: steps
           .filter((step) => step.run_id === run.id)
-          .map((step) => ({ step: step.step, nodeId: step.node_id, kind: step.kind, status: step.status, outcome: step.outcome === null ? null : (JSON.parse(step.outcome) as unknown), at: new Date(Number(step.at)).toISOString() })),
+          .map((step) => ({
+            step: step.step,
+            nodeId: step.node_id,
+            kind: step.kind,
+            status: step.status,
+            outcome: step.outcome === null ? null : (JSON.parse(step.outcome) as unknown),
+            at: new Date(Number(step.at)).toISOString(),
+          })),
       });
     }
     const listRows = await db.selectFrom('list_members').select(['list_id', 'added_at']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', part).execute();
     lists.push(...listRows.map((row) => ({ listId: row.list_id, addedAt: new Date(Number(row.added_at)).toISOString() })));
-    const recorded = await db.selectFrom('recorded_messages').select(['channel', 'template_id', 'request', 'sent_at']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', part).execute();
-    recordedMessages.push(...recorded.map((row) => ({ channel: row.channel, templateId: row.template_id, request: JSON.parse(row.request) as unknown, at: new Date(Number(row.sent_at)).toISOString() })));
+    const recorded = await db
+      .selectFrom('recorded_messages')
+      .select(['channel', 'template_id', 'request', 'sent_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', part)
+      .execute();
+    recordedMessages.push(
+      ...recorded.map((row) => ({ channel: row.channel, templateId: row.template_id, request: JSON.parse(row.request) as unknown, at: new Date(Number(row.sent_at)).toISOString() })),
+    );
   }
   return { runs, lists, recordedMessages };
 }

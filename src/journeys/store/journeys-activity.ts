@@ -111,11 +111,19 @@ export async function countSendsOf(db: Tx, workspaceId: string, profileIds: read
   return counts;
 }
 
-export async function insertConversions(db: Tx, workspaceId: string, rows: readonly { runId: string; messageId: string; journeyId: string; kind: 'goal' | 'order'; revenue: number; at: number }[]): Promise<void> {
+export async function insertConversions(
+  db: Tx,
+  workspaceId: string,
+  rows: readonly { runId: string; messageId: string; journeyId: string; kind: 'goal' | 'order'; revenue: number; at: number }[],
+): Promise<void> {
   for (let start = 0; start < rows.length; start += CHUNK) {
     await db
       .insertInto('journey_conversions')
-      .values(rows.slice(start, start + CHUNK).map((row) => ({ workspace_id: workspaceId, run_id: row.runId, message_id: row.messageId, journey_id: row.journeyId, kind: row.kind, revenue: row.revenue, at: row.at })))
+      .values(
+        rows
+          .slice(start, start + CHUNK)
+          .map((row) => ({ workspace_id: workspaceId, run_id: row.runId, message_id: row.messageId, journey_id: row.journeyId, kind: row.kind, revenue: row.revenue, at: row.at })),
+      )
       .onConflict((conflict) => conflict.columns(['workspace_id', 'run_id', 'message_id', 'kind']).doNothing())
       .execute();
   }
@@ -181,7 +189,11 @@ export async function recordMessage(db: Tx, workspaceId: string, message: Omit<R
 export async function listRecordedMessages(db: Tx, workspaceId: string, options: { profileId?: string; limit?: number } = {}): Promise<RecordedMessage[]> {
   let query = db.selectFrom('recorded_messages').selectAll().where('workspace_id', '=', workspaceId);
   if (options.profileId !== undefined) query = query.where('profile_id', '=', options.profileId);
-  const rows = await query.orderBy('sent_at').orderBy('idempotency_key').limit(options.limit ?? 10_000).execute();
+  const rows = await query
+    .orderBy('sent_at')
+    .orderBy('idempotency_key')
+    .limit(options.limit ?? 10_000)
+    .execute();
   return rows.map((row) => ({
     idempotencyKey: row.idempotency_key,
     profileId: row.profile_id,
@@ -268,13 +280,7 @@ export async function conversionTotals(
   let query = db
     .selectFrom('journey_conversions as c')
     .innerJoin('journey_runs as r', (join) => join.onRef('r.workspace_id', '=', 'c.workspace_id').onRef('r.id', '=', 'c.run_id'))
-    .select([
-      'c.kind',
-      'r.arm',
-      (eb) => eb.fn.count<number>('c.run_id').distinct().as('runs'),
-      (eb) => eb.fn.countAll<number>().as('n'),
-      (eb) => eb.fn.sum<number>('c.revenue').as('revenue'),
-    ])
+    .select(['c.kind', 'r.arm', (eb) => eb.fn.count<number>('c.run_id').distinct().as('runs'), (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('c.revenue').as('revenue')])
     .where('c.workspace_id', '=', workspaceId)
     .where('c.journey_id', '=', journeyId);
   if (windowMs !== undefined) query = query.where((eb) => eb(eb('c.at', '-', eb.ref('r.entered_at')), '<=', windowMs));

@@ -204,7 +204,11 @@ export async function loadRuns(db: Tx, workspaceId: string, ids: readonly string
   const result = new Map<string, StoredRun>();
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
-    let query = db.selectFrom('journey_runs').selectAll().where('workspace_id', '=', workspaceId).where(inList(dialect, 'id', chunk));
+    let query = db
+      .selectFrom('journey_runs')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where(inList(dialect, 'id', chunk));
     if (options.forUpdate === true && dialect === 'postgres') query = query.forUpdate();
     const rows = await query.execute();
     for (const row of rows) result.set(row.id, toRun(row));
@@ -284,7 +288,11 @@ export async function upsertEntries(db: Tx, workspaceId: string, journeyId: stri
   for (let start = 0; start < entries.length; start += CHUNK) {
     await db
       .insertInto('journey_entries')
-      .values(entries.slice(start, start + CHUNK).map((entry) => ({ workspace_id: workspaceId, journey_id: journeyId, profile_id: entry.profileId, entry_key: entry.entryKey, count: entry.count, last_entered_at: entry.at })))
+      .values(
+        entries
+          .slice(start, start + CHUNK)
+          .map((entry) => ({ workspace_id: workspaceId, journey_id: journeyId, profile_id: entry.profileId, entry_key: entry.entryKey, count: entry.count, last_entered_at: entry.at })),
+      )
       .onConflict((conflict) =>
         conflict.columns(['workspace_id', 'journey_id', 'profile_id', 'entry_key']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count'), last_entered_at: eb.ref('excluded.last_entered_at') })),
       )
@@ -347,7 +355,26 @@ export async function moveRunsToVersion(db: Tx, workspaceId: string, journeyId: 
   return Number(result.numUpdatedRows);
 }
 
-const runColumns = ['workspace_id', 'id', 'journey_id', 'version', 'profile_id', 'entry_key', 'status', 'node_id', 'step', 'wake_at', 'wait_event', 'wait_match', 'context', 'arm', 'entered_at', 'updated_at', 'exited_at', 'exit_reason'] as const;
+const runColumns = [
+  'workspace_id',
+  'id',
+  'journey_id',
+  'version',
+  'profile_id',
+  'entry_key',
+  'status',
+  'node_id',
+  'step',
+  'wake_at',
+  'wait_event',
+  'wait_match',
+  'context',
+  'arm',
+  'entered_at',
+  'updated_at',
+  'exited_at',
+  'exit_reason',
+] as const;
 const runUpdate = `on conflict (workspace_id, id) do update set ${runColumns
   .filter((column) => !['workspace_id', 'id', 'journey_id', 'profile_id', 'entry_key', 'entered_at'].includes(column))
   .map((column) => `${column} = excluded.${column}`)
@@ -370,6 +397,11 @@ export async function saveRuns(db: Tx, target: BulkTarget, workspaceId: string, 
 
 /** Journeys of a workspace that are live. */
 export async function countActiveJourneys(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('journeys').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).where('status', '=', 'active').executeTakeFirst();
+  const row = await db
+    .selectFrom('journeys')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

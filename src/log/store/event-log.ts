@@ -128,9 +128,7 @@ export function createEventAppender(database: Database): EventAppender {
 }
 
 function sqliteAppender(handle: SqliteDatabase.Database): EventAppender {
-  const advance = handle.prepare<[number, string, number], { head: number }>(
-    'update log_heads set head = head + ? where workspace_id = ? and partition = ? returning head',
-  );
+  const advance = handle.prepare<[number, string, number], { head: number }>('update log_heads set head = head + ? where workspace_id = ? and partition = ? returning head');
   const createHead = handle.prepare('insert into log_heads (workspace_id, partition, head) values (?, ?, 0) on conflict do nothing');
   const insert = handle.prepare(
     'insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload) ' +
@@ -218,22 +216,8 @@ function toEntry(row: {
 }
 
 /** Events of one partition after `afterSeq`, in sequence order. */
-export async function readPartition(
-  db: Tx,
-  workspaceId: string,
-  partition: number,
-  afterSeq: number,
-  limit: number,
-): Promise<LogEntry[]> {
-  const rows = await db
-    .selectFrom('events')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('partition', '=', partition)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+export async function readPartition(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<LogEntry[]> {
+  const rows = await db.selectFrom('events').selectAll().where('workspace_id', '=', workspaceId).where('partition', '=', partition).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   return rows.map(toEntry);
 }
 
@@ -243,15 +227,7 @@ export async function readPartition(
  * other events are skipped inside the store, so their payloads are never read or parsed.
  * @example await readPartitionNamed(db, 'ws', 0, 100, 5000, ['Order Completed', 'identify'], 1000)
  */
-export async function readPartitionNamed(
-  db: Tx,
-  workspaceId: string,
-  partition: number,
-  afterSeq: number,
-  upToSeq: number,
-  names: readonly string[],
-  limit: number,
-): Promise<LogEntry[]> {
+export async function readPartitionNamed(db: Tx, workspaceId: string, partition: number, afterSeq: number, upToSeq: number, names: readonly string[], limit: number): Promise<LogEntry[]> {
   const trackNames = names.filter((name) => name !== '');
   const typeNames = names.filter((name) => name !== 'track' && name !== '');
   if (trackNames.length === 0 || afterSeq >= upToSeq) return [];
@@ -286,7 +262,11 @@ export async function findEvents(db: Tx, workspaceId: string, query: EventQuery 
   if (query.anonymousId !== undefined) select = select.where('anonymous_id', '=', query.anonymousId);
   if (query.type !== undefined) select = select.where('type', '=', query.type);
   if (query.event !== undefined) select = select.where('event', '=', query.event);
-  const rows = await select.orderBy('partition').orderBy('seq').limit(query.limit ?? 10000).execute();
+  const rows = await select
+    .orderBy('partition')
+    .orderBy('seq')
+    .limit(query.limit ?? 10000)
+    .execute();
   return rows.map(toEntry);
 }
 
@@ -334,13 +314,7 @@ export async function quarantine(trx: Tx, workspaceId: string, rows: RejectedRow
 }
 
 export async function listRejected(db: Tx, workspaceId: string, limit = 100): Promise<RejectedRow[]> {
-  const rows = await db
-    .selectFrom('rejected_events')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('received_at', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom('rejected_events').selectAll().where('workspace_id', '=', workspaceId).orderBy('received_at', 'desc').limit(limit).execute();
   return rows.map((row) => ({
     id: row.id,
     receivedAt: row.received_at,
@@ -362,14 +336,7 @@ export async function deleteProcessedEventsBefore(trx: Tx, workspaceId: string, 
     .where('workspace_id', '=', workspaceId)
     .where('received_at', '<', before)
     .where(({ eb, selectFrom }) =>
-      eb(
-        'seq',
-        '<=',
-        selectFrom('processor_cursors as c')
-          .select('c.seq')
-          .whereRef('c.workspace_id', '=', 'events.workspace_id')
-          .whereRef('c.partition', '=', 'events.partition'),
-      ),
+      eb('seq', '<=', selectFrom('processor_cursors as c').select('c.seq').whereRef('c.workspace_id', '=', 'events.workspace_id').whereRef('c.partition', '=', 'events.partition')),
     )
     // Journeys read the log with their own cursor, behind the processor: keep what they have not read.
     .where(({ eb, selectFrom, not, exists }) =>

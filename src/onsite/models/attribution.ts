@@ -89,7 +89,7 @@ export class Attribution {
   }
 
   add(event: ExperienceEvent): void {
-    const key = event.anonymousId ?? (event.userId === null ? undefined : this.aliases.get(event.userId) ?? event.userId);
+    const key = event.anonymousId ?? (event.userId === null ? undefined : (this.aliases.get(event.userId) ?? event.userId));
     if (key === undefined) return;
     if (event.event.startsWith('Experience ')) this.experience(event, key);
     for (const campaign of this.campaigns.values()) {

@@ -51,10 +51,7 @@ function unionIssues(items: unknown, schemas: Readonly<Record<string, TSchema>>,
 /** Shape problems, with unions reported by their discriminator instead of every branch. */
 function shapeIssues(input: unknown): FieldIssue[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return [issue('body', 'type', 'must be a campaign object')];
-  const unions = [
-    ...unionIssues(get(input, 'triggers'), triggerSchemas, 'body.triggers', 'trigger'),
-    ...unionIssues(get(input, 'audience'), ruleSchemas, 'body.audience', 'audience rule'),
-  ];
+  const unions = [...unionIssues(get(input, 'triggers'), triggerSchemas, 'body.triggers', 'trigger'), ...unionIssues(get(input, 'audience'), ruleSchemas, 'body.audience', 'audience rule')];
   const caps = get(input, 'caps');
   const frequency = get(caps, 'frequency');
   if (caps !== undefined && frequency !== undefined && !Value.Check(FrequencySchema, frequency)) {
@@ -65,19 +62,19 @@ function shapeIssues(input: unknown): FieldIssue[] {
         : issue('body.caps.frequency', 'enum', `must be "once", "session", "always" or { everyMinutes }, got ${JSON.stringify(frequency)}`),
     );
   }
-  const rest = schemaIssues(CampaignInputSchema, input, 'body').filter(
-    (found) => !/^body\.(triggers|audience)\[\d+\]/.test(found.field) && !found.field.startsWith('body.caps.frequency'),
-  );
+  const rest = schemaIssues(CampaignInputSchema, input, 'body').filter((found) => !/^body\.(triggers|audience)\[\d+\]/.test(found.field) && !found.field.startsWith('body.caps.frequency'));
   return [...unions, ...rest];
 }
 
 type FieldCheck = (content: Content) => string | undefined;
 const needs =
   (...fields: (keyof Content)[]): FieldCheck =>
-  (content) => fields.find((field) => content[field] === undefined);
+  (content) =>
+    fields.find((field) => content[field] === undefined);
 const oneOf =
   (...fields: (keyof Content)[]): FieldCheck =>
-  (content) => (fields.some((field) => content[field] !== undefined) ? undefined : fields.join('|'));
+  (content) =>
+    fields.some((field) => content[field] !== undefined) ? undefined : fields.join('|');
 
 /** What each widget type cannot render without (per variant and locale). */
 const templateFields: Readonly<Record<WidgetType, readonly FieldCheck[]>> = {
@@ -108,7 +105,8 @@ function contentIssues(input: CampaignInput): FieldIssue[] {
         const missing = check(content);
         if (missing !== undefined) out.push(issue(`${at}.${missing}`, 'required', `a ${input.type} needs ${missing.replace(/\|/g, ' or ')}`));
       }
-      if (content.strategy !== undefined && !strategyNames.some((name) => name === content.strategy)) out.push(issue(`${at}.strategy`, 'enum', `unknown strategy "${content.strategy}"; use one of ${strategyNames.join(', ')}`));
+      if (content.strategy !== undefined && !strategyNames.some((name) => name === content.strategy))
+        out.push(issue(`${at}.strategy`, 'enum', `unknown strategy "${content.strategy}"; use one of ${strategyNames.join(', ')}`));
       content.questions?.forEach((question, q) => {
         const choice = question.kind === 'single' || question.kind === 'multi';
         if (choice && question.options === undefined) out.push(issue(`${at}.questions[${q}].options`, 'required', `a ${question.kind} question needs options`));
@@ -127,8 +125,10 @@ function ruleIssues(input: CampaignInput): FieldIssue[] {
       const problem = regexProblem(rule.value);
       if (problem !== undefined) out.push(issue(`${at}.value`, 'pattern', `the regular expression ${problem}; use a glob (/products/*) or a simpler pattern`));
     }
-    if ((rule.type === 'visits' || rule.type === 'pages_this_session') && rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) out.push(issue(`${at}.min`, 'range', `min ${rule.min} is above max ${rule.max}`));
-    if (rule.type === 'cart' && rule.minValue !== undefined && rule.maxValue !== undefined && rule.minValue > rule.maxValue) out.push(issue(`${at}.minValue`, 'range', `minValue ${rule.minValue} is above maxValue ${rule.maxValue}`));
+    if ((rule.type === 'visits' || rule.type === 'pages_this_session') && rule.min !== undefined && rule.max !== undefined && rule.min > rule.max)
+      out.push(issue(`${at}.min`, 'range', `min ${rule.min} is above max ${rule.max}`));
+    if (rule.type === 'cart' && rule.minValue !== undefined && rule.maxValue !== undefined && rule.minValue > rule.maxValue)
+      out.push(issue(`${at}.minValue`, 'range', `minValue ${rule.minValue} is above maxValue ${rule.maxValue}`));
     if (rule.type === 'segment' && (rule.allow ?? []).length === 0 && (rule.deny ?? []).length === 0) out.push(issue(`${at}.allow`, 'required', 'name at least one segment to allow or deny'));
   });
   return out;
@@ -142,12 +142,17 @@ function structureIssues(input: CampaignInput): FieldIssue[] {
     keys.add(variant.key);
   });
   const { startAt, endAt } = input.schedule ?? {};
-  for (const [name, value] of [['startAt', startAt], ['endAt', endAt]] as const) {
+  for (const [name, value] of [
+    ['startAt', startAt],
+    ['endAt', endAt],
+  ] as const) {
     if (value !== undefined && Number.isNaN(Date.parse(value))) out.push(issue(`body.schedule.${name}`, 'format', `"${value}" is not a real date and time`));
   }
   if (startAt !== undefined && endAt !== undefined && Date.parse(endAt) <= Date.parse(startAt)) out.push(issue('body.schedule.endAt', 'range', 'must be after schedule.startAt'));
-  if ((input.type === 'banner' || input.type === 'recommendations') && input.slot === undefined) out.push(issue('body.slot', 'required', `a ${input.type} fills a reserved slot: give its CSS selector`));
-  if (input.caps.frequency === 'once' && input.caps.maxViews !== undefined && input.caps.maxViews > 1) out.push(issue('body.caps.maxViews', 'range', 'frequency "once" shows at most one view; drop maxViews or choose another frequency'));
+  if ((input.type === 'banner' || input.type === 'recommendations') && input.slot === undefined)
+    out.push(issue('body.slot', 'required', `a ${input.type} fills a reserved slot: give its CSS selector`));
+  if (input.caps.frequency === 'once' && input.caps.maxViews !== undefined && input.caps.maxViews > 1)
+    out.push(issue('body.caps.maxViews', 'range', 'frequency "once" shows at most one view; drop maxViews or choose another frequency'));
   if (input.doubleOptIn !== undefined && !input.variants.some((variant) => Object.values(variant.content).some((content) => content.capture?.fields.includes('email') === true))) {
     out.push(issue('body.doubleOptIn', 'unused', 'double opt-in needs a variant that captures an email'));
   }
@@ -168,7 +173,9 @@ export function checkCampaign(input: unknown): { ok: true; campaign: CampaignInp
 /** Ids a campaign refers to that must exist in its own workspace, with the path naming each. */
 export function referencesOf(campaign: CampaignInput): { segments: { id: string; field: string }[]; pools: { id: string; field: string }[] } {
   const segments = campaign.audience.flatMap((rule, index) =>
-    rule.type === 'segment' ? [...(rule.allow ?? []).map((id, i) => ({ id, field: `body.audience[${index}].allow[${i}]` })), ...(rule.deny ?? []).map((id, i) => ({ id, field: `body.audience[${index}].deny[${i}]` }))] : [],
+    rule.type === 'segment'
+      ? [...(rule.allow ?? []).map((id, i) => ({ id, field: `body.audience[${index}].allow[${i}]` })), ...(rule.deny ?? []).map((id, i) => ({ id, field: `body.audience[${index}].deny[${i}]` }))]
+      : [],
   );
   const pools = campaign.variants.flatMap((variant, v) =>
     Object.entries(variant.content).flatMap(([locale, content]) => (content.coupon === undefined ? [] : [{ id: content.coupon.pool, field: `body.variants[${v}].content.${locale}.coupon.pool` }])),

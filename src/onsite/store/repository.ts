@@ -31,7 +31,17 @@ const campaignColumns = ['id', 'name', 'type', 'state', 'priority', 'definition'
 export async function insertCampaign(db: Tx, workspaceId: string, record: CampaignRecord): Promise<void> {
   await db
     .insertInto('onsite_campaigns')
-    .values({ workspace_id: workspaceId, id: record.id, name: record.name, type: record.type, state: record.state, priority: record.priority, definition: record.definition, created_at: record.createdAt, updated_at: record.updatedAt })
+    .values({
+      workspace_id: workspaceId,
+      id: record.id,
+      name: record.name,
+      type: record.type,
+      state: record.state,
+      priority: record.priority,
+      definition: record.definition,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+    })
     .execute();
 }
 
@@ -95,7 +105,11 @@ export async function writeSettings(db: Tx, workspaceId: string, change: { setti
     .execute();
 }
 
-export async function insertQueued(db: Tx, workspaceId: string, row: { key: string; profileId: string; campaignId: string; journeyId: string | null; createdAt: number; expiresAt: number }): Promise<void> {
+export async function insertQueued(
+  db: Tx,
+  workspaceId: string,
+  row: { key: string; profileId: string; campaignId: string; journeyId: string | null; createdAt: number; expiresAt: number },
+): Promise<void> {
   await db
     .insertInto('onsite_queue')
     .values({ workspace_id: workspaceId, key: row.key, profile_id: row.profileId, campaign_id: row.campaignId, journey_id: row.journeyId, created_at: row.createdAt, expires_at: row.expiresAt })
@@ -132,7 +146,11 @@ export async function countVisitDays(db: Tx, workspaceId: string, visitor: strin
 export async function insertVisitDays(db: Tx, rows: readonly { workspaceId: string; visitor: string; day: number }[]): Promise<void> {
   for (let start = 0; start < rows.length; start += 500) {
     const chunk = rows.slice(start, start + 500).map((row) => ({ workspace_id: row.workspaceId, visitor: row.visitor, day: row.day }));
-    await db.insertInto('onsite_visits').values(chunk).onConflict((conflict) => conflict.columns(['workspace_id', 'visitor', 'day']).doNothing()).execute();
+    await db
+      .insertInto('onsite_visits')
+      .values(chunk)
+      .onConflict((conflict) => conflict.columns(['workspace_id', 'visitor', 'day']).doNothing())
+      .execute();
   }
 }
 
@@ -146,7 +164,14 @@ export async function recordConversion(db: Tx, workspaceId: string, row: { profi
 
 /** Campaigns converted by these profiles (a person's profile and those merged into it). */
 export async function convertedCampaigns(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<string[]> {
-  const rows = await db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).limit(200).execute();
+  const rows = await db
+    .selectFrom('onsite_conversions')
+    .select('campaign_id')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('profile_id', 'in', [...profileIds])
+    .limit(200)
+    .execute();
   return rows.map((row) => row.campaign_id);
 }
 
@@ -169,8 +194,16 @@ export async function revealedBy(db: Tx, workspaceId: string, campaignId: string
 export async function deletePersonalData(db: Tx, workspaceId: string, profileIds: readonly string[], anonymousIds: readonly string[]): Promise<number> {
   let removed = 0;
   if (profileIds.length > 0) {
-    const queue = await db.deleteFrom('onsite_queue').where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).executeTakeFirst();
-    const conversions = await db.deleteFrom('onsite_conversions').where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).executeTakeFirst();
+    const queue = await db
+      .deleteFrom('onsite_queue')
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', [...profileIds])
+      .executeTakeFirst();
+    const conversions = await db
+      .deleteFrom('onsite_conversions')
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', [...profileIds])
+      .executeTakeFirst();
     removed += Number(queue.numDeletedRows) + Number(conversions.numDeletedRows);
   }
   const visitors = [...profileIds.map((id) => `p:${id}`), ...anonymousIds.map((id) => `a:${id}`)];
@@ -182,10 +215,24 @@ export async function deletePersonalData(db: Tx, workspaceId: string, profileIds
 }
 
 /** Export: the person's conversions and queued messages. */
-export async function personalData(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<{ conversions: { campaignId: string; kind: string; at: string }[]; queued: { campaignId: string; journeyId: string | null }[] }> {
+export async function personalData(
+  db: Tx,
+  workspaceId: string,
+  profileIds: readonly string[],
+): Promise<{ conversions: { campaignId: string; kind: string; at: string }[]; queued: { campaignId: string; journeyId: string | null }[] }> {
   if (profileIds.length === 0) return { conversions: [], queued: [] };
-  const conversions = await db.selectFrom('onsite_conversions').select(['campaign_id', 'kind', 'at']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).execute();
-  const queued = await db.selectFrom('onsite_queue').select(['campaign_id', 'journey_id']).where('workspace_id', '=', workspaceId).where('profile_id', 'in', [...profileIds]).execute();
+  const conversions = await db
+    .selectFrom('onsite_conversions')
+    .select(['campaign_id', 'kind', 'at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('profile_id', 'in', [...profileIds])
+    .execute();
+  const queued = await db
+    .selectFrom('onsite_queue')
+    .select(['campaign_id', 'journey_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('profile_id', 'in', [...profileIds])
+    .execute();
   return {
     conversions: conversions.map((row) => ({ campaignId: row.campaign_id, kind: row.kind, at: new Date(Number(row.at)).toISOString() })),
     queued: queued.map((row) => ({ campaignId: row.campaign_id, journeyId: row.journey_id })),

@@ -114,6 +114,12 @@ const HUES: Record<string, number> = { Apparel: 150, Footwear: 25, Beauty: 330, 
 /** A product picture for the demo (the catalog's image URLs point at a shop that does not exist): a tinted tile with the product's initials. */
 export function productSvg(product: DemoProduct): string {
   const hue = HUES[product.category[0] ?? ''] ?? 90;
-  const noun = (product.name ?? '').split(' ').slice(-2).map((word) => word[0] ?? '').join('').toUpperCase().replace(/[^A-Z]/g, '');
+  const noun = (product.name ?? '')
+    .split(' ')
+    .slice(-2)
+    .map((word) => word[0] ?? '')
+    .join('')
+    .toUpperCase()
+    .replace(/[^A-Z]/g, '');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="600" viewBox="0 0 600 600"><rect width="600" height="600" fill="hsl(${hue} 35% 88%)"/><circle cx="300" cy="280" r="150" fill="hsl(${hue} 40% 72%)"/><text x="300" y="330" font-family="sans-serif" font-size="140" font-weight="700" text-anchor="middle" fill="hsl(${hue} 45% 25%)">${noun}</text></svg>`;
 }

@@ -33,7 +33,10 @@ export function departmentSlug(name: string): string {
 }
 
 function header(ctx: PageContext, text: ShopText, departments: readonly string[]): string {
-  const langs = SHOP_LANGS.map((lang) => `<li><a href="${SHOP_BASE}${ctx.path}${lang === 'en' ? '' : `?lang=${lang}`}" lang="${lang}" hreflang="${lang}"${lang === ctx.lang ? ' aria-current="true"' : ''}>${LANG_NAMES[lang]}</a></li>`).join('');
+  const langs = SHOP_LANGS.map(
+    (lang) =>
+      `<li><a href="${SHOP_BASE}${ctx.path}${lang === 'en' ? '' : `?lang=${lang}`}" lang="${lang}" hreflang="${lang}"${lang === ctx.lang ? ' aria-current="true"' : ''}>${LANG_NAMES[lang]}</a></li>`,
+  ).join('');
   const nav = departments.map((name) => `<li><a href="${link(ctx, `/c/${departmentSlug(name)}`)}">${escapeHtml(text.departments[name] ?? name)}</a></li>`).join('');
   return `<header class="top"><div class="bar">
 <a class="logo" href="${link(ctx, '')}">${escapeHtml(text.shop)}</a>
@@ -87,7 +90,16 @@ export function categoryPage(ctx: PageContext, department: string, products: rea
 /** The product page: its data rides on data-* attributes for the add-to-cart script and the Product Viewed event. */
 export function productPage(ctx: PageContext, product: DemoProduct, departments: readonly string[]): string {
   const text = shopText(ctx.lang);
-  const data = { id: product.id, sku: product.sku, name: product.name ?? product.id, price: product.price, currency: product.currency, category: product.category.join(' > '), brand: product.brand, url: product.url };
+  const data = {
+    id: product.id,
+    sku: product.sku,
+    name: product.name ?? product.id,
+    price: product.price,
+    currency: product.currency,
+    category: product.category.join(' > '),
+    brand: product.brand,
+    url: product.url,
+  };
   const soldOut = product.inventory <= 0;
   const main = `<article class="product" data-product="${escapeHtml(JSON.stringify(data))}">
 <img src="${SHOP_BASE}/img/${encodeURIComponent(product.id)}.svg" alt="${escapeHtml(product.name ?? '')}" width="600" height="600">
@@ -100,17 +112,28 @@ export function productPage(ctx: PageContext, product: DemoProduct, departments:
   return layout(ctx, product.name ?? product.id, main, departments);
 }
 
-export interface CartLine { product: DemoProduct; quantity: number }
+export interface CartLine {
+  product: DemoProduct;
+  quantity: number;
+}
 
 export function cartPage(ctx: PageContext, lines: readonly CartLine[], departments: readonly string[]): string {
   const text = shopText(ctx.lang);
-  if (lines.length === 0) return layout(ctx, text.cart, `<h1>${escapeHtml(text.cart)}</h1><p>${escapeHtml(text.emptyCart)}</p><p><a class="button" href="${link(ctx, '')}">${escapeHtml(text.continueShopping)}</a></p>`, departments);
+  if (lines.length === 0)
+    return layout(
+      ctx,
+      text.cart,
+      `<h1>${escapeHtml(text.cart)}</h1><p>${escapeHtml(text.emptyCart)}</p><p><a class="button" href="${link(ctx, '')}">${escapeHtml(text.continueShopping)}</a></p>`,
+      departments,
+    );
   const currency = lines[0]?.product.currency ?? 'USD';
   const subtotal = lines.reduce((sum, line) => sum + Math.round(line.product.price * 100) * line.quantity, 0) / 100;
-  const rows = lines.map(({ product, quantity }) => `<li class="line"><img src="${SHOP_BASE}/img/${encodeURIComponent(product.id)}.svg" alt="" width="80" height="80">
+  const rows = lines.map(
+    ({ product, quantity }) => `<li class="line"><img src="${SHOP_BASE}/img/${encodeURIComponent(product.id)}.svg" alt="" width="80" height="80">
 <a href="${link(ctx, `/p/${encodeURIComponent(product.id)}`)}">${escapeHtml(product.name ?? product.id)}</a>
 <span>${escapeHtml(text.quantity)}: ${quantity}</span><span class="price">${formatPrice(ctx.lang, product.price * quantity, product.currency)}</span>
-<button type="button" data-remove="${escapeHtml(product.id)}" aria-label="${escapeHtml(`${text.remove}: ${product.name ?? product.id}`)}">${escapeHtml(text.remove)}</button></li>`);
+<button type="button" data-remove="${escapeHtml(product.id)}" aria-label="${escapeHtml(`${text.remove}: ${product.name ?? product.id}`)}">${escapeHtml(text.remove)}</button></li>`,
+  );
   const main = `<h1>${escapeHtml(text.cart)}</h1><ul class="lines">${rows.join('')}</ul>
 <p class="subtotal">${escapeHtml(text.subtotal)}: <strong>${formatPrice(ctx.lang, subtotal, currency)}</strong></p>
 <p><a class="button" href="${link(ctx, '')}">${escapeHtml(text.continueShopping)}</a></p>`;

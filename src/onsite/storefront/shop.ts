@@ -38,4 +38,3 @@ export function cartLines(cookie: string | undefined, byId: ReadonlyMap<string, 
   }
   return [...lines.values()];
 }
-

@@ -35,7 +35,21 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
     await store.database.transaction((trx) =>
       upsertProducts(trx, 'w', [
         { id: 'coffee', sku: null, name: 'Coffee', url: null, image_url: null, category: null, brand: null, price: 10, currency: 'EUR', inventory: 3, attributes: {}, createdAt: NOW, updatedAt: NOW },
-        { id: 'filters', sku: null, name: 'Filters', url: null, image_url: null, category: null, brand: null, price: 4, currency: 'EUR', inventory: 100_000, attributes: {}, createdAt: NOW, updatedAt: NOW },
+        {
+          id: 'filters',
+          sku: null,
+          name: 'Filters',
+          url: null,
+          image_url: null,
+          category: null,
+          brand: null,
+          price: 4,
+          currency: 'EUR',
+          inventory: 100_000,
+          attributes: {},
+          createdAt: NOW,
+          updatedAt: NOW,
+        },
       ]),
     );
     const scores = new ProfileScores({ database: store.database, clock });
@@ -58,16 +72,20 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
     expect(report.propensity['30d'].status).toBe('trained');
     expect(report.nextOrder.status).toBe('fitted');
     expect(report.stockout.restock.map((row) => row.productId)).toEqual(['coffee']);
-    expect(report.scores.keys).toEqual(
-      expect.arrayContaining(['churn_risk', 'clv_tier', 'next_order_at', 'p_alive', 'predicted_clv', 'propensity_30d', 'next_replenishment_product']),
-    );
+    expect(report.scores.keys).toEqual(expect.arrayContaining(['churn_risk', 'clv_tier', 'next_order_at', 'p_alive', 'predicted_clv', 'propensity_30d', 'next_replenishment_product']));
 
     // The scores sit on the profiles, and a segment condition can use them.
     const profileRows = await store.database.db.selectFrom('identities').select(['profile_id', 'value']).where('workspace_id', '=', 'w').where('type', '=', 'user_id').execute();
     const ids = profileRows.map((row) => row.profile_id);
     const stored = await scores.read('w', ids);
     expect(stored.size).toBe(600);
-    const condition = parseCondition({ type: 'and', conditions: [{ type: 'score', key: 'p_alive', op: 'gte', value: 0.5 }, { type: 'score', key: 'clv_tier', op: 'equals', value: 'high' }] });
+    const condition = parseCondition({
+      type: 'and',
+      conditions: [
+        { type: 'score', key: 'p_alive', op: 'gte', value: 0.5 },
+        { type: 'score', key: 'clv_tier', op: 'equals', value: 'high' },
+      ],
+    });
     let members = 0;
     for (const [profileId, values] of stored) {
       const pAlive = values.p_alive;
@@ -91,7 +109,9 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
     const ingest = new IngestService({ database: store.database, partitions: 1, clock });
     await ingest.ingest(
       { workspaceId: 'w', sourceId: null, receivedAt: NOW },
-      { items: [1, 2, 3].map((k) => ({ type: 'track', userId: `u${k}`, event: 'Order Completed', messageId: `o${k}`, timestamp: new Date(NOW - k * DAY_MS).toISOString(), properties: { total: 10 } })) },
+      {
+        items: [1, 2, 3].map((k) => ({ type: 'track', userId: `u${k}`, event: 'Order Completed', messageId: `o${k}`, timestamp: new Date(NOW - k * DAY_MS).toISOString(), properties: { total: 10 } })),
+      },
     );
     await new Processor({ database: store.database, clock, batchSize: 100 }).drain();
     const scores = new ProfileScores({ database: store.database, clock });
@@ -136,16 +156,35 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
     const ingest = new IngestService({ database: store.database, partitions: 1, clock });
     const items: Record<string, unknown>[] = [];
     // Repeat buyers on a regular beat up to yesterday and one-time buyers: nothing says anyone drops out.
-    for (let c = 0; c < 40; c += 1) for (let k = 0; k <= 5 + (c % 3); k += 1) items.push({ type: 'track', userId: `r${c}`, event: 'Order Completed', messageId: `r${c}-${k}`, timestamp: new Date(NOW - (1 + (100 + c) * (1 - k / (5 + (c % 3)))) * DAY_MS).toISOString(), properties: { total: 20 } });
-    for (let c = 0; c < 40; c += 1) items.push({ type: 'track', userId: `o${c}`, event: 'Order Completed', messageId: `o${c}`, timestamp: new Date(NOW - (2 + c) * DAY_MS).toISOString(), properties: { total: 20 } });
+    for (let c = 0; c < 40; c += 1)
+      for (let k = 0; k <= 5 + (c % 3); k += 1)
+        items.push({
+          type: 'track',
+          userId: `r${c}`,
+          event: 'Order Completed',
+          messageId: `r${c}-${k}`,
+          timestamp: new Date(NOW - (1 + (100 + c) * (1 - k / (5 + (c % 3)))) * DAY_MS).toISOString(),
+          properties: { total: 20 },
+        });
+    for (let c = 0; c < 40; c += 1)
+      items.push({ type: 'track', userId: `o${c}`, event: 'Order Completed', messageId: `o${c}`, timestamp: new Date(NOW - (2 + c) * DAY_MS).toISOString(), properties: { total: 20 } });
     await ingest.ingest({ workspaceId: 'w', sourceId: null, receivedAt: NOW }, { items });
     await new Processor({ database: store.database, clock, batchSize: 1000 }).drain();
     const scores = new ProfileScores({ database: store.database, clock });
     const view = await new PredictiveService({ database: store.database, clock, scores }).refresh('w', { trigger: 'api' });
     expect(view.status).toBe('failed');
-    expect(view.error).toMatch(/^BG\/NBD fit is degenerate: \w+ = \S+ is (near zero|huge) .*; no scores were written and the previous scores stay: no earlier refresh succeeded, so profiles have no predictive scores yet$/);
+    expect(view.error).toMatch(
+      /^BG\/NBD fit is degenerate: \w+ = \S+ is (near zero|huge) .*; no scores were written and the previous scores stay: no earlier refresh succeeded, so profiles have no predictive scores yet$/,
+    );
     const profileRows = await store.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', 'w').execute();
-    expect((await scores.read('w', profileRows.map((row) => row.profile_id))).size).toBe(0);
+    expect(
+      (
+        await scores.read(
+          'w',
+          profileRows.map((row) => row.profile_id),
+        )
+      ).size,
+    ).toBe(0);
   });
 
   it('refreshes each workspace from a durable scheduled job and reschedules it', async () => {
@@ -169,7 +208,12 @@ describe.each(dialects)('predictive refresh on the event log (%s)', (dialect) =>
   it('refuses a second refresh of the same workspace while one runs', async () => {
     const scores = new ProfileScores({ database: store.database, clock });
     const service = new PredictiveService({ database: store.database, clock, scores });
-    const outcome = await store.database.tryWithLock('predictive:w', () => service.refresh('w', { trigger: 'api' }).then(() => 'ran', (error: unknown) => error));
+    const outcome = await store.database.tryWithLock('predictive:w', () =>
+      service.refresh('w', { trigger: 'api' }).then(
+        () => 'ran',
+        (error: unknown) => error,
+      ),
+    );
     expect(outcome).toBeInstanceOf(RapportError);
     expect(outcome instanceof RapportError && outcome.code).toBe('conflict');
   });

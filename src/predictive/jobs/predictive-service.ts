@@ -119,7 +119,10 @@ export class PredictiveService {
         if (report.failure !== null) {
           // Nothing is written: the profiles keep the scores of the last refresh that succeeded.
           const previous = (await listPredictiveReports(database.db, workspaceId, 50)).find((row) => row.status === 'completed');
-          const kept = previous === undefined ? 'no earlier refresh succeeded, so profiles have no predictive scores yet' : `profiles keep the scores of refresh ${previous.id} (${new Date(previous.startedAt).toISOString()})`;
+          const kept =
+            previous === undefined
+              ? 'no earlier refresh succeeded, so profiles have no predictive scores yet'
+              : `profiles keep the scores of refresh ${previous.id} (${new Date(previous.startedAt).toISOString()})`;
           await finishPredictiveReport(database.db, workspaceId, id, { status: 'failed', finishedAt: clock.now(), report: JSON.stringify(report), error: `${report.failure}: ${kept}` });
           const failed = await findPredictiveReport(database.db, workspaceId, id);
           if (failed === undefined) throw new Error(`predictive report ${id} vanished`);

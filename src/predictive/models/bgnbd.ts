@@ -177,7 +177,11 @@ export function fitBgNbd(data: SummaryColumns, options: FitOptions = {}): FitOut
   let tried = 0;
   for (const start of starts) {
     tried += 1;
-    const result = lbfgs(objective, [start.r, start.alpha, start.a, start.b].map((value) => toBounded(value, bounds)), { maxIterations: 1000, ...options.optimizer });
+    const result = lbfgs(
+      objective,
+      [start.r, start.alpha, start.a, start.b].map((value) => toBounded(value, bounds)),
+      { maxIterations: 1000, ...options.optimizer },
+    );
     const [r, alpha, a, b] = result.x.map((value) => fromBounded(value, bounds).value);
     const params = { r: r ?? Number.NaN, alpha: alpha ?? Number.NaN, a: a ?? Number.NaN, b: b ?? Number.NaN };
     // r and α (in the scaled unit) near zero or huge mean the fit ran off; a and b may grow large together (a nearly

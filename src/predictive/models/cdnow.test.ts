@@ -202,7 +202,7 @@ describe('BG/NBD on CDNOW (Fader, Hardie & Lee 2005; BTYD walkthrough)', () => {
     expect(Math.abs((one?.monetary ?? 0) - 22.345)).toBeLessThan(1e-9);
   });
 
-  it('reports the paper\'s holdout summary: 4% under-forecast at week 78, zero class 0.23, correlation 0.626', () => {
+  it("reports the paper's holdout summary: 4% under-forecast at week 78, zero class 0.23, correlation 0.626", () => {
     // The reference file's own recomputation (4166.4, not published) counts births differently; ours gives 4171.4 (-3.9%).
     const cumulative = expectedCumulative((t) => bgnbdExpected(paper, t));
     expect(Math.round((cumulative(78) / 4339 - 1) * 100)).toBe(-4);
@@ -420,7 +420,7 @@ describe('Gamma-Gamma and CLV on CDNOW', () => {
     expect(Math.abs(mean - 35.2529588256)).toBeLessThan(5e-5);
   });
 
-  it('reproduces lifetimes\' CLV with its 30-weeks-a-month quirk, and gives the correct 12-month figure', () => {
+  it("reproduces lifetimes' CLV with its 30-weeks-a-month quirk, and gives the correct 12-month figure", () => {
     const bg = fitBgNbd(twoDecimalColumns);
     const gg = fitGammaGamma(twoDecimalColumns);
     if (bg.status !== 'fitted' || gg.status !== 'fitted') throw new Error('fit failed');

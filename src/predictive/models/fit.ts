@@ -99,7 +99,8 @@ export function checkSummary(data: SummaryColumns, options: { minCustomers?: num
  */
 export function fitProblem(model: string, fit: Fitted<object>): string | null {
   if (!Number.isFinite(fit.logLikelihood)) return `${model} fit failed: the log-likelihood is not finite`;
-  for (const [name, value] of Object.entries(fit.params)) if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return `${model} fit failed: parameter ${name} = ${String(value)} is not a positive finite number`;
+  for (const [name, value] of Object.entries(fit.params))
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return `${model} fit failed: parameter ${name} = ${String(value)} is not a positive finite number`;
   if (fit.degenerate !== undefined) return `${model} fit is degenerate: ${fit.degenerate}`;
   if (!fit.optimizer.converged) return `${model} fit did not converge (optimizer stopped with "${fit.optimizer.status}" after ${fit.optimizer.iterations} iterations)`;
   return null;

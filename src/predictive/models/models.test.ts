@@ -79,7 +79,12 @@ describe('fits on synthetic data', () => {
     for (const key of ['r', 'alpha'] as const) expect(Math.abs(bg.params[key] / truth[key] - 1)).toBeLessThan(0.03);
     for (const key of ['a', 'b'] as const) expect(Math.abs(bg.params[key] / truth[key] - 1)).toBeLessThan(0.12);
     for (const key of ['p', 'q', 'v'] as const) expect(Math.abs(gg.params[key] / spend[key] - 1)).toBeLessThan(0.03);
-    const scores = scoreCustomers(bg.params, gg.params, { ...data, x: data.x.slice(0, 1000), tx: data.tx.slice(0, 1000), T: data.T.slice(0, 1000), monetary: data.monetary?.slice(0, 1000) ?? null }, { unit: 'week' });
+    const scores = scoreCustomers(
+      bg.params,
+      gg.params,
+      { ...data, x: data.x.slice(0, 1000), tx: data.tx.slice(0, 1000), T: data.T.slice(0, 1000), monetary: data.monetary?.slice(0, 1000) ?? null },
+      { unit: 'week' },
+    );
     for (let i = 0; i < 1000; i += 1) {
       expect(scores.pAlive[i]).toBeGreaterThan(0);
       expect(scores.pAlive[i]).toBeLessThanOrEqual(1);

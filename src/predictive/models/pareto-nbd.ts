@@ -117,12 +117,7 @@ function customerWithGradient(params: ParetoNbdParams, x: number, tx: number, T:
     // ∂z/∂α and ∂z/∂β in each branch.
     const dzAlpha = alphaLarger ? (beta + t) / ((alpha + t) * (alpha + t)) : -1 / (beta + t);
     const dzBeta = alphaLarger ? -1 / (alpha + t) : (alpha + t) / ((beta + t) * (beta + t));
-    const d = [
-      h.dk - logMt + (alphaLarger ? 0 : h.db),
-      h.dz * dzAlpha - (alphaLarger ? k / (m + t) : 0),
-      h.dk - logMt + (alphaLarger ? h.db : 0),
-      h.dz * dzBeta - (alphaLarger ? 0 : k / (m + t)),
-    ];
+    const d = [h.dk - logMt + (alphaLarger ? 0 : h.db), h.dz * dzAlpha - (alphaLarger ? k / (m + t) : 0), h.dk - logMt + (alphaLarger ? h.db : 0), h.dz * dzBeta - (alphaLarger ? 0 : k / (m + t))];
     return { log: h.log - k * logMt, d };
   };
   const fx = logF(tx);

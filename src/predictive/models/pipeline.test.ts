@@ -10,7 +10,19 @@ describe('parseOrder', () => {
   it('reads the value from total, revenue or value, else from the product lines', () => {
     expect(parseOrder({ properties: { total: 30, revenue: 25, currency: 'eur' } }, 1)).toEqual({ at: 1, amount: 30, currency: 'EUR', products: [] });
     expect(parseOrder({ properties: { revenue: '25.5' } }, 1).amount).toBe(25.5);
-    expect(parseOrder({ properties: { products: [{ product_id: 'a', quantity: 2, price: 4 }, { sku: 7, price: 1 }] } }, 1)).toEqual({
+    expect(
+      parseOrder(
+        {
+          properties: {
+            products: [
+              { product_id: 'a', quantity: 2, price: 4 },
+              { sku: 7, price: 1 },
+            ],
+          },
+        },
+        1,
+      ),
+    ).toEqual({
       at: 1,
       amount: 9,
       currency: undefined,

@@ -258,7 +258,8 @@ function clvPhase(run: PipelineRun): { clv: PredictiveReport['clv']; failure: st
     }
     run.scoreRows.push({ source: 'predictive:clv', rows });
   }
-  const holdout: PredictiveReport['clv']['holdout'] = bgnbd.status === 'fitted' && failure === null ? timed('clvHoldout', () => clvHoldout(transactions, now)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
+  const holdout: PredictiveReport['clv']['holdout'] =
+    bgnbd.status === 'fitted' && failure === null ? timed('clvHoldout', () => clvHoldout(transactions, now)) : { status: 'skipped', reason: 'BG/NBD was not fitted' };
   onProgress?.('clv', 1);
   return { clv: { ...ordersCurrency(buyers), bgnbd, gammaGamma, horizon, holdout, meanPredictedClv, tiers }, failure };
 }

@@ -106,7 +106,8 @@ export function summariesFromRecords(records: readonly CsvRecord[]): { rows: Cus
   const issues: RecordIssue[] = [];
   records.forEach((record, index) => {
     const values = [x, tx, T].map((column) => Number(record[String(column)]));
-    if (!values.every(Number.isFinite)) return issues.push({ line: index + 1, message: `x, t_x and T must be numbers (got ${[x, tx, T].map((column) => JSON.stringify(record[String(column)])).join(', ')})` });
+    if (!values.every(Number.isFinite))
+      return issues.push({ line: index + 1, message: `x, t_x and T must be numbers (got ${[x, tx, T].map((column) => JSON.stringify(record[String(column)])).join(', ')})` });
     const row: CustomerSummary = { x: values[0] ?? 0, tx: values[1] ?? 0, T: values[2] ?? 0 };
     if (typeof monetaryColumn === 'string') {
       const m = Number(record[monetaryColumn]);

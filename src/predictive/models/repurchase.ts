@@ -117,7 +117,11 @@ function labels(pairs: readonly PairFeatures[], purchases: readonly ProductPurch
 export function trainRepurchase(purchases: readonly ProductPurchase[], cuts: { trainCut: number; testCut: number; end: number; horizonDays: number }): RepurchaseModel {
   const train = repurchaseFeatures(purchases, cuts.trainCut, cuts.horizonDays);
   const trainLabels = labels(train, purchases, cuts.trainCut, cuts.testCut);
-  const model = fitLogistic(REPURCHASE_FEATURES, train.map((pair) => pair.row), trainLabels);
+  const model = fitLogistic(
+    REPURCHASE_FEATURES,
+    train.map((pair) => pair.row),
+    trainLabels,
+  );
   const test = repurchaseFeatures(purchases, cuts.testCut, cuts.horizonDays);
   const testLabels = labels(test, purchases, cuts.testCut, cuts.end);
   return {

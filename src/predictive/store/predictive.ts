@@ -68,7 +68,12 @@ export async function insertPredictiveReport(db: Tx, workspaceId: string, report
  * Completes or fails a report.
  * @example await finishPredictiveReport(db, 'ws', 'pred_1', { status: 'completed', finishedAt: Date.now(), report: '{}', error: null });
  */
-export async function finishPredictiveReport(db: Tx, workspaceId: string, id: string, outcome: { status: 'completed' | 'failed'; finishedAt: number; report: string; error: string | null }): Promise<void> {
+export async function finishPredictiveReport(
+  db: Tx,
+  workspaceId: string,
+  id: string,
+  outcome: { status: 'completed' | 'failed'; finishedAt: number; report: string; error: string | null },
+): Promise<void> {
   await db
     .updateTable('predictive_reports')
     .set({ status: outcome.status, finished_at: outcome.finishedAt, report: outcome.report, error: outcome.error })

@@ -20,14 +20,7 @@ export async function insertConsentRecord(db: Tx, workspaceId: string, record: C
 /** Every consent change of some profiles, oldest first. */
 export async function listConsentRecords(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<ConsentRecord[]> {
   if (profileIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('consent_records')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('profile_id', 'in', profileIds)
-    .orderBy('at')
-    .orderBy('id')
-    .execute();
+  const rows = await db.selectFrom('consent_records').selectAll().where('workspace_id', '=', workspaceId).where('profile_id', 'in', profileIds).orderBy('at').orderBy('id').execute();
   return rows.map((row) => ({ id: row.id, profileId: row.profile_id, channel: row.channel, topic: row.topic, status: row.status, source: row.source, at: row.at }));
 }
 

@@ -50,12 +50,7 @@ export async function findSubject(db: Tx, workspaceId: string, profileId: string
 
 /** Positions of the person's events in the log (from the timeline). */
 async function eventPositions(db: Tx, subject: Subject): Promise<{ partition: number; seq: number }[]> {
-  const rows = await db
-    .selectFrom('profile_events')
-    .select(['partition', 'seq'])
-    .where('workspace_id', '=', subject.workspaceId)
-    .where('profile_id', 'in', subject.profileIds)
-    .execute();
+  const rows = await db.selectFrom('profile_events').select(['partition', 'seq']).where('workspace_id', '=', subject.workspaceId).where('profile_id', 'in', subject.profileIds).execute();
   return rows.map((row) => ({ partition: row.partition, seq: Number(row.seq) }));
 }
 
@@ -70,7 +65,11 @@ export async function exportEvents(db: Tx, subject: Subject): Promise<unknown[]>
         .select(['partition', 'seq', ...payloadColumns])
         .where('workspace_id', '=', subject.workspaceId)
         .where('partition', '=', partition)
-        .where('seq', 'in', chunk.filter((position) => position.partition === partition).map((position) => position.seq))
+        .where(
+          'seq',
+          'in',
+          chunk.filter((position) => position.partition === partition).map((position) => position.seq),
+        )
         .execute();
       payloads.push(...rows.map((row) => ({ seq: Number(row.seq), partition: row.partition, payload: payloadText(row.payload, row), timestamp: Number(row.timestamp) })));
     }
@@ -89,14 +88,21 @@ export async function eraseEvents(db: Tx, subject: Subject): Promise<number> {
         .deleteFrom('events')
         .where('workspace_id', '=', subject.workspaceId)
         .where('partition', '=', partition)
-        .where('seq', 'in', chunk.filter((position) => position.partition === partition).map((position) => position.seq))
+        .where(
+          'seq',
+          'in',
+          chunk.filter((position) => position.partition === partition).map((position) => position.seq),
+        )
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
   }
   const userIds = subject.identifiers.filter((identifier) => identifier.type === 'user_id').map((identifier) => identifier.value);
   const anonymousIds = subject.identifiers.filter((identifier) => identifier.type === 'anonymous_id').map((identifier) => identifier.value);
-  for (const [column, values] of [['user_id', userIds], ['anonymous_id', anonymousIds]] as const) {
+  for (const [column, values] of [
+    ['user_id', userIds],
+    ['anonymous_id', anonymousIds],
+  ] as const) {
     for (const chunk of chunks(values)) {
       const result = await db.deleteFrom('events').where('workspace_id', '=', subject.workspaceId).where(column, 'in', chunk).executeTakeFirst();
       deleted += Number(result.numDeletedRows);
@@ -145,7 +151,12 @@ export async function eraseProfiles(db: Tx, subject: Subject): Promise<number> {
 }
 
 export async function exportProfiles(db: Tx, subject: Subject): Promise<{ profiles: unknown[]; merges: unknown[] }> {
-  const profiles = await db.selectFrom('profiles').select(['id', 'merged_into', 'created_at', 'updated_at', 'state']).where('workspace_id', '=', subject.workspaceId).where('id', 'in', subject.profileIds).execute();
+  const profiles = await db
+    .selectFrom('profiles')
+    .select(['id', 'merged_into', 'created_at', 'updated_at', 'state'])
+    .where('workspace_id', '=', subject.workspaceId)
+    .where('id', 'in', subject.profileIds)
+    .execute();
   const merges = await db
     .selectFrom('profile_merges')
     .select(['from_profile_id', 'into_profile_id', 'reason', 'identifier_type', 'identifier_value', 'merged_at'])
@@ -197,7 +208,15 @@ export async function clearExportResults(db: Tx, subject: Subject): Promise<numb
   for (const profileId of subject.profileIds) {
     const result = await db
       .updateTable('privacy_jobs')
-      .set((eb) => ({ result: eb.case().when('kind', '=', 'export').then(sql<string | null>`null`).else(eb.ref('result')).end(), profile_id: `erased_${sha256Hex(profileId).slice(0, 24)}` }))
+      .set((eb) => ({
+        result: eb
+          .case()
+          .when('kind', '=', 'export')
+          .then(sql<string | null>`null`)
+          .else(eb.ref('result'))
+          .end(),
+        profile_id: `erased_${sha256Hex(profileId).slice(0, 24)}`,
+      }))
       .where('workspace_id', '=', subject.workspaceId)
       .where('profile_id', '=', profileId)
       .executeTakeFirst();
@@ -252,7 +271,18 @@ export async function updatePrivacyJob(db: Tx, workspaceId: string, id: string, 
     .execute();
 }
 
-function toJob(row: { id: string; kind: string; profile_id: string; status: string; requested_by: string; reason: string | null; result: string | null; error: string | null; created_at: number; finished_at: number | null }): PrivacyJobRecord {
+function toJob(row: {
+  id: string;
+  kind: string;
+  profile_id: string;
+  status: string;
+  requested_by: string;
+  reason: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}): PrivacyJobRecord {
   return {
     id: row.id,
     kind: row.kind,

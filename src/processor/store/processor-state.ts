@@ -20,9 +20,7 @@ export interface CursorPosition {
 export async function cursorPositions(db: Tx, workspaceId?: string): Promise<CursorPosition[]> {
   let query = db
     .selectFrom('log_heads as h')
-    .leftJoin('processor_cursors as c', (join) =>
-      join.onRef('c.workspace_id', '=', 'h.workspace_id').onRef('c.partition', '=', 'h.partition'),
-    )
+    .leftJoin('processor_cursors as c', (join) => join.onRef('c.workspace_id', '=', 'h.workspace_id').onRef('c.partition', '=', 'h.partition'))
     .select(['h.workspace_id', 'h.partition', 'h.head', 'c.seq']);
   if (workspaceId !== undefined) query = query.where('h.workspace_id', '=', workspaceId);
   const rows = await query.orderBy('h.workspace_id').orderBy('h.partition').execute();
@@ -30,12 +28,7 @@ export async function cursorPositions(db: Tx, workspaceId?: string): Promise<Cur
 }
 
 export async function readCursor(db: Tx, workspaceId: string, partition: number): Promise<number> {
-  const row = await db
-    .selectFrom('processor_cursors')
-    .select('seq')
-    .where('workspace_id', '=', workspaceId)
-    .where('partition', '=', partition)
-    .executeTakeFirst();
+  const row = await db.selectFrom('processor_cursors').select('seq').where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
   return row?.seq ?? 0;
 }
 

@@ -55,30 +55,17 @@ export async function moveProfileEvents(trx: Tx, workspaceId: string, moves: Rea
 
 // Narrow adapter: payloads were validated and normalized by ingest before they were appended.
 function isTrackingMessage(value: unknown): value is TrackingMessage {
-  return (
-    isJsonObject(value) &&
-    messageTypes.some((type) => type === value.type) &&
-    typeof value.messageId === 'string' &&
-    isJsonObject(value.context)
-  );
+  return isJsonObject(value) && messageTypes.some((type) => type === value.type) && typeof value.messageId === 'string' && isJsonObject(value.context);
 }
 
 /**
  * A page of a profile's events, newest first, strictly older than `before` when given (keyset
  * pagination: stable while new events arrive).
  */
-export async function readTimeline(
-  db: Tx,
-  workspaceId: string,
-  profileId: string,
-  limit: number,
-  before?: TimelinePosition,
-): Promise<TimelineEntry[]> {
+export async function readTimeline(db: Tx, workspaceId: string, profileId: string, limit: number, before?: TimelinePosition): Promise<TimelineEntry[]> {
   let query = db
     .selectFrom('profile_events as pe')
-    .innerJoin('events as e', (join) =>
-      join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'),
-    )
+    .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
     .select(['pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.message_id', 'e.user_id', 'e.anonymous_id', 'e.received_at', 'e.timestamp as event_timestamp', 'e.payload'])
     .where('pe.workspace_id', '=', workspaceId)
     .where('pe.profile_id', '=', profileId);
@@ -86,10 +73,7 @@ export async function readTimeline(
     query = query.where((eb) =>
       eb.or([
         eb('pe.timestamp', '<', before.timestamp),
-        eb.and([
-          eb('pe.timestamp', '=', before.timestamp),
-          eb.or([eb('pe.partition', '<', before.partition), eb.and([eb('pe.partition', '=', before.partition), eb('pe.seq', '<', before.seq)])]),
-        ]),
+        eb.and([eb('pe.timestamp', '=', before.timestamp), eb.or([eb('pe.partition', '<', before.partition), eb.and([eb('pe.partition', '=', before.partition), eb('pe.seq', '<', before.seq)])])]),
       ]),
     );
   }
@@ -129,15 +113,34 @@ export async function readTimelinePage(db: Tx, workspaceId: string, after: Timel
   let query = db
     .selectFrom('profile_events as pe')
     .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
-    .select(['pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq', 'e.event', 'e.type', 'e.message_id', 'e.user_id', 'e.anonymous_id', 'e.received_at', 'e.timestamp as event_timestamp', 'e.payload'])
+    .select([
+      'pe.profile_id',
+      'pe.timestamp',
+      'pe.partition',
+      'pe.seq',
+      'e.event',
+      'e.type',
+      'e.message_id',
+      'e.user_id',
+      'e.anonymous_id',
+      'e.received_at',
+      'e.timestamp as event_timestamp',
+      'e.payload',
+    ])
     .where('pe.workspace_id', '=', workspaceId);
   if (after !== undefined) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq'), '>', eb.tuple(after.profileId, after.timestamp, after.partition, after.seq)),
-    );
+    query = query.where((eb) => eb(eb.refTuple('pe.profile_id', 'pe.timestamp', 'pe.partition', 'pe.seq'), '>', eb.tuple(after.profileId, after.timestamp, after.partition, after.seq)));
   }
   const rows = await query.orderBy('pe.profile_id').orderBy('pe.timestamp').orderBy('pe.partition').orderBy('pe.seq').limit(limit).execute();
-  const events = rows.map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), type: row.type, event: row.event, payload: payloadText(row.payload, { ...row, timestamp: row.event_timestamp }) }));
+  const events = rows.map((row) => ({
+    profileId: row.profile_id,
+    timestamp: Number(row.timestamp),
+    partition: row.partition,
+    seq: Number(row.seq),
+    type: row.type,
+    event: row.event,
+    payload: payloadText(row.payload, { ...row, timestamp: row.event_timestamp }),
+  }));
   const lastRow = events.at(-1);
   return { rows: events, last: lastRow === undefined ? undefined : { profileId: lastRow.profileId, timestamp: lastRow.timestamp, partition: lastRow.partition, seq: lastRow.seq } };
 }
@@ -176,10 +179,7 @@ export async function eventsOfProfiles(
       : wantedTracks.length === 0 && wantedTypes.length === 0
         ? sql<string | null>`null`
         : sql<string | null>`case when ${sql.join(
-            [
-              ...(wantedTracks.length > 0 ? [sql`(e.type = 'track' and e.event in (${sql.join(wantedTracks)}))`] : []),
-              ...(wantedTypes.length > 0 ? [sql`e.type in (${sql.join(wantedTypes)})`] : []),
-            ],
+            [...(wantedTracks.length > 0 ? [sql`(e.type = 'track' and e.event in (${sql.join(wantedTracks)}))`] : []), ...(wantedTypes.length > 0 ? [sql`e.type in (${sql.join(wantedTypes)})`] : [])],
             sql` or `,
           )} then ${propertiesPath} end`;
   const traits =
@@ -191,9 +191,7 @@ export async function eventsOfProfiles(
   for (let start = 0; start < profileIds.length; start += SCAN_CHUNK) {
     let query = db
       .selectFrom('profile_events as pe')
-      .innerJoin('events as e', (join) =>
-        join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'),
-      )
+      .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
       .select(['pe.profile_id', 'pe.timestamp', 'e.type', 'e.event', 'e.message_id', properties.as('properties'), traits.as('traits')])
       .where('pe.workspace_id', '=', workspaceId)
       .where(inList(dialect, 'pe.profile_id', profileIds.slice(start, start + SCAN_CHUNK)));
@@ -238,6 +236,10 @@ export async function eventsOfProfiles(
  * @example const total = await countTimelineRows(db, 'ws');
  */
 export async function countTimelineRows(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('profile_events').select((eb) => eb.fn.countAll<string | number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('profile_events')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -54,9 +54,12 @@ describe.each(dialects)('profile repositories (%s)', (dialect) => {
       ['anonymous_id', 'm1'],
       ['email', null],
     ]);
-    expect(await findIdentities(database.db, 'w', [{ type: 'anonymous_id', value: 'a' }, { type: 'email', value: 'a' }])).toEqual([
-      { type: 'anonymous_id', value: 'a', profileId: 'winner' },
-    ]);
+    expect(
+      await findIdentities(database.db, 'w', [
+        { type: 'anonymous_id', value: 'a' },
+        { type: 'email', value: 'a' },
+      ]),
+    ).toEqual([{ type: 'anonymous_id', value: 'a', profileId: 'winner' }]);
   });
 
   it('reads a timeline newest first with keyset pagination', async () => {
@@ -79,7 +82,12 @@ describe.each(dialects)('profile repositories (%s)', (dialect) => {
           payload: message(id),
         })),
       );
-      await insertProfileEvents(trx, store.database, 'w', [1, 2, 3].map((seq) => ({ profileId: 'p', timestamp: 100, partition: 0, seq })));
+      await insertProfileEvents(
+        trx,
+        store.database,
+        'w',
+        [1, 2, 3].map((seq) => ({ profileId: 'p', timestamp: 100, partition: 0, seq })),
+      );
     });
     const first = await readTimeline(database.db, 'w', 'p', 2);
     expect(first.map((row) => row.message.messageId)).toEqual(['c', 'b']);

@@ -57,12 +57,7 @@ const IN_CHUNK = 5000;
  * Profiles by id. With `forUpdate` (PostgreSQL only) the rows stay locked until the transaction
  * ends, so two workers never both rewrite one profile from a stale copy.
  */
-export async function loadProfiles(
-  db: Tx,
-  workspaceId: string,
-  ids: readonly string[],
-  options: { forUpdate?: boolean } = {},
-): Promise<StoredProfile[]> {
+export async function loadProfiles(db: Tx, workspaceId: string, ids: readonly string[], options: { forUpdate?: boolean } = {}): Promise<StoredProfile[]> {
   const dialect = dialectOf(db);
   const unique = [...new Set(ids)].sort();
   const result: StoredProfile[] = [];
@@ -90,16 +85,8 @@ export async function upsertProfiles(trx: Tx, target: BulkTarget, workspaceId: s
     target,
     'profiles',
     ['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'],
-    profiles.map((profile) => [
-      workspaceId,
-      profile.id,
-      profile.mergedInto,
-      profile.createdAt,
-      profile.updatedAt,
-      JSON.stringify({ ids: profile.ids, state: profile.state }),
-    ]),
-    'on conflict (workspace_id, id) do update set merged_into = excluded.merged_into, created_at = excluded.created_at, ' +
-      'updated_at = excluded.updated_at, state = excluded.state',
+    profiles.map((profile) => [workspaceId, profile.id, profile.mergedInto, profile.createdAt, profile.updatedAt, JSON.stringify({ ids: profile.ids, state: profile.state })]),
+    'on conflict (workspace_id, id) do update set merged_into = excluded.merged_into, created_at = excluded.created_at, ' + 'updated_at = excluded.updated_at, state = excluded.state',
   );
 }
 
@@ -120,13 +107,7 @@ export async function redirectMerged(trx: Tx, workspaceId: string, moves: Readon
 
 /** Ids of the profiles merged into `profileId` (directly; merges keep chains one hop long). */
 export async function listMergedFrom(db: Tx, workspaceId: string, profileId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('profiles')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('merged_into', '=', profileId)
-    .orderBy('id')
-    .execute();
+  const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', '=', profileId).orderBy('id').execute();
   return rows.map((row) => row.id);
 }
 
@@ -207,7 +188,12 @@ export async function lockProfiles(db: Tx, workspaceId: string, profileIds: read
   const result: { id: string; mergedInto: string | null }[] = [];
   const unique = [...new Set(profileIds)].sort();
   for (let start = 0; start < unique.length; start += SCAN_CHUNK) {
-    let query = db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', workspaceId).where(inList(dialect, 'id', unique.slice(start, start + SCAN_CHUNK))).orderBy('id');
+    let query = db
+      .selectFrom('profiles')
+      .select(['id', 'merged_into'])
+      .where('workspace_id', '=', workspaceId)
+      .where(inList(dialect, 'id', unique.slice(start, start + SCAN_CHUNK)))
+      .orderBy('id');
     if (dialect === 'postgres') query = query.forUpdate();
     for (const row of await query.execute()) result.push({ id: row.id, mergedInto: row.merged_into });
   }
@@ -247,7 +233,12 @@ export async function profileIdsAfter(db: Tx, workspaceId: string, after: string
 /** The greatest surviving profile id below `before` in the same byte order, other than `excluded`. */
 export async function survivingProfileIdBefore(db: Tx, workspaceId: string, before: string, excluded: readonly string[]): Promise<string | undefined> {
   const id = byteOrderedId(db);
-  const row = await survivorIds(db, workspaceId).where(id, '<', before).where('id', 'not in', [...excluded]).orderBy(id, 'desc').limit(1).executeTakeFirst();
+  const row = await survivorIds(db, workspaceId)
+    .where(id, '<', before)
+    .where('id', 'not in', [...excluded])
+    .orderBy(id, 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row?.id;
 }
 

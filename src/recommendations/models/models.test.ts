@@ -14,7 +14,15 @@ describe('topK and rankOf', () => {
   it('keeps the best k, ties to the lower index, and honours the filter', () => {
     const scores = [3, 9, 9, 1, 7, 9];
     expect(topK(scores.length, (i) => scores[i] ?? 0, 4)).toEqual([1, 2, 5, 4]);
-    expect(topK(scores.length, (i) => scores[i] ?? 0, 2, undefined, (i) => i !== 1)).toEqual([2, 5]);
+    expect(
+      topK(
+        scores.length,
+        (i) => scores[i] ?? 0,
+        2,
+        undefined,
+        (i) => i !== 1,
+      ),
+    ).toEqual([2, 5]);
     expect(topK(3, () => 0, 0)).toEqual([]);
     expect(rankOf(Float64Array.from(scores), 4)).toBe(3);
     expect(rankOf(Float64Array.from(scores), 4, (i) => i !== 2)).toBe(2);
@@ -96,14 +104,7 @@ describe('time decay', () => {
 });
 
 describe('category association rules', () => {
-  const baskets = [
-    ['Jackets', 'Hats'],
-    ['Jackets', 'Hats', 'Gloves'],
-    ['Jackets', 'Gloves'],
-    ['Soap'],
-    ['Soap', 'Shampoo'],
-    ['Hats'],
-  ];
+  const baskets = [['Jackets', 'Hats'], ['Jackets', 'Hats', 'Gloves'], ['Jackets', 'Gloves'], ['Soap'], ['Soap', 'Shampoo'], ['Hats']];
 
   it('mines rules with support, confidence and lift, keeping positive associations', () => {
     const rules = mineCategoryRules(baskets, { minCount: 2 });
@@ -117,7 +118,13 @@ describe('category association rules', () => {
   });
 
   it('applies the nearest parent category rules to a product in a deeper category', () => {
-    const rules = mineCategoryRules([['Apparel > Jackets', 'Accessories > Hats'], ['Apparel > Jackets', 'Accessories > Hats']], { minCount: 1, minLift: 0 });
+    const rules = mineCategoryRules(
+      [
+        ['Apparel > Jackets', 'Accessories > Hats'],
+        ['Apparel > Jackets', 'Accessories > Hats'],
+      ],
+      { minCount: 1, minLift: 0 },
+    );
     expect(rulesFor(rules, ['Apparel', 'Jackets', 'Parkas']).map((rule) => rule.to)).toEqual(['Accessories > Hats']);
     expect(rulesFor(rules, ['Garden'])).toEqual([]);
   });

@@ -146,7 +146,20 @@ export async function readProductEventPage(db: Tx, workspaceId: string, after: T
 /** The newest product events of one profile (scanning at most `scan` timeline rows), newest first. */
 export async function readRecentProductEvents(db: Tx, workspaceId: string, profileId: string, scan: number): Promise<ProductEventRow[]> {
   // Read on every request with a profile: a plain SQL template compiles in a fraction of the builder's time.
-  const { rows } = await sql<{ profile_id: string; timestamp: number | string; partition: number; seq: number | string; event: string | null; type: string; message_id: string; user_id: string | null; anonymous_id: string | null; event_timestamp: number | string; received_at: number | string; payload: StoredPayload }>`
+  const { rows } = await sql<{
+    profile_id: string;
+    timestamp: number | string;
+    partition: number;
+    seq: number | string;
+    event: string | null;
+    type: string;
+    message_id: string;
+    user_id: string | null;
+    anonymous_id: string | null;
+    event_timestamp: number | string;
+    received_at: number | string;
+    payload: StoredPayload;
+  }>`
     select pe.profile_id, pe.timestamp, pe.partition, pe.seq, e.event, e.type, e.message_id, e.user_id, e.anonymous_id, e.timestamp as event_timestamp, e.received_at, e.payload
     from profile_events pe
     inner join events e on e.workspace_id = pe.workspace_id and e.partition = pe.partition and e.seq = pe.seq
@@ -156,14 +169,32 @@ export async function readRecentProductEvents(db: Tx, workspaceId: string, profi
   const wanted = new Set<string>(productEvents);
   return rows
     .filter((row) => row.type === 'track' && row.event !== null && wanted.has(row.event))
-    .map((row) => ({ profileId: row.profile_id, timestamp: Number(row.timestamp), partition: row.partition, seq: Number(row.seq), event: row.event ?? '', payload: payloadText(row.payload, { ...row, timestamp: Number(row.event_timestamp), received_at: Number(row.received_at) }) }));
+    .map((row) => ({
+      profileId: row.profile_id,
+      timestamp: Number(row.timestamp),
+      partition: row.partition,
+      seq: Number(row.seq),
+      event: row.event ?? '',
+      payload: payloadText(row.payload, { ...row, timestamp: Number(row.event_timestamp), received_at: Number(row.received_at) }),
+    }));
 }
 
 /** Product events of one partition after `afterSeq` (the live tail), with the last seq read. */
-export async function readProductEventsAfter(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<{ rows: { seq: number; event: string; timestamp: number; payload: string }[]; lastSeq: number }> {
+export async function readProductEventsAfter(
+  db: Tx,
+  workspaceId: string,
+  partition: number,
+  afterSeq: number,
+  limit: number,
+): Promise<{ rows: { seq: number; event: string; timestamp: number; payload: string }[]; lastSeq: number }> {
   // Other events are skipped inside the store (their payloads are never read); the cursor still
   // moves past them, up to the partition's last event as of this read.
-  const head = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
+  const head = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .executeTakeFirst();
   const upTo = head?.seq === null || head?.seq === undefined ? afterSeq : Number(head.seq);
   if (upTo <= afterSeq) return { rows: [], lastSeq: afterSeq };
   const rows = await db

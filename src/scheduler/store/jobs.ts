@@ -135,12 +135,7 @@ export async function deleteJob(db: Tx, workspaceId: string, key: string): Promi
 
 /** Deletes every job whose key starts with `prefix` (e.g. all timers of one journey). */
 export async function deleteJobsByPrefix(db: Tx, workspaceId: string, prefix: string): Promise<number> {
-  const result = await db
-    .deleteFrom('jobs')
-    .where('workspace_id', '=', workspaceId)
-    .where('key', '>=', prefix)
-    .where('key', '<', `${prefix}\uffff`)
-    .executeTakeFirst();
+  const result = await db.deleteFrom('jobs').where('workspace_id', '=', workspaceId).where('key', '>=', prefix).where('key', '<', `${prefix}\uffff`).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -156,10 +151,7 @@ export async function findJob(db: Tx, workspaceId: string, key: string): Promise
  * disjoint jobs without waiting on each other. SQLite: the caller's write transaction is the
  * only writer.
  */
-export async function claimDueJobs(
-  trx: Tx,
-  options: { now: number; owner: string; leaseUntil: number; limit: number; kinds: readonly string[] },
-): Promise<JobRow[]> {
+export async function claimDueJobs(trx: Tx, options: { now: number; owner: string; leaseUntil: number; limit: number; kinds: readonly string[] }): Promise<JobRow[]> {
   const dialect = dialectOf(trx);
   const { now, owner, leaseUntil, limit, kinds } = options;
   if (kinds.length === 0) return [];
@@ -179,14 +171,7 @@ export async function claimDueJobs(
 }
 
 /** A claimed job asks to run again at `dueAt` (a recurring timer), unless it was upserted meanwhile. */
-export async function rescheduleJob(
-  db: Tx,
-  job: Pick<JobRow, 'workspaceId' | 'key' | 'version'>,
-  owner: string,
-  dueAt: number,
-  payload: string | undefined,
-  now: number,
-): Promise<void> {
+export async function rescheduleJob(db: Tx, job: Pick<JobRow, 'workspaceId' | 'key' | 'version'>, owner: string, dueAt: number, payload: string | undefined, now: number): Promise<void> {
   const updated = await db
     .updateTable('jobs')
     .set({ due_at: dueAt, attempts: 0, lease_owner: null, lease_until: null, last_error: null, updated_at: now, ...(payload === undefined ? {} : { payload }) })
@@ -223,13 +208,7 @@ export async function failJob(
 }
 
 async function releaseLease(db: Tx, job: Pick<JobRow, 'workspaceId' | 'key'>, owner: string): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set({ lease_owner: null, lease_until: null })
-    .where('workspace_id', '=', job.workspaceId)
-    .where('key', '=', job.key)
-    .where('lease_owner', '=', owner)
-    .execute();
+  await db.updateTable('jobs').set({ lease_owner: null, lease_until: null }).where('workspace_id', '=', job.workspaceId).where('key', '=', job.key).where('lease_owner', '=', owner).execute();
 }
 
 /**
@@ -251,7 +230,11 @@ export async function nextDueAt(db: Tx, kinds: readonly string[]): Promise<numbe
     .executeTakeFirst();
   // Only pending jobs hold leases (a finished or dead job's lease is cleared), and min() over
   // the lease index reads one entry.
-  const leased = await db.selectFrom('jobs').select((eb) => eb.fn.min<number | null>('lease_until').as('at')).where('lease_until', 'is not', null).executeTakeFirst();
+  const leased = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min<number | null>('lease_until').as('at'))
+    .where('lease_until', 'is not', null)
+    .executeTakeFirst();
   const times = [free?.at, leased?.at].filter((at): at is number => at !== null && at !== undefined).map(Number);
   return times.length === 0 ? undefined : Math.min(...times);
 }
@@ -260,7 +243,11 @@ export async function listJobs(db: Tx, workspaceId: string, options: { status?: 
   let query = db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId);
   if (options.status !== undefined) query = query.where('status', '=', options.status);
   if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
-  const rows = await query.orderBy('due_at').orderBy('key').limit(options.limit ?? 100).execute();
+  const rows = await query
+    .orderBy('due_at')
+    .orderBy('key')
+    .limit(options.limit ?? 100)
+    .execute();
   return rows.map(toRow);
 }
 
@@ -310,11 +297,21 @@ export async function finishJobs(
       const keys = chunk.map((job) => job.key);
       // Primary-key lookups (a row-value IN over VALUES is a scan on SQLite); locked on PostgreSQL
       // so no upsert slips in between the version check and the delete.
-      let current = db.selectFrom('jobs').select(['key', 'version']).where('workspace_id', '=', workspaceId).where(inList(dialect, 'key', keys)).where('lease_owner', '=', owner);
+      let current = db
+        .selectFrom('jobs')
+        .select(['key', 'version'])
+        .where('workspace_id', '=', workspaceId)
+        .where(inList(dialect, 'key', keys))
+        .where('lease_owner', '=', owner);
       if (dialect === 'postgres') current = current.forUpdate();
       const versions = new Map((await current.execute()).map((row) => [row.key, row.version]));
       const finished = chunk.filter((job) => versions.get(job.key) === job.version).map((job) => job.key);
-      if (finished.length > 0) await db.deleteFrom('jobs').where('workspace_id', '=', workspaceId).where(inList(dialect, 'key', finished)).execute();
+      if (finished.length > 0)
+        await db
+          .deleteFrom('jobs')
+          .where('workspace_id', '=', workspaceId)
+          .where(inList(dialect, 'key', finished))
+          .execute();
       const kept = new Set(finished);
       for (const job of chunk) if (!kept.has(job.key)) untouched.push(job);
     }

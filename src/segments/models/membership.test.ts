@@ -15,7 +15,14 @@ function order(at: number, total: number, index: number): { timestamp: number; m
 }
 
 // Two orders in the last 7 days; members of "buyers" are what "loyal" reads.
-const buyers = compileSegment({ id: 'buyers', name: 'Buyers', version: 1, status: 'live', backfillCursor: '', condition: parseCondition({ type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 2 }, window: { type: 'last', amount: 7, unit: 'days' } }) });
+const buyers = compileSegment({
+  id: 'buyers',
+  name: 'Buyers',
+  version: 1,
+  status: 'live',
+  backfillCursor: '',
+  condition: parseCondition({ type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 2 }, window: { type: 'last', amount: 7, unit: 'days' } }),
+});
 const loyal = compileSegment({ id: 'loyal', name: 'Loyal', version: 1, status: 'live', backfillCursor: '', condition: parseCondition({ type: 'segment', segmentId: 'buyers' }) });
 const set = new SegmentSet([loyal, buyers]);
 const events = [order(T0 - 3 * DAY, 20, 1), order(T0 - 2 * DAY, 30, 2), order(T0 - DAY, 50, 3)];

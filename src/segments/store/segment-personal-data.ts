@@ -24,7 +24,11 @@ export type SegmentProfileTable = 'segment_members' | 'segment_history' | 'segme
 export async function deleteSegmentRowsOfProfiles(db: Tx, table: SegmentProfileTable, workspaceId: string, profileIds: readonly string[]): Promise<number> {
   let deleted = 0;
   for (let start = 0; start < profileIds.length; start += PERSONAL_CHUNK) {
-    const result = await db.deleteFrom(table).where('workspace_id', '=', workspaceId).where('profile_id', 'in', profileIds.slice(start, start + PERSONAL_CHUNK)).executeTakeFirst();
+    const result = await db
+      .deleteFrom(table)
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', profileIds.slice(start, start + PERSONAL_CHUNK))
+      .executeTakeFirst();
     deleted += Number(result.numDeletedRows);
   }
   return deleted;
@@ -110,10 +114,20 @@ export async function segmentRowsOfProfiles(
 export async function moveBackfillCursorsOff(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<number> {
   let changed = 0;
   for (let start = 0; start < profileIds.length; start += PERSONAL_CHUNK) {
-    const pointing = await db.selectFrom('segments').select(['id', 'backfill_cursor']).where('workspace_id', '=', workspaceId).where('backfill_cursor', 'in', profileIds.slice(start, start + PERSONAL_CHUNK)).execute();
+    const pointing = await db
+      .selectFrom('segments')
+      .select(['id', 'backfill_cursor'])
+      .where('workspace_id', '=', workspaceId)
+      .where('backfill_cursor', 'in', profileIds.slice(start, start + PERSONAL_CHUNK))
+      .execute();
     for (const segment of pointing) {
       const below = await survivingProfileIdBefore(db, workspaceId, segment.backfill_cursor, profileIds);
-      await db.updateTable('segments').set({ backfill_cursor: below ?? '' }).where('workspace_id', '=', workspaceId).where('id', '=', segment.id).execute();
+      await db
+        .updateTable('segments')
+        .set({ backfill_cursor: below ?? '' })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', segment.id)
+        .execute();
       changed += 1;
     }
   }

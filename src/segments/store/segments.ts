@@ -54,8 +54,22 @@ function toRecord(row: Row): SegmentRecord {
 }
 
 const columns = [
-  'id', 'name', 'description', 'kind', 'condition', 'version', 'status', 'backfill_cursor', 'backfill_total', 'backfill_done',
-  'backfill_error', 'backfill_started_at', 'backfill_finished_at', 'destination', 'created_at', 'updated_at',
+  'id',
+  'name',
+  'description',
+  'kind',
+  'condition',
+  'version',
+  'status',
+  'backfill_cursor',
+  'backfill_total',
+  'backfill_done',
+  'backfill_error',
+  'backfill_started_at',
+  'backfill_finished_at',
+  'destination',
+  'created_at',
+  'updated_at',
 ] as const;
 
 export async function insertSegment(db: Tx, workspaceId: string, record: SegmentRecord): Promise<void> {
@@ -163,7 +177,6 @@ export interface MemberRow {
 
 const IN_CHUNK = 2000;
 
-
 /**
  * Deletes rows by a composite text key inside the caller's transaction: on SQLite one cached
  * prepared statement run per row on the raw handle (microseconds each); on PostgreSQL one
@@ -191,7 +204,10 @@ export async function membershipsOf(db: Tx, workspaceId: string, profileIds: rea
     const chunk = profileIds.slice(start, start + IN_CHUNK);
     const query =
       dialect === 'sqlite'
-        ? sql<{ segment_id: string; profile_id: string }>`select segment_id, profile_id from segment_members indexed by segment_members_by_profile where workspace_id = ${workspaceId} and profile_id in (select value from json_each(${JSON.stringify(chunk)}))`
+        ? sql<{
+            segment_id: string;
+            profile_id: string;
+          }>`select segment_id, profile_id from segment_members indexed by segment_members_by_profile where workspace_id = ${workspaceId} and profile_id in (select value from json_each(${JSON.stringify(chunk)}))`
         : sql<{ segment_id: string; profile_id: string }>`select segment_id, profile_id from segment_members where workspace_id = ${workspaceId} and profile_id = any(${chunk}::text[])`;
     const { rows } = await query.execute(db);
     for (const row of rows) {
@@ -215,7 +231,13 @@ export async function insertMembers(db: Tx, target: BulkTarget, workspaceId: str
 }
 
 export async function deleteMembers(db: Tx, target: BulkTarget, workspaceId: string, rows: readonly { segmentId: string; profileId: string }[]): Promise<void> {
-  await deleteByKeys(db, target, 'segment_members', ['workspace_id', 'segment_id', 'profile_id'], rows.map((row) => [workspaceId, row.segmentId, row.profileId]));
+  await deleteByKeys(
+    db,
+    target,
+    'segment_members',
+    ['workspace_id', 'segment_id', 'profile_id'],
+    rows.map((row) => [workspaceId, row.segmentId, row.profileId]),
+  );
 }
 
 /** A page of a segment's members in profile id order (keyset pagination). */
@@ -345,7 +367,11 @@ export async function upsertSegmentStates(db: Tx, target: BulkTarget, workspaceI
 export async function deleteSegmentStates(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<void> {
   const dialect = dialectOf(db);
   for (let start = 0; start < profileIds.length; start += IN_CHUNK) {
-    await db.deleteFrom('segment_profile_state').where('workspace_id', '=', workspaceId).where(inList(dialect, 'profile_id', profileIds.slice(start, start + IN_CHUNK))).execute();
+    await db
+      .deleteFrom('segment_profile_state')
+      .where('workspace_id', '=', workspaceId)
+      .where(inList(dialect, 'profile_id', profileIds.slice(start, start + IN_CHUNK)))
+      .execute();
   }
 }
 
@@ -370,7 +396,13 @@ export async function upsertDue(db: Tx, target: BulkTarget, rows: readonly DueRo
 }
 
 export async function deleteDue(db: Tx, target: BulkTarget, rows: readonly { workspaceId: string; segmentId: string; profileId: string }[]): Promise<void> {
-  await deleteByKeys(db, target, 'segment_due', ['workspace_id', 'profile_id', 'segment_id'], rows.map((row) => [row.workspaceId, row.profileId, row.segmentId]));
+  await deleteByKeys(
+    db,
+    target,
+    'segment_due',
+    ['workspace_id', 'profile_id', 'segment_id'],
+    rows.map((row) => [row.workspaceId, row.profileId, row.segmentId]),
+  );
 }
 
 /** Scheduled due times of some profiles, by profile (the earliest when a profile has several rows). */
@@ -391,7 +423,10 @@ export async function dueOfProfiles(db: Tx, workspaceId: string, profileIds: rea
 
 /** The earliest due time, or undefined when nothing is scheduled. */
 export async function nextDueAt(db: Tx): Promise<number | undefined> {
-  const row = await db.selectFrom('segment_due').select((eb) => eb.fn.min('due_at').as('at')).executeTakeFirst();
+  const row = await db
+    .selectFrom('segment_due')
+    .select((eb) => eb.fn.min('due_at').as('at'))
+    .executeTakeFirst();
   return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
 }
 
@@ -426,7 +461,14 @@ export async function pendingDeliveries(db: Tx, now: number, limit: number): Pro
     .orderBy('next_attempt_at')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ workspaceId: row.workspace_id, id: row.id, segmentId: row.segment_id, payload: row.payload, attempts: Number(row.attempts), nextAttemptAt: Number(row.next_attempt_at) }));
+  return rows.map((row) => ({
+    workspaceId: row.workspace_id,
+    id: row.id,
+    segmentId: row.segment_id,
+    payload: row.payload,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+  }));
 }
 
 export async function finishDelivery(db: Tx, workspaceId: string, id: string, outcome: { deliveredAt: number } | { error: string; nextAttemptAt: number; attempts: number }): Promise<void> {
@@ -455,19 +497,23 @@ export async function deliveryCounts(db: Tx, workspaceId: string, segmentId: str
 }
 
 /** Light rows of a workspace's segments, read on every processor batch. */
-export async function segmentHeads(db: Tx, workspaceId: string): Promise<{ id: string; name: string; kind: string; version: number; status: string; backfillCursor: string; destination: string | null }[]> {
-  const rows = await db
-    .selectFrom('segments')
-    .select(['id', 'name', 'kind', 'version', 'status', 'backfill_cursor', 'destination'])
-    .where('workspace_id', '=', workspaceId)
-    .execute();
+export async function segmentHeads(
+  db: Tx,
+  workspaceId: string,
+): Promise<{ id: string; name: string; kind: string; version: number; status: string; backfillCursor: string; destination: string | null }[]> {
+  const rows = await db.selectFrom('segments').select(['id', 'name', 'kind', 'version', 'status', 'backfill_cursor', 'destination']).where('workspace_id', '=', workspaceId).execute();
   return rows.map((row) => ({ id: row.id, name: row.name, kind: row.kind, version: Number(row.version), status: row.status, backfillCursor: row.backfill_cursor, destination: row.destination }));
 }
 
 export async function segmentConditions(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, { version: number; condition: string | null }>> {
   const result = new Map<string, { version: number; condition: string | null }>();
   if (ids.length === 0) return result;
-  const rows = await db.selectFrom('segments').select(['id', 'version', 'condition']).where('workspace_id', '=', workspaceId).where('id', 'in', [...ids]).execute();
+  const rows = await db
+    .selectFrom('segments')
+    .select(['id', 'version', 'condition'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [...ids])
+    .execute();
   for (const row of rows) result.set(row.id, { version: Number(row.version), condition: row.condition });
   return result;
 }
@@ -515,6 +561,10 @@ export async function setDestination(db: Tx, workspaceId: string, id: string, de
 }
 
 export async function countSegments(db: Tx, workspaceId: string): Promise<number> {
-  const row = await db.selectFrom('segments').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('segments')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -70,12 +70,7 @@ export async function insertTemplateVersion(db: Tx, workspaceId: string, version
     .execute();
 }
 
-export async function updateTemplate(
-  db: Tx,
-  workspaceId: string,
-  id: string,
-  changes: { name?: string; publishedVersion?: number | null; latestVersion?: number; updatedAt: number },
-): Promise<void> {
+export async function updateTemplate(db: Tx, workspaceId: string, id: string, changes: { name?: string; publishedVersion?: number | null; latestVersion?: number; updatedAt: number }): Promise<void> {
   await db
     .updateTable('templates')
     .set({
@@ -91,13 +86,7 @@ export async function updateTemplate(
 
 /** @example const version = await findTemplateVersion(db, 'ws', 'tpl_1', 3); */
 export async function findTemplateVersion(db: Tx, workspaceId: string, templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
-  const row = await db
-    .selectFrom('template_versions')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('template_id', '=', templateId)
-    .where('version', '=', version)
-    .executeTakeFirst();
+  const row = await db.selectFrom('template_versions').selectAll().where('workspace_id', '=', workspaceId).where('template_id', '=', templateId).where('version', '=', version).executeTakeFirst();
   return row === undefined ? undefined : { templateId: row.template_id, version: row.version, content: row.content, compiled: row.compiled, createdAt: row.created_at };
 }
 

@@ -54,7 +54,10 @@ function toInvitation(row: InvitationsTable): Invitation {
 }
 
 export async function countUsers(db: Tx): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -201,13 +204,7 @@ export async function findInvitationByHash(db: Tx, tokenHash: string): Promise<I
 
 /** Marks the invitation used; false when another request used it first (single use). */
 export async function markInvitationAccepted(db: Tx, workspaceId: string, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('invitations')
-    .set({ accepted_at: now })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('accepted_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('invitations').set({ accepted_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).where('accepted_at', 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -100,7 +100,16 @@ export async function insertWriteKey(db: Tx, key: WriteKey): Promise<void> {
 }
 
 function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null; expires_at: number | null; scopes: string | null }): WriteKey {
-  return { workspaceId: row.workspace_id, id: row.id, key: row.key, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at, scopes: toWriteKeyScopes(row.scopes) };
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
+    scopes: toWriteKeyScopes(row.scopes),
+  };
 }
 
 export async function findWriteKey(db: Tx, key: string): Promise<WriteKey | undefined> {
@@ -114,13 +123,7 @@ export async function listWriteKeys(db: Tx, workspaceId: string): Promise<WriteK
 }
 
 export async function revokeWriteKey(db: Tx, workspaceId: string, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('write_keys')
-    .set({ revoked_at: now })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('write_keys').set({ revoked_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
@@ -186,13 +189,7 @@ export async function listAdminTokens(db: Tx, workspaceId: string): Promise<Admi
 }
 
 export async function revokeAdminToken(db: Tx, workspaceId: string, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('admin_tokens')
-    .set({ revoked_at: now })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('admin_tokens').set({ revoked_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
