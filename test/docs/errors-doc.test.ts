@@ -24,7 +24,7 @@ describe('docs/errors.md', () => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(full);
-        else if (entry.name.endsWith('.ts')) for (const match of fs.readFileSync(full, 'utf8').matchAll(/new RapportError\('([^']+)'/g)) thrown.add(match[1] ?? '');
+        else if (entry.name.endsWith('.ts')) for (const match of fs.readFileSync(full, 'utf8').matchAll(/new RapportError\(\s*'([^']+)'/g)) thrown.add(match[1] ?? '');
       }
     };
     walk(path.join(root, 'src'));
