@@ -105,6 +105,8 @@ describe('interactive API reference page (headless Chromium)', () => {
   });
   afterAll(async () => {
     await browser.close();
+    // The test's own fetch keeps its connection alive; the server would wait for it on close.
+    test.rapport.app.server.closeAllConnections();
     await test.stop();
   });
 
