@@ -4,17 +4,10 @@
  * structural typing keeps both compatible. `requestPush`, `inbox` and `markInbox` are optional hooks
  * (onsite-notes.md, 2026-12-07) a widget must work without.
  */
-export type Locale = string;
+import type { Brand, InboxMessage, PushOutcome, Recommendation } from '../../core/types.js';
 
-export interface Brand {
-  primaryColor: string;
-  textColor: string;
-  backgroundColor: string;
-  fontFamily?: string;
-  logoUrl?: string;
-  borderRadius?: number;
-}
-
+// The shapes the core already defines, shared rather than restated.
+export type { Brand, InboxMessage, Locale, PushOutcome, Recommendation, WidgetHandle } from '../../core/types.js';
 export interface Question {
   id: string;
   kind: 'nps' | 'single' | 'multi' | 'text';
@@ -64,27 +57,6 @@ export interface Reveal {
   reason?: string;
 }
 
-export interface Recommendation {
-  id: string;
-  name: string;
-  url?: string;
-  imageUrl?: string;
-  price?: number;
-  currency?: string;
-  recommendationId: string;
-}
-
-export interface InboxMessage {
-  id: string;
-  title: string;
-  body: string;
-  url: string | null;
-  createdAt: string;
-  read: boolean;
-}
-
-export type PushOutcome = 'granted' | 'denied' | 'default' | 'unsupported';
-
 export interface WidgetContext {
   root: ShadowRoot;
   host: HTMLElement;
@@ -107,8 +79,4 @@ export interface WidgetContext {
   requestPush?(): Promise<PushOutcome>;
   inbox?(): Promise<{ messages: InboxMessage[]; unread: number }>;
   markInbox?(id: string, state: 'read' | 'dismiss'): Promise<void>;
-}
-
-export interface WidgetHandle {
-  destroy(): void;
 }
