@@ -34,6 +34,8 @@ export const boundaries = {
   catalog: [...infrastructure, 'ingest'],
   workspaces: [...infrastructure],
   users: [...infrastructure, 'app', 'workspaces'],
+  // The marketer's dashboard (app/) as built files served at /: no domain knowledge.
+  dashboard: ['shared'],
   templates: [...infrastructure],
   // Coupon values are in the shop's currency (catalog's shop settings).
   coupons: [...infrastructure, 'catalog'],

@@ -109,14 +109,14 @@ async function start(): Promise<number> {
       `\nFirst start: workspace "default" created.\n  write key:   ${bootstrap.writeKey ?? '(from RAPPORT_BOOTSTRAP_WRITE_KEY)'}\n  admin token: ${bootstrap.adminToken ?? '(from RAPPORT_BOOTSTRAP_ADMIN_TOKEN)'}  (shown once; stored hashed)\n\n`,
     );
   }
+  const address = await rapport.app.listen({ port: config.port, host: config.host });
   if (rapport.firstOwner !== undefined) {
     const { email, invitationToken, expiresAt } = rapport.firstOwner;
     process.stdout.write(
-      `First start: dashboard owner ${email} created.\n  set its password: POST /api/v1/invitations/${invitationToken}/accept {"password": "..."}  (shown once; valid until ${new Date(expiresAt).toISOString()})\n\n`,
+      `First start: dashboard owner ${email} created.\n  set its password in the browser: ${address}/welcome?invitation=${invitationToken}\n  or by API: POST /api/v1/invitations/${invitationToken}/accept {"password": "..."}  (shown once; valid until ${new Date(expiresAt).toISOString()})\n\n`,
     );
   }
-  const address = await rapport.app.listen({ port: config.port, host: config.host });
-  process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect})\n`);
+  process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect}); the dashboard is at ${address}/\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -19,6 +19,8 @@ import { publicRecommendationRoutes } from './public/recommendations.js';
 import { publicExperimentRoutes } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
+import { dashboardRoutes } from '../dashboard/index.js';
+import { registerLiveStreams } from './live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -43,6 +45,8 @@ export type AppDeps = IngestRouteDeps &
     modules?: readonly Module[];
     /** The built browser SDK served at /sdk/v1 (default: the installation's sdk/browser/dist). */
     sdkDir?: string | undefined;
+    /** The built dashboard served at / (default: the installation's app/dist). */
+    appDir?: string | undefined;
   };
 
 /**
@@ -95,6 +99,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   registerValidators(app);
   registerNulGuard(app);
   registerSecurityHeaders(app);
+  registerLiveStreams(app);
 
   // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
   // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.
@@ -142,6 +147,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));
   await app.register(async (scope) => publicChannelRoutes(scope, deps));
   await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
+  await app.register(async (scope) => dashboardRoutes(scope, { dir: deps.appDir }));
   await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register(async (scope) => authRoutes(scope, signInDeps(deps)), { prefix: '/api/v1' });

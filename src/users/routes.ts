@@ -173,13 +173,20 @@ export async function userRoutes(scope: FastifyInstance, users: UserService, act
         tags: ['users'],
         summary: 'Invite someone by email with a role; the token (shown once) goes into the link /invitations/<token>',
         body: Type.Object({ email: Email, role: Role }, { additionalProperties: false }),
-        response: { 201: Type.Object({ invitation: Invitation, token: Type.String(), acceptPath: Type.String() }) },
+        response: {
+          201: Type.Object({
+            invitation: Invitation,
+            token: Type.String(),
+            acceptPath: Type.String(),
+            link: Type.String({ description: 'The dashboard page (on this server) where the invited person sets a password: send it to them' }),
+          }),
+        },
       },
     },
     async (request, reply) => {
       const { workspaceId, actor } = actorOf(request);
       const { invitation, token } = await users.invite(workspaceId, actor, request.body.email, request.body.role);
-      return reply.status(201).send({ invitation, token, acceptPath: `/api/v1/invitations/${token}/accept` });
+      return reply.status(201).send({ invitation, token, acceptPath: `/api/v1/invitations/${token}/accept`, link: `/welcome?invitation=${encodeURIComponent(token)}` });
     },
   );
   app.patch(
