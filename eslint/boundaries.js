@@ -35,7 +35,7 @@ export const boundaries = {
   workspaces: [...infrastructure],
   users: [...infrastructure, 'app', 'workspaces'],
   // The marketer's dashboard (app/) as built files served at /: no domain knowledge.
-  dashboard: ['shared'],
+  dashboard: ['shared', 'app'],
   templates: [...infrastructure],
   // Coupon values are in the shop's currency (catalog's shop settings).
   coupons: [...infrastructure, 'catalog'],

@@ -48,6 +48,7 @@ import type { Bootstrap, WorkspaceService } from './workspaces/index.js';
 import { workspacesModule } from './workspaces/module.js';
 import { OnsiteQueue, type Onsite } from './onsite/index.js';
 import { onsiteModule } from './onsite/module.js';
+import { dashboardModule } from './dashboard/module.js';
 
 /** The running system: store, services and HTTP app, wired once (the composition root). */
 export interface Rapport {
@@ -163,6 +164,7 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
     journeys,
     onsite,
     predictive,
+    dashboardModule(),
   ];
   const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
   return {
