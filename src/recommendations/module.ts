@@ -11,7 +11,7 @@ export interface RecommendationsModule extends Module {
 
 /**
  * Builds the recommendations module. It follows the log (a live tail per trained workspace),
- * retrains in the background, and trains every workspace once at start-up when events are
+ * retrains on the scheduler (its chore), and trains every workspace once at start-up when events are
  * processed (never inside a request or a send's render).
  * @example const recommendations = recommendationsModule(kernel, { ingest, workspaces });
  */
@@ -38,9 +38,10 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
         },
       },
     ],
+    // Retraining is a durable job per workspace, run while events are processed (the scheduler module).
+    chores: [recommendations.retrainChore()].filter((chore) => chore !== undefined),
     start({ background, processing }) {
       following = background;
-      if (background) recommendations.start();
       if (!processing) return;
       void deps.workspaces.service.listWorkspaces().then((list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)), reportTo(kernel, 'recommendations start-up training failed'));
     },

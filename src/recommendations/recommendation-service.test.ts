@@ -83,6 +83,23 @@ describe.each(dialects)('recommendations before any model (%s)', (dialect) => {
     await on.stop();
   });
 
+  it('retrains on its chore the workspaces whose models it holds, and has no chore when the schedule is off', async () => {
+    expect(new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 0 }).retrainChore()).toBeUndefined();
+    const recs = new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 3_600_000 });
+    const chore = recs.retrainChore();
+    expect([chore?.kind, chore?.everyMs]).toEqual(['recommendations.retrain', 3_600_000]);
+    // Nothing loaded in this process yet: the schedule has nothing to retrain.
+    await chore?.run('ws');
+    const before = await recs.listTrainings('ws');
+    await recs.train('ws');
+    await chore?.run('ws');
+    const [latest] = await recs.listTrainings('ws');
+    expect([latest?.trigger, latest?.status]).toEqual(['schedule', 'succeeded']);
+    expect((await recs.listTrainings('ws')).length).toBe(before.length + 2);
+    expect((await recs.recommend('ws', { strategy: 'new-arrivals', limit: 1 })).training_id).toBe(latest?.id);
+    await recs.stop();
+  });
+
   it('a model trained before the shop had a catalog does not hide the catalog, and is retrained once there is one', async () => {
     const recs = new RecommendationService({ database: store.database, clock, partitions: 1 });
     // The first start trains on an empty workspace (another workspace id: no products there).

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
+import type { Chore } from '../app/module.js';
 import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
@@ -24,6 +25,8 @@ import { ownValue } from '../shared/own.js';
  */
 
 const PAGE = 5000;
+/** The retraining chore's job kind on the durable scheduler (one job per workspace). */
+export const RETRAIN_JOB = 'recommendations.retrain';
 /** How long the live tail lets appends gather before a pass (trending stays this fresh). */
 const TAIL_GATHER_MS = 200;
 /** Longest sleep of an idle live tail (appends wake it). */
@@ -142,26 +145,31 @@ export class RecommendationService {
   private readonly tailing = new Map<string, Promise<void>>();
   /** The live tail of each workspace with trained models: a follower of the log, woken by appends. */
   private readonly tails = new Map<string, FollowerLoop>();
-  private timer: NodeJS.Timeout | undefined;
   private startup: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
 
-  /** Starts the retraining schedule. */
-  start(): void {
+  /**
+   * The retraining schedule as a chore: a durable job per workspace every `retrainIntervalMs`
+   * (undefined when it is 0). It retrains the workspaces whose models this process holds, as the
+   * schedule always did; a failed run is retried by the scheduler and listed with the dead jobs.
+   */
+  retrainChore(): Chore | undefined {
     const interval = this.deps.retrainIntervalMs ?? 0;
-    if (interval <= 0 || this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      for (const workspaceId of this.loaded.keys()) this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
-    }, interval);
-    this.timer.unref();
+    if (interval <= 0) return undefined;
+    return {
+      kind: RETRAIN_JOB,
+      everyMs: interval,
+      run: async (workspaceId) => {
+        if (this.stopped || !this.loaded.has(workspaceId)) return;
+        await this.train(workspaceId, 'schedule');
+      },
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
     await this.startup;
     await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
     this.tails.clear();
