@@ -11,7 +11,7 @@ export interface RecommendationsModule extends Module {
 
 /**
  * Builds the recommendations module. It follows the log (a live tail per trained workspace),
- * retrains on the scheduler (its chore), and trains every workspace once at start-up when events are
+ * retrains a model a request finds older than the retraining interval, and trains every workspace once at start-up when events are
  * processed (never inside a request or a send's render).
  * @example const recommendations = recommendationsModule(kernel, { ingest, workspaces });
  */
@@ -38,8 +38,6 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
         },
       },
     ],
-    // Retraining is a durable job per workspace, run while events are processed (the scheduler module).
-    chores: [recommendations.retrainChore()].filter((chore) => chore !== undefined),
     start({ background, processing }) {
       following = background;
       if (!processing) return;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import type { Chore } from '../app/module.js';
 import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
@@ -25,8 +24,6 @@ import { ownValue } from '../shared/own.js';
  */
 
 const PAGE = 5000;
-/** The retraining chore's job kind on the durable scheduler (one job per workspace). */
-export const RETRAIN_JOB = 'recommendations.retrain';
 /** How long the live tail lets appends gather before a pass (trending stays this fresh). */
 const TAIL_GATHER_MS = 200;
 /** Longest sleep of an idle live tail (appends wake it). */
@@ -145,28 +142,12 @@ export class RecommendationService {
   private readonly tailing = new Map<string, Promise<void>>();
   /** The live tail of each workspace with trained models: a follower of the log, woken by appends. */
   private readonly tails = new Map<string, FollowerLoop>();
+  /** Clock time of the last retraining each workspace's requests started (see `retrainIfDue`). */
+  private readonly retrainStarted = new Map<string, number>();
   private startup: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
-
-  /**
-   * The retraining schedule as a chore: a durable job per workspace every `retrainIntervalMs`
-   * (undefined when it is 0). It retrains the workspaces whose models this process holds, as the
-   * schedule always did; a failed run is retried by the scheduler and listed with the dead jobs.
-   */
-  retrainChore(): Chore | undefined {
-    const interval = this.deps.retrainIntervalMs ?? 0;
-    if (interval <= 0) return undefined;
-    return {
-      kind: RETRAIN_JOB,
-      everyMs: interval,
-      run: async (workspaceId) => {
-        if (this.stopped || !this.loaded.has(workspaceId)) return;
-        await this.train(workspaceId, 'schedule');
-      },
-    };
-  }
 
   async stop(): Promise<void> {
     this.stopped = true;
@@ -426,6 +407,7 @@ export class RecommendationService {
     // one in the background and serve the newest in-stock products until a model exists.
     // A model trained before the shop had a catalog (at the first start) knows no product.
     if (loaded === undefined || loaded.models.report.products === 0) return this.untrained(workspaceId, slot, limit, loaded !== undefined);
+    this.retrainIfDue(workspaceId, loaded);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
     const { db } = this.deps.database;
@@ -493,6 +475,22 @@ export class RecommendationService {
       training_id: loaded.trainingId,
       trained_at: loaded.trainedAtIso,
     };
+  }
+
+  /**
+   * The retraining schedule, kept by the requests instead of a timer: a model older than
+   * `retrainIntervalMs` starts one retraining in the background, and this request is served from
+   * the model there is. Each process trains and serves its own models in memory, so each decides
+   * for itself (a durable job would run in one process of many); a process nobody asks trains
+   * nothing. A failed run is tried again one interval after it started.
+   */
+  private retrainIfDue(workspaceId: string, loaded: Loaded): void {
+    const interval = this.deps.retrainIntervalMs ?? 0;
+    if (interval <= 0 || this.stopped || this.training.has(workspaceId)) return;
+    const now = this.deps.clock.now();
+    if (now - Math.max(loaded.trainedAt, this.retrainStarted.get(workspaceId) ?? Number.NEGATIVE_INFINITY) < interval) return;
+    this.retrainStarted.set(workspaceId, now);
+    void this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
   }
 
   /** The profile a recommendation is for, followed to its survivor when it was merged away. */
