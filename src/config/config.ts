@@ -47,7 +47,7 @@ export interface Config {
   outboxDays: number;
   /** How often the analytics replica copies new events (ms); `RAPPORT_ANALYTICS_SYNC_MS`, 0 = only when asked. */
   analyticsSyncMs: number;
-  /** Minutes between retrainings of the recommendation models; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
+  /** Model age (minutes) at which a request retrains the recommendation models in the background; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
   recsRetrainMinutes: number;
   /** Where journeys deliver: `channels` (render and send for real) or `record` (store what would be sent, a dry run); `RAPPORT_JOURNEY_DELIVERY`. */
   journeyDelivery: 'channels' | 'record';
@@ -238,7 +238,7 @@ export const settings = {
     default: 360,
     min: 0,
     max: 525_600,
-    description: 'Minutes between retrainings of the recommendation models; `0`: only on demand',
+    description: 'Age in minutes at which a recommendation request starts a background retraining of the models it serves from; `0`: only on demand',
   },
   journeyDelivery: {
     env: 'RAPPORT_JOURNEY_DELIVERY',

@@ -1,3 +1,4 @@
+import { ownValue, setOwn } from '../shared/own.js';
 import type { IdentityLookup, ProfileIdentityView, ResolutionPlan } from './resolve.js';
 import { identifierKey, type Identifier } from './rules.js';
 
@@ -131,14 +132,18 @@ export class IdentityGraph implements IdentityLookup {
   }
 }
 
+// Identifier types are named by the workspace's rules and by events' external ids, so a type may
+// be `constructor` or `__proto__`: `ids` is read and written through own properties only.
 function copyIds(ids: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
   const copy: Record<string, string[]> = {};
-  for (const [type, values] of Object.entries(ids)) copy[type] = [...values];
+  for (const [type, values] of Object.entries(ids)) setOwn(copy, type, [...values]);
   return copy;
 }
 
 function addValue(profile: GraphProfile, type: string, value: string): void {
-  const values = profile.ids[type] ?? [];
+  const values = ownValue(profile.ids, type) ?? [];
   if (values.includes(value)) return;
-  profile.ids = { ...profile.ids, [type]: [...values, value].sort() };
+  const ids = copyIds(profile.ids);
+  setOwn(ids, type, [...values, value].sort());
+  profile.ids = ids;
 }

@@ -160,6 +160,26 @@ describe('resolveIdentity', () => {
     expect(resolvePreviousId('a9', graph)).toEqual(anon('a9'));
   });
 
+  it('keeps identifier types named like Object.prototype members (constructor, __proto__) as ordinary types', () => {
+    // A workspace may name an external id type `constructor` and an event's externalIds may say
+    // `__proto__`: the profile's ids must not answer with what a plain object inherits.
+    const odd = (type: string, value: string): Identifier => ({ type, value });
+    const graph = new IdentityGraph([], []);
+    const anonymous = step(graph, [anon('a1'), odd('constructor', '1'), odd('__proto__', 'x')], 10).profileId;
+    expect(graph.profile(anonymous)?.ids).toEqual(
+      Object.fromEntries([
+        ['constructor', ['1']],
+        ['__proto__', ['x']],
+      ]),
+    );
+    const plan = step(graph, [uid('u1'), anon('a1'), odd('toString', 't')], 20);
+    expect(plan.merges).toEqual([{ from: anonymous, into: plan.profileId, via: anon('a1') }]);
+    const ids = graph.profile(plan.profileId)?.ids ?? {};
+    expect(Object.keys(ids).sort()).toEqual(['__proto__', 'constructor', 'toString', 'user_id']);
+    expect(Object.getPrototypeOf(ids)).toBe(Object.prototype);
+    expect(Object.hasOwn(ids, '__proto__') ? ids.__proto__ : undefined).toEqual(['x']);
+  });
+
   it('follows merge chains: what was merged into a loser points to the survivor', () => {
     const profiles: GraphProfile[] = [
       { id: 'p1', createdAt: 1, ids: {}, mergedInto: 'p2' },

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestRapport, WORKSPACE, type TestRapport } from '../../test/helpers/server.js';
+import { COMPACTION_JOB, EventCompaction } from './compaction.js';
+import { systemClock } from '../shared/clock.js';
 import { compressPayload, payloadText, type PayloadColumns } from '../storage/payload-codec.js';
 import { readFeedEvents } from '../analytics/store/analytics-feed.js';
 import { readCouponEvents } from '../coupons/store/coupons.js';
@@ -173,6 +175,20 @@ describe('event payload compaction (sqlite)', () => {
     expect(await snapshot()).toEqual(before);
     // Nothing left to do, and new events after the compacted ones are still read as they are.
     expect((await test.rapport.compaction.runOnce({ afterMinutes: 0 })).compacted).toBe(0);
+  });
+
+  it('runs as a chore per workspace, compacting that workspace only', async () => {
+    await fill();
+    const compaction = new EventCompaction({ database: test.store.database, clock: systemClock, afterMinutes: 10 });
+    const chore = compaction.chore();
+    expect([chore?.kind, chore?.everyMs]).toEqual([COMPACTION_JOB, 60_000]);
+    const plain = () => test.store.database.sqlite?.prepare<[], { text: number }>("select count(*) as text from events where typeof(payload) = 'text'").get()?.text;
+    const before = plain() ?? 0;
+    await chore?.run('another-workspace');
+    expect(plain()).toBe(before);
+    expect((await compaction.compactWorkspace(WORKSPACE)).compacted).toBe(182);
+    expect(plain()).toBe(before - 182);
+    expect(new EventCompaction({ database: test.store.database, clock: systemClock, afterMinutes: 0 }).chore()).toBeUndefined();
   });
 
   it('leaves events the processor has not applied', async () => {

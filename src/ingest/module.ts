@@ -1,4 +1,4 @@
-import { reportTo, type Kernel } from '../app/kernel.js';
+import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { EventCompaction } from './compaction.js';
 import { EventLogService } from './event-log-service.js';
@@ -15,7 +15,7 @@ export interface IngestModule extends Module {
 
 /**
  * Builds the ingest module. At start it subscribes every module's log followers to appends,
- * and, while events are processed, sweeps retention and compacts payloads.
+ * and its chores (retention sweep, payload compaction) run while events are processed.
  * @example const ingest = ingestModule(kernel);
  */
 export function ingestModule(kernel: Kernel): IngestModule {
@@ -29,11 +29,9 @@ export function ingestModule(kernel: Kernel): IngestModule {
     ingest,
     eventLog: new EventLogService({ database }),
     compaction,
-    chores: [retention.chore()].filter((chore) => chore !== undefined),
-    start({ modules, processing }) {
+    chores: [retention.chore(), compaction.chore()].filter((chore) => chore !== undefined),
+    start({ modules }) {
       for (const follower of modules.flatMap((module) => module.followers ?? [])) ingest.onAppend((workspaceId) => follower.wake(workspaceId));
-      if (!processing) return;
-      compaction.start(reportTo(kernel, 'event payload compaction failed'));
     },
     async stop() {
       await compaction.stop();

@@ -304,7 +304,11 @@ export async function parseDefinition(input: unknown, workspaceId?: string, temp
     }
   }
   if (shapeIssues.length > 0 || !Value.Check(JourneyDefinitionSchema, input)) {
-    throw new RapportError('invalid_request', `the journey definition is invalid: ${shapeIssues[0]?.field ?? '(root)'}: ${shapeIssues[0]?.message ?? 'does not match the schema'}`, shapeIssues);
+    throw new RapportError(
+      'journey.definition_invalid',
+      `the journey definition is invalid: ${shapeIssues[0]?.field ?? '(root)'}: ${shapeIssues[0]?.message ?? 'does not match the schema'}`,
+      shapeIssues,
+    );
   }
   const definition = input;
   const issues = graphIssues(definition);
@@ -361,7 +365,7 @@ export async function parseDefinition(input: unknown, workspaceId?: string, temp
     });
   }
   if (issues.length > 0) {
-    throw new RapportError('invalid_request', `the journey definition is invalid: ${issues[0]?.message ?? ''}`, issues);
+    throw new RapportError('journey.definition_invalid', `the journey definition is invalid: ${issues[0]?.message ?? ''}`, issues);
   }
   return definition;
 }

@@ -199,7 +199,7 @@ export class JourneyService {
     if (journey.status === 'active') return this.mustGet(workspaceId, id);
     const definition = await this.definitionOf(workspaceId, journey);
     const issues = graphIssues(definition);
-    if (issues.length > 0) throw new RapportError('invalid_request', `journey "${id}" cannot start: ${issues[0]?.message ?? ''}`, issues);
+    if (issues.length > 0) throw new RapportError('journey.cannot_start', `journey "${id}" cannot start: ${issues[0]?.message ?? ''}`, issues);
     await this.deps.database.transaction(async (trx) => {
       await repo.updateJourney(trx, workspaceId, id, { status: 'active', updatedAt: this.clock.now() });
       await this.deps.triggers.activate(trx, workspaceId, id, definition);
@@ -281,7 +281,7 @@ export class JourneyService {
    */
   async migrateRuns(workspaceId: string, id: string, fromVersion: number): Promise<{ moved: number; toVersion: number }> {
     const journey = await this.stored(workspaceId, id);
-    if (fromVersion >= journey.version) throw new RapportError('invalid_request', `fromVersion must be older than the current version ${journey.version}`);
+    if (fromVersion >= journey.version) throw new RapportError('journey.version_invalid', `fromVersion must be older than the current version ${journey.version}`);
     const definition = await this.definitionOf(workspaceId, journey);
     const moved = await this.deps.database.transaction((trx) =>
       repo.moveRunsToVersion(
@@ -312,12 +312,14 @@ export class JourneyService {
     if (profileId === undefined && input.identifier !== undefined) {
       const rules = (this.deps.identityRules ?? (() => defaultIdentityRules))(workspaceId);
       const identifier = normalizeIdentifier(rules, input.identifier.type, input.identifier.value);
-      if (identifier === undefined) throw new RapportError('invalid_request', `"${input.identifier.value}" is not a valid ${input.identifier.type}`);
+      if (identifier === undefined) throw new RapportError('journey.identifier_invalid', `"${input.identifier.value}" is not a valid ${input.identifier.type}`);
       profileId = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
       if (profileId === undefined) throw new RapportError('not_found', `no profile has ${input.identifier.type} "${input.identifier.value}"`);
     }
     if (profileId === undefined)
-      throw new RapportError('invalid_request', 'name the customer: profileId, or identifier {type, value}', [{ field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' }]);
+      throw new RapportError('journey.customer_missing', 'name the customer: profileId, or identifier {type, value}', [
+        { field: 'body.profileId', rule: 'required', message: 'give profileId or identifier' },
+      ]);
     else if (input.profileId !== undefined) {
       // A run for a profile that does not exist would wait and send to nobody; a merged id enters its survivor.
       const [profile] = await loadProfiles(this.deps.database.db, workspaceId, [profileId]);

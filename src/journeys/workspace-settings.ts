@@ -38,10 +38,10 @@ export function parseWorkspaceSettings(input: unknown): JourneyWorkspaceSettings
     const issues = [...Value.Errors(JourneyWorkspaceSettingsSchema, input)]
       .slice(0, 10)
       .map((error) => ({ field: error.path.slice(1).replaceAll('/', '.') || '(root)', rule: 'schema', message: error.message }));
-    throw new RapportError('invalid_request', `journey settings are invalid: ${issues[0]?.field ?? ''}: ${issues[0]?.message ?? ''}`, issues);
+    throw new RapportError('journey.settings_invalid', `journey settings are invalid: ${issues[0]?.field ?? ''}: ${issues[0]?.message ?? ''}`, issues);
   }
   if (input.defaultTimeZone !== undefined && !isTimeZone(input.defaultTimeZone)) {
-    throw new RapportError('invalid_request', `defaultTimeZone "${input.defaultTimeZone}" is not an IANA time zone such as Europe/Paris`, [
+    throw new RapportError('journey.time_zone_invalid', `defaultTimeZone "${input.defaultTimeZone}" is not an IANA time zone such as Europe/Paris`, [
       { field: 'defaultTimeZone', rule: 'timezone', message: 'use an IANA zone' },
     ]);
   }

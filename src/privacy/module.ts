@@ -6,9 +6,6 @@ import { registerCoreHandlers } from './core-handlers.js';
 import { PrivacyRegistry } from './privacy-registry.js';
 import { PrivacyService } from './privacy-service.js';
 
-/** How soon an erasure made by another server gates this one's ingest. */
-const TOMBSTONE_REFRESH_MS = 10_000;
-
 /** Erasure and export of everything held about a person, and the ingest gate that keeps erased people out. */
 export interface PrivacyModule extends Module {
   service: PrivacyService;
@@ -25,8 +22,15 @@ export interface PrivacyModule extends Module {
 export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; identity: IdentityModule }): PrivacyModule {
   const registry = new PrivacyRegistry();
   registerCoreHandlers(registry);
-  const privacy = new PrivacyService({ database: kernel.database, clock: kernel.clock, registry, identityRules: deps.identity.rules.rulesFor });
-  let tombstoneRefresh: NodeJS.Timeout | undefined;
+  // An erasure made by another server gates this one's ingest within 10 s (the gate reads the list again when it is older).
+  const privacy = new PrivacyService({
+    database: kernel.database,
+    clock: kernel.clock,
+    registry,
+    identityRules: deps.identity.rules.rulesFor,
+    tombstoneRefreshMs: 10_000,
+    onError: reportTo(kernel, 'tombstone refresh failed'),
+  });
   return {
     name: 'privacy',
     dependencies: dependsOn(deps),
@@ -36,13 +40,6 @@ export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; iden
       for (const module of [...modules].reverse()) for (const handler of module.privacy ?? []) registry.register(handler);
       await privacy.refresh();
       deps.ingest.ingest.setGate(privacy.gate);
-      // Another server may erase someone: learn of new tombstoned workspaces within 10 s.
-      const failed = reportTo(kernel, 'tombstone refresh failed');
-      tombstoneRefresh = setInterval(() => void privacy.refresh().catch(failed), TOMBSTONE_REFRESH_MS);
-      tombstoneRefresh.unref();
-    },
-    async stop() {
-      clearInterval(tombstoneRefresh);
     },
   };
 }

@@ -382,4 +382,36 @@ describe.each(dialects)('PrivacyService (%s)', (dialect) => {
     await privacy.settled(job.id);
     expect(await privacy.job('ws', job.id)).toMatchObject({ status: 'failed', error: 'no profile prf_nobody' });
   });
+
+  it("gates another server's erasure once its list of tombstoned workspaces is older than the refresh interval, with no timer", async () => {
+    await shop.track([{ type: 'identify', userId: 'bo-1', traits: { email: 'bo@example.com' } }]);
+    const bo = await shop.profiles.lookupProfile('ws', 'user_id', 'bo-1');
+    if (bo === undefined) throw new Error('bo-1 has no profile');
+    const registry = new PrivacyRegistry();
+    registerCoreHandlers(registry);
+    const otherServer = new PrivacyService({ database: shop.store.database, clock, registry, identityRules: () => defaultIdentityRules, tombstoneRefreshMs: 10_000 });
+    await otherServer.refresh();
+    const job = await privacy.requestErasure('ws', bo.id, { requestedBy: 'admin:dpo' });
+    await privacy.settled(job.id);
+    const payload = { type: 'track', messageId: 'm-bo', userId: 'bo-1', event: 'Product Viewed', context: {}, timestamp: '2025-04-01T09:00:00.000Z', receivedAt: '2025-04-01T09:00:00.000Z' };
+    const row = {
+      partition: 0,
+      messageId: 'm-bo',
+      type: 'track',
+      event: 'Product Viewed',
+      userId: 'bo-1',
+      anonymousId: null,
+      timestamp: 0,
+      receivedAt: 0,
+      sourceId: null,
+      payload: JSON.stringify(payload),
+    };
+    // This server erased her: its gate knows at once. The other one read the list just now.
+    expect(await privacy.gate('ws', [row])).toEqual([]);
+    expect(await otherServer.gate('ws', [row])).toEqual([row]);
+    clock.advance(9_999);
+    expect(await otherServer.gate('ws', [row])).toEqual([row]);
+    clock.advance(1);
+    expect(await otherServer.gate('ws', [row])).toEqual([]);
+  });
 });

@@ -78,13 +78,44 @@ function isReconsent(message: TrackingMessage): boolean {
 export class PrivacyService {
   private readonly running = new Map<string, Promise<void>>();
   private readonly tombstoned = new Set<string>();
+  /** Clock time of the last completed read of the tombstoned workspaces (-Infinity: never). */
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | undefined;
 
-  constructor(private readonly deps: { database: Database; clock: Clock; registry: PrivacyRegistry; identityRules: (workspaceId: string) => IdentityRules }) {}
+  constructor(
+    private readonly deps: {
+      database: Database;
+      clock: Clock;
+      registry: PrivacyRegistry;
+      identityRules: (workspaceId: string) => IdentityRules;
+      /** How old the list of tombstoned workspaces may be when the gate consults it (erasures made by other servers); default 10 s. */
+      tombstoneRefreshMs?: number;
+      /** A failed refresh of that list; the gate keeps what it knew. */
+      onError?: (error: unknown) => void;
+    },
+  ) {}
 
-  /** Loads which workspaces have tombstones (at start, then periodically for erasures made by other servers). */
+  /** Loads which workspaces have tombstones (at start; the gate reads it again once it is older than `tombstoneRefreshMs`). */
   async refresh(): Promise<void> {
+    const started = this.deps.clock.now();
     // Union: a workspace this process just erased in stays gated even if the read raced it.
     for (const workspaceId of await workspacesWithTombstones(this.deps.database.db)) this.tombstoned.add(workspaceId);
+    this.refreshedAt = started;
+  }
+
+  /**
+   * Another server may erase someone: the gate learns of newly tombstoned workspaces when it
+   * next needs to know and its list is older than the refresh interval, so no timer polls the
+   * store in every process, and a quiet process reads nothing.
+   */
+  private async refreshIfStale(): Promise<void> {
+    if (this.deps.clock.now() - this.refreshedAt < (this.deps.tombstoneRefreshMs ?? 10_000)) return;
+    this.refreshing ??= this.refresh()
+      .catch((error: unknown) => this.deps.onError?.(error))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    await this.refreshing;
   }
 
   async requestErasure(workspaceId: string, profileId: string, options: { requestedBy: string; reason?: string }): Promise<PrivacyJob> {
@@ -189,6 +220,7 @@ export class PrivacyService {
    * opting in again (then the tombstones of its identifiers are lifted and it is kept).
    */
   readonly gate = async (workspaceId: string, rows: AppendRow[]): Promise<AppendRow[]> => {
+    if (!this.tombstoned.has(workspaceId)) await this.refreshIfStale();
     if (!this.tombstoned.has(workspaceId)) return rows;
     const rules = this.deps.identityRules(workspaceId);
     const parsed = rows.map((row) => {

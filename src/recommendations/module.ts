@@ -11,7 +11,7 @@ export interface RecommendationsModule extends Module {
 
 /**
  * Builds the recommendations module. It follows the log (a live tail per trained workspace),
- * retrains in the background, and trains every workspace once at start-up when events are
+ * retrains a model a request finds older than the retraining interval, and trains every workspace once at start-up when events are
  * processed (never inside a request or a send's render).
  * @example const recommendations = recommendationsModule(kernel, { ingest, workspaces });
  */
@@ -40,7 +40,6 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
     ],
     start({ background, processing }) {
       following = background;
-      if (background) recommendations.start();
       if (!processing) return;
       void deps.workspaces.service.listWorkspaces().then((list) => recommendations.trainAtStart(list.map((workspace) => workspace.id)), reportTo(kernel, 'recommendations start-up training failed'));
     },

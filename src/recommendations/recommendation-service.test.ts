@@ -83,6 +83,30 @@ describe.each(dialects)('recommendations before any model (%s)', (dialect) => {
     await on.stop();
   });
 
+  it('retrains in the background when a request finds the model older than the retraining interval, and never when it is off', async () => {
+    const recs = new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 3_600_000 });
+    const first = await recs.train('ws');
+    const ask = () => recs.recommend('ws', { strategy: 'new-arrivals', limit: 1 });
+    clock.advance(3_599_999);
+    expect((await ask()).training_id).toBe(first.id);
+    expect(await recs.listTrainings('ws')).toHaveLength(1);
+    clock.advance(1);
+    // Served from the model there is; the retraining runs behind the answer.
+    expect((await ask()).training_id).toBe(first.id);
+    await waitFor('the scheduled retraining', async () => ((await recs.listTrainings('ws'))[0]?.status === 'succeeded' && (await recs.listTrainings('ws')).length === 2 ? true : undefined), 20_000);
+    const [latest] = await recs.listTrainings('ws');
+    expect(latest?.trigger).toBe('schedule');
+    expect((await ask()).training_id).toBe(latest?.id);
+    expect(await recs.listTrainings('ws')).toHaveLength(2);
+    await recs.stop();
+    const off = new RecommendationService({ database: store.database, clock, partitions: 1, retrainIntervalMs: 0 });
+    await off.train('ws');
+    clock.advance(365 * 86_400_000);
+    await off.recommend('ws', { strategy: 'new-arrivals', limit: 1 });
+    expect((await off.listTrainings('ws')).filter((training) => training.trigger === 'schedule')).toHaveLength(1);
+    await off.stop();
+  });
+
   it('a model trained before the shop had a catalog does not hide the catalog, and is retrained once there is one', async () => {
     const recs = new RecommendationService({ database: store.database, clock, partitions: 1 });
     // The first start trains on an empty workspace (another workspace id: no products there).

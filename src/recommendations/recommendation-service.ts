@@ -142,26 +142,15 @@ export class RecommendationService {
   private readonly tailing = new Map<string, Promise<void>>();
   /** The live tail of each workspace with trained models: a follower of the log, woken by appends. */
   private readonly tails = new Map<string, FollowerLoop>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Clock time of the last retraining each workspace's requests started (see `retrainIfDue`). */
+  private readonly retrainStarted = new Map<string, number>();
   private startup: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
 
-  /** Starts the retraining schedule. */
-  start(): void {
-    const interval = this.deps.retrainIntervalMs ?? 0;
-    if (interval <= 0 || this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      for (const workspaceId of this.loaded.keys()) this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
-    }, interval);
-    this.timer.unref();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
     await this.startup;
     await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
     this.tails.clear();
@@ -418,6 +407,7 @@ export class RecommendationService {
     // one in the background and serve the newest in-stock products until a model exists.
     // A model trained before the shop had a catalog (at the first start) knows no product.
     if (loaded === undefined || loaded.models.report.products === 0) return this.untrained(workspaceId, slot, limit, loaded !== undefined);
+    this.retrainIfDue(workspaceId, loaded);
     const stored = await this.rulesOf(workspaceId);
     const rules: BusinessRules = { ...stored.get('*'), ...stored.get(slot.strategy), ...slot.rules };
     const { db } = this.deps.database;
@@ -485,6 +475,22 @@ export class RecommendationService {
       training_id: loaded.trainingId,
       trained_at: loaded.trainedAtIso,
     };
+  }
+
+  /**
+   * The retraining schedule, kept by the requests instead of a timer: a model older than
+   * `retrainIntervalMs` starts one retraining in the background, and this request is served from
+   * the model there is. Each process trains and serves its own models in memory, so each decides
+   * for itself (a durable job would run in one process of many); a process nobody asks trains
+   * nothing. A failed run is tried again one interval after it started.
+   */
+  private retrainIfDue(workspaceId: string, loaded: Loaded): void {
+    const interval = this.deps.retrainIntervalMs ?? 0;
+    if (interval <= 0 || this.stopped || this.training.has(workspaceId)) return;
+    const now = this.deps.clock.now();
+    if (now - Math.max(loaded.trainedAt, this.retrainStarted.get(workspaceId) ?? Number.NEGATIVE_INFINITY) < interval) return;
+    this.retrainStarted.set(workspaceId, now);
+    void this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
   }
 
   /** The profile a recommendation is for, followed to its survivor when it was merged away. */

@@ -30,7 +30,7 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     const invalid = await app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: { ...definition, nodes: [...definition.nodes, { id: 'lost', type: 'exit' }] } });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toMatchObject({
-      error: { code: 'invalid_request', issues: [{ field: 'nodes[3]', rule: 'unreachable', message: 'node "lost" cannot be reached from the start node "wait"' }] },
+      error: { code: 'journey.definition_invalid', type: 'invalid_request', issues: [{ field: 'nodes[3]', rule: 'unreachable', message: 'node "lost" cannot be reached from the start node "wait"' }] },
     });
     const validation = await app.inject({ method: 'POST', url: '/api/v1/journeys/validate', headers: admin, payload: { ...definition, start: 'nope' } });
     expect(validation.json()).toEqual({ valid: false, issues: [{ field: 'start', rule: 'node', message: 'start names node "nope", which does not exist' }] });

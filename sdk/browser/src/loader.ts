@@ -19,9 +19,11 @@ const METHODS = ['load', 'track', 'identify', 'page', 'group', 'alias', 'reset',
     w.rapport = stub;
     if (!Array.isArray(stub) || stub.loaded) return; // the core already runs, or the loader ran twice
     stub.loaded = true;
-    const queue = (name: string) => (...args: unknown[]) => {
-      stub.push([name, ...args]);
-    };
+    const queue =
+      (name: string) =>
+      (...args: unknown[]) => {
+        stub.push([name, ...args]);
+      };
     for (const name of METHODS) if (typeof stub[name] !== 'function') stub[name] = queue(name);
     stub.onsite = { show: queue('onsite.show'), cart: queue('onsite.cart') };
     const me = document.currentScript as HTMLScriptElement | null;

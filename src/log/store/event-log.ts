@@ -369,20 +369,21 @@ export interface CompactionPass {
  * payload-codec.ts): only events the processor has applied and that were received before
  * `before`, so the hot readers (processor, analytics replica) keep reading plain JSON. SQLite
  * only: PostgreSQL keeps JSON text (its `jsonb` readers and TOAST stay as they are).
+ * `workspaceId` limits the pass to one workspace (its chore); absent, every workspace.
  * @example while ((await compactEventPayloads(database, Date.now() - 600_000)).more);
  */
-export async function compactEventPayloads(database: Database, before: number, limit = 500): Promise<CompactionPass> {
+export async function compactEventPayloads(database: Database, before: number, limit = 500, workspaceId?: string): Promise<CompactionPass> {
   const handle = database.sqlite;
   const pass: CompactionPass = { compacted: 0, bytesBefore: 0, bytesAfter: 0, more: false };
   if (handle === undefined) return pass;
   await database.transaction(async () => {
     const partitions = handle
-      .prepare<[], { workspace_id: string; partition: number; cursor: number; compacted: number | null }>(
+      .prepare<[string | null, string | null], { workspace_id: string; partition: number; cursor: number; compacted: number | null }>(
         `select c.workspace_id, c.partition, c.seq as cursor, k.seq as compacted from processor_cursors c
          left join event_compaction k on k.workspace_id = c.workspace_id and k.partition = c.partition
-         where c.seq > coalesce(k.seq, 0)`,
+         where c.seq > coalesce(k.seq, 0) and (? is null or c.workspace_id = ?)`,
       )
-      .all();
+      .all(workspaceId ?? null, workspaceId ?? null);
     const read = handle.prepare<[string, number, number, number, number], PayloadRow>(
       `select seq, type, message_id, user_id, anonymous_id, event, timestamp, received_at, source_id, payload from events
        where workspace_id = ? and partition = ? and seq > ? and seq <= ? order by seq limit ?`,

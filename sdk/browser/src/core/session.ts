@@ -28,7 +28,13 @@ export interface Session {
 const KEY = 'rapport:s';
 const VISITS = 'rapport:visits';
 const IDLE_MS = 30 * 60 * 1000;
-const UTM_FIELDS: Array<[string, keyof Utm]> = [['utm_source', 'source'], ['utm_medium', 'medium'], ['utm_campaign', 'name'], ['utm_term', 'term'], ['utm_content', 'content']];
+const UTM_FIELDS: Array<[string, keyof Utm]> = [
+  ['utm_source', 'source'],
+  ['utm_medium', 'medium'],
+  ['utm_campaign', 'name'],
+  ['utm_term', 'term'],
+  ['utm_content', 'content'],
+];
 
 /** UTM values of a URL query, as analytics.js puts them in context.campaign. */
 export function utmOf(search: string): Utm | null {

@@ -23,7 +23,10 @@ export class Transport {
   private failures = 0;
   private enabled = false;
 
-  constructor(private readonly url: string, private readonly writeKey: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly writeKey: string,
+  ) {}
 
   /** Turns sending on (consent granted) and picks up what earlier pages left unsent. */
   start(): void {

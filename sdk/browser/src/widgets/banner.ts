@@ -17,7 +17,8 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
   const { content } = ctx;
   const ui = frame(ctx, 'inline', CSS);
   const src = safeUrl(content.imageUrl);
-  add(ui.box, 
+  add(
+    ui.box,
     src === undefined ? null : h('img', { class: 'img', src, alt: content.imageAlt ?? '' }),
     h('div', { class: 'txt' }, h('h2', { id: 'h' }, content.headline ?? ''), content.body === undefined ? null : h('p', {}, content.body), cta(ctx)),
   );

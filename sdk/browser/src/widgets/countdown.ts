@@ -2,7 +2,12 @@ import type { WidgetContext, WidgetHandle } from './shared/context.js';
 import { add, h } from './shared/dom.js';
 import { cta, frame } from './shared/frame.js';
 
-const UNITS = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]] as const;
+const UNITS = [
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
 
 /** "2 days 3 hr 4 min 5 sec" in the widget's language, from Intl (no word list to ship). */
 function remaining(locale: string, seconds: number): string {

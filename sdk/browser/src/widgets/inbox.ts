@@ -13,17 +13,41 @@ li button{position:absolute;top:6px;inset-inline-end:0;width:44px;height:44px;bo
 /** One message: title (a link when it has a URL; opening it marks it read), body, date and a dismiss button. */
 function item(ctx: WidgetContext, message: InboxMessage): HTMLElement {
   const href = safeUrl(message.url);
-  const title = href === undefined ? h('span', { class: 't', dir: 'auto' }, message.title) : h('a', { href, dir: 'auto', click: () => {
-    ctx.clicked('inbox');
-    void ctx.markInbox?.(message.id, 'read');
-  } }, message.title);
+  const title =
+    href === undefined
+      ? h('span', { class: 't', dir: 'auto' }, message.title)
+      : h(
+          'a',
+          {
+            href,
+            dir: 'auto',
+            click: () => {
+              ctx.clicked('inbox');
+              void ctx.markInbox?.(message.id, 'read');
+            },
+          },
+          message.title,
+        );
   const when = new Date(message.createdAt);
-  const row: HTMLElement = h('li', { class: message.read ? '' : 'new' }, title, h('p', { dir: 'auto' }, message.body),
+  const row: HTMLElement = h(
+    'li',
+    { class: message.read ? '' : 'new' },
+    title,
+    h('p', { dir: 'auto' }, message.body),
     Number.isNaN(when.getTime()) ? null : h('time', { datetime: message.createdAt }, new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium' }).format(when)),
-    h('button', { type: 'button', 'aria-label': `${word(ctx, DISMISS)}: ${message.title}`, click: () => {
-      void ctx.markInbox?.(message.id, 'dismiss');
-      row.remove();
-    } }, '×'));
+    h(
+      'button',
+      {
+        type: 'button',
+        'aria-label': `${word(ctx, DISMISS)}: ${message.title}`,
+        click: () => {
+          void ctx.markInbox?.(message.id, 'dismiss');
+          row.remove();
+        },
+      },
+      '×',
+    ),
+  );
   return row;
 }
 
@@ -37,7 +61,10 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
   ui.box.hidden = true;
   const load = ctx.inbox?.() ?? Promise.resolve({ messages: [], unread: 0 });
   load
-    .then(({ messages }) => (messages.length === 0 ? add(ui.box, empty) : fill(list, ...messages.map((message) => item(ctx, message)))), () => add(ui.box, empty))
+    .then(
+      ({ messages }) => (messages.length === 0 ? add(ui.box, empty) : fill(list, ...messages.map((message) => item(ctx, message)))),
+      () => add(ui.box, empty),
+    )
     .finally(() => (ui.box.hidden = false));
   return ui.handle;
 }

@@ -11,7 +11,17 @@ const CSS = `${FORM_CSS}.hero{display:block;width:calc(100% + 40px);margin:-20px
 function captureForm(ctx: WidgetContext, onDone: () => void): HTMLFormElement {
   const capture = ctx.content.capture;
   const fields = capture?.fields ?? ['email'];
-  const inputs = new Map(fields.map((kind) => [kind, h('input', kind === 'email' ? { type: 'email', name: 'email', autocomplete: 'email', required: true } : { type: 'tel', name: 'phone', autocomplete: 'tel', required: true, pattern: '\\+?[0-9 ().-]{6,20}' })]));
+  const inputs = new Map(
+    fields.map((kind) => [
+      kind,
+      h(
+        'input',
+        kind === 'email'
+          ? { type: 'email', name: 'email', autocomplete: 'email', required: true }
+          : { type: 'tel', name: 'phone', autocomplete: 'tel', required: true, pattern: '\\+?[0-9 ().-]{6,20}' },
+      ),
+    ]),
+  );
   const consent = check(capture?.consentText ?? '', 'consent');
   const error = errorLine();
   const submit = h('button', { type: 'submit', class: 'rp-btn go' }, ctx.content.cta ?? word(ctx, SEND));
@@ -56,10 +66,14 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
   const step = (index: number): void => {
     const current = content.steps?.[index];
     if (current === undefined) return offer();
-    show(headline(current.headline), current.body === undefined ? null : h('p', {}, current.body), button(current.cta, () => {
-      ctx.clicked(`step${index + 1}`);
-      step(index + 1);
-    }));
+    show(
+      headline(current.headline),
+      current.body === undefined ? null : h('p', {}, current.body),
+      button(current.cta, () => {
+        ctx.clicked(`step${index + 1}`);
+        step(index + 1);
+      }),
+    );
   };
   step(0);
   return ui.handle;

@@ -18,10 +18,16 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
       ctx.close();
     }
   };
-  add(ui.box, 
+  add(
+    ui.box,
     headline(content.headline),
     content.body === undefined ? null : h('p', {}, content.body),
-    h('div', { class: 'act' }, button(content.cta ?? 'OK', () => void allow()), button(word(ctx, LATER), () => ctx.close(), true)),
+    h(
+      'div',
+      { class: 'act' },
+      button(content.cta ?? 'OK', () => void allow()),
+      button(word(ctx, LATER), () => ctx.close(), true),
+    ),
   );
   return ui.handle;
 }

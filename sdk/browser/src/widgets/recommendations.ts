@@ -26,10 +26,17 @@ function picture(src: string): HTMLElement {
 function card(ctx: WidgetContext, item: Recommendation): HTMLElement {
   const src = safeUrl(item.imageUrl);
   const click = (): void => ctx.clicked('recommendation', { recommendation_id: item.recommendationId, product_id: item.id });
-  return h('li', {}, h('a', { href: safeUrl(item.url) ?? '#', click },
-    src === undefined ? null : picture(src),
-    h('span', { class: 'nm' }, item.name),
-    item.price === undefined ? null : h('span', { class: 'pr' }, money(ctx, Math.round(item.price * 100), item.currency))));
+  return h(
+    'li',
+    {},
+    h(
+      'a',
+      { href: safeUrl(item.url) ?? '#', click },
+      src === undefined ? null : picture(src),
+      h('span', { class: 'nm' }, item.name),
+      item.price === undefined ? null : h('span', { class: 'pr' }, money(ctx, Math.round(item.price * 100), item.currency)),
+    ),
+  );
 }
 
 /**
@@ -42,9 +49,12 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
   const ui = frame(ctx, ctx.campaign.slot === undefined ? 'corner' : 'inline', CSS);
   const list = h('ul', { 'aria-labelledby': 'h', tabindex: 0 });
   const scroll = (direction: number): void => list.scrollBy({ left: direction * (ctx.dir === 'rtl' ? -1 : 1) * list.clientWidth * 0.8 });
-  const nav = h('div', { class: 'nav' },
+  const nav = h(
+    'div',
+    { class: 'nav' },
     h('button', { type: 'button', class: 'rp-btn ghost', 'aria-label': word(ctx, PREV), click: () => scroll(-1) }, '‹'),
-    h('button', { type: 'button', class: 'rp-btn ghost', 'aria-label': word(ctx, NEXT), click: () => scroll(1) }, '›'));
+    h('button', { type: 'button', class: 'rp-btn ghost', 'aria-label': word(ctx, NEXT), click: () => scroll(1) }, '›'),
+  );
   add(ui.box, headline(content.headline), list, nav);
   // Shown only once the products are in, so the box never grows (or moves the slot's content) after it appears.
   ui.box.hidden = true;

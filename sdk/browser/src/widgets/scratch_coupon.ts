@@ -69,10 +69,13 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
     canvas.remove();
     fill(act, couponView(ctx, result));
   };
-  fill(act, button(ctx.content.cta ?? word(ctx, REVEAL), () => {
-    ctx.clicked('reveal');
-    void finish().then(ui.focusFirst);
-  }));
+  fill(
+    act,
+    button(ctx.content.cta ?? word(ctx, REVEAL), () => {
+      ctx.clicked('reveal');
+      void finish().then(ui.focusFirst);
+    }),
+  );
   const g = paint(canvas, word(ctx, SCRATCH));
   let last: [number, number] | null = null;
   const at = (event: PointerEvent): [number, number] => {

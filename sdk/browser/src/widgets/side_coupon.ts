@@ -15,12 +15,15 @@ export default function mount(ctx: WidgetContext): WidgetHandle {
   add(ui.box, headline(content.headline), content.body === undefined ? null : h('p', {}, content.body), action);
   if (content.coupon === undefined) fill(action, cta(ctx));
   else
-    fill(action, button(content.cta ?? word(ctx, REVEAL), async () => {
-      ctx.clicked('reveal');
-      const result = await revealCode(ctx);
-      fill(action, couponView(ctx, result));
-      if (result.code !== null) ctx.converted();
-      ui.focusFirst();
-    }));
+    fill(
+      action,
+      button(content.cta ?? word(ctx, REVEAL), async () => {
+        ctx.clicked('reveal');
+        const result = await revealCode(ctx);
+        fill(action, couponView(ctx, result));
+        if (result.code !== null) ctx.converted();
+        ui.focusFirst();
+      }),
+    );
   return ui.handle;
 }

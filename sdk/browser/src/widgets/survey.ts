@@ -20,16 +20,29 @@ function questionView(question: Question): { view: HTMLElement; read(): Answer |
   }
   if (question.kind === 'nps') {
     let score: number | undefined;
-    const buttons = Array.from({ length: 11 }, (_, n) => h('button', { type: 'button', 'aria-pressed': 'false', click: () => {
-      score = n;
-      for (const other of buttons) other.setAttribute('aria-pressed', String(other === buttons[n]));
-    } }, String(n)));
+    const buttons = Array.from({ length: 11 }, (_, n) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-pressed': 'false',
+          click: () => {
+            score = n;
+            for (const other of buttons) other.setAttribute('aria-pressed', String(other === buttons[n]));
+          },
+        },
+        String(n),
+      ),
+    );
     return { view: h('fieldset', {}, legend, h('div', { class: 'nps', role: 'group', 'aria-labelledby': 'q' }, ...buttons)), read: () => score };
   }
   const type = question.kind === 'single' ? 'radio' : 'checkbox';
   const boxes = (question.options ?? []).map((option) => check(option, question.id, option, type));
   const read = (): Answer | undefined => {
-    const picked = boxes.map((box) => box.querySelector('input')).filter((input) => input?.checked).map((input) => input?.value ?? '');
+    const picked = boxes
+      .map((box) => box.querySelector('input'))
+      .filter((input) => input?.checked)
+      .map((input) => input?.value ?? '');
     return picked.length === 0 ? undefined : type === 'radio' ? picked[0] : picked;
   };
   return { view: h('fieldset', {}, legend, ...boxes), read };

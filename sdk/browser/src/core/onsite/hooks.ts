@@ -63,22 +63,33 @@ export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant:
       return fallback;
     });
   return {
-    campaign, variant, content, locale,
+    campaign,
+    variant,
+    content,
+    locale,
     visitor: onsite.facts,
     cart: () => onsite.cart ?? onsite.facts?.cart ?? null,
     onCart: (listener) => onsite.onCart(listener),
-    reveal: () => guarded(async () => {
-      const reply = await call(endpoint, '/v1/onsite/reveal', { campaignId: campaign.id, variant, ...visitorIds(onsite) });
-      if (!reply.ok) return { code: null, reason: errorOf(reply) };
-      return reply.body as { code: string | null; discount?: { kind: string; value: number }; reason?: string };
-    }, { code: null, reason: 'network' }),
-    submit: (data) => guarded(async () => {
-      const reply = await call(endpoint, '/v1/onsite/submit', { campaignId: campaign.id, variant, ...visitorIds(onsite), ...data, locale });
-      if (!reply.ok) return { ok: false, error: errorOf(reply) };
-      if (data.email !== undefined || data.phone !== undefined) markSignup();
-      onsite.refreshFacts(true); // the submit identified the visitor
-      return { ok: true };
-    }, { ok: false, error: 'network' }),
+    reveal: () =>
+      guarded(
+        async () => {
+          const reply = await call(endpoint, '/v1/onsite/reveal', { campaignId: campaign.id, variant, ...visitorIds(onsite) });
+          if (!reply.ok) return { code: null, reason: errorOf(reply) };
+          return reply.body as { code: string | null; discount?: { kind: string; value: number }; reason?: string };
+        },
+        { code: null, reason: 'network' },
+      ),
+    submit: (data) =>
+      guarded(
+        async () => {
+          const reply = await call(endpoint, '/v1/onsite/submit', { campaignId: campaign.id, variant, ...visitorIds(onsite), ...data, locale });
+          if (!reply.ok) return { ok: false, error: errorOf(reply) };
+          if (data.email !== undefined || data.phone !== undefined) markSignup();
+          onsite.refreshFacts(true); // the submit identified the visitor
+          return { ok: true };
+        },
+        { ok: false, error: 'network' },
+      ),
     recommendations: (strategy, count) => guarded(() => recommendations(onsite, strategy, count), []),
     clicked: (target, properties) => {
       // Widget properties first, so they can add (recommendation_id) but never overwrite campaign_id or variant.
@@ -91,13 +102,18 @@ export function widgetHooks(onsite: Onsite, campaign: CompiledCampaign, variant:
       markConverted(campaign.id);
     },
     requestPush: () => guarded(() => requestPush(onsite), 'unsupported' as PushOutcome),
-    inbox: () => guarded(async () => {
-      const reply = await call(endpoint, '/v1/inbox', undefined, { anonymousId: onsite.tracker.anonymousId, userId: onsite.tracker.userId ?? undefined });
-      return { messages: Array.isArray(reply.body.messages) ? (reply.body.messages as InboxMessage[]) : [], unread: typeof reply.body.unread === 'number' ? reply.body.unread : 0 };
-    }, { messages: [], unread: 0 }),
-    markInbox: (id, state) => guarded(async () => {
-      const { anonymousId, userId } = visitorIds(onsite);
-      await call(endpoint, `/v1/inbox/${encodeURIComponent(id)}/${state}`, { writeKey: endpoint.writeKey, anonymousId, ...(userId === undefined ? {} : { userId }) });
-    }, undefined),
+    inbox: () =>
+      guarded(
+        async () => {
+          const reply = await call(endpoint, '/v1/inbox', undefined, { anonymousId: onsite.tracker.anonymousId, userId: onsite.tracker.userId ?? undefined });
+          return { messages: Array.isArray(reply.body.messages) ? (reply.body.messages as InboxMessage[]) : [], unread: typeof reply.body.unread === 'number' ? reply.body.unread : 0 };
+        },
+        { messages: [], unread: 0 },
+      ),
+    markInbox: (id, state) =>
+      guarded(async () => {
+        const { anonymousId, userId } = visitorIds(onsite);
+        await call(endpoint, `/v1/inbox/${encodeURIComponent(id)}/${state}`, { writeKey: endpoint.writeKey, anonymousId, ...(userId === undefined ? {} : { userId }) });
+      }, undefined),
   };
 }

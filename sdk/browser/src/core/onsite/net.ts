@@ -15,7 +15,10 @@ export type Reply = { ok: boolean; status: number; body: Record<string, unknown>
 export async function call(endpoint: Endpoint, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<Reply> {
   const params = new URLSearchParams({ writeKey: endpoint.writeKey });
   for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
-  const response = await fetch(`${endpoint.host}${path}?${params}`, body === undefined ? { credentials: 'omit' } : { method: 'POST', body: JSON.stringify(body), credentials: 'omit', keepalive: true });
+  const response = await fetch(
+    `${endpoint.host}${path}?${params}`,
+    body === undefined ? { credentials: 'omit' } : { method: 'POST', body: JSON.stringify(body), credentials: 'omit', keepalive: true },
+  );
   const parsed = parseJson(await response.text());
   return { ok: response.ok, status: response.status, body: isObject(parsed) ? parsed : {} };
 }

@@ -19,7 +19,8 @@ export interface Rendered {
 
 const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),[tabindex]:not([tabindex="-1"])';
 const RTL = /^(ar|he|iw|fa|ur|ps|sd|ug|yi|dv|ku)(-|$)/i;
-const BASE_CSS = ':host{all:initial;font-family:var(--r-font);color:var(--r-text);line-height:1.4}*,*::before,*::after{box-sizing:border-box}@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}}';
+const BASE_CSS =
+  ':host{all:initial;font-family:var(--r-font);color:var(--r-text);line-height:1.4}*,*::before,*::after{box-sizing:border-box}@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}}';
 const chunks = new Map<string, Promise<WidgetModule>>();
 
 export const dirOf = (locale: string): 'ltr' | 'rtl' => (RTL.test(locale) ? 'rtl' : 'ltr');

@@ -85,7 +85,9 @@ function trafficMatches(rule: Extract<Rule, { type: 'traffic_source' }>, env: Ru
   const utm = env.session.utm;
   const wanted = rule.utm;
   if (wanted === undefined) return true;
-  return (wanted.source === undefined || wanted.source === utm?.source) && (wanted.medium === undefined || wanted.medium === utm?.medium) && (wanted.campaign === undefined || wanted.campaign === utm?.name);
+  return (
+    (wanted.source === undefined || wanted.source === utm?.source) && (wanted.medium === undefined || wanted.medium === utm?.medium) && (wanted.campaign === undefined || wanted.campaign === utm?.name)
+  );
 }
 
 function visitsIn(env: RuleEnv, days: number): number {
@@ -98,20 +100,38 @@ function visitsIn(env: RuleEnv, days: number): number {
 export function ruleMatches(rule: Rule, env: RuleEnv): boolean {
   const facts = env.facts;
   switch (rule.type) {
-    case 'url': return urlMatches(rule, env);
-    case 'device': return rule.devices.includes(env.device);
-    case 'country': return facts?.country != null && rule.countries.includes(facts.country);
-    case 'traffic_source': return trafficMatches(rule, env);
-    case 'visitor': return (rule.kind === 'returning') === (env.session.returning || (facts?.visits.first != null && Date.parse(facts.visits.first) < env.session.start));
-    case 'visits': return within(visitsIn(env, rule.days), rule.min, rule.max);
-    case 'pages_this_session': return within(env.session.pages, rule.min, rule.max);
-    case 'cart': return cartMatches(rule, env.cart ?? facts?.cart ?? null);
-    case 'segment': return facts !== null && (rule.allow === undefined || rule.allow.length === 0 || rule.allow.some((id) => facts.segments.includes(id))) && !(rule.deny ?? []).some((id) => facts.segments.includes(id));
-    case 'identified': return (env.identified || facts?.identified === true) === rule.value;
-    case 'score_tier': { const tier = facts?.tiers[rule.score]; return tier != null && rule.tiers.includes(tier); }
-    case 'subscribed': return facts !== null && facts.subscribed[rule.channel] === rule.value;
-    case 'language': return rule.languages.some((language) => env.language === language.toLowerCase() || env.language.startsWith(`${language.toLowerCase()}-`));
-    default: return false;
+    case 'url':
+      return urlMatches(rule, env);
+    case 'device':
+      return rule.devices.includes(env.device);
+    case 'country':
+      return facts?.country != null && rule.countries.includes(facts.country);
+    case 'traffic_source':
+      return trafficMatches(rule, env);
+    case 'visitor':
+      return (rule.kind === 'returning') === (env.session.returning || (facts?.visits.first != null && Date.parse(facts.visits.first) < env.session.start));
+    case 'visits':
+      return within(visitsIn(env, rule.days), rule.min, rule.max);
+    case 'pages_this_session':
+      return within(env.session.pages, rule.min, rule.max);
+    case 'cart':
+      return cartMatches(rule, env.cart ?? facts?.cart ?? null);
+    case 'segment':
+      return (
+        facts !== null && (rule.allow === undefined || rule.allow.length === 0 || rule.allow.some((id) => facts.segments.includes(id))) && !(rule.deny ?? []).some((id) => facts.segments.includes(id))
+      );
+    case 'identified':
+      return (env.identified || facts?.identified === true) === rule.value;
+    case 'score_tier': {
+      const tier = facts?.tiers[rule.score];
+      return tier != null && rule.tiers.includes(tier);
+    }
+    case 'subscribed':
+      return facts !== null && facts.subscribed[rule.channel] === rule.value;
+    case 'language':
+      return rule.languages.some((language) => env.language === language.toLowerCase() || env.language.startsWith(`${language.toLowerCase()}-`));
+    default:
+      return false;
   }
 }
 

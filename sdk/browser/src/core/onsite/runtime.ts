@@ -39,7 +39,11 @@ export class Onsite {
   private readonly rendered = new Map<string, Rendered>();
   private readonly preview: { id: string; variant?: string } | undefined;
 
-  constructor(readonly endpoint: Endpoint, readonly tracker: Tracker, readonly swUrl: string) {
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly tracker: Tracker,
+    readonly swUrl: string,
+  ) {
     const params = new URLSearchParams(location.search);
     const id = params.get('rapport_preview');
     this.preview = id === null ? undefined : { id, ...(params.get('rapport_variant') === null ? {} : { variant: params.get('rapport_variant') ?? '' }) };
@@ -119,7 +123,12 @@ export class Onsite {
       return;
     }
     const session = touchSession(false);
-    const env = { pageStart: this.pageStart, sessionStart: session.start, touch: deviceOf(navigator.userAgent, innerWidth) !== 'desktop', onEvent: (listener: (name: string) => void) => this.listen(listener) };
+    const env = {
+      pageStart: this.pageStart,
+      sessionStart: session.start,
+      touch: deviceOf(navigator.userAgent, innerWidth) !== 'desktop',
+      onEvent: (listener: (name: string) => void) => this.listen(listener),
+    };
     for (const campaign of config.campaigns) {
       if (!hasWidget(campaign.type) || this.shown.has(campaign.id)) continue;
       if (!this.audience(campaign, true)) continue;
@@ -136,9 +145,17 @@ export class Onsite {
 
   private ruleEnv(): RuleEnv {
     return {
-      url: location.href, path: location.pathname, host: location.hostname, device: deviceOf(navigator.userAgent, innerWidth),
-      language: (document.documentElement.lang || navigator.language || '').toLowerCase(), facts: this.facts, session: touchSession(false),
-      visits: visits(), cart: this.cart, identified: this.tracker.userId !== null, time: now(),
+      url: location.href,
+      path: location.pathname,
+      host: location.hostname,
+      device: deviceOf(navigator.userAgent, innerWidth),
+      language: (document.documentElement.lang || navigator.language || '').toLowerCase(),
+      facts: this.facts,
+      session: touchSession(false),
+      visits: visits(),
+      cart: this.cart,
+      identified: this.tracker.userId !== null,
+      time: now(),
     };
   }
 
@@ -263,4 +280,3 @@ export function pickContent(content: Record<string, Content>, fallback: string, 
   const key = own(content, fallback) !== undefined ? fallback : (keys[0] ?? fallback);
   return [key, own(content, key) ?? {}];
 }
-

@@ -84,14 +84,29 @@ function exitIntent(trigger: Extract<Trigger, { type: 'exit_intent' }>, env: Tri
 /** Arms one trigger; `fire` may be called more than once, the caller keeps the first. */
 export function armTrigger(trigger: Trigger, env: TriggerEnv, fire: () => void): Cleanup {
   switch (trigger.type) {
-    case 'page_load': return after((trigger.delaySeconds ?? 0) * 1000, fire);
-    case 'time_on_page': return after(env.pageStart + trigger.seconds * 1000 - now(), fire);
-    case 'time_on_site': return after(env.sessionStart + trigger.seconds * 1000 - now(), fire);
-    case 'scroll_depth': return listen(window, 'scroll', () => { if (scrollPercent() >= trigger.percent) fire(); });
-    case 'inactivity': return inactivity(trigger.seconds, fire);
-    case 'exit_intent': return exitIntent(trigger, env, fire);
-    case 'custom_event': return env.onEvent((name) => { if (name === trigger.event) fire(); });
-    case 'cart_change': return env.onEvent((name) => { if (name === '$cart') fire(); });
-    default: return () => undefined;
+    case 'page_load':
+      return after((trigger.delaySeconds ?? 0) * 1000, fire);
+    case 'time_on_page':
+      return after(env.pageStart + trigger.seconds * 1000 - now(), fire);
+    case 'time_on_site':
+      return after(env.sessionStart + trigger.seconds * 1000 - now(), fire);
+    case 'scroll_depth':
+      return listen(window, 'scroll', () => {
+        if (scrollPercent() >= trigger.percent) fire();
+      });
+    case 'inactivity':
+      return inactivity(trigger.seconds, fire);
+    case 'exit_intent':
+      return exitIntent(trigger, env, fire);
+    case 'custom_event':
+      return env.onEvent((name) => {
+        if (name === trigger.event) fire();
+      });
+    case 'cart_change':
+      return env.onEvent((name) => {
+        if (name === '$cart') fire();
+      });
+    default:
+      return () => undefined;
   }
 }

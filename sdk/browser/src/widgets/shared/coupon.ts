@@ -9,7 +9,10 @@ export function couponView(ctx: WidgetContext, result: Reveal): HTMLElement {
   if (code === null) return h('p', {}, word(ctx, NO_CODE));
   const copy = button(word(ctx, COPY), () => {
     ctx.clicked('copy');
-    void navigator.clipboard?.writeText(code).then(() => (copy.textContent = word(ctx, COPIED)), () => undefined);
+    void navigator.clipboard?.writeText(code).then(
+      () => (copy.textContent = word(ctx, COPIED)),
+      () => undefined,
+    );
   });
   return h('div', { class: 'cpn' }, h('p', {}, h('span', { class: 'code' }, code)), copy);
 }
