@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { turnBudget } from '../shared/yield-slices.js';
 import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type TransactionSettings } from 'kysely';
 
 /*
@@ -45,10 +46,20 @@ export async function retryWhileBusy<T>(run: () => Promise<T>, waitMs = LOCK_WAI
   }
 }
 
+/*
+ * Statements run synchronously, and Kysely chains them in microtasks: when a long transaction
+ * released the connection, every query queued behind it (and each one's follow-up queries) ran
+ * in the same macrotask, 15-30 ms of CPU under bench:hostile. Past 10 ms of statements in one
+ * loop turn, the next statement waits for a turn (one slice per turn, shared with all sliced work).
+ */
+const statementTurns = turnBudget();
+
 class LockWaitingConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const pause = statementTurns();
+    if (pause !== undefined) await pause;
     return retryWhileBusy(() => this.inner.executeQuery<R>(compiledQuery));
   }
 
