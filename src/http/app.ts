@@ -106,13 +106,12 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, raw, done) => {
     const config = request.routeOptions.config;
-    try {
-      const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
-      const encoding = request.headers['content-encoding'];
-      done(null, decodeJsonBody(buffer, encoding, config.decodedBodyLimit ?? DEFAULT_DECODED_LIMIT, config.tooLargeCode ?? 'payload_too_large'));
-    } catch (error) {
-      done(error instanceof Error ? error : new RapportError('invalid_request'), undefined);
-    }
+    const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const encoding = request.headers['content-encoding'];
+    decodeJsonBody(buffer, encoding, config.decodedBodyLimit ?? DEFAULT_DECODED_LIMIT, config.tooLargeCode ?? 'payload_too_large').then(
+      (body) => done(null, body),
+      (error: unknown) => done(error instanceof Error ? error : new RapportError('invalid_request'), undefined),
+    );
   });
 
   await app.register(swagger, {

@@ -4,6 +4,7 @@ import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
+import { nextTurn, sliceYielder } from '../shared/yield-slices.js';
 import type { Database } from '../storage/database.js';
 import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles, readProfileScores, type ProfileState } from '../profiles/index.js';
@@ -24,6 +25,11 @@ import { ownValue } from '../shared/own.js';
  */
 
 const PAGE = 5000;
+/**
+ * Rows the live tail reads at once: it runs on the event loop between requests, and one read
+ * of 5,000 rows (parsed payloads included) held the loop for 25-60 ms under bench:hostile.
+ */
+const TAIL_PAGE = 500;
 /** How long the live tail lets appends gather before a pass (trending stays this fresh). */
 const TAIL_GATHER_MS = 200;
 /** Longest sleep of an idle live tail (appends wake it). */
@@ -204,11 +210,15 @@ export class RecommendationService {
     const loaded = this.loaded.get(workspaceId);
     if (loaded === undefined) return 0;
     let observed = 0;
+    // Folding in a page runs in slices: a busy shop appends thousands of product events between passes.
+    const slice = sliceYielder();
     for (let partition = 0; partition < loaded.cursors.length; partition++) {
       for (;;) {
         const after = loaded.cursors[partition] ?? 0;
-        const page = await repo.readProductEventsAfter(this.deps.database.db, workspaceId, partition, after, PAGE);
+        const page = await repo.readProductEventsAfter(this.deps.database.db, workspaceId, partition, after, TAIL_PAGE);
         for (const row of page.rows) {
+          const pause = slice();
+          if (pause !== undefined) await pause;
           if (row.event === 'Back In Stock' || row.event === 'Price Dropped') {
             applyCatalogEvent(loaded.models, row.event, propertiesOfPayload(row.payload));
             continue;
@@ -220,6 +230,7 @@ export class RecommendationService {
         }
         loaded.cursors[partition] = page.lastSeq;
         if (page.lastSeq === after) break;
+        await nextTurn();
       }
     }
     return observed;
@@ -300,6 +311,7 @@ export class RecommendationService {
       const interactions: Interaction[] = [];
       let events = 0;
       const groupsByProfile = new Map<string, string[]>();
+      const slice = sliceYielder();
       for (let after: repo.TimelineKey | undefined; ;) {
         const page = await repo.readProductEventPage(db, workspaceId, after, PAGE);
         const newProfiles = [...new Set(page.rows.map((event) => event.profileId))].filter((id) => !groupsByProfile.has(id));
@@ -309,6 +321,8 @@ export class RecommendationService {
           for (const id of newProfiles) groupsByProfile.set(id, profileGroups(stateOf.get(id), scores.get(id) ?? {}));
         }
         for (const event of page.rows) {
+          const pause = slice();
+          if (pause !== undefined) await pause;
           if (event.seq > (heads[event.partition] ?? Number.POSITIVE_INFINITY)) continue;
           events++;
           interactions.push(...interactionsOf(event.profileId, event.event, propertiesOfPayload(event.payload), event.timestamp, groupsByProfile.get(event.profileId)));

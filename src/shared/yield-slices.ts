@@ -48,3 +48,33 @@ export function sliceYielder(budgetMs = 10): () => Promise<void> | undefined {
     });
   };
 }
+
+/**
+ * For many small steps issued by unrelated callers (SQLite statements from every request): the
+ * returned function measures the work done since the first step of the current loop turn, and
+ * once that passes `budgetMs` it returns a wait for the next turn (`nextTurn`). A step in a new
+ * turn starts a new count, so steps spread over quiet turns never wait. On a turn with work it
+ * schedules one setImmediate to notice that the loop turned.
+ * Returns undefined when no wait is due, so the caller awaits (and pays a microtask) only then.
+ * @example const gate = turnBudget(); async function step() { const pause = gate(); if (pause) await pause; run(); }
+ */
+export function turnBudget(budgetMs = 10): () => Promise<void> | undefined {
+  let since = 0;
+  let marked = false;
+  const turned = () => {
+    marked = false;
+  };
+  return () => {
+    if (!marked) {
+      // The loop turned since the last step: this step starts the turn's count.
+      marked = true;
+      since = performance.now();
+      setImmediate(turned);
+      return undefined;
+    }
+    if (performance.now() - since < budgetMs) return undefined;
+    return nextTurn().then(() => {
+      since = performance.now();
+    });
+  };
+}
