@@ -55,7 +55,9 @@ const PAGE = 5000;
 
 /**
  * The visitor endpoint's per-profile cache: 10,000 profiles or 16 MB, whichever comes first, each
- * used at most 10 s (what changes without a profile write: job scores, memberships expiring with time).
+ * used at most 10 s. Every processor write of the profile retires it at once; the 10 s bound what
+ * changes without one: job scores, memberships expiring with time, a message a journey queued,
+ * a conversion another replica recorded (this process forgets the profile when it records one).
  */
 const VISITOR_CACHE = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024, ttlMs: 10_000 };
 

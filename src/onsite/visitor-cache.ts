@@ -22,7 +22,7 @@ interface Entry<T> {
 
 /**
  * A bounded least-recently-used map of what the visitor endpoint derives from a profile (the
- * profile's view, its segment ids), keyed by workspace and profile id and valid only for the
+ * profile's view, its segment ids, the module's own rows of the person), keyed by workspace and profile id and valid only for the
  * profile version it was read at: the caller reads the version first (one indexed read) and
  * gets nothing back once the processor has written the profile since (the person's own identify,
  * a merge, a cart change).
@@ -62,10 +62,25 @@ export class VisitorCache<T> {
     if (bytes > this.limits.maxBytes / 10) return;
     this.entries.set(key, { version, at: this.clock.now(), bytes, value });
     this.bytes += bytes;
+    this.evict();
+  }
+
+  private evict(): void {
     for (const [oldest, entry] of this.entries) {
       if (this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
       this.remove(oldest, entry);
     }
+  }
+
+  /** Records a kept entry's new size (its value grew in place); drops it if over budget. */
+  resize(workspaceId: string, profileId: string, version: number, bytes: number): void {
+    const key = keyOf(workspaceId, profileId);
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.version !== version) return;
+    this.bytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+    if (bytes > this.limits.maxBytes / 10) this.remove(key, entry);
+    this.evict();
   }
 
   /** Forgets these profiles (an erasure, a conversion or queued message written by this process). */

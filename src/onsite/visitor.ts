@@ -36,14 +36,24 @@ export interface VisitorDeps {
   cache: VisitorCache<CachedProfile>;
 }
 
-/** What the visitor endpoint keeps per profile version: everything it reads from other modules. */
+/**
+ * What the visitor endpoint keeps per profile version: everything it reads from other modules,
+ * and this module's rows of the person (queued messages, conversions, earlier visit days) once a
+ * personal request read them.
+ */
 export interface CachedProfile {
   profile: Profile;
   segments: string[];
+  /** Read on `day` (earlier visit days change only when the day does). */
+  records?: repo.VisitorRecords & { day: number };
 }
 
 /** A rough size of a cached profile in bytes (UTF-16 text of its JSON), for the cache's byte budget. */
-const bytesOf = (entry: CachedProfile): number => 2 * (JSON.stringify(entry.profile).length + entry.segments.reduce((sum, id) => sum + id.length + 4, 0)) + 200;
+const bytesOf = (entry: CachedProfile): number => {
+  const ids = (list: readonly string[]) => list.reduce((sum, id) => sum + id.length + 4, 0);
+  const records = entry.records === undefined ? 0 : ids(entry.records.converted) + entry.records.queued.reduce((sum, item) => sum + item.campaignId.length + (item.journeyId?.length ?? 0) + 40, 0);
+  return 2 * (JSON.stringify(entry.profile).length + ids(entry.segments) + records) + 200;
+};
 
 /**
  * The hex HMAC-SHA256 of the user id under the workspace's on-site secret, as the shop's server
@@ -105,13 +115,13 @@ export class VisitorService {
    * Two indexed reads when the profile's version is unchanged since it was last read (identity
    * owner, profile version), then the cached profile and segments; a changed version reads them again.
    */
-  private async lookup(workspaceId: string, request: VisitorRequest): Promise<{ visitor: ResolvedVisitor; segments: string[] }> {
+  private async lookup(workspaceId: string, request: VisitorRequest): Promise<{ visitor: ResolvedVisitor; entry: CachedProfile | undefined; version: number }> {
     const { profiles, cache } = this.deps;
     let verifiedUser: string | undefined;
     if (request.userId !== undefined && request.userHash !== undefined && sameHash(userHash(await this.deps.secret(workspaceId), request.userId), request.userHash)) verifiedUser = request.userId;
     const byUser = verifiedUser === undefined ? undefined : await profiles.versionOf(workspaceId, 'user_id', verifiedUser);
     const head = byUser ?? (await profiles.versionOf(workspaceId, 'anonymous_id', request.anonymousId));
-    const none = { visitor: { profile: undefined, identified: false, verified: false }, segments: [] };
+    const none = { visitor: { profile: undefined, identified: false, verified: false }, entry: undefined, version: 0 };
     if (head === undefined) return none;
     let entry = cache.get(workspaceId, head.id, head.version);
     if (entry === undefined) {
@@ -124,37 +134,44 @@ export class VisitorService {
     const { profile } = entry;
     const userId = identityOf(profile, 'user_id');
     const identified = userId !== undefined || identityOf(profile, 'email') !== undefined || identityOf(profile, 'phone') !== undefined;
-    return { visitor: { profile, identified, verified: verifiedUser !== undefined && userId === verifiedUser }, segments: entry.segments };
+    return { visitor: { profile, identified, verified: verifiedUser !== undefined && userId === verifiedUser }, entry, version: head.version };
+  }
+
+  /** Forgets what is kept of these profiles (this process wrote a conversion for them). */
+  forget(workspaceId: string, profileIds: readonly string[]): void {
+    this.deps.cache.drop(workspaceId, profileIds);
   }
 
   async facts(workspaceId: string, request: VisitorRequest): Promise<VisitorFacts> {
-    const { visitor, segments } = await this.lookup(workspaceId, request);
+    const { visitor, entry, version } = await this.lookup(workspaceId, request);
     const now = this.deps.clock.now();
     const { profile } = visitor;
-    const personal = profile !== undefined && (!visitor.identified || visitor.verified);
+    const personal = profile !== undefined && entry !== undefined && (!visitor.identified || visitor.verified);
     const visitorKey = personal ? `p:${profile.id}` : `a:${request.anonymousId}`;
     const today = Math.floor(now / DAY);
-    // Rows written before a merge name the merged-away profile.
-    const profileIds = personal ? [profile.id, ...profile.mergedFrom] : [];
-    const [records, currency] = await Promise.all([
-      repo.visitorRecords(this.deps.database.db, workspaceId, { profileIds, visitor: visitorKey, now, sinceDay: today - 30, beforeDay: today }),
-      personal ? this.deps.currency(workspaceId) : null,
-    ]);
     this.deps.visits.mark(workspaceId, visitorKey, today);
-    const days = records.visitDays + 1;
-    if (!personal) return this.safeFacts(visitor, days);
+    const read = (profileIds: string[]) => repo.visitorRecords(this.deps.database.db, workspaceId, { profileIds, visitor: visitorKey, now, sinceDay: today - 30, beforeDay: today });
+    if (!personal) return this.safeFacts(visitor, (await read([])).visitDays + 1);
+    let records = entry.records;
+    if (records?.day !== today) {
+      // Rows written before a merge name the merged-away profile.
+      records = { ...(await read([profile.id, ...profile.mergedFrom])), day: today };
+      entry.records = records;
+      this.deps.cache.resize(workspaceId, profile.id, version, bytesOf(entry));
+    }
+    const currency = await this.deps.currency(workspaceId);
     return {
       profileId: profile.id,
       identified: visitor.identified,
       verified: visitor.verified,
       country: text(profile.traits.country),
       locale: text(profile.traits.locale) ?? text(profile.traits.language),
-      segments,
+      segments: entry.segments,
       tiers: tiersOf(profile.scores),
       cart: cartOf(profile, currency),
       subscribed: { email: profile.consent.email.status === 'subscribed', sms: profile.consent.sms.status === 'subscribed', push: profile.consent.push.status === 'subscribed' },
-      visits: { first: profile.computed.firstSeenAt, last30d: days },
-      queued: records.queued.map((entry) => ({ campaignId: entry.campaignId, ...(entry.journeyId === null ? {} : { journeyId: entry.journeyId }) })),
+      visits: { first: profile.computed.firstSeenAt, last30d: records.visitDays + 1 },
+      queued: records.queued.filter((item) => item.expiresAt > now).map((item) => ({ campaignId: item.campaignId, ...(item.journeyId === null ? {} : { journeyId: item.journeyId }) })),
       converted: records.converted,
     };
   }

@@ -210,6 +210,9 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     );
 
     const reveal = (anonymousId: string, key = 'WK') => rapport.app.inject({ method: 'POST', url: '/v1/onsite/reveal', headers: basic(key), payload: { campaignId: id, variant: 'a', anonymousId } });
+    const factsOf = async (anonymousId: string) => (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId } })).json();
+    // Read (and kept) before the reveal: the reveal's conversion must still show on the next request.
+    expect((await factsOf('anon-2')).converted).toEqual([]);
     const medium = (await reveal('anon-2')).json();
     expect(medium).toMatchObject({ discount: { kind: 'percent', value: 10 } });
     expect((await reveal('anon-2')).json()).toEqual(medium);
@@ -219,8 +222,7 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect((await reveal('nobody')).json()).toEqual({ code: null, reason: 'unknown_visitor' });
     expect((await reveal('anon-2', otherKey)).statusCode).toBe(404);
     expect((await rapport.messaging.coupons.check('default', medium.code)).valid).toBe(true);
-    const facts = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-2' } })).json();
-    expect(facts.converted).toEqual([id]);
+    expect((await factsOf('anon-2')).converted).toEqual([id]);
   });
 
   it('submits: identifies, stores answers as traits, records consent with its source and enters the journey', async () => {

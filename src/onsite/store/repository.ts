@@ -120,7 +120,7 @@ export async function insertQueued(
 
 /** What the visitor endpoint reads from this module's tables for one visitor, in one statement. */
 export interface VisitorRecords {
-  queued: { campaignId: string; journeyId: string | null }[];
+  queued: { campaignId: string; journeyId: string | null; expiresAt: number }[];
   converted: string[];
   /** Days with a visit in (sinceDay, beforeDay). */
   visitDays: number;
@@ -143,6 +143,7 @@ export async function visitorRecords(
       sql<string | null>`cast(null as text)`.as('campaign_id'),
       sql<string | null>`cast(null as text)`.as('journey_id'),
       (eb) => eb.fn.countAll<number | string>().as('n'),
+      sql<number | string>`0`.as('m'),
     ])
     .where('workspace_id', '=', workspaceId)
     .where('visitor', '=', query.visitor)
@@ -154,7 +155,7 @@ export async function visitorRecords(
     const ids = [...query.profileIds];
     const queued = db
       .selectFrom('onsite_queue')
-      .select(['campaign_id', 'journey_id', 'created_at'])
+      .select(['campaign_id', 'journey_id', 'created_at', 'expires_at'])
       .where('workspace_id', '=', workspaceId)
       .where('profile_id', 'in', ids)
       .where('expires_at', '>', query.now)
@@ -164,25 +165,37 @@ export async function visitorRecords(
     const converted = db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', 'in', ids).limit(200).as('c');
     rows = await db
       .selectFrom(queued)
-      .select([sql<string>`'q'`.as('kind'), sql<string | null>`q.campaign_id`.as('campaign_id'), 'q.journey_id', sql<number | string>`q.created_at`.as('n')])
+      .select([
+        sql<string>`'q'`.as('kind'),
+        sql<string | null>`q.campaign_id`.as('campaign_id'),
+        'q.journey_id',
+        sql<number | string>`q.created_at`.as('n'),
+        sql<number | string>`q.expires_at`.as('m'),
+      ])
       .unionAll(
         db
           .selectFrom(converted)
-          .select([sql<string>`'c'`.as('kind'), sql<string | null>`c.campaign_id`.as('campaign_id'), sql<string | null>`cast(null as text)`.as('journey_id'), sql<number | string>`0`.as('n')]),
+          .select([
+            sql<string>`'c'`.as('kind'),
+            sql<string | null>`c.campaign_id`.as('campaign_id'),
+            sql<string | null>`cast(null as text)`.as('journey_id'),
+            sql<number | string>`0`.as('n'),
+            sql<number | string>`0`.as('m'),
+          ]),
       )
       .unionAll(visits)
       .execute();
   }
   const result: VisitorRecords = { queued: [], converted: [], visitDays: 0 };
-  const queuedRows: { campaignId: string; journeyId: string | null; at: number }[] = [];
+  const queuedRows: { campaignId: string; journeyId: string | null; expiresAt: number; at: number }[] = [];
   for (const row of rows) {
     if (row.kind === 'v') result.visitDays = Number(row.n);
     else if (row.campaign_id === null) continue;
-    else if (row.kind === 'q') queuedRows.push({ campaignId: row.campaign_id, journeyId: row.journey_id, at: Number(row.n) });
+    else if (row.kind === 'q') queuedRows.push({ campaignId: row.campaign_id, journeyId: row.journey_id, expiresAt: Number(row.m), at: Number(row.n) });
     else result.converted.push(row.campaign_id);
   }
   // A union keeps no order: the queue is shown oldest first.
-  result.queued = queuedRows.sort((a, b) => a.at - b.at).map((row) => ({ campaignId: row.campaignId, journeyId: row.journeyId }));
+  result.queued = queuedRows.sort((a, b) => a.at - b.at).map((row) => ({ campaignId: row.campaignId, journeyId: row.journeyId, expiresAt: row.expiresAt }));
   return result;
 }
 
