@@ -274,7 +274,11 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
       await box(page, id(key)).waitFor({ state: 'visible' });
       await page.screenshot({ path: `${ARTIFACTS}/live-${key}-en-1440.png` });
     };
-    const close = (page: Page, key: string) => page.locator(`[data-rapport-campaign="${id(key)}"] button.x`).first().dispatchEvent('click');
+    const close = (page: Page, key: string) =>
+      page
+        .locator(`[data-rapport-campaign="${id(key)}"] button.x`)
+        .first()
+        .dispatchEvent('click');
     try {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
       await as(context, await visitorId(live, false));
