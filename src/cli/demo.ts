@@ -90,6 +90,7 @@ async function credentialsFrom(workspaces: WorkspaceService, workspaceId: string
 async function populate(api: DemoApi, store: DemoStore, options: DemoArgs): Promise<void> {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   let history: Progress | undefined;
+  let onsite: Progress | undefined;
   let processing: { bar: Progress; total: number } | undefined;
   const result = await populateDemo(api, store, {
     bare: options.bare,
@@ -100,7 +101,13 @@ async function populate(api: DemoApi, store: DemoStore, options: DemoArgs): Prom
         out(`Sending ${options.days} days of history (${window}) for ${options.customers} customers...`);
         history = createProgress(process.stderr, { label: 'demo history', unit: 'events' });
       }
+      if (stage === 'onsite') {
+        history?.finish();
+        onsite = createProgress(process.stderr, { label: 'on-site history', unit: 'events' });
+      }
+      if (stage === 'processing') onsite?.finish();
     },
+    onOnsiteProgress: (progress, campaigns) => onsite?.update(progress.events, `${campaigns} campaigns, ${progress.accepted} accepted`),
     onHistoryProgress: (progress) => history?.update(progress.events, `${progress.accepted} accepted`),
     // The server turns events into profiles while they arrive; the rest is waited for.
     onProcessing: (lag) => {
@@ -113,6 +120,13 @@ async function populate(api: DemoApi, store: DemoStore, options: DemoArgs): Prom
     const h = result.history;
     history?.finish(`${h.accepted} accepted, ${h.rejected} rejected`);
     out(`  ${h.products} products, ${h.events} events (${h.accepted} new, ${h.duplicates} already stored, ${h.rejected} rejected)`);
+  }
+  if (result.onsite !== undefined) {
+    const o = result.onsite;
+    onsite?.finish(`${o.accepted} accepted`);
+    out(
+      `  on-site history: ${o.campaigns} live campaigns, ${o.events} events (${o.accepted} new, ${o.duplicates} already stored, ${o.rejected} rejected); uplift per template: GET /api/v1/onsite/report`,
+    );
   }
   processing?.bar.finish();
   if (options.bare) {
@@ -195,7 +209,8 @@ export async function demoCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const store = generateDemoStore({ customers: options.customers, seed: options.seed, days: options.days, end: options.end });
+  // Links go to the storefront this server serves at /demo/shop.
+  const store = generateDemoStore({ customers: options.customers, seed: options.seed, days: options.days, end: options.end, shopOrigin: options.url ?? config.publicUrl });
   try {
     if (running) {
       process.stdout.write(`Using the server at ${url}.\n`);

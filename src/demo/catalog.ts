@@ -85,13 +85,17 @@ const DEPARTMENTS: readonly Department[] = [
 
 const COLORS = ['Black', 'Navy', 'Olive', 'Sand', 'White', 'Grey', 'Rust', 'Forest'];
 
-export const DEMO_SHOP_URL = 'https://demo.rapport.shop';
+/** Where Rapport serves the demo storefront (src/http/public/demo-storefront.ts). */
+export const DEMO_SHOP_PATH = '/demo/shop';
+/** The origin the demo links to when not told the server's public URL: `rapport start`'s default address. */
+export const DEMO_SHOP_ORIGIN = 'http://127.0.0.1:4000';
 
 /**
  * A catalog of `count` products across apparel, footwear, beauty, home and electronics, with
- * brands, log-normal prices and inventory (about 6% sold out, so Back In Stock can fire).
+ * brands, log-normal prices and inventory (about 6% sold out, so Back In Stock can fire), linked
+ * to the demo storefront at `origin`.
  */
-export function generateCatalog(random: Random, count: number, currency = 'USD'): DemoProduct[] {
+export function generateCatalog(random: Random, count: number, currency = 'USD', origin = DEMO_SHOP_ORIGIN): DemoProduct[] {
   const products: DemoProduct[] = [];
   const weights = DEPARTMENTS.map((department) => [department, department.weight] as const);
   for (let index = 0; index < count; index++) {
@@ -105,13 +109,13 @@ export function generateCatalog(random: Random, count: number, currency = 'USD')
     const raw = Math.max(4, random.logNormal(median, sigma));
     const price = random.chance(0.7) ? Math.floor(raw) + 0.99 : Math.round(raw);
     const id = `prod_${String(index + 1).padStart(4, '0')}`;
-    const slug = `${brand}-${color}-${noun}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     products.push({
       id,
       sku: `${department.name.slice(0, 3).toUpperCase()}-${String(1000 + index)}`,
       name: `${brand} ${color} ${noun}`,
-      url: `${DEMO_SHOP_URL}/products/${slug}-${index + 1}`,
-      image_url: `${DEMO_SHOP_URL}/images/${id}.jpg`,
+      // The storefront Rapport serves: its product page and the picture it draws.
+      url: `${origin}${DEMO_SHOP_PATH}/p/${id}`,
+      image_url: `${origin}${DEMO_SHOP_PATH}/img/${id}.svg`,
       category: [department.name, ...category.split(' > ')],
       brand,
       price,

@@ -1,5 +1,5 @@
 import { normalizeCategory } from '../catalog/index.js';
-import { DEMO_SHOP_URL, generateCatalog, type DemoProduct } from './catalog.js';
+import { DEMO_SHOP_ORIGIN, DEMO_SHOP_PATH, generateCatalog, type DemoProduct } from './catalog.js';
 import { MinHeap } from './heap.js';
 import { generatePerson, type DemoPerson } from './people.js';
 import { Random } from './random.js';
@@ -36,6 +36,8 @@ export interface DemoOptions {
   /** Anonymous-only visitors per customer (default 2.5, so most visitors never identify). */
   anonymousPerCustomer?: number;
   currency?: string;
+  /** The origin of the Rapport server whose storefront (`/demo/shop`) the catalog and pages link to (default http://127.0.0.1:4000). */
+  shopOrigin?: string;
 }
 
 export interface DemoStore {
@@ -46,6 +48,10 @@ export interface DemoStore {
   messagesSync(): Generator<DemoMessage>;
   /** First and last moment of the window (ms). */
   window: { start: number; end: number };
+  /** The seed everything was drawn from (the on-site history draws from it too). */
+  seed: number;
+  /** The demo storefront the catalog links to, e.g. http://127.0.0.1:4000/demo/shop. */
+  shopUrl: string;
   /**
    * Sessions after the window, for `rapport demo --live`: each call draws one visitor (a known
    * customer coming back, a new anonymous visitor, or a newcomer who signs up) and returns that
@@ -133,6 +139,8 @@ interface Shop {
   seed: number;
   start: number;
   end: number;
+  /** The storefront's origin (pages and links are under `DEMO_SHOP_PATH` there). */
+  origin: string;
   products: DemoProduct[];
   currency: string;
   departments: string[];
@@ -155,6 +163,8 @@ export function generateDemoStore(options: DemoOptions): DemoStore {
     products: shop.products,
     messagesSync,
     window: { start: shop.start, end: shop.end },
+    seed: shop.seed,
+    shopUrl: `${shop.origin}${DEMO_SHOP_PATH}`,
     liveSession: liveSessions(shop),
     async *messages() {
       yield* messagesSync();
@@ -167,7 +177,8 @@ function shopOf(options: DemoOptions): Shop {
   const seed = options.seed ?? 1;
   const { start, end } = windowOf(options);
   const productCount = options.products ?? Math.min(500, 200 + Math.floor(options.customers / 50));
-  const products = generateCatalog(Random.derive(seed, 'catalog'), productCount, options.currency ?? 'USD');
+  const origin = (options.shopOrigin ?? DEMO_SHOP_ORIGIN).replace(/\/$/, '');
+  const products = generateCatalog(Random.derive(seed, 'catalog'), productCount, options.currency ?? 'USD', origin);
   const currency = options.currency ?? 'USD';
   const departments = [...new Set(products.map((product) => product.category[0] ?? ''))];
   const byDepartment = new Map<string, DemoProduct[]>();
@@ -177,7 +188,7 @@ function shopOf(options: DemoOptions): Shop {
     if (list) list.push(product);
     else byDepartment.set(department, [product]);
   }
-  return { options, seed, start, end, products, currency, departments, byDepartment };
+  return { options, seed, start, end, origin, products, currency, departments, byDepartment };
 }
 
 /** The history: every visit, campaign and their messages over the window, in time order. */
@@ -222,7 +233,7 @@ function* historyMessages(shop: Shop): Generator<DemoMessage> {
     }
     if (next.time >= end) break;
     if (next.kind === 'campaign') {
-      sendCampaign(seed, next.number, next.time, visitors, emit, (visitor, time, campaign) => schedule.push({ time, seq: seq++, kind: 'visit', visitor, source: 'email', campaign }));
+      sendCampaign(shop, next.number, next.time, visitors, emit, (visitor, time, campaign) => schedule.push({ time, seq: seq++, kind: 'visit', visitor, source: 'email', campaign }));
       continue;
     }
     const { visitor } = next;
@@ -311,6 +322,7 @@ class SessionWriter {
     readonly prefix: string,
     private readonly emit: (time: number, message: DemoMessage) => void,
     public time: number,
+    private readonly origin: string,
   ) {}
 
   private context(): Record<string, unknown> {
@@ -334,9 +346,9 @@ class SessionWriter {
     if (page !== undefined) {
       context.page = {
         path: page.path,
-        url: `${DEMO_SHOP_URL}${page.path}${first ? this.campaign.search : ''}`,
+        url: `${this.origin}${page.path}${first ? this.campaign.search : ''}`,
         title: page.title,
-        referrer: first ? this.campaign.referrer : `${DEMO_SHOP_URL}/`,
+        referrer: first ? this.campaign.referrer : `${this.origin}${DEMO_SHOP_PATH}`,
         search: first ? this.campaign.search : '',
       };
     }
@@ -383,7 +395,7 @@ function runSession(
   const source = forcedSource ?? random.weighted(SOURCES);
   const prefix = `${idPrefix}-${shop.seed}-v${visitor.index}-s${sessionNo}`;
   const campaign = campaignContext(random, source, campaignName, visitor.department);
-  const session = new SessionWriter(visitor, device, campaign, prefix, emit, startTime);
+  const session = new SessionWriter(visitor, device, campaign, prefix, emit, startTime, shop.origin);
   // Landing page.
   const landing = campaign.landing;
   session.send({ type: 'page', name: landing.title, properties: { path: landing.path, title: landing.title } }, landing);
@@ -404,7 +416,7 @@ function browse(shop: Shop, visitor: Visitor, session: SessionWriter): CartLine[
   let department = random.chance(0.75) ? visitor.department : random.pick(departments);
   if (random.chance(0.3)) {
     const query = random.pick(SEARCHES);
-    session.send({ type: 'track', event: 'Products Searched', properties: { query } }, { path: '/search', title: `Search: ${query}` });
+    session.send({ type: 'track', event: 'Products Searched', properties: { query } }, { path: `${DEMO_SHOP_PATH}/search`, title: `Search: ${query}` });
   }
   const catalog = byDepartment.get(department) ?? products;
   const listed = Array.from({ length: Math.min(catalog.length, random.int(4, 8)) }, () => catalog[random.zipf(catalog.length)]).filter((product): product is DemoProduct => product !== undefined);
@@ -414,7 +426,7 @@ function browse(shop: Shop, visitor: Visitor, session: SessionWriter): CartLine[
       event: 'Product List Viewed',
       properties: { list_id: `${department.toLowerCase()}-list`, category: department, products: listed.map((product, position) => ({ ...productProperties(product), position: position + 1 })) },
     },
-    { path: `/collections/${department.toLowerCase()}`, title: department },
+    { path: collectionPath(department), title: department },
   );
 
   const viewedCount = Math.min(8, 1 + Math.floor(random.exponential(1.6)));
@@ -438,7 +450,10 @@ function browse(shop: Shop, visitor: Visitor, session: SessionWriter): CartLine[
   if (cart.length > 1 && random.chance(0.2)) {
     const removed = cart.splice(random.int(0, cart.length - 1), 1)[0];
     if (removed !== undefined) {
-      session.send({ type: 'track', event: 'Product Removed', properties: { ...productProperties(removed.product), quantity: removed.quantity, cart_id: cartId } }, { path: '/cart', title: 'Cart' });
+      session.send(
+        { type: 'track', event: 'Product Removed', properties: { ...productProperties(removed.product), quantity: removed.quantity, cart_id: cartId } },
+        { path: `${DEMO_SHOP_PATH}/cart`, title: 'Cart' },
+      );
     }
   }
   return cart;
@@ -451,14 +466,14 @@ function checkout(shop: Shop, visitor: Visitor, session: SessionWriter, cart: re
   const { prefix, device } = session;
   const cartId = `cart-${prefix}`;
   const cartProducts = cart.map(({ product, quantity }) => ({ ...productProperties(product), quantity }));
-  if (random.chance(0.7)) session.send({ type: 'track', event: 'Cart Viewed', properties: { cart_id: cartId, products: cartProducts } }, { path: '/cart', title: 'Cart' });
+  if (random.chance(0.7)) session.send({ type: 'track', event: 'Cart Viewed', properties: { cart_id: cartId, products: cartProducts } }, { path: `${DEMO_SHOP_PATH}/cart`, title: 'Cart' });
   // Most carts are abandoned; anonymous-only visitors never get past checkout.
   if (!random.chance(0.5)) return;
   const subtotalBefore = round(cart.reduce((sum, { product, quantity }) => sum + product.price * quantity, 0));
   const orderId = `ord-${prefix}`;
   session.send(
     { type: 'track', event: 'Checkout Started', properties: { order_id: orderId, cart_id: cartId, value: subtotalBefore, revenue: subtotalBefore, currency, products: cartProducts } },
-    { path: '/checkout', title: 'Checkout' },
+    { path: `${DEMO_SHOP_PATH}/checkout`, title: 'Checkout' },
   );
   if (visitor.person === undefined || !random.chance(visitor.buyPropensity)) return;
   // Checkout needs an account: a guest registers here, which merges this device's history.
@@ -482,7 +497,7 @@ function checkout(shop: Shop, visitor: Visitor, session: SessionWriter, cart: re
     products: cartProducts,
   };
   if (coupon !== undefined) order.coupon = coupon[0];
-  session.send({ type: 'track', event: 'Order Completed', properties: order }, { path: '/checkout/thank-you', title: 'Thank you' });
+  session.send({ type: 'track', event: 'Order Completed', properties: order }, { path: `${DEMO_SHOP_PATH}/checkout/thank-you`, title: 'Thank you' });
   visitor.orders += 1;
   if (random.chance(0.06)) {
     // Refunds arrive days later, from the shop's backend (no page, no device).
@@ -500,13 +515,14 @@ function checkout(shop: Shop, visitor: Visitor, session: SessionWriter, cart: re
 }
 
 function sendCampaign(
-  seed: number,
+  shop: Shop,
   number: number,
   time: number,
   visitors: readonly Visitor[],
   emit: (time: number, message: DemoMessage) => void,
   visit: (visitor: Visitor, time: number, campaign: string) => void,
 ): void {
+  const { seed } = shop;
   const name = CAMPAIGNS[number % CAMPAIGNS.length] ?? 'newsletter';
   const campaignId = `cmp-${seed}-${number}`;
   for (const visitor of visitors) {
@@ -527,7 +543,7 @@ function sendCampaign(
     });
     if (!random.chance(0.18)) continue;
     const clickedAt = openedAt + random.int(5, 300) * 1000;
-    const linkUrl = `${DEMO_SHOP_URL}/collections/${visitor.department.toLowerCase()}?utm_source=newsletter&utm_medium=email&utm_campaign=${name}`;
+    const linkUrl = `${shop.origin}${collectionPath(visitor.department)}?utm_source=newsletter&utm_medium=email&utm_campaign=${name}`;
     emit(clickedAt, {
       type: 'track',
       event: 'Email Link Clicked',
@@ -589,8 +605,8 @@ function campaignContext(
   campaignName: string | undefined,
   department: string,
 ): { campaign: Record<string, string> | undefined; referrer: string; search: string; landing: { path: string; title: string } } {
-  const collection = { path: `/collections/${department.toLowerCase()}`, title: department };
-  const home = { path: '/', title: 'Rapport Demo Shop' };
+  const collection = { path: collectionPath(department), title: department };
+  const home = { path: DEMO_SHOP_PATH, title: 'Rapport Demo Shop' };
   switch (source) {
     case 'paid': {
       const network = random.weighted([
@@ -661,6 +677,11 @@ function productProperties(product: DemoProduct): Record<string, unknown> {
     url: product.url,
     image_url: product.image_url,
   };
+}
+
+/** A department's page on the storefront (its slug as the storefront's `departmentSlug` makes it). */
+function collectionPath(department: string): string {
+  return `${DEMO_SHOP_PATH}/c/${department.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 }
 
 function pathOf(product: DemoProduct): string {

@@ -2,7 +2,6 @@ import type { LinkPayload } from '../channels/index.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { DemoProduct } from './catalog.js';
-import { DEMO_SHOP_URL } from './catalog.js';
 import { field, type DemoApi } from './demo-api.js';
 import type { DemoMessage, DemoStore } from './generator.js';
 import { MinHeap } from './heap.js';
@@ -186,7 +185,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStatus> {
       });
       if (!random.chance(0.35)) continue;
       at(openAt + random.int(2, 20) * 1000, async () => {
-        const url = `${DEMO_SHOP_URL}/cart?utm_source=rapport&utm_medium=email`;
+        const url = `${store.shopUrl}/cart?utm_source=rapport&utm_medium=email`;
         const response = await call('clicking an email link', async () => {
           const answer = await api.request('GET', `/v1/c/${signLink({ k: 'click', w: options.workspaceId, m: id, u: url })}`, { auth: 'none' });
           // The redirect to the shop is the success.

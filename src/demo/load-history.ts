@@ -24,6 +24,15 @@ export async function loadHistory(api: DemoApi, store: DemoStore, options: { onP
     progress.products += products.length - count(field(body, 'errors'));
   }
   options.onProgress?.({ ...progress });
+  return sendEvents(api, store.messagesSync(), progress, options.onProgress);
+}
+
+/**
+ * Sends messages to `/v1/batch` with the write key in batches of 100, four requests in flight,
+ * counting into `progress`.
+ * @example await sendEvents(api, messages, { products: 0, events: 0, accepted: 0, duplicates: 0, rejected: 0 });
+ */
+export async function sendEvents(api: DemoApi, messages: Iterable<unknown>, progress: DemoProgress, onProgress?: (progress: DemoProgress) => void): Promise<DemoProgress> {
   const inFlight = new Set<Promise<void>>();
   const send = async (batch: unknown[]) => {
     const body = expectStatus(await api.request('POST', '/v1/batch', { auth: 'write', body: { batch } }), [200], 'sending demo events to /v1/batch');
@@ -32,7 +41,7 @@ export async function loadHistory(api: DemoApi, store: DemoStore, options: { onP
     progress.accepted += count(field(body, 'accepted')) - duplicates;
     progress.duplicates += duplicates;
     progress.rejected += count(field(body, 'rejected'));
-    options.onProgress?.({ ...progress });
+    onProgress?.({ ...progress });
   };
   let batch: unknown[] = [];
   const flush = async () => {
@@ -42,7 +51,7 @@ export async function loadHistory(api: DemoApi, store: DemoStore, options: { onP
     batch = [];
     if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
   };
-  for (const message of store.messagesSync()) {
+  for (const message of messages) {
     batch.push(message);
     if (batch.length >= EVENT_BATCH) await flush();
   }

@@ -8,6 +8,7 @@ const campaign: DemoCampaign = {
   type: 'floating_icon',
   salt: 'osc_1',
   holdout: 0.1,
+  trigger: 'page_load',
   variants: [
     { key: 'a', weight: 1 },
     { key: 'b', weight: 1 },

@@ -19,6 +19,8 @@ export interface DemoCampaign {
   salt: string;
   holdout: number;
   variants: { key: string; weight: number }[];
+  /** The campaign's first trigger type (what its exposures name). */
+  trigger: string;
 }
 
 /** The conversion uplifts the seed shop reported per template (the table). */
@@ -66,9 +68,9 @@ export function withOnsite(messages: readonly DemoMessage[], campaigns: readonly
     const uplift = SEED_UPLIFT[campaign.type] ?? 0.2;
     const keepOrder = random.chance(1 / (1 + uplift));
     const kept = keepOrder ? messages : messages.filter((message) => message.event !== 'Order Completed');
-    return [event('Experience Viewed', 2000, { variant: campaign.variants[0]?.key ?? 'holdout', trigger: 'page_load', holdout: true, would_have_shown: true }), ...kept];
+    return [event('Experience Viewed', 2000, { variant: campaign.variants[0]?.key ?? 'holdout', trigger: campaign.trigger, holdout: true, would_have_shown: true }), ...kept];
   }
-  const extra = [event('Experience Viewed', 2000, { variant: arm, trigger: 'page_load' })];
+  const extra = [event('Experience Viewed', 2000, { variant: arm, trigger: campaign.trigger })];
   if (random.chance(CLICK_RATE)) extra.push(event('Experience Clicked', 6000, { variant: arm }));
   if (CAPTURES.has(campaign.type) && random.chance(SUBMIT_RATE)) extra.push(event('Experience Submitted', 9000, { variant: arm }));
   return [...extra, ...messages];
@@ -93,6 +95,9 @@ export function demoCampaigns(config: unknown): DemoCampaign[] {
       const weight = Reflect.get(variant, 'weight');
       return typeof key === 'string' && typeof weight === 'number' ? [{ key, weight }] : [];
     });
-    return [{ id, type, salt, holdout, variants: keys }];
+    const triggers = get('triggers');
+    const first: unknown = Array.isArray(triggers) ? triggers[0] : undefined;
+    const trigger = typeof first === 'object' && first !== null && Object.hasOwn(first, 'type') ? Reflect.get(first, 'type') : undefined;
+    return [{ id, type, salt, holdout, variants: keys, trigger: typeof trigger === 'string' ? trigger : 'page_load' }];
   });
 }

@@ -1,4 +1,5 @@
 import { recipes } from '../journeys/index.js';
+import { DEMO_SHOP_ORIGIN, DEMO_SHOP_PATH } from './catalog.js';
 import { expectStatus, field, type DemoApi } from './demo-api.js';
 
 /** One thing the starter setup installs, and whether this run created it or found it. */
@@ -82,10 +83,10 @@ function nextTenOClock(now: number): string {
   return day.toISOString();
 }
 
-/** The demo shop's brand (the generator's catalog lives at demo.rapport.shop). */
+/** The demo shop's brand; `shopUrl` is replaced by the storefront the demo links to (`DemoStore.shopUrl`). */
 export const DEMO_BRAND = {
   shopName: 'Rapport Demo Shop',
-  shopUrl: 'https://demo.rapport.shop',
+  shopUrl: `${DEMO_SHOP_ORIGIN}${DEMO_SHOP_PATH}`,
   colors: { primary: '#2f6fed', text: '#1f2933', background: '#f5f7fa' },
   postalAddress: 'Rapport Demo Shop, 1 Market Street, 1000 Brussels, Belgium',
   senderName: 'Rapport Demo Shop',
@@ -100,12 +101,12 @@ export const DEMO_BRAND = {
  * a running A/B test, and the on-site starter campaigns (live).
  * @example const items = await installStarterSetup(api, { now: Date.now() });
  */
-export async function installStarterSetup(api: DemoApi, options: { now: number }): Promise<StarterItem[]> {
+export async function installStarterSetup(api: DemoApi, options: { now: number; shopUrl?: string }): Promise<StarterItem[]> {
   const items: StarterItem[] = [];
   // The shop's brand first: every email, page and report of the demo carries it.
   const brand = expectStatus(await api.request('GET', '/api/v1/settings/brand'), [200], 'reading the brand');
   if (field(brand, 'shopUrl') === null) {
-    expectStatus(await api.request('PUT', '/api/v1/settings/brand', { body: DEMO_BRAND }), [200], 'setting the demo brand');
+    expectStatus(await api.request('PUT', '/api/v1/settings/brand', { body: { ...DEMO_BRAND, shopUrl: options.shopUrl ?? DEMO_BRAND.shopUrl } }), [200], 'setting the demo brand');
     items.push({ kind: 'brand', name: DEMO_BRAND.shopName, id: 'brand', created: true });
   } else {
     items.push({ kind: 'brand', name: String(field(brand, 'shopName')), id: 'brand', created: false });

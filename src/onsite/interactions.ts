@@ -40,7 +40,7 @@ export interface InteractionDeps {
   database: Database;
   clock: Clock;
   campaigns: Pick<CampaignService, 'get'>;
-  visitors: Pick<VisitorService, 'resolve'>;
+  visitors: Pick<VisitorService, 'resolve' | 'forget'>;
   coupons: Pick<CouponService, 'issue'>;
   ingest: Pick<IngestService, 'ingest'>;
   profiles: { lookupProfile(workspaceId: string, type: string, value: string): Promise<Profile | undefined> };
@@ -143,6 +143,8 @@ export class Interactions {
       await repo.recordConversion(trx, workspaceId, { profileId: holder, campaignId: campaign.id, kind: 'reveal', at: this.deps.clock.now() });
       return result;
     });
+    // Committed: the visitor endpoint reads the conversion on the next request.
+    this.deps.visitors.forget(workspaceId, [profile.id, holder]);
     return { code: issued.code, ...(issued.expiresAt === null ? {} : { expiresAt: issued.expiresAt }), discount: discountOf(issued.offer) };
   }
 
@@ -220,6 +222,7 @@ export class Interactions {
     }
     const campaign = await this.deps.campaigns.get(workspaceId, payload.campaignId);
     await repo.recordConversion(this.deps.database.db, workspaceId, { profileId: profile.id, campaignId: campaign.id, kind: 'submit', at: this.deps.clock.now() });
+    this.deps.visitors.forget(workspaceId, [profile.id]);
     const source = `onsite:${campaign.id}`;
     if (payload.consent && payload.email !== null) {
       const doubleOptIn = campaign.definition.doubleOptIn;

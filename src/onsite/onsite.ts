@@ -2,7 +2,7 @@ import type { CouponService } from '../coupons/index.js';
 import type { IngestService } from '../ingest/index.js';
 import type { JourneyService } from '../journeys/index.js';
 import type { ConsentService, PreferencesService, PersonalDataHandler } from '../privacy/index.js';
-import type { Profile } from '../profiles/index.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
@@ -16,7 +16,8 @@ import { Interactions } from './interactions.js';
 import type { ExperienceEvent } from './models/attribution.js';
 import { OnsiteReports, type ExperienceScan } from './report.js';
 import * as repo from './store/repository.js';
-import { VisitorService } from './visitor.js';
+import { VisitorService, type CachedProfile } from './visitor.js';
+import { VisitorCache } from './visitor-cache.js';
 import { VisitDays } from './visits.js';
 
 export { OnsiteQueue } from './queue.js';
@@ -26,7 +27,7 @@ export interface OnsiteDeps {
   clock: Clock;
   secrets: SecretBox;
   references: CampaignReferences;
-  profiles: { lookupProfile(workspaceId: string, type: string, value: string): Promise<Profile | undefined> };
+  profiles: Pick<ProfileService, 'lookupProfile' | 'versionOf' | 'getProfile'>;
   segmentsOf: (workspaceId: string, profileId: string) => Promise<string[]>;
   brands: Pick<BrandService, 'get'>;
   coupons: Pick<CouponService, 'issue'>;
@@ -51,6 +52,14 @@ export interface Onsite {
 }
 
 const PAGE = 5000;
+
+/**
+ * The visitor endpoint's per-profile cache: 10,000 profiles or 16 MB, whichever comes first, each
+ * used at most 10 s. Every processor write of the profile retires it at once; the 10 s bound what
+ * changes without one: job scores, memberships expiring with time, a message a journey queued,
+ * a conversion another replica recorded (this process forgets the profile when it records one).
+ */
+const VISITOR_CACHE = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024, ttlMs: 10_000 };
 
 /** The log's events of these names in time order (the experiments module's indexed reader). */
 function logScan(database: Database): ExperienceScan {
@@ -116,7 +125,8 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
     secrets.drop(workspaceId);
   });
   const visits = new VisitDays({ database, clock, ...(deps.logger === undefined ? {} : { onError: (error) => deps.logger?.warn({ err: error }, 'on-site visit days not written') }) });
-  const visitors = new VisitorService({ database, clock, profiles: deps.profiles, segmentsOf: deps.segmentsOf, secret: secrets.get, currency: currencies.get, visits });
+  const visitorCache = new VisitorCache<CachedProfile>(clock, VISITOR_CACHE);
+  const visitors = new VisitorService({ database, clock, profiles: deps.profiles, segmentsOf: deps.segmentsOf, secret: secrets.get, currency: currencies.get, visits, cache: visitorCache });
   const interactions = new Interactions({
     database,
     clock,
@@ -137,6 +147,7 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
     name: 'onsite',
     erase: (trx, subject) => {
       const anonymous = anonymousIds(subject.identifiers);
+      visitorCache.drop(subject.workspaceId, subject.profileIds);
       visits.forget(subject.workspaceId, [...subject.profileIds.map((id) => `p:${id}`), ...anonymous.map((id) => `a:${id}`)]);
       return repo.deletePersonalData(trx, subject.workspaceId, subject.profileIds, anonymous);
     },

@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Profile } from '../profiles/index.js';
+import type { Profile, ProfileService } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import { toMinor } from '../shared/money.js';
 import type { Database } from '../storage/database.js';
 import type { ScoreTier, VisitorFacts } from './campaign.js';
 import * as repo from './store/repository.js';
+import type { VisitorCache } from './visitor-cache.js';
 import type { VisitDays } from './visits.js';
 
 export interface VisitorRequest {
@@ -25,13 +26,34 @@ export interface ResolvedVisitor {
 export interface VisitorDeps {
   database: Database;
   clock: Clock;
-  profiles: { lookupProfile(workspaceId: string, type: string, value: string): Promise<Profile | undefined> };
+  profiles: Pick<ProfileService, 'versionOf' | 'getProfile'>;
   segmentsOf: (workspaceId: string, profileId: string) => Promise<string[]>;
   secret: (workspaceId: string) => Promise<string>;
-  visits: Pick<VisitDays, 'record'>;
+  visits: Pick<VisitDays, 'mark'>;
   /** The shop's currency (carts are valued in it), null when unknown. */
   currency: (workspaceId: string) => Promise<string | null>;
+  /** Profiles and their segment ids as read at a profile version (bounded; see `VisitorCache`). */
+  cache: VisitorCache<CachedProfile>;
 }
+
+/**
+ * What the visitor endpoint keeps per profile version: everything it reads from other modules,
+ * and this module's rows of the person (queued messages, conversions, earlier visit days) once a
+ * personal request read them.
+ */
+export interface CachedProfile {
+  profile: Profile;
+  segments: string[];
+  /** Read on `day` (earlier visit days change only when the day does). */
+  records?: repo.VisitorRecords & { day: number };
+}
+
+/** A rough size of a cached profile in bytes (UTF-16 text of its JSON), for the cache's byte budget. */
+const bytesOf = (entry: CachedProfile): number => {
+  const ids = (list: readonly string[]) => list.reduce((sum, id) => sum + id.length + 4, 0);
+  const records = entry.records === undefined ? 0 : ids(entry.records.converted) + entry.records.queued.reduce((sum, item) => sum + item.campaignId.length + (item.journeyId?.length ?? 0) + 40, 0);
+  return 2 * (JSON.stringify(entry.profile).length + ids(entry.segments) + records) + 200;
+};
 
 /**
  * The hex HMAC-SHA256 of the user id under the workspace's on-site secret, as the shop's server
@@ -46,6 +68,8 @@ function sameHash(expected: string, given: string): boolean {
   if (!/^[0-9a-f]{64}$/i.test(given)) return false;
   return timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(given.toLowerCase(), 'hex'));
 }
+
+const DAY = 86_400_000;
 
 const identityOf = (profile: Profile, type: string): string | undefined => profile.identities.find((identity) => identity.type === type)?.value;
 
@@ -84,46 +108,71 @@ export class VisitorService {
 
   /** Resolves the request's profile: by a verified user id first, else by the anonymous id. */
   async resolve(workspaceId: string, request: VisitorRequest): Promise<ResolvedVisitor> {
-    const { profiles } = this.deps;
+    return (await this.lookup(workspaceId, request)).visitor;
+  }
+
+  /**
+   * Two indexed reads when the profile's version is unchanged since it was last read (identity
+   * owner, profile version), then the cached profile and segments; a changed version reads them again.
+   */
+  private async lookup(workspaceId: string, request: VisitorRequest): Promise<{ visitor: ResolvedVisitor; entry: CachedProfile | undefined; version: number }> {
+    const { profiles, cache } = this.deps;
     let verifiedUser: string | undefined;
     if (request.userId !== undefined && request.userHash !== undefined && sameHash(userHash(await this.deps.secret(workspaceId), request.userId), request.userHash)) verifiedUser = request.userId;
-    const byUser = verifiedUser === undefined ? undefined : await profiles.lookupProfile(workspaceId, 'user_id', verifiedUser);
-    const profile = byUser ?? (await profiles.lookupProfile(workspaceId, 'anonymous_id', request.anonymousId));
-    if (profile === undefined) return { profile: undefined, identified: false, verified: false };
+    const byUser = verifiedUser === undefined ? undefined : await profiles.versionOf(workspaceId, 'user_id', verifiedUser);
+    const head = byUser ?? (await profiles.versionOf(workspaceId, 'anonymous_id', request.anonymousId));
+    const none = { visitor: { profile: undefined, identified: false, verified: false }, entry: undefined, version: 0 };
+    if (head === undefined) return none;
+    let entry = cache.get(workspaceId, head.id, head.version);
+    if (entry === undefined) {
+      // Read after the version: what is read is at least that version, so it is kept under it.
+      const [profile, segments] = await Promise.all([profiles.getProfile(workspaceId, head.id), this.deps.segmentsOf(workspaceId, head.id)]);
+      if (profile === undefined) return none;
+      entry = { profile, segments };
+      cache.set(workspaceId, head.id, head.version, entry, bytesOf(entry));
+    }
+    const { profile } = entry;
     const userId = identityOf(profile, 'user_id');
     const identified = userId !== undefined || identityOf(profile, 'email') !== undefined || identityOf(profile, 'phone') !== undefined;
-    return { profile, identified, verified: verifiedUser !== undefined && userId === verifiedUser };
+    return { visitor: { profile, identified, verified: verifiedUser !== undefined && userId === verifiedUser }, entry, version: head.version };
+  }
+
+  /** Forgets what is kept of these profiles (this process wrote a conversion for them). */
+  forget(workspaceId: string, profileIds: readonly string[]): void {
+    this.deps.cache.drop(workspaceId, profileIds);
   }
 
   async facts(workspaceId: string, request: VisitorRequest): Promise<VisitorFacts> {
-    const visitor = await this.resolve(workspaceId, request);
+    const { visitor, entry, version } = await this.lookup(workspaceId, request);
     const now = this.deps.clock.now();
     const { profile } = visitor;
-    const personal = profile !== undefined && (!visitor.identified || visitor.verified);
+    const personal = profile !== undefined && entry !== undefined && (!visitor.identified || visitor.verified);
     const visitorKey = personal ? `p:${profile.id}` : `a:${request.anonymousId}`;
-    const { db } = this.deps.database;
-    const days = await this.deps.visits.record(workspaceId, visitorKey);
-    if (!personal) return this.safeFacts(visitor, days);
-    const [segments, queued, converted, currency] = await Promise.all([
-      this.deps.segmentsOf(workspaceId, profile.id),
+    const today = Math.floor(now / DAY);
+    this.deps.visits.mark(workspaceId, visitorKey, today);
+    const read = (profileIds: string[]) => repo.visitorRecords(this.deps.database.db, workspaceId, { profileIds, visitor: visitorKey, now, sinceDay: today - 30, beforeDay: today });
+    if (!personal) return this.safeFacts(visitor, (await read([])).visitDays + 1);
+    let records = entry.records;
+    if (records?.day !== today) {
       // Rows written before a merge name the merged-away profile.
-      repo.queuedFor(db, workspaceId, [profile.id, ...profile.mergedFrom], now),
-      repo.convertedCampaigns(db, workspaceId, [profile.id, ...profile.mergedFrom]),
-      this.deps.currency(workspaceId),
-    ]);
+      records = { ...(await read([profile.id, ...profile.mergedFrom])), day: today };
+      entry.records = records;
+      this.deps.cache.resize(workspaceId, profile.id, version, bytesOf(entry));
+    }
+    const currency = await this.deps.currency(workspaceId);
     return {
       profileId: profile.id,
       identified: visitor.identified,
       verified: visitor.verified,
       country: text(profile.traits.country),
       locale: text(profile.traits.locale) ?? text(profile.traits.language),
-      segments,
+      segments: entry.segments,
       tiers: tiersOf(profile.scores),
       cart: cartOf(profile, currency),
       subscribed: { email: profile.consent.email.status === 'subscribed', sms: profile.consent.sms.status === 'subscribed', push: profile.consent.push.status === 'subscribed' },
-      visits: { first: profile.computed.firstSeenAt, last30d: days },
-      queued: queued.map((entry) => ({ campaignId: entry.campaignId, ...(entry.journeyId === null ? {} : { journeyId: entry.journeyId }) })),
-      converted,
+      visits: { first: profile.computed.firstSeenAt, last30d: records.visitDays + 1 },
+      queued: records.queued.filter((item) => item.expiresAt > now).map((item) => ({ campaignId: item.campaignId, ...(item.journeyId === null ? {} : { journeyId: item.journeyId }) })),
+      converted: records.converted,
     };
   }
 

@@ -2,7 +2,6 @@ import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import * as repo from './store/repository.js';
 
-const DAY = 86_400_000;
 const FLUSH_MS = 1000;
 const MAX_PENDING = 50_000;
 
@@ -19,17 +18,13 @@ export class VisitDays {
 
   constructor(private readonly deps: { database: Database; clock: Clock; onError?: (error: unknown) => void }) {}
 
-  /** Counts today as a visit and returns the days with a visit in the last 30 (today included). */
-  async record(workspaceId: string, visitor: string): Promise<number> {
-    const today = Math.floor(this.deps.clock.now() / DAY);
-    const earlier = await repo.countVisitDays(this.deps.database.db, workspaceId, visitor, today - 30, today);
+  /** Counts `today` (a day number) as a visit of this visitor; the visitor endpoint reads the earlier days with its other rows. */
+  mark(workspaceId: string, visitor: string, today: number): void {
     const key = `${workspaceId}\u0000${visitor}\u0000${today}`;
-    if (!this.pending.has(key)) {
-      if (this.pending.size >= MAX_PENDING) await this.flush();
-      this.pending.set(key, { workspaceId, visitor, day: today });
-      this.timer ??= setTimeout(() => void this.flush().catch((error: unknown) => this.deps.onError?.(error)), FLUSH_MS).unref();
-    }
-    return earlier + 1;
+    if (this.pending.has(key)) return;
+    if (this.pending.size >= MAX_PENDING) void this.flush().catch((error: unknown) => this.deps.onError?.(error));
+    this.pending.set(key, { workspaceId, visitor, day: today });
+    this.timer ??= setTimeout(() => void this.flush().catch((error: unknown) => this.deps.onError?.(error)), FLUSH_MS).unref();
   }
 
   /** Drops pending days of these visitors (an erasure), so no row comes back after it. */

@@ -2,7 +2,7 @@ import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, typ
 import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { listMergedFrom, listMerges, listProfileIds, loadProfiles, type StoredProfile } from './store/profiles.js';
+import { listMergedFrom, listMerges, listProfileIds, loadProfileHead, loadProfiles, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
@@ -141,6 +141,29 @@ export class ProfileService {
     if (identifier === undefined) return undefined;
     const owner = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
     return owner === undefined ? undefined : this.getProfile(workspaceId, owner);
+  }
+
+  /**
+   * The surviving profile an identifier belongs to and its version, without reading its state:
+   * the processor moves `updated_at` on every write of the profile (events, merges, identities),
+   * so a reader may keep what it derived from a profile while the version stays the same.
+   * Scores written by jobs do not move it.
+   * @example const head = await profiles.versionOf('default', 'anonymous_id', 'a1'); // { id: 'prf_…', version: 1733… }
+   */
+  async versionOf(workspaceId: string, type: string, value: string): Promise<{ id: string; version: number } | undefined> {
+    const normalizedType = normalizeIdentifierType(type);
+    if (normalizedType === undefined) return undefined;
+    const identifier = normalizeIdentifier(this.rulesFor(workspaceId), normalizedType, value);
+    if (identifier === undefined) return undefined;
+    let id = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
+    // Merges keep chains one hop long; the bound only guards against a corrupted store.
+    for (let hops = 0; id !== undefined && hops < 16; hops++) {
+      const head = await loadProfileHead(this.deps.database.db, workspaceId, id);
+      if (head === undefined) return undefined;
+      if (head.mergedInto === null) return { id, version: head.updatedAt };
+      id = head.mergedInto;
+    }
+    return undefined;
   }
 
   /**

@@ -13,7 +13,8 @@ import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
  * End to end: a real Rapport (processor following the log, as in production) with the demo's brand and
  * on-site starters installed, the demo storefront served by it, the real loader and core from /sdk/v1,
  * the real widget chunks, and events arriving through /v1/batch into profile timelines. Real triggers
- * for the hello bar, the free-shipping bar and exit intent; `?rapport_preview=` for the rest.
+ * for every starter (the side coupon, popup, email capture, NPS survey, floating icon, scratch card and
+ * welcome-back banner in one visit each), and `?rapport_preview=` for the screenshots of every starter.
  */
 
 const ARTIFACTS = 'test-artifacts/onsite/e2e';
@@ -201,8 +202,9 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await as(context, await visitorId(['recommendations-for-you'], false));
     const page = await visit(`/demo/shop/p/${product?.id}`, 1440, context);
-    // The demo catalog's product links point at the generator's shop host: the page keeps the visitor here
-    // (the widget's own click handler has run by the time the event bubbles up to window).
+    // The demo catalog links to the storefront at the default server address (127.0.0.1:4000), not this
+    // test server's port: the page keeps the visitor here (the widget's own click handler has run by the
+    // time the event bubbles up to window).
     await page.evaluate(() => addEventListener('click', (event) => event.preventDefault()));
     await decided(page, recs, 'shown');
     const card = page.locator(`#rapport-recs [data-rapport-campaign="${recs}"] li a`).first();
@@ -260,6 +262,78 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     expect(ledger).toContainEqual(expect.objectContaining({ channel: 'email', status: 'subscribed', source: `onsite:${capture}` }));
     await page.context().close();
   }, 90_000);
+
+  it('shows the other starters live on their own triggers on the storefront, screenshots kept', async () => {
+    const live = ['side-coupon', 'popup', 'email-capture-ab', 'nps-survey', 'floating-icon', 'scratch-coupon'];
+    const id = (key: string) => starter(key).id;
+    // Every modal of this visit may show on its own trigger: no quiet period, no one-modal-per-page limit.
+    const settings = (await adminCall('GET', '/api/v1/onsite/settings')).json() as { maxModalsPerPage: number; quietPeriodSeconds: number; consentMode: string };
+    const restore = { maxModalsPerPage: settings.maxModalsPerPage, quietPeriodSeconds: settings.quietPeriodSeconds, consentMode: settings.consentMode };
+    expect((await adminCall('PUT', '/api/v1/onsite/settings', { ...restore, maxModalsPerPage: 10, quietPeriodSeconds: 0 })).statusCode).toBe(200);
+    const shot = async (page: Page, key: string) => {
+      await box(page, id(key)).waitFor({ state: 'visible' });
+      await page.screenshot({ path: `${ARTIFACTS}/live-${key}-en-1440.png` });
+    };
+    const close = (page: Page, key: string) =>
+      page
+        .locator(`[data-rapport-campaign="${id(key)}"] button.x`)
+        .first()
+        .dispatchEvent('click');
+    try {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+      await as(context, await visitorId(live, false));
+      const started = Date.now();
+      // A department page, long enough to scroll: a new visitor on their first page.
+      const department = product?.category[0]?.toLowerCase().replace(/[^a-z0-9]+/g, '-') ?? '';
+      const page = await visit(`/demo/shop/c/${department}`, 1440, context);
+      await decided(page, id('side-coupon'), 'shown'); // 8 s on the page, new visitors
+      await shot(page, 'side-coupon');
+      await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+      await decided(page, id('popup'), 'shown'); // half the page scrolled
+      await shot(page, 'popup');
+      await close(page, 'popup');
+      await decided(page, id('email-capture-ab'), 'shown'); // 15 s on the page, not identified
+      await shot(page, 'email-capture-ab');
+      await close(page, 'email-capture-ab');
+      await page.evaluate(() => (window as unknown as { rapport: { track(name: string): void } }).rapport.track('Order Completed'));
+      await decided(page, id('nps-survey'), 'shown'); // a custom event
+      await shot(page, 'nps-survey');
+      await close(page, 'nps-survey');
+      // The second page of the session: the closed popup's teaser on page load, then the scratch card
+      // once 45 s on the site have passed.
+      await page.goto(`${url}/demo/shop`);
+      await decided(page, id('floating-icon'), 'shown');
+      await shot(page, 'floating-icon');
+      await decided(page, id('scratch-coupon'), 'shown');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(45_000);
+      await shot(page, 'scratch-coupon');
+      const events = await flushed(page);
+      for (const key of live) expect(viewsOf(events, id(key)), key).toHaveLength(1);
+      await context.close();
+
+      // A returning visitor: this browser's last page view was 40 minutes ago (a session ended), so the
+      // next page starts a second session and the welcome-back banner fills its reserved slot.
+      const banner = id('banner-returning');
+      const again = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+      await as(again, await visitorId(['banner-returning'], false));
+      const back = await visit('/demo/shop', 1440, again);
+      await back.waitForFunction(() => localStorage.getItem('rapport:s') !== null); // the first session: a new visitor
+      expect(await back.locator(`[data-rapport-campaign="${banner}"]`).count()).toBe(0);
+      await back.evaluate(() => {
+        const ago = 40 * 60_000;
+        const session = JSON.parse(localStorage.getItem('rapport:s') ?? '{}') as { start: number; last: number };
+        localStorage.setItem('rapport:s', JSON.stringify({ ...session, start: session.start - ago, last: session.last - ago }));
+        localStorage.setItem('rapport:visits', JSON.stringify([session.start - ago]));
+      });
+      await back.reload();
+      await decided(back, banner, 'shown');
+      expect(await back.locator(`#rapport-banner [data-rapport-campaign="${banner}"]`).count()).toBe(1);
+      await shot(back, 'banner-returning');
+      await again.close();
+    } finally {
+      await adminCall('PUT', '/api/v1/onsite/settings', restore);
+    }
+  }, 240_000);
 
   it.each(['en', 'ar'])(
     'renders every starter with no axe-core violations, screenshots at 375 and 1440 px (%s)',

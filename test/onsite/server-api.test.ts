@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { userHash } from '../../src/onsite/visitor.js';
 import { VisitDays } from '../../src/onsite/visits.js';
+import { visitorRecords } from '../../src/onsite/store/repository.js';
 import { createRapport, type Rapport } from '../../src/rapport.js';
 import { manualClock } from '../../src/shared/clock.js';
 import { createTestStore, dialects, tempDir, type TestStore } from '../helpers/databases.js';
@@ -209,6 +210,9 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     );
 
     const reveal = (anonymousId: string, key = 'WK') => rapport.app.inject({ method: 'POST', url: '/v1/onsite/reveal', headers: basic(key), payload: { campaignId: id, variant: 'a', anonymousId } });
+    const factsOf = async (anonymousId: string) => (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId } })).json();
+    // Read (and kept) before the reveal: the reveal's conversion must still show on the next request.
+    expect((await factsOf('anon-2')).converted).toEqual([]);
     const medium = (await reveal('anon-2')).json();
     expect(medium).toMatchObject({ discount: { kind: 'percent', value: 10 } });
     expect((await reveal('anon-2')).json()).toEqual(medium);
@@ -218,8 +222,7 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect((await reveal('nobody')).json()).toEqual({ code: null, reason: 'unknown_visitor' });
     expect((await reveal('anon-2', otherKey)).statusCode).toBe(404);
     expect((await rapport.messaging.coupons.check('default', medium.code)).valid).toBe(true);
-    const facts = (await rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload: { anonymousId: 'anon-2' } })).json();
-    expect(facts.converted).toEqual([id]);
+    expect((await factsOf('anon-2')).converted).toEqual([id]);
   });
 
   it('submits: identifies, stores answers as traits, records consent with its source and enters the journey', async () => {
@@ -430,18 +433,54 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect(JSON.stringify(sent)).toContain('https://shop.example/v1/confirm/');
   });
 
+  it('never answers from a profile older than the last processed event: an identify, a merge or a cart change shows on the next request', async () => {
+    const secret = (await api('GET', '/api/v1/onsite/secret')).json().secret as string;
+    const visitor = (payload: Record<string, unknown>) => rapport.app.inject({ method: 'POST', url: '/v1/onsite/visitor', headers: basic('WK'), payload });
+    const asCleo = { anonymousId: 'anon-c1', userId: 'cleo', userHash: userHash(secret, 'cleo') };
+    await track('anon-c1', [{ type: 'page', name: 'Home' }]);
+    // Anonymous and personal: the profile is read and kept.
+    const before = (await visitor({ anonymousId: 'anon-c1' })).json();
+    expect(before).toMatchObject({ identified: false, country: null, cart: null });
+    expect((await visitor({ anonymousId: 'anon-c1' })).json()).toEqual({ ...before, visits: before.visits });
+    // Her own identify (a verified user id) and a cart, processed: the very next request sees both.
+    await track('anon-c1', [
+      { type: 'identify', userId: 'cleo', traits: { country: 'JP' } },
+      { type: 'track', event: 'Product Added', properties: { product_id: 'sku-9', price: 10, quantity: 1 } },
+    ]);
+    const after = (await visitor(asCleo)).json();
+    expect(after).toMatchObject({ identified: true, verified: true, country: 'JP', cart: { items: 1, productIds: ['sku-9'] } });
+    // Without the hash the same anonymous id now gets only the safe subset.
+    expect((await visitor({ anonymousId: 'anon-c1' })).json()).toMatchObject({ profileId: null, identified: true, cart: null, country: null });
+    // A second device signs in as her: its anonymous profile merges into hers, and both ids answer with the survivor.
+    await track('anon-c2', [{ type: 'track', event: 'Product Added', properties: { product_id: 'sku-8', price: 5, quantity: 2 } }]);
+    const device = (await visitor({ anonymousId: 'anon-c2' })).json();
+    expect(device.cart).toMatchObject({ items: 2 });
+    await track('anon-c2', [{ type: 'identify', userId: 'cleo' }]);
+    const merged = (await visitor({ ...asCleo, anonymousId: 'anon-c2' })).json();
+    expect(merged.country).toBe('JP');
+    expect((await visitor(asCleo)).json().profileId).toBe(merged.profileId);
+    expect((await rapport.profiles.lookupProfile('default', 'anonymous_id', 'anon-c2'))?.id).toBe(merged.profileId);
+  });
+
   it('counts visit days over the last 30, writing them in the background', async () => {
     const days = new VisitDays({ database: rapport.database, clock });
-    expect(await days.record('default', 'a:days')).toBe(1);
-    expect(await days.record('default', 'a:days')).toBe(1);
+    const DAY = 86_400_000;
+    const count = async (workspaceId: string, visitor: string) => {
+      const today = Math.floor(clock.now() / DAY);
+      const read = await visitorRecords(rapport.database.db, workspaceId, { profileIds: [], visitor, now: clock.now(), sinceDay: today - 30, beforeDay: today });
+      days.mark(workspaceId, visitor, today);
+      return read.visitDays + 1;
+    };
+    expect(await count('default', 'a:days')).toBe(1);
+    expect(await count('default', 'a:days')).toBe(1);
     await days.flush();
-    clock.advance(86_400_000);
-    expect(await days.record('default', 'a:days')).toBe(2);
+    clock.advance(DAY);
+    expect(await count('default', 'a:days')).toBe(2);
     await days.flush();
     // 29 days on: the first day has left the 30-day window (today included), the second has not.
-    clock.advance(29 * 86_400_000);
-    expect(await days.record('default', 'a:days')).toBe(2);
-    expect(await days.record('shop-b', 'a:days')).toBe(1);
+    clock.advance(29 * DAY);
+    expect(await count('default', 'a:days')).toBe(2);
+    expect(await count('shop-b', 'a:days')).toBe(1);
     days.forget('default', ['a:days']);
     await days.flush();
   });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../storage/database.js';
 import './tables.js';
 
@@ -117,30 +118,85 @@ export async function insertQueued(
     .execute();
 }
 
-export async function queuedFor(db: Tx, workspaceId: string, profileIds: readonly string[], now: number): Promise<{ campaignId: string; journeyId: string | null }[]> {
-  const rows = await db
-    .selectFrom('onsite_queue')
-    .select(['campaign_id', 'journey_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where('profile_id', 'in', [...profileIds])
-    .where('expires_at', '>', now)
-    .orderBy('created_at', 'asc')
-    .limit(20)
-    .execute();
-  return rows.map((row) => ({ campaignId: row.campaign_id, journeyId: row.journey_id }));
+/** What the visitor endpoint reads from this module's tables for one visitor, in one statement. */
+export interface VisitorRecords {
+  queued: { campaignId: string; journeyId: string | null; expiresAt: number }[];
+  converted: string[];
+  /** Days with a visit in (sinceDay, beforeDay). */
+  visitDays: number;
 }
 
-/** Days with a visit in (sinceDay, beforeDay). */
-export async function countVisitDays(db: Tx, workspaceId: string, visitor: string, sinceDay: number, beforeDay: number): Promise<number> {
-  const row = await db
+/**
+ * The profiles' queued messages (unexpired, oldest first, at most 20), the campaigns they
+ * converted (at most 200) and the visitor's visit days, as one `union all`: one round trip per
+ * visitor request instead of three.
+ */
+export async function visitorRecords(
+  db: Tx,
+  workspaceId: string,
+  query: { profileIds: readonly string[]; visitor: string; now: number; sinceDay: number; beforeDay: number },
+): Promise<VisitorRecords> {
+  const visits = db
     .selectFrom('onsite_visits')
-    .select((eb) => eb.fn.countAll<number>().as('days'))
+    .select([
+      sql<string>`'v'`.as('kind'),
+      sql<string | null>`cast(null as text)`.as('campaign_id'),
+      sql<string | null>`cast(null as text)`.as('journey_id'),
+      (eb) => eb.fn.countAll<number | string>().as('n'),
+      sql<number | string>`0`.as('m'),
+    ])
     .where('workspace_id', '=', workspaceId)
-    .where('visitor', '=', visitor)
-    .where('day', '>', sinceDay)
-    .where('day', '<', beforeDay)
-    .executeTakeFirst();
-  return Number(row?.days ?? 0);
+    .where('visitor', '=', query.visitor)
+    .where('day', '>', query.sinceDay)
+    .where('day', '<', query.beforeDay);
+  let rows;
+  if (query.profileIds.length === 0) rows = await visits.execute();
+  else {
+    const ids = [...query.profileIds];
+    const queued = db
+      .selectFrom('onsite_queue')
+      .select(['campaign_id', 'journey_id', 'created_at', 'expires_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', ids)
+      .where('expires_at', '>', query.now)
+      .orderBy('created_at', 'asc')
+      .limit(20)
+      .as('q');
+    const converted = db.selectFrom('onsite_conversions').select('campaign_id').distinct().where('workspace_id', '=', workspaceId).where('profile_id', 'in', ids).limit(200).as('c');
+    rows = await db
+      .selectFrom(queued)
+      .select([
+        sql<string>`'q'`.as('kind'),
+        sql<string | null>`q.campaign_id`.as('campaign_id'),
+        'q.journey_id',
+        sql<number | string>`q.created_at`.as('n'),
+        sql<number | string>`q.expires_at`.as('m'),
+      ])
+      .unionAll(
+        db
+          .selectFrom(converted)
+          .select([
+            sql<string>`'c'`.as('kind'),
+            sql<string | null>`c.campaign_id`.as('campaign_id'),
+            sql<string | null>`cast(null as text)`.as('journey_id'),
+            sql<number | string>`0`.as('n'),
+            sql<number | string>`0`.as('m'),
+          ]),
+      )
+      .unionAll(visits)
+      .execute();
+  }
+  const result: VisitorRecords = { queued: [], converted: [], visitDays: 0 };
+  const queuedRows: { campaignId: string; journeyId: string | null; expiresAt: number; at: number }[] = [];
+  for (const row of rows) {
+    if (row.kind === 'v') result.visitDays = Number(row.n);
+    else if (row.campaign_id === null) continue;
+    else if (row.kind === 'q') queuedRows.push({ campaignId: row.campaign_id, journeyId: row.journey_id, expiresAt: Number(row.m), at: Number(row.n) });
+    else result.converted.push(row.campaign_id);
+  }
+  // A union keeps no order: the queue is shown oldest first.
+  result.queued = queuedRows.sort((a, b) => a.at - b.at).map((row) => ({ campaignId: row.campaignId, journeyId: row.journeyId, expiresAt: row.expiresAt }));
+  return result;
 }
 
 export async function insertVisitDays(db: Tx, rows: readonly { workspaceId: string; visitor: string; day: number }[]): Promise<void> {
@@ -160,19 +216,6 @@ export async function recordConversion(db: Tx, workspaceId: string, row: { profi
     .values({ workspace_id: workspaceId, profile_id: row.profileId, campaign_id: row.campaignId, kind: row.kind, at: row.at })
     .onConflict((conflict) => conflict.columns(['workspace_id', 'profile_id', 'campaign_id', 'kind']).doNothing())
     .execute();
-}
-
-/** Campaigns converted by these profiles (a person's profile and those merged into it). */
-export async function convertedCampaigns(db: Tx, workspaceId: string, profileIds: readonly string[]): Promise<string[]> {
-  const rows = await db
-    .selectFrom('onsite_conversions')
-    .select('campaign_id')
-    .distinct()
-    .where('workspace_id', '=', workspaceId)
-    .where('profile_id', 'in', [...profileIds])
-    .limit(200)
-    .execute();
-  return rows.map((row) => row.campaign_id);
 }
 
 /** Which of these profiles already revealed the campaign's coupon (its code is bound to that id). */

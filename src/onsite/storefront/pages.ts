@@ -1,4 +1,4 @@
-import type { DemoProduct } from '../../demo/catalog.js';
+import { DEMO_SHOP_PATH, type DemoProduct } from '../../demo/catalog.js';
 import { shopText, SHOP_LANGS, type ShopLang, type ShopText } from './shop-text.js';
 
 /** What every page needs: its language, the CSP nonce of this response, and the demo write key (null: demo not loaded). */
@@ -10,7 +10,8 @@ export interface PageContext {
   path: string;
 }
 
-export const SHOP_BASE = '/demo/shop';
+/** Where the storefront is served; the demo's catalog links here. */
+export const SHOP_BASE = DEMO_SHOP_PATH;
 /** The reserved slots campaigns can target (`slot` of a banner or recommendations campaign). */
 export const BANNER_SLOT = '#rapport-banner';
 export const RECS_SLOT = '#rapport-recs';

@@ -152,6 +152,12 @@ export async function listMerges(db: Tx, workspaceId: string, profileIds: readon
   }));
 }
 
+/** One profile's merge pointer and version (`updated_at`), without its state document: the cheap freshness check. */
+export async function loadProfileHead(db: Tx, workspaceId: string, id: string): Promise<{ mergedInto: string | null; updatedAt: number } | undefined> {
+  const row = await db.selectFrom('profiles').select(['merged_into', 'updated_at']).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : { mergedInto: row.merged_into, updatedAt: row.updated_at };
+}
+
 /** `updated_at` of each existing profile among `ids`: the version an optimistic writer checks. */
 export async function profileVersions(db: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, number>> {
   const versions = new Map<string, number>();
