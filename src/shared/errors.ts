@@ -82,6 +82,10 @@ export const domainErrors = {
   'journey.recipe_option_invalid': { type: 'invalid_request', description: 'A recipe install option (currency, startAt) is malformed' },
   'journey.recipe_role_unknown': { type: 'invalid_request', description: 'A recipe install names a template or coupon role the recipe does not have' },
   'journey.recipe_unknown': { type: 'invalid_request', description: 'No recipe has that name' },
+  'journey.version_conflict': {
+    type: 'conflict',
+    description: 'A journey update named the version it edited (If-Match) and someone stored a newer one meanwhile; reload and apply the change again',
+  },
   'outbound.destination_refused': { type: 'invalid_request', description: 'An outbound URL points at a private or refused address' },
   'outbound.operator_only': { type: 'invalid_request', description: 'A setting only the operator may use (e.g. allowPrivate) was given by a workspace' },
   'profile.cursor_invalid': { type: 'invalid_request', description: 'A profile list or timeline cursor is not one the previous page gave' },
