@@ -143,6 +143,8 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     expect(malformed.json().error.issues[0].field).toBe('if-match');
     const weak = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: { ...admin, 'if-match': 'W/"2"' }, payload: definition });
     expect(weak.json()).toMatchObject({ version: 3 });
+    const byQuery = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}?expectedVersion=2`, headers: admin, payload: definition });
+    expect(byQuery.json().error.code).toBe('journey.version_conflict');
     expect((await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: admin, payload: definition })).json()).toMatchObject({ version: 4 });
   });
 

@@ -173,13 +173,16 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
         summary:
           'Store a new version; running customers finish the version they started unless migrated. With `If-Match: "N"` (the version edited) a journey saved meanwhile answers 409 journey.version_conflict instead of being overwritten',
         params: IdParams,
+        querystring: Type.Object({
+          expectedVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'The same as If-Match, for clients that cannot set headers' })),
+        }),
         headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100, description: 'The version this edit started from, e.g. "3" (the ETag of GET /journeys/{id})' })) }),
         body: DefinitionBody,
         response: { 200: JourneyView },
       },
     },
     async (request, reply) => {
-      const expectedVersion = expectedVersionOf(request.headers['if-match']);
+      const expectedVersion = expectedVersionOf(request.headers['if-match']) ?? request.query.expectedVersion;
       const journey = await journeys.update(authOf(request).workspaceId, request.params.id, request.body, expectedVersion === undefined ? {} : { expectedVersion });
       void reply.header('etag', `"${journey.version}"`);
       return journey;
