@@ -41,7 +41,7 @@ describe('journeys', () => {
     await page.locator('.react-flow__node[data-id="reminder"]').waitFor();
 
     // The email step, opened from the keyboard through the step list.
-    const step = page.getByRole('button', { name: 'Send a message: reminder' });
+    const step = page.getByRole('navigation', { name: 'Steps of the journey' }).getByRole('button', { name: 'Send a message: reminder' });
     await step.focus();
     await page.keyboard.press('Enter');
     expect(await step.getAttribute('aria-pressed')).toBe('true');

@@ -444,6 +444,8 @@ function Editor({ initial }: { initial: Journey }) {
             nodesDraggable={false}
             nodesConnectable={false}
             fitView
+            // Readable cards first: the start of the journey at a legible zoom; the rest is a pan away.
+            fitViewOptions={{ nodes: [{ id: TRIGGER_ID }, { id: draft.start }], maxZoom: 1, minZoom: 0.75 }}
             minZoom={0.2}
             proOptions={{ hideAttribution: true }}
           >
@@ -552,7 +554,7 @@ function Editor({ initial }: { initial: Journey }) {
           }}
         />
       </div>
-      <p className="sr-only" aria-live="polite">
+      <p className="journeys-sr-only" aria-live="polite">
         {problemCount === 0 ? t('valid') : t('issuesTitle', { n: problemCount })}
       </p>
     </Page>
@@ -619,7 +621,7 @@ function StatsTable({
   if (report === undefined) return <Loading />;
   return (
     <>
-      <div className="grid stats journeys-totals">
+      <div className="journeys-totals">
         <div className="stat">
           <div className="stat-label">{t('entered')}</div>
           <div className="stat-value" data-total="entered">
