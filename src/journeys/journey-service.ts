@@ -45,6 +45,8 @@ export interface JourneyReport {
   nodes: { nodeId: string; type: string; reached: number; inProgress: number; sends: Record<string, number> }[];
   /** A/B arms with their exposures and outcomes (what the experiments module reads). */
   arms: { nodeId: string; arm: string; entered: number; conversions: number; revenue: number }[];
+  /** The shop's currency (ISO 4217) the revenue is in. */
+  currency: string;
 }
 
 export interface JourneyServiceDeps {
@@ -433,6 +435,7 @@ export class JourneyService {
       },
       nodes: nodeRows,
       arms,
+      currency,
     };
   }
 

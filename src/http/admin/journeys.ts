@@ -41,6 +41,7 @@ const Report = Type.Object({
   }),
   nodes: Type.Array(Type.Object({ nodeId: Type.String(), type: Type.String(), reached: Type.Integer(), inProgress: Type.Integer(), sends: Type.Record(Type.String(), Type.Integer()) })),
   arms: Type.Array(Type.Object({ nodeId: Type.String(), arm: Type.String(), entered: Type.Integer(), conversions: Type.Integer(), revenue: Type.Number() })),
+  currency: Type.String({ description: 'The shop currency (ISO 4217) revenue is in' }),
 });
 const DryRunStep = Type.Object({ at: Type.String(), nodeId: Type.String(), type: Type.String(), detail: Type.String() });
 const Run = Type.Object({

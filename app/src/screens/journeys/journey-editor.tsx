@@ -218,7 +218,6 @@ function Editor({ initial }: { initial: Journey }) {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const dirty = JSON.stringify(draft) !== JSON.stringify(journey.definition);
   const report = useLive<JourneyReport>('/api/v1/journeys/{id}/report/live', { id });
-  const currency = 'USD';
 
   // Keep the edit in progress across a reload or an expired session.
   useEffect(() => {
@@ -286,6 +285,7 @@ function Editor({ initial }: { initial: Journey }) {
   const status = journey.status;
   const canPublish = editable && problemCount === 0 && status !== 'archived' && (status === 'draft' || dirty);
   const liveReport = report.data?.journeyId === id ? report.data : undefined;
+  const currency = liveReport?.currency ?? 'USD';
 
   const { nodes, edges } = useMemo(() => {
     const labels: Record<string, string> = { entered: t('entered'), waiting: t('waiting'), sent: t('sent'), converted: t('converted'), revenue: t('revenue') };

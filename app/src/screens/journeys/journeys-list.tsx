@@ -24,7 +24,7 @@ export function JourneysListScreen() {
       title={t('title')}
       description={t('description')}
       actions={
-        <Link to="/journeys/new" className="button primary">
+        <Link to="/journeys/new" className="button primary journeys-new-link">
           {t('newJourney')}
         </Link>
       }

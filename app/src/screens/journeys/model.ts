@@ -100,6 +100,7 @@ export interface JourneyReport {
   conversions: { goal: { runs: number; revenue: number }; order: { runs: number; conversions: number; revenue: number } };
   nodes: { nodeId: string; type: string; reached: number; inProgress: number; sends: Record<string, number> }[];
   arms: { nodeId: string; arm: string; entered: number; conversions: number; revenue: number }[];
+  currency?: string;
 }
 
 export interface Issue {
