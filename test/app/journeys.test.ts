@@ -55,8 +55,9 @@ describe('journeys', () => {
     await expect.poll(() => triggerEntered(page).textContent(), { timeout: 15_000 }).toBe('0');
 
     // A demo profile adds a product to a cart through the real ingest API.
-    const profiles = (await world.adminCall('GET', '/api/v1/profiles?limit=20')).json<{ profiles: { identities: { type: string; value: string }[] }[] }>().profiles;
-    const userId = profiles.flatMap((profile) => profile.identities).find((identity) => identity.type === 'user_id')?.value;
+    const profiles = (await world.adminCall('GET', '/api/v1/profiles?limit=20')).json<{ profiles: { id: string; identities: { type: string; value: string }[] }[] }>().profiles;
+    const profile = profiles.find((candidate) => candidate.identities.some((identity) => identity.type === 'user_id'));
+    const userId = profile?.identities.find((identity) => identity.type === 'user_id')?.value;
     expect(userId).toBeDefined();
     const sent = await fetch(`${world.url}/v1/batch`, {
       method: 'POST',
@@ -67,6 +68,12 @@ describe('journeys', () => {
     await expect.poll(() => triggerEntered(page).textContent(), { timeout: 30_000, interval: 500 }).toBe('1');
     await expect.poll(() => page.locator('.react-flow__node[data-id="wait-1h"] [data-stat="entered"] dd').textContent(), { timeout: 10_000 }).toBe('1');
     await screenshot(page, 'journeys-canvas-1440-en');
+
+    // Dry run for the same profile: every step it would take, nothing sent.
+    await page.getByLabel('Profile id').fill(profile?.id ?? '');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => page.locator('.journeys-dry-steps li').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(await page.locator('.journeys-dry-steps').textContent()).toContain('reminder');
     await context.close();
   }, 120_000);
 

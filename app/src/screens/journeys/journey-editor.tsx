@@ -691,6 +691,13 @@ function DryRun({ id, onSelect }: { id: string; onSelect: (id: string) => void }
   const format = useFormat();
   const [profileId, setProfileId] = useState('');
   const [assume, setAssume] = useState('');
+  // A few profiles to pick from (the field also takes any profile id).
+  const sample = useQuery({
+    queryKey: ['profiles', 'sample'],
+    queryFn: () => api.get<{ profiles: { id: string; identities: { type: string; value: string }[] }[] }>('/api/v1/profiles', { query: { limit: 25 } }),
+    staleTime: 60_000,
+  });
+  const listId = `journeys-dry-run-profiles-${id}`;
   const run = useMutation({
     mutationFn: () =>
       api.post<{ steps: { at: string; nodeId: string; type: string; detail: string }[] }>('/api/v1/journeys/{id}/dry-run', {
@@ -720,8 +727,15 @@ function DryRun({ id, onSelect }: { id: string; onSelect: (id: string) => void }
         }}
       >
         <Field label={t('profileId')} error={profileError}>
-          {(props) => <input {...props} value={profileId} required onChange={(event) => setProfileId(event.target.value)} />}
+          {(props) => <input {...props} value={profileId} list={listId} autoComplete="off" required onChange={(event) => setProfileId(event.target.value)} />}
         </Field>
+        <datalist id={listId}>
+          {(sample.data?.profiles ?? []).map((profile) => (
+            <option key={profile.id} value={profile.id}>
+              {profile.identities.find((identity) => identity.type === 'email')?.value ?? profile.identities[0]?.value ?? profile.id}
+            </option>
+          ))}
+        </datalist>
         <Field label={t('assumeEvents')}>{(props) => <input {...props} value={assume} placeholder="Order Completed" onChange={(event) => setAssume(event.target.value)} />}</Field>
         <Button type="submit" variant="secondary" busy={run.isPending}>
           {t('run')}
