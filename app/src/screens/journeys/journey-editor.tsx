@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
@@ -346,7 +346,7 @@ function Editor({ initial }: { initial: Journey }) {
         <div className="journeys-actions">
           <Link to="/journeys">{t('back')}</Link>
           <Button disabled={!editable || !dirty || status === 'archived'} busy={save.isPending && save.variables.publish === false} onClick={() => save.mutate({ expected: base, publish: false })}>
-            {status === 'draft' ? t('save') : t('save')}
+            {t('save')}
           </Button>
           <Button
             variant="primary"
@@ -763,7 +763,6 @@ function DryRun({ id, onSelect }: { id: string; onSelect: (id: string) => void }
 function Versions({ journey, onLoad, disabled }: { journey: Journey; onLoad: (definition: JourneyDefinition, version: number) => void; disabled: boolean }) {
   const t = useT(journeyMessages);
   const [version, setVersion] = useState(journey.version);
-  const loading = useRef(false);
   const older = useQuery({
     queryKey: ['journeys', journey.id, 'version', version],
     queryFn: () => api.get<Journey>('/api/v1/journeys/{id}', { params: { id: journey.id }, query: { version } }),
@@ -786,7 +785,7 @@ function Versions({ journey, onLoad, disabled }: { journey: Journey; onLoad: (de
         <Loading />
       ) : (
         <Button
-          disabled={disabled || loading.current}
+          disabled={disabled}
           onClick={() => {
             if (older.data !== undefined) onLoad(older.data.definition, version);
           }}
