@@ -45,6 +45,8 @@ export interface JourneyReport {
   nodes: { nodeId: string; type: string; reached: number; inProgress: number; sends: Record<string, number> }[];
   /** A/B arms with their exposures and outcomes (what the experiments module reads). */
   arms: { nodeId: string; arm: string; entered: number; conversions: number; revenue: number }[];
+  /** The shop's currency (ISO 4217) the revenue is in. */
+  currency: string;
 }
 
 export interface JourneyServiceDeps {
@@ -128,15 +130,27 @@ export class JourneyService {
    * Stores a new version. Customers already on their way finish the version they started,
    * unless `migrate` moves them (see `migrateRuns`).
    */
-  async update(workspaceId: string, id: string, input: unknown): Promise<Journey> {
+  async update(workspaceId: string, id: string, input: unknown, options: { expectedVersion?: number } = {}): Promise<Journey> {
     const parsed = await this.parse(workspaceId, input);
     const journey = await this.stored(workspaceId, id);
     if (journey.status === 'archived') throw new RapportError('conflict', `journey "${id}" is archived; create a new one`);
+    const expected = options.expectedVersion;
+    const assertExpected = (current: number): void => {
+      if (expected !== undefined && current !== expected)
+        throw new RapportError(
+          'journey.version_conflict',
+          `journey "${id}" is at version ${current}, not ${expected}: someone saved it meanwhile; load version ${current} and apply your change again`,
+          [{ field: 'if-match', rule: 'version', message: `the journey is at version ${current}` }],
+        );
+    };
+    assertExpected(journey.version);
     // Header values sent back masked keep the stored version's.
     const definition = sealWebhookNodes(parsed, this.deps.secrets, workspaceId, await this.definitionOf(workspaceId, journey));
     const now = this.clock.now();
     const version = journey.version + 1;
     await this.deps.database.transaction(async (trx) => {
+      // Checked again inside the transaction: another save may have landed since the read above.
+      assertExpected((await repo.findJourney(trx, workspaceId, id))?.version ?? journey.version);
       await repo.insertVersion(trx, workspaceId, id, version, JSON.stringify(definition), now);
       await repo.updateJourney(trx, workspaceId, id, { name: definition.name, version, updatedAt: now });
       if (journey.status === 'active') {
@@ -179,6 +193,20 @@ export class JourneyService {
       createdAt: new Date(journey.createdAt).toISOString(),
       updatedAt: new Date(journey.updatedAt).toISOString(),
     };
+  }
+
+  /** Per journey: its status, version and how many customers entered and are in it now (the live list). */
+  async counts(workspaceId: string): Promise<{ id: string; status: string; version: number; entered: number; inProgress: number }[]> {
+    const journeys = await repo.listJourneys(this.deps.database.db, workspaceId);
+    return Promise.all(
+      journeys.map(async (journey) => {
+        const counts = await activity.runCounts(this.deps.database.db, workspaceId, journey.id);
+        const byStatus = counts.byStatus;
+        const entered = Object.values(byStatus).reduce((total, n) => total + n, 0);
+        const inProgress = (byStatus.active ?? 0) + (byStatus.waiting ?? 0) + (byStatus.paused ?? 0);
+        return { id: journey.id, status: journey.status, version: journey.version, entered, inProgress };
+      }),
+    );
   }
 
   async list(workspaceId: string): Promise<Journey[]> {
@@ -409,6 +437,7 @@ export class JourneyService {
       },
       nodes: nodeRows,
       arms,
+      currency,
     };
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { startTestRapport, WORKSPACE, type TestRapport } from '../helpers/server.js';
+import { listen, startTestRapport, WORKSPACE, type TestRapport } from '../helpers/server.js';
 
 const admin = { authorization: 'Bearer ADM' };
 
@@ -119,6 +119,55 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
     const bad = await app.inject({ method: 'POST', url: '/api/v1/journeys/recipes/nope', headers: admin, payload: {} });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toContain('no recipe "nope"; choose one of abandoned-cart');
+  });
+
+  it('refuses an update made against an older version (If-Match) with 409, never overwriting', async () => {
+    const { app } = test.rapport;
+    const created = await app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: { ...definition, name: 'Edited twice' } });
+    const id: string = created.json().id;
+    const read = await app.inject({ method: 'GET', url: `/api/v1/journeys/${id}`, headers: admin });
+    expect(read.headers.etag).toBe('"1"');
+    // Two people load version 1; the first saves, the second's save names version 1 too.
+    const first = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: { ...admin, 'if-match': '"1"' }, payload: { ...definition, name: 'First edit' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ version: 2, name: 'First edit' });
+    expect(first.headers.etag).toBe('"2"');
+    const second = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: { ...admin, 'if-match': '"1"' }, payload: { ...definition, name: 'Second edit' } });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ error: { code: 'journey.version_conflict', type: 'conflict' } });
+    expect(second.json().error.message).toContain('version 2');
+    expect((await app.inject({ method: 'GET', url: `/api/v1/journeys/${id}`, headers: admin })).json()).toMatchObject({ version: 2, name: 'First edit' });
+    // A malformed If-Match is a 400 naming the header; no header keeps the old last-write-wins behaviour.
+    const malformed = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: { ...admin, 'if-match': 'yesterday' }, payload: definition });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.issues[0].field).toBe('if-match');
+    const weak = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: { ...admin, 'if-match': 'W/"2"' }, payload: definition });
+    expect(weak.json()).toMatchObject({ version: 3 });
+    const byQuery = await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}?expectedVersion=2`, headers: admin, payload: definition });
+    expect(byQuery.json().error.code).toBe('journey.version_conflict');
+    expect((await app.inject({ method: 'PUT', url: `/api/v1/journeys/${id}`, headers: admin, payload: definition })).json()).toMatchObject({ version: 4 });
+  });
+
+  it('streams the list counts and the per-node report as server-sent events', async () => {
+    const { url } = await listen(test.rapport);
+    const created = await test.rapport.app.inject({ method: 'POST', url: '/api/v1/journeys', headers: admin, payload: { ...definition, name: 'Live' } });
+    const id: string = created.json().id;
+    const missing = await fetch(`${url}/api/v1/journeys/nope/report/live`, { headers: admin });
+    expect(missing.status).toBe(404);
+    for (const [path, check] of [
+      [`/api/v1/journeys/${id}/report/live`, (data: Record<string, unknown>) => expect(data).toMatchObject({ journeyId: id, entered: 0, nodes: expect.any(Array) })],
+      ['/api/v1/journeys/live', (data: Record<string, unknown>) => expect(data.journeys).toEqual(expect.arrayContaining([{ id, status: 'draft', version: 1, entered: 0, inProgress: 0 }]))],
+    ] as const) {
+      const controller = new AbortController();
+      const response = await fetch(`${url}${path}`, { headers: admin, signal: controller.signal });
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body?.getReader();
+      let text = '';
+      while (!text.includes('data: ')) text += new TextDecoder().decode((await reader?.read())?.value);
+      while (!/data: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader?.read())?.value);
+      check(JSON.parse(/data: (.*)\n\n/.exec(text)?.[1] ?? '{}'));
+      controller.abort();
+    }
   });
 
   it('documents the routes in OpenAPI', async () => {

@@ -5,6 +5,7 @@ import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsS
 import { RapportError } from '../../shared/errors.js';
 import { documentedAs } from '../openapi.js';
 import type { TypedApp } from '../typed-app.js';
+import { liveStream } from '../live.js';
 import { authOf } from './auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -40,6 +41,7 @@ const Report = Type.Object({
   }),
   nodes: Type.Array(Type.Object({ nodeId: Type.String(), type: Type.String(), reached: Type.Integer(), inProgress: Type.Integer(), sends: Type.Record(Type.String(), Type.Integer()) })),
   arms: Type.Array(Type.Object({ nodeId: Type.String(), arm: Type.String(), entered: Type.Integer(), conversions: Type.Integer(), revenue: Type.Number() })),
+  currency: Type.String({ description: 'The shop currency (ISO 4217) revenue is in' }),
 });
 const DryRunStep = Type.Object({ at: Type.String(), nodeId: Type.String(), type: Type.String(), detail: Type.String() });
 const Run = Type.Object({
@@ -61,6 +63,21 @@ const Supply = Type.Object({ role: Type.String(), id: Type.String(), created: Ty
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const tags = ['journeys'];
+
+/**
+ * The version an update was made against, from `If-Match: "3"` (or `3`, `W/"3"`); undefined when
+ * the header is absent (an update without it replaces whatever is current, as before).
+ */
+export function expectedVersionOf(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const text = (Array.isArray(header) ? header.join(',') : header).trim();
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(text);
+  if (match?.[1] === undefined || Number(match[1]) < 1)
+    throw new RapportError('invalid_request', `If-Match must be the journey version being edited, such as "3"; got ${JSON.stringify(text.slice(0, 40))}`, [
+      { field: 'if-match', rule: 'version', message: 'must be the journey version being edited, such as "3"' },
+    ]);
+  return Number(match[1]);
+}
 
 /** Journeys: CRUD with validation, lifecycle, entering by API, reports, dry runs and workspace settings. */
 export async function journeysRoutes(scope: FastifyInstance, journeys: JourneyService): Promise<void> {
@@ -141,17 +158,36 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 200: JourneyView },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const journey = await journeys.get(authOf(request).workspaceId, request.params.id, request.query.version);
       if (journey === undefined) throw new RapportError('not_found', `no journey "${request.params.id}"${request.query.version === undefined ? '' : ` with version ${request.query.version}`}`);
+      if (request.query.version === undefined) void reply.header('etag', `"${journey.version}"`);
       return journey;
     },
   );
 
   app.put(
     '/journeys/:id',
-    { schema: { tags, summary: 'Store a new version; running customers finish the version they started unless migrated', params: IdParams, body: DefinitionBody, response: { 200: JourneyView } } },
-    async (request) => journeys.update(authOf(request).workspaceId, request.params.id, request.body),
+    {
+      schema: {
+        tags,
+        summary:
+          'Store a new version; running customers finish the version they started unless migrated. With `If-Match: "N"` (the version edited) a journey saved meanwhile answers 409 journey.version_conflict instead of being overwritten',
+        params: IdParams,
+        querystring: Type.Object({
+          expectedVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'The same as If-Match, for clients that cannot set headers' })),
+        }),
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100, description: 'The version this edit started from, e.g. "3" (the ETag of GET /journeys/{id})' })) }),
+        body: DefinitionBody,
+        response: { 200: JourneyView },
+      },
+    },
+    async (request, reply) => {
+      const expectedVersion = expectedVersionOf(request.headers['if-match']) ?? request.query.expectedVersion;
+      const journey = await journeys.update(authOf(request).workspaceId, request.params.id, request.body, expectedVersion === undefined ? {} : { expectedVersion });
+      void reply.header('etag', `"${journey.version}"`);
+      return journey;
+    },
   );
 
   for (const action of ['activate', 'pause', 'resume', 'archive'] as const) {
@@ -198,6 +234,39 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
 
 /** Reports, dry runs, runs, and the workspace settings every journey obeys. */
 function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
+  app.get(
+    '/journeys/live',
+    {
+      schema: {
+        tags,
+        summary:
+          'Server-sent events: `{ journeys: [{ id, status, version, entered, inProgress }] }`, each journey with its status, version, entered and in-progress counts, sent again whenever they change',
+      },
+    },
+    (request, reply) => {
+      const { workspaceId } = authOf(request);
+      return liveStream(request, reply, async () => ({ journeys: await journeys.counts(workspaceId) }), { everyMs: 3000 });
+    },
+  );
+
+  app.get(
+    '/journeys/:id/report/live',
+    {
+      schema: {
+        tags,
+        summary: 'Server-sent events: the journey report, as GET /journeys/{id}/report answers it (per node: reached, waiting, sends; conversions and revenue), sent again whenever it changes',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = authOf(request);
+      const { id } = request.params;
+      // A journey that does not exist answers 404 before the stream opens.
+      await journeys.report(workspaceId, id);
+      return liveStream(request, reply, () => journeys.report(workspaceId, id), { everyMs: 1500 });
+    },
+  );
+
   app.get(
     '/journeys/:id/report',
     {
