@@ -88,11 +88,11 @@ export const domainErrors = {
   'journey.recipe_unknown': { type: 'invalid_request', description: 'No recipe has that name' },
   'journey.settings_invalid': { type: 'invalid_request', description: "A workspace's journey settings do not match their schema; issues name the field" },
   'journey.time_zone_invalid': { type: 'invalid_request', description: 'A default time zone is not an IANA time zone such as Europe/Paris' },
-  'journey.version_invalid': { type: 'invalid_request', description: "A migration of runs names a fromVersion that is not older than the journey's current version" },
   'journey.version_conflict': {
     type: 'conflict',
     description: 'A journey update named the version it edited (If-Match) and someone stored a newer one meanwhile; reload and apply the change again',
   },
+  'journey.version_invalid': { type: 'invalid_request', description: "A migration of runs names a fromVersion that is not older than the journey's current version" },
   'outbound.destination_refused': { type: 'invalid_request', description: 'An outbound URL points at a private or refused address' },
   'outbound.operator_only': { type: 'invalid_request', description: 'A setting only the operator may use (e.g. allowPrivate) was given by a workspace' },
   'profile.cursor_invalid': { type: 'invalid_request', description: 'A profile list or timeline cursor is not one the previous page gave' },
