@@ -126,4 +126,22 @@ describe('segments API', () => {
     expect(created.name).toBe('Visited in the last 7 days');
     expect(await untilLive(created.id)).toMatchObject({ members: 1 });
   });
+
+  it('refuses an edit made on a stale read (expectedUpdatedAt) instead of overwriting the other edit', async () => {
+    const created = (await rapport.app.inject({ method: 'POST', url: '/api/v1/segments/static', headers: admin, payload: { name: 'Shared' } })).json();
+    const first = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Alice', expectedUpdatedAt: created.updatedAt } });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().updatedAt).not.toBe(created.updatedAt);
+    const stale = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Bob', expectedUpdatedAt: created.updatedAt } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: 'segment.edit_conflict', issues: [{ field: 'expectedUpdatedAt', message: first.json().updatedAt }] });
+    expect((await rapport.app.inject({ method: 'GET', url: `/api/v1/segments/${created.id}`, headers: admin })).json().name).toBe('Alice');
+    const fresh = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Bob', expectedUpdatedAt: first.json().updatedAt } });
+    expect(fresh.json().name).toBe('Bob');
+    const garbage = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Eve', expectedUpdatedAt: 'yesterday' } });
+    expect(garbage.statusCode).toBe(400);
+    expect(garbage.json().error.issues[0].field).toBe('expectedUpdatedAt');
+    // Without it, the last save wins as before.
+    expect((await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Last' } })).statusCode).toBe(200);
+  });
 });

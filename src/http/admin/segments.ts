@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../../segments/index.js';
 import { RapportError } from '../../shared/errors.js';
+import { liveStream } from '../live.js';
 import { documentedAs } from '../openapi.js';
 import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
@@ -38,6 +39,23 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
     async (request) => ({
       segments: await segments.list(authOf(request).workspaceId),
     }),
+  );
+
+  app.get(
+    '/segments/live',
+    {
+      schema: {
+        tags,
+        summary: 'Server-sent events: every segment with its member count, status and backfill progress, sent again whenever one changes',
+        response: { 200: Type.String({ description: 'text/event-stream; each data line is { segments: [{ id, members, status, percent }] } as JSON' }) },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = authOf(request);
+      return liveStream(request, reply, async () => ({
+        segments: (await segments.list(workspaceId)).map((segment) => ({ id: segment.id, members: segment.members, status: segment.status, percent: segment.backfill.percent })),
+      }));
+    },
   );
 
   app.post(
@@ -128,6 +146,9 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
             description: Type.Optional(Type.String({ maxLength: 2000 })),
             condition: Type.Optional(ConditionBody),
             destination: Destination,
+            expectedUpdatedAt: Type.Optional(
+              Type.String({ description: 'The updatedAt the editor read; when the segment was saved since, 409 segment.edit_conflict instead of overwriting that edit' }),
+            ),
           },
           { additionalProperties: false },
         ),
