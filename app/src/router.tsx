@@ -1,12 +1,14 @@
 import { createRouter } from '@tanstack/react-router';
 import { homeRoute } from './screens/home/routes';
+import { profileRoutes } from './screens/profiles/routes';
+import { segmentRoutes } from './screens/segments/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
 /*
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute])]);
+const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, ...segmentRoutes, ...profileRoutes])]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
