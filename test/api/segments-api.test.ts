@@ -144,4 +144,16 @@ describe('segments API', () => {
     // Without it, the last save wins as before.
     expect((await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Last' } })).statusCode).toBe(200);
   });
+
+  it('answers the live routes once as JSON to a client that does not ask for a stream', async () => {
+    const counts = await rapport.app.inject({ method: 'GET', url: '/api/v1/segments/live', headers: admin });
+    expect(counts.statusCode).toBe(200);
+    expect(counts.json().segments.length).toBeGreaterThan(0);
+    expect(counts.json().segments[0]).toEqual({ id: expect.any(String), members: expect.any(Number), status: expect.any(String), percent: expect.any(Number) });
+    const profile = (await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/lookup?type=user_id&value=u1', headers: admin })).json();
+    const timeline = await rapport.app.inject({ method: 'GET', url: `/api/v1/profiles/${profile.id}/live?limit=5`, headers: admin });
+    expect(timeline.statusCode).toBe(200);
+    expect(timeline.json().events.map((event: { type: string }) => event.type)).toContain('track');
+    expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/prf_nobody/live', headers: admin })).statusCode).toBe(404);
+  });
 });

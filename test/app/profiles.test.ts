@@ -76,7 +76,7 @@ describe('customers', () => {
     await expectNoAxeViolations(page);
     await screenshot(page, 'profiles-profile-1440-en');
     await context.close();
-  });
+  }, 120_000);
 
   it('exports the JSON and asks for the typed word before erasing', async () => {
     const { context, page } = await newPage(world);
@@ -113,5 +113,5 @@ describe('customers', () => {
       await screenshot(page, `profiles-profile-${width}-${locale}`);
       await context.close();
     }
-  });
+  }, 240_000);
 });

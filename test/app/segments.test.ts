@@ -183,5 +183,5 @@ describe('segments', () => {
       await screenshot(page, `segments-builder-${width}-${locale}`);
       await context.close();
     }
-  });
+  }, 240_000);
 });

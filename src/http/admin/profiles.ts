@@ -139,7 +139,7 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
         summary: 'Server-sent events: the newest timeline events (and the profile update time), sent again whenever they change',
         params: IdParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })) }),
-        response: { 200: Type.String({ description: 'text/event-stream; each data line is { updatedAt, events, nextCursor } as JSON' }) },
+        response: { 200: Type.Unknown({ description: 'With Accept: text/event-stream, a stream whose data lines are { updatedAt, events, nextCursor }; otherwise that JSON once' }) },
       },
     },
     async (request, reply) => {
@@ -148,10 +148,13 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
       const profile = await profiles.getProfile(workspaceId, request.params.id);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
       const limit = request.query.limit ?? 25;
-      return liveStream(request, reply, async () => {
+      const produce = async () => {
         const [current, page] = await Promise.all([profiles.getProfile(workspaceId, profile.id), profiles.timeline(workspaceId, profile.id, { limit })]);
         return { updatedAt: current?.updatedAt ?? null, events: page?.events ?? [], nextCursor: page?.nextCursor ?? null };
-      });
+      };
+      // A client that does not ask for a stream (a script, a probe) gets the page once, as JSON.
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
+      return liveStream(request, reply, produce);
     },
   );
 }

@@ -47,14 +47,17 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
       schema: {
         tags,
         summary: 'Server-sent events: every segment with its member count, status and backfill progress, sent again whenever one changes',
-        response: { 200: Type.String({ description: 'text/event-stream; each data line is { segments: [{ id, members, status, percent }] } as JSON' }) },
+        response: { 200: Type.Unknown({ description: 'With Accept: text/event-stream, a stream whose data lines are { segments: [{ id, members, status, percent }] }; otherwise that JSON once' }) },
       },
     },
     async (request, reply) => {
       const { workspaceId } = authOf(request);
-      return liveStream(request, reply, async () => ({
+      const produce = async () => ({
         segments: (await segments.list(workspaceId)).map((segment) => ({ id: segment.id, members: segment.members, status: segment.status, percent: segment.backfill.percent })),
-      }));
+      });
+      // A client that does not ask for a stream (a script, a probe) gets the figures once, as JSON.
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
+      return liveStream(request, reply, produce);
     },
   );
 

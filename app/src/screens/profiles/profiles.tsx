@@ -191,12 +191,12 @@ export function ProfilesScreen() {
         </Card>
       )}
       {q !== '' ? null : (
-        <Card title={t('recent')}>
+        <Card title={t('back')}>
           {list.isPending ? <Loading /> : null}
           <ErrorNotice error={list.error} onRetry={() => void list.refetch()} />
           {list.data === undefined ? null : (
             <>
-              <DataTable caption={t('recent')} columns={columns} rows={list.data.profiles} rowKey={(row) => row.id} csvName="customers" />
+              <DataTable caption={t('back')} columns={columns} rows={list.data.profiles} rowKey={(row) => row.id} csvName="customers" />
               {list.data.nextCursor === null ? null : <Button onClick={() => setCursors((previous) => [...previous, list.data.nextCursor ?? ''])}>{t('loadMore')}</Button>}
             </>
           )}
