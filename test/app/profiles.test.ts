@@ -40,7 +40,7 @@ describe('customers', () => {
   it('finds a demo customer by email and shows the profile with timeline and scores, live', async () => {
     const { context, page } = await newPage(world);
     await signIn(page, undefined, '/profiles');
-    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(10);
+    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(10);
     await expectNoAxeViolations(page);
     await screenshot(page, 'profiles-list-1440-en');
     await page.getByLabel('Email, phone, user id, anonymous id, profile id or trait value').fill(customer.email.toUpperCase());
@@ -107,7 +107,7 @@ describe('customers', () => {
     ] as const) {
       await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
       await page.goto(`/profiles?lang=${locale}`);
-      await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(10);
+      await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(10);
       await expectNoAxeViolations(page);
       await screenshot(page, `profiles-list-${width}-${locale}`);
       await page.goto(`/profiles/${customer.id}?lang=${locale}`);

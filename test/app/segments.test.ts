@@ -40,7 +40,7 @@ describe('segments', () => {
     const { context, page } = await newPage(world);
     await signIn(page, MARKETER, '/segments');
     await page.getByRole('heading', { name: 'All segments' }).waitFor();
-    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(1);
     await expectNoAxeViolations(page);
     await screenshot(page, 'segments-list-1440-en');
 
@@ -177,7 +177,7 @@ describe('segments', () => {
     ] as const) {
       await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
       await page.goto(`/segments?lang=${locale}`);
-      await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(1);
+      await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(1);
       expect(await page.evaluate(() => document.documentElement.dir)).toBe(locale === 'ar' ? 'rtl' : 'ltr');
       await expectNoAxeViolations(page);
       await screenshot(page, `segments-list-${width}-${locale}`);
