@@ -1,13 +1,19 @@
 import { createRouter } from '@tanstack/react-router';
 import { homeRoute } from './screens/home/routes';
 import { journeyNewRoute, journeyRoute, journeysRoute } from './screens/journeys/routes';
+import { profileRoutes } from './screens/profiles/routes';
+import { segmentRoutes } from './screens/segments/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
 /*
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, journeysRoute, journeyNewRoute, journeyRoute])]);
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  welcomeRoute,
+  appRoute.addChildren([homeRoute, ...profileRoutes, ...segmentRoutes, journeysRoute, journeyNewRoute, journeyRoute]),
+]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 

@@ -70,6 +70,14 @@ export interface SegmentServiceDeps {
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 const maxNameLength = 200;
 
+/** Someone saved the segment after the editor read it: a 409 naming the version now stored. */
+function editConflict(id: string, updatedAt: number): RapportError {
+  const at = new Date(updatedAt).toISOString();
+  return new RapportError('segment.edit_conflict', `segment ${id} was changed by someone else at ${at}; reload it and apply your edit again`, [
+    { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
+  ]);
+}
+
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -300,10 +308,17 @@ export class SegmentService {
   async update(
     workspaceId: string,
     id: string,
-    patch: { name?: string | undefined; description?: string | undefined; condition?: unknown; destination?: WebhookDestination | null | undefined },
+    patch: { name?: string | undefined; description?: string | undefined; condition?: unknown; destination?: WebhookDestination | null | undefined; expectedUpdatedAt?: string | undefined },
   ): Promise<Segment> {
     const record = await this.record(workspaceId, id);
-    const now = this.#clock.now();
+    const expected = patch.expectedUpdatedAt === undefined ? undefined : Date.parse(patch.expectedUpdatedAt);
+    if (expected !== undefined && !Number.isFinite(expected))
+      throw new RapportError('segment.date_invalid', `expectedUpdatedAt "${patch.expectedUpdatedAt ?? ''}" is not a date; send the updatedAt the segment was read with`, [
+        { field: 'expectedUpdatedAt', rule: 'format', message: 'ISO-8601 date-time (the updatedAt you read)' },
+      ]);
+    if (expected !== undefined && expected !== record.updatedAt) throw editConflict(id, record.updatedAt);
+    // Strictly later than the version read, so two saves in one millisecond still differ.
+    const now = Math.max(this.#clock.now(), record.updatedAt + 1);
     const next: SegmentRecord = { ...record, updatedAt: now };
     if (patch.name !== undefined) next.name = this.checkName(patch.name);
     if (patch.description !== undefined) next.description = patch.description;
@@ -328,7 +343,7 @@ export class SegmentService {
         });
       }
     }
-    await updateSegment(this.db, workspaceId, next);
+    if (!(await updateSegment(this.db, workspaceId, next, expected))) throw editConflict(id, (await this.record(workspaceId, id)).updatedAt);
     if (next.version !== record.version) this.#deps.onBackfillNeeded?.();
     return this.withSecret(await this.toSegment(workspaceId, next), sealed);
   }

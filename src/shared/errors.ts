@@ -110,6 +110,7 @@ export const domainErrors = {
   'segment.date_invalid': { type: 'invalid_request', description: 'A segment history date is not ISO-8601' },
   'segment.days_out_of_range': { type: 'invalid_request', description: 'A history window is outside 1-3650 days' },
   'segment.destination_url_invalid': { type: 'invalid_request', description: 'A segment sync destination URL is not an http(s) URL' },
+  'segment.edit_conflict': { type: 'conflict', description: 'The segment was saved by someone else after the editor read it (expectedUpdatedAt)' },
   'segment.name_invalid': { type: 'invalid_request', description: 'A segment name is empty or too long' },
   'segment.not_static': { type: 'invalid_request', description: 'Members were uploaded to a segment defined by a condition' },
   'segment.static_list': { type: 'invalid_request', description: 'The operation needs a condition segment but the segment is a static list' },

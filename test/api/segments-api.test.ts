@@ -126,4 +126,34 @@ describe('segments API', () => {
     expect(created.name).toBe('Visited in the last 7 days');
     expect(await untilLive(created.id)).toMatchObject({ members: 1 });
   });
+
+  it('refuses an edit made on a stale read (expectedUpdatedAt) instead of overwriting the other edit', async () => {
+    const created = (await rapport.app.inject({ method: 'POST', url: '/api/v1/segments/static', headers: admin, payload: { name: 'Shared' } })).json();
+    const first = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Alice', expectedUpdatedAt: created.updatedAt } });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().updatedAt).not.toBe(created.updatedAt);
+    const stale = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Bob', expectedUpdatedAt: created.updatedAt } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: 'segment.edit_conflict', issues: [{ field: 'expectedUpdatedAt', message: first.json().updatedAt }] });
+    expect((await rapport.app.inject({ method: 'GET', url: `/api/v1/segments/${created.id}`, headers: admin })).json().name).toBe('Alice');
+    const fresh = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Bob', expectedUpdatedAt: first.json().updatedAt } });
+    expect(fresh.json().name).toBe('Bob');
+    const garbage = await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Eve', expectedUpdatedAt: 'yesterday' } });
+    expect(garbage.statusCode).toBe(400);
+    expect(garbage.json().error.issues[0].field).toBe('expectedUpdatedAt');
+    // Without it, the last save wins as before.
+    expect((await rapport.app.inject({ method: 'PATCH', url: `/api/v1/segments/${created.id}`, headers: admin, payload: { name: 'Last' } })).statusCode).toBe(200);
+  });
+
+  it('answers the live routes once as JSON to a client that does not ask for a stream', async () => {
+    const counts = await rapport.app.inject({ method: 'GET', url: '/api/v1/segments/live', headers: admin });
+    expect(counts.statusCode).toBe(200);
+    expect(counts.json().segments.length).toBeGreaterThan(0);
+    expect(counts.json().segments[0]).toEqual({ id: expect.any(String), members: expect.any(Number), status: expect.any(String), percent: expect.any(Number) });
+    const profile = (await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/lookup?type=user_id&value=u1', headers: admin })).json();
+    const timeline = await rapport.app.inject({ method: 'GET', url: `/api/v1/profiles/${profile.id}/live?limit=5`, headers: admin });
+    expect(timeline.statusCode).toBe(200);
+    expect(timeline.json().events.map((event: { type: string }) => event.type)).toContain('track');
+    expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/prf_nobody/live', headers: admin })).statusCode).toBe(404);
+  });
 });

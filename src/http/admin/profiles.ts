@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
+import { liveStream } from '../live.js';
 import { authOf } from './auth.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
@@ -127,6 +128,33 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
       const explanation = await profiles.explainProfile(authOf(request).workspaceId, request.params.id);
       if (explanation === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
       return explanation;
+    },
+  );
+
+  app.get(
+    '/profiles/:id/live',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Server-sent events: the newest timeline events (and the profile update time), sent again whenever they change',
+        params: IdParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })) }),
+        response: { 200: Type.Unknown({ description: 'With Accept: text/event-stream, a stream whose data lines are { updatedAt, events, nextCursor }; otherwise that JSON once' }) },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = authOf(request);
+      // Answer 404 as JSON before the stream starts, not as an event.
+      const profile = await profiles.getProfile(workspaceId, request.params.id);
+      if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
+      const limit = request.query.limit ?? 25;
+      const produce = async () => {
+        const [current, page] = await Promise.all([profiles.getProfile(workspaceId, profile.id), profiles.timeline(workspaceId, profile.id, { limit })]);
+        return { updatedAt: current?.updatedAt ?? null, events: page?.events ?? [], nextCursor: page?.nextCursor ?? null };
+      };
+      // A client that does not ask for a stream (a script, a probe) gets the page once, as JSON.
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
+      return liveStream(request, reply, produce);
     },
   );
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../../segments/index.js';
 import { RapportError } from '../../shared/errors.js';
+import { liveStream } from '../live.js';
 import { documentedAs } from '../openapi.js';
 import type { TypedApp } from '../typed-app.js';
 import { authOf } from './auth.js';
@@ -38,6 +39,26 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
     async (request) => ({
       segments: await segments.list(authOf(request).workspaceId),
     }),
+  );
+
+  app.get(
+    '/segments/live',
+    {
+      schema: {
+        tags,
+        summary: 'Server-sent events: every segment with its member count, status and backfill progress, sent again whenever one changes',
+        response: { 200: Type.Unknown({ description: 'With Accept: text/event-stream, a stream whose data lines are { segments: [{ id, members, status, percent }] }; otherwise that JSON once' }) },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = authOf(request);
+      const produce = async () => ({
+        segments: (await segments.list(workspaceId)).map((segment) => ({ id: segment.id, members: segment.members, status: segment.status, percent: segment.backfill.percent })),
+      });
+      // A client that does not ask for a stream (a script, a probe) gets the figures once, as JSON.
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
+      return liveStream(request, reply, produce);
+    },
   );
 
   app.post(
@@ -128,6 +149,9 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
             description: Type.Optional(Type.String({ maxLength: 2000 })),
             condition: Type.Optional(ConditionBody),
             destination: Destination,
+            expectedUpdatedAt: Type.Optional(
+              Type.String({ description: 'The updatedAt the editor read; when the segment was saved since, 409 segment.edit_conflict instead of overwriting that edit' }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -97,9 +97,12 @@ export async function insertSegment(db: Tx, workspaceId: string, record: Segment
     .execute();
 }
 
-/** Replaces a segment's definition; a new version restarts its backfill. */
-export async function updateSegment(db: Tx, workspaceId: string, record: SegmentRecord): Promise<void> {
-  await db
+/**
+ * Replaces a segment's definition; a new version restarts its backfill. With `expectedUpdatedAt`
+ * the row changes only if nobody saved it since (compare-and-set); false when someone did.
+ */
+export async function updateSegment(db: Tx, workspaceId: string, record: SegmentRecord, expectedUpdatedAt?: number): Promise<boolean> {
+  let query = db
     .updateTable('segments')
     .set({
       name: record.name,
@@ -117,8 +120,10 @@ export async function updateSegment(db: Tx, workspaceId: string, record: Segment
       updated_at: record.updatedAt,
     })
     .where('workspace_id', '=', workspaceId)
-    .where('id', '=', record.id)
-    .execute();
+    .where('id', '=', record.id);
+  if (expectedUpdatedAt !== undefined) query = query.where('updated_at', '=', expectedUpdatedAt);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** One segment; `forUpdate` (PostgreSQL) locks its row until the transaction ends, so two backfill runners take turns. */
