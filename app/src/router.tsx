@@ -1,12 +1,14 @@
 import { createRouter } from '@tanstack/react-router';
 import { homeRoute } from './screens/home/routes';
+import { messagesChildren, messagesRoute } from './screens/messages/routes';
+import { settingsChildren, settingsRoute } from './screens/settings/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
 /*
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute])]);
+const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, messagesRoute.addChildren(messagesChildren), settingsRoute.addChildren(settingsChildren)])]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
