@@ -20,10 +20,10 @@ beforeAll(async () => {
   world = await startAppWorld({ demo: true, customers: 40 });
   await world.addUser(MARKETER.email, 'marketer', MARKETER.password);
   const profiles = (await world.adminCall('GET', '/api/v1/profiles?limit=50')).json<{ profiles: { id: string; traits: Record<string, unknown> }[] }>().profiles;
-  const first = profiles[0];
-  if (first === undefined) throw new Error('the demo made no profile');
+  const first = profiles.find((profile) => typeof profile.traits.firstName === 'string');
+  if (first === undefined) throw new Error('the demo made no named profile');
   profileId = first.id;
-  firstName = String(first.traits.firstName ?? first.traits.first_name);
+  firstName = String(first.traits.firstName);
 }, 240_000);
 afterAll(async () => {
   await world?.stop();
@@ -75,7 +75,7 @@ describe('messages', () => {
     await expectNoAxeViolations(page);
     await screenshot(page, 'messages-editor-1440-en');
     await context.close();
-  });
+  }, 90_000);
 
   it('shows a Liquid syntax error at the line the API names, keeping what was typed', async () => {
     const { context, page } = await newPage(world);
@@ -106,7 +106,7 @@ describe('messages', () => {
     await result.waitFor();
     expect(await result.textContent()).toMatch(/^Test send sent: message msg_/);
     const outbox = (await world.adminCall('GET', '/api/v1/outbox?limit=10')).json<{ messages: { to: string; subject: string }[] }>();
-    expect(outbox.messages.find((mail) => mail.to === 'qa@team.example')?.subject).toBe(`Hello ${firstName}`);
+    expect(outbox.messages.find((mail) => mail.to === 'qa@team.example')?.subject).toBe(`[TEST] Hello ${firstName}`);
     await context.close();
   });
 
@@ -151,5 +151,5 @@ describe('messages', () => {
       await screenshot(page, `messages-editor-${width}-${locale}`);
       await context.close();
     }
-  });
+  }, 240_000);
 });

@@ -113,5 +113,5 @@ describe('settings', () => {
       }
       await context.close();
     }
-  });
+  }, 240_000);
 });
