@@ -141,12 +141,15 @@ describe('messages', () => {
       for (const tab of ['templates', 'snippets', 'coupons', 'log', 'suppression']) {
         await page.goto(`/messages/${tab}`);
         await page.locator('.messages-body .card').first().waitFor();
-        await page.locator('.loading').waitFor({ state: 'detached' });
+        await expect.poll(() => page.locator('.loading').count()).toBe(0);
         if (width === 1440 && locale === 'en') await expectNoAxeViolations(page);
         if (tab === 'templates' || (width === 1440 && locale === 'en')) await screenshot(page, `messages-${tab}-${width}-${locale}`);
       }
       await page.goto(templateUrl);
-      await page.locator('iframe[sandbox=""]').waitFor();
+      await page
+        .frameLocator('iframe[sandbox=""]')
+        .getByText(/Welcome aboard, \S+!/)
+        .waitFor();
       await expectNoAxeViolations(page);
       await screenshot(page, `messages-editor-${width}-${locale}`);
       await context.close();

@@ -107,7 +107,7 @@ describe('settings', () => {
       for (const tab of ['brand', 'sdk', 'channels', 'consent', 'identity', 'keys', 'users', 'audit']) {
         await page.goto(`/settings/${tab}`);
         await page.locator('.settings-body .card').first().waitFor();
-        await page.locator('.loading').waitFor({ state: 'detached' });
+        await expect.poll(() => page.locator('.loading').count()).toBe(0);
         if (width === 1440 && locale === 'en') await expectNoAxeViolations(page);
         if (tab === 'brand' || (width === 1440 && locale === 'en')) await screenshot(page, `settings-${tab}-${width}-${locale}`);
       }

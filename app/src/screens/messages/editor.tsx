@@ -61,7 +61,7 @@ const messages = defineMessages({
     subject: 'الموضوع',
     body: 'المحتوى',
     bodyEmail: 'MJML أو HTML مع Liquid',
-    bodyHint: "Liquid: {{ profile.first_name }}، {{ brand.name }}، {{ coupon.code }}، {% render 'snippet' %}.",
+    bodyHint: "Liquid: {{ profile.first_name }}, {{ brand.name }}, {{ coupon.code }}, {% render 'snippet' %}",
     text: 'النص العادي (اختياري)',
     title: 'العنوان',
     url: 'الرابط',
@@ -106,7 +106,7 @@ const messages = defineMessages({
     subject: '件名',
     body: '本文',
     bodyEmail: 'MJML または HTML（Liquid 使用可）',
-    bodyHint: "Liquid: {{ profile.first_name }}、{{ brand.name }}、{{ coupon.code }}、{% render 'snippet' %}。",
+    bodyHint: "Liquid: {{ profile.first_name }}, {{ brand.name }}, {{ coupon.code }}, {% render 'snippet' %}",
     text: 'テキスト版（任意）',
     title: 'タイトル',
     url: 'リンク',
@@ -249,6 +249,7 @@ function Editor({ template }: { template: TemplateDetail }) {
               {(props) => (
                 <input
                   {...props}
+                  dir="auto"
                   value={name}
                   readOnly={!editable}
                   maxLength={200}
@@ -276,9 +277,16 @@ function Editor({ template }: { template: TemplateDetail }) {
                 <Field key={key} label={t(key === 'text' ? 'text' : key === 'url' ? 'url' : key === 'title' ? 'title' : 'subject')} error={fieldError(key)}>
                   {(props) =>
                     key === 'text' ? (
-                      <textarea {...props} rows={4} readOnly={!editable} value={content.text ?? ''} onChange={(event) => set('text', event.target.value)} />
+                      <textarea {...props} dir="auto" rows={4} readOnly={!editable} value={content.text ?? ''} onChange={(event) => set('text', event.target.value)} />
                     ) : (
-                      <input {...props} readOnly={!editable} value={content[key] ?? ''} maxLength={key === 'url' ? 2000 : 1000} onChange={(event) => set(key, event.target.value)} />
+                      <input
+                        {...props}
+                        dir={key === 'url' ? 'ltr' : 'auto'}
+                        readOnly={!editable}
+                        value={content[key] ?? ''}
+                        maxLength={key === 'url' ? 2000 : 1000}
+                        onChange={(event) => set(key, event.target.value)}
+                      />
                     )
                   }
                 </Field>
@@ -385,7 +393,12 @@ function PreviewPanel({ template, editable }: { template: TemplateDetail; editab
   const profiles = useQuery({ queryKey: ['profiles', 'picker'], queryFn: () => api.get<{ profiles: Profile[] }>('/api/v1/profiles', { query: { limit: 50 } }) });
   const [profileId, setProfileId] = useState<string>('');
   const [width, setWidth] = useState<'desktop' | 'mobile'>('desktop');
-  const chosen = profileId !== '' ? profileId : profiles.data?.profiles[0]?.id;
+  // People with a name or an email first: a preview for an anonymous visitor shows little.
+  const people = useMemo(() => {
+    const all = profiles.data?.profiles ?? [];
+    return [...all.filter((profile) => profileLabel(profile) !== profile.id), ...all.filter((profile) => profileLabel(profile) === profile.id)];
+  }, [profiles.data]);
+  const chosen = profileId !== '' ? profileId : people[0]?.id;
   const preview = useQuery({
     queryKey: ['templates', template.id, 'preview', chosen, template.latestVersion],
     enabled: chosen !== undefined,
@@ -402,7 +415,7 @@ function PreviewPanel({ template, editable }: { template: TemplateDetail; editab
           <Field label={t('previewFor')}>
             {(props) => (
               <select {...props} value={chosen ?? ''} onChange={(event) => setProfileId(event.target.value)}>
-                {(profiles.data?.profiles ?? []).map((profile) => (
+                {people.map((profile) => (
                   <option key={profile.id} value={profile.id}>
                     {profileLabel(profile)}
                   </option>
