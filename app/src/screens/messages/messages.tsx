@@ -227,7 +227,6 @@ const messages = defineMessages({
   },
 });
 
-export { messages as messagesScreenMessages };
 
 function Tab({ to, children, exact }: { to: string; children: ReactNode; exact?: boolean }) {
   return (

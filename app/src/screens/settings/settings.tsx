@@ -41,6 +41,7 @@ const messages = defineMessages({
     copied: 'Copied to the clipboard.',
     writeKey: 'Write key',
     installCheck: 'Install check',
+    perSource: 'Events received per write key',
     installHint: 'Did we receive events from the site? The last event the log holds, per write key.',
     check: 'Check again',
     source: 'Source',
@@ -129,6 +130,7 @@ const messages = defineMessages({
     copied: 'نُسخ إلى الحافظة.',
     writeKey: 'مفتاح الكتابة',
     installCheck: 'فحص التثبيت',
+    perSource: 'الأحداث المستلمة لكل مفتاح كتابة',
     installHint: 'هل استلمنا أحداثًا من الموقع؟ آخر حدث في السجل لكل مفتاح كتابة.',
     check: 'افحص مجددًا',
     source: 'المصدر',
@@ -216,6 +218,7 @@ const messages = defineMessages({
     copied: 'クリップボードにコピーしました。',
     writeKey: '書き込みキー',
     installCheck: 'インストール確認',
+    perSource: '書き込みキーごとの受信イベント',
     installHint: 'サイトからイベントを受信しましたか？ 書き込みキーごとにログ内の最新イベントを表示します。',
     check: '再確認',
     source: 'ソース',
@@ -273,7 +276,6 @@ const messages = defineMessages({
   },
 });
 
-export { messages as settingsMessages };
 
 function Tab({ to, children }: { to: string; children: ReactNode }) {
   return (
@@ -540,7 +542,7 @@ export function SdkTab() {
             {Date.now() - newest.lastReceivedAt < 86_400_000 ? t('receiving', { when: format.relative(newest.lastReceivedAt) }) : t('stale', { when: format.relative(newest.lastReceivedAt) })}
           </p>
         )}
-        {sources.data === undefined ? null : <DataTable caption={t('installCheck')} columns={columns} rows={sources.data.sources} rowKey={(row) => row.sourceId ?? 'server'} />}
+        {sources.data === undefined ? null : <DataTable caption={t('perSource')} columns={columns} rows={sources.data.sources} rowKey={(row) => row.sourceId ?? 'server'} />}
       </Card>
     </div>
   );
@@ -573,7 +575,7 @@ export function ChannelsTab() {
           {channel === 'email' && delivery.data !== undefined ? <p>{delivery.data.delivery === 'smtp' ? t('smtp') : t('outbox')}</p> : null}
           <p className="muted small">{t(`env_${channel}`)}</p>
           {editable && configured.has(channel) && channel !== 'push' && channel !== 'inbox' ? (
-            <ChannelTest channel={channel} templates={(templates.data?.templates ?? []).filter((template) => template.channel === channel)} />
+            <ChannelTest channel={channel} templates={(templates.data?.templates ?? []).filter((template) => template.channel === channel && template.publishedVersion !== null)} />
           ) : null}
         </Card>
       ))}
