@@ -104,7 +104,7 @@ describe('messages', () => {
     await page.getByRole('button', { name: 'Send test' }).click();
     const result = page.getByTestId('test-send-result');
     await result.waitFor();
-    expect(await result.textContent()).toMatch(/^Test send sent: message msg_/);
+    expect(await result.textContent()).toMatch(/^Test send: Sent \(message msg_[\w-]+\)$/);
     const outbox = (await world.adminCall('GET', '/api/v1/outbox?limit=10')).json<{ messages: { to: string; subject: string }[] }>();
     expect(outbox.messages.find((mail) => mail.to === 'qa@team.example')?.subject).toBe(`[TEST] Hello ${firstName}`);
     await context.close();

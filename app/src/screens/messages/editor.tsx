@@ -6,7 +6,7 @@ import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, ErrorNotice, Field, Loading } from '../../ui/ui';
 import { CodeArea, positionOf, type CodeAreaHandle } from './code-area';
-import { channelMessages, profileLabel, type Profile, type TemplateContent, type TemplateDetail } from './shared';
+import { channelMessages, profileLabel, STATUSES, statusMessages, type Profile, type TemplateContent, type TemplateDetail } from './shared';
 import { smsSegments } from './sms';
 
 const messages = defineMessages({
@@ -46,7 +46,7 @@ const messages = defineMessages({
     testToHintSms: 'A phone number in international format, e.g. +14155550123.',
     testToHintWebhook: 'A webhook URL (https://…).',
     send: 'Send test',
-    testResult: 'Test send {status}: message {id}',
+    testResult: 'Test send: {status} (message {id})',
     testResultReason: 'Reason: {reason}',
     noTestSend: 'Push and inbox messages cannot be test-sent to an address; use the preview.',
     segments: '{segments} segments · {units} characters · {encoding} · {remaining} left in this segment',
@@ -91,7 +91,7 @@ const messages = defineMessages({
     testToHintSms: 'رقم هاتف بالتنسيق الدولي، مثل ‎+14155550123.',
     testToHintWebhook: 'رابط Webhook (https://…).',
     send: 'إرسال تجريبي',
-    testResult: 'الإرسال التجريبي {status}: الرسالة {id}',
+    testResult: 'الإرسال التجريبي: {status} (الرسالة {id})',
     testResultReason: 'السبب: {reason}',
     noTestSend: 'لا يمكن إرسال الإشعارات ورسائل الصندوق تجريبيًا إلى عنوان؛ استخدم المعاينة.',
     segments: '{segments} أجزاء · {units} حرفًا · {encoding} · يتبقى {remaining} في هذا الجزء',
@@ -136,7 +136,7 @@ const messages = defineMessages({
     testToHintSms: '国際形式の電話番号（例: +14155550123）。',
     testToHintWebhook: 'Webhook の URL（https://…）。',
     send: 'テスト送信',
-    testResult: 'テスト送信 {status}: メッセージ {id}',
+    testResult: 'テスト送信: {status}（メッセージ {id}）',
     testResultReason: '理由: {reason}',
     noTestSend: 'プッシュとインボックスはアドレスへのテスト送信ができません。プレビューを使ってください。',
     segments: '{segments} セグメント · {units} 文字 · {encoding} · このセグメントの残り {remaining}',
@@ -493,6 +493,7 @@ interface SendResult {
 
 function TestSend({ template, profileId }: { template: TemplateDetail; profileId: string | undefined }) {
   const t = useT(messages);
+  const ts = useT(statusMessages);
   const [to, setTo] = useState('');
   const [result, setResult] = useState<SendResult | undefined>();
   const send = useMutation({
@@ -528,7 +529,7 @@ function TestSend({ template, profileId }: { template: TemplateDetail; profileId
       {send.error !== null && toError === undefined ? <ErrorNotice error={send.error} /> : null}
       {result === undefined ? null : (
         <div className={`notice ${result.status === 'sent' || result.status === 'queued' ? 'good' : 'bad'}`} role="status" data-testid="test-send-result">
-          <span>{t('testResult', { status: result.status, id: result.messageId })}</span>
+          <span>{t('testResult', { status: (STATUSES as readonly string[]).includes(result.status) ? ts(result.status as (typeof STATUSES)[number]) : result.status, id: result.messageId })}</span>
           {result.reason === undefined ? null : <span>{t('testResultReason', { reason: result.reason })}</span>}
         </div>
       )}

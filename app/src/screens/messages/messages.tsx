@@ -5,7 +5,7 @@ import { api, ApiError } from '../../api/client';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, type Column } from '../../ui/ui';
-import { blankSource, CHANNELS, channelMessages, type Channel, type Template } from './shared';
+import { blankSource, CHANNELS, channelMessages, STATUSES, statusMessages, type Channel, type Template } from './shared';
 import './messages.css';
 
 const messages = defineMessages({
@@ -226,7 +226,6 @@ const messages = defineMessages({
     confirmRemove: '{address} の配信停止を解除しますか？',
   },
 });
-
 
 function Tab({ to, children, exact }: { to: string; children: ReactNode; exact?: boolean }) {
   return (
@@ -529,10 +528,10 @@ interface MessageRow {
   clickedAt: string | null;
 }
 
-const STATUSES = ['queued', 'sent', 'delivered', 'failed', 'suppressed', 'skipped', 'bounced'];
-
 export function LogTab() {
   const t = useT(messages);
+  const ts = useT(statusMessages);
+  const statusLabel = (status: string) => ((STATUSES as readonly string[]).includes(status) ? ts(status as (typeof STATUSES)[number]) : status);
   const tc = useT(channelMessages);
   const format = useFormat();
   const navigate = useNavigate();
@@ -559,7 +558,9 @@ export function LogTab() {
     {
       key: 'status',
       header: t('status'),
-      cell: (row) => <Badge tone={row.status === 'failed' || row.status === 'bounced' ? 'bad' : row.status === 'suppressed' || row.status === 'skipped' ? 'warn' : 'good'}>{row.status}</Badge>,
+      cell: (row) => (
+        <Badge tone={row.status === 'failed' || row.status === 'bounced' ? 'bad' : row.status === 'suppressed' || row.status === 'complained' ? 'warn' : 'good'}>{statusLabel(row.status)}</Badge>
+      ),
       csv: (row) => row.status,
     },
     {
@@ -602,7 +603,7 @@ export function LogTab() {
                 <option value="">{t('any')}</option>
                 {STATUSES.map((entry) => (
                   <option key={entry} value={entry}>
-                    {entry}
+                    {ts(entry)}
                   </option>
                 ))}
               </select>

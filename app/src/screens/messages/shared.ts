@@ -78,3 +78,12 @@ export function blankSource(channel: Channel): TemplateDetail['source'] {
       return { default: { body: '{"profile": "{{ profile.id }}"}' } };
   }
 }
+
+/** Where a message stands, as the log's status filter and badges show it. */
+export const STATUSES = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'complained', 'suppressed'] as const;
+
+export const statusMessages = defineMessages({
+  en: { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', opened: 'Opened', clicked: 'Clicked', failed: 'Failed', bounced: 'Bounced', complained: 'Complained', suppressed: 'Suppressed' },
+  ar: { queued: 'في الانتظار', sent: 'أُرسلت', delivered: 'وصلت', opened: 'فُتحت', clicked: 'نُقرت', failed: 'فشلت', bounced: 'ارتدت', complained: 'شكوى', suppressed: 'محظورة' },
+  ja: { queued: '送信待ち', sent: '送信済み', delivered: '配信済み', opened: '開封', clicked: 'クリック', failed: '失敗', bounced: 'バウンス', complained: '苦情', suppressed: '配信停止' },
+});
