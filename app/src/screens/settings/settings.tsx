@@ -276,7 +276,6 @@ const messages = defineMessages({
   },
 });
 
-
 function Tab({ to, children }: { to: string; children: ReactNode }) {
   return (
     <Link to={to} activeOptions={{ includeSearch: false }} activeProps={{ 'aria-current': 'page' }}>
