@@ -3,6 +3,8 @@ import { homeRoute } from './screens/home/routes';
 import { journeyNewRoute, journeyRoute, journeysRoute } from './screens/journeys/routes';
 import { profileRoutes } from './screens/profiles/routes';
 import { segmentRoutes } from './screens/segments/routes';
+import { messagesChildren, messagesRoute } from './screens/messages/routes';
+import { settingsChildren, settingsRoute } from './screens/settings/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
 /*
@@ -12,7 +14,16 @@ import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 const routeTree = rootRoute.addChildren([
   signInRoute,
   welcomeRoute,
-  appRoute.addChildren([homeRoute, ...profileRoutes, ...segmentRoutes, journeysRoute, journeyNewRoute, journeyRoute]),
+  appRoute.addChildren([
+    homeRoute,
+    ...profileRoutes,
+    ...segmentRoutes,
+    journeysRoute,
+    journeyNewRoute,
+    journeyRoute,
+    messagesRoute.addChildren(messagesChildren),
+    settingsRoute.addChildren(settingsChildren),
+  ]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });

@@ -1,7 +1,7 @@
 import type { Database } from '../storage/database.js';
-import { countEvents, findEvents, listRejected, type EventQuery, type LogEntry, type RejectedRow } from '../log/store/event-log.js';
+import { countEvents, findEvents, listRejected, sourceActivity, type EventQuery, type LogEntry, type RejectedRow, type SourceActivity } from '../log/store/event-log.js';
 
-export type { EventQuery, LogEntry, RejectedRow };
+export type { EventQuery, LogEntry, RejectedRow, SourceActivity };
 
 /**
  * Read access to the event log for the admin API, the CLI and tests.
@@ -16,6 +16,11 @@ export class EventLogService {
 
   count(workspaceId: string): Promise<number> {
     return countEvents(this.deps.database.db, workspaceId);
+  }
+
+  /** Per source (write key id), the last event received and how many the log holds. */
+  sources(workspaceId: string): Promise<SourceActivity[]> {
+    return sourceActivity(this.deps.database.db, workspaceId);
   }
 
   rejected(workspaceId: string, limit = 100): Promise<RejectedRow[]> {

@@ -20,6 +20,7 @@ export interface ApiPaths {
     | '/api/v1/coupons/report'
     | '/api/v1/events'
     | '/api/v1/events/rejected'
+    | '/api/v1/events/sources'
     | '/api/v1/experiments'
     | '/api/v1/experiments/{id}'
     | '/api/v1/experiments/{id}/results'

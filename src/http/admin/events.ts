@@ -45,6 +45,22 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
   );
 
   app.get(
+    '/events/sources',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Install check: per source (write key id; null for imports and server calls) the last event received and how many the log holds',
+        response: {
+          200: Type.Object({
+            sources: Type.Array(Type.Object({ sourceId: Type.Union([Type.String(), Type.Null()]), lastReceivedAt: Type.Integer(), events: Type.Integer() })),
+          }),
+        },
+      },
+    },
+    async (request) => ({ sources: await log.sources(authOf(request).workspaceId) }),
+  );
+
+  app.get(
     '/events/rejected',
     {
       schema: {

@@ -279,6 +279,24 @@ export async function countEvents(db: Tx, workspaceId: string): Promise<number> 
   return Number(row.n);
 }
 
+/** Events still in the log per source (the write key id; null for imports and server calls): how many and the last received. */
+export interface SourceActivity {
+  sourceId: string | null;
+  lastReceivedAt: number;
+  events: number;
+}
+
+/** Per source: the last event received and the count, newest source first (the settings screen's install check). */
+export async function sourceActivity(db: Tx, workspaceId: string): Promise<SourceActivity[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select((eb) => ['source_id', eb.fn.max('received_at').as('last'), eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .groupBy('source_id')
+    .execute();
+  return rows.map((row) => ({ sourceId: row.source_id, lastReceivedAt: Number(row.last), events: Number(row.n) })).sort((a, b) => b.lastReceivedAt - a.lastReceivedAt);
+}
+
 /**
  * The committed head of a partition. Every row up to it is committed and visible to a read that
  * starts afterwards: the head moves in the transaction that inserts its rows.

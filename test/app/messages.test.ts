@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectNoAxeViolations, newPage, screenshot, signIn, startAppWorld, type AppWorld } from './harness.js';
+
+/*
+ * The Messages screen in Chromium against the demo shop: a marketer writes an email template in
+ * the editor, previews it for a demo customer (the preview iframe carries their first name) at
+ * desktop and mobile widths, sees a Liquid syntax error at the line the API names, test-sends it
+ * and finds the API's answer on screen and the mail in the built-in outbox (SMTP is configured
+ * only by environment at start, so the outbox is the delivery here). SMS counts segments as the
+ * user types; every tab passes axe in English and Arabic at 1440 and 390 px.
+ */
+
+let world: AppWorld;
+let firstName: string;
+let profileId: string;
+const MARKETER = { email: 'mia@shop.example', password: 'marketer passphrase 1' };
+
+beforeAll(async () => {
+  world = await startAppWorld({ demo: true, customers: 40 });
+  await world.addUser(MARKETER.email, 'marketer', MARKETER.password);
+  const profiles = (await world.adminCall('GET', '/api/v1/profiles?limit=50')).json<{ profiles: { id: string; traits: Record<string, unknown> }[] }>().profiles;
+  const first = profiles.find((profile) => typeof profile.traits.firstName === 'string');
+  if (first === undefined) throw new Error('the demo made no named profile');
+  profileId = first.id;
+  firstName = String(first.traits.firstName);
+}, 240_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+const BODY = [
+  '<mjml>',
+  '  <mj-body>',
+  '    <mj-section>',
+  '      <mj-column>',
+  '        <mj-text>Welcome aboard, {{ profile.first_name }}!</mj-text>',
+  '      </mj-column>',
+  '    </mj-section>',
+  '  </mj-body>',
+  '</mjml>',
+].join('\n');
+
+async function previewHtml(page: Page): Promise<string> {
+  const frame = page.locator('iframe[sandbox=""]');
+  await frame.waitFor();
+  return (await frame.getAttribute('srcdoc')) ?? '';
+}
+
+describe('messages', () => {
+  let templateUrl: string;
+
+  it('creates an email template, edits it and previews it for a demo customer', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, '/messages');
+    await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Welcome aboard');
+    await page.getByRole('button', { name: 'Create and edit' }).click();
+    await page.waitForURL(/\/messages\/templates\/[^/]+$/);
+    templateUrl = new URL(page.url()).pathname;
+    const body = page.getByLabel('MJML or HTML with Liquid');
+    await body.fill(BODY);
+    await page.getByLabel('Subject').fill('Hello {{ profile.first_name }}');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText(/Saved as version 2/).waitFor();
+    await page.getByLabel('Preview for').selectOption(profileId);
+    await expect.poll(() => previewHtml(page), { timeout: 15_000 }).toContain(`Welcome aboard, ${firstName}!`);
+    expect(await page.getByText(`Subject: Hello ${firstName}`).count()).toBe(1);
+    // The rendered mail shows inside the sandboxed frame, at desktop and then phone width.
+    const desktop = await page.locator('.messages-frame').boundingBox();
+    await page.getByRole('button', { name: 'Mobile' }).click();
+    const mobile = await page.locator('.messages-frame').boundingBox();
+    expect(mobile?.width).toBeLessThanOrEqual(375);
+    expect(desktop?.width ?? 0).toBeGreaterThan(mobile?.width ?? 0);
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'messages-editor-1440-en');
+    await context.close();
+  }, 90_000);
+
+  it('shows a Liquid syntax error at the line the API names, keeping what was typed', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, templateUrl);
+    const body = page.getByLabel('MJML or HTML with Liquid');
+    await body.waitFor();
+    const broken = BODY.replace('{{ profile.first_name }}!', '{% if profile.first_name %}{{ profile.first_name }}!');
+    await body.fill(broken);
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const error = page.locator('.field.invalid .error-text');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^Line 5 — line 5, column \d+: /);
+    expect(await page.locator('.code-gutter .code-line-error').textContent()).toBe('5');
+    expect(await body.inputValue()).toBe(broken);
+    await page.getByRole('button', { name: 'Go to line 5' }).click();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
+    await expectNoAxeViolations(page);
+    await context.close();
+  });
+
+  it('test-sends the rendering to an address and shows the API result', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, templateUrl);
+    await page.getByLabel('Preview for').selectOption(profileId);
+    await page.getByLabel('Send to').fill('qa@team.example');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    const result = page.getByTestId('test-send-result');
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/^Test send: Sent \(message msg_[\w-]+\)$/);
+    const outbox = (await world.adminCall('GET', '/api/v1/outbox?limit=10')).json<{ messages: { to: string; subject: string }[] }>();
+    expect(outbox.messages.find((mail) => mail.to === 'qa@team.example')?.subject).toBe(`[TEST] Hello ${firstName}`);
+    await context.close();
+  });
+
+  it('counts SMS segments as the user types, UCS-2 for Arabic', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, '/messages/templates');
+    await page.getByLabel('Name', { exact: true }).fill('Back in stock SMS');
+    await page.getByLabel('Channel').selectOption('sms');
+    await page.getByRole('button', { name: 'Create and edit' }).click();
+    const body = page.getByLabel('Body');
+    await body.waitFor();
+    await body.fill('a'.repeat(161));
+    expect(await page.getByTestId('sms-segments').textContent()).toMatch(/^2 segments · 161 characters · GSM-7/);
+    await body.fill('مرحبا، عاد المنتج الذي أعجبك إلى المخزون');
+    expect(await page.getByTestId('sms-segments').textContent()).toMatch(/^1 segment · \d+ characters · UCS-2/);
+    await body.fill('在庫が戻りました'.repeat(10));
+    expect(await page.getByTestId('sms-segments').textContent()).toMatch(/^2 segments · 80 characters · UCS-2/);
+    await context.close();
+  });
+
+  it('passes axe on every tab and keeps screenshots in English and Arabic', async () => {
+    await world.adminCall('POST', '/api/v1/suppressions', { channel: 'email', address: 'bounced@shop.example', reason: 'bounced' });
+    await world.adminCall('PUT', '/api/v1/snippets/footer', { source: '<p>{{ brand.name }}</p>', description: 'Shop footer' });
+    for (const [width, locale] of [
+      [1440, 'en'],
+      [390, 'en'],
+      [1440, 'ar'],
+      [390, 'ar'],
+    ] as const) {
+      const { context, page } = await newPage(world, { width, locale });
+      await signIn(page, MARKETER, '/messages');
+      for (const tab of ['templates', 'snippets', 'coupons', 'log', 'suppression']) {
+        await page.goto(`/messages/${tab}`);
+        await page.locator('.messages-body .card').first().waitFor();
+        await expect.poll(() => page.locator('.loading').count()).toBe(0);
+        if (width === 1440 && locale === 'en') await expectNoAxeViolations(page);
+        if (tab === 'templates' || (width === 1440 && locale === 'en')) await screenshot(page, `messages-${tab}-${width}-${locale}`);
+      }
+      await page.goto(templateUrl);
+      await page
+        .frameLocator('iframe[sandbox=""]')
+        .getByText(/Welcome aboard, \S+!/)
+        .waitFor();
+      await expectNoAxeViolations(page);
+      await screenshot(page, `messages-editor-${width}-${locale}`);
+      await context.close();
+    }
+  }, 240_000);
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoAxeViolations, newPage, OWNER, screenshot, signIn, startAppWorld, type AppWorld } from './harness.js';
+
+/*
+ * Settings in Chromium against the demo shop: the owner invites a marketer and sees the
+ * invitation link the API made, creates an admin token whose secret shows once, checks the
+ * install (events received per write key), saves the brand with a field error on the field;
+ * an analyst sees neither keys, tokens nor users, and the API refuses them too.
+ */
+
+let world: AppWorld;
+const ANALYST = { email: 'ana@shop.example', password: 'analyst passphrase 1' };
+
+beforeAll(async () => {
+  world = await startAppWorld({ demo: true, customers: 30 });
+  await world.addUser(ANALYST.email, 'analyst', ANALYST.password);
+}, 240_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe('settings', () => {
+  it('invites a marketer and shows the invitation link from the API', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, OWNER, '/settings/users');
+    await page.getByLabel('Email', { exact: true }).fill('newbie@shop.example');
+    await page.getByLabel('Role', { exact: true }).selectOption('marketer');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = page.getByTestId('invite-link');
+    await link.waitFor();
+    expect(await link.inputValue()).toMatch(new RegExp(`^${world.url}/welcome\\?invitation=[^&]+$`));
+    await page.getByRole('heading', { name: 'Pending invitations' }).waitFor();
+    // The link works: the invited person sets a password on it.
+    const invited = await newPage(world);
+    await invited.page.goto(await link.inputValue());
+    await invited.page.getByRole('heading', { level: 1 }).waitFor();
+    await invited.context.close();
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'settings-users-1440-en');
+    await context.close();
+  });
+
+  it('creates an admin token whose secret shows once, and reports events per write key', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, OWNER, '/settings/keys');
+    await page.getByRole('heading', { name: 'New admin token' }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create' }) }).last();
+    await form.getByLabel('Name').fill('Warehouse sync');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const secret = page.getByTestId('secret');
+    await secret.waitFor();
+    const value = await secret.inputValue();
+    expect(value.length).toBeGreaterThan(20);
+    const usable = await fetch(`${world.url}/api/v1/templates`, { headers: { authorization: `Bearer ${value}` } });
+    expect(usable.status).toBe(200);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.getByTestId('secret').count()).toBe(0);
+    expect(await page.getByText(value).count()).toBe(0);
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'settings-keys-1440-en');
+    await page.goto('/settings/sdk');
+    await expect.poll(() => page.getByTestId('install-status').textContent(), { timeout: 10_000 }).toMatch(/^Receiving: last event/);
+    expect(await page.locator('.settings-snippet').textContent()).toMatch(/^<script async src="http:\/\/127\.0\.0\.1:\d+\/sdk\/v1\/loader\.js" data-write-key="[^"]+"><\/script>$/);
+    await expectNoAxeViolations(page);
+    await context.close();
+  });
+
+  it('shows the API message on the brand field it concerns, keeping the input', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, OWNER, '/settings/brand');
+    await page.getByLabel('Shop name').fill('Demo Shop');
+    await page.getByLabel('Shop URL').fill('https://shop.example');
+    await page.getByLabel('Sender email').fill('not an address');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.locator('.field.invalid').count()).toBeGreaterThan(0);
+    expect(await page.getByLabel('Sender email').inputValue()).toBe('not an address');
+    await page.getByLabel('Sender email').fill('hello@shop.example');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await world.adminCall('GET', '/api/v1/settings/brand')).json<{ senderEmail: string }>().senderEmail).toBe('hello@shop.example');
+    await context.close();
+  });
+
+  it('hides keys, tokens and users from an analyst; the API refuses them too', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, ANALYST, '/settings');
+    await page.getByRole('navigation', { name: 'Settings sections' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Keys and tokens' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Users and roles' }).count()).toBe(0);
+    await page.goto('/settings/keys');
+    await page.getByText('Only owners and admins manage keys, tokens and users.').waitFor();
+    expect(await page.getByText('Admin tokens').count()).toBe(0);
+    const refused = await page.evaluate(async () => (await fetch('/api/v1/admin-tokens')).status);
+    expect(refused).toBe(403);
+    await context.close();
+  });
+
+  it('passes axe on every tab and keeps screenshots in English and Arabic', async () => {
+    for (const [width, locale] of [
+      [1440, 'en'],
+      [390, 'en'],
+      [1440, 'ar'],
+      [390, 'ar'],
+    ] as const) {
+      const { context, page } = await newPage(world, { width, locale });
+      await signIn(page, OWNER, '/settings');
+      for (const tab of ['brand', 'sdk', 'channels', 'consent', 'identity', 'keys', 'users', 'audit']) {
+        await page.goto(`/settings/${tab}`);
+        await page.locator('.settings-body .card').first().waitFor();
+        await expect.poll(() => page.locator('.loading').count()).toBe(0);
+        if (width === 1440 && locale === 'en') await expectNoAxeViolations(page);
+        if (tab === 'brand' || (width === 1440 && locale === 'en')) await screenshot(page, `settings-${tab}-${width}-${locale}`);
+      }
+      await context.close();
+    }
+  }, 240_000);
+});
