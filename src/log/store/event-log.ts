@@ -279,6 +279,33 @@ export async function countEvents(db: Tx, workspaceId: string): Promise<number> 
   return Number(row.n);
 }
 
+/** Events received at or after `since` (ms), e.g. today's. */
+export async function countEventsSince(db: Tx, workspaceId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('received_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The names a workspace tracks (track events, pages, screens), most frequent first, for pickers. */
+export async function listEventNames(db: Tx, workspaceId: string, limit: number): Promise<{ type: string; event: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select((eb) => ['type', 'event', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', 'is not', null)
+    .where('type', 'in', ['track', 'page', 'screen'])
+    .groupBy(['type', 'event'])
+    .orderBy('n', 'desc')
+    .orderBy('event')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((row) => (row.event === null ? [] : [{ type: row.type, event: row.event, count: Number(row.n) }]));
+}
+
 /**
  * The committed head of a partition. Every row up to it is committed and visible to a read that
  * starts afterwards: the head moves in the transaction that inserts its rows.
@@ -323,6 +350,16 @@ export async function listRejected(db: Tx, workspaceId: string, limit = 100): Pr
     message: row.message,
     payload: row.payload,
   }));
+}
+
+/** How many items ingest set aside for a workspace (the quarantine's size). */
+export async function countRejected(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('rejected_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**
