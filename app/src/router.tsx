@@ -1,4 +1,5 @@
 import { createRouter } from '@tanstack/react-router';
+import { analyticsRoutes } from './screens/analytics/routes';
 import { homeRoute } from './screens/home/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
@@ -6,7 +7,7 @@ import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute])]);
+const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, analyticsRoutes])]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
