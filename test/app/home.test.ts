@@ -65,7 +65,7 @@ describe('home', () => {
     await expectNoAxeViolations(page);
     await screenshot(page, 'home-390-en');
     await context.close();
-  }, 150_000);
+  }, 180_000);
 
   it('reads in Arabic, right to left, with the KPI names and stages translated', async () => {
     for (const width of [1440, 390]) {
@@ -83,5 +83,5 @@ describe('home', () => {
       await screenshot(page, `home-${width}-ar`);
       await context.close();
     }
-  }, 150_000);
+  }, 180_000);
 });

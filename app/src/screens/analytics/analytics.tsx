@@ -774,7 +774,7 @@ export function ReportsTab() {
                   csv: (row) => row.lastRunAt,
                 },
                 { key: 'error', header: t('lastError'), cell: (row) => row.lastError ?? '—' },
-                ...(editable ? [{ key: 'actions', header: '', cell: actions, csv: () => '' }] : []),
+                ...(editable ? [{ key: 'actions', header: t('actions'), cell: actions, csv: () => '' }] : []),
               ]}
             />
           )}
