@@ -26,7 +26,10 @@ describe.each(dialects)('first start prints the dashboard owner (%s)', (dialect)
   });
 
   it('prints the owner and an invitation that sets the password, and nothing on the next start', async () => {
-    const printed = /dashboard owner (\S+) created\.\n\s+set its password in the browser: http:\/\/127\.0\.0\.1:\d+\/welcome\?invitation=(inv_[\w-]+)\n\s+or by API: POST \/api\/v1\/invitations\/\2\/accept/.exec(server.output());
+    const printed =
+      /dashboard owner (\S+) created\.\n\s+set its password in the browser: http:\/\/127\.0\.0\.1:\d+\/welcome\?invitation=(inv_[\w-]+)\n\s+or by API: POST \/api\/v1\/invitations\/\2\/accept/.exec(
+        server.output(),
+      );
     expect(printed, server.output()).not.toBeNull();
     expect(printed?.[1]).toBe('boss@shop.example');
     const accepted = await fetch(`${server.url}/api/v1/invitations/${printed?.[2]}/accept`, { method: 'POST', body: JSON.stringify({ password: 'boss passphrase 1' }) });
