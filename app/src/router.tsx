@@ -1,9 +1,10 @@
 import { createRouter } from '@tanstack/react-router';
+import { analyticsRoutes } from './screens/analytics/routes';
 import { homeRoute } from './screens/home/routes';
 import { journeyNewRoute, journeyRoute, journeysRoute } from './screens/journeys/routes';
+import { messagesChildren, messagesRoute } from './screens/messages/routes';
 import { profileRoutes } from './screens/profiles/routes';
 import { segmentRoutes } from './screens/segments/routes';
-import { messagesChildren, messagesRoute } from './screens/messages/routes';
 import { settingsChildren, settingsRoute } from './screens/settings/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
@@ -22,6 +23,7 @@ const routeTree = rootRoute.addChildren([
     journeyNewRoute,
     journeyRoute,
     messagesRoute.addChildren(messagesChildren),
+    analyticsRoutes,
     settingsRoute.addChildren(settingsChildren),
   ]),
 ]);

@@ -1,5 +1,5 @@
 import type { Database } from '../storage/database.js';
-import { countEvents, findEvents, listRejected, sourceActivity, type EventQuery, type LogEntry, type RejectedRow, type SourceActivity } from '../log/store/event-log.js';
+import { countEvents, countEventsSince, countRejected, findEvents, listEventNames, listRejected, sourceActivity, type EventQuery, type LogEntry, type RejectedRow, type SourceActivity } from '../log/store/event-log.js';
 
 export type { EventQuery, LogEntry, RejectedRow, SourceActivity };
 
@@ -25,5 +25,20 @@ export class EventLogService {
 
   rejected(workspaceId: string, limit = 100): Promise<RejectedRow[]> {
     return listRejected(this.deps.database.db, workspaceId, limit);
+  }
+
+  /** Events received since `since` (ms). */
+  countSince(workspaceId: string, since: number): Promise<number> {
+    return countEventsSince(this.deps.database.db, workspaceId, since);
+  }
+
+  /** Items set aside at ingest. */
+  rejectedCount(workspaceId: string): Promise<number> {
+    return countRejected(this.deps.database.db, workspaceId);
+  }
+
+  /** Event, page and screen names the workspace has sent, most frequent first. */
+  names(workspaceId: string, limit = 200): Promise<{ type: string; event: string; count: number }[]> {
+    return listEventNames(this.deps.database.db, workspaceId, limit);
   }
 }

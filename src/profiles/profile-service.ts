@@ -2,7 +2,7 @@ import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, typ
 import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { listMergedFrom, listMerges, listProfileIds, loadProfileHead, loadProfiles, type StoredProfile } from './store/profiles.js';
+import { countLiveProfiles, listMergedFrom, listMerges, listProfileIds, loadProfileHead, loadProfiles, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
@@ -110,6 +110,11 @@ export class ProfileService {
       createdAt: new Date(stored.createdAt).toISOString(),
       updatedAt: new Date(stored.updatedAt).toISOString(),
     };
+  }
+
+  /** Profiles in the workspace (merged ones counted once, under their survivor). */
+  count(workspaceId: string): Promise<number> {
+    return countLiveProfiles(this.deps.database.db, workspaceId);
   }
 
   /** A page of profiles in id order; `nextCursor` continues it (null at the end). */

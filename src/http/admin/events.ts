@@ -61,6 +61,19 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
   );
 
   app.get(
+    '/events/names',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Event, page and screen names the workspace has sent, most frequent first (for funnel and segment pickers)',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })) }),
+        response: { 200: Type.Object({ names: Type.Array(Type.Object({ type: Type.String(), event: Type.String(), count: Type.Integer() })) }) },
+      },
+    },
+    async (request) => ({ names: await log.names(authOf(request).workspaceId, request.query.limit) }),
+  );
+
+  app.get(
     '/events/rejected',
     {
       schema: {

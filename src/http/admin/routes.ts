@@ -9,6 +9,7 @@ import type { JourneyService } from '../../journeys/index.js';
 import type { EventLogService } from '../../ingest/index.js';
 import type { Processor } from '../../processor/index.js';
 import type { ProfileService } from '../../profiles/index.js';
+import type { Scheduler } from '../../scheduler/index.js';
 import type { SegmentService } from '../../segments/index.js';
 import type { RecommendationService } from '../../recommendations/index.js';
 import type { ExperimentService } from '../../experiments/index.js';
@@ -35,6 +36,7 @@ import { eventRoutes } from './events.js';
 import { identityRoutes } from './identity.js';
 import { journeysRoutes } from './journeys.js';
 import { importRoutes } from './imports.js';
+import { overviewRoutes } from './overview.js';
 import { processorRoutes, type LagSource } from './processor.js';
 import { profileRoutes } from './profiles.js';
 import { segmentsRoutes } from './segments.js';
@@ -67,6 +69,8 @@ export interface AdminRouteDeps {
   onsite: Onsite;
   /** Dashboard users: their session cookies authenticate here like admin tokens, with their role's scopes. */
   users: UserService;
+  /** Dead jobs for the home screen's "failing" list (optional: apps built without the scheduler show none). */
+  scheduler?: Pick<Scheduler, 'deadLetters' | 'counts'>;
   usersConfig: UsersConfig;
   rateLimits: RateLimits;
   clock: Clock;
@@ -103,6 +107,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await privacyRoutes(app, deps.messaging, deps.privacy);
   await outboxRoutes(app, deps.messaging);
   await onsiteAdminRoutes(app, deps.onsite, { coupons: deps.messaging.coupons });
+  await overviewRoutes(app, deps);
   // Own scope: import uploads take the body as a stream instead of parsed JSON.
   await app.register(async (scope) => importRoutes(scope, deps.imports));
 }

@@ -295,6 +295,31 @@ export async function sourceActivity(db: Tx, workspaceId: string): Promise<Sourc
     .groupBy('source_id')
     .execute();
   return rows.map((row) => ({ sourceId: row.source_id, lastReceivedAt: Number(row.last), events: Number(row.n) })).sort((a, b) => b.lastReceivedAt - a.lastReceivedAt);
+/** Events received at or after `since` (ms), e.g. today's. */
+export async function countEventsSince(db: Tx, workspaceId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('received_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The names a workspace tracks (track events, pages, screens), most frequent first, for pickers. */
+export async function listEventNames(db: Tx, workspaceId: string, limit: number): Promise<{ type: string; event: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select((eb) => ['type', 'event', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', 'is not', null)
+    .where('type', 'in', ['track', 'page', 'screen'])
+    .groupBy(['type', 'event'])
+    .orderBy('n', 'desc')
+    .orderBy('event')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((row) => (row.event === null ? [] : [{ type: row.type, event: row.event, count: Number(row.n) }]));
 }
 
 /**
@@ -341,6 +366,16 @@ export async function listRejected(db: Tx, workspaceId: string, limit = 100): Pr
     message: row.message,
     payload: row.payload,
   }));
+}
+
+/** How many items ingest set aside for a workspace (the quarantine's size). */
+export async function countRejected(db: Tx, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('rejected_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

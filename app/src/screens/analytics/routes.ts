@@ -1,0 +1,118 @@
+import { createRoute, lazyRouteComponent, redirect } from '@tanstack/react-router';
+import { appRoute } from '../../shell/routes';
+
+/*
+ * /analytics and its tabs, each a URL whose search parameters are the report's settings, so a
+ * funnel or a cohort table can be bookmarked and shared. The parsers accept only known values
+ * (anything else falls back to the default), since a URL is user input.
+ */
+
+export const funnelBreakdowns = ['source', 'medium', 'campaign', 'channel', 'device', 'country', 'first_vs_returning', 'month'] as const;
+export const funnelOrders = ['loose', 'strict', 'any'] as const;
+export const periodDays = [7, 30, 90, 180, 365] as const;
+export const windowHours = [1, 24, 72, 168, 720] as const;
+export const cohortAnchors = ['first_purchase', 'signup', 'first_seen'] as const;
+export const attributionBys = ['channel', 'source', 'campaign', 'message'] as const;
+export const attributionModels = ['last_touch', 'first_touch'] as const;
+export const rfmCompareDays = [30, 90, 180] as const;
+
+function oneOf<T extends string | number>(allowed: readonly T[], value: unknown): T | undefined {
+  return allowed.find((candidate) => candidate === value || String(candidate) === value);
+}
+
+function isoDay(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && Number.isFinite(Date.parse(value)) ? value : undefined;
+}
+
+/** Drops keys whose value is undefined, so the URL carries only what was chosen. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+export interface FunnelSearch {
+  steps?: string[];
+  days?: (typeof periodDays)[number];
+  window?: (typeof windowHours)[number];
+  order?: (typeof funnelOrders)[number];
+  breakdown?: (typeof funnelBreakdowns)[number];
+  /** Which step's time-to-convert distribution is shown (1-based, default the last). */
+  step?: number;
+}
+
+export function parseFunnelSearch(search: Record<string, unknown>): FunnelSearch {
+  const steps = Array.isArray(search.steps) ? search.steps.filter((step): step is string => typeof step === 'string' && step.length > 0 && step.length <= 200).slice(0, 10) : undefined;
+  const step = Number(search.step);
+  return defined({
+    steps: steps !== undefined && steps.length >= 2 ? steps : undefined,
+    days: oneOf(periodDays, search.days),
+    window: oneOf(windowHours, search.window),
+    order: oneOf(funnelOrders, search.order),
+    breakdown: oneOf(funnelBreakdowns, search.breakdown),
+    step: Number.isInteger(step) && step >= 2 && step <= 10 ? step : undefined,
+  });
+}
+
+export interface CohortSearch {
+  anchor?: (typeof cohortAnchors)[number];
+  period?: 'week' | 'month';
+  periods?: number;
+}
+
+export function parseCohortSearch(search: Record<string, unknown>): CohortSearch {
+  const periods = Number(search.periods);
+  return defined({
+    anchor: oneOf(cohortAnchors, search.anchor),
+    period: oneOf(['week', 'month'] as const, search.period),
+    periods: Number.isInteger(periods) && periods >= 1 && periods <= 24 ? periods : undefined,
+  });
+}
+
+export interface RfmSearch {
+  compare?: (typeof rfmCompareDays)[number];
+}
+
+export function parseRfmSearch(search: Record<string, unknown>): RfmSearch {
+  return defined({ compare: oneOf(rfmCompareDays, search.compare) });
+}
+
+export interface AttributionSearch {
+  by?: (typeof attributionBys)[number];
+  model?: (typeof attributionModels)[number];
+  days?: (typeof periodDays)[number];
+}
+
+export function parseAttributionSearch(search: Record<string, unknown>): AttributionSearch {
+  return defined({ by: oneOf(attributionBys, search.by), model: oneOf(attributionModels, search.model), days: oneOf(periodDays, search.days) });
+}
+
+export interface KpiSearch {
+  /** First day (UTC), inclusive. */
+  from?: string;
+  /** Last day (UTC), inclusive. */
+  to?: string;
+}
+
+export function parseKpiSearch(search: Record<string, unknown>): KpiSearch {
+  return defined({ from: isoDay(search.from), to: isoDay(search.to) });
+}
+
+const load = <K extends 'AnalyticsLayout' | 'FunnelsTab' | 'CohortsTab' | 'RfmTab' | 'AttributionTab' | 'KpisTab' | 'ReportsTab'>(name: K) => lazyRouteComponent(() => import('./analytics'), name);
+
+export const analyticsRoute = createRoute({ getParentRoute: () => appRoute, path: 'analytics', component: load('AnalyticsLayout') });
+
+const analyticsIndexRoute = createRoute({
+  getParentRoute: () => analyticsRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/analytics/funnels', replace: true });
+  },
+});
+
+const funnelsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'funnels', validateSearch: parseFunnelSearch, component: load('FunnelsTab') });
+const cohortsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'cohorts', validateSearch: parseCohortSearch, component: load('CohortsTab') });
+const rfmRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'rfm', validateSearch: parseRfmSearch, component: load('RfmTab') });
+const attributionRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'attribution', validateSearch: parseAttributionSearch, component: load('AttributionTab') });
+const kpisRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'kpis', validateSearch: parseKpiSearch, component: load('KpisTab') });
+const reportsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'reports', component: load('ReportsTab') });
+
+export const analyticsRoutes = analyticsRoute.addChildren([analyticsIndexRoute, funnelsRoute, cohortsRoute, rfmRoute, attributionRoute, kpisRoute, reportsRoute]);
