@@ -1,12 +1,13 @@
 import { createRouter } from '@tanstack/react-router';
 import { homeRoute } from './screens/home/routes';
+import { onsiteCampaignRoute, onsiteNewRoute, onsiteRoute } from './screens/onsite/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
 /*
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute])]);
+const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, onsiteRoute, onsiteNewRoute, onsiteCampaignRoute])]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
