@@ -44,6 +44,7 @@ export interface ApiPaths {
     | '/api/v1/outbox'
     | '/api/v1/outbox/{id}'
     | '/api/v1/outbox/{id}/html'
+    | '/api/v1/predictive/distributions'
     | '/api/v1/predictive/reports'
     | '/api/v1/predictive/reports/{id}'
     | '/api/v1/privacy/jobs'

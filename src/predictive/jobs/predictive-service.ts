@@ -1,4 +1,4 @@
-import { type ProfileScores, countTimelineRows } from '../../profiles/index.js';
+import { type ProfileScores, countTimelineRows, readScoreByKey } from '../../profiles/index.js';
 import { type Scheduler, scheduleChore, type Chore } from '../../scheduler/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
@@ -18,6 +18,7 @@ import {
 import { readTrackedInventory } from '../../catalog/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
+import { distribution, moneyDistribution, type Distribution } from '../models/distribution.js';
 import { ownValue } from '../../shared/own.js';
 
 /** A stored model report as the API shows it. */
@@ -160,6 +161,26 @@ export class PredictiveService {
   async report(workspaceId: string, id: string): Promise<PredictiveReportView | undefined> {
     const row = await findPredictiveReport(this.#deps.database.db, workspaceId, id);
     return row === undefined ? undefined : toView(row);
+  }
+
+  /**
+   * How the current scores spread over the workspace's profiles: predicted CLV (in the shop's
+   * currency, from the newest completed report) and churn risk (0–1), as histograms.
+   */
+  async distributions(workspaceId: string): Promise<{ currency: string | null; clv: Distribution; churnRisk: Distribution }> {
+    const { db } = this.#deps.database;
+    const numbers = (scores: Map<string, unknown>) => [...scores.values()].filter((value): value is number => typeof value === 'number');
+    const [clv, churn, reports] = await Promise.all([readScoreByKey(db, workspaceId, 'predicted_clv'), readScoreByKey(db, workspaceId, 'churn_risk'), listPredictiveReports(db, workspaceId, 20)]);
+    const completed = reports.find((row) => row.status === 'completed');
+    let currency: string | null = null;
+    try {
+      const report: unknown = completed === undefined ? null : JSON.parse(completed.report);
+      const found = typeof report === 'object' && report !== null ? Reflect.get(Reflect.get(report, 'clv') ?? {}, 'currency') : null;
+      currency = typeof found === 'string' ? found : null;
+    } catch {
+      currency = null;
+    }
+    return { currency, clv: moneyDistribution(numbers(clv)), churnRisk: distribution(numbers(churn), { bins: 10, lower: 0, upper: 1 }) };
   }
 
   /**
