@@ -1,5 +1,6 @@
 import { createRouter } from '@tanstack/react-router';
 import { homeRoute } from './screens/home/routes';
+import { experimentRoute, experimentsRoute } from './screens/experiments/routes';
 import { onsiteCampaignRoute, onsiteNewRoute, onsiteRoute } from './screens/onsite/routes';
 import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
 
@@ -7,7 +8,7 @@ import { appRoute, rootRoute, signInRoute, welcomeRoute } from './shell/routes';
  * Every screen's routes, assembled. A screen's components load with its route (its own chunk);
  * this file and the shell are the first load.
  */
-const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, onsiteRoute, onsiteNewRoute, onsiteCampaignRoute])]);
+const routeTree = rootRoute.addChildren([signInRoute, welcomeRoute, appRoute.addChildren([homeRoute, onsiteRoute, onsiteNewRoute, onsiteCampaignRoute, experimentsRoute, experimentRoute])]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
