@@ -72,6 +72,19 @@ const ACTIVITY: Record<string, ActivityKind> = {
  * demand (`rapport predict`, the admin API) and as a scheduled job every `refreshIntervalMs`.
  * @example const report = await predictive.refresh('default', { trigger: 'cli' });
  */
+/** The orders' currency a stored report names (`report.clv.currency`), or null. */
+function reportCurrency(text: string): string | null {
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const clv: unknown = typeof report === 'object' && report !== null ? Reflect.get(report, 'clv') : undefined;
+  const currency: unknown = typeof clv === 'object' && clv !== null ? Reflect.get(clv, 'currency') : undefined;
+  return typeof currency === 'string' ? currency : null;
+}
+
 export class PredictiveService {
   readonly #deps: PredictiveServiceDeps;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -172,14 +185,7 @@ export class PredictiveService {
     const numbers = (scores: Map<string, unknown>) => [...scores.values()].filter((value): value is number => typeof value === 'number');
     const [clv, churn, reports] = await Promise.all([readScoreByKey(db, workspaceId, 'predicted_clv'), readScoreByKey(db, workspaceId, 'churn_risk'), listPredictiveReports(db, workspaceId, 20)]);
     const completed = reports.find((row) => row.status === 'completed');
-    let currency: string | null = null;
-    try {
-      const report: unknown = completed === undefined ? null : JSON.parse(completed.report);
-      const found = typeof report === 'object' && report !== null ? Reflect.get(Reflect.get(report, 'clv') ?? {}, 'currency') : null;
-      currency = typeof found === 'string' ? found : null;
-    } catch {
-      currency = null;
-    }
+    const currency = completed === undefined ? null : reportCurrency(completed.report);
     return { currency, clv: moneyDistribution(numbers(clv)), churnRisk: distribution(numbers(churn), { bins: 10, lower: 0, upper: 1 }) };
   }
 
