@@ -3,7 +3,7 @@ import { Link } from '@tanstack/react-router';
 import { api } from '../../api/client';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
-import { Button, Card, DataTable, ErrorNotice, Loading, Page, type Column } from '../../ui/ui';
+import { Badge, Button, Card, DataTable, ErrorNotice, Loading, Page, type Column } from '../../ui/ui';
 import { PowerCalculator, StatusBadge } from './experiments';
 import { experimentMessages } from './messages';
 import { VERDICTS, WARNING_CODES, type Comparison, type Experiment, type MetricResult, type Results } from './model';
@@ -75,7 +75,19 @@ function MetricCard({ metric, results, control }: { metric: MetricResult; result
     return `${comparison.significant ? t('significant') : t('notSignificant')}${said === '' ? '' : ` · ${said}`}`;
   };
   const columns: Column<Row>[] = [
-    { key: 'variant', header: t('variant'), cell: (row) => (row.variant === control ? `${row.variant} (${t('control')})` : row.variant) },
+    {
+      key: 'variant',
+      header: t('variant'),
+      cell: (row) =>
+        row.variant === control ? (
+          <>
+            {row.variant} <Badge>{t('control')}</Badge>
+          </>
+        ) : (
+          row.variant
+        ),
+      csv: (row) => row.variant,
+    },
     { key: 'units', header: t('units'), numeric: true, cell: (row) => format.number(row.units), csv: (row) => row.units },
     { key: 'value', header: t('value'), numeric: true, cell: (row) => valueText(row.value), csv: (row) => row.value },
     {

@@ -5,7 +5,7 @@ export const experimentMessages = defineMessages({
   en: {
     title: 'Experiments',
     description: 'A/B tests and holdouts: results with their intervals, the method in plain words, and what to be careful about.',
-    list: 'Experiments',
+    list: 'All experiments',
     listCaption: 'Experiments, oldest first',
     name: 'Name',
     status: 'Status',
@@ -95,7 +95,7 @@ export const experimentMessages = defineMessages({
   ar: {
     title: 'التجارب',
     description: 'اختبارات A/B ومجموعات ضابطة: النتائج بفترات الثقة، والطريقة بكلمات واضحة، وما يجب الحذر منه.',
-    list: 'التجارب',
+    list: 'كل التجارب',
     listCaption: 'التجارب، الأقدم أولًا',
     name: 'الاسم',
     status: 'الحالة',
@@ -185,7 +185,7 @@ export const experimentMessages = defineMessages({
   ja: {
     title: '実験',
     description: 'A/B テストとホールドアウト：信頼区間付きの結果、手法の平易な説明、注意点。',
-    list: '実験',
+    list: 'すべての実験',
     listCaption: '実験（古い順）',
     name: '名前',
     status: 'ステータス',
