@@ -100,7 +100,7 @@ describe('experiments', () => {
     const promoted = (await world.adminCall('GET', `/api/v1/experiments/${experimentId}`)).json<{ status: string; winner: string }>();
     expect(promoted).toMatchObject({ status: 'completed', winner: 'bar' });
     await context.close();
-  }, 150_000);
+  }, 240_000);
 });
 
 describe('predictions and recommendations', () => {
@@ -150,5 +150,5 @@ describe('predictions and recommendations', () => {
       await screenshot(other.page, `predictions-${width}-${locale}`);
       await other.context.close();
     }
-  }, 150_000);
+  }, 240_000);
 });

@@ -185,7 +185,8 @@ export function DataTable<Row>({
 }) {
   const t = useT(messages);
   return (
-    <div className="table-wrap">
+    // Focusable, so a keyboard can scroll a table wider than a phone (axe: scrollable-region-focusable).
+    <div className="table-wrap" tabIndex={0}>
       {csvName === undefined ? null : (
         <div className="table-tools">
           <Button variant="ghost" onClick={() => downloadText(`${csvName}.csv`, toCsv(columns, rows))}>
