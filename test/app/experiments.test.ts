@@ -15,7 +15,8 @@ let experimentId = '';
 const basic = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  world = await startAppWorld({ demo: true });
+  // Enough customers with orders for the CLV models to fit (BG/NBD needs 30 with a purchase).
+  world = await startAppWorld({ demo: true, customers: 240 });
   const list = (await world.adminCall('GET', '/api/v1/experiments')).json<{ experiments: { id: string; key: string }[] }>();
   experimentId = list.experiments.find((entry) => entry.key === 'free-shipping-bar')?.id ?? '';
   expect(experimentId).not.toBe('');
