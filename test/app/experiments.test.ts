@@ -16,7 +16,7 @@ const basic = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('b
 
 beforeAll(async () => {
   // Enough customers with orders for the CLV models to fit (BG/NBD needs 30 with a purchase).
-  world = await startAppWorld({ demo: true, customers: 240 });
+  world = await startAppWorld({ demo: true, customers: 160 });
   const list = (await world.adminCall('GET', '/api/v1/experiments')).json<{ experiments: { id: string; key: string }[] }>();
   experimentId = list.experiments.find((entry) => entry.key === 'free-shipping-bar')?.id ?? '';
   expect(experimentId).not.toBe('');
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const deadline = Date.now() + 120_000;
   while ((await world.adminCall('GET', '/api/v1/predictive/reports/latest')).json<{ status: string }>().status === 'running' && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 500));
-}, 240_000);
+}, 420_000);
 afterAll(async () => {
   await world?.stop();
 });
