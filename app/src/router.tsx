@@ -1,8 +1,11 @@
 import { createRouter } from '@tanstack/react-router';
 import { analyticsRoutes } from './screens/analytics/routes';
 import { homeRoute } from './screens/home/routes';
+import { experimentRoute, experimentsRoute } from './screens/experiments/routes';
 import { journeyNewRoute, journeyRoute, journeysRoute } from './screens/journeys/routes';
 import { messagesChildren, messagesRoute } from './screens/messages/routes';
+import { onsiteCampaignRoute, onsiteNewRoute, onsiteRoute } from './screens/onsite/routes';
+import { predictionsRoute } from './screens/predictions/routes';
 import { profileRoutes } from './screens/profiles/routes';
 import { segmentRoutes } from './screens/segments/routes';
 import { settingsChildren, settingsRoute } from './screens/settings/routes';
@@ -23,7 +26,13 @@ const routeTree = rootRoute.addChildren([
     journeyNewRoute,
     journeyRoute,
     messagesRoute.addChildren(messagesChildren),
+    onsiteRoute,
+    onsiteNewRoute,
+    onsiteCampaignRoute,
     analyticsRoutes,
+    experimentsRoute,
+    experimentRoute,
+    predictionsRoute,
     settingsRoute.addChildren(settingsChildren),
   ]),
 ]);

@@ -9,7 +9,7 @@ export type { ProfileScores } from './profile-scores.js';
 export type { Profile, ProfileService } from './profile-service.js';
 export { deviceTypes, emptyState, engagementChannels, mergeStates } from './state.js';
 export type { ProfileState } from './state.js';
-export { readProfileScores } from './store/profile-scores.js';
+export { readProfileScores, readScoreByKey } from './store/profile-scores.js';
 export { countTimelineRows, eventsOfProfiles, insertProfileEvents, moveProfileEvents, readTimeline, readTimelinePage } from './store/profiles-timeline.js';
 export type { ProfileEventRow, TimelineKey } from './store/profiles-timeline.js';
 export {

@@ -50,6 +50,15 @@ describe.each(dialects)('predictive API (%s)', (dialect) => {
     const list = (await rapport.app.inject({ method: 'GET', url: '/api/v1/predictive/reports?limit=5', headers: admin })).json();
     expect(list.reports.map((row: { id: string }) => row.id)).toEqual([id]);
 
+    // The scores' spread over the profiles: every scored customer in one bin, the tail in the last.
+    const spread = (await rapport.app.inject({ method: 'GET', url: '/api/v1/predictive/distributions', headers: admin })).json();
+    expect(spread.clv.count).toBe(300);
+    expect(spread.clv.bins.reduce((sum: number, bin: { count: number }) => sum + bin.count, 0)).toBe(300);
+    expect(spread.churnRisk.count).toBe(300);
+    expect(spread.churnRisk.bins).toHaveLength(10);
+    expect(spread.churnRisk.median).toBeGreaterThanOrEqual(0);
+    expect(spread.churnRisk.median).toBeLessThanOrEqual(1);
+
     const lookup = await rapport.app.inject({ method: 'GET', url: '/api/v1/profiles/lookup?type=user_id&value=u1', headers: admin });
     const profile = lookup.json();
     expect(typeof profile.scores.p_alive).toBe('number');
@@ -58,7 +67,9 @@ describe.each(dialects)('predictive API (%s)', (dialect) => {
     expect(typeof profile.scores.next_order_at).toBe('string');
 
     const openapi = (await rapport.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/predictive/refresh', '/api/v1/predictive/reports', '/api/v1/predictive/reports/{id}']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/predictive/refresh', '/api/v1/predictive/reports', '/api/v1/predictive/reports/{id}', '/api/v1/predictive/distributions']),
+    );
     expect((await rapport.app.inject({ method: 'GET', url: '/api/v1/predictive/reports/nope', headers: admin })).statusCode).toBe(404);
     expect((await rapport.app.inject({ method: 'POST', url: '/api/v1/predictive/refresh' })).statusCode).toBe(401);
   });

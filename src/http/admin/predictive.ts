@@ -64,6 +64,27 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
     async (request) => ({ reports: await predictive.reports(authOf(request).workspaceId, request.query.limit ?? 20) }),
   );
 
+  const Bins = Type.Object({
+    count: Type.Integer({ description: 'Profiles with this score' }),
+    mean: Type.Union([Type.Number(), Type.Null()]),
+    median: Type.Union([Type.Number(), Type.Null()]),
+    p90: Type.Union([Type.Number(), Type.Null()]),
+    min: Type.Union([Type.Number(), Type.Null()]),
+    max: Type.Union([Type.Number(), Type.Null()]),
+    bins: Type.Array(Type.Object({ from: Type.Number(), to: Type.Number({ description: 'Exclusive, except the last bin, which also holds everything above' }), count: Type.Integer() })),
+  });
+  app.get(
+    '/predictive/distributions',
+    {
+      schema: {
+        tags: ['predictive'],
+        summary: "How the current scores spread over the profiles: predicted CLV (the shop's currency) and churn risk (0–1), as histograms with mean, median and 90th percentile",
+        response: { 200: Type.Object({ currency: Type.Union([Type.String(), Type.Null()]), clv: Bins, churnRisk: Bins }) },
+      },
+    },
+    async (request) => predictive.distributions(authOf(request).workspaceId),
+  );
+
   app.get(
     '/predictive/reports/:id',
     {

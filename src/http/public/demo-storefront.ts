@@ -45,7 +45,9 @@ export async function storefrontRoutes(scope: FastifyInstance, options: Storefro
   const page = async (reply: FastifyReply, lang: string | undefined, path: string, render: (ctx: PageContext) => string, status = 200): Promise<FastifyReply> => {
     const nonce = randomBytes(16).toString('base64');
     const ctx: PageContext = { lang: shopLang(lang), nonce, writeKey: await options.writeKey(), path };
-    return reply.status(status).header('content-security-policy', shopCsp(nonce)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(render(ctx));
+    // The dashboard's on-site editor frames the storefront (same origin) for its live preview.
+    const csp = shopCsp(nonce).replace(/frame-ancestors [^;]*/, "frame-ancestors 'self'");
+    return reply.status(status).header('content-security-policy', csp).header('x-frame-options', 'SAMEORIGIN').header('cache-control', 'no-store').type('text/html; charset=utf-8').send(render(ctx));
   };
   const schema = { hide: true, querystring: Query };
 

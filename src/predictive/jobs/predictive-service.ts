@@ -1,4 +1,4 @@
-import { type ProfileScores, countTimelineRows } from '../../profiles/index.js';
+import { type ProfileScores, countTimelineRows, readScoreByKey } from '../../profiles/index.js';
 import { type Scheduler, scheduleChore, type Chore } from '../../scheduler/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { RapportError } from '../../shared/errors.js';
@@ -18,6 +18,7 @@ import {
 import { readTrackedInventory } from '../../catalog/index.js';
 import { parseOrder, runPipeline, type PipelineOptions, type PipelinePhase, type PredictiveReport, type ProfileBehaviour } from '../models/pipeline.js';
 import type { ActivityKind } from '../models/propensity.js';
+import { distribution, moneyDistribution, type Distribution } from '../models/distribution.js';
 import { ownValue } from '../../shared/own.js';
 
 /** A stored model report as the API shows it. */
@@ -71,6 +72,19 @@ const ACTIVITY: Record<string, ActivityKind> = {
  * demand (`rapport predict`, the admin API) and as a scheduled job every `refreshIntervalMs`.
  * @example const report = await predictive.refresh('default', { trigger: 'cli' });
  */
+/** The orders' currency a stored report names (`report.clv.currency`), or null. */
+function reportCurrency(text: string): string | null {
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const clv: unknown = typeof report === 'object' && report !== null ? Reflect.get(report, 'clv') : undefined;
+  const currency: unknown = typeof clv === 'object' && clv !== null ? Reflect.get(clv, 'currency') : undefined;
+  return typeof currency === 'string' ? currency : null;
+}
+
 export class PredictiveService {
   readonly #deps: PredictiveServiceDeps;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -160,6 +174,19 @@ export class PredictiveService {
   async report(workspaceId: string, id: string): Promise<PredictiveReportView | undefined> {
     const row = await findPredictiveReport(this.#deps.database.db, workspaceId, id);
     return row === undefined ? undefined : toView(row);
+  }
+
+  /**
+   * How the current scores spread over the workspace's profiles: predicted CLV (in the shop's
+   * currency, from the newest completed report) and churn risk (0–1), as histograms.
+   */
+  async distributions(workspaceId: string): Promise<{ currency: string | null; clv: Distribution; churnRisk: Distribution }> {
+    const { db } = this.#deps.database;
+    const numbers = (scores: Map<string, unknown>) => [...scores.values()].filter((value): value is number => typeof value === 'number');
+    const [clv, churn, reports] = await Promise.all([readScoreByKey(db, workspaceId, 'predicted_clv'), readScoreByKey(db, workspaceId, 'churn_risk'), listPredictiveReports(db, workspaceId, 20)]);
+    const completed = reports.find((row) => row.status === 'completed');
+    const currency = completed === undefined ? null : reportCurrency(completed.report);
+    return { currency, clv: moneyDistribution(numbers(clv)), churnRisk: distribution(numbers(churn), { bins: 10, lower: 0, upper: 1 }) };
   }
 
   /**

@@ -1,0 +1,14 @@
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
+import { appRoute } from '../../shell/routes';
+
+export const experimentsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/experiments',
+  component: lazyRouteComponent(() => import('./experiments'), 'ExperimentsScreen'),
+});
+
+export const experimentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/experiments/$id',
+  component: lazyRouteComponent(() => import('./experiment'), 'ExperimentScreen'),
+});
