@@ -1,5 +1,17 @@
 import type { Database } from '../storage/database.js';
-import { countEvents, countEventsSince, countRejected, findEvents, listEventNames, listRejected, sourceActivity, type EventQuery, type LogEntry, type RejectedRow, type SourceActivity } from '../log/store/event-log.js';
+import {
+  countEvents,
+  countEventsSince,
+  countRejected,
+  findEvents,
+  listEventNames,
+  listRejected,
+  sourceActivity,
+  type EventQuery,
+  type LogEntry,
+  type RejectedRow,
+  type SourceActivity,
+} from '../log/store/event-log.js';
 
 export type { EventQuery, LogEntry, RejectedRow, SourceActivity };
 

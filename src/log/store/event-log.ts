@@ -295,6 +295,8 @@ export async function sourceActivity(db: Tx, workspaceId: string): Promise<Sourc
     .groupBy('source_id')
     .execute();
   return rows.map((row) => ({ sourceId: row.source_id, lastReceivedAt: Number(row.last), events: Number(row.n) })).sort((a, b) => b.lastReceivedAt - a.lastReceivedAt);
+}
+
 /** Events received at or after `since` (ms), e.g. today's. */
 export async function countEventsSince(db: Tx, workspaceId: string, since: number): Promise<number> {
   const row = await db
