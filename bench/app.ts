@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     await server.rapport.app.inject({ method: 'POST', url: `/api/v1/invitations/${owner.invitationToken}/accept`, payload: { password: OWNER.password, displayName: 'Bench Owner' } });
     const demo = generateDemoStore({ customers: 80, seed: 7, days: 45, end: Date.now() });
     process.stderr.write('loading the demo shop…\n');
-    await populateDemo(httpDemoApi(url, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN }), demo, { settleMs: 300 });
+    await populateDemo(httpDemoApi(url, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN }), demo, { settleMs: 300, onsiteVisitors: 100 });
 
     // Time to interactive of the first load after sign-in, each sample in a cold context.
     const tti: number[] = [];

@@ -29,7 +29,7 @@ export interface AppWorld {
   stop(): Promise<void>;
 }
 
-export async function startAppWorld(options: { demo?: boolean; customers?: number } = {}): Promise<AppWorld> {
+export async function startAppWorld(options: { demo?: boolean; customers?: number; onsiteVisitors?: number } = {}): Promise<AppWorld> {
   const server = await startTestRapport('sqlite', { RAPPORT_ANALYTICS_SYNC_MS: '0' }, { overrides: { processor: 'inline' } });
   const { url } = await listen(server.rapport);
   const adminCall: AppWorld['adminCall'] = (method, path, body) =>
@@ -41,7 +41,8 @@ export async function startAppWorld(options: { demo?: boolean; customers?: numbe
   if (options.demo !== false) {
     const api = httpDemoApi(url, { writeKey: WRITE_KEY, adminToken: ADMIN_TOKEN });
     const demo = generateDemoStore({ customers: options.customers ?? 80, seed: 7, days: 45, end: Date.now() });
-    const populated = await populateDemo(api, demo, { settleMs: 300 });
+    // A few on-site visitors per campaign give every report rows without 20,000 more events per test file.
+    const populated = await populateDemo(api, demo, { settleMs: 300, onsiteVisitors: options.onsiteVisitors ?? 40 });
     expect(populated.history?.rejected).toBe(0);
   }
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
