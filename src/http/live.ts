@@ -28,13 +28,15 @@ export interface LiveOptions {
 }
 
 /**
- * Answers a request as a server-sent event stream: `produce()` runs now and every `everyMs`, and
+ * Answers a request that accepts `text/event-stream` (as EventSource does) as a server-sent event stream: `produce()` runs now and every `everyMs`, and
  * its JSON is sent only when it differs from the last one sent. The stream ends when the client
  * goes, after `maxMs`, or when the server closes; a failing `produce()` ends it with an `error`
  * event (the browser reconnects and the next attempt starts fresh).
  * @example app.get('/segments/:id/live', (request, reply) => liveStream(request, reply, () => segments.count(id)));
  */
-export function liveStream(request: FastifyRequest, reply: FastifyReply, produce: () => Promise<unknown>, options: LiveOptions = {}): FastifyReply {
+export async function liveStream(request: FastifyRequest, reply: FastifyReply, produce: () => Promise<unknown>, options: LiveOptions = {}): Promise<FastifyReply> {
+  // A script, a crawler or a route sweep that did not ask for a stream gets the figures once, as JSON.
+  if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
   const everyMs = options.everyMs ?? 2000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxMs = options.maxMs ?? 10 * 60_000;

@@ -159,7 +159,7 @@ describe.each(dialects)('journeys API on %s', (dialect) => {
       ['/api/v1/journeys/live', (data: Record<string, unknown>) => expect(data.journeys).toEqual(expect.arrayContaining([{ id, status: 'draft', version: 1, entered: 0, inProgress: 0 }]))],
     ] as const) {
       const controller = new AbortController();
-      const response = await fetch(`${url}${path}`, { headers: admin, signal: controller.signal });
+      const response = await fetch(`${url}${path}`, { headers: { ...admin, accept: 'text/event-stream' }, signal: controller.signal });
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const reader = response.body?.getReader();
       let text = '';

@@ -78,7 +78,7 @@ describe.each(dialects)('overview API (%s)', (dialect) => {
   it('streams the counts and sends them again when an event arrives', async () => {
     const { url } = await listen(test.rapport);
     const controller = new AbortController();
-    const response = await fetch(`${url}/api/v1/overview/live`, { headers: admin, signal: controller.signal });
+    const response = await fetch(`${url}/api/v1/overview/live`, { headers: { ...admin, accept: 'text/event-stream' }, signal: controller.signal });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     if (response.body === null) throw new Error('no body');
