@@ -259,6 +259,36 @@ function issue(field: string, rule: string, message: string): FieldIssue {
   return { field, rule, message };
 }
 
+/** What the schema cannot say about the trigger and the settings: instants, audiences, time zone, send window, entry keys. */
+function triggerAndSettingsIssues(definition: JourneyDefinition): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const { trigger, settings } = definition;
+  if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait === undefined) {
+    issues.push(issue('trigger.trait', 'required', 'a date trigger with source "trait" needs the trait name (e.g. birthday)'));
+  }
+  if (trigger.type === 'schedule') {
+    if (!Number.isFinite(Date.parse(trigger.at))) issues.push(issue('trigger.at', 'format', `${JSON.stringify(trigger.at)} is not an ISO-8601 instant`));
+    if (trigger.until !== undefined && !Number.isFinite(Date.parse(trigger.until))) issues.push(issue('trigger.until', 'format', `${JSON.stringify(trigger.until)} is not an ISO-8601 instant`));
+    if (trigger.audience !== undefined) {
+      try {
+        parseCondition(trigger.audience);
+      } catch (error) {
+        issues.push(issue('trigger.audience', 'condition', error instanceof Error ? error.message : String(error)));
+      }
+    }
+  }
+  if (settings?.timeZone !== undefined && !isTimeZone(settings.timeZone)) {
+    issues.push(issue('settings.timeZone', 'timezone', `"${settings.timeZone}" is not an IANA time zone such as Europe/Paris`));
+  }
+  if (settings?.sendWindow !== undefined && parseClock(settings.sendWindow.from) === parseClock(settings.sendWindow.to)) {
+    issues.push(issue('settings.sendWindow', 'window', 'the send window is empty: from equals to'));
+  }
+  if (settings?.entry?.mode === 'once_per_key' && trigger.type === 'event' && trigger.entryKey === undefined) {
+    issues.push(issue('settings.entry.mode', 'entry', 'once_per_key needs trigger.entryKey (e.g. cart_id) to know the key'));
+  }
+  return issues;
+}
+
 /**
  * Validates a definition: its shape, then the graph (unknown and duplicate node ids,
  * unreachable nodes, cycles without a wait), time zones and windows, conditions, and, when
@@ -331,30 +361,7 @@ export async function parseDefinition(input: unknown, workspaceId?: string, temp
       issues.push(issue(`nodes[${index}].arms`, 'ab', `node "${node.id}" splits into fewer than two arms; add an arm or a holdout`));
     }
   });
-  const { trigger, settings } = definition;
-  if (trigger.type === 'date' && trigger.source === 'trait' && trigger.trait === undefined) {
-    issues.push(issue('trigger.trait', 'required', 'a date trigger with source "trait" needs the trait name (e.g. birthday)'));
-  }
-  if (trigger.type === 'schedule') {
-    if (!Number.isFinite(Date.parse(trigger.at))) issues.push(issue('trigger.at', 'format', `${JSON.stringify(trigger.at)} is not an ISO-8601 instant`));
-    if (trigger.until !== undefined && !Number.isFinite(Date.parse(trigger.until))) issues.push(issue('trigger.until', 'format', `${JSON.stringify(trigger.until)} is not an ISO-8601 instant`));
-    if (trigger.audience !== undefined) {
-      try {
-        parseCondition(trigger.audience);
-      } catch (error) {
-        issues.push(issue('trigger.audience', 'condition', error instanceof Error ? error.message : String(error)));
-      }
-    }
-  }
-  if (settings?.timeZone !== undefined && !isTimeZone(settings.timeZone)) {
-    issues.push(issue('settings.timeZone', 'timezone', `"${settings.timeZone}" is not an IANA time zone such as Europe/Paris`));
-  }
-  if (settings?.sendWindow !== undefined && parseClock(settings.sendWindow.from) === parseClock(settings.sendWindow.to)) {
-    issues.push(issue('settings.sendWindow', 'window', 'the send window is empty: from equals to'));
-  }
-  if (settings?.entry?.mode === 'once_per_key' && trigger.type === 'event' && trigger.entryKey === undefined) {
-    issues.push(issue('settings.entry.mode', 'entry', 'once_per_key needs trigger.entryKey (e.g. cart_id) to know the key'));
-  }
+  issues.push(...triggerAndSettingsIssues(definition));
   if (templates !== undefined && workspaceId !== undefined && issues.length === 0) {
     const sends = definition.nodes.filter((node): node is Extract<JourneyNode, { type: 'send' }> => node.type === 'send');
     const missing = new Set(await templates(workspaceId, [...new Set(sends.map((node) => node.templateId))]));

@@ -84,6 +84,7 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   definitionRoutes(app, journeys);
   lifecycleRoutes(app, journeys);
+  liveRoutes(app, journeys);
   reportingRoutes(app, journeys);
 }
 
@@ -232,8 +233,8 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
   );
 }
 
-/** Reports, dry runs, runs, and the workspace settings every journey obeys. */
-function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
+/** The list counts and one journey's report as server-sent events (the canvas's live statistics). */
+function liveRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/live',
     {
@@ -266,7 +267,10 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
       return liveStream(request, reply, () => journeys.report(workspaceId, id), { everyMs: 1500 });
     },
   );
+}
 
+/** Reports, dry runs, runs, and the workspace settings every journey obeys. */
+function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get(
     '/journeys/:id/report',
     {

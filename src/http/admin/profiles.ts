@@ -130,7 +130,11 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
       return explanation;
     },
   );
+}
 
+/** The profile's timeline as server-sent events (the profile page's live timeline). */
+export async function profileLiveRoutes(scope: FastifyInstance, profiles: ProfileService): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/profiles/:id/live',
     {
@@ -152,8 +156,6 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
         const [current, page] = await Promise.all([profiles.getProfile(workspaceId, profile.id), profiles.timeline(workspaceId, profile.id, { limit })]);
         return { updatedAt: current?.updatedAt ?? null, events: page?.events ?? [], nextCursor: page?.nextCursor ?? null };
       };
-      // A client that does not ask for a stream (a script, a probe) gets the page once, as JSON.
-      if (!(request.headers.accept ?? '').includes('text/event-stream')) return reply.send(await produce());
       return liveStream(request, reply, produce);
     },
   );

@@ -38,7 +38,7 @@ import { journeysRoutes } from './journeys.js';
 import { importRoutes } from './imports.js';
 import { overviewRoutes } from './overview.js';
 import { processorRoutes, type LagSource } from './processor.js';
-import { profileRoutes } from './profiles.js';
+import { profileLiveRoutes, profileRoutes } from './profiles.js';
 import { segmentsRoutes } from './segments.js';
 import { recommendationRoutes } from './recommendations.js';
 import { experimentRoutes } from './experiments.js';
@@ -92,6 +92,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   await eventRoutes(app, deps.eventLog);
   await catalogRoutes(app, deps.catalog);
   await profileRoutes(app, deps.profiles);
+  await profileLiveRoutes(app, deps.profiles);
   await processorRoutes(app, deps.processor, deps.followers);
   await identityRoutes(app, deps.identityRules);
   await journeysRoutes(app, deps.journeys);
