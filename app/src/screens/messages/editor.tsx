@@ -7,7 +7,8 @@ import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, ErrorNotice, Field, Loading } from '../../ui/ui';
 import { CodeArea, positionOf, type CodeAreaHandle } from './code-area';
 import { channelMessages, profileLabel, STATUSES, statusMessages, type Profile, type TemplateContent, type TemplateDetail } from './shared';
-import { smsSegments } from './sms';
+// The rule the API bills by, the server's own code (pure: no Node API).
+import { smsSegments } from '../../../../src/channels/sms-segments.js';
 
 const messages = defineMessages({
   en: {
