@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, listen, startTestRapport, waitFor, WRITE_KEY, type TestRap
 import { DEMO_SOURCE } from '../../src/demo/demo-api.js';
 import { DEMO_BRAND } from '../../src/demo/starter-setup.js';
 import { demoProducts } from '../../src/onsite/storefront/shop.js';
-import { axeViolations, launch } from './widget-harness.js';
+import { anonymousIdOf, axeViolations, launch } from './widget-harness.js';
 import { assign } from '../../sdk/browser/src/core/onsite/assign.js';
 import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
 
@@ -97,8 +97,6 @@ async function as(context: BrowserContext, anonymousId: string): Promise<void> {
 
 /** The widget's own box inside the campaign's shadow host (locators pierce open shadow roots). */
 const box = (page: Page, id: string) => page.locator(`[data-rapport-campaign="${id}"] .box`).first();
-
-const anonymousIdOf = (page: Page) => page.evaluate(() => localStorage.getItem('rapport:anon') ?? '');
 
 async function profileOf(anonymousId: string): Promise<string | undefined> {
   const found = await adminCall('GET', `/api/v1/profiles/lookup?type=anonymous_id&value=${encodeURIComponent(anonymousId)}`);

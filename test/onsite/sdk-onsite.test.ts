@@ -3,6 +3,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decision, noFacts, onsiteConfig, popupCampaign, startSdkWorld, STUB, watchDecisions, type SdkWorld } from './sdk-world.js';
 import type { OnsiteConfig } from '../../sdk/browser/src/core/types.js';
+import { anonymousIdOf } from './widget-harness.js';
 
 /*
  * The on-site runtime of the built SDK in headless Chromium: assignment identical to the
@@ -38,8 +39,6 @@ async function open(config: OnsiteConfig, pathname: string, options: Parameters<
   await page.goto(world.pageUrl(pathname, options));
   return { context: owner, page };
 }
-
-const anonymousIdOf = (page: Page) => page.evaluate(() => localStorage.getItem('rapport:anon') ?? '');
 
 /** Everything queued so far has reached the server once this marker has (one ordered queue). */
 async function flushed(page: Page, anonymousId: string): Promise<void> {

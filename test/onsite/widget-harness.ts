@@ -209,3 +209,13 @@ export async function axeViolations(page: Page): Promise<{ id: string; nodes: { 
     return result.violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => ({ target: node.target })) }));
   });
 }
+
+/**
+ * The visitor's anonymous id, once the SDK core has loaded and written it. Read straight after a
+ * page load it can still be missing on a loaded machine (the loader queues calls until the core
+ * arrives), and a test that looked the visitor up by '' would wait for nothing.
+ */
+export async function anonymousIdOf(page: Page): Promise<string> {
+  const handle = await page.waitForFunction(() => localStorage.getItem('rapport:anon'), undefined, { timeout: 30_000 });
+  return String(await handle.jsonValue());
+}

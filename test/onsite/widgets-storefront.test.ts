@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, listen, startTestRapport, waitFor, type TestRapport } from '../helpers/server.js';
 import { DEMO_SOURCE } from '../../src/demo/demo-api.js';
 import { cartLines, demoProducts } from '../../src/onsite/storefront/shop.js';
-import { axeViolations, launch } from './widget-harness.js';
+import { anonymousIdOf, axeViolations, launch } from './widget-harness.js';
 
 /*
  * The demo storefront on a real Rapport: pages, nonce CSP and SDK snippet, accessibility in three
@@ -39,7 +39,7 @@ type Logged = { event: string | null; message: { properties?: Record<string, unk
 
 /** The `event` tracks of this page's visitor that reached Rapport's log, once there are `count` of them. */
 async function logged(page: Page, event: string, count: number): Promise<Logged[]> {
-  const anonymousId = await page.evaluate(() => localStorage.getItem('rapport:anon') ?? '');
+  const anonymousId = await anonymousIdOf(page);
   return waitFor(`${count} "${event}" from the storefront`, async () => {
     const response = await server.rapport.app.inject({ url: `/api/v1/events?${new URLSearchParams({ anonymousId, event, limit: '100' })}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const events = (response.json() as { events: Logged[] }).events;
