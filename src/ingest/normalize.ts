@@ -74,8 +74,10 @@ function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && typeSet.has(value);
 }
 
-function fail(code: ItemProblem['code'], field: string, message: string): NormalizeResult {
-  return { ok: false, problem: { code, field, message } };
+type Refused = { ok: false; problem: ItemProblem };
+
+function fail(code: ItemProblem['code'], field: string, message: string): Refused {
+  return { ok: false, problem: problemOf(code, field, message) };
 }
 
 type IdResult = { ok: true; value: string | undefined } | { ok: false };
@@ -140,39 +142,91 @@ export function normalizeMessage(raw: unknown, index: number | undefined, ctx: N
     if (!handledFields.has(key)) message[key] = raw[key];
   }
 
+  const problem = typeFieldsProblem(raw, message, at) ?? objectFieldsProblem(raw, at);
+  if (problem !== undefined) return { ok: false, problem };
+  mergeBatchFields(raw, message, ctx);
+
+  const messageId = readMessageId(raw.messageId, at);
+  if (!messageId.ok) return messageId;
+  message.messageId = messageId.value;
+
+  const eventTime = stampTimes(raw, message, ctx, at);
+  if (typeof eventTime !== 'number') return eventTime;
+
+  // Before the first recursion into client data: depth, sizes and unstorable characters.
+  const shape = checkJsonLimits(message, at.slice(0, -1));
+  if (shape !== undefined) return { ok: false, problem: shape };
+  const payload = JSON.stringify(message);
+  // JSON is mostly ASCII; only when the character count is close do we pay for the byte count.
+  if (payload.length > MAX_MESSAGE_BYTES / 4 && Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) {
+    return fail('message_too_large', at.slice(0, -1) || 'body', `a message may be at most 32 KB of JSON; this one is ${Buffer.byteLength(payload)} bytes`);
+  }
+
+  const event = type === 'track' ? (message.event ?? null) : type === 'page' || type === 'screen' ? (typeof message.name === 'string' ? message.name : null) : null;
+  return {
+    ok: true,
+    message,
+    row: {
+      partition: partitionOf(message, ctx.partitions),
+      messageId: messageId.value,
+      type,
+      event,
+      userId: message.userId ?? null,
+      anonymousId: message.anonymousId ?? null,
+      timestamp: eventTime,
+      receivedAt: ctx.receivedAt,
+      sourceId: ctx.sourceId,
+      payload,
+    },
+  };
+}
+
+function problemOf(code: ItemProblem['code'], field: string, message: string): ItemProblem {
+  return { code, field, message };
+}
+
+/** What each message type needs beyond ids: alias previousId, track event, group groupId, page/screen name. */
+function typeFieldsProblem(raw: JsonObject, message: TrackingMessage, at: string): ItemProblem | undefined {
+  const { type } = message;
   if (type === 'alias') {
     const previousId = readId(raw.previousId);
     if (!previousId.ok || previousId.value === undefined) {
-      return fail('missing_previous_id', `${at}previousId`, 'alias needs previousId: the anonymousId or old userId to link to userId');
+      return problemOf('missing_previous_id', `${at}previousId`, 'alias needs previousId: the anonymousId or old userId to link to userId');
     }
-    if (userId.value === undefined) return fail('no_user_anon_id', `${at}userId`, 'alias needs userId: the identity previousId becomes');
+    if (message.userId === undefined) return problemOf('no_user_anon_id', `${at}userId`, 'alias needs userId: the identity previousId becomes');
     message.previousId = previousId.value;
-  } else if (userId.value === undefined && anonymousId.value === undefined) {
-    return fail('no_user_anon_id', `${at}userId`, 'every message needs userId or anonymousId (null counts as absent)');
+  } else if (message.userId === undefined && message.anonymousId === undefined) {
+    return problemOf('no_user_anon_id', `${at}userId`, 'every message needs userId or anonymousId (null counts as absent)');
   }
 
   if (type === 'track') {
     if (typeof raw.event !== 'string' || raw.event.trim() === '') {
-      return fail('missing_event', `${at}event`, 'track needs event: a non-empty string such as "Order Completed"');
+      return problemOf('missing_event', `${at}event`, 'track needs event: a non-empty string such as "Order Completed"');
     }
-    if (raw.event.length > MAX_EVENT_NAME_LENGTH) return fail('invalid_field', `${at}event`, 'event must be at most 1024 characters');
-    if (raw.event.includes(NUL)) return fail('invalid_field', `${at}event`, 'event must not contain NUL (U+0000)');
+    if (raw.event.length > MAX_EVENT_NAME_LENGTH) return problemOf('invalid_field', `${at}event`, 'event must be at most 1024 characters');
+    if (raw.event.includes(NUL)) return problemOf('invalid_field', `${at}event`, 'event must not contain NUL (U+0000)');
   }
   if (type === 'group') {
     const groupId = readId(raw.groupId);
-    if (!groupId.ok || groupId.value === undefined) return fail('missing_group_id', `${at}groupId`, 'group needs groupId: a string or number');
+    if (!groupId.ok || groupId.value === undefined) return problemOf('missing_group_id', `${at}groupId`, 'group needs groupId: a string or number');
     message.groupId = groupId.value;
   }
   if ((type === 'page' || type === 'screen') && raw.name !== undefined && raw.name !== null && (typeof raw.name !== 'string' || raw.name.includes(NUL))) {
-    return fail('invalid_field', `${at}name`, 'name must be a string without NUL (U+0000)');
+    return problemOf('invalid_field', `${at}name`, 'name must be a string without NUL (U+0000)');
   }
+  return undefined;
+}
 
+function objectFieldsProblem(raw: JsonObject, at: string): ItemProblem | undefined {
   for (const field of ['properties', 'traits', 'context', 'integrations'] as const) {
     const value = raw[field];
-    if (value !== undefined && value !== null && !isJsonObject(value)) {
-      return fail('invalid_field', `${at}${field}`, `${field} must be a JSON object`);
-    }
+    if (value !== undefined && value !== null && !isJsonObject(value)) return problemOf('invalid_field', `${at}${field}`, `${field} must be a JSON object`);
   }
+  return undefined;
+}
+
+/** The batch's context and integrations under the message's own, and the request's IP where asked for. */
+function mergeBatchFields(raw: JsonObject, message: TrackingMessage, ctx: NormalizeContext): void {
   const context: JsonObject = isJsonObject(ctx.batchContext) ? { ...ctx.batchContext } : {};
   if (isJsonObject(raw.context)) Object.assign(context, raw.context);
   if (ctx.ip !== undefined && context.ip === undefined && (ctx.fillIp === true || context.direct === true)) context.ip = ctx.ip;
@@ -182,22 +236,20 @@ export function normalizeMessage(raw: unknown, index: number | undefined, ctx: N
   } else if (isJsonObject(raw.integrations)) {
     message.integrations = raw.integrations;
   }
+}
 
-  let messageId: string;
-  if (raw.messageId === undefined || raw.messageId === null || raw.messageId === '') {
-    // Segment assigns one at ingestion; without a client id a retry cannot be recognized.
-    messageId = `rapport-${randomUUID()}`;
-  } else if (typeof raw.messageId === 'string' || typeof raw.messageId === 'number') {
-    messageId = String(raw.messageId);
-    if (messageId.length > MAX_MESSAGE_ID_LENGTH) {
-      return fail('invalid_message_id', `${at}messageId`, `messageId must be at most ${MAX_MESSAGE_ID_LENGTH} characters`);
-    }
-    if (messageId.includes(NUL)) return fail('invalid_message_id', `${at}messageId`, 'messageId must not contain NUL (U+0000)');
-  } else {
-    return fail('invalid_message_id', `${at}messageId`, 'messageId must be a string');
-  }
-  message.messageId = messageId;
+function readMessageId(value: unknown, at: string): { ok: true; value: string } | Refused {
+  // Segment assigns one at ingestion; without a client id a retry cannot be recognized.
+  if (value === undefined || value === null || value === '') return { ok: true, value: `rapport-${randomUUID()}` };
+  if (typeof value !== 'string' && typeof value !== 'number') return fail('invalid_message_id', `${at}messageId`, 'messageId must be a string');
+  const messageId = String(value);
+  if (messageId.length > MAX_MESSAGE_ID_LENGTH) return fail('invalid_message_id', `${at}messageId`, `messageId must be at most ${MAX_MESSAGE_ID_LENGTH} characters`);
+  if (messageId.includes(NUL)) return fail('invalid_message_id', `${at}messageId`, 'messageId must not contain NUL (U+0000)');
+  return { ok: true, value: messageId };
+}
 
+/** Sets the message's timestamps and answers the event time (or why the times are refused). */
+function stampTimes(raw: JsonObject, message: TrackingMessage, ctx: NormalizeContext, at: string): number | Refused {
   const explicit = readTime(raw.timestamp);
   if (!explicit.ok) return fail('invalid_timestamp', `${at}timestamp`, 'timestamp must be an ISO-8601 date-time in years 1970-9999');
   const original = readTime(raw.originalTimestamp);
@@ -217,37 +269,13 @@ export function normalizeMessage(raw: unknown, index: number | undefined, ctx: N
     else eventTime = ctx.receivedAt - (sentAt.value - originalTime);
   }
   // The skew rule can push a valid pair of times out of range (sentAt in year 9999).
-  if (!inRange(eventTime)) return fail('invalid_timestamp', `${at}sentAt`, 'sentAt and timestamp are so far apart that the corrected event time is not a date in years 1970-9999');
+  if (!inRange(eventTime)) {
+    return fail('invalid_timestamp', `${at}sentAt`, 'sentAt and timestamp are so far apart that the corrected event time is not a date in years 1970-9999');
+  }
   const originalTime = original.value ?? explicit.value;
   if (originalTime !== undefined) message.originalTimestamp = new Date(originalTime).toISOString();
   if (sentAt.value !== undefined) message.sentAt = new Date(sentAt.value).toISOString();
   message.timestamp = new Date(eventTime).toISOString();
   message.receivedAt = new Date(ctx.receivedAt).toISOString();
-
-  // Before the first recursion into client data: depth, sizes and unstorable characters.
-  const shape = checkJsonLimits(message, at.slice(0, -1));
-  if (shape !== undefined) return { ok: false, problem: shape };
-  const payload = JSON.stringify(message);
-  // JSON is mostly ASCII; only when the character count is close do we pay for the byte count.
-  if (payload.length > MAX_MESSAGE_BYTES / 4 && Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) {
-    return fail('message_too_large', at.slice(0, -1) || 'body', `a message may be at most 32 KB of JSON; this one is ${Buffer.byteLength(payload)} bytes`);
-  }
-
-  const event = type === 'track' ? (message.event ?? null) : type === 'page' || type === 'screen' ? (typeof message.name === 'string' ? message.name : null) : null;
-  return {
-    ok: true,
-    message,
-    row: {
-      partition: partitionOf(message, ctx.partitions),
-      messageId,
-      type,
-      event,
-      userId: message.userId ?? null,
-      anonymousId: message.anonymousId ?? null,
-      timestamp: eventTime,
-      receivedAt: ctx.receivedAt,
-      sourceId: ctx.sourceId,
-      payload,
-    },
-  };
+  return eventTime;
 }
