@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from '../http/typed-app.js';
 import { authOf } from '../http/admin/auth.js';
 import { writeKeyOf } from '../http/ingest/routes.js';
 import { RateLimiter } from '../http/rate-limit.js';
@@ -257,6 +258,14 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
     perWriteKey.enforce(source.sourceId, reply);
     return source;
   };
+  configRoute(scope, onsite, workspaceOf);
+  visitorRoutes(app, onsite, workspaceOf);
+}
+
+type WorkspaceOf = (request: FastifyRequest, reply: FastifyReply, fromQuery?: string) => ReturnType<typeof authenticate>;
+
+/** GET /v1/onsite/config: the compiled configuration with its ETag, or a preview that is never cached. */
+function configRoute(scope: FastifyInstance, onsite: Onsite, workspaceOf: WorkspaceOf): void {
   // Untyped on purpose: the body is the compiled text, sent without a second serialisation.
   scope.get<{ Querystring: { writeKey?: string; preview?: string } }>(
     '/v1/onsite/config',
@@ -293,6 +302,10 @@ export async function onsitePublicRoutes(scope: FastifyInstance, onsite: Onsite,
         .send(compiled.body);
     },
   );
+}
+
+/** What the SDK asks about or does as the visitor: facts, coupon reveal, form submission. */
+function visitorRoutes(app: TypedApp, onsite: Onsite, workspaceOf: WorkspaceOf): void {
   app.post(
     '/v1/onsite/visitor',
     {
