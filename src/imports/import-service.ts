@@ -9,7 +9,7 @@ import { findImportJob, insertImportJob, listImportJobs, updateImportJob } from 
 import { mapCustomer, type MapOptions } from './customers.js';
 import { mapEventLine } from './events.js';
 import { importPercent, MAX_KEPT_ROW_ERRORS, type ImportFormat, type ImportJob, type ImportKind, type ImportStatus, type RowError } from './import-job.js';
-import { OrderGrouper } from './orders.js';
+import { OrderGrouper, type OrderGroup } from './orders.js';
 import { mapProductRow } from './product-rows.js';
 import { readRecords } from './readers.js';
 
@@ -125,32 +125,7 @@ export class ImportService {
 
   private async execute(workspaceId: string, jobId: string, request: ImportRequest, onProgress: ((progress: ImportProgress) => void) | undefined): Promise<ImportJob> {
     const { database, clock } = this.deps;
-    const errors: RowError[] = [];
-    const state = { bytesDone: 0, rowsOk: 0, rowsFailed: 0, errors, errorsChanged: false, lastWrite: clock.now() };
-    const bytesTotal = request.totalBytes ?? null;
-    const report = (status: ImportStatus) =>
-      onProgress?.({
-        jobId,
-        status,
-        bytesDone: state.bytesDone,
-        bytesTotal,
-        percent: importPercent(status, state.bytesDone, bytesTotal),
-        rowsOk: state.rowsOk,
-        rowsFailed: state.rowsFailed,
-      });
-    const fail = (line: number, reason: string, rows = 1) => {
-      state.rowsFailed += rows;
-      if (state.errors.length < MAX_KEPT_ROW_ERRORS) {
-        state.errors.push({ line, reason });
-        state.errorsChanged = true;
-      }
-    };
-    const progressPatch = () => {
-      const patch = { bytesDone: state.bytesDone, rowsOk: state.rowsOk, rowsFailed: state.rowsFailed, ...(state.errorsChanged ? { errors: state.errors } : {}) };
-      state.errorsChanged = false;
-      return patch;
-    };
-
+    const run = new ImportRun(jobId, request.totalBytes ?? null, clock.now(), onProgress);
     const options: MapOptions = { defaultCountry: request.defaultCountry, externalIdColumns: request.externalIdColumns };
     const grouper = request.kind === 'orders' ? new OrderGrouper(options) : undefined;
     let batch: Pending[] = [];
@@ -158,80 +133,39 @@ export class ImportService {
       if (batch.length === 0) return;
       const pending = batch;
       batch = [];
-      await this.store(workspaceId, request.kind, pending, state, fail);
-      report('running');
-      if (clock.now() - state.lastWrite >= this.progressIntervalMs) {
-        state.lastWrite = clock.now();
-        await updateImportJob(database.db, workspaceId, jobId, progressPatch());
+      await this.store(workspaceId, request.kind, pending, run, (line, reason, rows) => run.fail(line, reason, rows));
+      run.report('running');
+      if (clock.now() - run.lastWrite >= this.progressIntervalMs) {
+        run.lastWrite = clock.now();
+        await updateImportJob(database.db, workspaceId, jobId, run.progressPatch());
       }
     };
 
     await updateImportJob(database.db, workspaceId, jobId, { status: 'running', startedAt: clock.now() });
-    report('running');
+    run.report('running');
     try {
-      for await (const record of readRecords(request.source, request.format, (bytes) => (state.bytesDone += bytes))) {
-        if (!record.ok) {
-          fail(record.line, record.reason);
-          continue;
-        }
-        switch (request.kind) {
-          case 'customers': {
-            const mapped = mapCustomer(record.fields, options);
-            if (mapped.ok) batch.push({ line: record.line, rows: 1, item: mapped.message });
-            else fail(record.line, mapped.reason);
-            break;
-          }
-          case 'orders': {
-            for (const group of grouper?.push(record.line, record.fields) ?? []) {
-              if (group.result.ok) {
-                for (const item of group.before) batch.push({ line: group.line, rows: 0, item });
-                batch.push({ line: group.line, rows: group.rows, item: group.result.message });
-              } else fail(group.line, group.result.reason, group.rows);
-            }
-            break;
-          }
-          case 'products': {
-            const mapped = mapProductRow(record.fields);
-            if (mapped.ok) batch.push({ line: record.line, rows: 1, item: mapped.product });
-            else fail(record.line, mapped.reason);
-            break;
-          }
-          case 'events':
-            batch.push({ line: record.line, rows: 1, item: mapEventLine(record.fields) });
-            break;
-        }
+      for await (const record of readRecords(request.source, request.format, (bytes) => (run.bytesDone += bytes))) {
+        if (record.ok) batch.push(...run.map(request.kind, record.line, record.fields, options, grouper));
+        else run.fail(record.line, record.reason);
         if (batch.length >= this.batchSize) await flush();
       }
-      for (const group of grouper?.flush() ?? []) {
-        if (group.result.ok) {
-          for (const item of group.before) batch.push({ line: group.line, rows: 0, item });
-          batch.push({ line: group.line, rows: group.rows, item: group.result.message });
-        } else fail(group.line, group.result.reason, group.rows);
-      }
+      batch.push(...run.groups(grouper?.flush() ?? []));
       await flush();
-      state.errors.sort((a, b) => a.line - b.line);
-      await updateImportJob(database.db, workspaceId, jobId, {
-        ...progressPatch(),
-        errors: state.errors,
-        status: 'completed',
-        finishedAt: clock.now(),
-      });
-      report('completed');
+      await this.finish(workspaceId, run, { status: 'completed' });
     } catch (error) {
       // The rows committed before the failure stay (a re-run dedupes them); the job says why it stopped.
       request.source.destroy();
-      await updateImportJob(database.db, workspaceId, jobId, {
-        ...progressPatch(),
-        errors: state.errors,
-        status: 'failed',
-        error: error instanceof Error ? error.message : String(error),
-        finishedAt: clock.now(),
-      });
-      report('failed');
+      await this.finish(workspaceId, run, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
     const job = await this.get(workspaceId, jobId);
     if (job === undefined) throw new Error(`import job ${jobId} disappeared`);
     return job;
+  }
+
+  private async finish(workspaceId: string, run: ImportRun, outcome: { status: 'completed' } | { status: 'failed'; error: string }): Promise<void> {
+    run.errors.sort((a, b) => a.line - b.line);
+    await updateImportJob(this.deps.database.db, workspaceId, run.jobId, { ...run.progressPatch(), errors: run.errors, ...outcome, finishedAt: this.deps.clock.now() });
+    run.report(outcome.status);
   }
 
   /** Commits one batch: messages through ingest, products through the catalog; rejections become row errors. */
@@ -251,5 +185,76 @@ export class ImportService {
       if (reason === undefined) state.rowsOk += entry.rows;
       else fail(entry.line, reason, entry.rows);
     });
+  }
+}
+
+/** One import's counters, kept row errors and progress reports while it runs. */
+class ImportRun {
+  bytesDone = 0;
+  rowsOk = 0;
+  rowsFailed = 0;
+  readonly errors: RowError[] = [];
+  private errorsChanged = false;
+
+  constructor(
+    readonly jobId: string,
+    private readonly bytesTotal: number | null,
+    public lastWrite: number,
+    private readonly onProgress: ((progress: ImportProgress) => void) | undefined,
+  ) {}
+
+  report(status: ImportStatus): void {
+    const { jobId, bytesDone, bytesTotal, rowsOk, rowsFailed } = this;
+    this.onProgress?.({ jobId, status, bytesDone, bytesTotal, percent: importPercent(status, bytesDone, bytesTotal), rowsOk, rowsFailed });
+  }
+
+  /** Counts `rows` failed rows; keeps the first MAX_KEPT_ROW_ERRORS reasons. */
+  fail(line: number, reason: string, rows = 1): void {
+    this.rowsFailed += rows;
+    if (this.errors.length < MAX_KEPT_ROW_ERRORS) {
+      this.errors.push({ line, reason });
+      this.errorsChanged = true;
+    }
+  }
+
+  /** The job row's progress fields; the errors only when they changed since the last patch. */
+  progressPatch(): { bytesDone: number; rowsOk: number; rowsFailed: number; errors?: RowError[] } {
+    const patch = { bytesDone: this.bytesDone, rowsOk: this.rowsOk, rowsFailed: this.rowsFailed, ...(this.errorsChanged ? { errors: this.errors } : {}) };
+    this.errorsChanged = false;
+    return patch;
+  }
+
+  /** What one record of a file of `kind` adds to the batch (orders: the orders its line completed). */
+  map(kind: ImportKind, line: number, fields: Record<string, unknown>, options: MapOptions, grouper: OrderGrouper | undefined): Pending[] {
+    switch (kind) {
+      case 'customers': {
+        const mapped = mapCustomer(fields, options);
+        if (mapped.ok) return [{ line, rows: 1, item: mapped.message }];
+        this.fail(line, mapped.reason);
+        return [];
+      }
+      case 'orders':
+        return this.groups(grouper?.push(line, fields) ?? []);
+      case 'products': {
+        const mapped = mapProductRow(fields);
+        if (mapped.ok) return [{ line, rows: 1, item: mapped.product }];
+        this.fail(line, mapped.reason);
+        return [];
+      }
+      case 'events':
+        return [{ line, rows: 1, item: mapEventLine(fields) }];
+    }
+  }
+
+  /** Completed orders as batch entries (with the messages that must precede each); refused ones as row errors. */
+  groups(groups: OrderGroup[]): Pending[] {
+    const entries: Pending[] = [];
+    for (const group of groups) {
+      if (group.result.ok) {
+        for (const item of group.before) entries.push({ line: group.line, rows: 0, item });
+        entries.push({ line: group.line, rows: group.rows, item: group.result.message });
+      } else this.fail(group.line, group.result.reason, group.rows);
+    }
+    return entries;
   }
 }
