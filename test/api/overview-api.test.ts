@@ -90,3 +90,46 @@ describe.each(dialects)('overview API (%s)', (dialect) => {
     controller.abort();
   });
 });
+
+describe.each(dialects)('retrying a dead job (%s)', (dialect) => {
+  let test: TestRapport;
+  beforeEach(async () => {
+    test = await startTestRapport(dialect);
+  });
+  afterEach(async () => test.stop());
+
+  it('gives a dead job of the failing list a fresh attempt; other keys and read-only callers are refused', async () => {
+    let calls = 0;
+    test.rapport.scheduler.register('test.flaky', async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('provider down');
+    });
+    await test.rapport.scheduler.enqueue({ workspaceId: 'default', kind: 'test.flaky', key: 'flaky/1', maxAttempts: 1 });
+    const failing = async () => (await test.rapport.app.inject({ method: 'GET', url: '/api/v1/overview/failing', headers: admin })).json<{ deadJobs: { key: string; reason: string }[] }>();
+    // The processor is off in these servers, so the scheduler's loop is too: run what is due by hand.
+    await test.rapport.scheduler.runDue();
+    expect((await failing()).deadJobs).toEqual([expect.objectContaining({ key: 'flaky/1', reason: expect.stringContaining('provider down') })]);
+
+    const unknown = await test.rapport.app.inject({ method: 'POST', url: '/api/v1/overview/failing/jobs/nope/retry', headers: admin });
+    expect(unknown.statusCode).toBe(404);
+    const readOnly = await test.rapport.app.inject({
+      method: 'POST',
+      url: `/api/v1/overview/failing/jobs/${encodeURIComponent('flaky/1')}/retry`,
+      headers: { authorization: `Bearer ${await readToken(test)}` },
+    });
+    expect(readOnly.statusCode).toBe(403);
+
+    const retried = await test.rapport.app.inject({ method: 'POST', url: `/api/v1/overview/failing/jobs/${encodeURIComponent('flaky/1')}/retry`, headers: admin });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toEqual({ key: 'flaky/1', status: 'pending' });
+    await test.rapport.scheduler.runDue();
+    expect(calls).toBe(2);
+    expect(await test.rapport.scheduler.counts('default')).toMatchObject({ pending: 0, dead: 0 });
+    expect((await failing()).deadJobs).toEqual([]);
+  });
+});
+
+async function readToken(test: TestRapport): Promise<string> {
+  const created = await test.rapport.app.inject({ method: 'POST', url: '/api/v1/admin-tokens', headers: admin, payload: { name: 'reader', scopes: ['read'] } });
+  return created.json<{ secret: string }>().secret;
+}

@@ -67,6 +67,26 @@ describe('home', () => {
     await context.close();
   }, 180_000);
 
+  it('retries a dead job from the failing list, and the job runs again', async () => {
+    let calls = 0;
+    world.server.rapport.scheduler.register('test.home-flaky', async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('provider down');
+    });
+    await world.server.rapport.scheduler.enqueue({ workspaceId: 'default', kind: 'test.home-flaky', key: 'home-flaky', maxAttempts: 1 });
+    await expect.poll(async () => (await world.server.rapport.scheduler.counts('default')).dead, { timeout: 30_000 }).toBe(1);
+    const { context, page } = await newPage(world);
+    await signIn(page);
+    const dead = page.getByRole('region', { name: 'Anything failing' }).getByRole('table', { name: /^Dead jobs/ });
+    await dead.getByRole('cell', { name: /provider down/ }).waitFor();
+    await dead.getByRole('button', { name: 'Retry test.home-flaky' }).click();
+    // The job is pending again, not dead: the list refreshes without it (its row, and 'Queued again' with it, go).
+    await expect.poll(() => dead.count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => calls, { timeout: 30_000 }).toBe(2);
+    await expect.poll(async () => (await world.server.rapport.scheduler.counts('default')).dead, { timeout: 30_000 }).toBe(0);
+    await context.close();
+  }, 120_000);
+
   it('reads in Arabic, right to left, with the KPI names and stages translated', async () => {
     for (const width of [1440, 390]) {
       const { context, page } = await newPage(world, { locale: 'ar', width });

@@ -138,6 +138,7 @@ export interface ApiPaths {
     | '/api/v1/onsite/campaigns/{id}/resume'
     | '/api/v1/onsite/secret/rotate'
     | '/api/v1/onsite/starters/install'
+    | '/api/v1/overview/failing/jobs/{key}/retry'
     | '/api/v1/predictive/refresh'
     | '/api/v1/privacy/erasures'
     | '/api/v1/privacy/exports'

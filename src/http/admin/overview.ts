@@ -8,6 +8,7 @@ import type { Onsite } from '../../onsite/index.js';
 import type { ProfileService } from '../../profiles/index.js';
 import type { Scheduler } from '../../scheduler/index.js';
 import type { Clock } from '../../shared/clock.js';
+import { RapportError } from '../../shared/errors.js';
 import { liveStream } from '../live.js';
 import { authOf } from './auth.js';
 
@@ -23,7 +24,7 @@ export interface OverviewRouteDeps {
   onsite: Onsite;
   messaging: Messaging;
   /** Dead jobs come from here; without it they count as none (apps built without the scheduler). */
-  scheduler?: Pick<Scheduler, 'deadLetters' | 'counts'> | undefined;
+  scheduler?: Pick<Scheduler, 'deadLetters' | 'counts' | 'retryDead'> | undefined;
   clock: Clock;
 }
 
@@ -80,7 +81,7 @@ async function countsOf(deps: OverviewRouteDeps, workspaceId: string): Promise<O
   };
 }
 
-/** GET /overview/failing and GET /overview/live. */
+/** GET /overview/failing, POST /overview/failing/jobs/:key/retry and GET /overview/live. */
 export async function overviewRoutes(scope: FastifyInstance, deps: OverviewRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['overview'];
@@ -110,6 +111,25 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewRoute
         })),
         rejectedEvents: rejected.map((item) => ({ id: item.id, receivedAt: new Date(item.receivedAt).toISOString(), code: item.code, message: item.message })),
       };
+    },
+  );
+
+  app.post(
+    '/overview/failing/jobs/:key/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Gives a dead job a fresh set of attempts, due now (the retry button of the failing list); 404 when no dead job has this key',
+        params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 500 }) }),
+        response: { 200: Type.Object({ key: Type.String(), status: Type.Literal('pending') }) },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = authOf(request);
+      const { key } = request.params;
+      if (deps.scheduler === undefined) throw new RapportError('not_found', `no dead job "${key}" in workspace "${workspaceId}"`);
+      await deps.scheduler.retryDead(workspaceId, key);
+      return { key, status: 'pending' as const };
     },
   );
 

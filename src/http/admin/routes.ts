@@ -70,7 +70,7 @@ export interface AdminRouteDeps {
   /** Dashboard users: their session cookies authenticate here like admin tokens, with their role's scopes. */
   users: UserService;
   /** Dead jobs for the home screen's "failing" list (optional: apps built without the scheduler show none). */
-  scheduler?: Pick<Scheduler, 'deadLetters' | 'counts'>;
+  scheduler?: Pick<Scheduler, 'deadLetters' | 'counts' | 'retryDead'>;
   usersConfig: UsersConfig;
   rateLimits: RateLimits;
   clock: Clock;

@@ -1,10 +1,11 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { api } from '../../api/client';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { useLive } from '../../live/use-live';
-import { Badge, Card, DataTable, Empty, ErrorNotice, Loading, Page, Stat } from '../../ui/ui';
+import { canEdit, useSession } from '../../shell/session';
+import { Badge, Button, Card, DataTable, Empty, ErrorNotice, Loading, Page, Stat } from '../../ui/ui';
 import { kpiChange, kpiLabel, kpiMessages, kpiReference, kpiStatus, kpiTone, kpiValue, type KpiReport } from '../analytics/kpi-text';
 import { maturityMessages, criterionText, stageName, type Maturity } from './maturity-text';
 import './home.css';
@@ -47,6 +48,9 @@ const messages = defineMessages({
     failing: 'Anything failing',
     nothingFailing: 'Nothing is failing.',
     deadJobs: 'Dead jobs',
+    retry: 'Retry',
+    retryJob: 'Retry {job}',
+    retried: 'Queued again',
     failedSends: 'Failed sends',
     rejected: 'Events set aside at ingest',
     job: 'Job',
@@ -96,6 +100,9 @@ const messages = defineMessages({
     failing: 'ما يتعثر',
     nothingFailing: 'لا شيء يتعثر.',
     deadJobs: 'مهام متوقفة',
+    retry: 'إعادة المحاولة',
+    retryJob: 'إعادة محاولة {job}',
+    retried: 'أُعيدت إلى الطابور',
     failedSends: 'إرسالات فاشلة',
     rejected: 'أحداث مستبعدة عند الاستقبال',
     job: 'المهمة',
@@ -145,6 +152,9 @@ const messages = defineMessages({
     failing: '失敗しているもの',
     nothingFailing: '失敗はありません。',
     deadJobs: '停止したジョブ',
+    retry: '再試行',
+    retryJob: '{job} を再試行',
+    retried: '再びキューに入りました',
     failedSends: '送信失敗',
     rejected: '取り込み時に除外されたイベント',
     job: 'ジョブ',
@@ -397,9 +407,31 @@ function RunningCard() {
   );
 }
 
+type DeadJob = Failing['deadJobs'][number];
+
+/** Gives a dead job a fresh set of attempts; the list refreshes without it once the job is pending. */
+function RetryJob({ job }: { job: DeadJob }) {
+  const t = useT(messages);
+  const client = useQueryClient();
+  const retry = useMutation({
+    mutationFn: () => api.post('/api/v1/overview/failing/jobs/{key}/retry', { params: { key: job.key } }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['overview'] }),
+  });
+  if (retry.isSuccess) return <span role="status">{t('retried')}</span>;
+  return (
+    <>
+      <Button busy={retry.isPending} aria-label={t('retryJob', { job: job.kind })} onClick={() => retry.mutate()}>
+        {t('retry')}
+      </Button>
+      <ErrorNotice error={retry.error} />
+    </>
+  );
+}
+
 function FailingCard() {
   const t = useT(messages);
   const format = useFormat();
+  const editable = canEdit(useSession().me?.role);
   const failing = useQuery({ queryKey: ['overview', 'failing'], queryFn: () => api.get<Failing>('/api/v1/overview/failing'), refetchInterval: 30_000 });
   const data = failing.data;
   const none = data !== undefined && data.deadJobs.length + data.failedSends.length + data.rejectedEvents.length === 0;
@@ -419,6 +451,7 @@ function FailingCard() {
                 { key: 'kind', header: t('job'), cell: (row) => row.kind },
                 { key: 'reason', header: t('reason'), cell: (row) => row.reason ?? '—' },
                 { key: 'when', header: t('when'), cell: (row) => format.relative(row.updatedAt), csv: (row) => row.updatedAt },
+                ...(editable ? [{ key: 'retry', header: t('retry'), cell: (row: DeadJob) => <RetryJob job={row} /> }] : []),
               ]}
             />
           )}
