@@ -109,6 +109,38 @@ describe('journeys', () => {
     await context.close();
   }, 60_000);
 
+  it('edits a condition step in the segment builder: any condition of the language, saved as the API takes it', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, '/journeys/new');
+    await page.getByRole('button', { name: 'Use the recipe Browse abandonment' }).click();
+    await page.waitForURL(/\/journeys\/jny_/);
+    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await page.getByRole('navigation', { name: 'Steps of the journey' }).getByRole('button', { name: 'Condition: reachable' }).click();
+    // The recipe's "reachable on email" test is a row of the builder (a form for it, not a note that it is kept as is).
+    const builder = page.getByRole('group', { name: 'Conditions' });
+    const first = builder.locator('[data-path="condition.conditions.0"]');
+    await expect.poll(() => first.getByLabel('Condition type').inputValue()).toBe('reachable');
+    await builder.getByRole('button', { name: '+ Add condition' }).first().click();
+    const second = builder.locator('[data-path="condition.conditions.1"]');
+    await second.getByLabel('Condition type').selectOption('lifecycle');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'journeys-condition-1440-en');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await expect
+      .poll(async () => {
+        const saved = (await world.adminCall('GET', `/api/v1/journeys/${id}`)).json<{ definition: { nodes: { id: string; condition?: unknown }[] } }>();
+        return saved.definition.nodes.find((node) => node.id === 'reachable')?.condition;
+      })
+      .toEqual({
+        type: 'and',
+        conditions: [
+          { type: 'reachable', channel: 'email' },
+          { type: 'lifecycle', stages: ['cart_abandoner'] },
+        ],
+      });
+    await context.close();
+  }, 90_000);
+
   it('reads well at 390 px and in Arabic', async () => {
     for (const [width, locale] of [
       [390, 'en'],

@@ -19,6 +19,7 @@ import {
   renameNode,
   statusTone,
   TRIGGER_ID,
+  type Condition,
   type Issue,
   type Journey,
   type JourneyDefinition,
@@ -90,7 +91,7 @@ function summaryOf(node: JourneyNode, t: T): string {
     case 'wait_event':
       return `${node.event} · ${node.timeout.amount} ${t(`unit.${node.timeout.unit}`)}`;
     case 'condition':
-      return String(node.condition.event ?? node.condition.key ?? node.condition.segmentId ?? node.condition.type);
+      return conditionSummary(node.condition);
     case 'split':
       return node.branches.map((branch) => branch.name).join(' · ');
     case 'ab':
@@ -795,4 +796,12 @@ function Versions({ journey, onLoad, disabled }: { journey: Journey; onLoad: (de
       )}
     </Card>
   );
+}
+
+/** A condition in a few words for its card: the leaf's event, key or segment; groups as their children joined by AND / OR; NOT in front. */
+function conditionSummary(condition: Condition): string {
+  const children = Array.isArray(condition.conditions) ? (condition.conditions as Condition[]) : [];
+  if (condition.type === 'and' || condition.type === 'or') return children.map(conditionSummary).join(condition.type === 'and' ? ' AND ' : ' OR ');
+  if (condition.type === 'not' && typeof condition.condition === 'object' && condition.condition !== null) return `NOT ${conditionSummary(condition.condition as Condition)}`;
+  return String(condition.event ?? condition.key ?? condition.segmentId ?? condition.channel ?? condition.type);
 }

@@ -1,6 +1,10 @@
-import type { ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, type ReactNode } from 'react';
+import { api } from '../../api/client';
 import { useT, type Translate } from '../../i18n/i18n';
 import { Button, Field } from '../../ui/ui';
+import { ConditionBuilder } from '../segments/builder';
+import { issuesByRow, normalizeField, type Node } from '../segments/model';
 import { journeyMessages, type JourneyMessageKey } from './messages';
 import {
   CHANNELS,
@@ -196,95 +200,28 @@ function parseValue(text: string): unknown {
 }
 const showValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
-const TRAIT_OPS = ['equals', 'not_equals', 'contains', 'gt', 'lt', 'exists', 'not_exists', 'is_true', 'is_false'] as const;
-
-/** The common conditions as a form; others (built in the segment language) are kept as they are. */
-export function ConditionForm({ condition, onChange, field, ...common }: Common & { condition: Condition; onChange: (condition: Condition) => void; field: string }) {
+/**
+ * A condition node's (or split branch's) test, in the segment builder: the whole condition
+ * language (nested groups, event filters, counts, windows, aggregates, scores, lifecycle), as on
+ * the Segments screen. The API's issues for the node land on the row they concern.
+ */
+export function ConditionForm({ condition, onChange, field, issues, disabled }: Common & { condition: Condition; onChange: (condition: Condition) => void; field: string }) {
   const t = useT(journeyMessages);
-  const kind = condition.type === 'event' || condition.type === 'trait' || condition.type === 'segment' ? condition.type : 'other';
-  const window = (condition.window as { type?: string; amount?: number; unit?: string } | undefined) ?? undefined;
+  const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.get<{ segments: { id: string; name: string }[] }>('/api/v1/segments') });
+  // The builder names rows from `condition`; a branch's issues start with `branches.N.`.
+  const prefix = field.slice(0, field.length - 'condition'.length);
+  const rows = useMemo(
+    () =>
+      issuesByRow(
+        condition as Node,
+        (issues ?? []).filter((issue) => normalizeField(issue.field).startsWith(field)).map((issue) => ({ field: normalizeField(issue.field).slice(prefix.length), message: issue.message })),
+      ),
+    [condition, issues, field, prefix],
+  );
   return (
-    <fieldset className="journeys-fieldset">
+    <fieldset className="journeys-fieldset journeys-condition">
       <legend>{t('conditionKind')}</legend>
-      <Select
-        {...common}
-        label={t('conditionKind')}
-        field={`${field}.type`}
-        value={kind}
-        options={(['event', 'trait', 'segment', ...(kind === 'other' ? ['other' as const] : [])] as const).map((value) => ({ value, label: t(`cond.${value}`) }))}
-        onChange={(value) => {
-          if (value === 'event') onChange({ type: 'event', event: 'Order Completed', window: { type: 'last', amount: 7, unit: 'days' } });
-          if (value === 'trait') onChange({ type: 'trait', key: 'vip', op: 'is_true' });
-          if (value === 'segment') onChange({ type: 'segment', segmentId: '' });
-        }}
-      />
-      {kind === 'event' ? (
-        <>
-          <TextInput {...common} label={t('event')} field={`${field}.event`} value={String(condition.event ?? '')} onChange={(event) => onChange({ ...condition, event })} />
-          <Select
-            {...common}
-            label={t('operator')}
-            field={`${field}.performed`}
-            value={condition.performed === false ? 'no' : 'yes'}
-            options={[
-              { value: 'yes', label: t('performed') },
-              { value: 'no', label: t('notPerformed') },
-            ]}
-            onChange={(value) => onChange({ ...condition, performed: value === 'yes' })}
-          />
-          <DurationInput
-            {...common}
-            label={t('withinLast')}
-            field={`${field}.window`}
-            value={{ amount: window?.amount ?? 7, unit: (window?.unit as Duration['unit'] | undefined) ?? 'days' }}
-            onChange={(duration) => onChange({ ...condition, window: { type: 'last', amount: duration.amount, unit: duration.unit === 'seconds' ? 'minutes' : duration.unit } })}
-          />
-        </>
-      ) : null}
-      {kind === 'trait' ? (
-        <>
-          <TextInput {...common} label={t('traitKey')} field={`${field}.key`} value={String(condition.key ?? '')} onChange={(key) => onChange({ ...condition, key })} />
-          <Select
-            {...common}
-            label={t('operator')}
-            field={`${field}.op`}
-            value={(TRAIT_OPS as readonly string[]).includes(String(condition.op)) ? (String(condition.op) as (typeof TRAIT_OPS)[number]) : 'equals'}
-            options={TRAIT_OPS.map((op) => ({ value: op, label: t(`op.${op}`) }))}
-            onChange={(op) => {
-              const { value: _value, ...rest } = condition;
-              onChange(
-                ['exists', 'not_exists', 'is_true', 'is_false'].includes(op) ? { ...rest, op } : { ...rest, op, value: op === 'gt' || op === 'lt' ? Number(_value ?? 0) || 0 : String(_value ?? '') },
-              );
-            }}
-          />
-          {'value' in condition ? (
-            <TextInput
-              {...common}
-              label={t('value')}
-              field={`${field}.value`}
-              value={showValue(condition.value)}
-              onChange={(text) => onChange({ ...condition, value: condition.op === 'gt' || condition.op === 'lt' ? Number(text) : text })}
-            />
-          ) : null}
-        </>
-      ) : null}
-      {kind === 'segment' ? (
-        <>
-          <TextInput {...common} label={t('segmentId')} field={`${field}.segmentId`} value={String(condition.segmentId ?? '')} onChange={(segmentId) => onChange({ ...condition, segmentId })} />
-          <Select
-            {...common}
-            label={t('operator')}
-            field={`${field}.member`}
-            value={condition.member === false ? 'no' : 'yes'}
-            options={[
-              { value: 'yes', label: t('member') },
-              { value: 'no', label: t('notMember') },
-            ]}
-            onChange={(value) => onChange({ ...condition, member: value === 'yes' })}
-          />
-        </>
-      ) : null}
-      {kind === 'other' ? <p className="muted">{t('otherCondition')}</p> : null}
+      <ConditionBuilder value={condition as Node} onChange={(next) => onChange(next as Condition)} issues={rows} segments={segments.data?.segments ?? []} readOnly={disabled} />
     </fieldset>
   );
 }

@@ -2,6 +2,7 @@ import { createContext, useContext, useId, type ReactNode } from 'react';
 import { useT, type Translate } from '../../i18n/i18n';
 import { Button } from '../../ui/ui';
 import { builderMessages } from './builder-messages';
+import './builder.css';
 import {
   childPath,
   COMPARE_OPS,
