@@ -263,6 +263,8 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[]): 
       usersConfig: config.users,
       ingestAdmission: config.ingestAdmission,
       sdkDir: config.sdkDir,
+      metricsToken: config.operations.metricsToken,
+      jobQueue: services.scheduler,
     },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.

@@ -23,6 +23,8 @@ import { dashboardRoutes } from '../dashboard/index.js';
 import { registerLiveStreams } from './live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
+import { registerMetrics } from './metrics.js';
+import type { Scheduler } from '../scheduler/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,6 +49,10 @@ export type AppDeps = IngestRouteDeps &
     sdkDir?: string | undefined;
     /** The built dashboard served at / (default: the installation's app/dist). */
     appDir?: string | undefined;
+    /** Bearer token for /metrics (RAPPORT_METRICS_TOKEN); unset, /metrics is open and names no workspace. */
+    metricsToken?: string | undefined;
+    /** The scheduler's queue, for the job figures on /metrics. */
+    jobQueue?: Pick<Scheduler, 'queueStats'> | undefined;
   };
 
 /**
@@ -100,6 +106,14 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   registerNulGuard(app);
   registerSecurityHeaders(app);
   registerLiveStreams(app);
+  registerMetrics(app, {
+    ingest: deps.ingest,
+    processor: deps.processor,
+    followers: deps.followers,
+    scheduler: deps.jobQueue,
+    sends: deps.messaging.channels.outcomes,
+    token: deps.metricsToken,
+  });
 
   // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
   // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.
