@@ -40,6 +40,8 @@ import { segmentsModule } from './segments/module.js';
 import type { SegmentService } from './segments/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, ping, type Database } from './storage/database.js';
+import { pendingMigrations } from './storage/migrator.js';
+import type { Phase, ReadinessDeps } from './http/readiness.js';
 import { templatesModule } from './templates/module.js';
 import type { FirstOwner, UserService } from './users/index.js';
 import { usersModule } from './users/module.js';
@@ -249,7 +251,7 @@ function lagSources(modules: readonly Module[]): LagSource[] {
 }
 
 /** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */
-function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
+function serve(kernel: Kernel, services: Services, modules: readonly Module[], readiness: Omit<ReadinessDeps, 'modules'>): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
     {
@@ -265,6 +267,7 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[]): 
       sdkDir: config.sdkDir,
       metricsToken: config.operations.metricsToken,
       jobQueue: services.scheduler,
+      readiness,
     },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
@@ -291,8 +294,16 @@ export async function createRapport(config: Config, options: RapportOptions = {}
     const modules = await buildModules(kernel, options);
     const ordered = orderModules(modules.all);
     const services = servicesOf(modules);
-    app = await serve(kernel, services, ordered);
-    const started = await startModules(ordered, { background: options.background !== false, processing: modules.processor.mode !== 'off' });
+    const processing = modules.processor.mode !== 'off';
+    let phase: Phase = 'starting';
+    app = await serve(kernel, services, ordered, {
+      phase: () => phase,
+      pendingMigrations: () => pendingMigrations(database.db),
+      processor: processing ? services.processor : undefined,
+      maxLagMs: config.operations.readyMaxLagSeconds * 1000,
+    });
+    const started = await startModules(ordered, { background: options.background !== false, processing });
+    phase = 'running';
     const running = app;
     return {
       ...services,
@@ -302,6 +313,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       modules: ordered,
       app: running,
       async close() {
+        phase = 'stopping';
         await running.close();
         // Dependents first; the store closes last, whatever a module's stop did.
         try {

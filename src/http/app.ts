@@ -24,6 +24,7 @@ import { registerLiveStreams } from './live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
+import { registerReadiness, type ReadinessDeps } from './readiness.js';
 import type { Scheduler } from '../scheduler/index.js';
 
 declare module 'fastify' {
@@ -51,6 +52,8 @@ export type AppDeps = IngestRouteDeps &
     appDir?: string | undefined;
     /** Bearer token for /metrics (RAPPORT_METRICS_TOKEN); unset, /metrics is open and names no workspace. */
     metricsToken?: string | undefined;
+    /** What /readyz checks besides the modules' health (absent: no /readyz, as in apps built for one test). */
+    readiness?: Omit<ReadinessDeps, 'modules'> | undefined;
     /** The scheduler's queue, for the job figures on /metrics. */
     jobQueue?: Pick<Scheduler, 'queueStats'> | undefined;
   };
@@ -155,6 +158,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       .status(database ? 200 : 503)
       .send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
+  if (deps.readiness !== undefined) registerReadiness(app, { ...deps.readiness, modules: deps.modules ?? [] });
   await app.register(async (scope) => ingestRoutes(scope, deps));
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));

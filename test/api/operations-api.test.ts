@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects } from '../helpers/databases.js';
+import Fastify from 'fastify';
+import { registerReadiness, type Phase } from '../../src/http/readiness.js';
+import { pendingMigrations } from '../../src/storage/migrator.js';
+import { createTestStore, dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, WORKSPACE, WRITE_KEY, basicAuth, startTestRapport, waitFor, type TestRapport } from '../helpers/server.js';
 
 /*
@@ -112,5 +115,57 @@ describe.each(dialects)('GET /metrics (%s)', (dialect) => {
     expect(allowed.statusCode).toBe(200);
     expect(total(allowed.body, 'rapport_processor_workspace_lag_events', `workspace="${WORKSPACE}"`)).toBe((await guarded.rapport.processor.status()).lagEvents);
     expect(total(allowed.body, 'rapport_processor_workspace_lag_events', `workspace="${WORKSPACE}"`)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe.each(dialects)('GET /readyz (%s)', (dialect) => {
+  let env: TestRapport;
+
+  beforeAll(async () => {
+    env = await startTestRapport(dialect);
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('is ready once started and migrated, while /healthz stays the liveness probe', async () => {
+    const ready = await env.rapport.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', failed: [], checks: { started: 'ok', migrations: 'ok', processorLag: 'ok' } });
+    expect((await env.rapport.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('answers 503 naming each failed check: phase, migrations, a module, processor lag', async () => {
+    const empty = await createTestStore(dialect, { migrate: false });
+    const app = Fastify();
+    let phase: Phase = 'starting';
+    registerReadiness(app, {
+      phase: () => phase,
+      pendingMigrations: () => pendingMigrations(empty.database.db),
+      modules: [{ name: 'replica', dependencies: [], health: () => ({ ok: false, reason: 'the replica file is locked by another process' }) }],
+      // The real processor's status over the test store (not processing), with a 1 ms limit.
+      processor: env.rapport.processor,
+      maxLagMs: 1,
+    });
+    try {
+      await env.rapport.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basicAuth(WRITE_KEY) }, payload: { userId: 'u1', event: 'Viewed' } });
+      const answer = await waitFor('the unprocessed event to be older than 1 ms', async () => {
+        const response = await app.inject({ method: 'GET', url: '/readyz' });
+        return response.json<{ failed: string[] }>().failed.includes('processorLag') ? response : undefined;
+      });
+      expect(answer.statusCode).toBe(503);
+      const body = answer.json<{ status: string; failed: string[]; checks: Record<string, string> }>();
+      expect(body.status).toBe('not_ready');
+      expect(body.failed.sort()).toEqual(['migrations', 'module:replica', 'processorLag', 'started']);
+      expect(body.checks.started).toBe('starting');
+      expect(body.checks.migrations).toMatch(/^not applied: 0001-/);
+      expect(body.checks['module:replica']).toBe('the replica file is locked by another process');
+      expect(body.checks.processorLag).toMatch(/limit 0 s, \d+ events behind/);
+      phase = 'stopping';
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).json<{ checks: Record<string, string> }>().checks.started).toBe('stopping');
+    } finally {
+      await app.close();
+      await empty.drop();
+    }
   });
 });
