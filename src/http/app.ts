@@ -24,6 +24,7 @@ import { registerLiveStreams } from './live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
+import { registerRequestIdEcho, requestIdOf } from './request-id.js';
 import { registerReadiness, type ReadinessDeps } from './readiness.js';
 import type { Scheduler } from '../scheduler/index.js';
 
@@ -103,7 +104,8 @@ function signInDeps(deps: AppDeps) {
  * @example const app = await buildApp(deps, { logger: false }); await app.listen({ port: 4000 });
  */
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, genReqId: requestIdOf, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  registerRequestIdEcho(app);
   registerErrorHandler(app);
   registerValidators(app);
   registerNulGuard(app);

@@ -135,6 +135,14 @@ describe.each(dialects)('GET /readyz (%s)', (dialect) => {
     expect((await env.rapport.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('echoes a safe X-Request-Id on every route, and generates one otherwise', async () => {
+    const given = await env.rapport.app.inject({ method: 'GET', url: '/readyz', headers: { 'x-request-id': 'trace-42' } });
+    expect(given.headers['x-request-id']).toBe('trace-42');
+    const refused = await env.rapport.app.inject({ method: 'GET', url: '/api/v1/profiles', headers: { 'x-request-id': 'x'.repeat(200) } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('answers 503 naming each failed check: phase, migrations, a module, processor lag', async () => {
     const empty = await createTestStore(dialect, { migrate: false });
     const app = Fastify();
