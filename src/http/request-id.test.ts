@@ -1,7 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serverLogOptions } from './log-redaction.js';
@@ -20,7 +20,8 @@ function loggingApp(lines: string[]) {
       done();
     },
   });
-  const app = Fastify({ genReqId: requestIdOf, loggerInstance: pino({ level: 'debug', ...serverLogOptions() }, sink), logController: new LogController({ disableRequestLogging: false }) });
+  const logger: FastifyBaseLogger = pino({ level: 'debug', ...serverLogOptions() }, sink);
+  const app = Fastify({ genReqId: requestIdOf, loggerInstance: logger, logController: new LogController({ disableRequestLogging: false }) });
   registerRequestIdEcho(app);
   app.get('/v1/projects/:writeKey/settings', async (request) => {
     request.log.info({ headers: request.headers }, 'looked up');

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RawRequestDefaultExpression } from 'fastify';
 
 /** What an incoming id may look like: short, and nothing a log reader or a header could trip on. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -11,7 +10,7 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * puts it on every log line of the request as `reqId`.
  * @example Fastify({ genReqId: requestIdOf })
  */
-export function requestIdOf(request: IncomingMessage): string {
+export function requestIdOf(request: RawRequestDefaultExpression): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
 }
