@@ -317,7 +317,10 @@ export async function createRapport(config: Config, options: RapportOptions = {}
         await running.close();
         // Dependents first; the store closes last, whatever a module's stop did.
         try {
-          await stopModules(started);
+          // A slow stop is what an operator needs to see when shutdown nears its bound.
+          await stopModules(started, (name, ms) => {
+            if (ms >= 1000) logger?.warn({ module: name, ms: Math.round(ms) }, 'module took long to stop');
+          });
         } finally {
           await database.close();
         }

@@ -1,3 +1,4 @@
+import { stopOnSignal } from './shutdown.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
 import { openDatabase } from '../storage/database.js';
@@ -117,13 +118,7 @@ async function start(): Promise<number> {
     );
   }
   process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect}); the dashboard is at ${address}/\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await rapport.close();
-  return 0;
+  return stopOnSignal(rapport, { timeoutMs: config.operations.shutdownTimeoutMs, log: rapport.app.log });
 }
 
 async function migrate(): Promise<number> {

@@ -25,7 +25,7 @@ import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
 import { registerRequestIdEcho, requestIdOf } from './request-id.js';
-import { registerReadiness, type ReadinessDeps } from './readiness.js';
+import { registerDrain, registerReadiness, type ReadinessDeps } from './readiness.js';
 import type { Scheduler } from '../scheduler/index.js';
 
 declare module 'fastify' {
@@ -161,6 +161,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       .send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
   if (deps.readiness !== undefined) registerReadiness(app, { ...deps.readiness, modules: deps.modules ?? [] });
+  registerDrain(app, () => deps.readiness?.phase() === 'stopping');
   await app.register(async (scope) => ingestRoutes(scope, deps));
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));

@@ -70,3 +70,17 @@ export function registerReadiness(app: FastifyInstance, deps: ReadinessDeps): vo
       .send(body);
   });
 }
+
+/**
+ * While the process stops, every response says `Connection: close`: a request in flight when
+ * the listener closed would otherwise leave its kept-alive connection open until the client's
+ * idle timeout, and the server's close would wait for it (Fastify answers requests that
+ * arrive after close with 503 and closes those connections itself).
+ * @example registerDrain(app, () => phase === 'stopping');
+ */
+export function registerDrain(app: FastifyInstance, draining: () => boolean): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (draining() && request.raw.httpVersionMajor === 1) void reply.header('Connection', 'close');
+    return payload;
+  });
+}
