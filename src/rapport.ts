@@ -39,7 +39,7 @@ import type { Scheduler } from './scheduler/index.js';
 import { segmentsModule } from './segments/module.js';
 import type { SegmentService } from './segments/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import { openDatabase, ping, type Database } from './storage/database.js';
+import { autovacuumOn, openDatabase, ping, type Database } from './storage/database.js';
 import { pendingMigrations } from './storage/migrator.js';
 import type { Phase, ReadinessDeps } from './http/readiness.js';
 import { templatesModule } from './templates/module.js';
@@ -286,8 +286,11 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[], r
  */
 export async function createRapport(config: Config, options: RapportOptions = {}): Promise<Rapport> {
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, poolMax: config.operations.pgPoolMax });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
+  if ((await autovacuumOn(database).catch(() => undefined)) === false) {
+    logger?.warn('PostgreSQL autovacuum is off: dead rows are never reclaimed and planner statistics go stale; turn it on (docs/deploy.md)');
+  }
   const kernel: Kernel = { config, clock, database, logger };
   let app: FastifyInstance | undefined;
   try {

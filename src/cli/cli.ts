@@ -1,7 +1,7 @@
 import { stopOnSignal } from './shutdown.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
-import { openDatabase } from '../storage/database.js';
+import { openDatabase, refreshStatistics } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
 import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/index.js';
 import fs from 'node:fs';
@@ -127,6 +127,7 @@ async function migrate(): Promise<number> {
   try {
     const { migrateToLatest } = await import('../storage/migrator.js');
     const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) await refreshStatistics(database);
     process.stdout.write(applied.length === 0 ? 'Schema is up to date.\n' : `Applied ${applied.join(', ')}\n`);
   } finally {
     await database.close();
