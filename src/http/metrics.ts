@@ -158,6 +158,8 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
       gauges.up.set(1);
     } catch (error) {
       request.log.warn({ err: error }, 'metrics: the store did not answer');
+      // No figure from an earlier scrape stands in for one the store could not give now.
+      for (const gauge of Object.values(gauges)) gauge.reset();
       gauges.up.set(0);
     }
     const text = (await shared.metrics()) + (authorised ? await private_.metrics() : '');

@@ -87,6 +87,26 @@ describe.each(dialects)('GET /metrics (%s)', (dialect) => {
     }
   });
 
+  it('says rapport_store_up 0, and shows no stale store figures, when the store does not answer', async () => {
+    const broken = await startTestRapport(dialect);
+    try {
+      await broken.rapport.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basicAuth(WRITE_KEY) }, payload: { userId: 'u1', event: 'Viewed' } });
+      const before = (await broken.rapport.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(sample(before, 'rapport_store_up')).toBe(1);
+      expect(total(before, 'rapport_processor_lag_events')).toBeGreaterThanOrEqual(1);
+      await broken.rapport.database.close();
+      const text = (await broken.rapport.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(sample(text, 'rapport_store_up')).toBe(0);
+      // Labelled store figures vanish; unlabelled ones read 0 (Prometheus client libraries always show those).
+      expect(text).not.toMatch(/^rapport_processor_lag_events\{/m);
+      expect(sample(text, 'rapport_processor_lag_seconds')).toBe(0);
+      // In-process figures are still there.
+      expect(text).toMatch(/^rapport_http_request_duration_seconds_count\{route="\/metrics"/m);
+    } finally {
+      await broken.stop();
+    }
+  });
+
   it('labels request latency with the route pattern and status class, never the raw URL', async () => {
     const app = open.rapport.app;
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
