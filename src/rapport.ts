@@ -39,7 +39,9 @@ import type { Scheduler } from './scheduler/index.js';
 import { segmentsModule } from './segments/module.js';
 import type { SegmentService } from './segments/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import { openDatabase, ping, type Database } from './storage/database.js';
+import { autovacuumOn, openDatabase, ping, type Database } from './storage/database.js';
+import { pendingMigrations } from './storage/migrator.js';
+import type { Phase, ReadinessDeps } from './http/readiness.js';
 import { templatesModule } from './templates/module.js';
 import type { FirstOwner, UserService } from './users/index.js';
 import { usersModule } from './users/module.js';
@@ -249,7 +251,7 @@ function lagSources(modules: readonly Module[]): LagSource[] {
 }
 
 /** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */
-function serve(kernel: Kernel, services: Services, modules: readonly Module[]): Promise<FastifyInstance> {
+function serve(kernel: Kernel, services: Services, modules: readonly Module[], readiness: Omit<ReadinessDeps, 'modules'>): Promise<FastifyInstance> {
   const { config, clock, database, logger } = kernel;
   return buildApp(
     {
@@ -263,6 +265,9 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[]): 
       usersConfig: config.users,
       ingestAdmission: config.ingestAdmission,
       sdkDir: config.sdkDir,
+      metricsToken: config.operations.metricsToken,
+      jobQueue: services.scheduler,
+      readiness,
     },
     {
       // Behind a load balancer, the client address (context.ip) comes from X-Forwarded-For.
@@ -281,16 +286,27 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[]): 
  */
 export async function createRapport(config: Config, options: RapportOptions = {}): Promise<Rapport> {
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, poolMax: config.operations.pgPoolMax });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
+  if ((await autovacuumOn(database).catch(() => undefined)) === false) {
+    logger?.warn('PostgreSQL autovacuum is off: dead rows are never reclaimed and planner statistics go stale; turn it on (docs/deploy.md)');
+  }
   const kernel: Kernel = { config, clock, database, logger };
   let app: FastifyInstance | undefined;
   try {
     const modules = await buildModules(kernel, options);
     const ordered = orderModules(modules.all);
     const services = servicesOf(modules);
-    app = await serve(kernel, services, ordered);
-    const started = await startModules(ordered, { background: options.background !== false, processing: modules.processor.mode !== 'off' });
+    const processing = modules.processor.mode !== 'off';
+    let phase: Phase = 'starting';
+    app = await serve(kernel, services, ordered, {
+      phase: () => phase,
+      pendingMigrations: () => pendingMigrations(database.db),
+      processor: processing ? services.processor : undefined,
+      maxLagMs: config.operations.readyMaxLagSeconds * 1000,
+    });
+    const started = await startModules(ordered, { background: options.background !== false, processing });
+    phase = 'running';
     const running = app;
     return {
       ...services,
@@ -300,10 +316,14 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       modules: ordered,
       app: running,
       async close() {
+        phase = 'stopping';
         await running.close();
         // Dependents first; the store closes last, whatever a module's stop did.
         try {
-          await stopModules(started);
+          // A slow stop is what an operator needs to see when shutdown nears its bound.
+          await stopModules(started, (name, ms) => {
+            if (ms >= 1000) logger?.warn({ module: name, ms: Math.round(ms) }, 'module took long to stop');
+          });
         } finally {
           await database.close();
         }

@@ -1,3 +1,4 @@
+import type { Tally } from '../shared/tally.js';
 import type { CatalogService } from '../catalog/index.js';
 import type { CouponService } from '../coupons/index.js';
 import type { ConsentService } from '../privacy/index.js';
@@ -90,6 +91,11 @@ export class ChannelService implements MessageSender {
     this.pipeline = new SendPipeline({ ...sending, log: this.log, push: this.push, coupons: deps.coupons, consent: deps.consent, emailDoubleOptIn: settings.emailDoubleOptIn });
     this.tests = new TestSends({ ...sending, database });
     this.inboxes = new Inbox({ database, clock, log: this.log });
+  }
+
+  /** Finished sends by channel and status since this process started (`[channel, status]` → count). */
+  get outcomes(): Tally {
+    return this.log.outcomes;
   }
 
   /** Which channels have a provider configured. */

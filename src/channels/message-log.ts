@@ -1,3 +1,4 @@
+import { Tally } from '../shared/tally.js';
 import type { Profile } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database, Tx } from '../storage/database.js';
@@ -127,6 +128,8 @@ export class MessageLog {
    * transaction per group: claims and outcomes share it, so they share a commit.
    */
   private readonly writes: GroupCommit<LogWrite, Claimed | undefined>;
+  /** Finished sends by channel and status since this process started: /metrics reads it. */
+  readonly outcomes = new Tally();
 
   constructor(private readonly deps: MessageLogDeps) {
     // A claim binds 21 values: 200 rows stay far below both stores' parameter limits.
@@ -165,6 +168,7 @@ export class MessageLog {
     const { failure, ...changes } = outcome;
     const update: MessageChanges = { ...changes, ...(failure === undefined ? {} : { reason: reasonText(failure) }), updatedAt: this.deps.clock.now() };
     await this.writes.submit({ kind: 'outcome', workspaceId, id: record.id, changes: update });
+    this.outcomes.add([record.channel, outcome.status]);
     const next: MessageRecord = { ...record, ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) };
     if (profile !== undefined) await this.emit(workspaceId, profile, next, outcome.status, {});
     return resultOf(next);

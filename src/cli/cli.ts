@@ -1,6 +1,7 @@
+import { stopOnSignal } from './shutdown.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
-import { openDatabase } from '../storage/database.js';
+import { openDatabase, refreshStatistics } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
 import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/index.js';
 import fs from 'node:fs';
@@ -117,13 +118,7 @@ async function start(): Promise<number> {
     );
   }
   process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect}); the dashboard is at ${address}/\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await rapport.close();
-  return 0;
+  return stopOnSignal(rapport, { timeoutMs: config.operations.shutdownTimeoutMs, log: rapport.app.log });
 }
 
 async function migrate(): Promise<number> {
@@ -132,6 +127,7 @@ async function migrate(): Promise<number> {
   try {
     const { migrateToLatest } = await import('../storage/migrator.js');
     const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) await refreshStatistics(database);
     process.stdout.write(applied.length === 0 ? 'Schema is up to date.\n' : `Applied ${applied.join(', ')}\n`);
   } finally {
     await database.close();

@@ -80,6 +80,20 @@ export interface Config {
   users: UsersConfig;
   /** Admission of batch requests under load (issue 12), see docs/ingest-limits.md. */
   ingestAdmission: IngestAdmission;
+  /** Metrics, readiness, shutdown and the connection budget (docs/deploy.md). */
+  operations: OperationsConfig;
+}
+
+/** How the process is run and watched (docs/deploy.md). */
+export interface OperationsConfig {
+  /** Bearer token for /metrics; when set, only it may scrape, and the figures name workspaces. `RAPPORT_METRICS_TOKEN`. */
+  metricsToken: string | undefined;
+  /** /readyz fails when the oldest unprocessed event is older than this (seconds; 0 = not checked). `RAPPORT_READY_MAX_LAG_SECONDS`. */
+  readyMaxLagSeconds: number;
+  /** Longest graceful stop after SIGTERM/SIGINT before the process exits anyway (ms). `RAPPORT_SHUTDOWN_TIMEOUT_MS`. */
+  shutdownTimeoutMs: number;
+  /** Connections the HTTP thread's PostgreSQL pool may open. `RAPPORT_PG_POOL_MAX`. */
+  pgPoolMax: number;
 }
 
 /** When heavy tracking requests (batches, imports) are turned away with 429 and Retry-After; 0 turns one off. */
@@ -338,6 +352,38 @@ export const settings = {
     description: 'Batch requests (`/v1/batch`, `/v1/import`, `/v1/b`) in flight at once per client address; more get 429 with Retry-After; `0` = no limit',
   },
   ingestInFlightKey: { env: 'RAPPORT_INGEST_INFLIGHT_KEY', type: 'integer', default: 32, min: 0, max: 100_000, description: 'Batch requests in flight at once per write key; `0` = no limit' },
+  metricsToken: {
+    env: 'RAPPORT_METRICS_TOKEN',
+    type: 'text',
+    default: undefined,
+    secret: true,
+    description:
+      'Bearer token for `GET /metrics`. Unset: anyone may scrape, and only figures that name no workspace are shown. Set: a scrape without `Authorization: Bearer <token>` gets 401, and per-workspace figures are added',
+  },
+  readyMaxLagSeconds: {
+    env: 'RAPPORT_READY_MAX_LAG_SECONDS',
+    type: 'integer',
+    default: 300,
+    min: 0,
+    max: 86_400,
+    description: '`GET /readyz` answers 503 while the oldest unprocessed event is older than this many seconds; `0` leaves lag out of readiness',
+  },
+  shutdownTimeoutMs: {
+    env: 'RAPPORT_SHUTDOWN_TIMEOUT_MS',
+    type: 'integer',
+    default: 20_000,
+    min: 1000,
+    max: 600_000,
+    description: 'After SIGTERM/SIGINT, how long `rapport start` waits for in-flight requests and the current batch before it exits anyway (a second signal exits at once)',
+  },
+  pgPoolMax: {
+    env: 'RAPPORT_PG_POOL_MAX',
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 1000,
+    description: "PostgreSQL connections the server's HTTP thread may hold (the processor thread keeps its own pool); see docs/deploy.md for the budget per process",
+  },
   ingestShedLagMs: {
     env: 'RAPPORT_INGEST_SHED_LAG_MS',
     type: 'integer',
@@ -575,6 +621,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       inFlightPerIp: integer(env, settings.ingestInFlightIp),
       inFlightPerWriteKey: integer(env, settings.ingestInFlightKey),
       shedLagMs: integer(env, settings.ingestShedLagMs),
+    },
+    operations: {
+      metricsToken: text(env, settings.metricsToken),
+      readyMaxLagSeconds: integer(env, settings.readyMaxLagSeconds),
+      shutdownTimeoutMs: integer(env, settings.shutdownTimeoutMs),
+      pgPoolMax: integer(env, settings.pgPoolMax),
     },
   };
   return { ...config, ...overrides };

@@ -23,6 +23,10 @@ import { dashboardRoutes } from '../dashboard/index.js';
 import { registerLiveStreams } from './live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
+import { registerMetrics } from './metrics.js';
+import { registerRequestIdEcho, requestIdOf } from './request-id.js';
+import { registerDrain, registerReadiness, type ReadinessDeps } from './readiness.js';
+import type { Scheduler } from '../scheduler/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,6 +51,12 @@ export type AppDeps = IngestRouteDeps &
     sdkDir?: string | undefined;
     /** The built dashboard served at / (default: the installation's app/dist). */
     appDir?: string | undefined;
+    /** Bearer token for /metrics (RAPPORT_METRICS_TOKEN); unset, /metrics is open and names no workspace. */
+    metricsToken?: string | undefined;
+    /** What /readyz checks besides the modules' health (absent: no /readyz, as in apps built for one test). */
+    readiness?: Omit<ReadinessDeps, 'modules'> | undefined;
+    /** The scheduler's queue, for the job figures on /metrics. */
+    jobQueue?: Pick<Scheduler, 'queueStats'> | undefined;
   };
 
 /**
@@ -94,12 +104,21 @@ function signInDeps(deps: AppDeps) {
  * @example const app = await buildApp(deps, { logger: false }); await app.listen({ port: 4000 });
  */
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ bodyLimit: TRANSPORT_LIMIT, genReqId: requestIdOf, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  registerRequestIdEcho(app);
   registerErrorHandler(app);
   registerValidators(app);
   registerNulGuard(app);
   registerSecurityHeaders(app);
   registerLiveStreams(app);
+  registerMetrics(app, {
+    ingest: deps.ingest,
+    processor: deps.processor,
+    followers: deps.followers,
+    scheduler: deps.jobQueue,
+    sends: deps.messaging.channels.outcomes,
+    token: deps.metricsToken,
+  });
 
   // Every route parses its body here: JSON whatever the Content-Type (Segment clients send
   // text/plain and form-urlencoded), decompressed first, with a limit on the decoded size.
@@ -141,6 +160,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
       .status(database ? 200 : 503)
       .send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
+  if (deps.readiness !== undefined) registerReadiness(app, { ...deps.readiness, modules: deps.modules ?? [] });
+  registerDrain(app, () => deps.readiness?.phase() === 'stopping');
   await app.register(async (scope) => ingestRoutes(scope, deps));
   await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
   await app.register(async (scope) => publicExperimentRoutes(scope, deps));

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, tempDir, type TestStore } from '../../test/helpers/databases.js';
+import { waitFor } from '../../test/helpers/server.js';
 import { CatalogService } from '../catalog/catalog-service.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { manualClock } from '../shared/clock.js';
@@ -227,6 +229,25 @@ describe.each(dialects)('ImportService (%s)', (dialect) => {
     await imports.runImport(ws, request('events', 'ndjson', file));
     expect(await countEvents(store.database.db, ws)).toBe(2);
     await expect(imports.start(ws, request('events', 'csv', file))).rejects.toThrow(/NDJSON/);
+  });
+
+  it('refreshes PostgreSQL statistics after an import of at least analyzeAfterRows rows, not after a smaller one', async () => {
+    const analyzed = async () => {
+      const { rows } = await sql<{ n: number | null }>`select analyze_count::int as n from pg_stat_user_tables where relname = 'events'`.execute(store.database.db);
+      return Number(rows[0]?.n ?? 0);
+    };
+    const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ type: 'track', event: 'Viewed', userId: `u${i}`, messageId: `${prefix}${i}` })).join('\n');
+    const bulk = new ImportService({ database: store.database, ingest: new IngestService({ database: store.database, partitions: 4, clock }), catalog, clock, analyzeAfterRows: 5 });
+    if (dialect === 'sqlite') {
+      expect((await bulk.runImport(ws, request('events', 'ndjson', writeFile('bulk.ndjson', lines('b', 5))))).status).toBe('completed');
+      return;
+    }
+    // Migrations analysed the store once; wait until the statistics view shows it.
+    const start = await waitFor('the analysis after migrations', async () => ((await analyzed()) >= 1 ? analyzed() : undefined));
+    await bulk.runImport(ws, request('events', 'ndjson', writeFile('small.ndjson', lines('s', 4))));
+    await bulk.runImport(ws, request('events', 'ndjson', writeFile('bulk.ndjson', lines('b', 5))));
+    await waitFor('the ANALYZE after the bulk import', async () => ((await analyzed()) > start ? true : undefined));
+    expect(await analyzed()).toBe(start + 1);
   });
 
   it('runs started jobs in the background and lists them', async () => {

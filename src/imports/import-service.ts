@@ -4,7 +4,7 @@ import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
-import type { Database } from '../storage/database.js';
+import { refreshStatistics, type Database } from '../storage/database.js';
 import { findImportJob, insertImportJob, listImportJobs, updateImportJob } from './store/import-jobs.js';
 import { mapCustomer, type MapOptions } from './customers.js';
 import { mapEventLine } from './events.js';
@@ -47,6 +47,8 @@ export interface ImportServiceDeps {
   batchSize?: number;
   /** The job row is written at most this often while running. */
   progressIntervalMs?: number;
+  /** Rows imported past which PostgreSQL's statistics are refreshed (ANALYZE) when the job completes; default 10,000. */
+  analyzeAfterRows?: number;
 }
 
 /** One unit waiting in the batch: a message or product plus where it came from. */
@@ -157,6 +159,9 @@ export class ImportService {
       request.source.destroy();
       await this.finish(workspaceId, run, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
+    // A bulk load changes table sizes by orders of magnitude: the planner needs statistics now, not
+    // at autovacuum's next pass (or never, with autovacuum off). Best effort: the rows are in.
+    if (state.rowsOk >= (this.deps.analyzeAfterRows ?? 10_000)) await refreshStatistics(database).catch(() => undefined);
     const job = await this.get(workspaceId, jobId);
     if (job === undefined) throw new Error(`import job ${jobId} disappeared`);
     return job;

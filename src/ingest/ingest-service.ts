@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
+import { Tally } from '../shared/tally.js';
 import { sliceYielder } from '../shared/yield-slices.js';
 import type { Database, Tx } from '../storage/database.js';
 import { appendEvents, createEventAppender, quarantine, type AppendRow, type EventAppender, type RejectedRow } from '../log/store/event-log.js';
@@ -82,6 +83,8 @@ export class IngestService {
   private flushing = false;
   private readonly append: EventAppender;
   private gate: IngestGate | undefined;
+  /** Events by outcome (`accepted`, `duplicate`, `rejected`) since this process started: /metrics reads it. */
+  readonly outcomes = new Tally();
 
   constructor(private readonly deps: { database: Database; partitions: number; clock: Clock }) {
     this.append = createEventAppender(deps.database);
@@ -149,12 +152,19 @@ export class IngestService {
       }
     }
     const stored = this.gate === undefined || rows.length === 0 ? rows : await this.gate(ctx.workspaceId, rows);
-    if (stored.length === 0 && rejectedRows.length === 0) return { accepted: rows.length, duplicates: 0, rejected };
+    if (stored.length === 0 && rejectedRows.length === 0) return this.counted({ accepted: rows.length, duplicates: 0, rejected });
     const duplicates = await new Promise<number>((resolve, reject) => {
       this.queue.push({ workspaceId: ctx.workspaceId, rows: stored, rejected: rejectedRows, resolve, reject });
       if (!this.flushing) void this.flush();
     });
-    return { accepted: rows.length, duplicates, rejected };
+    return this.counted({ accepted: rows.length, duplicates, rejected });
+  }
+
+  private counted(outcome: IngestOutcome): IngestOutcome {
+    this.outcomes.add(['accepted'], outcome.accepted - outcome.duplicates);
+    this.outcomes.add(['duplicate'], outcome.duplicates);
+    this.outcomes.add(['rejected'], outcome.rejected.length);
+    return outcome;
   }
 
   /**

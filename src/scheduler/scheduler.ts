@@ -205,6 +205,13 @@ export class Scheduler {
     return repo.countJobs(this.database.db, workspaceId);
   }
 
+  /** The queue as /metrics shows it: pending and dead jobs, how many are due now, and how long the oldest due one has waited. */
+  async queueStats(): Promise<{ pending: number; dead: number; due: number; oldestDueAgeMs: number }> {
+    const now = this.clock.now();
+    const [counts, due] = await Promise.all([repo.countJobs(this.database.db), repo.dueJobs(this.database.db, now)]);
+    return { ...counts, due: due.due, oldestDueAgeMs: due.oldestDueAt === undefined ? 0 : Math.max(0, now - due.oldestDueAt) };
+  }
+
   /**
    * Runs every job due now (by the injected clock), batch after batch, until none is due;
    * returns how many ran. Tests with a manual clock call this instead of `start()`.

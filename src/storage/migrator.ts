@@ -38,3 +38,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
+
+/**
+ * The migrations this code knows that the store has not applied (readiness: a process whose
+ * schema is behind must not take traffic).
+ * @example (await pendingMigrations(database.db)).length === 0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator is schema-agnostic
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => collectMigrations() } });
+  return (await migrator.getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}

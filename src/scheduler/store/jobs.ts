@@ -264,6 +264,17 @@ export async function countJobs(db: Tx, workspaceId?: string): Promise<{ pending
   return { pending, dead };
 }
 
+/** Pending jobs due by `now` across every workspace, and the earliest due time among them (queue depth and age for /metrics). */
+export async function dueJobs(db: Tx, now: number): Promise<{ due: number; oldestDueAt: number | undefined }> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number | null>('due_at').as('oldest')])
+    .where('status', '=', 'pending')
+    .where('due_at', '<=', now)
+    .executeTakeFirst();
+  return { due: Number(row?.n ?? 0), oldestDueAt: row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest) };
+}
+
 /** Frees the leases of every worker not named (SQLite at start: their process is gone). */
 export async function releaseLeasesExcept(db: Tx, owners: readonly string[]): Promise<number> {
   let query = db.updateTable('jobs').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null);
