@@ -8,7 +8,8 @@ import { cohortResult, cohortSql } from './cohort-sql.js';
 import { count, DuckFile, text, toNumber } from './connection.js';
 import { funnelDroppedSql, funnelResult, funnelSummarySql } from './funnel-sql.js';
 import { maturitySignals, orderFiguresSql, periodFigures, sessionFiguresSql, signalsSql } from './kpi-sql.js';
-import { Replica, type ReplicaOptions, type ReplicaStatus, type SyncReport } from './replica.js';
+import { Replica, type ReplicaOptions, type ReplicaStatus, type SyncReport } from '../replica.js';
+import { DuckReplicaStore } from './duck-replica-store.js';
 import { rfmGroupSummaries, rfmMovementSql, rfmProfileRows, rfmRowsSql, rfmSummarySql } from './rfm-sql.js';
 
 export interface DuckDbEngineOptions extends ReplicaOptions {
@@ -30,7 +31,7 @@ export class DuckDbEngine implements AnalyticsEngine {
 
   static async open(database: Database, options: DuckDbEngineOptions): Promise<DuckDbEngine> {
     const duck = await DuckFile.open(options.file, options.threads === undefined ? {} : { threads: options.threads });
-    const replica = new Replica(duck, database, options);
+    const replica = new Replica(new DuckReplicaStore(duck), database, options);
     await replica.init();
     return new DuckDbEngine(duck, replica);
   }
