@@ -6,6 +6,8 @@ import { countErasures, existingProfileIds, readChangedProfiles, readFeedEvents,
 import { cursorPositions } from '../processor/index.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
 import { nextTurn, sliceYielder } from '../shared/yield-slices.js';
+import { RapportError } from '../shared/errors.js';
+import type { Lease } from './store/replica-lease.js';
 
 /*
  * The analytics replica of the event log: one row per processed event with the columns analyses
@@ -59,6 +61,11 @@ export interface ReplicaOptions {
    * a processor transaction that took its clock reading earlier may commit later.
    */
   profileOverlapMs?: number;
+  /**
+   * For a replica several processes share (ClickHouse): only the process holding this lease
+   * copies; the others read the shared version, so their caches still follow the data.
+   */
+  lease?: Lease;
 }
 
 /** One event as the replica stores it: its log position, owner and extracted columns. */
@@ -126,6 +133,7 @@ export interface ReplicaStore {
 export class Replica {
   readonly #pageSize: number;
   readonly #overlapMs: number;
+  readonly #lease: Lease | undefined;
   #version = 0;
   // Passes never overlap: a rebuild during a sync would otherwise let the sync append after it.
   #serial: Promise<unknown> = Promise.resolve();
@@ -137,6 +145,7 @@ export class Replica {
   ) {
     this.#pageSize = options.pageSize ?? 250;
     this.#overlapMs = options.profileOverlapMs ?? 10_000;
+    this.#lease = options.lease;
   }
 
   async init(): Promise<void> {
@@ -165,6 +174,11 @@ export class Replica {
 
   async #sync(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
     const report: SyncReport = { events: 0, profiles: 0, reset: [], setAside: 0, failed: [] };
+    if (this.#lease !== undefined && !(await this.#lease.hold())) {
+      // Another process feeds the shared replica: follow its version instead.
+      this.#version = (await this.store.state()).version;
+      return report;
+    }
     const pruned = await this.#pruneErased();
     const positions = await cursorPositions(this.database.db);
     const replicated = await this.store.cursors();
@@ -247,9 +261,17 @@ export class Replica {
   /** Drops everything and copies the whole log again, reporting progress. */
   rebuild(onProgress?: (done: number, total: number) => void): Promise<SyncReport> {
     return this.#exclusive(async () => {
+      if (this.#lease !== undefined && !(await this.#lease.hold())) {
+        throw new RapportError('unavailable', 'another Rapport process feeds the shared analytics replica: rebuild through that process, or stop it first');
+      }
       await this.store.clear();
       return this.#sync(onProgress);
     });
+  }
+
+  /** Waits for the pass in progress and gives the lease up, so another process takes over at once. */
+  async stop(): Promise<void> {
+    await this.#exclusive(async () => this.#lease?.release());
   }
 
   async status(): Promise<ReplicaStatus> {
