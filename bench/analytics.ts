@@ -7,6 +7,9 @@
  *    hand-written DuckDB SQL query over the same data in the same run (the limit): a 4-step
  *    funnel broken down by channel, a 12-month first-purchase cohort table, RFM scoring of every
  *    customer. Each is the median of BENCH_RUNS (3) timed runs after a warm-up.
+ *    The same tables are then copied (through Parquet) into ClickHouse embedded by chdb, and the
+ *    same three questions are timed through the ClickHouse engine beside DuckDB's, with their
+ *    answers compared (skipped, with the reason, when chdb is not installed).
  * 2. Replica lag: the built server (SQLite, processor thread, replica synced every second) takes
  *    BENCH_LAG_RATE events/s (default 2000) through /v1/batch for BENCH_LAG_SECONDS (20); the
  *    replica's lag behind the processor is sampled every 250 ms, then the catch-up time.
@@ -15,6 +18,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chdbConnection, loadChdb } from '../src/analytics/clickhouse/chdb-connection.js';
+import { ClickHouseEngine } from '../src/analytics/clickhouse/clickhouse-engine.js';
 import { DuckDbEngine } from '../src/analytics/duckdb/duckdb-engine.js';
 import type { DuckFile } from '../src/analytics/duckdb/connection.js';
 import { rfmGrid } from '../src/analytics/rfm.js';
@@ -108,6 +113,43 @@ const rfmSql = `with o as (select profile_id, max(ts) as l, count(*) as n, round
     1 + floor(5 * (rank() over (order by m) - 1) / count(*) over ())::integer as mm from o)
   select ${grid}[r][((f + mm) // 2)::integer] as grp, count(*) as profiles, sum(m) as revenue from s group by grp order by grp`;
 
+type Answers = { funnelSteps: number[]; cohortCells: number; rfmGroups: string };
+
+function answers(funnelResult: Awaited<ReturnType<DuckDbEngine['funnel']>>, cohorts: Awaited<ReturnType<DuckDbEngine['cohorts']>>, rfm: Awaited<ReturnType<DuckDbEngine['rfmSummary']>>): Answers {
+  return {
+    funnelSteps: funnelResult.steps.map((step) => step.profiles),
+    cohortCells: cohorts.cohorts.reduce((sum, row) => sum + row.periods.reduce((cells, period) => cells + period.customers, 0), 0),
+    rfmGroups: JSON.stringify(rfm.groups.map((group) => [group.group, group.profiles])),
+  };
+}
+
+/** The same three questions through the ClickHouse engine (chdb) over a copy of the same tables. */
+async function clickhouse(root: string, store: Awaited<ReturnType<typeof openDatabase>>, duck: DuckFile, expected: Answers) {
+  if ((await loadChdb()) === undefined) return { skipped: 'chdb is not installed (npm install --no-save chdb@3.4.0)' };
+  const parquet = (table: string) => path.join(root, `${table}.parquet`);
+  for (const table of ['events', 'profiles']) await duck.run(`copy ${table} to '${parquet(table)}' (format parquet)`);
+  const connection = await chdbConnection(path.join(root, 'analytics.chdb'));
+  const engine = await ClickHouseEngine.open(store, connection);
+  try {
+    const copied = await time(async () => {
+      for (const table of ['events', 'profiles']) await connection.command(`insert into ${table} select * from file({file:String}, Parquet)`, { file: parquet(table) });
+    });
+    process.stderr.write(`copied into chdb in ${round(copied.seconds, 1)} s; timing...\n`);
+    const funnelRun = await median(() => engine.funnel(WS, funnel));
+    const cohortRun = await median(() => engine.cohorts(WS, { period: 'month', periods: 12 }));
+    const rfmRun = await median(() => engine.rfmSummary(WS, AS_OF));
+    return {
+      loadSeconds: round(copied.seconds, 1),
+      funnel4StepsByChannelSeconds: round(funnelRun.seconds, 3),
+      cohorts12MonthsSeconds: round(cohortRun.seconds, 3),
+      rfmSeconds: round(rfmRun.seconds, 3),
+      sameAnswersAsDuckDb: JSON.stringify(answers(funnelRun.result, cohortRun.result, rfmRun.result)) === JSON.stringify(expected),
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
 async function queries(root: string) {
   const store = await openDatabase({ dataDir: path.join(root, 'state') });
   const engine = await DuckDbEngine.open(store, { file: path.join(root, 'analytics.duckdb') });
@@ -124,6 +166,7 @@ async function queries(root: string) {
     const limitSteps = [1, 2, 3, 4].map((k) => funnelLimit.result.reduce((sum, row) => sum + Number(row[`c${k}`]), 0));
     const customers = rfmEngine.result.customers;
     const limitCustomers = rfmLimit.result.reduce((sum, row) => sum + Number(row.profiles), 0);
+    const onClickHouse = await clickhouse(root, store, engine.file, answers(funnelEngine.result, cohortEngine.result, rfmEngine.result));
     const figure = (engineRun: { seconds: number }, limitRun: { seconds: number }) => ({
       seconds: round(engineRun.seconds, 3),
       limitSeconds: round(limitRun.seconds, 3),
@@ -155,6 +198,7 @@ async function queries(root: string) {
               .sort(),
           ) === JSON.stringify(rfmLimit.result.map((row) => [row.grp, Number(row.profiles)]).sort()),
       },
+      clickhouseOnChdb: onClickHouse,
     };
   } finally {
     await engine.close();
