@@ -7,19 +7,32 @@
  *    hand-written DuckDB SQL query over the same data in the same run (the limit): a 4-step
  *    funnel broken down by channel, a 12-month first-purchase cohort table, RFM scoring of every
  *    customer. Each is the median of BENCH_RUNS (3) timed runs after a warm-up.
+ *    The same tables are then copied (through Parquet) into ClickHouse embedded by chdb, and the
+ *    same three questions are timed through the ClickHouse engine beside DuckDB's, with their
+ *    answers compared (skipped, with the reason, when chdb is not installed).
  * 2. Replica lag: the built server (SQLite, processor thread, replica synced every second) takes
  *    BENCH_LAG_RATE events/s (default 2000) through /v1/batch for BENCH_LAG_SECONDS (20); the
  *    replica's lag behind the processor is sampled every 250 ms, then the catch-up time.
  *    BENCH_LAG_SECONDS=0 skips this part.
+ * 3. Changed profiles: the replica's page read of profiles changed after a position, at
+ *    BENCH_FEED_PROFILES (200,000) profiles on SQLite and PostgreSQL (when the test server
+ *    answers), late in a pass: the row-value range on (updated_at, id) against the OR form it
+ *    replaced, on the updated_at index that form had (the limit of the old code, same run).
+ *    BENCH_FEED_PROFILES=0 skips this part.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chdbConnection, loadChdb } from '../src/analytics/clickhouse/chdb-connection.js';
+import { ClickHouseEngine } from '../src/analytics/clickhouse/clickhouse-engine.js';
 import { DuckDbEngine } from '../src/analytics/duckdb/duckdb-engine.js';
 import type { DuckFile } from '../src/analytics/duckdb/connection.js';
 import { rfmGrid } from '../src/analytics/rfm.js';
 import type { FunnelQuery } from '../src/analytics/queries.js';
+import { sql } from 'kysely';
+import { readChangedProfiles } from '../src/analytics/store/analytics-feed.js';
 import { openDatabase } from '../src/storage/database.js';
+import { createTestStore, dialects } from '../test/helpers/databases.js';
 import { machine, percentile, request, round, startServer } from './lib/harness.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
@@ -27,6 +40,7 @@ const PROFILES = Number(process.env.BENCH_PROFILES ?? Math.max(10, Math.floor(EV
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 2000);
+const FEED_PROFILES = Number(process.env.BENCH_FEED_PROFILES ?? 200_000);
 const WS = 'bench';
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 const SPAN = 396 * 86_400_000;
@@ -108,6 +122,43 @@ const rfmSql = `with o as (select profile_id, max(ts) as l, count(*) as n, round
     1 + floor(5 * (rank() over (order by m) - 1) / count(*) over ())::integer as mm from o)
   select ${grid}[r][((f + mm) // 2)::integer] as grp, count(*) as profiles, sum(m) as revenue from s group by grp order by grp`;
 
+type Answers = { funnelSteps: number[]; cohortCells: number; rfmGroups: string };
+
+function answers(funnelResult: Awaited<ReturnType<DuckDbEngine['funnel']>>, cohorts: Awaited<ReturnType<DuckDbEngine['cohorts']>>, rfm: Awaited<ReturnType<DuckDbEngine['rfmSummary']>>): Answers {
+  return {
+    funnelSteps: funnelResult.steps.map((step) => step.profiles),
+    cohortCells: cohorts.cohorts.reduce((sum, row) => sum + row.periods.reduce((cells, period) => cells + period.customers, 0), 0),
+    rfmGroups: JSON.stringify(rfm.groups.map((group) => [group.group, group.profiles])),
+  };
+}
+
+/** The same three questions through the ClickHouse engine (chdb) over a copy of the same tables. */
+async function clickhouse(root: string, store: Awaited<ReturnType<typeof openDatabase>>, duck: DuckFile, expected: Answers) {
+  if ((await loadChdb()) === undefined) return { skipped: 'chdb is not installed (npm install --no-save chdb@3.4.0)' };
+  const parquet = (table: string) => path.join(root, `${table}.parquet`);
+  for (const table of ['events', 'profiles']) await duck.run(`copy ${table} to '${parquet(table)}' (format parquet)`);
+  const connection = await chdbConnection(path.join(root, 'analytics.chdb'));
+  const engine = await ClickHouseEngine.open(store, connection);
+  try {
+    const copied = await time(async () => {
+      for (const table of ['events', 'profiles']) await connection.command(`insert into ${table} select * from file({file:String}, Parquet)`, { file: parquet(table) });
+    });
+    process.stderr.write(`copied into chdb in ${round(copied.seconds, 1)} s; timing...\n`);
+    const funnelRun = await median(() => engine.funnel(WS, funnel));
+    const cohortRun = await median(() => engine.cohorts(WS, { period: 'month', periods: 12 }));
+    const rfmRun = await median(() => engine.rfmSummary(WS, AS_OF));
+    return {
+      loadSeconds: round(copied.seconds, 1),
+      funnel4StepsByChannelSeconds: round(funnelRun.seconds, 3),
+      cohorts12MonthsSeconds: round(cohortRun.seconds, 3),
+      rfmSeconds: round(rfmRun.seconds, 3),
+      sameAnswersAsDuckDb: JSON.stringify(answers(funnelRun.result, cohortRun.result, rfmRun.result)) === JSON.stringify(expected),
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
 async function queries(root: string) {
   const store = await openDatabase({ dataDir: path.join(root, 'state') });
   const engine = await DuckDbEngine.open(store, { file: path.join(root, 'analytics.duckdb') });
@@ -124,6 +175,7 @@ async function queries(root: string) {
     const limitSteps = [1, 2, 3, 4].map((k) => funnelLimit.result.reduce((sum, row) => sum + Number(row[`c${k}`]), 0));
     const customers = rfmEngine.result.customers;
     const limitCustomers = rfmLimit.result.reduce((sum, row) => sum + Number(row.profiles), 0);
+    const onClickHouse = await clickhouse(root, store, engine.file, answers(funnelEngine.result, cohortEngine.result, rfmEngine.result));
     const figure = (engineRun: { seconds: number }, limitRun: { seconds: number }) => ({
       seconds: round(engineRun.seconds, 3),
       limitSeconds: round(limitRun.seconds, 3),
@@ -155,6 +207,7 @@ async function queries(root: string) {
               .sort(),
           ) === JSON.stringify(rfmLimit.result.map((row) => [row.grp, Number(row.profiles)]).sort()),
       },
+      clickhouseOnChdb: onClickHouse,
     };
   } finally {
     await engine.close();
@@ -228,11 +281,53 @@ async function lag(root: string) {
   }
 }
 
+/** Milliseconds per page of 250 changed profiles read late in a pass, both forms, each dialect. */
+async function changedProfiles() {
+  const figures: Record<string, { rangeMs: number; orFormMs: number }> = {};
+  for (const dialect of dialects) {
+    const store = await createTestStore(dialect);
+    const db = store.database.db;
+    try {
+      // Two workspaces, ten profiles per millisecond of updated_at (ties the id must break).
+      for (let start = 0; start < FEED_PROFILES; start += 5000) {
+        const rows = Array.from({ length: Math.min(5000, FEED_PROFILES - start) }, (_, i) => {
+          const n = start + i;
+          return { workspace_id: `w${n % 2}`, id: `prf_${(n * 7919) % FEED_PROFILES}`, merged_into: null, created_at: 1, updated_at: 1_000_000 + Math.floor(n / 10), state: '{}' };
+        });
+        await db.insertInto('profiles').values(rows).execute();
+      }
+      const late = 1_000_000 + Math.floor((FEED_PROFILES * 0.95) / 10);
+      const analyze = () => (dialect === 'postgres' ? sql`analyze profiles`.execute(db) : sql`analyze`.execute(db));
+      await analyze();
+      const range = await median(() => readChangedProfiles(db, late, 'prf_5', 250));
+      await db.schema.dropIndex('profiles_update_position').execute();
+      await db.schema.createIndex('profiles_by_update').on('profiles').columns(['updated_at']).execute();
+      await analyze();
+      const orForm = await median(() =>
+        db
+          .selectFrom('profiles')
+          .select(['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'])
+          .where((eb) => eb.or([eb('updated_at', '>', late), eb.and([eb('updated_at', '=', late), eb('id', '>', 'prf_5')])]))
+          .orderBy('updated_at')
+          .orderBy('id')
+          .limit(250)
+          .execute(),
+      );
+      if (range.result.length !== orForm.result.length) throw new Error('the two forms read different pages');
+      figures[dialect] = { rangeMs: round(range.seconds * 1000, 2), orFormMs: round(orForm.seconds * 1000, 2) };
+    } finally {
+      await store.drop();
+    }
+  }
+  return { profiles: FEED_PROFILES, pageSize: 250, position: '95% through', ...figures };
+}
+
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-analytics-'));
   try {
     const measured = await queries(root);
     const replica = LAG_SECONDS > 0 ? await lag(root) : null;
+    const feed = FEED_PROFILES > 0 ? await changedProfiles() : null;
     const result = {
       bench: 'analytics',
       machine: machine(),
@@ -241,6 +336,7 @@ async function main(): Promise<void> {
       runs: RUNS,
       ...measured,
       replicaUnderIngest: replica,
+      changedProfilesPage: feed,
       limit: 'the same question as one hand-written DuckDB SQL query over the same replica tables, same process, same run',
       target: { secondsEach: 1, ratioToLimit: 1.5, events: 10_000_000, rfmProfiles: 1_000_000 },
     };

@@ -1,9 +1,9 @@
 import type { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery } from './queries.js';
 import type { AttributionResult, CohortResult, FunnelResult, MaturitySignals, PeriodFigures, RfmGroupSummary, RfmProfileRow } from './results.js';
-import type { ReplicaStatus, SyncReport } from './duckdb/replica.js';
+import type { ReplicaStatus, SyncReport } from './replica.js';
 import type { SegmentMembers } from './duckdb/funnel-sql.js';
 
-export type { ReplicaStatus, SyncReport } from './duckdb/replica.js';
+export type { ReplicaStatus, SyncReport } from './replica.js';
 export type { SegmentMembers } from './duckdb/funnel-sql.js';
 
 /** An attribution result before ad spend is joined (spend lives in the state store). */

@@ -6,12 +6,16 @@ import type { ProfilesModule } from '../profiles/index.js';
 import type { SegmentsModule } from '../segments/index.js';
 import { privateDir, restrictFiles } from '../storage/private-files.js';
 import { AnalyticsService } from './analytics-service.js';
+import { ClickHouseEngine } from './clickhouse/clickhouse-engine.js';
+import { connectClickHouse } from './clickhouse/connect.js';
 import { DuckDbEngine } from './duckdb/duckdb-engine.js';
+import type { AnalyticsEngine } from './engine.js';
+import { replicaLease } from './store/replica-lease.js';
 import { lazyEngine } from './lazy-engine.js';
 import { analyticsPrivacyHandler } from './privacy.js';
 import { ReportService } from './report/report-service.js';
 
-/** Funnels, cohorts, RFM, attribution, KPIs and maturity over the DuckDB replica of the log, and the scheduled digests. */
+/** Funnels, cohorts, RFM, attribution, KPIs and maturity over the analytics replica of the log (DuckDB or ClickHouse), and the scheduled digests. */
 export interface AnalyticsModule extends Module {
   analytics: AnalyticsService;
   reports: ReportService;
@@ -32,21 +36,35 @@ function segmentMembers(segments: SegmentsModule): (workspaceId: string, segment
 }
 
 /**
- * Builds the analytics module on the DuckDB replica `<dataDir>/analytics.duckdb`, opened on
- * first use; the replica syncs and due digests are sent (through the channels module's staff
- * mailer) while events are processed.
- * @example const analytics = analyticsModule(kernel, { profiles, segments, channels });
+ * The configured engine, opened on first use: DuckDB in `<dataDir>/analytics.duckdb` (the
+ * default), or ClickHouse at `RAPPORT_CLICKHOUSE_URL`, shared by every process and fed by the
+ * one holding the replica lease.
  */
-export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule; segments: SegmentsModule; channels: ChannelsModule }): AnalyticsModule {
-  const { config, database, clock } = kernel;
+function openEngine({ config, database, clock }: Kernel): AnalyticsEngine {
+  const url = config.clickhouseUrl;
+  if (config.analyticsEngine === 'clickhouse' && url !== undefined) {
+    const lease = replicaLease(database.db, 'clickhouse', () => clock.now());
+    return lazyEngine(async () => ClickHouseEngine.open(database, await connectClickHouse(url), { lease }), url.replace(/\/\/[^@/]*@/, '//'));
+  }
   const file = path.join(config.dataDir, 'analytics.duckdb');
-  const engine = lazyEngine(async () => {
+  return lazyEngine(async () => {
     privateDir(config.dataDir);
     const opened = await DuckDbEngine.open(database, { file });
     // DuckDB creates its files with the umask's mode; the 0700 directory already keeps them private.
     restrictFiles(file, `${file}.wal`);
     return opened;
   }, file);
+}
+
+/**
+ * Builds the analytics module on the replica `<dataDir>/analytics.duckdb`, opened on
+ * first use; the replica syncs and due digests are sent (through the channels module's staff
+ * mailer) while events are processed.
+ * @example const analytics = analyticsModule(kernel, { profiles, segments, channels });
+ */
+export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule; segments: SegmentsModule; channels: ChannelsModule }): AnalyticsModule {
+  const { config, database, clock } = kernel;
+  const engine = openEngine(kernel);
   const analytics = new AnalyticsService({
     database,
     engine,

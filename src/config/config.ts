@@ -47,6 +47,10 @@ export interface Config {
   outboxDays: number;
   /** How often the analytics replica copies new events (ms); `RAPPORT_ANALYTICS_SYNC_MS`, 0 = only when asked. */
   analyticsSyncMs: number;
+  /** The analytics engine: `duckdb` (a file in the data directory, the default) or `clickhouse`; `RAPPORT_ANALYTICS_ENGINE`. */
+  analyticsEngine: 'duckdb' | 'clickhouse';
+  /** The ClickHouse of `analyticsEngine: clickhouse`: `http(s)://user:password@host:8123/database`, or `chdb:DIR` (embedded); `RAPPORT_CLICKHOUSE_URL`. */
+  clickhouseUrl: string | undefined;
   /** Model age (minutes) at which a request retrains the recommendation models in the background; `RAPPORT_RECS_RETRAIN_MINUTES`, 0 = only when asked. */
   recsRetrainMinutes: number;
   /** Where journeys deliver: `channels` (render and send for real) or `record` (store what would be sent, a dry run); `RAPPORT_JOURNEY_DELIVERY`. */
@@ -244,7 +248,23 @@ export const settings = {
     default: 5000,
     min: 0,
     max: 86_400_000,
-    description: 'How often the DuckDB replica follows the event log (ms); `0`: only when an analysis asks',
+    description: 'How often the analytics replica follows the event log (ms); `0`: only when an analysis asks',
+  },
+  analyticsEngine: {
+    env: 'RAPPORT_ANALYTICS_ENGINE',
+    type: 'choice',
+    values: ['duckdb', 'clickhouse'],
+    default: 'duckdb',
+    description:
+      '`duckdb`: the replica is a file of this process (`<RAPPORT_DATA_DIR>/analytics.duckdb`); `clickhouse`: it lives in the ClickHouse at `RAPPORT_CLICKHOUSE_URL`, shared by every process, and one process at a time (holding a lease) feeds it',
+  },
+  clickhouseUrl: {
+    env: 'RAPPORT_CLICKHOUSE_URL',
+    type: 'text',
+    default: undefined,
+    description:
+      'With `RAPPORT_ANALYTICS_ENGINE=clickhouse`: `http(s)://user:password@host:8123/database` (a server, through `@clickhouse/client`), or `chdb:DIR` for ClickHouse embedded in this process (needs `npm install chdb@3.4.0`, about 550 MB)',
+    secret: true,
   },
   recsRetrainMinutes: {
     env: 'RAPPORT_RECS_RETRAIN_MINUTES',
@@ -495,6 +515,20 @@ function smtpUrl(env: Env): string | undefined {
   return raw;
 }
 
+/** The analytics engine and, for ClickHouse, where it is; the URL's password is never echoed. */
+function analyticsEngineConfig(env: Env): Pick<Config, 'analyticsEngine' | 'clickhouseUrl'> {
+  const analyticsEngine = oneOf(env, settings.analyticsEngine);
+  const clickhouseUrl = text(env, settings.clickhouseUrl);
+  const name = settings.clickhouseUrl.env;
+  if (clickhouseUrl !== undefined && !/^(https?:\/\/[^/]+|chdb:.+)/.test(clickhouseUrl)) {
+    throw new ConfigError(`${name} must be http(s)://user:password@host:8123/database or chdb:DIR, got "${clickhouseUrl.replace(/\/\/[^@/]*@/, '//***@')}"`);
+  }
+  if (analyticsEngine === 'clickhouse' && clickhouseUrl === undefined) {
+    throw new ConfigError(`RAPPORT_ANALYTICS_ENGINE=clickhouse needs ${name}: http(s)://user:password@host:8123/database, or chdb:DIR for ClickHouse embedded by the chdb package`);
+  }
+  return { analyticsEngine, clickhouseUrl };
+}
+
 /** Channel settings (issue 5); secrets are never echoed in errors. */
 function channelConfig(env: Env): Pick<Config, 'publicUrl' | 'linkSecret' | 'twilio' | 'vapidKeysFile' | 'vapidSubject' | 'emailDoubleOptIn' | 'sendAttempts' | 'sendBackoffMs' | 'emailEventsSecret'> {
   const port = integer(env, settings.port);
@@ -611,6 +645,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     outboxKeep: integer(env, settings.outboxKeep),
     outboxDays: integer(env, settings.outboxDays),
     analyticsSyncMs: integer(env, settings.analyticsSyncMs),
+    ...analyticsEngineConfig(env),
     recsRetrainMinutes: integer(env, settings.recsRetrainMinutes),
     journeyDelivery: oneOf(env, settings.journeyDelivery),
     ...channelConfig(env),

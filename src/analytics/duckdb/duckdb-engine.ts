@@ -5,10 +5,12 @@ import type { AttributionQuery, CohortQuery, DroppedQuery, FunnelQuery } from '.
 import type { CohortResult, FunnelResult, MaturitySignals, PeriodFigures, RfmGroupSummary, RfmProfileRow } from '../results.js';
 import { attributionSql } from './attribution-sql.js';
 import { cohortResult, cohortSql } from './cohort-sql.js';
-import { count, DuckFile, text, toNumber } from './connection.js';
+import { count, DuckFile, text } from './connection.js';
+import { checkDropped, checkRange, checkSegments, rawAttribution } from '../engine-shared.js';
 import { funnelDroppedSql, funnelResult, funnelSummarySql } from './funnel-sql.js';
 import { maturitySignals, orderFiguresSql, periodFigures, sessionFiguresSql, signalsSql } from './kpi-sql.js';
-import { Replica, type ReplicaOptions, type ReplicaStatus, type SyncReport } from './replica.js';
+import { Replica, type ReplicaOptions, type ReplicaStatus, type SyncReport } from '../replica.js';
+import { DuckReplicaStore } from './duck-replica-store.js';
 import { rfmGroupSummaries, rfmMovementSql, rfmProfileRows, rfmRowsSql, rfmSummarySql } from './rfm-sql.js';
 
 export interface DuckDbEngineOptions extends ReplicaOptions {
@@ -30,7 +32,7 @@ export class DuckDbEngine implements AnalyticsEngine {
 
   static async open(database: Database, options: DuckDbEngineOptions): Promise<DuckDbEngine> {
     const duck = await DuckFile.open(options.file, options.threads === undefined ? {} : { threads: options.threads });
-    const replica = new Replica(duck, database, options);
+    const replica = new Replica(new DuckReplicaStore(duck), database, options);
     await replica.init();
     return new DuckDbEngine(duck, replica);
   }
@@ -62,8 +64,8 @@ export class DuckDbEngine implements AnalyticsEngine {
 
   async funnel(workspaceId: string, query: FunnelQuery, segments: readonly SegmentMembers[] = []): Promise<FunnelResult> {
     checkRange(query.from, query.to);
+    checkSegments(query, segments);
     if (query.breakdown === 'segment') {
-      if (segments.length === 0) throw new RapportError('analytics.segments_required', 'breakdown=segment needs segmentIds naming at least one segment');
       const overall = funnelSummarySql(workspaceId, { ...query, breakdown: undefined }, false);
       const split = funnelSummarySql(workspaceId, query, true);
       return this.duck.exclusive(async (connection) => {
@@ -91,8 +93,7 @@ export class DuckDbEngine implements AnalyticsEngine {
   }
 
   async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
-    checkRange(query.from, query.to);
-    if (query.step > query.steps.length) throw new RapportError('analytics.step_out_of_range', `step must be between 2 and ${query.steps.length} (the funnel's steps)`);
+    checkDropped(query);
     const sql = funnelDroppedSql(workspaceId, query, query.step, query.limit ?? 1000);
     const rows = await this.duck.all(sql.text, sql.params.values);
     return rows.map((row) => text(row.profile_id) ?? '');
@@ -124,26 +125,7 @@ export class DuckDbEngine implements AnalyticsEngine {
   async attribution(workspaceId: string, query: AttributionQuery): Promise<RawAttribution> {
     checkRange(query.from, query.to);
     const sql = attributionSql(workspaceId, query);
-    const rows = await this.duck.all(sql.text, sql.params.values);
-    return {
-      model: query.model ?? 'last_touch',
-      by: query.by ?? 'channel',
-      rows: rows.map((row) => {
-        const converters = count(row.converters);
-        const touched = toNumber(row.touched);
-        return {
-          key: text(row.key) ?? '',
-          orders: count(row.orders),
-          revenue: count(row.revenue),
-          converters,
-          touched,
-          conversionRate: touched === null || touched === 0 ? null : converters / touched,
-          spend: null,
-          cpa: null,
-          roas: null,
-        };
-      }),
-    };
+    return rawAttribution(query, await this.duck.all(sql.text, sql.params.values));
   }
 
   async periodFigures(workspaceId: string, from: number, to: number): Promise<PeriodFigures> {
@@ -164,12 +146,4 @@ export class DuckDbEngine implements AnalyticsEngine {
     await this.duck.exclusive(async () => undefined);
     this.duck.close();
   }
-}
-
-function checkRange(from: string, to: string): void {
-  const start = Date.parse(from);
-  const end = Date.parse(to);
-  if (!Number.isFinite(start)) throw new RapportError('analytics.range_invalid', `from is not a valid date-time: "${from}"`);
-  if (!Number.isFinite(end)) throw new RapportError('analytics.range_invalid', `to is not a valid date-time: "${to}"`);
-  if (!(start < end)) throw new RapportError('analytics.range_invalid', `from (${from}) must be before to (${to})`);
 }

@@ -70,14 +70,16 @@ export interface FeedProfile {
 }
 
 /**
- * Profiles with `updated_at` after (afterUpdatedAt, afterId), oldest first (keyset pagination).
+ * Profiles after the position (afterUpdatedAt, afterId) in (updated_at, id) order, oldest first
+ * (keyset pagination). One row-value range on the index `profiles_update_position`: the OR form
+ * of the same condition scanned and sorted every later profile on PostgreSQL.
  * @example const page = await readChangedProfiles(db, 0, '', 1000);
  */
 export async function readChangedProfiles(db: Tx, afterUpdatedAt: number, afterId: string, limit: number): Promise<FeedProfile[]> {
   const rows = await db
     .selectFrom('profiles')
     .select(['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'])
-    .where((eb) => eb.or([eb('updated_at', '>', afterUpdatedAt), eb.and([eb('updated_at', '=', afterUpdatedAt), eb('id', '>', afterId)])]))
+    .where((eb) => eb(eb.refTuple('updated_at', 'id'), '>', eb.tuple(afterUpdatedAt, afterId)))
     .orderBy('updated_at')
     .orderBy('id')
     .limit(limit)
