@@ -62,6 +62,7 @@ export interface ApiPaths {
     | '/api/v1/profiles/{id}'
     | '/api/v1/profiles/{id}/consent'
     | '/api/v1/profiles/{id}/events'
+    | '/api/v1/profiles/{id}/journeys'
     | '/api/v1/profiles/{id}/live'
     | '/api/v1/profiles/{id}/merges'
     | '/api/v1/profiles/{id}/segments'
