@@ -127,6 +127,46 @@ describe('messages', () => {
     await context.close();
   });
 
+  it('filters the message log on the server by channel, status and days, kept in the link', async () => {
+    const template = await world.adminCall('POST', '/api/v1/templates', { name: 'Log check inbox', channel: 'inbox', source: { default: { title: 'Hi', body: 'A note' } } });
+    expect(template.statusCode, template.body).toBe(201);
+    const templateId = template.json<{ id: string }>().id;
+    for (let index = 0; index < 3; index += 1) {
+      const sent = await world.adminCall('POST', '/api/v1/channels/send', { profileId, channel: 'inbox', templateId, idempotencyKey: `log-check-${index}` });
+      expect(sent.statusCode, sent.body).toBeLessThan(300);
+    }
+    const inbox = (await world.adminCall('GET', '/api/v1/messages?channel=inbox&limit=100')).json<{ messages: { id: string; status: string }[] }>().messages;
+    expect(inbox.length).toBeGreaterThanOrEqual(3);
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, '/messages/log');
+    const log = page.getByRole('table', { name: 'Messages sent, newest first' });
+    await log.waitFor();
+    await page.getByLabel('Channel').selectOption('inbox');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/channel=inbox/);
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(inbox.length);
+    expect(await log.locator('tbody tr').first().textContent()).toContain('Log check inbox');
+
+    // A shared link opens on its filter, and the server answers it: no inbox message failed, none is that old.
+    const status = inbox[0]?.status ?? 'sent';
+    await page.goto(`/messages/log?channel=inbox&status=${status}`);
+    expect(await page.getByLabel('Status').inputValue()).toBe(status);
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(inbox.filter((message) => message.status === status).length);
+    await page.goto('/messages/log?channel=inbox&status=failed');
+    await expect.poll(() => log.locator('tbody td').first().textContent(), { timeout: 10_000 }).not.toContain('Log check inbox');
+    expect(await log.locator('tbody tr').count()).toBe(1);
+    await page.goto('/messages/log?channel=inbox&from=2001-01-01&to=2001-01-31');
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    expect(await log.locator('tbody').textContent()).not.toContain('Log check inbox');
+    await expectNoAxeViolations(page);
+    for (const locale of ['ar', 'ja'] as const) {
+      await page.goto(`/messages/log?channel=inbox&lang=${locale}`);
+      await expect.poll(() => page.locator('table tbody tr').count(), { timeout: 10_000 }).toBe(inbox.length);
+      await screenshot(page, `messages-log-filtered-1440-${locale}`);
+    }
+    await context.close();
+  }, 120_000);
+
   it('passes axe on every tab and keeps screenshots in English and Arabic', async () => {
     await world.adminCall('POST', '/api/v1/suppressions', { channel: 'email', address: 'bounced@shop.example', reason: 'bounced' });
     await world.adminCall('PUT', '/api/v1/snippets/footer', { source: '<p>{{ brand.name }}</p>', description: 'Shop footer' });
