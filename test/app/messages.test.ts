@@ -96,6 +96,57 @@ describe('messages', () => {
     await context.close();
   });
 
+  it('detects a template saved by someone else meanwhile, and reloads theirs or saves over it', async () => {
+    const id = templateUrl.split('/').at(-1) ?? '';
+    type Detail = { latestVersion: number; source: { default: Record<string, string> } };
+    const read = async () => (await world.adminCall('GET', `/api/v1/templates/${id}`)).json<Detail>();
+    const theirs = async (subject: string) => {
+      const current = await read();
+      const saved = await world.adminCall('PUT', `/api/v1/templates/${id}`, { source: { default: { ...current.source.default, subject } }, publish: false });
+      expect(saved.statusCode, saved.body).toBe(200);
+    };
+    const { context, page } = await newPage(world, { locale: 'ja' });
+    await signIn(page, MARKETER, `${templateUrl}?lang=ja`);
+    const subject = page.getByLabel('件名');
+    await subject.waitFor();
+    await theirs('Theirs one');
+    await subject.fill('Mine one');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    const notice = page.getByRole('alert').filter({ hasText: '他の人がバージョン' });
+    await notice.waitFor();
+    expect(await subject.inputValue()).toBe('Mine one');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'messages-editor-conflict-1440-ja');
+    await notice.getByRole('button', { name: '相手の版を読み込む' }).click();
+    await expect.poll(() => subject.inputValue()).toBe('Theirs one');
+    expect(await notice.count()).toBe(0);
+
+    // From their version, a save goes through; another save meanwhile is overwritten on request.
+    await subject.fill('Mine two');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    await expect.poll(async () => (await read()).source.default.subject).toBe('Mine two');
+    await theirs('Theirs two');
+    await subject.fill('Mine three');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    await notice.waitFor();
+    expect((await read()).source.default.subject).toBe('Theirs two');
+    await notice.getByRole('button', { name: '自分の版で上書き保存' }).click();
+    await expect.poll(async () => (await read()).source.default.subject).toBe('Mine three');
+    // The tests after this one send the template with its first subject.
+    await theirs('Hello {{ profile.first_name }}');
+
+    // Errors the editor does not handle itself are shown by their code in the reader's language.
+    await page.goto('/messages/templates/tpl_missing?lang=ja');
+    const missing = page.getByRole('alert');
+    await missing.waitFor();
+    expect(await missing.textContent()).toContain('見つかりません');
+    expect(await missing.textContent()).toContain('not_found');
+    await page.goto('/messages/templates/tpl_missing?lang=ar');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('غير موجود');
+    await screenshot(page, 'messages-error-1440-ar');
+    await context.close();
+  }, 90_000);
+
   it('test-sends the rendering to an address and shows the API result', async () => {
     const { context, page } = await newPage(world);
     await signIn(page, MARKETER, templateUrl);
