@@ -17,3 +17,4 @@ export { templateMigrations } from '../templates/store/migrations/index.js';
 export { workspaceMigrations } from '../workspaces/store/migrations/index.js';
 export { onsiteMigrations } from '../onsite/store/migrations/index.js';
 export { channelMigrations } from '../channels/store/migrations/index.js';
+export { privacyMigrations } from '../privacy/store/migrations/index.js';
