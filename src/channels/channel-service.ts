@@ -11,7 +11,7 @@ import type { SendRetry } from './attempts.js';
 import { Inbox, type InboxEntry } from './inbox.js';
 import type { LinkSigner } from './links.js';
 import { MessageContent } from './message-content.js';
-import { MessageLog, type MessageStatus, type MessageView } from './message-log.js';
+import { MessageLog, type MessageLogQuery, type MessageStatus, type MessageView } from './message-log.js';
 import type { ProfileEvents } from './profile-events.js';
 import type { ChannelProvider } from './provider.js';
 import { PushSubscriptions, type PushKeys } from './push-subscriptions.js';
@@ -153,6 +153,11 @@ export class ChannelService implements MessageSender {
 
   listMessages(workspaceId: string, filter: { profileIds?: string[]; status?: string; limit?: number }): Promise<MessageView[]> {
     return this.log.list(workspaceId, filter);
+  }
+
+  /** A page of the message log, narrowed by profile, channel, status and dates (see MessageLog.page). */
+  messageLog(workspaceId: string, query: MessageLogQuery): Promise<{ messages: MessageView[]; nextCursor: string | null }> {
+    return this.log.page(workspaceId, query);
   }
 
   getMessage(workspaceId: string, id: string): Promise<MessageRecord | undefined> {

@@ -6,6 +6,7 @@
 export type { ChannelsModule } from './module.js';
 export { messageView } from './channel-service.js';
 export type { ChannelService } from './channel-service.js';
+export { messageStatuses } from './message-log.js';
 export { loadOrCreateLinkSecret, reportUnreadable } from './key-files.js';
 export { LinkSigner } from './links.js';
 export type { LinkPayload } from './links.js';

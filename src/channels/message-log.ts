@@ -1,6 +1,7 @@
 import { Tally } from '../shared/tally.js';
 import type { Profile } from '../profiles/index.js';
 import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
 import type { Database, Tx } from '../storage/database.js';
 import { GroupCommit } from './group-commit.js';
 import type { ProfileEvents } from './profile-events.js';
@@ -239,7 +240,63 @@ export class MessageLog {
     return rows.map(messageView);
   }
 
+  /**
+   * A page of the log, newest first, narrowed by profile, channel, status and creation dates
+   * (`from` inclusive, `to` exclusive, ISO); `nextCursor` continues it with the same filter.
+   * Throws `channels.range_invalid` for a date it cannot read and `channels.cursor_invalid` for a
+   * cursor no page gave.
+   */
+  async page(workspaceId: string, filter: MessageLogQuery): Promise<{ messages: MessageView[]; nextCursor: string | null }> {
+    const limit = Math.min(filter.limit ?? 50, 500);
+    const from = filter.from === undefined ? undefined : dateOf('from', filter.from);
+    const to = filter.to === undefined ? undefined : dateOf('to', filter.to);
+    if (from !== undefined && to !== undefined && from >= to)
+      throw new RapportError('channels.range_invalid', 'from must be before to', [{ field: 'to', rule: 'range', message: 'pick a date after from' }]);
+    const rows = await listMessages(this.deps.database.db, workspaceId, {
+      ...(filter.profileId === undefined ? {} : { profileIds: [filter.profileId] }),
+      ...(filter.status === undefined ? {} : { status: filter.status }),
+      ...(filter.channel === undefined ? {} : { channel: filter.channel }),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(filter.cursor === undefined ? {} : { before: decodeLogCursor(filter.cursor) }),
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      messages: page.map(messageView),
+      nextCursor: rows.length > limit && last !== undefined ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') : null,
+    };
+  }
+
   async get(workspaceId: string, id: string): Promise<MessageRecord | undefined> {
     return findMessage(this.deps.database.db, workspaceId, id);
   }
+}
+
+/** The message log screen's question: every part optional, combined with AND. */
+export interface MessageLogQuery {
+  profileId?: string;
+  status?: string;
+  channel?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+function dateOf(field: 'from' | 'to', value: string): number {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RapportError('channels.range_invalid', `${field} is not a date`, [{ field, rule: 'format', message: 'an ISO 8601 date or date-time, e.g. 2026-01-31' }]);
+  return time;
+}
+
+function decodeLogCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return { createdAt: Number(value[0]), id: value[1] };
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new RapportError('channels.cursor_invalid', 'cursor is not a message log cursor', [{ field: 'cursor', rule: 'format', message: 'pass the nextCursor of a previous page' }]);
 }

@@ -451,6 +451,21 @@ export class JourneyService {
     return repo.runsOfJourney(this.deps.database.db, workspaceId, id, options.status ?? ['active', 'waiting', 'paused', 'completed', 'exited'], '', options.limit ?? 100);
   }
 
+  /**
+   * The journeys a profile is in now (active, waiting or paused), each with its journey: one read
+   * of the runs' profile index, however many journeys the workspace has.
+   */
+  async profileRuns(workspaceId: string, profileId: string): Promise<(repo.StoredRun & { journeyName: string })[]> {
+    const { db } = this.deps.database;
+    const [profile] = await loadProfiles(db, workspaceId, [profileId]);
+    if (profile === undefined) throw new RapportError('not_found', `profile ${profileId} does not exist in this workspace`);
+    const runs = await repo.liveRunsOfProfiles(db, workspaceId, [profileId]);
+    const ids = [...new Set(runs.map((run) => run.journeyId))];
+    const found = await Promise.all(ids.map((id) => repo.findJourney(db, workspaceId, id)));
+    const journeys = new Map(found.flatMap((journey) => (journey === undefined ? [] : [[journey.id, journey.name] as const])));
+    return runs.sort((a, b) => b.enteredAt - a.enteredAt).map((run) => ({ ...run, journeyName: journeys.get(run.journeyId) ?? run.journeyId }));
+  }
+
   async steps(workspaceId: string, runId: string): Promise<repo.StepRecord[]> {
     return repo.stepsOfRun(this.deps.database.db, workspaceId, runId);
   }

@@ -110,11 +110,27 @@ export class CampaignService {
   }
 
   /** Replaces the definition; the state stays. */
-  async update(workspaceId: string, id: string, input: unknown): Promise<StoredCampaign> {
+  /**
+   * Replaces the definition. With `expectedUpdatedAt` (the updatedAt the editor read), a campaign
+   * saved by someone else since answers `onsite.edit_conflict` instead of being overwritten.
+   */
+  async update(workspaceId: string, id: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<StoredCampaign> {
+    const expected = options.expectedUpdatedAt === undefined ? undefined : Date.parse(options.expectedUpdatedAt);
+    if (expected !== undefined && Number.isNaN(expected)) {
+      throw new RapportError('onsite.date_invalid', `expectedUpdatedAt "${options.expectedUpdatedAt ?? ''}" is not a date; send the updatedAt the campaign was read with`, [
+        { field: 'expectedUpdatedAt', rule: 'format', message: 'ISO-8601 date-time (the updatedAt you read)' },
+      ]);
+    }
     const current = await this.get(workspaceId, id);
     const definition = await this.validate(workspaceId, input, id);
     const stored: StoredCampaign = { ...current, definition, updatedAt: this.deps.clock.now() };
-    await this.save(workspaceId, stored);
+    if (!(await this.save(workspaceId, stored, expected))) {
+      const latest = await this.get(workspaceId, id);
+      const at = new Date(latest.updatedAt).toISOString();
+      throw new RapportError('onsite.edit_conflict', `campaign ${id} was saved by someone else at ${at}; reload it and apply your edit again`, [
+        { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
+      ]);
+    }
     return stored;
   }
 
@@ -233,12 +249,15 @@ export class CampaignService {
     return issues;
   }
 
-  private async save(workspaceId: string, stored: StoredCampaign): Promise<void> {
-    await this.deps.database.transaction(async (trx) => {
-      await repo.updateCampaign(trx, workspaceId, this.record(stored));
+  /** Writes the campaign; false (and nothing written) when `expectedUpdatedAt` is given and no longer holds. */
+  private async save(workspaceId: string, stored: StoredCampaign, expectedUpdatedAt?: number): Promise<boolean> {
+    const saved = await this.deps.database.transaction(async (trx) => {
+      if (!(await repo.updateCampaign(trx, workspaceId, this.record(stored), expectedUpdatedAt))) return false;
       await repo.writeSettings(trx, workspaceId, {}, JSON.stringify(defaultSettings), stored.updatedAt);
+      return true;
     });
-    this.changed(workspaceId);
+    if (saved) this.changed(workspaceId);
+    return saved;
   }
 
   private record(stored: StoredCampaign): repo.CampaignRecord {

@@ -49,8 +49,26 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
   );
   app.put(
     '/onsite/campaigns/:id',
-    { ...ownValidation, schema: { tags, summary: 'Replace a campaign definition (its state stays)', params: IdParams, body: CampaignInputSchema, response: { 200: CampaignSchema } } },
-    async (request) => view(await campaigns.update(authOf(request).workspaceId, request.params.id, request.body)),
+    {
+      ...ownValidation,
+      schema: {
+        tags,
+        summary: 'Replace a campaign definition (its state stays); with expectedUpdatedAt, a campaign saved meanwhile answers 409 onsite.edit_conflict instead of being overwritten',
+        params: IdParams,
+        querystring: Type.Object({ expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read' })) }),
+        body: CampaignInputSchema,
+        response: { 200: CampaignSchema },
+      },
+    },
+    async (request) =>
+      view(
+        await campaigns.update(
+          authOf(request).workspaceId,
+          request.params.id,
+          request.body,
+          request.query.expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt: request.query.expectedUpdatedAt },
+        ),
+      ),
   );
   app.delete('/onsite/campaigns/:id', { schema: { tags, summary: 'Delete a campaign that is not active', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
     await campaigns.delete(authOf(request).workspaceId, request.params.id);

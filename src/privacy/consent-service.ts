@@ -3,11 +3,30 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
+import { insertConsentTopic, listConsentTopics, updateConsentTopic } from './store/consent-topics.js';
 import { addSuppression, findSuppression, insertConsentRecord, listConsentRecords, listSuppressions, removeSuppression, type Suppression } from './store/consent.js';
 import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
 
 export const suppressionReasons = ['bounced', 'complained', 'unsubscribed', 'manual'] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
+
+/** Topics every workspace starts with; a workspace may relabel them and add its own. */
+const builtInTopics: readonly { key: string; label: string }[] = [
+  { key: 'newsletter', label: 'Newsletter and stories' },
+  { key: 'promotions', label: 'Sales, coupons and offers' },
+  { key: 'product_news', label: 'New arrivals, price drops and back in stock' },
+];
+
+const TOPIC_KEY = /^[a-z0-9_-]{1,64}$/;
+
+/** A consent topic as the API shows it. */
+export interface ConsentTopic {
+  key: string;
+  label: string;
+  /** One of the topics every workspace starts with (it can be relabelled, not removed). */
+  builtIn: boolean;
+  updatedAt: string | null;
+}
 
 export interface ConsentInput {
   channel: ChannelName;
@@ -57,6 +76,44 @@ export class ConsentService {
     return change;
   }
 
+  /** The workspace's topics: the built-in ones (with its labels) first, then its own by key. */
+  async topics(workspaceId: string): Promise<ConsentTopic[]> {
+    const stored = new Map((await listConsentTopics(this.deps.database.db, workspaceId)).map((record) => [record.key, record]));
+    const builtIn = builtInTopics.map((topic) => {
+      const own = stored.get(topic.key);
+      return { key: topic.key, label: own?.label ?? topic.label, builtIn: true, updatedAt: own === undefined ? null : new Date(own.updatedAt).toISOString() };
+    });
+    const added = [...stored.values()]
+      .filter((record) => !builtInTopics.some((topic) => topic.key === record.key))
+      .map((record) => ({ key: record.key, label: record.label, builtIn: false, updatedAt: new Date(record.updatedAt).toISOString() }));
+    return [...builtIn, ...added];
+  }
+
+  /** Adds a topic; `consent.topic_exists` when the key is taken (built-in keys included). */
+  async addTopic(workspaceId: string, input: { key: string; label: string }): Promise<ConsentTopic> {
+    if (!TOPIC_KEY.test(input.key) || input.key === 'all') {
+      throw new RapportError('consent.topic_invalid', `topic key must be 1-64 lower-case letters, digits, - or _ (and not "all"), got "${input.key}"`, [
+        { field: 'key', rule: 'pattern', message: 'lower-case letters, digits, - or _, e.g. back_in_stock' },
+      ]);
+    }
+    const label = labelOf(input.label);
+    const now = this.deps.clock.now();
+    const taken = builtInTopics.some((topic) => topic.key === input.key) || !(await insertConsentTopic(this.deps.database.db, workspaceId, { key: input.key, label, createdAt: now, updatedAt: now }));
+    if (taken) throw new RapportError('consent.topic_exists', `a topic "${input.key}" exists already; change its label instead`, [{ field: 'key', rule: 'unique', message: 'this key is taken' }]);
+    return { key: input.key, label, builtIn: false, updatedAt: new Date(now).toISOString() };
+  }
+
+  /** Relabels a topic (a built-in one keeps its key and gets the workspace's label). */
+  async updateTopic(workspaceId: string, key: string, input: { label: string }): Promise<ConsentTopic> {
+    const label = labelOf(input.label);
+    const now = this.deps.clock.now();
+    const builtIn = builtInTopics.some((topic) => topic.key === key);
+    const { db } = this.deps.database;
+    const updated = (await updateConsentTopic(db, workspaceId, key, label, now)) || (builtIn && (await insertConsentTopic(db, workspaceId, { key, label, createdAt: now, updatedAt: now })));
+    if (!updated) throw new RapportError('not_found', `no consent topic "${key}"`);
+    return { key, label, builtIn, updatedAt: new Date(now).toISOString() };
+  }
+
   /** Every change of one person, oldest first (the audit trail). */
   async ledger(workspaceId: string, profileIds: readonly string[]): Promise<ConsentChange[]> {
     const rows = await listConsentRecords(this.deps.database.db, workspaceId, profileIds);
@@ -94,4 +151,10 @@ export class ConsentService {
 export function normalizeAddress(channel: string, address: string): string {
   const trimmed = address.trim();
   return channel === 'email' ? trimmed.toLowerCase() : trimmed;
+}
+
+function labelOf(value: string): string {
+  const label = value.trim();
+  if (label === '' || label.length > 200) throw new RapportError('consent.topic_invalid', 'a topic label is 1-200 characters', [{ field: 'label', rule: 'length', message: '1-200 characters' }]);
+  return label;
 }

@@ -6,13 +6,6 @@ import type { ConsentService } from './consent-service.js';
 import type { BrandService } from '../workspaces/index.js';
 import { maskAddress, renderPreferencesPage, type PreferencesModel } from './preferences-page.js';
 
-/** Topics every preference page offers (more appear once someone has a choice recorded for them). */
-export const defaultTopics: { key: string; label: string }[] = [
-  { key: 'newsletter', label: 'Newsletter and stories' },
-  { key: 'promotions', label: 'Sales, coupons and offers' },
-  { key: 'product_news', label: 'New arrivals, price drops and back in stock' },
-];
-
 export type PreferenceAction = 'unsubscribe_all' | 'save_topics' | 'stay' | 'resubscribe';
 
 type UnsubscribeLink = Extract<LinkPayload, { k: 'unsubscribe' }>;
@@ -68,8 +61,10 @@ export class PreferencesService {
     const suppressed = address === null ? undefined : await this.deps.consent.suppression(link.w, channel, address);
     const profileStatus = channel === 'email' || channel === 'sms' || channel === 'push' ? profile.consent[channel].status : 'unknown';
     const subscribed = preferences.all !== undefined ? preferences.all === 'subscribed' : profileStatus !== 'unsubscribed' && suppressed?.reason !== 'unsubscribed';
-    const keys = new Set([...defaultTopics.map((topic) => topic.key), ...Object.keys(preferences).filter((key) => key !== 'all')]);
-    const topics = [...keys].map((key) => ({ key, label: defaultTopics.find((topic) => topic.key === key)?.label ?? key.replace(/_/g, ' '), subscribed: preferences[key] !== 'unsubscribed' }));
+    // The workspace's topics, then any other topic this person has a choice recorded for.
+    const labels = new Map((await this.deps.consent.topics(link.w)).map((topic) => [topic.key, topic.label]));
+    const keys = new Set([...labels.keys(), ...Object.keys(preferences).filter((key) => key !== 'all')]);
+    const topics = [...keys].map((key) => ({ key, label: labels.get(key) ?? key.replace(/_/g, ' '), subscribed: preferences[key] !== 'unsubscribed' }));
     const parting = await this.deps.coupons.partingPool(link.w);
     const partingOffer = parting === undefined ? null : parting.rule.kind === 'fixed' ? describeOffer(parting.rule.offer) : 'a surprise discount';
     const brand = await this.deps.brands.get(link.w);
@@ -106,7 +101,7 @@ export class PreferencesService {
         return { notice: `Welcome back: you are subscribed to ${channel} again.`, couponCode: null };
       case 'save_topics': {
         const wanted = new Set(topics);
-        const known = new Set([...defaultTopics.map((topic) => topic.key), ...topics]);
+        const known = new Set([...(await this.deps.consent.topics(link.w)).map((topic) => topic.key), ...topics]);
         for (const topic of known) {
           if (!/^[a-z0-9_-]{1,64}$/.test(topic)) continue;
           await this.deps.consent.record(link.w, profile.id, { channel, topic, status: wanted.has(topic) ? 'subscribed' : 'unsubscribed', source: 'preferences_page' });

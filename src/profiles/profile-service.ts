@@ -4,7 +4,7 @@ import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
 import { countLiveProfiles, listMergedFrom, listMerges, listProfileIds, loadProfileHead, loadProfiles, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
-import { readTimeline, type TimelinePosition } from './store/profiles-timeline.js';
+import { readTimeline, type TimelineFilter, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
 import { readShopCurrency } from '../catalog/index.js';
 
@@ -58,6 +58,12 @@ const maxTimelineLimit = 500;
 
 function encodeCursor(position: TimelinePosition): string {
   return Buffer.from(JSON.stringify([position.timestamp, position.partition, position.seq])).toString('base64url');
+}
+
+function timeOf(field: 'from' | 'to', value: string): number {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RapportError('profile.range_invalid', `${field} is not a date`, [{ field, rule: 'format', message: 'an ISO 8601 date or date-time, e.g. 2026-01-31' }]);
+  return time;
 }
 
 function decodeCursor(cursor: string): TimelinePosition | undefined {
@@ -173,9 +179,15 @@ export class ProfileService {
 
   /**
    * A page of the profile's events, newest first, including events that arrived on profiles
-   * merged into it. Throws `invalid_request` for a cursor this method did not issue.
+   * merged into it, narrowed by type, track event name and a time range (`from` inclusive, `to`
+   * exclusive, ISO dates). Throws `invalid_request` for a cursor this method did not issue or a
+   * date it cannot read.
    */
-  async timeline(workspaceId: string, profileId: string, options: { limit?: number; cursor?: string } = {}): Promise<TimelinePage | undefined> {
+  async timeline(
+    workspaceId: string,
+    profileId: string,
+    options: { limit?: number; cursor?: string; type?: readonly string[]; event?: readonly string[]; from?: string; to?: string } = {},
+  ): Promise<TimelinePage | undefined> {
     const stored = await this.survivor(workspaceId, profileId);
     if (stored === undefined) return undefined;
     const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 50)), maxTimelineLimit);
@@ -186,7 +198,16 @@ export class ProfileService {
         throw new RapportError('profile.cursor_invalid', 'cursor is not a timeline cursor', [{ field: 'cursor', rule: 'format', message: 'pass the nextCursor of a previous page' }]);
       }
     }
-    const rows = await readTimeline(this.deps.database.db, workspaceId, stored.id, limit + 1, before);
+    const filter: TimelineFilter = {
+      ...(options.type === undefined ? {} : { types: options.type }),
+      ...(options.event === undefined ? {} : { events: options.event }),
+      ...(options.from === undefined ? {} : { from: timeOf('from', options.from) }),
+      ...(options.to === undefined ? {} : { to: timeOf('to', options.to) }),
+    };
+    if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) {
+      throw new RapportError('profile.range_invalid', 'from must be before to', [{ field: 'to', rule: 'range', message: 'pick a date after from' }]);
+    }
+    const rows = await readTimeline(this.deps.database.db, workspaceId, stored.id, limit + 1, before, filter);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {

@@ -16,3 +16,5 @@ export { userMigrations } from '../users/store/migrations/index.js';
 export { templateMigrations } from '../templates/store/migrations/index.js';
 export { workspaceMigrations } from '../workspaces/store/migrations/index.js';
 export { onsiteMigrations } from '../onsite/store/migrations/index.js';
+export { channelMigrations } from '../channels/store/migrations/index.js';
+export { privacyMigrations } from '../privacy/store/migrations/index.js';

@@ -110,7 +110,15 @@ export class TemplateService {
   }
 
   /** Saves a new version (checked and compiled first); publishes it unless `publish` is false. */
-  async saveVersion(workspaceId: string, id: string, input: { source: TemplateSource; name?: string; publish?: boolean }): Promise<{ template: Template; version: TemplateVersion }> {
+  /**
+   * Saves the next version. With `expectedVersion` (the latestVersion the editor read), a template
+   * saved by someone else since answers `template.edit_conflict` instead of burying their version.
+   */
+  async saveVersion(
+    workspaceId: string,
+    id: string,
+    input: { source: TemplateSource; name?: string; publish?: boolean; expectedVersion?: number },
+  ): Promise<{ template: Template; version: TemplateVersion }> {
     const existing = await findTemplate(this.deps.database.db, workspaceId, id);
     if (existing === undefined) throw new RapportError('not_found', `no template ${id}`);
     const compiled = await compileSource(toTemplate(existing).channel, input.source, await this.snippets.names(workspaceId));
@@ -119,14 +127,23 @@ export class TemplateService {
     const number = await this.deps.database.transaction(async (trx) => {
       const current = await findTemplate(trx, workspaceId, id);
       if (current === undefined) throw new RapportError('not_found', `no template ${id}`);
-      const next = current.latestVersion + 1;
+      const from = input.expectedVersion ?? current.latestVersion;
+      if (from !== current.latestVersion) throw editConflict(id, toTemplate(current));
+      const next = from + 1;
+      // Compare-and-set first: of two saves from one version, the second waits for the first's row
+      // lock (PostgreSQL) or the write lock (SQLite), then finds the version moved and stops here.
+      const moved = await updateTemplate(
+        trx,
+        workspaceId,
+        id,
+        { latestVersion: next, updatedAt: now, ...(input.name === undefined ? {} : { name: input.name }), ...(input.publish === false ? {} : { publishedVersion: next }) },
+        from,
+      );
+      if (!moved) {
+        const latest = await findTemplate(trx, workspaceId, id);
+        throw editConflict(id, latest === undefined ? toTemplate(current) : toTemplate(latest));
+      }
       await insertTemplateVersion(trx, workspaceId, { templateId: id, version: next, content: JSON.stringify(input.source), compiled: JSON.stringify(compiled), createdAt: now });
-      await updateTemplate(trx, workspaceId, id, {
-        latestVersion: next,
-        updatedAt: now,
-        ...(input.name === undefined ? {} : { name: input.name }),
-        ...(input.publish === false ? {} : { publishedVersion: next }),
-      });
       return next;
     });
     this.records.delete(`${workspaceId}\u0000${id}`);
@@ -257,4 +274,10 @@ export class TemplateService {
     if (url !== undefined) result.url = url.trim();
     return result;
   }
+}
+
+function editConflict(id: string, current: Template): RapportError {
+  return new RapportError('template.edit_conflict', `template ${id} was saved by someone else (now version ${current.latestVersion}, at ${current.updatedAt}); reload it and apply your edit again`, [
+    { field: 'expectedVersion', rule: 'conflict', message: String(current.latestVersion) },
+  ]);
 }

@@ -96,6 +96,57 @@ describe('messages', () => {
     await context.close();
   });
 
+  it('detects a template saved by someone else meanwhile, and reloads theirs or saves over it', async () => {
+    const id = templateUrl.split('/').at(-1) ?? '';
+    type Detail = { latestVersion: number; source: { default: Record<string, string> } };
+    const read = async () => (await world.adminCall('GET', `/api/v1/templates/${id}`)).json<Detail>();
+    const theirs = async (subject: string) => {
+      const current = await read();
+      const saved = await world.adminCall('PUT', `/api/v1/templates/${id}`, { source: { default: { ...current.source.default, subject } }, publish: false });
+      expect(saved.statusCode, saved.body).toBe(200);
+    };
+    const { context, page } = await newPage(world, { locale: 'ja' });
+    await signIn(page, MARKETER, `${templateUrl}?lang=ja`);
+    const subject = page.getByLabel('件名');
+    await subject.waitFor();
+    await theirs('Theirs one');
+    await subject.fill('Mine one');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    const notice = page.getByRole('alert').filter({ hasText: '他の人がバージョン' });
+    await notice.waitFor();
+    expect(await subject.inputValue()).toBe('Mine one');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'messages-editor-conflict-1440-ja');
+    await notice.getByRole('button', { name: '相手の版を読み込む' }).click();
+    await expect.poll(() => subject.inputValue()).toBe('Theirs one');
+    expect(await notice.count()).toBe(0);
+
+    // From their version, a save goes through; another save meanwhile is overwritten on request.
+    await subject.fill('Mine two');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    await expect.poll(async () => (await read()).source.default.subject).toBe('Mine two');
+    await theirs('Theirs two');
+    await subject.fill('Mine three');
+    await page.getByRole('button', { name: '下書き保存' }).click();
+    await notice.waitFor();
+    expect((await read()).source.default.subject).toBe('Theirs two');
+    await notice.getByRole('button', { name: '自分の版で上書き保存' }).click();
+    await expect.poll(async () => (await read()).source.default.subject).toBe('Mine three');
+    // The tests after this one send the template with its first subject.
+    await theirs('Hello {{ profile.first_name }}');
+
+    // Errors the editor does not handle itself are shown by their code in the reader's language.
+    await page.goto('/messages/templates/tpl_missing?lang=ja');
+    const missing = page.getByRole('alert');
+    await missing.waitFor();
+    expect(await missing.textContent()).toContain('見つかりません');
+    expect(await missing.textContent()).toContain('not_found');
+    await page.goto('/messages/templates/tpl_missing?lang=ar');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('غير موجود');
+    await screenshot(page, 'messages-error-1440-ar');
+    await context.close();
+  }, 90_000);
+
   it('test-sends the rendering to an address and shows the API result', async () => {
     const { context, page } = await newPage(world);
     await signIn(page, MARKETER, templateUrl);
@@ -126,6 +177,46 @@ describe('messages', () => {
     expect(await page.getByTestId('sms-segments').textContent()).toMatch(/^2 segments · 80 characters · UCS-2/);
     await context.close();
   });
+
+  it('filters the message log on the server by channel, status and days, kept in the link', async () => {
+    const template = await world.adminCall('POST', '/api/v1/templates', { name: 'Log check inbox', channel: 'inbox', source: { default: { title: 'Hi', body: 'A note' } } });
+    expect(template.statusCode, template.body).toBe(201);
+    const templateId = template.json<{ id: string }>().id;
+    for (let index = 0; index < 3; index += 1) {
+      const sent = await world.adminCall('POST', '/api/v1/channels/send', { profileId, channel: 'inbox', templateId, idempotencyKey: `log-check-${index}` });
+      expect(sent.statusCode, sent.body).toBeLessThan(300);
+    }
+    const inbox = (await world.adminCall('GET', '/api/v1/messages?channel=inbox&limit=100')).json<{ messages: { id: string; status: string }[] }>().messages;
+    expect(inbox.length).toBeGreaterThanOrEqual(3);
+    const { context, page } = await newPage(world);
+    await signIn(page, MARKETER, '/messages/log');
+    const log = page.getByRole('table', { name: 'Messages sent, newest first' });
+    await log.waitFor();
+    await page.getByLabel('Channel').selectOption('inbox');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/channel=inbox/);
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(inbox.length);
+    expect(await log.locator('tbody tr').first().textContent()).toContain('Log check inbox');
+
+    // A shared link opens on its filter, and the server answers it: no inbox message failed, none is that old.
+    const status = inbox[0]?.status ?? 'sent';
+    await page.goto(`/messages/log?channel=inbox&status=${status}`);
+    expect(await page.getByLabel('Status').inputValue()).toBe(status);
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(inbox.filter((message) => message.status === status).length);
+    await page.goto('/messages/log?channel=inbox&status=failed');
+    await expect.poll(() => log.locator('tbody td').first().textContent(), { timeout: 10_000 }).not.toContain('Log check inbox');
+    expect(await log.locator('tbody tr').count()).toBe(1);
+    await page.goto('/messages/log?channel=inbox&from=2001-01-01&to=2001-01-31');
+    await expect.poll(() => log.locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    expect(await log.locator('tbody').textContent()).not.toContain('Log check inbox');
+    await expectNoAxeViolations(page);
+    for (const locale of ['ar', 'ja'] as const) {
+      await page.goto(`/messages/log?channel=inbox&lang=${locale}`);
+      await expect.poll(() => page.locator('table tbody tr').count(), { timeout: 10_000 }).toBe(inbox.length);
+      await screenshot(page, `messages-log-filtered-1440-${locale}`);
+    }
+    await context.close();
+  }, 120_000);
 
   it('passes axe on every tab and keeps screenshots in English and Arabic', async () => {
     await world.adminCall('POST', '/api/v1/suppressions', { channel: 'email', address: 'bounced@shop.example', reason: 'bounced' });

@@ -167,6 +167,45 @@ describe('on-site campaigns', () => {
     await context.close();
   }, 60_000);
 
+  it('detects a campaign saved by someone else meanwhile, and reloads theirs or saves over it', async () => {
+    expect(campaignId).not.toBe('');
+    const read = async () => (await world.adminCall('GET', `/api/v1/onsite/campaigns/${campaignId}`)).json<Record<string, unknown> & { name: string }>();
+    const theirs = async (name: string) => {
+      const { id: _id, status: _status, createdAt: _created, updatedAt: _updated, ...input } = await read();
+      const saved = await world.adminCall('PUT', `/api/v1/onsite/campaigns/${campaignId}`, { ...input, name });
+      expect(saved.statusCode, saved.body).toBe(200);
+    };
+    const first = (await read()).name;
+    const { context, page } = await newPage(world, { locale: 'ar' });
+    await signIn(page, MARKETER, `/onsite/${campaignId}?lang=ar`);
+    const name = page.getByLabel('الاسم', { exact: true });
+    await name.waitFor();
+    await theirs('Theirs one');
+    await name.fill('Mine one');
+    await page.getByRole('button', { name: 'حفظ', exact: true }).click();
+    const notice = page.getByRole('alert').filter({ hasText: 'حفظ شخص آخر هذه الحملة' });
+    await notice.waitFor();
+    expect(await name.inputValue()).toBe('Mine one');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'onsite-editor-conflict-1440-ar');
+    await notice.getByRole('button', { name: 'حمّل نسختهم' }).click();
+    await expect.poll(() => name.inputValue()).toBe('Theirs one');
+
+    await name.fill('Mine two');
+    await page.getByRole('button', { name: 'حفظ', exact: true }).click();
+    await expect.poll(async () => (await read()).name).toBe('Mine two');
+    await theirs('Theirs two');
+    await name.fill('Mine three');
+    await page.getByRole('button', { name: 'حفظ', exact: true }).click();
+    await notice.waitFor();
+    expect((await read()).name).toBe('Theirs two');
+    await notice.getByRole('button', { name: 'احفظ نسختي فوق نسختهم' }).click();
+    await expect.poll(async () => (await read()).name).toBe('Mine three');
+    // The screenshots after this one show the campaign by its first name.
+    await theirs(first);
+    await context.close();
+  }, 90_000);
+
   for (const [width, locale] of [
     [390, 'en'],
     [1440, 'ar'],

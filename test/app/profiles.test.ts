@@ -70,13 +70,71 @@ describe('customers', () => {
     expect(tracked.status).toBe(200);
     await expect.poll(() => page.locator('.prof-timeline').textContent(), { timeout: 15_000 }).toContain('Live Test Event');
 
-    // Filter by event name.
-    await page.getByLabel('Filter by event name').selectOption('Live Test Event');
-    await expect.poll(() => page.locator('.prof-timeline li').count()).toBe(1);
     await expectNoAxeViolations(page);
     await screenshot(page, 'profiles-profile-1440-en');
     await context.close();
   }, 120_000);
+
+  it('filters the timeline on the server by name, type and days, and keeps the filter in a link', async () => {
+    const names = (rows: { type: string; event?: string; name?: string }[]) =>
+      rows.map((row) => (row.type === 'track' ? (row.event ?? 'track') : row.name === undefined ? row.type : `${row.type}: ${row.name}`));
+    const api = async (query: string) =>
+      (await world.adminCall('GET', `/api/v1/profiles/${customer.id}/events?limit=25&${query}`)).json<{ events: { type: string; event?: string; name?: string }[] }>().events;
+    const viewed = await api('event=Product%20Viewed');
+    expect(viewed.length).toBeGreaterThan(0);
+    const { context, page } = await newPage(world);
+    await signIn(page, undefined, `/profiles/${customer.id}`);
+    const shown = () => page.locator('.prof-timeline li strong').allTextContents();
+    await expect.poll(() => page.locator('.prof-timeline li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    await page.getByLabel('Filter by event name').selectOption('Product Viewed');
+    await page.waitForURL(/event=Product(\+|%20)Viewed/);
+    // The server's page, not the newest 25 narrowed in the browser.
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(names(viewed));
+
+    await page.getByLabel('Type', { exact: true }).selectOption('page');
+    await page.waitForURL(/type=page/);
+    expect(page.url()).not.toContain('event=');
+    const pages = await api('type=page');
+    expect(pages.length).toBeGreaterThan(0);
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(names(pages));
+
+    // A shared link opens on the same filter; a range without events says so.
+    const newest = (await api('')).at(0) as { timestamp: string } | undefined;
+    const day = (newest?.timestamp ?? new Date().toISOString()).slice(0, 10);
+    await page.goto(`/profiles/${customer.id}?type=page&from=2001-01-01&to=2001-01-02`);
+    await page.getByText('No event matches this filter.').waitFor();
+    expect(await page.getByLabel('Type', { exact: true }).inputValue()).toBe('page');
+    expect(await page.getByLabel('From').inputValue()).toBe('2001-01-01');
+    await page.goto(`/profiles/${customer.id}?from=${day}&to=${day}`);
+    await expect.poll(() => page.locator('.prof-timeline li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Clear filter' }).click();
+    await page.waitForURL(new RegExp(`/profiles/${customer.id}$`));
+    await expectNoAxeViolations(page);
+    await context.close();
+  }, 120_000);
+
+  it('shows the journeys the person is in, read for this person alone', async () => {
+    const created = await world.adminCall('POST', '/api/v1/journeys', {
+      name: 'Profile page check',
+      trigger: { type: 'api' },
+      start: 'wait',
+      nodes: [
+        { id: 'wait', type: 'wait', duration: { amount: 2, unit: 'days' }, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const journeyId = created.json<{ id: string }>().id;
+    expect((await world.adminCall('POST', `/api/v1/journeys/${journeyId}/activate`)).statusCode).toBe(200);
+    expect((await world.adminCall('POST', `/api/v1/journeys/${journeyId}/enter`, { profileId: customer.id })).statusCode).toBe(200);
+    const { context, page } = await newPage(world);
+    await signIn(page, undefined, `/profiles/${customer.id}`);
+    const card = page.getByRole('region', { name: 'Journeys in progress' });
+    await card.getByRole('link', { name: 'Profile page check' }).waitFor();
+    expect(await card.getByRole('link', { name: 'Profile page check' }).getAttribute('href')).toBe(`/journeys/${journeyId}`);
+    await context.close();
+  }, 60_000);
 
   it('exports the JSON and asks for the typed word before erasing', async () => {
     const { context, page } = await newPage(world);
@@ -104,6 +162,7 @@ describe('customers', () => {
       [390, 'en'],
       [1440, 'ar'],
       [390, 'ar'],
+      [1440, 'ja'],
     ] as const) {
       await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
       await page.goto(`/profiles?lang=${locale}`);
@@ -114,6 +173,11 @@ describe('customers', () => {
       await expect.poll(() => page.locator('.prof-timeline li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
       await expectNoAxeViolations(page);
       await screenshot(page, `profiles-profile-${width}-${locale}`);
+      if (width === 1440) {
+        await page.goto(`/profiles/${customer.id}?lang=${locale}&event=Product%20Viewed`);
+        await expect.poll(() => page.locator('.prof-timeline li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+        await screenshot(page, `profiles-timeline-filtered-${width}-${locale}`);
+      }
     }
     await context.close();
   }, 240_000);

@@ -26,6 +26,8 @@ export class ApiError extends Error {
     message: string,
     readonly issues: FieldIssue[] = [],
     readonly retryAfterSeconds?: number,
+    /** The HTTP class of `code` (`invalid_request`, `conflict`, …), which the app translates when it does not know the code. */
+    readonly type?: string,
   ) {
     super(message);
   }
@@ -81,7 +83,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  const error = (body as { error?: { code?: string; message?: string; issues?: FieldIssue[] } } | undefined)?.error;
+  const error = (body as { error?: { code?: string; type?: string; message?: string; issues?: FieldIssue[] } } | undefined)?.error;
   const retry = Number(response.headers.get('retry-after'));
   return new ApiError(
     response.status,
@@ -89,6 +91,7 @@ async function errorOf(response: Response): Promise<ApiError> {
     error?.message ?? `${response.status} ${response.statusText}`,
     Array.isArray(error?.issues) ? error.issues : [],
     Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    error?.type,
   );
 }
 

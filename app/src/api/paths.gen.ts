@@ -14,6 +14,7 @@ export interface ApiPaths {
     | '/api/v1/catalog/products/{id}'
     | '/api/v1/channels'
     | '/api/v1/channels/webhooks'
+    | '/api/v1/consent/topics'
     | '/api/v1/coupons/codes/{code}'
     | '/api/v1/coupons/pools'
     | '/api/v1/coupons/pools/{id}'
@@ -62,6 +63,7 @@ export interface ApiPaths {
     | '/api/v1/profiles/{id}'
     | '/api/v1/profiles/{id}/consent'
     | '/api/v1/profiles/{id}/events'
+    | '/api/v1/profiles/{id}/journeys'
     | '/api/v1/profiles/{id}/live'
     | '/api/v1/profiles/{id}/merges'
     | '/api/v1/profiles/{id}/segments'
@@ -107,6 +109,7 @@ export interface ApiPaths {
     | '/api/v1/channels/send'
     | '/api/v1/channels/sms/segments'
     | '/api/v1/channels/webhooks'
+    | '/api/v1/consent/topics'
     | '/api/v1/coupons/pools'
     | '/api/v1/coupons/pools/{id}/codes'
     | '/api/v1/coupons/pools/{id}/generate'
@@ -175,6 +178,7 @@ export interface ApiPaths {
     | '/api/v1/snippets/{name}'
     | '/api/v1/templates/{id}';
   patch:
+    | '/api/v1/consent/topics/{key}'
     | '/api/v1/segments/{id}'
     | '/api/v1/users/{id}';
   delete:

@@ -1,6 +1,7 @@
 import { useId, type ButtonHTMLAttributes, type ReactElement, type ReactNode } from 'react';
 import { ApiError, downloadText } from '../api/client';
-import { defineMessages, useT } from '../i18n/i18n';
+import { errorText } from '../i18n/errors';
+import { defineMessages, useLocale, useT } from '../i18n/i18n';
 
 /*
  * The shared building blocks every screen uses, so all of them look, read and behave alike:
@@ -119,13 +120,29 @@ export function Empty({ children }: { children?: ReactNode }) {
 }
 
 /** An error from a query or a mutation, with the API's message and a retry when one is given. */
+/** An error's text in the reader's language: API errors by their code (the server's English words beside a translation), others as they are. */
+export function ErrorText({ error }: { error: unknown }) {
+  const { locale } = useLocale();
+  const shown = error instanceof ApiError ? errorText(locale, error) : { text: error instanceof Error ? error.message : String(error) };
+  return (
+    <>
+      <span>{shown.text}</span>
+      {shown.detail === undefined ? null : (
+        <span className="muted small" lang="en" dir="ltr">
+          {' '}
+          ({shown.detail})
+        </span>
+      )}
+    </>
+  );
+}
+
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const t = useT(messages);
   if (error === null || error === undefined) return null;
-  const message = error instanceof Error ? error.message : String(error);
   return (
     <div className="notice bad" role="alert">
-      <strong>{t('error')}:</strong> {message}
+      <strong>{t('error')}:</strong> <ErrorText error={error} />
       {error instanceof ApiError && error.code !== '' ? <code className="code">{error.code}</code> : null}
       {onRetry === undefined ? null : (
         <Button variant="ghost" onClick={onRetry}>

@@ -159,15 +159,40 @@ export async function updateMessage(db: Tx, workspaceId: string, id: string, cha
   await db.updateTable('messages').set(set).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 
-/** Messages, newest first, optionally of some profiles and one status. */
-export async function listMessages(db: Tx, workspaceId: string, filter: { profileIds?: readonly string[]; status?: string; limit: number }): Promise<MessageRecord[]> {
+/** What the message log can be narrowed to; the parts combine with AND. */
+export interface MessageFilter {
+  profileIds?: readonly string[];
+  status?: string;
+  channel?: string;
+  /** Created at or after (epoch ms). */
+  from?: number;
+  /** Created before (epoch ms). */
+  to?: number;
+  /** Keyset: only messages after this one in newest-first order. */
+  before?: { createdAt: number; id: string };
+  limit: number;
+}
+
+/**
+ * Messages, newest first (ties by id, descending), narrowed by `filter`. Reads walk
+ * (workspace, created_at, id), or (workspace, status, created_at, id) when a status is given,
+ * backwards; the channel is checked on the rows the walk finds.
+ */
+export async function listMessages(db: Tx, workspaceId: string, filter: MessageFilter): Promise<MessageRecord[]> {
   let query = db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId);
   if (filter.profileIds !== undefined) {
     if (filter.profileIds.length === 0) return [];
     query = query.where('profile_id', 'in', filter.profileIds);
   }
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
+  if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('created_at', '<', filter.to);
+  const before = filter.before;
+  if (before !== undefined) {
+    query = query.where((eb) => eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]));
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map(toRecord);
 }
 

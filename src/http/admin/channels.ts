@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
+import { messageStatuses, messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
 import { authOf } from './auth.js';
@@ -52,20 +52,19 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
     {
       schema: {
         tags: ['channels'],
-        summary: 'The message log, newest first',
-        querystring: Type.Object({ profileId: Type.Optional(Type.String()), status: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }),
+        summary: 'The message log, newest first, narrowed by profile, channel, status and creation dates; nextCursor continues it',
+        querystring: Type.Object({
+          profileId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          channel: Type.Optional(Channel),
+          status: Type.Optional(Type.Union(messageStatuses.map((status) => Type.Literal(status)))),
+          from: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Created at or after this ISO 8601 date or date-time' })),
+          to: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Created before this ISO 8601 date or date-time' })),
+          cursor: Type.Optional(Type.String({ maxLength: 400, description: 'nextCursor of the previous page (pass the same filter again)' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+        }),
       },
     },
-    async (request) => {
-      const { profileId, status, limit } = request.query;
-      return {
-        messages: await channels.listMessages(authOf(request).workspaceId, {
-          ...(profileId === undefined ? {} : { profileIds: [profileId] }),
-          ...(status === undefined ? {} : { status }),
-          ...(limit === undefined ? {} : { limit }),
-        }),
-      };
-    },
+    async (request) => channels.messageLog(authOf(request).workspaceId, request.query),
   );
 
   app.get('/messages/:id', { schema: { tags: ['channels'], summary: 'One message and its lifecycle', params: Type.Object({ id: Type.String() }) } }, async (request) => {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../../journeys/index.js';
@@ -61,6 +61,23 @@ const Run = Type.Object({
 const RoleIds = Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.String({ minLength: 1, maxLength: 200 }));
 const Supply = Type.Object({ role: Type.String(), id: Type.String(), created: Type.Boolean() });
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function runView(run: Awaited<ReturnType<JourneyService['runs']>>[number]): Static<typeof Run> {
+  return {
+    id: run.id,
+    version: run.version,
+    profileId: run.profileId,
+    entryKey: run.entryKey,
+    status: run.status,
+    nodeId: run.nodeId,
+    step: run.step,
+    wakeAt: iso(run.wakeAt),
+    arm: run.arm,
+    enteredAt: new Date(run.enteredAt).toISOString(),
+    exitedAt: iso(run.exitedAt),
+    exitReason: run.exitReason,
+  };
+}
 
 const tags = ['journeys'];
 
@@ -312,6 +329,21 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
   );
 
   app.get(
+    '/profiles/:id/journeys',
+    {
+      schema: {
+        tags,
+        summary: 'The journeys a profile is in now (active, waiting or paused), newest entry first',
+        params: IdParams,
+        response: { 200: Type.Object({ runs: Type.Array(Type.Object({ ...Run.properties, journeyId: Type.String(), journeyName: Type.String() })) }) },
+      },
+    },
+    async (request) => ({
+      runs: (await journeys.profileRuns(authOf(request).workspaceId, request.params.id)).map((run) => ({ ...runView(run), journeyId: run.journeyId, journeyName: run.journeyName })),
+    }),
+  );
+
+  app.get(
     '/journeys/:id/runs',
     {
       schema: {
@@ -324,22 +356,7 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
     },
     async (request) => {
       const runs = await journeys.runs(authOf(request).workspaceId, request.params.id, request.query.limit === undefined ? {} : { limit: request.query.limit });
-      return {
-        runs: runs.map((run) => ({
-          id: run.id,
-          version: run.version,
-          profileId: run.profileId,
-          entryKey: run.entryKey,
-          status: run.status,
-          nodeId: run.nodeId,
-          step: run.step,
-          wakeAt: iso(run.wakeAt),
-          arm: run.arm,
-          enteredAt: new Date(run.enteredAt).toISOString(),
-          exitedAt: iso(run.exitedAt),
-          exitReason: run.exitReason,
-        })),
-      };
+      return { runs: runs.map(runView) };
     },
   );
 

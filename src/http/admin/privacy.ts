@@ -21,6 +21,39 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
     return profile;
   }
 
+  const Topic = Type.Object({ key: Type.String(), label: Type.String(), builtIn: Type.Boolean(), updatedAt: Type.Union([Type.String(), Type.Null()]) });
+  const Label = Type.String({ minLength: 1, maxLength: 200, description: 'What people read on the preferences page' });
+  app.get(
+    '/consent/topics',
+    { schema: { tags: ['privacy'], summary: "The workspace's consent topics: the built-in ones, then its own", response: { 200: Type.Object({ topics: Type.Array(Topic) }) } } },
+    async (request) => ({ topics: await consent.topics(authOf(request).workspaceId) }),
+  );
+  app.post(
+    '/consent/topics',
+    {
+      schema: {
+        tags: ['privacy'],
+        summary: 'Add a consent topic that preference pages offer and sends may name',
+        body: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64, description: 'Lower-case letters, digits, - or _; not "all"' }), label: Label }),
+        response: { 201: Topic },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await consent.addTopic(authOf(request).workspaceId, request.body)),
+  );
+  app.patch(
+    '/consent/topics/:key',
+    {
+      schema: {
+        tags: ['privacy'],
+        summary: "Change a topic's label (built-in topics too)",
+        params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) }),
+        body: Type.Object({ label: Label }),
+        response: { 200: Topic },
+      },
+    },
+    async (request) => consent.updateTopic(authOf(request).workspaceId, request.params.key, request.body),
+  );
+
   app.get('/profiles/:id/consent', { schema: { tags: ['privacy'], summary: 'Consent per channel and topic, and every change with its source and time', params: ProfileParams } }, async (request) => {
     const workspaceId = authOf(request).workspaceId;
     const profile = await profileOf(workspaceId, request.params.id);

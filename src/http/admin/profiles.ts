@@ -28,6 +28,19 @@ export const ProfileSchema = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 
+// What the timeline and its live stream can be narrowed to; the parts combine with AND.
+const TimelineFilter = {
+  type: Type.Optional(
+    Type.Array(Type.Union(['track', 'identify', 'page', 'screen', 'group', 'alias'].map((type) => Type.Literal(type))), {
+      maxItems: 6,
+      description: 'Only these message types (repeat the parameter for several)',
+    }),
+  ),
+  event: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50, description: 'Only track events with one of these names (repeat the parameter for several)' })),
+  from: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Events at or after this ISO 8601 date or date-time' })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Events before this ISO 8601 date or date-time' })),
+};
+
 /** Unified profiles: by id, by identifier, the timeline, and how identity resolution built them. */
 export async function profileRoutes(scope: FastifyInstance, profiles: ProfileService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -83,11 +96,12 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
     {
       schema: {
         tags: ['profiles'],
-        summary: 'The profile timeline, newest first, including events of merged profiles',
+        summary: 'The profile timeline, newest first, including events of merged profiles; narrowed by type, event name and dates',
         params: IdParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-          cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
+          cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page (pass the same filter again)' })),
+          ...TimelineFilter,
         }),
         response: { 200: Type.Object({ events: Type.Array(FreeObject), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
       },
@@ -142,7 +156,7 @@ export async function profileLiveRoutes(scope: FastifyInstance, profiles: Profil
         tags: ['profiles'],
         summary: 'Server-sent events: the newest timeline events (and the profile update time), sent again whenever they change',
         params: IdParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })) }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })), ...TimelineFilter }),
         response: { 200: Type.Unknown({ description: 'With Accept: text/event-stream, a stream whose data lines are { updatedAt, events, nextCursor }; otherwise that JSON once' }) },
       },
     },
@@ -151,9 +165,11 @@ export async function profileLiveRoutes(scope: FastifyInstance, profiles: Profil
       // Answer 404 as JSON before the stream starts, not as an event.
       const profile = await profiles.getProfile(workspaceId, request.params.id);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
-      const limit = request.query.limit ?? 25;
+      const { limit = 25, ...filter } = request.query;
+      // A bad date answers 400 now rather than failing inside the stream.
+      await profiles.timeline(workspaceId, profile.id, { limit: 1, ...filter });
       const produce = async () => {
-        const [current, page] = await Promise.all([profiles.getProfile(workspaceId, profile.id), profiles.timeline(workspaceId, profile.id, { limit })]);
+        const [current, page] = await Promise.all([profiles.getProfile(workspaceId, profile.id), profiles.timeline(workspaceId, profile.id, { limit, ...filter })]);
         return { updatedAt: current?.updatedAt ?? null, events: page?.events ?? [], nextCursor: page?.nextCursor ?? null };
       };
       return liveStream(request, reply, produce);

@@ -78,9 +78,14 @@ function versionRoutes(app: TypedApp, messaging: Messaging): void {
     {
       schema: {
         tags: ['templates'],
-        summary: 'Save a new version (published unless publish is false)',
+        summary: 'Save a new version (published unless publish is false); with expectedVersion, a template saved meanwhile answers 409 template.edit_conflict instead of being overwritten',
         params: IdParams,
-        body: Type.Object({ source: TemplateSourceSchema, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), publish: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({
+          source: TemplateSourceSchema,
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          publish: Type.Optional(Type.Boolean()),
+          expectedVersion: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The latestVersion the editor read' })),
+        }),
         response: { 200: TemplateSchema },
       },
     },

@@ -46,13 +46,16 @@ export async function insertCampaign(db: Tx, workspaceId: string, record: Campai
     .execute();
 }
 
-export async function updateCampaign(db: Tx, workspaceId: string, record: CampaignRecord): Promise<void> {
-  await db
+/** Replaces a campaign's row; with `expectedUpdatedAt`, only if nobody saved it since (compare-and-set): false when someone did. */
+export async function updateCampaign(db: Tx, workspaceId: string, record: CampaignRecord, expectedUpdatedAt?: number): Promise<boolean> {
+  let query = db
     .updateTable('onsite_campaigns')
     .set({ name: record.name, type: record.type, state: record.state, priority: record.priority, definition: record.definition, updated_at: record.updatedAt })
     .where('workspace_id', '=', workspaceId)
-    .where('id', '=', record.id)
-    .execute();
+    .where('id', '=', record.id);
+  if (expectedUpdatedAt !== undefined) query = query.where('updated_at', '=', expectedUpdatedAt);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function findCampaign(db: Tx, workspaceId: string, id: string): Promise<CampaignRecord | undefined> {

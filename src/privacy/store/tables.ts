@@ -40,9 +40,19 @@ export interface PrivacyTombstonesTable {
   created_at: number;
 }
 
+/** A workspace's consent topic: what preference pages offer and sends may name. */
+export interface ConsentTopicsTable {
+  workspace_id: string;
+  key: string;
+  label: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** The privacy module's tables by name, part of the store's `Schema`. */
 export interface PrivacyTables {
   consent_records: ConsentRecordsTable;
+  consent_topics: ConsentTopicsTable;
   suppressions: SuppressionsTable;
   privacy_jobs: PrivacyJobsTable;
   privacy_tombstones: PrivacyTombstonesTable;

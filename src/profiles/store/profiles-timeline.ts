@@ -58,11 +58,27 @@ function isTrackingMessage(value: unknown): value is TrackingMessage {
   return isJsonObject(value) && messageTypes.some((type) => type === value.type) && typeof value.messageId === 'string' && isJsonObject(value.context);
 }
 
+/** Which of a profile's events a timeline page shows; every part is optional and they combine with AND. */
+export interface TimelineFilter {
+  /** Message types (track, identify, page, screen, group, alias). */
+  types?: readonly string[];
+  /** Track event names: only track events with one of these names. */
+  events?: readonly string[];
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+}
+
 /**
  * A page of a profile's events, newest first, strictly older than `before` when given (keyset
- * pagination: stable while new events arrive).
+ * pagination: stable while new events arrive), narrowed by `filter`. The read walks the
+ * timeline's primary key (workspace, profile, timestamp, …) backwards from `to` (or `before`),
+ * so a date range bounds it; types and names are checked on each event found through the
+ * events primary key, so a page reads no more than the profile's own events in that range.
  */
-export async function readTimeline(db: Tx, workspaceId: string, profileId: string, limit: number, before?: TimelinePosition): Promise<TimelineEntry[]> {
+export async function readTimeline(db: Tx, workspaceId: string, profileId: string, limit: number, before?: TimelinePosition, filter: TimelineFilter = {}): Promise<TimelineEntry[]> {
+  const dialect = dialectOf(db);
   let query = db
     .selectFrom('profile_events as pe')
     .innerJoin('events as e', (join) => join.onRef('e.workspace_id', '=', 'pe.workspace_id').onRef('e.partition', '=', 'pe.partition').onRef('e.seq', '=', 'pe.seq'))
@@ -77,6 +93,10 @@ export async function readTimeline(db: Tx, workspaceId: string, profileId: strin
       ]),
     );
   }
+  if (filter.from !== undefined) query = query.where('pe.timestamp', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('pe.timestamp', '<', filter.to);
+  if (filter.types !== undefined && filter.types.length > 0) query = query.where(inList(dialect, 'e.type', filter.types));
+  if (filter.events !== undefined && filter.events.length > 0) query = query.where('e.type', '=', 'track').where(inList(dialect, 'e.event', filter.events));
   const rows = await query.orderBy('pe.timestamp', 'desc').orderBy('pe.partition', 'desc').orderBy('pe.seq', 'desc').limit(limit).execute();
   const entries: TimelineEntry[] = [];
   for (const row of rows) {

@@ -70,8 +70,15 @@ export async function insertTemplateVersion(db: Tx, workspaceId: string, version
     .execute();
 }
 
-export async function updateTemplate(db: Tx, workspaceId: string, id: string, changes: { name?: string; publishedVersion?: number | null; latestVersion?: number; updatedAt: number }): Promise<void> {
-  await db
+/** Changes a template's row; with `fromVersion`, only while its latest version is still that one (compare-and-set): false when it is not. */
+export async function updateTemplate(
+  db: Tx,
+  workspaceId: string,
+  id: string,
+  changes: { name?: string; publishedVersion?: number | null; latestVersion?: number; updatedAt: number },
+  fromVersion?: number,
+): Promise<boolean> {
+  let query = db
     .updateTable('templates')
     .set({
       ...(changes.name === undefined ? {} : { name: changes.name }),
@@ -80,8 +87,10 @@ export async function updateTemplate(db: Tx, workspaceId: string, id: string, ch
       updated_at: changes.updatedAt,
     })
     .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+  if (fromVersion !== undefined) query = query.where('latest_version', '=', fromVersion);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** @example const version = await findTemplateVersion(db, 'ws', 'tpl_1', 3); */

@@ -4,7 +4,8 @@ import { Link, useParams } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
-import { Badge, Button, Card, ErrorNotice, Field, Loading } from '../../ui/ui';
+import { ConflictNotice } from '../../ui/conflict';
+import { Badge, Button, Card, ErrorNotice, ErrorText, Field, Loading } from '../../ui/ui';
 import { CodeArea, positionOf, type CodeAreaHandle } from './code-area';
 import { channelMessages, profileLabel, STATUSES, statusMessages, type Profile, type TemplateContent, type TemplateDetail } from './shared';
 // The rule the API bills by, the server's own code (pure: no Node API).
@@ -12,6 +13,7 @@ import { smsSegments } from '../../../../src/channels/sms-segments.js';
 
 const messages = defineMessages({
   en: {
+    conflict: 'Someone else saved version {version} of this template after you opened it',
     back: 'All templates',
     name: 'Name',
     subject: 'Subject',
@@ -57,6 +59,7 @@ const messages = defineMessages({
     fix: 'The template was not saved: fix the problems marked below.',
   },
   ar: {
+    conflict: 'حفظ شخص آخر الإصدار {version} من هذا القالب بعد أن فتحته',
     back: 'كل القوالب',
     name: 'الاسم',
     subject: 'الموضوع',
@@ -102,6 +105,7 @@ const messages = defineMessages({
     fix: 'لم يُحفظ القالب: أصلح المشكلات المحددة أدناه.',
   },
   ja: {
+    conflict: 'このテンプレートは、開いた後に他の人がバージョン {version} を保存しました',
     back: 'テンプレート一覧',
     name: '名前',
     subject: '件名',
@@ -198,10 +202,19 @@ function Editor({ template }: { template: TemplateDetail }) {
     setDirty(true);
   };
 
+  // The version this edit started from: a save made from an older one answers template.edit_conflict.
+  const [conflict, setConflict] = useState<string | undefined>(undefined);
   const save = useMutation({
-    mutationFn: (publish: boolean) =>
-      api.put<TemplateDetail>('/api/v1/templates/{id}', { params: { id: template.id }, body: { name: name.trim(), publish, source: { ...template.source, default: content } } }),
-    onSuccess: async (saved, publish) => {
+    mutationFn: ({ publish, force }: { publish: boolean; force?: boolean }) =>
+      api.put<TemplateDetail>('/api/v1/templates/{id}', {
+        params: { id: template.id },
+        body: { name: name.trim(), publish, source: { ...template.source, default: content }, ...(force === true ? {} : { expectedVersion: current.latestVersion }) },
+      }),
+    onError: (failure) => {
+      if (failure instanceof ApiError && failure.code === 'template.edit_conflict') setConflict(failure.fieldMessage('expectedVersion') ?? '');
+    },
+    onSuccess: async (saved, { publish }) => {
+      setConflict(undefined);
       setCurrent((previous) => ({ ...previous, ...saved }));
       setDirty(false);
       setNotice(publish ? t('publishedNow', { version: format.number(saved.latestVersion) }) : t('saved', { version: format.number(saved.latestVersion) }));
@@ -216,7 +229,17 @@ function Editor({ template }: { template: TemplateDetail }) {
       await client.invalidateQueries({ queryKey: ['templates'] });
     },
   });
-  const error = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    const theirs = await api.get<TemplateDetail>('/api/v1/templates/{id}', { params: { id: template.id } });
+    setCurrent(theirs);
+    setName(theirs.name);
+    setContent(theirs.source.default);
+    setDirty(false);
+    setConflict(undefined);
+    save.reset();
+    client.setQueryData(['templates', template.id], theirs);
+  };
+  const error = save.error instanceof ApiError && conflict === undefined ? save.error : undefined;
   const fieldError = (key: Key) => error?.fieldMessage(`default.${key}`);
   const bodyError = fieldError('body');
   const bodyPosition = positionOf(bodyError);
@@ -243,7 +266,7 @@ function Editor({ template }: { template: TemplateDetail }) {
             className="form"
             onSubmit={(event) => {
               event.preventDefault();
-              save.mutate(false);
+              save.mutate({ publish: false });
             }}
           >
             <Field label={t('name')} error={nameError}>
@@ -293,9 +316,17 @@ function Editor({ template }: { template: TemplateDetail }) {
                 </Field>
               ),
             )}
-            {save.error !== null ? (
+            {conflict === undefined ? null : (
+              <ConflictNotice
+                title={t('conflict', { version: conflict === '' ? '?' : format.number(Number(conflict)) })}
+                busy={save.isPending}
+                onOverwrite={() => save.mutate({ publish: save.variables?.publish ?? false, force: true })}
+                onReload={() => void reload()}
+              />
+            )}
+            {save.error !== null && conflict === undefined ? (
               <div className="notice bad" role="alert">
-                <span>{error !== undefined && error.issues.length > 0 ? t('fix') : save.error.message}</span>
+                {error !== undefined && error.issues.length > 0 ? <span>{t('fix')}</span> : <ErrorText error={save.error} />}
                 {bodyPosition === undefined ? null : (
                   <Button variant="ghost" onClick={() => codeRef.current?.goTo(bodyPosition.line, bodyPosition.column)}>
                     {t('goToLine', { line: format.number(bodyPosition.line) })}
@@ -315,10 +346,10 @@ function Editor({ template }: { template: TemplateDetail }) {
             )}
             {editable ? (
               <div className="toolbar">
-                <Button type="submit" busy={save.isPending && save.variables === false}>
+                <Button type="submit" busy={save.isPending && save.variables.publish === false}>
                   {t('saveDraft')}
                 </Button>
-                <Button variant="primary" onClick={() => save.mutate(true)} busy={save.isPending && save.variables === true}>
+                <Button variant="primary" onClick={() => save.mutate({ publish: true })} busy={save.isPending && save.variables.publish}>
                   {t('savePublish')}
                 </Button>
                 {current.publishedVersion !== current.latestVersion && !dirty ? (

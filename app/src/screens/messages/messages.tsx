@@ -1,7 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
+import { dayStart } from '../../ui/days';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, type Column } from '../../ui/ui';
@@ -58,6 +59,7 @@ const messages = defineMessages({
     from: 'From',
     to: 'To',
     any: 'Any',
+    older: 'Older messages',
     apply: 'Filter',
     clear: 'Clear',
     template: 'Template',
@@ -130,6 +132,7 @@ const messages = defineMessages({
     from: 'من',
     to: 'إلى',
     any: 'الكل',
+    older: 'رسائل أقدم',
     apply: 'تصفية',
     clear: 'مسح',
     template: 'القالب',
@@ -202,6 +205,7 @@ const messages = defineMessages({
     from: '開始',
     to: '終了',
     any: 'すべて',
+    older: '古いメッセージ',
     apply: '絞り込む',
     clear: 'クリア',
     template: 'テンプレート',
@@ -537,19 +541,24 @@ export function LogTab() {
   const navigate = useNavigate();
   const search = useSearch({ strict: false }) as { channel?: string; status?: string; profileId?: string; from?: string; to?: string };
   const [draft, setDraft] = useState(search);
-  const log = useQuery({
-    queryKey: ['messages', 'log', search.status ?? '', search.profileId ?? ''],
-    queryFn: () => api.get<{ messages: MessageRow[] }>('/api/v1/messages', { query: { status: search.status, profileId: search.profileId, limit: 500 } }),
+  // The server narrows by every filter; the days are inclusive, so `to` ends after its day.
+  const query = {
+    ...(search.channel === undefined ? {} : { channel: search.channel }),
+    ...(search.status === undefined ? {} : { status: search.status }),
+    ...(search.profileId === undefined ? {} : { profileId: search.profileId }),
+    ...(search.from === undefined ? {} : { from: dayStart(search.from) }),
+    ...(search.to === undefined ? {} : { to: dayStart(search.to, true) }),
+  };
+  const log = useInfiniteQuery({
+    queryKey: ['messages', 'log', query],
+    initialPageParam: '',
+    queryFn: ({ pageParam }) =>
+      api.get<{ messages: MessageRow[]; nextCursor: string | null }>('/api/v1/messages', { query: { ...query, limit: 100, ...(pageParam === '' ? {} : { cursor: pageParam }) } }),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.get<{ templates: Template[] }>('/api/v1/templates') });
   const templateName = new Map((templates.data?.templates ?? []).map((template) => [template.id, template.name]));
-  // The API filters by status and profile; channel and dates narrow the newest 500 here.
-  const fromMs = search.from === undefined ? undefined : Date.parse(search.from);
-  const toMs = search.to === undefined ? undefined : Date.parse(search.to) + 86_400_000;
-  const rows = (log.data?.messages ?? []).filter((row) => {
-    const at = Date.parse(row.createdAt);
-    return (search.channel === undefined || row.channel === search.channel) && (fromMs === undefined || at >= fromMs) && (toMs === undefined || at < toMs);
-  });
+  const rows = log.data?.pages.flatMap((page) => page.messages) ?? [];
   const columns: Column<MessageRow>[] = [
     { key: 'created', header: t('created'), cell: (row) => format.dateTime(row.createdAt), csv: (row) => row.createdAt },
     { key: 'channel', header: t('channel'), cell: (row) => tc(row.channel), csv: (row) => row.channel },
@@ -627,6 +636,11 @@ export function LogTab() {
         {log.isPending ? <Loading /> : null}
         <ErrorNotice error={log.error} onRetry={() => void log.refetch()} />
         {log.data === undefined ? null : <DataTable caption={t('logCaption')} columns={columns} rows={rows} rowKey={(row) => row.id} csvName="message-log" />}
+        {log.hasNextPage ? (
+          <Button busy={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
+            {t('older')}
+          </Button>
+        ) : null}
       </Card>
     </div>
   );

@@ -4,6 +4,7 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
 import { useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
+import { ConflictNotice } from '../../ui/conflict';
 import { Button, Card, ErrorNotice, Field, Loading, Page } from '../../ui/ui';
 import { onsiteMessages } from './messages';
 import { blankCampaign, clientIssues, copyOf, inputOf, starterCampaign, SLOT_TYPES, WIDGET_TYPES, type Campaign, type CampaignInput, type ClientIssue, type Content, type WidgetType } from './model';
@@ -68,12 +69,20 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
   const segments = useQuery({ queryKey: ['segments', 'list'], queryFn: () => api.get<{ segments: { id: string; name: string }[] }>('/api/v1/segments') });
   const pools = useQuery({ queryKey: ['coupons', 'pools'], queryFn: () => api.get<{ pools: { id: string; name: string }[] }>('/api/v1/coupons/pools') });
 
+  // The updatedAt this edit started from (not the query's, which a refetch may move to someone
+  // else's save): a save made from an older one answers onsite.edit_conflict.
+  const [base, setBase] = useState(campaign?.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: async (): Promise<Campaign> => {
+    mutationFn: async (options: { force?: boolean } = {}): Promise<Campaign> => {
       const body = cleanInput(input);
-      return campaign === undefined ? api.post<Campaign>('/api/v1/onsite/campaigns', { body }) : api.put<Campaign>('/api/v1/onsite/campaigns/{id}', { params: { id: campaign.id }, body });
+      if (campaign === undefined) return api.post<Campaign>('/api/v1/onsite/campaigns', { body });
+      return api.put<Campaign>('/api/v1/onsite/campaigns/{id}', { params: { id: campaign.id }, query: options.force === true || base === undefined ? {} : { expectedUpdatedAt: base }, body });
     },
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'onsite.edit_conflict'),
     onSuccess: async (saved) => {
+      setBase(saved.updatedAt);
+      setConflict(false);
       setDirty(false);
       setNotice(t('saved'));
       client.setQueryData(['onsite', 'campaign', saved.id], saved);
@@ -84,11 +93,12 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
   const lifecycle = useMutation({
     mutationFn: async (action: 'activate' | 'pause' | 'resume' | 'end') => {
       if (campaign === undefined) throw new Error('save first');
-      if (dirty) await save.mutateAsync();
+      if (dirty) await save.mutateAsync({});
       const path = `/api/v1/onsite/campaigns/{id}/${action}` as const;
       return api.post<Campaign>(path, { params: { id: campaign.id } });
     },
     onSuccess: async (saved) => {
+      setBase(saved.updatedAt);
       client.setQueryData(['onsite', 'campaign', saved.id], saved);
       await client.invalidateQueries({ queryKey: ['onsite', 'campaigns'] });
       setNotice(t(`status.${saved.status}`));
@@ -104,7 +114,17 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
     },
   });
 
-  const apiError = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    if (campaign === undefined) return;
+    const theirs = await api.get<Campaign>('/api/v1/onsite/campaigns/{id}', { params: { id: campaign.id } });
+    client.setQueryData(['onsite', 'campaign', theirs.id], theirs);
+    setInput(inputOf(theirs));
+    setBase(theirs.updatedAt);
+    setDirty(false);
+    setConflict(false);
+    save.reset();
+  };
+  const apiError = save.error instanceof ApiError && !conflict ? save.error : undefined;
   const issueText = (issue: ClientIssue) => t(`issue.${issue.key}`, issue.detail === undefined ? undefined : { detail: issue.detail });
   const fieldError: FieldError = (path) => {
     const local = issues.find((issue) => issue.field === path);
@@ -116,7 +136,7 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
       setNotice(t('fixErrors'));
       return;
     }
-    save.mutate();
+    save.mutate({});
   };
 
   const status = campaign?.status;
@@ -167,7 +187,8 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
           {notice}
         </p>
       )}
-      <ErrorNotice error={save.error ?? lifecycle.error ?? remove.error} />
+      {conflict ? <ConflictNotice title={t('conflict')} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
+      <ErrorNotice error={(conflict ? null : save.error) ?? lifecycle.error ?? remove.error} />
       {apiError !== undefined && apiError.issues.length > 0 ? (
         <ul className="onsite-issues">
           {apiError.issues.map((issue) => (
@@ -232,7 +253,7 @@ function Editor({ initial, campaign }: { initial: CampaignInput; campaign?: Camp
             editable={editable}
             nonce={previewNonce}
             onRefresh={async () => {
-              if (dirty && editable && issues.length === 0) await save.mutateAsync();
+              if (dirty && editable && issues.length === 0) await save.mutateAsync({});
               setPreviewNonce((value) => value + 1);
             }}
           />

@@ -4,10 +4,11 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import { api, ApiError, downloadText } from '../../api/client';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
 import { useLive } from '../../live/use-live';
+import { dayStart } from '../../ui/days';
 import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, DataTable, Empty, ErrorNotice, Field, Loading, Page, Stat, type Column } from '../../ui/ui';
 import { profilesMessages } from './messages';
-import { profileRoute, profilesRoute } from './routes';
+import { profileRoute, profilesRoute, TIMELINE_TYPES, type TimelineSearch } from './routes';
 import './profiles.css';
 
 type K = keyof (typeof profilesMessages)['en'];
@@ -431,20 +432,10 @@ interface Run {
 function Journeys({ id }: { id: string }) {
   const t = useT(profilesMessages);
   const format = useFormat();
+  // One indexed read of this profile's runs, whatever the number of journeys.
   const runs = useQuery({
     queryKey: ['profile-journeys', id],
-    queryFn: async () => {
-      const { journeys } = await api.get<{ journeys: { id: string; name: string; status: string }[] }>('/api/v1/journeys');
-      // No per-profile route yet: ask each live journey for its runs (bounded) and keep this person's.
-      const active = journeys.filter((journey) => journey.status !== 'archived').slice(0, 30);
-      const lists = await Promise.all(
-        active.map(async (journey) => {
-          const { runs: all } = await api.get<{ runs: Run[] }>('/api/v1/journeys/{id}/runs', { params: { id: journey.id }, query: { limit: 1000 } });
-          return all.filter((run) => run.profileId === id && (run.status === 'active' || run.status === 'waiting' || run.status === 'running')).map((run) => ({ ...run, journey }));
-        }),
-      );
-      return lists.flat();
-    },
+    queryFn: async () => (await api.get<{ runs: (Run & { journeyId: string; journeyName: string })[] }>('/api/v1/profiles/{id}/journeys', { params: { id } })).runs,
   });
   return (
     <Card title={t('journeys')}>
@@ -456,7 +447,10 @@ function Journeys({ id }: { id: string }) {
         <ul className="prof-list">
           {runs.data.map((run) => (
             <li key={run.id}>
-              <strong>{run.journey.name}</strong> · {t('step')} {run.step} <code className="code">{run.nodeId}</code>
+              <Link to="/journeys/$id" params={{ id: run.journeyId }}>
+                <strong>{run.journeyName}</strong>
+              </Link>{' '}
+              · {t('step')} {run.step} <code className="code">{run.nodeId}</code>
               {run.wakeAt === null ? null : (
                 <span className="muted small">
                   {' '}
@@ -527,15 +521,81 @@ function eventDetails(event: TimelineEvent): string {
   return text;
 }
 
+/** The server's filter for the URL's: the days are inclusive, so `to` ends after its day. */
+function timelineQuery(search: TimelineSearch): Record<string, string> {
+  return {
+    ...(search.type === undefined ? {} : { type: search.type }),
+    ...(search.event === undefined ? {} : { event: search.event }),
+    ...(search.from === undefined ? {} : { from: dayStart(search.from) }),
+    ...(search.to === undefined ? {} : { to: dayStart(search.to, true) }),
+  };
+}
+
 function Timeline({ id }: { id: string }) {
   const t = useT(profilesMessages);
+  const navigate = useNavigate();
+  const search = profileRoute.useSearch();
+  const names = useQuery({ queryKey: ['event-names'], queryFn: () => api.get<{ names: { type: string; event: string; count: number }[] }>('/api/v1/events/names', { query: { limit: 500 } }) });
+  const trackNames = [...new Set((names.data?.names ?? []).filter((name) => name.type === 'track').map((name) => name.event))].sort();
+  const set = (change: Partial<Record<keyof TimelineSearch, string>>) => {
+    const next: Record<string, string | undefined> = { ...search, ...change };
+    // A track event name implies the track type (the server reads the name alone); a type drops the name.
+    if ('event' in change) next.type = undefined;
+    if ('type' in change) next.event = undefined;
+    const clean = Object.fromEntries(Object.entries(next).filter(([, value]) => typeof value === 'string' && value !== ''));
+    void navigate({ to: '/profiles/$id', params: { id }, search: clean, replace: true });
+  };
+  const filtered = search.type !== undefined || search.event !== undefined || search.from !== undefined || search.to !== undefined;
+  return (
+    <Card title={t('timeline')} actions={filtered ? <Button onClick={() => void navigate({ to: '/profiles/$id', params: { id }, search: {}, replace: true })}>{t('clearFilter')}</Button> : null}>
+      <div className="prof-timeline-tools">
+        <Field label={t('filterType')}>
+          {(props) => (
+            <select {...props} value={search.event === undefined ? (search.type ?? '') : 'track'} onChange={(event) => set({ type: event.target.value })}>
+              <option value="">{t('allTypes')}</option>
+              {TIMELINE_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {t(`type_${type}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('filterEvents')}>
+          {(props) => (
+            <select {...props} value={search.event ?? ''} onChange={(event) => set({ event: event.target.value })}>
+              <option value="">{t('allEvents')}</option>
+              {[...new Set([...trackNames, ...(search.event === undefined ? [] : [search.event])])].map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('fromDay')}>{(props) => <input {...props} type="date" value={search.from ?? ''} max={search.to} onChange={(event) => set({ from: event.target.value })} />}</Field>
+        <Field label={t('toDay')}>{(props) => <input {...props} type="date" value={search.to ?? ''} min={search.from} onChange={(event) => set({ to: event.target.value })} />}</Field>
+      </div>
+      {/* Keyed by the filter: a new filter starts again from its newest page. */}
+      {search.from !== undefined && search.to !== undefined && search.from > search.to ? (
+        <p className="error-text" role="alert">
+          {t('rangeReversed')}
+        </p>
+      ) : (
+        <TimelineEvents key={JSON.stringify(search)} id={id} query={timelineQuery(search)} />
+      )}
+    </Card>
+  );
+}
+
+function TimelineEvents({ id, query }: { id: string; query: Record<string, string> }) {
+  const t = useT(profilesMessages);
   const format = useFormat();
-  const live = useLive<TimelinePage & { updatedAt: string | null }>('/api/v1/profiles/{id}/live', { id });
+  const live = useLive<TimelinePage & { updatedAt: string | null }>('/api/v1/profiles/{id}/live', { id }, query);
   const [older, setOlder] = useState<TimelineEvent[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [filter, setFilter] = useState('');
   const more = useMutation({
-    mutationFn: (from: string) => api.get<TimelinePage>('/api/v1/profiles/{id}/events', { params: { id }, query: { limit: 50, cursor: from } }),
+    mutationFn: (from: string) => api.get<TimelinePage>('/api/v1/profiles/{id}/events', { params: { id }, query: { ...query, limit: 50, cursor: from } }),
     onSuccess: (page) => {
       setOlder((previous) => [...previous, ...page.events]);
       setCursor(page.nextCursor);
@@ -544,36 +604,16 @@ function Timeline({ id }: { id: string }) {
   const firstPage = live.data?.events ?? [];
   const seen = new Set(firstPage.map((event) => `${event.partition}:${event.seq}`));
   const events = [...firstPage, ...older.filter((event) => !seen.has(`${event.partition}:${event.seq}`))];
-  const names = [...new Set(events.map(eventName))].sort();
-  const shown = filter === '' ? events : events.filter((event) => eventName(event) === filter);
   const next = cursor === undefined ? (live.data?.nextCursor ?? null) : cursor;
   return (
-    <Card
-      title={t('timeline')}
-      actions={
-        <span className="muted small">
-          <span className={`prof-dot ${live.connected ? 'on' : ''}`} aria-hidden="true" /> {t('timelineLive')}
-        </span>
-      }
-    >
-      <div className="prof-timeline-tools">
-        <Field label={t('filterEvents')}>
-          {(props) => (
-            <select {...props} value={filter} onChange={(event) => setFilter(event.target.value)}>
-              <option value="">{t('allEvents')}</option>
-              {names.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      </div>
+    <>
+      <p className="muted small">
+        <span className={`prof-dot ${live.connected ? 'on' : ''}`} aria-hidden="true" /> {t('timelineLive')}
+      </p>
       {live.data === undefined ? <Loading /> : null}
-      {live.data !== undefined && shown.length === 0 ? <Empty>{t('timelineEmpty')}</Empty> : null}
+      {live.data !== undefined && events.length === 0 ? <Empty>{Object.keys(query).length === 0 ? t('timelineEmpty') : t('timelineNoMatch')}</Empty> : null}
       <ol className="prof-timeline" aria-live="polite" aria-relevant="additions">
-        {shown.map((event) => (
+        {events.map((event) => (
           <li key={`${event.partition}:${event.seq}`}>
             <time dateTime={event.timestamp}>{event.timestamp === undefined ? '—' : format.dateTime(event.timestamp)}</time>
             <strong>{eventName(event)}</strong>
@@ -587,7 +627,7 @@ function Timeline({ id }: { id: string }) {
           {t('olderEvents')}
         </Button>
       )}
-    </Card>
+    </>
   );
 }
 
