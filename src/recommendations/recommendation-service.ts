@@ -5,7 +5,8 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import { nextTurn, sliceYielder } from '../shared/yield-slices.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Tx } from '../storage/database.js';
+import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
 import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles, readProfileScores, type ProfileState } from '../profiles/index.js';
 import * as repo from './store/recommendations.js';
@@ -37,6 +38,8 @@ const TAIL_IDLE_MS = 60_000;
 /** Timeline rows read per request to find a visitor's recent product events. */
 const RECENT_SCAN = 200;
 const MAX_LIMIT = 100;
+/** The setting-change topic of the business rules. */
+const RULES_TOPIC = 'recommendations.rules';
 
 export interface RecommendationServiceDeps {
   database: Database;
@@ -153,10 +156,20 @@ export class RecommendationService {
   private startup: Promise<void> | undefined;
   private stopped = false;
 
+  /** Stops following other processes' rule changes; set once rules are cached. */
+  private unwatchRules: (() => void) | undefined;
+
   constructor(private readonly deps: RecommendationServiceDeps) {}
+
+  /** Rules cached here are dropped when any process changes them (see storage/setting-changes.ts). */
+  private watchRules(): void {
+    if (this.stopped) return;
+    this.unwatchRules ??= settingChanges(this.deps.database).on(RULES_TOPIC, (workspaceId) => this.rulesCache.delete(workspaceId));
+  }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatchRules?.();
     await this.startup;
     await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
     this.tails.clear();
@@ -370,20 +383,29 @@ export class RecommendationService {
     if (rules.priceMin !== undefined && rules.priceMax !== undefined && rules.priceMin > rules.priceMax) {
       throw new RapportError('recommendation.rules_invalid', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
     }
-    await repo.writeRules(this.deps.database.db, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now());
-    this.rulesCache.delete(workspaceId);
+    await this.changeRules(workspaceId, (trx) => repo.writeRules(trx, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now()));
     return rules;
   }
 
   async deleteRules(workspaceId: string, strategy: string): Promise<boolean> {
-    const deleted = await repo.deleteRules(this.deps.database.db, workspaceId, strategy);
+    return this.changeRules(workspaceId, (trx) => repo.deleteRules(trx, workspaceId, strategy));
+  }
+
+  /** A change of rules with its setting bump in one transaction: every process drops its copy within a poll. */
+  private async changeRules<T>(workspaceId: string, change: (trx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.deps.database.transaction(async (trx) => {
+      const value = await change(trx);
+      await bumpSetting(trx, RULES_TOPIC, workspaceId, this.deps.clock.now());
+      return value;
+    });
     this.rulesCache.delete(workspaceId);
-    return deleted;
+    return result;
   }
 
   private async rulesOf(workspaceId: string): Promise<Map<string, BusinessRules>> {
     let rules = this.rulesCache.get(workspaceId);
     if (rules === undefined) {
+      this.watchRules();
       rules = new Map();
       for (const [strategy, text] of await repo.readRules(this.deps.database.db, workspaceId)) {
         const value: unknown = JSON.parse(text);

@@ -13,6 +13,7 @@ const ALL = '*';
 
 /** How often a process checks for changes: one primary-key read of one row. */
 const DEFAULT_POLL_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
 
 /**
  * Marks `topic` changed for `workspaceId`, inside the caller's transaction (so another process
@@ -48,6 +49,7 @@ export class SettingWatch {
   #seen = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
+  #failures = 0;
 
   constructor(database: Database, pollMs = DEFAULT_POLL_MS) {
     this.#database = database;
@@ -101,14 +103,21 @@ export class SettingWatch {
 
   #arm(): void {
     if (this.#timer !== undefined || this.#listeners.size === 0) return;
-    this.#timer = setTimeout(() => {
-      void this.check()
-        .catch(() => undefined) // A store that does not answer now is asked again next time; caches stay as they are.
-        .finally(() => {
-          this.#timer = undefined;
-          this.#arm();
-        });
-    }, this.#pollMs);
+    this.#timer = setTimeout(
+      () => {
+        void this.check()
+          .then(
+            () => (this.#failures = 0),
+            // A store that does not answer (restarting, or closed under a forgotten listener) is asked less and less often, up to every 30 s.
+            () => (this.#failures += 1),
+          )
+          .finally(() => {
+            this.#timer = undefined;
+            this.#arm();
+          });
+      },
+      Math.min(MAX_BACKOFF_MS, this.#pollMs * 2 ** this.#failures),
+    );
     this.#timer.unref();
   }
 }
