@@ -56,8 +56,8 @@ export const boundaries = {
   // conversion values are in the shop's currency.
   experiments: [...infrastructure, 'ingest', 'segments', 'privacy', 'identity', 'profiles', 'catalog'],
   // Recommendations resolve the visitor's profile, page through the catalog, and take the
-  // workspaces module (its settings) as a dependency.
-  recommendations: [...infrastructure, 'ingest', 'profiles', 'templates', 'identity', 'catalog', 'workspaces'],
+  // workspaces module (its settings) as a dependency; trainings are scheduler jobs (one worker trains).
+  recommendations: [...infrastructure, 'ingest', 'profiles', 'templates', 'identity', 'catalog', 'workspaces', 'scheduler'],
   // Predictions read tracked inventory from the catalog and run for every workspace.
   predictive: [...infrastructure, 'profiles', 'scheduler', 'catalog', 'workspaces'],
   // On-site campaigns read memberships, scores, coupons, consent and journeys to decide and act for a visitor.

@@ -129,7 +129,8 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const catalog = catalogModule(kernel, { ingest });
   const imports = importsModule(kernel, { ingest, catalog });
   const profiles = profilesModule(kernel, { identity });
-  const recommendations = recommendationsModule(kernel, { ingest, workspaces });
+  const scheduler = schedulerModule(kernel);
+  const recommendations = recommendationsModule(kernel, { ingest, workspaces, scheduler });
   const experiments = experimentsModule(kernel, { ingest });
   const templates = templatesModule(kernel);
   const coupons = couponsModule(kernel);
@@ -137,7 +138,6 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const privacy = privacyModule(kernel, { ingest, identity });
   const segments = segmentsModule(kernel, { identity, profiles, channels });
   const analytics = analyticsModule(kernel, { profiles, segments, channels });
-  const scheduler = schedulerModule(kernel);
   // Journeys' `onsite` nodes queue a campaign for the person's next visit in the on-site module's store.
   const journeys = journeysModule(
     kernel,

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kernel } from '../app/kernel.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../storage/database.js';
+import { sharedSecret } from '../storage/server-secrets.js';
 import { parseSecretKey, SecretBox } from '../shared/secret-box.js';
 import { generateVapidKeys, type VapidKeys } from './providers/web-push.js';
 
@@ -21,29 +24,50 @@ function createOnce(file: string, content: () => string): void {
   }
 }
 
-/**
- * The VAPID key pair for web push, generated on first use and kept in a file readable only
- * by its owner (the private key never leaves it: the API shows only the public key).
- * @example const vapid = loadOrCreateVapidKeys('./data/vapid.json');
- */
-export function loadOrCreateVapidKeys(file: string): VapidKeys {
-  createOnce(file, () => JSON.stringify(generateVapidKeys()));
-  const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+/** The key pair in `text`, or an error naming `source`. */
+function parseVapid(text: string, source: string): VapidKeys {
+  const value: unknown = JSON.parse(text);
   const publicKey = typeof value === 'object' && value !== null ? Reflect.get(value, 'publicKey') : undefined;
   const privateKey = typeof value === 'object' && value !== null ? Reflect.get(value, 'privateKey') : undefined;
-  if (typeof publicKey !== 'string' || typeof privateKey !== 'string') throw new Error(`${file} does not hold a VAPID key pair ({ publicKey, privateKey }); delete it to generate a new one`);
+  if (typeof publicKey !== 'string' || typeof privateKey !== 'string') throw new Error(`${source} does not hold a VAPID key pair ({ publicKey, privateKey }); delete it to generate a new one`);
   return { publicKey, privateKey };
 }
 
+/** The file's content when it exists (an install from before keys lived in the store). */
+function existing(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
 /**
- * The HMAC key for tracking and unsubscribe links: the configured one, else a random key kept
- * in `<dataDir>/link-secret` (set RAPPORT_LINK_SECRET when several servers share a database).
+ * The VAPID key pair for web push. A file named by `RAPPORT_VAPID_KEYS_FILE` is the operator's
+ * (created there on first use). Otherwise the pair lives in the store, created once for every
+ * process that shares it; `<dataDir>/vapid.json` of an older install seeds it, so subscriptions
+ * made under that key keep working. The private key never leaves the server.
+ * @example const vapid = await loadOrCreateVapidKeys(config, database, clock.now());
  */
-export function loadOrCreateLinkSecret(configured: string | undefined, dataDir: string): Buffer {
-  if (configured !== undefined) return Buffer.from(configured, 'utf8');
-  const file = path.join(dataDir, 'link-secret');
-  createOnce(file, () => randomBytes(32).toString('hex'));
-  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+export async function loadOrCreateVapidKeys(config: Pick<Config, 'vapidKeysFile' | 'dataDir'>, database: Database, now: number): Promise<VapidKeys> {
+  if (config.vapidKeysFile !== undefined) {
+    createOnce(config.vapidKeysFile, () => JSON.stringify(generateVapidKeys()));
+    return parseVapid(fs.readFileSync(config.vapidKeysFile, 'utf8'), config.vapidKeysFile);
+  }
+  const file = path.join(config.dataDir, 'vapid.json');
+  const seed = existing(file);
+  const text = await sharedSecret(database, 'vapid-keys', () => (seed === undefined ? JSON.stringify(generateVapidKeys()) : JSON.stringify(parseVapid(seed, file))), now);
+  return parseVapid(text, 'the stored VAPID key pair');
+}
+
+/**
+ * The HMAC key for tracking and unsubscribe links: `RAPPORT_LINK_SECRET` when set, else one
+ * random key in the store, created once for every process that shares it (a link signed by one
+ * server opens on all). `<dataDir>/link-secret` of an older install seeds it, so links already
+ * sent keep working.
+ * @example const key = await loadOrCreateLinkSecret(config, database, clock.now());
+ */
+export async function loadOrCreateLinkSecret(config: Pick<Config, 'linkSecret' | 'dataDir'>, database: Database, now: number): Promise<Buffer> {
+  if (config.linkSecret !== undefined) return Buffer.from(config.linkSecret, 'utf8');
+  const seed = existing(path.join(config.dataDir, 'link-secret'))?.trim();
+  const text = await sharedSecret(database, 'link-secret', () => (seed === undefined || seed === '' ? randomBytes(32).toString('hex') : seed), now);
+  return Buffer.from(text, 'utf8');
 }
 
 /**

@@ -7,7 +7,7 @@ import { GroupCommit } from './group-commit.js';
 import type { ProfileEvents } from './profile-events.js';
 import { reasonOf, reasonText, type SendFailure, type SendReasonCode } from './send-failure.js';
 import type { ChannelName, SendResult } from './sender.js';
-import { claimMessages, findMessage, findMessageByProviderId, listMessages, updateMessage, type MessageChanges, type MessageRecord } from './store/messages.js';
+import { claimMessages, findMessage, findMessageByProviderId, listMessages, takeOverMessage, updateMessage, type MessageChanges, type MessageRecord } from './store/messages.js';
 
 /** Where a message stands. Later states never move back (an open after a click stays clicked). */
 export const messageStatuses = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced', 'complained', 'suppressed'] as const;
@@ -162,6 +162,22 @@ export class MessageLog {
     const outcome = await this.writes.submit({ kind: 'claim', workspaceId, record });
     if (outcome === undefined) throw new Error(`message ${record.idempotencyKey} was not claimed`);
     return outcome;
+  }
+
+  /**
+   * Whether this call may carry on a message another call claimed and left queued with no
+   * attempt. SQLite: one process owns the store and this process's own calls with the same key
+   * share one send (the pipeline's in-flight map), so such a row was left by a process that died
+   * before sending: carry it on. PostgreSQL: another server may be sending it this very moment,
+   * so the row is taken over only once its claim is older than `staleMs` (and atomically, so of
+   * two servers that try at once one wins).
+   */
+  async mayCarryOn(workspaceId: string, record: MessageRecord, staleMs: number): Promise<boolean> {
+    const { database, clock } = this.deps;
+    if (database.dialect === 'sqlite') return true;
+    const now = clock.now();
+    if (now - record.updatedAt < staleMs) return false;
+    return takeOverMessage(database.db, workspaceId, record.id, record.updatedAt, now);
   }
 
   /** Records a send's outcome on its row and, with a profile, as an event. */

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { CatalogService } from '../catalog/index.js';
 import type { Config } from '../config/config.js';
 import type { IngestService } from '../ingest/index.js';
@@ -23,8 +22,10 @@ import type { CouponService } from '../coupons/index.js';
 
 /** The channels module as the running server holds it. */
 export interface Messaging extends ChannelModule {
-  /** Public VAPID key the SDK subscribes with (creates the key pair on first call). */
+  /** Public VAPID key the SDK subscribes with. */
   vapidPublicKey(): string;
+  /** Reads the link key and the VAPID key pair shared by every process on the store (creating them once); the module's start calls it. */
+  loadKeys(): Promise<void>;
   /** Secrets the public webhooks verify (never returned by the API). */
   secrets: { twilioAuthToken: string | undefined; emailEventsSecret: string | undefined };
   publicUrl: string;
@@ -57,6 +58,10 @@ export interface MessagingDeps {
   coupons: CouponService;
 }
 
+function notLoaded(): never {
+  throw new Error('the link and VAPID keys are read at the channels module start (Messaging.loadKeys), which has not run');
+}
+
 /**
  * Builds the channels module from configuration: a provider per configured channel (SMTP when
  * `RAPPORT_SMTP_URL` is set, else the built-in outbox; SMS when the Twilio settings are, web push, webhooks and the
@@ -65,11 +70,11 @@ export interface MessagingDeps {
  */
 export function createMessaging(deps: MessagingDeps): Messaging {
   const { config, database, clock } = deps;
-  // Key files are read, or created, on first use: a server that never sends writes none.
+  // Keys shared by every process on the store, read (or created once) by `loadKeys` at start.
   let vapidKeys: VapidKeys | undefined;
-  const vapid = (): VapidKeys => (vapidKeys ??= loadOrCreateVapidKeys(config.vapidKeysFile ?? path.join(config.dataDir, 'vapid.json')));
   let linkKey: Buffer | undefined;
-  const linkSecret = (): Buffer => (linkKey ??= loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
+  const vapid = (): VapidKeys => vapidKeys ?? notLoaded();
+  const linkSecret = (): Buffer => linkKey ?? notLoaded();
   const providers: Partial<Record<ChannelName, ChannelProvider>> = {
     push: new WebPushProvider({ vapid, subject: config.vapidSubject, outbound: deps.outbound }),
     webhook: new WebhookProvider({ clock, outbound: deps.outbound }),
@@ -100,6 +105,10 @@ export function createMessaging(deps: MessagingDeps): Messaging {
   return {
     ...module,
     vapidPublicKey: () => vapid().publicKey,
+    async loadKeys() {
+      const now = clock.now();
+      [linkKey, vapidKeys] = await Promise.all([loadOrCreateLinkSecret(config, database, now), loadOrCreateVapidKeys(config, database, now)]);
+    },
     secrets: { twilioAuthToken: config.twilio?.authToken, emailEventsSecret: config.emailEventsSecret },
     publicUrl: config.publicUrl,
     outbox,

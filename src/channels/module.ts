@@ -54,6 +54,12 @@ export function channelsModule(
     secrets,
     privacy: [messaging.outbox.privacyHandler()],
     async start() {
+      await messaging.loadKeys();
+      if (database.dialect === 'postgres' && config.secretKey === undefined) {
+        logger?.warn(
+          'RAPPORT_SECRET_KEY is not set: this server seals webhook secrets with the key file in its own data directory, which other servers on this database cannot open; set the same RAPPORT_SECRET_KEY on every server',
+        );
+      }
       reportUnreadable(kernel, await messaging.webhooks.reseal());
     },
     stop: () => messaging.stop(),

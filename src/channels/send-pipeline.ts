@@ -51,6 +51,12 @@ export function sendWithRetries(
 }
 
 /**
+ * How long a claimed, unsent message belongs to the server that claimed it: shorter than a job's
+ * lease (60 s), so a job re-run after its worker died takes the message over instead of waiting.
+ */
+const TAKE_OVER_AFTER_MS = 30_000;
+
+/**
  * The send pipeline: for each request it claims the message log row (idempotent on
  * `idempotencyKey`), checks address, consent and suppression at send time, issues the coupon,
  * renders the published template for the person, hands the message to the channel's provider
@@ -101,8 +107,13 @@ export class SendPipeline {
       clickedAt: null,
     });
     // Same key again: the first call's result. A row still queued with no attempt was claimed
-    // by a call that crashed before sending, so this call carries it on.
+    // by a call that crashed before sending, or (several servers) by a call still sending it on
+    // another server: carried on here only when that cannot be so (see MessageLog.mayCarryOn);
+    // otherwise the caller is told to retry (a job retries with backoff, so nothing is lost).
     if (!created && !(record.status === 'queued' && record.attempts === 0)) return resultOf(record);
+    if (!created && !(await this.deps.log.mayCarryOn(workspaceId, record, TAKE_OVER_AFTER_MS))) {
+      throw new RapportError('channels.send_in_progress', `message ${record.id} (idempotency key "${request.idempotencyKey}") is being sent by another server; retry to get its outcome`);
+    }
     const { log } = this.deps;
 
     const profile = await this.deps.profiles.getProfile(workspaceId, request.profileId);

@@ -143,6 +143,16 @@ function statusLine(status: LiveStatus): string {
   return `live: ${status.events} events, ${status.sessions} sessions, ${status.orders} orders, ${status.cartsAbandoned} carts abandoned, ${status.emailsOpened} emails opened, ${status.emailsClicked} clicked, ${status.priceDrops} price drops, ${status.restocks} restocks${status.errors > 0 ? `, ${status.errors} errors (last: ${status.lastError ?? ''})` : ''}`;
 }
 
+/** The link key the server signs with (shared through the store), read once for the demo's links. */
+async function linkKeyOf(config: Config): Promise<Buffer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await loadOrCreateLinkSecret(config, database, systemClock.now());
+  } finally {
+    await database.close();
+  }
+}
+
 async function live(api: DemoApi, store: DemoStore, options: DemoArgs, config: Config): Promise<LiveStatus> {
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -155,7 +165,7 @@ async function live(api: DemoApi, store: DemoStore, options: DemoArgs, config: C
     `Live: ${options.rate} new sessions a minute${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}. Watch segments fill: GET /api/v1/segments, journeys: GET /api/v1/journeys (docs/demo.md). Shop with the on-site campaigns at /demo/shop.\n`,
   );
   try {
-    const signer = new LinkSigner(() => loadOrCreateLinkSecret(config.linkSecret, config.dataDir));
+    const signer = new LinkSigner(await linkKeyOf(config));
     const status = await runLive({
       api,
       store,

@@ -3,6 +3,8 @@ import { createChannelShop, type ChannelShop } from '../../test/helpers/channel-
 import { dialects } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
+import { openDatabase } from '../storage/database.js';
+import { CouponService } from './coupon-service.js';
 
 describe.each(dialects)('CouponService (%s)', (dialect) => {
   let shop: ChannelShop;
@@ -81,5 +83,24 @@ describe.each(dialects)('CouponService (%s)', (dialect) => {
     expect(await shop.coupons.followRedemptions()).toBe(0);
     expect(await shop.coupons.report('ws')).toEqual([{ poolId: pool.id, name: 'Cart', codes: 3, issued: 3, redeemed: 2, redemptionRate: 2 / 3, revenue: 200.5 }]);
     expect(await shop.coupons.check('ws', codes[0] ?? '')).toEqual({ valid: false, reason: 'redeemed' });
+  });
+
+  it('two processes following redemptions at once record each redemption once', async () => {
+    const pool = await shop.coupons.createPool('ws', { name: 'Cart', prefix: 'CART-', rule: { kind: 'fixed', offer: { type: 'percent', value: 10 } } });
+    const profiles = Array.from({ length: 30 }, (_, index) => `p${index}`);
+    const codes: string[] = [];
+    for (const profile of profiles) codes.push((await shop.coupons.issue('ws', pool.id, { profileId: profile, messageId: `m-${profile}`, scores: {} })).code);
+    await shop.track(codes.map((code, index) => ({ type: 'track', userId: `p${index}`, event: 'Order Completed', properties: { order_id: `o${index}`, revenue: 10, coupon: code } })));
+    // The second server: its own connections to the same store, its own follower.
+    const database = await openDatabase({ databaseUrl: shop.store.databaseUrl, dataDir: shop.store.dataDir, migrate: false });
+    try {
+      const other = new CouponService({ database, clock });
+      // One pass each (a service counts the redemptions of all its passes together).
+      const counts = await Promise.all([shop.coupons.followRedemptions(5), other.followRedemptions(5)]);
+      expect(counts.reduce((sum, count) => sum + count, 0)).toBe(codes.length);
+      expect((await shop.coupons.report('ws'))[0]).toMatchObject({ redeemed: codes.length, revenue: 10 * codes.length });
+    } finally {
+      await database.close();
+    }
   });
 });

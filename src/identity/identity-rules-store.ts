@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
+import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
 import { loadIdentityRuleOverrides, saveIdentityRuleOverrides } from './store/workspace-settings.js';
 import { defaultIdentityRules, identityRules, type IdentityRules } from './rules.js';
 
@@ -49,18 +50,25 @@ export function describeRules(rules: IdentityRules): EffectiveIdentityRules {
   };
 }
 
+/** The setting-change topic of identity rules. */
+const TOPIC = 'identity.rules';
+
 /**
  * Each workspace's identity rules, read from the store and kept in memory so the processor can
  * ask for them synchronously per batch. Changes apply to events processed afterwards (and to
- * everything on `rapport replay`); every process refreshes within `refreshMs`.
+ * everything on `rapport replay`); a save bumps the `identity.rules` setting in its transaction,
+ * and every started store (each server process, each processor thread) reloads when it sees the
+ * bump, within about 250 ms (storage/setting-changes.ts).
  * @example const store = new IdentityRulesStore({ database, clock }); await store.refresh(); store.rulesFor('default');
  */
 export class IdentityRulesStore {
   private overrides = new Map<string, IdentityRulesInput>();
   private rules = new Map<string, IdentityRules>();
-  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  /** Reloads run one after another, so an older read never replaces a newer one. */
+  private loading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { database: Database; clock: Clock; refreshMs?: number }) {}
+  constructor(private readonly deps: { database: Database; clock: Clock }) {}
 
   /** The rules of a workspace (the defaults when it has no overrides). */
   readonly rulesFor = (workspaceId: string): IdentityRules => this.rules.get(workspaceId) ?? defaultIdentityRules;
@@ -69,7 +77,14 @@ export class IdentityRulesStore {
     return this.overrides.get(workspaceId) ?? {};
   }
 
-  async refresh(): Promise<void> {
+  /** Reloads every workspace's rules (after the reloads already queued). */
+  refresh(): Promise<void> {
+    const next = this.loading.then(() => this.load());
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async load(): Promise<void> {
     const stored = await loadIdentityRuleOverrides(this.deps.database.db);
     const overrides = new Map<string, IdentityRulesInput>();
     const rules = new Map<string, IdentityRules>();
@@ -84,19 +99,21 @@ export class IdentityRulesStore {
   }
 
   async save(workspaceId: string, input: IdentityRulesInput): Promise<IdentityRules> {
-    await saveIdentityRuleOverrides(this.deps.database.db, workspaceId, input, this.deps.clock.now());
+    await this.deps.database.transaction(async (trx) => {
+      await saveIdentityRuleOverrides(trx, workspaceId, input, this.deps.clock.now());
+      await bumpSetting(trx, TOPIC, workspaceId, this.deps.clock.now());
+    });
     await this.refresh();
     return this.rulesFor(workspaceId);
   }
 
+  /** Follows changes made by any process until `stop()`. */
   start(onError: (error: unknown) => void): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.refresh().catch(onError), this.deps.refreshMs ?? 5000);
-    this.timer.unref();
+    this.unwatch ??= settingChanges(this.deps.database).on(TOPIC, () => void this.refresh().catch(onError));
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 }

@@ -9,7 +9,7 @@ export interface IdentityModule extends Module {
 
 /**
  * Builds the identity module with every workspace's rules loaded; in the background it
- * refreshes them, so rules another server changed apply here too.
+ * reloads them when any server saves a change (within about 250 ms).
  * @example const identity = await identityModule(kernel); identity.rules.rulesFor('default');
  */
 export async function identityModule(kernel: Kernel): Promise<IdentityModule> {

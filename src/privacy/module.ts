@@ -22,13 +22,14 @@ export interface PrivacyModule extends Module {
 export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; identity: IdentityModule }): PrivacyModule {
   const registry = new PrivacyRegistry();
   registerCoreHandlers(registry);
-  // An erasure made by another server gates this one's ingest within 10 s (the gate reads the list again when it is older).
+  // An erasure made by another server gates this one's ingest within a setting-change poll
+  // (about 250 ms); reading the list again when it is five minutes old is only the backstop.
   const privacy = new PrivacyService({
     database: kernel.database,
     clock: kernel.clock,
     registry,
     identityRules: deps.identity.rules.rulesFor,
-    tombstoneRefreshMs: 10_000,
+    tombstoneRefreshMs: 300_000,
     onError: reportTo(kernel, 'tombstone refresh failed'),
   });
   return {
@@ -38,8 +39,13 @@ export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; iden
     registry,
     async start({ modules }) {
       for (const module of [...modules].reverse()) for (const handler of module.privacy ?? []) registry.register(handler);
+      privacy.watch();
       await privacy.refresh();
       deps.ingest.ingest.setGate(privacy.gate);
+    },
+    stop() {
+      privacy.unwatch();
+      return Promise.resolve();
     },
   };
 }

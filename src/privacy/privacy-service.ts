@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
+import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
 import type { AppendRow } from '../log/store/event-log.js';
 import {
   deleteTombstones,
@@ -68,6 +69,9 @@ function isReconsent(message: TrackingMessage): boolean {
   return isJsonObject(consent) && Object.values(consent).some((value) => parseConsent(value) === 'subscribed');
 }
 
+/** The setting-change topic an erasure bumps (its workspace now has tombstones). */
+const TOMBSTONES = 'privacy.tombstones';
+
 /**
  * Erasure and export of everything held about a person, as jobs with an audit record. Erasure
  * walks every registered owner of personal data in one transaction and leaves tombstones
@@ -81,6 +85,7 @@ export class PrivacyService {
   /** Clock time of the last completed read of the tombstoned workspaces (-Infinity: never). */
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
+  private unwatchChanges: (() => void) | undefined;
 
   constructor(
     private readonly deps: {
@@ -104,7 +109,21 @@ export class PrivacyService {
   }
 
   /**
-   * Another server may erase someone: the gate learns of newly tombstoned workspaces when it
+   * Follows erasures made by every process (the `privacy.tombstones` setting each erasure bumps
+   * in its transaction): the gate of this process closes for that workspace within a poll, about
+   * 250 ms. Until `unwatch()`.
+   */
+  watch(): void {
+    this.unwatchChanges ??= settingChanges(this.deps.database).on(TOMBSTONES, (workspaceId) => this.tombstoned.add(workspaceId));
+  }
+
+  unwatch(): void {
+    this.unwatchChanges?.();
+    this.unwatchChanges = undefined;
+  }
+
+  /**
+   * The backstop behind `watch()`: the gate learns of newly tombstoned workspaces when it
    * next needs to know and its list is older than the refresh interval, so no timer polls the
    * store in every process, and a quiet process reads nothing.
    */
@@ -181,6 +200,7 @@ export class PrivacyService {
       if (subject === undefined) throw new RapportError('not_found', `no profile ${job.profileId}`);
       const hashes = subject.identifiers.map((identifier) => tombstoneHash(workspaceId, identifier.type, identifier.value));
       await insertTombstones(trx, workspaceId, hashes, job.id, this.deps.clock.now());
+      await bumpSetting(trx, TOMBSTONES, workspaceId, this.deps.clock.now());
       const erased: Record<string, number> = { tombstones: hashes.length };
       for (const handler of this.deps.registry.list()) if (handler.erase !== undefined) erased[handler.name] = await handler.erase(trx, subject);
       await updatePrivacyJob(trx, workspaceId, job.id, { status: 'done', result: JSON.stringify(erased), finishedAt: this.deps.clock.now() });

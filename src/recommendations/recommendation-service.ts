@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { Value } from '@sinclair/typebox/value';
 import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import { nextTurn, sliceYielder } from '../shared/yield-slices.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Tx } from '../storage/database.js';
+import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
 import { findIdentityOwner } from '../identity/index.js';
 import { loadProfiles, readProfileScores, type ProfileState } from '../profiles/index.js';
 import * as repo from './store/recommendations.js';
@@ -15,6 +18,7 @@ import { observe, recommend, trainModels, type CatalogItem, type Interaction, ty
 import { catalogItem, interactionsOf, profileGroups, propertiesOfPayload, visitorContext } from './interactions.js';
 import type { RecommendationResult, RecommendedProduct } from './recommendation.js';
 import { BusinessRules, isStrategyName, type StrategyName } from './rules.js';
+import { decodeSnapshot, encodeSnapshot } from './models/snapshot.js';
 import { ownValue } from '../shared/own.js';
 
 /*
@@ -37,6 +41,16 @@ const TAIL_IDLE_MS = 60_000;
 /** Timeline rows read per request to find a visitor's recent product events. */
 const RECENT_SCAN = 200;
 const MAX_LIMIT = 100;
+/** The setting-change topic a stored training bumps (processes load the new models). */
+const MODELS_TOPIC = 'recommendations.models';
+/** Version of the snapshot layout; a snapshot of another layout is not loaded. */
+const SNAPSHOT_FORMAT = 1;
+/** How long a process waits before asking again for a training it already asked for. */
+const REQUEST_AGAIN_MS = 60_000;
+const gzipped = promisify(gzip);
+const gunzipped = promisify(gunzip);
+/** The setting-change topic of the business rules. */
+const RULES_TOPIC = 'recommendations.rules';
 
 export interface RecommendationServiceDeps {
   database: Database;
@@ -47,6 +61,12 @@ export interface RecommendationServiceDeps {
   retrainIntervalMs?: number;
   train?: Omit<TrainOptions, 'now' | 'onProgress'>;
   onError?: (error: unknown) => void;
+  /**
+   * Asks for a training as a durable job (run by one worker of all the processes on the store,
+   * which stores the models for the others to load). Without it (a service on its own, in a
+   * test or a script) this process trains in the background itself.
+   */
+  requestTraining?: (workspaceId: string, trigger: string) => Promise<void>;
 }
 
 /** One recommendation slot, as the API, the SDK route and templates ask for it. */
@@ -80,6 +100,8 @@ export interface Training {
 
 interface Loaded {
   models: RecommendationModels;
+  /** The stored snapshot's version these models are (0: not stored). */
+  version: number;
   trainingId: string;
   trainedAt: number;
   /** `trainedAt` as ISO text, as every answer carries it. */
@@ -152,11 +174,29 @@ export class RecommendationService {
   private readonly retrainStarted = new Map<string, number>();
   private startup: Promise<void> | undefined;
   private stopped = false;
+  /** Loads of stored models in flight, per workspace. */
+  private readonly loading = new Map<string, Promise<Loaded | undefined>>();
+  /** Workspaces with no stored models when last asked (until a training anywhere stores some). */
+  private readonly unstored = new Set<string>();
+  /** When each workspace's training was last requested as a job (one request a minute at most). */
+  private readonly requested = new Map<string, number>();
+  private unwatchModels: (() => void) | undefined;
+
+  /** Stops following other processes' rule changes; set once rules are cached. */
+  private unwatchRules: (() => void) | undefined;
 
   constructor(private readonly deps: RecommendationServiceDeps) {}
 
+  /** Rules cached here are dropped when any process changes them (see storage/setting-changes.ts). */
+  private watchRules(): void {
+    if (this.stopped) return;
+    this.unwatchRules ??= settingChanges(this.deps.database).on(RULES_TOPIC, (workspaceId) => this.rulesCache.delete(workspaceId));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatchRules?.();
+    this.unwatchModels?.();
     await this.startup;
     await Promise.all([...this.tails.values()].map((tail) => tail.stop()));
     this.tails.clear();
@@ -343,8 +383,17 @@ export class RecommendationService {
       });
       const finished = this.deps.clock.now();
       const report = { ...models.report, events };
-      this.loaded.set(workspaceId, { models, trainingId: row.id, trainedAt: finished, trainedAtIso: new Date(finished).toISOString(), cursors: heads });
-      await repo.updateTraining(db, workspaceId, row.id, { status: 'succeeded', stage: 'done', progress: 1, report: JSON.stringify(report), finishedAt: finished });
+      await progress('storing', 0.99, true);
+      // Stored before anything serves them: the snapshot is what every other process loads.
+      const model = await gzipped(Buffer.from(encodeSnapshot({ format: SNAPSHOT_FORMAT, models })));
+      await this.deps.database.transaction(async (trx) => {
+        const version = await repo.saveModelSnapshot(trx, workspaceId, { trainingId: row.id, trainedAt: finished, cursors: heads, model, createdAt: this.deps.clock.now() });
+        await repo.updateTraining(trx, workspaceId, row.id, { status: 'succeeded', stage: 'done', progress: 1, report: JSON.stringify(report), finishedAt: finished });
+        await bumpSetting(trx, MODELS_TOPIC, workspaceId, this.deps.clock.now());
+        // Served here from the moment the run reads as succeeded (a failed commit fails the run; the models are then unused).
+        this.unstored.delete(workspaceId);
+        this.loaded.set(workspaceId, { models, version, trainingId: row.id, trainedAt: finished, trainedAtIso: new Date(finished).toISOString(), cursors: heads });
+      });
       onProgress?.('done', 1);
       // Catch up on what arrived while training.
       await this.catchUp(workspaceId);
@@ -370,20 +419,29 @@ export class RecommendationService {
     if (rules.priceMin !== undefined && rules.priceMax !== undefined && rules.priceMin > rules.priceMax) {
       throw new RapportError('recommendation.rules_invalid', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
     }
-    await repo.writeRules(this.deps.database.db, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now());
-    this.rulesCache.delete(workspaceId);
+    await this.changeRules(workspaceId, (trx) => repo.writeRules(trx, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now()));
     return rules;
   }
 
   async deleteRules(workspaceId: string, strategy: string): Promise<boolean> {
-    const deleted = await repo.deleteRules(this.deps.database.db, workspaceId, strategy);
+    return this.changeRules(workspaceId, (trx) => repo.deleteRules(trx, workspaceId, strategy));
+  }
+
+  /** A change of rules with its setting bump in one transaction: every process drops its copy within a poll. */
+  private async changeRules<T>(workspaceId: string, change: (trx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.deps.database.transaction(async (trx) => {
+      const value = await change(trx);
+      await bumpSetting(trx, RULES_TOPIC, workspaceId, this.deps.clock.now());
+      return value;
+    });
     this.rulesCache.delete(workspaceId);
-    return deleted;
+    return result;
   }
 
   private async rulesOf(workspaceId: string): Promise<Map<string, BusinessRules>> {
     let rules = this.rulesCache.get(workspaceId);
     if (rules === undefined) {
+      this.watchRules();
       rules = new Map();
       for (const [strategy, text] of await repo.readRules(this.deps.database.db, workspaceId)) {
         const value: unknown = JSON.parse(text);
@@ -416,7 +474,7 @@ export class RecommendationService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new RapportError('recommendation.limit_out_of_range', `limit must be an integer from 1 to ${MAX_LIMIT}`, [{ field: 'limit', rule: 'range', message: `1..${MAX_LIMIT}` }]);
     }
-    const loaded = this.loaded.get(workspaceId);
+    const loaded = this.loaded.get(workspaceId) ?? (await this.loadStored(workspaceId));
     // Never wait on a training here (a send renders through this within its render limit): start
     // one in the background and serve the newest in-stock products until a model exists.
     // A model trained before the shop had a catalog (at the first start) knows no product.
@@ -504,7 +562,7 @@ export class RecommendationService {
     const now = this.deps.clock.now();
     if (now - Math.max(loaded.trainedAt, this.retrainStarted.get(workspaceId) ?? Number.NEGATIVE_INFINITY) < interval) return;
     this.retrainStarted.set(workspaceId, now);
-    void this.startTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
+    void this.requestTraining(workspaceId, 'schedule').catch((error: unknown) => this.deps.onError?.(error));
   }
 
   /** The profile a recommendation is for, followed to its survivor when it was merged away. */
@@ -521,9 +579,10 @@ export class RecommendationService {
    * once the catalog has products (not on every request of a shop that has none yet).
    */
   private async untrained(workspaceId: string, slot: RecommendationSlot, limit: number, emptyModel = false): Promise<RecommendationResult> {
-    const train = () => this.startTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
+    const train = () => this.requestTraining(workspaceId, 'first-request').catch((error: unknown) => this.deps.onError?.(error));
     // Started before the read below, so the training is on record as soon as this answers.
-    if (!emptyModel && !this.training.has(workspaceId)) void train();
+    // Awaited up to the training's record (or job), not the training itself.
+    if (!emptyModel && !this.training.has(workspaceId)) await train();
     const exclude = slot.product === undefined ? [] : [slot.product];
     const products = await readNewestProducts(this.deps.database.db, workspaceId, limit, exclude);
     if (emptyModel && products.length > 0 && !this.training.has(workspaceId)) void train();
@@ -548,12 +607,102 @@ export class RecommendationService {
     const run = (async () => {
       for (const workspaceId of workspaceIds) {
         if (this.stopped) return;
-        if (this.loaded.has(workspaceId)) continue;
-        await this.train(workspaceId, 'start').catch((error: unknown) => this.deps.onError?.(error));
+        // Models another process (or an earlier start) stored are loaded, not trained again.
+        if (this.loaded.has(workspaceId) || (await this.loadStored(workspaceId)) !== undefined) continue;
+        if (this.deps.requestTraining !== undefined) await this.requestTraining(workspaceId, 'start').catch((error: unknown) => this.deps.onError?.(error));
+        else await this.train(workspaceId, 'start').catch((error: unknown) => this.deps.onError?.(error));
       }
     })();
     this.startup = run;
     return run;
+  }
+
+  /**
+   * A training wanted by a request, the schedule or the start: a durable job when the service was
+   * given `requestTraining` (one worker trains for every process), else a run in this process.
+   */
+  private async requestTraining(workspaceId: string, trigger: string): Promise<void> {
+    const request = this.deps.requestTraining;
+    if (request === undefined) {
+      await this.startTraining(workspaceId, trigger);
+      return;
+    }
+    const now = this.deps.clock.now();
+    // The job is keyed per workspace (a second request is ignored), so this only spares the store a write per request.
+    if (now - (this.requested.get(workspaceId) ?? Number.NEGATIVE_INFINITY) < REQUEST_AGAIN_MS && now >= (this.requested.get(workspaceId) ?? 0)) return;
+    this.requested.set(workspaceId, now);
+    await request(workspaceId, trigger);
+  }
+
+  /**
+   * The training job's work, in whichever process claimed it: trains unless another process is
+   * training this workspace right now (its models will be stored and loaded here too), or, for
+   * the schedule, unless stored models are already younger than the retraining interval.
+   */
+  async trainAsJob(workspaceId: string, trigger: string): Promise<void> {
+    if (this.stopped) return;
+    const interval = this.deps.retrainIntervalMs ?? 0;
+    const stored = await this.loadStored(workspaceId);
+    if (trigger === 'schedule' && stored !== undefined && interval > 0 && this.deps.clock.now() - stored.trainedAt < interval) return;
+    if (trigger !== 'schedule' && stored !== undefined && stored.models.report.products > 0) return;
+    await this.deps.database.tryWithLock(`recommendations.train:${workspaceId}`, () => this.train(workspaceId, trigger));
+  }
+
+  /**
+   * The stored models of a workspace, loaded into this process when they are newer than the ones
+   * it serves (or it serves none); undefined when none are stored. One load per workspace at a
+   * time; a workspace found without models is not asked again until a training stores some.
+   */
+  private loadStored(workspaceId: string): Promise<Loaded | undefined> {
+    this.watchModels();
+    const current = this.loaded.get(workspaceId);
+    if (current === undefined && this.unstored.has(workspaceId)) return Promise.resolve(undefined);
+    let load = this.loading.get(workspaceId);
+    if (load === undefined) {
+      load = this.readStored(workspaceId).finally(() => this.loading.delete(workspaceId));
+      this.loading.set(workspaceId, load);
+    }
+    return load;
+  }
+
+  private async readStored(workspaceId: string): Promise<Loaded | undefined> {
+    const { db } = this.deps.database;
+    const current = this.loaded.get(workspaceId);
+    const version = await repo.modelSnapshotVersion(db, workspaceId);
+    if (version === undefined) {
+      if (current === undefined) this.unstored.add(workspaceId);
+      return current;
+    }
+    if (current !== undefined && current.version >= version) return current;
+    const snapshot = await repo.readModelSnapshot(db, workspaceId);
+    if (snapshot === undefined) return current;
+    const models = modelsOf(decodeSnapshot((await gunzipped(snapshot.model)).toString('utf8')));
+    // Written by another version of Rapport: kept until a training here replaces it.
+    if (models === undefined) return current;
+    const latest = this.loaded.get(workspaceId);
+    if (latest !== undefined && latest.version >= snapshot.version) return latest;
+    const loaded: Loaded = {
+      models,
+      version: snapshot.version,
+      trainingId: snapshot.trainingId,
+      trainedAt: snapshot.trainedAt,
+      trainedAtIso: new Date(snapshot.trainedAt).toISOString(),
+      cursors: snapshot.cursors.length === this.deps.partitions ? snapshot.cursors : Array.from({ length: this.deps.partitions }, (_, partition) => snapshot.cursors[partition] ?? 0),
+    };
+    this.loaded.set(workspaceId, loaded);
+    this.unstored.delete(workspaceId);
+    // Events since the training reach the loaded models through the live tail.
+    this.wake(workspaceId);
+    return loaded;
+  }
+
+  /** Models stored by any process replace the ones served here (see storage/setting-changes.ts). */
+  private watchModels(): void {
+    if (this.stopped) return;
+    this.unwatchModels ??= settingChanges(this.deps.database).on(MODELS_TOPIC, (workspaceId) => {
+      this.unstored.delete(workspaceId);
+      if (this.loaded.has(workspaceId)) void this.loadStored(workspaceId).catch((error: unknown) => this.deps.onError?.(error));
+    });
   }
 
   /**
@@ -636,6 +785,17 @@ function applyCatalogEvent(models: RecommendationModels, event: 'Back In Stock' 
     const price: unknown = Reflect.get(properties, 'price');
     if (typeof price === 'number' && price >= 0) item.price = price;
   }
+}
+
+/** The models in a decoded snapshot of this layout, or undefined. */
+function modelsOf(value: unknown): RecommendationModels | undefined {
+  if (typeof value !== 'object' || value === null || Reflect.get(value, 'format') !== SNAPSHOT_FORMAT) return undefined;
+  const models: unknown = Reflect.get(value, 'models');
+  if (typeof models !== 'object' || models === null) return undefined;
+  const fields = ['items', 'index', 'known', 'forYou', 'alsoBought', 'viewedTogether', 'categoryRules', 'trending', 'bestSellers', 'newArrivals', 'discounts', 'discountOf', 'report'];
+  if (!fields.every((field) => Reflect.get(models, field) !== undefined) || !(Reflect.get(models, 'index') instanceof Map)) return undefined;
+  // Narrow adapter: written by encodeSnapshot from a RecommendationModels of the same layout (SNAPSHOT_FORMAT).
+  return models as RecommendationModels;
 }
 
 function parseAttributes(text: string): Record<string, unknown> {

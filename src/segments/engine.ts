@@ -4,6 +4,7 @@ import { normalizeTraits, emptyState, type ProfileState, readProfileScores, load
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import type { Database, Tx } from '../storage/database.js';
+import { claimForTransaction } from '../storage/claims.js';
 import { createEventAppender, type AppendRow, type EventAppender } from '../log/store/event-log.js';
 import {
   deleteDue,
@@ -164,6 +165,8 @@ export class SegmentEngine {
   readonly #clock: Clock;
   readonly #logger: ProcessorLogger | undefined;
   readonly #duePollMs: number;
+  /** The last due pass found another process's pass holding the claim. */
+  #claimMissed = false;
   /** Prepared statements on SQLite: a batch may append thousands of transition events. */
   readonly #append: EventAppender;
   readonly #workspaces = new Map<string, WorkspaceSegments>();
@@ -564,11 +567,20 @@ export class SegmentEngine {
     return transitions;
   }
 
-  /** Re-evaluates every (segment, profile) whose due time has come. Returns how many were due. */
+  /**
+   * Re-evaluates every (segment, profile) whose due time has come. Returns how many were due.
+   * One process at a time does it: a pass that finds another process's pass running returns 0
+   * at once (and `claimMissed` tells the timer to look again a poll later, not right away).
+   */
   async runDue(limit = 1000): Promise<number> {
     const now = this.#clock.now();
     const { database } = this;
+    this.#claimMissed = false;
     const result = await database.transaction(async (trx) => {
+      if (!(await claimForTransaction(trx, 'segments.due'))) {
+        this.#claimMissed = true;
+        return { count: 0, transitions: [] };
+      }
       // Profiles are locked before their due rows are touched, in the processor's order, so the
       // two never wait on each other in a cycle.
       const rows = await peekDueRows(trx, now, limit);
@@ -628,9 +640,10 @@ export class SegmentEngine {
       }
       if (!this.#running) return;
       const next = await nextDueAt(this.#database.db).catch(() => undefined);
-      // Due rows written by another thread or process are found by this poll.
+      // Due rows written by another thread or process are found by this poll; rows another
+      // process is re-checking right now are looked at again a poll later.
       const now = this.#clock.now();
-      this.armTimer(Math.min(next ?? Number.POSITIVE_INFINITY, now + this.#duePollMs));
+      this.armTimer(this.#claimMissed ? now + this.#duePollMs : Math.min(next ?? Number.POSITIVE_INFINITY, now + this.#duePollMs));
     })();
   }
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { openDatabase } from '../storage/database.js';
 import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { verifyWebhook } from '../channels/standard-webhooks.js';
 import { manualClock } from '../shared/clock.js';
@@ -134,5 +135,34 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     expect(received).toHaveLength(1);
     const row = await store.database.db.selectFrom('segment_deliveries').select(['attempts', 'next_attempt_at', 'last_error']).where('segment_id', '=', list.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ attempts: 1, next_attempt_at: Number.MAX_SAFE_INTEGER, last_error: 'the receiver answered 400' });
+  });
+
+  it('delivers each entry once when two processes claim from one outbox at the same time', async () => {
+    const clock = manualClock(T0);
+    const engine = new SegmentEngine({ database: store.database, clock });
+    const secrets = SecretBox.ephemeral();
+    const service = new SegmentService({ database: store.database, engine, clock, secrets, guard: new OutboundHttp({ allow: ['127.0.0.1/32'] }).guard });
+    const list = await service.createStatic(ws, { name: 'list', destination: { url } });
+    const members = Array.from({ length: 300 }, (_, index) => `prf_${index}`);
+    await engine.setStaticMembers(ws, list.id, members, 'add');
+    // A second handle on the same store: its own connections, as a second server process has.
+    const other = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    try {
+      const outbound = new OutboundHttp({ allow: ['127.0.0.1/32'] });
+      const first = new WebhookDeliverer({ database: store.database, clock, secrets, outbound });
+      const second = new WebhookDeliverer({ database: other, clock, secrets, outbound });
+      let accepted = 0;
+      for (let pass = 0; pass < 20 && accepted < members.length; pass++) {
+        const counts = await Promise.all([first.deliverDue(25), second.deliverDue(25), first.deliverDue(25), second.deliverDue(25)]);
+        accepted += counts.reduce((sum, count) => sum + count, 0);
+      }
+      expect(accepted).toBe(members.length);
+      const ids = signatures.map((signature) => signature.id);
+      expect(ids).toHaveLength(members.length);
+      expect(new Set(ids).size).toBe(members.length);
+      expect((await service.get(ws, list.id)).destination).toMatchObject({ delivered: members.length, pending: 0 });
+    } finally {
+      await other.close();
+    }
   });
 });

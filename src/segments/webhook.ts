@@ -4,7 +4,7 @@ import { deliveryVerdict, nextAttemptAt, type DeliveryVerdict, OutboundHttp, has
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
-import { finishDelivery, getSegment, pendingDeliveries } from './store/segments.js';
+import { claimDeliveries, extendClaim, finishDelivery, getSegment } from './store/segments.js';
 
 /*
  * Audience sync to a webhook: every entry and exit of a segment with a destination is queued
@@ -81,6 +81,8 @@ export interface DelivererOptions {
   pollMs?: number;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
+  /** How long claimed deliveries are reserved for this process (renewed while it sends); default the larger of 60 s and 4 request timeouts. */
+  claimMs?: number;
   logger?: { error(details: object, message: string): void };
 }
 
@@ -131,13 +133,24 @@ export class WebhookDeliverer {
     this.#timer.unref();
   }
 
-  /** Sends every delivery that is due; returns how many were accepted. */
+  /**
+   * Claims the deliveries that are due and sends them; returns how many were accepted. A claim
+   * lasts `claimMs` and is renewed for the rows still to send whenever half of it has passed, so
+   * one entry goes to one process even when several share the store.
+   */
   async deliverDue(limit = 100): Promise<number> {
     const { database } = this.#options;
-    const rows = await pendingDeliveries(database.db, this.#clock.now(), limit);
+    const claimMs = this.#claimMs();
+    let claimedUntil = this.#clock.now() + claimMs;
+    const rows = await claimDeliveries(database.db, this.#clock.now(), limit, claimedUntil);
     let delivered = 0;
     const destinations = new Map<string, { url: string; secret: string | undefined } | string>();
-    for (const row of rows) {
+    for (const [index, row] of rows.entries()) {
+      if (this.#clock.now() > claimedUntil - claimMs / 2) {
+        const until = this.#clock.now() + claimMs;
+        await extendClaim(database.db, rows.slice(index), claimedUntil, until);
+        claimedUntil = until;
+      }
       const key = `${row.workspaceId}\u0000${row.segmentId}`;
       if (!destinations.has(key)) destinations.set(key, await this.destination(row.workspaceId, row.segmentId));
       const destination = destinations.get(key) ?? 'the segment no longer has a webhook destination';
@@ -146,15 +159,19 @@ export class WebhookDeliverer {
         typeof destination === 'string' ? { ok: false, retryable: false, gone: false, status: undefined, reason: destination } : await this.send(destination, row.id, row.payload, now);
       const attempts = row.attempts + 1;
       if (verdict.ok) {
-        await finishDelivery(database.db, row.workspaceId, row.id, { deliveredAt: now });
-        delivered += 1;
+        if (await finishDelivery(database.db, row.workspaceId, row.id, claimedUntil, { deliveredAt: now })) delivered += 1;
       } else {
         // Given up (it cannot succeed, or that was the last attempt): the row stays undelivered with its error, for the API to show.
         const next = nextAttemptAt(verdict, attempts, now) ?? Number.MAX_SAFE_INTEGER;
-        await finishDelivery(database.db, row.workspaceId, row.id, { error: verdict.reason, nextAttemptAt: next, attempts });
+        await finishDelivery(database.db, row.workspaceId, row.id, claimedUntil, { error: verdict.reason, nextAttemptAt: next, attempts });
       }
     }
     return delivered;
+  }
+
+  /** How long a claim holds: several request timeouts, so a slow receiver never outlives it between renewals. */
+  #claimMs(): number {
+    return this.#options.claimMs ?? Math.max(60_000, 4 * (this.#options.timeoutMs ?? 10_000));
   }
 
   /** The segment's destination opened for delivery, or why there is none to deliver to. */

@@ -221,7 +221,7 @@ export async function ping(database: Database): Promise<boolean> {
   }
 }
 
-/** Advisory lock key from a name: FNV-1a as a signed 32-bit integer. */
-function lockKey(name: string): number {
+/** Advisory lock key from a name: FNV-1a as a signed 32-bit integer (session and transaction locks share it). */
+export function lockKey(name: string): number {
   return fnv1a(name) | 0;
 }

@@ -17,6 +17,7 @@ import type { SegmentTables } from '../segments/store/tables.js';
 import type { TemplateTables } from '../templates/store/tables.js';
 import type { UserTables } from '../users/store/tables.js';
 import type { WorkspaceTables } from '../workspaces/store/tables.js';
+import type { StorageTables } from './shared-tables.js';
 
 /*
  * Row types of the state store, each in the store/tables.ts of the module that owns the table.
@@ -44,6 +45,7 @@ export interface Schema
     RecommendationTables,
     SchedulerTables,
     SegmentTables,
+    StorageTables,
     TemplateTables,
     UserTables,
     WorkspaceTables {}

@@ -16,5 +16,14 @@ export interface WorkspacesModule extends Module {
 export async function workspacesModule(kernel: Kernel): Promise<WorkspacesModule> {
   const service = new WorkspaceService({ database: kernel.database, clock: kernel.clock });
   const bootstrap = await service.bootstrap({ writeKey: kernel.config.bootstrapWriteKey, adminToken: kernel.config.bootstrapAdminToken });
-  return { name: 'workspaces', dependencies: [], service, bootstrap };
+  return {
+    name: 'workspaces',
+    dependencies: [],
+    service,
+    bootstrap,
+    stop: () => {
+      service.close();
+      return Promise.resolve();
+    },
+  };
 }

@@ -3,7 +3,8 @@ import { BoundedCache } from '../shared/bounded-cache.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, sha256Hex } from '../shared/ids.js';
 import { AuditLog } from './audit-log.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Tx } from '../storage/database.js';
+import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
 import * as repo from './store/workspaces.js';
 import { ACCESS_SCOPES, WRITE_KEY_SCOPES } from './store/workspaces.js';
 import type { AccessScope, AdminToken, TokenScope, Workspace, WriteKey, WriteKeyScope } from './store/workspaces.js';
@@ -13,9 +14,12 @@ export { ACCESS_SCOPES, WRITE_KEY_SCOPES } from './store/workspaces.js';
 
 export const DEFAULT_WORKSPACE = 'default';
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-// Credentials are checked on every request; a short cache keeps that off the database while
-// a revocation still takes effect within seconds.
+// Credentials are checked on every request; a cache keeps that off the database. Every change
+// of a key or token bumps the `credentials` setting, which clears the caches of every process
+// within a poll (about 250 ms); the expiry is the backstop if the store could not be asked.
 const AUTH_CACHE_MS = 5000;
+/** The setting-change topic of write keys and admin tokens. */
+const CREDENTIALS = 'credentials';
 /**
  * Longest write key or admin token looked up at all. Issued ones are under 40 characters;
  * anything longer is refused before it reaches the cache or the database (issue 12: unique
@@ -88,6 +92,8 @@ export class WorkspaceService {
 
   /** Admin changes in each workspace (who, what, when, from where). */
   readonly audit: AuditLog;
+  /** Stops clearing the caches on other processes' changes; set while the caches hold anything. */
+  #unwatch: (() => void) | undefined;
 
   constructor(private readonly deps: { database: Database; clock: Clock }) {
     this.audit = new AuditLog(deps);
@@ -162,7 +168,7 @@ export class WorkspaceService {
       ]);
     }
     const key: WriteKey = { workspaceId, id: randomId('src', 8), key: randomId('wk', 18), name, createdAt: now, revokedAt: null, expiresAt, scopes };
-    await repo.insertWriteKey(this.deps.database.db, key);
+    await this.#changeCredentials(workspaceId, (trx) => repo.insertWriteKey(trx, key));
     return key;
   }
 
@@ -171,10 +177,9 @@ export class WorkspaceService {
   }
 
   async revokeWriteKey(workspaceId: string, id: string): Promise<void> {
-    if (!(await repo.revokeWriteKey(this.deps.database.db, workspaceId, id, this.deps.clock.now()))) {
+    if (!(await this.#changeCredentials(workspaceId, (trx) => repo.revokeWriteKey(trx, workspaceId, id, this.deps.clock.now())))) {
       throw new RapportError('not_found', `no active write key "${id}" in this workspace`);
     }
-    this.writeKeyCache.clear();
   }
 
   async createAdminToken(workspaceId: string, name: string, scope: TokenScope = 'workspace', limits: CredentialLimits = {}): Promise<CreatedToken> {
@@ -188,10 +193,9 @@ export class WorkspaceService {
   }
 
   async revokeAdminToken(workspaceId: string, id: string): Promise<void> {
-    if (!(await repo.revokeAdminToken(this.deps.database.db, workspaceId, id, this.deps.clock.now()))) {
+    if (!(await this.#changeCredentials(workspaceId, (trx) => repo.revokeAdminToken(trx, workspaceId, id, this.deps.clock.now())))) {
       throw new RapportError('not_found', `no active admin token "${id}" in this workspace`);
     }
-    this.tokenCache.clear();
   }
 
   /** The active write key for `key`, or undefined. */
@@ -202,6 +206,7 @@ export class WorkspaceService {
     if (cached !== undefined && cached.until > now) return unexpired(cached.value, 'write key', now);
     const found = await repo.findWriteKey(this.deps.database.db, key);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
+    this.#watch();
     this.writeKeyCache.set(key, { value, until: now + AUTH_CACHE_MS });
     return unexpired(value, 'write key', now);
   }
@@ -216,8 +221,36 @@ export class WorkspaceService {
     const found = await repo.findAdminTokenByHash(this.deps.database.db, hash);
     const value = found !== undefined && found.revokedAt === null ? found : undefined;
     if (value !== undefined) await repo.touchAdminToken(this.deps.database.db, value.workspaceId, value.id, now);
+    this.#watch();
     this.tokenCache.set(hash, { value, until: now + AUTH_CACHE_MS });
     return unexpired(value, 'admin token', now);
+  }
+
+  /** Stops following other processes' credential changes (the module's stop). */
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  /** Runs a change of keys or tokens with its setting bump in one transaction, then drops this process's cached answers. */
+  async #changeCredentials<T>(workspaceId: string, change: (trx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.deps.database.transaction(async (trx) => {
+      const value = await change(trx);
+      await bumpSetting(trx, CREDENTIALS, workspaceId, this.deps.clock.now());
+      return value;
+    });
+    this.#clearCaches();
+    return result;
+  }
+
+  #clearCaches(): void {
+    this.writeKeyCache.clear();
+    this.tokenCache.clear();
+  }
+
+  /** Follows credential changes of every process once something is cached (a service that authenticates nothing polls nothing). */
+  #watch(): void {
+    this.#unwatch ??= settingChanges(this.deps.database).on(CREDENTIALS, () => this.#clearCaches());
   }
 
   /** Entries and estimated bytes of the credential caches (the unauthenticated-memory test reads them). */
@@ -242,7 +275,7 @@ export class WorkspaceService {
       throw new RapportError('workspace.scopes_invalid', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
     const expiresAt = this.#expiry(limits.expiresAt, now);
     const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: now, lastUsedAt: null, revokedAt: null, scopes, expiresAt };
-    await repo.insertAdminToken(this.deps.database.db, token, sha256Hex(plain));
+    await this.#changeCredentials(workspaceId, (trx) => repo.insertAdminToken(trx, token, sha256Hex(plain)));
     return token;
   }
 }

@@ -139,6 +139,24 @@ export async function findMessageByProviderId(db: Tx, workspaceId: string, provi
   return row === undefined ? undefined : toRecord(row);
 }
 
+/**
+ * Takes over a message another call claimed and has not touched since `claimedAt`: true when
+ * this call now holds it (its `updated_at` moved to `now`), false when the row was finished or
+ * taken over meanwhile. Only a row still queued with no attempt can be taken over.
+ */
+export async function takeOverMessage(db: Tx, workspaceId: string, id: string, claimedAt: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('attempts', '=', 0)
+    .where('updated_at', '=', claimedAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export type MessageChanges = Partial<
   Pick<MessageRecord, 'status' | 'reason' | 'address' | 'couponCode' | 'providerId' | 'attempts' | 'templateVersion' | 'sentAt' | 'deliveredAt' | 'openedAt' | 'clickedAt'>
 > & { updatedAt: number };

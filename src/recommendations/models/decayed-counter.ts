@@ -68,6 +68,18 @@ export class DecayedCounter {
     return items;
   }
 
+  /** The counter as plain data (a model snapshot); `DecayedCounter.restore` builds it back. */
+  snapshot(): { halfLife: number; reference: number; items: number[]; values: number[] } {
+    return { halfLife: this.halfLife, reference: this.reference, items: [...this.values.keys()], values: [...this.values.values()] };
+  }
+
+  /** A counter equal to the one `snapshot()` described. */
+  static restore(state: { halfLife: number; reference: number; items: readonly number[]; values: readonly number[] }): DecayedCounter {
+    const counter = new DecayedCounter(state.halfLife, state.reference);
+    state.items.forEach((item, position) => counter.values.set(item, state.values[position] ?? 0));
+    return counter;
+  }
+
   /** Forgets the cached top list (after a bulk load). */
   invalidate(): void {
     this.cache = undefined;

@@ -225,3 +225,65 @@ export async function processedUpTo(db: Tx, workspaceId: string, partition: numb
   const row = await db.selectFrom('processor_cursors').select('seq').where('workspace_id', '=', workspaceId).where('partition', '=', partition).executeTakeFirst();
   return row === undefined ? 0 : Number(row.seq);
 }
+
+// ---- model snapshots ----
+
+export interface ModelSnapshot {
+  version: number;
+  trainingId: string;
+  trainedAt: number;
+  cursors: number[];
+  model: Buffer;
+  createdAt: number;
+}
+
+/** Stores a workspace's newest models in place of the previous ones; returns the new version. */
+export async function saveModelSnapshot(db: Tx, workspaceId: string, snapshot: Omit<ModelSnapshot, 'version'>): Promise<number> {
+  const row = await db
+    .insertInto('recommendation_models')
+    .values({
+      workspace_id: workspaceId,
+      version: 1,
+      training_id: snapshot.trainingId,
+      trained_at: snapshot.trainedAt,
+      cursors: JSON.stringify(snapshot.cursors),
+      model: snapshot.model,
+      bytes: snapshot.model.byteLength,
+      created_at: snapshot.createdAt,
+    })
+    .onConflict((oc) =>
+      oc.column('workspace_id').doUpdateSet((eb) => ({
+        version: eb('recommendation_models.version', '+', 1),
+        training_id: eb.ref('excluded.training_id'),
+        trained_at: eb.ref('excluded.trained_at'),
+        cursors: eb.ref('excluded.cursors'),
+        model: eb.ref('excluded.model'),
+        bytes: eb.ref('excluded.bytes'),
+        created_at: eb.ref('excluded.created_at'),
+      })),
+    )
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  return Number(row.version);
+}
+
+/** The version of a workspace's stored models (one indexed row, no model bytes), or undefined when none is stored. */
+export async function modelSnapshotVersion(db: Tx, workspaceId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('recommendation_models').select('version').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row === undefined ? undefined : Number(row.version);
+}
+
+/** A workspace's stored models, or undefined. */
+export async function readModelSnapshot(db: Tx, workspaceId: string): Promise<ModelSnapshot | undefined> {
+  const row = await db.selectFrom('recommendation_models').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const cursors: unknown = JSON.parse(row.cursors);
+  return {
+    version: Number(row.version),
+    trainingId: row.training_id,
+    trainedAt: Number(row.trained_at),
+    cursors: Array.isArray(cursors) ? cursors.map(Number) : [],
+    model: Buffer.from(row.model),
+    createdAt: Number(row.created_at),
+  };
+}

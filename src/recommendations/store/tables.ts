@@ -23,8 +23,22 @@ export interface RecommendationRulesTable {
   updated_at: number;
 }
 
+/** Migration 0032: the latest trained models of each workspace. */
+export interface RecommendationModelsTable {
+  workspace_id: string;
+  version: number;
+  training_id: string;
+  trained_at: number;
+  /** JSON array of log positions per partition. */
+  cursors: string;
+  model: Buffer;
+  bytes: number;
+  created_at: number;
+}
+
 /** The recommendations module's tables by name, part of the store's `Schema`. */
 export interface RecommendationTables {
   recommendation_trainings: RecommendationTrainingsTable;
   recommendation_rules: RecommendationRulesTable;
+  recommendation_models: RecommendationModelsTable;
 }

@@ -457,15 +457,22 @@ export async function insertDeliveries(db: Tx, target: BulkTarget, rows: readonl
   );
 }
 
-export async function pendingDeliveries(db: Tx, now: number, limit: number): Promise<DeliveryRow[]> {
-  const rows = await db
-    .selectFrom('segment_deliveries')
-    .select(['workspace_id', 'id', 'segment_id', 'payload', 'attempts', 'next_attempt_at'])
-    .where('delivered_at', 'is', null)
-    .where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at')
-    .limit(limit)
-    .execute();
+/**
+ * Claims up to `limit` due deliveries for this worker until `until`: their next attempt moves to
+ * `until`, so no other process reads them while this one sends, and a crashed worker's rows are
+ * due again once the claim lapses. PostgreSQL skips rows another claim is taking at the same
+ * moment (`FOR UPDATE SKIP LOCKED`); SQLite writers take turns, so the update claims alone.
+ */
+export async function claimDeliveries(db: Tx, now: number, limit: number, until: number): Promise<DeliveryRow[]> {
+  const lock = dialectOf(db) === 'postgres' ? sql` for update skip locked` : sql``;
+  const { rows } = await sql<{ workspace_id: string; id: string; segment_id: string; payload: string; attempts: number | string; next_attempt_at: number | string }>`
+    update segment_deliveries set next_attempt_at = ${until}
+    where (workspace_id, id) in (
+      select workspace_id, id from segment_deliveries
+      where delivered_at is null and next_attempt_at <= ${now}
+      order by next_attempt_at limit ${limit}${lock}
+    )
+    returning workspace_id, id, segment_id, payload, attempts, next_attempt_at`.execute(db);
   return rows.map((row) => ({
     workspaceId: row.workspace_id,
     id: row.id,
@@ -476,12 +483,37 @@ export async function pendingDeliveries(db: Tx, now: number, limit: number): Pro
   }));
 }
 
-export async function finishDelivery(db: Tx, workspaceId: string, id: string, outcome: { deliveredAt: number } | { error: string; nextAttemptAt: number; attempts: number }): Promise<void> {
+/** Moves this worker's claim on `rows` (still at `claimedUntil`) to `until`; rows another worker took since are left alone. */
+export async function extendClaim(db: Tx, rows: readonly { workspaceId: string; id: string }[], claimedUntil: number, until: number): Promise<void> {
+  for (const row of rows) {
+    await db
+      .updateTable('segment_deliveries')
+      .set({ next_attempt_at: until })
+      .where('workspace_id', '=', row.workspaceId)
+      .where('id', '=', row.id)
+      .where('delivered_at', 'is', null)
+      .where('next_attempt_at', '=', claimedUntil)
+      .execute();
+  }
+}
+
+/**
+ * Records a claimed delivery's outcome. Returns false when the claim had lapsed and another
+ * worker claimed the row since (its outcome is the one that counts).
+ */
+export async function finishDelivery(
+  db: Tx,
+  workspaceId: string,
+  id: string,
+  claimedUntil: number,
+  outcome: { deliveredAt: number } | { error: string; nextAttemptAt: number; attempts: number },
+): Promise<boolean> {
   const set =
     'deliveredAt' in outcome
       ? { delivered_at: outcome.deliveredAt, last_error: null }
       : { last_error: outcome.error.slice(0, 1000), next_attempt_at: outcome.nextAttemptAt, attempts: outcome.attempts };
-  await db.updateTable('segment_deliveries').set(set).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+  const result = await db.updateTable('segment_deliveries').set(set).where('workspace_id', '=', workspaceId).where('id', '=', id).where('next_attempt_at', '=', claimedUntil).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function deliveryCounts(db: Tx, workspaceId: string, segmentId: string): Promise<{ delivered: number; pending: number }> {

@@ -3,6 +3,7 @@ import { core } from './0001-core.js';
 import { schedulerJourneys } from './0006-scheduler-journeys.js';
 import { channels } from './0007-channels.js';
 import { outboxBrand } from './0015-outbox-brand.js';
+import { sharedSettings } from './0031-shared-settings.js';
 
 /**
  * The baseline: history migrations that created tables of several modules in one step. They
@@ -14,4 +15,5 @@ export const baselineMigrations: Record<string, Migration> = {
   '0006-scheduler-journeys': schedulerJourneys,
   '0007-channels': channels,
   '0015-outbox-brand': outboxBrand,
+  '0031-shared-settings': sharedSettings,
 };
