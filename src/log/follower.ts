@@ -4,6 +4,7 @@ import { FollowerLoop, type PassResult } from './follower-loop.js';
 import { isRetryable } from './retry.js';
 import { reasonOf, setAsideRow, type PoisonEvent, type SetAsidePolicy } from './set-aside.js';
 import { recordSetAside } from './store/set-aside.js';
+import { countEventsBetween } from './store/event-log.js';
 
 export interface PartitionRef {
   workspaceId: string;
@@ -40,6 +41,8 @@ export interface FollowerHandler {
   step(position: FollowerPosition, limit: number): Promise<StepResult>;
   /** Inside `trx`: moves the cursor past the next event `step` would apply and returns it (undefined: none). */
   skipNext(trx: Tx, position: FollowerPosition, now: number): Promise<PoisonEvent | undefined>;
+  /** Unread events per position, for a follower whose positions are not the log's (default: counted in the log). */
+  unread?(positions: FollowerPosition[]): Promise<(FollowerPosition & { unread: number })[]>;
   /** After every pass (journeys moves cursors past ranges it skipped in memory). */
   afterPass?(): Promise<void>;
 }
@@ -75,10 +78,27 @@ export interface LogFollowerOptions {
 export interface FollowerLag {
   name: string;
   lagEvents: number;
-  partitions: FollowerPosition[];
+  /** Each partition with its events not yet read. */
+  partitions: (FollowerPosition & { unread: number })[];
 }
 
 const maxAttempts = 5;
+
+/**
+ * Each position with the events between its cursor and head. SQLite numbers each partition's
+ * events one by one, so the difference is the count; PostgreSQL numbers the whole log from one
+ * sequence, so the events in between are counted.
+ */
+export async function withUnread<P extends PartitionRef & { cursor: number; head: number }>(database: Database, positions: readonly P[]): Promise<(P & { unread: number })[]> {
+  return Promise.all(
+    positions.map(async (position) => {
+      const { workspaceId, partition, cursor, head } = position;
+      const gap = Math.max(0, head - cursor);
+      const unread = database.dialect === 'sqlite' || gap === 0 ? gap : await countEventsBetween(database.db, workspaceId, partition, cursor, head);
+      return { ...position, unread };
+    }),
+  );
+}
 
 /**
  * The one follower of the event log. Per partition, under a lock so that one worker at a time
@@ -163,8 +183,9 @@ export class LogFollower {
 
   /** Events not yet read, over every partition. */
   async lag(): Promise<FollowerLag> {
-    const partitions = await this.options.handler.positions();
-    return { name: this.name, lagEvents: partitions.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0), partitions };
+    const positions = await this.options.handler.positions();
+    const partitions = this.options.handler.unread === undefined ? await withUnread(this.options.database, positions) : await this.options.handler.unread(positions);
+    return { name: this.name, lagEvents: partitions.reduce((sum, position) => sum + position.unread, 0), partitions };
   }
 
   private async stepOrIsolate(position: FollowerPosition): Promise<StepResult> {
