@@ -5,6 +5,7 @@ import { isRetryable } from './retry.js';
 import { reasonOf, setAsideRow, type PoisonEvent, type SetAsidePolicy } from './set-aside.js';
 import { recordSetAside } from './store/set-aside.js';
 import { countEventsBetween } from './store/event-log.js';
+import { leasesOf } from './leases.js';
 
 export interface PartitionRef {
   workspaceId: string;
@@ -119,6 +120,7 @@ export class LogFollower {
   private readonly clock: Clock;
   private readonly loop: FollowerLoop;
   private stopping = false;
+  private readonly running = new Set<string>();
 
   constructor(private readonly options: LogFollowerOptions) {
     this.name = options.name;
@@ -151,12 +153,16 @@ export class LogFollower {
 
   /** One pass: one batch in every partition with something to read. */
   async runOnce(): Promise<PassResult> {
-    const pending = (await this.options.handler.positions()).filter((position) => position.cursor < position.head);
+    // PostgreSQL workers with leases read only their own partitions; otherwise each partition is
+    // tried under its named lock.
+    const leases = leasesOf(this.options.database);
+    const pending = (await this.options.handler.positions()).filter((position) => position.cursor < position.head && (leases === undefined || leases.owns(position.partition)));
     const total: PassResult = { moved: 0, full: false, linger: false };
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let position = pending[next++]; position !== undefined && !this.stopping; position = pending[next++]) {
-        const step = await this.options.database.tryWithLock(`${this.name}:${position.workspaceId}:${position.partition}`, () => this.stepOrIsolate(position));
+        const name = `${this.name}:${position.workspaceId}:${position.partition}`;
+        const step = leases === undefined ? await this.options.database.tryWithLock(name, () => this.stepOrIsolate(position)) : await this.runOwned(name, position);
         if (step === undefined) continue;
         total.moved += step.moved;
         total.full ||= step.full;
@@ -186,6 +192,17 @@ export class LogFollower {
     const positions = await this.options.handler.positions();
     const partitions = this.options.handler.unread === undefined ? await withUnread(this.options.database, positions) : await this.options.handler.unread(positions);
     return { name: this.name, lagEvents: partitions.reduce((sum, position) => sum + position.unread, 0), partitions };
+  }
+
+  /** A leased partition: no store lock, only one batch of it at a time in this process (a pass and a drain may overlap). */
+  private async runOwned(name: string, position: FollowerPosition): Promise<StepResult | undefined> {
+    if (this.running.has(name)) return undefined;
+    this.running.add(name);
+    try {
+      return await this.stepOrIsolate(position);
+    } finally {
+      this.running.delete(name);
+    }
   }
 
   private async stepOrIsolate(position: FollowerPosition): Promise<StepResult> {

@@ -5,6 +5,7 @@ import type { IdentityModule } from '../identity/index.js';
 import type { IngestModule } from '../ingest/index.js';
 import type { ProcessorExtensionPart } from './extensions.js';
 import { Processor } from './processor.js';
+import { PartitionLeases } from '../log/leases.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
 
 /** The processor: turns the event log into identities and profiles, with the modules' extensions in each batch. */
@@ -26,6 +27,12 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
   const specs = contributors.flatMap((module) => module.processorExtensions ?? []);
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
   const mode = requested === 'thread' && !processorThreadAvailable() ? 'inline' : requested;
+  // PostgreSQL workers own partitions by lease (the journeys, coupons and other followers in
+  // this process go by the same leases); SQLite has one process, which reads every partition.
+  const leases =
+    database.dialect === 'postgres' && mode !== 'off'
+      ? new PartitionLeases({ database, partitions: config.partitions, onError: (error) => logger?.error({ err: error }, 'partition lease renewal failed') })
+      : undefined;
   let parts: ProcessorExtensionPart[] = [];
   let processor: ProcessorControl;
   let thread: ThreadedProcessor | undefined;
@@ -37,6 +44,7 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
       batchSize: config.processorBatchSize,
       lingerMs: config.processorLingerMs,
       logLevel: config.logLevel,
+      ...(leases === undefined ? {} : { leases: { owner: leases.owner, partitions: config.partitions } }),
     };
     thread = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
     processor = thread;
@@ -60,8 +68,9 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     followers: [{ name: 'processor', wake: () => processor.wake() }],
     // The thread restarts itself a second after it dies; meanwhile events wait in the log.
     health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
-    start() {
+    async start() {
       if (mode === 'off') return;
+      await leases?.start();
       processor.start();
       for (const part of parts) part.start();
     },
@@ -69,6 +78,7 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
       // After the app: no request can append any more; the batch in flight commits first.
       await processor.stop();
       for (const part of parts) await part.stop();
+      await leases?.stop();
     },
   };
 }

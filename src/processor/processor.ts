@@ -1,6 +1,7 @@
 import { defaultIdentityRules, type IdentityRules, findIdentities, insertIdentities, moveIdentities } from '../identity/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { LogFollower, withUnread, type StepResult } from '../log/follower.js';
+import { leasesOf } from '../log/leases.js';
 import { CursorMoved } from '../log/retry.js';
 import { payloadText, type PoisonEvent } from '../log/set-aside.js';
 import type { Database, Tx } from '../storage/database.js';
@@ -249,13 +250,19 @@ export class Processor {
         return batch;
       });
     } else {
-      writes = await database.transaction(async (trx) => {
+      const leases = leasesOf(database);
+      const fenced = await database.transaction(async (trx) => {
+        // A lease that moved (expired, or released to a worker that joined) ends the batch
+        // here, before anything is written; the new owner starts from the same cursor.
+        if (leases !== undefined && !(await leases.holds(trx, partition))) return undefined;
         const { batch, loaded, now } = await plan(trx);
         await this.write(trx, workspaceId, batch);
         await extend(trx, batch, loaded, now);
         if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
         return batch;
       });
+      if (fenced === undefined) return { moved: 0, full: false, linger: false };
+      writes = fenced;
     }
 
     const changes: ProfileChanges = {
