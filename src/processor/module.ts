@@ -6,6 +6,7 @@ import type { IngestModule } from '../ingest/index.js';
 import type { ProcessorExtensionPart } from './extensions.js';
 import { Processor } from './processor.js';
 import { PartitionLeases } from '../log/leases.js';
+import { AppendWakeups } from '../log/wakeups.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
 
 /** The processor: turns the event log into identities and profiles, with the modules' extensions in each batch. */
@@ -33,6 +34,8 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     database.dialect === 'postgres' && mode !== 'off'
       ? new PartitionLeases({ database, partitions: config.partitions, onError: (error) => logger?.error({ err: error }, 'partition lease renewal failed') })
       : undefined;
+  const wakeups = new AppendWakeups(database, { onError: (error) => logger?.warn({ err: error }, 'append notification failed; workers poll meanwhile') });
+  let stopListening = async (): Promise<void> => undefined;
   let parts: ProcessorExtensionPart[] = [];
   let processor: ProcessorControl;
   let thread: ThreadedProcessor | undefined;
@@ -68,14 +71,23 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     followers: [{ name: 'processor', wake: () => processor.wake() }],
     // The thread restarts itself a second after it dies; meanwhile events wait in the log.
     health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
-    async start() {
+    async start({ modules }) {
+      // Every process that ingests announces appends (an API process too); workers listen and
+      // wake their followers, as ingest wakes the ones of its own process.
+      deps.ingest.ingest.onAppend((workspaceId) => wakeups.appended(workspaceId));
       if (mode === 'off') return;
+      const followers = modules.flatMap((module) => module.followers ?? []);
+      stopListening = await wakeups.listen((workspaceId) => {
+        for (const follower of followers) follower.wake(workspaceId);
+      });
       await leases?.start();
       processor.start();
       for (const part of parts) part.start();
     },
     async stop() {
       // After the app: no request can append any more; the batch in flight commits first.
+      await stopListening();
+      await wakeups.flush();
       await processor.stop();
       for (const part of parts) await part.stop();
       await leases?.stop();
