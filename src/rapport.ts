@@ -114,7 +114,18 @@ export interface RapportOptions {
   sender?: MessageSender;
   /** false: no timers or background passes at all (identity rules refresh, retraining); CLI commands served in-process. */
   background?: false;
+  /**
+   * What this process does (`rapport start --role`): `api` serves HTTP and ingest and follows
+   * nothing (the processor off: no followers, no jobs); `worker` runs the processor, the other
+   * followers and the jobs, and answers HTTP only on its health routes; `all` (default) both.
+   */
+  role?: ProcessRole;
 }
+
+export type ProcessRole = 'api' | 'worker' | 'all';
+
+/** The HTTP routes a worker still answers: a supervisor or load balancer asks them. */
+const workerRoutes = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Builds every module from its dependencies. Each factory takes the modules it uses, and a
@@ -294,7 +305,7 @@ export async function createRapport(config: Config, options: RapportOptions = {}
   const kernel: Kernel = { config, clock, database, logger };
   let app: FastifyInstance | undefined;
   try {
-    const modules = await buildModules(kernel, options);
+    const modules = await buildModules(kernel, options.role === 'api' ? { ...options, processor: 'off' } : options);
     const ordered = orderModules(modules.all);
     const services = servicesOf(modules);
     const processing = modules.processor.mode !== 'off';
@@ -305,6 +316,12 @@ export async function createRapport(config: Config, options: RapportOptions = {}
       processor: processing ? services.processor : undefined,
       maxLagMs: config.operations.readyMaxLagSeconds * 1000,
     });
+    if (options.role === 'worker') {
+      app.addHook('onRequest', async (request, reply) => {
+        if (!workerRoutes.has(request.url.split('?')[0] ?? ''))
+          await reply.code(404).send({ error: { code: 'not_found', message: 'this process runs with --role worker: it serves only /healthz, /readyz and /metrics' } });
+      });
+    }
     const started = await startModules(ordered, { background: options.background !== false, processing });
     phase = 'running';
     const running = app;

@@ -1,6 +1,6 @@
 import { stopOnSignal } from './shutdown.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, storeLocationChosen, useDataDir } from '../config/config.js';
+import { ConfigError, loadConfig, storeLocationChosen, useDataDir, type Config } from '../config/config.js';
 import { openDatabase, refreshStatistics } from '../storage/database.js';
 import { systemClock } from '../shared/clock.js';
 import { ACCESS_SCOPES, DEFAULT_WORKSPACE, WRITE_KEY_SCOPES, WorkspaceService } from '../workspaces/index.js';
@@ -12,6 +12,7 @@ import { createProgress } from './progress.js';
 import { commandHelp, isCommandName, type CommandName } from './command-help.js';
 import { renderCommandHelp, renderOverview, wantsHelp } from './help.js';
 import { missingStoreMessage, serverAnswers, serverUrl } from './platform.js';
+import type { ProcessRole } from '../rapport.js';
 
 // Each command's module is loaded when it runs: a command served by a running server must not
 // pay for loading the whole platform.
@@ -19,7 +20,7 @@ const createRapport: typeof import('../rapport.js').createRapport = async (...ar
 
 /** What runs each command; typed by the help table, so every command has help and vice versa. */
 const runners: Record<CommandName, (args: string[]) => Promise<number>> = {
-  start: () => start(),
+  start: (args) => start(args),
   migrate: () => migrate(),
   keys,
   import: importFile,
@@ -100,9 +101,18 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-async function start(): Promise<number> {
+/** `--role api|worker|all` (or RAPPORT_ROLE): what a `start`ed process does; see `RapportOptions.role`. */
+function startRole(args: string[], config: Config): ProcessRole {
+  const { values } = parseArgs({ args, options: { role: { type: 'string' } }, strict: true });
+  const role = values.role ?? config.role;
+  if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError(`--role (or RAPPORT_ROLE) must be api, worker or all, not "${role}"`);
+  return role;
+}
+
+async function start(args: string[]): Promise<number> {
   const config = loadConfig();
-  const rapport = await createRapport(config);
+  const role = startRole(args, config);
+  const rapport = await createRapport(config, { role });
   const { bootstrap } = rapport;
   if (bootstrap.created) {
     rapport.app.log.info({ workspace: bootstrap.workspace.id }, 'created workspace "default"');
@@ -117,7 +127,7 @@ async function start(): Promise<number> {
       `First start: dashboard owner ${email} created.\n  set its password in the browser: ${address}/welcome?invitation=${invitationToken}\n  or by API: POST /api/v1/invitations/${invitationToken}/accept {"password": "..."}  (shown once; valid until ${new Date(expiresAt).toISOString()})\n\n`,
     );
   }
-  process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect}); the dashboard is at ${address}/\n`);
+  process.stdout.write(`Rapport listening on ${address} (${rapport.database.dialect}, role ${role}); the dashboard is at ${address}/\n`);
   return stopOnSignal(rapport, { timeoutMs: config.operations.shutdownTimeoutMs, log: rapport.app.log });
 }
 

@@ -21,7 +21,8 @@ export const commandHelp = {
     summary: 'run the server (ingest, admin API, processor, scheduler) on PORT (default 4000)',
     details:
       'On first start it creates the workspace "default" and prints its write key and an admin token (shown once).\nData lives in RAPPORT_DATA_DIR (default ./data) or in PostgreSQL when RAPPORT_DATABASE_URL is set.',
-    examples: ['start', 'RAPPORT_DATA_DIR=/var/lib/rapport PORT=8080 rapport start'],
+    options: [['--role api|worker|all', 'api: HTTP and ingest only; worker: processor, followers and jobs (partitions leased on PostgreSQL); all (default): both']],
+    examples: ['start', 'RAPPORT_DATA_DIR=/var/lib/rapport PORT=8080 rapport start', 'RAPPORT_DATABASE_URL=postgres://... rapport start --role worker'],
   },
   migrate: {
     summary: 'apply pending database migrations and exit',

@@ -19,6 +19,8 @@ export interface Config {
   /** Admin token used on first start instead of a random one. */
   bootstrapAdminToken: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** What `rapport start` runs: see `RapportOptions.role`. */
+  role: 'all' | 'api' | 'worker';
   /** Number of event-log partitions (hash of the event's first identifier); 1 on SQLite, 8 on PostgreSQL. */
   partitions: number;
   /** SQLite `synchronous` pragma: NORMAL survives a process crash, FULL also a power cut. */
@@ -190,6 +192,14 @@ export const settings = {
     defaultText: '(random)',
     description: 'Admin token created for workspace `default` on first start',
     secret: true,
+  },
+  role: {
+    env: 'RAPPORT_ROLE',
+    type: 'choice',
+    values: ['all', 'api', 'worker'],
+    default: 'all',
+    description:
+      'What `rapport start` runs (also `--role`): `api` serves HTTP and ingest without followers or jobs, `worker` runs the processor, followers and jobs and answers only /healthz, /readyz and /metrics, `all` both',
   },
   logLevel: { env: 'RAPPORT_LOG_LEVEL', type: 'choice', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: '`debug` also logs every request' },
   partitions: {
@@ -630,6 +640,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bootstrapWriteKey: text(env, settings.bootstrapWriteKey),
     bootstrapAdminToken: text(env, settings.bootstrapAdminToken),
     logLevel: oneOf(env, settings.logLevel),
+    role: oneOf(env, settings.role),
     // One process owns a SQLite store, so partitions only add commits there; PostgreSQL
     // workers split partitions between them.
     partitions: integer(env, settings.partitions, databaseUrl === undefined ? 1 : 8),

@@ -23,6 +23,8 @@ function toyHandler(head: number): { handler: FollowerHandler; applied: Map<numb
   const conflicts: number[] = [];
   const handler: FollowerHandler = {
     positions: async () => [0, 1].map((partition) => ({ workspaceId: WS, partition, cursor: cursors.get(partition) ?? 0, head })),
+    // Toy positions, not the log's: every one in between is an event.
+    unread: async (positions) => positions.map((position) => ({ ...position, unread: position.head - position.cursor })),
     step: async (position, limit) => {
       const from = cursors.get(position.partition) ?? 0;
       if (position.partition === 1 && conflicts.length === 0) {

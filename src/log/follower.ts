@@ -4,6 +4,8 @@ import { FollowerLoop, type PassResult } from './follower-loop.js';
 import { isRetryable } from './retry.js';
 import { reasonOf, setAsideRow, type PoisonEvent, type SetAsidePolicy } from './set-aside.js';
 import { recordSetAside } from './store/set-aside.js';
+import { countEventsBetween } from './store/event-log.js';
+import { leasesOf } from './leases.js';
 
 export interface PartitionRef {
   workspaceId: string;
@@ -40,6 +42,8 @@ export interface FollowerHandler {
   step(position: FollowerPosition, limit: number): Promise<StepResult>;
   /** Inside `trx`: moves the cursor past the next event `step` would apply and returns it (undefined: none). */
   skipNext(trx: Tx, position: FollowerPosition, now: number): Promise<PoisonEvent | undefined>;
+  /** Unread events per position, for a follower whose positions are not the log's (default: counted in the log). */
+  unread?(positions: FollowerPosition[]): Promise<(FollowerPosition & { unread: number })[]>;
   /** After every pass (journeys moves cursors past ranges it skipped in memory). */
   afterPass?(): Promise<void>;
 }
@@ -75,10 +79,27 @@ export interface LogFollowerOptions {
 export interface FollowerLag {
   name: string;
   lagEvents: number;
-  partitions: FollowerPosition[];
+  /** Each partition with its events not yet read. */
+  partitions: (FollowerPosition & { unread: number })[];
 }
 
 const maxAttempts = 5;
+
+/**
+ * Each position with the events between its cursor and head. SQLite numbers each partition's
+ * events one by one, so the difference is the count; PostgreSQL numbers the whole log from one
+ * sequence, so the events in between are counted.
+ */
+export async function withUnread<P extends PartitionRef & { cursor: number; head: number }>(database: Database, positions: readonly P[]): Promise<(P & { unread: number })[]> {
+  return Promise.all(
+    positions.map(async (position) => {
+      const { workspaceId, partition, cursor, head } = position;
+      const gap = Math.max(0, head - cursor);
+      const unread = database.dialect === 'sqlite' || gap === 0 ? gap : await countEventsBetween(database.db, workspaceId, partition, cursor, head);
+      return { ...position, unread };
+    }),
+  );
+}
 
 /**
  * The one follower of the event log. Per partition, under a lock so that one worker at a time
@@ -99,6 +120,7 @@ export class LogFollower {
   private readonly clock: Clock;
   private readonly loop: FollowerLoop;
   private stopping = false;
+  private readonly running = new Set<string>();
 
   constructor(private readonly options: LogFollowerOptions) {
     this.name = options.name;
@@ -131,12 +153,16 @@ export class LogFollower {
 
   /** One pass: one batch in every partition with something to read. */
   async runOnce(): Promise<PassResult> {
-    const pending = (await this.options.handler.positions()).filter((position) => position.cursor < position.head);
+    // PostgreSQL workers with leases read only their own partitions; otherwise each partition is
+    // tried under its named lock.
+    const leases = leasesOf(this.options.database);
+    const pending = (await this.options.handler.positions()).filter((position) => position.cursor < position.head && (leases === undefined || leases.owns(position.partition)));
     const total: PassResult = { moved: 0, full: false, linger: false };
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let position = pending[next++]; position !== undefined && !this.stopping; position = pending[next++]) {
-        const step = await this.options.database.tryWithLock(`${this.name}:${position.workspaceId}:${position.partition}`, () => this.stepOrIsolate(position));
+        const name = `${this.name}:${position.workspaceId}:${position.partition}`;
+        const step = leases === undefined ? await this.options.database.tryWithLock(name, () => this.stepOrIsolate(position)) : await this.runOwned(name, position);
         if (step === undefined) continue;
         total.moved += step.moved;
         total.full ||= step.full;
@@ -163,8 +189,20 @@ export class LogFollower {
 
   /** Events not yet read, over every partition. */
   async lag(): Promise<FollowerLag> {
-    const partitions = await this.options.handler.positions();
-    return { name: this.name, lagEvents: partitions.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0), partitions };
+    const positions = await this.options.handler.positions();
+    const partitions = this.options.handler.unread === undefined ? await withUnread(this.options.database, positions) : await this.options.handler.unread(positions);
+    return { name: this.name, lagEvents: partitions.reduce((sum, position) => sum + position.unread, 0), partitions };
+  }
+
+  /** A leased partition: no store lock, only one batch of it at a time in this process (a pass and a drain may overlap). */
+  private async runOwned(name: string, position: FollowerPosition): Promise<StepResult | undefined> {
+    if (this.running.has(name)) return undefined;
+    this.running.add(name);
+    try {
+      return await this.stepOrIsolate(position);
+    } finally {
+      this.running.delete(name);
+    }
   }
 
   private async stepOrIsolate(position: FollowerPosition): Promise<StepResult> {

@@ -5,6 +5,8 @@ import type { IdentityModule } from '../identity/index.js';
 import type { IngestModule } from '../ingest/index.js';
 import type { ProcessorExtensionPart } from './extensions.js';
 import { Processor } from './processor.js';
+import { PartitionLeases } from '../log/leases.js';
+import { AppendWakeups } from '../log/wakeups.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
 
 /** The processor: turns the event log into identities and profiles, with the modules' extensions in each batch. */
@@ -26,6 +28,14 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
   const specs = contributors.flatMap((module) => module.processorExtensions ?? []);
   // Tests run the TypeScript sources, where the thread entry does not exist: process inline.
   const mode = requested === 'thread' && !processorThreadAvailable() ? 'inline' : requested;
+  // PostgreSQL workers own partitions by lease (the journeys, coupons and other followers in
+  // this process go by the same leases); SQLite has one process, which reads every partition.
+  const leases =
+    database.dialect === 'postgres' && mode !== 'off'
+      ? new PartitionLeases({ database, partitions: config.partitions, onError: (error) => logger?.error({ err: error }, 'partition lease renewal failed') })
+      : undefined;
+  const wakeups = new AppendWakeups(database, { onError: (error) => logger?.warn({ err: error }, 'append notification failed; workers poll meanwhile') });
+  let stopListening = async (): Promise<void> => undefined;
   let parts: ProcessorExtensionPart[] = [];
   let processor: ProcessorControl;
   let thread: ThreadedProcessor | undefined;
@@ -37,6 +47,7 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
       batchSize: config.processorBatchSize,
       lingerMs: config.processorLingerMs,
       logLevel: config.logLevel,
+      ...(leases === undefined ? {} : { leases: { owner: leases.owner, partitions: config.partitions } }),
     };
     thread = new ThreadedProcessor({ ...settings, extensions: specs.map((spec) => spec.module) }, database, logger);
     processor = thread;
@@ -60,15 +71,26 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     followers: [{ name: 'processor', wake: () => processor.wake() }],
     // The thread restarts itself a second after it dies; meanwhile events wait in the log.
     health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
-    start() {
+    async start({ modules }) {
+      // Every process that ingests announces appends (an API process too); workers listen and
+      // wake their followers, as ingest wakes the ones of its own process.
+      deps.ingest.ingest.onAppend((workspaceId) => wakeups.appended(workspaceId));
       if (mode === 'off') return;
+      const followers = modules.flatMap((module) => module.followers ?? []);
+      stopListening = await wakeups.listen((workspaceId) => {
+        for (const follower of followers) follower.wake(workspaceId);
+      });
+      await leases?.start();
       processor.start();
       for (const part of parts) part.start();
     },
     async stop() {
       // After the app: no request can append any more; the batch in flight commits first.
+      await stopListening();
+      await wakeups.flush();
       await processor.stop();
       for (const part of parts) await part.stop();
+      await leases?.stop();
     },
   };
 }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { IdentityRulesStore } from '../identity/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openDatabase } from '../storage/database.js';
+import { PartitionLeases } from '../log/leases.js';
 import { loadProcessorExtensions } from './extensions.js';
 import { Processor } from './processor.js';
 import { isThreadSettings } from './thread-settings.js';
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
   if (!isThreadSettings(settings)) throw new Error('processor-thread: invalid settings');
   const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, sqliteSynchronous: settings.sqliteSynchronous, migrate: false });
   const logger = settings.logLevel === 'silent' ? undefined : pino({ level: settings.logLevel, base: { thread: 'processor' } });
+  const leases =
+    settings.leases === undefined
+      ? undefined
+      : new PartitionLeases({ database, ...settings.leases, role: 'follow', renewMs: 1000, onError: (error) => logger?.error({ err: error }, 'reading partition leases failed') });
+  await leases?.start();
   const rules = new IdentityRulesStore({ database, clock: systemClock });
   await rules.refresh();
   rules.start((error) => logger?.error({ err: error }, 'identity rules refresh failed'));
@@ -34,6 +40,7 @@ async function main(): Promise<void> {
         .stop()
         .then(() => Promise.all(parts.map((part) => part.stop())))
         .then(() => rules.stop())
+        .then(() => leases?.stop())
         .then(() => database.close())
         .then(() => port.postMessage('stopped'));
     }

@@ -244,7 +244,7 @@ describe.each(dialects)('processor (%s)', (dialect) => {
     expect((await processor.status()).lagMs).toBe(1000 * MIN);
     await processor.drain();
     const status = await processor.status();
-    expect(status).toEqual({ lagEvents: 0, lagMs: 0, cursors: [{ workspaceId: ws, partition: 0, head: 2, cursor: 2 }] });
+    expect(status).toEqual({ lagEvents: 0, lagMs: 0, cursors: [{ workspaceId: ws, partition: 0, head: 2, cursor: 2, unread: 0 }] });
     expect((await snapshot(database)).profiles).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
 import { defaultIdentityRules, type IdentityRules, findIdentities, insertIdentities, moveIdentities } from '../identity/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { LogFollower, type StepResult } from '../log/follower.js';
+import { LogFollower, withUnread, type StepResult } from '../log/follower.js';
+import { leasesOf } from '../log/leases.js';
 import { CursorMoved } from '../log/retry.js';
 import { payloadText, type PoisonEvent } from '../log/set-aside.js';
 import type { Database, Tx } from '../storage/database.js';
-import { readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
+import { publishLogHeads, readHead, readPartition, type LogEntry } from '../log/store/event-log.js';
 import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProfiles, type StoredProfile, insertProfileEvents, moveProfileEvents } from '../profiles/index.js';
 import { advanceCursor, cursorPositions, oldestUnprocessed, readCursor, type CursorPosition } from './store/processor-state.js';
 import { applyBatch, prepareBatch, type BatchWrites } from './batch.js';
@@ -82,7 +83,8 @@ export interface ProcessorStatus {
   lagEvents: number;
   /** Age of the oldest unprocessed event (0 when caught up). */
   lagMs: number;
-  cursors: CursorPosition[];
+  /** Each partition with its events not yet processed. */
+  cursors: (CursorPosition & { unread: number })[];
 }
 
 /**
@@ -128,7 +130,7 @@ export class Processor {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       setAside: { code: 'processing_failed', idPrefix: 'processing', failed: 'applied to a profile', consequence: 'a replay retries it' },
       handler: {
-        positions: () => cursorPositions(this.database.db, this.options.workspaceId),
+        positions: () => this.positions(),
         step: (position, limit) => this.processBatch(position.workspaceId, position.partition, limit),
         skipNext: (trx, position, now) => this.skipNext(trx, position.workspaceId, position.partition, now),
       },
@@ -166,16 +168,22 @@ export class Processor {
   }
 
   async status(): Promise<ProcessorStatus> {
-    const cursors = await cursorPositions(this.database.db, this.options.workspaceId);
-    const lagEvents = cursors.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0);
+    const cursors = await withUnread(this.database, await this.positions());
+    const lagEvents = cursors.reduce((sum, position) => sum + position.unread, 0);
     const oldest = lagEvents === 0 ? undefined : await oldestUnprocessed(this.database.db, cursors);
     return { lagEvents, lagMs: oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest), cursors };
+  }
+
+  /** Heads (published first on PostgreSQL, so they cover every settled append) and cursors. */
+  private async positions(): Promise<CursorPosition[]> {
+    await publishLogHeads(this.database.db);
+    return cursorPositions(this.database.db, this.options.workspaceId);
   }
 
   /** Moves the cursor past the next event (set aside by the follower), inside its transaction. */
   private async skipNext(trx: Tx, workspaceId: string, partition: number, now: number): Promise<PoisonEvent | undefined> {
     const from = await readCursor(trx, workspaceId, partition);
-    const [entry] = await readPartition(trx, workspaceId, partition, from, 1);
+    const [entry] = await readPartition(trx, workspaceId, partition, from, 1, await readHead(trx, workspaceId, partition));
     if (entry === undefined) return undefined;
     if (!(await advanceCursor(trx, workspaceId, partition, from, entry.seq, now))) throw new CursorMoved();
     return { partition, seq: entry.seq, messageId: entry.messageId, receivedAt: entry.receivedAt, sourceId: entry.sourceId, payload: payloadText(entry.message) };
@@ -184,11 +192,13 @@ export class Processor {
   private async processBatch(workspaceId: string, partition: number, limit: number): Promise<StepResult> {
     const { database } = this;
     const from = await readCursor(database.db, workspaceId, partition);
-    // The head is read before the rows: a sequence number taken by an append whose row was a
-    // duplicate leaves a gap, and when this read reaches the end, the cursor jumps over any
-    // gap up to the head, or it would never catch up.
+    // The head is read before the rows, and bounds them: every position up to it is settled
+    // (PostgreSQL: published by `publishLogHeads`), while above it a slower append may still
+    // fill in a position. A sequence number taken by an append whose row was a duplicate leaves
+    // a gap, and when this read reaches the end, the cursor jumps over any gap up to the head,
+    // or it would never catch up.
     const head = await readHead(database.db, workspaceId, partition);
-    const entries = await readPartition(database.db, workspaceId, partition, from, limit);
+    const entries = await readPartition(database.db, workspaceId, partition, from, limit, head);
     const to = entries.length < limit ? Math.max(head, entries.at(-1)?.seq ?? from) : (entries.at(-1)?.seq ?? from);
     if (to <= from) return { moved: 0, full: false, linger: false };
     const rules = this.rulesFor(workspaceId);
@@ -240,13 +250,19 @@ export class Processor {
         return batch;
       });
     } else {
-      writes = await database.transaction(async (trx) => {
+      const leases = leasesOf(database);
+      const fenced = await database.transaction(async (trx) => {
+        // A lease that moved (expired, or released to a worker that joined) ends the batch
+        // here, before anything is written; the new owner starts from the same cursor.
+        if (leases !== undefined && !(await leases.holds(trx, partition))) return undefined;
         const { batch, loaded, now } = await plan(trx);
         await this.write(trx, workspaceId, batch);
         await extend(trx, batch, loaded, now);
         if (!(await advanceCursor(trx, workspaceId, partition, from, to, now))) throw new CursorMoved();
         return batch;
       });
+      if (fenced === undefined) return { moved: 0, full: false, linger: false };
+      writes = fenced;
     }
 
     const changes: ProfileChanges = {

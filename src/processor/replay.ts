@@ -1,7 +1,7 @@
 import type { IdentityRules } from '../identity/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
-import { cursorPositions, deleteDerivedState } from './store/processor-state.js';
+import { deleteDerivedState } from './store/processor-state.js';
 import { Processor, type ProcessorLogger } from './processor.js';
 
 export interface ReplayOptions {
@@ -44,20 +44,19 @@ export async function replay(database: Database, workspaceId: string, options: R
     ...(options.identityRules !== undefined && { identityRules: options.identityRules }),
     ...(options.logger !== undefined && { logger: options.logger }),
   });
-  const progress = async (): Promise<{ done: number; total: number }> => {
-    const positions = await cursorPositions(database.db, workspaceId);
-    return {
-      done: positions.reduce((sum, position) => sum + position.cursor, 0),
-      total: positions.reduce((sum, position) => sum + position.head, 0),
-    };
-  };
-  let state = await progress();
-  options.onProgress?.(state.done, state.total);
-  while (state.done < state.total) {
+  // Counted in events, not positions: on PostgreSQL a partition's positions have gaps (one
+  // sequence numbers the whole log).
+  let done = 0;
+  const remaining = async (): Promise<number> => (await processor.status()).lagEvents;
+  let left = await remaining();
+  options.onProgress?.(done, done + left);
+  while (left > 0) {
     const processed = await processor.runOnce();
-    state = await progress();
-    options.onProgress?.(state.done, state.total);
-    if (processed === 0 && state.done < state.total) await processor.drain();
+    // Nothing moved: another worker holds the partitions left; give it time to commit.
+    if (processed === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    done += processed;
+    left = await remaining();
+    options.onProgress?.(done, done + left);
   }
-  return { events: state.done };
+  return { events: done };
 }

@@ -8,6 +8,8 @@ export interface ThreadSettings {
   logLevel: string;
   /** Modules whose processor extensions run in the thread (each module's `processor-extension.ts`). */
   extensions: string[];
+  /** PostgreSQL workers: the lease owner the host process manages, and the log's partitions; the thread processes only what it holds. */
+  leases?: { owner: string; partitions: number };
 }
 
 export function isThreadSettings(value: unknown): value is ThreadSettings {
@@ -21,6 +23,7 @@ export function isThreadSettings(value: unknown): value is ThreadSettings {
     typeof record.lingerMs === 'number' &&
     typeof record.logLevel === 'string' &&
     Array.isArray(record.extensions) &&
-    record.extensions.every((name) => typeof name === 'string')
+    record.extensions.every((name) => typeof name === 'string') &&
+    (record.leases === undefined || (typeof record.leases === 'object' && record.leases !== null))
   );
 }

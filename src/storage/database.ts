@@ -30,6 +30,15 @@ export interface Database {
    * Returns undefined without running `fn` when another holder has it.
    */
   tryWithLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /**
+   * Calls `onMessage` with each payload sent to `channel` by any process (PostgreSQL
+   * LISTEN on a connection of its own, outside the pool, reconnected after an error; once
+   * connected again it calls `onMessage('')`, as notifications may have been missed). SQLite:
+   * one process, nothing to hear. Resolves to a function that stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Sends each payload to `channel` (PostgreSQL NOTIFY, delivered to listeners at once); SQLite: nothing. */
+  notify(channel: string, payloads: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -128,6 +137,12 @@ function openSqlite(options: DatabaseOptions): Database {
         locks.delete(name);
       }
     },
+    async listen() {
+      return async () => undefined;
+    },
+    async notify() {
+      return undefined;
+    },
     async close() {
       await db.destroy();
     },
@@ -191,9 +206,46 @@ function openPostgres(url: string, poolMax: number): Database {
         client.release();
       }
     },
+    listen: (channel, onMessage) => listenPostgres(url, channel, onMessage),
+    async notify(channel, payloads) {
+      if (payloads.length > 0) await pool.query('select pg_notify($1, p) from unnest($2::text[]) p', [channel, payloads]);
+    },
     async close() {
       await db.destroy();
     },
+  };
+}
+
+async function listenPostgres(url: string, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, keepAlive: true });
+    next.on('notification', (message) => onMessage(message.payload ?? ''));
+    next.on('error', () => {
+      if (client === next) client = undefined;
+      void next.end().catch(() => undefined);
+      reconnect();
+    });
+    await next.connect();
+    await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+    if (closed) await next.end();
+    else client = next;
+  };
+  const reconnect = (): void => {
+    if (closed) return;
+    setTimeout(() => {
+      if (closed) return;
+      connect()
+        .then(() => onMessage(''))
+        .catch(reconnect);
+    }, 1000).unref();
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    await client?.end().catch(() => undefined);
+    client = undefined;
   };
 }
 

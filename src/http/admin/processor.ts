@@ -40,16 +40,18 @@ export async function processorRoutes(scope: FastifyInstance, processor: Pick<Pr
       const { workspaceId } = authOf(request);
       const [status, lags] = await Promise.all([processor.status(), Promise.all(followers.map((follower) => follower.lag()))]);
       const partitions = status.cursors.filter((position) => position.workspaceId === workspaceId);
+      // Progress over log positions (on PostgreSQL they have gaps), lag in events.
       const head = partitions.reduce((sum, position) => sum + position.head, 0);
-      const lagEvents = partitions.reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0);
+      const done = partitions.reduce((sum, position) => sum + Math.min(position.head, position.cursor), 0);
+      const lagEvents = partitions.reduce((sum, position) => sum + position.unread, 0);
       return {
         lagEvents,
         lagMs: lagEvents === 0 ? 0 : Math.round(status.lagMs),
-        percentDone: head === 0 ? 100 : Math.floor(((head - lagEvents) / head) * 1000) / 10,
+        percentDone: head === 0 ? 100 : Math.floor((done / head) * 1000) / 10,
         partitions: partitions.map(({ partition, head: partitionHead, cursor }) => ({ partition, head: partitionHead, cursor })),
         followers: lags.map((lag) => ({
           name: lag.name,
-          lagEvents: lag.partitions.filter((position) => position.workspaceId === workspaceId).reduce((sum, position) => sum + Math.max(0, position.head - position.cursor), 0),
+          lagEvents: lag.partitions.filter((position) => position.workspaceId === workspaceId).reduce((sum, position) => sum + position.unread, 0),
         })),
       };
     },

@@ -1,6 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
-import type { Database, Tx } from '../../storage/database.js';
+import { dialectOf, type Database, type Tx } from '../../storage/database.js';
 import type { EventsTable } from './tables.js';
 import type { TrackingMessage } from '../../ingest/index.js';
 import { sliceYielder } from '../../shared/yield-slices.js';
@@ -50,14 +50,20 @@ const INSERT_CHUNK = 2000;
 const APPEND_CHUNK = 500;
 
 /**
- * Appends events to the log inside the caller's transaction. Each partition's head row is
- * locked while its sequence numbers are taken, so on PostgreSQL a partition's rows commit in
- * sequence order and a reader at cursor N never later sees a row below N appear. Duplicate
- * messageIds (per workspace) are skipped, so a retried batch stores nothing twice.
+ * Appends events to the log inside the caller's transaction. Duplicate messageIds (per
+ * workspace) are skipped, so a retried batch stores nothing twice. A partition's positions
+ * follow the order of `rows`.
+ *
+ * SQLite: each partition's head row is advanced in the transaction that inserts its rows.
+ * PostgreSQL: positions come from the `events_position` sequence under a shared advisory lock
+ * (no row that every writer updates), and a follower reads only up to the head published by
+ * `publishLogHeads`, below which every position is settled, so it never skips a position that a
+ * slower transaction commits later.
  * @example await appendEvents(trx, 'default', rows);
  */
 export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow[]): Promise<AppendResult> {
   if (rows.length === 0) return { inserted: 0, insertedIds: new Set(), duplicates: [] };
+  if (dialectOf(trx) === 'postgres') return appendPostgres(trx, workspaceId, rows);
   // A message repeated inside one batch is a duplicate too; keep the first.
   const unique = new Map<string, AppendRow>();
   const duplicates: string[] = [];
@@ -113,6 +119,71 @@ export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow
     for (const id of unique.keys()) if (!insertedIds.has(id)) duplicates.push(id);
   }
   return { inserted, insertedIds, duplicates };
+}
+
+// The advisory lock appends hold shared and `rapport_log_fence` takes exclusively (two-key form:
+// never the same lock as a one-key `tryWithLock` name).
+const FENCE_LOCK = sql`21057, 1`;
+// 12 arrays a statement whatever its size; a chunk bounds the synchronous encoding work.
+const POSTGRES_CHUNK = 2000;
+
+async function appendPostgres(trx: Tx, workspaceId: string, rows: AppendRow[]): Promise<AppendResult> {
+  const unique = new Map<string, AppendRow>();
+  const duplicates: string[] = [];
+  for (const row of rows) {
+    if (unique.has(row.messageId)) duplicates.push(row.messageId);
+    else unique.set(row.messageId, row);
+  }
+  const list = [...unique.values()];
+  const partitions = [...new Set(list.map((row) => row.partition))];
+  // One round trip: the shared lock (held to commit), the head rows a follower publishes into
+  // (only when missing: an insert that meets an existing key waits for whoever last wrote it),
+  // and the positions. Values come back in any order; sorted, they follow `rows`.
+  const allocated = await sql<{ seq: number }>`with l as (select pg_advisory_xact_lock_shared(${FENCE_LOCK})),
+      h as (insert into log_heads (workspace_id, partition, head) select ${workspaceId}, p, 0 from l, unnest(${partitions}::int[]) p
+        where not exists (select 1 from log_heads k where k.workspace_id = ${workspaceId} and k.partition = p) on conflict do nothing)
+    select nextval('events_position') as seq from l, generate_series(1, ${list.length})`.execute(trx);
+  const positions = allocated.rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+  const insertedIds = new Set<string>();
+  for (let start = 0; start < list.length; start += POSTGRES_CHUNK) {
+    const chunk = list.slice(start, start + POSTGRES_CHUNK);
+    const column = <T>(pick: (row: AppendRow) => T): T[] => chunk.map(pick);
+    const result = await sql<{ message_id: string }>`insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload)
+      select ${workspaceId}, * from unnest(${column((row) => row.partition)}::int[], ${positions.slice(start, start + chunk.length)}::bigint[], ${column((row) => row.messageId)}::text[],
+        ${column((row) => row.type)}::text[], ${column((row) => row.event)}::text[], ${column((row) => row.userId)}::text[], ${column((row) => row.anonymousId)}::text[],
+        ${column((row) => row.timestamp)}::bigint[], ${column((row) => row.receivedAt)}::bigint[], ${column((row) => row.sourceId)}::text[], ${column((row) => row.payload)}::text[])
+      on conflict (workspace_id, message_id) do nothing returning message_id`.execute(trx);
+    for (const { message_id } of result.rows) insertedIds.add(message_id);
+  }
+  if (insertedIds.size < unique.size) {
+    for (const id of unique.keys()) if (!insertedIds.has(id)) duplicates.push(id);
+  }
+  return { inserted: insertedIds.size, insertedIds, duplicates };
+}
+
+const publishedFences = new WeakMap<Tx, number>();
+
+/**
+ * PostgreSQL: moves every partition's `log_heads` row up to its last event at or below the
+ * settled fence (see migration 0032), so readers of the heads see only positions that can no
+ * longer be filled in by a transaction still in flight. Returns false when appends in flight did
+ * not finish within `waitMs` (the heads stay; the next call catches up). SQLite: nothing to do,
+ * its heads move with the appends.
+ * @example if (database.dialect === 'postgres') await publishLogHeads(database.db);
+ */
+export async function publishLogHeads(db: Tx, waitMs = 200): Promise<boolean> {
+  if (dialectOf(db) !== 'postgres') return true;
+  const { rows } = await sql<{ fence: number | null }>`select rapport_log_fence(${waitMs}) as fence`.execute(db);
+  const fence = rows[0]?.fence;
+  if (fence === null || fence === undefined) return false;
+  if (publishedFences.get(db) === Number(fence)) return true;
+  await sql`update log_heads h set head = m.top
+    from (select k.workspace_id, k.partition,
+            (select max(e.seq) from events e where e.workspace_id = k.workspace_id and e.partition = k.partition and e.seq <= ${fence}) as top
+          from log_heads k) m
+    where h.workspace_id = m.workspace_id and h.partition = m.partition and m.top > h.head`.execute(db);
+  publishedFences.set(db, Number(fence));
+  return true;
 }
 
 export type EventAppender = (trx: Tx, workspaceId: string, rows: AppendRow[]) => Promise<AppendResult>;
@@ -215,9 +286,22 @@ function toEntry(row: {
   };
 }
 
-/** Events of one partition after `afterSeq`, in sequence order. */
-export async function readPartition(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number): Promise<LogEntry[]> {
-  const rows = await db.selectFrom('events').selectAll().where('workspace_id', '=', workspaceId).where('partition', '=', partition).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+/**
+ * Events of one partition in (afterSeq, upToSeq], in sequence order. A follower passes its head
+ * as `upToSeq`: on PostgreSQL a row above the published head may have a position below it still
+ * being filled in by a transaction in flight.
+ */
+export async function readPartition(db: Tx, workspaceId: string, partition: number, afterSeq: number, limit: number, upToSeq = Number.MAX_SAFE_INTEGER): Promise<LogEntry[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
   return rows.map(toEntry);
 }
 
@@ -295,6 +379,19 @@ export async function sourceActivity(db: Tx, workspaceId: string): Promise<Sourc
     .groupBy('source_id')
     .execute();
   return rows.map((row) => ({ sourceId: row.source_id, lastReceivedAt: Number(row.last), events: Number(row.n) })).sort((a, b) => b.lastReceivedAt - a.lastReceivedAt);
+}
+
+/** Events of one partition in (afterSeq, upToSeq]. */
+export async function countEventsBetween(db: Tx, workspaceId: string, partition: number, afterSeq: number, upToSeq: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('partition', '=', partition)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Events received at or after `since` (ms), e.g. today's. */

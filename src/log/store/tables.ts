@@ -42,10 +42,27 @@ export interface EventCompactionTable {
   seq: number;
 }
 
+/** Who owns a log partition until when (PostgreSQL workers; see leases.ts). */
+export interface LogLeasesTable {
+  partition: number;
+  owner: string | null;
+  expires_at: number;
+  renewed_at: number;
+}
+
+/** A worker's heartbeat: the live ones share the partitions. */
+export interface LogWorkersTable {
+  owner: string;
+  /** Alive until then unless renewed. */
+  expires_at: number;
+}
+
 /** The log module's tables by name, part of the store's `Schema`. */
 export interface LogTables {
   log_heads: LogHeadsTable;
   events: EventsTable;
   rejected_events: RejectedEventsTable;
   event_compaction: EventCompactionTable;
+  log_leases: LogLeasesTable;
+  log_workers: LogWorkersTable;
 }

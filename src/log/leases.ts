@@ -1,0 +1,112 @@
+import os from 'node:os';
+import type { Database, Tx } from '../storage/database.js';
+import { randomId } from '../shared/ids.js';
+import { heldPartitions, holdsLease, leaseRound, releaseLeases } from './store/leases.js';
+
+export interface PartitionLeasesOptions {
+  database: Database;
+  /** The log's partitions (numbered 0 to partitions - 1). */
+  partitions: number;
+  /** This process's name in the lease table; default host, pid and a random suffix. */
+  owner?: string;
+  /** How long a lease lasts unrenewed, and a silent worker counts as alive; default 10 s. */
+  ttlMs?: number;
+  /** How often leases are renewed and shares recounted; default 2 s. */
+  renewMs?: number;
+  /**
+   * `manage` (default) renews, claims and releases; `follow` only reads which partitions the
+   * owner holds (the processor thread, whose host process manages the leases).
+   */
+  role?: 'manage' | 'follow';
+  onError?(error: unknown): void;
+}
+
+const registry = new WeakMap<Database, PartitionLeases>();
+
+/** The leases followers of `database` go by, when a worker registered them (PostgreSQL workers). */
+export function leasesOf(database: Database): PartitionLeases | undefined {
+  return registry.get(database);
+}
+
+/**
+ * Partition ownership by lease (PostgreSQL). Each partition has at most one owner whose lease
+ * has not expired; a manager renews its leases every `renewMs`, releases partitions above its
+ * fair share (partitions / live workers, rounded up) and claims free or expired ones up to it.
+ * A worker that joins takes its share within two renewals (the others release first); one that
+ * dies stops renewing, and its partitions move after at most `ttlMs` plus a renewal.
+ * Followers run only the partitions `owns` lists, and a batch checks `holds` inside its
+ * transaction (a fence: the row is locked for share until it commits, so a lease is not
+ * released or taken over under a batch that is writing).
+ *
+ * @example
+ * const leases = new PartitionLeases({ database, partitions: 8 });
+ * await leases.start();
+ */
+export class PartitionLeases {
+  readonly owner: string;
+  private readonly ttlMs: number;
+  private readonly renewMs: number;
+  private held = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(private readonly options: PartitionLeasesOptions) {
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomId('w', 6)}`;
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.renewMs = options.renewMs ?? 2000;
+    // Registered at once: followers that start before the first renewal read nothing rather
+    // than falling back to store locks.
+    registry.set(options.database, this);
+  }
+
+  /** Whether this process holds the partition's lease (as of the last renewal). */
+  owns(partition: number): boolean {
+    return this.held.has(partition);
+  }
+
+  /** The partitions held, ascending. */
+  partitions(): number[] {
+    return [...this.held].sort((a, b) => a - b);
+  }
+
+  /** Takes a first share and renews on a timer. */
+  async start(): Promise<void> {
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.renewMs);
+    this.timer.unref();
+  }
+
+  /** Stops renewing and (as manager) gives the partitions and the heartbeat up at once, so others take over without waiting for expiry. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    if (registry.get(this.options.database) === this) registry.delete(this.options.database);
+    this.held = new Set();
+    if (this.options.role === 'follow') return;
+    await releaseLeases(this.options.database.db, this.owner);
+  }
+
+  /** Inside a batch's transaction: true when this process still holds the partition, and keeps the lease from moving until commit. */
+  async holds(trx: Tx, partition: number): Promise<boolean> {
+    return holdsLease(trx, this.owner, partition);
+  }
+
+  /** One renewal round (the timer calls it; tests call it to step). */
+  async tick(): Promise<void> {
+    const round = (this.options.role === 'follow' ? this.follow() : this.manage()).catch((error: unknown) => {
+      // Unrenewed leases expire on their own; keep what the last round said until then.
+      this.options.onError?.(error);
+    });
+    this.ticking = round;
+    await round;
+  }
+
+  private async follow(): Promise<void> {
+    this.held = await heldPartitions(this.options.database.db, this.owner);
+  }
+
+  private async manage(): Promise<void> {
+    this.held = await leaseRound(this.options.database.db, { owner: this.owner, partitions: this.options.partitions, ttlMs: this.ttlMs });
+  }
+}
