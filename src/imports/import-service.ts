@@ -161,7 +161,7 @@ export class ImportService {
     }
     // A bulk load changes table sizes by orders of magnitude: the planner needs statistics now, not
     // at autovacuum's next pass (or never, with autovacuum off). Best effort: the rows are in.
-    if (state.rowsOk >= (this.deps.analyzeAfterRows ?? 10_000)) await refreshStatistics(database).catch(() => undefined);
+    if (run.rowsOk >= (this.deps.analyzeAfterRows ?? 10_000)) await refreshStatistics(database).catch(() => undefined);
     const job = await this.get(workspaceId, jobId);
     if (job === undefined) throw new Error(`import job ${jobId} disappeared`);
     return job;
