@@ -20,8 +20,16 @@ export const referenceTables: ReadonlyMap<string, string> = new Map([
   ['invitations', 'an invitation is accepted by its token before the workspace is known'],
 ]);
 
-/** Kept on the coordinator only: the migrator's bookkeeping. */
-export const localTables: ReadonlySet<string> = new Set(['kysely_migration', 'kysely_migration_lock']);
+/** Kept on the coordinator only: bookkeeping of the instance, not of a workspace (every Rapport process talks to the coordinator). */
+export const localTables: ReadonlyMap<string, string> = new Map([
+  ['kysely_migration', "the migrator's record of applied migrations"],
+  ['kysely_migration_lock', "the migrator's lock"],
+  ['log_leases', 'which worker process owns which log partition, and until when'],
+  ['log_workers', 'the live worker processes the partitions are shared among'],
+  ['analytics_replica_lease', 'which process feeds the analytics replica'],
+  ['server_secrets', 'the link-signing secret and VAPID keys every process shares'],
+  ['setting_changes', 'the settings-changed counters every process polls, for all workspaces at once'],
+]);
 
 /** The Citus DDL for these tables: reference tables first (distributed ones may refer to them), then the rest by workspace. */
 export function citusDdl(tables: readonly string[]): string[] {
