@@ -95,6 +95,53 @@ describe('settings', () => {
     await context.close();
   });
 
+  it("manages consent topics and a person's consent per topic; an analyst only reads them", async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, OWNER, '/settings/consent');
+    const table = page.getByRole('table', { name: 'Consent topics' });
+    await table.waitFor();
+    await page.getByLabel('Key', { exact: true }).fill('Big Sale');
+    await page.getByLabel('Label people read').fill('Big sale');
+    await page.getByRole('button', { name: 'Add topic' }).click();
+    await page.locator('.field.invalid .error-text').waitFor();
+    await page.getByLabel('Key', { exact: true }).fill('back_in_stock');
+    await page.getByLabel('Label people read').fill('Back in stock alerts');
+    await page.getByRole('button', { name: 'Add topic' }).click();
+    await table.getByText('back_in_stock', { exact: true }).waitFor();
+    const promotions = page.getByLabel('Label: promotions');
+    await promotions.fill('Deals and coupons');
+    await table.getByRole('row').filter({ has: promotions }).getByRole('button', { name: 'Save label' }).click();
+    await page.getByText('Label saved.').waitFor();
+    const topics = (await world.adminCall('GET', '/api/v1/consent/topics')).json<{ topics: { key: string; label: string }[] }>().topics;
+    expect(topics.map((topic) => `${topic.key}=${topic.label}`)).toEqual(expect.arrayContaining(['promotions=Deals and coupons', 'back_in_stock=Back in stock alerts']));
+    await expectNoAxeViolations(page);
+
+    const profileId = (await world.adminCall('GET', '/api/v1/profiles?limit=1')).json<{ profiles: { id: string }[] }>().profiles[0]?.id ?? '';
+    await page.goto(`/profiles/${profileId}`);
+    const choice = page.getByLabel('Back in stock alerts · email');
+    await choice.selectOption('unsubscribed');
+    await expect
+      .poll(async () => (await world.adminCall('GET', `/api/v1/profiles/${profileId}/consent`)).json<{ preferences: Record<string, Record<string, string>> }>().preferences.email?.back_in_stock)
+      .toBe('unsubscribed');
+    await expect.poll(() => choice.inputValue()).toBe('unsubscribed');
+    await expectNoAxeViolations(page);
+    await context.close();
+
+    const analyst = await newPage(world, { locale: 'ja' });
+    await signIn(analyst.page, ANALYST, `/settings/consent?lang=ja`);
+    await analyst.page.getByText('back_in_stock', { exact: true }).waitFor();
+    expect(await analyst.page.getByRole('button', { name: 'トピックを追加' }).count()).toBe(0);
+    expect(await analyst.page.locator('.settings-inline').count()).toBe(0);
+    await screenshot(analyst.page, 'settings-consent-analyst-1440-ja');
+    await analyst.page.goto(`/profiles/${profileId}?lang=ja`);
+    const row = analyst.page.getByRole('row', { name: /Back in stock alerts/ });
+    await row.waitFor();
+    expect(await row.locator('select').count()).toBe(0);
+    expect(await row.textContent()).toContain('購読停止');
+    await screenshot(analyst.page, 'profiles-consent-analyst-1440-ja');
+    await analyst.context.close();
+  }, 120_000);
+
   it('passes axe on every tab and keeps screenshots in English and Arabic', async () => {
     for (const [width, locale] of [
       [1440, 'en'],

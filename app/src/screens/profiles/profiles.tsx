@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { api, ApiError, downloadText } from '../../api/client';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
@@ -284,6 +284,80 @@ function Identities({ id }: { id: string }) {
   );
 }
 
+interface ConsentTopic {
+  key: string;
+  label: string;
+}
+
+/** Consent per topic and channel: a topic without a choice follows the channel; editors set it here (analysts read it). */
+function TopicConsent({ id }: { id: string }) {
+  const t = useT(profilesMessages);
+  const { me } = useSession();
+  const editable = canEdit(me?.role);
+  const client = useQueryClient();
+  const channels = ['email', 'sms', 'push'] as const;
+  const topics = useQuery({ queryKey: ['consent-topics'], queryFn: () => api.get<{ topics: ConsentTopic[] }>('/api/v1/consent/topics') });
+  const consent = useQuery({ queryKey: ['profile-consent', id], queryFn: () => api.get<{ preferences: Record<string, Record<string, string>> }>('/api/v1/profiles/{id}/consent', { params: { id } }) });
+  const set = useMutation({
+    mutationFn: (change: { channel: string; topic: string; status: string }) => api.post('/api/v1/profiles/{id}/consent', { params: { id }, body: { ...change, source: 'dashboard' } }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['profile-consent', id] }),
+  });
+  const statusOf = (channel: string, topic: string) => new Map(Object.entries(consent.data?.preferences[channel] ?? {})).get(topic);
+  return (
+    <>
+      <h3 className="prof-subhead">{t('topics')}</h3>
+      <p className="muted small">{t('topicsHint')}</p>
+      {topics.isPending || consent.isPending ? <Loading /> : null}
+      <ErrorNotice error={topics.error ?? consent.error ?? set.error} />
+      {topics.data === undefined || consent.data === undefined ? null : (
+        <table className="prof-table">
+          <caption className="visually-hidden">{t('topics')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('topic')}</th>
+              {channels.map((channel) => (
+                <th scope="col" key={channel}>
+                  {channel}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {topics.data.topics.map((topic) => (
+              <tr key={topic.key}>
+                <th scope="row">{topic.label}</th>
+                {channels.map((channel) => {
+                  const status = statusOf(channel, topic.key);
+                  return (
+                    <td key={channel}>
+                      {editable ? (
+                        <select
+                          aria-label={`${topic.label} · ${channel}`}
+                          value={status ?? ''}
+                          disabled={set.isPending}
+                          onChange={(event) => set.mutate({ channel, topic: topic.key, status: event.target.value })}
+                        >
+                          {status === undefined ? <option value="">{t('followsChannel')}</option> : null}
+                          <option value="subscribed">{t('subscribed')}</option>
+                          <option value="unsubscribed">{t('unsubscribed')}</option>
+                        </select>
+                      ) : (
+                        <Badge tone={status === 'unsubscribed' ? 'bad' : status === 'subscribed' ? 'good' : 'neutral'}>
+                          {status === undefined ? t('followsChannel') : status === 'unsubscribed' ? t('unsubscribed') : t('subscribed')}
+                        </Badge>
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 function Consent({ profile }: { profile: Profile }) {
   const t = useT(profilesMessages);
   const format = useFormat();
@@ -319,6 +393,7 @@ function Consent({ profile }: { profile: Profile }) {
           })}
         </tbody>
       </table>
+      <TopicConsent id={profile.id} />
     </Card>
   );
 }

@@ -84,6 +84,18 @@ const messages = defineMessages({
     topic_newsletter: 'Newsletter and stories',
     topic_promotions: 'Sales, coupons and offers',
     topic_product_news: 'New arrivals, price drops and back in stock',
+    topicKind: 'Kind',
+    builtIn: 'Built in',
+    ownTopic: 'Added',
+    label: 'Label',
+    saveLabel: 'Save label',
+    labelSaved: 'Label saved.',
+    addTopic: 'Add a topic',
+    newKey: 'Key',
+    newKeyHint: 'Lower-case letters, digits, - or _, e.g. back_in_stock. Sends name this key.',
+    newLabel: 'Label people read',
+    add: 'Add topic',
+    topicAdded: 'Topic {key} added.',
     topicsMore: 'Other topics appear once a person has a choice recorded for them (through the API or the SDK).',
     identityIntro: 'How identifiers join profiles: how many of each type one profile may hold and which wins in a conflict.',
     type: 'Identifier type',
@@ -172,6 +184,18 @@ const messages = defineMessages({
     topic_newsletter: 'النشرة الإخبارية والقصص',
     topic_promotions: 'التخفيضات والقسائم والعروض',
     topic_product_news: 'الوصول الجديد وانخفاض الأسعار وعودة التوفر',
+    topicKind: 'النوع',
+    builtIn: 'مدمج',
+    ownTopic: 'مضاف',
+    label: 'التسمية',
+    saveLabel: 'احفظ التسمية',
+    labelSaved: 'حُفظت التسمية.',
+    addTopic: 'أضف موضوعًا',
+    newKey: 'المفتاح',
+    newKeyHint: 'حروف لاتينية صغيرة أو أرقام أو - أو _، مثل back_in_stock. تذكر الرسائل هذا المفتاح.',
+    newLabel: 'التسمية التي يقرؤها الناس',
+    add: 'أضف الموضوع',
+    topicAdded: 'أُضيف الموضوع {key}.',
     topicsMore: 'تظهر مواضيع أخرى بمجرد تسجيل اختيار شخص لها (عبر الواجهة البرمجية أو الحزمة).',
     identityIntro: 'كيف تربط المعرّفات الملفات الشخصية: كم من كل نوع يحمل الملف الواحد وأيها يفوز عند التعارض.',
     type: 'نوع المعرّف',
@@ -261,6 +285,18 @@ const messages = defineMessages({
     topic_newsletter: 'ニュースレターとストーリー',
     topic_promotions: 'セール、クーポン、特典',
     topic_product_news: '新着、値下げ、再入荷',
+    topicKind: '種別',
+    builtIn: '組み込み',
+    ownTopic: '追加',
+    label: 'ラベル',
+    saveLabel: 'ラベルを保存',
+    labelSaved: 'ラベルを保存しました。',
+    addTopic: 'トピックを追加',
+    newKey: 'キー',
+    newKeyHint: '英小文字・数字・-・_（例: back_in_stock）。配信ではこのキーを指定します。',
+    newLabel: '表示ラベル',
+    add: 'トピックを追加',
+    topicAdded: 'トピック {key} を追加しました。',
     topicsMore: 'その他のトピックは、誰かの選択が（API または SDK で）記録されると表示されます。',
     identityIntro: '識別子がプロフィールを結び付ける方法: 1 つのプロフィールが各種類をいくつ持てるか、競合時にどれが優先されるか。',
     type: '識別子の種類',
@@ -636,24 +672,109 @@ function ChannelTest({ channel, templates }: { channel: ChannelName; templates: 
   );
 }
 
-const TOPICS = ['newsletter', 'promotions', 'product_news'] as const;
+interface ConsentTopic {
+  key: string;
+  label: string;
+  builtIn: boolean;
+  updatedAt: string | null;
+}
+const BUILT_IN = ['newsletter', 'promotions', 'product_news'] as const;
 
 export function ConsentTab() {
   const t = useT(messages);
+  const { me } = useSession();
+  const editable = canEdit(me?.role);
+  const client = useQueryClient();
+  const topics = useQuery({ queryKey: ['consent-topics'], queryFn: () => api.get<{ topics: ConsentTopic[] }>('/api/v1/consent/topics') });
+  const [key, setKey] = useState('');
+  const [label, setLabel] = useState('');
+  const [notice, setNotice] = useState<string | undefined>();
+  const add = useMutation({
+    mutationFn: () => api.post<ConsentTopic>('/api/v1/consent/topics', { body: { key: key.trim(), label: label.trim() } }),
+    onSuccess: async (topic) => {
+      setKey('');
+      setLabel('');
+      setNotice(t('topicAdded', { key: topic.key }));
+      await client.invalidateQueries({ queryKey: ['consent-topics'] });
+    },
+  });
+  // A built-in topic the workspace never relabelled reads in the screen's language.
+  const shownLabel = (topic: ConsentTopic) =>
+    topic.builtIn && topic.updatedAt === null && (BUILT_IN as readonly string[]).includes(topic.key) ? t(`topic_${topic.key as (typeof BUILT_IN)[number]}`) : topic.label;
+  const addError = add.error instanceof ApiError ? add.error : undefined;
+  const columns: Column<ConsentTopic>[] = [
+    { key: 'label', header: t('topic'), cell: (row) => (editable ? <LabelEditor topic={row} shown={shownLabel(row)} onSaved={setNotice} /> : shownLabel(row)), csv: (row) => shownLabel(row) },
+    { key: 'key', header: t('key'), cell: (row) => <code className="code">{row.key}</code>, csv: (row) => row.key },
+    {
+      key: 'kind',
+      header: t('topicKind'),
+      cell: (row) => <Badge tone={row.builtIn ? 'info' : 'neutral'}>{row.builtIn ? t('builtIn') : t('ownTopic')}</Badge>,
+      csv: (row) => (row.builtIn ? 'built-in' : 'added'),
+    },
+  ];
   return (
     <Card title={t('consent')}>
       <p>{t('topicsIntro')}</p>
-      <DataTable
-        caption={t('consent')}
-        columns={[
-          { key: 'label', header: t('topic'), cell: (row: (typeof TOPICS)[number]) => t(`topic_${row}`) },
-          { key: 'key', header: t('key'), cell: (row: (typeof TOPICS)[number]) => <code className="code">{row}</code>, csv: (row) => row },
-        ]}
-        rows={[...TOPICS]}
-        rowKey={(row) => row}
-      />
+      {topics.isPending ? <Loading /> : null}
+      <ErrorNotice error={topics.error} onRetry={() => void topics.refetch()} />
+      {topics.data === undefined ? null : <DataTable caption={t('consent')} columns={columns} rows={topics.data.topics} rowKey={(row) => row.key} />}
+      {notice === undefined ? null : (
+        <p className="notice good" role="status">
+          {notice}
+        </p>
+      )}
+      {editable ? (
+        <form
+          className="toolbar"
+          aria-label={t('addTopic')}
+          onSubmit={(event) => {
+            event.preventDefault();
+            add.mutate();
+          }}
+        >
+          <Field label={t('newKey')} hint={t('newKeyHint')} error={addError?.fieldMessage('key')}>
+            {(props) => <input {...props} value={key} dir="ltr" maxLength={64} onChange={(event) => setKey(event.target.value)} />}
+          </Field>
+          <Field label={t('newLabel')} error={addError?.fieldMessage('label')}>
+            {(props) => <input {...props} value={label} maxLength={200} onChange={(event) => setLabel(event.target.value)} />}
+          </Field>
+          <Button type="submit" variant="primary" busy={add.isPending} disabled={key.trim() === '' || label.trim() === ''}>
+            {t('add')}
+          </Button>
+        </form>
+      ) : null}
+      {addError !== undefined && addError.issues.length === 0 ? <ErrorNotice error={add.error} /> : null}
       <p className="muted small">{t('topicsMore')}</p>
     </Card>
+  );
+}
+
+function LabelEditor({ topic, shown, onSaved }: { topic: ConsentTopic; shown: string; onSaved: (notice: string) => void }) {
+  const t = useT(messages);
+  const client = useQueryClient();
+  const [label, setLabel] = useState(shown);
+  const save = useMutation({
+    mutationFn: () => api.patch<ConsentTopic>('/api/v1/consent/topics/{key}', { params: { key: topic.key }, body: { label: label.trim() } }),
+    onSuccess: async () => {
+      onSaved(t('labelSaved'));
+      await client.invalidateQueries({ queryKey: ['consent-topics'] });
+    },
+  });
+  return (
+    <form
+      className="settings-inline"
+      onSubmit={(event) => {
+        event.preventDefault();
+        save.mutate();
+      }}
+    >
+      <Field label={<span className="visually-hidden">{`${t('label')}: ${topic.key}`}</span>} error={save.error instanceof ApiError ? save.error.fieldMessage('label') : undefined}>
+        {(props) => <input {...props} value={label} maxLength={200} onChange={(event) => setLabel(event.target.value)} />}
+      </Field>
+      <Button type="submit" busy={save.isPending} disabled={label.trim() === '' || label.trim() === shown}>
+        {t('saveLabel')}
+      </Button>
+    </form>
   );
 }
 
