@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from '../typed-app.js';
 import type { Messaging } from '../../channels/index.js';
 import type { PrivacyService } from '../../privacy/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
@@ -13,14 +14,15 @@ const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 /** Consent (ledger, preferences, double opt-in), suppression lists, and erasure / export jobs. */
 export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging, privacy: PrivacyService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { consent, preferences } = messaging;
+  consentTopicRoutes(app, messaging);
+  profileConsentRoutes(app, messaging);
+  suppressionRoutes(app, messaging);
+  privacyJobRoutes(app, privacy);
+}
 
-  async function profileOf(workspaceId: string, id: string) {
-    const profile = await messaging.profiles.getProfile(workspaceId, id);
-    if (profile === undefined) throw new RapportError('not_found', `no profile ${id}`);
-    return profile;
-  }
-
+/** The workspace's consent topics: list, add, relabel. */
+function consentTopicRoutes(app: TypedApp, messaging: Messaging): void {
+  const { consent } = messaging;
   const Topic = Type.Object({ key: Type.String(), label: Type.String(), builtIn: Type.Boolean(), updatedAt: Type.Union([Type.String(), Type.Null()]) });
   const Label = Type.String({ minLength: 1, maxLength: 200, description: 'What people read on the preferences page' });
   app.get(
@@ -53,6 +55,16 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
     },
     async (request) => consent.updateTopic(authOf(request).workspaceId, request.params.key, request.body),
   );
+}
+
+/** A person's consent: read with its history, record a change, ask for double opt-in. */
+function profileConsentRoutes(app: TypedApp, messaging: Messaging): void {
+  const { consent, preferences } = messaging;
+  async function profileOf(workspaceId: string, id: string) {
+    const profile = await messaging.profiles.getProfile(workspaceId, id);
+    if (profile === undefined) throw new RapportError('not_found', `no profile ${id}`);
+    return profile;
+  }
 
   app.get('/profiles/:id/consent', { schema: { tags: ['privacy'], summary: 'Consent per channel and topic, and every change with its source and time', params: ProfileParams } }, async (request) => {
     const workspaceId = authOf(request).workspaceId;
@@ -101,7 +113,10 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
     },
     async (request) => preferences.requestDoubleOptIn(authOf(request).workspaceId, request.params.id, request.body.templateId, request.body.source ?? 'signup_form', messaging.publicUrl),
   );
+}
 
+function suppressionRoutes(app: TypedApp, messaging: Messaging): void {
+  const { consent } = messaging;
   app.get(
     '/suppressions',
     {
@@ -143,7 +158,10 @@ export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging
       return reply.status(204).send();
     },
   );
+}
 
+/** Erasure and export jobs, with their audit trail. */
+function privacyJobRoutes(app: TypedApp, privacy: PrivacyService): void {
   const JobBody = Type.Object({ profileId: Type.String({ minLength: 1 }), reason: Type.Optional(Type.String({ maxLength: 500 })) });
 
   app.post('/privacy/erasures', { schema: { tags: ['privacy'], summary: 'Erase everything held about a person (a job; the audit record stays)', body: JobBody } }, async (request, reply) => {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from '../typed-app.js';
 import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { liveStream } from '../live.js';
@@ -44,7 +45,12 @@ const TimelineFilter = {
 /** Unified profiles: by id, by identifier, the timeline, and how identity resolution built them. */
 export async function profileRoutes(scope: FastifyInstance, profiles: ProfileService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  findingRoutes(app, profiles);
+  profileDetailRoutes(app, profiles);
+}
 
+/** Finding profiles: page by page, or by one of their identifiers. */
+function findingRoutes(app: TypedApp, profiles: ProfileService): void {
   app.get(
     '/profiles',
     {
@@ -80,7 +86,10 @@ export async function profileRoutes(scope: FastifyInstance, profiles: ProfileSer
       return profile;
     },
   );
+}
 
+/** One profile: itself, its timeline, and how identity resolution built it. */
+function profileDetailRoutes(app: TypedApp, profiles: ProfileService): void {
   app.get(
     '/profiles/:id',
     { schema: { tags: ['profiles'], summary: 'A unified profile (merged-away ids resolve to the survivor)', params: IdParams, response: { 200: ProfileSchema } } },
