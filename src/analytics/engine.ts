@@ -11,8 +11,8 @@ export type RawAttribution = Omit<AttributionResult, 'totals'>;
 
 /**
  * The analytics store: a replica of the event log fed by a cursor, and the analyses over it.
- * DuckDB implements it today (`DuckDbEngine`); a ClickHouse engine for many nodes would
- * implement the same methods with the same results.
+ * Two implementations give the same results (engine-contract.test.ts): `DuckDbEngine`, a file
+ * of one process, and `ClickHouseEngine`, shared by every process and grown past one machine.
  */
 export interface AnalyticsEngine {
   /** Copies what the processor applied since the last pass. */

@@ -35,6 +35,7 @@ export class ClickHouseEngine implements AnalyticsEngine {
   private constructor(
     private readonly ch: ClickHouseConnection,
     private readonly replica: Replica,
+    private readonly materialize: boolean,
   ) {}
 
   /** Opens the engine on a connection it then owns (closed by `close`). */
@@ -42,7 +43,8 @@ export class ClickHouseEngine implements AnalyticsEngine {
     const replica = new Replica(new ClickHouseReplicaStore(connection), database, options);
     await replica.init();
     await connection.command(segmentTable);
-    return new ClickHouseEngine(connection, replica);
+    const [setting] = await connection.query(`select count() as n from system.settings where name = 'enable_materialized_cte'`);
+    return new ClickHouseEngine(connection, replica, count(setting?.n) > 0);
   }
 
   get version(): number {
@@ -79,21 +81,21 @@ export class ClickHouseEngine implements AnalyticsEngine {
         segments.flatMap((segment) => segment.profileIds.map((id) => ({ query_id: queryId, segment: segment.id, profile_id: id }))),
       );
       try {
-        const [total] = await this.#rows(funnelSummarySql(workspaceId, { ...query, breakdown: undefined }, undefined));
-        const rows = await this.#rows(funnelSummarySql(workspaceId, query, queryId));
+        const [total] = await this.#rows(funnelSummarySql(workspaceId, { ...query, breakdown: undefined }, { materialize: this.materialize }));
+        const rows = await this.#rows(funnelSummarySql(workspaceId, query, { segmentsQuery: queryId, materialize: this.materialize }));
         return funnelResult(query, rows, total);
       } finally {
         await this.ch.command('delete from funnel_segments where query_id = {id:String}', { id: queryId });
       }
     }
-    const rows = await this.#rows(funnelSummarySql(workspaceId, query, undefined));
+    const rows = await this.#rows(funnelSummarySql(workspaceId, query, { materialize: this.materialize }));
     const total = query.breakdown === undefined ? rows[0] : rows.find((row) => count(row.is_total) === 1);
     return funnelResult(query, rows, total);
   }
 
   async droppedProfiles(workspaceId: string, query: DroppedQuery): Promise<string[]> {
     checkDropped(query);
-    const rows = await this.#rows(funnelDroppedSql(workspaceId, query, query.step, query.limit ?? 1000));
+    const rows = await this.#rows(funnelDroppedSql(workspaceId, query, query.step, query.limit ?? 1000, { materialize: this.materialize }));
     return rows.map((row) => text(row.profile_id) ?? '');
   }
 
