@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../test/helpers/databases.js';
 import { waitFor } from '../../test/helpers/server.js';
-import { openDatabase, type Database } from './database.js';
+import type { Database } from './database.js';
 import { bumpSetting, SettingWatch } from './setting-changes.js';
 
 describe.each(dialects)('settings changed across processes (%s)', (dialect) => {
@@ -11,7 +11,7 @@ describe.each(dialects)('settings changed across processes (%s)', (dialect) => {
   beforeEach(async () => {
     store = await createTestStore(dialect);
     // The second process: its own handle on the same store.
-    other = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    other = await openOtherProcess(store);
   });
 
   afterEach(async () => {
