@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Kernel } from '../app/kernel.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../storage/database.js';
-import { sharedSecret } from '../storage/server-secrets.js';
+import { recordSecret, sharedSecret } from '../storage/server-secrets.js';
 import { parseSecretKey, SecretBox } from '../shared/secret-box.js';
 import { generateVapidKeys, type VapidKeys } from './providers/web-push.js';
 
@@ -85,6 +85,23 @@ export function loadOrCreateSecretBox(configured: string | undefined, old: reado
   }
   createOnce(file, () => randomBytes(32).toString('hex'));
   return new SecretBox(parseSecretKey(fs.readFileSync(file, 'utf8')), oldKeys);
+}
+
+/**
+ * Checks that this server seals with the key the other servers on the store use (their key id
+ * is kept in the store; the key itself never is). Records this server's key id on first use or
+ * after a rotation (the recorded key among this server's old keys); returns the problem when
+ * this server cannot open what the others seal.
+ * @example const problem = await checkSharedSecretKey(database, secrets, clock.now());
+ */
+export async function checkSharedSecretKey(database: Database, secrets: SecretBox, now: number): Promise<string | undefined> {
+  const recorded = await sharedSecret(database, 'secret-key-id', () => secrets.keyId, now);
+  if (recorded === secrets.keyId) return undefined;
+  if (secrets.holdsKey(recorded)) {
+    await recordSecret(database, 'secret-key-id', secrets.keyId, now);
+    return undefined;
+  }
+  return `this server's secret key (id ${secrets.keyId}) is not the key the other servers on this database seal with (id ${recorded}): set the same RAPPORT_SECRET_KEY on every server (or add theirs to RAPPORT_SECRET_KEYS_OLD); until then this server leaves webhook deliveries sealed under their key to them`;
 }
 
 /** Logs destinations whose secret no key this server holds can open (sealed under a key no longer configured). */

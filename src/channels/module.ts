@@ -7,7 +7,7 @@ import type { ProfilesModule } from '../profiles/index.js';
 import type { RecommendationsModule } from '../recommendations/index.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { TemplatesModule } from '../templates/index.js';
-import { loadOrCreateSecretBox, reportUnreadable } from './key-files.js';
+import { checkSharedSecretKey, loadOrCreateSecretBox, reportUnreadable } from './key-files.js';
 import { createMessaging, type Messaging } from './messaging.js';
 import { OutboundHttp } from './outbound/outbound-http.js';
 
@@ -55,11 +55,8 @@ export function channelsModule(
     privacy: [messaging.outbox.privacyHandler()],
     async start() {
       await messaging.loadKeys();
-      if (database.dialect === 'postgres' && config.secretKey === undefined) {
-        logger?.warn(
-          'RAPPORT_SECRET_KEY is not set: this server seals webhook secrets with the key file in its own data directory, which other servers on this database cannot open; set the same RAPPORT_SECRET_KEY on every server',
-        );
-      }
+      const problem = await checkSharedSecretKey(database, secrets, clock.now());
+      if (problem !== undefined) logger?.error(problem);
       reportUnreadable(kernel, await messaging.webhooks.reseal());
     },
     stop: () => messaging.stop(),

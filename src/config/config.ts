@@ -63,7 +63,7 @@ export interface Config {
   linkSecret: string | undefined;
   /** Twilio-compatible SMS API: `RAPPORT_TWILIO_BASE_URL` (default https://api.twilio.com), `_ACCOUNT_SID`, `_AUTH_TOKEN`, and `RAPPORT_SMS_FROM`. */
   twilio: { baseUrl: string; accountSid: string; authToken: string; from: string } | undefined;
-  /** Where the VAPID key pair for web push lives (created on first use); `RAPPORT_VAPID_KEYS_FILE`, default (undefined) `<dataDir>/vapid.json`. */
+  /** A file holding the VAPID key pair for web push (created there if missing); `RAPPORT_VAPID_KEYS_FILE`, default (undefined): the pair lives in the store. */
   vapidKeysFile: string | undefined;
   /** Contact sent to push services; `RAPPORT_VAPID_SUBJECT`. */
   vapidSubject: string;
@@ -302,7 +302,7 @@ export const settings = {
     env: 'RAPPORT_LINK_SECRET',
     type: 'text',
     default: undefined,
-    defaultText: '(random, kept in `<data dir>/link-secret`)',
+    defaultText: '(random, kept in the database once for every server; an old `<data dir>/link-secret` seeds it)',
     description: 'HMAC key of tracking, unsubscribe and confirmation links; at least 32 characters',
     secret: true,
   },
@@ -320,8 +320,8 @@ export const settings = {
     env: 'RAPPORT_VAPID_KEYS_FILE',
     type: 'text',
     default: undefined,
-    defaultText: '`<data dir>/vapid.json`',
-    description: 'Where the web-push VAPID key pair lives (created on first use)',
+    defaultText: '(in the database, once for every server; an old `<data dir>/vapid.json` seeds it)',
+    description: 'A file holding the web-push VAPID key pair instead (created there if missing)',
   },
   vapidSubject: { env: 'RAPPORT_VAPID_SUBJECT', type: 'text', default: 'mailto:admin@localhost', description: 'Contact sent to push services' },
   emailDoubleOptIn: { env: 'RAPPORT_EMAIL_DOUBLE_OPT_IN', type: 'boolean', default: false, description: 'Email marketing needs a confirmed (double) opt-in' },

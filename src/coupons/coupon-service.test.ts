@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChannelShop, type ChannelShop } from '../../test/helpers/channel-shop.js';
-import { dialects } from '../../test/helpers/databases.js';
+import { dialects, openOtherProcess } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
-import { openDatabase } from '../storage/database.js';
 import { CouponService } from './coupon-service.js';
 
 describe.each(dialects)('CouponService (%s)', (dialect) => {
@@ -92,7 +91,7 @@ describe.each(dialects)('CouponService (%s)', (dialect) => {
     for (const profile of profiles) codes.push((await shop.coupons.issue('ws', pool.id, { profileId: profile, messageId: `m-${profile}`, scores: {} })).code);
     await shop.track(codes.map((code, index) => ({ type: 'track', userId: `p${index}`, event: 'Order Completed', properties: { order_id: `o${index}`, revenue: 10, coupon: code } })));
     // The second server: its own connections to the same store, its own follower.
-    const database = await openDatabase({ databaseUrl: shop.store.databaseUrl, dataDir: shop.store.dataDir, migrate: false });
+    const database = await openOtherProcess(shop.store);
     try {
       const other = new CouponService({ database, clock });
       // One pass each (a service counts the redemptions of all its passes together).

@@ -109,7 +109,14 @@ export class IdentityRulesStore {
 
   /** Follows changes made by any process until `stop()`. */
   start(onError: (error: unknown) => void): void {
-    this.unwatch ??= settingChanges(this.deps.database).on(TOPIC, () => void this.refresh().catch(onError));
+    if (this.unwatch !== undefined) return;
+    const watch = settingChanges(this.deps.database);
+    this.unwatch = watch.on(TOPIC, () => void this.refresh().catch(onError));
+    // A change saved between the first load and the watch's first read is caught by one more load.
+    void watch
+      .ready()
+      .then(() => this.refresh())
+      .catch(onError);
   }
 
   stop(): void {

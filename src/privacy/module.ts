@@ -39,7 +39,7 @@ export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; iden
     registry,
     async start({ modules }) {
       for (const module of [...modules].reverse()) for (const handler of module.privacy ?? []) registry.register(handler);
-      privacy.watch();
+      await privacy.watch();
       await privacy.refresh();
       deps.ingest.ingest.setGate(privacy.gate);
     },

@@ -113,8 +113,11 @@ export class PrivacyService {
    * in its transaction): the gate of this process closes for that workspace within a poll, about
    * 250 ms. Until `unwatch()`.
    */
-  watch(): void {
-    this.unwatchChanges ??= settingChanges(this.deps.database).on(TOMBSTONES, (workspaceId) => this.tombstoned.add(workspaceId));
+  async watch(): Promise<void> {
+    const watch = settingChanges(this.deps.database);
+    this.unwatchChanges ??= watch.on(TOMBSTONES, (workspaceId) => this.tombstoned.add(workspaceId));
+    // Resolved before the first read of the list, so no erasure falls between the two.
+    await watch.ready();
   }
 
   unwatch(): void {

@@ -442,6 +442,7 @@ export class RecommendationService {
     let rules = this.rulesCache.get(workspaceId);
     if (rules === undefined) {
       this.watchRules();
+      await settingChanges(this.deps.database).ready();
       rules = new Map();
       for (const [strategy, text] of await repo.readRules(this.deps.database.db, workspaceId)) {
         const value: unknown = JSON.parse(text);
@@ -667,6 +668,7 @@ export class RecommendationService {
 
   private async readStored(workspaceId: string): Promise<Loaded | undefined> {
     const { db } = this.deps.database;
+    await settingChanges(this.deps.database).ready();
     const current = this.loaded.get(workspaceId);
     const version = await repo.modelSnapshotVersion(db, workspaceId);
     if (version === undefined) {

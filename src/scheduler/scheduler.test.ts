@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { waitFor } from '../../test/helpers/server.js';
 import { manualClock, systemClock } from '../shared/clock.js';
 import { claimDueJobs } from './store/jobs.js';
 import { insertWorkspace } from '../workspaces/store/workspaces.js';
@@ -121,6 +122,33 @@ describe.each(dialects)('Scheduler on %s', (dialect) => {
     await scheduler.runDue();
     expect(runs).toEqual([T0, T0 + 10_000]);
     expect((await scheduler.get(WS, 'tick'))?.dueAt).toBe(T0 + 100_000);
+  });
+
+  it('renews the leases of a job that runs longer than a lease, so no other worker runs it meanwhile', async () => {
+    const clock = manualClock(T0);
+    const runs: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const worker = (name: string) => {
+      const scheduler = new Scheduler({ database: store.database, clock, leaseMs: 3000, workerId: name });
+      scheduler.register('test.slow', async () => {
+        runs.push(name);
+        await held;
+      });
+      return scheduler;
+    };
+    const first = worker('w1');
+    await first.enqueue({ workspaceId: WS, kind: 'test.slow', key: 'train' });
+    const running = first.runDue();
+    await waitFor('the first worker to start', () => (runs.length === 1 ? true : undefined));
+    // The lease would have run out long ago: the running worker must have moved it.
+    clock.advance(60_000);
+    const leaseUntil = async () => Number((await store.database.db.selectFrom('jobs').select('lease_until').where('key', '=', 'train').executeTakeFirstOrThrow()).lease_until);
+    await waitFor('the lease renewed', async () => ((await leaseUntil()) > clock.now() ? true : undefined), 10_000);
+    expect(await worker('w2').runDue()).toBe(0);
+    release();
+    expect(await running).toBe(1);
+    expect(runs).toEqual(['w1']);
   });
 
   it('gives a crashed worker’s job to another worker once the lease runs out, and stops after max attempts', async () => {

@@ -336,6 +336,26 @@ export class Scheduler {
     const now = this.clock.now();
     const claimed = await this.database.transaction((trx) => repo.claimDueJobs(trx, { now, owner: this.workerId, leaseUntil: now + this.leaseMs, limit: this.batchSize, kinds }));
     if (claimed.length === 0) return 0;
+    // Leases are renewed while the batch runs (every third of a lease), so a handler slower than
+    // a lease keeps its jobs; a worker that dies stops renewing and its jobs are free a lease later.
+    const renewal = setInterval(
+      () => {
+        void repo
+          .renewLeases(this.database.db, this.workerId, this.clock.now() + this.leaseMs)
+          .catch((error: unknown) => this.options.logger?.error({ err: error }, 'scheduler could not renew its leases'));
+      },
+      Math.max(1000, this.leaseMs / 3),
+    );
+    renewal.unref();
+    try {
+      await this.runClaimed(claimed);
+    } finally {
+      clearInterval(renewal);
+    }
+    return claimed.length;
+  }
+
+  private async runClaimed(claimed: repo.JobRow[]): Promise<void> {
     const byKind = new Map<string, repo.JobRow[]>();
     for (const row of claimed) {
       const list = byKind.get(row.kind);
@@ -371,7 +391,6 @@ export class Scheduler {
       await this.record(rows, outcomes, registration);
       this.options.onBatch?.(kind, jobs.length, performance.now() - began);
     }
-    return claimed.length;
   }
 
   private async record(rows: repo.JobRow[], outcomes: BatchOutcome[], registration: Registration): Promise<void> {

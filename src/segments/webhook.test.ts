@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
-import { openDatabase } from '../storage/database.js';
+import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../test/helpers/databases.js';
 import { OutboundHttp } from '../channels/outbound/outbound-http.js';
 import { verifyWebhook } from '../channels/standard-webhooks.js';
 import { manualClock } from '../shared/clock.js';
@@ -146,7 +145,7 @@ describe.each(dialects)('segment webhooks (%s)', (dialect) => {
     const members = Array.from({ length: 300 }, (_, index) => `prf_${index}`);
     await engine.setStaticMembers(ws, list.id, members, 'add');
     // A second handle on the same store: its own connections, as a second server process has.
-    const other = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    const other = await openOtherProcess(store);
     try {
       const outbound = new OutboundHttp({ allow: ['127.0.0.1/32'] });
       const first = new WebhookDeliverer({ database: store.database, clock, secrets, outbound });

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { deliveryVerdict, nextAttemptAt, type DeliveryVerdict, OutboundHttp, hasCredentials, shownUrl } from '../channels/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { SecretBox } from '../shared/secret-box.js';
+import { SecretKeyError, type SecretBox } from '../shared/secret-box.js';
 import type { Database } from '../storage/database.js';
 import { claimDeliveries, extendClaim, finishDelivery, getSegment } from './store/segments.js';
 
@@ -69,6 +69,9 @@ export function resealDestination(secrets: SecretBox, workspaceId: string, text:
   if ((!hasCredentials(open.url) || current(stored.url)) && (stored.secret === undefined || current(stored.secret)) && !('allowPrivate' in stored)) return undefined;
   return sealDestination(secrets, workspaceId, open);
 }
+
+/** A destination to send to, why there is none, or the key its secret is sealed under that this server lacks. */
+type Destination = { url: string; secret: string | undefined } | { missingKey: string } | string;
 
 export interface DelivererOptions {
   database: Database;
@@ -144,7 +147,7 @@ export class WebhookDeliverer {
     let claimedUntil = this.#clock.now() + claimMs;
     const rows = await claimDeliveries(database.db, this.#clock.now(), limit, claimedUntil);
     let delivered = 0;
-    const destinations = new Map<string, { url: string; secret: string | undefined } | string>();
+    const destinations = new Map<string, Destination>();
     for (const [index, row] of rows.entries()) {
       if (this.#clock.now() > claimedUntil - claimMs / 2) {
         const until = this.#clock.now() + claimMs;
@@ -155,6 +158,12 @@ export class WebhookDeliverer {
       if (!destinations.has(key)) destinations.set(key, await this.destination(row.workspaceId, row.segmentId));
       const destination = destinations.get(key) ?? 'the segment no longer has a webhook destination';
       const now = this.#clock.now();
+      if (typeof destination === 'object' && 'missingKey' in destination) {
+        // Sealed under a key this server does not hold (another server's RAPPORT_SECRET_KEY): left
+        // due again in a while, attempts unchanged, for a server that holds the key.
+        await finishDelivery(database.db, row.workspaceId, row.id, claimedUntil, { error: destination.missingKey, nextAttemptAt: now + claimMs, attempts: row.attempts });
+        continue;
+      }
       const verdict: DeliveryVerdict =
         typeof destination === 'string' ? { ok: false, retryable: false, gone: false, status: undefined, reason: destination } : await this.send(destination, row.id, row.payload, now);
       const attempts = row.attempts + 1;
@@ -174,14 +183,15 @@ export class WebhookDeliverer {
     return this.#options.claimMs ?? Math.max(60_000, 4 * (this.#options.timeoutMs ?? 10_000));
   }
 
-  /** The segment's destination opened for delivery, or why there is none to deliver to. */
-  private async destination(workspaceId: string, segmentId: string): Promise<{ url: string; secret: string | undefined } | string> {
+  /** The segment's destination opened for delivery, why there is none to deliver to, or the key it needs that this server lacks. */
+  private async destination(workspaceId: string, segmentId: string): Promise<Destination> {
     const segment = await getSegment(this.#options.database.db, workspaceId, segmentId);
     const stored = segment?.destination === null || segment === undefined ? undefined : parseDestination(segment.destination);
     if (stored === undefined) return 'the segment no longer has a webhook destination';
     try {
       return openDestination(this.#options.secrets, workspaceId, stored);
     } catch (error) {
+      if (error instanceof SecretKeyError) return { missingKey: error.message };
       return error instanceof Error ? error.message : String(error);
     }
   }

@@ -52,6 +52,11 @@ export class SecretBox {
     for (const key of [current, ...old]) this.#keys.set(keyIdOf(key), key);
   }
 
+  /** Whether this box opens what is sealed under the key `keyId` (its current key or an old one). */
+  holdsKey(keyId: string): boolean {
+    return this.#keys.has(keyId);
+  }
+
   /** A box with a random key held in memory only (tests and benchmarks: nothing outlives the process). */
   static ephemeral(): SecretBox {
     return new SecretBox(randomBytes(32));

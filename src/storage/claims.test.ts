@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../test/helpers/databases.js';
 import { claimForTransaction } from './claims.js';
-import { openDatabase, type Database } from './database.js';
+import type { Database } from './database.js';
 
 describe.each(dialects)('claims for a transaction (%s)', (dialect) => {
   let store: TestStore;
@@ -10,7 +10,7 @@ describe.each(dialects)('claims for a transaction (%s)', (dialect) => {
   beforeEach(async () => {
     store = await createTestStore(dialect);
     // A second handle on the same store, as a second server process has.
-    other = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    other = await openOtherProcess(store);
   });
 
   afterEach(async () => {

@@ -19,3 +19,15 @@ export async function sharedSecret(database: Database, name: string, create: () 
   const stored = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return stored.value;
 }
+
+/**
+ * Replaces a shared value (a key id after a rotation).
+ * @example await recordSecret(database, 'secret-key-id', box.keyId, now);
+ */
+export async function recordSecret(database: Database, name: string, value: string, now: number): Promise<void> {
+  await database.db
+    .insertInto('server_secrets')
+    .values({ name, value, created_at: now })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value, created_at: now }))
+    .execute();
+}

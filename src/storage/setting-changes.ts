@@ -50,6 +50,7 @@ export class SettingWatch {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #failures = 0;
+  #baseline: Promise<void> | undefined;
 
   constructor(database: Database, pollMs = DEFAULT_POLL_MS) {
     this.#database = database;
@@ -70,6 +71,15 @@ export class SettingWatch {
         this.#timer = undefined;
       }
     };
+  }
+
+  /**
+   * Resolves once the versions every later change is compared with have been read: a cache
+   * that awaits this before it reads its settings cannot miss a change committed after that read.
+   */
+  ready(): Promise<void> {
+    this.#baseline ??= this.check().catch(() => undefined);
+    return this.#baseline;
   }
 
   /**
@@ -135,7 +145,7 @@ export function settingChanges(database: Database): SettingWatch {
     watch = new SettingWatch(database);
     watches.set(database, watch);
     // The baseline is read at once, so a change made right after this call is seen as a change.
-    void watch.check().catch(() => undefined);
+    void watch.ready();
   }
   return watch;
 }

@@ -109,16 +109,21 @@ export class WorkspaceService {
     let adminToken: string | undefined;
     if (options.writeKey !== undefined) {
       if ((await repo.findWriteKey(db, options.writeKey)) === undefined) {
-        await repo.insertWriteKey(db, {
-          workspaceId: DEFAULT_WORKSPACE,
-          id: randomId('src', 8),
-          key: options.writeKey,
-          name: 'Bootstrap source',
-          createdAt: now,
-          revokedAt: null,
-          expiresAt: null,
-          scopes: [...WRITE_KEY_SCOPES],
-        });
+        // Several servers may start at once on one database: the first insert wins, the others keep it.
+        await repo.insertWriteKey(
+          db,
+          {
+            workspaceId: DEFAULT_WORKSPACE,
+            id: randomId('src', 8),
+            key: options.writeKey,
+            name: 'Bootstrap source',
+            createdAt: now,
+            revokedAt: null,
+            expiresAt: null,
+            scopes: [...WRITE_KEY_SCOPES],
+          },
+          true,
+        );
       }
       writeKey = options.writeKey;
     } else if (created) {
@@ -126,7 +131,7 @@ export class WorkspaceService {
     }
     if (options.adminToken !== undefined) {
       if ((await repo.findAdminTokenByHash(db, sha256Hex(options.adminToken))) === undefined) {
-        await this.insertToken(DEFAULT_WORKSPACE, 'Bootstrap token', 'instance', options.adminToken);
+        await this.insertToken(DEFAULT_WORKSPACE, 'Bootstrap token', 'instance', options.adminToken, {}, true);
       }
       adminToken = options.adminToken;
     } else if (created) {
@@ -268,14 +273,14 @@ export class WorkspaceService {
     return expiresAt;
   }
 
-  private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string, limits: CredentialLimits = {}): Promise<AdminToken> {
+  private async insertToken(workspaceId: string, name: string, scope: TokenScope, plain: string, limits: CredentialLimits = {}, ifAbsent = false): Promise<AdminToken> {
     const now = this.deps.clock.now();
     const scopes = limits.scopes === undefined ? [...ACCESS_SCOPES] : ACCESS_SCOPES.filter((known) => limits.scopes?.includes(known));
     if (scopes.length === 0)
       throw new RapportError('workspace.scopes_invalid', 'scopes must name at least one of read, write, admin', [{ field: 'scopes', rule: 'minItems', message: 'name read, write or admin' }]);
     const expiresAt = this.#expiry(limits.expiresAt, now);
     const token: AdminToken = { workspaceId, id: randomId('tok', 8), name, scope, createdAt: now, lastUsedAt: null, revokedAt: null, scopes, expiresAt };
-    await this.#changeCredentials(workspaceId, (trx) => repo.insertAdminToken(trx, token, sha256Hex(plain)));
+    await this.#changeCredentials(workspaceId, (trx) => repo.insertAdminToken(trx, token, sha256Hex(plain), ifAbsent));
     return token;
   }
 }

@@ -99,3 +99,12 @@ export async function refuseInserts(store: TestStore, table: 'events' | 'profile
     await sql`create trigger ${sql.raw(name)} before insert on ${sql.table(table)} for each row execute function ${sql.raw(name)}()`.execute(db);
   }
 }
+
+/**
+ * A second handle on a test store, with its own connections: what another server process
+ * sharing the store has. Close it before dropping the store.
+ * @example const other = await openOtherProcess(store); try { ... } finally { await other.close(); }
+ */
+export function openOtherProcess(store: Pick<TestStore, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  return openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+}

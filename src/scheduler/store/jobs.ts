@@ -275,6 +275,15 @@ export async function dueJobs(db: Tx, now: number): Promise<{ due: number; oldes
   return { due: Number(row?.n ?? 0), oldestDueAt: row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest) };
 }
 
+/**
+ * Extends the leases of every job `owner` holds (the batch it is running): a handler that runs
+ * longer than a lease (a model training) keeps its jobs, so no other worker claims them meanwhile.
+ */
+export async function renewLeases(db: Tx, owner: string, leaseUntil: number): Promise<number> {
+  const result = await db.updateTable('jobs').set({ lease_until: leaseUntil }).where('lease_owner', '=', owner).where('status', '=', 'pending').executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Frees the leases of every worker not named (SQLite at start: their process is gone). */
 export async function releaseLeasesExcept(db: Tx, owners: readonly string[]): Promise<number> {
   let query = db.updateTable('jobs').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null);

@@ -82,21 +82,21 @@ export async function listWorkspaces(db: Tx): Promise<Workspace[]> {
   return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
 }
 
-export async function insertWriteKey(db: Tx, key: WriteKey): Promise<void> {
-  await db
-    .insertInto('write_keys')
-    .values({
-      workspace_id: key.workspaceId,
-      id: key.id,
-      key: key.key,
-      name: key.name,
-      created_at: key.createdAt,
-      revoked_at: key.revokedAt,
-      expires_at: key.expiresAt,
-      // NULL is every scope, as for keys made before migration 0021.
-      scopes: key.scopes.length === WRITE_KEY_SCOPES.length ? null : JSON.stringify(key.scopes),
-    })
-    .execute();
+/** Stores a write key; `ifAbsent`: a key already stored (by a server starting at the same moment) is left as it is. */
+export async function insertWriteKey(db: Tx, key: WriteKey, ifAbsent = false): Promise<void> {
+  let insert = db.insertInto('write_keys').values({
+    workspace_id: key.workspaceId,
+    id: key.id,
+    key: key.key,
+    name: key.name,
+    created_at: key.createdAt,
+    revoked_at: key.revokedAt,
+    expires_at: key.expiresAt,
+    // NULL is every scope, as for keys made before migration 0021.
+    scopes: key.scopes.length === WRITE_KEY_SCOPES.length ? null : JSON.stringify(key.scopes),
+  });
+  if (ifAbsent) insert = insert.onConflict((oc) => oc.doNothing());
+  await insert.execute();
 }
 
 function toWriteKey(row: { workspace_id: string; id: string; key: string; name: string; created_at: number; revoked_at: number | null; expires_at: number | null; scopes: string | null }): WriteKey {
@@ -127,22 +127,22 @@ export async function revokeWriteKey(db: Tx, workspaceId: string, id: string, no
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function insertAdminToken(db: Tx, token: AdminToken, tokenHash: string): Promise<void> {
-  await db
-    .insertInto('admin_tokens')
-    .values({
-      workspace_id: token.workspaceId,
-      id: token.id,
-      token_hash: tokenHash,
-      name: token.name,
-      scope: token.scope,
-      created_at: token.createdAt,
-      last_used_at: token.lastUsedAt,
-      revoked_at: token.revokedAt,
-      scopes: token.scopes.length === ACCESS_SCOPES.length ? null : JSON.stringify(token.scopes),
-      expires_at: token.expiresAt,
-    })
-    .execute();
+/** Stores an admin token by its hash; `ifAbsent`: a token already stored (by a server starting at the same moment) is left as it is. */
+export async function insertAdminToken(db: Tx, token: AdminToken, tokenHash: string, ifAbsent = false): Promise<void> {
+  let insert = db.insertInto('admin_tokens').values({
+    workspace_id: token.workspaceId,
+    id: token.id,
+    token_hash: tokenHash,
+    name: token.name,
+    scope: token.scope,
+    created_at: token.createdAt,
+    last_used_at: token.lastUsedAt,
+    revoked_at: token.revokedAt,
+    scopes: token.scopes.length === ACCESS_SCOPES.length ? null : JSON.stringify(token.scopes),
+    expires_at: token.expiresAt,
+  });
+  if (ifAbsent) insert = insert.onConflict((oc) => oc.doNothing());
+  await insert.execute();
 }
 
 function toAdminToken(row: {
