@@ -10,6 +10,9 @@ import { insertMerges, loadProfiles, profileVersions, redirectMerged, upsertProf
 import { advanceCursor, cursorPositions, oldestUnprocessed, readCursor, type CursorPosition } from './store/processor-state.js';
 import { applyBatch, prepareBatch, type BatchWrites } from './batch.js';
 
+// How often the background loop publishes the log's heads at most (PostgreSQL; see publishHeads).
+const publishEveryMs = 100;
+
 /** What one committed batch changed, for modules downstream (segments, journeys). */
 export interface ProfileChanges {
   workspaceId: string;
@@ -111,6 +114,8 @@ export class Processor {
   private readonly hooks: CommitHook[];
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
   private readonly follower: LogFollower;
+  private publishedAt = 0;
+  private republish: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ProcessorOptions) {
     this.database = options.database;
@@ -150,6 +155,8 @@ export class Processor {
   /** Stops the loop; resolves once the batch in flight has committed. */
   async stop(): Promise<void> {
     await this.follower.stop();
+    clearTimeout(this.republish);
+    this.republish = undefined;
   }
 
   /** Says new events were appended. Wake-ups that arrive while a batch runs collapse into one more pass. */
@@ -159,15 +166,18 @@ export class Processor {
 
   /** One pass over every partition with unprocessed events (one batch each); returns events processed. */
   async runOnce(): Promise<number> {
+    await this.publishHeads(true);
     return (await this.follower.runOnce()).moved;
   }
 
   /** Processes until every partition's cursor has reached the head it had when checked. */
   async drain(): Promise<void> {
+    await this.publishHeads(true);
     await this.follower.drain();
   }
 
   async status(): Promise<ProcessorStatus> {
+    await this.publishHeads(true);
     const cursors = await withUnread(this.database, await this.positions());
     const lagEvents = cursors.reduce((sum, position) => sum + position.unread, 0);
     const oldest = lagEvents === 0 ? undefined : await oldestUnprocessed(this.database.db, cursors);
@@ -176,8 +186,31 @@ export class Processor {
 
   /** Heads (published first on PostgreSQL, so they cover every settled append) and cursors. */
   private async positions(): Promise<CursorPosition[]> {
-    await publishLogHeads(this.database.db);
+    await this.publishHeads(false);
     return cursorPositions(this.database.db, this.options.workspaceId);
+  }
+
+  /**
+   * PostgreSQL: publishes the log's heads. The fence waits for the appends in flight and holds
+   * new ones back meanwhile, so the background loop does it at most every `publishEveryMs`;
+   * an explicit call (status, drain, runOnce) always does.
+   */
+  private async publishHeads(force: boolean): Promise<void> {
+    if (this.database.dialect !== 'postgres') return;
+    const now = Date.now();
+    if (!force && now - this.publishedAt < publishEveryMs) {
+      // Come back when a publish is allowed: what was appended meanwhile is read then, not at the next poll.
+      this.republish ??= setTimeout(
+        () => {
+          this.republish = undefined;
+          this.follower.wake();
+        },
+        publishEveryMs - (now - this.publishedAt),
+      ).unref();
+      return;
+    }
+    this.publishedAt = now;
+    await publishLogHeads(this.database.db);
   }
 
   /** Moves the cursor past the next event (set aside by the follower), inside its transaction. */
