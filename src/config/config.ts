@@ -412,7 +412,7 @@ export const settings = {
     default: 10,
     min: 1,
     max: 1000,
-    description: "PostgreSQL connections the server's HTTP thread may hold (the processor thread keeps its own pool); see docs/deploy.md for the budget per process",
+    description: "PostgreSQL connections the server's HTTP thread may hold, and the processor thread its own pool of the same size; see docs/deploy.md for the budget per process",
   },
   ingestShedLagMs: {
     env: 'RAPPORT_INGEST_SHED_LAG_MS',

@@ -44,6 +44,7 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       sqliteSynchronous: config.sqliteSynchronous,
+      poolMax: config.operations.pgPoolMax,
       batchSize: config.processorBatchSize,
       lingerMs: config.processorLingerMs,
       logLevel: config.logLevel,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (port === null) throw new Error('processor-thread must run as a worker thread');
   const settings: unknown = workerData;
   if (!isThreadSettings(settings)) throw new Error('processor-thread: invalid settings');
-  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, sqliteSynchronous: settings.sqliteSynchronous, migrate: false });
+  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, sqliteSynchronous: settings.sqliteSynchronous, poolMax: settings.poolMax, migrate: false });
   const logger = settings.logLevel === 'silent' ? undefined : pino({ level: settings.logLevel, base: { thread: 'processor' } });
   const leases =
     settings.leases === undefined

@@ -3,6 +3,8 @@ export interface ThreadSettings {
   databaseUrl: string | undefined;
   dataDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** The thread's own PostgreSQL pool size (RAPPORT_PG_POOL_MAX, as the HTTP thread's). */
+  poolMax: number;
   batchSize: number;
   lingerMs: number;
   logLevel: string;
@@ -19,6 +21,7 @@ export function isThreadSettings(value: unknown): value is ThreadSettings {
     (record.databaseUrl === undefined || typeof record.databaseUrl === 'string') &&
     typeof record.dataDir === 'string' &&
     (record.sqliteSynchronous === 'NORMAL' || record.sqliteSynchronous === 'FULL') &&
+    typeof record.poolMax === 'number' &&
     typeof record.batchSize === 'number' &&
     typeof record.lingerMs === 'number' &&
     typeof record.logLevel === 'string' &&
