@@ -118,80 +118,16 @@ export function trainModels(catalog: readonly CatalogItem[], interactions: reado
     timings[stage] = Math.round(performance.now() - started);
     return result;
   };
-  const items: CatalogItem[] = [...catalog];
-  const index = new Map<string, number>();
-  items.forEach((item, position) => index.set(item.id, position));
-  const knownCount = items.length;
-  const itemOf = (id: string): number => {
-    let position = index.get(id);
-    if (position === undefined) {
-      position = items.length;
-      index.set(id, position);
-      items.push({ id, category: null, brand: null, price: null, inventory: 0, createdAt: 0, compareAtPrice: null });
-    }
-    return position;
-  };
-
+  const catalogIndex = new ItemIndex(catalog);
   const sorted = timed('sort', () => groupByProfile(interactions));
-  const counts = { view: 0, cart: 0, purchase: 0 };
-  let unknownProducts = 0;
-  const sequences: Int32Array[] = [];
-  const purchaseSets: Int32Array[] = [];
-  const sessions: Int32Array[] = [];
-  const baskets: string[][] = [];
-  const gap = options.sessionGapMs ?? 30 * 60 * 1000;
-  const profiles = new Set<string>();
-  timed('sequences', () => {
-    let start = 0;
-    while (start < sorted.length) {
-      const profile = sorted[start]?.profile ?? '';
-      let end = start;
-      while (end < sorted.length && sorted[end]?.profile === profile) end++;
-      profiles.add(profile);
-      const sequence: number[] = [];
-      const bought = new Set<number>();
-      let session: number[] = [];
-      let lastView = Number.NEGATIVE_INFINITY;
-      let basket: string[] = [];
-      let basketTime = Number.NaN;
-      for (let i = start; i < end; i++) {
-        const interaction = sorted[i];
-        if (interaction === undefined) continue;
-        counts[interaction.kind]++;
-        const item = itemOf(interaction.item);
-        if (item >= knownCount) unknownProducts++;
-        if (sequence.at(-1) !== item) sequence.push(item);
-        if (interaction.kind === 'view') {
-          if (interaction.t - lastView > gap && session.length > 0) {
-            if (session.length > 1) sessions.push(Int32Array.from(session));
-            session = [];
-          }
-          if (!session.includes(item)) session.push(item);
-          lastView = interaction.t;
-        } else if (interaction.kind === 'purchase') {
-          bought.add(item);
-          if (interaction.t !== basketTime) {
-            if (basket.length > 0) baskets.push(basket);
-            basket = [];
-            basketTime = interaction.t;
-          }
-          const category = items[item]?.category;
-          if (category !== null && category !== undefined) basket.push(category);
-        }
-      }
-      if (session.length > 1) sessions.push(Int32Array.from(session));
-      if (basket.length > 0) baskets.push(basket);
-      if (sequence.length > 1) sequences.push(Int32Array.from(sequence));
-      if (bought.size > 1) purchaseSets.push(Int32Array.from(bought));
-      start = end;
-    }
-  });
+  const history = timed('sequences', () => readHistories(sorted, catalogIndex, options.sessionGapMs ?? 30 * 60 * 1000));
+  const { items, index, knownCount } = catalogIndex;
   const numItems = items.length;
   const topM = options.neighbours ?? 50;
   const progress = (stage: string) => (done: number, total: number) => options.onProgress?.(stage, done, total);
-  const forYou = timed('forYou', () => trainSequentialKnn(sequences, numItems, { topM: 200, ...options.forYou }, progress('for-you')));
+  const forYou = timed('forYou', () => trainSequentialKnn(history.sequences, numItems, { topM: 200, ...options.forYou }, progress('for-you')));
   const alsoBought = timed('alsoBought', () =>
-    buildNeighbours(purchaseSets, numItems, {
+    buildNeighbours(history.purchaseSets, numItems, {
       window: 200,
       decay: 1,
       forward: 1,
@@ -205,12 +141,10 @@ export function trainModels(catalog: readonly CatalogItem[], interactions: reado
     }),
   );
   const viewedTogether = timed('viewedTogether', () =>
-    buildNeighbours(sessions, numItems, { window: 50, decay: 1, forward: 1, backward: 1, normalization: 'cosine', topM, onProgress: progress('viewed-together') }),
+    buildNeighbours(history.sessions, numItems, { window: 50, decay: 1, forward: 1, backward: 1, normalization: 'cosine', topM, onProgress: progress('viewed-together') }),
   );
-  const categoryRules = timed('categoryRules', () => mineCategoryRules(baskets, { minCount: 2 }));
+  const categoryRules = timed('categoryRules', () => mineCategoryRules(history.baskets, { minCount: 2 }));
 
-  const trending = new DecayedCounter(options.trendingHalfLifeMs ?? DAY, options.now);
-  const bestSellerHalfLifeMs = options.bestSellerHalfLifeMs ?? 30 * DAY;
   const bestSellers = new Map<string, DecayedCounter>();
   const models: RecommendationModels = {
     items,
@@ -220,23 +154,23 @@ export function trainModels(catalog: readonly CatalogItem[], interactions: reado
     alsoBought,
     viewedTogether,
     categoryRules,
-    trending,
+    trending: new DecayedCounter(options.trendingHalfLifeMs ?? DAY, options.now),
     bestSellers,
-    bestSellerHalfLifeMs,
+    bestSellerHalfLifeMs: options.bestSellerHalfLifeMs ?? 30 * DAY,
     newArrivals: new Int32Array(),
     discounts: new Int32Array(),
     discountOf: new Float64Array(numItems),
     report: {
       products: knownCount,
-      profiles: profiles.size,
-      interactions: counts,
-      unknownProducts,
+      profiles: history.profiles,
+      interactions: history.counts,
+      unknownProducts: history.unknownProducts,
       alsoBoughtPairs: alsoBought.items.length,
       viewedTogetherPairs: viewedTogether.items.length,
       forYouPairs: forYou.table.items.length,
       categoryRules: [...categoryRules.values()].reduce((sum, list) => sum + list.length, 0),
-      sessions: sessions.length,
-      orders: baskets.length,
+      sessions: history.sessions.length,
+      orders: history.baskets.length,
       bestSellerGroups: 0,
       trainMs: timings,
     },
@@ -244,24 +178,118 @@ export function trainModels(catalog: readonly CatalogItem[], interactions: reado
   timed('counters', () => {
     for (const interaction of interactions) observe(models, interaction);
   });
-  timed('catalogLists', () => {
-    const catalogIndexes = Array.from({ length: knownCount }, (_, position) => position);
-    models.newArrivals = Int32Array.from(catalogIndexes.sort((a, b) => (items[b]?.createdAt ?? 0) - (items[a]?.createdAt ?? 0) || a - b));
-    for (let i = 0; i < knownCount; i++) {
-      const item = items[i];
-      if (item?.compareAtPrice != null && item.price !== null && item.compareAtPrice > item.price && item.compareAtPrice > 0) {
-        models.discountOf[i] = (item.compareAtPrice - item.price) / item.compareAtPrice;
-      }
-    }
-    models.discounts = Int32Array.from(
-      Array.from({ length: knownCount }, (_, position) => position)
-        .filter((position) => (models.discountOf[position] ?? 0) > 0)
-        .sort((a, b) => (models.discountOf[b] ?? 0) - (models.discountOf[a] ?? 0) || a - b),
-    );
-  });
+  timed('catalogLists', () => fillCatalogLists(models, knownCount));
   models.report.bestSellerGroups = bestSellers.size;
   models.report.trainMs = timings;
   return models;
+}
+
+/** The catalog's items by position, growing with products seen in interactions but not in the catalog. */
+class ItemIndex {
+  readonly items: CatalogItem[];
+  readonly index = new Map<string, number>();
+  readonly knownCount: number;
+
+  constructor(catalog: readonly CatalogItem[]) {
+    this.items = [...catalog];
+    this.items.forEach((item, position) => this.index.set(item.id, position));
+    this.knownCount = this.items.length;
+  }
+
+  positionOf(id: string): number {
+    let position = this.index.get(id);
+    if (position === undefined) {
+      position = this.items.length;
+      this.index.set(id, position);
+      this.items.push({ id, category: null, brand: null, price: null, inventory: 0, createdAt: 0, compareAtPrice: null });
+    }
+    return position;
+  }
+}
+
+interface Histories {
+  counts: { view: number; cart: number; purchase: number };
+  unknownProducts: number;
+  profiles: number;
+  /** Each profile's items in time order (repeats collapsed). */
+  sequences: Int32Array[];
+  /** Each profile's purchased items. */
+  purchaseSets: Int32Array[];
+  /** Items viewed together within a session (views no more than `gap` apart). */
+  sessions: Int32Array[];
+  /** Categories bought together in one order. */
+  baskets: string[][];
+}
+
+/** One pass over the interactions grouped by profile: what each strategy trains on. */
+function readHistories(sorted: readonly Interaction[], catalog: ItemIndex, gap: number): Histories {
+  const histories: Histories = { counts: { view: 0, cart: 0, purchase: 0 }, unknownProducts: 0, profiles: 0, sequences: [], purchaseSets: [], sessions: [], baskets: [] };
+  let start = 0;
+  while (start < sorted.length) {
+    const profile = sorted[start]?.profile ?? '';
+    let end = start;
+    while (end < sorted.length && sorted[end]?.profile === profile) end++;
+    histories.profiles++;
+    readProfile(sorted, start, end, catalog, gap, histories);
+    start = end;
+  }
+  return histories;
+}
+
+function readProfile(sorted: readonly Interaction[], start: number, end: number, catalog: ItemIndex, gap: number, histories: Histories): void {
+  const sequence: number[] = [];
+  const bought = new Set<number>();
+  let session: number[] = [];
+  let lastView = Number.NEGATIVE_INFINITY;
+  let basket: string[] = [];
+  let basketTime = Number.NaN;
+  for (let i = start; i < end; i++) {
+    const interaction = sorted[i];
+    if (interaction === undefined) continue;
+    histories.counts[interaction.kind]++;
+    const item = catalog.positionOf(interaction.item);
+    if (item >= catalog.knownCount) histories.unknownProducts++;
+    if (sequence.at(-1) !== item) sequence.push(item);
+    if (interaction.kind === 'view') {
+      if (interaction.t - lastView > gap && session.length > 0) {
+        if (session.length > 1) histories.sessions.push(Int32Array.from(session));
+        session = [];
+      }
+      if (!session.includes(item)) session.push(item);
+      lastView = interaction.t;
+    } else if (interaction.kind === 'purchase') {
+      bought.add(item);
+      if (interaction.t !== basketTime) {
+        if (basket.length > 0) histories.baskets.push(basket);
+        basket = [];
+        basketTime = interaction.t;
+      }
+      const category = catalog.items[item]?.category;
+      if (category !== null && category !== undefined) basket.push(category);
+    }
+  }
+  if (session.length > 1) histories.sessions.push(Int32Array.from(session));
+  if (basket.length > 0) histories.baskets.push(basket);
+  if (sequence.length > 1) histories.sequences.push(Int32Array.from(sequence));
+  if (bought.size > 1) histories.purchaseSets.push(Int32Array.from(bought));
+}
+
+/** New arrivals (newest first) and the discounted products (deepest first), over the catalog's own items. */
+function fillCatalogLists(models: RecommendationModels, knownCount: number): void {
+  const { items } = models;
+  const catalogIndexes = Array.from({ length: knownCount }, (_, position) => position);
+  models.newArrivals = Int32Array.from(catalogIndexes.sort((a, b) => (items[b]?.createdAt ?? 0) - (items[a]?.createdAt ?? 0) || a - b));
+  for (let i = 0; i < knownCount; i++) {
+    const item = items[i];
+    if (item?.compareAtPrice != null && item.price !== null && item.compareAtPrice > item.price && item.compareAtPrice > 0) {
+      models.discountOf[i] = (item.compareAtPrice - item.price) / item.compareAtPrice;
+    }
+  }
+  models.discounts = Int32Array.from(
+    Array.from({ length: knownCount }, (_, position) => position)
+      .filter((position) => (models.discountOf[position] ?? 0) > 0)
+      .sort((a, b) => (models.discountOf[b] ?? 0) - (models.discountOf[a] ?? 0) || a - b),
+  );
 }
 
 /**
