@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from '../typed-app.js';
 import {
   type AnalyticsService,
   AttributionRequest,
@@ -56,9 +57,14 @@ function respond(reply: FastifyReply, query: { format?: 'json' | 'csv' | undefin
 /** Analytics: funnels, cohorts, RFM, attribution, KPIs, maturity, ad spend and scheduled reports. */
 export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { analytics, reports } = deps;
-  const tags = ['analytics'];
+  questionRoutes(app, deps.analytics);
+  reportRoutes(app, deps);
+}
 
+const tags = ['analytics'];
+
+/** The questions: funnels, cohorts, RFM, attribution, KPIs, maturity; and the replica behind them. */
+function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics']): void {
   app.get('/analytics/status', { schema: { tags, summary: 'The analytics replica: events and profiles copied, lag behind the processor' } }, async () => analytics.status());
 
   app.post('/analytics/rebuild', { schema: { tags, summary: 'Drop the analytics replica and copy the whole event log again' } }, async () => analytics.rebuild());
@@ -136,7 +142,10 @@ export async function analyticsRoutes(scope: FastifyInstance, deps: AnalyticsRou
       return respond(reply, request.query, result, () => maturityTables(result));
     },
   );
+}
 
+/** What marketers enter and receive: ad spend and scheduled email digests. */
+function reportRoutes(app: TypedApp, { analytics, reports }: AnalyticsRouteDeps): void {
   app.put(
     '/analytics/ad-spend',
     { schema: { tags, summary: 'Enter ad spend per source, campaign and day (replaces the same keys)', body: Type.Object({ rows: Type.Array(AdSpendRow, { minItems: 1, maxItems: 10000 }) }) } },
