@@ -82,15 +82,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     admission.admit(request, reply);
   });
 
-  app.options('/v1/*', async (request, reply) => {
-    const requested = request.headers['access-control-request-headers'];
-    void reply
-      .header('Access-Control-Allow-Methods', 'POST, GET, OPTIONS')
-      .header('Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? `${ALLOWED_HEADERS}, ${requested}` : ALLOWED_HEADERS)
-      .header('Access-Control-Max-Age', '86400')
-      .status(204)
-      .send();
-  });
+  preflightRoute(app);
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>): Promise<WriteKey> {
     const key = writeKeyOf(request.headers.authorization, body);
@@ -159,9 +151,27 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   // analytics-next's RemoteMetrics: accepted and ignored.
   app.post('/v1/m', { config: { decodedBodyLimit: BATCH_LIMIT, tooLargeCode: 'ingest_too_large' } }, async (_request, reply) => reply.send({ success: true }));
 
+  settingsRoute(app, deps.workspaces);
+}
+
+/** CORS preflight for the browser paths. */
+function preflightRoute(app: FastifyInstance): void {
+  app.options('/v1/*', async (request, reply) => {
+    const requested = request.headers['access-control-request-headers'];
+    void reply
+      .header('Access-Control-Allow-Methods', 'POST, GET, OPTIONS')
+      .header('Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? `${ALLOWED_HEADERS}, ${requested}` : ALLOWED_HEADERS)
+      .header('Access-Control-Max-Age', '86400')
+      .status(204)
+      .send();
+  });
+}
+
+/** The settings document analytics-next loads for a write key: only Segment.io, pointed at this server. */
+function settingsRoute(app: FastifyInstance, workspaces: IngestRouteDeps['workspaces']): void {
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
     const key = request.params.writeKey;
-    const source = key.length > MAX_CREDENTIAL_LENGTH ? undefined : await deps.workspaces.authenticateWriteKey(key);
+    const source = key.length > MAX_CREDENTIAL_LENGTH ? undefined : await workspaces.authenticateWriteKey(key);
     if (source === undefined) throw new RapportError('not_found', 'no source has this write key; check the writeKey passed to AnalyticsBrowser.load');
     // request.host follows X-Forwarded-Host only when RAPPORT_TRUST_PROXY is set.
     const host = request.host;
