@@ -519,7 +519,8 @@ async function main(): Promise<void> {
         rssMbEnd: samples[samples.length - 1]?.rssMb,
         fault: faultResult,
         recovery: recoverResult,
-        timeline: samples.filter((_, index) => index % 5 === 4).map((sample) => [sample.t, sample.eventsPerSecond, sample.lag]),
+        // Every 5th sample: [seconds, events acknowledged in that second, processor lag, RSS MB of the `all` process].
+        timeline: samples.filter((_, index) => index % 5 === 4).map((sample) => [sample.t, sample.eventsPerSecond, sample.lag, sample.rssMb.all ?? null]),
         verify: verification,
       };
       process.stderr.write(`${JSON.stringify(result)}\n`);
@@ -639,6 +640,7 @@ async function main(): Promise<void> {
         rssMb: { start: rssAtStart, end: rssAtEnd, allProcessPid: allPid },
         totals: { events: last.acknowledged, stored: last.stored, profiles: last.profiles, aliasPairs: last.aliasPairsChecked, aliasPairsSplit: last.aliasPairsSplitAcrossProcesses },
         verified,
+        loadAvg: os.loadavg().map((value) => round(value, 2)),
         machine: machine(),
       })}\n`,
     );
