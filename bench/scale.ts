@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { machine, percentile, request, round, startServer, type ServerProcess } from './lib/harness.js';
+import { machine, percentile, pgQuery, request, round, startServer, type ServerProcess } from './lib/harness.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -30,15 +30,7 @@ const ADMIN = 'ADM_SCALE';
 // /proc times are in clock ticks: USER_HZ, 100 on Linux.
 const TICKS = 100;
 
-async function adminQuery<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const adminQuery = pgQuery;
 
 function dbUrl(name: string): string {
   const url = new URL(ADMIN_URL);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from '../../test/helpers/server.js';
 
 /** What the benchmark ran on, printed with every result. */
@@ -98,4 +99,15 @@ export function progress(label: string, done: number, total: number): void {
   const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
   process.stderr.write(`\r${label} ${percent}% (${done}/${total})   `);
   if (done >= total) process.stderr.write('\n');
+}
+
+/** One query on a connection of its own (bench set-up and verification, not the measured path). */
+export async function pgQuery<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
+import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../test/helpers/databases.js';
 import { dialectOf } from './database.js';
 
 describe.each(dialects)('dialectOf (%s)', (dialect) => {
@@ -12,5 +13,40 @@ describe.each(dialects)('dialectOf (%s)', (dialect) => {
     expect(dialectOf(database.db)).toBe(dialect);
     expect(await database.transaction(async (trx) => dialectOf(trx))).toBe(dialect);
     expect(await database.db.connection().execute(async (conn) => dialectOf(conn))).toBe(dialect);
+  });
+});
+
+describe.runIf(dialects.includes('postgres'))('a PostgreSQL connection ended by the server', () => {
+  let store: TestStore;
+  afterEach(async () => store.drop());
+
+  it('fails the transaction that held it, not the process, and the store goes on answering', async () => {
+    store = await createTestStore('postgres');
+    const { database } = store;
+    const other = await openOtherProcess(store);
+    let outcome: string;
+    try {
+      outcome = await database
+        .transaction(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          const pid = rows[0]?.pid ?? 0;
+          // What a server restart does to every session: FATAL 57P01 while this one sits idle in its transaction.
+          await sql`select pg_terminate_backend(${pid})`.execute(other.db);
+          for (;;) {
+            const alive = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where pid = ${pid}`.execute(other.db);
+            if (Number(alive.rows[0]?.n) === 0) break;
+          }
+          // One more round-trip elsewhere: the FATAL has reached this process while the client was idle.
+          await sql`select 1`.execute(other.db);
+          await sql`select 1`.execute(trx);
+          return 'committed';
+        })
+        .catch((error: unknown) => (error instanceof Error ? 'failed' : 'thrown'));
+    } finally {
+      await other.close();
+    }
+    expect(outcome).toBe('failed');
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+    expect(rows).toEqual([{ one: 1 }]);
   });
 });

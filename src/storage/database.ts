@@ -184,6 +184,10 @@ function openPostgres(url: string, poolMax: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolMax });
   // An idle client that errors (server restart) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);
+  // A checked-out client has no pool listener: a server restart (or pg_terminate_backend) between
+  // two statements of a transaction emitted an unhandled 'error' and killed the process. Now the
+  // next statement fails instead, the transaction rolls back, and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
