@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Open live streams, ended before the server closes (a hijacked stream would hold it open). */
-    liveStreams?: Set<() => void>;
+    liveStreams?: LiveStreams;
   }
 }
 
@@ -12,11 +12,19 @@ declare module 'fastify' {
  * @example registerLiveStreams(app);
  */
 export function registerLiveStreams(app: FastifyInstance): void {
-  const streams = new Set<() => void>();
+  const streams: LiveStreams = { open: new Set(), closing: false };
   app.decorate('liveStreams', streams);
   app.addHook('preClose', async () => {
-    for (const close of [...streams]) close();
+    // A stream whose handler was still awaiting when the close began starts after this hook ran:
+    // `closing` makes it end at once instead of holding the server open.
+    streams.closing = true;
+    for (const close of [...streams.open]) close();
   });
+}
+
+interface LiveStreams {
+  open: Set<() => void>;
+  closing: boolean;
 }
 
 /** How often a live route recomputes its figures, and how often it sends a heartbeat comment. */
@@ -59,11 +67,11 @@ export async function liveStream(request: FastifyRequest, reply: FastifyReply, p
   const close = () => {
     if (closed) return;
     closed = true;
-    streams?.delete(close);
+    streams?.open.delete(close);
     if (timer !== undefined) clearTimeout(timer);
     raw.end();
   };
-  streams?.add(close);
+  streams?.open.add(close);
   const tick = async () => {
     if (closed) return;
     try {
@@ -86,7 +94,14 @@ export async function liveStream(request: FastifyRequest, reply: FastifyReply, p
     if (Date.now() - started >= maxMs) close();
     else timer = setTimeout(() => void tick(), everyMs);
   };
+  // The response's own 'close' fires when the connection goes, even if that happened before this
+  // listener was added (then `destroyed` is already set); the request's is kept for older clients.
   request.raw.once('close', close);
+  raw.once('close', close);
+  if (raw.destroyed || streams?.closing === true) {
+    close();
+    return reply;
+  }
   void tick();
   return reply;
 }

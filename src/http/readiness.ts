@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Module } from '../app/module.js';
 import type { Processor } from '../processor/index.js';
@@ -83,4 +84,24 @@ export function registerDrain(app: FastifyInstance, draining: () => boolean): vo
     if (draining() && request.raw.httpVersionMajor === 1) void reply.header('Connection', 'close');
     return payload;
   });
+  // The close shuts the connections idle at that moment; one busy then (a response still being
+  // written, a hijacked stream ending) turns idle later and held the close until the client's
+  // keep-alive timeout (seen as a 60 s hang in the dashboard tests). Shut idle ones again until the server is down.
+  // A connection opened without a request yet (a browser's preconnect) is not idle to Node and
+  // would wait for the headers timeout: those are shut too.
+  const fresh = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    fresh.add(socket);
+    socket.once('data', () => fresh.delete(socket));
+    socket.once('close', () => fresh.delete(socket));
+  });
+  let sweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    sweep = setInterval(() => {
+      app.server.closeIdleConnections();
+      for (const socket of fresh) socket.destroy();
+    }, 100);
+    sweep.unref();
+  });
+  app.addHook('onClose', async () => clearInterval(sweep));
 }
