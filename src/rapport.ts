@@ -14,7 +14,7 @@ import { couponsModule } from './coupons/module.js';
 import { experimentsModule } from './experiments/module.js';
 import type { ExperimentService } from './experiments/index.js';
 import { buildApp } from './http/app.js';
-import type { LagSource } from './http/admin/processor.js';
+import type { LagSource } from './processor/routes.js';
 import { serverLogOptions } from './http/log-redaction.js';
 import { identityModule } from './identity/module.js';
 import type { IdentityRulesStore } from './identity/index.js';

@@ -5,7 +5,7 @@ import type { ExperimentService } from '../../experiments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
-import { AssignmentSchema } from '../admin/experiments.js';
+import { AssignmentSchema } from '../../experiments/routes.js';
 
 export interface PublicExperimentDeps {
   experiments: ExperimentService;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { messageStatuses, messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import { authOf } from '../../http/admin/auth.js';
 
 const Channel = ChannelNameSchema;
 

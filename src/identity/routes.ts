@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../../identity/index.js';
-import { authOf } from './auth.js';
+import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../identity/index.js';
+import { authOf } from '../http/admin/auth.js';
 
 const TypeRuleOut = Type.Object({ maxPerProfile: Type.Union([Type.Integer(), Type.Null()]), priority: Type.Integer() });
 const RulesResponse = Type.Object({

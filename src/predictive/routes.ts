@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { PredictiveService } from '../../predictive/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import type { PredictiveService } from '../predictive/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 export const PredictiveReportSchema = Type.Object(
   {

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { RapportError } from '../../shared/errors.js';
-import type { WorkspaceService } from '../../workspaces/index.js';
-import { authOf } from './auth.js';
+import { RapportError } from '../shared/errors.js';
+import type { WorkspaceService } from '../workspaces/index.js';
+import { authOf } from '../http/admin/auth.js';
 
 const AccessScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
 const WriteKeyScopeSchema = Type.Union([Type.Literal('track'), Type.Literal('identify'), Type.Literal('import'), Type.Literal('onsite')]);

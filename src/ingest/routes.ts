@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { EventLogService } from '../../ingest/index.js';
-import { authOf } from './auth.js';
+import type { EventLogService } from '../ingest/index.js';
+import { authOf } from '../http/admin/auth.js';
 
 export const LoggedEvent = Type.Object(
   {

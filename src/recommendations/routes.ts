@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type RecommendationService, RecommendationResultSchema, BusinessRules, StrategyName } from '../../recommendations/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import { type RecommendationService, RecommendationResultSchema, BusinessRules, StrategyName } from '../recommendations/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 export const RecommendationQuery = Type.Object({
   strategy: StrategyName,

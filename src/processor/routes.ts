@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FollowerLag } from '../../log/follower.js';
-import type { Processor } from '../../processor/index.js';
-import { authOf } from './auth.js';
+import type { FollowerLag } from '../log/follower.js';
+import type { Processor } from '../processor/index.js';
+import { authOf } from '../http/admin/auth.js';
 
 /** A follower of the log downstream of the processor (journeys), whose lag is reported beside it. */
 export interface LagSource {

@@ -2,12 +2,12 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../../segments/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { liveStream } from '../live.js';
-import { documentedAs } from '../openapi.js';
-import type { TypedApp } from '../typed-app.js';
-import { authOf } from './auth.js';
+import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../segments/index.js';
+import { RapportError } from '../shared/errors.js';
+import { liveStream } from '../http/live.js';
+import { documentedAs } from '../http/openapi.js';
+import type { TypedApp } from '../http/typed-app.js';
+import { authOf } from '../http/admin/auth.js';
 
 const ConditionBody = documentedAs(
   Type.Unknown({

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../../journeys/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { documentedAs } from '../openapi.js';
-import type { TypedApp } from '../typed-app.js';
-import { liveStream } from '../live.js';
-import { authOf } from './auth.js';
+import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../journeys/index.js';
+import { RapportError } from '../shared/errors.js';
+import { documentedAs } from '../http/openapi.js';
+import type { TypedApp } from '../http/typed-app.js';
+import { liveStream } from '../http/live.js';
+import { authOf } from '../http/admin/auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]);

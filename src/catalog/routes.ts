@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type CatalogService, BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult } from '../../catalog/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import { type CatalogService, BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult } from '../catalog/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 

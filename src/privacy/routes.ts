@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../typed-app.js';
-import type { Messaging } from '../../channels/index.js';
-import type { PrivacyService } from '../../privacy/index.js';
-import { ChannelNameSchema } from '../../shared/channel.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf, requester } from './auth.js';
+import type { TypedApp } from '../http/typed-app.js';
+import type { Messaging } from '../channels/index.js';
+import type { PrivacyService } from '../privacy/index.js';
+import { ChannelNameSchema } from '../shared/channel.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf, requester } from '../http/admin/auth.js';
 
 const Channel = ChannelNameSchema;
 const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });

@@ -1,16 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/index.js';
-import type { EventLogService } from '../../ingest/index.js';
-import type { JourneyService } from '../../journeys/index.js';
-import type { Onsite } from '../../onsite/index.js';
-import type { ProfileService } from '../../profiles/index.js';
-import type { Scheduler } from '../../scheduler/index.js';
-import type { Clock } from '../../shared/clock.js';
-import { RapportError } from '../../shared/errors.js';
-import { liveStream } from '../live.js';
-import { authOf } from './auth.js';
+import type { Messaging } from '../channels/index.js';
+import type { EventLogService } from '../ingest/index.js';
+import type { JourneyService } from '../journeys/index.js';
+import type { Onsite } from '../onsite/index.js';
+import type { ProfileService } from '../profiles/index.js';
+import type { Scheduler } from '../scheduler/index.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { liveStream } from '../http/live.js';
+import { authOf } from '../http/admin/auth.js';
 
 /*
  * The dashboard's home: what is running and what is failing in one workspace, as a list

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging, OutboxRecord } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { BrandViewSchema } from '../../workspaces/index.js';
-import { authOf } from './auth.js';
+import { authOf } from '../../http/admin/auth.js';
 
 const OutboxSummary = Type.Object({
   id: Type.String({ description: 'The message id of the message log' }),

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/index.js';
-import { OfferRuleSchema } from '../../coupons/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import type { Messaging } from '../channels/index.js';
+import { OfferRuleSchema } from '../coupons/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../typed-app.js';
+import type { TypedApp } from '../http/typed-app.js';
 import {
   type AnalyticsService,
   AttributionRequest,
@@ -20,9 +20,9 @@ import {
   rfmTables,
   toCsv,
   type Table,
-} from '../../analytics/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+} from '../analytics/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 export interface AnalyticsRouteDeps {
   analytics: AnalyticsService;

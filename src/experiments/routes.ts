@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ExperimentInputSchema, type ExperimentService, minimumDetectableEffect, power, sampleSizePerVariant } from '../../experiments/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { documentedAs } from '../openapi.js';
-import type { TypedApp } from '../typed-app.js';
-import { authOf } from './auth.js';
+import { ExperimentInputSchema, type ExperimentService, minimumDetectableEffect, power, sampleSizePerVariant } from '../experiments/index.js';
+import { RapportError } from '../shared/errors.js';
+import { documentedAs } from '../http/openapi.js';
+import type { TypedApp } from '../http/typed-app.js';
+import { authOf } from '../http/admin/auth.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('running'), Type.Literal('stopped'), Type.Literal('completed')]);

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../typed-app.js';
-import type { ProfileService } from '../../profiles/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { liveStream } from '../live.js';
-import { authOf } from './auth.js';
+import type { TypedApp } from '../http/typed-app.js';
+import type { ProfileService } from '../profiles/index.js';
+import { RapportError } from '../shared/errors.js';
+import { liveStream } from '../http/live.js';
+import { authOf } from '../http/admin/auth.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
 

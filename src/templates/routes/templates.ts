@@ -5,8 +5,8 @@ import type { Messaging } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { starterTemplates, RenderedMessageSchema, TemplateSchema, TemplateSourceSchema } from '../../templates/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
-import type { TypedApp } from '../typed-app.js';
-import { authOf } from './auth.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { authOf } from '../../http/admin/auth.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 

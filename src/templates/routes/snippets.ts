@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging } from '../../channels/index.js';
 import { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from '../../templates/index.js';
-import { authOf } from './auth.js';
+import { authOf } from '../../http/admin/auth.js';
 
 const NameParams = Type.Object({ name: SnippetNameSchema });
 const VersionParams = Type.Object({ name: SnippetNameSchema, version: Type.Integer({ minimum: 1 }) });

@@ -2,9 +2,9 @@ import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ImportFormat, ImportJob, ImportKind, type ImportService } from '../../imports/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { authOf } from './auth.js';
+import { ImportFormat, ImportJob, ImportKind, type ImportService } from '../imports/index.js';
+import { RapportError } from '../shared/errors.js';
+import { authOf } from '../http/admin/auth.js';
 
 /** Bulk imports: upload a file as the raw body; the job runs in the background with progress. */
 export async function importRoutes(scope: FastifyInstance, imports: ImportService): Promise<void> {
