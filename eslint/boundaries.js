@@ -37,8 +37,9 @@ export const boundaries = {
   // The marketer's dashboard (app/) as built files served at /: no domain knowledge.
   dashboard: ['shared', 'app'],
   templates: [...infrastructure],
-  // Coupon values are in the shop's currency (catalog's shop settings).
-  coupons: [...infrastructure, 'catalog'],
+  // Coupon values are in the shop's currency (catalog's shop settings); its API issues a code to a
+  // profile from the profile's scores.
+  coupons: [...infrastructure, 'catalog', 'profiles'],
   imports: [...infrastructure, 'ingest', 'catalog'],
   // Chores give every workspace its job: the scheduler lists the workspaces.
   scheduler: [...infrastructure, 'privacy', 'workspaces'],
@@ -78,6 +79,8 @@ export const boundaries = {
     'recommendations',
     'workspaces',
   ],
+  // The dashboard's home screen (GET /overview/*): one read over the figures of several modules.
+  overview: [...infrastructure, 'ingest', 'profiles', 'journeys', 'onsite', 'channels', 'scheduler'],
 
   // Entry points: they mount and wire the modules. `*` is every domain module and the infrastructure.
   // The demo storefront's pages name the demo's source (its write key is created by the demo).
@@ -109,7 +112,7 @@ export const exceptions = [
     from: 'onsite',
     to: 'http',
     reason:
-      "onsite/routes.ts is born in ARCHITECTURE.md's target shape (a module's routes beside it) and takes http's auth and error helpers; they move below the modules when the other modules' routes leave src/http",
+      "onsite/routes.ts's public routes (the SDK's configuration, visitor facts, reveals) take http's write-key reading and rate limiter; they move below the modules when the public routes leave src/http",
   },
   {
     from: 'onsite',
@@ -214,7 +217,7 @@ export const packageRestrictions = [
     packages: ['fastify', '@fastify/swagger', '@fastify/type-provider-typebox'],
     places: ['src/http/', 'src/rapport.ts'],
     typeImports: true,
-    reason: 'domain modules know no HTTP; src/http mounts their routes',
+    reason: "domain modules take Fastify's types only (their routes.ts, the Module contract's `routes`); src/http builds the app and mounts the modules' routes",
   },
   {
     packages: ['node:http', 'node:https', 'http', 'https', 'undici'],

@@ -14,7 +14,6 @@ import { couponsModule } from './coupons/module.js';
 import { experimentsModule } from './experiments/module.js';
 import type { ExperimentService } from './experiments/index.js';
 import { buildApp } from './http/app.js';
-import type { LagSource } from './processor/routes.js';
 import { serverLogOptions } from './http/log-redaction.js';
 import { identityModule } from './identity/module.js';
 import type { IdentityRulesStore } from './identity/index.js';
@@ -29,7 +28,7 @@ import type { PredictiveService } from './predictive/index.js';
 import { privacyModule } from './privacy/module.js';
 import type { PrivacyService } from './privacy/index.js';
 import { processorModule } from './processor/module.js';
-import type { ProcessorControl } from './processor/index.js';
+import { lagSources, type ProcessorControl } from './processor/index.js';
 import { profilesModule } from './profiles/module.js';
 import type { ProfileScores, ProfileService } from './profiles/index.js';
 import { recommendationsModule } from './recommendations/module.js';
@@ -51,6 +50,7 @@ import { workspacesModule } from './workspaces/module.js';
 import { OnsiteQueue, type Onsite } from './onsite/index.js';
 import { onsiteModule } from './onsite/module.js';
 import { dashboardModule } from './dashboard/module.js';
+import { overviewModule } from './overview/module.js';
 
 /** The running system: store, services and HTTP app, wired once (the composition root). */
 export interface Rapport {
@@ -144,7 +144,7 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
   const recommendations = recommendationsModule(kernel, { ingest, workspaces, scheduler });
   const experiments = experimentsModule(kernel, { ingest });
   const templates = templatesModule(kernel);
-  const coupons = couponsModule(kernel);
+  const coupons = couponsModule(kernel, { profiles });
   const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
   const privacy = privacyModule(kernel, { ingest, identity });
   const segments = segmentsModule(kernel, { identity, profiles, channels });
@@ -178,6 +178,7 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
     onsite,
     predictive,
     dashboardModule(),
+    overviewModule(kernel, { ingest, profiles, journeys, onsite, channels, scheduler }),
   ];
   const processor = processorModule(kernel, { ingest, identity }, domain, options.processor ?? kernel.config.processor);
   return {
@@ -249,16 +250,6 @@ function servicesOf(modules: Awaited<ReturnType<typeof buildModules>>): Services
     onsite: onsite.onsite,
     processor: processor.processor,
   };
-}
-
-/** The log followers that say how far they trail the log (the processor reports its own). */
-function lagSources(modules: readonly Module[]): LagSource[] {
-  const sources: LagSource[] = [];
-  for (const follower of modules.flatMap((module) => module.followers ?? [])) {
-    const lag = follower.lag;
-    if (lag !== undefined) sources.push({ lag: () => lag.call(follower) });
-  }
-  return sources;
 }
 
 /** The HTTP app over the services; /healthz asks the store and shows the modules' checks. */

@@ -14,6 +14,7 @@ import { replicaLease } from './store/replica-lease.js';
 import { lazyEngine } from './lazy-engine.js';
 import { analyticsPrivacyHandler } from './privacy.js';
 import { ReportService } from './report/report-service.js';
+import { analyticsRoutes } from './routes.js';
 
 /** Funnels, cohorts, RFM, attribution, KPIs and maturity over the analytics replica of the log (DuckDB or ClickHouse), and the scheduled digests. */
 export interface AnalyticsModule extends Module {
@@ -78,6 +79,7 @@ export function analyticsModule(kernel: Kernel, deps: { profiles: ProfilesModule
   return {
     name: 'analytics',
     dependencies: dependsOn(deps),
+    routes: (scope) => analyticsRoutes(scope, { analytics, reports }),
     analytics,
     reports,
     chores: [reports.digestChore()].filter((chore) => chore !== undefined),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../http/typed-app.js';
+import type { TypedApp } from '../app/typed-app.js';
 import {
   type AnalyticsService,
   AttributionRequest,
@@ -22,7 +22,7 @@ import {
   type Table,
 } from '../analytics/index.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 export interface AnalyticsRouteDeps {
   analytics: AnalyticsService;
@@ -73,7 +73,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
     '/analytics/funnels',
     { config: { reads: true, analysis: true }, schema: { tags, summary: 'A funnel: per-step conversion, drop-off, time to convert, optional breakdown', querystring: CsvQuery, body: FunnelRequest } },
     async (request, reply) => {
-      const result = await analytics.funnel(authOf(request).workspaceId, request.body);
+      const result = await analytics.funnel(callerOf(request).workspaceId, request.body);
       return respond(reply, request.query, result, () => funnelTables(result));
     },
   );
@@ -89,7 +89,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
         response: { 200: Type.Object({ profileIds: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => ({ profileIds: await analytics.droppedProfiles(authOf(request).workspaceId, request.body) }),
+    async (request) => ({ profileIds: await analytics.droppedProfiles(callerOf(request).workspaceId, request.body) }),
   );
 
   app.post(
@@ -99,7 +99,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
       schema: { tags, summary: 'Cohorts by first purchase, signup or first visit; retention by purchases or a chosen event', querystring: CsvQuery, body: CohortQuery },
     },
     async (request, reply) => {
-      const result = await analytics.cohorts(authOf(request).workspaceId, request.body);
+      const result = await analytics.cohorts(callerOf(request).workspaceId, request.body);
       return respond(reply, request.query, result, () => cohortTables(result));
     },
   );
@@ -108,7 +108,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
     '/analytics/rfm',
     { config: { analysis: true }, schema: { tags, summary: 'RFM scores and groups; write=true stores them on profiles; compareTo reports movement', querystring: CsvQuery, body: RfmQuery } },
     async (request, reply) => {
-      const result = await analytics.rfm(authOf(request).workspaceId, request.body);
+      const result = await analytics.rfm(callerOf(request).workspaceId, request.body);
       return respond(reply, request.query, result, () => rfmTables(result));
     },
   );
@@ -120,7 +120,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
       schema: { tags, summary: 'Orders, revenue and conversion per channel, source, campaign or Rapport message; CPA and ROAS from ad spend', querystring: CsvQuery, body: AttributionRequest },
     },
     async (request, reply) => {
-      const result = await analytics.attribution(authOf(request).workspaceId, request.body);
+      const result = await analytics.attribution(callerOf(request).workspaceId, request.body);
       return respond(reply, request.query, result, () => attributionTables(result));
     },
   );
@@ -129,7 +129,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
     '/analytics/kpis',
     { config: { analysis: true }, schema: { tags, summary: 'KPI report against the reference values and the previous period', querystring: Type.Intersect([PeriodRequest, CsvQuery]) } },
     async (request, reply) => {
-      const result = await analytics.kpis(authOf(request).workspaceId, { from: request.query.from, to: request.query.to });
+      const result = await analytics.kpis(callerOf(request).workspaceId, { from: request.query.from, to: request.query.to });
       return respond(reply, request.query, result, () => kpiTables(result.lines));
     },
   );
@@ -138,7 +138,7 @@ function questionRoutes(app: TypedApp, analytics: AnalyticsRouteDeps['analytics'
     '/analytics/maturity',
     { config: { analysis: true }, schema: { tags, summary: 'Digital maturity stage (Egg, Caterpillar, Imago, Nirvana) and next steps', querystring: CsvQuery } },
     async (request, reply) => {
-      const result = await analytics.maturity(authOf(request).workspaceId);
+      const result = await analytics.maturity(callerOf(request).workspaceId);
       return respond(reply, request.query, result, () => maturityTables(result));
     },
   );
@@ -151,7 +151,7 @@ function reportRoutes(app: TypedApp, { analytics, reports }: AnalyticsRouteDeps)
     { schema: { tags, summary: 'Enter ad spend per source, campaign and day (replaces the same keys)', body: Type.Object({ rows: Type.Array(AdSpendRow, { minItems: 1, maxItems: 10000 }) }) } },
     async (request, reply) => {
       await analytics.setAdSpend(
-        authOf(request).workspaceId,
+        callerOf(request).workspaceId,
         request.body.rows.map((row) => ({ ...row, campaign: row.campaign ?? '' })),
       );
       return reply.status(204).send();
@@ -159,10 +159,10 @@ function reportRoutes(app: TypedApp, { analytics, reports }: AnalyticsRouteDeps)
   );
 
   app.get('/analytics/ad-spend', { schema: { tags, summary: 'Ad spend entered for a period (default the last 30 days)', querystring: PeriodRequest } }, async (request) => ({
-    rows: await analytics.listAdSpend(authOf(request).workspaceId, request.query),
+    rows: await analytics.listAdSpend(callerOf(request).workspaceId, request.query),
   }));
 
-  app.get('/analytics/reports', { schema: { tags, summary: 'Scheduled email digests' } }, async (request) => ({ schedules: await reports.list(authOf(request).workspaceId) }));
+  app.get('/analytics/reports', { schema: { tags, summary: 'Scheduled email digests' } }, async (request) => ({ schedules: await reports.list(callerOf(request).workspaceId) }));
 
   app.post(
     '/analytics/reports',
@@ -179,16 +179,16 @@ function reportRoutes(app: TypedApp, { analytics, reports }: AnalyticsRouteDeps)
         ),
       },
     },
-    async (request, reply) => reply.status(201).send(await reports.schedule(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await reports.schedule(callerOf(request).workspaceId, request.body)),
   );
 
   app.delete('/analytics/reports/:id', { schema: { tags, summary: 'Stop a scheduled digest', params: IdParams } }, async (request, reply) => {
-    await reports.remove(authOf(request).workspaceId, request.params.id);
+    await reports.remove(callerOf(request).workspaceId, request.params.id);
     return reply.status(204).send();
   });
 
   app.post('/analytics/reports/:id/send', { schema: { tags, summary: 'Send a digest now (the last closed period)', params: IdParams } }, async (request, reply) => {
-    await reports.sendNow(authOf(request).workspaceId, request.params.id);
+    await reports.sendNow(callerOf(request).workspaceId, request.params.id);
     return reply.status(202).send({ sent: true });
   });
 }

@@ -7,6 +7,7 @@ export const DIAGRAM_END = '<!-- modules:end -->';
 /** What a module contributes besides start/stop, in words for the table. */
 function contributions(module: Module): string {
   const parts: string[] = [];
+  if (module.routes !== undefined) parts.push('admin routes');
   if ((module.processorExtensions ?? []).length > 0) parts.push('processor extension');
   for (const follower of module.followers ?? []) parts.push(`log follower \`${follower.name}\``);
   for (const job of module.jobs ?? []) parts.push(`job \`${job.kind}\``);

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { PersonalDataHandler } from '../privacy/index.js';
 import type { ProcessorExtensionSpec } from '../processor/index.js';
 import type { FollowerLag } from '../log/follower.js';
@@ -48,7 +49,7 @@ export type ModuleHealth = { ok: true } | { ok: false; reason: string };
 /**
  * One domain module as the app runs it: its name, the modules it needs, and what it
  * contributes. The app starts modules in dependency order and stops them in reverse; the
- * collectors read the contributions (`jobs`, `privacy`, `followers`, `processorExtensions`),
+ * collectors read the contributions (`jobs`, `privacy`, `followers`, `processorExtensions`, `routes`),
  * so adding a module never means editing another one's wiring.
  * @example const module: Module = { name: 'coupons', dependencies: ['ingest'], start: () => coupons.start(), stop: () => coupons.stop() };
  */
@@ -67,6 +68,14 @@ export interface Module {
   /** Erase and export what the module holds about a person. */
   privacy?: readonly PersonalDataHandler[];
   health?(): ModuleHealth;
+  /**
+   * Its admin API under /api/v1, registered on the admin scope in start order (src/http mounts
+   * every module's). Authentication, scopes, the audit log, the per-token rate limit and the
+   * analysis limit are that scope's hooks and apply to every route before it runs; a handler
+   * reads the caller with `callerOf(request)` (src/app/caller.ts) and takes its services from
+   * the module itself.
+   */
+  routes?(scope: FastifyInstance): Promise<void>;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type CatalogService, BulkProductsBody, Product, ProductInput, ProductListQuery, ProductPage, UpsertProductsResult } from '../catalog/index.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
@@ -12,11 +12,11 @@ export async function catalogRoutes(scope: FastifyInstance, catalog: CatalogServ
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/catalog/products', { schema: { tags: ['catalog'], summary: 'Products, filtered and paginated', querystring: ProductListQuery, response: { 200: ProductPage } } }, async (request) =>
-    catalog.listProducts(authOf(request).workspaceId, request.query),
+    catalog.listProducts(callerOf(request).workspaceId, request.query),
   );
 
   app.get('/catalog/products/:id', { schema: { tags: ['catalog'], summary: 'One product', params: IdParams, response: { 200: Product } } }, async (request) => {
-    const product = await catalog.getProduct(authOf(request).workspaceId, request.params.id);
+    const product = await catalog.getProduct(callerOf(request).workspaceId, request.params.id);
     if (product === undefined) throw new RapportError('not_found', `no product "${request.params.id}" in the catalog`);
     return product;
   });
@@ -38,7 +38,7 @@ export async function catalogRoutes(scope: FastifyInstance, catalog: CatalogServ
           { field: 'body.id', rule: 'equals path id', message: 'must equal the id in the path' },
         ]);
       }
-      const result = await catalog.upsertProduct(authOf(request).workspaceId, request.body);
+      const result = await catalog.upsertProduct(callerOf(request).workspaceId, request.body);
       if (!result.ok)
         throw new RapportError('catalog.product_invalid', `${result.error.field}: ${result.error.message}`, [{ field: `body${result.error.field}`, rule: 'product', message: result.error.message }]);
       return result.product;
@@ -55,11 +55,11 @@ export async function catalogRoutes(scope: FastifyInstance, catalog: CatalogServ
         response: { 200: UpsertProductsResult },
       },
     },
-    async (request) => catalog.upsertProducts(authOf(request).workspaceId, request.body.products),
+    async (request) => catalog.upsertProducts(callerOf(request).workspaceId, request.body.products),
   );
 
   app.delete('/catalog/products/:id', { schema: { tags: ['catalog'], summary: 'Delete a product', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    if (!(await catalog.deleteProduct(authOf(request).workspaceId, request.params.id))) {
+    if (!(await catalog.deleteProduct(callerOf(request).workspaceId, request.params.id))) {
       throw new RapportError('not_found', `no product "${request.params.id}" in the catalog`);
     }
     return reply.status(204).send(null);

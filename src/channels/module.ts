@@ -10,6 +10,10 @@ import type { TemplatesModule } from '../templates/index.js';
 import { checkSharedSecretKey, loadOrCreateSecretBox, reportUnreadable } from './key-files.js';
 import { createMessaging, type Messaging } from './messaging.js';
 import { OutboundHttp } from './outbound/outbound-http.js';
+import { channelsRoutes } from './routes/channels.js';
+import { consentRoutes } from './routes/consent.js';
+import { outboxRoutes } from './routes/outbox.js';
+import { templateRenderingRoutes } from './routes/template-rendering.js';
 
 /** Channels: the send pipeline (email, SMS, web push, webhook, inbox), consent, and the one guarded outbound HTTP path. */
 export interface ChannelsModule extends Module {
@@ -53,6 +57,12 @@ export function channelsModule(
     outbound,
     secrets,
     privacy: [messaging.outbox.privacyHandler()],
+    async routes(scope) {
+      await channelsRoutes(scope, messaging);
+      await templateRenderingRoutes(scope, messaging);
+      await consentRoutes(scope, messaging);
+      await outboxRoutes(scope, messaging);
+    },
     async start() {
       await messaging.loadKeys();
       const problem = await checkSharedSecretKey(database, secrets, clock.now());

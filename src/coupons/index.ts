@@ -6,5 +6,5 @@
 export type { CouponsModule } from './module.js';
 export { CouponService } from './coupon-service.js';
 export type { IssuedCoupon, PoolInput } from './coupon-service.js';
-export { OfferRuleSchema, describeOffer } from './offer.js';
+export { describeOffer } from './offer.js';
 export type { OfferRule } from './offer.js';

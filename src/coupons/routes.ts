@@ -1,20 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../channels/index.js';
-import { OfferRuleSchema } from '../coupons/index.js';
+import type { ProfileService } from '../profiles/index.js';
+import type { CouponService } from './coupon-service.js';
+import { OfferRuleSchema } from './offer.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
 /** Coupon pools, uploaded or generated codes, issuing, checking codes and the report. */
-export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+export async function couponsRoutes(scope: FastifyInstance, coupons: CouponService, profiles: Pick<ProfileService, 'getProfile'>): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const { coupons } = messaging;
-  const profiles = messaging.profiles;
 
-  app.get('/coupons/pools', { schema: { tags: ['coupons'], summary: 'Coupon pools' } }, async (request) => ({ pools: await coupons.listPools(authOf(request).workspaceId) }));
+  app.get('/coupons/pools', { schema: { tags: ['coupons'], summary: 'Coupon pools' } }, async (request) => ({ pools: await coupons.listPools(callerOf(request).workspaceId) }));
 
   app.post(
     '/coupons/pools',
@@ -33,10 +32,10 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
         }),
       },
     },
-    async (request, reply) => reply.status(201).send(await coupons.createPool(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await coupons.createPool(callerOf(request).workspaceId, request.body)),
   );
 
-  app.get('/coupons/pools/:id', { schema: { tags: ['coupons'], summary: 'One pool', params: IdParams } }, async (request) => coupons.getPool(authOf(request).workspaceId, request.params.id));
+  app.get('/coupons/pools/:id', { schema: { tags: ['coupons'], summary: 'One pool', params: IdParams } }, async (request) => coupons.getPool(callerOf(request).workspaceId, request.params.id));
 
   app.post(
     '/coupons/pools/:id/codes',
@@ -48,13 +47,13 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
         body: Type.Object({ codes: Type.Array(Type.String(), { minItems: 1, maxItems: 100_000 }) }),
       },
     },
-    async (request) => coupons.uploadCodes(authOf(request).workspaceId, request.params.id, request.body.codes),
+    async (request) => coupons.uploadCodes(callerOf(request).workspaceId, request.params.id, request.body.codes),
   );
 
   app.post(
     '/coupons/pools/:id/generate',
     { schema: { tags: ['coupons'], summary: 'Generate unguessable codes with the pool prefix', params: IdParams, body: Type.Object({ count: Type.Integer({ minimum: 1, maximum: 100_000 }) }) } },
-    async (request) => coupons.generateCodes(authOf(request).workspaceId, request.params.id, request.body.count),
+    async (request) => coupons.generateCodes(callerOf(request).workspaceId, request.params.id, request.body.count),
   );
 
   app.post(
@@ -68,7 +67,7 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
       },
     },
     async (request) => {
-      const workspaceId = authOf(request).workspaceId;
+      const workspaceId = callerOf(request).workspaceId;
       const profile = await profiles.getProfile(workspaceId, request.body.profileId);
       if (profile === undefined) throw new RapportError('not_found', `no profile ${request.body.profileId}`);
       return coupons.issue(workspaceId, request.params.id, { profileId: profile.id, messageId: null, scores: profile.scores });
@@ -78,11 +77,11 @@ export async function couponsRoutes(scope: FastifyInstance, messaging: Messaging
   app.get(
     '/coupons/codes/:code',
     { schema: { tags: ['coupons'], summary: 'Whether a code is valid now (unknown, redeemed, expired)', params: Type.Object({ code: Type.String({ maxLength: 64 }) }) } },
-    async (request) => coupons.check(authOf(request).workspaceId, request.params.code),
+    async (request) => coupons.check(callerOf(request).workspaceId, request.params.code),
   );
 
   app.get('/coupons/report', { schema: { tags: ['coupons'], summary: 'Issued vs redeemed vs revenue, per pool' } }, async (request) => {
     await coupons.followRedemptions();
-    return { pools: await coupons.report(authOf(request).workspaceId) };
+    return { pools: await coupons.report(callerOf(request).workspaceId) };
   });
 }

@@ -230,3 +230,12 @@ function duplicates(values: readonly string[]): string[] {
 export function layersOverlap(a: Layer, b: Layer): boolean {
   return a.name === b.name && a.start < b.end && b.start < a.end;
 }
+
+/** The answer to an assignment request (GET /v1/experiments/:key/assignment and the admin API's). */
+export const AssignmentSchema = Type.Object({
+  experiment: Type.String(),
+  variant: Type.String({ description: 'The variant to show (the control when not in the experiment)' }),
+  inExperiment: Type.Boolean(),
+  reason: Type.String({ description: 'assigned, sticky, not_running, promoted, holdout, targeting, layer, traffic or no_unit' }),
+  bucket: Type.Number(),
+});

@@ -4,6 +4,7 @@ import type { IngestModule } from '../ingest/index.js';
 import { ExperimentService } from './experiment-service.js';
 import { experimentPrivacyHandler } from './privacy.js';
 import { ProfileTargeting } from './profile-targeting.js';
+import { experimentRoutes } from './routes.js';
 
 /** A/B tests: assignment, exposures, results and auto-promotion. */
 export interface ExperimentsModule extends Module {
@@ -13,10 +14,12 @@ export interface ExperimentsModule extends Module {
 /** @example const experiments = experimentsModule(kernel, { ingest }); */
 export function experimentsModule(kernel: Kernel, deps: { ingest: IngestModule }): ExperimentsModule {
   const { database, clock } = kernel;
+  const experiments = new ExperimentService({ database, clock, ingest: deps.ingest.ingest, targeting: new ProfileTargeting(database) });
   return {
     name: 'experiments',
     dependencies: dependsOn(deps),
-    experiments: new ExperimentService({ database, clock, ingest: deps.ingest.ingest, targeting: new ProfileTargeting(database) }),
+    experiments,
+    routes: (scope) => experimentRoutes(scope, experiments),
     privacy: [experimentPrivacyHandler()],
   };
 }

@@ -1,11 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ExperimentInputSchema, type ExperimentService, minimumDetectableEffect, power, sampleSizePerVariant } from '../experiments/index.js';
+import { AssignmentSchema, ExperimentInputSchema } from './definition.js';
+import type { ExperimentService } from './experiment-service.js';
+import { minimumDetectableEffect, power, sampleSizePerVariant } from './stats/power.js';
 import { RapportError } from '../shared/errors.js';
-import { documentedAs } from '../http/openapi.js';
-import type { TypedApp } from '../http/typed-app.js';
-import { authOf } from '../http/admin/auth.js';
+import { documentedAs } from '../shared/documented-schema.js';
+import type { TypedApp } from '../app/typed-app.js';
+import { callerOf } from '../app/caller.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('running'), Type.Literal('stopped'), Type.Literal('completed')]);
@@ -25,14 +27,6 @@ export const ExperimentSchema = Type.Object(
   },
   { $id: 'Experiment' },
 );
-
-export const AssignmentSchema = Type.Object({
-  experiment: Type.String(),
-  variant: Type.String({ description: 'The variant to show (the control when not in the experiment)' }),
-  inExperiment: Type.Boolean(),
-  reason: Type.String({ description: 'assigned, sticky, not_running, promoted, holdout, targeting, layer, traffic or no_unit' }),
-  bucket: Type.Number(),
-});
 
 const ResultsSchema = Type.Object(
   {
@@ -82,29 +76,29 @@ function definitionRoutes(app: TypedApp, experiments: ExperimentService): void {
         response: { 200: Type.Object({ experiments: Type.Array(ExperimentSchema) }) },
       },
     },
-    async (request) => ({ experiments: await experiments.list(authOf(request).workspaceId, request.query.status) }),
+    async (request) => ({ experiments: await experiments.list(callerOf(request).workspaceId, request.query.status) }),
   );
 
   app.post('/experiments', { schema: { tags, summary: 'Create an experiment (as a draft)', body: ExperimentInputSchema, response: { 201: ExperimentSchema } } }, async (request, reply) =>
-    reply.status(201).send(await experiments.create(authOf(request).workspaceId, request.body)),
+    reply.status(201).send(await experiments.create(callerOf(request).workspaceId, request.body)),
   );
 
   app.get('/experiments/:id', { schema: { tags, summary: 'One experiment', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>
-    experiments.get(authOf(request).workspaceId, request.params.id),
+    experiments.get(callerOf(request).workspaceId, request.params.id),
   );
 
   app.put(
     '/experiments/:id',
     { schema: { tags, summary: 'Replace the definition (the key stays; exposed units keep their variant)', params: IdParams, body: ExperimentInputSchema, response: { 200: ExperimentSchema } } },
-    async (request) => experiments.update(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => experiments.update(callerOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.post('/experiments/:id/start', { schema: { tags, summary: 'Start assigning units', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>
-    experiments.start(authOf(request).workspaceId, request.params.id),
+    experiments.start(callerOf(request).workspaceId, request.params.id),
   );
 
   app.post('/experiments/:id/stop', { schema: { tags, summary: 'Stop assigning (everyone gets the control)', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>
-    experiments.stop(authOf(request).workspaceId, request.params.id),
+    experiments.stop(callerOf(request).workspaceId, request.params.id),
   );
 }
 
@@ -121,7 +115,7 @@ function decisionRoutes(app: TypedApp, experiments: ExperimentService): void {
         response: { 200: ExperimentSchema },
       },
     },
-    async (request) => experiments.promote(authOf(request).workspaceId, request.params.id, request.body.variant),
+    async (request) => experiments.promote(callerOf(request).workspaceId, request.params.id, request.body.variant),
   );
 
   app.post(
@@ -134,7 +128,7 @@ function decisionRoutes(app: TypedApp, experiments: ExperimentService): void {
         response: { 200: Type.Object({ experiment: ExperimentSchema, weights: Type.Array(Type.Number()) }) },
       },
     },
-    async (request) => experiments.rebalance(authOf(request).workspaceId, request.params.id),
+    async (request) => experiments.rebalance(callerOf(request).workspaceId, request.params.id),
   );
 
   app.get(
@@ -156,7 +150,7 @@ function decisionRoutes(app: TypedApp, experiments: ExperimentService): void {
         response: { 200: ResultsSchema },
       },
     },
-    async (request) => experiments.results(authOf(request).workspaceId, request.params.id, { methods: request.query.methods ?? 'configured' }),
+    async (request) => experiments.results(callerOf(request).workspaceId, request.params.id, { methods: request.query.methods ?? 'configured' }),
   );
 }
 
@@ -183,7 +177,7 @@ function assignmentRoutes(app: TypedApp, experiments: ExperimentService): void {
     async (request) => {
       const { userId, anonymousId, experiments: keys, expose } = request.body;
       if (userId === undefined && anonymousId === undefined) throw new RapportError('experiment.unit_missing', 'name the unit with userId or anonymousId');
-      return { assignments: await experiments.assign(authOf(request).workspaceId, { userId, anonymousId, experiments: keys, expose: expose ?? false }) };
+      return { assignments: await experiments.assign(callerOf(request).workspaceId, { userId, anonymousId, experiments: keys, expose: expose ?? false }) };
     },
   );
 

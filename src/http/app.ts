@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import { demoWriteKey, onsitePublicRoutes } from '../onsite/index.js';
+import { demoWriteKey, onsitePublicRoutes, type Onsite } from '../onsite/index.js';
+import type { UsersConfig } from '../config/config.js';
+import type { LagSource, Processor } from '../processor/index.js';
 import { storefrontRoutes } from './public/demo-storefront.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
@@ -14,13 +16,13 @@ import { apiReferenceRoutes, documentRoute, nameSchemaComponents } from './opena
 import { errorSchema } from './error-docs.js';
 import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
-import { publicChannelRoutes } from './public/channels.js';
-import { publicRecommendationRoutes } from './public/recommendations.js';
-import { publicExperimentRoutes } from './public/experiments.js';
+import { publicChannelRoutes, type PublicChannelDeps } from './public/channels.js';
+import { publicRecommendationRoutes, type PublicRecommendationDeps } from './public/recommendations.js';
+import { publicExperimentRoutes, type PublicExperimentDeps } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
 import { dashboardRoutes } from '../dashboard/index.js';
-import { registerLiveStreams } from './live.js';
+import { registerLiveStreams } from '../app/live.js';
 import { authRoutes } from '../users/index.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
@@ -40,8 +42,17 @@ declare module 'fastify' {
 
 const DEFAULT_DECODED_LIMIT = 10 * 1024 * 1024;
 
+/** The admin scope's own needs, the public routes' services (write-key scoped: tracking, recommendations, assignment, unsubscribe and on-site) and /metrics' sources. */
 export type AppDeps = IngestRouteDeps &
-  AdminRouteDeps & {
+  AdminRouteDeps &
+  PublicRecommendationDeps &
+  PublicExperimentDeps &
+  PublicChannelDeps & {
+    onsite: Onsite;
+    usersConfig: UsersConfig;
+    processor: Pick<Processor, 'status'>;
+    /** Followers of the event log that trail the processor; /metrics reports their lag. */
+    followers?: readonly LagSource[];
     version: string;
     /** Whether the store answers; /healthz reports 503 when it does not. */
     health: () => Promise<boolean>;

@@ -7,7 +7,7 @@ import type { Processor } from '../processor/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Tally } from '../shared/tally.js';
-import type { LagSource } from '../processor/routes.js';
+import type { LagSource } from '../processor/index.js';
 
 /** What /metrics reads: in-process counters, and the figures the store holds (lag, queue). */
 export interface MetricsDeps {

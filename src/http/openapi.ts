@@ -4,8 +4,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { DOCUMENTED } from '../shared/documented-schema.js';
 
-export { documentedAs } from '../shared/documented-schema.js';
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

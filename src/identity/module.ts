@@ -1,6 +1,7 @@
 import { reportTo, type Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { IdentityRulesStore } from './identity-rules-store.js';
+import { identityRoutes } from './routes.js';
 
 /** Identity resolution rules per workspace (limits, priorities, blocked values). */
 export interface IdentityModule extends Module {
@@ -19,6 +20,7 @@ export async function identityModule(kernel: Kernel): Promise<IdentityModule> {
     name: 'identity',
     dependencies: [],
     rules,
+    routes: (scope) => identityRoutes(scope, rules),
     start({ background }) {
       if (background) rules.start(reportTo(kernel, 'identity rules refresh failed'));
     },

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { describeRules, IdentityRulesInput, type IdentityRulesStore } from '../identity/index.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 const TypeRuleOut = Type.Object({ maxPerProfile: Type.Union([Type.Integer(), Type.Null()]), priority: Type.Integer() });
 const RulesResponse = Type.Object({
@@ -21,7 +21,7 @@ export async function identityRoutes(scope: FastifyInstance, rules: IdentityRule
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/identity-rules', { schema: { tags: ['profiles'], summary: 'Identity rules in force: the overrides and the effective result', response: { 200: RulesResponse } } }, async (request) => {
-    const { workspaceId } = authOf(request);
+    const { workspaceId } = callerOf(request);
     return { overrides: rules.overridesOf(workspaceId), effective: describeRules(rules.rulesFor(workspaceId)) };
   });
 
@@ -36,7 +36,7 @@ export async function identityRoutes(scope: FastifyInstance, rules: IdentityRule
       },
     },
     async (request) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const effective = await rules.save(workspaceId, request.body);
       return { overrides: rules.overridesOf(workspaceId), effective: describeRules(effective) };
     },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ImportFormat, ImportJob, ImportKind, type ImportService } from '../imports/index.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 /** Bulk imports: upload a file as the raw body; the job runs in the background with progress. */
 export async function importRoutes(scope: FastifyInstance, imports: ImportService): Promise<void> {
@@ -30,7 +30,7 @@ export async function importRoutes(scope: FastifyInstance, imports: ImportServic
       },
     },
     async (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const body: unknown = request.body;
       if (!isReadable(body)) throw new RapportError('request.body_missing', 'send the file as the request body');
       let source: Readable = body;
@@ -76,14 +76,14 @@ export async function importRoutes(scope: FastifyInstance, imports: ImportServic
         response: { 200: Type.Object({ imports: Type.Array(ImportJob) }) },
       },
     },
-    async (request) => ({ imports: await imports.list(authOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({ imports: await imports.list(callerOf(request).workspaceId, request.query.limit) }),
   );
 
   app.get(
     '/imports/:id',
     { schema: { tags: ['imports'], summary: 'One import job with its progress (percent) and row errors', params: Type.Object({ id: Type.String() }), response: { 200: ImportJob } } },
     async (request) => {
-      const job = await imports.get(authOf(request).workspaceId, request.params.id);
+      const job = await imports.get(callerOf(request).workspaceId, request.params.id);
       if (job === undefined) throw new RapportError('not_found', `no import job "${request.params.id}"`);
       return job;
     },

@@ -4,6 +4,7 @@ import { EventCompaction } from './compaction.js';
 import { EventLogService } from './event-log-service.js';
 import { IngestService } from './ingest-service.js';
 import { EventRetention } from './retention.js';
+import { eventRoutes } from './routes.js';
 
 /** The Segment-compatible ingest, the event log and its upkeep (retention, payload compaction). */
 export interface IngestModule extends Module {
@@ -23,12 +24,14 @@ export function ingestModule(kernel: Kernel): IngestModule {
   const ingest = new IngestService({ database, partitions: config.partitions, clock });
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
   const compaction = new EventCompaction({ database, clock, afterMinutes: config.eventCompactAfterMinutes });
+  const eventLog = new EventLogService({ database });
   return {
     name: 'ingest',
     dependencies: [],
     ingest,
-    eventLog: new EventLogService({ database }),
+    eventLog,
     compaction,
+    routes: (scope) => eventRoutes(scope, eventLog),
     chores: [retention.chore(), compaction.chore()].filter((chore) => chore !== undefined),
     start({ modules }) {
       for (const follower of modules.flatMap((module) => module.followers ?? [])) ingest.onAppend((workspaceId) => follower.wake(workspaceId));

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventLogService } from '../ingest/index.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 export const LoggedEvent = Type.Object(
   {
@@ -41,7 +41,7 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
         response: { 200: Type.Object({ events: Type.Array(LoggedEvent) }) },
       },
     },
-    async (request) => ({ events: await log.events(authOf(request).workspaceId, request.query) }),
+    async (request) => ({ events: await log.events(callerOf(request).workspaceId, request.query) }),
   );
 
   app.get(
@@ -57,7 +57,7 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
         },
       },
     },
-    async (request) => ({ sources: await log.sources(authOf(request).workspaceId) }),
+    async (request) => ({ sources: await log.sources(callerOf(request).workspaceId) }),
   );
 
   app.get(
@@ -70,7 +70,7 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
         response: { 200: Type.Object({ names: Type.Array(Type.Object({ type: Type.String(), event: Type.String(), count: Type.Integer() })) }) },
       },
     },
-    async (request) => ({ names: await log.names(authOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({ names: await log.names(callerOf(request).workspaceId, request.query.limit) }),
   );
 
   app.get(
@@ -89,6 +89,6 @@ export async function eventRoutes(scope: FastifyInstance, log: EventLogService):
         },
       },
     },
-    async (request) => ({ rejected: await log.rejected(authOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({ rejected: await log.rejected(callerOf(request).workspaceId, request.query.limit) }),
   );
 }

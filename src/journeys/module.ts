@@ -11,6 +11,7 @@ import { createJourneys, type Journeys } from './journeys.js';
 import type { OnsiteQueueWriter } from './engine.js';
 import { journeyPrivacyHandlers } from './privacy.js';
 import { StoreRecordingSender } from './recording-sender.js';
+import { journeysRoutes } from './routes.js';
 
 /** Journeys: definitions, lifecycle, the engine's steps on the scheduler, and the consumer that follows the log. */
 export interface JourneysModule extends Module {
@@ -57,6 +58,7 @@ export function journeysModule(kernel: Kernel, deps: JourneysModuleDeps, options
     dependencies: dependsOn(deps),
     journeys,
     service: journeys.service,
+    routes: (scope) => journeysRoutes(scope, journeys.service),
     followers: [{ name: 'journeys.consumer', wake: () => journeys.consumer.wake(), lag: () => journeys.consumer.lag() }],
     privacy: journeyPrivacyHandlers(),
     start({ processing }) {

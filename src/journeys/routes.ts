@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JourneyService, JourneyDefinitionSchema, JourneyWorkspaceSettingsSchema, recipeNeeds, recipes } from '../journeys/index.js';
 import { RapportError } from '../shared/errors.js';
-import { documentedAs } from '../http/openapi.js';
-import type { TypedApp } from '../http/typed-app.js';
-import { liveStream } from '../http/live.js';
-import { authOf } from '../http/admin/auth.js';
+import { documentedAs } from '../shared/documented-schema.js';
+import type { TypedApp } from '../app/typed-app.js';
+import { liveStream } from '../app/live.js';
+import { callerOf } from '../app/caller.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]);
@@ -108,7 +108,7 @@ export async function journeysRoutes(scope: FastifyInstance, journeys: JourneySe
 /** List and create journeys, install recipes, validate a definition. */
 function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
   app.get('/journeys', { schema: { tags, summary: 'Every journey of the workspace', response: { 200: Type.Object({ journeys: Type.Array(JourneyView) }) } } }, async (request) => ({
-    journeys: await journeys.list(authOf(request).workspaceId),
+    journeys: await journeys.list(callerOf(request).workspaceId),
   }));
 
   app.post(
@@ -121,7 +121,7 @@ function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 201: JourneyView },
       },
     },
-    async (request, reply) => reply.status(201).send(await journeys.create(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await journeys.create(callerOf(request).workspaceId, request.body)),
   );
 
   app.get('/journeys/recipes', { schema: { tags, summary: 'Ready recipes, with the templates (starters) and coupon pools each installs by default' } }, async () => ({
@@ -153,13 +153,13 @@ function definitionRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 201: Type.Object({ journey: JourneyView, templates: Type.Array(Supply), coupons: Type.Array(Supply) }) },
       },
     },
-    async (request, reply) => reply.status(201).send(await journeys.installRecipe(authOf(request).workspaceId, request.params.name, request.body ?? {})),
+    async (request, reply) => reply.status(201).send(await journeys.installRecipe(callerOf(request).workspaceId, request.params.name, request.body ?? {})),
   );
 
   app.post(
     '/journeys/validate',
     { schema: { tags, summary: 'Validate a definition without storing it', body: DefinitionBody, response: { 200: Type.Object({ valid: Type.Boolean(), issues: Type.Array(Issue) }) } } },
-    async (request) => journeys.validate(authOf(request).workspaceId, request.body),
+    async (request) => journeys.validate(callerOf(request).workspaceId, request.body),
   );
 }
 
@@ -177,7 +177,7 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
       },
     },
     async (request, reply) => {
-      const journey = await journeys.get(authOf(request).workspaceId, request.params.id, request.query.version);
+      const journey = await journeys.get(callerOf(request).workspaceId, request.params.id, request.query.version);
       if (journey === undefined) throw new RapportError('not_found', `no journey "${request.params.id}"${request.query.version === undefined ? '' : ` with version ${request.query.version}`}`);
       if (request.query.version === undefined) void reply.header('etag', `"${journey.version}"`);
       return journey;
@@ -202,7 +202,7 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
     },
     async (request, reply) => {
       const expectedVersion = expectedVersionOf(request.headers['if-match']) ?? request.query.expectedVersion;
-      const journey = await journeys.update(authOf(request).workspaceId, request.params.id, request.body, expectedVersion === undefined ? {} : { expectedVersion });
+      const journey = await journeys.update(callerOf(request).workspaceId, request.params.id, request.body, expectedVersion === undefined ? {} : { expectedVersion });
       void reply.header('etag', `"${journey.version}"`);
       return journey;
     },
@@ -212,7 +212,7 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
     app.post(
       `/journeys/:id/${action}`,
       { schema: { tags, summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)} the journey`, params: IdParams, response: { 200: JourneyView } } },
-      async (request) => journeys[action](authOf(request).workspaceId, request.params.id),
+      async (request) => journeys[action](callerOf(request).workspaceId, request.params.id),
     );
   }
 
@@ -227,7 +227,7 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 200: Type.Object({ moved: Type.Integer(), toVersion: Type.Integer() }) },
       },
     },
-    async (request) => journeys.migrateRuns(authOf(request).workspaceId, request.params.id, request.body.fromVersion),
+    async (request) => journeys.migrateRuns(callerOf(request).workspaceId, request.params.id, request.body.fromVersion),
   );
 
   app.post(
@@ -246,7 +246,7 @@ function lifecycleRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 200: Type.Object({ profileId: Type.String(), runIds: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => journeys.enter(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => journeys.enter(callerOf(request).workspaceId, request.params.id, request.body),
   );
 }
 
@@ -262,7 +262,7 @@ function liveRoutes(app: TypedApp, journeys: JourneyService): void {
       },
     },
     (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       return liveStream(request, reply, async () => ({ journeys: await journeys.counts(workspaceId) }), { everyMs: 3000 });
     },
   );
@@ -277,7 +277,7 @@ function liveRoutes(app: TypedApp, journeys: JourneyService): void {
       },
     },
     async (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const { id } = request.params;
       // A journey that does not exist answers 404 before the stream opens.
       await journeys.report(workspaceId, id);
@@ -299,7 +299,7 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
         response: { 200: Report },
       },
     },
-    async (request) => journeys.report(authOf(request).workspaceId, request.params.id, request.query.windowDays === undefined ? {} : { windowDays: request.query.windowDays }),
+    async (request) => journeys.report(callerOf(request).workspaceId, request.params.id, request.query.windowDays === undefined ? {} : { windowDays: request.query.windowDays }),
   );
 
   app.post(
@@ -320,7 +320,7 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
     async (request) => {
       const { profileId, assumeEvents, trigger } = request.body;
       return {
-        steps: await journeys.dryRun(authOf(request).workspaceId, request.params.id, profileId, {
+        steps: await journeys.dryRun(callerOf(request).workspaceId, request.params.id, profileId, {
           ...(assumeEvents === undefined ? {} : { assumeEvents }),
           ...(trigger === undefined ? {} : { trigger }),
         }),
@@ -339,7 +339,7 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
       },
     },
     async (request) => ({
-      runs: (await journeys.profileRuns(authOf(request).workspaceId, request.params.id)).map((run) => ({ ...runView(run), journeyId: run.journeyId, journeyName: run.journeyName })),
+      runs: (await journeys.profileRuns(callerOf(request).workspaceId, request.params.id)).map((run) => ({ ...runView(run), journeyId: run.journeyId, journeyName: run.journeyName })),
     }),
   );
 
@@ -355,18 +355,18 @@ function reportingRoutes(app: TypedApp, journeys: JourneyService): void {
       },
     },
     async (request) => {
-      const runs = await journeys.runs(authOf(request).workspaceId, request.params.id, request.query.limit === undefined ? {} : { limit: request.query.limit });
+      const runs = await journeys.runs(callerOf(request).workspaceId, request.params.id, request.query.limit === undefined ? {} : { limit: request.query.limit });
       return { runs: runs.map(runView) };
     },
   );
 
   app.get('/journey-settings', { schema: { tags, summary: 'Frequency caps, global control group and default time zone', response: { 200: JourneyWorkspaceSettingsSchema } } }, async (request) =>
-    journeys.settings(authOf(request).workspaceId),
+    journeys.settings(callerOf(request).workspaceId),
   );
 
   app.put(
     '/journey-settings',
     { schema: { tags, summary: 'Replace the journey settings of the workspace', body: Type.Object({}, { additionalProperties: true }), response: { 200: JourneyWorkspaceSettingsSchema } } },
-    async (request) => journeys.updateSettings(authOf(request).workspaceId, request.body),
+    async (request) => journeys.updateSettings(callerOf(request).workspaceId, request.body),
   );
 }

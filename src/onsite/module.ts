@@ -10,6 +10,7 @@ import type { SegmentsModule } from '../segments/index.js';
 import type { TemplatesModule } from '../templates/index.js';
 import { RapportError } from '../shared/errors.js';
 import { createOnsite, type Onsite } from './onsite.js';
+import { onsiteAdminRoutes } from './routes.js';
 
 /** On-site campaigns as a module: the SDK's configuration, visitor facts, reveals, submissions and reports. */
 export interface OnsiteModule extends Module {
@@ -58,7 +59,14 @@ export function onsiteModule(kernel: Kernel, deps: OnsiteModuleDeps): OnsiteModu
     scheduler: deps.scheduler.scheduler,
     ...(logger === undefined ? {} : { logger }),
   });
-  return { name: 'onsite', dependencies: dependsOn(deps), onsite, privacy: [onsite.privacy], stop: () => onsite.stop() };
+  return {
+    name: 'onsite',
+    dependencies: dependsOn(deps),
+    onsite,
+    privacy: [onsite.privacy],
+    routes: (scope) => onsiteAdminRoutes(scope, onsite, { coupons: deps.coupons.coupons }),
+    stop: () => onsite.stop(),
+  };
 }
 
 /** Whether a lookup that throws `not_found` for a missing id finds it (in the caller's workspace). */

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../http/typed-app.js';
-import { authOf } from '../http/admin/auth.js';
+import type { TypedApp } from '../app/typed-app.js';
+import { callerOf } from '../app/caller.js';
 import { writeKeyOf } from '../http/ingest/routes.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import type { RateLimits } from '../config/config.js';
@@ -37,15 +37,15 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
   const { campaigns } = onsite;
   const view = (campaign: StoredCampaign) => campaigns.view(campaign);
   app.get('/onsite/campaigns', { schema: { tags, summary: 'On-site campaigns, highest priority first', response: { 200: Campaigns } } }, async (request) => ({
-    campaigns: (await campaigns.list(authOf(request).workspaceId)).map(view),
+    campaigns: (await campaigns.list(callerOf(request).workspaceId)).map(view),
   }));
   app.post(
     '/onsite/campaigns',
     { ...ownValidation, schema: { tags, summary: 'Create a campaign (a draft); every invalid field is named by its path', body: CampaignInputSchema, response: { 201: CampaignSchema } } },
-    async (request, reply) => reply.status(201).send(view(await campaigns.create(authOf(request).workspaceId, request.body))),
+    async (request, reply) => reply.status(201).send(view(await campaigns.create(callerOf(request).workspaceId, request.body))),
   );
   app.get('/onsite/campaigns/:id', { schema: { tags, summary: 'One campaign', params: IdParams, response: { 200: CampaignSchema } } }, async (request) =>
-    view(await campaigns.get(authOf(request).workspaceId, request.params.id)),
+    view(await campaigns.get(callerOf(request).workspaceId, request.params.id)),
   );
   app.put(
     '/onsite/campaigns/:id',
@@ -63,7 +63,7 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
     async (request) =>
       view(
         await campaigns.update(
-          authOf(request).workspaceId,
+          callerOf(request).workspaceId,
           request.params.id,
           request.body,
           request.query.expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt: request.query.expectedUpdatedAt },
@@ -71,7 +71,7 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
       ),
   );
   app.delete('/onsite/campaigns/:id', { schema: { tags, summary: 'Delete a campaign that is not active', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await campaigns.delete(authOf(request).workspaceId, request.params.id);
+    await campaigns.delete(callerOf(request).workspaceId, request.params.id);
     return reply.status(204).send(null);
   });
   const transitions = { activate: 'active', pause: 'paused', resume: 'active', end: 'ended' } as const;
@@ -86,7 +86,7 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
           response: { 200: CampaignSchema },
         },
       },
-      async (request) => view(await campaigns.setState(authOf(request).workspaceId, request.params.id, state)),
+      async (request) => view(await campaigns.setState(callerOf(request).workspaceId, request.params.id, state)),
     );
   }
   app.get(
@@ -103,7 +103,7 @@ async function campaignRoutes(scope: FastifyInstance, onsite: Onsite): Promise<v
         response: { 200: Type.Object({ url: Type.String() }) },
       },
     },
-    async (request) => ({ url: await campaigns.previewUrl(authOf(request).workspaceId, request.params.id, request.query.page, request.query.variant) }),
+    async (request) => ({ url: await campaigns.previewUrl(callerOf(request).workspaceId, request.params.id, request.query.page, request.query.variant) }),
   );
 }
 
@@ -129,7 +129,7 @@ async function measurementRoutes(scope: FastifyInstance, onsite: Onsite): Promis
       },
     },
     async (request) => {
-      const workspaceId = authOf(request).workspaceId;
+      const workspaceId = callerOf(request).workspaceId;
       const { campaignId, from, to, viewHours, clickHours } = request.query;
       const chosen = campaignId === undefined ? await campaigns.list(workspaceId) : [await campaigns.get(workspaceId, campaignId)];
       return onsite.reports.report(workspaceId, chosen, {
@@ -153,7 +153,7 @@ async function measurementRoutes(scope: FastifyInstance, onsite: Onsite): Promis
       },
     },
     async (request) => {
-      const workspaceId = authOf(request).workspaceId;
+      const workspaceId = callerOf(request).workspaceId;
       const campaign = await campaigns.get(workspaceId, request.params.id);
       const keys = campaign.definition.variants.map((variant) => variant.key);
       if (keys.length < 2) throw new RapportError('conflict', `campaign "${campaign.id}" has one variant; a bandit needs two or more`);
@@ -178,19 +178,19 @@ async function settingsRoutes(scope: FastifyInstance, onsite: Onsite, supplies: 
   const { campaigns } = onsite;
   const SettingsView = Type.Composite([OnsiteSettingsSchema, Type.Object({ revision: Type.Integer() })]);
   app.get('/onsite/settings', { schema: { tags, summary: 'Fatigue across campaigns and the consent mode', response: { 200: SettingsView } } }, async (request) =>
-    campaigns.settings(authOf(request).workspaceId),
+    campaigns.settings(callerOf(request).workspaceId),
   );
   app.put('/onsite/settings', { schema: { tags, summary: 'Replace the on-site settings', body: OnsiteSettingsSchema, response: { 200: SettingsView } } }, async (request) =>
-    campaigns.putSettings(authOf(request).workspaceId, request.body),
+    campaigns.putSettings(callerOf(request).workspaceId, request.body),
   );
   app.get('/onsite/secret', { schema: { tags, summary: 'The identity-verification secret (admin scope); created on first read', response: { 200: Secret } } }, async (request) => ({
-    secret: await campaigns.secret(authOf(request).workspaceId),
+    secret: await campaigns.secret(callerOf(request).workspaceId),
   }));
   app.post(
     '/onsite/secret/rotate',
     { schema: { tags, summary: 'Replace the identity-verification secret; hashes signed with the old one stop verifying', response: { 200: Secret } } },
     async (request) => ({
-      secret: await campaigns.rotateSecret(authOf(request).workspaceId),
+      secret: await campaigns.rotateSecret(callerOf(request).workspaceId),
     }),
   );
   app.get(
@@ -217,7 +217,7 @@ async function settingsRoutes(scope: FastifyInstance, onsite: Onsite, supplies: 
       },
     },
     async (request) =>
-      installStarters(authOf(request).workspaceId, onsite.campaigns, supplies, { activate: request.body.activate ?? false, ...(request.body.keys === undefined ? {} : { keys: request.body.keys }) }),
+      installStarters(callerOf(request).workspaceId, onsite.campaigns, supplies, { activate: request.body.activate ?? false, ...(request.body.keys === undefined ? {} : { keys: request.body.keys }) }),
   );
 }
 

@@ -9,8 +9,8 @@ import type { ProfileService } from '../profiles/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
-import { liveStream } from '../http/live.js';
-import { authOf } from '../http/admin/auth.js';
+import { liveStream } from '../app/live.js';
+import { callerOf } from '../app/caller.js';
 
 /*
  * The dashboard's home: what is running and what is failing in one workspace, as a list
@@ -90,7 +90,7 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewRoute
     '/overview/failing',
     { schema: { tags, summary: 'What is failing: dead jobs, failed sends and events set aside at ingest (the latest 20 of each), with the counts', response: { 200: Failing } } },
     async (request) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const [counts, dead, failed, rejected] = await Promise.all([
         countsOf(deps, workspaceId),
         deps.scheduler?.deadLetters(workspaceId, LIST) ?? Promise.resolve([]),
@@ -125,7 +125,7 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewRoute
       },
     },
     async (request) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const { key } = request.params;
       if (deps.scheduler === undefined) throw new RapportError('not_found', `no dead job "${key}" in workspace "${workspaceId}"`);
       await deps.scheduler.retryDead(workspaceId, key);
@@ -143,7 +143,7 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewRoute
       },
     },
     (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       return liveStream(request, reply, () => countsOf(deps, workspaceId), { everyMs: 3000 });
     },
   );

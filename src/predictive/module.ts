@@ -3,6 +3,7 @@ import { dependsOn, type Module } from '../app/module.js';
 import type { ProfilesModule } from '../profiles/index.js';
 import type { SchedulerModule } from '../scheduler/index.js';
 import { PredictiveService } from './jobs/predictive-service.js';
+import { predictiveRoutes } from './routes.js';
 
 /** Predictive models (CLV, churn, propensity, next order, stock-out): scores on profiles and model reports. */
 export interface PredictiveModule extends Module {
@@ -20,6 +21,7 @@ export function predictiveModule(kernel: Kernel, deps: { scheduler: SchedulerMod
     name: 'predictive',
     dependencies: dependsOn(deps),
     predictive,
+    routes: (scope) => predictiveRoutes(scope, predictive),
     chores: [predictive.refreshChore()].filter((chore) => chore !== undefined),
     stop: () => predictive.stop(),
   };

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PredictiveService } from '../predictive/index.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 export const PredictiveReportSchema = Type.Object(
   {
@@ -39,7 +39,7 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
       },
     },
     async (request, reply) => {
-      const workspaceId = authOf(request).workspaceId;
+      const workspaceId = callerOf(request).workspaceId;
       const id = await new Promise<string>((resolve, reject) => {
         predictive.refresh(workspaceId, { trigger: 'api', onStarted: resolve }).catch((error: unknown) => {
           // Before it started (a refresh already running): the caller hears it. After: the report says it.
@@ -61,7 +61,7 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
         response: { 200: Type.Object({ reports: Type.Array(PredictiveReportSchema) }) },
       },
     },
-    async (request) => ({ reports: await predictive.reports(authOf(request).workspaceId, request.query.limit ?? 20) }),
+    async (request) => ({ reports: await predictive.reports(callerOf(request).workspaceId, request.query.limit ?? 20) }),
   );
 
   const Bins = Type.Object({
@@ -82,7 +82,7 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
         response: { 200: Type.Object({ currency: Type.Union([Type.String(), Type.Null()]), clv: Bins, churnRisk: Bins }) },
       },
     },
-    async (request) => predictive.distributions(authOf(request).workspaceId),
+    async (request) => predictive.distributions(callerOf(request).workspaceId),
   );
 
   app.get(
@@ -96,7 +96,7 @@ export async function predictiveRoutes(scope: FastifyInstance, predictive: Predi
       },
     },
     async (request) => {
-      const workspaceId = authOf(request).workspaceId;
+      const workspaceId = callerOf(request).workspaceId;
       const report = request.params.id === 'latest' ? (await predictive.reports(workspaceId, 1))[0] : await predictive.report(workspaceId, request.params.id);
       if (report === undefined)
         throw new RapportError('not_found', request.params.id === 'latest' ? 'no predictive refresh has run yet; POST /api/v1/predictive/refresh' : `no predictive report "${request.params.id}"`);

@@ -5,6 +5,7 @@ import type { IngestModule } from '../ingest/index.js';
 import { registerCoreHandlers } from './core-handlers.js';
 import { PrivacyRegistry } from './privacy-registry.js';
 import { PrivacyService } from './privacy-service.js';
+import { privacyRoutes } from './routes.js';
 
 /** Erasure and export of everything held about a person, and the ingest gate that keeps erased people out. */
 export interface PrivacyModule extends Module {
@@ -37,6 +38,7 @@ export function privacyModule(kernel: Kernel, deps: { ingest: IngestModule; iden
     dependencies: dependsOn(deps),
     service: privacy,
     registry,
+    routes: (scope) => privacyRoutes(scope, privacy),
     async start({ modules }) {
       for (const module of [...modules].reverse()) for (const handler of module.privacy ?? []) registry.register(handler);
       await privacy.watch();

@@ -1,163 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../http/typed-app.js';
-import type { Messaging } from '../channels/index.js';
-import type { PrivacyService } from '../privacy/index.js';
-import { ChannelNameSchema } from '../shared/channel.js';
-import { RapportError } from '../shared/errors.js';
-import { authOf, requester } from '../http/admin/auth.js';
+import { callerOf, type AdminCaller } from '../app/caller.js';
+import type { TypedApp } from '../app/typed-app.js';
+import type { PrivacyService } from './privacy-service.js';
 
-const Channel = ChannelNameSchema;
-const ProfileParams = Type.Object({ id: Type.String({ minLength: 1 }) });
-
-/** Consent (ledger, preferences, double opt-in), suppression lists, and erasure / export jobs. */
-export async function privacyRoutes(scope: FastifyInstance, messaging: Messaging, privacy: PrivacyService): Promise<void> {
-  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  consentTopicRoutes(app, messaging);
-  profileConsentRoutes(app, messaging);
-  suppressionRoutes(app, messaging);
-  privacyJobRoutes(app, privacy);
+/** Erasure and export jobs, with their audit trail (consent and suppressions are the channels module's routes). */
+export async function privacyRoutes(scope: FastifyInstance, privacy: PrivacyService): Promise<void> {
+  privacyJobRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), privacy);
 }
 
-/** The workspace's consent topics: list, add, relabel. */
-function consentTopicRoutes(app: TypedApp, messaging: Messaging): void {
-  const { consent } = messaging;
-  const Topic = Type.Object({ key: Type.String(), label: Type.String(), builtIn: Type.Boolean(), updatedAt: Type.Union([Type.String(), Type.Null()]) });
-  const Label = Type.String({ minLength: 1, maxLength: 200, description: 'What people read on the preferences page' });
-  app.get(
-    '/consent/topics',
-    { schema: { tags: ['privacy'], summary: "The workspace's consent topics: the built-in ones, then its own", response: { 200: Type.Object({ topics: Type.Array(Topic) }) } } },
-    async (request) => ({ topics: await consent.topics(authOf(request).workspaceId) }),
-  );
-  app.post(
-    '/consent/topics',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: 'Add a consent topic that preference pages offer and sends may name',
-        body: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64, description: 'Lower-case letters, digits, - or _; not "all"' }), label: Label }),
-        response: { 201: Topic },
-      },
-    },
-    async (request, reply) => reply.status(201).send(await consent.addTopic(authOf(request).workspaceId, request.body)),
-  );
-  app.patch(
-    '/consent/topics/:key',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: "Change a topic's label (built-in topics too)",
-        params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) }),
-        body: Type.Object({ label: Label }),
-        response: { 200: Topic },
-      },
-    },
-    async (request) => consent.updateTopic(authOf(request).workspaceId, request.params.key, request.body),
-  );
-}
-
-/** A person's consent: read with its history, record a change, ask for double opt-in. */
-function profileConsentRoutes(app: TypedApp, messaging: Messaging): void {
-  const { consent, preferences } = messaging;
-  async function profileOf(workspaceId: string, id: string) {
-    const profile = await messaging.profiles.getProfile(workspaceId, id);
-    if (profile === undefined) throw new RapportError('not_found', `no profile ${id}`);
-    return profile;
-  }
-
-  app.get('/profiles/:id/consent', { schema: { tags: ['privacy'], summary: 'Consent per channel and topic, and every change with its source and time', params: ProfileParams } }, async (request) => {
-    const workspaceId = authOf(request).workspaceId;
-    const profile = await profileOf(workspaceId, request.params.id);
-    const ids = [profile.id, ...profile.mergedFrom];
-    return {
-      profile: profile.consent,
-      preferences: await consent.preferences(workspaceId, ids),
-      changes: (await consent.ledger(workspaceId, ids)).map((change) => ({ ...change, at: new Date(change.at).toISOString() })),
-    };
-  });
-
-  app.post(
-    '/profiles/:id/consent',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: 'Record a consent change (channel-wide or for one topic) with its source',
-        params: ProfileParams,
-        body: Type.Object({
-          channel: Channel,
-          topic: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })),
-          status: Type.Union([Type.Literal('subscribed'), Type.Literal('unsubscribed'), Type.Literal('pending')]),
-          source: Type.String({ minLength: 1, maxLength: 100 }),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const workspaceId = authOf(request).workspaceId;
-      const profile = await profileOf(workspaceId, request.params.id);
-      const address = request.body.channel === 'email' ? profile.traits.email : request.body.channel === 'sms' ? profile.traits.phone : undefined;
-      const change = await consent.record(workspaceId, profile.id, { ...request.body, address: typeof address === 'string' ? address : undefined });
-      return reply.status(201).send({ ...change, at: new Date(change.at).toISOString() });
-    },
-  );
-
-  app.post(
-    '/profiles/:id/double-opt-in',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: 'Mark email consent pending and send the confirmation template (needs {{ confirm_url }})',
-        params: ProfileParams,
-        body: Type.Object({ templateId: Type.String({ minLength: 1 }), source: Type.Optional(Type.String()) }),
-      },
-    },
-    async (request) => preferences.requestDoubleOptIn(authOf(request).workspaceId, request.params.id, request.body.templateId, request.body.source ?? 'signup_form', messaging.publicUrl),
-  );
-}
-
-function suppressionRoutes(app: TypedApp, messaging: Messaging): void {
-  const { consent } = messaging;
-  app.get(
-    '/suppressions',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: 'The suppression list (bounced, complained, unsubscribed, manual)',
-        querystring: Type.Object({ channel: Type.Optional(Channel), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
-      },
-    },
-    async (request) => ({
-      suppressions: (await consent.listSuppressions(authOf(request).workspaceId, request.query)).map((entry) => ({ ...entry, createdAt: new Date(entry.createdAt).toISOString() })),
-    }),
-  );
-
-  app.post(
-    '/suppressions',
-    {
-      schema: {
-        tags: ['privacy'],
-        summary: 'Suppress an address',
-        body: Type.Object({
-          channel: Channel,
-          address: Type.String({ minLength: 3 }),
-          reason: Type.Union([Type.Literal('bounced'), Type.Literal('complained'), Type.Literal('unsubscribed'), Type.Literal('manual')]),
-        }),
-      },
-    },
-    async (request, reply) => {
-      await consent.suppress(authOf(request).workspaceId, request.body.channel, request.body.address, request.body.reason);
-      return reply.status(204).send();
-    },
-  );
-
-  app.delete(
-    '/suppressions/:channel/:address',
-    { schema: { tags: ['privacy'], summary: 'Lift a suppression', params: Type.Object({ channel: Channel, address: Type.String() }) } },
-    async (request, reply) => {
-      if (!(await consent.unsuppress(authOf(request).workspaceId, request.params.channel, request.params.address))) throw new RapportError('not_found', 'that address is not suppressed');
-      return reply.status(204).send();
-    },
-  );
+/** Who asked for a privacy job, as its audit trail names them: `admin_token:<id>` or `user:<id>`. */
+function requester(caller: AdminCaller): string {
+  return caller.user === undefined ? `admin_token:${caller.credentialId}` : `user:${caller.user.id}`;
 }
 
 /** Erasure and export jobs, with their audit trail. */
@@ -165,26 +20,26 @@ function privacyJobRoutes(app: TypedApp, privacy: PrivacyService): void {
   const JobBody = Type.Object({ profileId: Type.String({ minLength: 1 }), reason: Type.Optional(Type.String({ maxLength: 500 })) });
 
   app.post('/privacy/erasures', { schema: { tags: ['privacy'], summary: 'Erase everything held about a person (a job; the audit record stays)', body: JobBody } }, async (request, reply) => {
-    const auth = authOf(request);
+    const auth = callerOf(request);
     return reply
       .status(202)
       .send(await privacy.requestErasure(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
   app.post('/privacy/exports', { schema: { tags: ['privacy'], summary: 'Export everything held about a person as JSON (a job)', body: JobBody } }, async (request, reply) => {
-    const auth = authOf(request);
+    const auth = callerOf(request);
     return reply
       .status(202)
       .send(await privacy.requestExport(auth.workspaceId, request.body.profileId, { requestedBy: requester(auth), ...(request.body.reason === undefined ? {} : { reason: request.body.reason }) }));
   });
 
-  app.get('/privacy/jobs', { schema: { tags: ['privacy'], summary: 'Erasure and export jobs: the audit trail' } }, async (request) => ({ jobs: await privacy.jobs(authOf(request).workspaceId) }));
+  app.get('/privacy/jobs', { schema: { tags: ['privacy'], summary: 'Erasure and export jobs: the audit trail' } }, async (request) => ({ jobs: await privacy.jobs(callerOf(request).workspaceId) }));
 
   app.get('/privacy/jobs/:id', { schema: { tags: ['privacy'], summary: 'One job', params: Type.Object({ id: Type.String() }) } }, async (request) =>
-    privacy.job(authOf(request).workspaceId, request.params.id),
+    privacy.job(callerOf(request).workspaceId, request.params.id),
   );
 
   app.get('/privacy/jobs/:id/document', { schema: { tags: ['privacy'], summary: 'The JSON an export job produced', params: Type.Object({ id: Type.String() }) } }, async (request) =>
-    privacy.exportDocument(authOf(request).workspaceId, request.params.id),
+    privacy.exportDocument(callerOf(request).workspaceId, request.params.id),
   );
 }

@@ -6,5 +6,6 @@
 export type { ProcessorExtensionSpec, ProcessorHost } from './extensions.js';
 export type { BatchExtension, ExtensionBatch, Processor, ProcessorLogger } from './processor.js';
 export { replay } from './replay.js';
+export { lagSources, type LagSource } from './routes.js';
 export { cursorPositions } from './store/processor-state.js';
 export type { ProcessorControl } from './threaded-processor.js';

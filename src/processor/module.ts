@@ -5,6 +5,7 @@ import type { IdentityModule } from '../identity/index.js';
 import type { IngestModule } from '../ingest/index.js';
 import type { ProcessorExtensionPart } from './extensions.js';
 import { Processor } from './processor.js';
+import { lagSources, processorRoutes } from './routes.js';
 import { PartitionLeases } from '../log/leases.js';
 import { AppendWakeups } from '../log/wakeups.js';
 import { processorThreadAvailable, ThreadedProcessor, type ProcessorControl } from './threaded-processor.js';
@@ -70,6 +71,7 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     processor,
     mode,
     followers: [{ name: 'processor', wake: () => processor.wake() }],
+    routes: (scope) => processorRoutes(scope, processor, lagSources(modules)),
     // The thread restarts itself a second after it dies; meanwhile events wait in the log.
     health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
     async start({ modules }) {

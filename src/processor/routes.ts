@@ -2,12 +2,23 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FollowerLag } from '../log/follower.js';
-import type { Processor } from '../processor/index.js';
-import { authOf } from '../http/admin/auth.js';
+import type { Module } from '../app/module.js';
+import type { Processor } from './processor.js';
+import { callerOf } from '../app/caller.js';
 
 /** A follower of the log downstream of the processor (journeys), whose lag is reported beside it. */
 export interface LagSource {
   lag(): Promise<FollowerLag>;
+}
+
+/** The log followers that say how far they trail the log (the processor reports its own). */
+export function lagSources(modules: readonly Module[]): LagSource[] {
+  const sources: LagSource[] = [];
+  for (const follower of modules.flatMap((module) => module.followers ?? [])) {
+    const lag = follower.lag;
+    if (lag !== undefined) sources.push({ lag: () => lag.call(follower) });
+  }
+  return sources;
 }
 
 /** How far the processor, and the followers that trail it, are behind the event log, for this workspace. */
@@ -37,7 +48,7 @@ export async function processorRoutes(scope: FastifyInstance, processor: Pick<Pr
       },
     },
     async (request) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const [status, lags] = await Promise.all([processor.status(), Promise.all(followers.map((follower) => follower.lag()))]);
       const partitions = status.cursors.filter((position) => position.workspaceId === workspaceId);
       // Progress over log positions (on PostgreSQL they have gaps), lag in events.

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TypedApp } from '../http/typed-app.js';
+import type { TypedApp } from '../app/typed-app.js';
 import type { ProfileService } from '../profiles/index.js';
 import { RapportError } from '../shared/errors.js';
-import { liveStream } from '../http/live.js';
-import { authOf } from '../http/admin/auth.js';
+import { liveStream } from '../app/live.js';
+import { callerOf } from '../app/caller.js';
 
 const FreeObject = Type.Object({}, { additionalProperties: true });
 
@@ -64,7 +64,7 @@ function findingRoutes(app: TypedApp, profiles: ProfileService): void {
         response: { 200: Type.Object({ profiles: Type.Array(ProfileSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
       },
     },
-    async (request) => profiles.listProfiles(authOf(request).workspaceId, request.query),
+    async (request) => profiles.listProfiles(callerOf(request).workspaceId, request.query),
   );
 
   app.get(
@@ -81,7 +81,7 @@ function findingRoutes(app: TypedApp, profiles: ProfileService): void {
       },
     },
     async (request) => {
-      const profile = await profiles.lookupProfile(authOf(request).workspaceId, request.query.type, request.query.value);
+      const profile = await profiles.lookupProfile(callerOf(request).workspaceId, request.query.type, request.query.value);
       if (profile === undefined) throw new RapportError('not_found', `no profile has ${request.query.type} "${request.query.value}"`);
       return profile;
     },
@@ -94,7 +94,7 @@ function profileDetailRoutes(app: TypedApp, profiles: ProfileService): void {
     '/profiles/:id',
     { schema: { tags: ['profiles'], summary: 'A unified profile (merged-away ids resolve to the survivor)', params: IdParams, response: { 200: ProfileSchema } } },
     async (request) => {
-      const profile = await profiles.getProfile(authOf(request).workspaceId, request.params.id);
+      const profile = await profiles.getProfile(callerOf(request).workspaceId, request.params.id);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
       return profile;
     },
@@ -116,7 +116,7 @@ function profileDetailRoutes(app: TypedApp, profiles: ProfileService): void {
       },
     },
     async (request) => {
-      const page = await profiles.timeline(authOf(request).workspaceId, request.params.id, request.query);
+      const page = await profiles.timeline(callerOf(request).workspaceId, request.params.id, request.query);
       if (page === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
       return page;
     },
@@ -148,7 +148,7 @@ function profileDetailRoutes(app: TypedApp, profiles: ProfileService): void {
       },
     },
     async (request) => {
-      const explanation = await profiles.explainProfile(authOf(request).workspaceId, request.params.id);
+      const explanation = await profiles.explainProfile(callerOf(request).workspaceId, request.params.id);
       if (explanation === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);
       return explanation;
     },
@@ -170,7 +170,7 @@ export async function profileLiveRoutes(scope: FastifyInstance, profiles: Profil
       },
     },
     async (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       // Answer 404 as JSON before the stream starts, not as an event.
       const profile = await profiles.getProfile(workspaceId, request.params.id);
       if (profile === undefined) throw new RapportError('not_found', `no profile "${request.params.id}"`);

@@ -4,6 +4,7 @@ import type { IngestModule } from '../ingest/index.js';
 import type { SchedulerModule } from '../scheduler/index.js';
 import type { WorkspacesModule } from '../workspaces/index.js';
 import { RecommendationService } from './recommendation-service.js';
+import { recommendationRoutes } from './routes.js';
 
 /** Product recommendations: strategies, rules, training runs, serving and the live trending tail. */
 export interface RecommendationsModule extends Module {
@@ -39,6 +40,7 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
     name: 'recommendations',
     dependencies: dependsOn(deps),
     recommendations,
+    routes: (scope) => recommendationRoutes(scope, recommendations),
     jobs: [
       {
         kind: TRAIN_JOB,

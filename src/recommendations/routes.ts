@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type RecommendationService, RecommendationResultSchema, BusinessRules, StrategyName } from '../recommendations/index.js';
 import { RapportError } from '../shared/errors.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 export const RecommendationQuery = Type.Object({
   strategy: StrategyName,
@@ -47,7 +47,7 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
     },
     async (request) => {
       const { strategy, profile, product, limit, group } = request.query;
-      const result = await recommendations.recommend(authOf(request).workspaceId, { strategy, profileId: profile, product, limit, group });
+      const result = await recommendations.recommend(callerOf(request).workspaceId, { strategy, profileId: profile, product, limit, group });
       // The service serves anonymous slots for unknown visitors; a caller naming a profile means that one.
       if (profile !== undefined && result.profile_id === null) throw new RapportError('not_found', `no profile "${profile}"; omit profile for recommendations without personalization`);
       return result;
@@ -57,7 +57,7 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
   app.post(
     '/recommendations/trainings',
     { schema: { tags: ['recommendations'], summary: 'Start training every strategy from the event log and the catalog (runs in the background)', response: { 202: TrainingSchema } } },
-    async (request, reply) => reply.status(202).send(await recommendations.startTraining(authOf(request).workspaceId, 'api')),
+    async (request, reply) => reply.status(202).send(await recommendations.startTraining(callerOf(request).workspaceId, 'api')),
   );
 
   app.get(
@@ -70,14 +70,14 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
         response: { 200: Type.Object({ trainings: Type.Array(TrainingSchema) }) },
       },
     },
-    async (request) => ({ trainings: await recommendations.listTrainings(authOf(request).workspaceId, request.query.limit) }),
+    async (request) => ({ trainings: await recommendations.listTrainings(callerOf(request).workspaceId, request.query.limit) }),
   );
 
   app.get(
     '/recommendations/trainings/:id',
     { schema: { tags: ['recommendations'], summary: 'One training run', params: Type.Object({ id: Type.String({ minLength: 1 }) }), response: { 200: TrainingSchema } } },
     async (request) => {
-      const training = await recommendations.getTraining(authOf(request).workspaceId, request.params.id);
+      const training = await recommendations.getTraining(callerOf(request).workspaceId, request.params.id);
       if (training === undefined) throw new RapportError('not_found', `no training "${request.params.id}"`);
       return training;
     },
@@ -92,17 +92,17 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
         response: { 200: Type.Object({ rules: Type.Record(Type.String(), BusinessRules) }) },
       },
     },
-    async (request) => ({ rules: await recommendations.getRules(authOf(request).workspaceId) }),
+    async (request) => ({ rules: await recommendations.getRules(callerOf(request).workspaceId) }),
   );
 
   app.put(
     '/recommendations/rules/:strategy',
     { schema: { tags: ['recommendations'], summary: 'Set the business rules of a strategy (or * for all)', params: RuleStrategy, body: BusinessRules, response: { 200: BusinessRules } } },
-    async (request) => recommendations.putRules(authOf(request).workspaceId, request.params.strategy, request.body),
+    async (request) => recommendations.putRules(callerOf(request).workspaceId, request.params.strategy, request.body),
   );
 
   app.delete('/recommendations/rules/:strategy', { schema: { tags: ['recommendations'], summary: 'Remove the rules of a strategy', params: RuleStrategy } }, async (request, reply) => {
-    const deleted = await recommendations.deleteRules(authOf(request).workspaceId, request.params.strategy);
+    const deleted = await recommendations.deleteRules(callerOf(request).workspaceId, request.params.strategy);
     if (!deleted) throw new RapportError('not_found', `no rules for "${request.params.strategy}"`);
     return reply.status(204).send();
   });

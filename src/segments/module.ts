@@ -9,6 +9,7 @@ import { segmentPrivacyHandlers } from './privacy.js';
 import { processorExtension, segmentEngineOf } from './processor-extension.js';
 import { SegmentService } from './segment-service.js';
 import { WebhookDeliverer } from './webhook.js';
+import { segmentsRoutes } from './routes.js';
 
 /** Real-time segments and audiences: membership, backfills, score re-checks and destination sync. */
 export interface SegmentsModule extends Module {
@@ -38,6 +39,7 @@ export function segmentsModule(kernel: Kernel, deps: { identity: IdentityModule;
     dependencies: dependsOn(deps),
     segments,
     engine,
+    routes: (scope) => segmentsRoutes(scope, segments),
     processorExtensions: [processorExtension],
     privacy: segmentPrivacyHandlers(),
     async start({ processing }) {

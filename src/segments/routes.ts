@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConditionSchema, conditionTypes, SegmentSchema, type SegmentService, WebhookDestinationSchema } from '../segments/index.js';
 import { RapportError } from '../shared/errors.js';
-import { liveStream } from '../http/live.js';
-import { documentedAs } from '../http/openapi.js';
-import type { TypedApp } from '../http/typed-app.js';
-import { authOf } from '../http/admin/auth.js';
+import { liveStream } from '../app/live.js';
+import { documentedAs } from '../shared/documented-schema.js';
+import type { TypedApp } from '../app/typed-app.js';
+import { callerOf } from '../app/caller.js';
 
 const ConditionBody = documentedAs(
   Type.Unknown({
@@ -37,7 +37,7 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
     '/segments',
     { schema: { tags, summary: 'Every segment with its member count and backfill progress', response: { 200: Type.Object({ segments: Type.Array(SegmentSchema) }) } } },
     async (request) => ({
-      segments: await segments.list(authOf(request).workspaceId),
+      segments: await segments.list(callerOf(request).workspaceId),
     }),
   );
 
@@ -51,7 +51,7 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
       },
     },
     async (request, reply) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const produce = async () => ({
         segments: (await segments.list(workspaceId)).map((segment) => ({ id: segment.id, members: segment.members, status: segment.status, percent: segment.backfill.percent })),
       });
@@ -74,7 +74,7 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 201: SegmentSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await segments.create(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await segments.create(callerOf(request).workspaceId, request.body)),
   );
 
   app.post(
@@ -90,7 +90,7 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 201: SegmentSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await segments.createStatic(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await segments.createStatic(callerOf(request).workspaceId, request.body)),
   );
 
   app.post(
@@ -106,7 +106,7 @@ function creationRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 201: SegmentSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await segments.createRetargeting(authOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.status(201).send(await segments.createRetargeting(callerOf(request).workspaceId, request.body)),
   );
 }
 
@@ -129,11 +129,11 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 200: Type.Object({ size: Type.Integer(), exact: Type.Boolean(), scanned: Type.Integer(), total: Type.Integer(), sample: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => segments.estimate(authOf(request).workspaceId, request.body.condition, { scan: request.body.scan, sampleSize: request.body.sampleSize }),
+    async (request) => segments.estimate(callerOf(request).workspaceId, request.body.condition, { scan: request.body.scan, sampleSize: request.body.sampleSize }),
   );
 
   app.get('/segments/:id', { schema: { tags, summary: 'One segment', params: IdParams, response: { 200: SegmentSchema } } }, async (request) =>
-    segments.get(authOf(request).workspaceId, request.params.id),
+    segments.get(callerOf(request).workspaceId, request.params.id),
   );
 
   app.patch(
@@ -158,14 +158,14 @@ function editingRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 200: SegmentSchema },
       },
     },
-    async (request) => segments.update(authOf(request).workspaceId, request.params.id, request.body),
+    async (request) => segments.update(callerOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.delete(
     '/segments/:id',
     { schema: { tags, summary: 'Delete a segment (409 with the dependents listed while other segments use it)', params: IdParams, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      await segments.delete(authOf(request).workspaceId, request.params.id);
+      await segments.delete(callerOf(request).workspaceId, request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -184,11 +184,11 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 200: Type.Object({ members: Type.Array(Type.Object({ profileId: Type.String(), enteredAt: Type.String() })), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
       },
     },
-    async (request) => segments.members(authOf(request).workspaceId, request.params.id, request.query),
+    async (request) => segments.members(callerOf(request).workspaceId, request.params.id, request.query),
   );
 
   app.get('/segments/:id/members.csv', { schema: { tags, summary: 'Every member as CSV, streamed', params: IdParams } }, async (request, reply) => {
-    const { workspaceId } = authOf(request);
+    const { workspaceId } = callerOf(request);
     await segments.get(workspaceId, request.params.id);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -216,7 +216,7 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
         throw new RapportError('segment.date_invalid', `from "${request.query.from ?? ''}" is not a date; use ISO-8601 such as 2026-01-31`, [
           { field: 'from', rule: 'format', message: 'ISO-8601 date' },
         ]);
-      return { counts: await segments.counts(authOf(request).workspaceId, request.params.id, { from, bucket: request.query.bucket ?? 'day' }) };
+      return { counts: await segments.counts(callerOf(request).workspaceId, request.params.id, { from, bucket: request.query.bucket ?? 'day' }) };
     },
   );
 
@@ -230,7 +230,7 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
         response: { 200: Type.Object({ segmentId: Type.String(), profileId: Type.String(), member: Type.Boolean(), result: Type.Boolean(), at: Type.String(), explanation: Explanation }) },
       },
     },
-    async (request) => segments.explain(authOf(request).workspaceId, request.params.id, request.params.profileId),
+    async (request) => segments.explain(callerOf(request).workspaceId, request.params.id, request.params.profileId),
   );
 
   app.get(
@@ -248,7 +248,7 @@ function membershipRoutes(app: TypedApp, segments: SegmentService): void {
         },
       },
     },
-    async (request) => segments.profileMemberships(authOf(request).workspaceId, request.params.id),
+    async (request) => segments.profileMemberships(callerOf(request).workspaceId, request.params.id),
   );
 }
 
@@ -280,7 +280,7 @@ async function uploadRoutes(scope: FastifyInstance, segments: SegmentService): P
       async (request) => {
         const body: unknown = request.body;
         if (!(body instanceof Readable)) throw new RapportError('request.body_missing', 'send the CSV file as the request body');
-        return segments.uploadList(authOf(request).workspaceId, request.params.id, body, request.query.mode ?? 'add');
+        return segments.uploadList(callerOf(request).workspaceId, request.params.id, body, request.query.mode ?? 'add');
       },
     );
   });

@@ -3,6 +3,6 @@
  * module.ts, which only the composition root imports).
  */
 export { UserService } from './user-service.js';
-export type { Actor, FirstOwner, SessionPrincipal } from './user-service.js';
+export type { FirstOwner, SessionPrincipal } from './user-service.js';
 export { requireCsrf, sessionToken } from './session-cookie.js';
-export { authRoutes, userRoutes } from './routes.js';
+export { authRoutes } from './routes.js';

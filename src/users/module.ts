@@ -2,6 +2,7 @@ import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import type { WorkspacesModule } from '../workspaces/index.js';
 import { UserService, type FirstOwner } from './user-service.js';
+import { userRoutes } from './routes.js';
 
 /** People who sign in to the dashboard: users, roles per workspace, sessions and invitations. */
 export interface UsersModule extends Module {
@@ -28,5 +29,5 @@ export async function usersModule(kernel: Kernel, modules: { workspaces: Workspa
     },
   });
   const firstOwner = await users.bootstrapOwner(modules.workspaces.bootstrap.workspace.id);
-  return { name: 'users', dependencies: [modules.workspaces.name], users, firstOwner };
+  return { name: 'users', dependencies: [modules.workspaces.name], users, firstOwner, routes: (scope) => userRoutes(scope, users) };
 }

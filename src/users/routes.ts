@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { callerOf } from '../app/caller.js';
 import { RapportError } from '../shared/errors.js';
 import { clearSessionCookie, requireCsrf, requireSameOrigin, sessionToken, setSessionCookie, type CookieSecurity } from './session-cookie.js';
-import { DisplayName, Email, Invitation, Locale, Member, normalizeEmail, Password, Role, User, WorkspaceMembership } from './user.js';
+import { DisplayName, Email, Invitation, Locale, Member, normalizeEmail, Password, Role, isRole, User, WorkspaceMembership } from './user.js';
 import type { Actor, SessionPrincipal, UserService } from './user-service.js';
 
 /** A rate limit the HTTP layer supplies (src/http/rate-limit.ts): counts one attempt, throws 429 past the limit. */
@@ -144,13 +145,21 @@ export async function authRoutes(scope: FastifyInstance, deps: AuthRouteDeps): P
   );
 }
 
-/** Who acts on users and in which workspace, read off the request's admin auth (token or session). */
-export type ActorOf = (request: FastifyRequest) => { workspaceId: string; actor: Actor };
+/**
+ * Who changes users, and in which workspace, read off the request's admin caller: a signed-in user with their role, or an admin token (an instance token acts
+ * as an owner, a workspace token with the admin scope as an admin).
+ */
+function actorOf(request: FastifyRequest): { workspaceId: string; actor: Actor } {
+  const { workspaceId, credentialId, instance, user } = callerOf(request);
+  if (user === undefined) return { workspaceId, actor: { id: credentialId, role: instance ? 'owner' : 'admin' } };
+  if (!isRole(user.role)) throw new RapportError('forbidden', `unknown role "${user.role}"`);
+  return { workspaceId, actor: { id: user.id, role: user.role } };
+}
 
 const UserId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** Members and invitations of the current workspace (admin scope: owners and admins, or an admin token). */
-export async function userRoutes(scope: FastifyInstance, users: UserService, actorOf: ActorOf): Promise<void> {
+export async function userRoutes(scope: FastifyInstance, users: UserService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/users',

@@ -1,6 +1,7 @@
 import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
 import { WorkspaceService, type Bootstrap } from './workspace-service.js';
+import { workspaceRoutes } from './routes.js';
 
 /** Workspaces, their write keys and admin tokens, the audit log and the brand. */
 export interface WorkspacesModule extends Module {
@@ -21,6 +22,7 @@ export async function workspacesModule(kernel: Kernel): Promise<WorkspacesModule
     dependencies: [],
     service,
     bootstrap,
+    routes: (scope) => workspaceRoutes(scope, service),
     stop: () => {
       service.close();
       return Promise.resolve();

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { RapportError } from '../shared/errors.js';
 import type { WorkspaceService } from '../workspaces/index.js';
-import { authOf } from '../http/admin/auth.js';
+import { callerOf } from '../app/caller.js';
 
 const AccessScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')]);
 const WriteKeyScopeSchema = Type.Union([Type.Literal('track'), Type.Literal('identify'), Type.Literal('import'), Type.Literal('onsite')]);
@@ -69,9 +69,9 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/workspaces', { schema: { tags: ['workspaces'], summary: 'Workspaces this token may use', response: { 200: Type.Object({ workspaces: Type.Array(Workspace) }) } } }, async (request) => {
-    const auth = authOf(request);
-    if (auth.token.scope === 'instance') return { workspaces: await workspaces.listWorkspaces() };
-    const own = await workspaces.getWorkspace(auth.token.workspaceId);
+    const auth = callerOf(request);
+    if (auth.instance) return { workspaces: await workspaces.listWorkspaces() };
+    const own = await workspaces.getWorkspace(auth.workspaceId);
     return { workspaces: own === undefined ? [] : [own] };
   });
 
@@ -86,14 +86,14 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
       },
     },
     async (request, reply) => {
-      if (authOf(request).token.scope !== 'instance') throw new RapportError('forbidden', 'creating workspaces needs an instance admin token');
+      if (!callerOf(request).instance) throw new RapportError('forbidden', 'creating workspaces needs an instance admin token');
       const created = await workspaces.createWorkspace(request.body.id, request.body.name);
       return reply.status(201).send({ workspace: created.workspace, writeKey: created.writeKey, adminToken: { token: created.adminToken.token, secret: created.adminToken.plain } });
     },
   );
 
   app.get('/write-keys', { schema: { tags: ['keys'], summary: 'Write keys (one per source)', response: { 200: Type.Object({ writeKeys: Type.Array(WriteKey) }) } } }, async (request) => ({
-    writeKeys: await workspaces.listWriteKeys(authOf(request).workspaceId),
+    writeKeys: await workspaces.listWriteKeys(callerOf(request).workspaceId),
   }));
 
   app.post(
@@ -101,12 +101,12 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     { schema: { tags: ['keys'], summary: 'Create a write key for a new source, optionally limited to scopes and expiring', body: WriteKeyBody, response: { 201: WriteKey } } },
     async (request, reply) => {
       const { name, scopes, expiresAt } = request.body;
-      return reply.status(201).send(await workspaces.createWriteKey(authOf(request).workspaceId, name, { scopes, expiresAt: instant(expiresAt) }));
+      return reply.status(201).send(await workspaces.createWriteKey(callerOf(request).workspaceId, name, { scopes, expiresAt: instant(expiresAt) }));
     },
   );
 
   app.delete('/write-keys/:id', { schema: { tags: ['keys'], summary: 'Revoke a write key', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await workspaces.revokeWriteKey(authOf(request).workspaceId, request.params.id);
+    await workspaces.revokeWriteKey(callerOf(request).workspaceId, request.params.id);
     return reply.status(204).send(null);
   });
 
@@ -114,7 +114,7 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     '/admin-tokens',
     { schema: { tags: ['keys'], summary: 'Admin tokens (secrets are never returned)', response: { 200: Type.Object({ adminTokens: Type.Array(AdminToken) }) } } },
     async (request) => ({
-      adminTokens: await workspaces.listAdminTokens(authOf(request).workspaceId),
+      adminTokens: await workspaces.listAdminTokens(callerOf(request).workspaceId),
     }),
   );
 
@@ -130,13 +130,13 @@ export async function workspaceRoutes(scope: FastifyInstance, workspaces: Worksp
     },
     async (request, reply) => {
       const { name, scopes, expiresAt } = request.body;
-      const created = await workspaces.createAdminToken(authOf(request).workspaceId, name, 'workspace', { scopes, expiresAt: instant(expiresAt) });
+      const created = await workspaces.createAdminToken(callerOf(request).workspaceId, name, 'workspace', { scopes, expiresAt: instant(expiresAt) });
       return reply.status(201).send({ token: created.token, secret: created.plain });
     },
   );
 
   app.delete('/admin-tokens/:id', { schema: { tags: ['keys'], summary: 'Revoke an admin token', params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    await workspaces.revokeAdminToken(authOf(request).workspaceId, request.params.id);
+    await workspaces.revokeAdminToken(callerOf(request).workspaceId, request.params.id);
     return reply.status(204).send(null);
   });
 }

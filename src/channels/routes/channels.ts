@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { messageStatuses, messageView, type Messaging, operatorOnly, smsSegments } from '../../channels/index.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
 import { RapportError } from '../../shared/errors.js';
-import { authOf } from '../../http/admin/auth.js';
+import { callerOf } from '../../app/caller.js';
 
 const Channel = ChannelNameSchema;
 
@@ -40,9 +40,9 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
       const { couponPoolId, ...rest } = request.body;
       return channels.send({
         ...rest,
-        workspaceId: authOf(request).workspaceId,
+        workspaceId: callerOf(request).workspaceId,
         ...(couponPoolId === undefined ? {} : { coupon: { poolId: couponPoolId } }),
-        source: { kind: 'api', id: authOf(request).token.id },
+        source: { kind: 'api', id: callerOf(request).credentialId },
       });
     },
   );
@@ -64,11 +64,11 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
         }),
       },
     },
-    async (request) => channels.messageLog(authOf(request).workspaceId, request.query),
+    async (request) => channels.messageLog(callerOf(request).workspaceId, request.query),
   );
 
   app.get('/messages/:id', { schema: { tags: ['channels'], summary: 'One message and its lifecycle', params: Type.Object({ id: Type.String() }) } }, async (request) => {
-    const message = await channels.getMessage(authOf(request).workspaceId, request.params.id);
+    const message = await channels.getMessage(callerOf(request).workspaceId, request.params.id);
     if (message === undefined) throw new RapportError('not_found', `no message ${request.params.id}`);
     return messageView(message);
   });
@@ -80,7 +80,7 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
   );
 
   app.get('/channels/webhooks', { schema: { tags: ['channels'], summary: 'Webhook destinations (secrets are not shown)' } }, async (request) => ({
-    destinations: await channels.webhookDestinations(authOf(request).workspaceId),
+    destinations: await channels.webhookDestinations(callerOf(request).workspaceId),
   }));
 
   app.post(
@@ -97,12 +97,12 @@ export async function channelsRoutes(scope: FastifyInstance, messaging: Messagin
     },
     async (request, reply) => {
       if (request.body.allowPrivate === true) throw operatorOnly('allowPrivate');
-      return reply.status(201).send(await channels.addWebhookDestination(authOf(request).workspaceId, request.body.url));
+      return reply.status(201).send(await channels.addWebhookDestination(callerOf(request).workspaceId, request.body.url));
     },
   );
 
   app.delete('/channels/webhooks/:id', { schema: { tags: ['channels'], summary: 'Remove a webhook destination', params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
-    if (!(await channels.removeWebhookDestination(authOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no webhook destination ${request.params.id}`);
+    if (!(await channels.removeWebhookDestination(callerOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no webhook destination ${request.params.id}`);
     return reply.status(204).send();
   });
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Messaging, OutboxRecord } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { BrandViewSchema } from '../../workspaces/index.js';
-import { authOf } from '../../http/admin/auth.js';
+import { callerOf } from '../../app/caller.js';
 
 const OutboxSummary = Type.Object({
   id: Type.String({ description: 'The message id of the message log' }),
@@ -68,7 +68,7 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
       },
     },
     async (request) => {
-      const { workspaceId } = authOf(request);
+      const { workspaceId } = callerOf(request);
       const limit = request.query.limit ?? 50;
       const before = parseBefore(request.query.before);
       const records = await messaging.outbox.list(workspaceId, {
@@ -91,12 +91,12 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
   };
 
   app.get('/outbox/:id', { schema: { tags, summary: 'One outbox message: recipient, headers, HTML and text', params: IdParams, response: { 200: OutboxMessage } } }, async (request) => {
-    const record = await found(authOf(request).workspaceId, request.params.id);
+    const record = await found(callerOf(request).workspaceId, request.params.id);
     return { ...summary(record), html: record.html, text: record.text, headers: record.headers };
   });
 
   app.get('/outbox/:id/html', { schema: { tags, summary: 'The HTML body of an outbox message, as a mail client would show it', params: IdParams } }, async (request, reply) => {
-    const record = await found(authOf(request).workspaceId, request.params.id);
+    const record = await found(callerOf(request).workspaceId, request.params.id);
     if (record.html === null) throw new RapportError('not_found', `message ${record.id} has no HTML part; GET /api/v1/outbox/${record.id} shows its text`);
     // Shown as a mail client would: no scripts, no forms, images and inline styles only.
     return reply
@@ -109,7 +109,7 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
   app.get(
     '/settings/brand',
     { schema: { tags: ['workspaces'], summary: 'The workspace brand used by starter templates, hosted pages and reports', response: { 200: BrandViewSchema } } },
-    async (request) => messaging.brands.get(authOf(request).workspaceId),
+    async (request) => messaging.brands.get(callerOf(request).workspaceId),
   );
 
   app.put(
@@ -130,6 +130,6 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
         response: { 200: BrandViewSchema },
       },
     },
-    async (request) => messaging.brands.put(authOf(request).workspaceId, request.body),
+    async (request) => messaging.brands.put(callerOf(request).workspaceId, request.body),
   );
 }

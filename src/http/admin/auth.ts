@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RapportError } from '../../shared/errors.js';
-import { requireCsrf, sessionToken, type Actor, type SessionPrincipal, type UserService } from '../../users/index.js';
+import type { AdminCaller } from '../../app/caller.js';
+import { requireCsrf, sessionToken, type SessionPrincipal, type UserService } from '../../users/index.js';
 import { MAX_CREDENTIAL_LENGTH, type AdminToken, type WorkspaceService } from '../../workspaces/index.js';
 import { requireScope } from './access.js';
 
@@ -62,9 +63,16 @@ async function sessionAuth(request: FastifyRequest, plain: string, users: UserSe
   return { token, workspaceId: principal.workspaceId, session: principal };
 }
 
+/** What the modules' route handlers see of the credential (src/app/caller.ts). */
+function callerOfAuth(auth: AdminAuth): AdminCaller {
+  const { token, session } = auth;
+  return { workspaceId: auth.workspaceId, credentialId: token.id, instance: token.scope === 'instance', user: session === undefined ? undefined : { id: session.user.id, role: session.role } };
+}
+
 /** Requires `Authorization: Bearer <admin token>`, or a dashboard session cookie, on every route of the scope. */
 export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceService, users: UserService): void {
   app.decorateRequest('adminAuth', null);
+  app.decorateRequest('adminCaller', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     const cookie = sessionToken(request);
@@ -79,6 +87,7 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
       );
     request.adminAuth = auth;
     requireScope(request, auth.token);
+    request.adminCaller = callerOfAuth(auth);
   });
 }
 
@@ -86,19 +95,4 @@ export function registerAdminAuth(app: FastifyInstance, workspaces: WorkspaceSer
 export function authOf(request: FastifyRequest): AdminAuth {
   if (request.adminAuth === null) throw new RapportError('unauthorized');
   return request.adminAuth;
-}
-
-/** Who asked for a privacy job, as its audit trail names them: `admin_token:<id>` or `user:<id>`. */
-export function requester(auth: AdminAuth): string {
-  return auth.session === undefined ? `admin_token:${auth.token.id}` : `user:${auth.session.user.id}`;
-}
-
-/**
- * Who changes users: a signed-in user with their role, or an admin token (an instance token acts
- * as an owner, a workspace token with the admin scope as an admin).
- */
-export function actorOf(request: FastifyRequest): { workspaceId: string; actor: Actor } {
-  const auth = authOf(request);
-  if (auth.session !== undefined) return { workspaceId: auth.workspaceId, actor: { id: auth.session.user.id, role: auth.session.role } };
-  return { workspaceId: auth.workspaceId, actor: { id: auth.token.id, role: auth.token.scope === 'instance' ? 'owner' : 'admin' } };
 }

@@ -9,7 +9,7 @@ import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
 import { ownValue, setOwn } from '../../shared/own.js';
-import type { TypedApp } from '../typed-app.js';
+import type { TypedApp } from '../../app/typed-app.js';
 
 export interface PublicChannelDeps {
   messaging: Messaging;

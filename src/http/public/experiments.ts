@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ExperimentService } from '../../experiments/index.js';
+import { AssignmentSchema, type ExperimentService } from '../../experiments/index.js';
 import { RapportError } from '../../shared/errors.js';
 import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
 import { writeKeyOf } from '../ingest/routes.js';
-import { AssignmentSchema } from '../../experiments/routes.js';
 
 export interface PublicExperimentDeps {
   experiments: ExperimentService;

@@ -1,23 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/index.js';
-import { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from '../../templates/index.js';
-import { authOf } from '../../http/admin/auth.js';
+import { SnippetDetailSchema, SnippetInputSchema, SnippetNameSchema, SnippetSchema, SnippetVersionSchema, SnippetVersionSummarySchema } from '../snippet.js';
+import type { TemplateService } from '../template-service.js';
+import { callerOf } from '../../app/caller.js';
 
 const NameParams = Type.Object({ name: SnippetNameSchema });
 const VersionParams = Type.Object({ name: SnippetNameSchema, version: Type.Integer({ minimum: 1 }) });
 
 /** Snippets: reusable named Liquid blocks templates include; every save is a version. */
-export async function snippetsRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+export async function snippetsRoutes(scope: FastifyInstance, templates: TemplateService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  const snippets = messaging.templates.snippets;
+  const snippets = templates.snippets;
 
   app.get(
     '/snippets',
     { schema: { tags: ['snippets'], summary: 'Snippets of the workspace (current versions, no sources)', response: { 200: Type.Object({ snippets: Type.Array(SnippetSchema) }) } } },
     async (request) => ({
-      snippets: await snippets.list(authOf(request).workspaceId),
+      snippets: await snippets.list(callerOf(request).workspaceId),
     }),
   );
 
@@ -33,14 +33,14 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
     },
     async (request, reply) => {
       const { name, ...input } = request.body;
-      return reply.status(201).send(await snippets.create(authOf(request).workspaceId, name, input));
+      return reply.status(201).send(await snippets.create(callerOf(request).workspaceId, name, input));
     },
   );
 
   app.get(
     '/snippets/:name',
     { schema: { tags: ['snippets'], summary: 'A snippet with the source of its current version', params: NameParams, response: { 200: SnippetDetailSchema } } },
-    async (request) => snippets.get(authOf(request).workspaceId, request.params.name),
+    async (request) => snippets.get(callerOf(request).workspaceId, request.params.name),
   );
 
   app.put(
@@ -55,7 +55,7 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
       },
     },
     async (request, reply) => {
-      const { snippet, created } = await snippets.save(authOf(request).workspaceId, request.params.name, request.body);
+      const { snippet, created } = await snippets.save(callerOf(request).workspaceId, request.params.name, request.body);
       return reply.status(created ? 201 : 200).send(snippet);
     },
   );
@@ -63,26 +63,26 @@ export async function snippetsRoutes(scope: FastifyInstance, messaging: Messagin
   app.get(
     '/snippets/:name/versions',
     { schema: { tags: ['snippets'], summary: 'Versions of a snippet, newest first', params: NameParams, response: { 200: Type.Object({ versions: Type.Array(SnippetVersionSummarySchema) }) } } },
-    async (request) => ({ versions: await snippets.versions(authOf(request).workspaceId, request.params.name) }),
+    async (request) => ({ versions: await snippets.versions(callerOf(request).workspaceId, request.params.name) }),
   );
 
   app.get(
     '/snippets/:name/versions/:version',
     { schema: { tags: ['snippets'], summary: 'One version with its source', params: VersionParams, response: { 200: SnippetVersionSchema } } },
-    async (request) => snippets.version(authOf(request).workspaceId, request.params.name, request.params.version),
+    async (request) => snippets.version(callerOf(request).workspaceId, request.params.name, request.params.version),
   );
 
   app.post(
     '/snippets/:name/versions/:version/restore',
     { schema: { tags: ['snippets'], summary: 'Make an old version current again (saved as a new version)', params: VersionParams, response: { 200: SnippetDetailSchema } } },
-    async (request) => snippets.restore(authOf(request).workspaceId, request.params.name, request.params.version),
+    async (request) => snippets.restore(callerOf(request).workspaceId, request.params.name, request.params.version),
   );
 
   app.delete(
     '/snippets/:name',
     { schema: { tags: ['snippets'], summary: 'Delete a snippet and its versions; 409 while templates or snippets include it', params: NameParams } },
     async (request, reply) => {
-      await snippets.delete(authOf(request).workspaceId, request.params.name);
+      await snippets.delete(callerOf(request).workspaceId, request.params.name);
       return reply.status(204).send();
     },
   );

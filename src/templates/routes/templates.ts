@@ -1,34 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Messaging } from '../../channels/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { starterTemplates, RenderedMessageSchema, TemplateSchema, TemplateSourceSchema } from '../../templates/index.js';
+import { starterTemplates } from '../starters.js';
+import type { TemplateService } from '../template-service.js';
+import { TemplateSchema, TemplateSourceSchema } from '../template.js';
 import { ChannelNameSchema } from '../../shared/channel.js';
-import type { TypedApp } from '../../http/typed-app.js';
-import { authOf } from '../../http/admin/auth.js';
+import type { TypedApp } from '../../app/typed-app.js';
+import { callerOf } from '../../app/caller.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
-const PreviewBody = Type.Object({
-  profileId: Type.String({ minLength: 1 }),
-  version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
-  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
-
-/** Templates: versions checked and compiled at save, publish, preview for a person, test-send, starters. */
-export async function templatesRoutes(scope: FastifyInstance, messaging: Messaging): Promise<void> {
+/** Templates: versions checked and compiled at save, publish, starters (preview and test-send are the channels module's: src/channels/routes/template-rendering.ts). */
+export async function templatesRoutes(scope: FastifyInstance, templates: TemplateService): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  listingRoutes(app, messaging);
-  versionRoutes(app, messaging);
-  renderingRoutes(app, messaging);
+  listingRoutes(app, templates);
+  versionRoutes(app, templates);
 }
 
 /** List templates and starters, create a template. */
-function listingRoutes(app: TypedApp, messaging: Messaging): void {
-  const { templates } = messaging;
+function listingRoutes(app: TypedApp, templates: TemplateService): void {
   app.get('/templates', { schema: { tags: ['templates'], summary: 'Templates', response: { 200: Type.Object({ templates: Type.Array(TemplateSchema) }) } } }, async (request) => ({
-    templates: await templates.list(authOf(request).workspaceId),
+    templates: await templates.list(callerOf(request).workspaceId),
   }));
 
   app.get('/templates/starters', { schema: { tags: ['templates'], summary: 'Starter templates for the journey recipes and on-site copy' } }, async () => ({
@@ -41,7 +34,7 @@ function listingRoutes(app: TypedApp, messaging: Messaging): void {
     async (request, reply) => {
       const starter = starterTemplates.find((entry) => entry.key === request.params.key);
       if (starter === undefined) throw new RapportError('not_found', `no starter "${request.params.key}"; GET /templates/starters lists them`);
-      const { template } = await templates.create(authOf(request).workspaceId, { name: starter.name, channel: starter.channel, source: starter.source });
+      const { template } = await templates.create(callerOf(request).workspaceId, { name: starter.name, channel: starter.channel, source: starter.source });
       return reply.status(201).send(template);
     },
   );
@@ -57,17 +50,16 @@ function listingRoutes(app: TypedApp, messaging: Messaging): void {
       },
     },
     async (request, reply) => {
-      const { template } = await templates.create(authOf(request).workspaceId, request.body);
+      const { template } = await templates.create(callerOf(request).workspaceId, request.body);
       return reply.status(201).send(template);
     },
   );
 }
 
 /** One template: read, save a version, list versions, publish, delete. */
-function versionRoutes(app: TypedApp, messaging: Messaging): void {
-  const { templates } = messaging;
+function versionRoutes(app: TypedApp, templates: TemplateService): void {
   app.get('/templates/:id', { schema: { tags: ['templates'], summary: 'A template with its latest source', params: IdParams } }, async (request) => {
-    const workspaceId = authOf(request).workspaceId;
+    const workspaceId = callerOf(request).workspaceId;
     const template = await templates.get(workspaceId, request.params.id);
     const latest = await templates.version(workspaceId, template.id, template.latestVersion);
     return { ...template, source: latest.source };
@@ -89,13 +81,13 @@ function versionRoutes(app: TypedApp, messaging: Messaging): void {
         response: { 200: TemplateSchema },
       },
     },
-    async (request) => (await templates.saveVersion(authOf(request).workspaceId, request.params.id, request.body)).template,
+    async (request) => (await templates.saveVersion(callerOf(request).workspaceId, request.params.id, request.body)).template,
   );
 
   app.get(
     '/templates/:id/versions/:version',
     { schema: { tags: ['templates'], summary: 'One version: source and compiled HTML', params: Type.Object({ id: Type.String(), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) } },
-    async (request) => templates.version(authOf(request).workspaceId, request.params.id, request.params.version),
+    async (request) => templates.version(callerOf(request).workspaceId, request.params.id, request.params.version),
   );
 
   app.post(
@@ -109,48 +101,11 @@ function versionRoutes(app: TypedApp, messaging: Messaging): void {
         response: { 200: TemplateSchema },
       },
     },
-    async (request) => templates.publish(authOf(request).workspaceId, request.params.id, request.body.version),
+    async (request) => templates.publish(callerOf(request).workspaceId, request.params.id, request.body.version),
   );
 
   app.delete('/templates/:id', { schema: { tags: ['templates'], summary: 'Delete a template and its versions', params: IdParams } }, async (request, reply) => {
-    if (!(await templates.delete(authOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no template ${request.params.id}`);
+    if (!(await templates.delete(callerOf(request).workspaceId, request.params.id))) throw new RapportError('not_found', `no template ${request.params.id}`);
     return reply.status(204).send();
   });
-}
-
-/** Preview for a chosen profile and test-send, both under the render budget. */
-function renderingRoutes(app: TypedApp, messaging: Messaging): void {
-  const { templates, channels } = messaging;
-  app.post(
-    '/templates/:id/preview',
-    {
-      schema: {
-        tags: ['templates'],
-        summary: 'Render for a chosen profile without sending (a sample coupon code stands in)',
-        params: IdParams,
-        body: PreviewBody,
-        response: { 200: RenderedMessageSchema },
-      },
-    },
-    async (request) => {
-      const workspaceId = authOf(request).workspaceId;
-      return templates.admitPreview(workspaceId, () => channels.preview(workspaceId, request.params.id, request.body));
-    },
-  );
-
-  app.post(
-    '/templates/:id/test-send',
-    {
-      schema: {
-        tags: ['templates'],
-        summary: 'Send the rendering for a profile to a test address (consent not checked, logged as a test)',
-        params: IdParams,
-        body: Type.Object({ ...PreviewBody.properties, to: Type.String({ minLength: 3, maxLength: 2000 }) }),
-      },
-    },
-    async (request) => {
-      const workspaceId = authOf(request).workspaceId;
-      return templates.admitPreview(workspaceId, () => channels.testSend(workspaceId, request.params.id, request.body));
-    },
-  );
 }
