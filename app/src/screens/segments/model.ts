@@ -5,35 +5,12 @@
  * (`condition.conditions[1].where[0].op`, or `body.condition.conditions.1.op`) to the row they concern.
  */
 
+import type { ValueOp } from './ops';
+
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type Node = { type: string } & Record<string, Json>;
 
 export const TIME_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
-export const VALUE_OPS = [
-  'equals',
-  'not_equals',
-  'contains',
-  'not_contains',
-  'starts_with',
-  'in',
-  'not_in',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'between',
-  'exists',
-  'not_exists',
-  'is_true',
-  'is_false',
-  'date_before',
-  'date_after',
-  'date_within_last',
-  'date_within_next',
-  'date_older_than',
-  'anniversary',
-] as const;
-export type ValueOp = (typeof VALUE_OPS)[number];
 export const COMPARE_OPS = ['gt', 'gte', 'lt', 'lte', 'equals'] as const;
 export const COMPUTED_KEYS = [
   'orders',

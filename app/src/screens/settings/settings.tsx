@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
+import { useTopicLabel } from '../../i18n/consent-topics';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canAdminister, canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, type Column } from '../../ui/ui';
@@ -81,9 +82,6 @@ const messages = defineMessages({
       'Every preferences page (linked from the footer of each marketing email) offers these topics; a person can leave one topic and keep the others. Journeys and sends name a topic to respect it.',
     topic: 'Topic',
     key: 'Key',
-    topic_newsletter: 'Newsletter and stories',
-    topic_promotions: 'Sales, coupons and offers',
-    topic_product_news: 'New arrivals, price drops and back in stock',
     topicKind: 'Kind',
     builtIn: 'Built in',
     ownTopic: 'Added',
@@ -181,9 +179,6 @@ const messages = defineMessages({
     topicsIntro: 'تعرض كل صفحة تفضيلات (مرتبطة من تذييل كل بريد تسويقي) هذه المواضيع؛ يمكن للشخص ترك موضوع والإبقاء على غيره. تذكر الرحلات والرسائل موضوعًا لاحترامه.',
     topic: 'الموضوع',
     key: 'المفتاح',
-    topic_newsletter: 'النشرة الإخبارية والقصص',
-    topic_promotions: 'التخفيضات والقسائم والعروض',
-    topic_product_news: 'الوصول الجديد وانخفاض الأسعار وعودة التوفر',
     topicKind: 'النوع',
     builtIn: 'مدمج',
     ownTopic: 'مضاف',
@@ -282,9 +277,6 @@ const messages = defineMessages({
       '各マーケティングメールのフッターからリンクされる設定ページでは、これらのトピックを選べます。1 つのトピックだけ停止し、他は残すこともできます。ジャーニーと送信はトピックを指定して尊重します。',
     topic: 'トピック',
     key: 'キー',
-    topic_newsletter: 'ニュースレターとストーリー',
-    topic_promotions: 'セール、クーポン、特典',
-    topic_product_news: '新着、値下げ、再入荷',
     topicKind: '種別',
     builtIn: '組み込み',
     ownTopic: '追加',
@@ -678,7 +670,6 @@ interface ConsentTopic {
   builtIn: boolean;
   updatedAt: string | null;
 }
-const BUILT_IN = ['newsletter', 'promotions', 'product_news'] as const;
 
 export function ConsentTab() {
   const t = useT(messages);
@@ -699,8 +690,7 @@ export function ConsentTab() {
     },
   });
   // A built-in topic the workspace never relabelled reads in the screen's language.
-  const shownLabel = (topic: ConsentTopic) =>
-    topic.builtIn && topic.updatedAt === null && (BUILT_IN as readonly string[]).includes(topic.key) ? t(`topic_${topic.key as (typeof BUILT_IN)[number]}`) : topic.label;
+  const shownLabel = useTopicLabel();
   const addError = add.error instanceof ApiError ? add.error : undefined;
   const columns: Column<ConsentTopic>[] = [
     { key: 'label', header: t('topic'), cell: (row) => (editable ? <LabelEditor topic={row} shown={shownLabel(row)} onSaved={setNotice} /> : shownLabel(row)), csv: (row) => shownLabel(row) },
