@@ -113,15 +113,29 @@ export class ExperimentService {
 
   /**
    * Replaces the definition. The key (the hash seed) cannot change; while running, weights and
-   * traffic may, and units already exposed keep their variant.
+   * traffic may, and units already exposed keep their variant. With `expectedUpdatedAt` (the
+   * updatedAt the editor read), an experiment saved by someone else since answers
+   * `experiment.edit_conflict` instead of being overwritten.
    */
-  async update(workspaceId: string, idOrKey: string, input: unknown): Promise<Experiment> {
+  async update(workspaceId: string, idOrKey: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<Experiment> {
+    const expected = options.expectedUpdatedAt === undefined ? undefined : Date.parse(options.expectedUpdatedAt);
+    if (expected !== undefined && Number.isNaN(expected)) {
+      throw new RapportError('invalid_request', `expectedUpdatedAt "${(options.expectedUpdatedAt ?? '').slice(0, 40)}" is not a date-time; send the updatedAt the experiment was read with`, [
+        { field: 'expectedUpdatedAt', rule: 'format', message: 'ISO-8601 date-time (the updatedAt you read)' },
+      ]);
+    }
     const record = await this.record(workspaceId, idOrKey);
     const definition = this.parse(input);
     if (definition.key !== record.key) throw new RapportError('experiment.key_immutable', `the key cannot change (it seeds the assignment hash): keep "${record.key}"`);
     if (record.status === 'running') await this.checkConflicts(workspaceId, record.id, definition);
     const updated = { ...record, name: definition.name, definition: JSON.stringify(definition), updatedAt: this.deps.clock.now() };
-    await repo.updateExperiment(this.deps.database.db, updated);
+    // A compare-and-set on the row: of two saves made from one read, the second finds it moved.
+    if (!(await repo.updateExperiment(this.deps.database.db, updated, expected))) {
+      const at = new Date((await this.record(workspaceId, idOrKey)).updatedAt).toISOString();
+      throw new RapportError('experiment.edit_conflict', `experiment "${record.key}" was saved by someone else at ${at}; reload it and apply your edit again`, [
+        { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
+      ]);
+    }
     this.live.delete(workspaceId);
     return toExperiment(updated);
   }

@@ -56,6 +56,9 @@ export const BrandViewSchema = Type.Object(
     senderName: Type.Union([Type.String(), Type.Null()]),
     senderEmail: Type.Union([Type.String(), Type.Null()]),
     cartUrlPattern: Type.String(),
+    updatedAt: Type.Union([Type.String(), Type.Null()], {
+      description: 'When the brand was last saved (null: never). Send it back as expectedUpdatedAt (or `never`) so a save over someone else’s answers 409 brand.edit_conflict',
+    }),
   },
   { $id: 'BrandView' },
 );
@@ -153,8 +156,32 @@ export function fromHeader(brand: BrandView): string | undefined {
  * The brand of a shop that saved none: its name, default colours, no URLs.
  * @example unbranded('Default').shopUrl // null
  */
+/** `never` → null (no brand saved yet), an ISO date-time → its time; anything else names the field. */
+function expectedTime(text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'never') return null;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) {
+    throw new RapportError('invalid_request', `expectedUpdatedAt "${text.slice(0, 40)}" is neither a date-time nor "never"; send the updatedAt the brand was read with`, [
+      { field: 'expectedUpdatedAt', rule: 'format', message: 'the updatedAt you read (ISO-8601), or never' },
+    ]);
+  }
+  return at;
+}
+
 export function unbranded(shopName: string): BrandView {
-  return { configured: false, shopName, shopUrl: null, logoUrl: null, colors: { ...defaultColors }, postalAddress: null, senderName: null, senderEmail: null, cartUrlPattern: DEFAULT_CART_PATTERN };
+  return {
+    configured: false,
+    shopName,
+    shopUrl: null,
+    logoUrl: null,
+    colors: { ...defaultColors },
+    postalAddress: null,
+    senderName: null,
+    senderEmail: null,
+    cartUrlPattern: DEFAULT_CART_PATTERN,
+    updatedAt: null,
+  };
 }
 
 /**
@@ -178,17 +205,28 @@ export class BrandService {
     return value;
   }
 
-  /** Replaces the brand (validated first). */
-  async put(workspaceId: string, input: unknown): Promise<BrandView> {
+  /**
+   * Replaces the brand (validated first). With `expectedUpdatedAt` (the updatedAt the editor read,
+   * `never` when none was saved), a brand saved by someone else since answers `brand.edit_conflict`.
+   */
+  async put(workspaceId: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<BrandView> {
+    const expected = expectedTime(options.expectedUpdatedAt);
     const brand = parseBrand(input);
-    await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now());
+    const written = await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now(), expected);
     this.cache.delete(workspaceId);
+    if (!written) {
+      const stored = await readBrand(this.deps.database.db, workspaceId);
+      const at = stored === undefined ? 'never' : new Date(stored.updatedAt).toISOString();
+      throw new RapportError('brand.edit_conflict', `the brand was saved by someone else (at ${at}); reload it and apply your edit again`, [
+        { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
+      ]);
+    }
     return this.get(workspaceId);
   }
 
   private async load(workspaceId: string): Promise<BrandView> {
     const stored = await readBrand(this.deps.database.db, workspaceId);
-    const value: unknown = stored === undefined ? undefined : JSON.parse(stored);
+    const value: unknown = stored === undefined ? undefined : JSON.parse(stored.brand);
     if (value !== undefined && Value.Check(BrandSchema, value)) {
       return {
         configured: true,
@@ -200,6 +238,7 @@ export class BrandService {
         senderName: value.senderName ?? null,
         senderEmail: value.senderEmail ?? null,
         cartUrlPattern: value.cartUrlPattern ?? DEFAULT_CART_PATTERN,
+        updatedAt: stored === undefined ? null : new Date(stored.updatedAt).toISOString(),
       };
     }
     const workspace = await getWorkspace(this.deps.database.db, workspaceId);

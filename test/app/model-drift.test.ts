@@ -6,8 +6,7 @@ import { computedKeys, ConditionSchema, lifecycleStages, parseCondition, TraitCo
 import { CHANNELS, DEVICES as ONSITE_DEVICES, RULE_TYPES, SOURCES, STRATEGIES as ONSITE_STRATEGIES, TIERS, TRIGGER_TYPES, URL_MATCHES, WIDGET_TYPES } from '../../app/src/screens/onsite/model.js';
 import { STRATEGIES as PREDICTION_STRATEGIES } from '../../app/src/screens/predictions/model.js';
 import { COMPARE_OPS, COMPUTED_KEYS, CONSENT_CHANNELS, DEVICES, defaultLeaf, ENGAGEMENT_CHANNELS, LEAF_TYPES, LIFECYCLE_STAGES, TIME_UNITS } from '../../app/src/screens/segments/model.js';
-import { VALUE_OPS } from '../../app/src/screens/segments/ops.js';
-import { funnelFilterOps } from '../../app/src/screens/analytics/routes.js';
+import { FILTER_OPS, VALUE_OPS } from '../../app/src/screens/segments/ops.js';
 import { PropertyFilter as FunnelPropertyFilter } from '../../src/analytics/queries.js';
 
 /*
@@ -52,8 +51,8 @@ describe('the app says what the API says', () => {
   });
 
   it("funnel step filters: the segment event condition's ops the funnel API takes, less its older eq / neq", () => {
-    expect(sorted(funnelFilterOps)).toEqual(sorted(constsAt(FunnelPropertyFilter as Schema, ['op']).filter((op) => op !== 'eq' && op !== 'neq')));
-    expect(funnelFilterOps.every((op) => VALUE_OPS.includes(op))).toBe(true);
+    expect(sorted(FILTER_OPS)).toEqual(sorted(constsAt(FunnelPropertyFilter as Schema, ['op']).filter((op) => op !== 'eq' && op !== 'neq')));
+    expect(FILTER_OPS.every((op) => VALUE_OPS.includes(op))).toBe(true);
   });
 
   it('every row the builder adds is a condition the API accepts (once its blanks are filled)', () => {

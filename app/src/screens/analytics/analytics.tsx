@@ -13,7 +13,6 @@ import {
   attributionModels,
   cohortAnchors,
   funnelBreakdowns,
-  funnelFilterOps,
   funnelOrders,
   parseFunnelFilter,
   periodDays,
@@ -26,6 +25,7 @@ import {
   type KpiSearch,
 } from './routes';
 import { PropertyFilters } from '../segments/builder';
+import { FILTER_OPS } from '../segments/ops';
 import { builderMessages } from '../segments/builder-messages';
 import type { Json } from '../segments/model';
 import './analytics.css';
@@ -206,7 +206,7 @@ function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }
                 </Button>
               ) : null}
             </div>
-            <PropertyFilters where={step.where} ops={funnelFilterOps} onChange={(next) => setStep(index, { where: next.slice(0, 10) })} />
+            <PropertyFilters where={step.where} ops={FILTER_OPS} onChange={(next) => setStep(index, { where: next.slice(0, 10) })} />
           </div>
         ))}
         {steps.length < 10 ? (

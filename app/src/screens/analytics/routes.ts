@@ -1,6 +1,6 @@
 import { createRoute, lazyRouteComponent, redirect } from '@tanstack/react-router';
 import { appRoute } from '../../shell/routes';
-import { VALUE_OPS, type ValueOp } from '../segments/ops';
+import { FILTER_OPS, type FilterOp } from '../segments/ops';
 
 /*
  * /analytics and its tabs, each a URL whose search parameters are the report's settings, so a
@@ -31,9 +31,6 @@ function defined<T extends object>(value: T): T {
 }
 
 /** The ops a funnel step's property filter takes: the segment builder's, less the date tests. */
-const dateOps = ['date_before', 'date_after', 'date_within_last', 'date_within_next', 'date_older_than', 'anniversary'] as const;
-type FilterOp = Exclude<ValueOp, (typeof dateOps)[number]>;
-export const funnelFilterOps: readonly FilterOp[] = VALUE_OPS.filter((op): op is FilterOp => !(dateOps as readonly string[]).includes(op));
 type FilterScalar = string | number | boolean;
 
 /** One property filter of a funnel step, as the URL carries it (`step` is the 0-based step index). */
@@ -59,7 +56,7 @@ export function parseFunnelFilter(entry: unknown): FunnelFilterSearch | undefine
   const fields = new Map(Object.entries(entry));
   const step = fields.get('step');
   const property = fields.get('property');
-  const op = oneOf(funnelFilterOps, fields.get('op'));
+  const op = oneOf(FILTER_OPS, fields.get('op'));
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > 9) return undefined;
   if (typeof property !== 'string' || property.length > 100 || !PROPERTY.test(property) || op === undefined) return undefined;
   const values = fields.get('values');

@@ -5,8 +5,6 @@
  * (`condition.conditions[1].where[0].op`, or `body.condition.conditions.1.op`) to the row they concern.
  */
 
-import type { ValueOp } from './ops';
-
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type Node = { type: string } & Record<string, Json>;
 
@@ -97,7 +95,7 @@ export function defaultLeaf(type: LeafType): Node {
 }
 
 /** The fields a value test keeps when its operator changes: the value moves where it fits. */
-export function withOp(test: Record<string, Json>, op: ValueOp): Record<string, Json> {
+export function withOp(test: Record<string, Json>, op: string): Record<string, Json> {
   const head: Record<string, Json> = {};
   for (const key of ['type', 'key', 'property']) if (key in test) head[key] = test[key] ?? null;
   const previous = test.value ?? (Array.isArray(test.values) ? (test.values[0] ?? '') : '');

@@ -29,3 +29,8 @@ export const VALUE_OPS = [
   'anniversary',
 ] as const;
 export type ValueOp = (typeof VALUE_OPS)[number];
+
+const DATE_OPS = ['date_before', 'date_after', 'date_within_last', 'date_within_next', 'date_older_than', 'anniversary'] as const;
+/** A test a funnel step's property filter takes: every one but the date tests (the funnel API's filter ops). */
+export type FilterOp = Exclude<ValueOp, (typeof DATE_OPS)[number]>;
+export const FILTER_OPS: readonly FilterOp[] = VALUE_OPS.filter((op): op is FilterOp => !(DATE_OPS as readonly string[]).includes(op));

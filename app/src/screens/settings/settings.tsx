@@ -5,6 +5,7 @@ import { api, ApiError } from '../../api/client';
 import { useTopicLabel } from '../../i18n/consent-topics';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canAdminister, canEdit, useSession } from '../../shell/session';
+import { ConflictNotice } from '../../ui/conflict';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, type Column } from '../../ui/ui';
 import './settings.css';
 
@@ -35,6 +36,7 @@ const messages = defineMessages({
     cartHint: '{shop_url} and {cart_id} are filled in.',
     save: 'Save',
     saved: 'Saved.',
+    brandConflict: 'Someone else saved the brand after you opened it.',
     notConfigured: 'No brand saved yet: messages use the workspace name and no shop link.',
     snippet: 'Tracking snippet',
     snippetHint: 'Paste this before </head> on every page of the shop. It loads the Rapport SDK asynchronously and sends page views, identifies and on-site events with the write key {name}.',
@@ -133,6 +135,7 @@ const messages = defineMessages({
     cartHint: 'يُملأ {shop_url} و{cart_id} تلقائيًا.',
     save: 'حفظ',
     saved: 'تم الحفظ.',
+    brandConflict: 'حفظ شخص آخر العلامة التجارية بعد أن فتحتها.',
     notConfigured: 'لم تُحفظ علامة تجارية بعد: تستخدم الرسائل اسم مساحة العمل دون رابط للمتجر.',
     snippet: 'مقتطف التتبع',
     snippetHint: 'الصقه قبل ‎</head>‎ في كل صفحة من المتجر. يحمّل حزمة Rapport بشكل غير متزامن ويرسل مشاهدات الصفحات والتعريفات وأحداث الموقع بمفتاح الكتابة {name}.',
@@ -230,6 +233,7 @@ const messages = defineMessages({
     cartHint: '{shop_url} と {cart_id} が埋め込まれます。',
     save: '保存',
     saved: '保存しました。',
+    brandConflict: 'ブランドは、開いた後に他の人が保存しました。',
     notConfigured: 'ブランドはまだ保存されていません。メッセージにはワークスペース名が使われ、ショップへのリンクはありません。',
     snippet: 'トラッキングスニペット',
     snippetHint: 'ショップの全ページの </head> の前に貼り付けてください。Rapport SDK を非同期で読み込み、書き込みキー {name} でページビュー・識別・オンサイトイベントを送信します。',
@@ -345,6 +349,8 @@ interface BrandView {
   senderName: string | null;
   senderEmail: string | null;
   cartUrlPattern: string;
+  /** When it was last saved (null: never); sent back so a save over someone else's is refused. */
+  updatedAt: string | null;
 }
 
 type BrandForm = Record<'shopName' | 'shopUrl' | 'logoUrl' | 'primary' | 'text' | 'background' | 'postalAddress' | 'senderName' | 'senderEmail' | 'cartUrlPattern', string>;
@@ -382,8 +388,11 @@ function BrandEditor({ brand }: { brand: BrandView }) {
   const client = useQueryClient();
   const [form, setForm] = useState<BrandForm>(() => formOf(brand));
   const [saved, setSaved] = useState(false);
+  // The brand this edit started from: a save made over a newer one answers brand.edit_conflict.
+  const [base, setBase] = useState(brand.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: () => {
+    mutationFn: ({ force }: { force: boolean }) => {
       const optional = (value: string) => (value.trim() === '' ? undefined : value.trim());
       const body = {
         shopName: form.shopName.trim(),
@@ -395,15 +404,26 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         senderEmail: optional(form.senderEmail),
         cartUrlPattern: optional(form.cartUrlPattern),
       };
-      return api.put<BrandView>('/api/v1/settings/brand', { body: JSON.parse(JSON.stringify(body)) as unknown });
+      return api.put<BrandView>('/api/v1/settings/brand', { body: JSON.parse(JSON.stringify(body)) as unknown, ...(force ? {} : { query: { expectedUpdatedAt: base ?? 'never' } }) });
     },
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'brand.edit_conflict'),
     onSuccess: async (next) => {
+      setConflict(false);
+      setBase(next.updatedAt);
       setSaved(true);
       client.setQueryData(['brand'], next);
       await client.invalidateQueries({ queryKey: ['brand'] });
     },
   });
-  const apiError = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    const theirs = await api.get<BrandView>('/api/v1/settings/brand');
+    setForm(formOf(theirs));
+    setBase(theirs.updatedAt);
+    setConflict(false);
+    save.reset();
+    client.setQueryData(['brand'], theirs);
+  };
+  const apiError = save.error instanceof ApiError && !conflict ? save.error : undefined;
   const local: Partial<Record<keyof BrandForm, string>> = {};
   if (form.shopUrl !== '' && !URL_RE.test(form.shopUrl.trim())) local.shopUrl = 'http:// or https://';
   if (form.logoUrl !== '' && !URL_RE.test(form.logoUrl.trim())) local.logoUrl = 'http:// or https://';
@@ -443,7 +463,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         className="settings-grid"
         onSubmit={(event) => {
           event.preventDefault();
-          if (Object.keys(local).length === 0) save.mutate();
+          if (Object.keys(local).length === 0) save.mutate({ force: false });
         }}
       >
         {text('shopName', t('shopName'), { required: true })}
@@ -456,6 +476,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         {text('senderEmail', t('senderEmail'), { type: 'email', dir: 'ltr' })}
         {text('postalAddress', t('postalAddress'))}
         {text('cartUrlPattern', t('cartUrlPattern'), { hint: t('cartHint'), dir: 'ltr' })}
+        {conflict ? <ConflictNotice title={t('brandConflict')} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
         {editable ? (
           <div className="settings-actions">
             <Button type="submit" variant="primary" busy={save.isPending}>
@@ -469,7 +490,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
           </div>
         ) : null}
       </form>
-      {save.error !== null && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
+      {save.error !== null && !conflict && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
     </Card>
   );
 }
