@@ -1,5 +1,6 @@
 import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
+import { editConflict, expectedUpdatedAt } from '../shared/expected-update.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
@@ -118,12 +119,7 @@ export class ExperimentService {
    * `experiment.edit_conflict` instead of being overwritten.
    */
   async update(workspaceId: string, idOrKey: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<Experiment> {
-    const expected = options.expectedUpdatedAt === undefined ? undefined : Date.parse(options.expectedUpdatedAt);
-    if (expected !== undefined && Number.isNaN(expected)) {
-      throw new RapportError('invalid_request', `expectedUpdatedAt "${(options.expectedUpdatedAt ?? '').slice(0, 40)}" is not a date-time; send the updatedAt the experiment was read with`, [
-        { field: 'expectedUpdatedAt', rule: 'format', message: 'ISO-8601 date-time (the updatedAt you read)' },
-      ]);
-    }
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the experiment', false) ?? undefined;
     const record = await this.record(workspaceId, idOrKey);
     const definition = this.parse(input);
     if (definition.key !== record.key) throw new RapportError('experiment.key_immutable', `the key cannot change (it seeds the assignment hash): keep "${record.key}"`);
@@ -131,10 +127,7 @@ export class ExperimentService {
     const updated = { ...record, name: definition.name, definition: JSON.stringify(definition), updatedAt: this.deps.clock.now() };
     // A compare-and-set on the row: of two saves made from one read, the second finds it moved.
     if (!(await repo.updateExperiment(this.deps.database.db, updated, expected))) {
-      const at = new Date((await this.record(workspaceId, idOrKey)).updatedAt).toISOString();
-      throw new RapportError('experiment.edit_conflict', `experiment "${record.key}" was saved by someone else at ${at}; reload it and apply your edit again`, [
-        { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
-      ]);
+      throw editConflict('experiment.edit_conflict', `experiment "${record.key}"`, (await this.record(workspaceId, idOrKey)).updatedAt);
     }
     this.live.delete(workspaceId);
     return toExperiment(updated);

@@ -83,6 +83,7 @@ export const domainErrors = {
   'experiment.unknown_variant': { type: 'invalid_request', description: "A variant named is not one of the experiment's" },
   'import.format_invalid': { type: 'invalid_request', description: 'An events import is not NDJSON' },
   'ingest.body_invalid': { type: 'invalid_request', description: 'A tracking request body is not one JSON object, or a batch without a batch array' },
+  'identity.edit_conflict': { type: 'conflict', description: 'The identity rules were saved by someone else after the editor read them (expectedUpdatedAt)' },
   'journey.cannot_start': { type: 'invalid_request', description: 'A journey cannot be activated: its graph has a problem (start node, unreachable node, missing next); issues name the node' },
   'journey.coupon_pool_unknown': { type: 'invalid_request', description: 'A recipe names a coupon pool that does not exist' },
   'journey.customer_missing': { type: 'invalid_request', description: 'An API entry into a journey names neither profileId nor identifier' },

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
+import { editConflict, expectedUpdatedAt } from '../shared/expected-update.js';
 import type { Database } from '../storage/database.js';
 import { readBrand, writeBrand } from './store/brand.js';
 import { getWorkspace } from './store/workspaces.js';
@@ -156,19 +157,6 @@ export function fromHeader(brand: BrandView): string | undefined {
  * The brand of a shop that saved none: its name, default colours, no URLs.
  * @example unbranded('Default').shopUrl // null
  */
-/** `never` → null (no brand saved yet), an ISO date-time → its time; anything else names the field. */
-function expectedTime(text: string | undefined): number | null | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'never') return null;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) {
-    throw new RapportError('invalid_request', `expectedUpdatedAt "${text.slice(0, 40)}" is neither a date-time nor "never"; send the updatedAt the brand was read with`, [
-      { field: 'expectedUpdatedAt', rule: 'format', message: 'the updatedAt you read (ISO-8601), or never' },
-    ]);
-  }
-  return at;
-}
-
 export function unbranded(shopName: string): BrandView {
   return {
     configured: false,
@@ -210,17 +198,11 @@ export class BrandService {
    * `never` when none was saved), a brand saved by someone else since answers `brand.edit_conflict`.
    */
   async put(workspaceId: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<BrandView> {
-    const expected = expectedTime(options.expectedUpdatedAt);
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the brand');
     const brand = parseBrand(input);
     const written = await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now(), expected);
     this.cache.delete(workspaceId);
-    if (!written) {
-      const stored = await readBrand(this.deps.database.db, workspaceId);
-      const at = stored === undefined ? 'never' : new Date(stored.updatedAt).toISOString();
-      throw new RapportError('brand.edit_conflict', `the brand was saved by someone else (at ${at}); reload it and apply your edit again`, [
-        { field: 'expectedUpdatedAt', rule: 'conflict', message: at },
-      ]);
-    }
+    if (!written) throw editConflict('brand.edit_conflict', 'the brand', (await readBrand(this.deps.database.db, workspaceId))?.updatedAt);
     return this.get(workspaceId);
   }
 

@@ -133,4 +133,20 @@ describe.each(dialects)('edit conflicts (%s)', (dialect) => {
     expect((await call('PUT', '/api/v1/settings/brand', brand('Script'))).status).toBe(200);
     expect((await call<Failure>('PUT', '/api/v1/settings/brand?expectedUpdatedAt=yesterday', brand('X'))).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
   });
+
+  it("answers identity.edit_conflict to identity rules saved over someone else's", async () => {
+    const read = await call<{ updatedAt: string | null }>('GET', '/api/v1/identity-rules');
+    expect(read.status).toBe(200);
+    expect(read.body.updatedAt).toBeNull();
+    const ann = await call<{ updatedAt: string; overrides: unknown }>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=never', { blockedValues: ['ann@example.com'] });
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    expect(ann.body.updatedAt).not.toBeNull();
+    const bob = await call<Failure>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=never', { blockedValues: ['bob@example.com'] });
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'identity.edit_conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: ann.body.updatedAt }] });
+    expect((await call<{ overrides: unknown }>('GET', '/api/v1/identity-rules')).body.overrides).toEqual({ blockedValues: ['ann@example.com'] });
+    expect((await call('PUT', `/api/v1/identity-rules?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, { blockedValues: ['bob@example.com'] })).status).toBe(200);
+    expect((await call('PUT', '/api/v1/identity-rules', { blockedValues: [] })).status).toBe(200);
+    expect((await call<Failure>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=x', {})).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
+  });
 });

@@ -37,6 +37,7 @@ const messages = defineMessages({
     save: 'Save',
     saved: 'Saved.',
     brandConflict: 'Someone else saved the brand after you opened it.',
+    identityConflict: 'Someone else saved the identity rules after you opened them.',
     notConfigured: 'No brand saved yet: messages use the workspace name and no shop link.',
     snippet: 'Tracking snippet',
     snippetHint: 'Paste this before </head> on every page of the shop. It loads the Rapport SDK asynchronously and sends page views, identifies and on-site events with the write key {name}.',
@@ -136,6 +137,7 @@ const messages = defineMessages({
     save: 'حفظ',
     saved: 'تم الحفظ.',
     brandConflict: 'حفظ شخص آخر العلامة التجارية بعد أن فتحتها.',
+    identityConflict: 'حفظ شخص آخر قواعد الهوية بعد أن فتحتها.',
     notConfigured: 'لم تُحفظ علامة تجارية بعد: تستخدم الرسائل اسم مساحة العمل دون رابط للمتجر.',
     snippet: 'مقتطف التتبع',
     snippetHint: 'الصقه قبل ‎</head>‎ في كل صفحة من المتجر. يحمّل حزمة Rapport بشكل غير متزامن ويرسل مشاهدات الصفحات والتعريفات وأحداث الموقع بمفتاح الكتابة {name}.',
@@ -234,6 +236,7 @@ const messages = defineMessages({
     save: '保存',
     saved: '保存しました。',
     brandConflict: 'ブランドは、開いた後に他の人が保存しました。',
+    identityConflict: 'ID ルールは、開いた後に他の人が保存しました。',
     notConfigured: 'ブランドはまだ保存されていません。メッセージにはワークスペース名が使われ、ショップへのリンクはありません。',
     snippet: 'トラッキングスニペット',
     snippetHint: 'ショップの全ページの </head> の前に貼り付けてください。Rapport SDK を非同期で読み込み、書き込みキー {name} でページビュー・識別・オンサイトイベントを送信します。',
@@ -796,6 +799,8 @@ interface TypeRule {
 interface IdentityRules {
   overrides: { types?: Record<string, Partial<TypeRule>>; externalDefault?: Partial<TypeRule>; blockedValues?: string[]; externalIdTraits?: Record<string, string>; defaultPhoneRegion?: string };
   effective: { types: Record<string, TypeRule>; externalDefault: TypeRule; blockedValues: string[]; externalIdTraits: Record<string, string>; defaultPhoneRegion: string | null };
+  /** When the overrides were last saved (null: never); sent back so a save over someone else's is refused. */
+  updatedAt: string | null;
 }
 
 export function IdentityTab() {
@@ -814,8 +819,11 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
   const [blocked, setBlocked] = useState((rules.overrides.blockedValues ?? []).join('\n'));
   const [region, setRegion] = useState(rules.overrides.defaultPhoneRegion ?? '');
   const [saved, setSaved] = useState(false);
+  // The copy this edit started from: a save over a newer one answers identity.edit_conflict.
+  const [base, setBase] = useState(rules.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: () => {
+    mutationFn: ({ force }: { force: boolean }) => {
       const values = blocked
         .split('\n')
         .map((line) => line.trim())
@@ -823,14 +831,27 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
       const { blockedValues: _b, defaultPhoneRegion: _r, ...rest } = rules.overrides;
       return api.put<IdentityRules>('/api/v1/identity-rules', {
         body: { ...rest, ...(values.length === 0 ? {} : { blockedValues: values }), ...(region.trim() === '' ? {} : { defaultPhoneRegion: region.trim().toUpperCase() }) },
+        ...(force ? {} : { query: { expectedUpdatedAt: base ?? 'never' } }),
       });
     },
-    onSuccess: async () => {
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'identity.edit_conflict'),
+    onSuccess: async (next) => {
+      setConflict(false);
+      setBase(next.updatedAt);
       setSaved(true);
       await client.invalidateQueries({ queryKey: ['identity-rules'] });
     },
   });
-  const apiError = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    const theirs = await api.get<IdentityRules>('/api/v1/identity-rules');
+    setBlocked((theirs.overrides.blockedValues ?? []).join('\n'));
+    setRegion(theirs.overrides.defaultPhoneRegion ?? '');
+    setBase(theirs.updatedAt);
+    setConflict(false);
+    save.reset();
+    client.setQueryData(['identity-rules'], theirs);
+  };
+  const apiError = save.error instanceof ApiError && !conflict ? save.error : undefined;
   const regionLocal = region.trim() !== '' && !/^[A-Za-z]{2}$/.test(region.trim()) ? 'US, AE, JP…' : undefined;
   const typeRows = Object.entries(rules.effective.types).map(([type, rule]) => ({ type, ...rule }));
   return (
@@ -862,7 +883,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
           className="form"
           onSubmit={(event) => {
             event.preventDefault();
-            if (regionLocal === undefined) save.mutate();
+            if (regionLocal === undefined) save.mutate({ force: false });
           }}
         >
           <Field label={t('blocked')} hint={t('blockedHint')} error={apiError?.fieldMessage('blockedValues')}>
@@ -895,6 +916,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
               />
             )}
           </Field>
+          {conflict ? <ConflictNotice title={t('identityConflict')} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
           {editable ? (
             <div className="settings-actions">
               <Button type="submit" variant="primary" busy={save.isPending}>
@@ -908,7 +930,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
             </div>
           ) : null}
         </form>
-        {save.error !== null && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
+        {save.error !== null && !conflict && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
       </Card>
     </div>
   );
