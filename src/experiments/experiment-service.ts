@@ -1,6 +1,6 @@
 import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
-import { editConflict, expectedUpdatedAt } from '../shared/expected-update.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
@@ -127,7 +127,7 @@ export class ExperimentService {
     const updated = { ...record, name: definition.name, definition: JSON.stringify(definition), updatedAt: this.deps.clock.now() };
     // A compare-and-set on the row: of two saves made from one read, the second finds it moved.
     if (!(await repo.updateExperiment(this.deps.database.db, updated, expected))) {
-      throw editConflict('experiment.edit_conflict', `experiment "${record.key}"`, (await this.record(workspaceId, idOrKey)).updatedAt);
+      throw new RapportError('experiment.edit_conflict', ...staleEdit(`experiment "${record.key}"`, (await this.record(workspaceId, idOrKey)).updatedAt));
     }
     this.live.delete(workspaceId);
     return toExperiment(updated);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { editConflict, expectedUpdatedAt } from '../shared/expected-update.js';
+import { RapportError } from '../shared/errors.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
@@ -113,7 +114,7 @@ export class IdentityRulesStore {
     const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the identity rules');
     await this.deps.database.transaction(async (trx) => {
       if (!(await saveIdentityRuleOverrides(trx, workspaceId, input, this.deps.clock.now(), expected))) {
-        throw editConflict('identity.edit_conflict', 'the identity rules', await identityRulesSavedAt(trx, workspaceId));
+        throw new RapportError('identity.edit_conflict', ...staleEdit('the identity rules', await identityRulesSavedAt(trx, workspaceId)));
       }
       await bumpSetting(trx, TOPIC, workspaceId, this.deps.clock.now());
     });

@@ -1,4 +1,4 @@
-import { RapportError } from './errors.js';
+import { RapportError, type FieldIssue } from './errors.js';
 
 /*
  * The optional "what I read" of a whole-object save (`expectedUpdatedAt`): an editor sends the
@@ -25,10 +25,11 @@ export function expectedUpdatedAt(text: string | undefined, what: string, allowN
 }
 
 /**
- * The 409 of a save made from an older copy, with what is stored now (`never` when nothing is).
- * @example throw editConflict('brand.edit_conflict', 'the brand', stored?.updatedAt);
+ * The message and issue of the 409 a save made from an older copy answers, naming what is stored
+ * now (`never` when nothing is); spread into the RapportError of the concept's code.
+ * @example throw new RapportError('brand.edit_conflict', ...staleEdit('the brand', stored?.updatedAt));
  */
-export function editConflict(code: 'brand.edit_conflict' | 'experiment.edit_conflict' | 'identity.edit_conflict', what: string, storedAt: number | undefined): RapportError {
+export function staleEdit(what: string, storedAt: number | undefined): [string, FieldIssue[]] {
   const at = storedAt === undefined ? 'never' : new Date(storedAt).toISOString();
-  return new RapportError(code, `${what} was saved by someone else (at ${at}); reload it and apply your edit again`, [{ field: 'expectedUpdatedAt', rule: 'conflict', message: at }]);
+  return [`${what} was saved by someone else (at ${at}); reload it and apply your edit again`, [{ field: 'expectedUpdatedAt', rule: 'conflict', message: at }]];
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
-import { editConflict, expectedUpdatedAt } from '../shared/expected-update.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import type { Database } from '../storage/database.js';
 import { readBrand, writeBrand } from './store/brand.js';
 import { getWorkspace } from './store/workspaces.js';
@@ -202,7 +202,7 @@ export class BrandService {
     const brand = parseBrand(input);
     const written = await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now(), expected);
     this.cache.delete(workspaceId);
-    if (!written) throw editConflict('brand.edit_conflict', 'the brand', (await readBrand(this.deps.database.db, workspaceId))?.updatedAt);
+    if (!written) throw new RapportError('brand.edit_conflict', ...staleEdit('the brand', (await readBrand(this.deps.database.db, workspaceId))?.updatedAt));
     return this.get(workspaceId);
   }
 
