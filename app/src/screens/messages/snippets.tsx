@@ -235,7 +235,10 @@ function SnippetEditor({ name: initialName, editable, onClose, onSaved }: { name
         body: { source: currentSource, description: currentDescription, ...(force || isNew || from === undefined ? {} : { expectedVersion: from }) },
       }),
     onError: (failure) => {
-      if (failure instanceof ApiError && failure.code === 'snippet.edit_conflict') setConflict(failure.fieldMessage('expectedVersion') ?? '');
+      if (!(failure instanceof ApiError && failure.code === 'snippet.edit_conflict')) return;
+      setConflict(failure.fieldMessage('expectedVersion') ?? '');
+      // The list and the versions show theirs; the edit and the version it started from stay.
+      void client.invalidateQueries({ queryKey: ['snippets'] });
     },
     onSuccess: async (saved) => {
       await client.invalidateQueries({ queryKey: ['snippets'] });
