@@ -10,7 +10,7 @@ import { DuckDbEngine } from './duckdb/duckdb-engine.js';
 import type { AnalyticsEngine } from './engine.js';
 import { lazyEngine } from './lazy-engine.js';
 import { replicaLease } from './store/replica-lease.js';
-import type { AttributionQuery, CohortQuery, FunnelQuery } from './queries.js';
+import type { AttributionQuery, CohortQuery, FunnelQuery, PropertyFilter } from './queries.js';
 import { DAY, duckFile, fixtureEvents, HOUR, loadMessages, MIN, T0, ws } from './test/fixture.js';
 
 /*
@@ -89,6 +89,25 @@ describe.each(dialects)('AnalyticsEngine contract (%s log)', (dialect: Dialect) 
       expect(await engine.droppedProfiles(ws, { ...funnel, step: 2 })).toHaveLength(2);
       expect((await engine.rfmSummary(ws, asOf)).customers).toBe(3);
       expect(await engine.funnel('nobody', funnel)).toMatchObject({ steps: [{ profiles: 0 }, { profiles: 0 }, { profiles: 0 }, { profiles: 0 }] });
+    });
+
+    it.skipIf(skip)("filters a step by its event's properties with the segment event condition's ops", async () => {
+      const viewedWhere = async (filter: PropertyFilter) =>
+        (await engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [filter] }, { event: 'Product Added' }] })).steps[0]?.profiles;
+      // Viewed: u1 shoes 100, u2 bags 40, u3 shoes 50, u4 shoes 30, u5 hats (no price).
+      expect(await viewedWhere({ property: 'category', op: 'equals', value: 'shoes' })).toBe(3);
+      expect(await viewedWhere({ property: 'category', op: 'in', values: ['shoes', 'hats'] })).toBe(4);
+      expect(await viewedWhere({ property: 'category', op: 'not_in', values: ['shoes', 'hats'] })).toBe(1);
+      expect(await viewedWhere({ property: 'category', op: 'starts_with', value: 'SH' })).toBe(3);
+      expect(await viewedWhere({ property: 'category', op: 'not_contains', value: 'O' })).toBe(2);
+      // A missing price passes not_equals (as in segments) but not the older neq.
+      expect(await viewedWhere({ property: 'price', op: 'not_equals', value: 50 })).toBe(4);
+      expect(await viewedWhere({ property: 'price', op: 'neq', value: 50 })).toBe(3);
+      expect(await viewedWhere({ property: 'price', op: 'between', min: 40, max: 100 })).toBe(3);
+      expect(await viewedWhere({ property: 'price', op: 'not_exists' })).toBe(1);
+      expect(await viewedWhere({ property: 'price', op: 'gt', value: 50 })).toBe(1);
+      await expect(viewedWhere({ property: 'price', op: 'in' })).rejects.toMatchObject({ code: 'analytics.filter_invalid', issues: [{ field: 'steps[0].where[0].values' }] });
+      await expect(viewedWhere({ property: 'price', op: 'between', min: 1 })).rejects.toMatchObject({ code: 'analytics.filter_invalid', issues: [{ field: 'steps[0].where[0].max' }] });
     });
 
     it.skipIf(skip)('rebuilds to the same answers', async () => {
@@ -209,12 +228,36 @@ const questions: { name: string; ask: (engine: AnalyticsEngine) => Promise<unkno
     name: `funnel filtered by price ${op}`,
     ask: (engine: AnalyticsEngine) => engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [{ property: 'price', op, value: 50 }] }, ...funnel.steps.slice(1)] }),
   })),
+  ...(
+    [
+      { property: 'category', op: 'in', values: ['shoes', 'bags', 50] },
+      { property: 'category', op: 'not_in', values: ['shoes'] },
+      { property: 'category', op: 'not_equals', value: 'shoes' },
+      { property: 'category', op: 'starts_with', value: 'Ha' },
+      { property: 'category', op: 'not_contains', value: 'o' },
+      { property: 'price', op: 'between', min: 30, max: 50 },
+      { property: 'price', op: 'not_exists' },
+      { property: 'price', op: 'is_true' },
+      { property: 'price', op: 'in', values: [40, 100] },
+    ] satisfies PropertyFilter[]
+  ).map((filter) => ({
+    name: `funnel filtered by ${JSON.stringify(filter)}`,
+    ask: (engine: AnalyticsEngine) => engine.funnel(ws, { ...funnel, steps: [{ event: 'Product Viewed', where: [filter] }, ...funnel.steps.slice(1)] }),
+  })),
   {
     name: 'funnel with hostile names',
     ask: (engine) =>
       engine.funnel(ws, {
         ...funnel,
         steps: hostile.map((name) => ({ event: name, where: [{ property: `${name}.${name}`, op: 'neq' as const, value: name }] })),
+      }),
+  },
+  {
+    name: 'funnel with hostile property names under the segment ops',
+    ask: (engine) =>
+      engine.funnel(ws, {
+        ...funnel,
+        steps: hostile.map((name) => ({ event: name, where: [{ property: `${name}.${name}`, op: 'in' as const, values: [name, 'x'] }] })),
       }),
   },
   { name: 'dropped at step 3', ask: (engine) => engine.droppedProfiles(ws, { ...funnel, step: 3 }) },

@@ -7,6 +7,30 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const IsoDate = Type.String({ format: 'date-time', description: 'ISO-8601 instant, e.g. 2024-05-01T00:00:00Z' });
 
+const FilterScalar = Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean()]);
+
+/** The ops of a funnel step's property filter: the segment event condition's names, plus the older `eq` / `neq`. */
+export const propertyFilterOps = [
+  'equals',
+  'not_equals',
+  'in',
+  'not_in',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'between',
+  'exists',
+  'not_exists',
+  'is_true',
+  'is_false',
+  'eq',
+  'neq',
+] as const;
+
 export const PropertyFilter = Type.Object(
   {
     property: Type.String({
@@ -14,8 +38,17 @@ export const PropertyFilter = Type.Object(
       pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
       description: 'Event property name; dots reach into objects (address.city); no empty parts (`$..a`, `a.`)',
     }),
-    op: Type.Union([Type.Literal('eq'), Type.Literal('neq'), Type.Literal('gt'), Type.Literal('gte'), Type.Literal('lt'), Type.Literal('lte'), Type.Literal('contains'), Type.Literal('exists')]),
-    value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    op: Type.Union(
+      propertyFilterOps.map((op) => Type.Literal(op)),
+      {
+        description:
+          "As a segment's event condition: a missing property passes only not_equals, not_in, not_contains and not_exists; contains and starts_with ignore case. `eq` / `neq` are the older names of equals / not_equals (neq also needs the property present)",
+      },
+    ),
+    value: Type.Optional(FilterScalar),
+    values: Type.Optional(Type.Array(FilterScalar, { minItems: 1, maxItems: 100, description: 'For in / not_in' })),
+    min: Type.Optional(Type.Number({ description: 'For between (inclusive)' })),
+    max: Type.Optional(Type.Number({ description: 'For between (inclusive)' })),
   },
   { additionalProperties: false },
 );

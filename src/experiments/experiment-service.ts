@@ -1,5 +1,6 @@
 import type { IngestService } from '../ingest/index.js';
 import type { Clock } from '../shared/clock.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId, stableId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
@@ -113,15 +114,21 @@ export class ExperimentService {
 
   /**
    * Replaces the definition. The key (the hash seed) cannot change; while running, weights and
-   * traffic may, and units already exposed keep their variant.
+   * traffic may, and units already exposed keep their variant. With `expectedUpdatedAt` (the
+   * updatedAt the editor read), an experiment saved by someone else since answers
+   * `experiment.edit_conflict` instead of being overwritten.
    */
-  async update(workspaceId: string, idOrKey: string, input: unknown): Promise<Experiment> {
+  async update(workspaceId: string, idOrKey: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<Experiment> {
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the experiment', false) ?? undefined;
     const record = await this.record(workspaceId, idOrKey);
     const definition = this.parse(input);
     if (definition.key !== record.key) throw new RapportError('experiment.key_immutable', `the key cannot change (it seeds the assignment hash): keep "${record.key}"`);
     if (record.status === 'running') await this.checkConflicts(workspaceId, record.id, definition);
     const updated = { ...record, name: definition.name, definition: JSON.stringify(definition), updatedAt: this.deps.clock.now() };
-    await repo.updateExperiment(this.deps.database.db, updated);
+    // A compare-and-set on the row: of two saves made from one read, the second finds it moved.
+    if (!(await repo.updateExperiment(this.deps.database.db, updated, expected))) {
+      throw new RapportError('experiment.edit_conflict', ...staleEdit(`experiment "${record.key}"`, (await this.record(workspaceId, idOrKey)).updatedAt));
+    }
     this.live.delete(workspaceId);
     return toExperiment(updated);
   }

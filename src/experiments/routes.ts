@@ -89,8 +89,19 @@ function definitionRoutes(app: TypedApp, experiments: ExperimentService): void {
 
   app.put(
     '/experiments/:id',
-    { schema: { tags, summary: 'Replace the definition (the key stays; exposed units keep their variant)', params: IdParams, body: ExperimentInputSchema, response: { 200: ExperimentSchema } } },
-    async (request) => experiments.update(callerOf(request).workspaceId, request.params.id, request.body),
+    {
+      schema: {
+        tags,
+        summary:
+          'Replace the definition (the key stays; exposed units keep their variant); with expectedUpdatedAt, an experiment saved meanwhile answers 409 experiment.edit_conflict instead of being overwritten',
+        params: IdParams,
+        querystring: Type.Object({ expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read' })) }),
+        body: ExperimentInputSchema,
+        response: { 200: ExperimentSchema },
+      },
+    },
+    async (request) =>
+      experiments.update(callerOf(request).workspaceId, request.params.id, request.body, request.query.expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt: request.query.expectedUpdatedAt }),
   );
 
   app.post('/experiments/:id/start', { schema: { tags, summary: 'Start assigning units', params: IdParams, response: { 200: ExperimentSchema } } }, async (request) =>

@@ -1,9 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { RapportError } from '../shared/errors.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import type { Clock } from '../shared/clock.js';
 import type { Database } from '../storage/database.js';
 import { bumpSetting, settingChanges } from '../storage/setting-changes.js';
-import { loadIdentityRuleOverrides, saveIdentityRuleOverrides } from './store/workspace-settings.js';
+import { loadIdentityRuleOverrides, identityRulesSavedAt, saveIdentityRuleOverrides } from './store/workspace-settings.js';
 import { defaultIdentityRules, identityRules, type IdentityRules } from './rules.js';
 
 const TypeRule = Type.Object(
@@ -98,9 +100,22 @@ export class IdentityRulesStore {
     this.rules = rules;
   }
 
-  async save(workspaceId: string, input: IdentityRulesInput): Promise<IdentityRules> {
+  /** When the workspace's overrides were saved (ISO), null when never: an editor's `expectedUpdatedAt`. */
+  async savedAt(workspaceId: string): Promise<string | null> {
+    const at = await identityRulesSavedAt(this.deps.database.db, workspaceId);
+    return at === undefined ? null : new Date(at).toISOString();
+  }
+
+  /**
+   * Replaces the overrides. With `expectedUpdatedAt` (the savedAt the editor read, `never` when
+   * none), overrides saved by someone else since answer `identity.edit_conflict`.
+   */
+  async save(workspaceId: string, input: IdentityRulesInput, options: { expectedUpdatedAt?: string } = {}): Promise<IdentityRules> {
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the identity rules');
     await this.deps.database.transaction(async (trx) => {
-      await saveIdentityRuleOverrides(trx, workspaceId, input, this.deps.clock.now());
+      if (!(await saveIdentityRuleOverrides(trx, workspaceId, input, this.deps.clock.now(), expected))) {
+        throw new RapportError('identity.edit_conflict', ...staleEdit('the identity rules', await identityRulesSavedAt(trx, workspaceId)));
+      }
       await bumpSetting(trx, TOPIC, workspaceId, this.deps.clock.now());
     });
     await this.refresh();

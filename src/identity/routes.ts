@@ -14,6 +14,9 @@ const RulesResponse = Type.Object({
     externalIdTraits: Type.Record(Type.String(), Type.String()),
     defaultPhoneRegion: Type.Union([Type.String(), Type.Null()]),
   }),
+  updatedAt: Type.Union([Type.String(), Type.Null()], {
+    description: 'When the overrides were last saved (null: never). Send it back as expectedUpdatedAt (or `never`) so a save over someone else’s answers 409 identity.edit_conflict',
+  }),
 });
 
 /** The workspace's identity-resolution rules: limits, priorities, blocked values, external ids. */
@@ -22,7 +25,7 @@ export async function identityRoutes(scope: FastifyInstance, rules: IdentityRule
 
   app.get('/identity-rules', { schema: { tags: ['profiles'], summary: 'Identity rules in force: the overrides and the effective result', response: { 200: RulesResponse } } }, async (request) => {
     const { workspaceId } = callerOf(request);
-    return { overrides: rules.overridesOf(workspaceId), effective: describeRules(rules.rulesFor(workspaceId)) };
+    return { overrides: rules.overridesOf(workspaceId), effective: describeRules(rules.rulesFor(workspaceId)), updatedAt: await rules.savedAt(workspaceId) };
   });
 
   app.put(
@@ -30,15 +33,20 @@ export async function identityRoutes(scope: FastifyInstance, rules: IdentityRule
     {
       schema: {
         tags: ['profiles'],
-        summary: 'Replace the overrides; they apply to events processed from now on, and to all on `rapport replay`',
+        summary:
+          'Replace the overrides; they apply to events processed from now on, and to all on `rapport replay`. With expectedUpdatedAt, overrides saved meanwhile answer 409 identity.edit_conflict instead of being overwritten',
+        querystring: Type.Object({
+          expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read, or `never` when it read no saved overrides' })),
+        }),
         body: IdentityRulesInput,
         response: { 200: RulesResponse },
       },
     },
     async (request) => {
       const { workspaceId } = callerOf(request);
-      const effective = await rules.save(workspaceId, request.body);
-      return { overrides: rules.overridesOf(workspaceId), effective: describeRules(effective) };
+      const { expectedUpdatedAt } = request.query;
+      const effective = await rules.save(workspaceId, request.body, expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt });
+      return { overrides: rules.overridesOf(workspaceId), effective: describeRules(effective), updatedAt: await rules.savedAt(workspaceId) };
     },
   );
 }

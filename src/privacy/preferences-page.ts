@@ -3,7 +3,11 @@
  * in every mail client's browser without JavaScript. Every value is escaped.
  */
 
+import { channelText, pageText, type PageLocale } from './preferences-text.js';
+
 export interface PreferencesModel {
+  /** The shopper's language (their profile's locale): the page's words, `lang` and direction. */
+  locale: PageLocale;
   /** Where the forms post (the signed link itself). */
   action: string;
   shopName: string;
@@ -40,6 +44,8 @@ export function maskAddress(address: string): string {
  */
 export function renderPreferencesPage(model: PreferencesModel): string {
   const e = escapeHtml;
+  const say = (key: Parameters<typeof pageText>[1], vars: Record<string, string> = {}) => e(pageText(model.locale, key, vars));
+  const channel = channelText(model.locale, model.channel);
   const topics = model.topics
     .map(
       (topic) =>
@@ -47,40 +53,43 @@ export function renderPreferencesPage(model: PreferencesModel): string {
     )
     .join('\n        ');
   const notice = model.notice === null ? '' : `<p class="notice" role="status" id="notice">${e(model.notice)}</p>`;
-  const coupon = model.couponCode === null ? '' : `<p class="coupon">Your code: <strong id="coupon-code">${e(model.couponCode)}</strong></p>`;
+  const coupon = model.couponCode === null ? '' : `<p class="coupon">${say('yourCode')} <strong id="coupon-code">${e(model.couponCode)}</strong></p>`;
+  // The offer is bold inside a sentence whose word order depends on the language.
+  const offer = model.partingOffer === null ? '' : say('giftText', { offer: '\u0000' }).replace('\u0000', `<strong>${e(model.partingOffer)}</strong>`);
   const gift =
     model.partingOffer !== null && model.subscribed && model.couponCode === null
       ? `<section class="gift" id="parting-gift">
-      <h2>Before you go</h2>
-      <p>Stay with us and take <strong>${e(model.partingOffer)}</strong> your next order.</p>
-      <button type="submit" name="action" value="stay" id="stay">Keep me subscribed and give me the code</button>
+      <h2>${say('giftTitle')}</h2>
+      <p>${offer}</p>
+      <button type="submit" name="action" value="stay" id="stay">${say('stay')}</button>
     </section>`
       : '';
+  const state = model.address === null ? say('unsubscribedFrom', { channel }) : say('unsubscribedFromAt', { channel, address: model.address });
   const body = model.subscribed
     ? `<form method="post" action="${e(model.action)}" id="preferences">
     ${gift}
     <fieldset>
-      <legend>What would you like to hear about?</legend>
+      <legend>${say('topicsLegend')}</legend>
         ${topics}
-      <button type="submit" name="action" value="save_topics" id="save">Save my choices</button>
+      <button type="submit" name="action" value="save_topics" id="save">${say('save')}</button>
     </fieldset>
-    <button type="submit" name="action" value="unsubscribe_all" id="unsubscribe-all" class="secondary">Unsubscribe from all ${e(model.channel)}</button>
+    <button type="submit" name="action" value="unsubscribe_all" id="unsubscribe-all" class="secondary">${say('unsubscribeAll', { channel })}</button>
   </form>`
     : `<form method="post" action="${e(model.action)}" id="preferences">
-    <p id="state">You are unsubscribed from ${e(model.channel)}${model.address === null ? '' : ` at ${e(model.address)}`}.</p>
-    <button type="submit" name="action" value="resubscribe" id="resubscribe">Subscribe again</button>
+    <p id="state">${state}</p>
+    <button type="submit" name="action" value="resubscribe" id="resubscribe">${say('resubscribe')}</button>
   </form>`;
   return `<!doctype html>
-<html lang="en">
+<html lang="${model.locale}" dir="${model.locale === 'ar' ? 'rtl' : 'ltr'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${e(model.shopName)}: your ${e(model.channel)} preferences</title>
+<title>${say('title', { shop: model.shopName, channel })}</title>
 <style>
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; color: #1f2933; }
   header { margin-bottom: 1.5rem; } header img { height: 40px; width: auto; max-width: 220px; } .shop { font-size: 1.2rem; font-weight: 700; color: #1f2933; text-decoration: none; }
-  footer { margin-top: 2rem; font-size: .85rem; color: #7b8794; } footer a { color: #7b8794; }
+  footer { margin-top: 2rem; font-size: .85rem; color: #52606d; } footer a { color: #52606d; }
   h1 { font-size: 1.4rem; } fieldset { border: 1px solid #d9e2ec; border-radius: 8px; margin: 1rem 0; padding: 1rem; }
   .topic { display: block; margin: .4rem 0; } button { font: inherit; padding: .6rem 1rem; border-radius: 6px; border: 0; background: #2f6fed; color: #fff; cursor: pointer; margin-top: .5rem; }
   button { background: ${e(model.primaryColor)}; }
@@ -90,11 +99,13 @@ export function renderPreferencesPage(model: PreferencesModel): string {
 </head>
 <body>
   <header id="brand">${brandMark(model)}</header>
-  <h1>Your ${e(model.channel)} preferences</h1>
-  ${model.address === null ? '' : `<p>For <span id="address">${e(model.address)}</span></p>`}
+  <main>
+  <h1>${say('heading', { channel })}</h1>
+  ${model.address === null ? '' : `<p>${say('forAddress')} <span id="address" dir="ltr">${e(model.address)}</span></p>`}
   ${notice}
   ${coupon}
   ${body}
+  </main>
   <footer>${model.shopUrl === null ? e(model.shopName) : `<a href="${e(model.shopUrl)}">${e(model.shopName)}</a>`}${model.postalAddress === null ? '' : ` · <span id="postal-address">${e(model.postalAddress)}</span>`}</footer>
 </body>
 </html>`;

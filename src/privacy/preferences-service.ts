@@ -5,6 +5,7 @@ import { RapportError } from '../shared/errors.js';
 import type { ConsentService } from './consent-service.js';
 import type { BrandService } from '../workspaces/index.js';
 import { maskAddress, renderPreferencesPage, type PreferencesModel } from './preferences-page.js';
+import { builtInTopicText, channelText, pageLocale, pageText, type PageLocale } from './preferences-text.js';
 
 export type PreferenceAction = 'unsubscribe_all' | 'save_topics' | 'stay' | 'resubscribe';
 
@@ -13,6 +14,11 @@ type UnsubscribeLink = Extract<LinkPayload, { k: 'unsubscribe' }>;
 function channelOf(value: string): ChannelName {
   if (value === 'email' || value === 'sms' || value === 'push' || value === 'webhook' || value === 'inbox') return value;
   throw new RapportError('consent.channel_invalid', `unknown channel ${value}`);
+}
+
+/** The shopper's language: their profile's `locale` trait, the one their messages are rendered in. */
+function localeOf(profile: Profile): PageLocale {
+  return pageLocale(profile.traits.locale);
 }
 
 function addressOf(profile: Profile, channel: ChannelName): string | null {
@@ -61,14 +67,19 @@ export class PreferencesService {
     const suppressed = address === null ? undefined : await this.deps.consent.suppression(link.w, channel, address);
     const profileStatus = channel === 'email' || channel === 'sms' || channel === 'push' ? profile.consent[channel].status : 'unknown';
     const subscribed = preferences.all !== undefined ? preferences.all === 'subscribed' : profileStatus !== 'unsubscribed' && suppressed?.reason !== 'unsubscribed';
-    // The workspace's topics, then any other topic this person has a choice recorded for.
-    const labels = new Map((await this.deps.consent.topics(link.w)).map((topic) => [topic.key, topic.label]));
+    const locale = localeOf(profile);
+    // The workspace's topics, then any other topic this person has a choice recorded for. A
+    // built-in topic the workspace never relabelled is named in the shopper's language.
+    const labels = new Map(
+      (await this.deps.consent.topics(link.w)).map((topic) => [topic.key, (topic.builtIn && topic.updatedAt === null ? builtInTopicText(locale, topic.key) : undefined) ?? topic.label]),
+    );
     const keys = new Set([...labels.keys(), ...Object.keys(preferences).filter((key) => key !== 'all')]);
     const topics = [...keys].map((key) => ({ key, label: labels.get(key) ?? key.replace(/_/g, ' '), subscribed: preferences[key] !== 'unsubscribed' }));
     const parting = await this.deps.coupons.partingPool(link.w);
     const partingOffer = parting === undefined ? null : parting.rule.kind === 'fixed' ? describeOffer(parting.rule.offer) : 'a surprise discount';
     const brand = await this.deps.brands.get(link.w);
     const model: PreferencesModel = {
+      locale,
       action,
       shopName: brand.shopName,
       shopUrl: brand.shopUrl,
@@ -92,13 +103,15 @@ export class PreferencesService {
     const profile = await this.profileOf(link);
     const channel = channelOf(link.c);
     const address = addressOf(profile, channel) ?? undefined;
+    const locale = localeOf(profile);
+    const say = (key: Parameters<typeof pageText>[1], vars: Record<string, string> = {}) => pageText(locale, key, { channel: channelText(locale, channel), ...vars });
     switch (action) {
       case 'unsubscribe_all':
         await this.unsubscribe(link, profile, 'unsubscribe_page');
-        return { notice: `You are unsubscribed from all ${channel}. Sorry to see you go.`, couponCode: null };
+        return { notice: say('noticeUnsubscribed'), couponCode: null };
       case 'resubscribe':
         await this.deps.consent.record(link.w, profile.id, { channel, status: 'subscribed', source: 'preferences_page', address });
-        return { notice: `Welcome back: you are subscribed to ${channel} again.`, couponCode: null };
+        return { notice: say('noticeWelcomeBack'), couponCode: null };
       case 'save_topics': {
         const wanted = new Set(topics);
         const known = new Set([...(await this.deps.consent.topics(link.w)).map((topic) => topic.key), ...topics]);
@@ -106,13 +119,13 @@ export class PreferencesService {
           if (!/^[a-z0-9_-]{1,64}$/.test(topic)) continue;
           await this.deps.consent.record(link.w, profile.id, { channel, topic, status: wanted.has(topic) ? 'subscribed' : 'unsubscribed', source: 'preferences_page' });
         }
-        return { notice: 'Your choices are saved.', couponCode: null };
+        return { notice: say('noticeSaved'), couponCode: null };
       }
       case 'stay': {
         const pool = await this.deps.coupons.partingPool(link.w);
-        if (pool === undefined) return { notice: 'Thank you for staying with us.', couponCode: null };
+        if (pool === undefined) return { notice: say('noticeThanks'), couponCode: null };
         const issued = await this.deps.coupons.issue(link.w, pool.id, { profileId: profile.id, messageId: `parting:${link.m ?? profile.id}`, scores: profile.scores });
-        return { notice: `Thank you for staying: ${issued.description} your next order.`, couponCode: issued.code };
+        return { notice: say('noticeThanksCode', { offer: issued.description }), couponCode: issued.code };
       }
     }
   }

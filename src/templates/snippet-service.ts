@@ -101,7 +101,12 @@ export class SnippetService {
    * Saves a new version (creating the snippet on its first save) and makes it current: every
    * template including it renders it from now on (other servers within a second).
    */
-  async save(workspaceId: string, name: string, input: SnippetInput, restoredFrom: number | null = null): Promise<{ snippet: SnippetDetail; created: boolean }> {
+  /**
+   * Saves the next version. With `expectedVersion` (the version the editor read), a snippet saved
+   * by someone else since answers `snippet.edit_conflict` instead of burying their version.
+   */
+  async save(workspaceId: string, name: string, input: SnippetInput, options: { restoredFrom?: number; expectedVersion?: number } = {}): Promise<{ snippet: SnippetDetail; created: boolean }> {
+    const restoredFrom = options.restoredFrom ?? null;
     checkName(name);
     const existing = await this.current(workspaceId, true);
     this.check(existing, name, input.source);
@@ -110,6 +115,7 @@ export class SnippetService {
     if (before === undefined && existing.names().length >= max) {
       throw new RapportError('conflict', `this workspace has ${max} snippets, the most it may hold; delete unused ones first`);
     }
+    if (options.expectedVersion !== undefined && options.expectedVersion !== (before?.currentVersion ?? 0)) throw editConflict(name, before?.currentVersion ?? 0);
     const now = this.deps.clock.now();
     const version: SnippetVersionRecord = {
       name,
@@ -122,13 +128,16 @@ export class SnippetService {
     try {
       await this.deps.database.transaction(async (trx) => {
         const current = await findSnippet(trx, workspaceId, name);
-        if ((current?.currentVersion ?? 0) !== version.version - 1) throw new RapportError('conflict', `snippet "${name}" was saved by someone else meanwhile; reload it and save again`);
+        const stored = current?.currentVersion ?? 0;
+        if (stored !== version.version - 1)
+          throw options.expectedVersion === undefined ? new RapportError('conflict', `snippet "${name}" was saved by someone else meanwhile; reload it and save again`) : editConflict(name, stored);
         await insertSnippetVersion(trx, workspaceId, version);
       });
     } catch (error) {
       // Two saves racing for one version number: the loser hits the primary key.
       if (!(error instanceof RapportError) && (await findSnippetVersion(this.deps.database.db, workspaceId, name, version.version)) !== undefined) {
-        throw new RapportError('conflict', `snippet "${name}" was saved by someone else meanwhile; reload it and save again`);
+        const latest = (await findSnippet(this.deps.database.db, workspaceId, name))?.currentVersion ?? version.version;
+        throw options.expectedVersion === undefined ? new RapportError('conflict', `snippet "${name}" was saved by someone else meanwhile; reload it and save again`) : editConflict(name, latest);
       }
       throw error;
     } finally {
@@ -158,7 +167,7 @@ export class SnippetService {
   /** Makes an old version current again, as a new version (history is never rewritten). */
   async restore(workspaceId: string, name: string, version: number): Promise<SnippetDetail> {
     const old = await this.version(workspaceId, name, version);
-    return (await this.save(workspaceId, name, { source: old.source, description: old.description }, version)).snippet;
+    return (await this.save(workspaceId, name, { source: old.source, description: old.description }, { restoredFrom: version })).snippet;
   }
 
   /** Deletes a snippet with its versions; refused (409) while templates or snippets include it. */
@@ -234,4 +243,10 @@ export class SnippetService {
     };
     return walk(name, [name]);
   }
+}
+
+function editConflict(name: string, current: number): RapportError {
+  return new RapportError('snippet.edit_conflict', `snippet "${name}" was saved by someone else (now version ${current}); reload it and apply your edit again`, [
+    { field: 'expectedVersion', rule: 'conflict', message: String(current) },
+  ]);
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Clock } from '../shared/clock.js';
 import { RapportError, type FieldIssue } from '../shared/errors.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import type { Database } from '../storage/database.js';
 import { readBrand, writeBrand } from './store/brand.js';
 import { getWorkspace } from './store/workspaces.js';
@@ -56,6 +57,9 @@ export const BrandViewSchema = Type.Object(
     senderName: Type.Union([Type.String(), Type.Null()]),
     senderEmail: Type.Union([Type.String(), Type.Null()]),
     cartUrlPattern: Type.String(),
+    updatedAt: Type.Union([Type.String(), Type.Null()], {
+      description: 'When the brand was last saved (null: never). Send it back as expectedUpdatedAt (or `never`) so a save over someone else’s answers 409 brand.edit_conflict',
+    }),
   },
   { $id: 'BrandView' },
 );
@@ -154,7 +158,18 @@ export function fromHeader(brand: BrandView): string | undefined {
  * @example unbranded('Default').shopUrl // null
  */
 export function unbranded(shopName: string): BrandView {
-  return { configured: false, shopName, shopUrl: null, logoUrl: null, colors: { ...defaultColors }, postalAddress: null, senderName: null, senderEmail: null, cartUrlPattern: DEFAULT_CART_PATTERN };
+  return {
+    configured: false,
+    shopName,
+    shopUrl: null,
+    logoUrl: null,
+    colors: { ...defaultColors },
+    postalAddress: null,
+    senderName: null,
+    senderEmail: null,
+    cartUrlPattern: DEFAULT_CART_PATTERN,
+    updatedAt: null,
+  };
 }
 
 /**
@@ -178,17 +193,22 @@ export class BrandService {
     return value;
   }
 
-  /** Replaces the brand (validated first). */
-  async put(workspaceId: string, input: unknown): Promise<BrandView> {
+  /**
+   * Replaces the brand (validated first). With `expectedUpdatedAt` (the updatedAt the editor read,
+   * `never` when none was saved), a brand saved by someone else since answers `brand.edit_conflict`.
+   */
+  async put(workspaceId: string, input: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<BrandView> {
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, 'the brand');
     const brand = parseBrand(input);
-    await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now());
+    const written = await writeBrand(this.deps.database.db, workspaceId, JSON.stringify(brand), this.deps.clock.now(), expected);
     this.cache.delete(workspaceId);
+    if (!written) throw new RapportError('brand.edit_conflict', ...staleEdit('the brand', (await readBrand(this.deps.database.db, workspaceId))?.updatedAt));
     return this.get(workspaceId);
   }
 
   private async load(workspaceId: string): Promise<BrandView> {
     const stored = await readBrand(this.deps.database.db, workspaceId);
-    const value: unknown = stored === undefined ? undefined : JSON.parse(stored);
+    const value: unknown = stored === undefined ? undefined : JSON.parse(stored.brand);
     if (value !== undefined && Value.Check(BrandSchema, value)) {
       return {
         configured: true,
@@ -200,6 +220,7 @@ export class BrandService {
         senderName: value.senderName ?? null,
         senderEmail: value.senderEmail ?? null,
         cartUrlPattern: value.cartUrlPattern ?? DEFAULT_CART_PATTERN,
+        updatedAt: stored === undefined ? null : new Date(stored.updatedAt).toISOString(),
       };
     }
     const workspace = await getWorkspace(this.deps.database.db, workspaceId);

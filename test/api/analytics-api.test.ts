@@ -77,6 +77,36 @@ describe('analytics API', () => {
     expect(odd.statusCode).toBe(200);
   });
 
+  it('filters funnel steps by event properties, refusing hostile names and operands by their field', async () => {
+    const funnel = async (where: unknown[]) => {
+      const payload = { steps: [{ event: 'Product Viewed' }, { event: 'Order Completed', where }], from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' };
+      const response = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/funnels', headers: admin, payload });
+      return { status: response.statusCode, body: response.json() };
+    };
+    const profilesAtTheEnd = async (where: unknown[]) => (await funnel(where)).body.steps[1]?.profiles;
+    expect(await profilesAtTheEnd([{ property: 'revenue', op: 'gt', value: 50 }])).toBe(1);
+    expect(await profilesAtTheEnd([{ property: 'revenue', op: 'gt', value: 150 }])).toBe(0);
+    expect(await profilesAtTheEnd([{ property: 'order_id', op: 'in', values: ['o1', 'o2'] }])).toBe(1);
+    // __proto__ is one more property name, looked up as data (absent here), never a prototype.
+    expect(await funnel([{ property: '__proto__', op: 'exists' }])).toMatchObject({ status: 200, body: { steps: [{ profiles: 2 }, { profiles: 0 }] } });
+    expect(await profilesAtTheEnd([{ property: '__proto__.polluted', op: 'not_exists' }])).toBe(1);
+    const refusals: [unknown, string][] = [
+      [{ property: `a"b`, op: 'exists' }, 'body.steps.1.where.0.property'],
+      [{ property: "o'; drop table events; --", op: 'exists' }, 'body.steps.1.where.0.property'],
+      [{ property: 'x'.repeat(101), op: 'exists' }, 'body.steps.1.where.0.property'],
+      [{ property: 'revenue', op: 'equals', value: 'x'.repeat(1001) }, 'body.steps.1.where.0.value'],
+      [{ property: 'revenue', op: 'in', values: Array.from({ length: 101 }, (_, index) => index) }, 'body.steps.1.where.0.values'],
+      [{ property: 'revenue', op: 'matches', value: 1 }, 'body.steps.1.where.0.op'],
+      [{ property: 'revenue', op: 'gt', value: 'fifty' }, 'steps[1].where[0].value'],
+      [{ property: 'revenue', op: 'in' }, 'steps[1].where[0].values'],
+    ];
+    for (const [filter, field] of refusals) {
+      const refused = await funnel([filter]);
+      expect(refused.status, JSON.stringify(filter).slice(0, 80)).toBe(400);
+      expect(JSON.stringify(refused.body.error), JSON.stringify(filter).slice(0, 80)).toContain(field);
+    }
+  });
+
   it('serves cohorts, RFM, attribution, KPIs and maturity, and documents them', async () => {
     const cohorts = await rapport.app.inject({ method: 'POST', url: '/api/v1/analytics/cohorts', headers: admin, payload: {} });
     expect(cohorts.json().cohorts).toEqual([{ cohort: '2024-05', size: 1, repeatCustomers: 0, revenue: 150, periods: [{ offset: 0, customers: 1, rate: 1, events: 1, revenue: 150 }] }]);

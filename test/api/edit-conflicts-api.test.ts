@@ -4,11 +4,21 @@ import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRapport, type TestRapport } from '../helpers/server.js';
 
 /*
- * Two people editing one template or one on-site campaign: the second save, made from what the
+ * Two people editing one template, snippet, on-site campaign, experiment or the brand: the second save, made from what the
  * first one replaced, answers 409 with the code the app shows instead of burying the first
  * edit; a save without the expectation still overwrites (scripts, "overwrite" in the app).
  */
 
+const experiment = (name: string) => ({
+  key: 'free-shipping',
+  name,
+  variants: [
+    { key: 'control', weight: 0.5 },
+    { key: 'free', weight: 0.5 },
+  ],
+  metrics: [{ id: 'purchase', name: 'Purchase rate', kind: 'conversion', event: 'Order Completed' }],
+});
+const brand = (shopName: string) => ({ shopName, shopUrl: 'https://shop.example' });
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const source = (text: string) => ({ default: { title: text, body: `${text} body` } });
 const content = (headline: string) => ({ headline, cta: 'Go' });
@@ -73,5 +83,70 @@ describe.each(dialects)('edit conflicts (%s)', (dialect) => {
     const bad = await call<Failure>('PUT', `/api/v1/onsite/campaigns/${id}?expectedUpdatedAt=yesterday`, campaign('X'));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'onsite.date_invalid', issues: [{ field: 'expectedUpdatedAt' }] });
+  });
+
+  it('answers snippet.edit_conflict to a save made from a version someone else replaced', async () => {
+    expect((await call('PUT', '/api/v1/snippets/footer', { source: '<p>v1</p>' })).status).toBe(201);
+    const ann = await call<{ version: number }>('PUT', '/api/v1/snippets/footer', { source: '<p>ann</p>', expectedVersion: 1 });
+    expect(ann.body.version).toBe(2);
+    const bob = await call<Failure>('PUT', '/api/v1/snippets/footer', { source: '<p>bob</p>', expectedVersion: 1 });
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'snippet.edit_conflict', type: 'conflict', issues: [{ field: 'expectedVersion', rule: 'conflict', message: '2' }] });
+    expect((await call<{ source: string }>('GET', '/api/v1/snippets/footer')).body.source).toBe('<p>ann</p>');
+    expect((await call('PUT', '/api/v1/snippets/footer', { source: '<p>bob</p>', expectedVersion: 2 })).status).toBe(200);
+    // Without the expectation a save always lands (scripts; "save mine over theirs" in the app).
+    expect((await call<{ version: number }>('PUT', '/api/v1/snippets/footer', { source: '<p>script</p>' })).body.version).toBe(4);
+    expect((await call('PUT', '/api/v1/snippets/footer', { source: 'x', expectedVersion: 0 })).status).toBe(400);
+    // A first save expecting a version finds none: someone deleted it, or it never was.
+    expect((await call<Failure>('PUT', '/api/v1/snippets/header', { source: 'x', expectedVersion: 1 })).body.error).toMatchObject({ code: 'snippet.edit_conflict', issues: [{ message: '0' }] });
+  });
+
+  it('answers experiment.edit_conflict to a save made from an experiment someone else replaced', async () => {
+    const created = await call<{ id: string; updatedAt: string }>('POST', '/api/v1/experiments', experiment('Free shipping'));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { id, updatedAt: read } = created.body;
+    const ann = await call<{ updatedAt: string }>('PUT', `/api/v1/experiments/${id}?expectedUpdatedAt=${encodeURIComponent(read)}`, experiment('Ann'));
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    const bob = await call<Failure>('PUT', `/api/v1/experiments/${id}?expectedUpdatedAt=${encodeURIComponent(read)}`, experiment('Bob'));
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'experiment.edit_conflict', type: 'conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: ann.body.updatedAt }] });
+    expect((await call<{ name: string }>('GET', `/api/v1/experiments/${id}`)).body.name).toBe('Ann');
+    expect((await call('PUT', `/api/v1/experiments/${id}?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, experiment('Bob'))).status).toBe(200);
+    expect((await call('PUT', `/api/v1/experiments/${id}`, experiment('Script'))).status).toBe(200);
+    expect((await call<Failure>('PUT', `/api/v1/experiments/${id}?expectedUpdatedAt=soon`, experiment('X'))).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
+  });
+
+  it('answers brand.edit_conflict to a save made over a brand someone else saved, the first one included', async () => {
+    const read = await call<{ updatedAt: string | null }>('GET', '/api/v1/settings/brand');
+    expect(read.body.updatedAt).toBeNull();
+    // Two people set up the brand at once: "never" is the expectation of the first save.
+    const ann = await call<{ updatedAt: string; shopName: string }>('PUT', '/api/v1/settings/brand?expectedUpdatedAt=never', brand('Ann & Co'));
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    expect(ann.body.updatedAt).not.toBeNull();
+    const bob = await call<Failure>('PUT', '/api/v1/settings/brand?expectedUpdatedAt=never', brand('Bob & Co'));
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'brand.edit_conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: ann.body.updatedAt }] });
+    const carol = await call<{ updatedAt: string }>('PUT', `/api/v1/settings/brand?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, brand('Carol & Co'));
+    expect(carol.status).toBe(200);
+    expect((await call<Failure>('PUT', `/api/v1/settings/brand?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, brand('Dan & Co'))).status).toBe(409);
+    expect((await call<{ shopName: string }>('GET', '/api/v1/settings/brand')).body.shopName).toBe('Carol & Co');
+    expect((await call('PUT', '/api/v1/settings/brand', brand('Script'))).status).toBe(200);
+    expect((await call<Failure>('PUT', '/api/v1/settings/brand?expectedUpdatedAt=yesterday', brand('X'))).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
+  });
+
+  it("answers identity.edit_conflict to identity rules saved over someone else's", async () => {
+    const read = await call<{ updatedAt: string | null }>('GET', '/api/v1/identity-rules');
+    expect(read.status).toBe(200);
+    expect(read.body.updatedAt).toBeNull();
+    const ann = await call<{ updatedAt: string; overrides: unknown }>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=never', { blockedValues: ['ann@example.com'] });
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    expect(ann.body.updatedAt).not.toBeNull();
+    const bob = await call<Failure>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=never', { blockedValues: ['bob@example.com'] });
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'identity.edit_conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: ann.body.updatedAt }] });
+    expect((await call<{ overrides: unknown }>('GET', '/api/v1/identity-rules')).body.overrides).toEqual({ blockedValues: ['ann@example.com'] });
+    expect((await call('PUT', `/api/v1/identity-rules?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, { blockedValues: ['bob@example.com'] })).status).toBe(200);
+    expect((await call('PUT', '/api/v1/identity-rules', { blockedValues: [] })).status).toBe(200);
+    expect((await call<Failure>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=x', {})).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
   });
 });

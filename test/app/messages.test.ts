@@ -147,6 +147,44 @@ describe('messages', () => {
     await context.close();
   }, 90_000);
 
+  it('detects a snippet saved by someone else meanwhile, keeps the edit, and loads theirs or saves over it', async () => {
+    type Detail = { version: number; source: string };
+    const read = async () => (await world.adminCall('GET', '/api/v1/snippets/signature')).json<Detail>();
+    expect((await world.adminCall('PUT', '/api/v1/snippets/signature', { source: '<p>v1</p>', description: 'Signature' })).statusCode).toBe(201);
+    const { context, page } = await newPage(world, { locale: 'ar' });
+    await signIn(page, MARKETER, '/messages/snippets?lang=ar');
+    await page.locator('button[aria-label$=": signature"]').first().click();
+    const source = page.locator('textarea');
+    await expect.poll(() => source.inputValue()).toBe('<p>v1</p>');
+    expect((await world.adminCall('PUT', '/api/v1/snippets/signature', { source: '<p>theirs</p>' })).statusCode).toBe(200);
+    await source.fill('<p>mine</p>');
+    await page.locator('form button[type="submit"]').click();
+    const notice = page.getByRole('alert').filter({ hasText: 'حفظ شخص آخر الإصدار' });
+    await notice.waitFor();
+    expect(await source.inputValue()).toBe('<p>mine</p>');
+    expect((await read()).source).toBe('<p>theirs</p>');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'messages-snippet-conflict-1440-ar');
+    await notice.getByRole('button', { name: 'حمّل نسختهم' }).click();
+    await expect.poll(() => source.inputValue()).toBe('<p>theirs</p>');
+    // From their version a save goes through; after another save meanwhile, "save mine over theirs" wins.
+    await source.fill('<p>mine two</p>');
+    await page.locator('form button[type="submit"]').click();
+    await expect.poll(async () => (await read()).source).toBe('<p>mine two</p>');
+    // Opened afresh (version 3), then someone saves version 4.
+    await page.reload();
+    await page.locator('button[aria-label$=": signature"]').first().click();
+    await expect.poll(() => source.inputValue()).toBe('<p>mine two</p>');
+    expect((await world.adminCall('PUT', '/api/v1/snippets/signature', { source: '<p>theirs two</p>' })).statusCode).toBe(200);
+    await source.fill('<p>mine three</p>');
+    await page.locator('form button[type="submit"]').click();
+    await notice.waitFor();
+    await notice.getByRole('button', { name: 'احفظ نسختي فوق نسختهم' }).click();
+    await expect.poll(async () => (await read()).source).toBe('<p>mine three</p>');
+    expect((await read()).version).toBe(5);
+    await context.close();
+  }, 90_000);
+
   it('test-sends the rendering to an address and shows the API result', async () => {
     const { context, page } = await newPage(world);
     await signIn(page, MARKETER, templateUrl);

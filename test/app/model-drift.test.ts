@@ -5,7 +5,9 @@ import { strategyNames } from '../../src/recommendations/rules.js';
 import { computedKeys, ConditionSchema, lifecycleStages, parseCondition, TraitConditionSchema } from '../../src/segments/condition.js';
 import { CHANNELS, DEVICES as ONSITE_DEVICES, RULE_TYPES, SOURCES, STRATEGIES as ONSITE_STRATEGIES, TIERS, TRIGGER_TYPES, URL_MATCHES, WIDGET_TYPES } from '../../app/src/screens/onsite/model.js';
 import { STRATEGIES as PREDICTION_STRATEGIES } from '../../app/src/screens/predictions/model.js';
-import { COMPARE_OPS, COMPUTED_KEYS, CONSENT_CHANNELS, DEVICES, defaultLeaf, ENGAGEMENT_CHANNELS, LEAF_TYPES, LIFECYCLE_STAGES, TIME_UNITS, VALUE_OPS } from '../../app/src/screens/segments/model.js';
+import { COMPARE_OPS, COMPUTED_KEYS, CONSENT_CHANNELS, DEVICES, defaultLeaf, ENGAGEMENT_CHANNELS, LEAF_TYPES, LIFECYCLE_STAGES, TIME_UNITS } from '../../app/src/screens/segments/model.js';
+import { FILTER_OPS, VALUE_OPS } from '../../app/src/screens/segments/ops.js';
+import { PropertyFilter as FunnelPropertyFilter } from '../../src/analytics/queries.js';
 
 /*
  * The app keeps its own copies of the API's vocabularies (operators, keys, trigger and rule types,
@@ -46,6 +48,11 @@ describe('the app says what the API says', () => {
     expect(sorted(CONSENT_CHANNELS)).toEqual(sorted(constsAt(leaf('reachable'), ['channel'])));
     expect(sorted(DEVICES)).toEqual(sorted(constsAt(leaf('device'), ['devices', '[]'])));
     expect(sorted(TIME_UNITS)).toEqual(sorted(constsAt(leaf('event'), ['window', 'unit'])));
+  });
+
+  it("funnel step filters: the segment event condition's ops the funnel API takes, less its older eq / neq", () => {
+    expect(sorted(FILTER_OPS)).toEqual(sorted(constsAt(FunnelPropertyFilter as Schema, ['op']).filter((op) => op !== 'eq' && op !== 'neq')));
+    expect(FILTER_OPS.every((op) => VALUE_OPS.includes(op))).toBe(true);
   });
 
   it('every row the builder adds is a condition the API accepts (once its blanks are filled)', () => {

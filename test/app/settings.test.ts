@@ -81,6 +81,50 @@ describe('settings', () => {
     await context.close();
   });
 
+  it('detects a brand saved by someone else meanwhile, keeps the edit, and saves over theirs on request', async () => {
+    const { context, page } = await newPage(world);
+    await signIn(page, OWNER, '/settings/brand');
+    const shopName = page.getByLabel('Shop name');
+    await shopName.waitFor();
+    const current = (await world.adminCall('GET', '/api/v1/settings/brand')).json<Record<string, unknown>>();
+    const theirs = await world.adminCall('PUT', '/api/v1/settings/brand', { shopName: 'Their Shop', shopUrl: current.shopUrl ?? 'https://shop.example' });
+    expect(theirs.statusCode, theirs.body).toBe(200);
+    await shopName.fill('My Shop');
+    await page.getByLabel('Shop URL').fill('https://shop.example');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const notice = page.getByRole('alert').filter({ hasText: 'Someone else saved the brand' });
+    await notice.waitFor();
+    expect(await shopName.inputValue()).toBe('My Shop');
+    expect((await world.adminCall('GET', '/api/v1/settings/brand')).json<{ shopName: string }>().shopName).toBe('Their Shop');
+    await expectNoAxeViolations(page);
+    await screenshot(page, 'settings-brand-conflict-1440-en');
+    await notice.getByRole('button', { name: 'Save mine over theirs' }).click();
+    await expect.poll(async () => (await world.adminCall('GET', '/api/v1/settings/brand')).json<{ shopName: string }>().shopName).toBe('My Shop');
+    expect(await notice.count()).toBe(0);
+    // Saved from the copy it now holds, the next save needs no override.
+    await shopName.fill('Demo Shop');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await world.adminCall('GET', '/api/v1/settings/brand')).json<{ shopName: string }>().shopName).toBe('Demo Shop');
+    await context.close();
+
+    // The same conflict reads in Arabic, and "load their version" puts theirs in the form.
+    const arabic = await newPage(world, { locale: 'ar' });
+    await signIn(arabic.page, OWNER, '/settings/brand?lang=ar');
+    const name = arabic.page.locator('input[required]').first();
+    await name.waitFor();
+    expect((await world.adminCall('PUT', '/api/v1/settings/brand', { shopName: 'متجرهم', shopUrl: 'https://shop.example' })).statusCode).toBe(200);
+    await name.fill('متجري');
+    await arabic.page.locator('button[type="submit"]').first().click();
+    const alert = arabic.page.getByRole('alert').filter({ hasText: 'حفظ شخص آخر العلامة التجارية' });
+    await alert.waitFor();
+    await expectNoAxeViolations(arabic.page);
+    await screenshot(arabic.page, 'settings-brand-conflict-1440-ar');
+    await alert.getByRole('button', { name: 'حمّل نسختهم' }).click();
+    await expect.poll(() => name.inputValue()).toBe('متجرهم');
+    expect((await world.adminCall('PUT', '/api/v1/settings/brand', { shopName: 'Demo Shop', shopUrl: 'https://shop.example', senderEmail: 'hello@shop.example' })).statusCode).toBe(200);
+    await arabic.context.close();
+  }, 90_000);
+
   it('hides keys, tokens and users from an analyst; the API refuses them too', async () => {
     const { context, page } = await newPage(world);
     await signIn(page, ANALYST, '/settings');
@@ -138,7 +182,15 @@ describe('settings', () => {
     await row.waitFor();
     expect(await row.locator('select').count()).toBe(0);
     expect(await row.textContent()).toContain('購読停止');
+    // Built-in topics the workspace left as they were read in the reader's language; a relabelled one as written.
+    await analyst.page.getByRole('rowheader', { name: 'ニュースレターとストーリー' }).waitFor();
+    await analyst.page.getByRole('rowheader', { name: 'Deals and coupons' }).waitFor();
     await screenshot(analyst.page, 'profiles-consent-analyst-1440-ja');
+    await analyst.page.goto(`/profiles/${profileId}?lang=ar`);
+    await analyst.page.getByRole('rowheader', { name: 'النشرة الإخبارية والقصص' }).waitFor();
+    await analyst.page.getByRole('rowheader', { name: 'الوصول الجديد وانخفاض الأسعار وعودة التوفر' }).waitFor();
+    await expectNoAxeViolations(analyst.page);
+    await screenshot(analyst.page, 'profiles-consent-analyst-1440-ar');
     await analyst.context.close();
   }, 120_000);
 

@@ -37,6 +37,7 @@ const brand: BrandView = {
   senderName: 'Alpine',
   senderEmail: 'hello@alpine.example',
   cartUrlPattern: '{shop_url}/cart?restore={cart_id}',
+  updatedAt: null,
 };
 
 const catalog = new Map<string, SlotProduct>(

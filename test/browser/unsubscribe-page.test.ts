@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { createRapport, type Rapport } from '../../src/rapport.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/channel-peers.js';
 import { basicAuth } from '../helpers/server.js';
 import { tempDir } from '../helpers/databases.js';
+import { axeViolations } from '../onsite/widget-harness.js';
 
 /*
  * The hosted unsubscribe / preferences page in a real browser (Debian's Chromium, headless),
@@ -15,6 +17,8 @@ import { tempDir } from '../helpers/databases.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SMTP_PASSWORD = 'hunter2-smtp-secret';
+// Beside the dashboard's screenshots (test/app), where the README's pictures come from.
+const ARTIFACTS = 'test-artifacts/app';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -173,6 +177,43 @@ describe('unsubscribe and preferences pages (headless Chromium)', () => {
     expect(oneClick.status).toBe(200);
     const consent = await api<{ changes: { channel: string; status: string; source: string }[] }>('GET', `/api/v1/profiles/${bob}/consent`);
     expect(consent.changes).toContainEqual(expect.objectContaining({ channel: 'email', status: 'unsubscribed', source: 'list_unsubscribe' }));
+  });
+
+  it("reads in the shopper's language: built-in topics by key, a workspace's own label as written", async () => {
+    const identify = await fetch(`${base}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('WK'), 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [{ type: 'identify', userId: 'rana', traits: { email: 'rana@example.com', locale: 'ar-SA' } }] }),
+    });
+    expect(identify.status).toBe(200);
+    const rana = await profileId('rana');
+    await api('PATCH', '/api/v1/consent/topics/newsletter', { label: 'The Alpine Journal' });
+    const template = await api<{ id: string }>('POST', '/api/v1/templates', {
+      name: 'Arabic news',
+      channel: 'email',
+      source: { default: { subject: 'أخبار', body: '<html><body><p>مرحبا</p></body></html>', format: 'html' } },
+    });
+    const before = smtp.mails.length;
+    await api('POST', '/api/v1/channels/send', { profileId: rana, channel: 'email', templateId: template.id, idempotencyKey: 'news-rana' });
+    const mails = await smtp.waitFor(before + 1);
+    const mail = mails[mails.length - 1];
+    const link = /<(http[^>]+)>/.exec(mail?.headerLines.find((line) => line.key === 'list-unsubscribe')?.line ?? '')?.[1] ?? '';
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(link);
+    expect(await page.getAttribute('html', 'lang')).toBe('ar');
+    expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+    expect(await page.textContent('h1')).toBe('تفضيلات البريد الإلكتروني الخاصة بك');
+    const label = async (key: string) => (await page.textContent(`label:has(input[value="${key}"])`))?.trim();
+    expect(await label('promotions')).toBe('التخفيضات والقسائم والعروض');
+    expect(await label('product_news')).toBe('الوصول الجديد وانخفاض الأسعار وعودة التوفر');
+    expect(await label('newsletter')).toBe('The Alpine Journal');
+    expect(await axeViolations(page)).toEqual([]);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/preferences-page-390-ar.png`, fullPage: true });
+    await page.uncheck('input[value="promotions"]');
+    await Promise.all([page.waitForNavigation(), page.click('#save')]);
+    expect(await page.textContent('#notice')).toBe('حُفظت اختياراتك.');
+    await page.close();
   });
 
   it('never returns a secret through the API', async () => {

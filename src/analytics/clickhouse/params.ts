@@ -1,4 +1,4 @@
-import { RapportError } from '../../shared/errors.js';
+import { equalsSql, filterTest } from '../property-filter.js';
 import type { FunnelStep, PropertyFilter } from '../queries.js';
 import type { QueryParams } from './connection.js';
 
@@ -33,27 +33,23 @@ function filterSql(filter: PropertyFilter, params: Params, at: string): string {
     .join(', ');
   // As DuckDB's json_extract_string: a string's value, other values as JSON text, NULL when missing or null.
   const raw = `multiIf(NOT JSONHas(properties, ${keys}), NULL, JSONType(properties, ${keys}) = 'String', JSONExtractString(properties, ${keys}), JSONType(properties, ${keys}) = 'Null', NULL, JSONExtractRaw(properties, ${keys}))`;
-  const value = filter.value;
-  switch (filter.op) {
-    case 'exists':
-      return `${raw} IS NOT NULL`;
-    case 'contains':
-      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "contains"`);
-      return `position(lowerUTF8(${raw}), lowerUTF8(${params.add(String(value))})) > 0`;
-    case 'eq':
-    case 'neq': {
-      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "${filter.op}"`);
-      const op = filter.op === 'eq' ? '=' : '<>';
-      if (typeof value === 'number') return `toFloat64OrNull(${raw}) ${op} ${params.add(value, 'Float64')}`;
-      return `${raw} ${op} ${params.add(String(value))}`;
+  const asNumber = `toFloat64OrNull(${raw})`;
+  const test = filterTest(filter, at);
+  switch (test.kind) {
+    case 'present':
+      return `${raw} IS ${test.present ? 'NOT ' : ''}NULL`;
+    case 'equals': {
+      const each = test.values.map((value) => (typeof value === 'number' ? `${asNumber} = ${params.add(value, 'Float64')}` : `${raw} = ${params.add(String(value))}`));
+      return equalsSql(test, each, `${raw} IS NULL`, (sql, fallback) => `ifNull(${sql}, ${fallback})`);
     }
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte': {
-      if (typeof value !== 'number') throw new RapportError('analytics.filter_invalid', `${at}.value must be a number for op "${filter.op}"`);
-      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
-      return `toFloat64OrNull(${raw}) ${op} ${params.add(value, 'Float64')}`;
+    case 'compare':
+      return `${asNumber} ${test.op} ${params.add(test.value, 'Float64')}`;
+    case 'between':
+      return `${asNumber} BETWEEN ${params.add(test.min, 'Float64')} AND ${params.add(test.max, 'Float64')}`;
+    case 'text': {
+      const needle = `lowerUTF8(${params.add(test.value)})`;
+      const matches = test.match === 'contains' ? `position(lowerUTF8(${raw}), ${needle}) > 0` : `startsWith(lowerUTF8(${raw}), ${needle})`;
+      return test.negate ? `(${raw} IS NULL OR NOT ${matches})` : matches;
     }
   }
 }

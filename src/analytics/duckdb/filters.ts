@@ -1,5 +1,5 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import { RapportError } from '../../shared/errors.js';
+import { equalsSql, filterTest } from '../property-filter.js';
 import type { FunnelStep, PropertyFilter } from '../queries.js';
 
 /** Collects bound parameters while SQL text is assembled; `add` returns the placeholder. */
@@ -21,27 +21,22 @@ function filterSql(filter: PropertyFilter, params: Params, at: string): string {
       .join('')}`,
   );
   const raw = `json_extract_string(properties, ${path})`;
-  const value = filter.value;
-  switch (filter.op) {
-    case 'exists':
-      return `${raw} is not null`;
-    case 'contains':
-      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "contains"`);
-      return `contains(lower(${raw}), lower(${params.add(String(value))}))`;
-    case 'eq':
-    case 'neq': {
-      if (value === undefined) throw new RapportError('analytics.filter_invalid', `${at}.value is required for op "${filter.op}"`);
-      const op = filter.op === 'eq' ? '=' : '<>';
-      if (typeof value === 'number') return `try_cast(${raw} as double) ${op} ${params.add(value)}::double`;
-      return `${raw} ${op} ${params.add(String(value))}`;
+  const asNumber = `try_cast(${raw} as double)`;
+  const test = filterTest(filter, at);
+  switch (test.kind) {
+    case 'present':
+      return `${raw} is ${test.present ? 'not ' : ''}null`;
+    case 'equals': {
+      const each = test.values.map((value) => (typeof value === 'number' ? `${asNumber} = ${params.add(value)}::double` : `${raw} = ${params.add(String(value))}`));
+      return equalsSql(test, each, `${raw} is null`, (sql, fallback) => `coalesce(${sql}, ${fallback})`);
     }
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte': {
-      if (typeof value !== 'number') throw new RapportError('analytics.filter_invalid', `${at}.value must be a number for op "${filter.op}"`);
-      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
-      return `try_cast(${raw} as double) ${op} ${params.add(value)}::double`;
+    case 'compare':
+      return `${asNumber} ${test.op} ${params.add(test.value)}::double`;
+    case 'between':
+      return `${asNumber} between ${params.add(test.min)}::double and ${params.add(test.max)}::double`;
+    case 'text': {
+      const matches = `${test.match}(lower(${raw}), lower(${params.add(test.value)}))`;
+      return test.negate ? `(${raw} is null or not ${matches})` : matches;
     }
   }
 }

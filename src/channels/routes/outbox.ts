@@ -117,7 +117,11 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
     {
       schema: {
         tags: ['workspaces'],
-        summary: 'Replace the workspace brand: shop name and URL, logo, colours, postal address, sender, cart link pattern',
+        summary:
+          'Replace the workspace brand: shop name and URL, logo, colours, postal address, sender, cart link pattern. With expectedUpdatedAt, a brand saved meanwhile answers 409 brand.edit_conflict instead of being overwritten',
+        querystring: Type.Object({
+          expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read, or `never` when it read no saved brand' })),
+        }),
         // Validated by the brand module, so every problem names its field and the fix.
         body: Type.Object(
           {},
@@ -130,6 +134,6 @@ export async function outboxRoutes(scope: FastifyInstance, messaging: Messaging)
         response: { 200: BrandViewSchema },
       },
     },
-    async (request) => messaging.brands.put(callerOf(request).workspaceId, request.body),
+    async (request) => messaging.brands.put(callerOf(request).workspaceId, request.body, request.query.expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt: request.query.expectedUpdatedAt }),
   );
 }

@@ -56,8 +56,9 @@ export async function insertExperiment(db: Tx, record: ExperimentRecord): Promis
 }
 
 /** Replaces the mutable fields of an experiment. */
-export async function updateExperiment(db: Tx, record: ExperimentRecord): Promise<void> {
-  await db
+/** Writes the record; with `expectedUpdatedAt`, only over the row saved at that time (false when it moved). */
+export async function updateExperiment(db: Tx, record: ExperimentRecord, expectedUpdatedAt?: number): Promise<boolean> {
+  let update = db
     .updateTable('experiments')
     .set({
       name: record.name,
@@ -69,8 +70,9 @@ export async function updateExperiment(db: Tx, record: ExperimentRecord): Promis
       stopped_at: record.stoppedAt,
     })
     .where('workspace_id', '=', record.workspaceId)
-    .where('id', '=', record.id)
-    .execute();
+    .where('id', '=', record.id);
+  if (expectedUpdatedAt !== undefined) update = update.where('updated_at', '=', expectedUpdatedAt);
+  return Number((await update.executeTakeFirst()).numUpdatedRows) === 1;
 }
 
 /** By id or by key. */

@@ -48,14 +48,22 @@ export async function snippetsRoutes(scope: FastifyInstance, templates: Template
     {
       schema: {
         tags: ['snippets'],
-        summary: 'Save a new version (creates the snippet on its first save); templates render it from now on',
+        summary:
+          'Save a new version (creates the snippet on its first save); templates render it from now on. With expectedVersion, a snippet saved meanwhile answers 409 snippet.edit_conflict instead of being overwritten',
         params: NameParams,
-        body: SnippetInputSchema,
+        body: Type.Object(
+          {
+            ...SnippetInputSchema.properties,
+            expectedVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'The version the editor read; without it the save always lands' })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: SnippetDetailSchema, 201: SnippetDetailSchema },
       },
     },
     async (request, reply) => {
-      const { snippet, created } = await snippets.save(callerOf(request).workspaceId, request.params.name, request.body);
+      const { expectedVersion, ...input } = request.body;
+      const { snippet, created } = await snippets.save(callerOf(request).workspaceId, request.params.name, input, expectedVersion === undefined ? {} : { expectedVersion });
       return reply.status(created ? 201 : 200).send(snippet);
     },
   );

@@ -14,14 +14,20 @@ import {
   cohortAnchors,
   funnelBreakdowns,
   funnelOrders,
+  parseFunnelFilter,
   periodDays,
   rfmCompareDays,
   windowHours,
   type AttributionSearch,
   type CohortSearch,
+  type FunnelFilterSearch,
   type FunnelSearch,
   type KpiSearch,
 } from './routes';
+import { PropertyFilters } from '../segments/builder';
+import { FILTER_OPS } from '../segments/ops';
+import { builderMessages } from '../segments/builder-messages';
+import type { Json } from '../segments/model';
 import './analytics.css';
 
 /*
@@ -123,49 +129,88 @@ interface FunnelResult {
 const funnelApi = getRouteApi('/signed-in/analytics/funnels');
 const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
+type FilterFields = Record<string, Json>;
+interface StepDraft {
+  event: string;
+  where: FilterFields[];
+}
+
+/** The URL's filters of step `index`, as the API takes them (without the step number). */
+function stepFilters(search: FunnelSearch, index: number): Omit<FunnelFilterSearch, 'step'>[] {
+  return (search.where ?? []).filter((filter) => filter.step === index).map(({ step: _step, ...filter }) => filter);
+}
+
+/** A filter in words, in the builder's terms: `price is greater than 50`. */
+function useFilterText(): (filter: Omit<FunnelFilterSearch, 'step'>) => string {
+  const t = useT(builderMessages);
+  const format = useFormat();
+  const shown = (value: string | number | boolean) => (typeof value === 'number' ? format.number(value) : String(value));
+  return (filter) => {
+    const operand =
+      filter.op === 'between'
+        ? `${shown(filter.min ?? 0)}–${shown(filter.max ?? 0)}`
+        : filter.values !== undefined
+          ? filter.values.map(shown).join(', ')
+          : filter.value === undefined
+            ? ''
+            : shown(filter.value);
+    return `${filter.property} ${t(`op_${filter.op}`)}${operand === '' ? '' : ` ${operand}`}`;
+  };
+}
+
 function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }) {
   const t = useAnalyticsT();
   const navigate = useNavigate();
   const initial = search.steps ?? DEFAULT_STEPS.filter((name) => names.includes(name));
-  const [steps, setSteps] = useState<string[]>(initial.length >= 2 ? initial : names.slice(0, 2));
+  const [steps, setSteps] = useState<StepDraft[]>((initial.length >= 2 ? initial : names.slice(0, 2)).map((event, index) => ({ event, where: stepFilters(search, index) })));
   const [days, setDays] = useState(search.days ?? 30);
   const [window, setWindow] = useState(search.window ?? 168);
   const [order, setOrder] = useState(search.order ?? 'loose');
   const [breakdown, setBreakdown] = useState<(typeof funnelBreakdowns)[number] | ''>(search.breakdown ?? '');
   const options = (current: string) => (names.includes(current) || current === '' ? names : [current, ...names]);
+  const setStep = (index: number, patch: Partial<StepDraft>) => setSteps(steps.map((other, at) => (at === index ? { ...other, ...patch } : other)));
+  const chosen = steps.filter((step) => step.event !== '');
+  const where = chosen.flatMap((step, index) => step.where.map((filter) => parseFunnelFilter({ ...filter, step: index })));
+  const incomplete = where.includes(undefined);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const chosen = steps.filter((step) => step !== '');
-    if (chosen.length < 2) return;
-    void navigate({ to: '/analytics/funnels', search: { steps: chosen, days, window, order, ...(breakdown === '' ? {} : { breakdown }) } });
+    if (chosen.length < 2 || incomplete) return;
+    const filters = where.filter((filter) => filter !== undefined);
+    void navigate({
+      to: '/analytics/funnels',
+      search: { steps: chosen.map((step) => step.event), ...(filters.length === 0 ? {} : { where: filters }), days, window, order, ...(breakdown === '' ? {} : { breakdown }) },
+    });
   };
-  const tooFew = steps.filter((step) => step !== '').length < 2;
+  const tooFew = chosen.length < 2;
   return (
     <form className="analytics-form" onSubmit={submit} aria-label={t('funnels')}>
       <fieldset className="analytics-steps">
         <legend>{t('steps')}</legend>
         {steps.map((step, index) => (
           <div className="analytics-step" key={index}>
-            <Field label={t('stepN', { n: index + 1 })}>
-              {(props) => (
-                <select {...props} value={step} onChange={(event) => setSteps(steps.map((other, at) => (at === index ? event.target.value : other)))}>
-                  {options(step).map((name) => (
-                    <option key={name} value={name}>
-                      {name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            {steps.length > 2 ? (
-              <Button variant="ghost" aria-label={t('removeStep', { n: index + 1 })} onClick={() => setSteps(steps.filter((_, at) => at !== index))}>
-                ×
-              </Button>
-            ) : null}
+            <div className="analytics-step-head">
+              <Field label={t('stepN', { n: index + 1 })}>
+                {(props) => (
+                  <select {...props} value={step.event} onChange={(event) => setStep(index, { event: event.target.value })}>
+                    {options(step.event).map((name) => (
+                      <option key={name} value={name}>
+                        {name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              {steps.length > 2 ? (
+                <Button variant="ghost" aria-label={t('removeStep', { n: index + 1 })} onClick={() => setSteps(steps.filter((_, at) => at !== index))}>
+                  ×
+                </Button>
+              ) : null}
+            </div>
+            <PropertyFilters where={step.where} ops={FILTER_OPS} onChange={(next) => setStep(index, { where: next.slice(0, 10) })} />
           </div>
         ))}
         {steps.length < 10 ? (
-          <Button variant="ghost" onClick={() => setSteps([...steps, names.find((name) => !steps.includes(name)) ?? names[0] ?? ''])}>
+          <Button variant="ghost" onClick={() => setSteps([...steps, { event: names.find((name) => !steps.some((step) => step.event === name)) ?? names[0] ?? '', where: [] }])}>
             + {t('addStep')}
           </Button>
         ) : null}
@@ -181,11 +226,12 @@ function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }
           onChange={setBreakdown}
           text={(value) => (value === '' ? t('none') : t(`breakdown_${value}`))}
         />
-        <Button variant="primary" type="submit" disabled={tooFew}>
+        <Button variant="primary" type="submit" disabled={tooFew || incomplete}>
           {t('run')}
         </Button>
       </div>
       {tooFew ? <p className="hint">{t('stepsTooFew')}</p> : null}
+      {incomplete ? <p className="hint">{t('filterIncomplete')}</p> : null}
     </form>
   );
 }
@@ -303,8 +349,13 @@ export function FunnelsTab() {
   });
   const trackNames = names.data?.names.filter((name) => name.type === 'track').map((name) => name.event) ?? [];
   const steps = search.steps ?? DEFAULT_STEPS.filter((name) => trackNames.includes(name));
+  const describe = useFilterText();
   const body = {
-    steps: steps.map((event) => ({ event })),
+    steps: steps.map((event, index) => {
+      const where = stepFilters(search, index);
+      // The label names the filters, so two steps on one event read apart in the chart, table and CSV.
+      return where.length === 0 ? { event } : { event, where, label: `${event} · ${where.map(describe).join(' · ')}`.slice(0, 200) };
+    }),
     windowHours: search.window ?? 168,
     order: search.order ?? 'loose',
     ...(search.breakdown === undefined ? {} : { breakdown: search.breakdown }),

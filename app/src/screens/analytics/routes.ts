@@ -1,5 +1,6 @@
 import { createRoute, lazyRouteComponent, redirect } from '@tanstack/react-router';
 import { appRoute } from '../../shell/routes';
+import { FILTER_OPS, type FilterOp } from '../segments/ops';
 
 /*
  * /analytics and its tabs, each a URL whose search parameters are the report's settings, so a
@@ -29,8 +30,52 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
+/** The ops a funnel step's property filter takes: the segment builder's, less the date tests. */
+type FilterScalar = string | number | boolean;
+
+/** One property filter of a funnel step, as the URL carries it (`step` is the 0-based step index). */
+export interface FunnelFilterSearch {
+  step: number;
+  property: string;
+  op: FilterOp;
+  value?: FilterScalar;
+  values?: FilterScalar[];
+  min?: number;
+  max?: number;
+}
+
+// The API's own limits (src/analytics/queries.ts), so a shared URL cannot ask what the API refuses.
+const PROPERTY = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
+const scalar = (value: unknown): FilterScalar | undefined =>
+  (typeof value === 'string' && value.length <= 1000) || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? value : undefined;
+const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** A filter from the URL or the step editor, or undefined when it is not one the API would take. */
+export function parseFunnelFilter(entry: unknown): FunnelFilterSearch | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const fields = new Map(Object.entries(entry));
+  const step = fields.get('step');
+  const property = fields.get('property');
+  const op = oneOf(FILTER_OPS, fields.get('op'));
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > 9) return undefined;
+  if (typeof property !== 'string' || property.length > 100 || !PROPERTY.test(property) || op === undefined) return undefined;
+  const values = fields.get('values');
+  const list = Array.isArray(values) ? values.slice(0, 100).map(scalar) : undefined;
+  return defined({
+    step,
+    property,
+    op,
+    value: scalar(fields.get('value')),
+    values: list === undefined || list.includes(undefined) ? undefined : list.filter((item) => item !== undefined),
+    min: finite(fields.get('min')),
+    max: finite(fields.get('max')),
+  });
+}
+
 export interface FunnelSearch {
   steps?: string[];
+  /** Property filters of the steps (at most 10 per step, as the API). */
+  where?: FunnelFilterSearch[];
   days?: (typeof periodDays)[number];
   window?: (typeof windowHours)[number];
   order?: (typeof funnelOrders)[number];
@@ -42,8 +87,13 @@ export interface FunnelSearch {
 export function parseFunnelSearch(search: Record<string, unknown>): FunnelSearch {
   const steps = Array.isArray(search.steps) ? search.steps.filter((step): step is string => typeof step === 'string' && step.length > 0 && step.length <= 200).slice(0, 10) : undefined;
   const step = Number(search.step);
+  const chosen = steps !== undefined && steps.length >= 2 ? steps : undefined;
+  const filters = Array.isArray(search.where) ? search.where.slice(0, 100).map(parseFunnelFilter) : [];
+  const kept = filters.filter((filter): filter is FunnelFilterSearch => filter !== undefined && chosen !== undefined && filter.step < chosen.length);
+  const where = kept.filter((filter, index) => kept.slice(0, index).filter((other) => other.step === filter.step).length < 10);
   return defined({
-    steps: steps !== undefined && steps.length >= 2 ? steps : undefined,
+    steps: chosen,
+    where: where.length === 0 ? undefined : where,
     days: oneOf(periodDays, search.days),
     window: oneOf(windowHours, search.window),
     order: oneOf(funnelOrders, search.order),

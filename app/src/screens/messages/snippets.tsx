@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../../api/client';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
+import { ConflictNotice } from '../../ui/conflict';
 import { Badge, Button, Card, DataTable, Empty, ErrorNotice, Field, Loading, type Column } from '../../ui/ui';
 import { CodeArea, positionOf } from './code-area';
 
@@ -20,6 +21,7 @@ const messages = defineMessages({
     source: 'Liquid source',
     save: 'Save new version',
     saved: '{name} saved as version {version}; templates render it from now on.',
+    conflict: 'Someone else saved version {version} of this snippet after you opened it',
     versions: 'Versions of {name}',
     versionsCaption: 'Every saved version, newest first',
     restoredFrom: 'restored from {version}',
@@ -49,6 +51,7 @@ const messages = defineMessages({
     source: 'مصدر Liquid',
     save: 'حفظ إصدار جديد',
     saved: 'حُفظ {name} كإصدار {version}؛ تستخدمه القوالب من الآن.',
+    conflict: 'حفظ شخص آخر الإصدار {version} من هذا المقتطف بعد أن فتحته',
     versions: 'إصدارات {name}',
     versionsCaption: 'كل الإصدارات المحفوظة، الأحدث أولًا',
     restoredFrom: 'مستعاد من {version}',
@@ -78,6 +81,7 @@ const messages = defineMessages({
     source: 'Liquid ソース',
     save: '新しいバージョンを保存',
     saved: '{name} をバージョン {version} として保存しました。今後テンプレートで使われます。',
+    conflict: 'このスニペットは、開いた後に他の人がバージョン {version} を保存しました',
     versions: '{name} のバージョン',
     versionsCaption: '保存したすべてのバージョン（新しい順）',
     restoredFrom: '{version} から復元',
@@ -213,15 +217,46 @@ function SnippetEditor({ name: initialName, editable, onClose, onSaved }: { name
   const [restoredNote, setRestoredNote] = useState<string | undefined>();
   const currentSource = source ?? detail.data?.source ?? '';
   const currentDescription = description ?? detail.data?.description ?? '';
+  // The version this edit started from, fixed at the first keystroke (a background refetch may
+  // bring someone else's): a save made from an older one answers snippet.edit_conflict.
+  const [base, setBase] = useState<number | undefined>();
+  const from = base ?? detail.data?.version;
+  const editing =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      setBase((previous) => previous ?? detail.data?.version);
+      set(value);
+    };
+  const [conflict, setConflict] = useState<string | undefined>();
   const save = useMutation({
-    mutationFn: () => api.put<SnippetDetail>('/api/v1/snippets/{name}', { params: { name }, body: { source: currentSource, description: currentDescription } }),
+    mutationFn: ({ force }: { force: boolean }) =>
+      api.put<SnippetDetail>('/api/v1/snippets/{name}', {
+        params: { name },
+        body: { source: currentSource, description: currentDescription, ...(force || isNew || from === undefined ? {} : { expectedVersion: from }) },
+      }),
+    onError: (failure) => {
+      if (!(failure instanceof ApiError && failure.code === 'snippet.edit_conflict')) return;
+      setConflict(failure.fieldMessage('expectedVersion') ?? '');
+      // The list and the versions show theirs; the edit and the version it started from stay.
+      void client.invalidateQueries({ queryKey: ['snippets'] });
+    },
     onSuccess: async (saved) => {
       await client.invalidateQueries({ queryKey: ['snippets'] });
+      setConflict(undefined);
+      setBase(undefined);
       setSource(undefined);
       setDescription(undefined);
       onSaved(saved.name, saved.version);
     },
   });
+  const reload = async () => {
+    setConflict(undefined);
+    setBase(undefined);
+    setSource(undefined);
+    setDescription(undefined);
+    save.reset();
+    await detail.refetch();
+  };
   const restore = useMutation({
     mutationFn: (version: number) => api.post<SnippetDetail>('/api/v1/snippets/{name}/versions/{version}/restore', { params: { name: initialName, version: String(version) } }),
     onSuccess: async (saved, version) => {
@@ -235,7 +270,7 @@ function SnippetEditor({ name: initialName, editable, onClose, onSaved }: { name
     mutationFn: (version: number) => api.get<SnippetVersion>('/api/v1/snippets/{name}/versions/{version}', { params: { name: initialName, version: String(version) } }),
     onSuccess: setShown,
   });
-  const error = save.error instanceof ApiError ? save.error : undefined;
+  const error = save.error instanceof ApiError && conflict === undefined ? save.error : undefined;
   const sourceError = error?.fieldMessage('source') ?? (error !== undefined && error.issues.length === 0 ? error.message : undefined);
   const nameLocal = name !== '' && !NAME.test(name) ? t('badName') : undefined;
   const versionColumns: Column<SnippetVersion>[] = [
@@ -289,7 +324,7 @@ function SnippetEditor({ name: initialName, editable, onClose, onSaved }: { name
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (nameLocal === undefined && name !== '') save.mutate();
+          if (nameLocal === undefined && name !== '') save.mutate({ force: false });
         }}
       >
         {isNew ? (
@@ -302,15 +337,23 @@ function SnippetEditor({ name: initialName, editable, onClose, onSaved }: { name
           </p>
         )}
         <Field label={t('description')} error={error?.fieldMessage('description')}>
-          {(props) => <input {...props} readOnly={!editable} maxLength={500} value={currentDescription} onChange={(event) => setDescription(event.target.value)} />}
+          {(props) => <input {...props} readOnly={!editable} maxLength={500} value={currentDescription} onChange={(event) => editing(setDescription)(event.target.value)} />}
         </Field>
         <Field label={t('source')} error={sourceError}>
-          {(props) => <CodeArea {...props} rows={10} readOnly={!editable} value={currentSource} onChange={setSource} errorLine={positionOf(sourceError)?.line} />}
+          {(props) => <CodeArea {...props} rows={10} readOnly={!editable} value={currentSource} onChange={editing(setSource)} errorLine={positionOf(sourceError)?.line} />}
         </Field>
         {restoredNote === undefined ? null : (
           <p className="notice good" role="status">
             {restoredNote}
           </p>
+        )}
+        {conflict === undefined ? null : (
+          <ConflictNotice
+            title={t('conflict', { version: conflict === '' ? '?' : format.number(Number(conflict)) })}
+            busy={save.isPending}
+            onOverwrite={() => save.mutate({ force: true })}
+            onReload={() => void reload()}
+          />
         )}
         {editable ? (
           <div>

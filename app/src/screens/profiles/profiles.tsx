@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { api, ApiError, downloadText } from '../../api/client';
+import { useTopicLabel } from '../../i18n/consent-topics';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
 import { useLive } from '../../live/use-live';
 import { dayStart } from '../../ui/days';
@@ -287,11 +288,14 @@ function Identities({ id }: { id: string }) {
 interface ConsentTopic {
   key: string;
   label: string;
+  builtIn: boolean;
+  updatedAt: string | null;
 }
 
 /** Consent per topic and channel: a topic without a choice follows the channel; editors set it here (analysts read it). */
 function TopicConsent({ id }: { id: string }) {
   const t = useT(profilesMessages);
+  const labelOf = useTopicLabel();
   const { me } = useSession();
   const editable = canEdit(me?.role);
   const client = useQueryClient();
@@ -325,14 +329,14 @@ function TopicConsent({ id }: { id: string }) {
           <tbody>
             {topics.data.topics.map((topic) => (
               <tr key={topic.key}>
-                <th scope="row">{topic.label}</th>
+                <th scope="row">{labelOf(topic)}</th>
                 {channels.map((channel) => {
                   const status = statusOf(channel, topic.key);
                   return (
                     <td key={channel}>
                       {editable ? (
                         <select
-                          aria-label={`${topic.label} · ${channel}`}
+                          aria-label={`${labelOf(topic)} · ${channel}`}
                           value={status ?? ''}
                           disabled={set.isPending}
                           onChange={(event) => set.mutate({ channel, topic: topic.key, status: event.target.value })}

@@ -3,6 +3,7 @@ import { useT, type Translate } from '../../i18n/i18n';
 import { Button } from '../../ui/ui';
 import { builderMessages } from './builder-messages';
 import './builder.css';
+import { VALUE_OPS, type ValueOp } from './ops';
 import {
   childPath,
   COMPARE_OPS,
@@ -19,13 +20,11 @@ import {
   SCORE_KEYS,
   TIME_UNITS,
   updateAt,
-  VALUE_OPS,
   withOp,
   type Json,
   type LeafType,
   type Node,
   type RowIssue,
-  type ValueOp,
 } from './model';
 
 /*
@@ -216,8 +215,45 @@ function EventWindow({ node, set }: { node: Fields; set(patch: Fields, drop?: st
   );
 }
 
-function EventEditor({ node, set }: { node: Fields; set(patch: Fields, drop?: string[]): void }) {
+/** The property filters of one event: a row each (property, operator, value), and "add filter". */
+function FilterRows({ where, setWhere, ops }: { where: Fields[]; setWhere(next: Fields[]): void; ops?: readonly string[] }) {
   const { t, readOnly } = useBuilder();
+  return (
+    <>
+      {where.length === 0 ? null : (
+        <fieldset className="segb-filters">
+          <legend>{t('filters')}</legend>
+          {where.map((filter, index) => (
+            <div className="segb-fields" key={index}>
+              <TextInput
+                label={t('property')}
+                hint={t('propertyHint')}
+                value={str(filter.property)}
+                onChange={(property) => setWhere(where.map((entry, at) => (at === index ? { ...entry, property } : entry)))}
+              />
+              <ValueTest ops={ops} test={filter} onChange={(next) => setWhere(where.map((entry, at) => (at === index ? next : entry)))} />
+              {readOnly ? null : (
+                <Button variant="ghost" className="segb-remove" aria-label={`${t('remove')}: ${str(filter.property)}`} onClick={() => setWhere(where.filter((_entry, at) => at !== index))}>
+                  ✕
+                </Button>
+              )}
+            </div>
+          ))}
+        </fieldset>
+      )}
+      {readOnly ? null : (
+        <div>
+          <Button variant="ghost" onClick={() => setWhere([...where, { property: 'category', op: 'equals', value: '' }])}>
+            + {t('addFilter')}
+          </Button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function EventEditor({ node, set }: { node: Fields; set(patch: Fields, drop?: string[]): void }) {
+  const { t } = useBuilder();
   const listId = useId();
   const performed = node.performed !== false;
   const count = (node.count ?? null) as Fields | null;
@@ -280,34 +316,7 @@ function EventEditor({ node, set }: { node: Fields; set(patch: Fields, drop?: st
           />
         </div>
       ) : null}
-      {where.length === 0 ? null : (
-        <fieldset className="segb-filters">
-          <legend>{t('filters')}</legend>
-          {where.map((filter, index) => (
-            <div className="segb-fields" key={index}>
-              <TextInput
-                label={t('property')}
-                hint={t('propertyHint')}
-                value={str(filter.property)}
-                onChange={(property) => setWhere(where.map((entry, at) => (at === index ? { ...entry, property } : entry)))}
-              />
-              <ValueTest test={filter} onChange={(next) => setWhere(where.map((entry, at) => (at === index ? next : entry)))} />
-              {readOnly ? null : (
-                <Button variant="ghost" className="segb-remove" aria-label={`${t('remove')}: ${str(filter.property)}`} onClick={() => setWhere(where.filter((_entry, at) => at !== index))}>
-                  ✕
-                </Button>
-              )}
-            </div>
-          ))}
-        </fieldset>
-      )}
-      {readOnly ? null : (
-        <div>
-          <Button variant="ghost" onClick={() => setWhere([...where, { property: 'category', op: 'equals', value: '' }])}>
-            + {t('addFilter')}
-          </Button>
-        </div>
-      )}
+      <FilterRows where={where} setWhere={setWhere} />
     </>
   );
 }
@@ -590,6 +599,25 @@ export function ConditionBuilder({
           <GroupRow node={root} path="condition" />
         </ol>
         {children}
+      </div>
+    </Ctx.Provider>
+  );
+}
+
+const standalone: Node = { type: 'and', conditions: [] };
+
+/**
+ * The segment builder's property filter rows on their own, for other screens that narrow an event
+ * by its properties in the same words (a funnel step), limited to `ops`.
+ * @example <PropertyFilters where={step.where} ops={FUNNEL_OPS} onChange={(where) => setStep({ ...step, where })} />
+ */
+export function PropertyFilters({ where, ops, onChange }: { where: readonly Fields[]; ops: readonly ValueOp[]; onChange(next: Fields[]): void }) {
+  const t = useT(builderMessages);
+  const state: BuilderState = { root: standalone, onChange: () => undefined, issues: new Map(), segments: [], readOnly: false, t };
+  return (
+    <Ctx.Provider value={state}>
+      <div className="segb">
+        <FilterRows where={[...where]} setWhere={onChange} ops={ops} />
       </div>
     </Ctx.Provider>
   );

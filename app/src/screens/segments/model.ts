@@ -9,31 +9,6 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export type Node = { type: string } & Record<string, Json>;
 
 export const TIME_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
-export const VALUE_OPS = [
-  'equals',
-  'not_equals',
-  'contains',
-  'not_contains',
-  'starts_with',
-  'in',
-  'not_in',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'between',
-  'exists',
-  'not_exists',
-  'is_true',
-  'is_false',
-  'date_before',
-  'date_after',
-  'date_within_last',
-  'date_within_next',
-  'date_older_than',
-  'anniversary',
-] as const;
-export type ValueOp = (typeof VALUE_OPS)[number];
 export const COMPARE_OPS = ['gt', 'gte', 'lt', 'lte', 'equals'] as const;
 export const COMPUTED_KEYS = [
   'orders',
@@ -120,7 +95,7 @@ export function defaultLeaf(type: LeafType): Node {
 }
 
 /** The fields a value test keeps when its operator changes: the value moves where it fits. */
-export function withOp(test: Record<string, Json>, op: ValueOp): Record<string, Json> {
+export function withOp(test: Record<string, Json>, op: string): Record<string, Json> {
   const head: Record<string, Json> = {};
   for (const key of ['type', 'key', 'property']) if (key in test) head[key] = test[key] ?? null;
   const previous = test.value ?? (Array.isArray(test.values) ? (test.values[0] ?? '') : '');

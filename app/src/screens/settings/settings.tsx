@@ -2,8 +2,10 @@ import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
+import { useTopicLabel } from '../../i18n/consent-topics';
 import { defineMessages, useFormat, useT } from '../../i18n/i18n';
 import { canAdminister, canEdit, useSession } from '../../shell/session';
+import { ConflictNotice } from '../../ui/conflict';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, type Column } from '../../ui/ui';
 import './settings.css';
 
@@ -34,6 +36,8 @@ const messages = defineMessages({
     cartHint: '{shop_url} and {cart_id} are filled in.',
     save: 'Save',
     saved: 'Saved.',
+    brandConflict: 'Someone else saved the brand after you opened it.',
+    identityConflict: 'Someone else saved the identity rules after you opened them.',
     notConfigured: 'No brand saved yet: messages use the workspace name and no shop link.',
     snippet: 'Tracking snippet',
     snippetHint: 'Paste this before </head> on every page of the shop. It loads the Rapport SDK asynchronously and sends page views, identifies and on-site events with the write key {name}.',
@@ -81,9 +85,6 @@ const messages = defineMessages({
       'Every preferences page (linked from the footer of each marketing email) offers these topics; a person can leave one topic and keep the others. Journeys and sends name a topic to respect it.',
     topic: 'Topic',
     key: 'Key',
-    topic_newsletter: 'Newsletter and stories',
-    topic_promotions: 'Sales, coupons and offers',
-    topic_product_news: 'New arrivals, price drops and back in stock',
     topicKind: 'Kind',
     builtIn: 'Built in',
     ownTopic: 'Added',
@@ -135,6 +136,8 @@ const messages = defineMessages({
     cartHint: 'يُملأ {shop_url} و{cart_id} تلقائيًا.',
     save: 'حفظ',
     saved: 'تم الحفظ.',
+    brandConflict: 'حفظ شخص آخر العلامة التجارية بعد أن فتحتها.',
+    identityConflict: 'حفظ شخص آخر قواعد الهوية بعد أن فتحتها.',
     notConfigured: 'لم تُحفظ علامة تجارية بعد: تستخدم الرسائل اسم مساحة العمل دون رابط للمتجر.',
     snippet: 'مقتطف التتبع',
     snippetHint: 'الصقه قبل ‎</head>‎ في كل صفحة من المتجر. يحمّل حزمة Rapport بشكل غير متزامن ويرسل مشاهدات الصفحات والتعريفات وأحداث الموقع بمفتاح الكتابة {name}.',
@@ -181,9 +184,6 @@ const messages = defineMessages({
     topicsIntro: 'تعرض كل صفحة تفضيلات (مرتبطة من تذييل كل بريد تسويقي) هذه المواضيع؛ يمكن للشخص ترك موضوع والإبقاء على غيره. تذكر الرحلات والرسائل موضوعًا لاحترامه.',
     topic: 'الموضوع',
     key: 'المفتاح',
-    topic_newsletter: 'النشرة الإخبارية والقصص',
-    topic_promotions: 'التخفيضات والقسائم والعروض',
-    topic_product_news: 'الوصول الجديد وانخفاض الأسعار وعودة التوفر',
     topicKind: 'النوع',
     builtIn: 'مدمج',
     ownTopic: 'مضاف',
@@ -235,6 +235,8 @@ const messages = defineMessages({
     cartHint: '{shop_url} と {cart_id} が埋め込まれます。',
     save: '保存',
     saved: '保存しました。',
+    brandConflict: 'ブランドは、開いた後に他の人が保存しました。',
+    identityConflict: 'ID ルールは、開いた後に他の人が保存しました。',
     notConfigured: 'ブランドはまだ保存されていません。メッセージにはワークスペース名が使われ、ショップへのリンクはありません。',
     snippet: 'トラッキングスニペット',
     snippetHint: 'ショップの全ページの </head> の前に貼り付けてください。Rapport SDK を非同期で読み込み、書き込みキー {name} でページビュー・識別・オンサイトイベントを送信します。',
@@ -282,9 +284,6 @@ const messages = defineMessages({
       '各マーケティングメールのフッターからリンクされる設定ページでは、これらのトピックを選べます。1 つのトピックだけ停止し、他は残すこともできます。ジャーニーと送信はトピックを指定して尊重します。',
     topic: 'トピック',
     key: 'キー',
-    topic_newsletter: 'ニュースレターとストーリー',
-    topic_promotions: 'セール、クーポン、特典',
-    topic_product_news: '新着、値下げ、再入荷',
     topicKind: '種別',
     builtIn: '組み込み',
     ownTopic: '追加',
@@ -353,6 +352,8 @@ interface BrandView {
   senderName: string | null;
   senderEmail: string | null;
   cartUrlPattern: string;
+  /** When it was last saved (null: never); sent back so a save over someone else's is refused. */
+  updatedAt: string | null;
 }
 
 type BrandForm = Record<'shopName' | 'shopUrl' | 'logoUrl' | 'primary' | 'text' | 'background' | 'postalAddress' | 'senderName' | 'senderEmail' | 'cartUrlPattern', string>;
@@ -390,8 +391,11 @@ function BrandEditor({ brand }: { brand: BrandView }) {
   const client = useQueryClient();
   const [form, setForm] = useState<BrandForm>(() => formOf(brand));
   const [saved, setSaved] = useState(false);
+  // The brand this edit started from: a save made over a newer one answers brand.edit_conflict.
+  const [base, setBase] = useState(brand.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: () => {
+    mutationFn: ({ force }: { force: boolean }) => {
       const optional = (value: string) => (value.trim() === '' ? undefined : value.trim());
       const body = {
         shopName: form.shopName.trim(),
@@ -403,15 +407,26 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         senderEmail: optional(form.senderEmail),
         cartUrlPattern: optional(form.cartUrlPattern),
       };
-      return api.put<BrandView>('/api/v1/settings/brand', { body: JSON.parse(JSON.stringify(body)) as unknown });
+      return api.put<BrandView>('/api/v1/settings/brand', { body: JSON.parse(JSON.stringify(body)) as unknown, ...(force ? {} : { query: { expectedUpdatedAt: base ?? 'never' } }) });
     },
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'brand.edit_conflict'),
     onSuccess: async (next) => {
+      setConflict(false);
+      setBase(next.updatedAt);
       setSaved(true);
       client.setQueryData(['brand'], next);
       await client.invalidateQueries({ queryKey: ['brand'] });
     },
   });
-  const apiError = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    const theirs = await api.get<BrandView>('/api/v1/settings/brand');
+    setForm(formOf(theirs));
+    setBase(theirs.updatedAt);
+    setConflict(false);
+    save.reset();
+    client.setQueryData(['brand'], theirs);
+  };
+  const apiError = save.error instanceof ApiError && !conflict ? save.error : undefined;
   const local: Partial<Record<keyof BrandForm, string>> = {};
   if (form.shopUrl !== '' && !URL_RE.test(form.shopUrl.trim())) local.shopUrl = 'http:// or https://';
   if (form.logoUrl !== '' && !URL_RE.test(form.logoUrl.trim())) local.logoUrl = 'http:// or https://';
@@ -451,7 +466,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         className="settings-grid"
         onSubmit={(event) => {
           event.preventDefault();
-          if (Object.keys(local).length === 0) save.mutate();
+          if (Object.keys(local).length === 0) save.mutate({ force: false });
         }}
       >
         {text('shopName', t('shopName'), { required: true })}
@@ -464,6 +479,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
         {text('senderEmail', t('senderEmail'), { type: 'email', dir: 'ltr' })}
         {text('postalAddress', t('postalAddress'))}
         {text('cartUrlPattern', t('cartUrlPattern'), { hint: t('cartHint'), dir: 'ltr' })}
+        {conflict ? <ConflictNotice title={t('brandConflict')} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
         {editable ? (
           <div className="settings-actions">
             <Button type="submit" variant="primary" busy={save.isPending}>
@@ -477,7 +493,7 @@ function BrandEditor({ brand }: { brand: BrandView }) {
           </div>
         ) : null}
       </form>
-      {save.error !== null && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
+      {save.error !== null && !conflict && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
     </Card>
   );
 }
@@ -678,7 +694,6 @@ interface ConsentTopic {
   builtIn: boolean;
   updatedAt: string | null;
 }
-const BUILT_IN = ['newsletter', 'promotions', 'product_news'] as const;
 
 export function ConsentTab() {
   const t = useT(messages);
@@ -699,8 +714,7 @@ export function ConsentTab() {
     },
   });
   // A built-in topic the workspace never relabelled reads in the screen's language.
-  const shownLabel = (topic: ConsentTopic) =>
-    topic.builtIn && topic.updatedAt === null && (BUILT_IN as readonly string[]).includes(topic.key) ? t(`topic_${topic.key as (typeof BUILT_IN)[number]}`) : topic.label;
+  const shownLabel = useTopicLabel();
   const addError = add.error instanceof ApiError ? add.error : undefined;
   const columns: Column<ConsentTopic>[] = [
     { key: 'label', header: t('topic'), cell: (row) => (editable ? <LabelEditor topic={row} shown={shownLabel(row)} onSaved={setNotice} /> : shownLabel(row)), csv: (row) => shownLabel(row) },
@@ -785,6 +799,8 @@ interface TypeRule {
 interface IdentityRules {
   overrides: { types?: Record<string, Partial<TypeRule>>; externalDefault?: Partial<TypeRule>; blockedValues?: string[]; externalIdTraits?: Record<string, string>; defaultPhoneRegion?: string };
   effective: { types: Record<string, TypeRule>; externalDefault: TypeRule; blockedValues: string[]; externalIdTraits: Record<string, string>; defaultPhoneRegion: string | null };
+  /** When the overrides were last saved (null: never); sent back so a save over someone else's is refused. */
+  updatedAt: string | null;
 }
 
 export function IdentityTab() {
@@ -803,8 +819,11 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
   const [blocked, setBlocked] = useState((rules.overrides.blockedValues ?? []).join('\n'));
   const [region, setRegion] = useState(rules.overrides.defaultPhoneRegion ?? '');
   const [saved, setSaved] = useState(false);
+  // The copy this edit started from: a save over a newer one answers identity.edit_conflict.
+  const [base, setBase] = useState(rules.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: () => {
+    mutationFn: ({ force }: { force: boolean }) => {
       const values = blocked
         .split('\n')
         .map((line) => line.trim())
@@ -812,14 +831,27 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
       const { blockedValues: _b, defaultPhoneRegion: _r, ...rest } = rules.overrides;
       return api.put<IdentityRules>('/api/v1/identity-rules', {
         body: { ...rest, ...(values.length === 0 ? {} : { blockedValues: values }), ...(region.trim() === '' ? {} : { defaultPhoneRegion: region.trim().toUpperCase() }) },
+        ...(force ? {} : { query: { expectedUpdatedAt: base ?? 'never' } }),
       });
     },
-    onSuccess: async () => {
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'identity.edit_conflict'),
+    onSuccess: async (next) => {
+      setConflict(false);
+      setBase(next.updatedAt);
       setSaved(true);
       await client.invalidateQueries({ queryKey: ['identity-rules'] });
     },
   });
-  const apiError = save.error instanceof ApiError ? save.error : undefined;
+  const reload = async () => {
+    const theirs = await api.get<IdentityRules>('/api/v1/identity-rules');
+    setBlocked((theirs.overrides.blockedValues ?? []).join('\n'));
+    setRegion(theirs.overrides.defaultPhoneRegion ?? '');
+    setBase(theirs.updatedAt);
+    setConflict(false);
+    save.reset();
+    client.setQueryData(['identity-rules'], theirs);
+  };
+  const apiError = save.error instanceof ApiError && !conflict ? save.error : undefined;
   const regionLocal = region.trim() !== '' && !/^[A-Za-z]{2}$/.test(region.trim()) ? 'US, AE, JP…' : undefined;
   const typeRows = Object.entries(rules.effective.types).map(([type, rule]) => ({ type, ...rule }));
   return (
@@ -851,7 +883,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
           className="form"
           onSubmit={(event) => {
             event.preventDefault();
-            if (regionLocal === undefined) save.mutate();
+            if (regionLocal === undefined) save.mutate({ force: false });
           }}
         >
           <Field label={t('blocked')} hint={t('blockedHint')} error={apiError?.fieldMessage('blockedValues')}>
@@ -884,6 +916,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
               />
             )}
           </Field>
+          {conflict ? <ConflictNotice title={t('identityConflict')} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
           {editable ? (
             <div className="settings-actions">
               <Button type="submit" variant="primary" busy={save.isPending}>
@@ -897,7 +930,7 @@ function IdentityEditor({ rules }: { rules: IdentityRules }) {
             </div>
           ) : null}
         </form>
-        {save.error !== null && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
+        {save.error !== null && !conflict && (apiError === undefined || apiError.issues.length === 0) ? <ErrorNotice error={save.error} /> : null}
       </Card>
     </div>
   );
