@@ -108,7 +108,13 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('partition l
     const lease = new PartitionLeases({ database, partitions: 8, ttlMs: 10_000, renewMs: 2000, clock, onError: (error) => errors.push(error) });
     leases.push(lease);
     const app = Fastify();
-    registerReadiness(app, { phase: () => 'running', pendingMigrations: async () => [], modules: [{ name: 'processor', dependencies: [], health: () => lease.health() }], processor: undefined, maxLagMs: 0 });
+    registerReadiness(app, {
+      phase: () => 'running',
+      pendingMigrations: async () => [],
+      modules: [{ name: 'processor', dependencies: [], health: () => lease.health() }],
+      processor: undefined,
+      maxLagMs: 0,
+    });
     const readyz = async (): Promise<{ status: number; body: { failed: string[]; checks: Record<string, string> } }> => {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       return { status: response.statusCode, body: response.json() };
