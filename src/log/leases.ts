@@ -1,6 +1,5 @@
 import os from 'node:os';
 import type { Database, Tx } from '../storage/database.js';
-import type { ModuleHealth } from '../app/module.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import { heldPartitions, holdsLease, leaseRound, releaseLeases } from './store/leases.js';
@@ -24,6 +23,9 @@ export interface PartitionLeasesOptions {
   clock?: Clock;
   onError?(error: unknown): void;
 }
+
+/** What `health` answers (the shape of a module's health check). */
+export type LeaseHealth = { ok: true } | { ok: false; reason: string };
 
 const registry = new WeakMap<Database, PartitionLeases>();
 
@@ -91,7 +93,7 @@ export class PartitionLeases {
    * host manages the leases.
    * @example if (!leases.health().ok) reply.status(503);
    */
-  health(): ModuleHealth {
+  health(): LeaseHealth {
     if (this.options.role === 'follow') return { ok: true };
     const now = this.clock.now();
     const unrenewed = now - this.renewedAt;
