@@ -24,14 +24,29 @@
  * client's next request, usually to another process, an identify or alias naming it) on one
  * profile. Throughput, RSS per process and processor lag are sampled each second.
  *
- * Environment: BENCH_SECONDS (90 in all), BENCH_CLIENTS (8), BENCH_PG_BIN
- * (/usr/lib/postgresql/15/bin). The last line of stdout is one JSON object.
+ * 4. `smtp-down`: a send storm (an active journey mails every customer who sends `Storm Sale`:
+ *    BENCH_STORM customers, half at the phase's start, half while the SMTP server is down) with
+ *    the loopback SMTP server stopped from a third to two thirds of the phase. After the load:
+ *    every storm customer's mail received exactly once, none missing, and the failed attempts
+ *    Rapport retried (the message log's attempts) beside the outcome of each message.
+ *
+ * `--sqlite` (or BENCH_DIALECT=sqlite): the embedded default, one `--role all` process on its
+ * SQLite file, with `kill-process` (kill -9 of the one process and its restart at once; clients
+ * retry until it answers again) and `smtp-down`; the same checks, read from the SQLite file.
+ * `--phases=a,b` (or BENCH_PHASES) runs only those phases, in that order; BENCH_SECONDS is
+ * shared among the phases run.
+ *
+ * Environment: BENCH_SECONDS (90 in all), BENCH_CLIENTS (8), BENCH_STORM (1000),
+ * BENCH_PG_BIN (/usr/lib/postgresql/15/bin). The last line of stdout is one JSON object.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { SMTPServer } from 'smtp-server';
+import { payloadText } from '../src/storage/payload-codec.js';
 import { machine, percentile, pgQuery, request, round, startServer, type ServerProcess } from './lib/harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 90);
@@ -48,6 +63,14 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const GIVE_UP_MS = 180_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const args = process.argv.slice(2);
+const SQLITE = args.includes('--sqlite') || process.env.BENCH_DIALECT === 'sqlite';
+const PHASE_NAMES = SQLITE ? ['kill-process', 'smtp-down'] : ['kill-worker', 'kill-api', 'restart-postgres', 'smtp-down'];
+const PHASES = (args.find((arg) => arg.startsWith('--phases='))?.slice('--phases='.length) ?? process.env.BENCH_PHASES ?? PHASE_NAMES.join(',')).split(',').filter((name) => name !== '');
+for (const name of PHASES) if (!PHASE_NAMES.includes(name)) throw new Error(`unknown phase "${name}" for ${SQLITE ? 'sqlite' : 'postgres'}: one of ${PHASE_NAMES.join(', ')}`);
+/** Customers the send storm mails (one each). */
+const STORM = Number(process.env.BENCH_STORM ?? 1000);
 
 // ---------------------------------------------------------------------------------------------
 // The private PostgreSQL cluster.
@@ -98,6 +121,103 @@ function startPrivatePostgres(): PrivatePostgres {
 }
 
 const query = pgQuery;
+
+// ---------------------------------------------------------------------------------------------
+// The store, read for verification: PostgreSQL, or the SQLite file of the one process.
+
+interface StoreReader {
+  query<T extends object>(text: string): Promise<T[]>;
+  /** Every event of the workspace with its revenue property. */
+  events(): Promise<{ user_id: string | null; anonymous_id: string | null; event: string | null; revenue: number | null; profile_id: string | null }[]>;
+}
+
+function postgresReader(url: string): StoreReader {
+  return {
+    query: (text) => query(url, text),
+    events: async () =>
+      (
+        await query<{ user_id: string | null; anonymous_id: string | null; event: string | null; revenue: string | null; profile_id: string | null }>(
+          url,
+          "select user_id, anonymous_id, event, (payload::json -> 'properties' ->> 'revenue') as revenue, (payload::json -> 'properties' ->> 'profile_id') as profile_id from events where workspace_id = 'default'",
+        )
+      ).map((row) => ({ ...row, revenue: row.revenue === null ? null : Number(row.revenue) })),
+  };
+}
+
+/** Reads the SQLite file beside the process that writes it (WAL: readers never block the writer). */
+function sqliteReader(file: string): StoreReader {
+  const read = <T>(text: string): T[] => {
+    const handle = new SqliteDatabase(file, { fileMustExist: true });
+    try {
+      return handle.prepare(text).all() as T[];
+    } finally {
+      handle.close();
+    }
+  };
+  return {
+    query: async (text) => read(text),
+    events: async () =>
+      read<{ user_id: string | null; anonymous_id: string | null; event: string | null; payload: string | Buffer }>(
+        "select user_id, anonymous_id, event, payload from events where workspace_id = 'default'",
+      ).map(({ payload, ...row }) => {
+        const message = JSON.parse(payloadText(payload)) as { properties?: { revenue?: unknown; profile_id?: unknown } };
+        const revenue = message.properties?.revenue;
+        const profileId = message.properties?.profile_id;
+        return { ...row, revenue: typeof revenue === 'number' ? revenue : null, profile_id: typeof profileId === 'string' ? profileId : null };
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SMTP server on loopback: stopped and started again on the same port, counting every
+// message by recipient.
+
+interface SmtpSink {
+  url: string;
+  received: Map<string, number>;
+  up(): Promise<void>;
+  down(): Promise<void>;
+}
+
+async function startSmtpSink(): Promise<SmtpSink> {
+  const received = new Map<string, number>();
+  let port = 0;
+  let server: SMTPServer | undefined;
+  const up = async (): Promise<void> => {
+    const next = new SMTPServer({
+      secure: false,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
+      closeTimeout: 50,
+      onData(stream, session, callback) {
+        stream.on('data', () => undefined);
+        stream.on('end', () => {
+          for (const rcpt of session.envelope.rcptTo) received.set(rcpt.address, (received.get(rcpt.address) ?? 0) + 1);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      next.server.once('error', reject);
+      next.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = next.server.address();
+    if (address !== null && typeof address === 'object') port = address.port;
+    server = next;
+  };
+  await up();
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    up,
+    down: async () => {
+      const current = server;
+      server = undefined;
+      if (current !== undefined) await new Promise<void>((resolve) => current.close(() => resolve()));
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes.
@@ -280,13 +400,13 @@ interface StoredDocument {
   state: { events: number; orders: number; revenue: number };
 }
 
-async function verify(url: string, load: Load): Promise<Verification> {
-  const stored = await query<{ message_id: string; n: string }>(url, "select message_id, count(*) as n from events where workspace_id = 'default' group by message_id");
+async function verify(store: StoreReader, load: Load): Promise<Verification> {
+  const stored = await store.query<{ message_id: string; n: string }>("select message_id, count(*) as n from events where workspace_id = 'default' group by message_id");
   const storedIds = new Set(stored.map((row) => row.message_id));
   const missing = load.acknowledged.filter((id) => !storedIds.has(id));
 
   // Identities point at the profile they were created on; a merged profile points on (merged_into).
-  const all = await query<{ id: string; merged_into: string | null; state: string }>(url, "select id, merged_into, state from profiles where workspace_id = 'default'");
+  const all = await store.query<{ id: string; merged_into: string | null; state: string }>("select id, merged_into, state from profiles where workspace_id = 'default'");
   const mergedInto = new Map(all.map((row) => [row.id, row.merged_into]));
   const resolve = (id: string): string | undefined => {
     let current: string | undefined = id;
@@ -300,7 +420,7 @@ async function verify(url: string, load: Load): Promise<Verification> {
   };
   const owner = new Map<string, string>();
   let dangling = 0;
-  for (const row of await query<{ type: string; value: string; profile_id: string }>(url, "select type, value, profile_id from identities where workspace_id = 'default'")) {
+  for (const row of await store.query<{ type: string; value: string; profile_id: string }>("select type, value, profile_id from identities where workspace_id = 'default'")) {
     const live = resolve(row.profile_id);
     if (live === undefined) dangling += 1;
     else owner.set(`${row.type}:${row.value}`, live);
@@ -310,12 +430,12 @@ async function verify(url: string, load: Load): Promise<Verification> {
   // The recount: every stored event, attributed by its userId (else anonymousId) to the live profile holding it.
   const expected = new Map<string, { events: number; orders: number; revenue: number }>();
   let orphans = 0;
-  const events = await query<{ user_id: string | null; anonymous_id: string | null; event: string | null; revenue: string | null }>(
-    url,
-    "select user_id, anonymous_id, event, (payload::json -> 'properties' ->> 'revenue') as revenue from events where workspace_id = 'default'",
-  );
+  const events = await store.events();
   for (const event of events) {
-    const profile = (event.user_id !== null ? owner.get(`user_id:${event.user_id}`) : undefined) ?? (event.anonymous_id !== null ? owner.get(`anonymous_id:${event.anonymous_id}`) : undefined);
+    // Events Rapport appends itself (a message's lifecycle) name the profile instead of an identifier.
+    const named = event.user_id === null && event.anonymous_id === null && event.profile_id !== null ? resolve(event.profile_id) : undefined;
+    const profile =
+      named ?? (event.user_id !== null ? owner.get(`user_id:${event.user_id}`) : undefined) ?? (event.anonymous_id !== null ? owner.get(`anonymous_id:${event.anonymous_id}`) : undefined);
     if (profile === undefined) {
       orphans += 1;
       continue;
@@ -369,6 +489,96 @@ async function verify(url: string, load: Load): Promise<Verification> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The send storm.
+
+const STORM_EVENT = 'Storm Sale';
+const stormAddress = (i: number): string => `storm-${i}@example.test`;
+
+/** A published email template and an active journey that mails whoever sends `Storm Sale`. */
+async function setUpStorm(port: number): Promise<string> {
+  const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const call = async (method: string, pathname: string, body: unknown): Promise<{ id: string }> => {
+    const response = await request({ port, method, path: `/api/v1${pathname}`, headers: admin, body: JSON.stringify(body) });
+    if (response.status >= 300) throw new Error(`${method} ${pathname}: ${response.status} ${response.body}`);
+    return JSON.parse(response.body) as { id: string };
+  };
+  const template = await call('POST', '/templates', {
+    name: 'Storm sale',
+    channel: 'email',
+    source: { default: { subject: 'The storm sale is on', body: '<p>Everything 20% off until midnight.</p>', format: 'html' } },
+  });
+  const journey = await call('POST', '/journeys', {
+    name: 'Storm sale',
+    trigger: { type: 'event', event: STORM_EVENT },
+    start: 'mail',
+    nodes: [
+      { id: 'mail', type: 'send', channel: 'email', templateId: template.id, next: 'done' },
+      { id: 'done', type: 'exit' },
+    ],
+  });
+  await call('POST', `/journeys/${journey.id}/activate`, {});
+  return journey.id;
+}
+
+/** Customers `from`..`to`-1 of the storm: an identify with an address and consent, then the event, 50 customers a request. */
+async function sendStorm(load: Load, apiNodes: () => Node[], from: number, to: number): Promise<void> {
+  for (let start = from; start < to; start += 50) {
+    const batch: Record<string, unknown>[] = [];
+    const ids: string[] = [];
+    for (let i = start; i < Math.min(to, start + 50); i++) {
+      ids.push(`storm-id-${i}`, `storm-ev-${i}`);
+      batch.push({ type: 'identify', userId: `storm-${i}`, traits: { email: stormAddress(i), email_consent: true }, messageId: `storm-id-${i}` });
+      batch.push({ type: 'track', userId: `storm-${i}`, event: STORM_EVENT, properties: {}, messageId: `storm-ev-${i}` });
+    }
+    await deliver(load, apiNodes, start, JSON.stringify({ batch, sentAt: new Date().toISOString() }), ids);
+  }
+}
+
+interface SendVerification {
+  customers: number;
+  receivedOnce: number;
+  receivedTwice: number;
+  missing: number;
+  missingExamples: string[];
+  /** The message log's emails by status, with the provider attempts they took. */
+  messages: Record<string, { count: number; attempts: number; maxAttempts: number }>;
+  /** Emails that needed more than one attempt (the retries the outage caused). */
+  retried: number;
+  settledAfterSeconds: number | null;
+}
+
+/** Waits until every storm customer got mail and no email is still queued (at most 5 minutes), then counts. */
+async function verifySends(store: StoreReader, sink: SmtpSink): Promise<SendVerification> {
+  const started = performance.now();
+  const queued = async (): Promise<number> => Number((await store.query<{ n: number | string }>("select count(*) as n from messages where workspace_id = 'default' and status = 'queued'"))[0]?.n ?? 0);
+  let settledAfterSeconds: number | null = null;
+  while (performance.now() - started < 300_000) {
+    let got = 0;
+    for (let i = 0; i < STORM; i++) if (sink.received.has(stormAddress(i))) got += 1;
+    if (got === STORM && (await queued()) === 0) {
+      settledAfterSeconds = round((performance.now() - started) / 1000, 1);
+      break;
+    }
+    await sleep(500);
+  }
+  const rows = await store.query<{ status: string; n: number | string; attempts: number | string; max_attempts: number | string; retried: number | string }>(
+    "select status, count(*) as n, sum(attempts) as attempts, max(attempts) as max_attempts, sum(case when attempts > 1 then 1 else 0 end) as retried from messages where workspace_id = 'default' and channel = 'email' group by status",
+  );
+  const counts = Array.from({ length: STORM }, (_, i) => sink.received.get(stormAddress(i)) ?? 0);
+  const missing = counts.flatMap((count, i) => (count === 0 ? [stormAddress(i)] : []));
+  return {
+    customers: STORM,
+    receivedOnce: counts.filter((count) => count === 1).length,
+    receivedTwice: counts.filter((count) => count > 1).length,
+    missing: missing.length,
+    missingExamples: missing.slice(0, 5),
+    messages: Object.fromEntries(rows.map((row) => [row.status, { count: Number(row.n), attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) }])),
+    retried: rows.reduce((sum, row) => sum + Number(row.retried), 0),
+    settledAfterSeconds,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run.
 
 interface Sample {
@@ -381,14 +591,18 @@ interface Sample {
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-faults-'));
   let postgres: PrivatePostgres | undefined;
-  const nodes: Node[] = [
-    { name: 'api', role: 'api', server: undefined, restarts: 0 },
-    { name: 'worker', role: 'worker', server: undefined, restarts: 0 },
-    { name: 'all', role: 'all', server: undefined, restarts: 0 },
-  ];
+  let smtp: SmtpSink | undefined;
+  const nodes: Node[] = SQLITE
+    ? [{ name: 'all', role: 'all', server: undefined, restarts: 0 }]
+    : [
+        { name: 'api', role: 'api', server: undefined, restarts: 0 },
+        { name: 'worker', role: 'worker', server: undefined, restarts: 0 },
+        { name: 'all', role: 'all', server: undefined, restarts: 0 },
+      ];
   const cleanup = (): void => {
     for (const node of nodes) node.server?.child.kill('SIGKILL');
     postgres?.stop();
+    void smtp?.down();
     fs.rmSync(root, { recursive: true, force: true });
   };
   const onSignal = (): void => {
@@ -398,13 +612,18 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    postgres = startPrivatePostgres();
-    const url = postgres.url;
-    process.stderr.write(`private PostgreSQL at ${url}\n`);
+    postgres = SQLITE ? undefined : startPrivatePostgres();
+    const url = postgres?.url ?? '';
+    const store = SQLITE ? sqliteReader(path.join(root, 'all', 'rapport.db')) : postgresReader(url);
+    if (postgres !== undefined) process.stderr.write(`private PostgreSQL at ${url}\n`);
+    smtp = await startSmtpSink();
+    const sink = smtp;
     const start = async (node: Node): Promise<void> => {
       node.server = await startServer(
         {
-          RAPPORT_DATABASE_URL: url,
+          ...(SQLITE ? {} : { RAPPORT_DATABASE_URL: url }),
+          RAPPORT_SMTP_URL: sink.url,
+          RAPPORT_PUBLIC_URL: 'https://rapport.shop.test',
           RAPPORT_ROLE: node.role,
           RAPPORT_DATA_DIR: path.join(root, node.name),
           RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY,
@@ -432,7 +651,7 @@ async function main(): Promise<void> {
     const heldBy = (leases: { owner: string | null }[], pid: number | undefined): number => leases.filter((lease) => lease.owner?.split(':')[1] === String(pid)).length;
     // Leases settle: both processors hold a share before the load starts.
     const settleDeadline = Date.now() + 60_000;
-    while (Date.now() < settleDeadline) {
+    while (!SQLITE && Date.now() < settleDeadline) {
       const leases = await ownersOf();
       if (heldBy(leases, nodes[1]?.server?.child.pid) > 0 && heldBy(leases, nodes[2]?.server?.child.pid) > 0) break;
       await sleep(200);
@@ -455,12 +674,25 @@ async function main(): Promise<void> {
       return null;
     };
 
-    const phaseSeconds = SECONDS / 3;
+    const phaseSeconds = SECONDS / PHASES.length;
     const phases: Record<string, unknown>[] = [];
     const rssAtStart = Object.fromEntries(nodes.map((node) => [node.name, rssMb(node.server?.child.pid) ?? null]));
-    const allPid = nodes[2]?.server?.child.pid;
+    const allNode = nodes.find((node) => node.role === 'all') as Node;
+    const allPid = allNode.server?.child.pid;
+    let sends: SendVerification | undefined;
+    if (PHASES.includes('smtp-down')) {
+      await setUpStorm(allNode.server?.port ?? 0);
+      // Every process's journeys consumer reloads the active journeys within 5 s.
+      await sleep(6000);
+    }
 
-    const runPhase = async (name: string, fault: () => Promise<Record<string, unknown>>, recover: () => Promise<Record<string, unknown>>): Promise<void> => {
+    const runPhase = async (
+      name: string,
+      fault: () => Promise<Record<string, unknown>>,
+      recover: () => Promise<Record<string, unknown>>,
+      extra: { onStart?: () => Promise<void>; afterDrain?: () => Promise<void> } = {},
+    ): Promise<void> => {
+      if (!PHASES.includes(name)) return;
       process.stderr.write(`phase ${name}: ${round(phaseSeconds, 0)} s of load...\n`);
       const retriesBefore = new Map(load.retries);
       const latenciesBefore = load.latencies.length;
@@ -485,16 +717,23 @@ async function main(): Promise<void> {
       const loading = runLoad(load, name, phaseSeconds, apiNodes, (events) => {
         ackedEvents += events;
       });
+      const starting = extra.onStart?.();
       await sleep((phaseSeconds / 3) * 1000);
       const faultResult = await fault();
       await sleep(Math.max(0, started + ((phaseSeconds * 2) / 3) * 1000 - performance.now()));
       const recoverResult = await recover();
       await loading;
+      await starting;
       const loadSeconds = (performance.now() - started) / 1000;
       const drainedAfterSeconds = await drain();
       sampling = false;
       await sampler;
-      const verification = await verify(url, load);
+      if (extra.afterDrain !== undefined) {
+        await extra.afterDrain();
+        // What that waited for appended events of its own (a message's lifecycle): processed before the recount.
+        await drain();
+      }
+      const verification = await verify(store, load);
       const rates = samples.map((sample) => sample.eventsPerSecond).sort((a, b) => a - b);
       const lags = samples.map((sample) => sample.lag).filter((value): value is number => value !== null);
       const latencies = load.latencies.slice(latenciesBefore).sort((a, b) => a - b);
@@ -522,6 +761,7 @@ async function main(): Promise<void> {
         // Every 5th sample: [seconds, events acknowledged in that second, processor lag, RSS MB of the `all` process].
         timeline: samples.filter((_, index) => index % 5 === 4).map((sample) => [sample.t, sample.eventsPerSecond, sample.lag, sample.rssMb.all ?? null]),
         verify: verification,
+        ...(name === 'smtp-down' ? { sends } : {}),
       };
       process.stderr.write(`${JSON.stringify(result)}\n`);
       phases.push(result);
@@ -609,6 +849,41 @@ async function main(): Promise<void> {
       async () => ({}),
     );
 
+    // SQLite: kill -9 of the one process and its restart at once; clients retry until it answers.
+    await runPhase(
+      'kill-process',
+      async () => {
+        const pid = await kill9(allNode);
+        const restartedAt = performance.now();
+        await start(allNode);
+        allNode.restarts += 1;
+        return { killed: 'all', pid, restartMs: Math.round(performance.now() - restartedAt) };
+      },
+      async () => ({}),
+    );
+
+    // 4. The SMTP server down during a send storm, then back.
+    let downAt = 0;
+    await runPhase(
+      'smtp-down',
+      async () => {
+        await sink.down();
+        downAt = performance.now();
+        await sendStorm(load, apiNodes, Math.floor(STORM / 2), STORM);
+        return { smtp: 'down', stormSentWhileDown: STORM - Math.floor(STORM / 2) };
+      },
+      async () => {
+        await sink.up();
+        return { smtp: 'up', downMs: Math.round(performance.now() - downAt) };
+      },
+      {
+        onStart: () => sendStorm(load, apiNodes, 0, Math.floor(STORM / 2)),
+        afterDrain: async () => {
+          sends = await verifySends(store, sink);
+        },
+      },
+    );
+
     const rssAtEnd = Object.fromEntries(nodes.map((node) => [node.name, rssMb(node.server?.child.pid) ?? null]));
     const last = phases[phases.length - 1]?.verify as Verification;
     const verified =
@@ -624,12 +899,13 @@ async function main(): Promise<void> {
           result.identitiesWithoutLiveProfile === 0 &&
           result.eventsWithoutProfile === 0
         );
-      });
+      }) &&
+      (sends === undefined || (sends.missing === 0 && sends.receivedTwice === 0));
     process.stdout.write(
       `${JSON.stringify({
         bench: 'faults',
-        dialect: 'postgres',
-        layout: ['api', 'worker', 'all'],
+        dialect: SQLITE ? 'sqlite' : 'postgres',
+        layout: nodes.map((node) => node.role),
         clients: CLIENTS,
         eventsPerRequest: BATCH,
         seconds: SECONDS,

@@ -204,17 +204,17 @@ describe.each(dialects)('ChannelService (%s)', (dialect) => {
     expect(events).toContain('Email Suppressed');
   });
 
-  it('retries a provider outage with backoff and then records the failure', async () => {
+  it('retries a provider outage with backoff, then leaves the message queued for the caller to retry', async () => {
     const { template } = await shop.templates.create('ws', { name: 'E', channel: 'email', source: { default: { subject: 'Hi', body: '<p>Hi</p>' } } });
     const ann = await profileOf('ann');
     await smtp.close();
-    const result = await shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: 'down' });
-    expect(result.status).toBe('failed');
-    expect(result.reason).toMatch(/^provider_error: .*ECONNREFUSED/);
-    expect(result.reasonCode).toBe('provider_error');
-    expect(await shop.channels.getMessage('ws', result.messageId)).toMatchObject({ status: 'failed', attempts: 3 });
-    // The message log API shows both the readable reason and its code.
-    expect(await shop.channels.listMessages('ws', { status: 'failed' })).toMatchObject([{ id: result.messageId, reason: expect.stringMatching(/^provider_error: /), reasonCode: 'provider_error' }]);
+    await expect(shop.channels.send({ workspaceId: 'ws', profileId: ann.id, channel: 'email', templateId: template.id, idempotencyKey: 'down' })).rejects.toMatchObject({
+      code: 'channels.provider_unavailable',
+      status: 503,
+    });
+    // The message log shows it waiting, with the attempts made and why.
+    expect(await shop.channels.listMessages('ws', { status: 'queued' })).toMatchObject([{ attempts: 3, reason: expect.stringMatching(/^provider unavailable after 3 attempts: .*ECONNREFUSED/) }]);
+    expect(await shop.channels.listMessages('ws', { status: 'failed' })).toEqual([]);
   });
 
   it('test-sends a draft rendered for a person to a colleague, bypassing consent, logged as a test', async () => {

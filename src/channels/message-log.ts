@@ -165,8 +165,8 @@ export class MessageLog {
   }
 
   /**
-   * Whether this call may carry on a message another call claimed and left queued with no
-   * attempt. SQLite: one process owns the store and this process's own calls with the same key
+   * Whether this call may carry on a message another call claimed and left queued (with no
+   * attempt, or deferred: then `staleMs` is 0). SQLite: one process owns the store and this process's own calls with the same key
    * share one send (the pipeline's in-flight map), so such a row was left by a process that died
    * before sending: carry it on. PostgreSQL: another server may be sending it this very moment,
    * so the row is taken over only once its claim is older than `staleMs` (and atomically, so of
@@ -177,7 +177,21 @@ export class MessageLog {
     if (database.dialect === 'sqlite') return true;
     const now = clock.now();
     if (now - record.updatedAt < staleMs) return false;
-    return takeOverMessage(database.db, workspaceId, record.id, record.updatedAt, now);
+    return takeOverMessage(database.db, workspaceId, record.id, record, now);
+  }
+
+  /**
+   * Leaves a message queued after the provider could not take it (an SMTP server down past the
+   * in-process attempts): the row keeps the attempts made and the reason, and a later call with
+   * the same idempotency key carries it on (`mayCarryOn` with no wait: nobody is sending it).
+   */
+  async defer(
+    workspaceId: string,
+    record: MessageRecord,
+    changes: { attempts: number; reason: string; address: string | null; templateVersion: number | null; couponCode: string | null },
+  ): Promise<void> {
+    await this.writes.submit({ kind: 'outcome', workspaceId, id: record.id, changes: { ...changes, status: 'queued', updatedAt: this.deps.clock.now() } });
+    this.outcomes.add([record.channel, 'deferred']);
   }
 
   /** Records a send's outcome on its row and, with a profile, as an event. */

@@ -110,8 +110,9 @@ export class SendPipeline {
     // by a call that crashed before sending, or (several servers) by a call still sending it on
     // another server: carried on here only when that cannot be so (see MessageLog.mayCarryOn);
     // otherwise the caller is told to retry (a job retries with backoff, so nothing is lost).
-    if (!created && !(record.status === 'queued' && record.attempts === 0)) return resultOf(record);
-    if (!created && !(await this.deps.log.mayCarryOn(workspaceId, record, TAKE_OVER_AFTER_MS))) {
+    // A queued row with attempts was deferred (the provider could not take it): nobody is sending it, so it is carried on at once (atomically on PostgreSQL).
+    if (!created && record.status !== 'queued') return resultOf(record);
+    if (!created && !(await this.deps.log.mayCarryOn(workspaceId, record, record.attempts > 0 ? 0 : TAKE_OVER_AFTER_MS))) {
       throw new RapportError('channels.send_in_progress', `message ${record.id} (idempotency key "${request.idempotencyKey}") is being sent by another server; retry to get its outcome`);
     }
     const { log } = this.deps;
@@ -157,8 +158,21 @@ export class SendPipeline {
     const base = { address: destination.address, couponCode: coupon?.code ?? null, templateVersion: resolved.version };
     if (!render.ok) return log.finish(workspaceId, record, profile, { ...base, status: 'failed', failure: render.failure, attempts: render.attempts });
     const outbound = content.outbound(workspaceId, profile, record.id, request.channel, render.rendered, destination, brand);
-    const { outcome, attempts } = await this.deliver(workspaceId, provider, outbound, destination);
+    const delivered = await this.deliver(workspaceId, provider, outbound, destination);
+    const { outcome } = delivered;
+    // Attempts add up over deferrals, so the message log shows every try.
+    const attempts = record.attempts + delivered.attempts;
     if (outcome.ok) return log.finish(workspaceId, record, profile, { ...base, attempts, status: 'sent', providerId: outcome.providerId, sentAt: this.deps.clock.now() });
+    if (outcome.retryable && destination.push === undefined) {
+      // The provider is down past the in-process attempts (an SMTP outage longer than their
+      // backoff): recording it failed lost the message. It stays queued and the caller retries
+      // (a journey's job, with the scheduler's backoff); the same key carries it on then.
+      await log.defer(workspaceId, record, { ...base, attempts, reason: `provider unavailable after ${attempts} attempts: ${outcome.error}` });
+      throw new RapportError(
+        'channels.provider_unavailable',
+        `message ${record.id} was not sent: the ${request.channel} provider could not take it after ${attempts} attempts (${outcome.error}); retry with the same idempotency key`,
+      );
+    }
     return log.finish(workspaceId, record, profile, { ...base, attempts, status: 'failed', failure: { code: 'provider_error', detail: outcome.error } });
   }
 

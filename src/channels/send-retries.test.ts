@@ -4,6 +4,7 @@ import { startSmtpPeer, type SmtpPeer } from '../../test/helpers/channel-peers.j
 import { dialects } from '../../test/helpers/databases.js';
 import { manualClock } from '../shared/clock.js';
 import type { RecommendationSlotProvider, SlotProduct } from '../templates/recommendation-slot.js';
+import type { ChannelProvider } from './provider.js';
 import { SmtpEmailProvider } from './providers/email-smtp.js';
 
 /*
@@ -99,5 +100,33 @@ describe.each(dialects)('send retries (%s)', (dialect) => {
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/^render_limit: .*permanent, not retried/);
     expect(await shop.channels.getMessage('ws', result.messageId)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('keeps a message queued while the SMTP server is down past the attempts, and sends it once when the same key is retried', async () => {
+    // A loopback port nothing listens on any more: every attempt is refused.
+    const gone = await startSmtpPeer();
+    await gone.close();
+    const from = 'Shop <news@shop.example>';
+    let current = new SmtpEmailProvider({ url: gone.url, from });
+    const switching: ChannelProvider = { channel: 'email', send: (message) => current.send(message), close: () => current.close() };
+    shop = await createChannelShop(dialect, { clock, providers: { email: switching } });
+    await shop.track([{ type: 'identify', userId: 'ann', traits: { email: 'ann@example.com', first_name: 'Ann' } }]);
+    const ann = (await shop.profiles.lookupProfile('ws', 'user_id', 'ann'))?.id ?? '';
+    const { template } = await shop.templates.create('ws', { name: 'Sale', channel: 'email', source: { default: { subject: 'Sale', body: '<p>Sale</p>', format: 'html' } } });
+    const request = { workspaceId: 'ws', profileId: ann, channel: 'email' as const, templateId: template.id, idempotencyKey: 'k-outage' };
+
+    await expect(shop.channels.send(request)).rejects.toMatchObject({ code: 'channels.provider_unavailable', status: 503 });
+    const [deferred] = await shop.channels.listMessages('ws', { profileIds: [ann] });
+    expect(deferred).toMatchObject({ status: 'queued', attempts: 3 });
+    expect(deferred?.reason).toMatch(/^provider unavailable after 3 attempts: .*ECONNREFUSED/);
+
+    // The server is back: the retry carries the same message on, once.
+    await current.close();
+    current = new SmtpEmailProvider({ url: smtp.url, from });
+    expect(await shop.channels.send(request)).toMatchObject({ status: 'sent', messageId: deferred?.id });
+    expect(await shop.channels.getMessage('ws', deferred?.id ?? '')).toMatchObject({ status: 'sent', attempts: 4 });
+    expect(await shop.channels.send(request)).toMatchObject({ status: 'sent', messageId: deferred?.id });
+    await smtp.waitFor(1);
+    expect(smtp.mails).toHaveLength(1);
   });
 });

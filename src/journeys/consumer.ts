@@ -4,6 +4,7 @@ import { extractIdentifiers, defaultIdentityRules, identifierKey, type IdentityR
 import { isJsonObject, type JsonObject } from '../ingest/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { leasesOf } from '../log/leases.js';
 import { LogFollower, type FollowerLag, type FollowerPosition, type StepResult } from '../log/follower.js';
 import { CursorMoved } from '../log/retry.js';
 import { payloadText, type PoisonEvent } from '../log/set-aside.js';
@@ -169,21 +170,33 @@ export class JourneyConsumer {
       });
   }
 
-  /** Moves stored cursors past the ranges read without finding anything (all of them when `force`). */
+  /**
+   * Moves stored cursors past the ranges read without finding anything (all of them when
+   * `force`), each in a transaction fenced by the partition's lease (PostgreSQL workers) or
+   * under its process-local lock (SQLite). A partition whose lease moved away is forgotten: its
+   * new owner reads from the stored cursor.
+   */
   private async flushScanned(force: boolean): Promise<void> {
     const now = Date.now();
     for (const [key, entry] of this.scanned) {
-      if (!force && now - entry.flushedAt < this.cursorFlushMs) continue;
       const [workspaceId = '', partitionText = '0'] = key.split('\u0000');
       const partition = Number(partitionText);
+      if (!this.follower.mayRead(partition)) {
+        this.scanned.delete(key);
+        continue;
+      }
+      if (!force && now - entry.flushedAt < this.cursorFlushMs) continue;
       entry.flushedAt = now;
-      await this.options.database.tryWithLock(`journeys:${workspaceId}:${partition}`, async () => {
-        const { database } = this.options;
-        const stored = await activity.readJourneyCursor(database.db, workspaceId, partition);
-        if (stored >= entry.seq) return;
-        // Another worker may have moved it meanwhile: then its position stands.
-        await database.transaction((trx) => activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, this.clock.now()));
-      });
+      const { database } = this.options;
+      const flush = (): Promise<boolean> =>
+        database.transaction(async (trx) => {
+          if (!(await this.follower.fence(trx, partition))) return false;
+          const stored = await activity.readJourneyCursor(trx, workspaceId, partition);
+          // Another worker may have moved it meanwhile: then its position stands.
+          return stored < entry.seq && activity.advanceJourneyCursor(trx, workspaceId, partition, stored, entry.seq, this.clock.now());
+        });
+      if (leasesOf(database) === undefined) await database.tryWithLock(`journeys:${workspaceId}:${partition}`, flush);
+      else await flush();
     }
   }
 
@@ -260,12 +273,19 @@ export class JourneyConsumer {
     const full = relevant.length >= limit;
     const to = full ? (relevant.at(-1)?.seq ?? processed) : processed;
     if (index !== undefined && relevant.length > 0) {
-      await database.transaction(async (trx) => {
+      const fenced = await database.transaction(async (trx) => {
+        // A lease that moved ends the batch before anything is written; the new owner starts from the stored cursor.
+        if (!(await this.follower.fence(trx, partition))) return true;
         await this.apply(trx, workspaceId, index, relevant);
         if (!(await activity.advanceJourneyCursor(trx, workspaceId, partition, stored, to, this.clock.now()))) {
           throw new CursorMoved();
         }
+        return false;
       });
+      if (fenced) {
+        this.scanned.delete(key);
+        return { moved: 0, full: false, linger: false };
+      }
       this.scanned.set(key, { seq: to, flushedAt: Date.now() });
     } else {
       // Nothing to apply: remember the position; the stored cursor follows now and then.

@@ -187,6 +187,24 @@ export class LogFollower {
     }
   }
 
+  /**
+   * Whether this process may read `partition` now: with leases (PostgreSQL workers), whether it
+   * holds the lease; otherwise true (the partition's named lock is taken around each batch).
+   */
+  mayRead(partition: number): boolean {
+    return leasesOf(this.options.database)?.owns(partition) ?? true;
+  }
+
+  /**
+   * Inside a batch's transaction: false when a lease that moved (expired while this process
+   * hung, or released to a worker that joined) fences the batch out; the row stays locked for
+   * share until commit, so the lease does not move under a batch that is writing. True without leases.
+   */
+  async fence(trx: Tx, partition: number): Promise<boolean> {
+    const leases = leasesOf(this.options.database);
+    return leases === undefined || leases.holds(trx, partition);
+  }
+
   /** Events not yet read, over every partition. */
   async lag(): Promise<FollowerLag> {
     const positions = await this.options.handler.positions();

@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, type TestStore } from '../../test/helpers/databases.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { Processor } from '../processor/processor.js';
-import { systemClock } from '../shared/clock.js';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import { registerReadiness } from '../http/readiness.js';
+import { manualClock, systemClock } from '../shared/clock.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { PartitionLeases } from './leases.js';
 import { countEvents } from './store/event-log.js';
@@ -95,5 +98,74 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('partition l
       expect(await b.lease.holds(trx, partition)).toBe(true);
       expect(await a.lease.holds(trx, partition)).toBe(false);
     });
+  });
+
+  it('makes /readyz answer 503 while a worker cannot renew its leases (the lease table unreachable), and again once it can', async () => {
+    const clock = manualClock(0);
+    const database = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    opened.push(database);
+    const errors: unknown[] = [];
+    const lease = new PartitionLeases({ database, partitions: 8, ttlMs: 10_000, renewMs: 2000, clock, onError: (error) => errors.push(error) });
+    leases.push(lease);
+    const app = Fastify();
+    registerReadiness(app, {
+      phase: () => 'running',
+      pendingMigrations: async () => [],
+      modules: [{ name: 'processor', dependencies: [], health: () => lease.health() }],
+      processor: undefined,
+      maxLagMs: 0,
+    });
+    const readyz = async (): Promise<{ status: number; body: { failed: string[]; checks: Record<string, string> } }> => {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      return { status: response.statusCode, body: response.json() };
+    };
+    try {
+      await lease.tick();
+      expect(lease.partitions()).toEqual(all);
+      expect((await readyz()).status).toBe(200);
+
+      await sql`alter table log_leases rename to log_leases_away`.execute(store.database.db);
+      clock.advance(2000);
+      await lease.tick();
+      expect(errors).toHaveLength(1);
+      // One missed renewal is within the margin: the leases still have 8 s to run.
+      expect((await readyz()).status).toBe(200);
+      clock.advance(2000);
+      await lease.tick();
+      clock.advance(2000);
+      const down = await readyz();
+      expect(down.status).toBe(503);
+      expect(down.body.failed).toEqual(['module:processor']);
+      expect(down.body.checks['module:processor']).toMatch(/^partition leases not renewed for 6 s \(TTL 10 s; last error: .*log_leases/);
+
+      await sql`alter table log_leases_away rename to log_leases`.execute(store.database.db);
+      await lease.tick();
+      expect((await readyz()).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reports a worker that holds no partition while it should, once a take-over has had time to happen', async () => {
+    const holder = await worker();
+    await holder.lease.tick();
+    expect(holder.lease.partitions()).toEqual(all);
+    const clock = manualClock(0);
+    const database = await openDatabase({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, migrate: false });
+    opened.push(database);
+    const joining = new PartitionLeases({ database, partitions: 8, ttlMs: 10_000, renewMs: 2000, clock });
+    leases.push(joining);
+    await joining.tick();
+    expect(joining.partitions()).toEqual([]);
+    // Within TTL and two renewals the holder should release half: not yet a fault.
+    clock.advance(14_000);
+    await joining.tick();
+    expect(joining.health()).toEqual({ ok: true });
+    clock.advance(1);
+    expect(joining.health()).toEqual({ ok: false, reason: "holds none of the 8 partitions' leases for 14 s while 2 workers share them" });
+    await holder.lease.tick();
+    await joining.tick();
+    expect(joining.partitions()).toHaveLength(4);
+    expect(joining.health()).toEqual({ ok: true });
   });
 });

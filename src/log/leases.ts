@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Database, Tx } from '../storage/database.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { randomId } from '../shared/ids.js';
 import { heldPartitions, holdsLease, leaseRound, releaseLeases } from './store/leases.js';
 
@@ -18,8 +19,13 @@ export interface PartitionLeasesOptions {
    * owner holds (the processor thread, whose host process manages the leases).
    */
   role?: 'manage' | 'follow';
+  /** When rounds succeed and fail, for `health` (the leases themselves go by the database's clock). */
+  clock?: Clock;
   onError?(error: unknown): void;
 }
+
+/** What `health` answers (the shape of a module's health check). */
+export type LeaseHealth = { ok: true } | { ok: false; reason: string };
 
 const registry = new WeakMap<Database, PartitionLeases>();
 
@@ -47,6 +53,13 @@ export class PartitionLeases {
   private readonly ttlMs: number;
   private readonly renewMs: number;
   private held = new Set<number>();
+  private readonly clock: Clock;
+  /** When the last round succeeded (start: when the manager was made), and the last round's error. */
+  private renewedAt: number;
+  private lastError: unknown;
+  /** Since when a round has found this worker holding nothing while there are no more workers than partitions. */
+  private emptySince: number | undefined;
+  private workers = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
 
@@ -54,6 +67,8 @@ export class PartitionLeases {
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomId('w', 6)}`;
     this.ttlMs = options.ttlMs ?? 10_000;
     this.renewMs = options.renewMs ?? 2000;
+    this.clock = options.clock ?? systemClock;
+    this.renewedAt = this.clock.now();
     // Registered at once: followers that start before the first renewal read nothing rather
     // than falling back to store locks.
     registry.set(options.database, this);
@@ -67,6 +82,29 @@ export class PartitionLeases {
   /** The partitions held, ascending. */
   partitions(): number[] {
     return [...this.held].sort((a, b) => a - b);
+  }
+
+  /**
+   * Whether this manager can do its work (readiness; in memory, no query): not when its leases
+   * have gone unrenewed for half their TTL (the store or the lease table is unreachable: the
+   * leases are about to expire, and other workers take the partitions over), nor when it has
+   * held no partition for longer than a take-over takes (TTL and two renewals) while there are
+   * no more workers than partitions. A follower (the processor thread) always answers ok: its
+   * host manages the leases.
+   * @example if (!leases.health().ok) reply.status(503);
+   */
+  health(): LeaseHealth {
+    if (this.options.role === 'follow') return { ok: true };
+    const now = this.clock.now();
+    const unrenewed = now - this.renewedAt;
+    if (unrenewed > this.ttlMs / 2) {
+      const cause = this.lastError === undefined ? 'a renewal is still waiting for the store' : `last error: ${this.lastError instanceof Error ? this.lastError.message : String(this.lastError)}`;
+      return { ok: false, reason: `partition leases not renewed for ${Math.round(unrenewed / 1000)} s (TTL ${Math.round(this.ttlMs / 1000)} s; ${cause})` };
+    }
+    if (this.emptySince !== undefined && now - this.emptySince > this.ttlMs + 2 * this.renewMs) {
+      return { ok: false, reason: `holds none of the ${this.options.partitions} partitions' leases for ${Math.round((now - this.emptySince) / 1000)} s while ${this.workers} workers share them` };
+    }
+    return { ok: true };
   }
 
   /** Takes a first share and renews on a timer. */
@@ -107,6 +145,18 @@ export class PartitionLeases {
   }
 
   private async manage(): Promise<void> {
-    this.held = await leaseRound(this.options.database.db, { owner: this.owner, partitions: this.options.partitions, ttlMs: this.ttlMs });
+    try {
+      const round = await leaseRound(this.options.database.db, { owner: this.owner, partitions: this.options.partitions, ttlMs: this.ttlMs });
+      const now = this.clock.now();
+      this.held = round.held;
+      this.workers = round.workers;
+      this.renewedAt = now;
+      this.lastError = undefined;
+      const shouldHold = round.workers <= this.options.partitions;
+      this.emptySince = round.held.size > 0 || !shouldHold ? undefined : (this.emptySince ?? now);
+    } catch (error) {
+      this.lastError = error;
+      throw error;
+    }
   }
 }

@@ -73,7 +73,11 @@ export function processorModule(kernel: Kernel, deps: { ingest: IngestModule; id
     followers: [{ name: 'processor', wake: () => processor.wake() }],
     routes: (scope) => processorRoutes(scope, processor, lagSources(modules)),
     // The thread restarts itself a second after it dies; meanwhile events wait in the log.
-    health: () => (thread === undefined || thread.alive() ? { ok: true } : { ok: false, reason: 'the processor thread exited and is restarting' }),
+    // A worker that cannot renew its leases, or holds none it should, is not ready either (/readyz; /healthz only shows it).
+    health: () => {
+      if (thread !== undefined && !thread.alive()) return { ok: false, reason: 'the processor thread exited and is restarting' };
+      return leases?.health() ?? { ok: true };
+    },
     async start({ modules }) {
       // Every process that ingests announces appends (an API process too); workers listen and
       // wake their followers, as ingest wakes the ones of its own process.

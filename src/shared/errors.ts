@@ -57,6 +57,10 @@ export const domainErrors = {
   'channels.cursor_invalid': { type: 'invalid_request', description: 'An outbox or message log cursor is not one the previous page gave' },
   'channels.email_event_invalid': { type: 'invalid_request', description: 'An email provider event is not one of delivered, bounce or complaint with an email' },
   'channels.idempotency_key_empty': { type: 'invalid_request', description: 'A send named an empty idempotency key' },
+  'channels.provider_unavailable': {
+    type: 'unavailable',
+    description: 'The channel provider (an SMTP server) could not take the message after the configured attempts; it stays queued, retry with the same idempotency key',
+  },
   'channels.send_in_progress': { type: 'conflict', description: 'Another server is sending the message of this idempotency key right now; retry to get its outcome' },
   'channels.no_provider': { type: 'conflict', description: 'No provider is configured for the channel' },
   'channels.range_invalid': { type: 'invalid_request', description: 'A message log date range is not ISO-8601, or its from is not before its to' },

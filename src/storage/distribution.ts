@@ -55,5 +55,7 @@ export const crossShardScans: ReadonlyMap<string, string> = new Map([
   ['workspace_settings', "each process loads every workspace's identity rules once at start (a cache, refreshed on change)"],
   ['coupon_pools', 'the coupon follower lists the workspaces that have pools, to follow only those'],
   ['profiles', 'the analytics replica copies the profiles changed since its last pass, of every workspace, into one DuckDB file'],
+  ['log_heads_pending', 'publishing the log heads takes the notes of every workspace at or below the settled fence in one statement'],
+  ['log_heads', "a handle's first head publish recomputes every workspace's heads from the log"],
   ['privacy_jobs', 'the erased-person gate counts finished erasures to know when its tombstone list changed'],
 ]);

@@ -140,19 +140,20 @@ export async function findMessageByProviderId(db: Tx, workspaceId: string, provi
 }
 
 /**
- * Takes over a message another call claimed and has not touched since `claimedAt`: true when
- * this call now holds it (its `updated_at` moved to `now`), false when the row was finished or
- * taken over meanwhile. Only a row still queued with no attempt can be taken over.
+ * Takes over a message another call claimed (or deferred after its provider could not take it)
+ * and has not touched since: true when this call now holds it (its `updated_at` moved on), false
+ * when the row was finished or taken over meanwhile. Only a row still queued can be taken over.
  */
-export async function takeOverMessage(db: Tx, workspaceId: string, id: string, claimedAt: number, now: number): Promise<boolean> {
+export async function takeOverMessage(db: Tx, workspaceId: string, id: string, claimed: { updatedAt: number; attempts: number }, now: number): Promise<boolean> {
   const result = await db
     .updateTable('messages')
-    .set({ updated_at: now })
+    // Always a new value, even within the same millisecond: of two takers, only one matches.
+    .set({ updated_at: Math.max(now, claimed.updatedAt + 1) })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', '=', 'queued')
-    .where('attempts', '=', 0)
-    .where('updated_at', '=', claimedAt)
+    .where('attempts', '=', claimed.attempts)
+    .where('updated_at', '=', claimed.updatedAt)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

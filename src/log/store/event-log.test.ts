@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStore, dialects, type TestStore } from '../../../test/helpers/databases.js';
+import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../../test/helpers/databases.js';
 import { appendEvents as builderAppend, createEventAppender, publishLogHeads, readHead, readPartition, type AppendRow, type EventAppender } from './event-log.js';
 import { advanceCursor, cursorPositions } from '../../processor/store/processor-state.js';
 
@@ -148,5 +148,34 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('log heads o
     await database.transaction((trx) => builderAppend(trx, 'w1', [row('kept', 0)]));
     expect(await publishLogHeads(database.db)).toBe(true);
     expect(await readHead(database.db, 'w1', 0)).toBe(2);
+  });
+
+  it('moves only the heads appends noted since the last publish, and a new handle first recomputes every head', async () => {
+    const { database } = store;
+    await database.transaction((trx) => builderAppend(trx, 'w1', [row('a', 0), row('b', 1)]));
+    await database.transaction((trx) => builderAppend(trx, 'w2', [row('c', 0)]));
+    expect(await publishLogHeads(database.db)).toBe(true);
+    const heads = async (): Promise<number[]> => [await readHead(database.db, 'w1', 0), await readHead(database.db, 'w1', 1), await readHead(database.db, 'w2', 0)];
+    expect(await heads()).toEqual([1, 2, 3]);
+    // Published notes are gone; the next append notes only its own partition.
+    expect(await database.db.selectFrom('log_heads_pending').selectAll().execute()).toEqual([]);
+    await database.transaction((trx) => builderAppend(trx, 'w2', [row('d', 0), row('e', 0)]));
+    expect(await database.db.selectFrom('log_heads_pending').select(['workspace_id', 'partition', 'seq']).execute()).toEqual([{ workspace_id: 'w2', partition: 0, seq: 5 }]);
+    expect(await publishLogHeads(database.db)).toBe(true);
+    expect(await heads()).toEqual([1, 2, 5]);
+
+    // A store upgraded with events appended before the notes existed: a handle's first publish
+    // recomputes every head from the log.
+    await database.transaction((trx) => builderAppend(trx, 'w1', [row('f', 1)]));
+    await database.db.deleteFrom('log_heads_pending').execute();
+    expect(await publishLogHeads(database.db)).toBe(true);
+    expect(await readHead(database.db, 'w1', 1)).toBe(2);
+    const other = await openOtherProcess(store);
+    try {
+      expect(await publishLogHeads(other.db)).toBe(true);
+    } finally {
+      await other.close();
+    }
+    expect(await readHead(database.db, 'w1', 1)).toBe(6);
   });
 });

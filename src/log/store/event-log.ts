@@ -124,6 +124,8 @@ export async function appendEvents(trx: Tx, workspaceId: string, rows: AppendRow
 // The advisory lock appends hold shared and `rapport_log_fence` takes exclusively (two-key form:
 // never the same lock as a one-key `tryWithLock` name).
 const FENCE_LOCK = sql`21057, 1`;
+// Publishers of the heads take turns on this one (transaction-scoped).
+const PUBLISH_LOCK = sql`21057, 2`;
 // 12 arrays a statement whatever its size; a chunk bounds the synchronous encoding work.
 const POSTGRES_CHUNK = 2000;
 
@@ -148,11 +150,16 @@ async function appendPostgres(trx: Tx, workspaceId: string, rows: AppendRow[]): 
   for (let start = 0; start < list.length; start += POSTGRES_CHUNK) {
     const chunk = list.slice(start, start + POSTGRES_CHUNK);
     const column = <T>(pick: (row: AppendRow) => T): T[] => chunk.map(pick);
-    const result = await sql<{ message_id: string }>`insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload)
+    // The highest position written per partition is noted for `publishLogHeads` in the same statement.
+    const result = await sql<{
+      message_id: string;
+    }>`with inserted as (insert into events (workspace_id, partition, seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at, source_id, payload)
       select ${workspaceId}, * from unnest(${column((row) => row.partition)}::int[], ${positions.slice(start, start + chunk.length)}::bigint[], ${column((row) => row.messageId)}::text[],
         ${column((row) => row.type)}::text[], ${column((row) => row.event)}::text[], ${column((row) => row.userId)}::text[], ${column((row) => row.anonymousId)}::text[],
         ${column((row) => row.timestamp)}::bigint[], ${column((row) => row.receivedAt)}::bigint[], ${column((row) => row.sourceId)}::text[], ${column((row) => row.payload)}::text[])
-      on conflict (workspace_id, message_id) do nothing returning message_id`.execute(trx);
+      on conflict (workspace_id, message_id) do nothing returning workspace_id, partition, seq, message_id),
+      noted as (insert into log_heads_pending (workspace_id, partition, seq) select workspace_id, partition, max(seq) from inserted where workspace_id = ${workspaceId} group by workspace_id, partition)
+      select message_id from inserted`.execute(trx);
     for (const { message_id } of result.rows) insertedIds.add(message_id);
   }
   if (insertedIds.size < unique.size) {
@@ -164,11 +171,15 @@ async function appendPostgres(trx: Tx, workspaceId: string, rows: AppendRow[]): 
 const publishedFences = new WeakMap<Tx, number>();
 
 /**
- * PostgreSQL: moves every partition's `log_heads` row up to its last event at or below the
- * settled fence (see migration 0032), so readers of the heads see only positions that can no
- * longer be filled in by a transaction still in flight. Returns false when appends in flight did
- * not finish within `waitMs` (the heads stay; the next call catches up). SQLite: nothing to do,
- * its heads move with the appends.
+ * PostgreSQL: moves the `log_heads` rows up to their last event at or below the settled fence
+ * (see migration 0032), so readers of the heads see only positions that can no longer be filled
+ * in by a transaction still in flight. Incremental: it takes the notes appends left at or below
+ * the fence (migration 0047) and moves only those heads, so a pass costs what was appended since
+ * the last one, not one probe per workspace and partition; a handle's first pass also
+ * recomputes every head from the log (a store upgraded with events appended before the notes).
+ * Publishers take turns on a transaction-scoped lock, so two never lock the same heads in
+ * opposite orders. Returns false when appends in flight did not finish within `waitMs` (the
+ * heads stay; the next call catches up). SQLite: nothing to do, its heads move with the appends.
  * @example if (database.dialect === 'postgres') await publishLogHeads(database.db);
  */
 export async function publishLogHeads(db: Tx, waitMs = 200): Promise<boolean> {
@@ -176,12 +187,23 @@ export async function publishLogHeads(db: Tx, waitMs = 200): Promise<boolean> {
   const { rows } = await sql<{ fence: number | null }>`select rapport_log_fence(${waitMs}) as fence`.execute(db);
   const fence = rows[0]?.fence;
   if (fence === null || fence === undefined) return false;
-  if (publishedFences.get(db) === Number(fence)) return true;
-  await sql`update log_heads h set head = m.top
-    from (select k.workspace_id, k.partition,
-            (select max(e.seq) from events e where e.workspace_id = k.workspace_id and e.partition = k.partition and e.seq <= ${fence}) as top
-          from log_heads k) m
-    where h.workspace_id = m.workspace_id and h.partition = m.partition and m.top > h.head`.execute(db);
+  const published = publishedFences.get(db);
+  if (published === Number(fence)) return true;
+  const inTransaction = (fn: (trx: Tx) => Promise<void>): Promise<void> => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
+  await inTransaction(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${PUBLISH_LOCK})`.execute(trx);
+    if (published === undefined) {
+      await sql`update log_heads h set head = m.top
+        from (select k.workspace_id, k.partition,
+                (select max(e.seq) from events e where e.workspace_id = k.workspace_id and e.partition = k.partition and e.seq <= ${fence}) as top
+              from log_heads k) m
+        where h.workspace_id = m.workspace_id and h.partition = m.partition and m.top > h.head`.execute(trx);
+    }
+    await sql`with taken as (delete from log_heads_pending where seq <= ${fence} returning workspace_id, partition, seq),
+        top as (select workspace_id, partition, max(seq) as top from taken group by workspace_id, partition)
+      update log_heads h set head = top.top from top
+      where h.workspace_id = top.workspace_id and h.partition = top.partition and top.top > h.head`.execute(trx);
+  });
   publishedFences.set(db, Number(fence));
   return true;
 }

@@ -11,7 +11,7 @@ const dbNow = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint
  * renew this owner's leases, then release those above its fair share or claim free and expired
  * ones up to it. Returns the partitions it holds afterwards.
  */
-export async function leaseRound(db: Db, { owner, partitions, ttlMs }: { owner: string; partitions: number; ttlMs: number }): Promise<Set<number>> {
+export async function leaseRound(db: Db, { owner, partitions, ttlMs }: { owner: string; partitions: number; ttlMs: number }): Promise<{ held: Set<number>; workers: number }> {
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ now: number }>`select ${dbNow} as now`.execute(trx);
     const now = Number(rows[0]?.now ?? Date.now());
@@ -27,7 +27,8 @@ export async function leaseRound(db: Db, { owner, partitions, ttlMs }: { owner: 
       .selectFrom('log_workers')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const share = Math.ceil(partitions / Math.max(1, Number(live.n)));
+    const workers = Math.max(1, Number(live.n));
+    const share = Math.ceil(partitions / workers);
     const renewed = await trx.updateTable('log_leases').set({ expires_at: until, renewed_at: now }).where('owner', '=', owner).where('partition', '<', partitions).returning('partition').execute();
     const mine = renewed.map((row) => row.partition).sort((a, b) => a - b);
     if (mine.length > share) {
@@ -40,7 +41,7 @@ export async function leaseRound(db: Db, { owner, partitions, ttlMs }: { owner: 
           returning partition`.execute(trx);
       mine.push(...claimed.rows.map((row) => row.partition));
     }
-    return new Set(mine);
+    return { held: new Set(mine), workers };
   });
 }
 

@@ -9,6 +9,13 @@ export interface LogHeadsTable {
   head: number;
 }
 
+/** PostgreSQL: an append's highest position per partition, until a publish moves the head past it (migration 0047). */
+export interface LogHeadsPendingTable {
+  workspace_id: string;
+  partition: number;
+  seq: number;
+}
+
 export interface EventsTable {
   workspace_id: string;
   partition: number;
@@ -60,6 +67,7 @@ export interface LogWorkersTable {
 /** The log module's tables by name, part of the store's `Schema`. */
 export interface LogTables {
   log_heads: LogHeadsTable;
+  log_heads_pending: LogHeadsPendingTable;
   events: EventsTable;
   rejected_events: RejectedEventsTable;
   event_compaction: EventCompactionTable;
