@@ -17,7 +17,8 @@
  * - `browser`: in Chromium, trigger to visible with a warm cache against the page doing the same DOM work
  *   itself, and the SDK's gzip bytes per file (bench/lib/onsite-browser.ts), after the server phases.
  *
- * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000), BENCH_ROUNDS (Chromium, default 50).
+ * Environment: BENCH_SECONDS (per phase, default 8), BENCH_SHOPPERS (default 2000), BENCH_ROUNDS (Chromium, default 50),
+ * BENCH_ONLY=visitor (the visitor endpoint and its bare limit only: no config phases, no Chromium; for profiling).
  * The last line of stdout is one JSON object.
  */
 import { createHmac } from 'node:crypto';
@@ -34,6 +35,7 @@ const RATE = 2000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 /** A second offered rate below saturation on a small machine, to show the latency when not queueing. */
 const LOW_RATE = Number(process.env.BENCH_LOW_RATE ?? 300);
+const VISITOR_ONLY = process.env.BENCH_ONLY === 'visitor';
 const WRITE_KEY = 'WK_ONSITE';
 const ADMIN = 'ADM_ONSITE';
 const basic = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
@@ -250,12 +252,12 @@ async function main(): Promise<void> {
     process.stderr.write(`config ${config.length} bytes, ${JSON.parse(config).campaigns.length} live campaigns\n`);
     const bare = await bareServer(config, facts);
     try {
-      const baselineConfig = await measure(bare.port, () => configCall);
+      const baselineConfig = VISITOR_ONLY ? undefined : await measure(bare.port, () => configCall);
       const baselineVisitor = await measure(bare.port, visitorCall);
-      const onsiteConfig = await measure(port, () => configCall, '/v1/onsite/config');
+      const onsiteConfig = VISITOR_ONLY ? undefined : await measure(port, () => configCall, '/v1/onsite/config');
       const onsiteVisitor = await measure(port, visitorCall, '/v1/onsite/visitor');
-      process.stderr.write(`Chromium: ${ROUNDS} trigger-to-visible rounds...\n`);
-      const browser = await browserFigures(ROUNDS);
+      if (!VISITOR_ONLY) process.stderr.write(`Chromium: ${ROUNDS} trigger-to-visible rounds...\n`);
+      const browser = VISITOR_ONLY ? undefined : await browserFigures(ROUNDS);
       const result = {
         bench: 'onsite',
         machine: machine(),
@@ -278,6 +280,7 @@ async function main(): Promise<void> {
         ['config', onsiteConfig, baselineConfig],
         ['visitor', onsiteVisitor, baselineVisitor],
       ] as const) {
+        if (figures === undefined || bareFigures === undefined) continue;
         process.stdout.write(
           `${name}: ${figures.achievedPerSecond}/s at ${RATE}/s offered, p99 ${figures.p99Ms} ms (bare ${bareFigures.p99Ms} ms); at ${LOW_RATE}/s p99 ${figures.low.p99Ms} ms (bare ${bareFigures.low.p99Ms} ms); one at a time p99 ${figures.serial.p99Ms} ms (bare ${bareFigures.serial.p99Ms} ms); max ${figures.maxPerSecond}/s (bare ${bareFigures.maxPerSecond}/s)\n`,
         );

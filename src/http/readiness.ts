@@ -80,9 +80,9 @@ export function registerReadiness(app: FastifyInstance, deps: ReadinessDeps): vo
  * @example registerDrain(app, () => phase === 'stopping');
  */
 export function registerDrain(app: FastifyInstance, draining: () => boolean): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (draining() && request.raw.httpVersionMajor === 1) void reply.header('Connection', 'close');
-    return payload;
+    done(null, payload);
   });
   // The close shuts the connections idle at that moment; one busy then (a response still being
   // written, a hijacked stream ending) turns idle later and held the close until the client's

@@ -21,7 +21,9 @@ export function requestIdOf(request: RawRequestDefaultExpression): string {
  * @example registerRequestIdEcho(app)
  */
 export function registerRequestIdEcho(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: an async hook costs a promise and two microtasks on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
 }

@@ -20,12 +20,13 @@ function setDefault(reply: FastifyReply, name: string, value: string): void {
  * @example registerSecurityHeaders(app);
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback style: an async hook costs a promise and two microtasks on every response.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = String(reply.getHeader('content-type') ?? '');
     setDefault(reply, 'content-security-policy', type.startsWith('text/html') ? HTML_CSP : API_CSP);
     setDefault(reply, 'x-content-type-options', 'nosniff');
     setDefault(reply, 'referrer-policy', 'no-referrer');
     setDefault(reply, 'x-frame-options', 'DENY');
-    return payload;
+    done(null, payload);
   });
 }

@@ -148,6 +148,7 @@ export function createOnsite(deps: OnsiteDeps): Onsite {
     erase: (trx, subject) => {
       const anonymous = anonymousIds(subject.identifiers);
       visitorCache.drop(subject.workspaceId, subject.profileIds);
+      visitors.forgetIdentifiers(subject.workspaceId, subject.identifiers);
       visits.forget(subject.workspaceId, [...subject.profileIds.map((id) => `p:${id}`), ...anonymous.map((id) => `a:${id}`)]);
       return repo.deletePersonalData(trx, subject.workspaceId, subject.profileIds, anonymous);
     },

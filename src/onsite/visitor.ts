@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Profile, ProfileService } from '../profiles/index.js';
+import { BoundedCache } from '../shared/bounded-cache.js';
 import type { Clock } from '../shared/clock.js';
 import { toMinor } from '../shared/money.js';
 import type { Database } from '../storage/database.js';
@@ -71,6 +72,19 @@ function sameHash(expected: string, given: string): boolean {
 
 const DAY = 86_400_000;
 
+interface Owner {
+  id: string;
+  version: number;
+  /** When the identity itself was read: a kept owner is used at most OWNER_TTL_MS after. */
+  at: number;
+}
+
+/** As long as the profile cache keeps an entry: the identity rules' normalisation may change meanwhile. */
+const OWNER_TTL_MS = 10_000;
+
+// NUL cannot occur in a workspace id or an identifier type; values are trimmed as the identity module stores them.
+const ownerKey = (workspaceId: string, type: string, value: string): string => `${workspaceId}\u0000${type}\u0000${value.trim()}`;
+
 const identityOf = (profile: Profile, type: string): string | undefined => profile.identities.find((identity) => identity.type === type)?.value;
 
 /** Predictive scores as tiers: `clv_tier` is stored as a tier, `churn_risk` as a probability. */
@@ -104,6 +118,9 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
  * @example const facts = await visitors.facts('ws', { anonymousId: 'a1' });
  */
 export class VisitorService {
+  /** Identifier → the profile and version it led to when last read, so an unchanged profile costs one read. */
+  private readonly owners = new BoundedCache<string, Owner>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, sizeOf: (key) => key.length * 2 + 120 });
+
   constructor(private readonly deps: VisitorDeps) {}
 
   /** Resolves the request's profile: by a verified user id first, else by the anonymous id. */
@@ -119,14 +136,15 @@ export class VisitorService {
     const { profiles, cache } = this.deps;
     let verifiedUser: string | undefined;
     if (request.userId !== undefined && request.userHash !== undefined && sameHash(userHash(await this.deps.secret(workspaceId), request.userId), request.userHash)) verifiedUser = request.userId;
-    const byUser = verifiedUser === undefined ? undefined : await profiles.versionOf(workspaceId, 'user_id', verifiedUser);
-    const head = byUser ?? (await profiles.versionOf(workspaceId, 'anonymous_id', request.anonymousId));
+    const byUser = verifiedUser === undefined ? undefined : await this.versionOf(workspaceId, 'user_id', verifiedUser);
+    const head = byUser ?? (await this.versionOf(workspaceId, 'anonymous_id', request.anonymousId));
     const none = { visitor: { profile: undefined, identified: false, verified: false }, entry: undefined, version: 0 };
     if (head === undefined) return none;
     let entry = cache.get(workspaceId, head.id, head.version);
     if (entry === undefined) {
       // Read after the version: what is read is at least that version, so it is kept under it.
-      const [profile, segments] = await Promise.all([profiles.getProfile(workspaceId, head.id), this.deps.segmentsOf(workspaceId, head.id)]);
+      const shopCurrency = await this.deps.currency(workspaceId);
+      const [profile, segments] = await Promise.all([profiles.getProfile(workspaceId, head.id, { shopCurrency }), this.deps.segmentsOf(workspaceId, head.id)]);
       if (profile === undefined) return none;
       entry = { profile, segments };
       cache.set(workspaceId, head.id, head.version, entry, bytesOf(entry));
@@ -137,9 +155,29 @@ export class VisitorService {
     return { visitor: { profile, identified, verified: verifiedUser !== undefined && userId === verifiedUser }, entry, version: head.version };
   }
 
+  /**
+   * The identifier's profile and version. What the last read found is passed on as `seen`, so
+   * while that profile is unchanged one read of its head answers (the identity read is skipped).
+   */
+  private async versionOf(workspaceId: string, type: 'user_id' | 'anonymous_id', value: string): Promise<{ id: string; version: number } | undefined> {
+    const key = ownerKey(workspaceId, type, value);
+    const now = this.deps.clock.now();
+    const kept = this.owners.get(key);
+    const seen = kept !== undefined && now - kept.at < OWNER_TTL_MS && now >= kept.at ? kept : undefined;
+    const head = await this.deps.profiles.versionOf(workspaceId, type, value, seen);
+    if (head === undefined) this.owners.delete(key);
+    else if (head !== seen) this.owners.set(key, { id: head.id, version: head.version, at: now });
+    return head;
+  }
+
   /** Forgets what is kept of these profiles (this process wrote a conversion for them). */
   forget(workspaceId: string, profileIds: readonly string[]): void {
     this.deps.cache.drop(workspaceId, profileIds);
+  }
+
+  /** Forgets which profile these identifiers led to (an erasure). */
+  forgetIdentifiers(workspaceId: string, identifiers: readonly { type: string; value: string }[]): void {
+    for (const { type, value } of identifiers) this.owners.delete(ownerKey(workspaceId, type, value));
   }
 
   async facts(workspaceId: string, request: VisitorRequest): Promise<VisitorFacts> {

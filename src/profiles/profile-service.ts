@@ -2,7 +2,7 @@ import { normalizeIdentifier, normalizeIdentifierType, defaultIdentityRules, typ
 import type { TrackingMessage } from '../ingest/index.js';
 import { RapportError } from '../shared/errors.js';
 import type { Database } from '../storage/database.js';
-import { countLiveProfiles, listMergedFrom, listMerges, listProfileIds, loadProfileHead, loadProfiles, type StoredProfile } from './store/profiles.js';
+import { countLiveProfiles, listMergedFrom, listMerges, listProfileIds, loadProfiles, profileHeadReader, type StoredProfile } from './store/profiles.js';
 import { readProfileScores, type ScoreValue } from './store/profile-scores.js';
 import { readTimeline, type TimelineFilter, type TimelinePosition } from './store/profiles-timeline.js';
 import { profileView, type ComputedTraits, type ProfileConsent, type Reachability } from './view.js';
@@ -87,21 +87,28 @@ function decodeCursor(cursor: string): TimelinePosition | undefined {
  */
 export class ProfileService {
   private readonly rulesFor: (workspaceId: string) => IdentityRules;
+  private readonly headOf: ReturnType<typeof profileHeadReader>;
 
   constructor(private readonly deps: ProfileServiceDeps) {
     this.rulesFor = deps.identityRules ?? (() => defaultIdentityRules);
+    this.headOf = profileHeadReader(deps.database);
   }
 
-  /** The profile, following merges to the survivor; undefined when no such profile exists. */
-  async getProfile(workspaceId: string, profileId: string): Promise<Profile | undefined> {
+  /**
+   * The profile, following merges to the survivor; undefined when no such profile exists.
+   * `options.shopCurrency` is the shop currency when the caller keeps it (null: none), saving the
+   * catalog aggregation that finds it (a scan of the workspace's products) on each call.
+   */
+  async getProfile(workspaceId: string, profileId: string, options: { shopCurrency?: string | null } = {}): Promise<Profile | undefined> {
     const stored = await this.survivor(workspaceId, profileId);
     if (stored === undefined) return undefined;
     const { db } = this.deps.database;
+    const known = options.shopCurrency;
     const [identities, mergedFrom, scores, currency] = await Promise.all([
       listIdentities(db, workspaceId, stored.id),
       listMergedFrom(db, workspaceId, stored.id),
       readProfileScores(db, workspaceId, [stored.id]),
-      readShopCurrency(db, workspaceId),
+      known === undefined ? readShopCurrency(db, workspaceId) : (known ?? undefined),
     ]);
     const view = profileView(stored.state, currency);
     return {
@@ -159,17 +166,25 @@ export class ProfileService {
    * the processor moves `updated_at` on every write of the profile (events, merges, identities),
    * so a reader may keep what it derived from a profile while the version stays the same.
    * Scores written by jobs do not move it.
+   * `seen` is what an earlier call answered for the same identifier: while that profile still has
+   * that version and was not merged away, the identifier still points at it (identities move only
+   * when their profile is merged, which moves its version), so one read of the profile's head
+   * answers instead of two.
    * @example const head = await profiles.versionOf('default', 'anonymous_id', 'a1'); // { id: 'prf_…', version: 1733… }
    */
-  async versionOf(workspaceId: string, type: string, value: string): Promise<{ id: string; version: number } | undefined> {
+  async versionOf(workspaceId: string, type: string, value: string, seen?: { id: string; version: number }): Promise<{ id: string; version: number } | undefined> {
     const normalizedType = normalizeIdentifierType(type);
     if (normalizedType === undefined) return undefined;
     const identifier = normalizeIdentifier(this.rulesFor(workspaceId), normalizedType, value);
     if (identifier === undefined) return undefined;
+    if (seen !== undefined) {
+      const head = await this.headOf(workspaceId, seen.id);
+      if (head !== undefined && head.mergedInto === null && head.updatedAt === seen.version) return seen;
+    }
     let id = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
     // Merges keep chains one hop long; the bound only guards against a corrupted store.
     for (let hops = 0; id !== undefined && hops < 16; hops++) {
-      const head = await loadProfileHead(this.deps.database.db, workspaceId, id);
+      const head = await this.headOf(workspaceId, id);
       if (head === undefined) return undefined;
       if (head.mergedInto === null) return { id, version: head.updatedAt };
       id = head.mergedInto;

@@ -460,6 +460,8 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect(merged.country).toBe('JP');
     expect((await visitor(asCleo)).json().profileId).toBe(merged.profileId);
     expect((await rapport.profiles.lookupProfile('default', 'anonymous_id', 'anon-c2'))?.id).toBe(merged.profileId);
+    // The second device's anonymous id alone, asked before the merge: it now leads to her (identified) profile, never the kept one.
+    expect((await visitor({ anonymousId: 'anon-c2' })).json()).toMatchObject({ profileId: null, identified: true, cart: null });
   });
 
   it('counts visit days over the last 30, writing them in the background', async () => {

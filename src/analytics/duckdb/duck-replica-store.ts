@@ -2,6 +2,10 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import type { ReplicaEvent, ReplicaProfile, ReplicaState, ReplicaStore } from '../replica.js';
 import { replicaKey } from '../replica.js';
 import { count, text, toNumber, type DuckFile } from './connection.js';
+import { sliceYielder } from '../../shared/yield-slices.js';
+
+/** Rows appended between two flushes (and chances to yield) of a replica append. */
+const APPEND_CHUNK = 500;
 
 /*
  * The replica in a DuckDB file: each page commits together with its cursor in one DuckDB
@@ -57,7 +61,18 @@ export class DuckReplicaStore implements ReplicaStore {
       try {
         if (events.length > 0) {
           const appender = await connection.createAppender('events');
-          for (const event of events) appendEvent(appender, workspaceId, event);
+          // Appending and flushing a follower batch in one go held the event loop for the whole
+          // batch (flushSync alone up to ~100 ms under bench:hostile's near-limit batches): rows
+          // are flushed in chunks, and past 10 ms of work the next chunk waits for a loop turn.
+          // The connection is held exclusively in its transaction, so nothing interleaves.
+          const slice = sliceYielder();
+          for (const [index, event] of events.entries()) {
+            appendEvent(appender, workspaceId, event);
+            if (index % APPEND_CHUNK !== APPEND_CHUNK - 1) continue;
+            appender.flushSync();
+            const pause = slice();
+            if (pause !== undefined) await pause;
+          }
           appender.flushSync();
           appender.closeSync();
         }
