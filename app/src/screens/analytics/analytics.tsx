@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link, Outlet, useNavigate } from '@tanstack/react-router';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../../api/client';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
@@ -22,6 +22,7 @@ import {
   type FunnelSearch,
   type KpiSearch,
 } from './routes';
+import { attributionQuery, cohortQuery, DEFAULT_STEPS, eventNamesQuery, funnelQuery, funnelSteps, rfmQuery, trackNames, type CohortResult, type FunnelResult, type FunnelStepResult } from './queries';
 import './analytics.css';
 
 /*
@@ -31,7 +32,6 @@ import './analytics.css';
  */
 
 const DAY = 86_400_000;
-const fromDays = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
 function useAnalyticsT() {
   return useT(analyticsMessages);
@@ -104,24 +104,7 @@ export function AnalyticsLayout() {
 
 /* ---------------------------------------------------------------- funnels */
 
-interface FunnelStepResult {
-  step: number;
-  label: string;
-  profiles: number;
-  conversionFromPrevious: number | null;
-  conversionFromFirst: number | null;
-  dropOff: number;
-  medianSeconds: number | null;
-  timeToConvert: { bucket: string; profiles: number }[];
-}
-
-interface FunnelResult {
-  steps: FunnelStepResult[];
-  breakdown?: { key: string; steps: FunnelStepResult[] }[];
-}
-
 const funnelApi = getRouteApi('/signed-in/analytics/funnels');
-const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
 function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }) {
   const t = useAnalyticsT();
@@ -133,11 +116,20 @@ function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }
   const [order, setOrder] = useState(search.order ?? 'loose');
   const [breakdown, setBreakdown] = useState<(typeof funnelBreakdowns)[number] | ''>(search.breakdown ?? '');
   const options = (current: string) => (names.includes(current) || current === '' ? names : [current, ...names]);
+  const chosen = steps.filter((step) => step !== '');
+  const next: FunnelSearch = { steps: chosen, days, window, order, ...(breakdown === '' ? {} : { breakdown }) };
+  const nextKey = JSON.stringify(next);
+  const client = useQueryClient();
+  useEffect(() => {
+    // The funnel as now set starts computing while the marketer reaches for the button; the
+    // settings the page shows are in the cache already, so the first run asks nothing.
+    const settings = JSON.parse(nextKey) as FunnelSearch & { steps: string[] };
+    if (settings.steps.length >= 2) void client.prefetchQuery(funnelQuery(settings, settings.steps));
+  }, [client, nextKey]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const chosen = steps.filter((step) => step !== '');
     if (chosen.length < 2) return;
-    void navigate({ to: '/analytics/funnels', search: { steps: chosen, days, window, order, ...(breakdown === '' ? {} : { breakdown }) } });
+    void navigate({ to: '/analytics/funnels', search: next });
   };
   const tooFew = steps.filter((step) => step !== '').length < 2;
   return (
@@ -296,32 +288,16 @@ function FunnelResults({ search, result }: { search: FunnelSearch; result: Funne
 export function FunnelsTab() {
   const t = useAnalyticsT();
   const search = funnelApi.useSearch();
-  const names = useQuery({
-    queryKey: ['events', 'names'],
-    queryFn: () => api.get<{ names: { type: string; event: string; count: number }[] }>('/api/v1/events/names', { query: { limit: 300 } }),
-    staleTime: 60_000,
-  });
-  const trackNames = names.data?.names.filter((name) => name.type === 'track').map((name) => name.event) ?? [];
-  const steps = search.steps ?? DEFAULT_STEPS.filter((name) => trackNames.includes(name));
-  const body = {
-    steps: steps.map((event) => ({ event })),
-    windowHours: search.window ?? 168,
-    order: search.order ?? 'loose',
-    ...(search.breakdown === undefined ? {} : { breakdown: search.breakdown }),
-  };
-  const days = search.days ?? 30;
-  const funnel = useQuery({
-    queryKey: ['analytics', 'funnel', body, days],
-    queryFn: () => api.post<FunnelResult>('/api/v1/analytics/funnels', { body: { ...body, from: fromDays(days) } }),
-    enabled: names.data !== undefined && steps.length >= 2,
-  });
+  const names = useQuery(eventNamesQuery);
+  const tracked = trackNames(names.data);
+  const funnel = useQuery({ ...funnelQuery(search, funnelSteps(search, tracked)), enabled: names.data !== undefined && funnelSteps(search, tracked).length >= 2 });
   if (names.isPending) return <Loading />;
   if (names.error !== null) return <ErrorNotice error={names.error} onRetry={() => void names.refetch()} />;
-  if (trackNames.length === 0) return <Empty>{t('noEvents')}</Empty>;
+  if (tracked.length === 0) return <Empty>{t('noEvents')}</Empty>;
   return (
     <div className="analytics-tab">
       <Card>
-        <FunnelForm key={JSON.stringify(search)} search={search} names={trackNames} />
+        <FunnelForm key={JSON.stringify(search)} search={search} names={tracked} />
       </Card>
       {funnel.isFetching ? <Loading /> : null}
       <ErrorNotice error={funnel.error} onRetry={() => void funnel.refetch()} />
@@ -331,10 +307,6 @@ export function FunnelsTab() {
 }
 
 /* ---------------------------------------------------------------- cohorts */
-
-interface CohortResult {
-  cohorts: { cohort: string; size: number; repeatCustomers: number; revenue: number; periods: { offset: number; customers: number; rate: number; revenue: number }[] }[];
-}
 
 const cohortApi = getRouteApi('/signed-in/analytics/cohorts');
 
@@ -346,10 +318,7 @@ export function CohortsTab() {
   const anchor = search.anchor ?? 'first_purchase';
   const period = search.period ?? 'month';
   const periods = search.periods ?? (period === 'month' ? 6 : 12);
-  const cohorts = useQuery({
-    queryKey: ['analytics', 'cohorts', anchor, period, periods],
-    queryFn: () => api.post<CohortResult>('/api/v1/analytics/cohorts', { body: { anchor, period, periods } }),
-  });
+  const cohorts = useQuery(cohortQuery(search));
   const set = (next: CohortSearch) => void navigate({ to: '/analytics/cohorts', search: { ...search, ...next } });
   const rows = cohorts.data?.cohorts ?? [];
   const offsets = Array.from({ length: Math.max(0, ...rows.map((row) => Math.max(-1, ...row.periods.map((entry) => entry.offset)) + 1)) }, (_, index) => index);
@@ -414,14 +383,6 @@ export function CohortsTab() {
 
 /* ---------------------------------------------------------------- RFM */
 
-interface RfmResult {
-  asOf: string;
-  customers: number;
-  groups: { group: string; profiles: number; share: number; revenue: number; avgRecencyDays: number | null; avgOrders: number | null; avgRevenue: number | null }[];
-  profiles: { r: number; f: number }[];
-  movement?: { from: string; to: string; profiles: number }[];
-}
-
 const rfmApi = getRouteApi('/signed-in/analytics/rfm');
 
 export function RfmTab() {
@@ -431,10 +392,7 @@ export function RfmTab() {
   const navigate = useNavigate();
   const search = rfmApi.useSearch();
   const compare = search.compare ?? 30;
-  const rfm = useQuery({
-    queryKey: ['analytics', 'rfm', compare],
-    queryFn: () => api.post<RfmResult>('/api/v1/analytics/rfm', { body: { compareTo: fromDays(compare), limit: 100_000 } }),
-  });
+  const rfm = useQuery(rfmQuery(search));
   const data = rfm.data;
   const grid = new Map<string, number>();
   for (const row of data?.profiles ?? []) grid.set(`${row.r}:${row.f}`, (grid.get(`${row.r}:${row.f}`) ?? 0) + 1);
@@ -513,11 +471,6 @@ export function RfmTab() {
 
 /* ---------------------------------------------------------------- attribution */
 
-interface AttributionResult {
-  rows: { key: string; orders: number; revenue: number; converters: number; touched: number | null; conversionRate: number | null; spend: number | null; cpa: number | null; roas: number | null }[];
-  totals: { orders: number; revenue: number; spend: number };
-}
-
 const attributionApi = getRouteApi('/signed-in/analytics/attribution');
 
 export function AttributionTab() {
@@ -529,10 +482,7 @@ export function AttributionTab() {
   const by = search.by ?? 'channel';
   const model = search.model ?? 'last_touch';
   const days = search.days ?? 30;
-  const attribution = useQuery({
-    queryKey: ['analytics', 'attribution', by, model, days],
-    queryFn: () => api.post<AttributionResult>('/api/v1/analytics/attribution', { body: { by, model, from: fromDays(days) } }),
-  });
+  const attribution = useQuery(attributionQuery(search));
   const set = (next: AttributionSearch) => void navigate({ to: '/analytics/attribution', search: { ...search, ...next } });
   const name = (key: string) => (by === 'channel' ? channelName(tc, key) : key === 'none' || key === 'direct' ? channelName(tc, key) : key);
   const money = (value: number | null) => (value === null ? '—' : format.money(value));
