@@ -106,8 +106,14 @@ export function attributionQuery(search: AttributionSearch) {
   });
 }
 
-/** Starts a funnel's request (and the event names it needs) unless the cache holds it fresh. */
+/**
+ * Starts a funnel's request (and the event names it needs) unless the cache holds it fresh. A
+ * URL without steps means the default ones the shop has events for: those are asked for at once,
+ * beside the names, since nearly every shop has all four; the names then confirm the guess or
+ * ask for the funnel of the steps it does have.
+ */
 export async function prefetchFunnel(search: FunnelSearch): Promise<void> {
+  if (search.steps === undefined && queryClient.getQueryData(eventNamesQuery.queryKey) === undefined) void queryClient.prefetchQuery(funnelQuery(search, DEFAULT_STEPS));
   const steps = funnelSteps(search, trackNames(await queryClient.ensureQueryData(eventNamesQuery)));
   if (steps.length >= 2) await queryClient.prefetchQuery(funnelQuery(search, steps));
 }
