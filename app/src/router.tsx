@@ -37,7 +37,8 @@ const routeTree = rootRoute.addChildren([
   ]),
 ]);
 
-export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
+// Loaders only start queries; TanStack Query decides what is fresh, so the router keeps no copy.
+export const router = createRouter({ routeTree, defaultPreload: 'intent', defaultPreloadStaleTime: 0, scrollRestoration: true });
 
 declare module '@tanstack/react-router' {
   interface Register {

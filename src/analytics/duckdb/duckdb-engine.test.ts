@@ -263,4 +263,39 @@ describe('DuckDB replica passes', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('skip the profiles they already applied, yet apply one committed late with an earlier update time', async () => {
+    const store = await createTestStore('sqlite');
+    const dir = tempDir('rapport-duck-');
+    try {
+      await loadMessages(store.database, fixtureEvents());
+      const engine = await DuckDbEngine.open(store.database, { file: duckFile(dir), pageSize: 2, profileOverlapMs: 10 * DAY });
+      // Five people and the anonymous profile merged into one of them.
+      expect((await engine.sync()).profiles).toBe(6);
+      // Every profile is inside the overlap window: a pass reads them again and applies none.
+      expect((await engine.sync()).profiles).toBe(0);
+      expect((await engine.maturitySignals(ws)).identifiedShare).toBe(0.2);
+      // A processor transaction that read its clock before the newest profile's commits after it.
+      const db = store.database.db;
+      const rows = await db.selectFrom('profiles').select(['id', 'state', 'updated_at']).where('workspace_id', '=', ws).where('merged_into', 'is', null).orderBy('updated_at').execute();
+      const newest = Math.max(...rows.map((row) => row.updated_at));
+      const anonymous = rows.find((row) => (JSON.parse(row.state) as { ids: Record<string, unknown> }).ids.email === undefined);
+      if (anonymous === undefined) throw new Error('the fixture has no anonymous profile');
+      const document = JSON.parse(anonymous.state) as { ids: Record<string, unknown> };
+      document.ids.email = ['late@example.com'];
+      await db
+        .updateTable('profiles')
+        .set({ state: JSON.stringify(document), updated_at: newest - 1 })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', anonymous.id)
+        .execute();
+      expect((await engine.sync()).profiles).toBe(1);
+      expect((await engine.maturitySignals(ws)).identifiedShare).toBe(0.4);
+      expect((await engine.sync()).profiles).toBe(0);
+      await engine.close();
+    } finally {
+      await store.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -94,6 +94,58 @@ export async function readChangedProfiles(db: Tx, afterUpdatedAt: number, afterI
   }));
 }
 
+/** A profile's position and merge target, without its document: what tells a pass whether it changed. */
+export interface FeedProfileStamp {
+  workspaceId: string;
+  id: string;
+  mergedInto: string | null;
+  updatedAt: number;
+}
+
+/**
+ * Like `readChangedProfiles` but without the documents: the replica re-reads a window of recent
+ * profiles on every pass, and most of them it has already applied, so it reads their stamps
+ * first and the documents of the others only (`readProfiles`).
+ * @example const stamps = await readChangedProfileStamps(db, 0, '', 250);
+ */
+export async function readChangedProfileStamps(db: Tx, afterUpdatedAt: number, afterId: string, limit: number): Promise<FeedProfileStamp[]> {
+  const rows = await db
+    .selectFrom('profiles')
+    .select(['workspace_id', 'id', 'merged_into', 'updated_at'])
+    .where((eb) => eb(eb.refTuple('updated_at', 'id'), '>', eb.tuple(afterUpdatedAt, afterId)))
+    .orderBy('updated_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ workspaceId: row.workspace_id, id: row.id, mergedInto: row.merged_into, updatedAt: row.updated_at }));
+}
+
+/**
+ * These profiles as they are now (a deleted one is left out), one query per workspace and 500 ids.
+ * @example const page = await readProfiles(db, [{ workspaceId: 'ws', id: 'prf_1' }]);
+ */
+export async function readProfiles(db: Tx, keys: readonly { workspaceId: string; id: string }[]): Promise<FeedProfile[]> {
+  const byWorkspace = new Map<string, string[]>();
+  for (const key of keys) {
+    const ids = byWorkspace.get(key.workspaceId);
+    if (ids === undefined) byWorkspace.set(key.workspaceId, [key.id]);
+    else ids.push(key.id);
+  }
+  const profiles: FeedProfile[] = [];
+  for (const [workspaceId, ids] of byWorkspace) {
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await db
+        .selectFrom('profiles')
+        .select(['workspace_id', 'id', 'merged_into', 'created_at', 'updated_at', 'state'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
+      for (const row of rows) profiles.push({ workspaceId: row.workspace_id, id: row.id, mergedInto: row.merged_into, createdAt: row.created_at, updatedAt: row.updated_at, document: row.state });
+    }
+  }
+  return profiles;
+}
+
 /**
  * Number of profiles that carry a score key (the maturity assessment asks whether RFM is in use).
  * @example await countScored(db, 'ws', 'rfm_group');

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link, Outlet, useNavigate } from '@tanstack/react-router';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../../api/client';
 import { useFormat, useT, type Format } from '../../i18n/i18n';
 import { canEdit, useSession } from '../../shell/session';
@@ -28,6 +28,20 @@ import { PropertyFilters } from '../segments/builder';
 import { FILTER_OPS } from '../segments/ops';
 import { builderMessages } from '../segments/builder-messages';
 import type { Json } from '../segments/model';
+import {
+  attributionQuery,
+  cohortQuery,
+  DEFAULT_STEPS,
+  eventNamesQuery,
+  funnelQuery,
+  funnelSteps,
+  rfmQuery,
+  stepFilters,
+  trackNames,
+  type CohortResult,
+  type FunnelResult,
+  type FunnelStepResult,
+} from './queries';
 import './analytics.css';
 
 /*
@@ -37,7 +51,6 @@ import './analytics.css';
  */
 
 const DAY = 86_400_000;
-const fromDays = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
 function useAnalyticsT() {
   return useT(analyticsMessages);
@@ -110,24 +123,7 @@ export function AnalyticsLayout() {
 
 /* ---------------------------------------------------------------- funnels */
 
-interface FunnelStepResult {
-  step: number;
-  label: string;
-  profiles: number;
-  conversionFromPrevious: number | null;
-  conversionFromFirst: number | null;
-  dropOff: number;
-  medianSeconds: number | null;
-  timeToConvert: { bucket: string; profiles: number }[];
-}
-
-interface FunnelResult {
-  steps: FunnelStepResult[];
-  breakdown?: { key: string; steps: FunnelStepResult[] }[];
-}
-
 const funnelApi = getRouteApi('/signed-in/analytics/funnels');
-const DEFAULT_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
 type FilterFields = Record<string, Json>;
 interface StepDraft {
@@ -135,9 +131,10 @@ interface StepDraft {
   where: FilterFields[];
 }
 
-/** The URL's filters of step `index`, as the API takes them (without the step number). */
-function stepFilters(search: FunnelSearch, index: number): Omit<FunnelFilterSearch, 'step'>[] {
-  return (search.where ?? []).filter((filter) => filter.step === index).map(({ step: _step, ...filter }) => filter);
+/** The funnel with the labels of its filtered steps (undefined: the server's label stays), breakdown rows included. */
+function labelledFunnel(result: FunnelResult, labels: readonly (string | undefined)[]): FunnelResult {
+  const relabel = (steps: FunnelStepResult[]) => steps.map((step, index) => ({ ...step, label: labels[index] ?? step.label }));
+  return { ...result, steps: relabel(result.steps), ...(result.breakdown === undefined ? {} : { breakdown: result.breakdown.map((row) => ({ ...row, steps: relabel(row.steps) })) }) };
 }
 
 /** A filter in words, in the builder's terms: `price is greater than 50`. */
@@ -172,14 +169,20 @@ function FunnelForm({ search, names }: { search: FunnelSearch; names: string[] }
   const chosen = steps.filter((step) => step.event !== '');
   const where = chosen.flatMap((step, index) => step.where.map((filter) => parseFunnelFilter({ ...filter, step: index })));
   const incomplete = where.includes(undefined);
+  const filters = where.filter((filter) => filter !== undefined);
+  const next: FunnelSearch = { steps: chosen.map((step) => step.event), ...(filters.length === 0 ? {} : { where: filters }), days, window, order, ...(breakdown === '' ? {} : { breakdown }) };
+  const nextKey = JSON.stringify(next);
+  const client = useQueryClient();
+  useEffect(() => {
+    // The funnel as now set starts computing while the marketer reaches for the button; the
+    // settings the page shows are in the cache already, so the first run asks nothing.
+    const settings = JSON.parse(nextKey) as FunnelSearch & { steps: string[] };
+    if (settings.steps.length >= 2 && !incomplete) void client.prefetchQuery(funnelQuery(settings, settings.steps));
+  }, [client, nextKey, incomplete]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (chosen.length < 2 || incomplete) return;
-    const filters = where.filter((filter) => filter !== undefined);
-    void navigate({
-      to: '/analytics/funnels',
-      search: { steps: chosen.map((step) => step.event), ...(filters.length === 0 ? {} : { where: filters }), days, window, order, ...(breakdown === '' ? {} : { breakdown }) },
-    });
+    void navigate({ to: '/analytics/funnels', search: next });
   };
   const tooFew = chosen.length < 2;
   return (
@@ -342,50 +345,33 @@ function FunnelResults({ search, result }: { search: FunnelSearch; result: Funne
 export function FunnelsTab() {
   const t = useAnalyticsT();
   const search = funnelApi.useSearch();
-  const names = useQuery({
-    queryKey: ['events', 'names'],
-    queryFn: () => api.get<{ names: { type: string; event: string; count: number }[] }>('/api/v1/events/names', { query: { limit: 300 } }),
-    staleTime: 60_000,
-  });
-  const trackNames = names.data?.names.filter((name) => name.type === 'track').map((name) => name.event) ?? [];
-  const steps = search.steps ?? DEFAULT_STEPS.filter((name) => trackNames.includes(name));
+  const names = useQuery(eventNamesQuery);
+  const tracked = trackNames(names.data);
+  const steps = funnelSteps(search, tracked);
+  const funnel = useQuery({ ...funnelQuery(search, steps), enabled: names.data !== undefined && steps.length >= 2 });
   const describe = useFilterText();
-  const body = {
-    steps: steps.map((event, index) => {
-      const where = stepFilters(search, index);
-      // The label names the filters, so two steps on one event read apart in the chart, table and CSV.
-      return where.length === 0 ? { event } : { event, where, label: `${event} · ${where.map(describe).join(' · ')}`.slice(0, 200) };
-    }),
-    windowHours: search.window ?? 168,
-    order: search.order ?? 'loose',
-    ...(search.breakdown === undefined ? {} : { breakdown: search.breakdown }),
-  };
-  const days = search.days ?? 30;
-  const funnel = useQuery({
-    queryKey: ['analytics', 'funnel', body, days],
-    queryFn: () => api.post<FunnelResult>('/api/v1/analytics/funnels', { body: { ...body, from: fromDays(days) } }),
-    enabled: names.data !== undefined && steps.length >= 2,
+  // A filtered step's label names its filters, so two steps on one event read apart in the chart, table and CSV.
+  const labels = steps.map((event, index) => {
+    const where = stepFilters(search, index);
+    return where.length === 0 ? undefined : `${event} · ${where.map(describe).join(' · ')}`.slice(0, 200);
   });
+  const result = funnel.data === undefined ? undefined : labelledFunnel(funnel.data, labels);
   if (names.isPending) return <Loading />;
   if (names.error !== null) return <ErrorNotice error={names.error} onRetry={() => void names.refetch()} />;
-  if (trackNames.length === 0) return <Empty>{t('noEvents')}</Empty>;
+  if (tracked.length === 0) return <Empty>{t('noEvents')}</Empty>;
   return (
     <div className="analytics-tab">
       <Card>
-        <FunnelForm key={JSON.stringify(search)} search={search} names={trackNames} />
+        <FunnelForm key={JSON.stringify(search)} search={search} names={tracked} />
       </Card>
       {funnel.isFetching ? <Loading /> : null}
       <ErrorNotice error={funnel.error} onRetry={() => void funnel.refetch()} />
-      {funnel.data === undefined ? null : <FunnelResults search={search} result={funnel.data} />}
+      {result === undefined ? null : <FunnelResults search={search} result={result} />}
     </div>
   );
 }
 
 /* ---------------------------------------------------------------- cohorts */
-
-interface CohortResult {
-  cohorts: { cohort: string; size: number; repeatCustomers: number; revenue: number; periods: { offset: number; customers: number; rate: number; revenue: number }[] }[];
-}
 
 const cohortApi = getRouteApi('/signed-in/analytics/cohorts');
 
@@ -397,10 +383,7 @@ export function CohortsTab() {
   const anchor = search.anchor ?? 'first_purchase';
   const period = search.period ?? 'month';
   const periods = search.periods ?? (period === 'month' ? 6 : 12);
-  const cohorts = useQuery({
-    queryKey: ['analytics', 'cohorts', anchor, period, periods],
-    queryFn: () => api.post<CohortResult>('/api/v1/analytics/cohorts', { body: { anchor, period, periods } }),
-  });
+  const cohorts = useQuery(cohortQuery(search));
   const set = (next: CohortSearch) => void navigate({ to: '/analytics/cohorts', search: { ...search, ...next } });
   const rows = cohorts.data?.cohorts ?? [];
   const offsets = Array.from({ length: Math.max(0, ...rows.map((row) => Math.max(-1, ...row.periods.map((entry) => entry.offset)) + 1)) }, (_, index) => index);
@@ -465,14 +448,6 @@ export function CohortsTab() {
 
 /* ---------------------------------------------------------------- RFM */
 
-interface RfmResult {
-  asOf: string;
-  customers: number;
-  groups: { group: string; profiles: number; share: number; revenue: number; avgRecencyDays: number | null; avgOrders: number | null; avgRevenue: number | null }[];
-  profiles: { r: number; f: number }[];
-  movement?: { from: string; to: string; profiles: number }[];
-}
-
 const rfmApi = getRouteApi('/signed-in/analytics/rfm');
 
 export function RfmTab() {
@@ -482,10 +457,7 @@ export function RfmTab() {
   const navigate = useNavigate();
   const search = rfmApi.useSearch();
   const compare = search.compare ?? 30;
-  const rfm = useQuery({
-    queryKey: ['analytics', 'rfm', compare],
-    queryFn: () => api.post<RfmResult>('/api/v1/analytics/rfm', { body: { compareTo: fromDays(compare), limit: 100_000 } }),
-  });
+  const rfm = useQuery(rfmQuery(search));
   const data = rfm.data;
   const grid = new Map<string, number>();
   for (const row of data?.profiles ?? []) grid.set(`${row.r}:${row.f}`, (grid.get(`${row.r}:${row.f}`) ?? 0) + 1);
@@ -564,11 +536,6 @@ export function RfmTab() {
 
 /* ---------------------------------------------------------------- attribution */
 
-interface AttributionResult {
-  rows: { key: string; orders: number; revenue: number; converters: number; touched: number | null; conversionRate: number | null; spend: number | null; cpa: number | null; roas: number | null }[];
-  totals: { orders: number; revenue: number; spend: number };
-}
-
 const attributionApi = getRouteApi('/signed-in/analytics/attribution');
 
 export function AttributionTab() {
@@ -580,10 +547,7 @@ export function AttributionTab() {
   const by = search.by ?? 'channel';
   const model = search.model ?? 'last_touch';
   const days = search.days ?? 30;
-  const attribution = useQuery({
-    queryKey: ['analytics', 'attribution', by, model, days],
-    queryFn: () => api.post<AttributionResult>('/api/v1/analytics/attribution', { body: { by, model, from: fromDays(days) } }),
-  });
+  const attribution = useQuery(attributionQuery(search));
   const set = (next: AttributionSearch) => void navigate({ to: '/analytics/attribution', search: { ...search, ...next } });
   const name = (key: string) => (by === 'channel' ? channelName(tc, key) : key === 'none' || key === 'direct' ? channelName(tc, key) : key);
   const money = (value: number | null) => (value === null ? '—' : format.money(value));

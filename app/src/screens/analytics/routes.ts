@@ -1,6 +1,8 @@
 import { createRoute, lazyRouteComponent, redirect } from '@tanstack/react-router';
+import { queryClient } from '../../api/query-client';
 import { appRoute } from '../../shell/routes';
 import { FILTER_OPS, type FilterOp } from '../segments/ops';
+import { attributionQuery, cohortQuery, eventNamesQuery, prefetchFunnel, rfmQuery } from './queries';
 
 /*
  * /analytics and its tabs, each a URL whose search parameters are the report's settings, so a
@@ -148,7 +150,16 @@ export function parseKpiSearch(search: Record<string, unknown>): KpiSearch {
 
 const load = <K extends 'AnalyticsLayout' | 'FunnelsTab' | 'CohortsTab' | 'RfmTab' | 'AttributionTab' | 'KpisTab' | 'ReportsTab'>(name: K) => lazyRouteComponent(() => import('./analytics'), name);
 
-export const analyticsRoute = createRoute({ getParentRoute: () => appRoute, path: 'analytics', component: load('AnalyticsLayout') });
+/*
+ * Loaders start a report's request (on a link's hover, or when the navigation starts) without
+ * waiting for it: the screen's chunk loads meanwhile and the tab shows its own loading state.
+ */
+export const analyticsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'analytics',
+  loader: () => void queryClient.prefetchQuery(eventNamesQuery),
+  component: load('AnalyticsLayout'),
+});
 
 const analyticsIndexRoute = createRoute({
   getParentRoute: () => analyticsRoute,
@@ -158,10 +169,38 @@ const analyticsIndexRoute = createRoute({
   },
 });
 
-const funnelsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'funnels', validateSearch: parseFunnelSearch, component: load('FunnelsTab') });
-const cohortsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'cohorts', validateSearch: parseCohortSearch, component: load('CohortsTab') });
-const rfmRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'rfm', validateSearch: parseRfmSearch, component: load('RfmTab') });
-const attributionRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'attribution', validateSearch: parseAttributionSearch, component: load('AttributionTab') });
+const funnelsRoute = createRoute({
+  getParentRoute: () => analyticsRoute,
+  path: 'funnels',
+  validateSearch: parseFunnelSearch,
+  loaderDeps: ({ search }) => search,
+  loader: ({ deps }) => void prefetchFunnel(deps),
+  component: load('FunnelsTab'),
+});
+const cohortsRoute = createRoute({
+  getParentRoute: () => analyticsRoute,
+  path: 'cohorts',
+  validateSearch: parseCohortSearch,
+  loaderDeps: ({ search }) => search,
+  loader: ({ deps }) => void queryClient.prefetchQuery(cohortQuery(deps)),
+  component: load('CohortsTab'),
+});
+const rfmRoute = createRoute({
+  getParentRoute: () => analyticsRoute,
+  path: 'rfm',
+  validateSearch: parseRfmSearch,
+  loaderDeps: ({ search }) => search,
+  loader: ({ deps }) => void queryClient.prefetchQuery(rfmQuery(deps)),
+  component: load('RfmTab'),
+});
+const attributionRoute = createRoute({
+  getParentRoute: () => analyticsRoute,
+  path: 'attribution',
+  validateSearch: parseAttributionSearch,
+  loaderDeps: ({ search }) => search,
+  loader: ({ deps }) => void queryClient.prefetchQuery(attributionQuery(deps)),
+  component: load('AttributionTab'),
+});
 const kpisRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'kpis', validateSearch: parseKpiSearch, component: load('KpisTab') });
 const reportsRoute = createRoute({ getParentRoute: () => analyticsRoute, path: 'reports', component: load('ReportsTab') });
 

@@ -317,7 +317,9 @@ function RevenueCard() {
 function MaturityCard() {
   const t = useT(messages);
   const tm = useT(maturityMessages);
-  const maturity = useQuery({ queryKey: ['analytics', 'maturity'], queryFn: () => api.get<Maturity>('/api/v1/analytics/maturity') });
+  // The stage moves over weeks and is the costliest question Home asks (the replica's signals and
+  // two 90-day KPI periods): asked again every 5 minutes, not on every return to Home.
+  const maturity = useQuery({ queryKey: ['analytics', 'maturity'], queryFn: () => api.get<Maturity>('/api/v1/analytics/maturity'), staleTime: 300_000 });
   const data = maturity.data;
   return (
     <Card title={t('maturity')} className="home-maturity">
