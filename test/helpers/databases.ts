@@ -62,14 +62,18 @@ export async function createTestStore(dialect: Dialect, options: { migrate?: boo
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
-  const database = await openDatabase({ databaseUrl, dataDir: tempDir(), migrate });
+  // The data directory holds the files a PostgreSQL store still keeps beside it (secret keys):
+  // a temp dir, never the URL, which a test would create as a folder in the working directory.
+  const dataDir = tempDir();
+  const database = await openDatabase({ databaseUrl, dataDir, migrate });
   return {
     database,
-    dataDir: databaseUrl,
+    dataDir,
     databaseUrl,
     async drop() {
       await database.close();
       await adminQuery(`drop database if exists ${name} with (force)`);
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
