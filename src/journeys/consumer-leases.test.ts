@@ -38,7 +38,7 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('journey con
   /** A worker process: its own connections, leases (renewed by the test) and journeys consumer. */
   async function worker(): Promise<{ database: Database; leases: PartitionLeases; journeys: Journeys }> {
     const database = await openOtherProcess(harness.store);
-    const leases = new PartitionLeases({ database, partitions: 1, ttlMs: 1000, renewMs: 3_600_000 });
+    const leases = new PartitionLeases({ database, partitions: 1, ttlMs: 3000, renewMs: 3_600_000 });
     const journeys = createJourneys({ database, sender: new RecordingSender(), clock: harness.clock });
     stops.push(async () => {
       await journeys.stop();
@@ -64,21 +64,28 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('journey con
     await a.leases.tick();
     expect(a.leases.partitions()).toEqual([0]);
     await signUp('u1');
+    // Renewed right before each step that needs the lease: a loaded machine may take longer than the TTL to ingest.
+    await a.leases.tick();
     expect(await a.journeys.consumer.drain()).toBeGreaterThan(0);
     expect(await entered()).toEqual([await harness.profileOf('u1')]);
 
     // a hangs (renews no more). b, joining, finds the partition held and reads nothing.
     await signUp('u2');
+    await a.leases.tick();
     await b.leases.tick();
     expect(b.leases.partitions()).toEqual([]);
     expect(await b.journeys.consumer.drain()).toBe(0);
     expect((await b.journeys.consumer.lag()).lagEvents).toBe(1);
 
     // Once a's lease has expired (on the database's clock), b's next round takes the partition.
-    await waitFor('the hung worker’s lease to expire and move', async () => {
-      await b.leases.tick();
-      return b.leases.owns(0) ? true : undefined;
-    });
+    await waitFor(
+      'the hung worker’s lease to expire and move',
+      async () => {
+        await b.leases.tick();
+        return b.leases.owns(0) ? true : undefined;
+      },
+      30_000,
+    );
     // a still believes it owns the partition: its batch is fenced out before it writes.
     expect(a.leases.owns(0)).toBe(true);
     expect(await a.journeys.consumer.drain()).toBe(0);

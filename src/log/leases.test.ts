@@ -49,7 +49,8 @@ describe.each(dialects.filter((dialect) => dialect === 'postgres'))('partition l
     expect([...a.lease.partitions(), ...b.lease.partitions()].sort()).toEqual(all);
 
     // A third worker that dies (never renews) keeps its share only until its lease expires.
-    const c = new PartitionLeases({ database: store.database, partitions: 8, ttlMs: 300, renewMs: 3_600_000 });
+    // 3 s: long enough that its lease and heartbeat outlive the next three rounds on a loaded machine (300 ms did not).
+    const c = new PartitionLeases({ database: store.database, partitions: 8, ttlMs: 3000, renewMs: 3_600_000 });
     await c.tick();
     await a.lease.tick();
     await b.lease.tick();
