@@ -163,6 +163,7 @@ export const pureOutsidePureFolders = {
     'src/coupons/offer.ts',
     'src/identity/identifiers.ts',
     'src/privacy/consent.ts',
+    'src/privacy/built-in-topics.ts',
     'src/profiles/state.ts',
   ],
   pendingMove: [

@@ -5,17 +5,14 @@ import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
 import { insertConsentTopic, listConsentTopics, updateConsentTopic } from './store/consent-topics.js';
 import { addSuppression, findSuppression, insertConsentRecord, listConsentRecords, listSuppressions, removeSuppression, type Suppression } from './store/consent.js';
+import { builtInTopicKeys, builtInTopicNames } from './built-in-topics.js';
 import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
 
 export const suppressionReasons = ['bounced', 'complained', 'unsubscribed', 'manual'] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
 
 /** Topics every workspace starts with; a workspace may relabel them and add its own. */
-const builtInTopics: readonly { key: string; label: string }[] = [
-  { key: 'newsletter', label: 'Newsletter and stories' },
-  { key: 'promotions', label: 'Sales, coupons and offers' },
-  { key: 'product_news', label: 'New arrivals, price drops and back in stock' },
-];
+const builtInTopics: readonly { key: string; label: string }[] = builtInTopicKeys.map((key) => ({ key, label: builtInTopicNames.en[key] }));
 
 const TOPIC_KEY = /^[a-z0-9_-]{1,64}$/;
 

@@ -5,6 +5,8 @@
  * Built-in consent topics are named here by key; a label a workspace wrote shows as written.
  */
 
+import { builtInTopicKey, builtInTopicNames } from './built-in-topics.js';
+
 export const pageLocales = ['en', 'ar', 'ja'] as const;
 export type PageLocale = (typeof pageLocales)[number];
 
@@ -27,9 +29,6 @@ type Key =
   | 'noticeSaved'
   | 'noticeThanks'
   | 'noticeThanksCode'
-  | 'topic_newsletter'
-  | 'topic_promotions'
-  | 'topic_product_news'
   | 'channel_email'
   | 'channel_sms'
   | 'channel_push'
@@ -56,9 +55,6 @@ const texts: Record<PageLocale, Record<Key, string>> = {
     noticeSaved: 'Your choices are saved.',
     noticeThanks: 'Thank you for staying with us.',
     noticeThanksCode: 'Thank you for staying: {offer} your next order.',
-    topic_newsletter: 'Newsletter and stories',
-    topic_promotions: 'Sales, coupons and offers',
-    topic_product_news: 'New arrivals, price drops and back in stock',
     channel_email: 'email',
     channel_sms: 'SMS',
     channel_push: 'push notifications',
@@ -84,9 +80,6 @@ const texts: Record<PageLocale, Record<Key, string>> = {
     noticeSaved: 'حُفظت اختياراتك.',
     noticeThanks: 'شكرًا لبقائك معنا.',
     noticeThanksCode: 'شكرًا لبقائك: {offer} على طلبك القادم.',
-    topic_newsletter: 'النشرة الإخبارية والقصص',
-    topic_promotions: 'التخفيضات والقسائم والعروض',
-    topic_product_news: 'الوصول الجديد وانخفاض الأسعار وعودة التوفر',
     channel_email: 'البريد الإلكتروني',
     channel_sms: 'الرسائل النصية',
     channel_push: 'الإشعارات',
@@ -112,9 +105,6 @@ const texts: Record<PageLocale, Record<Key, string>> = {
     noticeSaved: '選択を保存しました。',
     noticeThanks: '引き続きご登録いただきありがとうございます。',
     noticeThanksCode: 'ご登録ありがとうございます：次回のご注文で {offer} をご利用いただけます。',
-    topic_newsletter: 'ニュースレターとストーリー',
-    topic_promotions: 'セール、クーポン、特典',
-    topic_product_news: '新着、値下げ、再入荷',
     channel_email: 'メール',
     channel_sms: 'SMS',
     channel_push: 'プッシュ通知',
@@ -155,8 +145,8 @@ export function channelText(locale: PageLocale, channel: string): string {
  * @example builtInTopicText('ar', 'promotions') // 'التخفيضات والقسائم والعروض'
  */
 export function builtInTopicText(locale: PageLocale, key: string): string | undefined {
-  const entry = `topic_${key}`;
-  return isKey(entry) ? texts[locale][entry] : undefined;
+  const builtIn = builtInTopicKey(key);
+  return builtIn === undefined ? undefined : builtInTopicNames[locale][builtIn];
 }
 
 function isKey(value: string): value is Key {
