@@ -104,8 +104,33 @@ export interface RequestOptions<P extends string> {
   text?: boolean;
 }
 
-/** One call: the parsed JSON answer (undefined for 204), or an ApiError. */
+/** The session check in flight (GET /auth/me), which carries the CSRF token. */
+let sessionCheck: Promise<unknown> | undefined;
+
+/**
+ * One call: the parsed JSON answer (undefined for 204), or an ApiError. A change asked for before
+ * the session's CSRF token is known (a route loader starting a report while the page loads) first
+ * waits for the session check, starting one if none is in flight, instead of being refused.
+ */
 export async function request<M extends Method, P extends ApiPath<M>>(method: M, path: P, options: RequestOptions<P> = {}): Promise<unknown> {
+  if (method === 'get' && path === '/api/v1/auth/me') {
+    const check = send(method, path, options).then((me) => {
+      const token = (me as { csrfToken?: unknown } | undefined)?.csrfToken;
+      if (typeof token === 'string') csrfToken = token;
+      return me;
+    });
+    sessionCheck = check;
+    try {
+      return await check;
+    } finally {
+      if (sessionCheck === check) sessionCheck = undefined;
+    }
+  }
+  if (method !== 'get' && csrfToken === undefined && !path.startsWith('/api/v1/auth/')) await (sessionCheck ?? request('get', '/api/v1/auth/me')).catch(() => undefined);
+  return send(method, path, options);
+}
+
+async function send(method: Method, path: string, options: RequestOptions<string>): Promise<unknown> {
   const url = withQuery(fillPath(path, options.params), options.query);
   const headers: Record<string, string> = { accept: options.text === true ? 'text/csv, text/plain, */*' : 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
