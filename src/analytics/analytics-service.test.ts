@@ -89,6 +89,20 @@ describe.each(dialects)('analytics service and reports (%s)', (dialect) => {
     expect(fresh.steps.map((step) => step.profiles)).toEqual([6, 3, 2, 2]);
   });
 
+  it('ends a default period at the end of the minute, so the question asked again within it is a cache hit', async () => {
+    const start = clock.now();
+    clock.set(Date.parse('2024-06-03T07:00:10Z'));
+    const first = await analytics.funnel(ws, { steps });
+    expect(first.period).toEqual({ from: '2024-05-04T07:01:00.000Z', to: '2024-06-03T07:01:00.000Z', source: 'default' });
+    clock.advance(30_000);
+    expect(await analytics.funnel(ws, { steps })).toBe(first);
+    clock.advance(30_000);
+    const next = await analytics.funnel(ws, { steps });
+    expect(next).not.toBe(first);
+    expect(next.period.to).toBe('2024-06-03T07:02:00.000Z');
+    clock.set(start);
+  });
+
   it('stores the profiles who dropped at a step as a score segments can target', async () => {
     const ids = await analytics.droppedProfiles(ws, { ...may, steps, step: 3, saveAs: 'checkout_dropouts' });
     expect(ids).toHaveLength(1);

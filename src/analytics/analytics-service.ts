@@ -61,6 +61,7 @@ const CACHE_ENTRIES = 256;
 // Score rows per write: about a thousand profiles' RFM scores, a few milliseconds of work.
 const SCORE_SLICE = 4000;
 const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 /**
  * The analyses a shop asks for, over the analytics engine: each call first brings the replica
@@ -357,7 +358,9 @@ export class AnalyticsService {
 
   /** Fills in a period the request left out: `to` now, `from` 30 days before `to`. */
   #withPeriod<Q extends { from?: string | undefined; to?: string | undefined }>(request: Q): { query: Q & { from: string; to: string }; period: AnalysisPeriod } {
-    const to = request.to ?? new Date(this.deps.clock.now()).toISOString();
+    // Up to the end of the current minute rather than this millisecond: the same question asked
+    // again within the minute is the same cache key, and no event lies in the future anyway.
+    const to = request.to ?? new Date(Math.ceil(this.deps.clock.now() / MINUTE) * MINUTE).toISOString();
     const from = request.from ?? new Date(parseInstant(to, 'to') - DEFAULT_PERIOD_DAYS * DAY).toISOString();
     return { query: { ...request, from, to }, period: { from, to, source: request.from === undefined || request.to === undefined ? 'default' : 'requested' } };
   }

@@ -153,11 +153,11 @@ export type AttributionQuery = Static<typeof AttributionQuery>;
 export const PeriodQuery = Type.Object({ from: IsoDate, to: IsoDate }, { additionalProperties: false });
 export type PeriodQuery = Static<typeof PeriodQuery>;
 
-/** Days an analysis covers when the request names no period: the last 30 days ending now (KPIs compare them with the 30 before). */
+/** Days an analysis covers when the request names no period: the last 30 days ending now, to the end of the minute (KPIs compare them with the 30 before). */
 export const DEFAULT_PERIOD_DAYS = 30;
 
 const OptionalFrom = Type.Optional(Type.String({ format: 'date-time', description: `ISO-8601 instant; default: ${DEFAULT_PERIOD_DAYS} days before \`to\`` }));
-const OptionalTo = Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 instant; default: now' }));
+const OptionalTo = Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 instant; default: the end of the current minute (now, to the minute, so a repeated question is answered from the cache)' }));
 
 /*
  * The same questions as they may be asked over HTTP: the period may be left out. The service fills

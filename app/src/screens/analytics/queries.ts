@@ -10,7 +10,12 @@ import type { AttributionSearch, CohortSearch, FunnelFilterSearch, FunnelSearch,
  */
 
 const DAY = 86_400_000;
-export const fromDays = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+const MINUTE = 60_000;
+/**
+ * `days` before now, to the whole minute: the server answers a repeated question from its cache
+ * only when the range is the same, and it ends a default range at the end of the minute too.
+ */
+export const fromDays = (days: number) => new Date(Math.floor(Date.now() / MINUTE) * MINUTE - days * DAY).toISOString();
 
 export interface FunnelStepResult {
   step: number;
