@@ -3,6 +3,7 @@ import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { defineMessages, LOCALE_NAMES, LOCALES, isLocale, useLocale, useT } from '../i18n/i18n';
 import { Button, Loading } from '../ui/ui';
 import { NAV, shellMessages } from './nav';
+import { usePreloadScreens } from './preload-screens';
 import { useSession } from './session';
 import { SignInForm } from './sign-in';
 
@@ -95,6 +96,7 @@ export function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
   const pathname = useRouterState({ select: (state) => state.location.pathname });
   useEffect(() => setMenuOpen(false), [pathname]);
+  usePreloadScreens();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
