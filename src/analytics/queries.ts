@@ -157,7 +157,7 @@ export type PeriodQuery = Static<typeof PeriodQuery>;
 export const DEFAULT_PERIOD_DAYS = 30;
 
 const OptionalFrom = Type.Optional(Type.String({ format: 'date-time', description: `ISO-8601 instant; default: ${DEFAULT_PERIOD_DAYS} days before \`to\`` }));
-const OptionalTo = Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 instant; default: the end of the current minute (now, to the minute, so a repeated question is answered from the cache)' }));
+const OptionalTo = Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 instant; default: now, rounded up to the minute' }));
 
 /*
  * The same questions as they may be asked over HTTP: the period may be left out. The service fills
