@@ -1,8 +1,8 @@
 /**
  * On-site benchmark: the built server on a fresh SQLite store with the starter campaigns live and
  * a few thousand shoppers (profiles with carts, scores, verified user ids), against a bare
- * in-memory lookup over node:http in the same process as the load generator (the limit,
- * measured in the same run).
+ * in-memory lookup over node:http in a process of its own, like the server (the limit, measured
+ * in the same run with the same load generator and the same phases, 2,000 requests/s included).
  *
  * - `config`: GET /v1/onsite/config (the full 200 body, as a first visit or an expired cache gets it)
  * - `visitor`: POST /v1/onsite/visitor, half anonymous, half with a verified userHash
@@ -12,8 +12,9 @@
  * (latency without queueing); then a closed loop of 32 connections measures the most requests/s.
  * During the 2,000 requests/s phase the server's own latency histogram (GET /metrics, from a
  * request's arrival in Fastify to its answer) gives the server-side share within 10 ms and the
- * bucket bound of its p99: the issue's target is server-side, the client-side p99 adds the
- * load generator's and the kernel's queueing on the same two cores.
+ * bucket bound of its p99, with the server's event-loop delay over the phase (its /metrics gauge):
+ * the issue's target is server-side, the client-side p99 adds the load generator's and the
+ * kernel's queueing on the same two cores.
  * - `browser`: in Chromium, trigger to visible with a warm cache against the page doing the same DOM work
  *   itself, and the SDK's gzip bytes per file (bench/lib/onsite-browser.ts), after the server phases.
  *
@@ -21,6 +22,7 @@
  * BENCH_ONLY=visitor (the visitor endpoint and its bare limit only: no config phases, no Chromium; for profiling).
  * The last line of stdout is one JSON object.
  */
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -133,13 +135,21 @@ interface ServerSide {
   within10MsShare: number;
   /** The histogram bucket bound the 99th percentile falls under (the p99 is at most this). */
   p99AtMostMs: number;
+  /** How late the server's event loop ran during the phase (its /metrics gauge, reset by the scrape before the phase): p50, p99, max in ms. */
+  loopDelayMs: { p50: number; p99: number; max: number };
 }
 
-/** The server's own latency histogram of one route from GET /metrics: bucket bound (s) → cumulative count. */
-async function serverHistogram(port: number, route: string): Promise<Map<number, number>> {
+/**
+ * The server's own latency histogram of one route from GET /metrics (bucket bound (s) → cumulative
+ * count) and its event-loop delay quantiles since the previous scrape (quantile → seconds).
+ */
+async function serverHistogram(port: number, route: string): Promise<{ buckets: Map<number, number>; loop: Map<string, number> }> {
   const response = await request({ port, method: 'GET', path: '/metrics' });
   const buckets = new Map<number, number>();
+  const loop = new Map<string, number>();
   for (const line of response.body.split('\n')) {
+    const quantile = line.startsWith('rapport_event_loop_delay_seconds{') ? /quantile="([^"]+)"/.exec(line)?.[1] : undefined;
+    if (quantile !== undefined) loop.set(quantile, Number(line.slice(line.lastIndexOf(' ') + 1)));
     if (!line.startsWith('rapport_http_request_duration_seconds_bucket{') || !line.includes(`route="${route}"`)) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
     const count = Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -147,15 +157,22 @@ async function serverHistogram(port: number, route: string): Promise<Map<number,
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
     buckets.set(bound, (buckets.get(bound) ?? 0) + count);
   }
-  return buckets;
+  return { buckets, loop };
 }
 
-function serverSide(before: Map<number, number>, after: Map<number, number>): ServerSide {
+function serverSide(before: Map<number, number>, phase: { buckets: Map<number, number>; loop: Map<string, number> }): ServerSide {
+  const after = phase.buckets;
+  const loopMs = (quantile: string) => round((phase.loop.get(quantile) ?? 0) * 1000, 2);
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const delta = (bound: number) => (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
   const requests = delta(Number.POSITIVE_INFINITY);
   const p99 = bounds.find((bound) => delta(bound) >= requests * 0.99) ?? Number.POSITIVE_INFINITY;
-  return { requests, within10MsShare: requests === 0 ? 0 : round(delta(0.01) / requests, 4), p99AtMostMs: p99 === Number.POSITIVE_INFINITY ? -1 : round(p99 * 1000, 1) };
+  return {
+    requests,
+    within10MsShare: requests === 0 ? 0 : round(delta(0.01) / requests, 4),
+    p99AtMostMs: p99 === Number.POSITIVE_INFINITY ? -1 : round(p99 * 1000, 1),
+    loopDelayMs: { p50: loopMs('0.5'), p99: loopMs('0.99'), max: loopMs('1') },
+  };
 }
 
 /** Every phase against `port`; with `route`, also the server's own latency of the 2,000 req/s phase from its /metrics. */
@@ -167,7 +184,7 @@ async function measure(
   await openLoop(port, next, LOW_RATE, 1); // warm-up
   const oneAtATime = await serial(port, next, 2000);
   const low = await atRate(port, next, LOW_RATE);
-  const before = route === undefined ? undefined : await serverHistogram(port, route);
+  const before = route === undefined ? undefined : (await serverHistogram(port, route)).buckets;
   const high = await atRate(port, next, RATE);
   const server = route === undefined || before === undefined ? undefined : serverSide(before, await serverHistogram(port, route));
   const maxPerSecond = await closedLoop(port, next, 32, Math.max(2, SECONDS / 2));
@@ -208,32 +225,54 @@ async function seed(port: number): Promise<string> {
   return secret;
 }
 
-/** The limit: the same two answers from a Map, over node:http, with no framework and no store. */
-async function bareServer(config: string, facts: Map<string, string>): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json', etag: '"x"' }).end(config);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const id = typeof body === 'object' && body !== null && 'anonymousId' in body && typeof body.anonymousId === 'string' ? body.anonymousId : '';
-      res.writeHead(200, { 'content-type': 'application/json' }).end(facts.get(id) ?? '{}');
+/**
+ * The limit: the same two answers from a Map, over node:http, with no framework and no store, in
+ * a process of its own as the server is (in the load generator's process it shared its event loop
+ * and its core, so the two were not measured alike).
+ */
+async function bareServer(dir: string, config: string, facts: Map<string, string>): Promise<{ port: number; close: () => Promise<void> }> {
+  const data = path.join(dir, 'bare.json');
+  fs.writeFileSync(data, JSON.stringify({ config, facts: [...facts] }));
+  const script = `
+    const http = require('node:http');
+    const { config, facts: entries } = JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'));
+    const facts = new Map(entries);
+    const server = http.createServer((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json', etag: '"x"' }).end(config);
+        return;
+      }
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const id = typeof body === 'object' && body !== null && typeof body.anonymousId === 'string' ? body.anonymousId : '';
+        res.writeHead(200, { 'content-type': 'application/json' }).end(facts.get(id) ?? '{}');
+      });
     });
+    server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+    process.on('disconnect', () => server.close());`;
+  const child = spawn(process.execPath, ['-e', script, data], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => resolve(Number(message)));
+    child.once('exit', (code) => reject(new Error(`bare server exited with code ${code}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-onsite-'));
   let server: ServerProcess | undefined;
   try {
-    server = await startServer({ RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN });
+    // A start takes 30 s and more when the shared machine is busy.
+    server = await startServer({ RAPPORT_DATA_DIR: dataDir, RAPPORT_BOOTSTRAP_WRITE_KEY: WRITE_KEY, RAPPORT_BOOTSTRAP_ADMIN_TOKEN: ADMIN }, { startupMs: 120_000 });
     const port = server.port;
     process.stderr.write(`seeding ${SHOPPERS} shoppers and the starter campaigns...\n`);
     const secret = await seed(port);
@@ -250,7 +289,7 @@ async function main(): Promise<void> {
       facts.set(`anon-${(n * 7919) % SHOPPERS}`, (await request({ port, method: 'POST', path: call.path, body: call.body ?? '' })).body);
     }
     process.stderr.write(`config ${config.length} bytes, ${JSON.parse(config).campaigns.length} live campaigns\n`);
-    const bare = await bareServer(config, facts);
+    const bare = await bareServer(dataDir, config, facts);
     try {
       const baselineConfig = VISITOR_ONLY ? undefined : await measure(bare.port, () => configCall);
       const baselineVisitor = await measure(bare.port, visitorCall);

@@ -188,7 +188,8 @@ export class VisitorService {
     const visitorKey = personal ? `p:${profile.id}` : `a:${request.anonymousId}`;
     const today = Math.floor(now / DAY);
     this.deps.visits.mark(workspaceId, visitorKey, today);
-    const read = (profileIds: string[]) => repo.visitorRecords(this.deps.database.db, workspaceId, { profileIds, visitor: visitorKey, now, sinceDay: today - 30, beforeDay: today });
+    // The read connection: not queued behind a transaction this process holds open (visit days, segment due times).
+    const read = (profileIds: string[]) => repo.visitorRecords(this.deps.database.reads, workspaceId, { profileIds, visitor: visitorKey, now, sinceDay: today - 30, beforeDay: today });
     if (!personal) return this.safeFacts(visitor, (await read([])).visitDays + 1);
     let records = entry.records;
     if (records?.day !== today) {

@@ -102,7 +102,8 @@ export class ProfileService {
   async getProfile(workspaceId: string, profileId: string, options: { shopCurrency?: string | null } = {}): Promise<Profile | undefined> {
     const stored = await this.survivor(workspaceId, profileId);
     if (stored === undefined) return undefined;
-    const { db } = this.deps.database;
+    // Committed state through the read connection: not queued behind a transaction this process holds open.
+    const db = this.deps.database.reads;
     const known = options.shopCurrency;
     const [identities, mergedFrom, scores, currency] = await Promise.all([
       listIdentities(db, workspaceId, stored.id),
@@ -157,7 +158,7 @@ export class ProfileService {
     if (normalizedType === undefined) return undefined;
     const identifier = normalizeIdentifier(this.rulesFor(workspaceId), normalizedType, value);
     if (identifier === undefined) return undefined;
-    const owner = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
+    const owner = await findIdentityOwner(this.deps.database.reads, workspaceId, identifier);
     return owner === undefined ? undefined : this.getProfile(workspaceId, owner);
   }
 
@@ -181,7 +182,7 @@ export class ProfileService {
       const head = await this.headOf(workspaceId, seen.id);
       if (head !== undefined && head.mergedInto === null && head.updatedAt === seen.version) return seen;
     }
-    let id = await findIdentityOwner(this.deps.database.db, workspaceId, identifier);
+    let id = await findIdentityOwner(this.deps.database.reads, workspaceId, identifier);
     // Merges keep chains one hop long; the bound only guards against a corrupted store.
     for (let hops = 0; id !== undefined && hops < 16; hops++) {
       const head = await this.headOf(workspaceId, id);
@@ -261,7 +262,7 @@ export class ProfileService {
     let id = profileId;
     // Merges keep chains one hop long; the bound only guards against a corrupted store.
     for (let hops = 0; hops < 16; hops++) {
-      const [stored] = await loadProfiles(this.deps.database.db, workspaceId, [id]);
+      const [stored] = await loadProfiles(this.deps.database.reads, workspaceId, [id]);
       if (stored === undefined) return undefined;
       if (stored.mergedInto === null) return stored;
       id = stored.mergedInto;

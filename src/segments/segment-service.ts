@@ -445,9 +445,9 @@ export class SegmentService {
     };
   }
 
-  /** Ids of the segments the profile is in now (the on-site visitor endpoint: one indexed read). */
+  /** Ids of the segments the profile is in now (the on-site visitor endpoint: one indexed read of committed state, not queued behind a transaction). */
   async segmentIdsOf(workspaceId: string, profileId: string): Promise<string[]> {
-    return (await segmentsOfProfile(this.db, workspaceId, profileId)).map((row) => row.segmentId);
+    return (await segmentsOfProfile(this.#deps.database.reads, workspaceId, profileId)).map((row) => row.segmentId);
   }
 
   /** Why a profile is (or is not) in a segment, condition by condition, evaluated now. */

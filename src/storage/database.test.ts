@@ -50,3 +50,29 @@ describe.runIf(dialects.includes('postgres'))('a PostgreSQL connection ended by 
     expect(rows).toEqual([{ one: 1 }]);
   });
 });
+
+describe.each(dialects)('reads of committed state (%s)', (dialect) => {
+  let store: TestStore;
+  afterEach(async () => store.drop());
+
+  it('answer while a transaction of this process holds its connection, without its uncommitted write', async () => {
+    store = await createTestStore(dialect);
+    const { database } = store;
+    const count = async () => Number((await sql<{ n: number | string }>`select count(*) as n from onsite_visits where visitor = 'v-reads'`.execute(database.reads)).rows[0]?.n);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let written = (): void => undefined;
+    const inserted = new Promise<void>((resolve) => (written = resolve));
+    const transaction = database.transaction(async (trx) => {
+      await sql`insert into onsite_visits (workspace_id, visitor, day) values ('default', 'v-reads', 1)`.execute(trx);
+      written();
+      await held;
+    });
+    await inserted;
+    // On SQLite the main connection is the transaction's until it ends: a read through it would wait here.
+    expect(await count()).toBe(0);
+    release();
+    await transaction;
+    expect(await count()).toBe(1);
+  });
+});

@@ -22,6 +22,14 @@ export interface Database {
    * Use it only inside `transaction()`, which holds the connection for the whole callback.
    */
   readonly sqlite?: SqliteDatabase.Database;
+  /**
+   * Reads of committed state that never wait for a transaction this process holds open. SQLite: a
+   * second, read-only connection to the same file (WAL readers do not wait for the writer), so a
+   * request's reads do not queue behind `transaction()` holding the main connection (the
+   * background's writes: visit days, segment due times, scheduler claims); it does not see an
+   * uncommitted write of this process. PostgreSQL: the pool, the same as `db`.
+   */
+  readonly reads: Db;
   /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, so writers never deadlock). */
   transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
   /**
@@ -105,13 +113,20 @@ function openSqlite(options: DatabaseOptions): Database {
   // Checkpoints fsync; one per 40 MB of WAL instead of per 4 MB measured 35% more inserts/s.
   handle.pragma('wal_autocheckpoint = 10000');
   handle.pragma('temp_store = MEMORY');
-  // SQL that reads inside payloads (json_extract) reads compacted ones through this.
-  handle.function(PAYLOAD_JSON_FUNCTION, { deterministic: true }, (value: unknown) => (typeof value === 'string' || value instanceof Uint8Array ? payloadText(value) : null));
+  addPayloadFunction(handle);
   const db = new Kysely<Schema>({ dialect: new LockWaitingSqliteDialect({ database: withStatementCache(handle) }) });
+  // Opened after the main handle made the file WAL (and migrations run before any read through it).
+  const readHandle = new SqliteDatabase(file, { readonly: true });
+  readHandle.pragma('busy_timeout = 0');
+  readHandle.pragma('cache_size = -16384');
+  readHandle.pragma('temp_store = MEMORY');
+  addPayloadFunction(readHandle);
+  const reads = new Kysely<Schema>({ dialect: new LockWaitingSqliteDialect({ database: withStatementCache(readHandle) }) });
   const locks = new Set<string>();
   return {
     dialect: 'sqlite',
     db,
+    reads,
     sqlite: handle,
     async transaction(fn) {
       // Kysely's SQLite driver serializes connection use with a mutex, so holding the
@@ -144,9 +159,15 @@ function openSqlite(options: DatabaseOptions): Database {
       return undefined;
     },
     async close() {
+      await reads.destroy();
       await db.destroy();
     },
   };
+}
+
+/** SQL that reads inside payloads (json_extract) reads compacted ones through this function. */
+function addPayloadFunction(handle: SqliteDatabase.Database): void {
+  handle.function(PAYLOAD_JSON_FUNCTION, { deterministic: true }, (value: unknown) => (typeof value === 'string' || value instanceof Uint8Array ? payloadText(value) : null));
 }
 
 /**
@@ -192,6 +213,7 @@ function openPostgres(url: string, poolMax: number): Database {
   return {
     dialect: 'postgres',
     db,
+    reads: db,
     transaction(fn) {
       return db.transaction().execute(fn);
     },

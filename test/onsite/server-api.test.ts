@@ -476,6 +476,18 @@ describe.each(dialects)('on-site server (%s)', (dialect) => {
     expect(await count('default', 'a:days')).toBe(1);
     expect(await count('default', 'a:days')).toBe(1);
     await days.flush();
+    // A day already written is not written again by later visits that day (each flush rewrote it).
+    const rows = () => rapport.database.db.selectFrom('onsite_visits').select('day').where('workspace_id', '=', 'default').where('visitor', '=', 'a:days').execute();
+    expect(await rows()).toHaveLength(1);
+    await rapport.database.db.deleteFrom('onsite_visits').where('workspace_id', '=', 'default').where('visitor', '=', 'a:days').execute();
+    expect(await count('default', 'a:days')).toBe(1);
+    await days.flush();
+    expect(await rows()).toHaveLength(0);
+    // After an erasure forgets the visitor, a visit the same day is written again.
+    days.forget('default', ['a:days']);
+    await count('default', 'a:days');
+    await days.flush();
+    expect(await rows()).toHaveLength(1);
     clock.advance(DAY);
     expect(await count('default', 'a:days')).toBe(2);
     await days.flush();
