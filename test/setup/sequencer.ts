@@ -7,8 +7,9 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * (node_modules/.vite/vitest) holds the last run's durations; a clean checkout (CI) has none, and
  * Vitest then orders by file size, which put the Chromium files (short files, long runs) last.
  * Until the cache knows a file, the seconds below stand in for it: the slow files of a full run
- * on the 2-core CI machine, rounded. A file missing here only starts later than it could; it
- * still runs. Files neither cached nor listed keep Vitest's order, after the listed ones.
+ * on the 2-core CI machine, rounded (e2e-storefront: its 110 s less the ~50 s of sleeps it
+ * lost). A file missing here only starts later than it could; it still runs. Files neither
+ * cached nor listed keep Vitest's order, after the listed ones.
  */
 const SECONDS = new Map<string, number>([
   ['test/onsite/widgets-quality.test.ts', 97],
