@@ -146,6 +146,7 @@ describe('on-site campaigns', () => {
     expect(campaignId).not.toBe('');
     const context = await world.browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
     await context.addCookies([{ name: 'ajs_anonymous_id', value: encodeURIComponent(await shownVisitor(campaignId)), url: world.url }]);
+    await context.clock.install(); // the dwell below is a jump of the page's clock, not a sleep
     const page = await context.newPage();
     await page.addInitScript(() => {
       const decisions: Decision[] = [];
@@ -156,7 +157,7 @@ describe('on-site campaigns', () => {
     await page.waitForFunction(() => !Array.isArray((window as unknown as { rapport: unknown }).rapport));
     expect(await page.locator(`[data-rapport-campaign="${campaignId}"]`).count()).toBe(0);
     // Exit intent on a desktop: after the 1 s dwell, the pointer leaves through the top edge.
-    await page.waitForTimeout(1500);
+    await page.clock.fastForward(1500);
     await page.mouse.move(700, 300);
     await page.mouse.move(700, 5);
     await page.evaluate(() => document.dispatchEvent(new MouseEvent('mouseout', { clientX: 700, clientY: -1, relatedTarget: null, bubbles: true })));

@@ -126,8 +126,13 @@ async function flushed(page: Page): Promise<TimelineEvent[]> {
 
 const viewsOf = (events: TimelineEvent[], campaignId: string) => events.filter((entry) => entry.event === 'Experience Viewed' && entry.properties?.campaign_id === campaignId);
 
-async function addToCart(page: Page): Promise<void> {
+/** The SDK core has loaded (the loader's queue array was replaced by the real API). */
+async function sdkStarted(page: Page): Promise<void> {
   await page.waitForFunction(() => !Array.isArray((window as unknown as { rapport: unknown }).rapport));
+}
+
+async function addToCart(page: Page): Promise<void> {
+  await sdkStarted(page);
   await page.click('[data-add]');
 }
 
@@ -176,13 +181,15 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     const exit = starter('exit-intent-tiered').id;
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await as(context, await visitorId(['free-shipping-bar', 'exit-intent-tiered'], false));
+    await context.clock.install();
     const page = await visit(`/demo/shop/p/${product?.id}`, 1440, context);
     await decided(page, bar, 'audience'); // an empty cart: not yet
     await addToCart(page);
     await decided(page, bar, 'shown');
     await box(page, bar).waitFor({ state: 'visible' });
     // Exit intent (desktop): the pointer leaves through the top edge after the 10 s minimum dwell.
-    await page.waitForTimeout(10_500);
+    // The page's clock jumps the dwell instead of the test sleeping through it.
+    await page.clock.fastForward(10_500);
     await page.mouse.move(700, 300);
     await page.mouse.move(700, 5);
     await page.evaluate(() => document.dispatchEvent(new MouseEvent('mouseout', { clientX: 700, clientY: -1, relatedTarget: null, bubbles: true })));
@@ -280,16 +287,22 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
     try {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
       await as(context, await visitorId(live, false));
+      // The page's clock runs from `started` and jumps over the triggers' waits (8, 15 and 45 s)
+      // instead of the test sleeping through them; the SDK's timers and Date.now() see the jumps.
       const started = Date.now();
+      await context.clock.install({ time: started });
       // A department page, long enough to scroll: a new visitor on their first page.
       const department = product?.category[0]?.toLowerCase().replace(/[^a-z0-9]+/g, '-') ?? '';
       const page = await visit(`/demo/shop/c/${department}`, 1440, context);
+      await sdkStarted(page); // the page's start (and the session's) are taken before the clock jumps
+      await page.clock.fastForward(8_000);
       await decided(page, id('side-coupon'), 'shown'); // 8 s on the page, new visitors
       await shot(page, 'side-coupon');
       await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
       await decided(page, id('popup'), 'shown'); // half the page scrolled
       await shot(page, 'popup');
       await close(page, 'popup');
+      await page.clock.fastForward(7_000);
       await decided(page, id('email-capture-ab'), 'shown'); // 15 s on the page, not identified
       await shot(page, 'email-capture-ab');
       await close(page, 'email-capture-ab');
@@ -302,8 +315,10 @@ describe('on-site end to end: demo storefront, real SDK, real Rapport', () => {
       await page.goto(`${url}/demo/shop`);
       await decided(page, id('floating-icon'), 'shown');
       await shot(page, 'floating-icon');
+      await sdkStarted(page);
+      await page.clock.fastForward(30_000);
       await decided(page, id('scratch-coupon'), 'shown');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(45_000);
+      expect((await page.evaluate(() => Date.now())) - started).toBeGreaterThanOrEqual(45_000);
       await shot(page, 'scratch-coupon');
       const events = await flushed(page);
       for (const key of live) expect(viewsOf(events, id(key)), key).toHaveLength(1);

@@ -199,10 +199,13 @@ export function layoutShift(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { __rp: { shift(): number } }).__rp.shift());
 }
 
+let axeSource: Promise<string> | undefined;
+
 /** axe-core's violations for the whole page, shadow roots included. */
 export async function axeViolations(page: Page): Promise<{ id: string; nodes: { target: unknown }[] }[]> {
-  // Evaluated through the DevTools protocol, so it runs under any page CSP.
-  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  // Evaluated through the DevTools protocol, so it runs under any page CSP; read from disk once per file.
+  axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(await axeSource);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
