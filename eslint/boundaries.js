@@ -55,7 +55,7 @@ export const boundaries = {
   analytics: [...infrastructure, 'ingest', 'profiles', 'processor', 'privacy', 'workspaces', 'catalog', 'channels', 'segments', 'experiments', 'journeys', 'templates'],
   // Profile targeting resolves a visitor to a profile and reads its scores and timeline;
   // conversion values are in the shop's currency.
-  experiments: [...infrastructure, 'ingest', 'segments', 'privacy', 'identity', 'profiles', 'catalog'],
+  experiments: [...infrastructure, 'ingest', 'segments', 'privacy', 'identity', 'profiles', 'catalog', 'workspaces'],
   // Recommendations resolve the visitor's profile, page through the catalog, and take the
   // workspaces module (its settings) as a dependency; trainings are scheduler jobs (one worker trains).
   recommendations: [...infrastructure, 'ingest', 'profiles', 'templates', 'identity', 'catalog', 'workspaces', 'scheduler'],
@@ -107,12 +107,6 @@ export const exceptions = [
     from: 'log',
     to: 'ingest',
     reason: "log/store/event-log.ts types its rows with ingest's TrackingMessage while ingest appends to the log (type-only cycle); the message type belongs below both",
-  },
-  {
-    from: 'onsite',
-    to: 'http',
-    reason:
-      "onsite/routes.ts's public routes (the SDK's configuration, visitor facts, reveals) take http's write-key reading and rate limiter; they move below the modules when the public routes leave src/http",
   },
   {
     from: 'onsite',

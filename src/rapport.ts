@@ -135,17 +135,17 @@ const workerRoutes = new Set(['/healthz', '/readyz', '/metrics']);
 async function buildModules(kernel: Kernel, options: RapportOptions) {
   const workspaces = await workspacesModule(kernel);
   const users = await usersModule(kernel, { workspaces });
-  const ingest = ingestModule(kernel);
+  const ingest = ingestModule(kernel, { workspaces });
   const identity = await identityModule(kernel);
   const catalog = catalogModule(kernel, { ingest });
   const imports = importsModule(kernel, { ingest, catalog });
   const profiles = profilesModule(kernel, { identity });
   const scheduler = schedulerModule(kernel);
   const recommendations = recommendationsModule(kernel, { ingest, workspaces, scheduler });
-  const experiments = experimentsModule(kernel, { ingest });
+  const experiments = experimentsModule(kernel, { ingest, workspaces });
   const templates = templatesModule(kernel);
   const coupons = couponsModule(kernel, { profiles });
-  const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
+  const channels = channelsModule(kernel, { workspaces, ingest, profiles, catalog, recommendations, templates, coupons });
   const privacy = privacyModule(kernel, { ingest, identity });
   const segments = segmentsModule(kernel, { identity, profiles, channels });
   const analytics = analyticsModule(kernel, { profiles, segments, channels });
@@ -155,7 +155,7 @@ async function buildModules(kernel: Kernel, options: RapportOptions) {
     { scheduler, channels, templates, coupons, ingest, identity },
     { sender: options.sender, onsite: new OnsiteQueue({ database: kernel.database, clock: kernel.clock }) },
   );
-  const onsite = onsiteModule(kernel, { ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
+  const onsite = onsiteModule(kernel, { workspaces, ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
   const predictive = predictiveModule(kernel, { scheduler, profiles });
   const domain = [
     workspaces,
@@ -264,8 +264,6 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[], r
       modules,
       followers: lagSources(modules),
       rateLimits: config.rateLimits,
-      usersConfig: config.users,
-      ingestAdmission: config.ingestAdmission,
       sdkDir: config.sdkDir,
       metricsToken: config.operations.metricsToken,
       jobQueue: services.scheduler,

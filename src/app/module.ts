@@ -49,7 +49,7 @@ export type ModuleHealth = { ok: true } | { ok: false; reason: string };
 /**
  * One domain module as the app runs it: its name, the modules it needs, and what it
  * contributes. The app starts modules in dependency order and stops them in reverse; the
- * collectors read the contributions (`jobs`, `privacy`, `followers`, `processorExtensions`, `routes`),
+ * collectors read the contributions (`jobs`, `privacy`, `followers`, `processorExtensions`, `routes`, `publicRoutes`),
  * so adding a module never means editing another one's wiring.
  * @example const module: Module = { name: 'coupons', dependencies: ['ingest'], start: () => coupons.start(), stop: () => coupons.stop() };
  */
@@ -76,6 +76,15 @@ export interface Module {
    * the module itself.
    */
   routes?(scope: FastifyInstance): Promise<void>;
+  /**
+   * Its shop-facing routes at the server's root (tracking, storefront recommendations,
+   * experiment assignment, signed links, on-site, sign-in): called by browsers and shop servers
+   * with a workspace's write key, a signed token or nothing, never an admin credential. Each
+   * module's are registered in a scope of their own, in start order, with none of the admin
+   * scope's hooks: a route reads and checks its own credential (`writeKeyOf` and
+   * `WorkspaceService.authenticateWriteKey` from workspaces) and sets its own rate limits.
+   */
+  publicRoutes?(scope: FastifyInstance): Promise<void>;
 }
 
 /**

@@ -22,5 +22,5 @@ export type { OutboxRecord } from './providers/email-outbox.js';
 export type { ChannelName, MessageSender, SendRequest, SendResult } from './sender.js';
 export { smsKeyword, smsSegments } from './sms-segments.js';
 export type { StaffMailer } from './staff-mail.js';
-export { generateWebhookSecret, verifyWebhook } from './standard-webhooks.js';
+export { generateWebhookSecret } from './standard-webhooks.js';
 export { countSentWithTemplateVersions } from './store/messages.js';

@@ -7,12 +7,14 @@ import type { ProfilesModule } from '../profiles/index.js';
 import type { RecommendationsModule } from '../recommendations/index.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { TemplatesModule } from '../templates/index.js';
+import type { WorkspacesModule } from '../workspaces/index.js';
 import { checkSharedSecretKey, loadOrCreateSecretBox, reportUnreadable } from './key-files.js';
 import { createMessaging, type Messaging } from './messaging.js';
 import { OutboundHttp } from './outbound/outbound-http.js';
 import { channelsRoutes } from './routes/channels.js';
 import { consentRoutes } from './routes/consent.js';
 import { outboxRoutes } from './routes/outbox.js';
+import { publicChannelRoutes } from './routes/public.js';
 import { templateRenderingRoutes } from './routes/template-rendering.js';
 
 /** Channels: the send pipeline (email, SMS, web push, webhook, inbox), consent, and the one guarded outbound HTTP path. */
@@ -27,11 +29,19 @@ export interface ChannelsModule extends Module {
 /**
  * Builds the channels module from configuration. At start, webhook secrets written before
  * sealing, or sealed under a rotated-out key, move to the current key.
- * @example const channels = channelsModule(kernel, { ingest, profiles, catalog, recommendations, templates, coupons });
+ * @example const channels = channelsModule(kernel, { workspaces, ingest, profiles, catalog, recommendations, templates, coupons });
  */
 export function channelsModule(
   kernel: Kernel,
-  deps: { ingest: IngestModule; profiles: ProfilesModule; catalog: CatalogModule; recommendations: RecommendationsModule; templates: TemplatesModule; coupons: CouponsModule },
+  deps: {
+    workspaces: WorkspacesModule;
+    ingest: IngestModule;
+    profiles: ProfilesModule;
+    catalog: CatalogModule;
+    recommendations: RecommendationsModule;
+    templates: TemplatesModule;
+    coupons: CouponsModule;
+  },
 ): ChannelsModule {
   const { config, database, clock, logger } = kernel;
   const outbound = new OutboundHttp({ allow: config.outboundAllow });
@@ -63,6 +73,7 @@ export function channelsModule(
       await consentRoutes(scope, messaging);
       await outboxRoutes(scope, messaging);
     },
+    publicRoutes: (scope) => publicChannelRoutes(scope, { messaging, workspaces: deps.workspaces.service, profiles: deps.profiles.profiles }),
     async start() {
       await messaging.loadKeys();
       const problem = await checkSharedSecretKey(database, secrets, clock.now());

@@ -3,7 +3,6 @@
  * "a module uses another module only through its index.ts"). Re-exports only; the Module
  * registration lives in module.ts, which only the composition root imports.
  */
-export { AssignmentSchema } from './definition.js';
 export type { ExperimentService } from './experiment-service.js';
 export { bucketRanges, chooseVariant, hashBucket } from './hash.js';
 export { thompsonWeights } from './stats/bandit.js';

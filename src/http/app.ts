@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import { demoWriteKey, onsitePublicRoutes, type Onsite } from '../onsite/index.js';
-import type { UsersConfig } from '../config/config.js';
+import { demoWriteKey } from '../onsite/index.js';
+import type { Messaging } from '../channels/index.js';
+import type { IngestService } from '../ingest/index.js';
 import type { LagSource, Processor } from '../processor/index.js';
 import { storefrontRoutes } from './public/demo-storefront.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,17 +15,11 @@ import { registerErrorHandler } from './errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { apiReferenceRoutes, documentRoute, nameSchemaComponents } from './openapi.js';
 import { errorSchema } from './error-docs.js';
-import { ingestRoutes, type IngestRouteDeps } from './ingest/routes.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/routes.js';
-import { publicChannelRoutes, type PublicChannelDeps } from './public/channels.js';
-import { publicRecommendationRoutes, type PublicRecommendationDeps } from './public/recommendations.js';
-import { publicExperimentRoutes, type PublicExperimentDeps } from './public/experiments.js';
 import { registerNulGuard } from './nul-guard.js';
 import { sdkAssetRoutes } from './public/sdk.js';
 import { dashboardRoutes } from '../dashboard/index.js';
 import { registerLiveStreams } from '../app/live.js';
-import { authRoutes } from '../users/index.js';
-import { RateLimiter } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
 import { registerRequestIdEcho, requestIdOf } from './request-id.js';
 import { registerDrain, registerReadiness, type ReadinessDeps } from './readiness.js';
@@ -42,33 +37,27 @@ declare module 'fastify' {
 
 const DEFAULT_DECODED_LIMIT = 10 * 1024 * 1024;
 
-/** The admin scope's own needs, the public routes' services (write-key scoped: tracking, recommendations, assignment, unsubscribe and on-site) and /metrics' sources. */
-export type AppDeps = IngestRouteDeps &
-  AdminRouteDeps &
-  PublicRecommendationDeps &
-  PublicExperimentDeps &
-  PublicChannelDeps & {
-    onsite: Onsite;
-    usersConfig: UsersConfig;
-    processor: Pick<Processor, 'status'>;
-    /** Followers of the event log that trail the processor; /metrics reports their lag. */
-    followers?: readonly LagSource[];
-    version: string;
-    /** Whether the store answers; /healthz reports 503 when it does not. */
-    health: () => Promise<boolean>;
-    /** The running modules: /healthz shows the answer of each one's health check. */
-    modules?: readonly Module[];
-    /** The built browser SDK served at /sdk/v1 (default: the installation's sdk/browser/dist). */
-    sdkDir?: string | undefined;
-    /** The built dashboard served at / (default: the installation's app/dist). */
-    appDir?: string | undefined;
-    /** Bearer token for /metrics (RAPPORT_METRICS_TOKEN); unset, /metrics is open and names no workspace. */
-    metricsToken?: string | undefined;
-    /** What /readyz checks besides the modules' health (absent: no /readyz, as in apps built for one test). */
-    readiness?: Omit<ReadinessDeps, 'modules'> | undefined;
-    /** The scheduler's queue, for the job figures on /metrics. */
-    jobQueue?: Pick<Scheduler, 'queueStats'> | undefined;
-  };
+/** The admin scope's own needs (its modules mount their admin and public routes) and /metrics' sources. */
+export type AppDeps = AdminRouteDeps & {
+  ingest: IngestService;
+  messaging: Messaging;
+  processor: Pick<Processor, 'status'>;
+  /** Followers of the event log that trail the processor; /metrics reports their lag. */
+  followers?: readonly LagSource[];
+  version: string;
+  /** Whether the store answers; /healthz reports 503 when it does not. */
+  health: () => Promise<boolean>;
+  /** The built browser SDK served at /sdk/v1 (default: the installation's sdk/browser/dist). */
+  sdkDir?: string | undefined;
+  /** The built dashboard served at / (default: the installation's app/dist). */
+  appDir?: string | undefined;
+  /** Bearer token for /metrics (RAPPORT_METRICS_TOKEN); unset, /metrics is open and names no workspace. */
+  metricsToken?: string | undefined;
+  /** What /readyz checks besides the modules' health (absent: no /readyz, as in apps built for one test). */
+  readiness?: Omit<ReadinessDeps, 'modules'> | undefined;
+  /** The scheduler's queue, for the job figures on /metrics. */
+  jobQueue?: Pick<Scheduler, 'queueStats'> | undefined;
+};
 
 /**
  * Fastify's default validator coerces types and silently drops unknown fields: a body with
@@ -97,21 +86,10 @@ function moduleHealth(modules: readonly Module[]): Record<string, string> | unde
   return answers;
 }
 
-/** Sign-in routes and their limits per client address and per email (src/users/routes.ts). */
-function signInDeps(deps: AppDeps) {
-  const now = () => deps.clock.now();
-  return {
-    users: deps.users,
-    signInPerIp: new RateLimiter('sign-in per IP', deps.usersConfig.signInPerIp, now),
-    signInPerEmail: new RateLimiter('sign-in per email', deps.usersConfig.signInPerEmail, now),
-    cookieSecurity: deps.usersConfig.cookieSecure,
-    sessionAbsoluteMs: deps.usersConfig.sessionAbsoluteHours * 3_600_000,
-  };
-}
-
 /**
- * Builds the HTTP app: Segment-compatible ingest under /v1, the admin API under /api/v1 with
- * its OpenAPI document, and /healthz.
+ * Builds the HTTP app: the modules' shop-facing routes (Segment-compatible ingest under /v1,
+ * on-site, signed links, sign-in), the admin API under /api/v1 with its OpenAPI document,
+ * the SDK and dashboard files, and /healthz.
  * @example const app = await buildApp(deps, { logger: false }); await app.listen({ port: 4000 });
  */
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
@@ -166,22 +144,21 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     const database = await deps.health();
     // The status follows the store alone: a module's background trouble (a processor thread
     // restarting) must not take an API replica out of its load balancer; it is shown instead.
-    const modules = moduleHealth(deps.modules ?? []);
+    const modules = moduleHealth(deps.modules);
     return reply
       .status(database ? 200 : 503)
       .send({ status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable', version: deps.version, ...(modules === undefined ? {} : { modules }) });
   });
-  if (deps.readiness !== undefined) registerReadiness(app, { ...deps.readiness, modules: deps.modules ?? [] });
+  if (deps.readiness !== undefined) registerReadiness(app, { ...deps.readiness, modules: deps.modules });
   registerDrain(app, () => deps.readiness?.phase() === 'stopping');
-  await app.register(async (scope) => ingestRoutes(scope, deps));
-  await app.register(async (scope) => publicRecommendationRoutes(scope, deps));
-  await app.register(async (scope) => publicExperimentRoutes(scope, deps));
-  await app.register(async (scope) => publicChannelRoutes(scope, deps));
+  // Shop-facing routes (write key, signed links, sign-in): each module's in a scope of its own, without the admin scope's hooks.
+  for (const module of deps.modules) {
+    const publicRoutes = module.publicRoutes?.bind(module);
+    if (publicRoutes !== undefined) await app.register(async (scope) => publicRoutes(scope));
+  }
   await app.register(async (scope) => sdkAssetRoutes(scope, { dir: deps.sdkDir }));
   await app.register(async (scope) => dashboardRoutes(scope, { dir: deps.appDir }));
-  await app.register(async (scope) => onsitePublicRoutes(scope, deps.onsite, deps));
   await app.register(async (scope) => adminRoutes(scope, deps), { prefix: '/api/v1' });
-  await app.register(async (scope) => authRoutes(scope, signInDeps(deps)), { prefix: '/api/v1' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await apiReferenceRoutes(app);
   // The demo storefront (/demo/shop): pages with the SDK snippet, live once `rapport demo` has created its write key.

@@ -8,4 +8,4 @@ export type { EventCompaction } from './compaction.js';
 export type { EventLogService } from './event-log-service.js';
 export type { IngestService, ItemRejection, SystemMessage } from './ingest-service.js';
 export { isJsonObject, messageTypes } from './message.js';
-export type { JsonObject, MessageType, TrackingMessage } from './message.js';
+export type { JsonObject, TrackingMessage } from './message.js';

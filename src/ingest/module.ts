@@ -1,9 +1,11 @@
 import type { Kernel } from '../app/kernel.js';
-import type { Module } from '../app/module.js';
+import { dependsOn, type Module } from '../app/module.js';
+import type { WorkspacesModule } from '../workspaces/index.js';
 import { EventCompaction } from './compaction.js';
 import { EventLogService } from './event-log-service.js';
 import { IngestService } from './ingest-service.js';
 import { EventRetention } from './retention.js';
+import { ingestRoutes } from './public-routes.js';
 import { eventRoutes } from './routes.js';
 
 /** The Segment-compatible ingest, the event log and its upkeep (retention, payload compaction). */
@@ -17,9 +19,9 @@ export interface IngestModule extends Module {
 /**
  * Builds the ingest module. At start it subscribes every module's log followers to appends,
  * and its chores (retention sweep, payload compaction) run while events are processed.
- * @example const ingest = ingestModule(kernel);
+ * @example const ingest = ingestModule(kernel, { workspaces });
  */
-export function ingestModule(kernel: Kernel): IngestModule {
+export function ingestModule(kernel: Kernel, deps: { workspaces: WorkspacesModule }): IngestModule {
   const { config, database, clock } = kernel;
   const ingest = new IngestService({ database, partitions: config.partitions, clock });
   const retention = new EventRetention({ database, clock, days: config.eventRetentionDays });
@@ -27,11 +29,12 @@ export function ingestModule(kernel: Kernel): IngestModule {
   const eventLog = new EventLogService({ database });
   return {
     name: 'ingest',
-    dependencies: [],
+    dependencies: dependsOn(deps),
     ingest,
     eventLog,
     compaction,
     routes: (scope) => eventRoutes(scope, eventLog),
+    publicRoutes: (scope) => ingestRoutes(scope, { ingest, workspaces: deps.workspaces.service, clock, rateLimits: config.rateLimits, ingestAdmission: config.ingestAdmission }),
     chores: [retention.chore(), compaction.chore()].filter((chore) => chore !== undefined),
     start({ modules }) {
       for (const follower of modules.flatMap((module) => module.followers ?? [])) ingest.onAppend((workspaceId) => follower.wake(workspaceId));

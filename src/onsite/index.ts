@@ -6,7 +6,6 @@ export { OnsiteQueue } from './onsite.js';
 export type { Onsite } from './onsite.js';
 export type { OnsiteReport } from './report.js';
 export type { OnsiteModule } from './module.js';
-export { onsitePublicRoutes } from './routes.js';
 export { DEFAULT_SDK_DIR, loadSdkAssets, sdkResponse } from './sdk-assets.js';
 export { installStarters, starterCampaigns } from './starters.js';
 export { SHOP_CSS, SHOP_JS, productSvg } from './storefront/assets.js';

@@ -8,9 +8,10 @@ import type { ProfilesModule } from '../profiles/index.js';
 import type { SchedulerModule } from '../scheduler/index.js';
 import type { SegmentsModule } from '../segments/index.js';
 import type { TemplatesModule } from '../templates/index.js';
+import type { WorkspacesModule } from '../workspaces/index.js';
 import { RapportError } from '../shared/errors.js';
 import { createOnsite, type Onsite } from './onsite.js';
-import { onsiteAdminRoutes } from './routes.js';
+import { onsiteAdminRoutes, onsitePublicRoutes } from './routes.js';
 
 /** On-site campaigns as a module: the SDK's configuration, visitor facts, reveals, submissions and reports. */
 export interface OnsiteModule extends Module {
@@ -18,6 +19,7 @@ export interface OnsiteModule extends Module {
 }
 
 export type OnsiteModuleDeps = {
+  workspaces: WorkspacesModule;
   ingest: IngestModule;
   profiles: ProfilesModule;
   segments: SegmentsModule;
@@ -32,10 +34,10 @@ export type OnsiteModuleDeps = {
  * Builds the on-site module over the modules it reads (segment memberships, coupons, consent,
  * journeys to enter after a capture). Journeys' `onsite` nodes write to its queue
  * (`OnsiteQueue`), which the composition root hands to the journeys module.
- * @example const onsite = onsiteModule(kernel, { ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
+ * @example const onsite = onsiteModule(kernel, { workspaces, ingest, profiles, segments, channels, templates, coupons, journeys, scheduler });
  */
 export function onsiteModule(kernel: Kernel, deps: OnsiteModuleDeps): OnsiteModule {
-  const { database, clock, logger } = kernel;
+  const { config, database, clock, logger } = kernel;
   const { messaging } = deps.channels;
   const segments = deps.segments.segments;
   const onsite = createOnsite({
@@ -65,6 +67,7 @@ export function onsiteModule(kernel: Kernel, deps: OnsiteModuleDeps): OnsiteModu
     onsite,
     privacy: [onsite.privacy],
     routes: (scope) => onsiteAdminRoutes(scope, onsite, { coupons: deps.coupons.coupons }),
+    publicRoutes: (scope) => onsitePublicRoutes(scope, onsite, { workspaces: deps.workspaces.service, rateLimits: config.rateLimits, clock }),
     stop: () => onsite.stop(),
   };
 }

@@ -4,6 +4,7 @@ import type { IngestModule } from '../ingest/index.js';
 import type { SchedulerModule } from '../scheduler/index.js';
 import type { WorkspacesModule } from '../workspaces/index.js';
 import { RecommendationService } from './recommendation-service.js';
+import { publicRecommendationRoutes } from './public-routes.js';
 import { recommendationRoutes } from './routes.js';
 
 /** Product recommendations: strategies, rules, training runs, serving and the live trending tail. */
@@ -41,6 +42,7 @@ export function recommendationsModule(kernel: Kernel, deps: { ingest: IngestModu
     dependencies: dependsOn(deps),
     recommendations,
     routes: (scope) => recommendationRoutes(scope, recommendations),
+    publicRoutes: (scope) => publicRecommendationRoutes(scope, { recommendations, workspaces: deps.workspaces.service }),
     jobs: [
       {
         kind: TRAIN_JOB,

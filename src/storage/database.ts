@@ -8,6 +8,7 @@ import { fnv1a } from '../shared/ids.js';
 import { privateDir, privateFile, restrictFiles } from './private-files.js';
 import { PAYLOAD_JSON_FUNCTION, payloadText } from './payload-codec.js';
 import { LockWaitingSqliteDialect } from './sqlite-lock-wait.js';
+import { withLease, type LeaseTiming } from './named-leases.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -33,9 +34,10 @@ export interface Database {
   /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, so writers never deadlock). */
   transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Runs `fn` while holding a named lock shared by every process on this store (PostgreSQL
-   * advisory lock; on SQLite one process owns the file, so the lock is process-local).
-   * Returns undefined without running `fn` when another holder has it.
+   * Runs `fn` while holding a named lock shared by every process on this store (PostgreSQL: a
+   * lease row in `named_leases`, renewed while `fn` runs, so no session state is held and a
+   * crashed holder's lock lapses after 30 s; on SQLite one process owns the file, so the lock is
+   * process-local). Returns undefined without running `fn` when another holder has it.
    */
   tryWithLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
   /**
@@ -201,6 +203,9 @@ function withStatementCache(handle: SqliteDatabase.Database, size = 256): Sqlite
   });
 }
 
+/** A named lock's lease on PostgreSQL: a crashed holder keeps others out for at most `ttlMs`. */
+const LOCK_LEASE: LeaseTiming = { ttlMs: 30_000, renewMs: 10_000, now: () => Date.now() };
+
 function openPostgres(url: string, poolMax: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolMax });
   // An idle client that errors (server restart) must not crash the process; the pool drops it.
@@ -217,21 +222,7 @@ function openPostgres(url: string, poolMax: number): Database {
     transaction(fn) {
       return db.transaction().execute(fn);
     },
-    async tryWithLock(name, fn) {
-      const client = await pool.connect();
-      try {
-        const key = lockKey(name);
-        const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [key]);
-        if (rows[0]?.ok !== true) return undefined;
-        try {
-          return await fn();
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [key]);
-        }
-      } finally {
-        client.release();
-      }
-    },
+    tryWithLock: (name, fn) => withLease(db, name, fn, LOCK_LEASE),
     listen: (channel, onMessage) => listenPostgres(url, channel, onMessage),
     async notify(channel, payloads) {
       if (payloads.length > 0) await pool.query('select pg_notify($1, p) from unnest($2::text[]) p', [channel, payloads]);

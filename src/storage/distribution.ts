@@ -26,7 +26,7 @@ export const localTables: ReadonlyMap<string, string> = new Map([
   ['kysely_migration_lock', "the migrator's lock"],
   ['log_leases', 'which worker process owns which log partition, and until when'],
   ['log_workers', 'the live worker processes the partitions are shared among'],
-  ['analytics_replica_lease', 'which process feeds the analytics replica'],
+  ['named_leases', 'which process runs a long task (model training, predictive refresh, feeding the analytics replica), and until when'],
   ['server_secrets', 'the link-signing secret and VAPID keys every process shares'],
   ['setting_changes', 'the settings-changed counters every process polls, for all workspaces at once'],
 ]);

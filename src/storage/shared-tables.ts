@@ -19,8 +19,16 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+/** Migration 0048: named leases (long tasks one process at a time), held while renewed, taken over once expired. */
+export interface NamedLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 /** The store's own tables by name, part of the `Schema`. */
 export interface StorageTables {
   setting_changes: SettingChangesTable;
   server_secrets: ServerSecretsTable;
+  named_leases: NamedLeasesTable;
 }

@@ -5,4 +5,3 @@
 export { UserService } from './user-service.js';
 export type { FirstOwner, SessionPrincipal } from './user-service.js';
 export { requireCsrf, sessionToken } from './session-cookie.js';
-export { authRoutes } from './routes.js';

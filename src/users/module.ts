@@ -1,8 +1,9 @@
 import type { Kernel } from '../app/kernel.js';
 import type { Module } from '../app/module.js';
+import { RateLimiter } from '../app/rate-limit.js';
 import type { WorkspacesModule } from '../workspaces/index.js';
 import { UserService, type FirstOwner } from './user-service.js';
-import { userRoutes } from './routes.js';
+import { authRoutes, userRoutes } from './routes.js';
 
 /** People who sign in to the dashboard: users, roles per workspace, sessions and invitations. */
 export interface UsersModule extends Module {
@@ -16,7 +17,7 @@ export interface UsersModule extends Module {
  * @example const users = await usersModule(kernel, { workspaces });
  */
 export async function usersModule(kernel: Kernel, modules: { workspaces: WorkspacesModule }): Promise<UsersModule> {
-  const { config } = kernel;
+  const { config, clock } = kernel;
   const users = new UserService({
     database: kernel.database,
     clock: kernel.clock,
@@ -29,5 +30,23 @@ export async function usersModule(kernel: Kernel, modules: { workspaces: Workspa
     },
   });
   const firstOwner = await users.bootstrapOwner(modules.workspaces.bootstrap.workspace.id);
-  return { name: 'users', dependencies: [modules.workspaces.name], users, firstOwner, routes: (scope) => userRoutes(scope, users) };
+  const now = () => clock.now();
+  // Sign-in and its limits per client address and per email: outside the admin scope, under /api/v1.
+  const signIn = {
+    users,
+    signInPerIp: new RateLimiter('sign-in per IP', config.users.signInPerIp, now),
+    signInPerEmail: new RateLimiter('sign-in per email', config.users.signInPerEmail, now),
+    cookieSecurity: config.users.cookieSecure,
+    sessionAbsoluteMs: config.users.sessionAbsoluteHours * 3_600_000,
+  };
+  return {
+    name: 'users',
+    dependencies: [modules.workspaces.name],
+    users,
+    firstOwner,
+    routes: (scope) => userRoutes(scope, users),
+    async publicRoutes(scope) {
+      await scope.register(async (auth) => authRoutes(auth, signIn), { prefix: '/api/v1' });
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { clearSessionCookie, requireCsrf, requireSameOrigin, sessionToken, setSe
 import { DisplayName, Email, Invitation, Locale, Member, normalizeEmail, Password, Role, isRole, User, WorkspaceMembership } from './user.js';
 import type { Actor, SessionPrincipal, UserService } from './user-service.js';
 
-/** A rate limit the HTTP layer supplies (src/http/rate-limit.ts): counts one attempt, throws 429 past the limit. */
+/** A rate limit the HTTP layer supplies (src/app/rate-limit.ts): counts one attempt, throws 429 past the limit. */
 export interface AttemptLimiter {
   enforce(key: string, reply: FastifyReply): void;
 }

@@ -9,3 +9,4 @@ export type { BrandView } from './brand.js';
 export { listWorkspaces } from './store/workspaces.js';
 export { ACCESS_SCOPES, DEFAULT_WORKSPACE, MAX_CREDENTIAL_LENGTH, WRITE_KEY_SCOPES, WorkspaceService, missingWriteKeyScope, requireWriteKeyScope } from './workspace-service.js';
 export type { AccessScope, AdminToken, Bootstrap, WriteKey, WriteKeyScope } from './workspace-service.js';
+export { writeKeyOf } from './write-key.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_ITEMS } from '../../src/ingest/ingest-service.js';
-import { BATCH_LIMIT } from '../../src/http/ingest/routes.js';
+import { BATCH_LIMIT } from '../../src/ingest/public-routes.js';
 import { dialects } from '../helpers/databases.js';
 import { loopBlocks } from '../helpers/loop-blocks.js';
 import { WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../helpers/server.js';

@@ -27,16 +27,9 @@ export interface AnalyticsUsageTable {
   last_run_at: number;
 }
 
-export interface AnalyticsReplicaLeaseTable {
-  name: string;
-  holder: string;
-  expires_at: number;
-}
-
 /** The analytics module's tables by name, part of the store's `Schema`. */
 export interface AnalyticsTables {
   analytics_ad_spend: AnalyticsAdSpendTable;
   analytics_report_schedules: AnalyticsReportSchedulesTable;
   analytics_usage: AnalyticsUsageTable;
-  analytics_replica_lease: AnalyticsReplicaLeaseTable;
 }

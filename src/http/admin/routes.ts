@@ -5,7 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import { WorkspaceGate } from '../../shared/workspace-gate.js';
 import type { UserService } from '../../users/index.js';
 import type { WorkspaceService } from '../../workspaces/index.js';
-import { RateLimiter } from '../rate-limit.js';
+import { RateLimiter } from '../../app/rate-limit.js';
 import { auditRoutes, registerAuditLog } from './access.js';
 import { ANALYSIS_LIMITS, registerAnalysisLimit } from './analysis-limit.js';
 import { registerAdminAuth } from './auth.js';

@@ -4,6 +4,7 @@ import { schedulerJourneys } from './0006-scheduler-journeys.js';
 import { channels } from './0007-channels.js';
 import { outboxBrand } from './0015-outbox-brand.js';
 import { sharedSettings } from './0031-shared-settings.js';
+import { namedLeases } from './0048-named-leases.js';
 
 /**
  * The baseline: history migrations that created tables of several modules in one step. They
@@ -16,4 +17,5 @@ export const baselineMigrations: Record<string, Migration> = {
   '0007-channels': channels,
   '0015-outbox-brand': outboxBrand,
   '0031-shared-settings': sharedSettings,
+  '0048-named-leases': namedLeases,
 };

@@ -2,12 +2,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type Messaging, verifyWebhook } from '../../channels/index.js';
+import type { Messaging } from '../messaging.js';
+import { verifyWebhook } from '../standard-webhooks.js';
 import { type PreferenceAction, renderMessagePage } from '../../privacy/index.js';
 import type { ProfileService } from '../../profiles/index.js';
 import { RapportError } from '../../shared/errors.js';
-import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
-import { writeKeyOf } from '../ingest/routes.js';
+import { requireWriteKeyScope, writeKeyOf, type WorkspaceService } from '../../workspaces/index.js';
 import { ownValue, setOwn } from '../../shared/own.js';
 import type { TypedApp } from '../../app/typed-app.js';
 

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type RecommendationService, StrategyName, RecommendationResultSchema } from '../../recommendations/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
-import { writeKeyOf } from '../ingest/routes.js';
+import { RecommendationResultSchema } from './recommendation.js';
+import type { RecommendationService } from './recommendation-service.js';
+import { StrategyName } from './rules.js';
+import { RapportError } from '../shared/errors.js';
+import { requireWriteKeyScope, writeKeyOf, type WorkspaceService } from '../workspaces/index.js';
 
 export interface PublicRecommendationDeps {
   recommendations: RecommendationService;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { IngestAdmission } from '../../config/config.js';
-import { RapportError } from '../../shared/errors.js';
+import type { IngestAdmission } from '../config/config.js';
+import { RapportError } from '../shared/errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IngestAdmission, RateLimits } from '../../config/config.js';
-import { type IngestService, isJsonObject, type MessageType } from '../../ingest/index.js';
-import type { Clock } from '../../shared/clock.js';
-import { RapportError } from '../../shared/errors.js';
-import { MAX_CREDENTIAL_LENGTH, missingWriteKeyScope, requireWriteKeyScope, type WorkspaceService, type WriteKey, type WriteKeyScope } from '../../workspaces/index.js';
-import { RateLimiter } from '../rate-limit.js';
+import type { IngestAdmission, RateLimits } from '../config/config.js';
+import { RateLimiter } from '../app/rate-limit.js';
+import type { Clock } from '../shared/clock.js';
+import { RapportError } from '../shared/errors.js';
+import { MAX_CREDENTIAL_LENGTH, missingWriteKeyScope, requireWriteKeyScope, writeKeyOf, type WorkspaceService, type WriteKey, type WriteKeyScope } from '../workspaces/index.js';
 import { BatchAdmission } from './admission.js';
+import type { IngestService } from './ingest-service.js';
+import { isJsonObject, type MessageType } from './message.js';
 
 /** Segment's limits: 32 KB for a single call, 500 KB for a batch. */
 export const SINGLE_LIMIT = 32 * 1024;
@@ -46,17 +47,6 @@ export interface IngestRouteDeps {
   clock: Clock;
   rateLimits: RateLimits;
   ingestAdmission: IngestAdmission;
-}
-
-/** The write key from Basic auth (with or without the colon) or from the body's `writeKey`. */
-export function writeKeyOf(authorization: string | undefined, body: Record<string, unknown>): string | undefined {
-  if (authorization !== undefined && /^basic /i.test(authorization)) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const key = colon === -1 ? decoded : decoded.slice(0, colon);
-    if (key !== '') return key;
-  }
-  return typeof body.writeKey === 'string' && body.writeKey !== '' ? body.writeKey : undefined;
 }
 
 function corsHeaders(request: FastifyRequest, reply: FastifyReply): void {

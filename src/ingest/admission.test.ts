@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dialects } from '../../../test/helpers/databases.js';
-import { ADMIN_TOKEN, WRITE_KEY, basicAuth, startTestRapport, waitFor, type TestRapport } from '../../../test/helpers/server.js';
+import { dialects } from '../../test/helpers/databases.js';
+import { ADMIN_TOKEN, WRITE_KEY, basicAuth, startTestRapport, waitFor, type TestRapport } from '../../test/helpers/server.js';
 import { InFlightLimit } from './admission.js';
 
 const track = (messageId: string) => ({ type: 'track', userId: 'u1', event: 'Order Completed', messageId });

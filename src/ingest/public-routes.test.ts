@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects } from '../../../test/helpers/databases.js';
-import { ADMIN_TOKEN, WORKSPACE, WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../../../test/helpers/server.js';
-import { isJsonObject } from '../../ingest/message.js';
-import type { Rapport } from '../../rapport.js';
+import { dialects } from '../../test/helpers/databases.js';
+import { ADMIN_TOKEN, WORKSPACE, WRITE_KEY, basicAuth, startTestRapport, type TestRapport } from '../../test/helpers/server.js';
+import { isJsonObject } from './message.js';
+import type { Rapport } from '../rapport.js';
 
 interface InjectResult {
   statusCode: number;

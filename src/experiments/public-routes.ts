@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AssignmentSchema, type ExperimentService } from '../../experiments/index.js';
-import { RapportError } from '../../shared/errors.js';
-import { requireWriteKeyScope, type WorkspaceService } from '../../workspaces/index.js';
-import { writeKeyOf } from '../ingest/routes.js';
+import { AssignmentSchema } from './definition.js';
+import type { ExperimentService } from './experiment-service.js';
+import { RapportError } from '../shared/errors.js';
+import { requireWriteKeyScope, writeKeyOf, type WorkspaceService } from '../workspaces/index.js';
 
 export interface PublicExperimentDeps {
   experiments: ExperimentService;
