@@ -16,7 +16,13 @@
  * The limit, measured in the same run, is /healthz p99 with no attack. Figures may be bad while
  * holes are open: the bench reports what it saw and never stops on a failed request.
  *
- * Environment: BENCH_SECONDS (default 20), BENCH_CONCURRENCY (per attack class, default 2).
+ * After the combined attack (and the read-back), each attack class runs alone for
+ * BENCH_CLASS_SECONDS with its own /healthz probe (`healthzAloneMs`), so the line shows which
+ * class costs what; in the combined attack every class is in flight all the time and a sample
+ * cannot be pinned on one.
+ *
+ * Environment: BENCH_SECONDS (default 20), BENCH_CONCURRENCY (per attack class, default 2),
+ * BENCH_CLASS_SECONDS (each class alone, default 4; 0 skips), BENCH_VERBOSE=1 (phase times on stderr).
  * The last line of stdout is one JSON object.
  */
 import fs from 'node:fs';
@@ -28,6 +34,8 @@ import { startHealthzProbe } from './lib/healthz-probe.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+const CLASS_SECONDS = Number(process.env.BENCH_CLASS_SECONDS ?? 4);
+const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const WRITE_KEY = 'WK_HOSTILE';
 const ADMIN = 'ADM_HOSTILE';
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
@@ -41,12 +49,14 @@ interface ClassFigures {
 }
 
 const figures = new Map<string, ClassFigures>();
+/** Where `send` counts: `figures` for the combined attack, a map of its own for the classes run alone. */
+let counting = figures;
 
 function figuresOf(name: string): ClassFigures {
-  let entry = figures.get(name);
+  let entry = counting.get(name);
   if (entry === undefined) {
     entry = { sent: 0, byStatus: Object.create(null), errors5xx: 0, noAnswer: 0 };
-    figures.set(name, entry);
+    counting.set(name, entry);
   }
   return entry;
 }
@@ -286,17 +296,24 @@ async function main(): Promise<void> {
     const rssTimer = setInterval(() => {
       rssPeak = Math.max(rssPeak, rssMb(child.pid) ?? 0);
     }, 250);
-    const workers = Object.values(steps).flatMap((step) =>
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (!over()) {
-          counter += 1;
-          await step(counter).catch(() => undefined);
-        }
-      }),
-    );
+    const run = (classSteps: ((n: number) => Promise<unknown>)[], done: () => boolean) =>
+      classSteps.flatMap((step) =>
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (!done()) {
+            counter += 1;
+            await step(counter).catch(() => undefined);
+          }
+        }),
+      );
+    const phase = (name: string, edge: 'start' | 'end') => {
+      if (VERBOSE) process.stderr.write(`phase ${name} ${edge} ${Date.now()}\n`);
+    };
+    phase('all', 'start');
+    const workers = run(Object.values(steps), over);
     const probe = startHealthzProbe(port);
     await Promise.all(workers);
     const samples = await probe.stop();
+    phase('all', 'end');
     clearInterval(rssTimer);
     const rssAfter = rssMb(child.pid);
     const crashed = exitCode !== null || exitSignal !== null;
@@ -304,6 +321,30 @@ async function main(): Promise<void> {
     // Let the processor settle, then read back every acknowledged event.
     await new Promise((resolve) => setTimeout(resolve, crashed ? 0 : 2000));
     const lost = crashed ? acknowledged.size : await countLost(port, acknowledged);
+
+    // Each attack class alone (ordinary clients excluded), after the read-back so its events do not count.
+    const alone: Record<string, { p99: number; max: number; samples: number; sent: number; errors5xx: number; noAnswer: number }> = Object.create(null);
+    const aloneSteps = attacks(port, targets, new Set());
+    counting = new Map();
+    for (const [name, step] of Object.entries(aloneSteps)) {
+      if (CLASS_SECONDS <= 0 || name === 'validEvents' || exitCode !== null || exitSignal !== null) continue;
+      const until = Date.now() + CLASS_SECONDS * 1000;
+      phase(name, 'start');
+      const classProbe = startHealthzProbe(port);
+      await Promise.all(run([step], () => Date.now() > until || exitCode !== null || exitSignal !== null));
+      const classSamples = await classProbe.stop();
+      phase(name, 'end');
+      const sent = counting.get(name);
+      alone[name] = {
+        p99: round(percentile(classSamples, 99)),
+        max: round(classSamples.at(-1) ?? 0),
+        samples: classSamples.length,
+        sent: sent?.sent ?? 0,
+        errors5xx: sent?.errors5xx ?? 0,
+        noAnswer: sent?.noAnswer ?? 0,
+      };
+    }
+    const crashedAlone = !crashed && (exitCode !== null || exitSignal !== null);
 
     const classes: Record<string, ClassFigures> = Object.create(null);
     for (const [name, entry] of figures) classes[name] = entry;
@@ -314,11 +355,14 @@ async function main(): Promise<void> {
       concurrencyPerClass: CONCURRENCY,
       requestsSent: Object.fromEntries([...figures].filter(([name]) => name !== 'setup').map(([name, entry]) => [name, entry.sent])),
       errors5xx: [...figures].reduce((sum, [, entry]) => sum + entry.errors5xx, 0),
-      crashes: crashed ? 1 : 0,
-      exit: crashed ? { code: exitCode, signal: exitSignal } : null,
+      crashes: crashed || crashedAlone ? 1 : 0,
+      exit: crashed || crashedAlone ? { code: exitCode, signal: exitSignal } : null,
       rssMb: { before: rssBefore, peak: round(rssPeak), after: rssAfter },
       healthzMs: { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), max: round(samples.at(-1) ?? 0), samples: samples.length },
       limit: { healthzP99QuietMs: round(percentile(quiet, 99)), samples: quiet.length },
+      /** /healthz while one class ran alone for classSeconds, after the combined attack. */
+      classSeconds: CLASS_SECONDS,
+      healthzAloneMs: alone,
       /** Answers that succeeded where the attack should have been refused. */
       accepted: { crossWorkspace: succeeded('crossWorkspace'), ssrfDestinations: succeeded('ssrfDestinations') },
       acknowledgedEvents: acknowledged.size,

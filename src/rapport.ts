@@ -286,7 +286,13 @@ function serve(kernel: Kernel, services: Services, modules: readonly Module[], r
  */
 export async function createRapport(config: Config, options: RapportOptions = {}): Promise<Rapport> {
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, poolMax: config.operations.pgPoolMax });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+    poolMax: config.operations.pgPoolMax,
+    checkpointThread: true,
+  });
   const logger = options.logger === false || config.logLevel === 'silent' ? undefined : pino({ level: config.logLevel, ...serverLogOptions() });
   if ((await autovacuumOn(database).catch(() => undefined)) === false) {
     logger?.warn('PostgreSQL autovacuum is off: dead rows are never reclaimed and planner statistics go stale; turn it on (docs/deploy.md)');

@@ -8,6 +8,14 @@ import { performance } from 'node:perf_hooks';
  * all of them (measured: healthz p99 of 620 ms under bench:hostile).
  */
 const waiting: (() => void)[] = [];
+
+/*
+ * Work each kind of sliced step may do before it waits for a turn. 5 ms, as template renders
+ * slice: with 10 ms, a loop turn under bench:hostile held a batch slice (10 ms) and the SQLite
+ * statements of other requests (10 ms) besides the unsliced work of the requests that arrived
+ * in it, 30-40 ms of CPU, and /healthz p99 sat at the 50 ms target on a quiet machine.
+ */
+const SLICE_MS = 5;
 let pumping = false;
 
 function pump(): void {
@@ -39,7 +47,7 @@ export function nextTurn(): Promise<void> {
  * Returns undefined when no turn is due, so the caller awaits (and pays a microtask) only then.
  * @example const slice = sliceYielder(); for (const item of items) { const pause = slice(); if (pause) await pause; work(item); }
  */
-export function sliceYielder(budgetMs = 10): () => Promise<void> | undefined {
+export function sliceYielder(budgetMs = SLICE_MS): () => Promise<void> | undefined {
   let since = performance.now();
   return () => {
     if (performance.now() - since < budgetMs) return undefined;
@@ -54,14 +62,14 @@ export function sliceYielder(budgetMs = 10): () => Promise<void> | undefined {
  * returned function measures the work done since the first step of the current loop turn, and
  * once that passes `budgetMs` it returns a wait for the loop's next check phase, after it has
  * polled for I/O. Not through `nextTurn`: a step of a fraction of a millisecond queued behind
- * every 10 ms slice of big batches and renders made each query of an ordinary request wait as
+ * every slice of big batches and renders made each query of an ordinary request wait as
  * many turns as there were slices (measured: ordinary requests several times slower under
  * bench:hostile). A step in a new turn starts a new count, so steps spread over quiet turns never
  * wait. On a turn with work it schedules one setImmediate to notice that the loop turned.
  * Returns undefined when no wait is due, so the caller awaits (and pays a microtask) only then.
  * @example const gate = turnBudget(); async function step() { const pause = gate(); if (pause) await pause; run(); }
  */
-export function turnBudget(budgetMs = 10): () => Promise<void> | undefined {
+export function turnBudget(budgetMs = SLICE_MS): () => Promise<void> | undefined {
   let since = 0;
   let marked = false;
   const turned = () => {

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestStore, dialects, openOtherProcess, type TestStore } from '../../test/helpers/databases.js';
-import { dialectOf } from './database.js';
+import { waitFor } from '../../test/helpers/server.js';
+import { dialectOf, openDatabase } from './database.js';
 
 describe.each(dialects)('dialectOf (%s)', (dialect) => {
   let store: TestStore;
@@ -74,5 +78,33 @@ describe.each(dialects)('reads of committed state (%s)', (dialect) => {
     release();
     await transaction;
     expect(await count()).toBe(1);
+  });
+});
+
+describe('SQLite checkpoints from their own thread', () => {
+  let dataDir: string;
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('leaves commits on the event-loop connection free of checkpoints and copies the WAL back from the thread', async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-checkpoint-'));
+    const database = await openDatabase({ dataDir, checkpointThread: true });
+    try {
+      expect(database.sqlite?.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      const file = path.join(dataDir, 'rapport.db');
+      const before = fs.statSync(file).size;
+      // ~6 MB in one commit: past what a checkpoint of this connection would ever leave in the WAL.
+      const handle = database.sqlite;
+      if (handle === undefined) throw new Error('no SQLite handle');
+      handle.exec('create table filler (body text)');
+      const insert = handle.prepare('insert into filler values (?)');
+      handle.transaction(() => {
+        for (let i = 0; i < 1500; i++) insert.run('x'.repeat(4000));
+      })();
+      expect(fs.statSync(file).size).toBe(before);
+      // The rows reach the database file only through the thread's checkpoint.
+      await waitFor('the checkpoint thread to copy the WAL back', () => (fs.statSync(file).size > before + 5_000_000 ? true : undefined), 20_000);
+    } finally {
+      await database.close();
+    }
   });
 });
