@@ -107,6 +107,37 @@ describe('experiment editor', () => {
     await japanese.page.getByLabel('バリアント 2 の重み（%）').waitFor();
     await expectNoAxeViolations(japanese.page);
     await screenshot(japanese.page, 'experiment-editor-new-1440-ja');
+
+    // A goal the form does not describe (a ratio) is kept as it is when the rest is edited.
+    const ratio = {
+      id: 'aov',
+      kind: 'ratio',
+      numerator: { event: 'Order Completed', valueProperty: 'revenue' },
+      denominator: { event: 'Order Completed' },
+    };
+    const made = await world.adminCall('POST', '/api/v1/experiments', {
+      key: 'aov-test',
+      name: 'AOV test',
+      variants: [
+        { key: 'control', weight: 0.5 },
+        { key: 'b', weight: 0.5 },
+      ],
+      metrics: [ratio, { id: 'purchase', kind: 'conversion', event: 'Order Completed' }],
+      targeting: { type: 'trait', key: 'country', op: 'equals', value: 'JP' },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const before = await stored('aov-test');
+    expect(before?.definition.targeting).toBeDefined();
+    await japanese.page.goto(`/experiments/${made.json<{ id: string }>().id}/edit?lang=ja`);
+    await japanese.page.getByText('目標は比率指標のため').waitFor();
+    await japanese.page.getByLabel('名前', { exact: true }).fill('AOV テスト');
+    await japanese.page.getByRole('button', { name: '保存', exact: true }).click();
+    await japanese.page.getByRole('heading', { name: 'AOV テスト' }).waitFor();
+    const kept = await stored('aov-test');
+    expect(kept?.name).toBe('AOV テスト');
+    expect(kept?.definition.metrics).toEqual(before?.definition.metrics);
+    expect(kept?.definition).toMatchObject({ metrics: [{ id: 'aov', kind: 'ratio' }, { id: 'purchase' }], primaryMetric: 'aov' });
+    expect(kept?.definition.targeting).toEqual(before?.definition.targeting);
     await japanese.context.close();
   }, 120_000);
 });

@@ -40,6 +40,8 @@ interface Draft {
   metricName: string;
   metricKind: GoalKind;
   metricEvent: string;
+  /** The goal is a metric this form does not describe (a ratio): it is kept as it is. */
+  goalLocked: boolean;
 }
 
 const percent = (share: number) => String(Math.round(share * 10000) / 100);
@@ -58,6 +60,7 @@ const blank: Draft = {
   metricName: '',
   metricKind: 'conversion',
   metricEvent: 'Order Completed',
+  goalLocked: false,
 };
 
 function draftOf(experiment: Experiment): Draft {
@@ -75,6 +78,7 @@ function draftOf(experiment: Experiment): Draft {
     metricName: goal?.name ?? '',
     metricKind: kind,
     metricEvent: goal?.event ?? '',
+    goalLocked: goal !== undefined && !GOAL_KINDS.some((entry) => entry === goal.kind),
   };
 }
 
@@ -82,8 +86,11 @@ function draftOf(experiment: Experiment): Draft {
 function bodyOf(draft: Draft, base: Definition | undefined): Record<string, unknown> {
   const { key: _key, name: _name, ...kept }: Record<string, unknown> = base ?? {};
   const baseGoal = base?.metrics.find((metric) => metric.id === base.primaryMetric) ?? base?.metrics[0];
+  const { valueProperty, ...baseRest }: Record<string, unknown> = baseGoal ?? {};
   const goal = {
-    ...baseGoal,
+    ...baseRest,
+    // The property summed belongs to a revenue metric only.
+    ...(draft.metricKind === 'revenue' && typeof valueProperty === 'string' ? { valueProperty } : {}),
     id: draft.metricId.trim(),
     kind: draft.metricKind,
     event: draft.metricEvent.trim(),
@@ -91,6 +98,7 @@ function bodyOf(draft: Draft, base: Definition | undefined): Record<string, unkn
   };
   if (draft.metricName.trim() === '') delete (goal as { name?: string }).name;
   const others = (base?.metrics ?? []).filter((metric) => metric !== baseGoal);
+  const metrics = draft.goalLocked ? { metrics: base?.metrics } : { metrics: [goal, ...others], primaryMetric: goal.id };
   return {
     ...kept,
     key: draft.key.trim(),
@@ -98,8 +106,7 @@ function bodyOf(draft: Draft, base: Definition | undefined): Record<string, unkn
     ...(draft.description.trim() === '' ? { description: undefined } : { description: draft.description.trim() }),
     traffic: Number(draft.traffic) / 100,
     variants: draft.variants.map((variant) => ({ key: variant.key.trim(), ...(variant.name.trim() === '' ? {} : { name: variant.name.trim() }), weight: Number(variant.weight) / 100 })),
-    metrics: [goal, ...others],
-    primaryMetric: goal.id,
+    ...metrics,
     analysis: { ...(base?.analysis ?? {}), method: draft.method },
   };
 }
@@ -261,20 +268,21 @@ function ExperimentForm({ experiment }: { experiment?: Experiment }) {
         </Card>
 
         <Card title={t('editor.goal')}>
+          {draft.goalLocked ? <p className="notice info">{t('editor.goalLocked')}</p> : null}
           {issue('metrics[0]', 'metrics') === undefined ? null : (
             <p className="error-text" role="alert">
               {issue('metrics[0]', 'metrics')}
             </p>
           )}
           <Field label={t('editor.metricId')} error={issue('metrics.0.id', 'primaryMetric')}>
-            {(props) => <input {...props} dir="ltr" required maxLength={100} value={draft.metricId} onChange={(event) => set({ metricId: event.target.value })} />}
+            {(props) => <input {...props} dir="ltr" required maxLength={100} readOnly={draft.goalLocked} value={draft.metricId} onChange={(event) => set({ metricId: event.target.value })} />}
           </Field>
           <Field label={t('editor.metricName')} error={issue('metrics.0.name')}>
-            {(props) => <input {...props} maxLength={200} value={draft.metricName} onChange={(event) => set({ metricName: event.target.value })} />}
+            {(props) => <input {...props} maxLength={200} readOnly={draft.goalLocked} value={draft.metricName} onChange={(event) => set({ metricName: event.target.value })} />}
           </Field>
           <Field label={t('editor.metricKind')}>
             {(props) => (
-              <select {...props} value={draft.metricKind} onChange={(event) => set({ metricKind: GOAL_KINDS.find((kind) => kind === event.target.value) ?? 'conversion' })}>
+              <select {...props} disabled={draft.goalLocked} value={draft.metricKind} onChange={(event) => set({ metricKind: GOAL_KINDS.find((kind) => kind === event.target.value) ?? 'conversion' })}>
                 {GOAL_KINDS.map((kind) => (
                   <option key={kind} value={kind}>
                     {t(`editor.kind.${kind}`)}
@@ -284,7 +292,7 @@ function ExperimentForm({ experiment }: { experiment?: Experiment }) {
             )}
           </Field>
           <Field label={t('editor.metricEvent')} hint={t('editor.metricEventHint')} error={issue('metrics.0.event')}>
-            {(props) => <input {...props} dir="ltr" required value={draft.metricEvent} onChange={(event) => set({ metricEvent: event.target.value })} />}
+            {(props) => <input {...props} dir="ltr" required readOnly={draft.goalLocked} value={draft.metricEvent} onChange={(event) => set({ metricEvent: event.target.value })} />}
           </Field>
         </Card>
 
