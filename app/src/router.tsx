@@ -1,7 +1,7 @@
 import { createRouter } from '@tanstack/react-router';
 import { analyticsRoutes } from './screens/analytics/routes';
 import { homeRoute } from './screens/home/routes';
-import { experimentRoute, experimentsRoute } from './screens/experiments/routes';
+import { experimentEditRoute, experimentRoute, experimentsRoute, newExperimentRoute } from './screens/experiments/routes';
 import { journeyNewRoute, journeyRoute, journeysRoute } from './screens/journeys/routes';
 import { messagesChildren, messagesRoute } from './screens/messages/routes';
 import { onsiteCampaignRoute, onsiteNewRoute, onsiteRoute } from './screens/onsite/routes';
@@ -31,7 +31,9 @@ const routeTree = rootRoute.addChildren([
     onsiteCampaignRoute,
     analyticsRoutes,
     experimentsRoute,
+    newExperimentRoute,
     experimentRoute,
+    experimentEditRoute,
     predictionsRoute,
     settingsRoute.addChildren(settingsChildren),
   ]),

@@ -3,7 +3,8 @@ import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
 import { randomId } from '../shared/ids.js';
 import type { Database } from '../storage/database.js';
-import { insertConsentTopic, listConsentTopics, updateConsentTopic } from './store/consent-topics.js';
+import { consentTopicSavedAt, insertConsentTopic, listConsentTopics, updateConsentTopic } from './store/consent-topics.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import { addSuppression, findSuppression, insertConsentRecord, listConsentRecords, listSuppressions, removeSuppression, type Suppression } from './store/consent.js';
 import { builtInTopicKeys, builtInTopicNames } from './built-in-topics.js';
 import { currentPreferences, type ConsentChange, type ConsentStatus } from './consent.js';
@@ -100,14 +101,25 @@ export class ConsentService {
     return { key: input.key, label, builtIn: false, updatedAt: new Date(now).toISOString() };
   }
 
-  /** Relabels a topic (a built-in one keeps its key and gets the workspace's label). */
-  async updateTopic(workspaceId: string, key: string, input: { label: string }): Promise<ConsentTopic> {
+  /**
+   * Relabels a topic (a built-in one keeps its key and gets the workspace's label). With
+   * `expectedUpdatedAt` (the updatedAt the editor read, `never` for a built-in topic never
+   * relabelled), a label saved by someone else since answers `consent.topic_edit_conflict`.
+   */
+  async updateTopic(workspaceId: string, key: string, input: { label: string }, options: { expectedUpdatedAt?: string } = {}): Promise<ConsentTopic> {
     const label = labelOf(input.label);
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, `topic "${key}"`);
     const now = this.deps.clock.now();
     const builtIn = builtInTopics.some((topic) => topic.key === key);
     const { db } = this.deps.database;
-    const updated = (await updateConsentTopic(db, workspaceId, key, label, now)) || (builtIn && (await insertConsentTopic(db, workspaceId, { key, label, createdAt: now, updatedAt: now })));
-    if (!updated) throw new RapportError('not_found', `no consent topic "${key}"`);
+    // `never` may only create the stored label of a built-in topic; a time only updates that copy.
+    const insert = async () => builtIn && (await insertConsentTopic(db, workspaceId, { key, label, createdAt: now, updatedAt: now }));
+    const updated = expected === null ? await insert() : (await updateConsentTopic(db, workspaceId, key, label, now, expected)) || (expected === undefined && (await insert()));
+    if (!updated) {
+      const storedAt = await consentTopicSavedAt(db, workspaceId, key);
+      if (expected !== undefined && (storedAt !== undefined || builtIn)) throw new RapportError('consent.topic_edit_conflict', ...staleEdit(`topic "${key}"`, storedAt));
+      throw new RapportError('not_found', `no consent topic "${key}"`);
+    }
     return { key, label, builtIn, updatedAt: new Date(now).toISOString() };
   }
 

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { FollowerLoop, type PassResult } from '../log/follower-loop.js';
 import type { Clock } from '../shared/clock.js';
 import { RapportError } from '../shared/errors.js';
+import { expectedUpdatedAt, staleEdit } from '../shared/expected-update.js';
 import { randomId } from '../shared/ids.js';
 import { nextTurn, sliceYielder } from '../shared/yield-slices.js';
 import type { Database, Tx } from '../storage/database.js';
@@ -410,8 +411,20 @@ export class RecommendationService {
     return Object.fromEntries(await this.rulesOf(workspaceId));
   }
 
-  async putRules(workspaceId: string, strategy: string, rules: unknown): Promise<BusinessRules> {
+  /** When each strategy's rules were saved (ISO), by strategy: an editor's `expectedUpdatedAt`. */
+  async rulesSavedAt(workspaceId: string): Promise<Record<string, string>> {
+    const saved = await repo.readRulesSavedAt(this.deps.database.db, workspaceId);
+    return Object.fromEntries([...saved].map(([strategy, at]) => [strategy, new Date(at).toISOString()]));
+  }
+
+  /**
+   * Replaces a strategy's rules. With `expectedUpdatedAt` (the updatedAt the editor read, `never`
+   * when it read none), rules saved by someone else since answer `recommendation.edit_conflict`.
+   */
+  async putRules(workspaceId: string, strategy: string, rules: unknown, options: { expectedUpdatedAt?: string } = {}): Promise<BusinessRules> {
     if (strategy !== '*' && !isStrategyName(strategy)) throw new RapportError('recommendation.unknown_strategy', `unknown strategy "${strategy}"; use a strategy name or "*" for all`);
+    const what = `the rules of "${strategy}"`;
+    const expected = expectedUpdatedAt(options.expectedUpdatedAt, what);
     if (!Value.Check(BusinessRules, rules)) {
       const issues = [...Value.Errors(BusinessRules, rules)].slice(0, 10).map((issue) => ({ field: `body${issue.path.replace(/\//g, '.')}`, rule: 'schema', message: issue.message }));
       throw new RapportError('recommendation.rules_invalid', 'the rules do not match the BusinessRules schema', issues);
@@ -419,7 +432,11 @@ export class RecommendationService {
     if (rules.priceMin !== undefined && rules.priceMax !== undefined && rules.priceMin > rules.priceMax) {
       throw new RapportError('recommendation.rules_invalid', 'priceMin is above priceMax', [{ field: 'body.priceMin', rule: 'range', message: 'must not exceed priceMax' }]);
     }
-    await this.changeRules(workspaceId, (trx) => repo.writeRules(trx, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now()));
+    await this.changeRules(workspaceId, async (trx) => {
+      if (!(await repo.writeRules(trx, workspaceId, strategy, JSON.stringify(rules), this.deps.clock.now(), expected))) {
+        throw new RapportError('recommendation.edit_conflict', ...staleEdit(what, (await repo.readRulesSavedAt(trx, workspaceId)).get(strategy)));
+      }
+    });
     return rules;
   }
 

@@ -89,16 +89,41 @@ export async function recommendationRoutes(scope: FastifyInstance, recommendatio
       schema: {
         tags: ['recommendations'],
         summary: 'Business rules by strategy (* applies to every strategy; a strategy overrides it field by field)',
-        response: { 200: Type.Object({ rules: Type.Record(Type.String(), BusinessRules) }) },
+        response: {
+          200: Type.Object({
+            rules: Type.Record(Type.String(), BusinessRules),
+            updatedAt: Type.Record(Type.String(), Type.String({ format: 'date-time' }), {
+              description:
+                'When each strategy’s rules were last saved. Send it back as expectedUpdatedAt (or `never` for a strategy without rules) so a save over someone else’s answers 409 recommendation.edit_conflict',
+            }),
+          }),
+        },
       },
     },
-    async (request) => ({ rules: await recommendations.getRules(callerOf(request).workspaceId) }),
+    async (request) => {
+      const { workspaceId } = callerOf(request);
+      return { rules: await recommendations.getRules(workspaceId), updatedAt: await recommendations.rulesSavedAt(workspaceId) };
+    },
   );
 
   app.put(
     '/recommendations/rules/:strategy',
-    { schema: { tags: ['recommendations'], summary: 'Set the business rules of a strategy (or * for all)', params: RuleStrategy, body: BusinessRules, response: { 200: BusinessRules } } },
-    async (request) => recommendations.putRules(callerOf(request).workspaceId, request.params.strategy, request.body),
+    {
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Set the business rules of a strategy (or * for all); with expectedUpdatedAt, rules saved meanwhile answer 409 recommendation.edit_conflict instead of being overwritten',
+        params: RuleStrategy,
+        querystring: Type.Object({
+          expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read for this strategy, or `never` when it had no rules' })),
+        }),
+        body: BusinessRules,
+        response: { 200: BusinessRules },
+      },
+    },
+    async (request) => {
+      const { expectedUpdatedAt } = request.query;
+      return recommendations.putRules(callerOf(request).workspaceId, request.params.strategy, request.body, expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt });
+    },
   );
 
   app.delete('/recommendations/rules/:strategy', { schema: { tags: ['recommendations'], summary: 'Remove the rules of a strategy', params: RuleStrategy } }, async (request, reply) => {

@@ -4,7 +4,8 @@ import { dialects } from '../helpers/databases.js';
 import { ADMIN_TOKEN, startTestRapport, type TestRapport } from '../helpers/server.js';
 
 /*
- * Two people editing one template, snippet, on-site campaign, experiment or the brand: the second save, made from what the
+ * Two people editing one template, snippet, on-site campaign, experiment, the brand, identity rules,
+ * a recommendation strategy's rules or a consent topic's label: the second save, made from what the
  * first one replaced, answers 409 with the code the app shows instead of burying the first
  * edit; a save without the expectation still overwrites (scripts, "overwrite" in the app).
  */
@@ -35,7 +36,7 @@ const campaign = (headline: string) => ({
 describe.each(dialects)('edit conflicts (%s)', (dialect) => {
   let test: TestRapport;
   const clock = manualClock(Date.UTC(2026, 2, 1, 9));
-  const call = async <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
+  const call = async <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, body?: unknown) => {
     clock.advance(1000);
     const response = await test.rapport.app.inject({ method, url, headers: admin, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
     return { status: response.statusCode, body: response.json<T>() };
@@ -148,5 +149,57 @@ describe.each(dialects)('edit conflicts (%s)', (dialect) => {
     expect((await call('PUT', `/api/v1/identity-rules?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt)}`, { blockedValues: ['bob@example.com'] })).status).toBe(200);
     expect((await call('PUT', '/api/v1/identity-rules', { blockedValues: [] })).status).toBe(200);
     expect((await call<Failure>('PUT', '/api/v1/identity-rules?expectedUpdatedAt=x', {})).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
+  });
+
+  it("answers recommendation.edit_conflict to a strategy's rules saved over someone else's", async () => {
+    const read = await call<{ rules: Record<string, unknown>; updatedAt: Record<string, string> }>('GET', '/api/v1/recommendations/rules');
+    expect(read.body.updatedAt['for-you']).toBeUndefined();
+    // Ann and Bob both opened for-you without rules: "never" is what they read.
+    const ann = await call('PUT', '/api/v1/recommendations/rules/for-you?expectedUpdatedAt=never', { maxPerBrand: 2 });
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    const annAt = (await call<{ updatedAt: Record<string, string> }>('GET', '/api/v1/recommendations/rules')).body.updatedAt['for-you'];
+    expect(annAt).toEqual(expect.any(String));
+    const bob = await call<Failure>('PUT', '/api/v1/recommendations/rules/for-you?expectedUpdatedAt=never', { maxPerBrand: 5 });
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'recommendation.edit_conflict', type: 'conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: annAt }] });
+    // Another strategy's stamp is its own: * saved now does not make for-you stale.
+    expect((await call('PUT', '/api/v1/recommendations/rules/*?expectedUpdatedAt=never', { inStockOnly: true })).status).toBe(200);
+    const carol = await call('PUT', `/api/v1/recommendations/rules/for-you?expectedUpdatedAt=${encodeURIComponent(annAt ?? '')}`, { maxPerBrand: 3 });
+    expect(carol.status).toBe(200);
+    expect((await call<Failure>('PUT', `/api/v1/recommendations/rules/for-you?expectedUpdatedAt=${encodeURIComponent(annAt ?? '')}`, { maxPerBrand: 9 })).status).toBe(409);
+    expect((await call<{ rules: Record<string, unknown> }>('GET', '/api/v1/recommendations/rules')).body.rules['for-you']).toEqual({ maxPerBrand: 3 });
+    expect((await call('PUT', '/api/v1/recommendations/rules/for-you', { maxPerBrand: 4 })).status).toBe(200);
+    expect((await call<Failure>('PUT', '/api/v1/recommendations/rules/for-you?expectedUpdatedAt=soon', {})).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
+  });
+
+  it("answers consent.topic_edit_conflict to a label saved over someone else's, built-in topics included", async () => {
+    type Topic = { key: string; label: string; updatedAt: string | null };
+    const read = await call<{ topics: Topic[] }>('GET', '/api/v1/consent/topics');
+    const builtIn = read.body.topics[0];
+    expect(builtIn?.updatedAt).toBeNull();
+    const key = builtIn?.key ?? '';
+    // A built-in label never changed: "never" is what both read.
+    const ann = await call<Topic>('PATCH', `/api/v1/consent/topics/${key}?expectedUpdatedAt=never`, { label: 'Ann' });
+    expect(ann.status, JSON.stringify(ann.body)).toBe(200);
+    const bob = await call<Failure>('PATCH', `/api/v1/consent/topics/${key}?expectedUpdatedAt=never`, { label: 'Bob' });
+    expect(bob.status).toBe(409);
+    expect(bob.body.error).toMatchObject({ code: 'consent.topic_edit_conflict', type: 'conflict', issues: [{ field: 'expectedUpdatedAt', rule: 'conflict', message: ann.body.updatedAt }] });
+    const carol = await call<Topic>('PATCH', `/api/v1/consent/topics/${key}?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt ?? '')}`, { label: 'Carol' });
+    expect(carol.status).toBe(200);
+    expect((await call<Failure>('PATCH', `/api/v1/consent/topics/${key}?expectedUpdatedAt=${encodeURIComponent(ann.body.updatedAt ?? '')}`, { label: 'Dan' })).status).toBe(409);
+    expect((await call<{ topics: Topic[] }>('GET', '/api/v1/consent/topics')).body.topics.find((topic) => topic.key === key)?.label).toBe('Carol');
+    // A topic the workspace added: its stamp from the list, a stale one refused; no expectation overwrites.
+    const added = await call<Topic>('POST', '/api/v1/consent/topics', { key: 'restock', label: 'Back in stock' });
+    expect(added.status).toBe(201);
+    const first = await call<Topic>('PATCH', `/api/v1/consent/topics/restock?expectedUpdatedAt=${encodeURIComponent(added.body.updatedAt ?? '')}`, { label: 'Restocks' });
+    expect(first.status).toBe(200);
+    expect((await call<Failure>('PATCH', `/api/v1/consent/topics/restock?expectedUpdatedAt=${encodeURIComponent(added.body.updatedAt ?? '')}`, { label: 'Old' })).body.error).toMatchObject({
+      code: 'consent.topic_edit_conflict',
+      issues: [{ message: first.body.updatedAt }],
+    });
+    expect((await call<Failure>('PATCH', '/api/v1/consent/topics/restock?expectedUpdatedAt=never', { label: 'Never' })).status).toBe(409);
+    expect((await call('PATCH', '/api/v1/consent/topics/restock', { label: 'Script' })).status).toBe(200);
+    expect((await call<Failure>('PATCH', '/api/v1/consent/topics/nope?expectedUpdatedAt=never', { label: 'X' })).status).toBe(404);
+    expect((await call<Failure>('PATCH', '/api/v1/consent/topics/restock?expectedUpdatedAt=later', { label: 'X' })).body.error).toMatchObject({ issues: [{ field: 'expectedUpdatedAt' }] });
   });
 });

@@ -154,8 +154,16 @@ describe('settings', () => {
     await table.getByText('back_in_stock', { exact: true }).waitFor();
     const promotions = page.getByLabel('Label: promotions');
     await promotions.fill('Deals and coupons');
+    // Someone relabels it meanwhile: the save made from the label read before is refused, not lost.
+    expect((await world.adminCall('PATCH', '/api/v1/consent/topics/promotions', { label: 'Their deals' })).statusCode).toBe(200);
     await table.getByRole('row').filter({ has: promotions }).getByRole('button', { name: 'Save label' }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: 'Someone else changed the label of promotions' });
+    await conflict.waitFor();
+    expect((await world.adminCall('GET', '/api/v1/consent/topics')).json<{ topics: { key: string; label: string }[] }>().topics.find((topic) => topic.key === 'promotions')?.label).toBe('Their deals');
+    await expectNoAxeViolations(page);
+    await conflict.getByRole('button', { name: 'Save mine over theirs' }).click();
     await page.getByText('Label saved.').waitFor();
+    expect(await conflict.count()).toBe(0);
     const topics = (await world.adminCall('GET', '/api/v1/consent/topics')).json<{ topics: { key: string; label: string }[] }>().topics;
     expect(topics.map((topic) => `${topic.key}=${topic.label}`)).toEqual(expect.arrayContaining(['promotions=Deals and coupons', 'back_in_stock=Back in stock alerts']));
     await expectNoAxeViolations(page);

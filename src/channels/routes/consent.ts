@@ -21,7 +21,12 @@ export async function consentRoutes(scope: FastifyInstance, messaging: Messaging
 /** The workspace's consent topics: list, add, relabel. */
 function consentTopicRoutes(app: TypedApp, messaging: Messaging): void {
   const { consent } = messaging;
-  const Topic = Type.Object({ key: Type.String(), label: Type.String(), builtIn: Type.Boolean(), updatedAt: Type.Union([Type.String(), Type.Null()]) });
+  const Topic = Type.Object({
+    key: Type.String(),
+    label: Type.String(),
+    builtIn: Type.Boolean(),
+    updatedAt: Type.Union([Type.String(), Type.Null()], { description: 'When the label was last saved (null: a built-in label never changed); send it back as expectedUpdatedAt (or `never`)' }),
+  });
   const Label = Type.String({ minLength: 1, maxLength: 200, description: 'What people read on the preferences page' });
   app.get(
     '/consent/topics',
@@ -45,13 +50,19 @@ function consentTopicRoutes(app: TypedApp, messaging: Messaging): void {
     {
       schema: {
         tags: ['privacy'],
-        summary: "Change a topic's label (built-in topics too)",
+        summary: "Change a topic's label (built-in topics too); with expectedUpdatedAt, a label saved meanwhile answers 409 consent.topic_edit_conflict instead of being overwritten",
         params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: Type.Object({
+          expectedUpdatedAt: Type.Optional(Type.String({ maxLength: 40, description: 'The updatedAt the editor read, or `never` for a built-in topic it read with updatedAt null' })),
+        }),
         body: Type.Object({ label: Label }),
         response: { 200: Topic },
       },
     },
-    async (request) => consent.updateTopic(callerOf(request).workspaceId, request.params.key, request.body),
+    async (request) => {
+      const { expectedUpdatedAt } = request.query;
+      return consent.updateTopic(callerOf(request).workspaceId, request.params.key, request.body, expectedUpdatedAt === undefined ? {} : { expectedUpdatedAt });
+    },
   );
 }
 

@@ -24,8 +24,19 @@ export async function insertConsentTopic(db: Tx, workspaceId: string, record: Co
   return rows.length > 0;
 }
 
-/** Relabels a stored topic; false when there is none with that key. */
-export async function updateConsentTopic(db: Tx, workspaceId: string, key: string, label: string, at: number): Promise<boolean> {
-  const result = await db.updateTable('consent_topics').set({ label, updated_at: at }).where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst();
+/**
+ * Relabels a stored topic; false when there is none with that key or, with `expected` (the
+ * updated_at the editor read), when it was saved at another time since (a compare-and-set).
+ */
+export async function updateConsentTopic(db: Tx, workspaceId: string, key: string, label: string, at: number, expected?: number): Promise<boolean> {
+  let update = db.updateTable('consent_topics').set({ label, updated_at: at }).where('workspace_id', '=', workspaceId).where('key', '=', key);
+  if (expected !== undefined) update = update.where('updated_at', '=', expected);
+  const result = await update.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** When a stored topic was last saved (epoch ms); undefined when it is not stored. */
+export async function consentTopicSavedAt(db: Tx, workspaceId: string, key: string): Promise<number | undefined> {
+  const row = await db.selectFrom('consent_topics').select('updated_at').where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst();
+  return row === undefined ? undefined : Number(row.updated_at);
 }

@@ -106,12 +106,33 @@ export async function readRules(db: Tx, workspaceId: string): Promise<Map<string
   return new Map(rows.map((row) => [row.strategy, row.rules]));
 }
 
-export async function writeRules(db: Tx, workspaceId: string, strategy: string, rules: string, now: number): Promise<void> {
-  await db
+/** When each strategy's rules were saved (epoch ms), by strategy. */
+export async function readRulesSavedAt(db: Tx, workspaceId: string): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('recommendation_rules').select(['strategy', 'updated_at']).where('workspace_id', '=', workspaceId).execute();
+  return new Map(rows.map((row) => [row.strategy, Number(row.updated_at)]));
+}
+
+/**
+ * Stores a strategy's rules. With `expected` (the updated_at the editor read, null: none stored
+ * yet) it writes only over that copy (a compare-and-set); false when someone saved meanwhile.
+ */
+export async function writeRules(db: Tx, workspaceId: string, strategy: string, rules: string, now: number, expected?: number | null): Promise<boolean> {
+  if (typeof expected === 'number') {
+    const result = await db
+      .updateTable('recommendation_rules')
+      .set({ rules, updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('strategy', '=', strategy)
+      .where('updated_at', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+  const result = await db
     .insertInto('recommendation_rules')
     .values({ workspace_id: workspaceId, strategy, rules, updated_at: now })
-    .onConflict((conflict) => conflict.columns(['workspace_id', 'strategy']).doUpdateSet({ rules, updated_at: now }))
-    .execute();
+    .onConflict((conflict) => (expected === null ? conflict.columns(['workspace_id', 'strategy']).doNothing() : conflict.columns(['workspace_id', 'strategy']).doUpdateSet({ rules, updated_at: now })))
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 export async function deleteRules(db: Tx, workspaceId: string, strategy: string): Promise<boolean> {

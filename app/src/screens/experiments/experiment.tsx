@@ -162,6 +162,11 @@ export function ExperimentScreen() {
       actions={
         editable ? (
           <>
+            {data.status === 'completed' ? null : (
+              <Link className="button secondary" to="/experiments/$id/edit" params={{ id }}>
+                {t('edit')}
+              </Link>
+            )}
             {data.status === 'draft' || data.status === 'stopped' ? (
               <Button onClick={() => lifecycle.mutate('start')} busy={lifecycle.isPending}>
                 {t('start')}

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { api, ApiError } from '../../api/client';
 import { useFormat, useT } from '../../i18n/i18n';
+import { canEdit, useSession } from '../../shell/session';
 import { Badge, Button, Card, DataTable, ErrorNotice, Field, Loading, Page, Stat, type Column } from '../../ui/ui';
 import { experimentMessages } from './messages';
 import type { Experiment, ExperimentStatus } from './model';
@@ -109,6 +110,7 @@ export function PowerCalculator({ variants = 2 }: { variants?: number }) {
 export function ExperimentsScreen() {
   const t = useT(experimentMessages);
   const format = useFormat();
+  const { me } = useSession();
   const experiments = useQuery({ queryKey: ['experiments', 'list'], queryFn: () => api.get<{ experiments: Experiment[] }>('/api/v1/experiments') });
   const columns: Column<Experiment>[] = [
     {
@@ -132,7 +134,17 @@ export function ExperimentsScreen() {
     { key: 'winner', header: t('winner'), cell: (experiment) => experiment.winner ?? t('none'), csv: (experiment) => experiment.winner ?? '' },
   ];
   return (
-    <Page title={t('title')} description={t('description')}>
+    <Page
+      title={t('title')}
+      description={t('description')}
+      actions={
+        canEdit(me?.role) ? (
+          <Link className="button primary" to="/experiments/new">
+            {t('newExperiment')}
+          </Link>
+        ) : undefined
+      }
+    >
       <div className="experiments-stack">
         <Card title={t('list')}>
           {experiments.isPending ? <Loading /> : null}

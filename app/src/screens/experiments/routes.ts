@@ -12,3 +12,15 @@ export const experimentRoute = createRoute({
   path: '/experiments/$id',
   component: lazyRouteComponent(() => import('./experiment'), 'ExperimentScreen'),
 });
+
+export const newExperimentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/experiments/new',
+  component: lazyRouteComponent(() => import('./editor'), 'NewExperimentScreen'),
+});
+
+export const experimentEditRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/experiments/$id/edit',
+  component: lazyRouteComponent(() => import('./editor'), 'EditExperimentScreen'),
+});

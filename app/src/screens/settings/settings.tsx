@@ -38,6 +38,7 @@ const messages = defineMessages({
     saved: 'Saved.',
     brandConflict: 'Someone else saved the brand after you opened it.',
     identityConflict: 'Someone else saved the identity rules after you opened them.',
+    topicConflict: 'Someone else changed the label of {key} after you opened it.',
     notConfigured: 'No brand saved yet: messages use the workspace name and no shop link.',
     snippet: 'Tracking snippet',
     snippetHint: 'Paste this before </head> on every page of the shop. It loads the Rapport SDK asynchronously and sends page views, identifies and on-site events with the write key {name}.',
@@ -138,6 +139,7 @@ const messages = defineMessages({
     saved: 'تم الحفظ.',
     brandConflict: 'حفظ شخص آخر العلامة التجارية بعد أن فتحتها.',
     identityConflict: 'حفظ شخص آخر قواعد الهوية بعد أن فتحتها.',
+    topicConflict: 'غيّر شخص آخر تسمية {key} بعد أن فتحتها.',
     notConfigured: 'لم تُحفظ علامة تجارية بعد: تستخدم الرسائل اسم مساحة العمل دون رابط للمتجر.',
     snippet: 'مقتطف التتبع',
     snippetHint: 'الصقه قبل ‎</head>‎ في كل صفحة من المتجر. يحمّل حزمة Rapport بشكل غير متزامن ويرسل مشاهدات الصفحات والتعريفات وأحداث الموقع بمفتاح الكتابة {name}.',
@@ -237,6 +239,7 @@ const messages = defineMessages({
     saved: '保存しました。',
     brandConflict: 'ブランドは、開いた後に他の人が保存しました。',
     identityConflict: 'ID ルールは、開いた後に他の人が保存しました。',
+    topicConflict: '{key} のラベルは、開いた後に他の人が変更しました。',
     notConfigured: 'ブランドはまだ保存されていません。メッセージにはワークスペース名が使われ、ショップへのリンクはありません。',
     snippet: 'トラッキングスニペット',
     snippetHint: 'ショップの全ページの </head> の前に貼り付けてください。Rapport SDK を非同期で読み込み、書き込みキー {name} でページビュー・識別・オンサイトイベントを送信します。',
@@ -767,19 +770,41 @@ function LabelEditor({ topic, shown, onSaved }: { topic: ConsentTopic; shown: st
   const t = useT(messages);
   const client = useQueryClient();
   const [label, setLabel] = useState(shown);
+  // The label this edit started from: a save over one relabelled since answers consent.topic_edit_conflict.
+  const [base, setBase] = useState(topic.updatedAt);
+  const [conflict, setConflict] = useState(false);
   const save = useMutation({
-    mutationFn: () => api.patch<ConsentTopic>('/api/v1/consent/topics/{key}', { params: { key: topic.key }, body: { label: label.trim() } }),
-    onSuccess: async () => {
+    mutationFn: ({ force }: { force: boolean }) =>
+      api.patch<ConsentTopic>('/api/v1/consent/topics/{key}', {
+        params: { key: topic.key },
+        body: { label: label.trim() },
+        ...(force ? {} : { query: { expectedUpdatedAt: base ?? 'never' } }),
+      }),
+    onError: (failure) => setConflict(failure instanceof ApiError && failure.code === 'consent.topic_edit_conflict'),
+    onSuccess: async (saved) => {
+      setConflict(false);
+      setBase(saved.updatedAt);
       onSaved(t('labelSaved'));
       await client.invalidateQueries({ queryKey: ['consent-topics'] });
     },
   });
+  const reload = async () => {
+    const { topics } = await api.get<{ topics: ConsentTopic[] }>('/api/v1/consent/topics');
+    const theirs = topics.find((candidate) => candidate.key === topic.key);
+    if (theirs !== undefined) {
+      setLabel(theirs.label);
+      setBase(theirs.updatedAt);
+    }
+    setConflict(false);
+    save.reset();
+    client.setQueryData(['consent-topics'], { topics });
+  };
   return (
     <form
       className="settings-inline"
       onSubmit={(event) => {
         event.preventDefault();
-        save.mutate();
+        save.mutate({ force: false });
       }}
     >
       <Field label={<span className="visually-hidden">{`${t('label')}: ${topic.key}`}</span>} error={save.error instanceof ApiError ? save.error.fieldMessage('label') : undefined}>
@@ -788,6 +813,7 @@ function LabelEditor({ topic, shown, onSaved }: { topic: ConsentTopic; shown: st
       <Button type="submit" busy={save.isPending} disabled={label.trim() === '' || label.trim() === shown}>
         {t('saveLabel')}
       </Button>
+      {conflict ? <ConflictNotice title={t('topicConflict', { key: topic.key })} busy={save.isPending} onOverwrite={() => save.mutate({ force: true })} onReload={() => void reload()} /> : null}
     </form>
   );
 }
