@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirst from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,7 +10,5 @@ export default defineConfig({
     // Two cores: files that start servers and databases run two at a time.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    // The slow (browser, demo) files start first, also on a clean checkout with no timing cache.
-    sequence: { sequencer: LongestFirst },
   },
 });
