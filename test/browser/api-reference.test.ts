@@ -134,9 +134,9 @@ describe('interactive API reference page (headless Chromium)', () => {
     await expect(page.locator('.info .title').first().textContent()).resolves.toContain('Rapport admin API');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'reference.png') });
-    // The operations are grouped by tag (in the modules' start order, which the test leaves free).
-    const tags = (await page.locator('.opblock-tag').allTextContents()).map((tag) => tag.trim().split(/\s/)[0]);
-    expect(tags).toEqual(expect.arrayContaining(['users', 'recommendations', 'segments', 'onsite']));
+    // The operations are grouped by tag, in the order the modules mount their routes: sign-in
+    // (the users module's public routes) is the first documented route.
+    expect(await page.locator('.opblock-tag').first().textContent()).toContain('users');
     // Swagger UI renders only the operations near the viewport; a deep link opens one.
     const linked = await context.newPage();
     linked.on('pageerror', (error) => errors.push(error.message));
