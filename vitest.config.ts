@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     // Two cores: files that start servers and databases run two at a time.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The slow (browser, demo) files start first, also on a clean checkout with no timing cache.
+    sequence: { sequencer: LongestFirst },
   },
 });
